@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/*
+ * In-process sliding-window counter: at most `limit` hits per key within
+ * `window_s` seconds. Old keys are swept so memory stays bounded.
+ */
+#define DSD_TYPE_RATE_LIMITER (dsd_rate_limiter_get_type ())
+G_DECLARE_FINAL_TYPE (DsdRateLimiter, dsd_rate_limiter, DSD, RATE_LIMITER, GObject)
+
+DsdRateLimiter *dsd_rate_limiter_new      (guint           limit,
+                                           guint           window_s);
+/* Records a hit. Returns FALSE when the key is over its limit; then *retry_after_s says when to come back. */
+gboolean        dsd_rate_limiter_hit      (DsdRateLimiter *self,
+                                           const char     *key,
+                                           guint          *retry_after_s);
+/* Is the key over its limit, without recording a hit. */
+gboolean        dsd_rate_limiter_check    (DsdRateLimiter *self,
+                                           const char     *key,
+                                           guint          *retry_after_s);
+void            dsd_rate_limiter_reset    (DsdRateLimiter *self,
+                                           const char     *key);
+
+G_END_DECLS

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "dsd-router.h"
+#include "dsd-token-issuer.h"
+#include "dsd-metrics.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The HTTP front: a SoupServer listening on a socket we create ourselves
+ * (listen backlog 4096, SO_REUSEADDR), optional TLS, request size limits
+ * (Content-Length over 1 MiB → 413 from an early handler without reading the
+ * body; chunked bodies counted in got-chunk and cut off at 1 MiB → 413),
+ * dispatch through the router, access logging (structured), request metrics
+ * (route pattern, method, status, latency), and graceful stop: stop accepting,
+ * let in-flight requests finish (bounded wait), then disconnect.
+ */
+#define DSD_TYPE_HTTP_SERVER (dsd_http_server_get_type ())
+G_DECLARE_FINAL_TYPE (DsdHttpServer, dsd_http_server, DSD, HTTP_SERVER, GObject)
+
+DsdHttpServer *dsd_http_server_new          (DsdRouter       *router,
+                                             DsdTokenIssuer  *tokens,
+                                             DsdMetrics      *metrics);
+/* address "host:port" (port 0 picks a free one); TLS when both files are given. */
+gboolean       dsd_http_server_listen       (DsdHttpServer   *self,
+                                             const char      *address,
+                                             const char      *tls_cert_file,
+                                             const char      *tls_key_file,
+                                             GError         **error);
+/* The bound port, after listen. */
+guint          dsd_http_server_get_port     (DsdHttpServer   *self);
+SoupServer    *dsd_http_server_get_soup_server (DsdHttpServer *self);
+/* Graceful: calls back once in-flight requests are done or timeout_ms passed. */
+void           dsd_http_server_stop_async   (DsdHttpServer   *self,
+                                             guint            timeout_ms,
+                                             GAsyncReadyCallback callback,
+                                             gpointer         user_data);
+void           dsd_http_server_stop_finish  (DsdHttpServer   *self,
+                                             GAsyncResult    *result);
+
+G_END_DECLS

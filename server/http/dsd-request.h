@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
+
+#include "dsd-principal.h"
+
+G_BEGIN_DECLS
+
+/*
+ * One HTTP request on its way through a route handler. The message is paused
+ * when the handler is called and unpaused by exactly one dsd_request_respond_*()
+ * call, which may come later from an async callback (hold a ref until then).
+ * If the client goes away first, responding is a harmless no-op.
+ */
+typedef struct _DsdRequest DsdRequest;
+
+DsdRequest         *dsd_request_ref             (DsdRequest  *self);
+void                dsd_request_unref           (DsdRequest  *self);
+
+SoupServerMessage  *dsd_request_get_message     (DsdRequest  *self);
+const char         *dsd_request_get_method      (DsdRequest  *self);
+/* Path parameter of the route pattern, e.g. "id" for /api/v1/orders/{id}; already percent-decoded. */
+const char         *dsd_request_get_param       (DsdRequest  *self,
+                                                 const char  *name);
+/* Query string parameter, or NULL when absent. */
+const char         *dsd_request_get_query       (DsdRequest  *self,
+                                                 const char  *name);
+const char         *dsd_request_get_header      (DsdRequest  *self,
+                                                 const char  *name);
+/* The verified caller, or NULL on public routes. */
+const DsdPrincipal *dsd_request_get_principal   (DsdRequest  *self);
+/* Client address as text, for rate limits and logs. */
+const char         *dsd_request_get_peer        (DsdRequest  *self);
+/* The request body parsed as a JSON object: checks Content-Type (415), valid
+ * UTF-8, valid JSON and an object root (400). Parsed once, cached. */
+JsonObject         *dsd_request_get_json_object (DsdRequest  *self,
+                                                 GError     **error);
+/* The raw body. */
+GBytes             *dsd_request_get_body        (DsdRequest  *self);
+
+/* Responding (each unpauses the message). */
+void                dsd_request_respond_json    (DsdRequest  *self,
+                                                 guint        status,
+                                                 JsonNode    *node);
+/* body is a complete JSON text (e.g. produced by PostgreSQL); copied. */
+void                dsd_request_respond_json_text (DsdRequest *self,
+                                                 guint        status,
+                                                 const char  *json,
+                                                 gssize       length);
+/* The API error envelope; DISPATCH_ERROR codes map to their status and field,
+ * RATE_LIMITED/UNAVAILABLE add Retry-After (from dsd_request_set_retry_after or 1s),
+ * any other domain becomes 500 "internal" with a generic message (details logged). */
+void                dsd_request_respond_error   (DsdRequest  *self,
+                                                 const GError *error);
+void                dsd_request_set_retry_after (DsdRequest  *self,
+                                                 guint        seconds);
+/* Plain bodies (metrics, OpenAPI, HTML pages). */
+void                dsd_request_respond_bytes   (DsdRequest  *self,
+                                                 guint        status,
+                                                 const char  *content_type,
+                                                 GBytes      *body);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsdRequest, dsd_request_unref)
+
+G_END_DECLS

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The private PostgreSQL cluster of zero-config mode, under
+ * DATA_DIR/postgresql: initdb on first start (trust auth on a unix socket
+ * only, listen_addresses=''), started with the server, stopped with it.
+ * When the process runs as root, initdb and postgres run as the unprivileged
+ * system account "dispatch" (created if missing, falling back to "nobody"
+ * semantics is not acceptable: create it with useradd --system), and the log says so.
+ * A stale postmaster.pid from a killed run is handled (pg_ctl start copes; if
+ * a postgres from a previous run of ours is still alive, it is reused).
+ * Binaries are found with `pg_config --bindir`, then /usr/lib/postgresql/<N>/bin.
+ * All subprocesses run through GSubprocess asynchronously.
+ */
+#define DSD_TYPE_PG_CLUSTER (dsd_pg_cluster_get_type ())
+G_DECLARE_FINAL_TYPE (DsdPgCluster, dsd_pg_cluster, DSD, PG_CLUSTER, GObject)
+
+DsdPgCluster *dsd_pg_cluster_new          (const char          *data_dir);
+void          dsd_pg_cluster_start_async  (DsdPgCluster        *self,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+gboolean      dsd_pg_cluster_start_finish (DsdPgCluster        *self,
+                                           GAsyncResult        *result,
+                                           GError             **error);
+/* libpq conninfo for the running cluster, e.g. "host=/…/run port=5432 dbname=dispatch user=dispatch" */
+const char   *dsd_pg_cluster_get_conninfo (DsdPgCluster        *self);
+/* Fast shutdown; blocks until postgres has exited (called on the way out). */
+void          dsd_pg_cluster_stop         (DsdPgCluster        *self);
+
+G_END_DECLS

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <libpq-fe.h>
+
+G_BEGIN_DECLS
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
+
+/*
+ * A small pool of non-blocking libpq connections driven by the GLib main
+ * context the pool was created in. Queries are queued when every connection
+ * is busy (bounded; past the bound they fail with DISPATCH_ERROR_UNAVAILABLE).
+ * Each distinct SQL text is prepared once per connection and then executed
+ * with PQsendQueryPrepared.
+ *
+ * Errors: a PostgreSQL error with SQLSTATE "DS001" is a domain error raised by
+ * our SQL functions: its DETAIL is the API error code (e.g. "invalid_transition"),
+ * its HINT the field path (optional), its MESSAGE the client message; it maps to
+ * a DISPATCH_ERROR with that code and field. Connection loss, admin shutdown,
+ * too many connections and the like map to DISPATCH_ERROR_UNAVAILABLE; every
+ * other failure to DISPATCH_ERROR_INTERNAL (logged with the server's text, the
+ * GError's message stays generic).
+ *
+ * Broken connections are re-established in the background with backoff;
+ * "up" (property, notify) reflects whether at least one connection works.
+ */
+#define DSD_TYPE_PG_POOL (dsd_pg_pool_get_type ())
+G_DECLARE_FINAL_TYPE (DsdPgPool, dsd_pg_pool, DSD, PG_POOL, GObject)
+
+DsdPgPool *dsd_pg_pool_new           (const char          *conninfo,
+                                      guint                size);
+void       dsd_pg_pool_open_async    (DsdPgPool           *self,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+gboolean   dsd_pg_pool_open_finish   (DsdPgPool           *self,
+                                      GAsyncResult        *result,
+                                      GError             **error);
+gboolean   dsd_pg_pool_is_up         (DsdPgPool           *self);
+const char *dsd_pg_pool_get_conninfo (DsdPgPool           *self);
+
+/* params: n_params text values, NULL for SQL NULL. Copied; need not outlive the call. */
+void       dsd_pg_pool_query_async   (DsdPgPool           *self,
+                                      const char          *sql,
+                                      int                  n_params,
+                                      const char * const  *params,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+/* Returns: (transfer full): a PGRES_TUPLES_OK or PGRES_COMMAND_OK result */
+PGresult  *dsd_pg_pool_query_finish  (DsdPgPool           *self,
+                                      GAsyncResult        *result,
+                                      GError             **error);
+
+/* Runs sql synchronously on a private connection, for tools (dispatchctl) and tests. */
+PGresult  *dsd_pg_exec_sync          (const char          *conninfo,
+                                      const char          *sql,
+                                      int                  n_params,
+                                      const char * const  *params,
+                                      GError             **error);
+
+/* Maps a failed result to a GError as described above. */
+void       dsd_pg_result_to_error    (const PGresult      *result,
+                                      GError             **error);
+
+void       dsd_pg_pool_close         (DsdPgPool           *self);
+
+G_END_DECLS
