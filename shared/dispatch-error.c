@@ -44,6 +44,7 @@ static const struct {
   [DISPATCH_ERROR_RATE_LIMITED] = { "rate_limited", 429 },
   [DISPATCH_ERROR_INTERNAL] = { "internal", 500 },
   [DISPATCH_ERROR_UNAVAILABLE] = { "unavailable", 503 },
+  [DISPATCH_ERROR_UNPROCESSABLE] = { "invalid_argument", 422 },
 };
 
 /**

@@ -11,15 +11,28 @@ G_BEGIN_DECLS
  * Strict JSON input: every failure is a DISPATCH_ERROR_INVALID_ARGUMENT with a
  * clear message and the dotted field path (prefix + member, e.g. "pickup.lat",
  * "items[2].quantity"). Absent optional members leave *out untouched and
- * return TRUE; JSON null counts as absent only with DISPATCH_JSON_NULLABLE.
+ * return TRUE; JSON null counts as absent only with DISPATCH_JSON_NULLABLE
+ * (so REQUIRED | NULLABLE rejects null with "… is required").
+ *
+ * NON_EMPTY applies to strings and arrays, EXCLUSIVE_MAX to doubles (the
+ * range becomes [min, max)); the other getters ignore them.
  */
 typedef enum {
   DISPATCH_JSON_OPTIONAL = 0,
   DISPATCH_JSON_REQUIRED = 1 << 0,
   DISPATCH_JSON_NULLABLE = 1 << 1,
+  DISPATCH_JSON_NON_EMPTY = 1 << 2,
+  DISPATCH_JSON_EXCLUSIVE_MAX = 1 << 3,
 } DispatchJsonFlags;
 
-/* Parses text: rejects invalid UTF-8, malformed JSON, non-object roots, and
+/* Deepest nesting of objects and arrays dispatch_json_parse_object() accepts
+ * (json-glib recurses without a limit and overflows the stack). */
+#define DISPATCH_JSON_MAX_DEPTH 64
+
+/* Parses text strictly per RFC 8259 (no comments, single quotes, hex numbers,
+ * leading zeros or trailing text, which json-glib would accept): rejects
+ * invalid UTF-8, malformed JSON, nesting deeper than DISPATCH_JSON_MAX_DEPTH,
+ * "\u0000" in strings, integers outside gint64, non-object roots, and
  * numbers that are not finite (e.g. 1e999). Returns: (transfer full). */
 JsonObject *dispatch_json_parse_object (const char        *data,
                                         gssize             length,
@@ -91,8 +104,9 @@ char    *dispatch_json_path        (const char        *prefix,
 char    *dispatch_json_index_path  (const char        *prefix,
                                     guint              index);
 
-/* RFC 3339 UTC with microseconds, "2026-11-22T10:00:00.123456Z". */
+/* RFC 3339 UTC with microseconds, "2026-11-22T10:00:00.123456Z" (years 1–9999). */
 char    *dispatch_format_timestamp (gint64             usec);
+/* Strict RFC 3339 date-time with "Z" or an explicit "±HH:MM" offset. */
 gboolean dispatch_parse_timestamp  (const char        *text,
                                     gint64            *out_usec);
 

@@ -29,6 +29,17 @@ typedef enum {
   DISPATCH_VEHICLE_VAN,
 } DispatchVehicle;
 
+typedef enum {
+  DISPATCH_EVENT_ORDER_CREATED,
+  DISPATCH_EVENT_ORDER_UPDATED,
+  DISPATCH_EVENT_ORDER_ASSIGNED,
+  DISPATCH_EVENT_ORDER_OFFER,
+  DISPATCH_EVENT_ORDER_UNASSIGNABLE,
+  DISPATCH_EVENT_DRIVER_UPDATED,
+  DISPATCH_EVENT_DRIVER_LOCATION,
+  DISPATCH_EVENT_ALERT,
+} DispatchEventType;
+
 /* NULL-terminated lists of the wire names, in enum order. */
 extern const char * const dispatch_order_status_names[];
 extern const char * const dispatch_driver_state_names[];
@@ -39,7 +50,7 @@ const char *dispatch_order_status_to_string   (DispatchOrderStatus  status);
 gboolean    dispatch_order_status_from_string (const char          *str,
                                                DispatchOrderStatus *status);
 gboolean    dispatch_order_status_is_terminal (DispatchOrderStatus  status);
-/* The state machine of API.md "Orders". */
+/* The state machine of API.md "Orders", including unassign (assigned → pending). */
 gboolean    dispatch_order_status_can_change  (DispatchOrderStatus  from,
                                                DispatchOrderStatus  to);
 
@@ -51,5 +62,8 @@ gboolean    dispatch_vehicle_from_string      (const char          *str,
                                                DispatchVehicle     *vehicle);
 /* Typical urban speed of a vehicle type, m/s (used by ETA and the simulator). */
 double      dispatch_vehicle_speed_mps        (DispatchVehicle      vehicle);
+const char *dispatch_event_type_to_string     (DispatchEventType    type);
+gboolean    dispatch_event_type_from_string   (const char          *str,
+                                               DispatchEventType   *type);
 
 G_END_DECLS

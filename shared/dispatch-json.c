@@ -1,0 +1,1183 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <string.h>
+
+#include "dispatch-json.h"
+
+/* A syntax check that runs before json-glib sees the text: json-glib 1.6 is
+ * lenient (comments, 'quotes', 0x10, trailing text), wraps integers that do
+ * not fit a gint64, truncates strings at \u0000 and recurses without a depth
+ * limit. The scanner only reads; json-glib then builds the tree. */
+typedef struct {
+  const char *pos;
+  const char *end;
+  const char *problem;
+} Scanner;
+
+typedef enum {
+  KIND_ANY,         /* no type check: the caller does its own */
+  KIND_STRING,
+  KIND_NUMBER,
+  KIND_INTEGER,
+  KIND_BOOLEAN,
+  KIND_OBJECT,
+  KIND_ARRAY,
+  KIND_TIMESTAMP,
+} MemberKind;
+
+/* What a value of each kind "must be", in messages to API clients. */
+static const char * const kind_descriptions[] = {
+  [KIND_STRING] = "a string",
+  [KIND_NUMBER] = "a number",
+  [KIND_INTEGER] = "an integer",
+  [KIND_BOOLEAN] = "true or false",
+  [KIND_OBJECT] = "an object",
+  [KIND_ARRAY] = "an array",
+  [KIND_TIMESTAMP] = "an RFC 3339 timestamp such as 2026-11-22T10:00:00Z",
+};
+
+/* GDate Julian days (0001-01-01 is day 1) of 1970-01-01 and 9999-12-31. */
+#define UNIX_EPOCH_JULIAN 719163
+#define LAST_JULIAN 3652059
+#define USEC_PER_DAY (G_USEC_PER_SEC * G_GINT64_CONSTANT (86400))
+#define TIMESTAMP_MIN_USEC ((1 - UNIX_EPOCH_JULIAN) * USEC_PER_DAY)
+#define TIMESTAMP_MAX_USEC ((LAST_JULIAN + 1 - UNIX_EPOCH_JULIAN) * USEC_PER_DAY - 1)
+
+static gboolean scan_value (Scanner *scanner,
+                            guint    depth);
+
+/* Fails pointing at @at, where the problem starts. */
+static gboolean
+scan_fail_at (Scanner    *scanner,
+              const char *at,
+              const char *problem)
+{
+  scanner->pos = at;
+  scanner->problem = problem;
+  return FALSE;
+}
+
+static gboolean
+scan_fail (Scanner    *scanner,
+           const char *problem)
+{
+  return scan_fail_at (scanner, scanner->pos, problem);
+}
+
+static void
+scan_whitespace (Scanner *scanner)
+{
+  while (scanner->pos < scanner->end &&
+         (*scanner->pos == ' ' || *scanner->pos == '\t' ||
+          *scanner->pos == '\n' || *scanner->pos == '\r'))
+    scanner->pos++;
+}
+
+static gboolean
+scan_char (Scanner    *scanner,
+           char        c,
+           const char *problem)
+{
+  scan_whitespace (scanner);
+  if (scanner->pos == scanner->end || *scanner->pos != c)
+    return scan_fail (scanner, problem);
+  scanner->pos++;
+  return TRUE;
+}
+
+/* A \uXXXX escape from its backslash on; FALSE if there is none. */
+static gboolean
+scan_hex4 (Scanner  *scanner,
+           gunichar *unit)
+{
+  if (scanner->end - scanner->pos < 6 ||
+      scanner->pos[0] != '\\' || scanner->pos[1] != 'u')
+    return FALSE;
+
+  *unit = 0;
+  for (guint i = 2; i < 6; i++)
+    {
+      int digit = g_ascii_xdigit_value (scanner->pos[i]);
+
+      if (digit < 0)
+        return FALSE;
+      *unit = (*unit << 4) | (gunichar) digit;
+    }
+  scanner->pos += 6;
+  return TRUE;
+}
+
+/* One escaped character, which may be a surrogate pair of escapes. */
+static gboolean
+scan_unicode_escape (Scanner *scanner)
+{
+  const char *start = scanner->pos;
+  gunichar unit;
+
+  if (!scan_hex4 (scanner, &unit))
+    return scan_fail (scanner, "expected four hex digits after \\u");
+  if (unit == 0)
+    return scan_fail_at (scanner, start, "strings must not contain \\u0000");
+  if (unit >= 0xDC00 && unit <= 0xDFFF)
+    return scan_fail_at (scanner, start, "unpaired surrogate in \\u escape");
+  if (unit >= 0xD800 && unit <= 0xDBFF &&
+      (!scan_hex4 (scanner, &unit) || unit < 0xDC00 || unit > 0xDFFF))
+    return scan_fail_at (scanner, start, "unpaired surrogate in \\u escape");
+  return TRUE;
+}
+
+static gboolean
+scan_string (Scanner *scanner)
+{
+  if (!scan_char (scanner, '"', "expected a string"))
+    return FALSE;
+
+  while (scanner->pos < scanner->end)
+    {
+      guchar c = *scanner->pos;
+
+      if (c == '"')
+        {
+          scanner->pos++;
+          return TRUE;
+        }
+      if (c < 0x20)
+        return scan_fail (scanner, "unescaped control character in string");
+      if (c != '\\')
+        {
+          scanner->pos++;
+          continue;
+        }
+      if (scanner->end - scanner->pos < 2)
+        break;
+      c = scanner->pos[1];
+      if (c == 'u')
+        {
+          if (!scan_unicode_escape (scanner))
+            return FALSE;
+        }
+      else if (c != '\0' && strchr ("\"\\/bfnrt", c) != NULL)
+        scanner->pos += 2;
+      else
+        return scan_fail (scanner, "invalid escape in string");
+    }
+
+  return scan_fail (scanner, "unterminated string");
+}
+
+static guint
+scan_digits (Scanner *scanner)
+{
+  const char *begin = scanner->pos;
+
+  while (scanner->pos < scanner->end && g_ascii_isdigit (*scanner->pos))
+    scanner->pos++;
+  return scanner->pos - begin;
+}
+
+static gboolean
+scan_number (Scanner *scanner)
+{
+  gboolean negative = FALSE;
+  gboolean integral = TRUE;
+  const char *digits;
+  guint n_digits;
+
+  if (*scanner->pos == '-')
+    {
+      negative = TRUE;
+      scanner->pos++;
+    }
+
+  digits = scanner->pos;
+  n_digits = scan_digits (scanner);
+  if (n_digits == 0)
+    return scan_fail (scanner, "expected a digit");
+  if (n_digits > 1 && *digits == '0')
+    return scan_fail_at (scanner, digits, "numbers must not have leading zeros");
+
+  if (scanner->pos < scanner->end && *scanner->pos == '.')
+    {
+      scanner->pos++;
+      integral = FALSE;
+      if (scan_digits (scanner) == 0)
+        return scan_fail (scanner, "expected a digit after the decimal point");
+    }
+
+  if (scanner->pos < scanner->end && (*scanner->pos == 'e' || *scanner->pos == 'E'))
+    {
+      scanner->pos++;
+      integral = FALSE;
+      if (scanner->pos < scanner->end && (*scanner->pos == '+' || *scanner->pos == '-'))
+        scanner->pos++;
+      if (scan_digits (scanner) == 0)
+        return scan_fail (scanner, "expected a digit in the exponent");
+    }
+
+  /* json-glib stores integers as gint64 and silently wraps larger ones. */
+  if (integral && n_digits >= 19)
+    {
+      const char *limit = negative ? "9223372036854775808" : "9223372036854775807";
+
+      if (n_digits > 19 || memcmp (digits, limit, 19) > 0)
+        return scan_fail_at (scanner, digits, "integer out of the 64-bit range");
+    }
+
+  return TRUE;
+}
+
+static gboolean
+scan_literal (Scanner    *scanner,
+              const char *literal)
+{
+  gsize len = strlen (literal);
+
+  if ((gsize) (scanner->end - scanner->pos) < len ||
+      memcmp (scanner->pos, literal, len) != 0)
+    return scan_fail (scanner, "expected a value");
+  scanner->pos += len;
+  return TRUE;
+}
+
+/* An object or an array, from its opening bracket on. */
+static gboolean
+scan_container (Scanner *scanner,
+                guint    depth)
+{
+  gboolean is_object = *scanner->pos == '{';
+  char close = is_object ? '}' : ']';
+
+  scanner->pos++;
+  scan_whitespace (scanner);
+  if (scanner->pos < scanner->end && *scanner->pos == close)
+    {
+      scanner->pos++;
+      return TRUE;
+    }
+
+  for (;;)
+    {
+      if (is_object &&
+          (!scan_string (scanner) || !scan_char (scanner, ':', "expected ':'")))
+        return FALSE;
+      if (!scan_value (scanner, depth))
+        return FALSE;
+      scan_whitespace (scanner);
+      if (scanner->pos == scanner->end || *scanner->pos != ',')
+        break;
+      scanner->pos++;
+    }
+
+  return scan_char (scanner, close, is_object ? "expected ',' or '}'" : "expected ',' or ']'");
+}
+
+static gboolean
+scan_value (Scanner *scanner,
+            guint    depth)
+{
+  scan_whitespace (scanner);
+  if (scanner->pos == scanner->end)
+    return scan_fail (scanner, "expected a value");
+
+  switch (*scanner->pos)
+    {
+    case '{':
+    case '[':
+      if (depth == DISPATCH_JSON_MAX_DEPTH)
+        return scan_fail (scanner, "nested too deeply");
+      return scan_container (scanner, depth + 1);
+    case '"':
+      return scan_string (scanner);
+    case 't':
+      return scan_literal (scanner, "true");
+    case 'f':
+      return scan_literal (scanner, "false");
+    case 'n':
+      return scan_literal (scanner, "null");
+    default:
+      if (*scanner->pos == '-' || g_ascii_isdigit (*scanner->pos))
+        return scan_number (scanner);
+      return scan_fail (scanner, "expected a value");
+    }
+}
+
+static gboolean
+check_syntax (const char  *data,
+              gsize        length,
+              GError     **error)
+{
+  Scanner scanner = { data, data + length, NULL };
+  guint line = 1;
+  const char *line_start = data;
+
+  if (scan_value (&scanner, 0))
+    {
+      scan_whitespace (&scanner);
+      if (scanner.pos == scanner.end)
+        return TRUE;
+      scan_fail (&scanner, "unexpected text after the value");
+    }
+
+  for (const char *p = data; p < scanner.pos; p++)
+    {
+      if (*p == '\n')
+        {
+          line++;
+          line_start = p + 1;
+        }
+    }
+
+  dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, NULL,
+                            "malformed JSON at line %u, column %ld: %s",
+                            line,
+                            g_utf8_pointer_to_offset (line_start, scanner.pos) + 1,
+                            scanner.problem);
+  return FALSE;
+}
+
+/* json-glib turns 1e999 into infinity: find such numbers, with their path. */
+static gboolean
+check_finite (JsonNode  *node,
+              GString   *path,
+              GError   **error)
+{
+  gsize path_len = path->len;
+
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *child;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, &name, &child))
+          {
+            if (path->len > 0)
+              g_string_append_c (path, '.');
+            g_string_append (path, name);
+            if (!check_finite (child, path, error))
+              return FALSE;
+            g_string_truncate (path, path_len);
+          }
+        return TRUE;
+      }
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        guint n = json_array_get_length (array);
+
+        for (guint i = 0; i < n; i++)
+          {
+            g_string_append_printf (path, "[%u]", i);
+            if (!check_finite (json_array_get_element (array, i), path, error))
+              return FALSE;
+            g_string_truncate (path, path_len);
+          }
+        return TRUE;
+      }
+
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_DOUBLE &&
+          !isfinite (json_node_get_double (node)))
+        {
+          dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, path->str,
+                                    "%s must be a finite number", path->str);
+          return FALSE;
+        }
+      return TRUE;
+
+    case JSON_NODE_NULL:
+    default:
+      return TRUE;
+    }
+}
+
+static void
+set_member_error (GError     **error,
+                  const char  *prefix,
+                  const char  *member,
+                  const char  *format,
+                  ...) G_GNUC_PRINTF (4, 5);
+
+static void
+set_member_error (GError     **error,
+                  const char  *prefix,
+                  const char  *member,
+                  const char  *format,
+                  ...)
+{
+  g_autofree char *path = dispatch_json_path (prefix, member);
+  g_autofree char *detail = NULL;
+  va_list args;
+
+  va_start (args, format);
+  detail = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, path,
+                            "%s %s", path, detail);
+}
+
+static gboolean
+node_is_number (JsonNode *node)
+{
+  GType type;
+
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  type = json_node_get_value_type (node);
+  return type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
+}
+
+static gboolean
+node_has_kind (JsonNode   *node,
+               MemberKind  kind)
+{
+  switch (kind)
+    {
+    case KIND_ANY:
+      return TRUE;
+    case KIND_STRING:
+    case KIND_TIMESTAMP:
+      return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+    case KIND_NUMBER:
+    case KIND_INTEGER:
+      return node_is_number (node);
+    case KIND_BOOLEAN:
+      return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN;
+    case KIND_OBJECT:
+      return JSON_NODE_HOLDS_OBJECT (node);
+    case KIND_ARRAY:
+      return JSON_NODE_HOLDS_ARRAY (node);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* The part every getter shares: FALSE with @error set when a required member
+ * is missing or the value is not of @kind; TRUE with *node = NULL when the
+ * member may be (and is) absent. */
+static gboolean
+lookup_member (JsonObject         *object,
+               const char         *prefix,
+               const char         *member,
+               DispatchJsonFlags   flags,
+               MemberKind          kind,
+               JsonNode          **node,
+               GError            **error)
+{
+  JsonNode *found = json_object_get_member (object, member);
+
+  *node = NULL;
+
+  if (found != NULL && JSON_NODE_HOLDS_NULL (found) && (flags & DISPATCH_JSON_NULLABLE))
+    found = NULL;
+
+  if (found == NULL)
+    {
+      if (flags & DISPATCH_JSON_REQUIRED)
+        {
+          set_member_error (error, prefix, member, "is required");
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  if (!node_has_kind (found, kind))
+    {
+      set_member_error (error, prefix, member, "must be %s", kind_descriptions[kind]);
+      return FALSE;
+    }
+
+  *node = found;
+  return TRUE;
+}
+
+/* "must be within [a, b]", "at least a", "at most b", "less than b";
+ * NULL for an unbounded side. */
+static void
+set_range_error (GError     **error,
+                 const char  *prefix,
+                 const char  *member,
+                 const char  *min_text,
+                 const char  *max_text,
+                 gboolean     exclusive_max)
+{
+  if (min_text != NULL && max_text != NULL)
+    set_member_error (error, prefix, member, "must be within [%s, %s%c",
+                      min_text, max_text, exclusive_max ? ')' : ']');
+  else if (min_text != NULL)
+    set_member_error (error, prefix, member, "must be at least %s", min_text);
+  else
+    set_member_error (error, prefix, member, "must be %s %s",
+                      exclusive_max ? "less than" : "at most", max_text);
+}
+
+/**
+ * dispatch_json_parse_object:
+ * @data: JSON text
+ * @length: length of @data in bytes, or -1 if it is NUL-terminated
+ * @error: return location for a #GError
+ *
+ * Parses @data strictly; errors about the text as a whole have no field,
+ * non-finite numbers carry their path.
+ *
+ * Returns: (transfer full) (nullable): the root object, or %NULL on error
+ */
+JsonObject *
+dispatch_json_parse_object (const char  *data,
+                            gssize       length,
+                            GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GString) path = NULL;
+  JsonNode *root;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  if (length < 0)
+    length = strlen (data);
+
+  if (!g_utf8_validate_len (data, length, NULL))
+    {
+      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, NULL,
+                                "JSON text is not valid UTF-8");
+      return NULL;
+    }
+
+  if (!check_syntax (data, length, error))
+    return NULL;
+
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, data, length, &local_error))
+    {
+      /* The scanner accepted it, so this is a json-glib limitation. */
+      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, NULL,
+                                "malformed JSON: %s", local_error->message);
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, NULL,
+                                "JSON text must be an object");
+      return NULL;
+    }
+
+  path = g_string_new (NULL);
+  if (!check_finite (root, path, error))
+    return NULL;
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+/**
+ * dispatch_json_get_string:
+ * @object: the containing object
+ * @prefix: (nullable): path of @object, for messages
+ * @member: member name
+ * @flags: presence flags; %DISPATCH_JSON_NON_EMPTY rejects ""
+ * @max_length: maximum length in characters, 0 for no limit
+ * @out: (out) (transfer none): the string, owned by @object
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the member is absent-and-optional or a valid string
+ */
+gboolean
+dispatch_json_get_string (JsonObject         *object,
+                          const char         *prefix,
+                          const char         *member,
+                          DispatchJsonFlags   flags,
+                          gsize               max_length,
+                          const char        **out,
+                          GError            **error)
+{
+  JsonNode *node;
+  const char *value;
+
+  g_return_val_if_fail (object != NULL, FALSE);
+  g_return_val_if_fail (member != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (!lookup_member (object, prefix, member, flags, KIND_STRING, &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+
+  value = json_node_get_string (node);
+  if ((flags & DISPATCH_JSON_NON_EMPTY) && value[0] == '\0')
+    {
+      set_member_error (error, prefix, member, "must not be empty");
+      return FALSE;
+    }
+  if (max_length > 0 && (gsize) g_utf8_strlen (value, -1) > max_length)
+    {
+      set_member_error (error, prefix, member, "must be at most %" G_GSIZE_FORMAT " characters",
+                        max_length);
+      return FALSE;
+    }
+
+  *out = value;
+  return TRUE;
+}
+
+/**
+ * dispatch_json_get_double:
+ * @object: the containing object
+ * @prefix: (nullable): path of @object, for messages
+ * @member: member name
+ * @flags: presence flags; %DISPATCH_JSON_EXCLUSIVE_MAX makes the range [min, max)
+ * @min: smallest allowed value (-%G_MAXDOUBLE or -%INFINITY for none)
+ * @max: largest allowed value (%G_MAXDOUBLE or %INFINITY for none)
+ * @out: (out): the value
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the member is absent-and-optional or a finite number in range
+ */
+gboolean
+dispatch_json_get_double (JsonObject         *object,
+                          const char         *prefix,
+                          const char         *member,
+                          DispatchJsonFlags   flags,
+                          double              min,
+                          double              max,
+                          double             *out,
+                          GError            **error)
+{
+  gboolean exclusive_max = (flags & DISPATCH_JSON_EXCLUSIVE_MAX) != 0;
+  JsonNode *node;
+  double value;
+
+  g_return_val_if_fail (object != NULL, FALSE);
+  g_return_val_if_fail (member != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (!lookup_member (object, prefix, member, flags, KIND_NUMBER, &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+
+  /* Integers convert too. */
+  value = json_node_get_double (node);
+  if (!isfinite (value))
+    {
+      set_member_error (error, prefix, member, "must be a finite number");
+      return FALSE;
+    }
+
+  if (value < min || value > max || (exclusive_max && value == max))
+    {
+      char min_text[G_ASCII_DTOSTR_BUF_SIZE];
+      char max_text[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_ascii_formatd (min_text, sizeof min_text, "%.15g", min);
+      g_ascii_formatd (max_text, sizeof max_text, "%.15g", max);
+      set_range_error (error, prefix, member,
+                       min > -G_MAXDOUBLE ? min_text : NULL,
+                       max < G_MAXDOUBLE ? max_text : NULL,
+                       exclusive_max);
+      return FALSE;
+    }
+
+  *out = value;
+  return TRUE;
+}
+
+/**
+ * dispatch_json_get_int:
+ * @object: the containing object
+ * @prefix: (nullable): path of @object, for messages
+ * @member: member name
+ * @flags: presence flags
+ * @min: smallest allowed value (%G_MININT64 for none)
+ * @max: largest allowed value (%G_MAXINT64 for none)
+ * @out: (out): the value
+ * @error: return location for a #GError
+ *
+ * Accepts JSON integers and numbers with an exactly integral value such as
+ * `3.0` or `1e2`; rejects `1.5`.
+ *
+ * Returns: %TRUE if the member is absent-and-optional or an integer in range
+ */
+gboolean
+dispatch_json_get_int (JsonObject         *object,
+                       const char         *prefix,
+                       const char         *member,
+                       DispatchJsonFlags   flags,
+                       gint64              min,
+                       gint64              max,
+                       gint64             *out,
+                       GError            **error)
+{
+  JsonNode *node;
+  int beyond_int64 = 0;
+  gint64 value = 0;
+
+  g_return_val_if_fail (object != NULL, FALSE);
+  g_return_val_if_fail (member != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (!lookup_member (object, prefix, member, flags, KIND_INTEGER, &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    {
+      value = json_node_get_int (node);
+    }
+  else
+    {
+      double d = json_node_get_double (node);
+
+      if (!isfinite (d) || d != trunc (d))
+        {
+          set_member_error (error, prefix, member, "must be an integer");
+          return FALSE;
+        }
+      /* [-2^63, 2^63) converts to gint64 exactly. */
+      if (d < -0x1p63)
+        beyond_int64 = -1;
+      else if (d >= 0x1p63)
+        beyond_int64 = 1;
+      else
+        value = (gint64) d;
+    }
+
+  if (beyond_int64 != 0 || value < min || value > max)
+    {
+      char min_text[32];
+      char max_text[32];
+
+      /* An unbounded side is named only when the value lies beyond it. */
+      g_snprintf (min_text, sizeof min_text, "%" G_GINT64_FORMAT, min);
+      g_snprintf (max_text, sizeof max_text, "%" G_GINT64_FORMAT, max);
+      set_range_error (error, prefix, member,
+                       min != G_MININT64 || beyond_int64 < 0 ? min_text : NULL,
+                       max != G_MAXINT64 || beyond_int64 > 0 ? max_text : NULL,
+                       FALSE);
+      return FALSE;
+    }
+
+  *out = value;
+  return TRUE;
+}
+
+/**
+ * dispatch_json_get_boolean:
+ * @object: the containing object
+ * @prefix: (nullable): path of @object, for messages
+ * @member: member name
+ * @flags: presence flags
+ * @out: (out): the value
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the member is absent-and-optional or `true`/`false`
+ */
+gboolean
+dispatch_json_get_boolean (JsonObject         *object,
+                           const char         *prefix,
+                           const char         *member,
+                           DispatchJsonFlags   flags,
+                           gboolean           *out,
+                           GError            **error)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (object != NULL, FALSE);
+  g_return_val_if_fail (member != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (!lookup_member (object, prefix, member, flags, KIND_BOOLEAN, &node, error))
+    return FALSE;
+  if (node != NULL)
+    *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+/**
+ * dispatch_json_get_enum:
+ * @object: the containing object
+ * @prefix: (nullable): path of @object, for messages
+ * @member: member name
+ * @flags: presence flags
+ * @allowed: (array zero-terminated=1): the allowed values
+ * @out: (out) (transfer none): the value, owned by @object
+ * @error: return location for a #GError
+ *
+ * A wrong type or a value not in @allowed gets a message listing @allowed,
+ * e.g. "vehicle must be one of bike, scooter, car, van".
+ *
+ * Returns: %TRUE if the member is absent-and-optional or one of @allowed
+ */
+gboolean
+dispatch_json_get_enum (JsonObject          *object,
+                        const char          *prefix,
+                        const char          *member,
+                        DispatchJsonFlags    flags,
+                        const char * const  *allowed,
+                        const char         **out,
+                        GError             **error)
+{
+  g_autofree char *choices = NULL;
+  JsonNode *node;
+
+  g_return_val_if_fail (object != NULL, FALSE);
+  g_return_val_if_fail (member != NULL, FALSE);
+  g_return_val_if_fail (allowed != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (!lookup_member (object, prefix, member, flags, KIND_ANY, &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+
+  if (JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_STRING &&
+      g_strv_contains (allowed, json_node_get_string (node)))
+    {
+      *out = json_node_get_string (node);
+      return TRUE;
+    }
+
+  choices = g_strjoinv (", ", (char **) allowed);
+  set_member_error (error, prefix, member, "must be one of %s", choices);
+  return FALSE;
+}
+
+/**
+ * dispatch_json_get_object:
+ * @object: the containing object
+ * @prefix: (nullable): path of @object, for messages
+ * @member: member name
+ * @flags: presence flags
+ * @out: (out) (transfer none): the object, owned by @object
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the member is absent-and-optional or an object
+ */
+gboolean
+dispatch_json_get_object (JsonObject         *object,
+                          const char         *prefix,
+                          const char         *member,
+                          DispatchJsonFlags   flags,
+                          JsonObject        **out,
+                          GError            **error)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (object != NULL, FALSE);
+  g_return_val_if_fail (member != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (!lookup_member (object, prefix, member, flags, KIND_OBJECT, &node, error))
+    return FALSE;
+  if (node != NULL)
+    *out = json_node_get_object (node);
+  return TRUE;
+}
+
+/**
+ * dispatch_json_get_array:
+ * @object: the containing object
+ * @prefix: (nullable): path of @object, for messages
+ * @member: member name
+ * @flags: presence flags; %DISPATCH_JSON_NON_EMPTY rejects `[]`
+ * @max_length: maximum number of elements, 0 for no limit
+ * @out: (out) (transfer none): the array, owned by @object
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the member is absent-and-optional or an array short enough
+ */
+gboolean
+dispatch_json_get_array (JsonObject         *object,
+                         const char         *prefix,
+                         const char         *member,
+                         DispatchJsonFlags   flags,
+                         guint               max_length,
+                         JsonArray         **out,
+                         GError            **error)
+{
+  JsonNode *node;
+  JsonArray *array;
+
+  g_return_val_if_fail (object != NULL, FALSE);
+  g_return_val_if_fail (member != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (!lookup_member (object, prefix, member, flags, KIND_ARRAY, &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+
+  array = json_node_get_array (node);
+  if ((flags & DISPATCH_JSON_NON_EMPTY) && json_array_get_length (array) == 0)
+    {
+      set_member_error (error, prefix, member, "must not be empty");
+      return FALSE;
+    }
+  if (max_length > 0 && json_array_get_length (array) > max_length)
+    {
+      set_member_error (error, prefix, member, "must have at most %u elements", max_length);
+      return FALSE;
+    }
+
+  *out = array;
+  return TRUE;
+}
+
+/**
+ * dispatch_json_get_timestamp:
+ * @object: the containing object
+ * @prefix: (nullable): path of @object, for messages
+ * @member: member name
+ * @flags: presence flags
+ * @out_usec: (out): microseconds since the Unix epoch
+ * @error: return location for a #GError
+ *
+ * Accepts what dispatch_parse_timestamp() accepts.
+ *
+ * Returns: %TRUE if the member is absent-and-optional or a valid timestamp
+ */
+gboolean
+dispatch_json_get_timestamp (JsonObject         *object,
+                             const char         *prefix,
+                             const char         *member,
+                             DispatchJsonFlags   flags,
+                             gint64             *out_usec,
+                             GError            **error)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (object != NULL, FALSE);
+  g_return_val_if_fail (member != NULL, FALSE);
+  g_return_val_if_fail (out_usec != NULL, FALSE);
+
+  if (!lookup_member (object, prefix, member, flags, KIND_TIMESTAMP, &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+
+  if (!dispatch_parse_timestamp (json_node_get_string (node), out_usec))
+    {
+      set_member_error (error, prefix, member, "must be %s", kind_descriptions[KIND_TIMESTAMP]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * dispatch_json_path:
+ * @prefix: (nullable): path of the containing object; %NULL or "" at the root
+ * @member: member name
+ *
+ * Returns: (transfer full): "prefix.member", or "member" at the root
+ */
+char *
+dispatch_json_path (const char *prefix,
+                    const char *member)
+{
+  g_return_val_if_fail (member != NULL, NULL);
+
+  if (prefix == NULL || prefix[0] == '\0')
+    return g_strdup (member);
+  return g_strconcat (prefix, ".", member, NULL);
+}
+
+/**
+ * dispatch_json_index_path:
+ * @prefix: (nullable): path of the array
+ * @index: element index
+ *
+ * Returns: (transfer full): "prefix[index]"
+ */
+char *
+dispatch_json_index_path (const char *prefix,
+                          guint       index)
+{
+  return g_strdup_printf ("%s[%u]", prefix != NULL ? prefix : "", index);
+}
+
+/**
+ * dispatch_format_timestamp:
+ * @usec: microseconds since the Unix epoch, within years 1–9999
+ *
+ * Returns: (transfer full): RFC 3339 UTC text with six fractional digits,
+ *   e.g. "2026-11-22T10:00:00.123456Z"
+ */
+char *
+dispatch_format_timestamp (gint64 usec)
+{
+  gint64 day;
+  gint64 usec_of_day;
+  guint second_of_day;
+  GDate date;
+
+  g_return_val_if_fail (usec >= TIMESTAMP_MIN_USEC && usec <= TIMESTAMP_MAX_USEC, NULL);
+
+  /* Floor division, so times before 1970 land on the right day. */
+  day = usec / USEC_PER_DAY;
+  usec_of_day = usec % USEC_PER_DAY;
+  if (usec_of_day < 0)
+    {
+      usec_of_day += USEC_PER_DAY;
+      day--;
+    }
+  second_of_day = usec_of_day / G_USEC_PER_SEC;
+
+  g_date_clear (&date, 1);
+  g_date_set_julian (&date, day + UNIX_EPOCH_JULIAN);
+
+  return g_strdup_printf ("%04u-%02u-%02uT%02u:%02u:%02u.%06uZ",
+                          (guint) g_date_get_year (&date),
+                          (guint) g_date_get_month (&date),
+                          (guint) g_date_get_day (&date),
+                          second_of_day / 3600,
+                          second_of_day / 60 % 60,
+                          second_of_day % 60,
+                          (guint) (usec_of_day % G_USEC_PER_SEC));
+}
+
+/* Reads exactly @n_digits decimal digits; FALSE if they are not all there. */
+static gboolean
+read_digits (const char **text,
+             guint        n_digits,
+             guint       *out)
+{
+  *out = 0;
+  for (guint i = 0; i < n_digits; i++)
+    {
+      if (!g_ascii_isdigit ((*text)[i]))
+        return FALSE;
+      *out = *out * 10 + ((*text)[i] - '0');
+    }
+  *text += n_digits;
+  return TRUE;
+}
+
+static gboolean
+read_char (const char **text,
+           const char  *choices)
+{
+  if (**text == '\0' || strchr (choices, **text) == NULL)
+    return FALSE;
+  (*text)++;
+  return TRUE;
+}
+
+/**
+ * dispatch_parse_timestamp:
+ * @text: an RFC 3339 date-time
+ * @out_usec: (out): microseconds since the Unix epoch
+ *
+ * Accepts exactly RFC 3339's `date-time`: "YYYY-MM-DDTHH:MM:SS[.frac]" and
+ * "Z" or a "±HH:MM" offset ("T" and "Z" may be lower case). An offset is
+ * required; ISO 8601's other forms (week dates, basic format, no seconds) are
+ * rejected. Digits after the sixth fractional one are dropped; a leap second
+ * (":60") counts as the last microsecond of its minute.
+ *
+ * Returns: %TRUE if @text is valid
+ */
+gboolean
+dispatch_parse_timestamp (const char *text,
+                          gint64     *out_usec)
+{
+  guint year, month, day, hour, minute, second;
+  guint frac = 0;
+  gint64 offset_s = 0;
+  gint64 seconds;
+  gint64 usec;
+  GDate date;
+
+  g_return_val_if_fail (out_usec != NULL, FALSE);
+
+  if (text == NULL ||
+      !read_digits (&text, 4, &year) || !read_char (&text, "-") ||
+      !read_digits (&text, 2, &month) || !read_char (&text, "-") ||
+      !read_digits (&text, 2, &day) || !read_char (&text, "Tt") ||
+      !read_digits (&text, 2, &hour) || !read_char (&text, ":") ||
+      !read_digits (&text, 2, &minute) || !read_char (&text, ":") ||
+      !read_digits (&text, 2, &second))
+    return FALSE;
+
+  if (year < 1 || month < 1 || month > 12 || day < 1 ||
+      day > g_date_get_days_in_month (month, year) ||
+      hour > 23 || minute > 59 || second > 60)
+    return FALSE;
+
+  if (read_char (&text, "."))
+    {
+      guint n = 0;
+
+      for (; g_ascii_isdigit (*text); text++, n++)
+        {
+          if (n < 6)
+            frac = frac * 10 + (*text - '0');
+        }
+      if (n == 0)
+        return FALSE;
+      for (; n < 6; n++)
+        frac *= 10;
+    }
+
+  if (!read_char (&text, "Zz"))
+    {
+      gboolean negative = *text == '-';
+      guint offset_h, offset_m;
+
+      if (!read_char (&text, "+-") ||
+          !read_digits (&text, 2, &offset_h) || !read_char (&text, ":") ||
+          !read_digits (&text, 2, &offset_m) ||
+          offset_h > 23 || offset_m > 59)
+        return FALSE;
+      offset_s = (gint64) offset_h * 3600 + offset_m * 60;
+      if (negative)
+        offset_s = -offset_s;
+    }
+
+  if (*text != '\0')
+    return FALSE;
+
+  if (second == 60)
+    {
+      second = 59;
+      frac = G_USEC_PER_SEC - 1;
+    }
+
+  g_date_clear (&date, 1);
+  g_date_set_dmy (&date, day, month, year);
+  seconds = ((gint64) g_date_get_julian (&date) - UNIX_EPOCH_JULIAN) * 86400 +
+            hour * 3600 + minute * 60 + second - offset_s;
+  usec = seconds * G_USEC_PER_SEC + frac;
+
+  if (usec < TIMESTAMP_MIN_USEC || usec > TIMESTAMP_MAX_USEC)
+    return FALSE;
+
+  *out_usec = usec;
+  return TRUE;
+}
+
+/**
+ * dispatch_json_to_string:
+ * @node: a JSON tree
+ * @length: (out) (optional): length of the result in bytes
+ *
+ * Returns: (transfer full): compact JSON text
+ */
+char *
+dispatch_json_to_string (JsonNode *node,
+                         gsize    *length)
+{
+  g_autoptr(JsonGenerator) generator = NULL;
+
+  g_return_val_if_fail (node != NULL, NULL);
+
+  generator = json_generator_new ();
+  json_generator_set_root (generator, node);
+  return json_generator_to_data (generator, length);
+}
