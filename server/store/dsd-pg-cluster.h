@@ -16,6 +16,14 @@ G_BEGIN_DECLS
  * a postgres from a previous run of ours is still alive, it is reused).
  * Binaries are found with `pg_config --bindir`, then /usr/lib/postgresql/<N>/bin.
  * All subprocesses run through GSubprocess asynchronously.
+ *
+ * postgres runs as a child of ours in its own session, so a kill -9 of
+ * dispatchd leaves it running for the next start to reuse. The unix socket is
+ * in DATA_DIR/postgresql/run, or, when that path is too long for a socket
+ * address, in the user's runtime directory (the temporary directory under
+ * root) as dispatchd-pg-<hash of the cluster path>. Our settings are in
+ * DATA_DIR/postgresql/dispatchd.conf (included from postgresql.conf, rewritten
+ * at each start); the server log is in DATA_DIR/postgresql/log/.
  */
 #define DSD_TYPE_PG_CLUSTER (dsd_pg_cluster_get_type ())
 G_DECLARE_FINAL_TYPE (DsdPgCluster, dsd_pg_cluster, DSD, PG_CLUSTER, GObject)
@@ -28,8 +36,10 @@ void          dsd_pg_cluster_start_async  (DsdPgCluster        *self,
 gboolean      dsd_pg_cluster_start_finish (DsdPgCluster        *self,
                                            GAsyncResult        *result,
                                            GError             **error);
-/* libpq conninfo for the running cluster, e.g. "host=/…/run port=5432 dbname=dispatch user=dispatch" */
+/* libpq conninfo of the cluster, e.g. "host='/…/run' port=5432 dbname=dispatch user=dispatch" */
 const char   *dsd_pg_cluster_get_conninfo (DsdPgCluster        *self);
+/* "running" (property, notify): ready after start, until stop() or an unexpected exit. */
+gboolean      dsd_pg_cluster_is_running   (DsdPgCluster        *self);
 /* Fast shutdown; blocks until postgres has exited (called on the way out). */
 void          dsd_pg_cluster_stop         (DsdPgCluster        *self);
 

@@ -7,11 +7,12 @@
 G_BEGIN_DECLS
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
 
 /*
  * A small pool of non-blocking libpq connections driven by the GLib main
  * context the pool was created in. Queries are queued when every connection
- * is busy (bounded; past the bound they fail with DISPATCH_ERROR_UNAVAILABLE).
+ * is busy (DSD_PG_POOL_MAX_QUEUED; past it they fail with DISPATCH_ERROR_UNAVAILABLE).
  * Each distinct SQL text is prepared once per connection and then executed
  * with PQsendQueryPrepared.
  *
@@ -23,9 +24,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
  * other failure to DISPATCH_ERROR_INTERNAL (logged with the server's text, the
  * GError's message stays generic).
  *
- * Broken connections are re-established in the background with backoff;
+ * Broken connections are re-established in the background with backoff
+ * (100 ms doubling to 2 s, so that a returning server is in use within R4's 5 s);
  * "up" (property, notify) reflects whether at least one connection works.
+ * While the pool is down, queries fail at once with DISPATCH_ERROR_UNAVAILABLE.
+ *
+ * open_async() starts the connections and completes when the first one is
+ * ready, or fails (UNAVAILABLE) when every first attempt failed; the pool keeps
+ * trying in the background either way until dsd_pg_pool_close().
+ *
+ * Cancelling a query that waits in the queue drops it; a query already sent
+ * runs to completion and then reports G_IO_ERROR_CANCELLED.
  */
+#define DSD_PG_POOL_MAX_QUEUED 10000
+
 #define DSD_TYPE_PG_POOL (dsd_pg_pool_get_type ())
 G_DECLARE_FINAL_TYPE (DsdPgPool, dsd_pg_pool, DSD, PG_POOL, GObject)
 
@@ -54,7 +66,12 @@ PGresult  *dsd_pg_pool_query_finish  (DsdPgPool           *self,
                                       GAsyncResult        *result,
                                       GError             **error);
 
-/* Runs sql synchronously on a private connection, for tools (dispatchctl) and tests. */
+/* Blocking connect, for tools and tests: UNAVAILABLE with libpq's message on failure. */
+PGconn    *dsd_pg_connect_sync       (const char          *conninfo,
+                                      GError             **error);
+
+/* Runs sql synchronously on a private connection, for tools (dispatchctl) and tests.
+ * Without parameters sql may hold several statements; the last one's result is returned. */
 PGresult  *dsd_pg_exec_sync          (const char          *conninfo,
                                       const char          *sql,
                                       int                  n_params,
@@ -65,6 +82,7 @@ PGresult  *dsd_pg_exec_sync          (const char          *conninfo,
 void       dsd_pg_result_to_error    (const PGresult      *result,
                                       GError             **error);
 
+/* Fails whatever is queued or in flight with UNAVAILABLE and closes every connection. */
 void       dsd_pg_pool_close         (DsdPgPool           *self);
 
 G_END_DECLS

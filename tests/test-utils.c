@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "dsd-test"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "test-utils.h"
+
+#define PG_START_TIMEOUT_MS 120000
+
+/* Main loop --------------------------------------------------------------- */
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+dsd_test_run_until (DsdTestCondition condition,
+                    gpointer         user_data,
+                    guint            timeout_ms)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+  g_autoptr(GSource) timeout = g_timeout_source_new (timeout_ms);
+  g_autoptr(GSource) tick = g_timeout_source_new (10);
+  gboolean timed_out = FALSE;
+
+  g_source_set_callback (timeout, timeout_cb, &timed_out, NULL);
+  g_source_attach (timeout, context);
+  /* Wakes the loop up now and then for conditions no event reports (a process exits). */
+  g_source_set_callback (tick, tick_cb, NULL, NULL);
+  g_source_attach (tick, context);
+
+  while (!timed_out && !condition (user_data))
+    g_main_context_iteration (context, TRUE);
+
+  g_source_destroy (timeout);
+  g_source_destroy (tick);
+
+  return condition (user_data);
+}
+
+static gboolean
+never (gpointer user_data)
+{
+  return FALSE;
+}
+
+void
+dsd_test_run_for (guint ms)
+{
+  dsd_test_run_until (never, NULL, ms);
+}
+
+void
+dsd_test_store_result_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  g_assert_null (*slot);
+  *slot = g_object_ref (result);
+}
+
+static gboolean
+slot_is_set (gpointer user_data)
+{
+  return *(gpointer *) user_data != NULL;
+}
+
+GAsyncResult *
+dsd_test_wait_result (GAsyncResult **slot,
+                      guint          timeout_ms)
+{
+  g_assert_true (dsd_test_run_until (slot_is_set, slot, timeout_ms));
+
+  return g_steal_pointer (slot);
+}
+
+/* Files and processes ----------------------------------------------------- */
+
+char *
+dsd_test_make_tmp_dir (const char *prefix)
+{
+  g_autofree char *template = g_strdup_printf ("%s-XXXXXX", prefix);
+  g_autoptr(GError) error = NULL;
+  char *path = g_dir_make_tmp (template, &error);
+
+  g_assert_no_error (error);
+
+  return path;
+}
+
+void
+dsd_test_remove_tree (const char *path)
+{
+  const char *argv[] = { "rm", "-rf", "--one-file-system", path, NULL };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+}
+
+/* The fields of /proc/PID/stat after "pid (comm) ", or NULL. */
+static char **
+read_proc_stat (int pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree char *contents = NULL;
+  const char *end;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL) ||
+      (end = strrchr (contents, ')')) == NULL)
+    return NULL;
+
+  return g_strsplit (end + 2, " ", 3);
+}
+
+gboolean
+dsd_test_process_alive (int pid)
+{
+  g_auto(GStrv) fields = NULL;
+
+  if (pid <= 0 || (kill (pid, 0) != 0 && errno != EPERM))
+    return FALSE;
+
+  fields = read_proc_stat (pid);
+
+  return fields == NULL || (fields[0][0] != 'Z' && fields[0][0] != 'X');
+}
+
+GArray *
+dsd_test_child_pids (int pid)
+{
+  g_autoptr(GArray) children = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      int child = atoi (name);
+      g_auto(GStrv) fields = child > 0 ? read_proc_stat (child) : NULL;
+
+      if (fields != NULL && g_strv_length (fields) > 1 && atoi (fields[1]) == pid &&
+          dsd_test_process_alive (child))
+        g_array_append_val (children, child);
+    }
+
+  return g_steal_pointer (&children);
+}
+
+/* PostgreSQL -------------------------------------------------------------- */
+
+gboolean
+dsd_test_pg_start_cluster (DsdPgCluster  *cluster,
+                           double        *seconds,
+                           GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+  gint64 begin = g_get_monotonic_time ();
+
+  dsd_pg_cluster_start_async (cluster, NULL, dsd_test_store_result_cb, &slot);
+  result = dsd_test_wait_result (&slot, PG_START_TIMEOUT_MS);
+
+  if (seconds != NULL)
+    *seconds = (g_get_monotonic_time () - begin) / (double) G_USEC_PER_SEC;
+
+  return dsd_pg_cluster_start_finish (cluster, result, error);
+}
+
+/* Waits for its standard input to close, i.e. for the test process to end;
+ * $1 is the data directory, $2 the temporary directory to remove. */
+static const char watchdog_script[] =
+  "read -r _\n"
+  "f=\"$1/postgresql/postmaster.pid\"\n"
+  "if pid=$(head -n 1 \"$f\" 2>/dev/null); then\n"
+  "  kill -INT \"$pid\"\n"
+  "  i=0; while [ -e \"$f\" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done\n"
+  "fi\n"
+  "rm -rf --one-file-system \"$2\"\n";
+
+static void
+new_session (gpointer user_data)
+{
+  /* Out of the test's process group, which a harness may kill as a whole. */
+  setsid ();
+}
+
+static GSubprocess *
+start_watchdog (const char *data_dir,
+                const char *tmp_dir)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  GSubprocess *watchdog;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, new_session, NULL, NULL);
+  watchdog = g_subprocess_launcher_spawn (launcher, &error, "sh", "-c", watchdog_script,
+                                          "dsd-test-watchdog", data_dir, tmp_dir, NULL);
+  g_assert_no_error (error);
+
+  return watchdog;
+}
+
+DsdTestPg *
+dsd_test_pg_new (void)
+{
+  return dsd_test_pg_new_full (NULL);
+}
+
+DsdTestPg *
+dsd_test_pg_new_full (const char *subdir)
+{
+  DsdTestPg *pg = g_new0 (DsdTestPg, 1);
+  g_autoptr(GError) error = NULL;
+
+  pg->tmp_dir = dsd_test_make_tmp_dir ("dsd-test-pg");
+  /* Under root, postgres runs as another user, who must get through it. */
+  g_assert_cmpint (g_chmod (pg->tmp_dir, 0711), ==, 0);
+  pg->data_dir = g_build_filename (pg->tmp_dir, subdir, NULL);
+  pg->watchdog = start_watchdog (pg->data_dir, pg->tmp_dir);
+  pg->cluster = dsd_pg_cluster_new (pg->data_dir);
+  dsd_test_pg_start_cluster (pg->cluster, &pg->start_seconds, &error);
+  g_assert_no_error (error);
+
+  return pg;
+}
+
+static gboolean
+pointer_is_null (gpointer user_data)
+{
+  return *(gpointer *) user_data == NULL;
+}
+
+void
+dsd_test_pg_free (DsdTestPg *pg)
+{
+  DsdPgCluster *cluster = g_steal_pointer (&pg->cluster);
+
+  dsd_pg_cluster_stop (cluster);
+
+  /* Let pending callbacks drop their references, so that nothing leaks. */
+  g_object_add_weak_pointer (G_OBJECT (cluster), (gpointer *) &cluster);
+  g_object_unref (cluster);
+  g_assert_true (dsd_test_run_until (pointer_is_null, &cluster, 5000));
+
+  dsd_test_remove_tree (pg->tmp_dir);
+
+  /* Nothing left for it to do; it ends when its input does. */
+  g_output_stream_close (g_subprocess_get_stdin_pipe (pg->watchdog), NULL, NULL);
+  g_subprocess_wait (pg->watchdog, NULL, NULL);
+  g_object_unref (pg->watchdog);
+
+  g_free (pg->tmp_dir);
+  g_free (pg->data_dir);
+  g_free (pg);
+}
+
+const char *
+dsd_test_pg_get_conninfo (DsdTestPg *pg)
+{
+  return dsd_pg_cluster_get_conninfo (pg->cluster);
+}
+
+int
+dsd_test_pg_get_pid (DsdTestPg *pg)
+{
+  g_autofree char *path = g_build_filename (pg->data_dir, "postgresql", "postmaster.pid", NULL);
+  g_autofree char *contents = NULL;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return 0;
+
+  return atoi (contents);
+}

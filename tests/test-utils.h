@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "dsd-pg-cluster.h"
+
+G_BEGIN_DECLS
+
+/* Main loop ---------------------------------------------------------------
+ *
+ * Tests drive async code by iterating the thread-default main context.
+ */
+
+typedef gboolean (*DsdTestCondition) (gpointer user_data);
+
+/* Iterates the thread-default main context until condition (user_data) holds
+ * (checked at least every 10 ms);
+ * FALSE if timeout_ms passed first. */
+gboolean      dsd_test_run_until         (DsdTestCondition   condition,
+                                          gpointer           user_data,
+                                          guint              timeout_ms);
+/* Iterates the main context for about ms milliseconds. */
+void          dsd_test_run_for           (guint              ms);
+
+/* A GAsyncReadyCallback that stores a reference to the result in
+ * *(GAsyncResult **) user_data, for dsd_test_wait_result(). */
+void          dsd_test_store_result_cb   (GObject           *source,
+                                          GAsyncResult      *result,
+                                          gpointer           user_data);
+/* Iterates until *slot is set (asserting it happens within timeout_ms).
+ * Returns: (transfer full): the result, *slot is cleared. */
+GAsyncResult *dsd_test_wait_result       (GAsyncResult     **slot,
+                                          guint              timeout_ms);
+
+/* Files and processes ----------------------------------------------------- */
+
+/* A new empty directory under the temporary directory. Returns: (transfer full) */
+char         *dsd_test_make_tmp_dir      (const char        *prefix);
+void          dsd_test_remove_tree       (const char        *path);
+/* Alive and not a zombie. */
+gboolean      dsd_test_process_alive     (int                pid);
+/* PIDs of the live children of pid. */
+GArray       *dsd_test_child_pids        (int                pid);
+
+/* PostgreSQL ---------------------------------------------------------------
+ *
+ * A real private cluster (DsdPgCluster, initdb included) in its own temporary
+ * data directory.
+ */
+
+typedef struct
+{
+  /* The temporary directory, and the cluster's data directory in it */
+  char         *tmp_dir;
+  char         *data_dir;
+  DsdPgCluster *cluster;
+  /* Seconds the first start took, initdb included */
+  double        start_seconds;
+  /* Stops postgres and removes tmp_dir if the test process dies first */
+  GSubprocess  *watchdog;
+} DsdTestPg;
+
+/* Starts a cluster in a fresh directory, asserting it gets ready. A failing
+ * test does not leave its postgres running: a watchdog process cleans up. */
+DsdTestPg    *dsd_test_pg_new            (void);
+/* The same with the data directory at subdir (nullable) of the temporary directory. */
+DsdTestPg    *dsd_test_pg_new_full       (const char        *subdir);
+/* Stops the cluster and removes its directory. */
+void          dsd_test_pg_free           (DsdTestPg         *pg);
+const char   *dsd_test_pg_get_conninfo   (DsdTestPg         *pg);
+/* The postmaster's PID from postmaster.pid, 0 if there is none. */
+int           dsd_test_pg_get_pid        (DsdTestPg         *pg);
+/* Runs dsd_pg_cluster_start_async() to its end; seconds: (out) (optional): how long */
+gboolean      dsd_test_pg_start_cluster  (DsdPgCluster      *cluster,
+                                          double            *seconds,
+                                          GError           **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsdTestPg, dsd_test_pg_free)
+
+G_END_DECLS
