@@ -21,6 +21,8 @@ void     dsd_password_hash_async    (const char          *password,
                                      gpointer             user_data);
 char    *dsd_password_hash_finish   (GAsyncResult        *result,
                                      GError             **error);
+/* hash may be NULL (no such user): a dummy hash is checked instead, so the
+ * answer (FALSE) takes as long as for a wrong password. */
 void     dsd_password_verify_async  (const char          *hash,
                                      const char          *password,
                                      GCancellable        *cancellable,

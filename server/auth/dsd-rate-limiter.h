@@ -7,18 +7,20 @@ G_BEGIN_DECLS
 
 /*
  * In-process sliding-window counter: at most `limit` hits per key within
- * `window_s` seconds. Old keys are swept so memory stays bounded.
+ * `window_s` seconds. Old keys are swept so memory stays bounded. Thread-safe.
  */
 #define DSD_TYPE_RATE_LIMITER (dsd_rate_limiter_get_type ())
 G_DECLARE_FINAL_TYPE (DsdRateLimiter, dsd_rate_limiter, DSD, RATE_LIMITER, GObject)
 
 DsdRateLimiter *dsd_rate_limiter_new      (guint           limit,
                                            guint           window_s);
-/* Records a hit. Returns FALSE when the key is over its limit; then *retry_after_s says when to come back. */
+/* Records a hit. Returns FALSE when the key is over its limit (the refused hit
+ * is not recorded); then *retry_after_s says when to come back. */
 gboolean        dsd_rate_limiter_hit      (DsdRateLimiter *self,
                                            const char     *key,
                                            guint          *retry_after_s);
-/* Is the key over its limit, without recording a hit. */
+/* Like dsd_rate_limiter_hit() without recording a hit: FALSE when the key is
+ * already at its limit (the next hit would be refused), with *retry_after_s. */
 gboolean        dsd_rate_limiter_check    (DsdRateLimiter *self,
                                            const char     *key,
                                            guint          *retry_after_s);

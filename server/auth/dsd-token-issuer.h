@@ -9,10 +9,16 @@ G_BEGIN_DECLS
  * HS256 JWT access tokens (libjwt). Claims: sub (user id), name (username),
  * role, did (driver id), cid (customer id), iat, exp. Verification rejects any
  * algorithm but HS256, bad signatures, and expired tokens (checks exp itself:
- * libjwt 1.10 does not), all as DISPATCH_ERROR_UNAUTHENTICATED.
+ * libjwt 1.10 does not), all as DISPATCH_ERROR_UNAUTHENTICATED. Verified
+ * tokens are cached (bounded), so verifying a known token is a hash lookup.
+ * Thread-safe.
  */
 #define DSD_TYPE_TOKEN_ISSUER (dsd_token_issuer_get_type ())
 G_DECLARE_FINAL_TYPE (DsdTokenIssuer, dsd_token_issuer, DSD, TOKEN_ISSUER, GObject)
+
+/* The secret is used as raw bytes and must be at least this long (the
+ * configuration validates it; a shorter one here is a programming error). */
+#define DSD_TOKEN_ISSUER_MIN_SECRET_SIZE 32
 
 DsdTokenIssuer *dsd_token_issuer_new    (GBytes             *secret,
                                          guint               lifetime_s);

@@ -10,7 +10,8 @@ G_BEGIN_DECLS
  * rendered in text format 0.0.4 (HELP/TYPE lines, escaped label values,
  * cumulative buckets with +Inf, _sum, _count, final newline).
  * Families are registered once with their help text and label names; series
- * are created on first use. Main-thread only unless noted.
+ * are created on first use; the text lists families in registration order and
+ * their series in creation order. Thread-safe (one internal lock).
  */
 #define DSD_TYPE_METRICS (dsd_metrics_get_type ())
 G_DECLARE_FINAL_TYPE (DsdMetrics, dsd_metrics, DSD, METRICS, GObject)

@@ -13,10 +13,14 @@ G_BEGIN_DECLS
  * The HTTP front: a SoupServer listening on a socket we create ourselves
  * (listen backlog 4096, SO_REUSEADDR), optional TLS, request size limits
  * (Content-Length over 1 MiB → 413 from an early handler without reading the
- * body; chunked bodies counted in got-chunk and cut off at 1 MiB → 413),
- * dispatch through the router, access logging (structured), request metrics
- * (route pattern, method, status, latency), and graceful stop: stop accepting,
- * let in-flight requests finish (bounded wait), then disconnect.
+ * body; chunked bodies counted in got-chunk and cut off at 1 MiB → 413; both
+ * take the connection from libsoup, answer and close it), dispatch through
+ * the router with routing and authentication done before the body is read,
+ * access logging (structured, debug level: G_MESSAGES_DEBUG=dsd-http), request
+ * metrics (dispatch_http_requests_total{route,method,status},
+ * dispatch_http_request_duration_seconds{route,method}), and graceful stop:
+ * stop accepting, let in-flight requests finish (bounded wait), then
+ * disconnect. metrics may be NULL.
  */
 #define DSD_TYPE_HTTP_SERVER (dsd_http_server_get_type ())
 G_DECLARE_FINAL_TYPE (DsdHttpServer, dsd_http_server, DSD, HTTP_SERVER, GObject)

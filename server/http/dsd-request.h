@@ -12,7 +12,8 @@ G_BEGIN_DECLS
  * One HTTP request on its way through a route handler. The message is paused
  * when the handler is called and unpaused by exactly one dsd_request_respond_*()
  * call, which may come later from an async callback (hold a ref until then).
- * If the client goes away first, responding is a harmless no-op.
+ * If the client goes away first, responding is a harmless no-op. Like the
+ * server, requests belong to the main context's thread.
  */
 typedef struct _DsdRequest DsdRequest;
 
@@ -21,7 +22,8 @@ void                dsd_request_unref           (DsdRequest  *self);
 
 SoupServerMessage  *dsd_request_get_message     (DsdRequest  *self);
 const char         *dsd_request_get_method      (DsdRequest  *self);
-/* Path parameter of the route pattern, e.g. "id" for /api/v1/orders/{id}; already percent-decoded. */
+/* Path parameter of the route pattern, e.g. "id" for /api/v1/orders/{id};
+ * already percent-decoded. */
 const char         *dsd_request_get_param       (DsdRequest  *self,
                                                  const char  *name);
 /* Query string parameter, or NULL when absent. */
@@ -34,11 +36,15 @@ const DsdPrincipal *dsd_request_get_principal   (DsdRequest  *self);
 /* Client address as text, for rate limits and logs. */
 const char         *dsd_request_get_peer        (DsdRequest  *self);
 /* The request body parsed as a JSON object: checks Content-Type (415), valid
- * UTF-8, valid JSON and an object root (400). Parsed once, cached. */
+ * UTF-8, valid JSON and an object root (400); a POST/PUT/PATCH that came with
+ * neither Content-Length nor chunked encoding has no body at all (411).
+ * Parsed once, cached (transfer none). */
 JsonObject         *dsd_request_get_json_object (DsdRequest  *self,
                                                  GError     **error);
-/* The raw body. */
+/* The raw body (transfer none; empty when there is none). */
 GBytes             *dsd_request_get_body        (DsdRequest  *self);
+/* The route pattern that matched, e.g. "/api/v1/orders/{id}". */
+const char         *dsd_request_get_route       (DsdRequest  *self);
 
 /* Responding (each unpauses the message). */
 void                dsd_request_respond_json    (DsdRequest  *self,
@@ -61,6 +67,10 @@ void                dsd_request_respond_bytes   (DsdRequest  *self,
                                                  guint        status,
                                                  const char  *content_type,
                                                  GBytes      *body);
+/* From the check of a websocket route (see dsd_router_add_websocket()):
+ * answers 101 and hands the connection to the route's handler. Counts as the
+ * response. */
+void                dsd_request_accept_websocket (DsdRequest *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsdRequest, dsd_request_unref)
 

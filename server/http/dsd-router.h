@@ -8,6 +8,13 @@ G_BEGIN_DECLS
 typedef void (*DsdRouteHandler) (DsdRequest *request,
                                  gpointer    user_data);
 
+/* Called once the 101 response is written. The connection is unreffed when
+ * this returns: take a reference to keep it. The request stays valid during
+ * the call (principal, params, query); ref it to keep it longer. */
+typedef void (*DsdWebsocketHandler) (DsdRequest              *request,
+                                     SoupWebsocketConnection *connection,
+                                     gpointer                 user_data);
+
 /*
  * Method + path pattern dispatch. Patterns are literal segments and
  * {name} placeholders ("/api/v1/orders/{id}/assign"); literal segments win over
@@ -17,6 +24,8 @@ typedef void (*DsdRouteHandler) (DsdRequest *request,
  * still verified); otherwise a valid bearer token (or ?access_token= when
  * the route is a websocket) is required (401 unauthenticated) and the caller's
  * role must be in allowed_roles (403 permission_denied).
+ * HEAD is served by the GET route unless one is registered; OPTIONS on an
+ * existing path without an OPTIONS route gets 204 with Allow.
  */
 #define DSD_TYPE_ROUTER (dsd_router_get_type ())
 G_DECLARE_FINAL_TYPE (DsdRouter, dsd_router, DSD, ROUTER, GObject)
@@ -28,5 +37,25 @@ void       dsd_router_add (DsdRouter       *self,
                            guint            allowed_roles,
                            DsdRouteHandler  handler,
                            gpointer         user_data);
+
+/*
+ * A websocket endpoint (GET pattern). Routing, the token (header or
+ * ?access_token=) and the roles are checked before the handshake, exactly as
+ * for dsd_router_add(); a request that is not a websocket handshake gets 400.
+ * Then, with the request paused:
+ *  - check == NULL: the upgrade is accepted at once;
+ *  - otherwise check (request, user_data) runs and must end, now or later from
+ *    an async callback, in either dsd_request_accept_websocket() or a
+ *    dsd_request_respond_*() call (e.g. 404 for an order the caller may not see),
+ *    which refuses the upgrade with a normal HTTP response.
+ * After the 101 is written, handler (request, connection, user_data) runs.
+ * Frames are limited to 64 KiB (close 1009); no extensions are negotiated.
+ */
+void       dsd_router_add_websocket (DsdRouter           *self,
+                                     const char          *pattern,
+                                     guint                allowed_roles,
+                                     DsdRouteHandler      check,
+                                     DsdWebsocketHandler  handler,
+                                     gpointer             user_data);
 
 G_END_DECLS

@@ -1,0 +1,839 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "dsd-http"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "dispatch-error.h"
+
+#include "dsd-http-server.h"
+#include "dsd-request-private.h"
+
+#define DEFAULT_PORT 8080
+/* soup_server_listen() would use a backlog of 10. */
+#define LISTEN_BACKLOG 4096
+#define WEBSOCKET_MAX_PAYLOAD (64 * 1024)
+/*
+ * A 413 for an oversized body is written on the stolen connection (libsoup
+ * would otherwise read the whole body first). Closing a socket with unread
+ * input makes the kernel send a reset, which can destroy the response before
+ * the client reads it; so we read and discard what the client still sends,
+ * within these bounds, before closing.
+ */
+#define DRAIN_TIMEOUT_MS 2000
+#define DRAIN_MAX_BYTES (8 * 1024 * 1024)
+
+#define REQUESTS_METRIC "dispatch_http_requests_total"
+#define DURATION_METRIC "dispatch_http_request_duration_seconds"
+
+struct _DsdHttpServer
+{
+  GObject         parent_instance;
+
+  DsdRouter      *router;
+  DsdTokenIssuer *tokens;
+  DsdMetrics     *metrics;      /* nullable */
+
+  SoupServer     *soup;
+  GPtrArray      *sockets;      /* our listening GSockets */
+
+  /* DsdRequests from their headers to the end of their response */
+  GQueue          in_flight;
+
+  /* Graceful stop */
+  gboolean        stopping;
+  GTask          *stop_task;
+  guint           stop_timeout_id;
+};
+
+G_DEFINE_FINAL_TYPE (DsdHttpServer, dsd_http_server, G_TYPE_OBJECT)
+
+typedef struct {
+  GIOStream    *stream;
+  GCancellable *cancellable;
+  guint         timeout_id;
+  char         *response;
+  gsize         drained;
+  guint8        buffer[8192];
+} Rejection;
+
+static GQuark request_quark;
+
+static const double duration_bounds[] = {
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+};
+
+static gboolean finish_stop_cb (gpointer user_data);
+static void websocket_upgraded_cb (SoupServerMessage *msg,
+                                   gpointer           user_data);
+
+/* Method label values are a fixed set, so that odd methods add no series. */
+static const char *
+method_label (const char *method)
+{
+  static const char * const known[] = {
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (known); i++)
+    {
+      if (strcmp (method, known[i]) == 0)
+        return known[i];
+    }
+
+  return "other";
+}
+
+static void
+record_request (DsdHttpServer *self,
+                DsdRequest    *request,
+                guint          status)
+{
+  const char *route = request->route != NULL ? request->route->pattern : "unmatched";
+  const char *method = method_label (soup_server_message_get_method (request->msg));
+  double seconds = (g_get_monotonic_time () - request->start_us) / (double) G_USEC_PER_SEC;
+  char status_text[16];
+
+  g_snprintf (status_text, sizeof status_text, "%u", status);
+
+  if (self->metrics != NULL)
+    {
+      dsd_metrics_counter_add (self->metrics, REQUESTS_METRIC,
+                               (const char *[]) { route, method, status_text, NULL }, 1);
+      dsd_metrics_histogram_observe (self->metrics, DURATION_METRIC,
+                                     (const char *[]) { route, method, NULL }, seconds);
+    }
+
+  /* Formatting costs more than the rest of this function: skip it unless
+   * someone asked for debug output. */
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    {
+      const char *peer = dsd_request_get_peer (request);
+      char duration_text[32];
+
+      g_snprintf (duration_text, sizeof duration_text, "%.3f", seconds * 1000);
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
+                        "METHOD", method,
+                        "PATH", route,
+                        "STATUS", status_text,
+                        "DURATION_MS", duration_text,
+                        "PEER", peer != NULL ? peer : "-",
+                        "MESSAGE", "%s %s %s %s ms", method, route, status_text, duration_text);
+    }
+}
+
+/* The request leaves the server: no more callbacks, no responding needed. */
+static void
+detach_request (DsdHttpServer *self,
+                DsdRequest    *request)
+{
+  g_assert (!request->done);
+
+  request->done = TRUE;
+  request->server = NULL;
+  g_queue_unlink (&self->in_flight, &request->link);
+  g_object_set_qdata (G_OBJECT (request->msg), request_quark, NULL);
+
+  if (request->route != NULL && request->route->websocket_handler != NULL)
+    g_signal_handlers_disconnect_by_func (request->msg, websocket_upgraded_cb, request);
+
+  dsd_request_unref (request);
+}
+
+static void
+request_done (DsdHttpServer *self,
+              DsdRequest    *request,
+              guint          status)
+{
+  if (request->done)
+    return;
+
+  record_request (self, request, status);
+  detach_request (self, request);
+
+  /* Finish from an idle: we may be deep inside libsoup's I/O here. */
+  if (self->in_flight.length == 0 && self->stop_task != NULL)
+    {
+      g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
+      self->stop_timeout_id = g_idle_add (finish_stop_cb, self);
+    }
+}
+
+static void
+rejection_free (Rejection *rejection)
+{
+  g_clear_handle_id (&rejection->timeout_id, g_source_remove);
+  g_clear_object (&rejection->cancellable);
+  g_clear_object (&rejection->stream);
+  g_free (rejection->response);
+  g_free (rejection);
+}
+
+static void
+rejection_closed_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_io_stream_close_finish (G_IO_STREAM (object), result, NULL);
+  rejection_free (user_data);
+}
+
+static void
+rejection_close (Rejection *rejection)
+{
+  g_clear_handle_id (&rejection->timeout_id, g_source_remove);
+  g_io_stream_close_async (rejection->stream, G_PRIORITY_DEFAULT, NULL,
+                           rejection_closed_cb, rejection);
+}
+
+static void
+rejection_drained_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  Rejection *rejection = user_data;
+  gssize n_read;
+
+  n_read = g_input_stream_read_finish (G_INPUT_STREAM (object), result, NULL);
+  if (n_read <= 0 || (rejection->drained += n_read) >= DRAIN_MAX_BYTES)
+    {
+      rejection_close (rejection);
+      return;
+    }
+
+  g_input_stream_read_async (G_INPUT_STREAM (object), rejection->buffer, sizeof rejection->buffer,
+                             G_PRIORITY_DEFAULT, rejection->cancellable,
+                             rejection_drained_cb, rejection);
+}
+
+static void
+rejection_written_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  Rejection *rejection = user_data;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, NULL))
+    {
+      rejection_close (rejection);
+      return;
+    }
+
+  g_input_stream_read_async (g_io_stream_get_input_stream (rejection->stream),
+                             rejection->buffer, sizeof rejection->buffer,
+                             G_PRIORITY_DEFAULT, rejection->cancellable,
+                             rejection_drained_cb, rejection);
+}
+
+static gboolean
+rejection_timeout_cb (gpointer user_data)
+{
+  Rejection *rejection = user_data;
+
+  rejection->timeout_id = 0;
+  g_cancellable_cancel (rejection->cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* 413 without reading the body: take the connection from libsoup and write
+ * the response ourselves. */
+static void
+reject_oversized (DsdHttpServer *self,
+                  DsdRequest    *request)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+  Rejection *rejection;
+  GIOStream *stream;
+  gsize length;
+  guint status;
+
+  g_set_error (&error, DISPATCH_ERROR, DISPATCH_ERROR_PAYLOAD_TOO_LARGE,
+               "request body exceeds %u bytes", DSD_HTTP_MAX_BODY_SIZE);
+  body = _dsd_error_envelope (error, &status, &length);
+
+  stream = soup_server_message_steal_connection (request->msg);
+  request_done (self, request, status);
+  if (stream == NULL)
+    return;
+
+  rejection = g_new0 (Rejection, 1);
+  rejection->stream = stream;
+  rejection->cancellable = g_cancellable_new ();
+  rejection->response = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
+                                         "Content-Type: application/json\r\n"
+                                         "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                                         "Connection: close\r\n"
+                                         "\r\n"
+                                         "%s",
+                                         status, soup_status_get_phrase (status), length, body);
+  rejection->timeout_id = g_timeout_add (DRAIN_TIMEOUT_MS, rejection_timeout_cb, rejection);
+
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (stream),
+                                   rejection->response, strlen (rejection->response),
+                                   G_PRIORITY_DEFAULT, rejection->cancellable,
+                                   rejection_written_cb, rejection);
+}
+
+static DsdRequest *
+lookup_request (SoupServerMessage *msg)
+{
+  return g_object_get_qdata (G_OBJECT (msg), request_quark);
+}
+
+static void
+got_chunk_cb (SoupServerMessage *msg,
+              GBytes            *chunk,
+              gpointer           user_data)
+{
+  DsdHttpServer *self = user_data;
+  DsdRequest *request = lookup_request (msg);
+
+  if (request == NULL)
+    return;
+
+  /* libsoup accumulates the body; stopping here keeps that under the limit
+   * plus one read (8 KiB). */
+  request->body_received += g_bytes_get_size (chunk);
+  if (request->body_received > DSD_HTTP_MAX_BODY_SIZE)
+    reject_oversized (self, request);
+}
+
+/* "Authorization: Bearer <token>"; "" for another scheme, NULL when absent. */
+static const char *
+get_bearer_token (DsdRequest *request)
+{
+  const char *value = dsd_request_get_header (request, "Authorization");
+
+  if (value == NULL)
+    return NULL;
+  if (g_ascii_strncasecmp (value, "Bearer ", 7) != 0)
+    return "";
+
+  value += 7;
+  while (*value == ' ')
+    value++;
+
+  return value;
+}
+
+static gboolean
+authenticate (DsdHttpServer  *self,
+              DsdRequest     *request,
+              GError        **error)
+{
+  const DsdRoute *route = request->route;
+  const char *token = get_bearer_token (request);
+
+  /* Browsers cannot set headers on websocket requests. */
+  if (token == NULL && route->websocket_handler != NULL)
+    token = dsd_request_get_query (request, "access_token");
+
+  if (token != NULL)
+    {
+      request->principal = dsd_token_issuer_verify (self->tokens, token, error);
+      if (request->principal == NULL)
+        return FALSE;
+    }
+
+  if (route->allowed_roles == 0)
+    return TRUE;
+
+  if (request->principal == NULL)
+    {
+      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_UNAUTHENTICATED,
+                           "missing access token");
+      return FALSE;
+    }
+
+  if ((request->principal->role & route->allowed_roles) == 0)
+    {
+      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_PERMISSION_DENIED,
+                           "this endpoint is not available to your role");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* No route for the method: 404, 405 with Allow, or the answer to OPTIONS. */
+static void
+respond_unrouted (DsdRequest *request,
+                  const char *allow)
+{
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (request->msg);
+
+  if (allow == NULL)
+    {
+      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_NOT_FOUND, "not found");
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  soup_message_headers_replace (headers, "Allow", allow);
+
+  if (strcmp (dsd_request_get_method (request), SOUP_METHOD_OPTIONS) == 0)
+    {
+      _dsd_request_finish_response (request, SOUP_STATUS_NO_CONTENT);
+      return;
+    }
+
+  g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_METHOD_NOT_ALLOWED,
+                       "method not allowed");
+  dsd_request_respond_error (request, error);
+}
+
+/*
+ * Runs once the request headers are in, before the body is read: size limits,
+ * routing and authentication, so that nothing is read for a request we refuse
+ * anyway. Refusals set the response here and libsoup skips the handler; the
+ * body (at most 1 MiB) is still read to keep the connection usable.
+ */
+static void
+early_handler_cb (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  DsdHttpServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *allow = NULL;
+  DsdRequest *request;
+  gboolean parsed;
+
+  request = _dsd_request_new (self, msg);
+  g_queue_push_tail_link (&self->in_flight, &request->link);
+  g_object_set_qdata (G_OBJECT (msg), request_quark, request);
+
+  if (self->stopping)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Connection", "close");
+
+  parsed = _dsd_request_parse_target (request, &error);
+  if (parsed)
+    request->route = _dsd_router_match (self->router, soup_server_message_get_method (msg),
+                                        request->segments, request->n_segments,
+                                        request->values, &allow);
+  if (request->route != NULL)
+    request->router = g_object_ref (self->router);
+
+  switch (soup_message_headers_get_encoding (headers))
+    {
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      if (soup_message_headers_get_content_length (headers) > DSD_HTTP_MAX_BODY_SIZE)
+        {
+          reject_oversized (self, request);
+          return;
+        }
+      break;
+
+    case SOUP_ENCODING_CHUNKED:
+      g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
+      break;
+
+    default:
+      break;
+    }
+
+  if (!parsed)
+    dsd_request_respond_error (request, error);
+  else if (request->route == NULL)
+    respond_unrouted (request, allow);
+  else if (!authenticate (self, request, &error))
+    dsd_request_respond_error (request, error);
+}
+
+static void
+run_route_handler (DsdRequest *request)
+{
+  request->route->handler (request, request->route->user_data);
+
+  /* Not answered yet: an async handler responds later. */
+  if (!request->responded)
+    {
+      request->paused = TRUE;
+      soup_server_message_pause (request->msg);
+    }
+}
+
+/* Runs with the whole body read, for requests the early handler let through. */
+static void
+handler_cb (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  DsdRequest *request = lookup_request (msg);
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (request != NULL && request->route != NULL);
+
+  if (request->route->websocket_handler == NULL)
+    {
+      run_route_handler (request);
+      return;
+    }
+
+  if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, NULL))
+    {
+      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
+                           "a websocket handshake is required");
+      dsd_request_respond_error (request, error);
+    }
+  else if (request->route->handler != NULL)
+    run_route_handler (request);
+  else
+    dsd_request_accept_websocket (request);
+}
+
+static void
+request_finished_cb (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  DsdHttpServer *self = user_data;
+  DsdRequest *request = lookup_request (msg);
+
+  /* Aborted before we answered: the client went away (nginx's 499). */
+  if (request != NULL)
+    request_done (self, request, request->responded ? request->status : 499);
+}
+
+static void
+websocket_upgraded_cb (SoupServerMessage *msg,
+                       gpointer           user_data)
+{
+  g_autoptr(DsdRequest) request = dsd_request_ref (user_data);
+  DsdHttpServer *self = request->server;
+  g_autoptr(SoupWebsocketConnection) connection = NULL;
+  g_autoptr(GIOStream) stream = NULL;
+  const char *origin;
+
+  g_signal_handlers_disconnect_by_func (msg, websocket_upgraded_cb, user_data);
+
+  origin = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Origin");
+  stream = soup_server_message_steal_connection (msg);
+  if (stream != NULL)
+    {
+      connection = soup_websocket_connection_new (stream, soup_server_message_get_uri (msg),
+                                                  SOUP_WEBSOCKET_CONNECTION_SERVER,
+                                                  origin, NULL, NULL);
+      soup_websocket_connection_set_max_incoming_payload_size (connection,
+                                                               WEBSOCKET_MAX_PAYLOAD);
+      request->route->websocket_handler (request, connection, request->route->user_data);
+    }
+
+  request_done (self, request, SOUP_STATUS_SWITCHING_PROTOCOLS);
+}
+
+void
+_dsd_http_server_accept_websocket (DsdHttpServer *self,
+                                   DsdRequest    *request)
+{
+  g_assert (DSD_IS_HTTP_SERVER (self));
+
+  /* Without extensions: compressing every frame for every client would
+   * dominate the cost of fan-out. */
+  if (!soup_websocket_server_process_handshake (request->msg, NULL, NULL, NULL, NULL))
+    {
+      _dsd_request_finish_response (request, soup_server_message_get_status (request->msg));
+      return;
+    }
+
+  /* The connection is taken over once the 101 is on the wire. */
+  g_signal_connect (request->msg, "wrote-informational",
+                    G_CALLBACK (websocket_upgraded_cb), request);
+  _dsd_request_finish_response (request, SOUP_STATUS_SWITCHING_PROTOCOLS);
+}
+
+static void
+finish_stop (DsdHttpServer *self)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->stop_task);
+  GList *link;
+
+  g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
+
+  if (self->in_flight.length > 0)
+    g_message ("Stopping with %u requests still in flight", self->in_flight.length);
+
+  /* libsoup drops the I/O of whatever is still in flight without a signal;
+   * their handlers' responses become no-ops. */
+  soup_server_disconnect (self->soup);
+  while ((link = self->in_flight.head) != NULL)
+    request_done (self, link->data, 499);
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+finish_stop_cb (gpointer user_data)
+{
+  DsdHttpServer *self = user_data;
+
+  self->stop_timeout_id = 0;
+  finish_stop (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static GSocket *
+create_listen_socket (GSocketAddress  *address,
+                      GError         **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+
+  socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return NULL;
+
+  /* allow_reuse sets SO_REUSEADDR. */
+  if (!g_socket_bind (socket, address, TRUE, error))
+    return NULL;
+
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  if (!g_socket_listen (socket, error))
+    return NULL;
+
+  return g_steal_pointer (&socket);
+}
+
+static GList *
+resolve_host (const char  *host,
+              GError     **error)
+{
+  g_autoptr(GResolver) resolver = NULL;
+  GInetAddress *address;
+
+  address = g_inet_address_new_from_string (host);
+  if (address != NULL)
+    return g_list_prepend (NULL, address);
+
+  resolver = g_resolver_get_default ();
+  return g_resolver_lookup_by_name (resolver, host, NULL, error);
+}
+
+static guint16
+get_socket_port (GSocket *socket)
+{
+  g_autoptr(GSocketAddress) address = g_socket_get_local_address (socket, NULL);
+
+  if (address == NULL)
+    return 0;
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+}
+
+static void
+dsd_http_server_dispose (GObject *object)
+{
+  DsdHttpServer *self = (DsdHttpServer *)object;
+  GList *link;
+
+  /* Requests still in flight live on with their handlers, detached. */
+  while ((link = self->in_flight.head) != NULL)
+    detach_request (self, link->data);
+
+  if (self->soup != NULL)
+    {
+      soup_server_remove_handler (self->soup, NULL);
+      soup_server_disconnect (self->soup);
+      g_clear_object (&self->soup);
+    }
+
+  g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
+  g_clear_pointer (&self->sockets, g_ptr_array_unref);
+  g_clear_object (&self->router);
+  g_clear_object (&self->tokens);
+  g_clear_object (&self->metrics);
+
+  G_OBJECT_CLASS (dsd_http_server_parent_class)->dispose (object);
+}
+
+static void
+dsd_http_server_class_init (DsdHttpServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = dsd_http_server_dispose;
+
+  request_quark = g_quark_from_static_string ("dsd-http-server-request");
+}
+
+static void
+dsd_http_server_init (DsdHttpServer *self)
+{
+  /* Raw paths: we decode segments ourselves, so %2F never turns into "/". */
+  self->soup = g_object_new (SOUP_TYPE_SERVER, "raw-paths", TRUE, NULL);
+  self->sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  g_queue_init (&self->in_flight);
+
+  soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
+  soup_server_add_handler (self->soup, NULL, handler_cb, self, NULL);
+  g_signal_connect_object (self->soup, "request-finished",
+                           G_CALLBACK (request_finished_cb), self, 0);
+  g_signal_connect_object (self->soup, "request-aborted",
+                           G_CALLBACK (request_finished_cb), self, 0);
+}
+
+DsdHttpServer *
+dsd_http_server_new (DsdRouter      *router,
+                     DsdTokenIssuer *tokens,
+                     DsdMetrics     *metrics)
+{
+  static const char *request_labels[] = { "route", "method", "status", NULL };
+  static const char *duration_labels[] = { "route", "method", NULL };
+  DsdHttpServer *self;
+
+  g_return_val_if_fail (DSD_IS_ROUTER (router), NULL);
+  g_return_val_if_fail (DSD_IS_TOKEN_ISSUER (tokens), NULL);
+  g_return_val_if_fail (!metrics || DSD_IS_METRICS (metrics), NULL);
+
+  self = g_object_new (DSD_TYPE_HTTP_SERVER, NULL);
+  self->router = g_object_ref (router);
+  self->tokens = g_object_ref (tokens);
+
+  if (metrics != NULL)
+    {
+      self->metrics = g_object_ref (metrics);
+      dsd_metrics_register_counter (metrics, REQUESTS_METRIC,
+                                    "HTTP requests by route pattern, method and status",
+                                    request_labels);
+      dsd_metrics_register_histogram (metrics, DURATION_METRIC,
+                                      "HTTP request latency by route pattern and method",
+                                      duration_labels,
+                                      duration_bounds, G_N_ELEMENTS (duration_bounds));
+    }
+
+  return self;
+}
+
+gboolean
+dsd_http_server_listen (DsdHttpServer  *self,
+                        const char     *address,
+                        const char     *tls_cert_file,
+                        const char     *tls_key_file,
+                        GError        **error)
+{
+  g_autoptr(GSocketConnectable) connectable = NULL;
+  g_autolist(GInetAddress) addresses = NULL;
+  SoupServerListenOptions options = 0;
+  guint16 port;
+
+  g_return_val_if_fail (DSD_IS_HTTP_SERVER (self), FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+  g_return_val_if_fail (!self->stopping, FALSE);
+
+  if ((tls_cert_file == NULL) != (tls_key_file == NULL))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "TLS needs both a certificate and a key file");
+      return FALSE;
+    }
+
+  if (tls_cert_file != NULL)
+    {
+      g_autoptr(GTlsCertificate) certificate = NULL;
+
+      certificate = g_tls_certificate_new_from_files (tls_cert_file, tls_key_file, error);
+      if (certificate == NULL)
+        return FALSE;
+
+      soup_server_set_tls_certificate (self->soup, certificate);
+      options |= SOUP_SERVER_LISTEN_HTTPS;
+    }
+
+  connectable = g_network_address_parse (address, DEFAULT_PORT, error);
+  if (connectable == NULL)
+    return FALSE;
+
+  port = g_network_address_get_port (G_NETWORK_ADDRESS (connectable));
+  addresses = resolve_host (g_network_address_get_hostname (G_NETWORK_ADDRESS (connectable)),
+                            error);
+  if (addresses == NULL)
+    return FALSE;
+
+  for (const GList *l = addresses; l != NULL; l = l->next)
+    {
+      g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (l->data, port);
+      g_autoptr(GSocket) socket = create_listen_socket (socket_address, error);
+
+      if (socket == NULL || !soup_server_listen_socket (self->soup, socket, options, error))
+        {
+          g_prefix_error (error, "Could not listen on %s: ", address);
+          return FALSE;
+        }
+
+      /* With port 0, every address of the name gets the first one's port. */
+      if (port == 0)
+        port = get_socket_port (socket);
+
+      g_ptr_array_add (self->sockets, g_steal_pointer (&socket));
+    }
+
+  return TRUE;
+}
+
+guint
+dsd_http_server_get_port (DsdHttpServer *self)
+{
+  g_return_val_if_fail (DSD_IS_HTTP_SERVER (self), 0);
+
+  if (self->sockets->len == 0)
+    return 0;
+
+  return get_socket_port (g_ptr_array_index (self->sockets, 0));
+}
+
+SoupServer *
+dsd_http_server_get_soup_server (DsdHttpServer *self)
+{
+  g_return_val_if_fail (DSD_IS_HTTP_SERVER (self), NULL);
+
+  return self->soup;
+}
+
+void
+dsd_http_server_stop_async (DsdHttpServer       *self,
+                            guint                timeout_ms,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (DSD_IS_HTTP_SERVER (self));
+  g_return_if_fail (self->stop_task == NULL);
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, dsd_http_server_stop_async);
+
+  /* No new connections; responses from now on close theirs. Closing our
+   * GSocket makes libsoup's accept fail, which ends its listening source. */
+  self->stopping = TRUE;
+  for (guint i = 0; i < self->sockets->len; i++)
+    g_socket_close (g_ptr_array_index (self->sockets, i), NULL);
+
+  self->stop_task = g_steal_pointer (&task);
+  if (self->in_flight.length == 0)
+    finish_stop (self);
+  else
+    self->stop_timeout_id = g_timeout_add (timeout_ms, finish_stop_cb, self);
+}
+
+void
+dsd_http_server_stop_finish (DsdHttpServer *self,
+                             GAsyncResult  *result)
+{
+  g_return_if_fail (DSD_IS_HTTP_SERVER (self));
+  g_return_if_fail (g_task_is_valid (result, self));
+  g_return_if_fail (g_task_get_source_tag (G_TASK (result)) == dsd_http_server_stop_async);
+
+  g_task_propagate_boolean (G_TASK (result), NULL);
+}

@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "dsd-http"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "dispatch-json.h"
+
+#include "dsd-request-private.h"
+
+static gboolean
+set_invalid_target (GError     **error,
+                    const char  *message)
+{
+  g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT, message);
+  return FALSE;
+}
+
+/* In place. Refuses bad escapes, encoded "/" and NUL, and invalid UTF-8.
+ * (Dot segments never get here: URI parsing has resolved them.) */
+static gboolean
+decode_segment (char *segment)
+{
+  const char *in = segment;
+  char *out = segment;
+
+  while (*in != '\0')
+    {
+      if (*in == '%')
+        {
+          int hi = g_ascii_xdigit_value (in[1]);
+          int lo = hi < 0 ? -1 : g_ascii_xdigit_value (in[2]);
+          char c;
+
+          if (lo < 0)
+            return FALSE;
+
+          c = (char) (hi << 4 | lo);
+          if (c == '\0' || c == '/')
+            return FALSE;
+
+          *out++ = c;
+          in += 3;
+        }
+      else
+        *out++ = *in++;
+    }
+  *out = '\0';
+
+  return g_utf8_validate (segment, out - segment, NULL);
+}
+
+static gboolean
+query_is_utf8 (GHashTable *query)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, query);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      if (!g_utf8_validate (key, -1, NULL) || !g_utf8_validate (value, -1, NULL))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+is_json_content_type (SoupMessageHeaders *headers)
+{
+  g_autoptr(GHashTable) params = NULL;
+  const char *type;
+  const char *charset;
+
+  type = soup_message_headers_get_content_type (headers, &params);
+  if (type == NULL || g_ascii_strcasecmp (type, "application/json") != 0)
+    return FALSE;
+
+  charset = params != NULL ? g_hash_table_lookup (params, "charset") : NULL;
+  return charset == NULL ||
+         g_ascii_strcasecmp (charset, "utf-8") == 0 ||
+         g_ascii_strcasecmp (charset, "utf8") == 0;
+}
+
+/* Returns FALSE (with a critical) for a second response. */
+static gboolean
+begin_response (DsdRequest *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (!self->responded, FALSE);
+
+  return TRUE;
+}
+
+static void
+set_json_response (DsdRequest    *self,
+                   guint          status,
+                   SoupMemoryUse  use,
+                   const char    *json,
+                   gsize          length)
+{
+  soup_server_message_set_response (self->msg, "application/json", use, json, length);
+  _dsd_request_finish_response (self, status);
+}
+
+DsdRequest *
+_dsd_request_new (DsdHttpServer     *server,
+                  SoupServerMessage *msg)
+{
+  DsdRequest *self = g_new0 (DsdRequest, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->msg = g_object_ref (msg);
+  self->server = server;
+  self->start_us = g_get_monotonic_time ();
+  self->link.data = self;
+
+  return self;
+}
+
+gboolean
+_dsd_request_parse_target (DsdRequest  *self,
+                           GError     **error)
+{
+  GUri *uri = soup_server_message_get_uri (self->msg);
+  const char *query = g_uri_get_query (uri);
+  char *segment;
+
+  /* The server keeps raw paths, so an encoded "/" stays distinguishable. */
+  self->path = g_strdup (g_uri_get_path (uri));
+  if (self->path[0] != '/')
+    return set_invalid_target (error, "malformed request path");
+
+  /* "/" has no segments, like the pattern "/"; "/a/" has "a" and "". */
+  segment = self->path + 1;
+  while (*segment != '\0' || self->n_segments > 0)
+    {
+      char *slash = strchr (segment, '/');
+
+      if (slash != NULL)
+        *slash = '\0';
+
+      if (!decode_segment (segment))
+        return set_invalid_target (error, "malformed request path");
+
+      /* Too long to match any route: one past the maximum marks it. */
+      if (self->n_segments == DSD_ROUTER_MAX_SEGMENTS)
+        {
+          self->n_segments++;
+          break;
+        }
+      self->segments[self->n_segments++] = segment;
+
+      if (slash == NULL)
+        break;
+      segment = slash + 1;
+    }
+
+  if (query != NULL && *query != '\0')
+    {
+      self->query = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
+      if (self->query == NULL || !query_is_utf8 (self->query))
+        return set_invalid_target (error, "malformed query string");
+    }
+
+  return TRUE;
+}
+
+void
+_dsd_request_finish_response (DsdRequest *self,
+                              guint       status)
+{
+  self->responded = TRUE;
+  self->status = status;
+  soup_server_message_set_status (self->msg, status, NULL);
+
+  /* A done message has no I/O left to resume (libsoup 3.2 criticizes). */
+  if (self->paused && !self->done)
+    soup_server_message_unpause (self->msg);
+  self->paused = FALSE;
+}
+
+char *
+_dsd_error_envelope (const GError *error,
+                     guint        *status,
+                     gsize        *length)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr(JsonNode) root = NULL;
+  DispatchError code = DISPATCH_ERROR_INTERNAL;
+  const char *message = "internal error";
+  const char *field = NULL;
+
+  if (error->domain == DISPATCH_ERROR && error->code != DISPATCH_ERROR_INTERNAL)
+    {
+      code = error->code;
+      message = error->message;
+      field = dispatch_error_get_field (error);
+    }
+  else
+    {
+      g_warning ("Answering 500 for %s error %d: %s",
+                 g_quark_to_string (error->domain), error->code, error->message);
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, dispatch_error_code_to_string (code));
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, message);
+  if (field != NULL)
+    {
+      json_builder_set_member_name (builder, "field");
+      json_builder_add_string_value (builder, field);
+    }
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  *status = dispatch_error_code_http_status (code);
+  root = json_builder_get_root (builder);
+  return dispatch_json_to_string (root, length);
+}
+
+DsdRequest *
+dsd_request_ref (DsdRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+dsd_request_unref (DsdRequest *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+
+  g_clear_pointer (&self->json, json_object_unref);
+  g_clear_pointer (&self->body, g_bytes_unref);
+  g_clear_pointer (&self->principal, dsd_principal_unref);
+  g_clear_pointer (&self->query, g_hash_table_unref);
+  g_clear_object (&self->router);
+  g_free (self->path);
+  g_clear_object (&self->msg);
+  g_free (self);
+}
+
+SoupServerMessage *
+dsd_request_get_message (DsdRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->msg;
+}
+
+const char *
+dsd_request_get_method (DsdRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return soup_server_message_get_method (self->msg);
+}
+
+const char *
+dsd_request_get_route (DsdRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->route != NULL ? self->route->pattern : NULL;
+}
+
+const char *
+dsd_request_get_param (DsdRequest *self,
+                       const char *name)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (self->route == NULL)
+    return NULL;
+
+  for (guint i = 0; self->route->param_names[i] != NULL; i++)
+    {
+      if (strcmp (self->route->param_names[i], name) == 0)
+        return self->values[i];
+    }
+
+  return NULL;
+}
+
+const char *
+dsd_request_get_query (DsdRequest *self,
+                       const char *name)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return self->query != NULL ? g_hash_table_lookup (self->query, name) : NULL;
+}
+
+const char *
+dsd_request_get_header (DsdRequest *self,
+                        const char *name)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return soup_message_headers_get_one (soup_server_message_get_request_headers (self->msg),
+                                       name);
+}
+
+const DsdPrincipal *
+dsd_request_get_principal (DsdRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->principal;
+}
+
+const char *
+dsd_request_get_peer (DsdRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return soup_server_message_get_remote_host (self->msg);
+}
+
+GBytes *
+dsd_request_get_body (DsdRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->body == NULL)
+    self->body = soup_message_body_flatten (soup_server_message_get_request_body (self->msg));
+
+  return self->body;
+}
+
+JsonObject *
+dsd_request_get_json_object (DsdRequest  *self,
+                             GError     **error)
+{
+  SoupMessageHeaders *headers;
+  GBytes *body;
+  gsize size;
+  const char *data;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->json != NULL)
+    return self->json;
+
+  /* libsoup reads a request without Content-Length or Transfer-Encoding as
+   * having no body, which is fine for bodiless actions; only a handler that
+   * needs a body can tell the client it left out the length. */
+  headers = soup_server_message_get_request_headers (self->msg);
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_NONE)
+    {
+      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_LENGTH_REQUIRED,
+                           "a JSON body with Content-Length is required");
+      return NULL;
+    }
+
+  if (!is_json_content_type (headers))
+    {
+      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_UNSUPPORTED_MEDIA_TYPE,
+                           "Content-Type must be application/json");
+      return NULL;
+    }
+
+  body = dsd_request_get_body (self);
+  data = g_bytes_get_data (body, &size);
+  self->json = dispatch_json_parse_object (data, size, error);
+
+  return self->json;
+}
+
+void
+dsd_request_respond_json (DsdRequest *self,
+                          guint       status,
+                          JsonNode   *node)
+{
+  char *text;
+  gsize length;
+
+  g_return_if_fail (node != NULL);
+
+  if (!begin_response (self))
+    return;
+
+  text = dispatch_json_to_string (node, &length);
+  set_json_response (self, status, SOUP_MEMORY_TAKE, text, length);
+}
+
+void
+dsd_request_respond_json_text (DsdRequest *self,
+                               guint       status,
+                               const char *json,
+                               gssize      length)
+{
+  g_return_if_fail (json != NULL);
+
+  if (!begin_response (self))
+    return;
+
+  set_json_response (self, status, SOUP_MEMORY_COPY, json,
+                     length < 0 ? strlen (json) : (gsize) length);
+}
+
+void
+dsd_request_respond_error (DsdRequest   *self,
+                           const GError *error)
+{
+  SoupMessageHeaders *headers;
+  g_autofree char *retry_after = NULL;
+  char *text;
+  gsize length;
+  guint status;
+
+  g_return_if_fail (error != NULL);
+
+  if (!begin_response (self))
+    return;
+
+  text = _dsd_error_envelope (error, &status, &length);
+
+  headers = soup_server_message_get_response_headers (self->msg);
+  if (status == dispatch_error_code_http_status (DISPATCH_ERROR_RATE_LIMITED) ||
+      status == dispatch_error_code_http_status (DISPATCH_ERROR_UNAVAILABLE))
+    {
+      retry_after = g_strdup_printf ("%u", MAX (self->retry_after_s, 1));
+      soup_message_headers_replace (headers, "Retry-After", retry_after);
+    }
+  else if (status == SOUP_STATUS_UNAUTHORIZED)
+    soup_message_headers_replace (headers, "WWW-Authenticate", "Bearer");
+
+  set_json_response (self, status, SOUP_MEMORY_TAKE, text, length);
+}
+
+void
+dsd_request_set_retry_after (DsdRequest *self,
+                             guint       seconds)
+{
+  g_return_if_fail (self != NULL);
+
+  self->retry_after_s = seconds;
+}
+
+void
+dsd_request_respond_bytes (DsdRequest *self,
+                           guint       status,
+                           const char *content_type,
+                           GBytes     *body)
+{
+  g_return_if_fail (content_type != NULL);
+  g_return_if_fail (body != NULL);
+
+  if (!begin_response (self))
+    return;
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (self->msg),
+                                "Content-Type", content_type);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (self->msg), body);
+  _dsd_request_finish_response (self, status);
+}
+
+void
+dsd_request_accept_websocket (DsdRequest *self)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->route != NULL && self->route->websocket_handler != NULL);
+
+  if (!begin_response (self))
+    return;
+
+  /* The client went away, or the server is gone. */
+  if (self->done)
+    {
+      self->responded = TRUE;
+      return;
+    }
+
+  _dsd_http_server_accept_websocket (self->server, self);
+}
