@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "dsd-api"
+
+#include <errno.h>
+#include <math.h>
+
+#include "dispatch-location.h"
+#include "dispatch-model.h"
+#include "dsd-api.h"
+
+#define MAX_POINTS_PER_BATCH 1000
+#define DEFAULT_NEAR_RADIUS_M 5000.0
+#define MAX_NEAR_RADIUS_M 1000000.0
+#define MAX_CAPACITY 100
+#define DEFAULT_TRAIL_LIMIT 1000
+#define MAX_TRAIL_LIMIT 10000
+
+static const char create_sql[] =
+  "SELECT dispatch.driver_create($1::jsonb, $2::jsonb)::text";
+static const char get_sql[] =
+  "SELECT dispatch.driver_get($1::jsonb, $2)::text";
+static const char list_sql[] =
+  "SELECT dispatch.driver_list($1::jsonb, $2, $3::float8, $4::float8, $5::float8, $6::int, $7)"
+  "::text";
+static const char online_sql[] =
+  "SELECT dispatch.driver_set_online($1::jsonb, $2, $3::boolean)::text";
+static const char locations_sql[] =
+  "SELECT dispatch.driver_record_locations($1::jsonb, $2, $3::jsonb)::text";
+static const char trail_sql[] =
+  "SELECT dispatch.driver_trail($1::jsonb, $2, $3::timestamptz, $4::timestamptz, $5::int)::text";
+static const char offers_sql[] =
+  "SELECT dispatch.driver_offers($1::jsonb, $2)::text";
+
+static void
+create_driver_cb (DsdRequest *request,
+                  gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *body_text = NULL;
+  const char *vehicle = "car";
+  gint64 capacity = 1;
+  JsonObject *body;
+
+  body = dsd_request_get_json_object (request, &error);
+  json_builder_begin_object (builder);
+  if (body == NULL ||
+      !dsd_api_copy_string (body, NULL, "name", DISPATCH_JSON_REQUIRED, 200, builder, &error) ||
+      !dsd_api_copy_string (body, NULL, "phone", DISPATCH_JSON_OPTIONAL, 40, builder, &error) ||
+      !dispatch_json_get_enum (body, NULL, "vehicle", DISPATCH_JSON_NULLABLE,
+                               dispatch_vehicle_names, &vehicle, &error) ||
+      !dispatch_json_get_int (body, NULL, "capacity", DISPATCH_JSON_NULLABLE, 1, MAX_CAPACITY,
+                              &capacity, &error))
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  json_builder_set_member_name (builder, "vehicle");
+  json_builder_add_string_value (builder, vehicle);
+  json_builder_set_member_name (builder, "capacity");
+  json_builder_add_int_value (builder, capacity);
+  json_builder_end_object (builder);
+  body_text = dsd_api_builder_to_string (builder);
+
+  dsd_api_respond_query (request, user_data, 201, create_sql, 2,
+                         (const char * const[]) { actor, body_text });
+}
+
+static void
+get_driver_cb (DsdRequest *request,
+               gpointer    user_data)
+{
+  g_autofree char *actor = dsd_api_actor_json (request);
+
+  dsd_api_respond_query (request, user_data, 200, get_sql, 2,
+                         (const char * const[]) { actor, dsd_request_get_param (request, "id") });
+}
+
+static gboolean
+parse_finite (const char *text,
+              double      min,
+              double      max,
+              double     *out)
+{
+  char *end = NULL;
+
+  errno = 0;
+  *out = g_ascii_strtod (text, &end);
+  return errno == 0 && end != text && *end == '\0' && isfinite (*out) &&
+         *out >= min && *out <= max;
+}
+
+/* ?near=LAT,LON&radius_m=R */
+static gboolean
+read_near (DsdRequest  *request,
+           char       **out_lat,
+           char       **out_lon,
+           char       **out_radius,
+           GError     **error)
+{
+  const char *near = dsd_request_get_query (request, "near");
+  const char *radius_text = dsd_request_get_query (request, "radius_m");
+  g_auto(GStrv) parts = NULL;
+  double lat, lon, radius = DEFAULT_NEAR_RADIUS_M;
+
+  if (near == NULL)
+    {
+      if (radius_text != NULL)
+        {
+          dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "radius_m",
+                                    "radius_m needs near");
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  parts = g_strsplit (near, ",", -1);
+  if (g_strv_length (parts) != 2 ||
+      !parse_finite (parts[0], -90, 90, &lat) || !parse_finite (parts[1], -180, 180, &lon))
+    {
+      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "near",
+                                "near must be LAT,LON with lat within [-90, 90] "
+                                "and lon within [-180, 180]");
+      return FALSE;
+    }
+
+  if (radius_text != NULL && !parse_finite (radius_text, 1, MAX_NEAR_RADIUS_M, &radius))
+    {
+      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "radius_m",
+                                "radius_m must be a number within [1, %.0f]",
+                                MAX_NEAR_RADIUS_M);
+      return FALSE;
+    }
+
+  *out_lat = g_strdup_printf ("%.9f", lat);
+  *out_lon = g_strdup_printf ("%.9f", lon);
+  *out_radius = g_strdup_printf ("%.3f", radius);
+  return TRUE;
+}
+
+static void
+list_drivers_cb (DsdRequest *request,
+                 gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *lat = NULL;
+  g_autofree char *lon = NULL;
+  g_autofree char *radius = NULL;
+  g_autofree char *limit_text = NULL;
+  const char *state = dsd_request_get_query (request, "state");
+  DispatchDriverState parsed;
+  int limit;
+
+  if (state != NULL && !dispatch_driver_state_from_string (state, &parsed))
+    {
+      g_autofree char *allowed = g_strjoinv (", ", (char **) dispatch_driver_state_names);
+
+      dispatch_set_field_error (&error, DISPATCH_ERROR_INVALID_ARGUMENT, "state",
+                                "state must be one of %s", allowed);
+    }
+
+  if (error != NULL ||
+      !dsd_api_get_limit (request, &limit, &error) ||
+      !read_near (request, &lat, &lon, &radius, &error))
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  limit_text = g_strdup_printf ("%d", limit);
+  dsd_api_respond_query (request, user_data, 200, list_sql, 7,
+                         (const char * const[]) {
+                           actor, state, lat, lon, radius, limit_text,
+                           dsd_request_get_query (request, "next"),
+                         });
+}
+
+static void
+set_online_cb (DsdRequest *request,
+               gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *actor = dsd_api_actor_json (request);
+  gboolean online = FALSE;
+  JsonObject *body;
+
+  body = dsd_request_get_json_object (request, &error);
+  if (body == NULL ||
+      !dispatch_json_get_boolean (body, NULL, "online", DISPATCH_JSON_REQUIRED, &online, &error))
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  dsd_api_respond_query (request, user_data, 200, online_sql, 3,
+                         (const char * const[]) {
+                           actor, dsd_request_get_param (request, "id"), online ? "t" : "f"
+                         });
+}
+
+static gboolean
+add_point (JsonObject   *object,
+           const char   *prefix,
+           gint64        now_us,
+           JsonBuilder  *builder,
+           GError      **error)
+{
+  DispatchLocationPoint point;
+
+  if (!dispatch_location_point_from_json (object, prefix, now_us, &point, error))
+    return FALSE;
+
+  dispatch_location_point_to_json (&point, builder);
+  return TRUE;
+}
+
+/* One point, or {"points":[…]}: the normalised array the SQL side stores. */
+static char *
+read_points (JsonObject  *body,
+             GError     **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  gint64 now_us = g_get_real_time ();
+  JsonArray *points = NULL;
+
+  if (!dispatch_json_get_array (body, NULL, "points", DISPATCH_JSON_NON_EMPTY,
+                                MAX_POINTS_PER_BATCH, &points, error))
+    return NULL;
+
+  json_builder_begin_array (builder);
+
+  if (points == NULL && !add_point (body, NULL, now_us, builder, error))
+    return NULL;
+
+  for (guint i = 0; points != NULL && i < json_array_get_length (points); i++)
+    {
+      g_autofree char *path = dispatch_json_index_path ("points", i);
+      JsonNode *node = json_array_get_element (points, i);
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, path,
+                                    "%s must be an object", path);
+          return NULL;
+        }
+
+      if (!add_point (json_node_get_object (node), path, now_us, builder, error))
+        return NULL;
+    }
+
+  json_builder_end_array (builder);
+  return dsd_api_builder_to_string (builder);
+}
+
+static void
+record_locations_cb (DsdRequest *request,
+                     gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *points = NULL;
+  JsonObject *body;
+
+  body = dsd_request_get_json_object (request, &error);
+  if (body != NULL)
+    points = read_points (body, &error);
+
+  if (points == NULL)
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  dsd_api_respond_query (request, user_data, 202, locations_sql, 3,
+                         (const char * const[]) {
+                           actor, dsd_request_get_param (request, "id"), points
+                         });
+}
+
+static gboolean
+read_time_query (DsdRequest  *request,
+                 const char  *name,
+                 char       **out,
+                 GError     **error)
+{
+  const char *text = dsd_request_get_query (request, name);
+  gint64 usec;
+
+  if (text == NULL)
+    return TRUE;
+
+  if (!dispatch_parse_timestamp (text, &usec))
+    {
+      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, name,
+                                "%s must be an RFC 3339 time", name);
+      return FALSE;
+    }
+
+  *out = dispatch_format_timestamp (usec);
+  return TRUE;
+}
+
+static void
+trail_cb (DsdRequest *request,
+          gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *limit_text = NULL;
+  const char *limit_query = dsd_request_get_query (request, "limit");
+  gint64 limit = DEFAULT_TRAIL_LIMIT;
+
+  if (limit_query != NULL &&
+      (!g_ascii_string_to_signed (limit_query, 10, G_MININT64, G_MAXINT64, &limit, NULL) ||
+       limit <= 0))
+    dispatch_set_field_error (&error, DISPATCH_ERROR_INVALID_ARGUMENT, "limit",
+                              "limit must be a positive integer");
+
+  if (error != NULL ||
+      !read_time_query (request, "from", &from, &error) ||
+      !read_time_query (request, "to", &to, &error))
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  limit_text = g_strdup_printf ("%" G_GINT64_FORMAT, MIN (limit, MAX_TRAIL_LIMIT));
+  dsd_api_respond_query (request, user_data, 200, trail_sql, 5,
+                         (const char * const[]) {
+                           actor, dsd_request_get_param (request, "id"), from, to, limit_text
+                         });
+}
+
+static void
+offers_cb (DsdRequest *request,
+           gpointer    user_data)
+{
+  g_autofree char *actor = dsd_api_actor_json (request);
+
+  dsd_api_respond_query (request, user_data, 200, offers_sql, 2,
+                         (const char * const[]) { actor, dsd_request_get_param (request, "id") });
+}
+
+void
+dsd_api_register_drivers (DsdRouter  *router,
+                          DsdContext *context)
+{
+  const guint self_or_staff = DSD_ROLES_STAFF | DSD_ROLE_DRIVER;
+
+  dsd_router_add (router, "POST", "/api/v1/drivers", DSD_ROLES_STAFF, create_driver_cb, context);
+  dsd_router_add (router, "GET", "/api/v1/drivers", DSD_ROLES_STAFF, list_drivers_cb, context);
+  dsd_router_add (router, "GET", "/api/v1/drivers/{id}", self_or_staff, get_driver_cb, context);
+  dsd_router_add (router, "POST", "/api/v1/drivers/{id}/online", self_or_staff,
+                  set_online_cb, context);
+  dsd_router_add (router, "POST", "/api/v1/drivers/{id}/location", self_or_staff,
+                  record_locations_cb, context);
+  dsd_router_add (router, "GET", "/api/v1/drivers/{id}/trail", self_or_staff, trail_cb, context);
+  dsd_router_add (router, "GET", "/api/v1/drivers/{id}/offers", self_or_staff,
+                  offers_cb, context);
+}

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "dsd-api"
+
+#include "dispatch-model.h"
+#include "dsd-api.h"
+
+#define MAX_ITEMS 200
+#define MAX_QUANTITY 100000
+#define MAX_PRICE_CENTS G_GINT64_CONSTANT (100000000000)
+
+static const char create_sql[] =
+  "SELECT dispatch.order_create($1::jsonb, $2, $3, $4::jsonb)::text";
+static const char get_sql[] =
+  "SELECT dispatch.order_get($1::jsonb, $2)::text";
+static const char list_sql[] =
+  "SELECT dispatch.order_list($1::jsonb, $2, $3, $4, $5::int, $6)::text";
+static const char action_sql[] =
+  "SELECT dispatch.order_action($1::jsonb, $2, $3, $4, $5, $6::jsonb)::text";
+static const char events_sql[] =
+  "SELECT dispatch.order_events($1::jsonb, $2)::text";
+
+/* {"lat","lon","address"?} */
+static gboolean
+read_place (JsonObject   *body,
+            const char   *member,
+            JsonBuilder  *builder,
+            GError      **error)
+{
+  JsonObject *place = NULL;
+  double lat = 0, lon = 0;
+
+  if (!dispatch_json_get_object (body, NULL, member, DISPATCH_JSON_REQUIRED, &place, error) ||
+      !dispatch_json_get_double (place, member, "lat", DISPATCH_JSON_REQUIRED, -90, 90,
+                                 &lat, error) ||
+      !dispatch_json_get_double (place, member, "lon", DISPATCH_JSON_REQUIRED, -180, 180,
+                                 &lon, error))
+    return FALSE;
+
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "lat");
+  json_builder_add_double_value (builder, lat);
+  json_builder_set_member_name (builder, "lon");
+  json_builder_add_double_value (builder, lon);
+  if (!dsd_api_copy_string (place, member, "address", DISPATCH_JSON_OPTIONAL, 500,
+                            builder, error))
+    return FALSE;
+  json_builder_end_object (builder);
+
+  return TRUE;
+}
+
+static gboolean
+read_items (JsonObject   *body,
+            JsonBuilder  *builder,
+            GError      **error)
+{
+  JsonArray *items = NULL;
+
+  if (!dispatch_json_get_array (body, NULL, "items", DISPATCH_JSON_NULLABLE, MAX_ITEMS,
+                                &items, error))
+    return FALSE;
+
+  json_builder_set_member_name (builder, "items");
+  json_builder_begin_array (builder);
+
+  for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
+    {
+      g_autofree char *path = dispatch_json_index_path ("items", i);
+      JsonNode *node = json_array_get_element (items, i);
+      JsonObject *item;
+      gint64 quantity = 0;
+      gint64 price = -1;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, path,
+                                    "%s must be an object", path);
+          return FALSE;
+        }
+
+      item = json_node_get_object (node);
+      json_builder_begin_object (builder);
+      if (!dsd_api_copy_string (item, path, "sku", DISPATCH_JSON_REQUIRED, 64, builder, error) ||
+          !dsd_api_copy_string (item, path, "name", DISPATCH_JSON_OPTIONAL, 200, builder, error) ||
+          !dispatch_json_get_int (item, path, "quantity", DISPATCH_JSON_REQUIRED,
+                                  1, MAX_QUANTITY, &quantity, error) ||
+          !dispatch_json_get_int (item, path, "price_cents", DISPATCH_JSON_NULLABLE,
+                                  0, MAX_PRICE_CENTS, &price, error))
+        return FALSE;
+
+      json_builder_set_member_name (builder, "quantity");
+      json_builder_add_int_value (builder, quantity);
+      json_builder_set_member_name (builder, "price_cents");
+      if (price >= 0)
+        json_builder_add_int_value (builder, price);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_end_object (builder);
+    }
+
+  json_builder_end_array (builder);
+  return TRUE;
+}
+
+static gboolean
+read_contact (JsonObject   *body,
+              JsonBuilder  *builder,
+              GError      **error)
+{
+  JsonObject *contact = NULL;
+  const char *email = NULL;
+
+  if (!dispatch_json_get_object (body, NULL, "contact", DISPATCH_JSON_NULLABLE, &contact, error))
+    return FALSE;
+
+  if (contact == NULL)
+    return TRUE;
+
+  if (!dispatch_json_get_string (contact, "contact", "email", DISPATCH_JSON_NULLABLE, 254,
+                                 &email, error))
+    return FALSE;
+
+  if (email != NULL && (strchr (email, '@') == NULL || strpbrk (email, " \r\n<>,;") != NULL))
+    {
+      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "contact.email",
+                                "contact.email must be an e-mail address");
+      return FALSE;
+    }
+
+  json_builder_set_member_name (builder, "contact");
+  json_builder_begin_object (builder);
+  if (!dsd_api_copy_string (contact, "contact", "name", DISPATCH_JSON_OPTIONAL, 200,
+                            builder, error) ||
+      !dsd_api_copy_string (contact, "contact", "email", DISPATCH_JSON_OPTIONAL, 254,
+                            builder, error) ||
+      !dsd_api_copy_string (contact, "contact", "phone", DISPATCH_JSON_OPTIONAL, 40,
+                            builder, error))
+    return FALSE;
+  json_builder_end_object (builder);
+
+  return TRUE;
+}
+
+/* Validates a create request into the normalised body the SQL side takes. */
+static char *
+read_create_body (DsdRequest  *request,
+                  GError     **error)
+{
+  const DsdPrincipal *principal = dsd_request_get_principal (request);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  const char *customer_id = NULL;
+  gint64 priority = 0;
+  JsonObject *body;
+
+  body = dsd_request_get_json_object (request, error);
+  if (body == NULL ||
+      !dispatch_json_get_string (body, NULL, "customer_id", DISPATCH_JSON_NULLABLE, 64,
+                                 &customer_id, error))
+    return NULL;
+
+  if (principal->role == DSD_ROLE_CUSTOMER)
+    {
+      if (customer_id != NULL && g_strcmp0 (customer_id, principal->customer_id) != 0)
+        {
+          dispatch_set_field_error (error, DISPATCH_ERROR_PERMISSION_DENIED, "customer_id",
+                                    "customers can only order for themselves");
+          return NULL;
+        }
+      customer_id = principal->customer_id;
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "customer_id");
+  if (customer_id != NULL)
+    json_builder_add_string_value (builder, customer_id);
+  else
+    json_builder_add_null_value (builder);
+
+  if (!read_place (body, "pickup", builder, error) ||
+      !read_place (body, "dropoff", builder, error) ||
+      !read_items (body, builder, error) ||
+      !read_contact (body, builder, error) ||
+      !dsd_api_copy_string (body, NULL, "notes", DISPATCH_JSON_OPTIONAL, 2000, builder, error) ||
+      !dispatch_json_get_int (body, NULL, "priority", DISPATCH_JSON_NULLABLE, 0, 9,
+                              &priority, error))
+    return NULL;
+
+  json_builder_set_member_name (builder, "priority");
+  json_builder_add_int_value (builder, priority);
+  json_builder_end_object (builder);
+
+  return dsd_api_builder_to_string (builder);
+}
+
+static void
+create_order_cb (DsdRequest *request,
+                 gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *body = NULL;
+  g_autofree char *hash = NULL;
+  const char *key = NULL;
+
+  body = read_create_body (request, &error);
+  if (body == NULL || !dsd_api_get_idempotency (request, body, &key, &hash, &error))
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  dsd_api_respond_query (request, user_data, 201, create_sql, 4,
+                         (const char * const[]) { actor, key, hash, body });
+}
+
+static void
+get_order_cb (DsdRequest *request,
+              gpointer    user_data)
+{
+  g_autofree char *actor = dsd_api_actor_json (request);
+
+  dsd_api_respond_query (request, user_data, 200, get_sql, 2,
+                         (const char * const[]) { actor, dsd_request_get_param (request, "id") });
+}
+
+/* ?status=pending or a comma-separated list such as pending,assigned */
+static gboolean
+validate_status_filter (const char  *filter,
+                        GError     **error)
+{
+  g_auto(GStrv) statuses = g_strsplit (filter, ",", -1);
+  DispatchOrderStatus parsed;
+
+  for (guint i = 0; statuses[i] != NULL; i++)
+    {
+      if (!dispatch_order_status_from_string (statuses[i], &parsed))
+        {
+          g_autofree char *allowed = g_strjoinv (", ", (char **) dispatch_order_status_names);
+
+          dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "status",
+                                    "status must be one or more of %s, comma-separated", allowed);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+static void
+list_orders_cb (DsdRequest *request,
+                gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *limit_text = NULL;
+  const char *status = dsd_request_get_query (request, "status");
+  int limit;
+
+  if (!dsd_api_get_limit (request, &limit, &error))
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  if (status != NULL && !validate_status_filter (status, &error))
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  limit_text = g_strdup_printf ("%d", limit);
+  dsd_api_respond_query (request, user_data, 200, list_sql, 6,
+                         (const char * const[]) {
+                           actor, status,
+                           dsd_request_get_query (request, "customer_id"),
+                           dsd_request_get_query (request, "driver_id"),
+                           limit_text,
+                           dsd_request_get_query (request, "next"),
+                         });
+}
+
+static void
+order_events_cb (DsdRequest *request,
+                 gpointer    user_data)
+{
+  g_autofree char *actor = dsd_api_actor_json (request);
+
+  dsd_api_respond_query (request, user_data, 200, events_sql, 2,
+                         (const char * const[]) { actor, dsd_request_get_param (request, "id") });
+}
+
+/* The arguments of each action, validated into the object order_action takes. */
+static char *
+read_action_args (DsdRequest  *request,
+                  const char  *action,
+                  GError     **error)
+{
+  static const char * const reportable[] = { "picked_up", "delivered", "failed", NULL };
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  GBytes *raw = dsd_request_get_body (request);
+  JsonObject *body = NULL;
+
+  /* Actions without arguments accept an empty body as well as {}. */
+  if (raw != NULL && g_bytes_get_size (raw) > 0)
+    {
+      body = dsd_request_get_json_object (request, error);
+      if (body == NULL)
+        return NULL;
+    }
+  else if (g_str_equal (action, "assign") || g_str_equal (action, "status"))
+    {
+      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, NULL,
+                                "a JSON body is required");
+      return NULL;
+    }
+
+  json_builder_begin_object (builder);
+
+  if (g_str_equal (action, "assign"))
+    {
+      if (!dsd_api_copy_string (body, NULL, "driver_id", DISPATCH_JSON_REQUIRED, 64,
+                                builder, error))
+        return NULL;
+    }
+  else if (g_str_equal (action, "status"))
+    {
+      const char *status = NULL;
+
+      if (!dispatch_json_get_enum (body, NULL, "status", DISPATCH_JSON_REQUIRED, reportable,
+                                   &status, error) ||
+          !dsd_api_copy_string (body, NULL, "reason", DISPATCH_JSON_OPTIONAL, 500,
+                                builder, error))
+        return NULL;
+
+      json_builder_set_member_name (builder, "status");
+      json_builder_add_string_value (builder, status);
+    }
+  else if (g_str_equal (action, "cancel") || g_str_equal (action, "decline") ||
+           g_str_equal (action, "unassign"))
+    {
+      if (body != NULL &&
+          !dsd_api_copy_string (body, NULL, "reason", DISPATCH_JSON_OPTIONAL, 500,
+                                builder, error))
+        return NULL;
+    }
+
+  json_builder_end_object (builder);
+  return dsd_api_builder_to_string (builder);
+}
+
+static void
+order_action_cb (DsdRequest *request,
+                 gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *args = NULL;
+  g_autofree char *hash = NULL;
+  const char *path = g_uri_get_path (soup_server_message_get_uri (
+                                      dsd_request_get_message (request)));
+  const char *action = strrchr (path, '/') + 1;   /* the routes end in the action's name */
+  const char *key = NULL;
+
+  args = read_action_args (request, action, &error);
+  if (args == NULL || !dsd_api_get_idempotency (request, args, &key, &hash, &error))
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  dsd_api_respond_query (request, user_data, 200, action_sql, 6,
+                         (const char * const[]) {
+                           actor, key, hash, dsd_request_get_param (request, "id"), action, args
+                         });
+}
+
+void
+dsd_api_register_orders (DsdRouter  *router,
+                         DsdContext *context)
+{
+  static const struct {
+    const char *pattern;
+    guint roles;
+  } actions[] = {
+    { "/api/v1/orders/{id}/assign", DSD_ROLES_STAFF },
+    { "/api/v1/orders/{id}/unassign", DSD_ROLES_STAFF },
+    { "/api/v1/orders/{id}/accept", DSD_ROLE_DRIVER },
+    { "/api/v1/orders/{id}/decline", DSD_ROLE_DRIVER },
+    { "/api/v1/orders/{id}/status", DSD_ROLES_STAFF | DSD_ROLE_DRIVER },
+    { "/api/v1/orders/{id}/cancel", DSD_ROLES_STAFF | DSD_ROLE_CUSTOMER },
+  };
+
+  dsd_router_add (router, "POST", "/api/v1/orders",
+                  DSD_ROLES_STAFF | DSD_ROLE_CUSTOMER, create_order_cb, context);
+  dsd_router_add (router, "GET", "/api/v1/orders", DSD_ROLES_ANY, list_orders_cb, context);
+  dsd_router_add (router, "GET", "/api/v1/orders/{id}", DSD_ROLES_ANY, get_order_cb, context);
+  dsd_router_add (router, "GET", "/api/v1/orders/{id}/events", DSD_ROLES_ANY,
+                  order_events_cb, context);
+
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    dsd_router_add (router, "POST", actions[i].pattern, actions[i].roles,
+                    order_action_cb, context);
+}

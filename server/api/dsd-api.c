@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "dsd-api"
+
+#include "dsd-api.h"
+
+#define IDEMPOTENCY_KEY_MAX 255
+
+typedef struct {
+  DsdRequest *request;
+  guint       status;
+} QueryCall;
+
+static void
+query_call_free (QueryCall *call)
+{
+  dsd_request_unref (call->request);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QueryCall, query_call_free)
+
+static void
+respond_query_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(QueryCall) call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) rows = NULL;
+
+  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
+  if (rows == NULL)
+    {
+      dsd_request_respond_error (call->request, error);
+      return;
+    }
+
+  if (PQntuples (rows) != 1 || PQnfields (rows) != 1 || PQgetisnull (rows, 0, 0))
+    {
+      g_critical ("Query answered %d rows × %d columns, expected one value",
+                  PQntuples (rows), PQnfields (rows));
+      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_INTERNAL, "internal error");
+      dsd_request_respond_error (call->request, error);
+      return;
+    }
+
+  dsd_request_respond_json_text (call->request, call->status,
+                                 PQgetvalue (rows, 0, 0), PQgetlength (rows, 0, 0));
+}
+
+void
+dsd_api_respond_query (DsdRequest         *request,
+                       DsdContext         *context,
+                       guint               status,
+                       const char         *sql,
+                       int                 n_params,
+                       const char * const *params)
+{
+  QueryCall *call = g_new0 (QueryCall, 1);
+
+  call->request = dsd_request_ref (request);
+  call->status = status;
+  dsd_pg_pool_query_async (dsd_context_get_pool (context), sql, n_params, params, NULL,
+                           respond_query_cb, call);
+}
+
+char *
+dsd_api_actor_json (DsdRequest *request)
+{
+  const DsdPrincipal *principal = dsd_request_get_principal (request);
+
+  if (principal == NULL)
+    return NULL;
+
+  return dsd_principal_to_json (principal);
+}
+
+gboolean
+dsd_api_get_limit (DsdRequest  *request,
+                   int         *out_limit,
+                   GError     **error)
+{
+  const char *text = dsd_request_get_query (request, "limit");
+  gint64 value;
+
+  if (text == NULL)
+    {
+      *out_limit = DSD_API_DEFAULT_LIMIT;
+      return TRUE;
+    }
+
+  if (!g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, &value, NULL) || value <= 0)
+    {
+      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "limit",
+                                "limit must be a positive integer");
+      return FALSE;
+    }
+
+  *out_limit = MIN (value, DSD_API_MAX_LIMIT);
+  return TRUE;
+}
+
+gboolean
+dsd_api_get_idempotency (DsdRequest  *request,
+                         const char  *normalized_body,
+                         const char **out_key,
+                         char       **out_hash,
+                         GError     **error)
+{
+  const char *key = dsd_request_get_header (request, "Idempotency-Key");
+  g_autoptr(GChecksum) checksum = NULL;
+  const char *path;
+
+  *out_key = NULL;
+  *out_hash = NULL;
+
+  if (key == NULL)
+    return TRUE;
+
+  if (*key == '\0' || strlen (key) > IDEMPOTENCY_KEY_MAX || !g_str_is_ascii (key))
+    {
+      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "Idempotency-Key",
+                                "Idempotency-Key must be 1 to %d ASCII characters",
+                                IDEMPOTENCY_KEY_MAX);
+      return FALSE;
+    }
+
+  path = g_uri_get_path (soup_server_message_get_uri (dsd_request_get_message (request)));
+  checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_checksum_update (checksum, (const guchar *) dsd_request_get_method (request), -1);
+  g_checksum_update (checksum, (const guchar *) " ", 1);
+  g_checksum_update (checksum, (const guchar *) path, -1);
+  g_checksum_update (checksum, (const guchar *) "\n", 1);
+  g_checksum_update (checksum, (const guchar *) normalized_body, -1);
+
+  *out_key = key;
+  *out_hash = g_strdup (g_checksum_get_string (checksum));
+  return TRUE;
+}
+
+char *
+dsd_api_builder_to_string (JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  return dispatch_json_to_string (root, NULL);
+}
+
+gboolean
+dsd_api_copy_string (JsonObject         *object,
+                     const char         *prefix,
+                     const char         *member,
+                     DispatchJsonFlags   flags,
+                     gsize               max_length,
+                     JsonBuilder        *builder,
+                     GError            **error)
+{
+  const char *value = NULL;
+
+  if (!dispatch_json_get_string (object, prefix, member, flags | DISPATCH_JSON_NULLABLE,
+                                 max_length, &value, error))
+    return FALSE;
+
+  json_builder_set_member_name (builder, member);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+
+  return TRUE;
+}
+
+void
+dsd_api_register_all (DsdRouter  *router,
+                      DsdContext *context)
+{
+  dsd_api_register_ops (router, context);
+  dsd_api_register_auth (router, context);
+  dsd_api_register_users (router, context);
+  dsd_api_register_drivers (router, context);
+  dsd_api_register_orders (router, context);
+  dsd_api_register_inventory (router, context);
+  dsd_api_register_tracking (router, context);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "dispatch-json.h"
+#include "dsd-context.h"
+#include "dsd-router.h"
+
+G_BEGIN_DECLS
+
+#define DSD_API_DEFAULT_LIMIT 50
+#define DSD_API_MAX_LIMIT 500
+
+/* Routes of each resource. */
+void     dsd_api_register_auth      (DsdRouter *router, DsdContext *context);
+void     dsd_api_register_users     (DsdRouter *router, DsdContext *context);
+void     dsd_api_register_drivers   (DsdRouter *router, DsdContext *context);
+void     dsd_api_register_orders    (DsdRouter *router, DsdContext *context);
+void     dsd_api_register_inventory (DsdRouter *router, DsdContext *context);
+void     dsd_api_register_tracking  (DsdRouter *router, DsdContext *context);
+void     dsd_api_register_ops       (DsdRouter *router, DsdContext *context);
+
+/* All of the above. */
+void     dsd_api_register_all       (DsdRouter *router, DsdContext *context);
+
+/*
+ * Runs one SQL function call whose single result value is the response body
+ * (jsonb rendered as text) and answers with it and status, or with the error.
+ */
+void     dsd_api_respond_query      (DsdRequest         *request,
+                                     DsdContext         *context,
+                                     guint               status,
+                                     const char         *sql,
+                                     int                 n_params,
+                                     const char * const *params);
+
+/* The caller as the SQL functions' p_actor (NULL on public routes). */
+char    *dsd_api_actor_json         (DsdRequest         *request);
+
+/* ?limit= per API.md: default 50, above 500 clamped, ≤ 0 or not an integer → error. */
+gboolean dsd_api_get_limit          (DsdRequest         *request,
+                                     int                *out_limit,
+                                     GError            **error);
+
+/* Idempotency-Key header (NULL when absent; error when malformed) and the
+ * request fingerprint the SQL side compares replays with. */
+gboolean dsd_api_get_idempotency    (DsdRequest         *request,
+                                     const char         *normalized_body,
+                                     const char        **out_key,
+                                     char              **out_hash,
+                                     GError            **error);
+
+/* Serialises a builder's root compactly. */
+char    *dsd_api_builder_to_string  (JsonBuilder        *builder);
+
+/* Copies an optional/required string member into the builder (same name);
+ * writes JSON null when absent and DISPATCH_JSON_NULLABLE is not requested. */
+gboolean dsd_api_copy_string        (JsonObject         *object,
+                                     const char         *prefix,
+                                     const char         *member,
+                                     DispatchJsonFlags   flags,
+                                     gsize               max_length,
+                                     JsonBuilder        *builder,
+                                     GError            **error);
+
+G_END_DECLS

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "dsd-bus"
+
+#include "dsd-event-bus.h"
+
+struct _DsdEventBus {
+  GObject parent_instance;
+  gint64  last_seq;
+};
+
+G_DEFINE_FINAL_TYPE (DsdEventBus, dsd_event_bus, G_TYPE_OBJECT)
+
+enum {
+  EVENT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+dsd_event_bus_class_init (DsdEventBusClass *klass)
+{
+  signals[EVENT] =
+    g_signal_new ("event",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1,
+                  DSD_TYPE_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+dsd_event_bus_init (DsdEventBus *self)
+{
+}
+
+DsdEventBus *
+dsd_event_bus_new (void)
+{
+  return g_object_new (DSD_TYPE_EVENT_BUS, NULL);
+}
+
+void
+dsd_event_bus_publish (DsdEventBus *self,
+                       DsdEvent    *event)
+{
+  gint64 seq;
+
+  g_return_if_fail (DSD_IS_EVENT_BUS (self));
+  g_return_if_fail (event != NULL);
+
+  seq = dsd_event_get_seq (event);
+  if (seq > 0)
+    {
+      /* The relay numbers events; a repeat after a reconnect is dropped here
+       * so subscribers see each seq once and in order. */
+      if (seq <= self->last_seq)
+        return;
+      self->last_seq = seq;
+    }
+
+  g_signal_emit (self, signals[EVENT], 0, event);
+}
+
+gint64
+dsd_event_bus_get_last_seq (DsdEventBus *self)
+{
+  g_return_val_if_fail (DSD_IS_EVENT_BUS (self), 0);
+
+  return self->last_seq;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+#include "dsd-event.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The in-process bus: everything committed (state events, in seq order, from
+ * the outbox relay) and every live location (from the ingest path) is emitted
+ * as ::event (DsdEvent *) on the main context. Subscribers connect with
+ * g_signal_connect_object.
+ */
+#define DSD_TYPE_EVENT_BUS (dsd_event_bus_get_type ())
+G_DECLARE_FINAL_TYPE (DsdEventBus, dsd_event_bus, DSD, EVENT_BUS, GObject)
+
+DsdEventBus *dsd_event_bus_new          (void);
+void         dsd_event_bus_publish      (DsdEventBus *self,
+                                         DsdEvent    *event);
+/* seq of the last state event published, 0 before the first. */
+gint64       dsd_event_bus_get_last_seq (DsdEventBus *self);
+
+G_END_DECLS

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "dsd-bus"
+
+#include "dispatch-json.h"
+#include "dsd-event.h"
+
+struct _DsdEvent {
+  gatomicrefcount  ref_count;
+  gint64           seq;
+  char            *id;
+  char            *type;
+  char            *order_id;
+  char            *driver_id;
+  JsonObject      *data;
+  GBytes          *envelope;
+};
+
+G_DEFINE_BOXED_TYPE (DsdEvent, dsd_event, dsd_event_ref, dsd_event_unref)
+
+static char *
+dup_string_member (JsonObject *object,
+                   const char *member)
+{
+  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return g_strdup (json_node_get_string (node));
+}
+
+/* order.* events carry the full order, driver.* the driver or a location. */
+static void
+find_subjects (DsdEvent *self)
+{
+  if (g_str_has_prefix (self->type, "order."))
+    {
+      self->order_id = dup_string_member (self->data, "id");
+      if (self->order_id == NULL)
+        self->order_id = dup_string_member (self->data, "order_id");
+      self->driver_id = dup_string_member (self->data, "driver_id");
+    }
+  else if (g_str_equal (self->type, "driver.updated"))
+    {
+      self->driver_id = dup_string_member (self->data, "id");
+    }
+  else
+    {
+      self->order_id = dup_string_member (self->data, "order_id");
+      self->driver_id = dup_string_member (self->data, "driver_id");
+    }
+}
+
+DsdEvent *
+dsd_event_new_from_json (const char  *envelope,
+                         gssize       length,
+                         GError     **error)
+{
+  g_autoptr(JsonObject) root = NULL;
+  g_autoptr(DsdEvent) self = NULL;
+  JsonObject *data = NULL;
+  const char *id = NULL;
+  const char *type = NULL;
+  gint64 seq = 0;
+
+  if (length < 0)
+    length = strlen (envelope);
+
+  root = dispatch_json_parse_object (envelope, length, error);
+  if (root == NULL ||
+      !dispatch_json_get_string (root, NULL, "id", DISPATCH_JSON_REQUIRED, 0, &id, error) ||
+      !dispatch_json_get_string (root, NULL, "type", DISPATCH_JSON_REQUIRED, 0, &type, error) ||
+      !dispatch_json_get_int (root, NULL, "seq", DISPATCH_JSON_NULLABLE, 0, G_MAXINT64,
+                              &seq, error) ||
+      !dispatch_json_get_object (root, NULL, "data", DISPATCH_JSON_REQUIRED, &data, error))
+    return NULL;
+
+  self = g_new0 (DsdEvent, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->seq = seq;
+  self->id = g_strdup (id);
+  self->type = g_strdup (type);
+  self->data = json_object_ref (data);
+  self->envelope = g_bytes_new (envelope, length);
+  find_subjects (self);
+
+  return g_steal_pointer (&self);
+}
+
+DsdEvent *
+dsd_event_ref (DsdEvent *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+dsd_event_unref (DsdEvent *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+
+  g_free (self->id);
+  g_free (self->type);
+  g_free (self->order_id);
+  g_free (self->driver_id);
+  g_clear_pointer (&self->data, json_object_unref);
+  g_clear_pointer (&self->envelope, g_bytes_unref);
+  g_free (self);
+}
+
+gint64
+dsd_event_get_seq (DsdEvent *self)
+{
+  return self->seq;
+}
+
+const char *
+dsd_event_get_id (DsdEvent *self)
+{
+  return self->id;
+}
+
+const char *
+dsd_event_get_type_name (DsdEvent *self)
+{
+  return self->type;
+}
+
+JsonObject *
+dsd_event_get_data (DsdEvent *self)
+{
+  return self->data;
+}
+
+const char *
+dsd_event_get_order_id (DsdEvent *self)
+{
+  return self->order_id;
+}
+
+const char *
+dsd_event_get_driver_id (DsdEvent *self)
+{
+  return self->driver_id;
+}
+
+GBytes *
+dsd_event_get_envelope (DsdEvent *self)
+{
+  return self->envelope;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "dsd-event-bus.h"
+#include "dsd-pg-listener.h"
+#include "dsd-pg-pool.h"
+
+G_BEGIN_DECLS
+
+/*
+ * Moves committed outbox rows onto the bus. Woken by NOTIFY dispatch_outbox
+ * (and a slow timer as a safety net), it claims batches with
+ * dispatch.relay_claim(), which numbers them (seq), and publishes them in
+ * that order. One claim at a time per process; the SQL side serialises
+ * claims across processes.
+ */
+#define DSD_TYPE_OUTBOX_RELAY (dsd_outbox_relay_get_type ())
+G_DECLARE_FINAL_TYPE (DsdOutboxRelay, dsd_outbox_relay, DSD, OUTBOX_RELAY, GObject)
+
+DsdOutboxRelay *dsd_outbox_relay_new   (DsdPgPool     *pool,
+                                        DsdPgListener *listener,
+                                        DsdEventBus   *bus);
+void            dsd_outbox_relay_start (DsdOutboxRelay *self);
+void            dsd_outbox_relay_stop  (DsdOutboxRelay *self);
+/* Claims now (e.g. after a write whose event must reach subscribers quickly). */
+void            dsd_outbox_relay_kick  (DsdOutboxRelay *self);
+
+G_END_DECLS

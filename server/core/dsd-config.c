@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "dsd-core"
+
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "dispatch-error.h"
+#include "dsd-config.h"
+
+#define KEY_FILE_GROUP "dispatchd"
+
+typedef enum {
+  SETTING_STRING,
+  SETTING_UINT,
+  SETTING_DOUBLE,
+  SETTING_BOOLEAN,
+} SettingType;
+
+typedef struct {
+  const char  *env;
+  SettingType  type;
+  gsize        offset;
+  const char  *description;
+} Setting;
+
+#define STR(field, env, desc)  { env, SETTING_STRING, G_STRUCT_OFFSET (DsdConfig, field), desc }
+#define UINT(field, env, desc) { env, SETTING_UINT, G_STRUCT_OFFSET (DsdConfig, field), desc }
+#define DBL(field, env, desc)  { env, SETTING_DOUBLE, G_STRUCT_OFFSET (DsdConfig, field), desc }
+#define BOOL(field, env, desc) { env, SETTING_BOOLEAN, G_STRUCT_OFFSET (DsdConfig, field), desc }
+
+static const Setting settings[] = {
+  STR (listen, "DISPATCH_LISTEN", "Address to listen on, HOST:PORT"),
+  STR (data_dir, "DISPATCH_DATA_DIR", "Directory for the managed database and secrets"),
+  STR (database_url, "DATABASE_URL", "PostgreSQL connection URL (default: managed cluster)"),
+  STR (redis_url, "REDIS_URL", "Redis URL for shared hot state"),
+  STR (kafka_brokers, "KAFKA_BROKERS", "Kafka bootstrap servers"),
+  STR (jwt_secret, "DISPATCH_JWT_SECRET", "Token signing secret, at least 32 bytes"),
+  STR (admin_password, "DISPATCH_ADMIN_PASSWORD", "Password of the first admin"),
+  STR (tls_cert, "DISPATCH_TLS_CERT", "TLS certificate file (PEM)"),
+  STR (tls_key, "DISPATCH_TLS_KEY", "TLS private key file (PEM)"),
+  STR (smtp_url, "SMTP_URL", "SMTP server for customer e-mail"),
+  STR (mail_from, "DISPATCH_MAIL_FROM", "Sender address of customer e-mail"),
+  STR (public_url, "DISPATCH_PUBLIC_URL", "Public base URL for tracking links"),
+  STR (roles, "DISPATCH_ROLES", "Roles of this instance: api,assigner,notifier,relay"),
+  STR (log_format, "DISPATCH_LOG_FORMAT", "Log format: text or json"),
+  UINT (offer_timeout_s, "DISPATCH_OFFER_TIMEOUT_S", "Seconds a driver has to accept an offer"),
+  UINT (location_max_age_s, "DISPATCH_LOCATION_MAX_AGE_S", "Oldest location automation uses"),
+  DBL (max_pickup_km, "DISPATCH_MAX_PICKUP_KM", "Farthest pickup automation considers"),
+  UINT (token_lifetime_s, "DISPATCH_TOKEN_LIFETIME_S", "Lifetime of access tokens"),
+  UINT (db_pool_size, "DISPATCH_DB_POOL_SIZE", "Database connections"),
+  UINT (webhook_retry_base_s, "DISPATCH_WEBHOOK_RETRY_BASE_S", "First webhook retry delay"),
+  UINT (webhook_max_attempts, "DISPATCH_WEBHOOK_MAX_ATTEMPTS", "Webhook delivery attempts"),
+  BOOL (webhook_allow_private, "DISPATCH_WEBHOOK_ALLOW_PRIVATE", "Allow private webhook targets"),
+};
+
+static const char * const known_roles[] = { "api", "assigner", "notifier", "relay", NULL };
+
+static char *
+setting_flag_name (const Setting *setting)
+{
+  const char *name = setting->env;
+  g_autofree char *lower = NULL;
+
+  if (g_str_has_prefix (name, "DISPATCH_"))
+    name += strlen ("DISPATCH_");
+
+  lower = g_ascii_strdown (name, -1);
+  g_strdelimit (lower, "_", '-');
+  return g_steal_pointer (&lower);
+}
+
+static const Setting *
+find_setting_by_flag (const char *flag)
+{
+  while (*flag == '-')
+    flag++;
+
+  for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
+    {
+      g_autofree char *name = setting_flag_name (&settings[i]);
+
+      if (g_str_equal (name, flag))
+        return &settings[i];
+    }
+
+  return NULL;
+}
+
+static gboolean
+parse_boolean (const char *text,
+               gboolean   *out)
+{
+  const char * const truthy[] = { "1", "true", "yes", "on", NULL };
+  const char * const falsy[] = { "0", "false", "no", "off", NULL };
+
+  if (g_strv_contains (truthy, text))
+    *out = TRUE;
+  else if (g_strv_contains (falsy, text))
+    *out = FALSE;
+  else
+    return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+apply_setting (DsdConfig     *self,
+               const Setting *setting,
+               const char    *origin,
+               const char    *text,
+               GError       **error)
+{
+  gpointer field = G_STRUCT_MEMBER_P (self, setting->offset);
+
+  switch (setting->type)
+    {
+    case SETTING_STRING:
+      g_free (*(char **) field);
+      *(char **) field = *text ? g_strdup (text) : NULL;
+      return TRUE;
+
+    case SETTING_UINT:
+      {
+        guint64 value;
+
+        if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT, &value, NULL))
+          break;
+        *(guint *) field = value;
+        return TRUE;
+      }
+
+    case SETTING_DOUBLE:
+      {
+        char *end = NULL;
+        double value;
+
+        errno = 0;
+        value = g_ascii_strtod (text, &end);
+        if (errno != 0 || end == text || *end != '\0' || !isfinite (value) || value < 0)
+          break;
+        *(double *) field = value;
+        return TRUE;
+      }
+
+    case SETTING_BOOLEAN:
+      if (parse_boolean (text, (gboolean *) field))
+        return TRUE;
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               "%s: invalid value “%s” for %s", origin, text, setting->env);
+  return FALSE;
+}
+
+static gboolean
+validate (DsdConfig  *self,
+          GError    **error)
+{
+  if (self->jwt_secret != NULL && strlen (self->jwt_secret) < 32)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "DISPATCH_JWT_SECRET must be at least 32 bytes");
+      return FALSE;
+    }
+
+  if ((self->tls_cert == NULL) != (self->tls_key == NULL))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "DISPATCH_TLS_CERT and DISPATCH_TLS_KEY go together");
+      return FALSE;
+    }
+
+  if (self->log_format != NULL &&
+      !g_str_equal (self->log_format, "text") && !g_str_equal (self->log_format, "json"))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "DISPATCH_LOG_FORMAT must be text or json");
+      return FALSE;
+    }
+
+  if (self->roles != NULL)
+    {
+      g_auto(GStrv) roles = g_strsplit (self->roles, ",", -1);
+
+      for (guint i = 0; roles[i] != NULL; i++)
+        {
+          g_strstrip (roles[i]);
+          if (!g_strv_contains (known_roles, roles[i]))
+            {
+              g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "DISPATCH_ROLES: unknown role “%s”", roles[i]);
+              return FALSE;
+            }
+        }
+    }
+
+  if (self->db_pool_size == 0 || self->token_lifetime_s == 0 || self->webhook_max_attempts == 0)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "DISPATCH_DB_POOL_SIZE, DISPATCH_TOKEN_LIFETIME_S and "
+                           "DISPATCH_WEBHOOK_MAX_ATTEMPTS must be at least 1");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+DsdConfig *
+dsd_config_new (void)
+{
+  DsdConfig *self = g_new0 (DsdConfig, 1);
+
+  self->listen = g_strdup ("127.0.0.1:8080");
+  self->log_format = g_strdup ("text");
+  self->offer_timeout_s = 0;
+  self->location_max_age_s = 300;
+  self->max_pickup_km = 20.0;
+  self->token_lifetime_s = 12 * 3600;
+  self->db_pool_size = 8;
+  self->webhook_retry_base_s = 5;
+  self->webhook_max_attempts = 8;
+  self->webhook_allow_private = FALSE;
+
+  return self;
+}
+
+void
+dsd_config_free (DsdConfig *self)
+{
+  if (self == NULL)
+    return;
+
+  for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
+    {
+      if (settings[i].type == SETTING_STRING)
+        g_free (G_STRUCT_MEMBER (char *, self, settings[i].offset));
+    }
+
+  g_free (self);
+}
+
+gboolean
+dsd_config_load_key_file (DsdConfig   *self,
+                          const char  *path,
+                          GError     **error)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_auto(GStrv) keys = NULL;
+
+  if (!g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, error))
+    return FALSE;
+
+  keys = g_key_file_get_keys (key_file, KEY_FILE_GROUP, NULL, NULL);
+  for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
+    {
+      g_autofree char *upper = g_ascii_strup (keys[k], -1);
+      g_autofree char *value = g_key_file_get_string (key_file, KEY_FILE_GROUP, keys[k], NULL);
+      const Setting *setting = NULL;
+
+      for (guint i = 0; i < G_N_ELEMENTS (settings) && setting == NULL; i++)
+        {
+          if (g_str_equal (settings[i].env, upper))
+            setting = &settings[i];
+        }
+
+      if (setting == NULL)
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+                       "%s: unknown key “%s” in [%s]", path, keys[k], KEY_FILE_GROUP);
+          return FALSE;
+        }
+
+      if (!apply_setting (self, setting, path, value, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+dsd_config_load_environ (DsdConfig  *self,
+                         char      **envp,
+                         GError    **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
+    {
+      const char *value = g_environ_getenv (envp, settings[i].env);
+
+      if (value != NULL && !apply_setting (self, &settings[i], "environment", value, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+typedef struct {
+  GPtrArray *pairs;     /* (Setting *, value) pairs in command-line order */
+} FlagParse;
+
+static gboolean
+flag_cb (const char  *option_name,
+         const char  *value,
+         gpointer     user_data,
+         GError     **error)
+{
+  FlagParse *parse = user_data;
+  const Setting *setting = find_setting_by_flag (option_name);
+
+  g_assert (setting != NULL);
+  g_ptr_array_add (parse->pairs, (gpointer) setting);
+  g_ptr_array_add (parse->pairs, g_strdup (value != NULL ? value : "true"));
+  return TRUE;
+}
+
+gboolean
+dsd_config_parse (DsdConfig   *self,
+                  int         *argc,
+                  char      ***argv,
+                  GError     **error)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
+  g_auto(GStrv) envp = g_get_environ ();
+  g_autofree char *config_file = NULL;
+  FlagParse parse = { g_ptr_array_new () };
+  GOptionGroup *group;
+  gboolean ok = FALSE;
+  GOptionEntry config_entry = {
+    "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file,
+    "Key file with a [dispatchd] group", "FILE"
+  };
+
+  g_array_append_val (entries, config_entry);
+  for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
+    {
+      char *name = setting_flag_name (&settings[i]);
+      GOptionEntry entry = {
+        name, 0, settings[i].type == SETTING_BOOLEAN ? G_OPTION_FLAG_OPTIONAL_ARG : 0,
+        G_OPTION_ARG_CALLBACK, (gpointer) flag_cb, settings[i].description, settings[i].env
+      };
+
+      g_ptr_array_add (names, name);
+      g_array_append_val (entries, entry);
+    }
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context,
+    "Settings come from the key file, then the environment variable named beside each\n"
+    "option, then the command line.");
+  group = g_option_group_new (NULL, NULL, NULL, &parse, NULL);
+  g_option_group_add_entries (group, (const GOptionEntry *) (gpointer) entries->data);
+  g_option_context_set_main_group (context, group);
+
+  if (!g_option_context_parse (context, argc, argv, error))
+    goto out;
+
+  if (config_file != NULL && !dsd_config_load_key_file (self, config_file, error))
+    goto out;
+
+  if (!dsd_config_load_environ (self, envp, error))
+    goto out;
+
+  for (guint i = 0; i < parse.pairs->len; i += 2)
+    {
+      if (!apply_setting (self, parse.pairs->pdata[i], "command line",
+                          parse.pairs->pdata[i + 1], error))
+        goto out;
+    }
+
+  ok = validate (self, error);
+
+out:
+  for (guint i = 1; i < parse.pairs->len; i += 2)
+    g_free (parse.pairs->pdata[i]);
+  g_ptr_array_unref (parse.pairs);
+  return ok;
+}
+
+gboolean
+dsd_config_load_defaults_from_environ (DsdConfig  *self,
+                                       GError    **error)
+{
+  g_auto(GStrv) envp = g_get_environ ();
+
+  return dsd_config_load_environ (self, envp, error) && validate (self, error);
+}
+
+const char *
+dsd_config_get_data_dir (DsdConfig *self)
+{
+  if (self->data_dir == NULL)
+    self->data_dir = g_build_filename (g_get_user_data_dir (), "dispatchd", NULL);
+
+  return self->data_dir;
+}

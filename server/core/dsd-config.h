@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/*
+ * Server configuration. Every setting has one environment variable name
+ * (API.md "Configuration"), the same name in lower case as a key of the
+ * [dispatchd] group of a key file (--config FILE), and a --flag. Precedence:
+ * defaults < key file < environment < flags.
+ */
+typedef struct {
+  char    *listen;               /* DISPATCH_LISTEN, host:port */
+  char    *data_dir;             /* DISPATCH_DATA_DIR */
+  char    *database_url;         /* DATABASE_URL; NULL = managed cluster */
+  char    *redis_url;            /* REDIS_URL */
+  char    *kafka_brokers;        /* KAFKA_BROKERS */
+  char    *jwt_secret;           /* DISPATCH_JWT_SECRET */
+  char    *admin_password;       /* DISPATCH_ADMIN_PASSWORD */
+  char    *tls_cert;             /* DISPATCH_TLS_CERT */
+  char    *tls_key;              /* DISPATCH_TLS_KEY */
+  char    *smtp_url;             /* SMTP_URL */
+  char    *mail_from;            /* DISPATCH_MAIL_FROM */
+  char    *public_url;           /* DISPATCH_PUBLIC_URL; NULL = the listen URL */
+  char    *roles;                /* DISPATCH_ROLES, comma-separated */
+  char    *log_format;           /* DISPATCH_LOG_FORMAT: text | json */
+  guint    offer_timeout_s;      /* DISPATCH_OFFER_TIMEOUT_S */
+  guint    location_max_age_s;   /* DISPATCH_LOCATION_MAX_AGE_S */
+  double   max_pickup_km;        /* DISPATCH_MAX_PICKUP_KM */
+  guint    token_lifetime_s;     /* DISPATCH_TOKEN_LIFETIME_S */
+  guint    db_pool_size;         /* DISPATCH_DB_POOL_SIZE */
+  guint    webhook_retry_base_s; /* DISPATCH_WEBHOOK_RETRY_BASE_S */
+  guint    webhook_max_attempts; /* DISPATCH_WEBHOOK_MAX_ATTEMPTS */
+  gboolean webhook_allow_private;/* DISPATCH_WEBHOOK_ALLOW_PRIVATE */
+} DsdConfig;
+
+DsdConfig *dsd_config_new            (void);
+void       dsd_config_free           (DsdConfig    *self);
+/* Parses flags (consumed from argv) including --config FILE, then loads the
+ * key file, the environment and the flags in that order, and validates. */
+gboolean   dsd_config_parse          (DsdConfig    *self,
+                                      int          *argc,
+                                      char       ***argv,
+                                      GError      **error);
+/* Environment only (tools such as dispatchctl), validated. */
+gboolean   dsd_config_load_defaults_from_environ (DsdConfig *self,
+                                      GError      **error);
+gboolean   dsd_config_load_key_file  (DsdConfig    *self,
+                                      const char   *path,
+                                      GError      **error);
+gboolean   dsd_config_load_environ   (DsdConfig    *self,
+                                      char        **envp,
+                                      GError      **error);
+/* Resolved data directory (default $XDG_DATA_HOME/dispatchd). */
+const char *dsd_config_get_data_dir  (DsdConfig    *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsdConfig, dsd_config_free)
+
+G_END_DECLS

@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "dsd-core"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <sodium.h>
+
+#include "dsd-api.h"
+#include "dsd-context.h"
+#include "dsd-daemon.h"
+#include "dsd-http-server.h"
+#include "dsd-migrations.h"
+#include "dsd-outbox-relay.h"
+#include "dsd-password.h"
+#include "dsd-pg-cluster.h"
+#include "dsd-pg-listener.h"
+
+#define SECRET_FILE "jwt-secret"
+#define ADMIN_PASSWORD_FILE "admin-password"
+#define GENERATED_SECRET_BYTES 48
+#define GRACEFUL_STOP_MS 10000
+#define IDEMPOTENCY_PURGE_S 3600
+
+struct _DsdDaemon {
+  GObject          parent_instance;
+
+  DsdConfig       *config;
+  char            *conninfo;
+  char            *url;
+
+  /* Started in this order, stopped in reverse. */
+  DsdPgCluster    *cluster;        /* zero-config mode only */
+  DsdPgPool       *pool;
+  DsdTokenIssuer  *tokens;
+  DsdContext      *context;
+  DsdPgListener   *listener;
+  DsdOutboxRelay  *relay;
+  DsdRouter       *router;
+  DsdHttpServer   *http;
+
+  guint            purge_source;
+};
+
+G_DEFINE_FINAL_TYPE (DsdDaemon, dsd_daemon, G_TYPE_OBJECT)
+
+static const char ensure_admin_sql[] = "SELECT dispatch.ensure_first_admin($1)";
+static const char purge_sql[] = "SELECT dispatch.purge_idempotency_keys()";
+
+static void start_database (GTask *task);
+static void open_pool (GTask *task);
+static void ensure_admin (GTask *task);
+static void serve (GTask *task);
+
+/* A file in the data dir holding a secret: created 0600 with fresh random
+ * text when missing, so restarts keep tokens and passwords valid. */
+static char *
+load_or_create_secret (const char  *data_dir,
+                       const char  *name,
+                       gsize        n_random_bytes,
+                       gboolean    *created,
+                       GError     **error)
+{
+  g_autofree char *path = g_build_filename (data_dir, name, NULL);
+  g_autofree char *contents = NULL;
+  g_autofree guint8 *random = NULL;
+  g_autofree char *encoded = NULL;
+
+  *created = FALSE;
+  if (g_file_get_contents (path, &contents, NULL, NULL))
+    return g_strstrip (g_steal_pointer (&contents));
+
+  random = g_malloc (n_random_bytes);
+  randombytes_buf (random, n_random_bytes);
+  encoded = g_base64_encode (random, n_random_bytes);
+  g_strdelimit (encoded, "+/=", '-');
+  if (!g_file_set_contents_full (path, encoded, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                 error))
+    return NULL;
+
+  *created = TRUE;
+  return g_steal_pointer (&encoded);
+}
+
+static gboolean
+prepare_data_dir (DsdDaemon  *self,
+                  GError    **error)
+{
+  const char *data_dir = dsd_config_get_data_dir (self->config);
+  g_autofree char *secret = NULL;
+  g_autoptr(GBytes) secret_bytes = NULL;
+  gboolean created;
+
+  if (g_mkdir_with_parents (data_dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Cannot create data directory %s: %s", data_dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  if (self->config->jwt_secret != NULL)
+    secret = g_strdup (self->config->jwt_secret);
+  else
+    secret = load_or_create_secret (data_dir, SECRET_FILE, GENERATED_SECRET_BYTES,
+                                    &created, error);
+  if (secret == NULL)
+    return FALSE;
+
+  secret_bytes = g_bytes_new (secret, strlen (secret));
+  self->tokens = dsd_token_issuer_new (secret_bytes, self->config->token_lifetime_s);
+  return TRUE;
+}
+
+static void
+cluster_started_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DsdDaemon *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!dsd_pg_cluster_start_finish (DSD_PG_CLUSTER (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  self->conninfo = g_strdup (dsd_pg_cluster_get_conninfo (self->cluster));
+  open_pool (g_steal_pointer (&task));
+}
+
+static void
+start_database (GTask *task)
+{
+  DsdDaemon *self = g_task_get_source_object (task);
+  g_autofree char *cluster_dir = NULL;
+
+  if (self->config->database_url != NULL)
+    {
+      self->conninfo = g_strdup (self->config->database_url);
+      open_pool (task);
+      return;
+    }
+
+  cluster_dir = g_build_filename (dsd_config_get_data_dir (self->config), "postgresql", NULL);
+  g_message ("No DATABASE_URL: running a private PostgreSQL cluster in %s", cluster_dir);
+  self->cluster = dsd_pg_cluster_new (dsd_config_get_data_dir (self->config));
+  dsd_pg_cluster_start_async (self->cluster, g_task_get_cancellable (task),
+                              cluster_started_cb, task);
+}
+
+static void
+pool_opened_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!dsd_pg_pool_open_finish (DSD_PG_POOL (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  ensure_admin (g_steal_pointer (&task));
+}
+
+static void
+open_pool (GTask *task)
+{
+  DsdDaemon *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  guint n_applied = 0;
+
+  /* Before anything serves: nothing waits on the loop yet. */
+  if (!dsd_migrations_apply (self->conninfo, &n_applied, &error))
+    {
+      g_prefix_error (&error, "Database migrations failed: ");
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (n_applied > 0)
+    g_message ("Applied %u database migrations", n_applied);
+
+  self->pool = dsd_pg_pool_new (self->conninfo, self->config->db_pool_size);
+  dsd_pg_pool_open_async (self->pool, g_task_get_cancellable (task), pool_opened_cb, task);
+}
+
+typedef struct {
+  char     *password;
+  gboolean  generated;
+} AdminBootstrap;
+
+static void
+admin_bootstrap_free (gpointer data)
+{
+  AdminBootstrap *bootstrap = data;
+
+  g_free (bootstrap->password);
+  g_free (bootstrap);
+}
+
+static void
+admin_ensured_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DsdDaemon *self = g_task_get_source_object (task);
+  AdminBootstrap *bootstrap = g_task_get_task_data (task);
+  g_autoptr(PGresult) rows = NULL;
+  GError *error = NULL;
+
+  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
+  if (rows == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (g_str_equal (PQgetvalue (rows, 0, 0), "t"))
+    g_message ("Created the first admin user “admin”");
+
+  if (bootstrap->generated)
+    {
+      g_autofree char *path = g_build_filename (dsd_config_get_data_dir (self->config),
+                                                ADMIN_PASSWORD_FILE, NULL);
+
+      g_print ("Admin user: admin, password: %s (kept in %s)\n", bootstrap->password, path);
+    }
+
+  serve (g_steal_pointer (&task));
+}
+
+static void
+admin_hashed_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DsdDaemon *self = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autofree char *hash = NULL;
+  GError *error = NULL;
+
+  hash = dsd_password_hash_finish (result, &error);
+  if (hash == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  dsd_pg_pool_query_async (self->pool, ensure_admin_sql, 1, (const char * const[]) { hash },
+                           cancellable, admin_ensured_cb, g_steal_pointer (&task));
+}
+
+/*
+ * API.md: with DISPATCH_ADMIN_PASSWORD set, an empty database gets user
+ * "admin" with it. Zero-config goes one step further so that the first run
+ * just works: without the variable it generates the password, prints it and
+ * keeps it in the data dir (0600).
+ */
+static void
+ensure_admin (GTask *task)
+{
+  DsdDaemon *self = g_task_get_source_object (task);
+  AdminBootstrap *bootstrap = g_new0 (AdminBootstrap, 1);
+  GError *error = NULL;
+
+  g_task_set_task_data (task, bootstrap, admin_bootstrap_free);
+
+  if (self->config->admin_password != NULL)
+    {
+      bootstrap->password = g_strdup (self->config->admin_password);
+    }
+  else if (self->config->database_url == NULL)
+    {
+      gboolean created = FALSE;
+
+      bootstrap->password = load_or_create_secret (dsd_config_get_data_dir (self->config),
+                                                   ADMIN_PASSWORD_FILE, 12, &created, &error);
+      if (bootstrap->password == NULL)
+        {
+          g_task_return_error (task, error);
+          g_object_unref (task);
+          return;
+        }
+      bootstrap->generated = TRUE;
+    }
+  else
+    {
+      serve (task);
+      return;
+    }
+
+  dsd_password_hash_async (bootstrap->password, g_task_get_cancellable (task),
+                           admin_hashed_cb, task);
+}
+
+static void
+purged_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
+
+  if (rows == NULL)
+    g_warning ("Could not purge old idempotency keys: %s", error->message);
+}
+
+static gboolean
+purge_cb (gpointer user_data)
+{
+  DsdDaemon *self = user_data;
+
+  dsd_pg_pool_query_async (self->pool, purge_sql, 0, NULL, NULL, purged_cb, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+serve (GTask *task)
+{
+  DsdDaemon *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  const char *scheme = self->config->tls_cert != NULL ? "https" : "http";
+  g_autofree char *host = NULL;
+  const char *colon;
+
+  self->context = dsd_context_new (self->config, self->pool, self->tokens);
+
+  self->listener = dsd_pg_listener_new (self->conninfo, "dispatch_outbox");
+  self->relay = dsd_outbox_relay_new (self->pool, self->listener,
+                                      dsd_context_get_bus (self->context));
+  dsd_pg_listener_start (self->listener);
+  dsd_outbox_relay_start (self->relay);
+
+  self->router = dsd_router_new ();
+  dsd_api_register_all (self->router, self->context);
+  self->http = dsd_http_server_new (self->router, self->tokens,
+                                    dsd_context_get_metrics (self->context));
+
+  if (!dsd_http_server_listen (self->http, self->config->listen, self->config->tls_cert,
+                               self->config->tls_key, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  colon = strrchr (self->config->listen, ':');
+  host = g_strndup (self->config->listen, colon - self->config->listen);
+  self->url = g_strdup_printf ("%s://%s:%u", scheme, host,
+                               dsd_http_server_get_port (self->http));
+  self->purge_source = g_timeout_add_seconds (IDEMPOTENCY_PURGE_S, purge_cb, self);
+
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+dsd_daemon_dispose (GObject *object)
+{
+  DsdDaemon *self = DSD_DAEMON (object);
+
+  g_clear_handle_id (&self->purge_source, g_source_remove);
+  g_clear_object (&self->http);
+  g_clear_object (&self->router);
+  g_clear_object (&self->relay);
+  g_clear_object (&self->listener);
+  g_clear_object (&self->context);
+  g_clear_object (&self->tokens);
+  g_clear_object (&self->pool);
+  g_clear_object (&self->cluster);
+
+  G_OBJECT_CLASS (dsd_daemon_parent_class)->dispose (object);
+}
+
+static void
+dsd_daemon_finalize (GObject *object)
+{
+  DsdDaemon *self = DSD_DAEMON (object);
+
+  g_free (self->conninfo);
+  g_free (self->url);
+  dsd_config_free (self->config);
+
+  G_OBJECT_CLASS (dsd_daemon_parent_class)->finalize (object);
+}
+
+static void
+dsd_daemon_class_init (DsdDaemonClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = dsd_daemon_dispose;
+  object_class->finalize = dsd_daemon_finalize;
+}
+
+static void
+dsd_daemon_init (DsdDaemon *self)
+{
+}
+
+DsdDaemon *
+dsd_daemon_new (DsdConfig *config)
+{
+  DsdDaemon *self = g_object_new (DSD_TYPE_DAEMON, NULL);
+
+  self->config = config;
+  return self;
+}
+
+void
+dsd_daemon_start_async (DsdDaemon           *self,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (DSD_IS_DAEMON (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, dsd_daemon_start_async);
+
+  if (!dsd_password_init (&error) || !prepare_data_dir (self, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  start_database (g_steal_pointer (&task));
+}
+
+gboolean
+dsd_daemon_start_finish (DsdDaemon     *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Everything behind the HTTP front, in reverse order of start. */
+static void
+stop_backends (DsdDaemon *self)
+{
+  if (self->relay != NULL)
+    dsd_outbox_relay_stop (self->relay);
+  if (self->listener != NULL)
+    dsd_pg_listener_stop (self->listener);
+  if (self->pool != NULL)
+    dsd_pg_pool_close (self->pool);
+  if (self->cluster != NULL)
+    dsd_pg_cluster_stop (self->cluster);
+}
+
+static void
+http_stopped_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  dsd_http_server_stop_finish (DSD_HTTP_SERVER (source), result);
+  stop_backends (g_task_get_source_object (task));
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+dsd_daemon_stop_async (DsdDaemon           *self,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (DSD_IS_DAEMON (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, dsd_daemon_stop_async);
+  g_clear_handle_id (&self->purge_source, g_source_remove);
+
+  if (self->http != NULL)
+    {
+      dsd_http_server_stop_async (self->http, GRACEFUL_STOP_MS, http_stopped_cb,
+                                  g_steal_pointer (&task));
+      return;
+    }
+
+  stop_backends (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+dsd_daemon_stop_finish (DsdDaemon    *self,
+                        GAsyncResult *result)
+{
+  g_return_if_fail (g_task_is_valid (result, self));
+
+  g_task_propagate_boolean (G_TASK (result), NULL);
+}
+
+const char *
+dsd_daemon_get_url (DsdDaemon *self)
+{
+  g_return_val_if_fail (DSD_IS_DAEMON (self), NULL);
+
+  return self->url;
+}

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "dispatchctl"
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <libsoup/soup.h>
+
+#include "dsd-config.h"
+#include "dsd-log.h"
+#include "dsd-migrations.h"
+#include "dsd-password.h"
+#include "dsd-pg-cluster.h"
+#include "dsd-pg-pool.h"
+
+static const char usage[] =
+  "Usage: dispatchctl COMMAND [ARGS]\n"
+  "\n"
+  "Commands:\n"
+  "  migrate                         Apply pending database migrations\n"
+  "  user add USERNAME ROLE          Create a user (password read from standard input;\n"
+  "                                  ROLE is admin, dispatcher, driver or customer)\n"
+  "  health [URL]                    Query /readyz of a running server\n"
+  "                                  (default http://127.0.0.1:8080)\n"
+  "\n"
+  "The database is DATABASE_URL, or the managed cluster in DISPATCH_DATA_DIR.\n";
+
+/* The database to work on, starting the managed cluster when there is no
+ * DATABASE_URL (a cluster already run by dispatchd is reused). */
+typedef struct {
+  DsdConfig    *config;
+  DsdPgCluster *cluster;
+  char         *conninfo;
+} Database;
+
+typedef struct {
+  gboolean  done;
+  gboolean  ok;
+  GError  **error;
+} ClusterStart;
+
+static void
+cluster_started_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  ClusterStart *start = user_data;
+
+  start->ok = dsd_pg_cluster_start_finish (DSD_PG_CLUSTER (source), result, start->error);
+  start->done = TRUE;
+}
+
+static gboolean
+database_open (Database  *db,
+               GError   **error)
+{
+  ClusterStart start = { FALSE, FALSE, error };
+
+  db->config = dsd_config_new ();
+  if (!dsd_config_load_defaults_from_environ (db->config, error))
+    return FALSE;
+
+  if (db->config->database_url != NULL)
+    {
+      db->conninfo = g_strdup (db->config->database_url);
+      return TRUE;
+    }
+
+  db->cluster = dsd_pg_cluster_new (dsd_config_get_data_dir (db->config));
+  dsd_pg_cluster_start_async (db->cluster, NULL, cluster_started_cb, &start);
+  while (!start.done)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!start.ok)
+    return FALSE;
+
+  db->conninfo = g_strdup (dsd_pg_cluster_get_conninfo (db->cluster));
+  return TRUE;
+}
+
+static void
+database_close (Database *db)
+{
+  if (db->cluster != NULL)
+    dsd_pg_cluster_stop (db->cluster);
+  g_clear_object (&db->cluster);
+  g_clear_pointer (&db->config, dsd_config_free);
+  g_clear_pointer (&db->conninfo, g_free);
+}
+
+static int
+migrate (GError **error)
+{
+  Database db = { 0 };
+  guint n_applied = 0;
+  gboolean ok;
+
+  ok = database_open (&db, error) && dsd_migrations_apply (db.conninfo, &n_applied, error);
+  if (ok)
+    g_print ("Applied %u migrations\n", n_applied);
+  database_close (&db);
+
+  return ok ? 0 : 1;
+}
+
+static char *
+read_password (GError **error)
+{
+  g_autoptr(GIOChannel) in = g_io_channel_unix_new (STDIN_FILENO);
+  g_autofree char *line = NULL;
+
+  if (isatty (STDIN_FILENO))
+    g_printerr ("Password: ");
+
+  if (g_io_channel_read_line (in, &line, NULL, NULL, error) != G_IO_STATUS_NORMAL ||
+      line == NULL)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                             "No password on standard input");
+      return NULL;
+    }
+
+  g_strchomp (line);
+  if (g_utf8_strlen (line, -1) < 8)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "The password must be at least 8 characters");
+      return NULL;
+    }
+
+  return g_steal_pointer (&line);
+}
+
+static int
+user_add (const char  *username,
+          const char  *role,
+          GError     **error)
+{
+  g_autofree char *password = NULL;
+  g_autofree char *hash = NULL;
+  g_autoptr(PGresult) rows = NULL;
+  Database db = { 0 };
+
+  if (!dsd_password_init (error) ||
+      (password = read_password (error)) == NULL ||
+      (hash = dsd_password_hash (password, error)) == NULL ||
+      !database_open (&db, error) ||
+      !dsd_migrations_apply (db.conninfo, NULL, error))
+    {
+      database_close (&db);
+      return 1;
+    }
+
+  rows = dsd_pg_exec_sync (db.conninfo, "SELECT dispatch.user_create($1, $2, $3, NULL, NULL)",
+                           3, (const char * const[]) { username, hash, role }, error);
+  database_close (&db);
+  if (rows == NULL)
+    return 1;
+
+  g_print ("%s\n", PQgetvalue (rows, 0, 0));
+  return 0;
+}
+
+static int
+health (const char  *base_url,
+        GError     **error)
+{
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 5, NULL);
+  g_autofree char *url = g_strconcat (base_url, "/readyz", NULL);
+  g_autoptr(SoupMessage) message = soup_message_new ("GET", url);
+  g_autoptr(GBytes) body = NULL;
+
+  if (message == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Not a URL: %s", base_url);
+      return 1;
+    }
+
+  body = soup_session_send_and_read (session, message, NULL, error);
+  if (body == NULL)
+    return 1;
+
+  g_print ("%.*s\n", (int) g_bytes_get_size (body), (const char *) g_bytes_get_data (body, NULL));
+  return soup_message_get_status (message) == 200 ? 0 : 1;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  setlocale (LC_ALL, "");
+  dsd_log_init (DSD_LOG_FORMAT_TEXT);
+
+  if (argc >= 2 && g_str_equal (argv[1], "migrate") && argc == 2)
+    status = migrate (&error);
+  else if (argc == 5 && g_str_equal (argv[1], "user") && g_str_equal (argv[2], "add"))
+    status = user_add (argv[3], argv[4], &error);
+  else if (argc >= 2 && argc <= 3 && g_str_equal (argv[1], "health"))
+    status = health (argc == 3 ? argv[2] : "http://127.0.0.1:8080", &error);
+  else
+    {
+      g_printerr ("%s", usage);
+      return 2;
+    }
+
+  if (error != NULL)
+    g_printerr ("dispatchctl: %s\n", error->message);
+
+  return status;
+}

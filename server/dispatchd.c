@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "dispatchd"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <locale.h>
+
+#include "dsd-daemon.h"
+#include "dsd-log.h"
+
+typedef struct {
+  GMainLoop *loop;
+  DsdDaemon *daemon;
+  int        exit_status;
+  gboolean   stopping;
+} Run;
+
+static void
+stopped_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Run *run = user_data;
+
+  dsd_daemon_stop_finish (DSD_DAEMON (source), result);
+  g_message ("Stopped");
+  g_main_loop_quit (run->loop);
+}
+
+static gboolean
+signal_cb (gpointer user_data)
+{
+  Run *run = user_data;
+
+  if (!run->stopping)
+    {
+      run->stopping = TRUE;
+      g_message ("Stopping: finishing requests in flight");
+      dsd_daemon_stop_async (run->daemon, stopped_cb, run);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+started_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!dsd_daemon_start_finish (DSD_DAEMON (source), result, &error))
+    {
+      g_printerr ("dispatchd: %s\n", error->message);
+      run->exit_status = 1;
+      run->stopping = TRUE;
+      dsd_daemon_stop_async (run->daemon, stopped_cb, run);
+      return;
+    }
+
+  g_print ("dispatchd %s listening on %s\n", PACKAGE_VERSION, dsd_daemon_get_url (run->daemon));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsdConfig) config = dsd_config_new ();
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(DsdDaemon) daemon = NULL;
+  Run run = { 0 };
+  guint sigint, sigterm;
+
+  setlocale (LC_ALL, "");
+
+  if (!dsd_config_parse (config, &argc, &argv, &error))
+    {
+      g_printerr ("dispatchd: %s\n", error->message);
+      return 2;
+    }
+
+  dsd_log_init (g_strcmp0 (config->log_format, "json") == 0 ? DSD_LOG_FORMAT_JSON
+                                                            : DSD_LOG_FORMAT_TEXT);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  daemon = dsd_daemon_new (g_steal_pointer (&config));
+  run.loop = loop;
+  run.daemon = daemon;
+
+  sigint = g_unix_signal_add (SIGINT, signal_cb, &run);
+  sigterm = g_unix_signal_add (SIGTERM, signal_cb, &run);
+
+  dsd_daemon_start_async (daemon, NULL, started_cb, &run);
+  g_main_loop_run (loop);
+
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+
+  return run.exit_status;
+}
