@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "test-server.h"
+
+static DsdTestServer *server;
+
+#define ORDER_BODY \
+  "{\"pickup\":{\"lat\":52.52,\"lon\":13.405,\"address\":\"Alexanderplatz 1\"}," \
+  "\"dropoff\":{\"lat\":52.50,\"lon\":13.37}," \
+  "\"items\":[{\"sku\":\"untracked-sku\",\"name\":\"Pizza\",\"quantity\":2,\"price_cents\":1200}]," \
+  "\"notes\":\"ring twice\",\"priority\":3,\"contact\":{\"name\":\"Ada\"}}"
+
+static char *
+create_order (const char *token,
+              const char *body)
+{
+  g_autoptr(DsdTestResponse) response = NULL;
+
+  response = dsd_test_request (server, "POST", "/api/v1/orders", token, body, NULL);
+  if (response->status != 201)
+    g_error ("Order creation failed: %u %s", response->status, response->text);
+
+  return g_strdup (dsd_test_response_string (response, "id"));
+}
+
+static char *
+order_path (const char *id,
+            const char *suffix)
+{
+  return g_strdup_printf ("/api/v1/orders/%s%s", id, suffix ? suffix : "");
+}
+
+static void
+test_create_and_get (void)
+{
+  g_autofree char *customer_id = NULL;
+  g_autofree char *token = dsd_test_create_user (server, "customer", NULL, &customer_id);
+  g_autoptr(DsdTestResponse) created = NULL;
+  g_autoptr(DsdTestResponse) fetched = NULL;
+  g_autofree char *path = NULL;
+  JsonObject *order, *pickup;
+
+  created = dsd_test_request (server, "POST", "/api/v1/orders", token, ORDER_BODY, NULL);
+  g_assert_cmpuint (created->status, ==, 201);
+  order = dsd_test_response_object (created);
+  g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "pending");
+  g_assert_cmpstr (json_object_get_string_member (order, "customer_id"), ==, customer_id);
+  g_assert_cmpint (json_object_get_int_member (order, "priority"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (order, "assignment_attempts"), ==, 0);
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (order, "driver_id")));
+  g_assert_cmpuint (strlen (json_object_get_string_member (order, "tracking_token")), >=, 16);
+  pickup = json_object_get_object_member (order, "pickup");
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (pickup, "lat"), 52.52, 1e-9);
+  g_assert_cmpstr (json_object_get_string_member (pickup, "address"), ==, "Alexanderplatz 1");
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (order, "items")), ==, 1);
+  g_assert_nonnull (json_object_get_string_member (order, "created_at"));
+
+  path = order_path (json_object_get_string_member (order, "id"), NULL);
+  fetched = dsd_test_request (server, "GET", path, token, NULL, NULL);
+  g_assert_cmpuint (fetched->status, ==, 200);
+  g_assert_cmpstr (dsd_test_response_string (fetched, "id"), ==,
+                   json_object_get_string_member (order, "id"));
+}
+
+static void
+test_validation (void)
+{
+  g_autofree char *token = dsd_test_create_user (server, "customer", NULL, NULL);
+  static const struct {
+    const char *body;
+    const char *field;
+  } cases[] = {
+    { "{\"pickup\":{\"lat\":91,\"lon\":0},\"dropoff\":{\"lat\":0,\"lon\":0}}", "pickup.lat" },
+    { "{\"pickup\":{\"lat\":0,\"lon\":-180.5},\"dropoff\":{\"lat\":0,\"lon\":0}}", "pickup.lon" },
+    { "{\"pickup\":{\"lat\":\"52\",\"lon\":0},\"dropoff\":{\"lat\":0,\"lon\":0}}", "pickup.lat" },
+    { "{\"pickup\":{\"lat\":0,\"lon\":0}}", "dropoff" },
+    { "{\"pickup\":{\"lat\":1e999,\"lon\":0},\"dropoff\":{\"lat\":0,\"lon\":0}}", NULL },
+    { "{\"pickup\":{\"lat\":0,\"lon\":0},\"dropoff\":{\"lat\":0,\"lon\":0},\"priority\":10}",
+      "priority" },
+    { "{\"pickup\":{\"lat\":0,\"lon\":0},\"dropoff\":{\"lat\":0,\"lon\":0},"
+      "\"items\":[{\"sku\":\"a\",\"quantity\":0}]}", "items[0].quantity" },
+    { "{\"pickup\":{\"lat\":0,\"lon\":0},\"dropoff\":{\"lat\":0,\"lon\":0},"
+      "\"items\":[{\"sku\":\"a\",\"quantity\":1.5}]}", "items[0].quantity" },
+    { "{\"pickup\":{\"lat\":0,\"lon\":0},\"dropoff\":{\"lat\":0,\"lon\":0},"
+      "\"items\":[{\"quantity\":1}]}", "items[0].sku" },
+    { "{\"pickup\":{\"lat\":0,\"lon\":0},\"dropoff\":{\"lat\":0,\"lon\":0},"
+      "\"contact\":{\"email\":\"not-an-address\"}}", "contact.email" },
+    { "[1,2,3]", NULL },
+    { "{\"pickup\":", NULL },
+    { "", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(DsdTestResponse) response = NULL;
+
+      response = dsd_test_request (server, "POST", "/api/v1/orders", token, cases[i].body, NULL);
+      g_test_message ("case %u: %s → %u %s", i, cases[i].body, response->status, response->text);
+      dsd_test_assert_error (response, 400, "invalid_argument", cases[i].field);
+    }
+}
+
+static void
+test_malformed_transport (void)
+{
+  g_autofree char *token = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autoptr(GBytes) invalid_utf8 = g_bytes_new_static ("{\"notes\":\"\xff\xfe\"}", 15);
+  g_autoptr(GBytes) json = g_bytes_new_static ("{}", 2);
+  g_autoptr(GBytes) huge = NULL;
+  g_autoptr(DsdTestResponse) r1 = NULL;
+  g_autoptr(DsdTestResponse) r2 = NULL;
+  g_autoptr(DsdTestResponse) r3 = NULL;
+  gsize huge_size = 1024 * 1024 + 16;
+  char *data = g_malloc (huge_size);
+
+  memset (data, ' ', huge_size);
+  data[0] = '{';
+  data[huge_size - 1] = '}';
+  huge = g_bytes_new_take (data, huge_size);
+
+  r1 = dsd_test_request_raw (server, "POST", "/api/v1/orders", token, "application/json",
+                             invalid_utf8, NULL);
+  dsd_test_assert_error (r1, 400, "invalid_argument", NULL);
+
+  r2 = dsd_test_request_raw (server, "POST", "/api/v1/orders", token, "text/plain", json, NULL);
+  dsd_test_assert_error (r2, 415, "unsupported_media_type", NULL);
+
+  r3 = dsd_test_request_raw (server, "POST", "/api/v1/orders", token, "application/json",
+                             huge, NULL);
+  dsd_test_assert_error (r3, 413, "payload_too_large", NULL);
+}
+
+static void
+test_ownership_and_roles (void)
+{
+  g_autofree char *owner = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autofree char *other = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autofree char *dispatcher = dsd_test_create_user (server, "dispatcher", NULL, NULL);
+  g_autofree char *driver_id = NULL;
+  g_autofree char *driver = dsd_test_create_user (server, "driver", &driver_id, NULL);
+  g_autofree char *id = create_order (owner, ORDER_BODY);
+  g_autofree char *path = order_path (id, NULL);
+  g_autofree char *assign = order_path (id, "/assign");
+  g_autofree char *events = order_path (id, "/events");
+  g_autoptr(DsdTestResponse) foreign = NULL;
+  g_autoptr(DsdTestResponse) staff = NULL;
+  g_autoptr(DsdTestResponse) unassigned_driver = NULL;
+  g_autoptr(DsdTestResponse) customer_assign = NULL;
+  g_autoptr(DsdTestResponse) driver_create = NULL;
+  g_autoptr(DsdTestResponse) foreign_customer_id = NULL;
+  g_autoptr(DsdTestResponse) owner_events = NULL;
+  g_autoptr(DsdTestResponse) no_token = NULL;
+  g_autoptr(DsdTestResponse) bad_token = NULL;
+
+  foreign = dsd_test_request (server, "GET", path, other, NULL, NULL);
+  dsd_test_assert_error (foreign, 404, "not_found", NULL);
+
+  staff = dsd_test_request (server, "GET", path, dispatcher, NULL, NULL);
+  g_assert_cmpuint (staff->status, ==, 200);
+
+  unassigned_driver = dsd_test_request (server, "GET", path, driver, NULL, NULL);
+  dsd_test_assert_error (unassigned_driver, 404, "not_found", NULL);
+
+  customer_assign = dsd_test_request (server, "POST", assign, owner,
+                                      "{\"driver_id\":\"00000000-0000-0000-0000-000000000000\"}",
+                                      NULL);
+  dsd_test_assert_error (customer_assign, 403, "permission_denied", NULL);
+
+  driver_create = dsd_test_request (server, "POST", "/api/v1/orders", driver, ORDER_BODY, NULL);
+  dsd_test_assert_error (driver_create, 403, "permission_denied", NULL);
+
+  foreign_customer_id = dsd_test_request (server, "POST", "/api/v1/orders", owner,
+                                          "{\"customer_id\":\"someone-else\","
+                                          "\"pickup\":{\"lat\":0,\"lon\":0},"
+                                          "\"dropoff\":{\"lat\":0,\"lon\":0}}", NULL);
+  dsd_test_assert_error (foreign_customer_id, 403, "permission_denied", NULL);
+
+  owner_events = dsd_test_request (server, "GET", events, owner, NULL, NULL);
+  g_assert_cmpuint (owner_events->status, ==, 200);
+
+  no_token = dsd_test_request (server, "GET", path, NULL, NULL, NULL);
+  dsd_test_assert_error (no_token, 401, "unauthenticated", NULL);
+
+  bad_token = dsd_test_request (server, "GET", path, "not.a.token", NULL, NULL);
+  dsd_test_assert_error (bad_token, 401, "unauthenticated", NULL);
+}
+
+static void
+test_unknown_order (void)
+{
+  g_autoptr(DsdTestResponse) garbage = NULL;
+  g_autoptr(DsdTestResponse) missing = NULL;
+  const char *admin = dsd_test_server_get_admin_token (server);
+
+  garbage = dsd_test_request (server, "GET", "/api/v1/orders/not-a-uuid", admin, NULL, NULL);
+  dsd_test_assert_error (garbage, 404, "not_found", NULL);
+  missing = dsd_test_request (server, "GET",
+                              "/api/v1/orders/3f1c2a4e-0000-4000-8000-000000000000",
+                              admin, NULL, NULL);
+  dsd_test_assert_error (missing, 404, "not_found", NULL);
+}
+
+static void
+test_idempotency (void)
+{
+  g_autofree char *token = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autofree char *other = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autofree char *key = dsd_test_unique_name ("key");
+  g_autoptr(DsdTestResponse) first = NULL;
+  g_autoptr(DsdTestResponse) replay = NULL;
+  g_autoptr(DsdTestResponse) different = NULL;
+  g_autoptr(DsdTestResponse) other_caller = NULL;
+
+  first = dsd_test_request (server, "POST", "/api/v1/orders", token, ORDER_BODY,
+                            "Idempotency-Key", key, NULL);
+  g_assert_cmpuint (first->status, ==, 201);
+
+  replay = dsd_test_request (server, "POST", "/api/v1/orders", token, ORDER_BODY,
+                             "Idempotency-Key", key, NULL);
+  g_assert_cmpuint (replay->status, ==, 201);
+  g_assert_cmpstr (dsd_test_response_string (replay, "id"), ==,
+                   dsd_test_response_string (first, "id"));
+
+  different = dsd_test_request (server, "POST", "/api/v1/orders", token,
+                                "{\"pickup\":{\"lat\":1,\"lon\":1},\"dropoff\":{\"lat\":2,\"lon\":2}}",
+                                "Idempotency-Key", key, NULL);
+  dsd_test_assert_error (different, 409, "conflict", NULL);
+
+  other_caller = dsd_test_request (server, "POST", "/api/v1/orders", other, ORDER_BODY,
+                                   "Idempotency-Key", key, NULL);
+  g_assert_cmpuint (other_caller->status, ==, 201);
+  g_assert_cmpstr (dsd_test_response_string (other_caller, "id"), !=,
+                   dsd_test_response_string (first, "id"));
+}
+
+static void
+test_list_paging (void)
+{
+  g_autofree char *customer_id = NULL;
+  g_autofree char *token = dsd_test_create_user (server, "customer", NULL, &customer_id);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *next = NULL;
+  guint pages = 0;
+  static const char * const bad_queries[] = {
+    "?limit=0", "?limit=-3", "?limit=abc", "?limit=1.5", "?next=garbage", "?status=lost",
+  };
+
+  for (guint i = 0; i < 5; i++)
+    g_free (create_order (token, ORDER_BODY));
+
+  do
+    {
+      g_autofree char *path = NULL;
+      g_autoptr(DsdTestResponse) page = NULL;
+      JsonArray *orders;
+      JsonNode *next_node;
+
+      path = next ? g_strdup_printf ("/api/v1/orders?limit=2&next=%s", next)
+                  : g_strdup ("/api/v1/orders?limit=2");
+      page = dsd_test_request (server, "GET", path, token, NULL, NULL);
+      g_assert_cmpuint (page->status, ==, 200);
+      orders = json_object_get_array_member (dsd_test_response_object (page), "orders");
+      g_assert_cmpuint (json_array_get_length (orders), <=, 2);
+
+      for (guint i = 0; i < json_array_get_length (orders); i++)
+        {
+          JsonObject *order = json_array_get_object_element (orders, i);
+
+          g_assert_cmpstr (json_object_get_string_member (order, "customer_id"), ==, customer_id);
+          g_assert_true (g_hash_table_add (seen, g_strdup (json_object_get_string_member (order,
+                                                                                      "id"))));
+        }
+
+      next_node = json_object_get_member (dsd_test_response_object (page), "next");
+      g_assert_nonnull (next_node);
+      g_clear_pointer (&next, g_free);
+      if (!JSON_NODE_HOLDS_NULL (next_node))
+        next = g_uri_escape_string (json_node_get_string (next_node), NULL, FALSE);
+      pages++;
+    }
+  while (next != NULL && pages < 10);
+
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 5);
+  g_assert_cmpuint (pages, ==, 3);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_queries); i++)
+    {
+      g_autofree char *path = g_strconcat ("/api/v1/orders", bad_queries[i], NULL);
+      g_autoptr(DsdTestResponse) response = dsd_test_request (server, "GET", path, token,
+                                                              NULL, NULL);
+
+      dsd_test_assert_error (response, 400, "invalid_argument", NULL);
+    }
+
+  {
+    g_autoptr(DsdTestResponse) clamped = NULL;
+
+    clamped = dsd_test_request (server, "GET", "/api/v1/orders?limit=100000", token, NULL, NULL);
+    g_assert_cmpuint (clamped->status, ==, 200);
+  }
+}
+
+static void
+test_lifecycle (void)
+{
+  g_autofree char *customer = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autofree char *dispatcher = dsd_test_create_user (server, "dispatcher", NULL, NULL);
+  g_autofree char *driver_id = NULL;
+  g_autofree char *driver = dsd_test_create_online_driver (server, 52.51, 13.40, &driver_id);
+  g_autofree char *id = create_order (customer, ORDER_BODY);
+  g_autofree char *assign = order_path (id, "/assign");
+  g_autofree char *status = order_path (id, "/status");
+  g_autofree char *cancel = order_path (id, "/cancel");
+  g_autofree char *events = order_path (id, "/events");
+  g_autofree char *assign_body = g_strdup_printf ("{\"driver_id\":\"%s\"}", driver_id);
+  g_autoptr(DsdTestResponse) early = NULL;
+  g_autoptr(DsdTestResponse) assigned = NULL;
+  g_autoptr(DsdTestResponse) driver_view = NULL;
+  g_autoptr(DsdTestResponse) picked = NULL;
+  g_autoptr(DsdTestResponse) customer_cancel = NULL;
+  g_autoptr(DsdTestResponse) delivered = NULL;
+  g_autoptr(DsdTestResponse) again = NULL;
+  g_autoptr(DsdTestResponse) history = NULL;
+  g_autoptr(DsdTestResponse) bad_status = NULL;
+  JsonArray *list;
+  g_autofree char *order_url = order_path (id, NULL);
+
+  early = dsd_test_request (server, "POST", status, dispatcher, "{\"status\":\"delivered\"}", NULL);
+  dsd_test_assert_error (early, 409, "invalid_transition", NULL);
+
+  bad_status = dsd_test_request (server, "POST", status, dispatcher, "{\"status\":\"lost\"}", NULL);
+  dsd_test_assert_error (bad_status, 400, "invalid_argument", "status");
+
+  assigned = dsd_test_request (server, "POST", assign, dispatcher, assign_body, NULL);
+  g_assert_cmpuint (assigned->status, ==, 200);
+  g_assert_cmpstr (dsd_test_response_string (assigned, "status"), ==, "assigned");
+  g_assert_cmpstr (dsd_test_response_string (assigned, "driver_id"), ==, driver_id);
+
+  driver_view = dsd_test_request (server, "GET", order_url, driver, NULL, NULL);
+  g_assert_cmpuint (driver_view->status, ==, 200);
+
+  picked = dsd_test_request (server, "POST", status, driver, "{\"status\":\"picked_up\"}", NULL);
+  g_assert_cmpuint (picked->status, ==, 200);
+  g_assert_cmpstr (dsd_test_response_string (picked, "status"), ==, "picked_up");
+
+  customer_cancel = dsd_test_request (server, "POST", cancel, customer, "{}", NULL);
+  dsd_test_assert_error (customer_cancel, 409, "invalid_transition", NULL);
+
+  delivered = dsd_test_request (server, "POST", status, driver, "{\"status\":\"delivered\"}", NULL);
+  g_assert_cmpuint (delivered->status, ==, 200);
+  g_assert_cmpstr (dsd_test_response_string (delivered, "status"), ==, "delivered");
+
+  again = dsd_test_request (server, "POST", cancel, dispatcher, "{\"reason\":\"late\"}", NULL);
+  dsd_test_assert_error (again, 409, "invalid_transition", NULL);
+
+  history = dsd_test_request (server, "GET", events, customer, NULL, NULL);
+  g_assert_cmpuint (history->status, ==, 200);
+  list = json_object_get_array_member (dsd_test_response_object (history), "events");
+  g_assert_cmpuint (json_array_get_length (list), >=, 4);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, 0),
+                                                  "type"), ==, "order.created");
+}
+
+static void
+test_cancel_and_unassign (void)
+{
+  g_autofree char *customer = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autofree char *dispatcher = dsd_test_create_user (server, "dispatcher", NULL, NULL);
+  g_autofree char *driver_id = NULL;
+  g_autofree char *driver = dsd_test_create_online_driver (server, 52.51, 13.40, &driver_id);
+  g_autofree char *offline_id = NULL;
+  g_autofree char *offline = dsd_test_create_user (server, "driver", &offline_id, NULL);
+  g_autofree char *id = create_order (customer, ORDER_BODY);
+  g_autofree char *assign = order_path (id, "/assign");
+  g_autofree char *unassign = order_path (id, "/unassign");
+  g_autofree char *cancel = order_path (id, "/cancel");
+  g_autofree char *to_online = g_strdup_printf ("{\"driver_id\":\"%s\"}", driver_id);
+  g_autofree char *to_offline = g_strdup_printf ("{\"driver_id\":\"%s\"}", offline_id);
+  g_autoptr(DsdTestResponse) offline_assign = NULL;
+  g_autoptr(DsdTestResponse) assigned = NULL;
+  g_autoptr(DsdTestResponse) unassigned = NULL;
+  g_autoptr(DsdTestResponse) cancelled = NULL;
+  g_autoptr(DsdTestResponse) twice = NULL;
+
+  offline_assign = dsd_test_request (server, "POST", assign, dispatcher, to_offline, NULL);
+  dsd_test_assert_error (offline_assign, 409, "conflict", NULL);
+
+  assigned = dsd_test_request (server, "POST", assign, dispatcher, to_online, NULL);
+  g_assert_cmpuint (assigned->status, ==, 200);
+
+  unassigned = dsd_test_request (server, "POST", unassign, dispatcher, NULL, NULL);
+  g_assert_cmpuint (unassigned->status, ==, 200);
+  g_assert_cmpstr (dsd_test_response_string (unassigned, "status"), ==, "pending");
+  g_assert_null (dsd_test_response_string (unassigned, "driver_id"));
+
+  cancelled = dsd_test_request (server, "POST", cancel, customer, "{\"reason\":\"changed mind\"}",
+                                NULL);
+  g_assert_cmpuint (cancelled->status, ==, 200);
+  g_assert_cmpstr (dsd_test_response_string (cancelled, "status"), ==, "cancelled");
+
+  twice = dsd_test_request (server, "POST", cancel, customer, NULL, NULL);
+  dsd_test_assert_error (twice, 409, "invalid_transition", NULL);
+}
+
+static void
+test_tracking (void)
+{
+  g_autofree char *customer = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autofree char *driver_id = NULL;
+  g_autofree char *driver = dsd_test_create_online_driver (server, 52.51, 13.40, &driver_id);
+  g_autoptr(DsdTestResponse) created = NULL;
+  g_autoptr(DsdTestResponse) assigned = NULL;
+  g_autoptr(DsdTestResponse) tracking = NULL;
+  g_autoptr(DsdTestResponse) public = NULL;
+  g_autoptr(DsdTestResponse) unknown = NULL;
+  g_autofree char *assign = NULL;
+  g_autofree char *tracking_path = NULL;
+  g_autofree char *public_path = NULL;
+  g_autofree char *body = g_strdup_printf ("{\"driver_id\":\"%s\"}", driver_id);
+  JsonObject *object, *public_driver;
+
+  created = dsd_test_request (server, "POST", "/api/v1/orders", customer, ORDER_BODY, NULL);
+  g_assert_cmpuint (created->status, ==, 201);
+  assign = order_path (dsd_test_response_string (created, "id"), "/assign");
+  assigned = dsd_test_request (server, "POST", assign, dsd_test_server_get_admin_token (server),
+                               body, NULL);
+  g_assert_cmpuint (assigned->status, ==, 200);
+
+  tracking_path = order_path (dsd_test_response_string (created, "id"), "/tracking");
+  tracking = dsd_test_request (server, "GET", tracking_path, customer, NULL, NULL);
+  g_assert_cmpuint (tracking->status, ==, 200);
+  object = dsd_test_response_object (tracking);
+  g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "assigned");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (object,
+                                                                                 "driver"),
+                                                  "id"), ==, driver_id);
+
+  public_path = g_strdup_printf ("/api/v1/track/%s",
+                                 dsd_test_response_string (created, "tracking_token"));
+  public = dsd_test_request (server, "GET", public_path, NULL, NULL, NULL);
+  g_assert_cmpuint (public->status, ==, 200);
+  object = dsd_test_response_object (public);
+  g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "assigned");
+  g_assert_true (json_object_has_member (object, "pickup"));
+  g_assert_false (json_object_has_member (object, "customer_id"));
+  g_assert_false (json_object_has_member (object, "contact"));
+  g_assert_false (json_object_has_member (object, "notes"));
+  g_assert_false (json_object_has_member (object, "items"));
+  g_assert_null (strstr (public->text, "Alexanderplatz"));
+  g_assert_null (strstr (public->text, driver_id));
+  public_driver = json_object_get_object_member (object, "driver");
+  g_assert_true (json_object_has_member (public_driver, "first_name"));
+  g_assert_false (json_object_has_member (public_driver, "phone"));
+  g_assert_false (json_object_has_member (public_driver, "id"));
+
+  unknown = dsd_test_request (server, "GET", "/api/v1/track/nope", NULL, NULL, NULL);
+  dsd_test_assert_error (unknown, 404, "not_found", NULL);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/orders/create-and-get", test_create_and_get);
+  g_test_add_func ("/orders/validation", test_validation);
+  g_test_add_func ("/orders/malformed-transport", test_malformed_transport);
+  g_test_add_func ("/orders/ownership-and-roles", test_ownership_and_roles);
+  g_test_add_func ("/orders/unknown", test_unknown_order);
+  g_test_add_func ("/orders/idempotency", test_idempotency);
+  g_test_add_func ("/orders/list-paging", test_list_paging);
+  g_test_add_func ("/orders/lifecycle", test_lifecycle);
+  g_test_add_func ("/orders/cancel-and-unassign", test_cancel_and_unassign);
+  g_test_add_func ("/orders/tracking", test_tracking);
+
+  server = dsd_test_server_start (NULL);
+  status = g_test_run ();
+  dsd_test_server_free (server);
+
+  return status;
+}

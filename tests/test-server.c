@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <glib/gstdio.h>
+
+#include "test-server.h"
+
+#define START_TIMEOUT_S 90
+#define ADMIN_PASSWORD "test-admin-password"
+#define USER_PASSWORD "test-user-password"
+
+struct _DsdTestServer {
+  GSubprocess  *process;
+  char         *data_dir;
+  char         *log_path;
+  char         *url;
+  guint         port;
+  GStrv         env;
+  SoupSession  *session;
+  char         *admin_token;
+};
+
+static guint
+find_free_port (void)
+{
+  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  socklen_t len = sizeof addr;
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &len), ==, 0);
+  close (fd);
+
+  return ntohs (addr.sin_port);
+}
+
+static char *
+dispatchd_path (void)
+{
+  const char *top = g_getenv ("DISPATCH_TEST_TOP_BUILDDIR");
+
+  g_assert_nonnull (top);
+  return g_build_filename (top, "server", "dispatchd", NULL);
+}
+
+static void
+spawn (DsdTestServer *self)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *program = dispatchd_path ();
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_environ (launcher, self->env);
+  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  /* Appending: the log of every run of this server stays in one file. */
+  {
+    int fd = g_open (self->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+    g_assert_cmpint (fd, >=, 0);
+    g_subprocess_launcher_take_stderr_fd (launcher, fd);
+  }
+
+  self->process = g_subprocess_launcher_spawn (launcher, &error, program, NULL);
+  g_assert_no_error (error);
+}
+
+static void
+wait_ready (DsdTestServer *self)
+{
+  gint64 deadline = g_get_monotonic_time () + START_TIMEOUT_S * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(DsdTestResponse) response = NULL;
+      g_autoptr(SoupMessage) message = NULL;
+      g_autofree char *url = g_strconcat (self->url, "/readyz", NULL);
+      g_autoptr(GBytes) body = NULL;
+
+      /* The identifier goes away once the child has exited. */
+      if (g_subprocess_get_identifier (self->process) == NULL)
+        {
+          g_autofree char *log = dsd_test_server_get_log (self);
+
+          g_error ("dispatchd exited during start:\n%s", log);
+        }
+
+      message = soup_message_new ("GET", url);
+      body = soup_session_send_and_read (self->session, message, NULL, NULL);
+      if (body != NULL && soup_message_get_status (message) == 200)
+        return;
+
+      g_usleep (100 * 1000);
+    }
+
+  {
+    g_autofree char *log = dsd_test_server_get_log (self);
+
+    g_error ("dispatchd was not ready within %d s:\n%s", START_TIMEOUT_S, log);
+  }
+}
+
+DsdTestServer *
+dsd_test_server_start (const char * const *extra_env)
+{
+  DsdTestServer *self = g_new0 (DsdTestServer, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *listen = NULL;
+
+  self->data_dir = g_dir_make_tmp ("dispatchd-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  /* The managed cluster may run as an unprivileged account that must reach it. */
+  g_assert_cmpint (g_chmod (self->data_dir, 0711), ==, 0);
+  self->log_path = g_build_filename (self->data_dir, "dispatchd.log", NULL);
+  self->port = find_free_port ();
+  self->url = g_strdup_printf ("http://127.0.0.1:%u", self->port);
+  listen = g_strdup_printf ("127.0.0.1:%u", self->port);
+
+  self->env = g_get_environ ();
+  self->env = g_environ_unsetenv (self->env, "DATABASE_URL");
+  self->env = g_environ_setenv (self->env, "DISPATCH_DATA_DIR", self->data_dir, TRUE);
+  self->env = g_environ_setenv (self->env, "DISPATCH_LISTEN", listen, TRUE);
+  self->env = g_environ_setenv (self->env, "DISPATCH_ADMIN_PASSWORD", ADMIN_PASSWORD, TRUE);
+  for (guint i = 0; extra_env != NULL && extra_env[i] != NULL; i++)
+    {
+      g_auto(GStrv) pair = g_strsplit (extra_env[i], "=", 2);
+
+      self->env = g_environ_setenv (self->env, pair[0], pair[1], TRUE);
+    }
+
+  self->session = soup_session_new_with_options ("timeout", 60, NULL);
+  spawn (self);
+  wait_ready (self);
+  self->admin_token = dsd_test_login (self, "admin", ADMIN_PASSWORD);
+
+  return self;
+}
+
+void
+dsd_test_server_stop (DsdTestServer *self,
+                      gboolean       hard)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->process == NULL)
+    return;
+
+  g_subprocess_send_signal (self->process, hard ? SIGKILL : SIGTERM);
+  g_subprocess_wait (self->process, NULL, &error);
+  g_assert_no_error (error);
+  if (!hard)
+    g_assert_true (g_subprocess_get_if_exited (self->process));
+  g_clear_object (&self->process);
+}
+
+void
+dsd_test_server_restart (DsdTestServer *self)
+{
+  g_assert_null (self->process);
+  spawn (self);
+  wait_ready (self);
+}
+
+static void
+remove_tree (GFile *dir)
+{
+  g_autoptr(GFileEnumerator) children = NULL;
+  GFileInfo *info;
+
+  children = g_file_enumerate_children (dir, G_FILE_ATTRIBUTE_STANDARD_NAME ","
+                                        G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  while (children != NULL &&
+         (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
+    {
+      g_autoptr(GFile) child = g_file_get_child (dir, g_file_info_get_name (info));
+
+      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+        remove_tree (child);
+      else
+        g_file_delete (child, NULL, NULL);
+      g_object_unref (info);
+    }
+
+  g_file_delete (dir, NULL, NULL);
+}
+
+void
+dsd_test_server_free (DsdTestServer *self)
+{
+  g_autoptr(GFile) dir = NULL;
+
+  dsd_test_server_stop (self, FALSE);
+  dir = g_file_new_for_path (self->data_dir);
+  remove_tree (dir);
+
+  g_clear_object (&self->session);
+  g_free (self->data_dir);
+  g_free (self->log_path);
+  g_free (self->url);
+  g_free (self->admin_token);
+  g_strfreev (self->env);
+  g_free (self);
+}
+
+const char *
+dsd_test_server_get_url (DsdTestServer *self)
+{
+  return self->url;
+}
+
+const char *
+dsd_test_server_get_data_dir (DsdTestServer *self)
+{
+  return self->data_dir;
+}
+
+const char *
+dsd_test_server_get_admin_token (DsdTestServer *self)
+{
+  return self->admin_token;
+}
+
+char *
+dsd_test_server_get_log (DsdTestServer *self)
+{
+  char *contents = NULL;
+
+  if (!g_file_get_contents (self->log_path, &contents, NULL, NULL))
+    return g_strdup ("");
+
+  return contents;
+}
+
+void
+dsd_test_response_free (DsdTestResponse *response)
+{
+  g_free (response->text);
+  g_clear_pointer (&response->json, json_node_unref);
+  g_clear_pointer (&response->headers, soup_message_headers_unref);
+  g_free (response);
+}
+
+JsonObject *
+dsd_test_response_object (DsdTestResponse *response)
+{
+  if (response->json == NULL || !JSON_NODE_HOLDS_OBJECT (response->json))
+    g_error ("Expected a JSON object, got (%u) %s", response->status, response->text);
+
+  return json_node_get_object (response->json);
+}
+
+const char *
+dsd_test_response_string (DsdTestResponse *response,
+                          const char      *member)
+{
+  JsonObject *object = dsd_test_response_object (response);
+
+  if (!json_object_has_member (object, member) ||
+      JSON_NODE_HOLDS_NULL (json_object_get_member (object, member)))
+    return NULL;
+
+  return json_object_get_string_member (object, member);
+}
+
+const char *
+dsd_test_response_error_code (DsdTestResponse *response)
+{
+  JsonObject *object = dsd_test_response_object (response);
+  JsonObject *error;
+
+  g_assert_true (json_object_has_member (object, "error"));
+  error = json_object_get_object_member (object, "error");
+  g_assert_nonnull (error);
+  g_assert_true (json_object_has_member (error, "message"));
+  g_assert_cmpstr (json_object_get_string_member (error, "message"), !=, "");
+
+  return json_object_get_string_member (error, "code");
+}
+
+static SoupMessage *
+build_message (DsdTestServer      *self,
+               const char         *method,
+               const char         *path,
+               const char         *token,
+               const char         *content_type,
+               GBytes             *body,
+               const char * const *headers)
+{
+  g_autofree char *url = g_strconcat (self->url, path, NULL);
+  SoupMessage *message = soup_message_new (method, url);
+  SoupMessageHeaders *request_headers;
+
+  g_assert_nonnull (message);
+  request_headers = soup_message_get_request_headers (message);
+
+  if (token != NULL)
+    {
+      g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
+
+      soup_message_headers_replace (request_headers, "Authorization", authorization);
+    }
+
+  for (guint i = 0; headers != NULL && headers[i] != NULL; i += 2)
+    soup_message_headers_replace (request_headers, headers[i], headers[i + 1]);
+
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (message, content_type, body);
+
+  return message;
+}
+
+static DsdTestResponse *
+response_new (SoupMessage *message,
+              GBytes      *answer)
+{
+  DsdTestResponse *response = g_new0 (DsdTestResponse, 1);
+
+  response->status = soup_message_get_status (message);
+  response->text = g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
+  response->headers = soup_message_headers_ref (soup_message_get_response_headers (message));
+  response->json = json_from_string (response->text, NULL);
+
+  return response;
+}
+
+DsdTestResponse *
+dsd_test_request_raw (DsdTestServer      *self,
+                      const char         *method,
+                      const char         *path,
+                      const char         *token,
+                      const char         *content_type,
+                      GBytes             *body,
+                      const char * const *headers)
+{
+  g_autoptr(SoupMessage) message = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  message = build_message (self, method, path, token, content_type, body, headers);
+  answer = soup_session_send_and_read (self->session, message, NULL, &error);
+  g_assert_no_error (error);
+
+  return response_new (message, answer);
+}
+
+typedef struct {
+  GPtrArray *responses;
+  guint      pending;
+} Batch;
+
+typedef struct {
+  Batch       *batch;
+  guint        index;
+  SoupMessage *message;
+} BatchItem;
+
+static void
+batch_item_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  BatchItem *item = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) answer = NULL;
+
+  answer = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  g_assert_no_error (error);
+  item->batch->responses->pdata[item->index] = response_new (item->message, answer);
+  item->batch->pending--;
+  g_object_unref (item->message);
+  g_free (item);
+}
+
+GPtrArray *
+dsd_test_request_concurrently (DsdTestServer      *self,
+                               const char         *method,
+                               const char * const *paths,
+                               const char * const *tokens,
+                               const char * const *bodies,
+                               guint               n)
+{
+  g_autoptr(SoupSession) session = NULL;
+  Batch batch;
+
+  session = soup_session_new_with_options ("timeout", 60, "max-conns", n + 4,
+                                           "max-conns-per-host", n + 4, NULL);
+  batch.responses = g_ptr_array_new_full (n, (GDestroyNotify) dsd_test_response_free);
+  g_ptr_array_set_size (batch.responses, n);
+  batch.pending = n;
+
+  for (guint i = 0; i < n; i++)
+    {
+      BatchItem *item = g_new0 (BatchItem, 1);
+      g_autoptr(GBytes) body = bodies[i] ? g_bytes_new (bodies[i], strlen (bodies[i])) : NULL;
+
+      item->batch = &batch;
+      item->index = i;
+      item->message = build_message (self, method, paths[i], tokens[i], "application/json",
+                                     body, NULL);
+      soup_session_send_and_read_async (session, item->message, G_PRIORITY_DEFAULT, NULL,
+                                        batch_item_cb, item);
+    }
+
+  while (batch.pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  return batch.responses;
+}
+
+DsdTestResponse *
+dsd_test_request (DsdTestServer *self,
+                  const char    *method,
+                  const char    *path,
+                  const char    *token,
+                  const char    *body,
+                  ...)
+{
+  g_autoptr(GPtrArray) headers = g_ptr_array_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  const char *name;
+  va_list args;
+
+  va_start (args, body);
+  while ((name = va_arg (args, const char *)) != NULL)
+    {
+      g_ptr_array_add (headers, (gpointer) name);
+      g_ptr_array_add (headers, va_arg (args, char *));
+    }
+  va_end (args);
+  g_ptr_array_add (headers, NULL);
+
+  if (body != NULL)
+    bytes = g_bytes_new (body, strlen (body));
+
+  return dsd_test_request_raw (self, method, path, token, "application/json", bytes,
+                               (const char * const *) headers->pdata);
+}
+
+char *
+dsd_test_login (DsdTestServer *self,
+                const char    *username,
+                const char    *password)
+{
+  g_autofree char *body = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}",
+                                           username, password);
+  g_autoptr(DsdTestResponse) response = NULL;
+
+  response = dsd_test_request (self, "POST", "/api/v1/auth/token", NULL, body, NULL);
+  if (response->status != 200)
+    g_error ("Login of %s failed: %u %s", username, response->status, response->text);
+
+  return g_strdup (dsd_test_response_string (response, "access_token"));
+}
+
+char *
+dsd_test_unique_name (const char *prefix)
+{
+  static guint counter;
+
+  return g_strdup_printf ("%s-%d-%u", prefix, getpid (), ++counter);
+}
+
+char *
+dsd_test_create_user (DsdTestServer  *self,
+                      const char     *role,
+                      char          **out_driver_id,
+                      char          **out_customer_id)
+{
+  g_autofree char *username = dsd_test_unique_name (role);
+  g_autofree char *body = NULL;
+  g_autoptr(DsdTestResponse) response = NULL;
+
+  body = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\",\"role\":\"%s\"}",
+                          username, USER_PASSWORD, role);
+  response = dsd_test_request (self, "POST", "/api/v1/users", self->admin_token, body, NULL);
+  if (response->status != 201)
+    g_error ("Creating a %s failed: %u %s", role, response->status, response->text);
+
+  if (out_driver_id != NULL)
+    *out_driver_id = g_strdup (dsd_test_response_string (response, "driver_id"));
+  if (out_customer_id != NULL)
+    *out_customer_id = g_strdup (dsd_test_response_string (response, "customer_id"));
+
+  return dsd_test_login (self, username, USER_PASSWORD);
+}
+
+void
+dsd_test_assert_error (DsdTestResponse *response,
+                       guint            status,
+                       const char      *code,
+                       const char      *field)
+{
+  JsonObject *error;
+
+  if (response->status != status)
+    g_error ("Expected %u %s, got %u: %s", status, code, response->status, response->text);
+
+  g_assert_cmpstr (dsd_test_response_error_code (response), ==, code);
+  error = json_object_get_object_member (dsd_test_response_object (response), "error");
+  if (field != NULL)
+    g_assert_cmpstr (json_object_get_string_member_with_default (error, "field", NULL), ==,
+                     field);
+}
+
+char *
+dsd_test_create_online_driver (DsdTestServer  *self,
+                               double          lat,
+                               double          lon,
+                               char          **out_driver_id)
+{
+  g_autofree char *token = dsd_test_create_user (self, "driver", out_driver_id, NULL);
+  g_autofree char *online = g_strdup_printf ("/api/v1/drivers/%s/online", *out_driver_id);
+  g_autofree char *location = g_strdup_printf ("/api/v1/drivers/%s/location", *out_driver_id);
+  g_autofree char *point = NULL;
+  g_autoptr(DsdTestResponse) r1 = NULL;
+  g_autoptr(DsdTestResponse) r2 = NULL;
+  char lat_text[G_ASCII_DTOSTR_BUF_SIZE], lon_text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  point = g_strdup_printf ("{\"lat\":%s,\"lon\":%s}",
+                           g_ascii_dtostr (lat_text, sizeof lat_text, lat),
+                           g_ascii_dtostr (lon_text, sizeof lon_text, lon));
+  r1 = dsd_test_request (self, "POST", online, token, "{\"online\":true}", NULL);
+  g_assert_cmpuint (r1->status, ==, 200);
+  r2 = dsd_test_request (self, "POST", location, token, point, NULL);
+  g_assert_cmpuint (r2->status, ==, 202);
+
+  return g_steal_pointer (&token);
+}
