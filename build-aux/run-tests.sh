@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Sets up a Debian 12 machine, builds Dispatch and runs the whole test suite:
+# every suite in a normal build (graphical tests under Xvfb), then the unit
+# tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Exit status: 0 only if everything passed.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+bash build-aux/setup-debian.sh
+
+configure () {
+  local dir=$1; shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$@"
+  fi
+}
+
+configure build
+meson compile -C build
+
+configure build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dconsole=false
+meson compile -C build-asan
+
+status=0
+
+# A private session bus and X server for the console tests.
+dbus-run-session -- xvfb-run -a -s "-screen 0 1440x900x24" \
+  meson test -C build --print-errorlogs --num-processes 2 || status=1
+
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1:fast_unwind_on_malloc=0 \
+LSAN_OPTIONS=suppressions=$top/tests/lsan.supp \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  meson test -C build-asan --suite unit --print-errorlogs || status=1
+
+python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+import json, sys
+passed = failed = skipped = 0
+for path in sys.argv[1:]:
+    with open(path) as log:
+        for line in log:
+            result = json.loads(line)["result"]
+            if result in ("OK", "EXPECTEDFAIL"):
+                passed += 1
+            elif result == "SKIP":
+                skipped += 1
+            else:
+                failed += 1
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
+
+exit $status
