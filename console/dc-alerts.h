@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "dc-store.h"
+#include "dc-stream.h"
+
+G_BEGIN_DECLS
+
+#define DC_TYPE_ALERT (dc_alert_get_type ())
+
+G_DECLARE_FINAL_TYPE (DcAlert, dc_alert, DC, ALERT, GObject)
+
+const char *dc_alert_get_title    (DcAlert *self);
+const char *dc_alert_get_body     (DcAlert *self);
+/* Returns: (nullable): the order the alert is about */
+const char *dc_alert_get_order_id (DcAlert *self);
+gint64      dc_alert_get_time     (DcAlert *self);
+
+#define DC_TYPE_ALERTS (dc_alerts_get_type ())
+
+G_DECLARE_FINAL_TYPE (DcAlerts, dc_alerts, DC, ALERTS, GObject)
+
+/*
+ * DcAlerts:
+ *
+ * What needs a dispatcher's attention: "alert" and "order.unassignable"
+ * events and orders that turn late. Newest first; ::raised fires for each
+ * new alert and "unread" counts the ones not yet seen.
+ */
+DcAlerts   *dc_alerts_new         (DcStream *stream,
+                                   DcStore  *orders);
+GListModel *dc_alerts_get_model   (DcAlerts *self);
+guint       dc_alerts_get_unread  (DcAlerts *self);
+void        dc_alerts_mark_read   (DcAlerts *self);
+void        dc_alerts_clear       (DcAlerts *self);
+/* Re-evaluates late orders now (also done every few seconds). */
+void        dc_alerts_check_late  (DcAlerts *self);
+
+G_END_DECLS

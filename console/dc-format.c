@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "dc-format.h"
+
+#define METERS_PER_MILE 1609.344
+#define FEET_PER_METER  3.28084
+
+char *
+dc_format_distance (double  meters,
+                    DcUnits units)
+{
+  if (units == DC_UNITS_IMPERIAL)
+    {
+      double miles = meters / METERS_PER_MILE;
+
+      if (miles < 0.1)
+        /* Translators: a distance in feet */
+        return g_strdup_printf (_("%.0f ft"), meters * FEET_PER_METER);
+      /* Translators: a distance in miles */
+      return g_strdup_printf (_("%.1f mi"), miles);
+    }
+
+  if (meters < 1000)
+    /* Translators: a distance in metres */
+    return g_strdup_printf (_("%.0f m"), meters);
+  /* Translators: a distance in kilometres */
+  return g_strdup_printf (_("%.1f km"), meters / 1000);
+}
+
+char *
+dc_format_duration (gint64 seconds)
+{
+  gint64 minutes = (seconds + 30) / 60;
+
+  if (seconds < 60)
+    /* Translators: a short duration in seconds */
+    return g_strdup_printf (_("%d s"), (int) MAX (seconds, 0));
+  if (minutes < 60)
+    /* Translators: a duration in minutes */
+    return g_strdup_printf (_("%d min"), (int) minutes);
+  /* Translators: a duration in hours and minutes, e.g. "1 h 05 min" */
+  return g_strdup_printf (_("%d h %02d min"), (int) (minutes / 60), (int) (minutes % 60));
+}
+
+char *
+dc_format_age (gint64 then_usec,
+               gint64 now_usec)
+{
+  gint64 seconds = (now_usec - then_usec) / G_USEC_PER_SEC;
+
+  if (then_usec == 0)
+    return g_strdup (_("never"));
+  if (seconds < 5)
+    return g_strdup (_("just now"));
+  if (seconds < 60)
+    return g_strdup_printf (ngettext ("%d second ago", "%d seconds ago", (gulong) seconds),
+                            (int) seconds);
+  if (seconds < 3600)
+    return g_strdup_printf (ngettext ("%d minute ago", "%d minutes ago",
+                                      (gulong) (seconds / 60)),
+                            (int) (seconds / 60));
+  return g_strdup_printf (ngettext ("%d hour ago", "%d hours ago", (gulong) (seconds / 3600)),
+                          (int) (seconds / 3600));
+}
+
+char *
+dc_format_clock_time (gint64 usec)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) local = NULL;
+
+  if (utc == NULL)
+    return g_strdup ("");
+
+  local = g_date_time_to_local (utc);
+  return g_date_time_format (local, "%H:%M:%S");
+}
+
+const char *
+dc_format_order_status (DispatchOrderStatus status)
+{
+  switch (status)
+    {
+    case DISPATCH_ORDER_PENDING:
+      return C_("order status", "Waiting");
+    case DISPATCH_ORDER_ASSIGNED:
+      return C_("order status", "Assigned");
+    case DISPATCH_ORDER_PICKED_UP:
+      return C_("order status", "Picked up");
+    case DISPATCH_ORDER_DELIVERED:
+      return C_("order status", "Delivered");
+    case DISPATCH_ORDER_CANCELLED:
+      return C_("order status", "Cancelled");
+    case DISPATCH_ORDER_FAILED:
+      return C_("order status", "Failed");
+    default:
+      return "";
+    }
+}
+
+const char *
+dc_format_driver_state (DispatchDriverState state)
+{
+  switch (state)
+    {
+    case DISPATCH_DRIVER_OFFLINE:
+      return C_("driver state", "Offline");
+    case DISPATCH_DRIVER_IDLE:
+      return C_("driver state", "Idle");
+    case DISPATCH_DRIVER_BUSY:
+      return C_("driver state", "Busy");
+    default:
+      return "";
+    }
+}
+
+const char *
+dc_format_vehicle (DispatchVehicle vehicle)
+{
+  switch (vehicle)
+    {
+    case DISPATCH_VEHICLE_BIKE:
+      return C_("vehicle", "Bike");
+    case DISPATCH_VEHICLE_SCOOTER:
+      return C_("vehicle", "Scooter");
+    case DISPATCH_VEHICLE_CAR:
+      return C_("vehicle", "Car");
+    case DISPATCH_VEHICLE_VAN:
+      return C_("vehicle", "Van");
+    default:
+      return "";
+    }
+}
+
+const char *
+dc_format_order_css_class (DcOrder *order)
+{
+  static const char * const classes[] = {
+    [DISPATCH_ORDER_PENDING] = "waiting",
+    [DISPATCH_ORDER_ASSIGNED] = "assigned",
+    [DISPATCH_ORDER_PICKED_UP] = "picked-up",
+    [DISPATCH_ORDER_DELIVERED] = "delivered",
+    [DISPATCH_ORDER_CANCELLED] = "cancelled",
+    [DISPATCH_ORDER_FAILED] = "failed",
+  };
+
+  g_return_val_if_fail (DC_IS_ORDER (order), "");
+
+  if (dc_order_get_late (order))
+    return "late";
+
+  return classes[dc_order_get_status (order)];
+}

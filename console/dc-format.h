@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include <dispatch-model.h>
+
+#include "dc-order.h"
+
+G_BEGIN_DECLS
+
+/* Same order as the "units" setting. */
+typedef enum {
+  DC_UNITS_METRIC,
+  DC_UNITS_IMPERIAL,
+} DcUnits;
+
+/* Texts for people: "1.2 km", "4 min", "12 s ago". */
+char *dc_format_distance     (double   meters,
+                              DcUnits  units);
+char *dc_format_duration     (gint64   seconds);
+char *dc_format_age          (gint64   then_usec,
+                              gint64   now_usec);
+char *dc_format_clock_time   (gint64   usec);
+
+/* Enum values as a person reads them, e.g. "Picked up", "Scooter". */
+const char *dc_format_order_status (DispatchOrderStatus status);
+const char *dc_format_driver_state (DispatchDriverState state);
+const char *dc_format_vehicle      (DispatchVehicle     vehicle);
+
+/* The style class of an order's status marks: "late", "waiting",
+ * "assigned", "picked-up", … */
+const char *dc_format_order_css_class (DcOrder *order);
+
+G_END_DECLS

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "dc-entity.h"
+
+G_BEGIN_DECLS
+
+#define DC_TYPE_LIST_PANE (dc_list_pane_get_type ())
+
+G_DECLARE_FINAL_TYPE (DcListPane, dc_list_pane, DC, LIST_PANE, GtkWidget)
+
+/*
+ * DcListPane:
+ *
+ * A searchable, filterable list of entities: the "model" (a DcStore) sorted
+ * by dc_entity_compare(), filtered by the entities' search text and by the
+ * category picked in the "choices" menu (dc_entity_matches_category() with
+ * the position of the choice). Rows come from the "factory".
+ */
+void      dc_list_pane_set_model    (DcListPane *self,
+                                     GListModel *model);
+/* Selects @entity's row (or none) without emitting ::activated. */
+void      dc_list_pane_select       (DcListPane *self,
+                                     DcEntity   *entity);
+void      dc_list_pane_focus_search (DcListPane *self);
+
+G_END_DECLS

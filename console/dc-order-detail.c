@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "dc-candidates.h"
+#include "dc-format.h"
+#include "dc-json.h"
+#include "dc-order-detail.h"
+
+#define MAX_CANDIDATES       5
+#define CANDIDATES_REFRESH_S 5
+#define TIMELINE_DEBOUNCE_MS 400
+
+struct _DcOrderDetail
+{
+  GtkWidget parent_instance;
+
+  DcContext *context;
+  DcOrder *order;
+  GSignalGroup *order_signals;
+  GCancellable *events_cancellable;
+  guint candidates_source;
+  guint timeline_source;
+
+  /* template */
+  GtkLabel *title_label;
+  GtkLabel *subtitle_label;
+  GtkLabel *status_label;
+  GtkLabel *eta_label;
+  AdwActionRow *pickup_row;
+  AdwActionRow *dropoff_row;
+  AdwActionRow *customer_row;
+  AdwActionRow *notes_row;
+  GtkWidget *driver_group;
+  AdwActionRow *driver_row;
+  AdwActionRow *why_row;
+  GtkWidget *unassign_button;
+  GtkWidget *candidates_group;
+  GtkListBox *candidates_list;
+  GtkListBox *timeline_list;
+  GtkWidget *cancel_button;
+};
+
+G_DEFINE_FINAL_TYPE (DcOrderDetail, dc_order_detail, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+clear_list (GtkListBox *list)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))))
+    gtk_list_box_remove (list, child);
+}
+
+static DcUnits
+units (DcOrderDetail *self)
+{
+  return g_settings_get_enum (dc_context_get_settings (self->context), "units");
+}
+
+static DcDriver *
+lookup_driver (DcOrderDetail *self,
+               const char    *id)
+{
+  DcEntity *driver = dc_store_lookup (dc_context_get_drivers (self->context), id);
+
+  return driver ? DC_DRIVER (driver) : NULL;
+}
+
+static const char *
+actor_label (JsonObject *event)
+{
+  JsonNode *actor = json_object_get_member (event, "actor");
+
+  if (actor != NULL && JSON_NODE_HOLDS_OBJECT (actor))
+    {
+      JsonObject *object = json_node_get_object (actor);
+
+      return dc_json_string (object, "username") ?: dc_json_string (object, "role");
+    }
+
+  return dc_json_string (event, "actor");
+}
+
+static char *
+event_title (DcOrderDetail *self,
+             const char    *type,
+             JsonObject    *data)
+{
+  DispatchOrderStatus status;
+  DcDriver *driver;
+
+  if (g_strcmp0 (type, "order.created") == 0)
+    return g_strdup (_("Created"));
+
+  if (g_strcmp0 (type, "order.assigned") == 0 || g_strcmp0 (type, "order.offer") == 0)
+    {
+      const char *id = data ? dc_json_string (data, "driver_id") : NULL;
+      JsonObject *offer = data ? dc_json_object (data, "offer") : NULL;
+      const char *name;
+
+      if (id == NULL && offer != NULL)
+        id = dc_json_string (offer, "driver_id");
+      driver = lookup_driver (self, id);
+      name = driver ? dc_driver_get_name (driver) : id;
+
+      if (g_strcmp0 (type, "order.offer") == 0)
+        /* Translators: %s is a driver's name */
+        return g_strdup_printf (_("Offered to %s"), name ?: _("a driver"));
+      /* Translators: %s is a driver's name */
+      return g_strdup_printf (_("Assigned to %s"), name ?: _("a driver"));
+    }
+
+  if (g_strcmp0 (type, "order.unassignable") == 0)
+    return g_strdup (_("No driver available"));
+
+  if (data != NULL && dispatch_order_status_from_string (dc_json_string (data, "status"), &status))
+    return g_strdup (dc_format_order_status (status));
+
+  return g_strdup (type);
+}
+
+/* The server may explain an assignment in the event's data; otherwise say
+ * who made it. */
+static char *
+why_text (JsonObject *event)
+{
+  JsonObject *data = dc_json_object (event, "data");
+  JsonObject *assignment = data ? dc_json_object (data, "assignment") : NULL;
+  const char *reason = NULL;
+  const char *actor = actor_label (event);
+
+  if (data != NULL)
+    reason = dc_json_string (data, "reason");
+  if (reason == NULL && assignment != NULL)
+    reason = dc_json_string (assignment, "reason");
+  if (reason != NULL)
+    return g_strdup (reason);
+
+  if (actor == NULL || g_str_equal (actor, "system"))
+    return g_strdup (_("Chosen by automatic dispatch: the shortest estimated time to the pickup"));
+
+  /* Translators: %s is who assigned the order, a username or a role */
+  return g_strdup_printf (_("Assigned by hand by %s; automation will not override it"), actor);
+}
+
+static void
+events_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(DcOrderDetail) self = user_data;
+  g_autoptr(JsonObject) response = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *why = NULL;
+  JsonArray *events;
+  guint n;
+
+  response = dc_client_request_finish (DC_CLIENT (object), result, &error);
+  if (response == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No timeline: %s", error->message);
+      return;
+    }
+
+  clear_list (self->timeline_list);
+  events = dc_json_array (response, "events");
+  n = events != NULL ? json_array_get_length (events) : 0;
+
+  /* Newest first reads best in a narrow pane. */
+  for (guint i = n; i > 0; i--)
+    {
+      JsonNode *node = json_array_get_element (events, i - 1);
+      JsonObject *event;
+      GtkWidget *row;
+      const char *type;
+      const char *actor;
+      g_autofree char *title = NULL;
+      g_autofree char *time = NULL;
+      g_autofree char *subtitle = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+
+      event = json_node_get_object (node);
+      type = dc_json_string (event, "type");
+      actor = actor_label (event);
+      title = event_title (self, type, dc_json_object (event, "data"));
+      time = dc_format_clock_time (dc_json_timestamp (event, "occurred_at"));
+      /* Translators: time · who, e.g. "14:02:11 · system" */
+      subtitle = actor ? g_strdup_printf (_("%s · %s"), time, actor) : g_strdup (time);
+
+      if (why == NULL && g_strcmp0 (type, "order.assigned") == 0)
+        why = why_text (event);
+
+      row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      gtk_list_box_append (self->timeline_list, row);
+    }
+
+  adw_action_row_set_subtitle (self->why_row, why ?: "");
+  gtk_widget_set_visible (GTK_WIDGET (self->why_row), why != NULL);
+}
+
+static void
+load_timeline (DcOrderDetail *self)
+{
+  g_autofree char *path = NULL;
+
+  g_cancellable_cancel (self->events_cancellable);
+  g_clear_object (&self->events_cancellable);
+  if (self->order == NULL)
+    return;
+
+  self->events_cancellable = g_cancellable_new ();
+  path = g_strdup_printf ("/api/v1/orders/%s/events", dc_entity_get_id (DC_ENTITY (self->order)));
+  dc_client_request_async (dc_context_get_client (self->context), "GET", path, NULL,
+                           self->events_cancellable, events_cb, g_object_ref (self));
+}
+
+static gboolean
+timeline_settled_cb (gpointer user_data)
+{
+  DcOrderDetail *self = user_data;
+
+  self->timeline_source = 0;
+  load_timeline (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stream_event_cb (DcOrderDetail *self,
+                 const char    *type,
+                 JsonObject    *data)
+{
+  if (self->order == NULL || !g_str_has_prefix (type, "order.") ||
+      g_strcmp0 (dc_json_string (data, "id"), dc_entity_get_id (DC_ENTITY (self->order))) != 0)
+    return;
+
+  g_clear_handle_id (&self->timeline_source, g_source_remove);
+  self->timeline_source = g_timeout_add (TIMELINE_DEBOUNCE_MS, timeline_settled_cb, self);
+}
+
+static GtkWidget *
+candidate_row (DcOrderDetail     *self,
+               const DcCandidate *candidate)
+{
+  g_autofree char *distance = dc_format_distance (candidate->distance_m, units (self));
+  g_autofree char *eta = dc_format_duration ((gint64) candidate->eta_s);
+  g_autofree char *subtitle = NULL;
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *button = gtk_button_new_with_label (_("Assign"));
+  DcDriver *driver = candidate->driver;
+
+  /* Translators: distance · time · load, e.g. "1.2 km · 4 min · 1/2 orders" */
+  subtitle = g_strdup_printf (_("%s · %s · %d/%d orders"), distance, eta,
+                              dc_driver_get_load (driver), dc_driver_get_capacity (driver));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                 dc_driver_get_name (driver) ?: _("Unnamed driver"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.assign-order");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "(ss)",
+                                    dc_entity_get_id (DC_ENTITY (self->order)),
+                                    dc_entity_get_id (DC_ENTITY (driver)));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+
+  return row;
+}
+
+static void
+update_candidates (DcOrderDetail *self)
+{
+  g_autoptr(GArray) candidates = NULL;
+  DispatchOrderStatus status;
+
+  clear_list (self->candidates_list);
+  if (self->order == NULL)
+    return;
+
+  status = dc_order_get_status (self->order);
+  gtk_widget_set_visible (self->candidates_group,
+                          status == DISPATCH_ORDER_PENDING || status == DISPATCH_ORDER_ASSIGNED);
+  if (!gtk_widget_get_visible (self->candidates_group))
+    return;
+
+  candidates = dc_candidates_rank (dc_context_get_drivers (self->context), self->order,
+                                   MAX_CANDIDATES);
+  for (guint i = 0; i < candidates->len; i++)
+    gtk_list_box_append (self->candidates_list,
+                         candidate_row (self, &g_array_index (candidates, DcCandidate, i)));
+
+  if (candidates->len == 0)
+    {
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No driver is available"));
+      gtk_list_box_append (self->candidates_list, row);
+    }
+}
+
+static gboolean
+candidates_tick_cb (gpointer user_data)
+{
+  update_candidates (user_data);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+update (DcOrderDetail *self)
+{
+  DcOrder *order = self->order;
+  DispatchOrderStatus status;
+  DcDriver *driver;
+  const char *look;
+  g_autofree char *title = NULL;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *eta = NULL;
+
+  if (order == NULL)
+    return;
+
+  status = dc_order_get_status (order);
+  look = dc_format_order_css_class (order);
+
+  /* Translators: %s is a short order id */
+  title = g_strdup_printf (_("Order %s"), dc_order_get_short_id (order));
+  gtk_label_set_label (self->title_label, title);
+  /* Translators: %d is the priority 0–9 */
+  subtitle = g_strdup_printf (_("Priority %d"), dc_order_get_priority (order));
+  gtk_label_set_label (self->subtitle_label, subtitle);
+
+  gtk_label_set_label (self->status_label,
+                       dc_order_get_late (order) ? _("Late") : dc_format_order_status (status));
+  gtk_widget_set_css_classes (GTK_WIDGET (self->status_label),
+                              (const char *[]) { "status-badge", "large", look, NULL });
+  if (dc_order_get_eta_seconds (order) >= 0)
+    {
+      g_autofree char *duration = dc_format_duration (dc_order_get_eta_seconds (order));
+
+      eta = g_strdup_printf (_("ETA %s"), duration);
+    }
+  gtk_label_set_label (self->eta_label, eta ?: "");
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->pickup_row),
+                                 dc_order_get_pickup_address (order) ?: _("No address"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->dropoff_row),
+                                 dc_order_get_dropoff_address (order) ?: _("No address"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->customer_row),
+                                 dc_order_get_customer (order) ?: _("Unknown"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->notes_row),
+                                 dc_order_get_notes (order) ?: "");
+  gtk_widget_set_visible (GTK_WIDGET (self->notes_row), dc_order_get_notes (order) != NULL);
+
+  driver = lookup_driver (self, dc_order_get_driver_id (order));
+  gtk_widget_set_visible (self->driver_group, dc_order_get_driver_id (order) != NULL);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->driver_row),
+                                 driver ? dc_driver_get_name (driver)
+                                        : dc_order_get_driver_id (order) ?: "");
+  if (driver != NULL)
+    adw_action_row_set_subtitle (self->driver_row,
+                                 dc_format_vehicle (dc_driver_get_vehicle (driver)));
+  gtk_widget_set_visible (self->unassign_button, status == DISPATCH_ORDER_ASSIGNED);
+  gtk_widget_set_visible (self->cancel_button,
+                          status == DISPATCH_ORDER_PENDING || status == DISPATCH_ORDER_ASSIGNED);
+}
+
+static void
+order_changed_cb (DcOrderDetail *self,
+                  GParamSpec    *pspec)
+{
+  update (self);
+  if (g_strcmp0 (pspec->name, "status") == 0 || g_strcmp0 (pspec->name, "driver-id") == 0)
+    update_candidates (self);
+}
+
+static void
+dc_order_detail_constructed (GObject *object)
+{
+  DcOrderDetail *self = DC_ORDER_DETAIL (object);
+
+  G_OBJECT_CLASS (dc_order_detail_parent_class)->constructed (object);
+
+  g_signal_connect_object (dc_context_get_stream (self->context), "event",
+                           G_CALLBACK (stream_event_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dc_context_get_settings (self->context), "changed::units",
+                           G_CALLBACK (update_candidates), self, G_CONNECT_SWAPPED);
+}
+
+static void
+dc_order_detail_dispose (GObject *object)
+{
+  DcOrderDetail *self = (DcOrderDetail *)object;
+  GtkWidget *child;
+
+  g_clear_handle_id (&self->candidates_source, g_source_remove);
+  g_clear_handle_id (&self->timeline_source, g_source_remove);
+  g_cancellable_cancel (self->events_cancellable);
+  g_clear_object (&self->events_cancellable);
+  g_clear_object (&self->order_signals);
+  g_clear_object (&self->order);
+  gtk_widget_dispose_template (GTK_WIDGET (self), DC_TYPE_ORDER_DETAIL);
+  /* the template's root is not bound, so unparent it ourselves */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+    gtk_widget_unparent (child);
+  g_clear_object (&self->context);
+
+  G_OBJECT_CLASS (dc_order_detail_parent_class)->dispose (object);
+}
+
+static void
+dc_order_detail_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  DcOrderDetail *self = DC_ORDER_DETAIL (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      self->context = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dc_order_detail_class_init (DcOrderDetailClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = dc_order_detail_constructed;
+  object_class->dispose = dc_order_detail_dispose;
+  object_class->set_property = dc_order_detail_set_property;
+
+  properties[PROP_CONTEXT] =
+    g_param_spec_object ("context", NULL, NULL, DC_TYPE_CONTEXT,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/dispatchd/Console/dc-order-detail.ui");
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, title_label);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, status_label);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, eta_label);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, pickup_row);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, dropoff_row);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, customer_row);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, notes_row);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, driver_group);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, driver_row);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, why_row);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, unassign_button);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, candidates_group);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, candidates_list);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, timeline_list);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, cancel_button);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "dc-order-detail");
+}
+
+static void
+dc_order_detail_init (DcOrderDetail *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  /* too long for the .ui's lines */
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self->candidates_group),
+                                         _("Available drivers by estimated time to the pickup. "
+                                           "Drag the order onto a driver to assign it, too."));
+
+  self->order_signals = g_signal_group_new (DC_TYPE_ORDER);
+  g_signal_group_connect_swapped (self->order_signals, "notify",
+                                  G_CALLBACK (order_changed_cb), self);
+}
+
+DcOrderDetail *
+dc_order_detail_new (DcContext *context)
+{
+  g_return_val_if_fail (DC_IS_CONTEXT (context), NULL);
+
+  return g_object_new (DC_TYPE_ORDER_DETAIL, "context", context, NULL);
+}
+
+void
+dc_order_detail_set_order (DcOrderDetail *self,
+                           DcOrder       *order)
+{
+  g_autofree char *id = NULL;
+
+  g_return_if_fail (DC_IS_ORDER_DETAIL (self));
+  g_return_if_fail (order == NULL || DC_IS_ORDER (order));
+
+  if (!g_set_object (&self->order, order))
+    return;
+
+  g_signal_group_set_target (self->order_signals, order);
+  g_clear_handle_id (&self->candidates_source, g_source_remove);
+  clear_list (self->timeline_list);
+  gtk_widget_set_visible (GTK_WIDGET (self->why_row), FALSE);
+  if (order == NULL)
+    return;
+
+  id = g_strdup (dc_entity_get_id (DC_ENTITY (order)));
+  /* The .ui cannot name these actions: they take the order's id. */
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->unassign_button), "s", id);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->unassign_button), "win.unassign-order");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->cancel_button), "s", id);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->cancel_button), "win.cancel-order");
+
+  update (self);
+  update_candidates (self);
+  load_timeline (self);
+  self->candidates_source = g_timeout_add_seconds (CANDIDATES_REFRESH_S, candidates_tick_cb,
+                                                   self);
+}

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "dc-format.h"
+#include "dc-order-row.h"
+
+struct _DcOrderRow
+{
+  GtkWidget parent_instance;
+
+  DcOrder *order;
+  GSignalGroup *order_signals;
+
+  /* template */
+  GtkWidget *chip;
+  GtkLabel *title_label;
+  GtkLabel *status_label;
+  GtkLabel *route_label;
+  GtkLabel *detail_label;
+};
+
+G_DEFINE_FINAL_TYPE (DcOrderRow, dc_order_row, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_ORDER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+update (DcOrderRow *self)
+{
+  DcOrder *order = self->order;
+  DispatchOrderStatus status;
+  const char *look;
+  g_autofree char *title = NULL;
+  g_autofree char *detail = NULL;
+
+  if (order == NULL)
+    return;
+
+  status = dc_order_get_status (order);
+  look = dc_format_order_css_class (order);
+  gtk_widget_set_css_classes (self->chip, (const char *[]) { "status-chip", look, NULL });
+  gtk_widget_set_css_classes (GTK_WIDGET (self->status_label),
+                              (const char *[]) { "status-badge", "caption", look, NULL });
+  gtk_label_set_label (self->status_label,
+                       dc_order_get_late (order) ? _("Late") : dc_format_order_status (status));
+
+  if (dc_order_get_customer (order) != NULL)
+    /* Translators: order id and customer, e.g. "3f2a9c1d · Ana Souza" */
+    title = g_strdup_printf (_("%s · %s"), dc_order_get_short_id (order),
+                             dc_order_get_customer (order));
+  else
+    title = g_strdup (dc_order_get_short_id (order));
+  gtk_label_set_label (self->title_label, title);
+
+  gtk_label_set_label (self->route_label, dc_order_get_pickup_address (order) ?: _("Pickup"));
+
+  if (dc_order_get_eta_seconds (order) >= 0)
+    {
+      g_autofree char *eta = dc_format_duration (dc_order_get_eta_seconds (order));
+
+      /* Translators: dropoff and ETA, e.g. "→ Torstraße 5 · ETA 6 min" */
+      detail = g_strdup_printf (_("→ %s · ETA %s"),
+                                dc_order_get_dropoff_address (order) ?: _("Dropoff"), eta);
+    }
+  else
+    {
+      g_autofree char *age = dc_format_age (dc_order_get_created_at (order),
+                                            g_get_real_time ());
+
+      /* Translators: dropoff and age, e.g. "→ Torstraße 5 · 4 minutes ago" */
+      detail = g_strdup_printf (_("→ %s · %s"),
+                                dc_order_get_dropoff_address (order) ?: _("Dropoff"), age);
+    }
+  gtk_label_set_label (self->detail_label, detail);
+}
+
+static GdkContentProvider *
+drag_prepare_cb (DcOrderRow    *self,
+                 double         x,
+                 double         y,
+                 GtkDragSource *source)
+{
+  g_autoptr(GdkPaintable) icon = NULL;
+
+  if (self->order == NULL)
+    return NULL;
+
+  icon = gtk_widget_paintable_new (GTK_WIDGET (self));
+  gtk_drag_source_set_icon (source, icon, (int) x, (int) y);
+
+  return gdk_content_provider_new_typed (G_TYPE_STRING,
+                                         dc_entity_get_id (DC_ENTITY (self->order)));
+}
+
+static void
+dc_order_row_dispose (GObject *object)
+{
+  DcOrderRow *self = (DcOrderRow *)object;
+  GtkWidget *child;
+
+  g_clear_object (&self->order_signals);
+  g_clear_object (&self->order);
+  gtk_widget_dispose_template (GTK_WIDGET (self), DC_TYPE_ORDER_ROW);
+  /* the template's root is not bound, so unparent it ourselves */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+    gtk_widget_unparent (child);
+
+  G_OBJECT_CLASS (dc_order_row_parent_class)->dispose (object);
+}
+
+static void
+dc_order_row_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  DcOrderRow *self = DC_ORDER_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ORDER:
+      g_value_set_object (value, self->order);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dc_order_row_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  DcOrderRow *self = DC_ORDER_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ORDER:
+      dc_order_row_set_order (self, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dc_order_row_class_init (DcOrderRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = dc_order_row_dispose;
+  object_class->get_property = dc_order_row_get_property;
+  object_class->set_property = dc_order_row_set_property;
+
+  properties[PROP_ORDER] =
+    g_param_spec_object ("order", NULL, NULL, DC_TYPE_ORDER,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/dispatchd/Console/dc-order-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, DcOrderRow, chip);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderRow, title_label);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderRow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderRow, route_label);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderRow, detail_label);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "dc-order-row");
+}
+
+static void
+dc_order_row_init (DcOrderRow *self)
+{
+  GtkDragSource *source;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->order_signals = g_signal_group_new (DC_TYPE_ORDER);
+  g_signal_group_connect_swapped (self->order_signals, "notify", G_CALLBACK (update), self);
+
+  source = gtk_drag_source_new ();
+  gtk_drag_source_set_actions (source, GDK_ACTION_COPY);
+  g_signal_connect_object (source, "prepare", G_CALLBACK (drag_prepare_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (source));
+}
+
+void
+dc_order_row_set_order (DcOrderRow *self,
+                        DcOrder    *order)
+{
+  g_return_if_fail (DC_IS_ORDER_ROW (self));
+  g_return_if_fail (order == NULL || DC_IS_ORDER (order));
+
+  if (!g_set_object (&self->order, order))
+    return;
+
+  g_signal_group_set_target (self->order_signals, order);
+  update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ORDER]);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <dispatch-model.h>
+
+#include "dc-entity.h"
+
+G_BEGIN_DECLS
+
+/* The filter menu of the order list, in the order of its labels. */
+typedef enum {
+  DC_ORDER_CATEGORY_ALL,
+  DC_ORDER_CATEGORY_UNASSIGNED,
+  DC_ORDER_CATEGORY_IN_PROGRESS,
+  DC_ORDER_CATEGORY_LATE,
+} DcOrderCategory;
+
+#define DC_TYPE_ORDER (dc_order_get_type ())
+
+G_DECLARE_FINAL_TYPE (DcOrder, dc_order, DC, ORDER, DcEntity)
+
+DispatchOrderStatus dc_order_get_status          (DcOrder *self);
+const char         *dc_order_get_short_id        (DcOrder *self);
+const char         *dc_order_get_customer        (DcOrder *self);
+const char         *dc_order_get_pickup_address  (DcOrder *self);
+const char         *dc_order_get_dropoff_address (DcOrder *self);
+void                dc_order_get_pickup          (DcOrder *self,
+                                                  double  *lat,
+                                                  double  *lon);
+void                dc_order_get_dropoff         (DcOrder *self,
+                                                  double  *lat,
+                                                  double  *lon);
+const char         *dc_order_get_driver_id       (DcOrder *self);
+const char         *dc_order_get_notes           (DcOrder *self);
+/* Seconds, or -1 when unknown. */
+gint64              dc_order_get_eta_seconds     (DcOrder *self);
+int                 dc_order_get_priority        (DcOrder *self);
+gint64              dc_order_get_created_at      (DcOrder *self);
+gboolean            dc_order_get_late            (DcOrder *self);
+gboolean            dc_order_refresh_late        (DcOrder *self,
+                                                  gint64   now_usec);
+
+G_END_DECLS

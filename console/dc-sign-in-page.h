@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "dc-context.h"
+
+G_BEGIN_DECLS
+
+#define DC_TYPE_SIGN_IN_PAGE (dc_sign_in_page_get_type ())
+
+G_DECLARE_FINAL_TYPE (DcSignInPage, dc_sign_in_page, DC, SIGN_IN_PAGE, GtkWidget)
+
+/* Server, username and password; signs the context in. Failures are shown
+ * as toasts of the window (the "failed" signal carries the message). */
+DcSignInPage *dc_sign_in_page_new   (DcContext    *context);
+/* Fills the form from the settings and focuses the first empty field. */
+void          dc_sign_in_page_reset (DcSignInPage *self);
+
+G_END_DECLS

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "dc-list-pane.h"
+#include "dc-map-view.h"
+#include "dc-order-detail.h"
+#include "dc-sign-in-page.h"
+#include "dc-window.h"
+
+G_BEGIN_DECLS
+
+struct _DcWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  DcContext *context;
+
+  /* built in code: they need the context */
+  DcSignInPage *sign_in_page;
+  DcMapView *map_view;
+  DcOrderDetail *detail;
+
+  /* template */
+  AdwToastOverlay *toast_overlay;
+  GtkStack *main_stack;
+  AdwBin *sign_in_bin;
+  AdwLeaflet *leaflet;
+  GtkWidget *sidebar;
+  AdwViewStack *sidebar_stack;
+  DcListPane *orders_pane;
+  DcListPane *drivers_pane;
+  GtkWidget *content;
+  GtkLabel *status_label;
+  AdwWindowTitle *window_title;
+  GtkMenuButton *alerts_button;
+  GtkLabel *badge_label;
+  GtkRevealer *banner_revealer;
+  GtkLabel *banner_label;
+  AdwFlap *detail_flap;
+  AdwBin *map_bin;
+  AdwBin *detail_bin;
+  GtkListBox *alerts_list;
+
+  /* ticks the "last update" age while the stream is not live */
+  guint stale_source;
+
+  /* alerts raised since the last toast: a burst makes one toast */
+  DcAlert *last_alert;
+  guint pending_alerts;
+  guint alert_toast_source;
+};
+
+/* dc-window.c */
+void dc_window_select_order  (DcWindow *self,
+                              DcOrder  *order,
+                              gboolean  pan);
+void dc_window_select_driver (DcWindow *self,
+                              DcDriver *driver,
+                              gboolean  pan);
+
+/* dc-window-actions.c: the actions that change orders on the server */
+void dc_window_class_install_order_actions (GtkWidgetClass *widget_class);
+
+G_END_DECLS

@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "dc-driver.h"
+#include "dc-driver-row.h"
+#include "dc-format.h"
+#include "dc-frame-stats.h"
+#include "dc-order.h"
+#include "dc-order-row.h"
+#include "dc-window-private.h"
+
+G_DEFINE_FINAL_TYPE (DcWindow, dc_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+update_counts (DcWindow *self)
+{
+  guint drivers = dc_store_get_count (dc_context_get_drivers (self->context));
+  guint orders = dc_store_get_count (dc_context_get_orders (self->context));
+  g_autofree char *driver_text = NULL;
+  g_autofree char *subtitle = NULL;
+
+  driver_text = g_strdup_printf (ngettext ("%u driver", "%u drivers", drivers), drivers);
+  /* Translators: "%s" is "N drivers" */
+  subtitle = g_strdup_printf (ngettext ("%s · %u open order", "%s · %u open orders", orders),
+                              driver_text, orders);
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+}
+
+static void
+update_banner (DcWindow *self)
+{
+  DcStream *stream = dc_context_get_stream (self->context);
+  gint64 last = dc_stream_get_last_update (stream);
+  g_autofree char *text = NULL;
+
+  if (last == 0)
+    text = g_strdup (_("Connecting to the server…"));
+  else
+    {
+      g_autofree char *age = dc_format_age (last, g_get_real_time ());
+
+      /* Translators: %s is e.g. "12 seconds ago" */
+      text = g_strdup_printf (_("Reconnecting… Last update %s; what you see may be out of date."),
+                              age);
+    }
+  gtk_label_set_label (self->banner_label, text);
+}
+
+static gboolean
+stale_tick_cb (gpointer user_data)
+{
+  update_banner (user_data);
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* Never show stale data as live: anything but a synced stream dims the
+ * map and the lists and says since when the data is old. */
+static void
+connection_changed_cb (DcWindow *self)
+{
+  DcConnectionState state = dc_stream_get_state (dc_context_get_stream (self->context));
+  gboolean live = state == DC_CONNECTION_LIVE;
+  const char *label = NULL;
+  const char *style = NULL;
+
+  switch (state)
+    {
+    case DC_CONNECTION_LIVE:
+      label = C_("connection", "Live");
+      style = "live";
+      break;
+
+    case DC_CONNECTION_CONNECTING:
+      label = C_("connection", "Connecting");
+      style = "connecting";
+      break;
+
+    case DC_CONNECTION_DISCONNECTED:
+    default:
+      label = C_("connection", "Offline");
+      style = "offline";
+      break;
+    }
+
+  gtk_label_set_label (self->status_label, label);
+  gtk_widget_set_css_classes (GTK_WIDGET (self->status_label),
+                              (const char *[]) { "connection-status", style, NULL });
+
+  if (live)
+    {
+      gtk_widget_remove_css_class (self->content, "stale");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->sidebar_stack), "stale");
+      g_clear_handle_id (&self->stale_source, g_source_remove);
+    }
+  else
+    {
+      gtk_widget_add_css_class (self->content, "stale");
+      gtk_widget_add_css_class (GTK_WIDGET (self->sidebar_stack), "stale");
+      update_banner (self);
+      if (self->stale_source == 0)
+        self->stale_source = g_timeout_add_seconds (1, stale_tick_cb, self);
+    }
+  gtk_revealer_set_reveal_child (self->banner_revealer, !live);
+}
+
+static void
+authenticated_cb (DcWindow *self)
+{
+  gboolean authenticated = dc_client_get_authenticated (dc_context_get_client (self->context));
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", authenticated);
+  gtk_stack_set_visible_child_name (self->main_stack, authenticated ? "console" : "sign-in");
+  if (!authenticated)
+    dc_sign_in_page_reset (self->sign_in_page);
+}
+
+static void
+session_expired_cb (DcWindow *self)
+{
+  dc_window_show_toast (self, _("Your session has ended. Sign in again to go on."));
+}
+
+static void
+sign_in_failed_cb (DcWindow   *self,
+                   const char *message)
+{
+  dc_window_show_toast (self, message);
+}
+
+static void
+unread_changed_cb (DcWindow *self)
+{
+  guint unread = dc_alerts_get_unread (dc_context_get_alerts (self->context));
+  g_autofree char *text = g_strdup_printf ("%u", MIN (unread, 99));
+
+  gtk_label_set_label (self->badge_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->badge_label), unread > 0);
+}
+
+#define ALERT_BURST_MS 300
+
+static gboolean
+show_alert_toast_cb (gpointer user_data)
+{
+  DcWindow *self = user_data;
+  g_autofree char *title = NULL;
+  AdwToast *toast;
+
+  self->alert_toast_source = 0;
+
+  if (self->pending_alerts == 1)
+    {
+      DcAlert *alert = self->last_alert;
+
+      /* Translators: alert title: text, e.g. "Late order: Order 3f2a9c1d …" */
+      title = g_strdup_printf (_("%s: %s"), dc_alert_get_title (alert),
+                               dc_alert_get_body (alert));
+      toast = adw_toast_new (title);
+      if (dc_alert_get_order_id (alert) != NULL)
+        {
+          adw_toast_set_button_label (toast, _("Show"));
+          adw_toast_set_action_name (toast, "win.select-order");
+          adw_toast_set_action_target_value (toast,
+                                             g_variant_new_string (dc_alert_get_order_id (alert)));
+        }
+    }
+  else
+    {
+      title = g_strdup_printf (ngettext ("%u new alert", "%u new alerts", self->pending_alerts),
+                               self->pending_alerts);
+      toast = adw_toast_new (title);
+      adw_toast_set_button_label (toast, _("Show"));
+      adw_toast_set_action_name (toast, "win.show-alerts");
+    }
+
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+
+  self->pending_alerts = 0;
+  g_clear_object (&self->last_alert);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+alert_raised_cb (DcWindow *self,
+                 DcAlert  *alert)
+{
+  self->pending_alerts++;
+  g_set_object (&self->last_alert, alert);
+  if (self->alert_toast_source == 0)
+    self->alert_toast_source = g_timeout_add (ALERT_BURST_MS, show_alert_toast_cb, self);
+}
+
+static GtkWidget *
+create_alert_row (gpointer item,
+                  gpointer user_data)
+{
+  DcAlert *alert = item;
+  GtkWidget *row = adw_action_row_new ();
+  g_autofree char *time = dc_format_clock_time (dc_alert_get_time (alert));
+  g_autofree char *subtitle = NULL;
+
+  /* Translators: time · text */
+  subtitle = g_strdup_printf (_("%s · %s"), time, dc_alert_get_body (alert));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), dc_alert_get_title (alert));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row),
+                                    dc_alert_get_order_id (alert) != NULL);
+  g_object_set_data_full (G_OBJECT (row), "alert", g_object_ref (alert), g_object_unref);
+
+  return row;
+}
+
+static void
+alert_activated_cb (DcWindow      *self,
+                    GtkListBoxRow *row)
+{
+  DcAlert *alert = g_object_get_data (G_OBJECT (row), "alert");
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.select-order", "s",
+                              dc_alert_get_order_id (alert));
+}
+
+static void
+alerts_shown_cb (DcWindow *self)
+{
+  dc_alerts_mark_read (dc_context_get_alerts (self->context));
+}
+
+static void
+clear_alerts_cb (DcWindow *self)
+{
+  dc_alerts_clear (dc_context_get_alerts (self->context));
+}
+
+static void
+order_activated_cb (DcWindow *self,
+                    DcEntity *entity)
+{
+  dc_window_select_order (self, DC_ORDER (entity), TRUE);
+}
+
+static void
+driver_activated_cb (DcWindow *self,
+                     DcEntity *entity)
+{
+  dc_window_select_driver (self, DC_DRIVER (entity), TRUE);
+}
+
+static void
+back_cb (DcWindow *self)
+{
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+select_order_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  DcEntity *order = dc_store_lookup (dc_context_get_orders (self->context),
+                                     g_variant_get_string (parameter, NULL));
+
+  if (order == NULL)
+    {
+      dc_window_show_toast (self, _("That order is no longer open"));
+      return;
+    }
+
+  dc_window_select_order (self, DC_ORDER (order), FALSE);
+}
+
+static void
+select_driver_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  DcEntity *driver = dc_store_lookup (dc_context_get_drivers (self->context),
+                                      g_variant_get_string (parameter, NULL));
+
+  if (driver != NULL)
+    dc_window_select_driver (self, DC_DRIVER (driver), FALSE);
+}
+
+static void
+close_detail_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+
+  dc_window_select_order (self, NULL, FALSE);
+}
+
+static void
+show_page_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->sidebar_stack,
+                                         g_variant_get_string (parameter, NULL));
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  const char *page = adw_view_stack_get_visible_child_name (self->sidebar_stack);
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+  dc_list_pane_focus_search (g_strcmp0 (page, "drivers") == 0 ? self->drivers_pane
+                                                              : self->orders_pane);
+}
+
+static void
+reconnect_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+
+  dc_stream_start (dc_context_get_stream (self->context));
+}
+
+static void
+show_alerts_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+
+  gtk_menu_button_popup (self->alerts_button);
+}
+
+static void
+sign_out_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+
+  dc_window_select_order (self, NULL, FALSE);
+  dc_window_select_driver (self, NULL, FALSE);
+  dc_context_sign_out (self->context);
+}
+
+static void
+dc_window_constructed (GObject *object)
+{
+  DcWindow *self = DC_WINDOW (object);
+  DcContext *context = self->context;
+  GSettings *settings = dc_context_get_settings (context);
+  DcStream *stream = dc_context_get_stream (context);
+  DcAlerts *alerts = dc_context_get_alerts (context);
+
+  G_OBJECT_CLASS (dc_window_parent_class)->constructed (object);
+
+  self->sign_in_page = dc_sign_in_page_new (context);
+  self->map_view = dc_map_view_new (context);
+  self->detail = dc_order_detail_new (context);
+  adw_bin_set_child (self->sign_in_bin, GTK_WIDGET (self->sign_in_page));
+  adw_bin_set_child (self->map_bin, GTK_WIDGET (self->map_view));
+  adw_bin_set_child (self->detail_bin, GTK_WIDGET (self->detail));
+  g_signal_connect_object (self->sign_in_page, "failed", G_CALLBACK (sign_in_failed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  dc_list_pane_set_model (self->orders_pane, G_LIST_MODEL (dc_context_get_orders (context)));
+  dc_list_pane_set_model (self->drivers_pane, G_LIST_MODEL (dc_context_get_drivers (context)));
+
+  g_settings_bind (settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+
+  g_signal_connect_object (dc_context_get_client (context), "notify::authenticated",
+                           G_CALLBACK (authenticated_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dc_context_get_client (context), "session-expired",
+                           G_CALLBACK (session_expired_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (stream, "notify::state", G_CALLBACK (connection_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (dc_context_get_orders (context), "notify::n-items",
+                           G_CALLBACK (update_counts), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dc_context_get_drivers (context), "notify::n-items",
+                           G_CALLBACK (update_counts), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (alerts, "notify::unread", G_CALLBACK (unread_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (alerts, "raised", G_CALLBACK (alert_raised_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_list_box_bind_model (self->alerts_list, dc_alerts_get_model (alerts),
+                           create_alert_row, NULL, NULL);
+
+  authenticated_cb (self);
+  connection_changed_cb (self);
+  update_counts (self);
+  unread_changed_cb (self);
+
+  dc_frame_stats_attach_from_env (GTK_WIDGET (self));
+}
+
+static void
+dc_window_dispose (GObject *object)
+{
+  DcWindow *self = (DcWindow *)object;
+
+  g_clear_handle_id (&self->stale_source, g_source_remove);
+  g_clear_handle_id (&self->alert_toast_source, g_source_remove);
+  g_clear_object (&self->last_alert);
+  gtk_widget_dispose_template (GTK_WIDGET (self), DC_TYPE_WINDOW);
+  g_clear_object (&self->context);
+
+  G_OBJECT_CLASS (dc_window_parent_class)->dispose (object);
+}
+
+static void
+dc_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  DcWindow *self = DC_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      self->context = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dc_window_class_init (DcWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = dc_window_constructed;
+  object_class->dispose = dc_window_dispose;
+  object_class->set_property = dc_window_set_property;
+
+  properties[PROP_CONTEXT] =
+    g_param_spec_object ("context", NULL, NULL, DC_TYPE_CONTEXT,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (DC_TYPE_LIST_PANE);
+  g_type_ensure (DC_TYPE_ORDER_ROW);
+  g_type_ensure (DC_TYPE_DRIVER_ROW);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/dispatchd/Console/dc-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, sign_in_bin);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, sidebar_stack);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, orders_pane);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, drivers_pane);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, content);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, alerts_button);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, badge_label);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, banner_revealer);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, banner_label);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, detail_flap);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, map_bin);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, detail_bin);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, alerts_list);
+  gtk_widget_class_bind_template_callback (widget_class, order_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, driver_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, back_cb);
+  gtk_widget_class_bind_template_callback (widget_class, alert_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, alerts_shown_cb);
+  gtk_widget_class_bind_template_callback (widget_class, clear_alerts_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.select-order", "s", select_order_action);
+  gtk_widget_class_install_action (widget_class, "win.select-driver", "s",
+                                   select_driver_action);
+  gtk_widget_class_install_action (widget_class, "win.close-detail", NULL, close_detail_action);
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_action);
+  gtk_widget_class_install_action (widget_class, "win.show-alerts", NULL, show_alerts_action);
+  gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
+  dc_window_class_install_order_actions (widget_class);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK,
+                                       "win.show-page", "s", "orders");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_CONTROL_MASK,
+                                       "win.show-page", "s", "drivers");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0,
+                                       "win.close-detail", NULL);
+}
+
+static void
+dc_window_init (DcWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+DcWindow *
+dc_window_new (GtkApplication *application,
+               DcContext      *context)
+{
+  g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (DC_IS_CONTEXT (context), NULL);
+
+  return g_object_new (DC_TYPE_WINDOW, "application", application, "context", context, NULL);
+}
+
+void
+dc_window_show_toast (DcWindow   *self,
+                      const char *message)
+{
+  g_return_if_fail (DC_IS_WINDOW (self));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+void
+dc_window_select_order (DcWindow *self,
+                        DcOrder  *order,
+                        gboolean  pan)
+{
+  g_return_if_fail (DC_IS_WINDOW (self));
+
+  dc_order_detail_set_order (self->detail, order);
+  dc_map_view_set_selected_order (self->map_view, order);
+  dc_list_pane_select (self->orders_pane, DC_ENTITY (order));
+  adw_flap_set_reveal_flap (self->detail_flap, order != NULL);
+
+  if (order == NULL)
+    return;
+
+  dc_list_pane_select (self->drivers_pane, NULL);
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+  if (pan)
+    dc_map_view_show_selection (self->map_view);
+}
+
+void
+dc_window_select_driver (DcWindow *self,
+                         DcDriver *driver,
+                         gboolean  pan)
+{
+  g_return_if_fail (DC_IS_WINDOW (self));
+
+  if (driver != NULL)
+    dc_window_select_order (self, NULL, FALSE);
+
+  dc_map_view_set_selected_driver (self->map_view, driver);
+  dc_list_pane_select (self->drivers_pane, DC_ENTITY (driver));
+
+  if (driver == NULL)
+    return;
+
+  adw_view_stack_set_visible_child_name (self->sidebar_stack, "drivers");
+  if (pan)
+    {
+      adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+      dc_map_view_show_selection (self->map_view);
+    }
+}

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <dispatch-json.h>
+
+#include "dc-alerts.h"
+#include "dc-candidates.h"
+#include "dc-client.h"
+#include "dc-driver.h"
+#include "dc-order.h"
+#include "dc-store.h"
+#include "dc-stream-private.h"
+#include "test-console-data.h"
+
+typedef struct
+{
+  DcClient *client;
+  DcStore *orders;
+  DcStore *drivers;
+  DcStream *stream;
+  JsonObject *snapshot;
+} Fixture;
+
+static void
+feed (Fixture    *fixture,
+      JsonObject *frame)
+{
+  g_autofree char *text = test_console_to_text (frame);
+
+  dc_stream_handle_frame (fixture->stream, text, strlen (text));
+}
+
+static void
+feed_text (Fixture    *fixture,
+           const char *text)
+{
+  dc_stream_handle_frame (fixture->stream, text, strlen (text));
+}
+
+static JsonObject *
+element (JsonObject *snapshot,
+         const char *member,
+         guint       index)
+{
+  return json_array_get_object_element (json_object_get_array_member (snapshot, member), index);
+}
+
+static const char *
+id_of (JsonObject *object)
+{
+  return json_object_get_string_member (object, "id");
+}
+
+/* A deep copy to edit (json_node_copy shares objects). */
+static JsonObject *
+copy_object (JsonObject *object)
+{
+  g_autofree char *text = test_console_to_text (object);
+
+  return dispatch_json_parse_object (text, -1, NULL);
+}
+
+/* An event frame around @data. */
+static JsonObject *
+event_frame (const char *type,
+             gint64      seq,
+             JsonObject *data)
+{
+  JsonObject *frame = json_object_new ();
+
+  json_object_set_string_member (frame, "id", "event-id");
+  json_object_set_string_member (frame, "type", type);
+  if (seq >= 0)
+    json_object_set_int_member (frame, "seq", seq);
+  json_object_set_string_member (frame, "occurred_at", "2026-11-22T10:00:00Z");
+  json_object_set_object_member (frame, "data", json_object_ref (data));
+
+  return frame;
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->client = dc_client_new ();
+  fixture->orders = dc_store_new (DC_TYPE_ORDER);
+  fixture->drivers = dc_store_new (DC_TYPE_DRIVER);
+  fixture->stream = dc_stream_new (fixture->client, fixture->orders, fixture->drivers);
+  fixture->snapshot = test_console_load_snapshot ();
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_clear_object (&fixture->stream);
+  g_clear_object (&fixture->orders);
+  g_clear_object (&fixture->drivers);
+  g_clear_object (&fixture->client);
+  g_clear_pointer (&fixture->snapshot, json_object_unref);
+}
+
+/* A copy of the store's contents, kept up to date only through
+ * items-changed: if the signals are wrong, the copy drifts. */
+static void
+mirror_changed_cb (GListModel *model,
+                   guint       position,
+                   guint       removed,
+                   guint       added,
+                   GPtrArray  *mirror)
+{
+  g_ptr_array_remove_range (mirror, position, removed);
+  for (guint i = 0; i < added; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (model, position + i);
+
+      g_ptr_array_insert (mirror, position + i, item);
+    }
+}
+
+static void
+assert_mirror (GListModel *model,
+               GPtrArray  *mirror)
+{
+  g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_assert_cmpuint (mirror->len, ==, g_list_model_get_n_items (model));
+  for (guint i = 0; i < mirror->len; i++)
+    {
+      g_autoptr(DcEntity) item = g_list_model_get_item (model, i);
+
+      g_assert_true (g_ptr_array_index (mirror, i) == (gpointer) item);
+      /* no duplicates */
+      g_assert_true (g_hash_table_add (ids, (gpointer) dc_entity_get_id (item)));
+    }
+}
+
+static void
+test_reconcile (Fixture       *fixture,
+                gconstpointer  data)
+{
+  JsonArray *orders = json_object_get_array_member (fixture->snapshot, "orders");
+  g_autoptr(GPtrArray) mirror = g_ptr_array_new ();
+  g_autoptr(JsonArray) next = json_array_new ();
+  g_autoptr(JsonArray) nothing = json_array_new ();
+  g_autoptr(JsonObject) changed = copy_object (element (fixture->snapshot, "orders", 5));
+  g_autoptr(JsonObject) fresh = copy_object (element (fixture->snapshot, "orders", 3));
+  DcEntity *kept;
+  DcEntity *entity;
+
+  g_signal_connect (fixture->orders, "items-changed", G_CALLBACK (mirror_changed_cb), mirror);
+
+  dc_store_reconcile (fixture->orders, orders);
+  g_assert_cmpuint (dc_store_get_count (fixture->orders), ==, 25);
+  assert_mirror (G_LIST_MODEL (fixture->orders), mirror);
+  kept = dc_store_lookup (fixture->orders, id_of (element (fixture->snapshot, "orders", 4)));
+  g_assert_nonnull (kept);
+
+  /* The next snapshot: orders 0–2 are gone, 5 moved on, one is new, and one
+   * comes twice. */
+  json_object_set_string_member (changed, "status", "picked_up");
+  json_object_set_string_member (fresh, "id", "fresh-order");
+  for (guint i = 3; i < 25; i++)
+    json_array_add_object_element (next, i == 5 ? json_object_ref (changed)
+                                                : json_object_ref (element (fixture->snapshot,
+                                                                            "orders", i)));
+  json_array_add_object_element (next,
+                                 json_object_ref (element (fixture->snapshot, "orders", 10)));
+  json_array_add_object_element (next, json_object_ref (fresh));
+
+  dc_store_reconcile (fixture->orders, next);
+  g_assert_cmpuint (dc_store_get_count (fixture->orders), ==, 23);
+  assert_mirror (G_LIST_MODEL (fixture->orders), mirror);
+
+  for (guint i = 0; i < 3; i++)
+    g_assert_null (dc_store_lookup (fixture->orders,
+                                    id_of (element (fixture->snapshot, "orders", i))));
+  /* updated in place: the same object the lists and the map hold */
+  g_assert_true (dc_store_lookup (fixture->orders, dc_entity_get_id (kept)) == kept);
+  entity = dc_store_lookup (fixture->orders, id_of (changed));
+  g_assert_cmpint (dc_order_get_status (DC_ORDER (entity)), ==, DISPATCH_ORDER_PICKED_UP);
+  g_assert_nonnull (dc_store_lookup (fixture->orders, "fresh-order"));
+
+  dc_store_reconcile (fixture->orders, nothing);
+  g_assert_cmpuint (dc_store_get_count (fixture->orders), ==, 0);
+  assert_mirror (G_LIST_MODEL (fixture->orders), mirror);
+}
+
+static void
+count_cb (GObject    *object,
+          GParamSpec *pspec,
+          guint      *count)
+{
+  (*count)++;
+}
+
+static void
+test_notify_on_change (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(JsonObject) driver = copy_object (element (fixture->snapshot, "drivers", 0));
+  guint any = 0, name = 0, state = 0;
+  DcEntity *entity;
+
+  entity = dc_store_upsert (fixture->drivers, driver);
+  g_signal_connect (entity, "notify", G_CALLBACK (count_cb), &any);
+  g_signal_connect (entity, "notify::name", G_CALLBACK (count_cb), &name);
+  g_signal_connect (entity, "notify::state", G_CALLBACK (count_cb), &state);
+
+  g_assert_true (dc_store_upsert (fixture->drivers, driver) == entity);
+  g_assert_cmpuint (any, ==, 0);
+
+  json_object_set_string_member (driver, "name", "Somebody Else");
+  dc_store_upsert (fixture->drivers, driver);
+  g_assert_cmpuint (name, ==, 1);
+  g_assert_cmpuint (state, ==, 0);
+  /* the name and the search text */
+  g_assert_cmpuint (any, ==, 2);
+  g_assert_cmpuint (dc_store_get_count (fixture->drivers), ==, 1);
+}
+
+static void
+test_stream_events (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(JsonObject) order = copy_object (element (fixture->snapshot, "orders", 2));
+  g_autoptr(JsonObject) driver = copy_object (element (fixture->snapshot, "drivers", 1));
+  g_autoptr(JsonObject) frame = NULL;
+  g_autofree char *now = dispatch_format_timestamp (g_get_real_time () + G_USEC_PER_SEC);
+  g_autofree char *locations = NULL;
+  DcDriver *moved;
+  DcDriver *stale;
+  double stale_lat;
+
+  g_assert_cmpint (dc_stream_get_state (fixture->stream), ==, DC_CONNECTION_DISCONNECTED);
+  feed (fixture, fixture->snapshot);
+  g_assert_cmpint (dc_stream_get_state (fixture->stream), ==, DC_CONNECTION_LIVE);
+  g_assert_cmpint (dc_stream_get_last_seq (fixture->stream), ==, 1200);
+  g_assert_cmpuint (dc_store_get_count (fixture->orders), ==, 25);
+  g_assert_cmpuint (dc_store_get_count (fixture->drivers), ==, 60);
+
+  /* an update, then its replay with other data after a resume: ignored */
+  json_object_set_string_member (order, "status", "assigned");
+  json_object_set_string_member (order, "driver_id", id_of (driver));
+  frame = event_frame ("order.assigned", 1201, order);
+  feed (fixture, frame);
+  g_clear_pointer (&frame, json_object_unref);
+  json_object_set_string_member (order, "status", "cancelled");
+  frame = event_frame ("order.updated", 1201, order);
+  feed (fixture, frame);
+  g_clear_pointer (&frame, json_object_unref);
+  g_assert_cmpint (dc_stream_get_last_seq (fixture->stream), ==, 1201);
+  g_assert_cmpint (dc_order_get_status (DC_ORDER (dc_store_lookup (fixture->orders,
+                                                                   id_of (order)))),
+                   ==, DISPATCH_ORDER_ASSIGNED);
+
+  /* a terminal order leaves the open-order lists */
+  json_object_set_string_member (order, "status", "delivered");
+  frame = event_frame ("order.updated", 1202, order);
+  feed (fixture, frame);
+  g_clear_pointer (&frame, json_object_unref);
+  g_assert_null (dc_store_lookup (fixture->orders, id_of (order)));
+  g_assert_cmpuint (dc_store_get_count (fixture->orders), ==, 24);
+
+  /* coalesced locations: the newer point moves, the older one does not */
+  moved = DC_DRIVER (dc_store_lookup (fixture->drivers, id_of (driver)));
+  stale = DC_DRIVER (dc_store_lookup (fixture->drivers,
+                                      id_of (element (fixture->snapshot, "drivers", 2))));
+  stale_lat = dc_driver_get_lat (stale);
+  locations = g_strdup_printf ("{\"type\":\"driver.locations\",\"items\":["
+                               "{\"driver_id\":\"%s\",\"lat\":52.5,\"lon\":13.4,\"heading\":90,"
+                               "\"recorded_at\":\"%s\"},"
+                               "{\"driver_id\":\"%s\",\"lat\":1.0,\"lon\":1.0,"
+                               "\"recorded_at\":\"2000-01-01T00:00:00Z\"},"
+                               "{\"driver_id\":\"nobody\",\"lat\":1.0,\"lon\":1.0,"
+                               "\"recorded_at\":\"%s\"}]}",
+                               id_of (driver), now, dc_entity_get_id (DC_ENTITY (stale)), now);
+  feed_text (fixture, locations);
+  g_assert_cmpfloat_with_epsilon (dc_driver_get_lat (moved), 52.5, 1e-9);
+  g_assert_cmpfloat_with_epsilon (dc_driver_get_heading (moved), 90, 1e-9);
+  g_assert_cmpfloat_with_epsilon (dc_driver_get_lat (stale), stale_lat, 1e-9);
+
+  /* a new driver */
+  json_object_set_string_member (driver, "id", "new-driver");
+  frame = event_frame ("driver.updated", 1203, driver);
+  feed (fixture, frame);
+  g_clear_pointer (&frame, json_object_unref);
+  g_assert_cmpuint (dc_store_get_count (fixture->drivers), ==, 61);
+
+  /* garbage is dropped, loudly, and changes nothing */
+  g_test_expect_message ("dispatch-console", G_LOG_LEVEL_WARNING, "*dropping a frame*");
+  feed_text (fixture, "{not json");
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (dc_stream_get_last_seq (fixture->stream), ==, 1203);
+
+  /* the socket ends: no longer live, and the data stays for the resume */
+  dc_stream_handle_closed (fixture->stream);
+  g_assert_cmpint (dc_stream_get_state (fixture->stream), ==, DC_CONNECTION_DISCONNECTED);
+  g_assert_cmpuint (dc_store_get_count (fixture->drivers), ==, 61);
+
+  /* the server no longer had our seq and sent a new snapshot */
+  feed (fixture, fixture->snapshot);
+  g_assert_cmpint (dc_stream_get_state (fixture->stream), ==, DC_CONNECTION_LIVE);
+  g_assert_cmpint (dc_stream_get_last_seq (fixture->stream), ==, 1200);
+  g_assert_cmpuint (dc_store_get_count (fixture->drivers), ==, 60);
+  g_assert_cmpuint (dc_store_get_count (fixture->orders), ==, 25);
+}
+
+static void
+test_candidates (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GArray) candidates = NULL;
+  DcOrder *order;
+
+  feed (fixture, fixture->snapshot);
+  order = DC_ORDER (dc_store_lookup (fixture->orders,
+                                     id_of (element (fixture->snapshot, "orders", 0))));
+  candidates = dc_candidates_rank (fixture->drivers, order, 5);
+
+  g_assert_cmpuint (candidates->len, ==, 5);
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      DcCandidate *candidate = &g_array_index (candidates, DcCandidate, i);
+
+      g_assert_cmpint (dc_driver_get_state (candidate->driver), !=, DISPATCH_DRIVER_OFFLINE);
+      g_assert_true (dc_driver_has_location (candidate->driver));
+      g_assert_cmpfloat (candidate->distance_m, >, 0);
+      if (i > 0)
+        g_assert_cmpfloat (candidate->eta_s, >=,
+                           g_array_index (candidates, DcCandidate, i - 1).eta_s);
+    }
+}
+
+static void
+test_late (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(JsonObject) object = copy_object (element (fixture->snapshot, "orders", 0));
+  g_autofree char *recent = dispatch_format_timestamp (g_get_real_time () - 60 * G_USEC_PER_SEC);
+  DcOrder *order;
+
+  /* pending for 25 minutes */
+  order = DC_ORDER (dc_store_upsert (fixture->orders, object));
+  g_assert_true (dc_order_get_late (order));
+  g_assert_true (dc_entity_matches_category (DC_ENTITY (order), DC_ORDER_CATEGORY_LATE));
+
+  json_object_set_string_member (object, "id", "recent");
+  json_object_set_string_member (object, "created_at", recent);
+  order = DC_ORDER (dc_store_upsert (fixture->orders, object));
+  g_assert_false (dc_order_get_late (order));
+  g_assert_false (dc_order_refresh_late (order, g_get_real_time ()));
+  g_assert_true (dc_order_refresh_late (order, g_get_real_time () + G_TIME_SPAN_HOUR));
+  g_assert_true (dc_order_get_late (order));
+}
+
+static void
+raised_cb (DcAlerts *alerts,
+           DcAlert  *alert,
+           guint    *count)
+{
+  (*count)++;
+}
+
+static void
+test_alerts (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(DcAlerts) alerts = dc_alerts_new (fixture->stream, fixture->orders);
+  g_autoptr(JsonObject) order = copy_object (element (fixture->snapshot, "orders", 1));
+  g_autoptr(JsonObject) alert = json_object_new ();
+  g_autoptr(JsonObject) frame = NULL;
+  g_autoptr(DcAlert) first = NULL;
+  guint raised = 0;
+  guint late;
+
+  g_signal_connect (alerts, "raised", G_CALLBACK (raised_cb), &raised);
+
+  /* in sync: the snapshot's late orders are reported at once */
+  feed (fixture, fixture->snapshot);
+  late = raised;
+  g_assert_cmpuint (late, >=, 2);
+
+  frame = event_frame ("order.unassignable", 1201, order);
+  feed (fixture, frame);
+  g_clear_pointer (&frame, json_object_unref);
+  json_object_set_string_member (alert, "message", "Ana went offline with 2 orders");
+  frame = event_frame ("alert", 1202, alert);
+  feed (fixture, frame);
+
+  g_assert_cmpuint (raised, ==, late + 2);
+  g_assert_cmpuint (dc_alerts_get_unread (alerts), ==, late + 2);
+  /* newest first */
+  first = g_list_model_get_item (dc_alerts_get_model (alerts), 1);
+  g_assert_cmpstr (dc_alert_get_order_id (first), ==, id_of (order));
+
+  /* each late order is reported once */
+  dc_alerts_check_late (alerts);
+  g_assert_cmpuint (raised, ==, late + 2);
+
+  dc_alerts_mark_read (alerts);
+  g_assert_cmpuint (dc_alerts_get_unread (alerts), ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add ("/console/store/reconcile", Fixture, NULL,
+              fixture_set_up, test_reconcile, fixture_tear_down);
+  g_test_add ("/console/store/notify-on-change", Fixture, NULL,
+              fixture_set_up, test_notify_on_change, fixture_tear_down);
+  g_test_add ("/console/stream/events", Fixture, NULL,
+              fixture_set_up, test_stream_events, fixture_tear_down);
+  g_test_add ("/console/candidates", Fixture, NULL,
+              fixture_set_up, test_candidates, fixture_tear_down);
+  g_test_add ("/console/order/late", Fixture, NULL,
+              fixture_set_up, test_late, fixture_tear_down);
+  g_test_add ("/console/alerts", Fixture, NULL,
+              fixture_set_up, test_alerts, fixture_tear_down);
+
+  return g_test_run ();
+}
