@@ -227,17 +227,28 @@ BEGIN
 END
 $$;
 
--- GET /orders/{id}: not_found for an order the caller cannot see.
-CREATE FUNCTION dispatch.order_get(p_actor jsonb, p_id text)
-RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+-- The order p_id as p_actor may see it; not_found when it does not exist or
+-- is not theirs to see (a customer's foreign order, a driver's unassigned one).
+CREATE FUNCTION dispatch.visible_order(p_actor jsonb, p_id text)
+RETURNS dispatch.orders LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  v_role text := dispatch.actor_role(p_actor);
   v_o dispatch.orders;
 BEGIN
   SELECT * INTO v_o FROM dispatch.orders WHERE id = dispatch.to_uuid(p_id);
   IF NOT FOUND OR NOT dispatch.order_visible(p_actor, v_o) THEN
     PERFORM dispatch.raise_error('not_found', 'no such order');
   END IF;
+  RETURN v_o;
+END
+$$;
+
+-- GET /orders/{id}: not_found for an order the caller cannot see.
+CREATE FUNCTION dispatch.order_get(p_actor jsonb, p_id text)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_o dispatch.orders;
+BEGIN
+  v_o := dispatch.visible_order(p_actor, p_id);
   RETURN dispatch.order_json(v_o);
 END
 $$;
@@ -585,14 +596,10 @@ $$;
 CREATE FUNCTION dispatch.order_events(p_actor jsonb, p_id text)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  v_role text := dispatch.actor_role(p_actor);
   v_o dispatch.orders;
   v_events jsonb;
 BEGIN
-  SELECT * INTO v_o FROM dispatch.orders WHERE id = dispatch.to_uuid(p_id);
-  IF NOT FOUND OR NOT dispatch.order_visible(p_actor, v_o) THEN
-    PERFORM dispatch.raise_error('not_found', 'no such order');
-  END IF;
+  v_o := dispatch.visible_order(p_actor, p_id);
   SELECT coalesce(jsonb_agg(jsonb_build_object(
            'id', e.event_id, 'seq', s.seq, 'type', e.type,
            'occurred_at', dispatch.ts_json(e.occurred_at), 'actor', e.actor, 'data', e.data)
@@ -609,13 +616,9 @@ $$;
 CREATE FUNCTION dispatch.order_tracking(p_actor jsonb, p_id text)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  v_role text := dispatch.actor_role(p_actor);
   v_o dispatch.orders;
 BEGIN
-  SELECT * INTO v_o FROM dispatch.orders WHERE id = dispatch.to_uuid(p_id);
-  IF NOT FOUND OR NOT dispatch.order_visible(p_actor, v_o) THEN
-    PERFORM dispatch.raise_error('not_found', 'no such order');
-  END IF;
+  v_o := dispatch.visible_order(p_actor, p_id);
   RETURN dispatch.tracking_json(v_o);
 END
 $$;
