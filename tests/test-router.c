@@ -1113,9 +1113,9 @@ test_tls (Fixture       *f,
   g_autofree char *key_file = write_test_file ("key.pem", tls_key);
   g_autoptr(DsdHttpServer) server = dsd_http_server_new (f->router, f->tokens, NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(Response) response = NULL;
   g_autofree char *uri = NULL;
   g_autofree char *authorization = NULL;
+  guint64 connection_id = 0;
   SoupMessage *msg;
 
 #ifdef __SANITIZE_ADDRESS__
@@ -1138,15 +1138,27 @@ test_tls (Fixture       *f,
 
   uri = g_strdup_printf ("https://127.0.0.1:%u/api/v1/orders/o-9",
                          dsd_http_server_get_port (server));
-  msg = soup_message_new ("GET", uri);
   authorization = g_strdup_printf ("Bearer %s", f->admin_token);
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                authorization);
-  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate_cb), NULL);
 
-  response = send_message (f, msg);
-  g_assert_cmpuint (response->status, ==, 200);
-  g_assert_cmpstr (member_string (response, "id"), ==, "o-9");
+  /* Twice, on one kept-alive connection. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(Response) response = NULL;
+
+      msg = soup_message_new ("GET", uri);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                    authorization);
+      g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate_cb),
+                        NULL);
+
+      response = send_message (f, g_object_ref (msg));
+      g_assert_cmpuint (response->status, ==, 200);
+      g_assert_cmpstr (member_string (response, "id"), ==, "o-9");
+      if (i == 0)
+        connection_id = soup_message_get_connection_id (msg);
+      g_assert_cmpuint (soup_message_get_connection_id (msg), ==, connection_id);
+      g_object_unref (msg);
+    }
 }
 
 static void

@@ -7,8 +7,10 @@
 
 #include "dispatch-error.h"
 
+#include "dsd-http-connections.h"
 #include "dsd-http-server.h"
 #include "dsd-request-private.h"
+#include "dsd-ws-stream.h"
 
 #define DEFAULT_PORT 8080
 /* soup_server_listen() would use a backlog of 10. */
@@ -36,6 +38,7 @@ struct _DsdHttpServer
   DsdMetrics     *metrics;      /* nullable */
 
   SoupServer     *soup;
+  DsdHttpConnections *connections;
   GPtrArray      *sockets;      /* our listening GSockets */
 
   /* DsdRequests from their headers to the end of their response */
@@ -513,6 +516,7 @@ websocket_upgraded_cb (SoupServerMessage *msg,
   DsdHttpServer *self = request->server;
   g_autoptr(SoupWebsocketConnection) connection = NULL;
   g_autoptr(GIOStream) stream = NULL;
+  g_autoptr(DsdWsStream) transport = NULL;
   const char *origin;
 
   g_signal_handlers_disconnect_by_func (msg, websocket_upgraded_cb, user_data);
@@ -521,7 +525,10 @@ websocket_upgraded_cb (SoupServerMessage *msg,
   stream = soup_server_message_steal_connection (msg);
   if (stream != NULL)
     {
-      connection = soup_websocket_connection_new (stream, soup_server_message_get_uri (msg),
+      /* Our transport owns the socket's output queue (see dsd-ws-stream.h). */
+      transport = dsd_ws_stream_new (stream, WEBSOCKET_MAX_PAYLOAD);
+      connection = soup_websocket_connection_new (G_IO_STREAM (transport),
+                                                  soup_server_message_get_uri (msg),
                                                   SOUP_WEBSOCKET_CONNECTION_SERVER,
                                                   origin, NULL, NULL);
       soup_websocket_connection_set_max_incoming_payload_size (connection,
@@ -641,6 +648,7 @@ dsd_http_server_dispose (GObject *object)
   while ((link = self->in_flight.head) != NULL)
     detach_request (self, link->data);
 
+  g_clear_object (&self->connections);
   if (self->soup != NULL)
     {
       soup_server_remove_handler (self->soup, NULL);
@@ -672,6 +680,7 @@ dsd_http_server_init (DsdHttpServer *self)
 {
   /* Raw paths: we decode segments ourselves, so %2F never turns into "/". */
   self->soup = g_object_new (SOUP_TYPE_SERVER, "raw-paths", TRUE, NULL);
+  self->connections = dsd_http_connections_new (self->soup);
   self->sockets = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&self->in_flight);
 
@@ -724,7 +733,7 @@ dsd_http_server_listen (DsdHttpServer  *self,
 {
   g_autoptr(GSocketConnectable) connectable = NULL;
   g_autolist(GInetAddress) addresses = NULL;
-  SoupServerListenOptions options = 0;
+  g_autoptr(GTlsCertificate) certificate = NULL;
   guint16 port;
 
   g_return_val_if_fail (DSD_IS_HTTP_SERVER (self), FALSE);
@@ -740,14 +749,9 @@ dsd_http_server_listen (DsdHttpServer  *self,
 
   if (tls_cert_file != NULL)
     {
-      g_autoptr(GTlsCertificate) certificate = NULL;
-
       certificate = g_tls_certificate_new_from_files (tls_cert_file, tls_key_file, error);
       if (certificate == NULL)
         return FALSE;
-
-      soup_server_set_tls_certificate (self->soup, certificate);
-      options |= SOUP_SERVER_LISTEN_HTTPS;
     }
 
   connectable = g_network_address_parse (address, DEFAULT_PORT, error);
@@ -765,7 +769,8 @@ dsd_http_server_listen (DsdHttpServer  *self,
       g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (l->data, port);
       g_autoptr(GSocket) socket = create_listen_socket (socket_address, error);
 
-      if (socket == NULL || !soup_server_listen_socket (self->soup, socket, options, error))
+      if (socket == NULL ||
+          !dsd_http_connections_add_socket (self->connections, socket, certificate, error))
         {
           g_prefix_error (error, "Could not listen on %s: ", address);
           return FALSE;
@@ -814,11 +819,9 @@ dsd_http_server_stop_async (DsdHttpServer       *self,
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, dsd_http_server_stop_async);
 
-  /* No new connections; responses from now on close theirs. Closing our
-   * GSocket makes libsoup's accept fail, which ends its listening source. */
+  /* No new connections; responses from now on close theirs. */
   self->stopping = TRUE;
-  for (guint i = 0; i < self->sockets->len; i++)
-    g_socket_close (g_ptr_array_index (self->sockets, i), NULL);
+  dsd_http_connections_stop_accepting (self->connections);
 
   self->stop_task = g_steal_pointer (&task);
   if (self->in_flight.length == 0)

@@ -10,8 +10,9 @@
 G_BEGIN_DECLS
 
 /*
- * The HTTP front: a SoupServer listening on a socket we create ourselves
- * (listen backlog 4096, SO_REUSEADDR), optional TLS, request size limits
+ * The HTTP front: a SoupServer serving connections accepted on a socket we
+ * create ourselves (listen backlog 4096, SO_REUSEADDR) and handed to it one
+ * request at a time (dsd-http-connections.h), optional TLS, request size limits
  * (Content-Length over 1 MiB → 413 from an early handler without reading the
  * body; chunked bodies counted in got-chunk and cut off at 1 MiB → 413; both
  * take the connection from libsoup, answer and close it), dispatch through

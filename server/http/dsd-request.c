@@ -343,19 +343,13 @@ dsd_request_get_body (DsdRequest *self)
   return self->body;
 }
 
-JsonObject *
-dsd_request_get_json_object (DsdRequest  *self,
+gboolean
+dsd_request_check_json_body (DsdRequest  *self,
                              GError     **error)
 {
   SoupMessageHeaders *headers;
-  GBytes *body;
-  gsize size;
-  const char *data;
 
-  g_return_val_if_fail (self != NULL, NULL);
-
-  if (self->json != NULL)
-    return self->json;
+  g_return_val_if_fail (self != NULL, FALSE);
 
   /* libsoup reads a request without Content-Length or Transfer-Encoding as
    * having no body, which is fine for bodiless actions; only a handler that
@@ -365,15 +359,34 @@ dsd_request_get_json_object (DsdRequest  *self,
     {
       g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_LENGTH_REQUIRED,
                            "a JSON body with Content-Length is required");
-      return NULL;
+      return FALSE;
     }
 
   if (!is_json_content_type (headers))
     {
       g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_UNSUPPORTED_MEDIA_TYPE,
                            "Content-Type must be application/json");
-      return NULL;
+      return FALSE;
     }
+
+  return TRUE;
+}
+
+JsonObject *
+dsd_request_get_json_object (DsdRequest  *self,
+                             GError     **error)
+{
+  GBytes *body;
+  gsize size;
+  const char *data;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->json != NULL)
+    return self->json;
+
+  if (!dsd_request_check_json_body (self, error))
+    return NULL;
 
   body = dsd_request_get_body (self);
   data = g_bytes_get_data (body, &size);

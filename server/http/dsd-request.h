@@ -41,6 +41,10 @@ const char         *dsd_request_get_peer        (DsdRequest  *self);
  * Parsed once, cached (transfer none). */
 JsonObject         *dsd_request_get_json_object (DsdRequest  *self,
                                                  GError     **error);
+/* The checks dsd_request_get_json_object() makes before parsing (411, 415),
+ * for handlers that read the body themselves. */
+gboolean            dsd_request_check_json_body (DsdRequest *self,
+                                                 GError     **error);
 /* The raw body (transfer none; empty when there is none). */
 GBytes             *dsd_request_get_body        (DsdRequest  *self);
 /* The route pattern that matched, e.g. "/api/v1/orders/{id}". */

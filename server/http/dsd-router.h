@@ -49,7 +49,9 @@ void       dsd_router_add (DsdRouter       *self,
  *    dsd_request_respond_*() call (e.g. 404 for an order the caller may not see),
  *    which refuses the upgrade with a normal HTTP response.
  * After the 101 is written, handler (request, connection, user_data) runs.
- * Frames are limited to 64 KiB (close 1009); no extensions are negotiated.
+ * Frames and whole (fragmented) messages are limited to 64 KiB (close 1009);
+ * no extensions are negotiated. The connection's io-stream is a DsdWsStream
+ * (dsd-ws-stream.h): send through it to get batched, accounted output.
  */
 void       dsd_router_add_websocket (DsdRouter           *self,
                                      const char          *pattern,

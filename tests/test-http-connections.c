@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <string.h>
+
+#include "dsd-http-connections.h"
+
+#define BODY "connections-test-body\n"
+#define REQUEST "GET / HTTP/1.1\r\nHost: test\r\n\r\n"
+#define DEADLINE_S 10
+
+typedef struct {
+  SoupServer         *soup;
+  DsdHttpConnections *connections;
+  guint               port;
+  guint               finished;
+} Fixture;
+
+static void
+handler_cb (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  if (strcmp (path, "/no-content") == 0)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+      return;
+    }
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, BODY, strlen (BODY));
+}
+
+static void
+request_finished_cb (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  Fixture *f = user_data;
+
+  f->finished++;
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GError) error = NULL;
+
+  f->soup = soup_server_new (NULL, NULL);
+  soup_server_add_handler (f->soup, NULL, handler_cb, f, NULL);
+  g_signal_connect (f->soup, "request-finished", G_CALLBACK (request_finished_cb), f);
+  f->connections = dsd_http_connections_new (f->soup);
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, address, TRUE, &error);
+  g_assert_no_error (error);
+  g_socket_listen (socket, &error);
+  g_assert_no_error (error);
+  dsd_http_connections_add_socket (f->connections, socket, NULL, &error);
+  g_assert_no_error (error);
+
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  f->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_clear_object (&f->connections);
+  g_clear_object (&f->soup);
+}
+
+static gboolean
+keep_waking (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the server's side until the client socket has input or a hang-up. */
+static void
+wait_readable (GSocket *client)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  guint tick = g_timeout_add (20, keep_waking, NULL);
+
+  while (g_socket_condition_check (client, G_IO_IN | G_IO_HUP | G_IO_ERR) == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  g_source_remove (tick);
+}
+
+static void
+run_pending (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static GSocket *
+connect_client (Fixture *f)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, f->port);
+  g_autoptr(GSocket) client = NULL;
+  g_autoptr(GError) error = NULL;
+
+  client = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
+  g_assert_no_error (error);
+  /* Completes from the listen backlog, before the server accepts. */
+  g_socket_connect (client, address, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_set_blocking (client, FALSE);
+
+  return g_steal_pointer (&client);
+}
+
+static void
+send_text (GSocket    *client,
+           const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  gssize sent;
+
+  sent = g_socket_send (client, text, strlen (text), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sent, ==, strlen (text));
+}
+
+static guint
+count_responses (const char *text)
+{
+  guint n = 0;
+
+  for (const char *p = text; (p = strstr (p, "\r\n\r\n" BODY)) != NULL; p++)
+    n++;
+
+  return n;
+}
+
+/* Reads whole responses until n have come, or the server closes. */
+static char *
+read_responses (GSocket  *client,
+                guint     n,
+                gboolean *closed)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  *closed = FALSE;
+  while (count_responses (text->str) < n)
+    {
+      g_autoptr(GError) error = NULL;
+      char buffer[4096];
+      gssize n_read;
+
+      wait_readable (client);
+      n_read = g_socket_receive (client, buffer, sizeof buffer, NULL, &error);
+      g_assert_no_error (error);
+      if (n_read == 0)
+        {
+          *closed = TRUE;
+          break;
+        }
+      g_string_append_len (text, buffer, n_read);
+    }
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static void
+expect_responses (GSocket *client,
+                  guint    n)
+{
+  g_autofree char *text = NULL;
+  gboolean closed;
+
+  text = read_responses (client, n, &closed);
+  g_assert_false (closed);
+  g_assert_cmpuint (count_responses (text), ==, n);
+}
+
+/* The server closed its side: the client reads the end of the stream. */
+static void
+expect_closed_by_server (GSocket *client)
+{
+  g_autoptr(GError) error = NULL;
+  char buffer[64];
+
+  wait_readable (client);
+  g_assert_cmpint (g_socket_receive (client, buffer, sizeof buffer, NULL, &error), ==, 0);
+  g_assert_no_error (error);
+}
+
+static void
+expect_open (GSocket *client)
+{
+  run_pending ();
+  g_assert_cmpuint (g_socket_condition_check (client, G_IO_IN | G_IO_HUP | G_IO_ERR), ==, 0);
+}
+
+static guint
+count_descriptors (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+
+  return n;
+}
+
+/* One keep-alive connection: requests, then the client's close while idle. */
+static void
+keep_alive_then_client_close (Fixture *f)
+{
+  g_autoptr(GSocket) client = connect_client (f);
+  g_autoptr(GError) error = NULL;
+
+  send_text (client, REQUEST);
+  expect_responses (client, 1);
+  send_text (client, REQUEST);
+  expect_responses (client, 1);
+  expect_open (client);
+
+  g_socket_shutdown (client, FALSE, TRUE, &error);
+  g_assert_no_error (error);
+  expect_closed_by_server (client);
+}
+
+/* libsoup 3.2 alone keeps such a connection open forever (CLOSE_WAIT). */
+static void
+test_client_close (Fixture       *f,
+                   gconstpointer  data)
+{
+  guint descriptors;
+
+  keep_alive_then_client_close (f);
+  g_assert_cmpuint (f->finished, ==, 2);
+
+  run_pending ();
+  descriptors = count_descriptors ();
+  for (guint i = 0; i < 20; i++)
+    keep_alive_then_client_close (f);
+  run_pending ();
+
+  g_assert_cmpuint (count_descriptors (), ==, descriptors);
+  g_assert_cmpuint (f->finished, ==, 2 + 20 * 2);
+}
+
+static void
+test_pipelined (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GSocket) client = connect_client (f);
+  g_autoptr(GError) error = NULL;
+
+  send_text (client, REQUEST REQUEST REQUEST);
+  expect_responses (client, 3);
+  expect_open (client);
+
+  send_text (client, REQUEST);
+  expect_responses (client, 1);
+  g_assert_cmpuint (f->finished, ==, 4);
+
+  g_socket_shutdown (client, FALSE, TRUE, &error);
+  g_assert_no_error (error);
+  expect_closed_by_server (client);
+}
+
+/* A client that keeps requests queued is served a few, then closed. */
+static void
+test_pipelined_bound (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GSocket) client = connect_client (f);
+  g_autofree char *text = NULL;
+  g_autoptr(GString) requests = g_string_new (NULL);
+  gboolean closed;
+
+  for (guint i = 0; i < 12; i++)
+    g_string_append (requests, REQUEST);
+  send_text (client, requests->str);
+
+  text = read_responses (client, 12, &closed);
+  g_assert_true (closed);
+  g_assert_cmpuint (count_responses (text), >=, 2);
+  g_assert_cmpuint (count_responses (text), <, 12);
+  g_assert_nonnull (strstr (text, "Connection: close\r\n"));
+}
+
+/* libsoup alone closes the connection after a 204. */
+static void
+test_no_content (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GSocket) client = connect_client (f);
+  g_autofree char *text = NULL;
+  gboolean closed;
+
+  send_text (client, "GET /no-content HTTP/1.1\r\nHost: test\r\n\r\n" REQUEST);
+  text = read_responses (client, 1, &closed);
+  g_assert_false (closed);
+  g_assert_true (g_str_has_prefix (text, "HTTP/1.1 204 No Content\r\n"));
+  expect_open (client);
+  g_assert_cmpuint (f->finished, ==, 2);
+}
+
+static void
+test_server_close (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *requests[] = {
+    "GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
+    "GET / HTTP/1.0\r\n\r\n",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
+    {
+      g_autoptr(GSocket) client = connect_client (f);
+
+      send_text (client, requests[i]);
+      expect_responses (client, 1);
+      expect_closed_by_server (client);
+    }
+
+  g_assert_cmpuint (f->finished, ==, 2);
+}
+
+static void
+test_stop_accepting (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, f->port);
+  g_autoptr(GSocket) accepted = connect_client (f);
+  g_autoptr(GSocket) refused = NULL;
+  g_autoptr(GError) error = NULL;
+
+  send_text (accepted, REQUEST);
+  expect_responses (accepted, 1);
+
+  dsd_http_connections_stop_accepting (f->connections);
+
+  refused = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                          &error);
+  g_assert_no_error (error);
+  g_assert_false (g_socket_connect (refused, address, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+
+  /* A connection from before carries on. */
+  send_text (accepted, REQUEST);
+  expect_responses (accepted, 1);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+#define ADD(path, test) g_test_add (path, Fixture, NULL, fixture_setup, test, fixture_teardown)
+  ADD ("/http-connections/client-close", test_client_close);
+  ADD ("/http-connections/pipelined", test_pipelined);
+  ADD ("/http-connections/pipelined-bound", test_pipelined_bound);
+  ADD ("/http-connections/no-content", test_no_content);
+  ADD ("/http-connections/server-close", test_server_close);
+  ADD ("/http-connections/stop-accepting", test_stop_accepting);
+#undef ADD
+
+  return g_test_run ();
+}
