@@ -84,10 +84,11 @@ dispatch_location_point_from_json (JsonObject             *object,
                             0.0, 360.0, DISPATCH_LOCATION_HAS_HEADING,
                             &point, &point.heading, error) ||
       !get_optional_double (object, prefix, "speed_mps", DISPATCH_JSON_OPTIONAL,
-                            0.0, 100.0, DISPATCH_LOCATION_HAS_SPEED,
+                            0.0, DISPATCH_LOCATION_MAX_SPEED_MPS, DISPATCH_LOCATION_HAS_SPEED,
                             &point, &point.speed_mps, error) ||
       !get_optional_double (object, prefix, "accuracy_m", DISPATCH_JSON_OPTIONAL,
-                            0.0, 100000.0, DISPATCH_LOCATION_HAS_ACCURACY,
+                            0.0, DISPATCH_LOCATION_MAX_ACCURACY_M,
+                            DISPATCH_LOCATION_HAS_ACCURACY,
                             &point, &point.accuracy_m, error) ||
       !dispatch_json_get_timestamp (object, prefix, "recorded_at", DISPATCH_JSON_NULLABLE,
                                     &point.recorded_at_us, error))
@@ -104,6 +105,37 @@ dispatch_location_point_from_json (JsonObject             *object,
 
   *out = point;
   return TRUE;
+}
+
+/**
+ * dispatch_location_point_is_valid:
+ * @point: a point read by other means than dispatch_location_point_from_json()
+ * @now_us: the current time, microseconds since the epoch
+ *
+ * The ranges dispatch_location_point_from_json() enforces, for readers that
+ * fill a #DispatchLocationPoint themselves (and leave the error messages to
+ * it): finite members within their ranges, @recorded_at_us at most
+ * %DISPATCH_LOCATION_MAX_FUTURE_USEC ahead of @now_us.
+ *
+ * Returns: %TRUE if dispatch_location_point_from_json() would accept the point
+ */
+gboolean
+dispatch_location_point_is_valid (const DispatchLocationPoint *point,
+                                  gint64                       now_us)
+{
+  g_return_val_if_fail (point != NULL, FALSE);
+
+  /* Written so that NaN fails. */
+  return point->lat >= -90.0 && point->lat <= 90.0 &&
+         point->lon >= -180.0 && point->lon <= 180.0 &&
+         (!(point->flags & DISPATCH_LOCATION_HAS_HEADING) ||
+          (point->heading >= 0.0 && point->heading < 360.0)) &&
+         (!(point->flags & DISPATCH_LOCATION_HAS_SPEED) ||
+          (point->speed_mps >= 0.0 && point->speed_mps <= DISPATCH_LOCATION_MAX_SPEED_MPS)) &&
+         (!(point->flags & DISPATCH_LOCATION_HAS_ACCURACY) ||
+          (point->accuracy_m >= 0.0 &&
+           point->accuracy_m <= DISPATCH_LOCATION_MAX_ACCURACY_M)) &&
+         point->recorded_at_us - now_us <= DISPATCH_LOCATION_MAX_FUTURE_USEC;
 }
 
 /**
@@ -138,4 +170,96 @@ dispatch_location_point_to_json (const DispatchLocationPoint *point,
   json_builder_set_member_name (builder, "recorded_at");
   json_builder_add_string_value (builder, recorded_at);
   json_builder_end_object (builder);
+}
+
+/**
+ * dispatch_location_points_from_json:
+ * @points: an array of location point objects
+ * @prefix: path of @points for messages, e.g. "points"
+ * @now_us: the current time, microseconds since the epoch
+ * @error: return location for a #GError
+ *
+ * Validates every element as dispatch_location_point_from_json() does; an
+ * element that is not an object is %DISPATCH_ERROR_INVALID_ARGUMENT at
+ * "prefix[i]".
+ *
+ * Returns: (transfer full) (element-type DispatchLocationPoint) (nullable):
+ *   the points in order, or %NULL on error
+ */
+GArray *
+dispatch_location_points_from_json (JsonArray   *points,
+                                    const char  *prefix,
+                                    gint64       now_us,
+                                    GError     **error)
+{
+  g_autoptr(GArray) out = NULL;
+  guint n;
+
+  g_return_val_if_fail (points != NULL, NULL);
+  g_return_val_if_fail (prefix != NULL, NULL);
+
+  n = json_array_get_length (points);
+  out = g_array_sized_new (FALSE, FALSE, sizeof (DispatchLocationPoint), n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *path = dispatch_json_index_path (prefix, i);
+      JsonNode *node = json_array_get_element (points, i);
+      DispatchLocationPoint point;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, path,
+                                    "%s must be an object", path);
+          return NULL;
+        }
+
+      if (!dispatch_location_point_from_json (json_node_get_object (node), path, now_us,
+                                              &point, error))
+        return NULL;
+
+      g_array_append_val (out, point);
+    }
+
+  return g_steal_pointer (&out);
+}
+
+/**
+ * dispatch_location_points_from_body:
+ * @body: a request body: one point, or `{"points":[…]}`
+ * @max_points: most points a batch may hold
+ * @now_us: the current time, microseconds since the epoch
+ * @error: return location for a #GError
+ *
+ * The points of `POST /drivers/{id}/location` (API.md): a batch must hold 1 to
+ * @max_points points, each validated as dispatch_location_point_from_json()
+ * does, with field paths like "points[3].lat".
+ *
+ * Returns: (transfer full) (element-type DispatchLocationPoint) (nullable):
+ *   the points in order, or %NULL on error
+ */
+GArray *
+dispatch_location_points_from_body (JsonObject  *body,
+                                    guint        max_points,
+                                    gint64       now_us,
+                                    GError     **error)
+{
+  g_autoptr(GArray) single = NULL;
+  JsonArray *points = NULL;
+  DispatchLocationPoint point;
+
+  g_return_val_if_fail (body != NULL, NULL);
+
+  if (!dispatch_json_get_array (body, NULL, "points", DISPATCH_JSON_NON_EMPTY, max_points,
+                                &points, error))
+    return NULL;
+
+  if (points != NULL)
+    return dispatch_location_points_from_json (points, "points", now_us, error);
+
+  if (!dispatch_location_point_from_json (body, NULL, now_us, &point, error))
+    return NULL;
+
+  single = g_array_sized_new (FALSE, FALSE, sizeof (DispatchLocationPoint), 1);
+  g_array_append_val (single, point);
+  return g_steal_pointer (&single);
 }

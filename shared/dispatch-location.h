@@ -7,6 +7,9 @@ G_BEGIN_DECLS
 
 /* How far ahead of the server's clock a recorded_at may be (API.md: 5 minutes). */
 #define DISPATCH_LOCATION_MAX_FUTURE_USEC (5 * 60 * G_USEC_PER_SEC)
+/* The largest speed_mps and accuracy_m a point may report. */
+#define DISPATCH_LOCATION_MAX_SPEED_MPS 100.0
+#define DISPATCH_LOCATION_MAX_ACCURACY_M 100000.0
 
 /**
  * DispatchLocationFlags:
@@ -51,5 +54,15 @@ gboolean dispatch_location_point_from_json (JsonObject                  *object,
                                             GError                     **error);
 void     dispatch_location_point_to_json   (const DispatchLocationPoint *point,
                                             JsonBuilder                 *builder);
+gboolean dispatch_location_point_is_valid  (const DispatchLocationPoint *point,
+                                            gint64                       now_us);
+GArray  *dispatch_location_points_from_json (JsonArray                  *points,
+                                            const char                  *prefix,
+                                            gint64                       now_us,
+                                            GError                     **error);
+GArray  *dispatch_location_points_from_body (JsonObject                 *body,
+                                            guint                        max_points,
+                                            gint64                       now_us,
+                                            GError                     **error);
 
 G_END_DECLS

@@ -9,6 +9,8 @@
 #include "dsd-pg-connection.h"
 
 #define CONNECT_TIMEOUT_MS 10000
+/* Bytes handed to PQputCopyData at a time. */
+#define COPY_CHUNK         (256 * 1024)
 #define BACKOFF_MIN_MS     100
 /* Kept well below R4's 5 s so that a returning server is found quickly. */
 #define BACKOFF_MAX_MS     2000
@@ -43,6 +45,10 @@ struct _DsdPgConnection
   gpointer         func_data;
   PGresult        *result;
   gboolean         flushing;
+  /* The data of a COPY FROM STDIN in flight, and how far it is sent */
+  GBytes          *copy_data;
+  gsize            copy_offset;
+  gboolean         copying;
 };
 
 G_DEFINE_FINAL_TYPE (DsdPgConnection, dsd_pg_connection, G_TYPE_OBJECT)
@@ -106,6 +112,10 @@ finish_command (DsdPgConnection *self)
   DsdPgResultFunc func = g_steal_pointer (&self->func);
   gpointer func_data = g_steal_pointer (&self->func_data);
 
+  /* A COPY the server refused before it asked for the data. */
+  g_clear_pointer (&self->copy_data, g_bytes_unref);
+  self->copying = FALSE;
+
   if (func != NULL)
     func (self, g_steal_pointer (&self->result), func_data);
 }
@@ -117,7 +127,9 @@ drop_connection (DsdPgConnection *self)
   clear_source (&self->timer);
   g_clear_pointer (&self->pg, PQfinish);
   g_clear_pointer (&self->result, PQclear);
+  g_clear_pointer (&self->copy_data, g_bytes_unref);
   self->flushing = FALSE;
+  self->copying = FALSE;
 }
 
 static void
@@ -246,6 +258,56 @@ flush_output (DsdPgConnection *self)
   return TRUE;
 }
 
+/* Feeds the COPY until libpq would block (then waits for the socket) or
+ * the stream is ended. Returns FALSE if the connection failed. */
+static gboolean
+send_copy_data (DsdPgConnection *self)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (self->copy_data, &size);
+  int ret;
+
+  while (self->copy_offset < size)
+    {
+      int n = MIN (size - self->copy_offset, COPY_CHUNK);
+
+      ret = PQputCopyData (self->pg, data + self->copy_offset, n);
+      if (ret < 0)
+        return FALSE;
+      if (ret == 0)
+        {
+          watch_socket (self, G_IO_IN | G_IO_OUT);
+          return TRUE;
+        }
+      self->copy_offset += n;
+    }
+
+  ret = PQputCopyEnd (self->pg, NULL);
+  if (ret < 0)
+    return FALSE;
+  if (ret == 0)
+    {
+      watch_socket (self, G_IO_IN | G_IO_OUT);
+      return TRUE;
+    }
+
+  self->copying = FALSE;
+  g_clear_pointer (&self->copy_data, g_bytes_unref);
+  return flush_output (self);
+}
+
+/* The server waits for COPY data: send ours, or refuse a COPY nobody feeds. */
+static gboolean
+start_copy (DsdPgConnection *self)
+{
+  if (self->copy_data == NULL)
+    return PQputCopyEnd (self->pg, "COPY FROM STDIN without data") >= 0 && flush_output (self);
+
+  self->copying = TRUE;
+  self->copy_offset = 0;
+  return send_copy_data (self);
+}
+
 static void
 keep_result (DsdPgConnection *self,
              PGresult        *result)
@@ -273,7 +335,8 @@ process_input (DsdPgConnection *self,
       return;
     }
 
-  if (self->flushing && !flush_output (self))
+  if ((self->flushing && !flush_output (self)) ||
+      (self->copying && !send_copy_data (self)))
     {
       lose_connection (self, PQerrorMessage (self->pg));
       return;
@@ -286,8 +349,10 @@ process_input (DsdPgConnection *self,
       PQfreemem (notify);
     }
 
+  /* While copying, PQgetResult would return PGRES_COPY_IN again and again. */
   while (self->pg != NULL &&
          self->func != NULL &&
+         !self->copying &&
          PQstatus (self->pg) == CONNECTION_OK &&
          !PQisBusy (self->pg))
     {
@@ -295,6 +360,15 @@ process_input (DsdPgConnection *self,
 
       if (result == NULL)
         finish_command (self);
+      else if (PQresultStatus (result) == PGRES_COPY_IN)
+        {
+          PQclear (result);
+          if (!start_copy (self))
+            {
+              lose_connection (self, PQerrorMessage (self->pg));
+              return;
+            }
+        }
       else
         keep_result (self, result);
     }
@@ -493,4 +567,40 @@ dsd_pg_connection_send_query_prepared (DsdPgConnection    *self,
   begin_command (self,
                  PQsendQueryPrepared (self->pg, name, n_params, params, NULL, NULL, 0),
                  func, user_data);
+}
+
+void
+dsd_pg_connection_send_query_params (DsdPgConnection    *self,
+                                     const char         *sql,
+                                     int                 n_params,
+                                     const char * const *params,
+                                     DsdPgResultFunc     func,
+                                     gpointer            user_data)
+{
+  g_return_if_fail (DSD_IS_PG_CONNECTION (self));
+  g_return_if_fail (dsd_pg_connection_is_idle (self));
+  g_return_if_fail (sql != NULL);
+  g_return_if_fail (n_params == 0 || params != NULL);
+  g_return_if_fail (func != NULL);
+
+  begin_command (self,
+                 PQsendQueryParams (self->pg, sql, n_params, NULL, params, NULL, NULL, 0),
+                 func, user_data);
+}
+
+void
+dsd_pg_connection_send_copy_in (DsdPgConnection *self,
+                                const char      *sql,
+                                GBytes          *data,
+                                DsdPgResultFunc  func,
+                                gpointer         user_data)
+{
+  g_return_if_fail (DSD_IS_PG_CONNECTION (self));
+  g_return_if_fail (dsd_pg_connection_is_idle (self));
+  g_return_if_fail (sql != NULL);
+  g_return_if_fail (data != NULL);
+  g_return_if_fail (func != NULL);
+
+  self->copy_data = g_bytes_ref (data);
+  begin_command (self, PQsendQuery (self->pg, sql), func, user_data);
 }

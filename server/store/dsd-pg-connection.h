@@ -7,11 +7,12 @@
 G_BEGIN_DECLS
 
 /*
- * Internal to store/: one non-blocking libpq connection driven by the GLib
- * main context that was the thread default when it was created. It connects
- * (PQconnectStartParams/PQconnectPoll, with a timeout), runs one command at a
- * time, and after a failed attempt or a lost connection reconnects by itself
- * with backoff (100 ms doubling to 2 s) until it is closed.
+ * Internal to store/ (and the location history writer, which needs COPY): one
+ * non-blocking libpq connection driven by the GLib main context that was the
+ * thread default when it was created. It connects (PQconnectStartParams/
+ * PQconnectPoll, with a timeout), runs one command at a time, and after a
+ * failed attempt or a lost connection reconnects by itself with backoff
+ * (100 ms doubling to 2 s) until it is closed.
  *
  * Signals: ::connected when it is ready for commands, ::disconnected (message)
  * when an attempt failed or an established connection broke, ::notification
@@ -53,6 +54,21 @@ void             dsd_pg_connection_send_query_prepared (DsdPgConnection     *sel
                                                         const char          *name,
                                                         int                  n_params,
                                                         const char * const  *params,
+                                                        DsdPgResultFunc      func,
+                                                        gpointer             user_data);
+/* One statement with text parameters, unprepared. */
+void             dsd_pg_connection_send_query_params   (DsdPgConnection     *self,
+                                                        const char          *sql,
+                                                        int                  n_params,
+                                                        const char * const  *params,
+                                                        DsdPgResultFunc      func,
+                                                        gpointer             user_data);
+/* sql (simple protocol, may start with other statements) ends in a
+ * COPY … FROM STDIN, which is fed data (the whole COPY stream, in the format
+ * the statement names), waiting for the socket whenever libpq would block. */
+void             dsd_pg_connection_send_copy_in        (DsdPgConnection     *self,
+                                                        const char          *sql,
+                                                        GBytes              *data,
                                                         DsdPgResultFunc      func,
                                                         gpointer             user_data);
 
