@@ -18,6 +18,8 @@ packages=(
   desktop-file-utils appstream appstream-util
   # tests
   xvfb xauth dbus dbus-x11 python3-aiosmtpd curl valgrind libclang-rt-14-dev clang
+  # the public tracking page's test (suite browser)
+  chromium
 )
 
 missing=()

@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "dsd-ws"
+
+#include "config.h"
+
+#include <math.h>
+
+#include "dispatch-geo.h"
+#include "dispatch-json.h"
+#include "dsd-dispatcher-stream.h"
+
+#define RING_CAPACITY 4096
+/* Queued bytes from which a client's locations are coalesced */
+#define LOW_WATER (128 * 1024)
+/* Queued bytes (beyond the snapshot) that close the client with 1013 */
+#define MAX_BEHIND (4 * 1024 * 1024)
+#define COALESCE_INTERVAL_MS 100
+#define COALESCED_FRAME_MAX (64 * 1024)
+
+static const char snapshot_sql[] =
+  "SELECT s ->> 'seq', s::text FROM (SELECT dispatch.stream_snapshot() AS s) x";
+static const char recent_sql[] =
+  "SELECT seq, envelope::text FROM dispatch.stream_recent_events($1)";
+
+typedef struct {
+  gint64  seq;
+  GBytes *text;
+} HeldEvent;
+
+/* One connected client. */
+typedef struct {
+  DsdDispatcherStream *stream;
+  DsdWsClient         *client;
+  GCancellable        *cancellable;
+  GArray              *held;          /* HeldEvent until the snapshot is out, then NULL */
+  gsize                held_bytes;
+  gint64               last_seq;
+  gsize                allowance;     /* the snapshot's size, on top of MAX_BEHIND */
+  gboolean             has_viewport;
+  DispatchBBox         viewport;
+  GHashTable          *pending;       /* driver id → GBytes item: coalesced locations */
+  guint                coalesce_id;
+} Subscriber;
+
+/* A driver.location event as the fan-out needs it: worked out once per event,
+ * and only when some subscriber needs it. */
+typedef struct {
+  DsdEvent *event;
+  gboolean  parsed;
+  gboolean  has_position;
+  double    lat;
+  double    lon;
+  GBytes   *item;
+} Location;
+
+struct _DsdDispatcherStream {
+  GObject       parent_instance;
+
+  DsdContext   *context;
+  DsdWsClients *clients;
+  DsdEventRing *ring;
+  GPtrArray    *subscribers;   /* Subscriber */
+  GCancellable *cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (DsdDispatcherStream, dsd_dispatcher_stream, G_TYPE_OBJECT)
+
+static void
+clear_held_event (gpointer data)
+{
+  HeldEvent *held = data;
+
+  g_bytes_unref (held->text);
+}
+
+static void
+subscriber_free (Subscriber *s)
+{
+  g_cancellable_cancel (s->cancellable);
+  g_clear_object (&s->cancellable);
+  g_clear_handle_id (&s->coalesce_id, g_source_remove);
+  g_clear_pointer (&s->held, g_array_unref);
+  g_clear_pointer (&s->pending, g_hash_table_unref);
+  g_signal_handlers_disconnect_by_data (s->client, s);
+  g_clear_object (&s->client);
+  g_free (s);
+}
+
+static void
+close_behind (Subscriber *s)
+{
+  g_debug ("Dispatcher stream client too far behind: closing");
+  dsd_ws_client_close (s->client, DSD_WS_CLOSE_TRY_AGAIN_LATER,
+                       "too far behind: reconnect with ?since=<last seq>", TRUE);
+}
+
+/* Sends one event (state events once each, in order). */
+static void
+deliver (Subscriber *s,
+         gint64      seq,
+         GBytes     *text)
+{
+  if (seq > 0)
+    {
+      if (seq <= s->last_seq)
+        return;
+      s->last_seq = seq;
+    }
+
+  dsd_ws_client_send (s->client, text);
+  if (dsd_ws_client_get_queued (s->client) > MAX_BEHIND + s->allowance)
+    close_behind (s);
+}
+
+static void
+hold (Subscriber *s,
+      gint64      seq,
+      GBytes     *text)
+{
+  HeldEvent held = { seq, g_bytes_ref (text) };
+
+  g_array_append_val (s->held, held);
+  s->held_bytes += g_bytes_get_size (text);
+  if (s->held_bytes > MAX_BEHIND)
+    close_behind (s);
+}
+
+static gboolean
+location_get_position (Location *location)
+{
+  if (!location->parsed)
+    {
+      JsonObject *data = dsd_event_get_data (location->event);
+      JsonNode *lat = json_object_get_member (data, "lat");
+      JsonNode *lon = json_object_get_member (data, "lon");
+
+      location->parsed = TRUE;
+      location->has_position = lat != NULL && JSON_NODE_HOLDS_VALUE (lat) &&
+                               lon != NULL && JSON_NODE_HOLDS_VALUE (lon);
+      if (location->has_position)
+        {
+          location->lat = json_node_get_double (lat);
+          location->lon = json_node_get_double (lon);
+        }
+    }
+
+  return location->has_position;
+}
+
+static GBytes *
+location_get_item (Location *location)
+{
+  if (location->item == NULL)
+    {
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (),
+                                                        dsd_event_get_data (location->event));
+      gsize length;
+      char *text = dispatch_json_to_string (node, &length);
+
+      location->item = g_bytes_new_take (text, length);
+    }
+
+  return location->item;
+}
+
+/* Up to COALESCED_FRAME_MAX of the pending locations in one frame. */
+static void
+send_coalesced (Subscriber *s)
+{
+  static const char head[] = "{\"type\":\"driver.locations\",\"items\":[";
+  GString *frame = g_string_new (head);
+  GHashTableIter iter;
+  gpointer item;
+  gsize length;
+
+  g_hash_table_iter_init (&iter, s->pending);
+  while (frame->len < COALESCED_FRAME_MAX && g_hash_table_iter_next (&iter, NULL, &item))
+    {
+      gconstpointer data = g_bytes_get_data (item, &length);
+
+      if (frame->len > sizeof head - 1)
+        g_string_append_c (frame, ',');
+      g_string_append_len (frame, data, length);
+      g_hash_table_iter_remove (&iter);
+    }
+  g_string_append (frame, "]}");
+
+  {
+    g_autoptr(GBytes) bytes = g_string_free_to_bytes (frame);
+
+    deliver (s, 0, bytes);
+  }
+}
+
+static gboolean
+coalesce_cb (gpointer user_data)
+{
+  Subscriber *s = user_data;
+
+  if (!dsd_ws_client_is_open (s->client))
+    {
+      s->coalesce_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  if (dsd_ws_client_get_queued (s->client) > LOW_WATER)
+    return G_SOURCE_CONTINUE;
+
+  send_coalesced (s);
+  if (g_hash_table_size (s->pending) > 0)
+    return G_SOURCE_CONTINUE;
+
+  s->coalesce_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+deliver_location (Subscriber *s,
+                  Location   *location)
+{
+  const char *driver_id = dsd_event_get_driver_id (location->event);
+
+  if (s->has_viewport &&
+      (!location_get_position (location) ||
+       !dispatch_bbox_contains (&s->viewport, location->lat, location->lon)))
+    return;
+
+  /* Behind: the latest point per driver waits for the next coalesced frame
+   * (and a driver already waiting there stays there, to keep the order). */
+  if (driver_id != NULL &&
+      (dsd_ws_client_get_queued (s->client) > LOW_WATER ||
+       (s->pending != NULL && g_hash_table_contains (s->pending, driver_id))))
+    {
+      if (s->pending == NULL)
+        s->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) g_bytes_unref);
+      g_hash_table_replace (s->pending, g_strdup (driver_id),
+                            g_bytes_ref (location_get_item (location)));
+      if (s->coalesce_id == 0)
+        s->coalesce_id = g_timeout_add (COALESCE_INTERVAL_MS, coalesce_cb, s);
+      return;
+    }
+
+  deliver (s, 0, dsd_event_get_envelope (location->event));
+}
+
+static void
+event_cb (DsdEventBus *bus,
+          DsdEvent    *event,
+          gpointer     user_data)
+{
+  DsdDispatcherStream *self = user_data;
+  gint64 seq = dsd_event_get_seq (event);
+  GBytes *text = dsd_event_get_envelope (event);
+  Location location = { .event = event };
+  gboolean is_location;
+
+  is_location = seq == 0 && g_strcmp0 (dsd_event_get_type_name (event), "driver.location") == 0;
+  if (seq > 0)
+    dsd_event_ring_append (self->ring, seq, text);
+
+  for (guint i = 0; i < self->subscribers->len; i++)
+    {
+      Subscriber *s = g_ptr_array_index (self->subscribers, i);
+
+      if (s->held != NULL)
+        hold (s, seq, text);
+      else if (is_location)
+        deliver_location (s, &location);
+      else
+        deliver (s, seq, text);
+    }
+
+  g_clear_pointer (&location.item, g_bytes_unref);
+}
+
+static void
+snapshot_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Subscriber *s = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) rows = NULL;
+  g_autoptr(GBytes) frame = NULL;
+  g_autoptr(GArray) held = NULL;
+
+  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
+  if (rows == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      g_message ("Stream snapshot failed: %s", error->message);
+      dsd_ws_client_close (s->client, DSD_WS_CLOSE_TRY_AGAIN_LATER,
+                           "the snapshot is unavailable, try again", TRUE);
+      return;
+    }
+
+  frame = dsd_ws_frame_with_type ("snapshot", PQgetvalue (rows, 0, 1), PQgetlength (rows, 0, 1));
+  s->allowance = g_bytes_get_size (frame);
+  dsd_ws_client_send (s->client, frame);
+  s->last_seq = g_ascii_strtoll (PQgetvalue (rows, 0, 0), NULL, 10);
+
+  /* What arrived meanwhile, minus what the snapshot already reflects */
+  held = g_steal_pointer (&s->held);
+  for (guint i = 0; i < held->len; i++)
+    {
+      HeldEvent *event = &g_array_index (held, HeldEvent, i);
+
+      deliver (s, event->seq, event->text);
+    }
+}
+
+static void
+subscriber_closed_cb (DsdWsClient *client,
+                      gpointer     user_data)
+{
+  Subscriber *s = user_data;
+
+  /* (frees it) */
+  g_ptr_array_remove_fast (s->stream->subscribers, s);
+}
+
+static gboolean
+get_coordinate (JsonArray   *array,
+                guint        index,
+                double       limit,
+                double      *out,
+                GError     **error)
+{
+  JsonNode *node = json_array_get_element (array, index);
+
+  if (!JSON_NODE_HOLDS_VALUE (node) ||
+      (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
+       json_node_get_value_type (node) != G_TYPE_INT64) ||
+      !isfinite (json_node_get_double (node)) || fabs (json_node_get_double (node)) > limit)
+    {
+      g_autofree char *path = dispatch_json_index_path ("bbox", index);
+
+      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, path,
+                                "%s must be a number within [-%g, %g]", path, limit, limit);
+      return FALSE;
+    }
+
+  *out = json_node_get_double (node);
+  return TRUE;
+}
+
+/* {"type":"viewport","bbox":[min_lat,min_lon,max_lat,max_lon]}; null: everywhere */
+static gboolean
+viewport_cb (DsdWsClient  *client,
+             JsonObject   *frame,
+             gpointer      user_data,
+             GError      **error)
+{
+  Subscriber *s = user_data;
+  JsonNode *member = json_object_get_member (frame, "bbox");
+  JsonArray *bbox = NULL;
+  DispatchBBox viewport;
+
+  if (member != NULL && JSON_NODE_HOLDS_NULL (member))
+    {
+      s->has_viewport = FALSE;
+      return TRUE;
+    }
+
+  if (!dispatch_json_get_array (frame, NULL, "bbox", DISPATCH_JSON_REQUIRED, 4, &bbox, error))
+    return FALSE;
+
+  if (json_array_get_length (bbox) != 4)
+    {
+      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "bbox",
+                                "bbox must be [min_lat, min_lon, max_lat, max_lon]");
+      return FALSE;
+    }
+
+  if (!get_coordinate (bbox, 0, 90, &viewport.min_lat, error) ||
+      !get_coordinate (bbox, 1, 180, &viewport.min_lon, error) ||
+      !get_coordinate (bbox, 2, 90, &viewport.max_lat, error) ||
+      !get_coordinate (bbox, 3, 180, &viewport.max_lon, error))
+    return FALSE;
+
+  if (viewport.min_lat > viewport.max_lat || viewport.min_lon > viewport.max_lon)
+    {
+      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "bbox",
+                                "bbox minimums must not exceed its maximums");
+      return FALSE;
+    }
+
+  s->viewport = viewport;
+  s->has_viewport = TRUE;
+  return TRUE;
+}
+
+static void
+stream_check_cb (DsdRequest *request,
+                 gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 since;
+
+  if (!dsd_ws_get_since (request, &since, &error))
+    dsd_request_respond_error (request, error);
+  else
+    dsd_request_accept_websocket (request);
+}
+
+static void
+stream_cb (DsdRequest              *request,
+           SoupWebsocketConnection *connection,
+           gpointer                 user_data)
+{
+  DsdDispatcherStream *self = user_data;
+  Subscriber *s = g_new0 (Subscriber, 1);
+  gint64 since;
+
+  s->stream = self;
+  s->client = g_object_ref (dsd_ws_clients_add (self->clients, connection));
+  s->cancellable = g_cancellable_new ();
+  g_signal_connect (s->client, "closed", G_CALLBACK (subscriber_closed_cb), s);
+  dsd_ws_client_set_frame_handler (s->client, "viewport", viewport_cb, s);
+  g_ptr_array_add (self->subscribers, s);
+
+  /* (validated by the check) */
+  dsd_ws_get_since (request, &since, NULL);
+  if (since >= 0 && dsd_event_ring_covers (self->ring, since))
+    {
+      g_autoptr(GPtrArray) missed = dsd_event_ring_get_since (self->ring, since);
+
+      s->last_seq = since;
+      for (guint i = 0; i < missed->len; i++)
+        deliver (s, since + 1 + i, g_ptr_array_index (missed, i));
+      return;
+    }
+
+  s->held = g_array_new (FALSE, FALSE, sizeof (HeldEvent));
+  g_array_set_clear_func (s->held, clear_held_event);
+  dsd_pg_pool_query_async (dsd_context_get_pool (self->context), snapshot_sql, 0, NULL,
+                           s->cancellable, snapshot_cb, s);
+}
+
+static void
+recent_events_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  DsdDispatcherStream *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) rows = NULL;
+
+  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
+  if (rows == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("Could not load recent events for stream resumes: %s", error->message);
+      return;
+    }
+
+  /* Newest first, in front of what the bus delivered meanwhile */
+  for (int i = PQntuples (rows) - 1; i >= 0; i--)
+    {
+      g_autoptr(GBytes) text = g_bytes_new (PQgetvalue (rows, i, 1), PQgetlength (rows, i, 1));
+
+      if (!dsd_event_ring_prepend (self->ring, g_ascii_strtoll (PQgetvalue (rows, i, 0), NULL, 10),
+                                   text))
+        break;
+    }
+}
+
+static void
+dsd_dispatcher_stream_dispose (GObject *object)
+{
+  DsdDispatcherStream *self = DSD_DISPATCHER_STREAM (object);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (dsd_context_get_bus (self->context), self);
+  g_clear_pointer (&self->subscribers, g_ptr_array_unref);
+  g_clear_pointer (&self->ring, dsd_event_ring_free);
+  g_clear_object (&self->clients);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->context);
+
+  G_OBJECT_CLASS (dsd_dispatcher_stream_parent_class)->dispose (object);
+}
+
+static void
+dsd_dispatcher_stream_class_init (DsdDispatcherStreamClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = dsd_dispatcher_stream_dispose;
+}
+
+static void
+dsd_dispatcher_stream_init (DsdDispatcherStream *self)
+{
+  self->ring = dsd_event_ring_new (RING_CAPACITY);
+  self->subscribers = g_ptr_array_new_with_free_func ((GDestroyNotify) subscriber_free);
+  self->cancellable = g_cancellable_new ();
+}
+
+DsdDispatcherStream *
+dsd_dispatcher_stream_new (DsdContext *context)
+{
+  DsdDispatcherStream *self;
+  char capacity[16];
+
+  g_return_val_if_fail (DSD_IS_CONTEXT (context), NULL);
+
+  self = g_object_new (DSD_TYPE_DISPATCHER_STREAM, NULL);
+  self->context = g_object_ref (context);
+  self->clients = dsd_ws_clients_new (dsd_context_get_metrics (context), "dispatcher");
+  g_signal_connect (dsd_context_get_bus (context), "event", G_CALLBACK (event_cb), self);
+
+  g_snprintf (capacity, sizeof capacity, "%u", RING_CAPACITY);
+  dsd_pg_pool_query_async (dsd_context_get_pool (context), recent_sql, 1,
+                           (const char * const[]) { capacity }, self->cancellable,
+                           recent_events_cb, self);
+
+  return self;
+}
+
+void
+dsd_dispatcher_stream_register (DsdDispatcherStream *self,
+                                DsdRouter           *router)
+{
+  g_return_if_fail (DSD_IS_DISPATCHER_STREAM (self));
+
+  dsd_router_add_websocket (router, "/api/v1/stream", DSD_ROLES_STAFF,
+                            stream_check_cb, stream_cb, self);
+}
+
+DsdWsClients *
+dsd_dispatcher_stream_get_clients (DsdDispatcherStream *self)
+{
+  g_return_val_if_fail (DSD_IS_DISPATCHER_STREAM (self), NULL);
+
+  return self->clients;
+}
+
+DsdEventRing *
+dsd_dispatcher_stream_get_ring (DsdDispatcherStream *self)
+{
+  g_return_val_if_fail (DSD_IS_DISPATCHER_STREAM (self), NULL);
+
+  return self->ring;
+}

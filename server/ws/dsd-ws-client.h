@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "dsd-request.h"
+
+G_BEGIN_DECLS
+
+/* Close codes libsoup has no name for. */
+#define DSD_WS_CLOSE_TRY_AGAIN_LATER 1013
+
+/*
+ * One connected stream client (any of our websocket endpoints): sends text
+ * frames through the connection's DsdWsStream, turns the client's frames into
+ * calls of the frame handler, and keeps the protocol rules of API.md:
+ *  - a frame that is not a JSON object with a string "type", or that the
+ *    handler refuses, gets {"type":"error","error":{…}} and the socket stays open;
+ *  - binary frames → close 1003 (invalid UTF-8 → 1007 and oversized messages →
+ *    1009 happen below, in libsoup and DsdWsStream);
+ *  - pings every 20 s; a peer that sends nothing (not even a pong) for 50 s is
+ *    dead and closed.
+ * ::closed is emitted once, when the connection is gone.
+ */
+#define DSD_TYPE_WS_CLIENT (dsd_ws_client_get_type ())
+G_DECLARE_FINAL_TYPE (DsdWsClient, dsd_ws_client, DSD, WS_CLIENT, GObject)
+
+/* Handles one client frame; FALSE with error refuses it and the client gets
+ * the error frame. */
+typedef gboolean (*DsdWsFrameHandler) (DsdWsClient  *client,
+                                       JsonObject   *frame,
+                                       gpointer      user_data,
+                                       GError      **error);
+
+DsdWsClient *dsd_ws_client_new               (SoupWebsocketConnection *connection);
+/* The one type of client frame the stream takes (every stream takes at most
+ * one); frames of any other type get an error frame. */
+void         dsd_ws_client_set_frame_handler (DsdWsClient             *self,
+                                              const char              *type,
+                                              DsdWsFrameHandler        handler,
+                                              gpointer                 user_data);
+gboolean     dsd_ws_client_is_open           (DsdWsClient             *self);
+/* text: one JSON object (referenced, not copied). */
+void         dsd_ws_client_send              (DsdWsClient             *self,
+                                              GBytes                  *text);
+/* {"type":"error","error":<the API error envelope's object>} */
+void         dsd_ws_client_send_error        (DsdWsClient             *self,
+                                              const GError            *error);
+/* Bytes sent and not yet taken by the client. */
+gsize        dsd_ws_client_get_queued        (DsdWsClient             *self);
+/* ::drained when the queue falls to low_water or below after being above it. */
+void         dsd_ws_client_set_low_water     (DsdWsClient             *self,
+                                              gsize                    low_water);
+/* Closes after what is queued; discard drops the queued frames first (for a
+ * client too far behind, whose backlog would only delay the close). */
+void         dsd_ws_client_close             (DsdWsClient             *self,
+                                              gushort                  code,
+                                              const char              *reason,
+                                              gboolean                 discard);
+/* The close code this server sent (0: none, the connection just ended). */
+gushort      dsd_ws_client_get_close_code    (DsdWsClient             *self);
+
+/* {"type":"<type>",…} from a JSON object's text {…} (a snapshot or an error
+ * envelope as the database or the REST layer write it). */
+GBytes      *dsd_ws_frame_with_type          (const char              *type,
+                                              const char              *object,
+                                              gsize                    length);
+/* ?since=SEQ of a stream request: -1 when absent; not an integer ≥ 0 → error. */
+gboolean     dsd_ws_get_since                (DsdRequest              *request,
+                                              gint64                  *since,
+                                              GError                 **error);
+
+G_END_DECLS

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "dsd-ws"
+
+#include "config.h"
+
+#include "dsd-ws-clients.h"
+
+#define CLIENTS_METRIC "dispatch_websocket_clients"
+#define CLOSES_METRIC "dispatch_websocket_closes_total"
+
+struct _DsdWsClients {
+  GObject     parent_instance;
+
+  DsdMetrics *metrics;
+  const char *stream;
+  GHashTable *clients;   /* DsdWsClient (owned) */
+};
+
+G_DEFINE_FINAL_TYPE (DsdWsClients, dsd_ws_clients, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_N_CLIENTS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+update_gauge (DsdWsClients *self)
+{
+  const char *labels[] = { self->stream, NULL };
+
+  dsd_metrics_gauge_set (self->metrics, CLIENTS_METRIC, labels,
+                         g_hash_table_size (self->clients));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CLIENTS]);
+}
+
+static void
+client_closed_cb (DsdWsClient *client,
+                  gpointer     user_data)
+{
+  DsdWsClients *self = user_data;
+  gushort code = dsd_ws_client_get_close_code (client);
+  char code_text[8] = "none";
+  const char *labels[] = { self->stream, code_text, NULL };
+
+  if (code != 0)
+    g_snprintf (code_text, sizeof code_text, "%u", code);
+  dsd_metrics_counter_add (self->metrics, CLOSES_METRIC, labels, 1);
+
+  g_signal_handlers_disconnect_by_func (client, client_closed_cb, self);
+  g_hash_table_remove (self->clients, client);
+  update_gauge (self);
+}
+
+static void
+dsd_ws_clients_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  DsdWsClients *self = DSD_WS_CLIENTS (object);
+
+  switch (prop_id)
+    {
+    case PROP_N_CLIENTS:
+      g_value_set_uint (value, dsd_ws_clients_get_n_clients (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dsd_ws_clients_dispose (GObject *object)
+{
+  DsdWsClients *self = DSD_WS_CLIENTS (object);
+  GHashTableIter iter;
+  gpointer client;
+
+  if (self->clients != NULL)
+    {
+      g_hash_table_iter_init (&iter, self->clients);
+      while (g_hash_table_iter_next (&iter, &client, NULL))
+        g_signal_handlers_disconnect_by_func (client, client_closed_cb, self);
+    }
+
+  g_clear_pointer (&self->clients, g_hash_table_unref);
+  g_clear_object (&self->metrics);
+
+  G_OBJECT_CLASS (dsd_ws_clients_parent_class)->dispose (object);
+}
+
+static void
+dsd_ws_clients_class_init (DsdWsClientsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = dsd_ws_clients_dispose;
+  object_class->get_property = dsd_ws_clients_get_property;
+
+  properties[PROP_N_CLIENTS] =
+    g_param_spec_uint ("n-clients", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+dsd_ws_clients_init (DsdWsClients *self)
+{
+  self->clients = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+}
+
+void
+dsd_ws_clients_register_metrics (DsdMetrics *metrics)
+{
+  static const char *client_labels[] = { "stream", NULL };
+  static const char *close_labels[] = { "stream", "code", NULL };
+
+  g_return_if_fail (DSD_IS_METRICS (metrics));
+
+  dsd_metrics_register_gauge (metrics, CLIENTS_METRIC, "Connected websocket clients by stream",
+                              client_labels);
+  dsd_metrics_register_counter (metrics, CLOSES_METRIC,
+                                "Closed websocket connections by stream and the close code "
+                                "the server sent (1013: too far behind)", close_labels);
+}
+
+DsdWsClients *
+dsd_ws_clients_new (DsdMetrics *metrics,
+                    const char *stream)
+{
+  DsdWsClients *self;
+
+  g_return_val_if_fail (DSD_IS_METRICS (metrics), NULL);
+  g_return_val_if_fail (stream != NULL, NULL);
+
+  self = g_object_new (DSD_TYPE_WS_CLIENTS, NULL);
+  self->metrics = g_object_ref (metrics);
+  self->stream = stream;
+  update_gauge (self);
+
+  return self;
+}
+
+DsdWsClient *
+dsd_ws_clients_add (DsdWsClients            *self,
+                    SoupWebsocketConnection *connection)
+{
+  DsdWsClient *client;
+
+  g_return_val_if_fail (DSD_IS_WS_CLIENTS (self), NULL);
+
+  client = dsd_ws_client_new (connection);
+  g_hash_table_add (self->clients, client);
+  g_signal_connect (client, "closed", G_CALLBACK (client_closed_cb), self);
+  update_gauge (self);
+
+  return client;
+}
+
+guint
+dsd_ws_clients_get_n_clients (DsdWsClients *self)
+{
+  g_return_val_if_fail (DSD_IS_WS_CLIENTS (self), 0);
+
+  return self->clients != NULL ? g_hash_table_size (self->clients) : 0;
+}
+
+void
+dsd_ws_clients_close_all (DsdWsClients *self,
+                          gushort       code,
+                          const char   *reason)
+{
+  GHashTableIter iter;
+  gpointer client;
+
+  g_return_if_fail (DSD_IS_WS_CLIENTS (self));
+
+  g_hash_table_iter_init (&iter, self->clients);
+  while (g_hash_table_iter_next (&iter, &client, NULL))
+    dsd_ws_client_close (client, code, reason, FALSE);
+}

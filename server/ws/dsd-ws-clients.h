@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "dsd-metrics.h"
+#include "dsd-ws-client.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The connected clients of one stream endpoint: they are counted
+ * (dispatch_websocket_clients{stream}, and dispatch_websocket_closes_total
+ * {stream,code} by the close code the server sent, "none" when the
+ * connection just ended) and can all be closed at once (shutdown). A client
+ * is referenced by the set until it closes. Property "n-clients" (notify).
+ */
+#define DSD_TYPE_WS_CLIENTS (dsd_ws_clients_get_type ())
+G_DECLARE_FINAL_TYPE (DsdWsClients, dsd_ws_clients, DSD, WS_CLIENTS, GObject)
+
+/* Once per registry, before any set is created. */
+void          dsd_ws_clients_register_metrics (DsdMetrics              *metrics);
+/* stream: the label value, e.g. "dispatcher" (static string). */
+DsdWsClients *dsd_ws_clients_new              (DsdMetrics              *metrics,
+                                               const char              *stream);
+/* Returns: (transfer none): the new client, owned by the set until it closes. */
+DsdWsClient  *dsd_ws_clients_add              (DsdWsClients            *self,
+                                               SoupWebsocketConnection *connection);
+guint         dsd_ws_clients_get_n_clients    (DsdWsClients            *self);
+void          dsd_ws_clients_close_all        (DsdWsClients            *self,
+                                               gushort                  code,
+                                               const char              *reason);
+
+G_END_DECLS
