@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 #include <locale.h>
 
 #include "dsd-daemon.h"
@@ -75,6 +76,9 @@ main (int   argc,
   guint sigint, sigterm;
 
   setlocale (LC_ALL, "");
+  /* Customer e-mail is translated, and always UTF-8. */
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
   if (!dsd_config_parse (config, &argc, &argv, &error))
     {

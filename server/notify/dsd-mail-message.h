@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The e-mail a customer gets about their order: MIME 1.0, UTF-8,
+ * multipart/alternative with a plain text and a simple HTML part (base64),
+ * RFC 2047 encoded subject, Date, Message-ID and the public tracking link.
+ * Texts are translatable (gettext domain GETTEXT_PACKAGE, the server's locale).
+ *
+ * template: created | assigned | picked_up | delivered | cancelled | failed
+ * order: the order object of the event (contact.name and status_reason are used)
+ * from: DISPATCH_MAIL_FROM, "addr@example.org" or "Name <addr@example.org>"
+ *
+ * Errors: DSD_NOTIFY_ERROR_REJECTED for an unknown template or an address
+ * that cannot be written into a header safely.
+ */
+GBytes   *dsd_mail_message_build       (const char  *template_name,
+                                        JsonObject  *order,
+                                        const char  *from,
+                                        const char  *to,
+                                        const char  *tracking_url,
+                                        GError     **error);
+
+/* "local@domain" with no whitespace, controls, quotes or angle brackets. */
+gboolean  dsd_mail_address_is_valid    (const char  *address);
+/* The address inside "Name <addr>", or the whole text; NULL if not valid. */
+char     *dsd_mail_mailbox_address     (const char  *mailbox);
+
+G_END_DECLS
