@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "dsd-context.h"
+#include "dsd-fleet.h"
+
+G_BEGIN_DECLS
+
+/*
+ * Automatic assignment (an instance with the "assigner" role runs one).
+ *
+ * Immediately: when an order arrives or comes back to pending (unassigned,
+ * declined, offer expired), and when a driver frees up or comes online, the
+ * engine gives the order to its best driver at once if that choice is
+ * clearly best (dsd-match.h: the only candidate, or better than the second
+ * by a margin, and no other waiting order wants that driver as much).
+ * In rounds: every DISPATCH_BATCH_INTERVAL_S seconds it expires offers,
+ * raises due order.unassignable alerts, refreshes its view of the pending
+ * orders from the database and matches every open order × available driver
+ * slot at minimum total cost.
+ *
+ * Candidates come from the live fleet: online, not paused, a position at
+ * most DISPATCH_LOCATION_MAX_AGE_S old within DISPATCH_MAX_PICKUP_KM of the
+ * pickup, fewer orders held (active + offered) than capacity, not excluded
+ * by the order. Every decision goes through dispatch.auto_assign(), which
+ * re-checks it under lock, so several engines on one database never give an
+ * order twice nor a driver more than its capacity, and a dispatcher's
+ * manual assignment always wins. With DISPATCH_OFFER_TIMEOUT_S > 0 the
+ * decision is an offer the driver accepts or declines.
+ *
+ * An order no driver can reach is searched again with backoff (the batch
+ * interval, doubling up to 60 s; a driver freeing up nearby tries it at once).
+ */
+#define DSD_TYPE_DISPATCH_ENGINE (dsd_dispatch_engine_get_type ())
+G_DECLARE_FINAL_TYPE (DsdDispatchEngine, dsd_dispatch_engine, DSD, DISPATCH_ENGINE, GObject)
+
+/* fleet: loaded, following the context's bus. */
+DsdDispatchEngine *dsd_dispatch_engine_new   (DsdContext        *context,
+                                              DsdFleet          *fleet);
+/* Starts following the bus and runs the first round at once. */
+void               dsd_dispatch_engine_start (DsdDispatchEngine *self);
+/* Stops deciding; calls under way complete on their own. */
+void               dsd_dispatch_engine_stop  (DsdDispatchEngine *self);
+
+/* The pickup-time estimate the engine ranks drivers by (a DsdMatchEtaFunc
+ * over DsdFleetDriver): dsd_eta_estimate_s(). */
+double             dsd_dispatch_eta          (gpointer           fleet_driver,
+                                              double             to_lat,
+                                              double             to_lon,
+                                              gpointer           user_data);
+
+G_END_DECLS

@@ -1,0 +1,924 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The dispatch engine against the real dispatchd: who gets an order, offers,
+ * people winning over automation, capacity under bursts, two engines on one
+ * database, alerts, pausing, explanations.
+ *
+ * Each test works in its own region (a degree of latitude apart, far beyond
+ * DISPATCH_MAX_PICKUP_KM), so tests sharing a server never compete for
+ * drivers.
+ */
+#include <math.h>
+
+#include "dsd-pg-cluster.h"
+#include "test-server.h"
+
+#define WAIT_TIMEOUT_S 30
+#define POLL_MS 50
+#define BURST_ORDERS 200
+#define BURST_DRIVERS 5
+#define PAIR_ORDERS_EACH 40
+#define PAIR_DRIVERS 4
+/* Metres per degree of latitude, near enough for placing test points. */
+#define M_PER_DEG 111195.0
+
+static DsdTestServer *server;         /* offers off, fast rounds, alerts after 2 s */
+static DsdTestServer *offer_server;   /* DISPATCH_OFFER_TIMEOUT_S=2 */
+
+static const char * const fast_env[] = {
+  "DISPATCH_BATCH_INTERVAL_S=1",
+  "DISPATCH_UNASSIGNED_ALERT_S=2",
+  NULL
+};
+
+static const char * const offer_env[] = {
+  "DISPATCH_BATCH_INTERVAL_S=1",
+  "DISPATCH_OFFER_TIMEOUT_S=2",
+  NULL
+};
+
+typedef struct {
+  double lat;
+  double lon;
+} Region;
+
+/* Region n: 40 + n degrees north, where nothing else happens. */
+static Region
+region (guint n)
+{
+  return (Region) { 40.0 + n, 10.0 };
+}
+
+/* x metres east, y metres north of the region's centre. */
+static void
+offset (Region  r,
+        double  x,
+        double  y,
+        double *lat,
+        double *lon)
+{
+  *lat = r.lat + y / M_PER_DEG;
+  *lon = r.lon + x / (M_PER_DEG * cos (r.lat * G_PI / 180.0));
+}
+
+typedef gboolean (*Condition) (gpointer data);
+
+/* Polls until condition (data) holds; FALSE after WAIT_TIMEOUT_S. */
+static gboolean
+poll_until (Condition condition,
+            gpointer  data)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_S * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_usleep (POLL_MS * 1000);
+    }
+
+  return TRUE;
+}
+
+static char *
+point_json (double lat,
+            double lon)
+{
+  char lat_text[G_ASCII_DTOSTR_BUF_SIZE], lon_text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  return g_strdup_printf ("{\"lat\":%s,\"lon\":%s}",
+                          g_ascii_dtostr (lat_text, sizeof lat_text, lat),
+                          g_ascii_dtostr (lon_text, sizeof lon_text, lon));
+}
+
+static DsdTestResponse *
+admin_request (DsdTestServer *s,
+               const char    *method,
+               const char    *path,
+               const char    *body)
+{
+  return dsd_test_request (s, method, path, dsd_test_server_get_admin_token (s), body, NULL);
+}
+
+static void
+set_driver_location (DsdTestServer *s,
+                     const char    *driver_id,
+                     double         lat,
+                     double         lon)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/drivers/%s/location", driver_id);
+  g_autofree char *point = point_json (lat, lon);
+  g_autoptr(DsdTestResponse) response = admin_request (s, "POST", path, point);
+
+  g_assert_cmpuint (response->status, ==, 202);
+}
+
+/* A driver user (capacity 1), online at (x, y) of r; returns its token. */
+static char *
+driver_user_at (DsdTestServer  *s,
+                Region          r,
+                double          x,
+                double          y,
+                char          **out_id)
+{
+  double lat, lon;
+
+  offset (r, x, y, &lat, &lon);
+  return dsd_test_create_online_driver (s, lat, lon, out_id);
+}
+
+/* A driver record of the given capacity, online at (x, y) of r; returns its id. */
+static char *
+driver_at (DsdTestServer *s,
+           Region         r,
+           double         x,
+           double         y,
+           guint          capacity)
+{
+  g_autofree char *name = dsd_test_unique_name ("driver");
+  g_autofree char *body = g_strdup_printf ("{\"name\":\"%s\",\"capacity\":%u}", name, capacity);
+  g_autoptr(DsdTestResponse) created = admin_request (s, "POST", "/api/v1/drivers", body);
+  g_autoptr(DsdTestResponse) online = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *path = NULL;
+  double lat, lon;
+
+  g_assert_cmpuint (created->status, ==, 201);
+  id = g_strdup (dsd_test_response_string (created, "id"));
+  path = g_strdup_printf ("/api/v1/drivers/%s/online", id);
+  online = admin_request (s, "POST", path, "{\"online\":true}");
+  g_assert_cmpuint (online->status, ==, 200);
+  offset (r, x, y, &lat, &lon);
+  set_driver_location (s, id, lat, lon);
+
+  return g_steal_pointer (&id);
+}
+
+static char *
+order_body (Region r,
+            double x,
+            double y)
+{
+  double lat, lon;
+  g_autofree char *pickup = NULL;
+  g_autofree char *dropoff = NULL;
+
+  offset (r, x, y, &lat, &lon);
+  pickup = point_json (lat, lon);
+  offset (r, x + 1500, y + 1500, &lat, &lon);
+  dropoff = point_json (lat, lon);
+
+  return g_strdup_printf ("{\"pickup\":%s,\"dropoff\":%s}", pickup, dropoff);
+}
+
+static char *
+order_at (DsdTestServer *s,
+          Region         r,
+          double         x,
+          double         y)
+{
+  g_autofree char *body = order_body (r, x, y);
+  g_autoptr(DsdTestResponse) response = admin_request (s, "POST", "/api/v1/orders", body);
+
+  g_assert_cmpuint (response->status, ==, 201);
+  return g_strdup (dsd_test_response_string (response, "id"));
+}
+
+static DsdTestResponse *
+get_order (DsdTestServer *s,
+           const char    *id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s", id);
+  DsdTestResponse *response = admin_request (s, "GET", path, NULL);
+
+  g_assert_cmpuint (response->status, ==, 200);
+  return response;
+}
+
+/* The order's offer.driver_id, or NULL. */
+static const char *
+offer_driver (DsdTestResponse *order)
+{
+  JsonObject *object = dsd_test_response_object (order);
+  JsonNode *offer = json_object_get_member (object, "offer");
+
+  if (offer == NULL || JSON_NODE_HOLDS_NULL (offer))
+    return NULL;
+
+  return json_object_get_string_member (json_node_get_object (offer), "driver_id");
+}
+
+typedef gboolean (*OrderCheck) (DsdTestResponse *order,
+                                gconstpointer    expected);
+
+static gboolean
+is_assigned (DsdTestResponse *order,
+             gconstpointer    unused)
+{
+  return g_strcmp0 (dsd_test_response_string (order, "status"), "assigned") == 0;
+}
+
+static gboolean
+is_offered_to (DsdTestResponse *order,
+               gconstpointer    driver_id)
+{
+  return g_strcmp0 (offer_driver (order), driver_id) == 0;
+}
+
+typedef struct {
+  DsdTestServer   *server;
+  const char      *id;
+  OrderCheck       check;
+  gconstpointer    expected;
+  DsdTestResponse *order;     /* the last one seen */
+} OrderWait;
+
+static gboolean
+order_reached_cb (gpointer data)
+{
+  OrderWait *wait = data;
+
+  g_clear_pointer (&wait->order, dsd_test_response_free);
+  wait->order = get_order (wait->server, wait->id);
+  return wait->check (wait->order, wait->expected);
+}
+
+/* Polls the order until check holds; returns the order then. */
+static DsdTestResponse *
+wait_for_order (DsdTestServer *s,
+                const char    *id,
+                OrderCheck     check,
+                gconstpointer  expected)
+{
+  OrderWait wait = { s, id, check, expected, NULL };
+
+  if (!poll_until (order_reached_cb, &wait))
+    g_error ("order %s did not reach the expected state: %s", id, wait.order->text);
+
+  return wait.order;
+}
+
+/* An array member of what GET path answers (200); the response holds it. */
+static JsonArray *
+get_array (DsdTestServer    *s,
+           const char       *path,
+           const char       *member,
+           DsdTestResponse **out_response)
+{
+  *out_response = admin_request (s, "GET", path, NULL);
+  g_assert_cmpuint ((*out_response)->status, ==, 200);
+  return json_object_get_array_member (dsd_test_response_object (*out_response), member);
+}
+
+static JsonArray *
+events_of (DsdTestServer    *s,
+           const char       *order_id,
+           DsdTestResponse **out_response)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s/events", order_id);
+
+  return get_array (s, path, "events", out_response);
+}
+
+static guint
+count_events (JsonArray  *events,
+              const char *type)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *event = json_array_get_object_element (events, i);
+
+      if (g_str_equal (json_object_get_string_member (event, "type"), type))
+        n++;
+    }
+
+  return n;
+}
+
+/* The data of the last event of this type, or NULL. */
+static JsonObject *
+last_event (JsonArray  *events,
+            const char *type)
+{
+  JsonObject *found = NULL;
+
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *event = json_array_get_object_element (events, i);
+
+      if (g_str_equal (json_object_get_string_member (event, "type"), type))
+        found = json_object_get_object_member (event, "data");
+    }
+
+  return found;
+}
+
+/* The sum of every series of a metric family. */
+static double
+metric_value (DsdTestServer *s,
+              const char    *name)
+{
+  g_autoptr(DsdTestResponse) response = dsd_test_request (s, "GET", "/metrics", NULL, NULL,
+                                                          NULL);
+  g_auto(GStrv) lines = g_strsplit (response->text, "\n", -1);
+  double sum = 0;
+
+  g_assert_cmpuint (response->status, ==, 200);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *rest = lines[i] + strlen (name);
+
+      if (!g_str_has_prefix (lines[i], name) || (*rest != ' ' && *rest != '{'))
+        continue;
+      sum += g_ascii_strtod (strrchr (lines[i], ' ') + 1, NULL);
+    }
+
+  return sum;
+}
+
+typedef struct {
+  DsdTestServer *server;
+  double         target;
+} RoundsWait;
+
+static gboolean
+rounds_done_cb (gpointer data)
+{
+  RoundsWait *wait = data;
+
+  return metric_value (wait->server, "dispatch_rounds_total") >= wait->target;
+}
+
+/* Waits until the engine has completed n more rounds (a "nothing changed
+ * across rounds" check needs rounds to have happened). */
+static void
+wait_rounds (DsdTestServer *s,
+             guint          n)
+{
+  RoundsWait wait = { s, metric_value (s, "dispatch_rounds_total") + n };
+
+  g_assert_true (poll_until (rounds_done_cb, &wait));
+}
+
+static JsonArray *
+active_orders (DsdTestServer    *s,
+               const char       *driver_id,
+               DsdTestResponse **out_response)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/drivers/%s", driver_id);
+
+  return get_array (s, path, "active_orders", out_response);
+}
+
+/* Asserts no driver holds more than capacity; returns how many orders they hold. */
+static guint
+assert_capacity (DsdTestServer *s,
+                 GPtrArray     *driver_ids,
+                 guint          capacity)
+{
+  guint total = 0;
+
+  for (guint i = 0; i < driver_ids->len; i++)
+    {
+      g_autoptr(DsdTestResponse) driver = NULL;
+      guint n = json_array_get_length (active_orders (s, g_ptr_array_index (driver_ids, i),
+                                                      &driver));
+
+      g_assert_cmpuint (n, <=, capacity);
+      total += n;
+    }
+
+  return total;
+}
+
+typedef struct {
+  DsdTestServer *server;
+  GPtrArray     *driver_ids;
+  guint          capacity;
+  guint          expected;
+} ActiveWait;
+
+static gboolean
+all_active_cb (gpointer data)
+{
+  ActiveWait *wait = data;
+
+  return assert_capacity (wait->server, wait->driver_ids, wait->capacity) >= wait->expected;
+}
+
+/* Until the drivers hold expected orders in all, never more than capacity each. */
+static void
+wait_total_active (DsdTestServer *s,
+                   GPtrArray     *driver_ids,
+                   guint          capacity,
+                   guint          expected)
+{
+  ActiveWait wait = { s, driver_ids, capacity, expected };
+
+  g_assert_true (poll_until (all_active_cb, &wait));
+}
+
+/*
+ * Every order's history: no order.assigned without the order having become
+ * pending again in between (an order is never given twice at once), and per
+ * driver the number of order.assigned events naming it. Returns the total.
+ */
+static guint
+audit_assignments (DsdTestServer *s,
+                   GPtrArray     *order_ids,
+                   GHashTable    *per_driver)
+{
+  guint total = 0;
+
+  for (guint i = 0; i < order_ids->len; i++)
+    {
+      g_autoptr(DsdTestResponse) response = NULL;
+      JsonArray *events = events_of (s, g_ptr_array_index (order_ids, i), &response);
+      gboolean holding = FALSE;
+
+      for (guint e = 0; e < json_array_get_length (events); e++)
+        {
+          JsonObject *event = json_array_get_object_element (events, e);
+          const char *type = json_object_get_string_member (event, "type");
+          JsonObject *data = json_object_get_object_member (event, "data");
+          const char *status = json_object_get_string_member (data, "status");
+
+          if (g_str_equal (type, "order.assigned"))
+            {
+              const char *driver = json_object_get_string_member (data, "driver_id");
+
+              g_assert_false (holding);
+              holding = TRUE;
+              total++;
+              g_hash_table_insert (per_driver, g_strdup (driver),
+                                   GUINT_TO_POINTER (GPOINTER_TO_UINT (
+                                     g_hash_table_lookup (per_driver, driver)) + 1));
+            }
+          else if (g_str_equal (type, "order.updated") && g_str_equal (status, "pending"))
+            {
+              holding = FALSE;
+            }
+        }
+    }
+
+  return total;
+}
+
+static void
+deliver_all (DsdTestServer *s,
+             GPtrArray     *driver_ids)
+{
+  for (guint i = 0; i < driver_ids->len; i++)
+    {
+      g_autoptr(DsdTestResponse) driver = NULL;
+      JsonArray *active = active_orders (s, g_ptr_array_index (driver_ids, i), &driver);
+
+      for (guint a = 0; a < json_array_get_length (active); a++)
+        {
+          g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s/status",
+                                                   json_array_get_string_element (active, a));
+          g_autoptr(DsdTestResponse) picked = NULL;
+          g_autoptr(DsdTestResponse) delivered = NULL;
+
+          picked = admin_request (s, "POST", path, "{\"status\":\"picked_up\"}");
+          g_assert_cmpuint (picked->status, ==, 200);
+          delivered = admin_request (s, "POST", path, "{\"status\":\"delivered\"}");
+          g_assert_cmpuint (delivered->status, ==, 200);
+        }
+    }
+}
+
+/* Creates n orders around r's centre at once; their ids are added to ids. */
+static void
+burst_orders (DsdTestServer *s,
+              Region         r,
+              guint          n,
+              GPtrArray     *ids)
+{
+  g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+  g_autoptr(GPtrArray) tokens = g_ptr_array_new ();
+  g_autoptr(GPtrArray) responses = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_ptr_array_add (bodies, order_body (r, 200.0 * (i % 10) - 1000, 200.0 * (i / 10 % 10)));
+      g_ptr_array_add (paths, (gpointer) "/api/v1/orders");
+      g_ptr_array_add (tokens, (gpointer) dsd_test_server_get_admin_token (s));
+    }
+
+  responses = dsd_test_request_concurrently (s, "POST", (const char * const *) paths->pdata,
+                                             (const char * const *) tokens->pdata,
+                                             (const char * const *) bodies->pdata, n);
+  for (guint i = 0; i < n; i++)
+    {
+      DsdTestResponse *response = g_ptr_array_index (responses, i);
+
+      g_assert_cmpuint (response->status, ==, 201);
+      g_ptr_array_add (ids, g_strdup (dsd_test_response_string (response, "id")));
+    }
+}
+
+static void
+test_nearer_driver_wins (void)
+{
+  Region r = region (1);
+  g_autofree char *far_id = driver_at (server, r, 3000, 0, 1);
+  g_autofree char *near_id = driver_at (server, r, -500, 0, 1);
+  g_autofree char *id = order_at (server, r, 0, 0);
+  g_autoptr(DsdTestResponse) order = wait_for_order (server, id, is_assigned, NULL);
+  g_autoptr(DsdTestResponse) history = NULL;
+  JsonArray *events, *candidates;
+  JsonObject *assigned, *assignment, *first;
+
+  g_assert_cmpstr (dsd_test_response_string (order, "driver_id"), ==, near_id);
+  g_assert_false (json_object_get_boolean_member (dsd_test_response_object (order), "manual"));
+  g_assert_cmpint (json_object_get_int_member (dsd_test_response_object (order),
+                                               "assignment_attempts"), ==, 1);
+
+  /* Why this driver: the explanation in the order.assigned event. */
+  events = events_of (server, id, &history);
+  g_assert_cmpuint (count_events (events, "order.assigned"), ==, 1);
+  assigned = last_event (events, "order.assigned");
+  g_assert_cmpstr (json_object_get_string_member (assigned, "driver_id"), ==, near_id);
+  assignment = json_object_get_object_member (assigned, "assignment");
+  g_assert_nonnull (assignment);
+  g_assert_true (g_str_equal (json_object_get_string_member (assignment, "method"),
+                              "immediate") ||
+                 g_str_equal (json_object_get_string_member (assignment, "method"), "batch"));
+  g_assert_cmpstr (json_object_get_string_member (assignment, "driver_id"), ==, near_id);
+  g_assert_cmpfloat (json_object_get_double_member (assignment, "eta_s"), >, 0);
+  candidates = json_object_get_array_member (assignment, "candidates");
+  g_assert_cmpuint (json_array_get_length (candidates), ==, 2);
+  first = json_array_get_object_element (candidates, 0);
+  g_assert_cmpstr (json_object_get_string_member (first, "driver_id"), ==, near_id);
+  g_assert_cmpfloat (json_object_get_double_member (first, "eta_s"), <,
+                     json_object_get_double_member (json_array_get_object_element (candidates,
+                                                                                   1),
+                                                    "eta_s"));
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (candidates,
+                                                                                 1),
+                                                  "driver_id"), ==, far_id);
+  /* The order.updated of the same change carries the plain order. */
+  g_assert_false (json_object_has_member (last_event (events, "order.updated"), "assignment"));
+}
+
+static void
+test_paused_driver (void)
+{
+  Region r = region (2);
+  g_autofree char *paused_id = NULL;
+  g_autofree char *paused_token = driver_user_at (server, r, 300, 0, &paused_id);
+  g_autofree char *other_id = driver_at (server, r, 4000, 0, 1);
+  g_autofree char *path = g_strdup_printf ("/api/v1/drivers/%s/auto-dispatch", paused_id);
+  g_autoptr(DsdTestResponse) by_driver = NULL;
+  g_autoptr(DsdTestResponse) bad = NULL;
+  g_autoptr(DsdTestResponse) unknown = NULL;
+  g_autoptr(DsdTestResponse) paused = NULL;
+  g_autoptr(DsdTestResponse) order = NULL;
+  g_autoptr(DsdTestResponse) history = NULL;
+  g_autoptr(DsdTestResponse) resumed = NULL;
+  g_autofree char *id = NULL;
+  JsonArray *events;
+
+  by_driver = dsd_test_request (server, "POST", path, paused_token,
+                                "{\"auto_dispatch\":false}", NULL);
+  dsd_test_assert_error (by_driver, 403, "permission_denied", NULL);
+  bad = admin_request (server, "POST", path, "{\"auto_dispatch\":\"no\"}");
+  dsd_test_assert_error (bad, 400, "invalid_argument", "auto_dispatch");
+  unknown = admin_request (server, "POST",
+                           "/api/v1/drivers/00000000-0000-4000-8000-000000000000/auto-dispatch",
+                           "{\"auto_dispatch\":false}");
+  dsd_test_assert_error (unknown, 404, "not_found", NULL);
+
+  paused = admin_request (server, "POST", path, "{\"auto_dispatch\":false}");
+  g_assert_cmpuint (paused->status, ==, 200);
+  g_assert_cmpstr (dsd_test_response_string (paused, "id"), ==, paused_id);
+  g_assert_false (json_object_get_boolean_member (dsd_test_response_object (paused),
+                                                  "auto_dispatch"));
+
+  id = order_at (server, r, 0, 0);
+  order = wait_for_order (server, id, is_assigned, NULL);
+  g_assert_cmpstr (dsd_test_response_string (order, "driver_id"), ==, other_id);
+  events = events_of (server, id, &history);
+  g_assert_cmpuint (count_events (events, "order.assigned"), ==, 1);
+
+  resumed = admin_request (server, "POST", path, "{\"auto_dispatch\":true}");
+  g_assert_cmpuint (resumed->status, ==, 200);
+  g_assert_true (json_object_get_boolean_member (dsd_test_response_object (resumed),
+                                                 "auto_dispatch"));
+}
+
+static void
+test_manual_assignment_survives (void)
+{
+  Region r = region (3);
+  g_autofree char *near_id = driver_at (server, r, 200, 0, 1);
+  g_autofree char *far_id = driver_at (server, r, 2500, 0, 1);
+  g_autofree char *id = order_at (server, r, 0, 0);
+  g_autofree char *assign = g_strdup_printf ("/api/v1/orders/%s/assign", id);
+  g_autofree char *unassign = g_strdup_printf ("/api/v1/orders/%s/unassign", id);
+  g_autofree char *to_far = g_strdup_printf ("{\"driver_id\":\"%s\"}", far_id);
+  g_autoptr(DsdTestResponse) automatic = wait_for_order (server, id, is_assigned, NULL);
+  g_autoptr(DsdTestResponse) manual = NULL;
+  g_autoptr(DsdTestResponse) later = NULL;
+  g_autoptr(DsdTestResponse) pending = NULL;
+  g_autoptr(DsdTestResponse) again = NULL;
+
+  g_assert_cmpstr (dsd_test_response_string (automatic, "driver_id"), ==, near_id);
+
+  manual = admin_request (server, "POST", assign, to_far);
+  g_assert_cmpuint (manual->status, ==, 200);
+  g_assert_cmpstr (dsd_test_response_string (manual, "driver_id"), ==, far_id);
+
+  /* The near driver is free again and nearer: automation must leave it be. */
+  wait_rounds (server, 3);
+  later = get_order (server, id);
+  g_assert_cmpstr (dsd_test_response_string (later, "status"), ==, "assigned");
+  g_assert_cmpstr (dsd_test_response_string (later, "driver_id"), ==, far_id);
+  g_assert_true (json_object_get_boolean_member (dsd_test_response_object (later), "manual"));
+
+  /* Unassigned: automation may take it, but not for the driver it was taken from. */
+  pending = admin_request (server, "POST", unassign, NULL);
+  g_assert_cmpuint (pending->status, ==, 200);
+  again = wait_for_order (server, id, is_assigned, NULL);
+  g_assert_cmpstr (dsd_test_response_string (again, "driver_id"), ==, near_id);
+}
+
+static void
+test_capacity_under_burst (void)
+{
+  Region r = region (4);
+  g_autoptr(GPtrArray) drivers = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) orders = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) per_driver = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                            NULL);
+  GHashTableIter iter;
+  gpointer count;
+
+  for (guint i = 0; i < BURST_DRIVERS; i++)
+    g_ptr_array_add (drivers, driver_at (server, r, 400.0 * i - 800, 300, 2));
+
+  burst_orders (server, r, BURST_ORDERS, orders);
+  wait_total_active (server, drivers, 2, 2 * BURST_DRIVERS);
+  wait_rounds (server, 2);
+  g_assert_cmpuint (assert_capacity (server, drivers, 2), ==, 2 * BURST_DRIVERS);
+  g_assert_cmpuint (audit_assignments (server, orders, per_driver), ==, 2 * BURST_DRIVERS);
+  g_hash_table_iter_init (&iter, per_driver);
+  while (g_hash_table_iter_next (&iter, NULL, &count))
+    g_assert_cmpuint (GPOINTER_TO_UINT (count), <=, 2);
+
+  /* Drivers free up: the next orders go out, still within capacity. */
+  deliver_all (server, drivers);
+  wait_total_active (server, drivers, 2, 2 * BURST_DRIVERS);
+  wait_rounds (server, 2);
+  g_assert_cmpuint (assert_capacity (server, drivers, 2), ==, 2 * BURST_DRIVERS);
+  g_hash_table_remove_all (per_driver);
+  g_assert_cmpuint (audit_assignments (server, orders, per_driver), ==, 4 * BURST_DRIVERS);
+  g_hash_table_iter_init (&iter, per_driver);
+  while (g_hash_table_iter_next (&iter, NULL, &count))
+    g_assert_cmpuint (GPOINTER_TO_UINT (count), <=, 4);
+}
+
+typedef struct {
+  DsdTestServer *server;
+  const char    *order_id;
+  const char    *type;
+} EventWait;
+
+static gboolean
+has_event_cb (gpointer data)
+{
+  EventWait *wait = data;
+  g_autoptr(DsdTestResponse) response = NULL;
+
+  return count_events (events_of (wait->server, wait->order_id, &response), wait->type) > 0;
+}
+
+static void
+test_unassignable_alert (void)
+{
+  Region r = region (5);
+  g_autofree char *id = order_at (server, r, 0, 0);
+  EventWait wait = { server, id, "order.unassignable" };
+  g_autoptr(DsdTestResponse) history = NULL;
+  g_autoptr(DsdTestResponse) later = NULL;
+  g_autoptr(DsdTestResponse) order = NULL;
+  g_autofree char *driver_id = NULL;
+  JsonArray *events;
+
+  g_assert_true (poll_until (has_event_cb, &wait));
+  events = events_of (server, id, &history);
+  g_assert_cmpstr (json_object_get_string_member (last_event (events, "order.unassignable"),
+                                                  "status"), ==, "pending");
+
+  /* Once per order, and it keeps being tried. */
+  wait_rounds (server, 3);
+  events = events_of (server, id, &later);
+  g_assert_cmpuint (count_events (events, "order.unassignable"), ==, 1);
+
+  driver_id = driver_at (server, r, 1000, 0, 1);
+  order = wait_for_order (server, id, is_assigned, NULL);
+  g_assert_cmpstr (dsd_test_response_string (order, "driver_id"), ==, driver_id);
+}
+
+static void
+test_offers (void)
+{
+  Region r = region (6);
+  g_autofree char *near_id = NULL;
+  g_autofree char *near = driver_user_at (offer_server, r, 300, 0, &near_id);
+  g_autofree char *mid_id = NULL;
+  g_autofree char *mid = driver_user_at (offer_server, r, 2000, 0, &mid_id);
+  g_autofree char *id = order_at (offer_server, r, 0, 0);
+  g_autofree char *accept = g_strdup_printf ("/api/v1/orders/%s/accept", id);
+  g_autofree char *decline = g_strdup_printf ("/api/v1/orders/%s/decline", id);
+  g_autofree char *offers_path = g_strdup_printf ("/api/v1/drivers/%s/offers", near_id);
+  g_autoptr(DsdTestResponse) offered = NULL;
+  g_autoptr(DsdTestResponse) offers = NULL;
+  g_autoptr(DsdTestResponse) wrong = NULL;
+  g_autoptr(DsdTestResponse) declined = NULL;
+  g_autoptr(DsdTestResponse) second = NULL;
+  g_autoptr(DsdTestResponse) expired = NULL;
+  g_autoptr(DsdTestResponse) late = NULL;
+  g_autoptr(DsdTestResponse) third = NULL;
+  g_autoptr(DsdTestResponse) accepted = NULL;
+  g_autoptr(DsdTestResponse) history = NULL;
+  g_autofree char *last_id = NULL;
+  g_autofree char *last = NULL;
+  JsonArray *list, *events;
+
+  /* The nearest driver gets the offer; the order stays pending. */
+  offered = wait_for_order (offer_server, id, is_offered_to, near_id);
+  g_assert_cmpstr (dsd_test_response_string (offered, "status"), ==, "pending");
+  offers = dsd_test_request (offer_server, "GET", offers_path, near, NULL, NULL);
+  g_assert_cmpuint (offers->status, ==, 200);
+  list = json_object_get_array_member (dsd_test_response_object (offers), "offers");
+  g_assert_cmpuint (json_array_get_length (list), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, 0),
+                                                  "order_id"), ==, id);
+  wrong = dsd_test_request (offer_server, "POST", accept, mid, NULL, NULL);
+  dsd_test_assert_error (wrong, 409, "conflict", NULL);
+
+  /* Declined: the next candidate, never the same driver again. */
+  declined = dsd_test_request (offer_server, "POST", decline, near, NULL, NULL);
+  g_assert_cmpuint (declined->status, ==, 200);
+  second = wait_for_order (offer_server, id, is_offered_to, mid_id);
+
+  /* Let expire: that driver is excluded too, nobody is left. */
+  expired = wait_for_order (offer_server, id, is_offered_to, NULL);
+  g_assert_cmpstr (dsd_test_response_string (expired, "status"), ==, "pending");
+  late = dsd_test_request (offer_server, "POST", accept, mid, NULL, NULL);
+  dsd_test_assert_error (late, 409, "conflict", NULL);
+
+  /* A new driver nearby gets it and accepts. */
+  last = driver_user_at (offer_server, r, 1000, 0, &last_id);
+  third = wait_for_order (offer_server, id, is_offered_to, last_id);
+  accepted = dsd_test_request (offer_server, "POST", accept, last, NULL, NULL);
+  g_assert_cmpuint (accepted->status, ==, 200);
+  g_assert_cmpstr (dsd_test_response_string (accepted, "status"), ==, "assigned");
+  g_assert_cmpstr (dsd_test_response_string (accepted, "driver_id"), ==, last_id);
+  g_assert_cmpint (json_object_get_int_member (dsd_test_response_object (accepted),
+                                               "assignment_attempts"), ==, 3);
+
+  events = events_of (offer_server, id, &history);
+  g_assert_cmpuint (count_events (events, "order.offer"), ==, 3);
+  g_assert_cmpuint (count_events (events, "order.assigned"), ==, 1);
+  g_assert_nonnull (json_object_get_object_member (last_event (events, "order.offer"),
+                                                   "assignment"));
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (last_event (events, "order.offer"), "offer"),
+                     "driver_id"), ==, last_id);
+}
+
+/* Until the driver's position has reached the database (the location
+ * ingest writes it in batches). */
+typedef struct {
+  DsdTestServer *server;
+  char          *path;
+} LocationWait;
+
+static gboolean
+location_stored_cb (gpointer data)
+{
+  LocationWait *wait = data;
+  g_autoptr(DsdTestResponse) driver = admin_request (wait->server, "GET", wait->path, NULL);
+  JsonNode *location = json_object_get_member (dsd_test_response_object (driver), "location");
+
+  return location != NULL && !JSON_NODE_HOLDS_NULL (location);
+}
+
+static void
+wait_location_stored (DsdTestServer *s,
+                      const char    *driver_id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/drivers/%s", driver_id);
+  LocationWait wait = { s, path };
+
+  g_assert_true (poll_until (location_stored_cb, &wait));
+}
+
+static void
+test_two_instances (void)
+{
+  Region r = region (7);
+  DsdTestServer *first = dsd_test_server_start (fast_env);
+  DsdTestServer *second = NULL;
+  g_autoptr(DsdPgCluster) cluster = dsd_pg_cluster_new (dsd_test_server_get_data_dir (first));
+  g_autofree char *database_url = g_strconcat ("DATABASE_URL=",
+                                               dsd_pg_cluster_get_conninfo (cluster), NULL);
+  const char * const second_env[] = {
+    database_url, "DISPATCH_BATCH_INTERVAL_S=1", "DISPATCH_UNASSIGNED_ALERT_S=2", NULL
+  };
+  g_autoptr(GPtrArray) drivers = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) orders = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) per_driver = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                            NULL);
+  GHashTableIter iter;
+  gpointer count;
+
+  /* Without a shared bus (Kafka) each instance sees only the events its own
+   * relay publishes, so the second one learns the drivers from the database
+   * when it starts. */
+  for (guint i = 0; i < PAIR_DRIVERS; i++)
+    {
+      g_ptr_array_add (drivers, driver_at (first, r, 500.0 * i, 0, 2));
+      wait_location_stored (first, g_ptr_array_index (drivers, i));
+    }
+  second = dsd_test_server_start (second_env);
+  wait_rounds (first, 1);
+  wait_rounds (second, 1);
+
+  for (guint cycle = 1; cycle <= 2; cycle++)
+    {
+      burst_orders (first, r, PAIR_ORDERS_EACH, orders);
+      burst_orders (second, r, PAIR_ORDERS_EACH, orders);
+      wait_total_active (first, drivers, 2, 2 * PAIR_DRIVERS);
+      wait_rounds (first, 2);
+      wait_rounds (second, 2);
+      g_assert_cmpuint (assert_capacity (second, drivers, 2), ==, 2 * PAIR_DRIVERS);
+
+      g_hash_table_remove_all (per_driver);
+      g_assert_cmpuint (audit_assignments (first, orders, per_driver), ==,
+                        2 * PAIR_DRIVERS * cycle);
+      g_hash_table_iter_init (&iter, per_driver);
+      while (g_hash_table_iter_next (&iter, NULL, &count))
+        g_assert_cmpuint (GPOINTER_TO_UINT (count), <=, 2 * cycle);
+
+      deliver_all (first, drivers);
+    }
+
+  /* Both engines took part. */
+  g_assert_cmpfloat (metric_value (first, "dispatch_assignment_attempts_total"), >, 0);
+  g_assert_cmpfloat (metric_value (second, "dispatch_assignment_attempts_total"), >, 0);
+
+  dsd_test_server_free (second);
+  dsd_test_server_free (first);
+}
+
+static void
+test_roles_without_assigner (void)
+{
+  const char * const env[] = { "DISPATCH_ROLES=api,notifier,relay", NULL };
+  DsdTestServer *api_only = dsd_test_server_start (env);
+  g_autoptr(DsdTestResponse) metrics = dsd_test_request (api_only, "GET", "/metrics", NULL,
+                                                         NULL, NULL);
+  g_autofree char *log = dsd_test_server_get_log (api_only);
+  g_autofree char *assigner_log = dsd_test_server_get_log (server);
+
+  /* No engine: it did not start, its metric families do not exist. */
+  g_assert_nonnull (strstr (assigner_log, "Assignment engine:"));
+  g_assert_null (strstr (log, "Assignment engine:"));
+  g_assert_cmpuint (metrics->status, ==, 200);
+  g_assert_null (strstr (metrics->text, "dispatch_rounds_total"));
+
+  dsd_test_server_free (api_only);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/dispatch/nearer-driver-wins", test_nearer_driver_wins);
+  g_test_add_func ("/dispatch/paused-driver", test_paused_driver);
+  g_test_add_func ("/dispatch/manual-assignment-survives", test_manual_assignment_survives);
+  g_test_add_func ("/dispatch/capacity-under-burst", test_capacity_under_burst);
+  g_test_add_func ("/dispatch/unassignable-alert", test_unassignable_alert);
+  g_test_add_func ("/dispatch/offers", test_offers);
+  g_test_add_func ("/dispatch/two-instances", test_two_instances);
+  g_test_add_func ("/dispatch/roles-without-assigner", test_roles_without_assigner);
+
+  server = dsd_test_server_start (fast_env);
+  offer_server = dsd_test_server_start (offer_env);
+  status = g_test_run ();
+  dsd_test_server_free (offer_server);
+  dsd_test_server_free (server);
+
+  return status;
+}
