@@ -7,15 +7,22 @@
 #
 # Usage: bench/bench-solver.sh [BUILDDIR]      (default ./build)
 # Environment: SIZES  problem sizes n (orders = drivers), default "500 1000 2000 4000"
+#                     ("2000 4000" with BENCH_QUICK=1)
 #              KS     candidates per order and per driver for the sparse solves, default "16,32"
-#              REPEAT runs per solve, best time kept, default 3
+#              REPEAT runs per solve, best time kept, default 3 (2 with BENCH_QUICK=1)
 #              SEED   instance seed, default 1
+# The tables go to stderr, the results to stdout as bench/README.md describes.
 set -eu
 
 builddir=${1:-./build}
-sizes=${SIZES:-500 1000 2000 4000}
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+  sizes=${SIZES:-2000 4000}
+  repeat=${REPEAT:-2}
+else
+  sizes=${SIZES:-500 1000 2000 4000}
+  repeat=${REPEAT:-3}
+fi
 ks=${KS:-16,32}
-repeat=${REPEAT:-3}
 seed=${SEED:-1}
 here=$(cd "$(dirname "$0")" && pwd)
 bench=$builddir/bench/bench-lap
@@ -39,10 +46,12 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-echo "bench-solver: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 |
-  sed 's/^ *//'), SciPy $("$python" -c 'import scipy; print(scipy.__version__)'),"
-echo "seed $seed, best of $repeat runs, build $builddir"
-echo
+{
+  echo "bench-solver: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 |
+    sed 's/^ *//'), SciPy $("$python" -c 'import scipy; print(scipy.__version__)'),"
+  echo "seed $seed, best of $repeat runs, build $builddir"
+  echo
+} >&2
 
 for n in $sizes; do
   "$bench" --seed "$seed" --repeat "$repeat" --k "$ks" --matrix "$tmp/cost.bin" "$n" \
@@ -107,4 +116,31 @@ END {
   print "time s: building and solving the sparse problem; knn s (not timed): finding candidates"
   print "by brute force from the dense matrix. gap: n/a when fewer orders were assigned."
 }
-' "$tmp/scipy.txt" "$tmp/ours.txt"
+' "$tmp/scipy.txt" "$tmp/ours.txt" > "$tmp/tables.txt"
+cat "$tmp/tables.txt" >&2
+
+# The results, read back from the tables: P6 for every dense n >= 2000, P7 for
+# each k at the largest n.
+awk -v OFS='\t' '
+/^Dense/ { section = "dense"; next }
+/^Sparse/ { section = "sparse"; next }
+section == "dense" && NF == 7 && $1 ~ /^[0-9]+$/ { scipy[$1] = $3 }
+section == "dense" && NF == 7 && $1 ~ /^[0-9]+$/ && $1 >= 2000 {
+  print "P6", "dense assignment solver, n = " $1, $2 " s", "SciPy linear_sum_assignment",
+        $3 " s", $4, "≤ 1.0× SciPy time, identical optimal cost",
+        ($4 <= 1.0 && $7 == "yes") ? "met" : "not met"
+}
+section == "sparse" && NF == 8 && $1 ~ /^[0-9]+$/ { sparse[++n_sparse] = $0; largest = $1 }
+END {
+  for (i = 1; i <= n_sparse; i++) {
+    split(sparse[i], f, " ")
+    if (f[1] != largest)
+      continue
+    gap = f[7] == "n/a" ? "n/a (fewer assigned)" : f[7] " %"
+    print "P7", "sparse solver on k = " f[2] " nearest candidates, n = " f[1],
+          f[4] " s, gap " gap, "SciPy dense on the same instance", scipy[f[1]] " s", f[5],
+          "≤ 0.1× SciPy dense time, cost within 1%",
+          (f[5] <= 0.1 && f[7] != "n/a" && f[7] <= 1.0) ? "met" : "not met"
+  }
+}
+' "$tmp/tables.txt"

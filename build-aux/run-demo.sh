@@ -1,12 +1,32 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Sets up a Debian 12 machine, builds Dispatch and runs the server in
-# zero-config mode (its own PostgreSQL in the data directory). Ctrl-C stops it.
+# Sets up a Debian 12 machine, builds Dispatch and runs the demo: dispatchd in
+# zero-config mode (its own PostgreSQL in the data directory), dispatch-sim
+# with a fleet and steady customer orders over Berlin Mitte, and the console
+# with the demo dispatcher's sign-in filled in. Without a display (or with
+# --no-console) it prints a public tracking link of a live order instead.
+# Ctrl-C stops everything.
+#
+# Usage: build-aux/run-demo.sh [--no-console] [DISPATCHD-OPTION...]
+# Environment: DEMO_DRIVERS (40), DEMO_ORDER_RATE (orders per minute, 4),
+#              DISPATCH_LISTEN, DISPATCH_DATA_DIR, DISPATCH_PUBLIC_URL, DISPATCH_ADMIN_PASSWORD
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+
+show_console=auto
+if [ "${1:-}" = "--no-console" ]; then
+  show_console=no
+  shift
+fi
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  show_console=no
+fi
+
+dispatcher_user=dispatcher
+dispatcher_password=dispatcher-demo
 
 bash build-aux/setup-debian.sh
 
@@ -18,4 +38,126 @@ fi
 meson compile -C build
 
 export DISPATCH_DATA_DIR=${DISPATCH_DATA_DIR:-$top/build/demo-data}
-exec build/server/dispatchd "$@"
+export DISPATCH_LISTEN=${DISPATCH_LISTEN:-127.0.0.1:8080}
+url=http://$DISPATCH_LISTEN
+log=$top/build/demo.log
+mkdir -p "$DISPATCH_DATA_DIR"
+
+server_pid=
+sim_pid=
+console_pid=
+
+# Stops a child and waits for it (at most about ten seconds before SIGKILL).
+stop () {
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# The simulator first (its drivers go off shift), the server last. The
+# children run in sessions of their own (setsid), so that Ctrl-C reaches only
+# this script, which stops them in that order.
+cleanup () {
+  trap - EXIT INT TERM
+  echo
+  echo "Stopping the demo…"
+  stop "$console_pid"
+  stop "$sim_pid"
+  stop "$server_pid"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "Starting dispatchd on $url (log: $log)"
+setsid build/server/dispatchd "$@" > "$log" 2>&1 &
+server_pid=$!
+
+for _ in $(seq 600); do
+  curl -sf "$url/readyz" > /dev/null 2>&1 && break
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "dispatchd exited:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+curl -sf "$url/readyz" > /dev/null || { echo "dispatchd is not ready; see $log" >&2; exit 1; }
+
+# On the first zero-config run the server generates the admin password into the data dir.
+if [ -n "${DISPATCH_ADMIN_PASSWORD:-}" ]; then
+  admin_password=$DISPATCH_ADMIN_PASSWORD
+else
+  admin_password=$(cat "$DISPATCH_DATA_DIR/admin-password")
+fi
+echo "Admin user: admin, password: $admin_password"
+
+token=$(curl -sf "$url/api/v1/auth/token" -H 'Content-Type: application/json' \
+  -d "{\"username\":\"admin\",\"password\":\"$admin_password\"}" |
+  sed -n 's/.*"access_token": *"\([^"]*\)".*/\1/p' || true)
+[ -n "$token" ] || { echo "Cannot log in as admin: is the password right?" >&2; exit 1; }
+# The demo dispatcher (201 the first time, 409 when it exists).
+status=$(curl -s -o /dev/null -w '%{http_code}' "$url/api/v1/users" \
+  -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+  -d "{\"username\":\"$dispatcher_user\",\"password\":\"$dispatcher_password\",
+       \"role\":\"dispatcher\"}")
+case $status in
+  201|409) ;;
+  *) echo "Could not create the demo dispatcher (HTTP $status)" >&2; exit 1 ;;
+esac
+echo "Dispatcher user: $dispatcher_user, password: $dispatcher_password"
+
+# The simulator dispatches orders that automation leaves pending for 20 s.
+sim_started=$(date -u +%Y-%m-%dT%H:%M:%S)
+DISPATCH_ADMIN_PASSWORD=$admin_password setsid build/sim/dispatch-sim --url "$url" \
+  --drivers "${DEMO_DRIVERS:-40}" --order-rate "${DEMO_ORDER_RATE:-4}" \
+  --assign --assign-delay 20 &
+sim_pid=$!
+
+if [ "$show_console" = auto ] && [ -x build/console/dispatch-console ]; then
+  # A private settings file, so the demo leaves the user's own settings alone:
+  # the sign-in page opens with the server and username filled in.
+  config=$top/build/demo-console
+  mkdir -p "$config/glib-2.0/settings"
+  cat > "$config/glib-2.0/settings/keyfile" <<EOF
+[io/github/dispatchd/Console]
+server-url='$url'
+last-username='$dispatcher_user'
+map-view=(52.52, 13.40, 14.0)
+EOF
+  XDG_CONFIG_HOME=$config GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR=$top/build/data \
+    setsid build/console/dispatch-console > "$top/build/demo-console.log" 2>&1 &
+  console_pid=$!
+  echo "The console is starting: sign in with the password $dispatcher_password."
+else
+  # A live order's public tracking link, once the first one of this run has a
+  # driver (an earlier run's leftovers are cleared by the simulator).
+  tracking=
+  for _ in $(seq 240); do
+    order=$(curl -sf "$url/api/v1/orders?status=assigned,picked_up&limit=1" \
+      -H "Authorization: Bearer $token" || true)
+    created=$(echo "$order" | sed -n 's/.*"created_at": *"\([^"]*\)".*/\1/p')
+    if [ -n "$created" ] && [[ "$created" > "$sim_started" ]]; then
+      tracking=$(echo "$order" | sed -n 's/.*"tracking_token": *"\([^"]*\)".*/\1/p')
+      break
+    fi
+    sleep 0.5
+  done
+  if [ -n "$tracking" ]; then
+    echo
+    echo "Track a live order: ${DISPATCH_PUBLIC_URL:-$url}/track/$tracking"
+    echo "  as JSON:          $url/api/v1/track/$tracking"
+  fi
+  echo "Watch the fleet in the console (on a machine with a display):"
+  echo "  build/console/dispatch-console — server $url,"
+  echo "  user $dispatcher_user, password $dispatcher_password"
+  echo
+fi
+
+echo "Ctrl-C stops the demo."
+wait "$sim_pid"

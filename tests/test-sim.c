@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * dispatch-sim against the real dispatchd: a deterministic run gives the same
+ * counts of every event type against two fresh servers, and a time-compressed
+ * real-time run leaves every order in a consistent state without errors on
+ * either side.
+ */
+#include <glib/gstdio.h>
+
+#include "test-server.h"
+#include "test-utils.h"
+
+#define SIM_TIMEOUT_MS (180 * 1000)
+
+/* A small part of Berlin Mitte (≈ 550 m × 550 m), so that trips are short
+ * enough for deliveries within a minute of simulated time. */
+#define SMALL_CITY "52.5150,13.3950,52.5200,13.4030"
+
+typedef struct {
+  GSubprocess *process;
+  char        *output;
+  gboolean     done;
+} SimRun;
+
+static void
+communicated_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  SimRun *run = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &run->output, NULL,
+                                        &error);
+  g_assert_no_error (error);
+  run->done = TRUE;
+}
+
+static gboolean
+run_done (gpointer user_data)
+{
+  SimRun *run = user_data;
+
+  return run->done;
+}
+
+static char *
+sim_path (void)
+{
+  return g_build_filename (g_getenv ("DISPATCH_TEST_TOP_BUILDDIR"), "sim", "dispatch-sim", NULL);
+}
+
+/* Runs dispatch-sim against server with args (NULL-terminated) to its end.
+ * Returns its exit status; *out_output gets what it printed. */
+static int
+run_sim (DsdTestServer       *server,
+         const char * const  *args,
+         const char          *report_path,
+         char               **out_output)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *program = sim_path ();
+  SimRun run = { NULL };
+
+  g_ptr_array_add (argv, program);
+  g_ptr_array_add (argv, "--url");
+  g_ptr_array_add (argv, (char *) dsd_test_server_get_url (server));
+  g_ptr_array_add (argv, "--admin-password");
+  g_ptr_array_add (argv, (char *) dsd_test_server_get_admin_password (server));
+  g_ptr_array_add (argv, "--quiet");
+  if (report_path != NULL)
+    {
+      g_ptr_array_add (argv, "--report");
+      g_ptr_array_add (argv, (char *) report_path);
+    }
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  run.process = g_subprocess_newv ((const char * const *) argv->pdata,
+                                   G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                   G_SUBPROCESS_FLAGS_STDERR_MERGE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (run.process, NULL, NULL, communicated_cb, &run);
+  if (!dsd_test_run_until (run_done, &run, SIM_TIMEOUT_MS))
+    {
+      g_subprocess_force_exit (run.process);
+      dsd_test_run_until (run_done, &run, 10 * 1000);
+      g_error ("dispatch-sim did not finish within %d s:\n%s", SIM_TIMEOUT_MS / 1000,
+               run.output);
+    }
+
+  g_subprocess_wait (run.process, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("dispatch-sim said:\n%s", run.output);
+  /* GLib's own complaints (criticals, warnings) mean a bug in the simulator. */
+  g_assert_null (strstr (run.output, "CRITICAL"));
+  g_assert_null (strstr (run.output, "WARNING"));
+  *out_output = g_steal_pointer (&run.output);
+
+  {
+    int status = g_subprocess_get_if_exited (run.process)
+                 ? g_subprocess_get_exit_status (run.process) : -1;
+
+    g_object_unref (run.process);
+    return status;
+  }
+}
+
+/* Runs it and returns the "counts" of its JSON report, asserting success. */
+static JsonObject *
+run_sim_counts (DsdTestServer      *server,
+                const char * const *args)
+{
+  g_autofree char *dir = dsd_test_make_tmp_dir ("dispatch-sim");
+  g_autofree char *report_path = g_build_filename (dir, "report.json", NULL);
+  g_autofree char *output = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) report = NULL;
+  JsonObject *counts;
+
+  g_assert_cmpint (run_sim (server, args, report_path, &output), ==, 0);
+  g_file_get_contents (report_path, &text, NULL, &error);
+  g_assert_no_error (error);
+  report = json_from_string (text, &error);
+  g_assert_no_error (error);
+  dsd_test_remove_tree (dir);
+
+  counts = json_object_get_object_member (json_node_get_object (report), "counts");
+  g_assert_nonnull (counts);
+  return json_object_ref (counts);
+}
+
+static gint64
+count_of (JsonObject *counts,
+          const char *name)
+{
+  g_assert_true (json_object_has_member (counts, name));
+  return json_object_get_int_member (counts, name);
+}
+
+/* Server log lines at level WARNING, CRITICAL or ERROR (the text format of
+ * dsd-log: "TIMESTAMP LEVEL domain: message"): what must not appear. */
+static char *
+server_problems (DsdTestServer *server)
+{
+  g_autofree char *log = dsd_test_server_get_log (server);
+  g_auto(GStrv) lines = g_strsplit (log, "\n", -1);
+  GString *problems = g_string_new (NULL);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i], " ", 3);
+
+      if (g_strv_length (fields) >= 2 &&
+          (g_str_equal (fields[1], "WARNING") || g_str_equal (fields[1], "CRITICAL") ||
+           g_str_equal (fields[1], "ERROR")))
+        g_string_append_printf (problems, "%s\n", lines[i]);
+    }
+
+  return g_string_free (problems, FALSE);
+}
+
+/* Every order the server has: status → number. */
+static GHashTable *
+server_order_statuses (DsdTestServer *server)
+{
+  GHashTable *statuses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *cursor = NULL;
+
+  do
+    {
+      g_autoptr(DsdTestResponse) response = NULL;
+      g_autofree char *path = NULL;
+      g_autofree char *escaped = cursor ? g_uri_escape_string (cursor, NULL, FALSE) : NULL;
+      JsonArray *orders;
+
+      path = g_strdup_printf ("/api/v1/orders?limit=500%s%s", escaped ? "&next=" : "",
+                              escaped ? escaped : "");
+      response = dsd_test_request (server, "GET", path,
+                                   dsd_test_server_get_admin_token (server), NULL, NULL);
+      g_assert_cmpuint (response->status, ==, 200);
+      orders = json_object_get_array_member (dsd_test_response_object (response), "orders");
+      for (guint i = 0; i < json_array_get_length (orders); i++)
+        {
+          const char *status = json_object_get_string_member (
+            json_array_get_object_element (orders, i), "status");
+          guint n = GPOINTER_TO_UINT (g_hash_table_lookup (statuses, status));
+
+          g_hash_table_replace (statuses, g_strdup (status), GUINT_TO_POINTER (n + 1));
+        }
+
+      g_free (cursor);
+      cursor = g_strdup (dsd_test_response_string (response, "next"));
+    }
+  while (cursor != NULL);
+
+  return statuses;
+}
+
+static guint
+status_count (GHashTable *statuses,
+              const char *status)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (statuses, status));
+}
+
+/* Same seed, two fresh servers without automatic dispatch (the simulator
+ * dispatches): the same count of every event type. Short shifts and breaks,
+ * failures and a busy fleet make every kind of event happen. */
+static void
+test_deterministic (void)
+{
+  const char * const env[] = { "DISPATCH_ROLES=api,relay,notifier", NULL };
+  const char * const args[] = {
+    "--deterministic", "--speedup", "0", "--seed", "4242", "--duration", "180",
+    "--drivers", "10", "--customers", "3", "--order-rate", "12", "--assign",
+    "--bbox", SMALL_CITY, "--dwell", "10", "--fail-rate", "0.2",
+    "--shift", "1.5", "--break", "1", NULL
+  };
+  g_autoptr(JsonObject) first = NULL;
+  g_autoptr(JsonObject) second = NULL;
+  GList *names;
+
+  for (guint run = 0; run < 2; run++)
+    {
+      DsdTestServer *server = dsd_test_server_start (env);
+      g_autofree char *problems = NULL;
+
+      if (run == 0)
+        first = run_sim_counts (server, args);
+      else
+        second = run_sim_counts (server, args);
+      problems = server_problems (server);
+      g_assert_cmpstr (problems, ==, "");
+      dsd_test_server_free (server);
+    }
+
+  names = json_object_get_members (first);
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      g_test_message ("%s: %" G_GINT64_FORMAT " / %" G_GINT64_FORMAT, (char *) l->data,
+                      count_of (first, l->data), count_of (second, l->data));
+      g_assert_cmpint (count_of (first, l->data), ==, count_of (second, l->data));
+    }
+  g_list_free (names);
+  g_assert_cmpuint (json_object_get_size (first), ==, json_object_get_size (second));
+
+  /* The run did exercise the life of orders and shifts. */
+  g_assert_cmpint (count_of (first, "errors"), ==, 0);
+  g_assert_cmpint (count_of (first, "orders_created"), >=, 20);
+  g_assert_cmpint (count_of (first, "orders_picked_up"), >, 0);
+  g_assert_cmpint (count_of (first, "orders_delivered"), >, 0);
+  g_assert_cmpint (count_of (first, "orders_failed"), >, 0);
+  g_assert_cmpint (count_of (first, "shifts_ended"), >, 0);
+  g_assert_cmpint (count_of (first, "location_points"), >, 0);
+  /* Nothing but the simulator assigned: otherwise the run was not deterministic. */
+  g_assert_cmpint (count_of (first, "assignments_made"), ==,
+                   count_of (first, "orders_assigned"));
+}
+
+/* 60 simulated seconds at four times real speed, with whatever automation the
+ * server has and the simulator as a fallback dispatcher. */
+static void
+test_realtime (void)
+{
+  const char * const args[] = {
+    "--speedup", "4", "--duration", "60", "--seed", "7", "--drivers", "12",
+    "--customers", "3", "--order-rate", "6", "--online-fraction", "1", "--assign",
+    "--bbox", SMALL_CITY, "--dwell", "8", "--fail-rate", "0.2", NULL
+  };
+  const char * const bad_password[] = { "--admin-password", "not-the-password", NULL };
+  DsdTestServer *server = dsd_test_server_start (NULL);
+  g_autoptr(JsonObject) counts = NULL;
+  g_autoptr(GHashTable) statuses = NULL;
+  g_autofree char *problems = NULL;
+  g_autofree char *output = NULL;
+  guint total = 0;
+  GHashTableIter iter;
+  gpointer status, n;
+
+  counts = run_sim_counts (server, args);
+  statuses = server_order_statuses (server);
+
+  g_assert_cmpint (count_of (counts, "errors"), ==, 0);
+  g_assert_cmpint (count_of (counts, "orders_created"), >, 0);
+
+  /* Every order is taken or finished: none lost, none stuck unassigned. */
+  g_hash_table_iter_init (&iter, statuses);
+  while (g_hash_table_iter_next (&iter, &status, &n))
+    {
+      g_test_message ("server: %u %s", GPOINTER_TO_UINT (n), (char *) status);
+      g_assert_true (g_str_equal (status, "assigned") || g_str_equal (status, "picked_up") ||
+                     g_str_equal (status, "delivered") || g_str_equal (status, "failed") ||
+                     g_str_equal (status, "cancelled"));
+      total += GPOINTER_TO_UINT (n);
+    }
+  g_assert_cmpint (total, ==, count_of (counts, "orders_created"));
+
+  /* What drivers reported is what the server has. */
+  g_assert_cmpint (status_count (statuses, "delivered"), ==,
+                   count_of (counts, "orders_delivered"));
+  g_assert_cmpint (status_count (statuses, "failed"), ==, count_of (counts, "orders_failed"));
+  g_assert_cmpint (status_count (statuses, "picked_up"), ==,
+                   count_of (counts, "orders_picked_up") - count_of (counts, "orders_delivered")
+                   - count_of (counts, "orders_failed"));
+
+  problems = server_problems (server);
+  g_assert_cmpstr (problems, ==, "");
+
+  /* A wrong admin password: a clear message and a failure status. */
+  g_assert_cmpint (run_sim (server, bad_password, NULL, &output), ==, 1);
+  g_assert_nonnull (strstr (output, "Cannot log in as the admin"));
+
+  dsd_test_server_free (server);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/sim/deterministic", test_deterministic);
+  g_test_add_func ("/sim/realtime", test_realtime);
+
+  return g_test_run ();
+}
