@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -21,6 +22,7 @@ struct _DsdTestServer {
   guint         port;
   GStrv         env;
   SoupSession  *session;
+  SoupSession  *async_session;  /* many connections, for dsd_test_request_async() */
   char         *admin_token;
 };
 
@@ -200,6 +202,7 @@ dsd_test_server_free (DsdTestServer *self)
   remove_tree (dir);
 
   g_clear_object (&self->session);
+  g_clear_object (&self->async_session);
   g_free (self->data_dir);
   g_free (self->log_path);
   g_free (self->url);
@@ -224,6 +227,20 @@ const char *
 dsd_test_server_get_admin_token (DsdTestServer *self)
 {
   return self->admin_token;
+}
+
+const char *
+dsd_test_server_get_admin_password (DsdTestServer *self)
+{
+  return ADMIN_PASSWORD;
+}
+
+int
+dsd_test_server_get_pid (DsdTestServer *self)
+{
+  const char *identifier = self->process ? g_subprocess_get_identifier (self->process) : NULL;
+
+  return identifier != NULL ? atoi (identifier) : 0;
 }
 
 char *
@@ -320,9 +337,12 @@ response_new (SoupMessage *message,
               GBytes      *answer)
 {
   DsdTestResponse *response = g_new0 (DsdTestResponse, 1);
+  gsize size;
+  const char *data = g_bytes_get_data (answer, &size);
 
   response->status = soup_message_get_status (message);
-  response->text = g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
+  /* An empty body (a 204's) has no data at all: g_strndup would give NULL. */
+  response->text = size > 0 ? g_strndup (data, size) : g_strdup ("");
   response->headers = soup_message_headers_ref (soup_message_get_response_headers (message));
   response->json = json_from_string (response->text, NULL);
 
@@ -411,6 +431,55 @@ dsd_test_request_concurrently (DsdTestServer      *self,
     g_main_context_iteration (NULL, TRUE);
 
   return batch.responses;
+}
+
+static void
+request_sent_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) answer = NULL;
+
+  answer = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  g_assert_no_error (error);
+  g_task_return_pointer (task, response_new (g_task_get_task_data (task), answer),
+                         (GDestroyNotify) dsd_test_response_free);
+}
+
+void
+dsd_test_request_async (DsdTestServer       *self,
+                        const char          *method,
+                        const char          *path,
+                        const char          *token,
+                        const char          *body,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GBytes) bytes = body != NULL ? g_bytes_new (body, strlen (body)) : NULL;
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
+  SoupMessage *message;
+
+  if (self->async_session == NULL)
+    self->async_session = soup_session_new_with_options ("timeout", 120, "max-conns", 1000,
+                                                         "max-conns-per-host", 1000, NULL);
+
+  message = build_message (self, method, path, token, "application/json", bytes, NULL);
+  g_task_set_task_data (task, message, g_object_unref);
+  soup_session_send_and_read_async (self->async_session, message, G_PRIORITY_DEFAULT, NULL,
+                                    request_sent_cb, g_steal_pointer (&task));
+}
+
+DsdTestResponse *
+dsd_test_request_finish (DsdTestServer *self,
+                         GAsyncResult  *result)
+{
+  g_autoptr(GError) error = NULL;
+  DsdTestResponse *response = g_task_propagate_pointer (G_TASK (result), &error);
+
+  g_assert_no_error (error);
+  return response;
 }
 
 DsdTestResponse *

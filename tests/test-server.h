@@ -26,6 +26,10 @@ const char    *dsd_test_server_get_url      (DsdTestServer      *self);
 const char    *dsd_test_server_get_data_dir (DsdTestServer      *self);
 /* The admin's bearer token (logged in once, at start). */
 const char    *dsd_test_server_get_admin_token (DsdTestServer   *self);
+/* The admin's password (for programs that log in themselves). */
+const char    *dsd_test_server_get_admin_password (DsdTestServer *self);
+/* The server's process id (0 when it is not running). */
+int            dsd_test_server_get_pid      (DsdTestServer      *self);
 /* Everything the server has logged so far. */
 char          *dsd_test_server_get_log      (DsdTestServer      *self);
 
@@ -71,6 +75,18 @@ GPtrArray       *dsd_test_request_concurrently (DsdTestServer    *self,
                                               const char * const *tokens,
                                               const char * const *bodies,
                                               guint               n);
+
+/* Sends without waiting for the answer (any number may be in flight at once);
+ * callback gets it from dsd_test_request_finish(). */
+void             dsd_test_request_async      (DsdTestServer      *self,
+                                              const char         *method,
+                                              const char         *path,
+                                              const char         *token,
+                                              const char         *body,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+DsdTestResponse *dsd_test_request_finish     (DsdTestServer      *self,
+                                              GAsyncResult       *result);
 
 /* Creates a user with the admin token and returns its login token; the new
  * user's driver_id / customer_id are returned when asked for. */

@@ -7,6 +7,7 @@
 #include "dispatch-location.h"
 #include "dispatch-model.h"
 #include "dsd-api.h"
+#include "dsd-location-scanner.h"
 
 #define MAX_POINTS_PER_BATCH 1000
 #define DEFAULT_NEAR_RADIUS_M 5000.0
@@ -24,8 +25,6 @@ static const char list_sql[] =
   "::text";
 static const char online_sql[] =
   "SELECT dispatch.driver_set_online($1::jsonb, $2, $3::boolean)::text";
-static const char locations_sql[] =
-  "SELECT dispatch.driver_record_locations($1::jsonb, $2, $3::jsonb)::text";
 static const char trail_sql[] =
   "SELECT dispatch.driver_trail($1::jsonb, $2, $3::timestamptz, $4::timestamptz, $5::int)::text";
 static const char offers_sql[] =
@@ -182,91 +181,119 @@ static void
 set_online_cb (DsdRequest *request,
                gpointer    user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_api_actor_json (request);
-  gboolean online = FALSE;
-  JsonObject *body;
+  dsd_api_respond_id_flag (request, user_data, "online", online_sql);
+}
 
-  body = dsd_request_get_json_object (request, &error);
-  if (body == NULL ||
-      !dispatch_json_get_boolean (body, NULL, "online", DISPATCH_JSON_REQUIRED, &online, &error))
+/* One point, or {"points":[…]}: validated, normalised (recorded_at set).
+ * Plain bodies take the fast scanner; the others, errors included, the
+ * strict parser. */
+static GArray *
+read_points (DsdRequest  *request,
+             GError     **error)
+{
+  gint64 now_us = g_get_real_time ();
+  JsonObject *body;
+  GArray *scanned;
+  const char *data;
+  gsize size;
+
+  if (!dsd_request_check_json_body (request, error))
+    return NULL;
+
+  data = g_bytes_get_data (dsd_request_get_body (request), &size);
+  if ((scanned = dsd_location_scan (data, size, MAX_POINTS_PER_BATCH, now_us)) != NULL)
+    return scanned;
+
+  if ((body = dsd_request_get_json_object (request, error)) == NULL)
+    return NULL;
+
+  return dispatch_location_points_from_body (body, MAX_POINTS_PER_BATCH, now_us, error);
+}
+
+typedef struct {
+  DsdRequest *request;
+  DsdContext *context;
+  GArray     *points;
+} LocationPost;
+
+static void
+location_post_free (LocationPost *post)
+{
+  dsd_request_unref (post->request);
+  g_array_unref (post->points);
+  g_free (post);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LocationPost, location_post_free)
+
+static void
+points_committed_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(LocationPost) post = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+  guint accepted;
+
+  accepted = dsd_location_ingest_submit_finish (DSD_LOCATION_INGEST (source), result, &error);
+  if (error != NULL)
     {
-      dsd_request_respond_error (request, error);
+      dsd_request_respond_error (post->request, error);
       return;
     }
 
-  dsd_api_respond_query (request, user_data, 200, online_sql, 3,
-                         (const char * const[]) {
-                           actor, dsd_request_get_param (request, "id"), online ? "t" : "f"
-                         });
+  body = g_strdup_printf ("{\"accepted\":%u}", accepted);
+  dsd_request_respond_json_text (post->request, 202, body, -1);
 }
 
-static gboolean
-add_point (JsonObject   *object,
-           const char   *prefix,
-           gint64        now_us,
-           JsonBuilder  *builder,
-           GError      **error)
+/* Answered once the points are committed (ingest group commit): a 202
+ * acknowledges only what a crash cannot take back. */
+static void
+submit_points (LocationPost         *post,
+               const DsdFleetDriver *driver)
 {
-  DispatchLocationPoint point;
+  DsdLocationIngest *ingest = dsd_context_get_ingest (post->context);
+  const DispatchLocationPoint *points = (const DispatchLocationPoint *) post->points->data;
+  guint n_points = post->points->len;
 
-  if (!dispatch_location_point_from_json (object, prefix, now_us, &point, error))
-    return FALSE;
-
-  dispatch_location_point_to_json (&point, builder);
-  return TRUE;
+  dsd_location_ingest_submit_async (ingest, driver->id, points, n_points, NULL,
+                                    points_committed_cb, post);
 }
 
-/* One point, or {"points":[…]}: the normalised array the SQL side stores. */
-static char *
-read_points (JsonObject  *body,
-             GError     **error)
+static void
+driver_fetched_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  gint64 now_us = g_get_real_time ();
-  JsonArray *points = NULL;
+  g_autoptr(LocationPost) post = user_data;
+  g_autoptr(GError) error = NULL;
+  const DsdFleetDriver *driver;
 
-  if (!dispatch_json_get_array (body, NULL, "points", DISPATCH_JSON_NON_EMPTY,
-                                MAX_POINTS_PER_BATCH, &points, error))
-    return NULL;
-
-  json_builder_begin_array (builder);
-
-  if (points == NULL && !add_point (body, NULL, now_us, builder, error))
-    return NULL;
-
-  for (guint i = 0; points != NULL && i < json_array_get_length (points); i++)
+  driver = dsd_fleet_fetch_finish (DSD_FLEET (source), result, &error);
+  if (driver == NULL)
     {
-      g_autofree char *path = dispatch_json_index_path ("points", i);
-      JsonNode *node = json_array_get_element (points, i);
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        {
-          dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, path,
-                                    "%s must be an object", path);
-          return NULL;
-        }
-
-      if (!add_point (json_node_get_object (node), path, now_us, builder, error))
-        return NULL;
+      dsd_request_respond_error (post->request, error);
+      return;
     }
 
-  json_builder_end_array (builder);
-  return dsd_api_builder_to_string (builder);
+  submit_points (g_steal_pointer (&post), driver);
 }
 
+/* The fast path (server/live/): no SQL call per request. The router lets
+ * only staff and drivers in; a driver may report only its own position. */
 static void
 record_locations_cb (DsdRequest *request,
                      gpointer    user_data)
 {
+  DsdContext *context = user_data;
+  DsdFleet *fleet = dsd_context_get_fleet (context);
+  const DsdPrincipal *principal = dsd_request_get_principal (request);
+  const char *id = dsd_request_get_param (request, "id");
   g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_api_actor_json (request);
-  g_autofree char *points = NULL;
-  JsonObject *body;
-
-  body = dsd_request_get_json_object (request, &error);
-  if (body != NULL)
-    points = read_points (body, &error);
+  g_autoptr(GArray) points = read_points (request, &error);
+  const DsdFleetDriver *driver;
+  LocationPost *post;
 
   if (points == NULL)
     {
@@ -274,10 +301,25 @@ record_locations_cb (DsdRequest *request,
       return;
     }
 
-  dsd_api_respond_query (request, user_data, 202, locations_sql, 3,
-                         (const char * const[]) {
-                           actor, dsd_request_get_param (request, "id"), points
-                         });
+  if (principal->role == DSD_ROLE_DRIVER &&
+      (principal->driver_id == NULL || g_ascii_strcasecmp (principal->driver_id, id) != 0))
+    {
+      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_PERMISSION_DENIED,
+                           "only staff and the driver itself may report a driver's location");
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  post = g_new0 (LocationPost, 1);
+  post->request = dsd_request_ref (request);
+  post->context = context;
+  post->points = g_steal_pointer (&points);
+
+  if ((driver = dsd_fleet_lookup (fleet, id)) != NULL)
+    submit_points (post, driver);
+  else
+    dsd_fleet_fetch_async (fleet, dsd_context_get_pool (context), id, NULL,
+                           driver_fetched_cb, post);
 }
 
 static gboolean

@@ -64,6 +64,31 @@ dsd_api_respond_query (DsdRequest         *request,
                            respond_query_cb, call);
 }
 
+void
+dsd_api_respond_id_flag (DsdRequest *request,
+                         DsdContext *context,
+                         const char *member,
+                         const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *actor = dsd_api_actor_json (request);
+  gboolean value = FALSE;
+  JsonObject *body;
+
+  body = dsd_request_get_json_object (request, &error);
+  if (body == NULL ||
+      !dispatch_json_get_boolean (body, NULL, member, DISPATCH_JSON_REQUIRED, &value, &error))
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  dsd_api_respond_query (request, context, 200, sql, 3,
+                         (const char * const[]) {
+                           actor, dsd_request_get_param (request, "id"), value ? "t" : "f"
+                         });
+}
+
 char *
 dsd_api_actor_json (DsdRequest *request)
 {
@@ -178,7 +203,9 @@ dsd_api_register_all (DsdRouter  *router,
   dsd_api_register_auth (router, context);
   dsd_api_register_users (router, context);
   dsd_api_register_drivers (router, context);
+  dsd_api_register_dispatch (router, context);
   dsd_api_register_orders (router, context);
   dsd_api_register_inventory (router, context);
   dsd_api_register_tracking (router, context);
+  dsd_api_register_webhooks (router, context);
 }

@@ -14,10 +14,13 @@ G_BEGIN_DECLS
 void     dsd_api_register_auth      (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_users     (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_drivers   (DsdRouter *router, DsdContext *context);
+/* Driver settings of the dispatch engine (pausing automatic dispatch). */
+void     dsd_api_register_dispatch  (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_orders    (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_inventory (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_tracking  (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_ops       (DsdRouter *router, DsdContext *context);
+void     dsd_api_register_webhooks  (DsdRouter *router, DsdContext *context);
 
 /* All of the above. */
 void     dsd_api_register_all       (DsdRouter *router, DsdContext *context);
@@ -32,6 +35,15 @@ void     dsd_api_respond_query      (DsdRequest         *request,
                                      const char         *sql,
                                      int                 n_params,
                                      const char * const *params);
+
+/*
+ * A request whose body is {"<member>": boolean} on a route with {id}: answers
+ * 200 with sql($1 the caller, $2 the id, $3 the boolean), or 400 on a bad body.
+ */
+void     dsd_api_respond_id_flag    (DsdRequest         *request,
+                                     DsdContext         *context,
+                                     const char         *member,
+                                     const char         *sql);
 
 /* The caller as the SQL functions' p_actor (NULL on public routes). */
 char    *dsd_api_actor_json         (DsdRequest         *request);

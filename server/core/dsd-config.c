@@ -48,7 +48,12 @@ static const Setting settings[] = {
   STR (log_format, "DISPATCH_LOG_FORMAT", "Log format: text or json"),
   UINT (offer_timeout_s, "DISPATCH_OFFER_TIMEOUT_S", "Seconds a driver has to accept an offer"),
   UINT (location_max_age_s, "DISPATCH_LOCATION_MAX_AGE_S", "Oldest location automation uses"),
+  UINT (location_retention_days, "DISPATCH_LOCATION_RETENTION_DAYS",
+        "Days location history is kept (0: forever)"),
   DBL (max_pickup_km, "DISPATCH_MAX_PICKUP_KM", "Farthest pickup automation considers"),
+  UINT (batch_interval_s, "DISPATCH_BATCH_INTERVAL_S", "Seconds between batch matching rounds"),
+  UINT (unassigned_alert_s, "DISPATCH_UNASSIGNED_ALERT_S",
+        "Seconds a pending order waits before order.unassignable (0: never)"),
   UINT (token_lifetime_s, "DISPATCH_TOKEN_LIFETIME_S", "Lifetime of access tokens"),
   UINT (db_pool_size, "DISPATCH_DB_POOL_SIZE", "Database connections"),
   UINT (webhook_retry_base_s, "DISPATCH_WEBHOOK_RETRY_BASE_S", "First webhook retry delay"),
@@ -209,6 +214,13 @@ validate (DsdConfig  *self,
       return FALSE;
     }
 
+  if (self->batch_interval_s == 0)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "DISPATCH_BATCH_INTERVAL_S must be at least 1");
+      return FALSE;
+    }
+
   return TRUE;
 }
 
@@ -221,7 +233,10 @@ dsd_config_new (void)
   self->log_format = g_strdup ("text");
   self->offer_timeout_s = 0;
   self->location_max_age_s = 300;
+  self->location_retention_days = 30;
   self->max_pickup_km = 20.0;
+  self->batch_interval_s = 5;
+  self->unassigned_alert_s = 120;
   self->token_lifetime_s = 12 * 3600;
   self->db_pool_size = 8;
   self->webhook_retry_base_s = 5;
@@ -391,6 +406,25 @@ dsd_config_load_defaults_from_environ (DsdConfig  *self,
   g_auto(GStrv) envp = g_get_environ ();
 
   return dsd_config_load_environ (self, envp, error) && validate (self, error);
+}
+
+gboolean
+dsd_config_has_role (DsdConfig  *self,
+                     const char *role)
+{
+  g_auto(GStrv) roles = NULL;
+
+  if (self->roles == NULL)
+    return TRUE;
+
+  roles = g_strsplit (self->roles, ",", -1);
+  for (guint i = 0; roles[i] != NULL; i++)
+    {
+      if (g_str_equal (g_strstrip (roles[i]), role))
+        return TRUE;
+    }
+
+  return FALSE;
 }
 
 const char *

@@ -28,7 +28,10 @@ typedef struct {
   char    *log_format;           /* DISPATCH_LOG_FORMAT: text | json */
   guint    offer_timeout_s;      /* DISPATCH_OFFER_TIMEOUT_S */
   guint    location_max_age_s;   /* DISPATCH_LOCATION_MAX_AGE_S */
+  guint    location_retention_days; /* DISPATCH_LOCATION_RETENTION_DAYS, 0 = forever */
   double   max_pickup_km;        /* DISPATCH_MAX_PICKUP_KM */
+  guint    batch_interval_s;     /* DISPATCH_BATCH_INTERVAL_S, ≥ 1 */
+  guint    unassigned_alert_s;   /* DISPATCH_UNASSIGNED_ALERT_S, 0 = no alert */
   guint    token_lifetime_s;     /* DISPATCH_TOKEN_LIFETIME_S */
   guint    db_pool_size;         /* DISPATCH_DB_POOL_SIZE */
   guint    webhook_retry_base_s; /* DISPATCH_WEBHOOK_RETRY_BASE_S */
@@ -53,6 +56,10 @@ gboolean   dsd_config_load_key_file  (DsdConfig    *self,
 gboolean   dsd_config_load_environ   (DsdConfig    *self,
                                       char        **envp,
                                       GError      **error);
+/* Whether this instance runs role (api, assigner, notifier, relay): every
+ * role when DISPATCH_ROLES is unset. */
+gboolean   dsd_config_has_role       (DsdConfig    *self,
+                                      const char   *role);
 /* Resolved data directory (default $XDG_DATA_HOME/dispatchd). */
 const char *dsd_config_get_data_dir  (DsdConfig    *self);
 

@@ -16,6 +16,9 @@ struct _DsdContext {
   DsdTokenIssuer  *tokens;
   DsdEventBus     *bus;
   DsdMetrics      *metrics;
+  DsdFleet        *fleet;
+  DsdLocationIngest *ingest;
+  DsdEtaTracker   *eta;
   DsdRateLimiter  *login_failures;
   DsdRateLimiter  *login_clients;
 };
@@ -27,6 +30,9 @@ dsd_context_finalize (GObject *object)
 {
   DsdContext *self = DSD_CONTEXT (object);
 
+  g_clear_object (&self->eta);
+  g_clear_object (&self->ingest);
+  g_clear_object (&self->fleet);
   g_clear_object (&self->pool);
   g_clear_object (&self->tokens);
   g_clear_object (&self->bus);
@@ -48,6 +54,7 @@ dsd_context_init (DsdContext *self)
 {
   self->bus = dsd_event_bus_new ();
   self->metrics = dsd_metrics_new ();
+  self->fleet = dsd_fleet_new (self->bus);
   self->login_failures = dsd_rate_limiter_new (LOGIN_FAILURES_PER_USERNAME,
                                                LOGIN_FAILURE_WINDOW_S);
   self->login_clients = dsd_rate_limiter_new (LOGINS_PER_CLIENT, LOGIN_CLIENT_WINDOW_S);
@@ -69,6 +76,10 @@ dsd_context_new (DsdConfig      *config,
   self->config = config;
   self->pool = g_object_ref (pool);
   self->tokens = g_object_ref (tokens);
+  self->ingest = dsd_location_ingest_new (dsd_pg_pool_get_conninfo (pool), self->fleet,
+                                          self->bus);
+  dsd_location_ingest_set_metrics (self->ingest, self->metrics);
+  self->eta = dsd_eta_tracker_new (self->fleet, self->bus, pool);
 
   return self;
 }
@@ -101,6 +112,24 @@ DsdMetrics *
 dsd_context_get_metrics (DsdContext *self)
 {
   return self->metrics;
+}
+
+DsdFleet *
+dsd_context_get_fleet (DsdContext *self)
+{
+  return self->fleet;
+}
+
+DsdLocationIngest *
+dsd_context_get_ingest (DsdContext *self)
+{
+  return self->ingest;
+}
+
+DsdEtaTracker *
+dsd_context_get_eta (DsdContext *self)
+{
+  return self->eta;
 }
 
 DsdRateLimiter *

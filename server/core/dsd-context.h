@@ -2,7 +2,10 @@
 #pragma once
 
 #include "dsd-config.h"
+#include "dsd-eta-tracker.h"
 #include "dsd-event-bus.h"
+#include "dsd-fleet.h"
+#include "dsd-location-ingest.h"
 #include "dsd-metrics.h"
 #include "dsd-pg-pool.h"
 #include "dsd-rate-limiter.h"
@@ -26,6 +29,12 @@ DsdPgPool      *dsd_context_get_pool           (DsdContext     *self);
 DsdTokenIssuer *dsd_context_get_tokens         (DsdContext     *self);
 DsdEventBus    *dsd_context_get_bus            (DsdContext     *self);
 DsdMetrics     *dsd_context_get_metrics        (DsdContext     *self);
+/* Live state of every driver (loaded by the daemon before it serves). */
+DsdFleet       *dsd_context_get_fleet          (DsdContext     *self);
+/* The location fast path (REST and driver websocket frames). */
+DsdLocationIngest *dsd_context_get_ingest      (DsdContext     *self);
+/* ETAs of the active orders (::eta-changed). */
+DsdEtaTracker  *dsd_context_get_eta            (DsdContext     *self);
 /* Failed logins per username (API.md: 10 within 5 minutes → 429). */
 DsdRateLimiter *dsd_context_get_login_failures (DsdContext     *self);
 /* Login attempts per client address. */

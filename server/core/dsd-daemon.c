@@ -10,12 +10,17 @@
 #include "dsd-api.h"
 #include "dsd-context.h"
 #include "dsd-daemon.h"
+#include "dsd-dispatch-engine.h"
 #include "dsd-http-server.h"
+#include "dsd-live.h"
+#include "dsd-location-retention.h"
 #include "dsd-migrations.h"
+#include "dsd-notifier.h"
 #include "dsd-outbox-relay.h"
 #include "dsd-password.h"
 #include "dsd-pg-cluster.h"
 #include "dsd-pg-listener.h"
+#include "dsd-streams.h"
 
 #define SECRET_FILE "jwt-secret"
 #define ADMIN_PASSWORD_FILE "admin-password"
@@ -37,10 +42,14 @@ struct _DsdDaemon {
   DsdContext      *context;
   DsdPgListener   *listener;
   DsdOutboxRelay  *relay;
+  DsdDispatchEngine *engine;     /* "assigner" role only */
   DsdRouter       *router;
+  DsdStreams      *streams;
   DsdHttpServer   *http;
+  DsdNotifier     *notifier;
 
   guint            purge_source;
+  DsdLocationRetention *retention;
 };
 
 G_DEFINE_FINAL_TYPE (DsdDaemon, dsd_daemon, G_TYPE_OBJECT)
@@ -325,7 +334,7 @@ purge_cb (gpointer user_data)
 }
 
 static void
-serve (GTask *task)
+listen_http (GTask *task)
 {
   DsdDaemon *self = g_task_get_source_object (task);
   GError *error = NULL;
@@ -333,16 +342,10 @@ serve (GTask *task)
   g_autofree char *host = NULL;
   const char *colon;
 
-  self->context = dsd_context_new (self->config, self->pool, self->tokens);
-
-  self->listener = dsd_pg_listener_new (self->conninfo, "dispatch_outbox");
-  self->relay = dsd_outbox_relay_new (self->pool, self->listener,
-                                      dsd_context_get_bus (self->context));
-  dsd_pg_listener_start (self->listener);
-  dsd_outbox_relay_start (self->relay);
-
   self->router = dsd_router_new ();
   dsd_api_register_all (self->router, self->context);
+  self->streams = dsd_streams_new (self->context);
+  dsd_streams_register (self->streams, self->router);
   self->http = dsd_http_server_new (self->router, self->tokens,
                                     dsd_context_get_metrics (self->context));
 
@@ -358,10 +361,66 @@ serve (GTask *task)
   host = g_strndup (self->config->listen, colon - self->config->listen);
   self->url = g_strdup_printf ("%s://%s:%u", scheme, host,
                                dsd_http_server_get_port (self->http));
+
+  self->notifier = dsd_notifier_new (self->context,
+                                     self->config->public_url != NULL ? self->config->public_url
+                                                                      : self->url,
+                                     &error);
+  if (self->notifier == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  dsd_notifier_start (self->notifier);
   self->purge_source = g_timeout_add_seconds (IDEMPOTENCY_PURGE_S, purge_cb, self);
 
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
+}
+
+static void
+live_started_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DsdDaemon *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!dsd_live_start_finish (result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  self->retention = dsd_location_retention_new (self->pool,
+                                                self->config->location_retention_days);
+
+  if (dsd_config_has_role (self->config, "assigner"))
+    {
+      self->engine = dsd_dispatch_engine_new (self->context,
+                                              dsd_context_get_fleet (self->context));
+      dsd_dispatch_engine_start (self->engine);
+    }
+
+  listen_http (g_steal_pointer (&task));
+}
+
+static void
+serve (GTask *task)
+{
+  DsdDaemon *self = g_task_get_source_object (task);
+
+  self->context = dsd_context_new (self->config, self->pool, self->tokens);
+
+  self->listener = dsd_pg_listener_new (self->conninfo, "dispatch_outbox");
+  self->relay = dsd_outbox_relay_new (self->pool, self->listener,
+                                      dsd_context_get_bus (self->context));
+  dsd_pg_listener_start (self->listener);
+  dsd_outbox_relay_start (self->relay);
+
+  /* Live state before the first request: the relay already follows the bus. */
+  dsd_live_start_async (self->context, g_task_get_cancellable (task), live_started_cb, task);
 }
 
 static void
@@ -370,8 +429,12 @@ dsd_daemon_dispose (GObject *object)
   DsdDaemon *self = DSD_DAEMON (object);
 
   g_clear_handle_id (&self->purge_source, g_source_remove);
+  g_clear_object (&self->retention);
+  g_clear_object (&self->notifier);
   g_clear_object (&self->http);
+  g_clear_object (&self->streams);
   g_clear_object (&self->router);
+  g_clear_object (&self->engine);
   g_clear_object (&self->relay);
   g_clear_object (&self->listener);
   g_clear_object (&self->context);
@@ -454,6 +517,10 @@ dsd_daemon_start_finish (DsdDaemon     *self,
 static void
 stop_backends (DsdDaemon *self)
 {
+  if (self->notifier != NULL)
+    dsd_notifier_stop (self->notifier);
+  if (self->engine != NULL)
+    dsd_dispatch_engine_stop (self->engine);
   if (self->relay != NULL)
     dsd_outbox_relay_stop (self->relay);
   if (self->listener != NULL)
@@ -465,6 +532,56 @@ stop_backends (DsdDaemon *self)
 }
 
 static void
+ingest_stopped_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  dsd_location_ingest_stop_finish (DSD_LOCATION_INGEST (source), result);
+  stop_backends (g_task_get_source_object (task));
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Location points accepted so far go to history before the database stops. */
+static void
+stop_ingest_and_backends (GTask *task)
+{
+  DsdDaemon *self = g_task_get_source_object (task);
+
+  if (self->context != NULL)
+    {
+      dsd_location_ingest_stop_async (dsd_context_get_ingest (self->context),
+                                      ingest_stopped_cb, task);
+      return;
+    }
+
+  stop_backends (self);
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+streams_stopped_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  dsd_streams_stop_finish (DSD_STREAMS (source), result);
+  stop_ingest_and_backends (g_steal_pointer (&task));
+}
+
+/* Once nothing new is accepted: stream clients get 1001 and reconnect elsewhere. */
+static void
+stop_streams (GTask *task)
+{
+  DsdDaemon *self = g_task_get_source_object (task);
+
+  dsd_streams_stop_async (self->streams, streams_stopped_cb, task);
+}
+
+static void
 http_stopped_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
@@ -472,8 +589,7 @@ http_stopped_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
 
   dsd_http_server_stop_finish (DSD_HTTP_SERVER (source), result);
-  stop_backends (g_task_get_source_object (task));
-  g_task_return_boolean (task, TRUE);
+  stop_streams (g_steal_pointer (&task));
 }
 
 void
@@ -488,6 +604,7 @@ dsd_daemon_stop_async (DsdDaemon           *self,
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, dsd_daemon_stop_async);
   g_clear_handle_id (&self->purge_source, g_source_remove);
+  g_clear_object (&self->retention);
 
   if (self->http != NULL)
     {
@@ -496,8 +613,7 @@ dsd_daemon_stop_async (DsdDaemon           *self,
       return;
     }
 
-  stop_backends (self);
-  g_task_return_boolean (task, TRUE);
+  stop_ingest_and_backends (g_steal_pointer (&task));
 }
 
 void
