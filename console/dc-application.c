@@ -13,6 +13,10 @@ struct _DcApplication
   AdwApplication parent_instance;
 
   DcContext *context;
+
+  /* from the command line, for the first window */
+  char *server_url;
+  char *username;
 };
 
 G_DEFINE_FINAL_TYPE (DcApplication, dc_application, ADW_TYPE_APPLICATION)
@@ -77,6 +81,15 @@ about_action (GSimpleAction *action,
                          NULL);
 }
 
+static const GOptionEntry main_options[] = {
+  { "server", 's', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Address of the dispatchd server to sign in to"), N_("URL") },
+  { "username", 'u', 0, G_OPTION_ARG_STRING, NULL,
+    N_("User to sign in as; with the password in DISPATCH_CONSOLE_PASSWORD, signs in at once"),
+    N_("NAME") },
+  { NULL },
+};
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
   { "preferences", preferences_action },
@@ -109,19 +122,41 @@ dc_application_startup (GApplication *application)
                                          (const char *[]) { "<Control>comma", NULL });
 }
 
+static int
+dc_application_handle_local_options (GApplication *application,
+                                     GVariantDict *options)
+{
+  DcApplication *self = DC_APPLICATION (application);
+
+  g_variant_dict_lookup (options, "server", "s", &self->server_url);
+  g_variant_dict_lookup (options, "username", "s", &self->username);
+
+  return -1;
+}
+
 static void
 dc_application_activate (GApplication *application)
 {
   DcApplication *self = DC_APPLICATION (application);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
-  if (window == NULL)
+  if (window != NULL)
     {
-      window = GTK_WINDOW (dc_window_new (GTK_APPLICATION (self), self->context));
-      dc_context_restore_session (self->context);
+      gtk_window_present (window);
+      return;
     }
 
+  window = GTK_WINDOW (dc_window_new (GTK_APPLICATION (self), self->context));
   gtk_window_present (window);
+
+  /* The command line wins over the session kept from last time; with a
+   * password in the environment it signs in unattended (benchmarks,
+   * kiosks). */
+  if (self->server_url != NULL || self->username != NULL)
+    dc_window_sign_in (DC_WINDOW (window), self->server_url, self->username,
+                       g_getenv ("DISPATCH_CONSOLE_PASSWORD"));
+  else
+    dc_context_restore_session (self->context);
 }
 
 static void
@@ -135,10 +170,24 @@ dc_application_shutdown (GApplication *application)
 }
 
 static void
+dc_application_finalize (GObject *object)
+{
+  DcApplication *self = DC_APPLICATION (object);
+
+  g_clear_pointer (&self->server_url, g_free);
+  g_clear_pointer (&self->username, g_free);
+
+  G_OBJECT_CLASS (dc_application_parent_class)->finalize (object);
+}
+
+static void
 dc_application_class_init (DcApplicationClass *klass)
 {
   GApplicationClass *application_class = G_APPLICATION_CLASS (klass);
 
+  G_OBJECT_CLASS (klass)->finalize = dc_application_finalize;
+
+  application_class->handle_local_options = dc_application_handle_local_options;
   application_class->startup = dc_application_startup;
   application_class->activate = dc_application_activate;
   application_class->shutdown = dc_application_shutdown;
@@ -147,6 +196,7 @@ dc_application_class_init (DcApplicationClass *klass)
 static void
 dc_application_init (DcApplication *self)
 {
+  g_application_add_main_option_entries (G_APPLICATION (self), main_options);
 }
 
 DcApplication *

@@ -22,9 +22,9 @@ struct _DcDriverLayer
 
   /* a plain dot per state, for drivers without a heading, and a small one
    * for crowded maps */
-  GdkTexture *dots[N_STATES];
-  GdkTexture *small_dots[N_STATES];
-  GdkTexture *headings[N_STATES][N_HEADINGS];
+  DcSprite *dots[N_STATES];
+  DcSprite *small_dots[N_STATES];
+  DcSprite *headings[N_STATES][N_HEADINGS];
 };
 
 G_DEFINE_FINAL_TYPE (DcDriverLayer, dc_driver_layer, DC_TYPE_POINT_LAYER)
@@ -39,11 +39,9 @@ dc_driver_layer_get_points (DcPointLayer *layer,
   DispatchDriverState state = dc_driver_get_state (driver);
   double heading = dc_driver_get_heading (driver);
 
-  if (!dc_driver_has_location (driver))
+  if (!dc_driver_get_world_position (driver, &points[0].world_x, &points[0].world_y))
     return 0;
 
-  points[0].lat = dc_driver_get_lat (driver);
-  points[0].lon = dc_driver_get_lon (driver);
   if (dc_point_layer_get_compact (layer))
     points[0].art = self->small_dots[state];
   else if (state == DISPATCH_DRIVER_OFFLINE || heading < 0)
@@ -56,17 +54,39 @@ dc_driver_layer_get_points (DcPointLayer *layer,
 }
 
 static void
-dc_driver_layer_dispose (GObject *object)
+clear_art (DcDriverLayer *self)
 {
-  DcDriverLayer *self = (DcDriverLayer *)object;
-
   for (guint i = 0; i < N_STATES; i++)
     {
-      g_clear_object (&self->dots[i]);
-      g_clear_object (&self->small_dots[i]);
+      g_clear_pointer (&self->dots[i], dc_sprite_free);
+      g_clear_pointer (&self->small_dots[i], dc_sprite_free);
       for (guint j = 0; j < N_HEADINGS; j++)
-        g_clear_object (&self->headings[i][j]);
+        g_clear_pointer (&self->headings[i][j], dc_sprite_free);
     }
+}
+
+static void
+dc_driver_layer_load_art (DcPointLayer *layer,
+                          int           scale)
+{
+  DcDriverLayer *self = DC_DRIVER_LAYER (layer);
+
+  clear_art (self);
+  for (guint i = 0; i < N_STATES; i++)
+    {
+      self->dots[i] = dc_marker_art_new (DC_MARKER_DOT, state_colors[i], DOT_SIZE, scale);
+      self->small_dots[i] = dc_marker_art_new (DC_MARKER_DOT, state_colors[i], SMALL_SIZE,
+                                               scale);
+      for (guint j = 0; j < N_HEADINGS; j++)
+        self->headings[i][j] = dc_marker_art_new_heading (state_colors[i], DOT_SIZE,
+                                                          j * 360.0 / N_HEADINGS, scale);
+    }
+}
+
+static void
+dc_driver_layer_dispose (GObject *object)
+{
+  clear_art (DC_DRIVER_LAYER (object));
 
   G_OBJECT_CLASS (dc_driver_layer_parent_class)->dispose (object);
 }
@@ -75,20 +95,13 @@ static void
 dc_driver_layer_class_init (DcDriverLayerClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = dc_driver_layer_dispose;
+  DC_POINT_LAYER_CLASS (klass)->load_art = dc_driver_layer_load_art;
   DC_POINT_LAYER_CLASS (klass)->get_points = dc_driver_layer_get_points;
 }
 
 static void
 dc_driver_layer_init (DcDriverLayer *self)
 {
-  for (guint i = 0; i < N_STATES; i++)
-    {
-      self->dots[i] = dc_marker_art_new (DC_MARKER_DOT, state_colors[i], DOT_SIZE);
-      self->small_dots[i] = dc_marker_art_new (DC_MARKER_DOT, state_colors[i], SMALL_SIZE);
-      for (guint j = 0; j < N_HEADINGS; j++)
-        self->headings[i][j] = dc_marker_art_new_heading (state_colors[i], DOT_SIZE,
-                                                          j * 360.0 / N_HEADINGS);
-    }
 }
 
 DcDriverLayer *

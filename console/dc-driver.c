@@ -5,6 +5,7 @@
 
 #include "dc-driver.h"
 #include "dc-json.h"
+#include "dc-projection.h"
 
 struct _DcDriver
 {
@@ -21,6 +22,8 @@ struct _DcDriver
   /* Live position; recorded_at == 0 means none. */
   double lat;
   double lon;
+  double world_x;
+  double world_y;
   double heading;
   gint64 recorded_at;
 };
@@ -313,6 +316,19 @@ dc_driver_get_lon (DcDriver *self)
   return self->lon;
 }
 
+gboolean
+dc_driver_get_world_position (DcDriver *self,
+                              double   *world_x,
+                              double   *world_y)
+{
+  g_return_val_if_fail (DC_IS_DRIVER (self), FALSE);
+
+  *world_x = self->world_x;
+  *world_y = self->world_y;
+
+  return self->recorded_at != 0;
+}
+
 double
 dc_driver_get_heading (DcDriver *self)
 {
@@ -348,6 +364,7 @@ dc_driver_apply_location (DcDriver   *self,
 
   self->lat = lat;
   self->lon = lon;
+  dc_projection_world_from_location (lat, lon, &self->world_x, &self->world_y);
   self->heading = dc_json_double (point, "heading", -1);
   /* The timestamp is the one property that says "the position changed". */
   dc_entity_set_int64 (DC_ENTITY (self), &self->recorded_at, recorded_at,

@@ -28,6 +28,11 @@ int                  dc_driver_get_load         (DcDriver   *self);
 gboolean             dc_driver_has_location     (DcDriver   *self);
 double               dc_driver_get_lat          (DcDriver   *self);
 double               dc_driver_get_lon          (DcDriver   *self);
+/* The live position in Web Mercator world units (dc-projection.h), kept
+ * with the position for the map. Returns FALSE when there is none. */
+gboolean             dc_driver_get_world_position (DcDriver *self,
+                                                   double   *world_x,
+                                                   double   *world_y);
 /* Degrees clockwise from north, or a negative value when unknown. */
 double               dc_driver_get_heading      (DcDriver   *self);
 /* Time of the live position, microseconds since the epoch, or 0. */

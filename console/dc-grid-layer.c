@@ -19,21 +19,18 @@ G_DEFINE_FINAL_TYPE (DcGridLayer, dc_grid_layer, SHUMATE_TYPE_LAYER)
 
 typedef struct
 {
-  GdkRGBA background;
   GdkRGBA minor;
   GdkRGBA major;
 } Palette;
 
 static const Palette light = {
-  { 0.929, 0.925, 0.914, 1 },
-  { 0, 0, 0, 0.035 },
-  { 0, 0, 0, 0.08 },
+  { 0, 0, 0, 0.045 },
+  { 0, 0, 0, 0.1 },
 };
 
 static const Palette dark = {
-  { 0.165, 0.165, 0.176, 1 },
-  { 1, 1, 1, 0.03 },
-  { 1, 1, 1, 0.07 },
+  { 1, 1, 1, 0.035 },
+  { 1, 1, 1, 0.08 },
 };
 
 /* Lines of one axis: @offset is where a tile edge falls, @spacing the tile
@@ -82,8 +79,9 @@ dc_grid_layer_snapshot (GtkWidget   *widget,
   double center_x = (lon + 180) / 360 * world;
   double center_y = (0.5 - log ((1 + sin_lat) / (1 - sin_lat)) / (4 * G_PI)) * world;
 
-  gtk_snapshot_append_color (snapshot, &palette->background,
-                             &GRAPHENE_RECT_INIT (0, 0, width, height));
+  /* No backdrop of its own: the window's background is under the map
+   * already, and without buffer age (software GL) every frame would shade
+   * the whole map area once more for it. */
   append_lines (snapshot, palette, TRUE, width / 2 - center_x, spacing, height, width);
   append_lines (snapshot, palette, FALSE, height / 2 - center_y, spacing, width, height);
 }

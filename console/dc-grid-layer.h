@@ -9,9 +9,9 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (DcGridLayer, dc_grid_layer, DC, GRID_LAYER, ShumateLayer)
 
-/* A plain backdrop with the tile grid, under the tiles: without tiles
- * (offline, no tile server) the map still reads as a map that pans and
- * zooms, and the markers stay legible. */
+/* The tile grid over the window's background, under the tiles: without
+ * tiles (offline, no tile server) the map still reads as a map that pans
+ * and zooms, and the markers stay legible. */
 DcGridLayer *dc_grid_layer_new (ShumateViewport *viewport);
 
 G_END_DECLS

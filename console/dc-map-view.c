@@ -8,6 +8,7 @@
 #include "dc-json.h"
 #include "dc-map-view.h"
 #include "dc-order-layer.h"
+#include "dc-path-layer.h"
 
 #define VIEWPORT_DEBOUNCE_MS 250
 #define PICK_RADIUS          12.0
@@ -32,8 +33,8 @@ struct _DcMapView
   DcGridLayer *grid_layer;
   ShumateMapSource *tile_source;
   ShumateMapLayer *tile_layer;
-  ShumatePathLayer *trail_layer;
-  ShumatePathLayer *route_layer;
+  DcPathLayer *trail_layer;
+  DcPathLayer *route_layer;
   DcOrderLayer *order_layer;
   DcDriverLayer *driver_layer;
 
@@ -242,32 +243,24 @@ dc_map_view_size_allocate (GtkWidget *widget,
 }
 
 static void
-add_node (ShumatePathLayer *layer,
-          double            lat,
-          double            lon)
-{
-  shumate_path_layer_add_node (layer, SHUMATE_LOCATION (shumate_coordinate_new_full (lat, lon)));
-}
-
-static void
 update_route (DcMapView *self)
 {
   double lat, lon;
 
-  shumate_path_layer_remove_all (self->route_layer);
+  dc_path_layer_clear (self->route_layer);
   if (self->order == NULL)
     return;
 
   if (self->route_driver != NULL && dc_driver_has_location (self->route_driver))
-    add_node (self->route_layer, dc_driver_get_lat (self->route_driver),
-              dc_driver_get_lon (self->route_driver));
+    dc_path_layer_add_point (self->route_layer, dc_driver_get_lat (self->route_driver),
+                             dc_driver_get_lon (self->route_driver));
   if (dc_order_get_status (self->order) != DISPATCH_ORDER_PICKED_UP)
     {
       dc_order_get_pickup (self->order, &lat, &lon);
-      add_node (self->route_layer, lat, lon);
+      dc_path_layer_add_point (self->route_layer, lat, lon);
     }
   dc_order_get_dropoff (self->order, &lat, &lon);
-  add_node (self->route_layer, lat, lon);
+  dc_path_layer_add_point (self->route_layer, lat, lon);
 }
 
 static void
@@ -299,8 +292,8 @@ trail_cb (GObject      *object,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
       point = json_node_get_object (node);
-      add_node (self->trail_layer, dc_json_double (point, "lat", 0),
-                dc_json_double (point, "lon", 0));
+      dc_path_layer_add_point (self->trail_layer, dc_json_double (point, "lat", 0),
+                               dc_json_double (point, "lon", 0));
     }
 }
 
@@ -318,7 +311,7 @@ set_route_driver (DcMapView *self,
 
   g_cancellable_cancel (self->trail_cancellable);
   g_clear_object (&self->trail_cancellable);
-  shumate_path_layer_remove_all (self->trail_layer);
+  dc_path_layer_clear (self->trail_layer);
   if (driver == NULL)
     return;
 
@@ -415,15 +408,10 @@ setup_layers (DcMapView *self)
   double lat, lon, zoom;
 
   self->grid_layer = dc_grid_layer_new (viewport);
-  self->trail_layer = shumate_path_layer_new (viewport);
-  self->route_layer = shumate_path_layer_new (viewport);
+  self->trail_layer = dc_path_layer_new (viewport, &trail_color, 3);
+  self->route_layer = dc_path_layer_new (viewport, &route_color, 4);
   self->order_layer = dc_order_layer_new (viewport, dc_context_get_orders (self->context));
   self->driver_layer = dc_driver_layer_new (viewport, dc_context_get_drivers (self->context));
-
-  shumate_path_layer_set_stroke_color (self->trail_layer, &trail_color);
-  shumate_path_layer_set_stroke_width (self->trail_layer, 3);
-  shumate_path_layer_set_stroke_color (self->route_layer, &route_color);
-  shumate_path_layer_set_stroke_width (self->route_layer, 4);
 
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->grid_layer));
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->trail_layer));

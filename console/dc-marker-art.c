@@ -2,11 +2,11 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "dc-marker-art.h"
 
-#define OVERSAMPLE DC_MARKER_ART_SCALE
-#define BORDER     2.0
+#define BORDER 2.0
 
 static void
 trace (cairo_t       *cr,
@@ -31,31 +31,41 @@ trace (cairo_t       *cr,
 }
 
 static cairo_t *
-begin (int size)
+begin (int size,
+       int scale)
 {
-  int pixels = size * OVERSAMPLE;
+  int pixels = size * scale;
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, pixels, pixels);
   cairo_t *cr = cairo_create (surface);
 
   cairo_surface_destroy (surface);
-  cairo_scale (cr, OVERSAMPLE, OVERSAMPLE);
+  cairo_scale (cr, scale, scale);
 
   return cr;
 }
 
-static GdkTexture *
+static DcSprite *
 finish (cairo_t *cr)
 {
   cairo_surface_t *surface = cairo_get_target (cr);
   int pixels = cairo_image_surface_get_width (surface);
   int stride = cairo_image_surface_get_stride (surface);
-  g_autoptr(GBytes) bytes = NULL;
+  const guchar *data;
+  DcSprite *sprite;
 
   cairo_surface_flush (surface);
-  bytes = g_bytes_new (cairo_image_surface_get_data (surface), (gsize) stride * pixels);
+  data = cairo_image_surface_get_data (surface);
+
+  sprite = g_new0 (DcSprite, 1);
+  sprite->width = pixels;
+  sprite->height = pixels;
+  sprite->pixels = g_new (guint32, (gsize) pixels * pixels);
+  for (int row = 0; row < pixels; row++)
+    memcpy (sprite->pixels + (gsize) row * pixels, data + (gsize) row * stride,
+            pixels * sizeof (guint32));
   cairo_destroy (cr);
 
-  return gdk_memory_texture_new (pixels, pixels, GDK_MEMORY_DEFAULT, bytes, stride);
+  return sprite;
 }
 
 static void
@@ -66,10 +76,11 @@ parse_color (const char *color,
     g_critical ("Not a colour: %s", color);
 }
 
-GdkTexture *
+DcSprite *
 dc_marker_art_new (DcMarkerShape  shape,
                    const char    *color,
-                   int            size)
+                   int            size,
+                   int            scale)
 {
   cairo_t *cr;
   GdkRGBA rgba;
@@ -82,7 +93,7 @@ dc_marker_art_new (DcMarkerShape  shape,
   g_return_val_if_fail (size > 2 * BORDER, NULL);
 
   parse_color (color, &rgba);
-  cr = begin (size);
+  cr = begin (size, scale);
 
   switch (shape)
     {
@@ -126,10 +137,11 @@ dc_marker_art_new (DcMarkerShape  shape,
   return finish (cr);
 }
 
-GdkTexture *
+DcSprite *
 dc_marker_art_new_heading (const char *color,
                            int         size,
-                           double      heading)
+                           double      heading,
+                           int         scale)
 {
   /* room for the tip on every side */
   int full = size + 6;
@@ -139,7 +151,7 @@ dc_marker_art_new_heading (const char *color,
   GdkRGBA rgba;
 
   parse_color (color, &rgba);
-  cr = begin (full);
+  cr = begin (full, scale);
 
   cairo_translate (cr, center, center);
   cairo_rotate (cr, heading * G_PI / 180);

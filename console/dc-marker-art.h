@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <gtk/gtk.h>
+#include "dc-marker-canvas.h"
 
 G_BEGIN_DECLS
 
@@ -12,19 +12,18 @@ typedef enum {
   DC_MARKER_HALO,    /* under the selected item */
 } DcMarkerShape;
 
-/* Pixels per logical pixel of the images. */
-#define DC_MARKER_ART_SCALE 2
-
-/* Pre-rendered marker images, drawn once per colour so that thousands of
- * markers cost one texture node each. @size is in logical pixels; the image
- * is rendered at twice that for high-density screens. */
-GdkTexture *dc_marker_art_new (DcMarkerShape  shape,
-                               const char    *color,
-                               int            size);
+/* Pre-rendered marker images, drawn once per colour and screen scale so
+ * that a marker on the map is a copy of pixels. @size is in logical pixels,
+ * the image has @scale device pixels per logical one. */
+DcSprite *dc_marker_art_new         (DcMarkerShape  shape,
+                                     const char    *color,
+                                     int            size,
+                                     int            scale);
 /* A driver dot with a pointed tip towards @heading (degrees clockwise from
  * north); the dot is @size wide, the image leaves room for the tip. */
-GdkTexture *dc_marker_art_new_heading (const char *color,
-                                       int         size,
-                                       double      heading);
+DcSprite *dc_marker_art_new_heading (const char    *color,
+                                     int            size,
+                                     double         heading,
+                                     int            scale);
 
 G_END_DECLS

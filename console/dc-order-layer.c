@@ -27,8 +27,8 @@ struct _DcOrderLayer
 {
   DcPointLayer parent_instance;
 
-  GdkTexture *pickup[N_LOOKS];
-  GdkTexture *dropoff[N_LOOKS];
+  DcSprite *pickup[N_LOOKS];
+  DcSprite *dropoff[N_LOOKS];
 };
 
 G_DEFINE_FINAL_TYPE (DcOrderLayer, dc_order_layer, DC_TYPE_POINT_LAYER)
@@ -62,17 +62,20 @@ dc_order_layer_get_points (DcPointLayer *layer,
   gboolean picked_up = dc_order_get_status (order) == DISPATCH_ORDER_PICKED_UP;
   Look look = look_of (order);
   guint n = 0;
+  double lat, lon;
 
   if (selected || !picked_up)
     {
-      dc_order_get_pickup (order, &points[n].lat, &points[n].lon);
+      dc_order_get_pickup (order, &lat, &lon);
+      dc_projection_world_from_location (lat, lon, &points[n].world_x, &points[n].world_y);
       points[n].art = self->pickup[look];
       n++;
     }
 
   if (selected || picked_up)
     {
-      dc_order_get_dropoff (order, &points[n].lat, &points[n].lon);
+      dc_order_get_dropoff (order, &lat, &lon);
+      dc_projection_world_from_location (lat, lon, &points[n].world_x, &points[n].world_y);
       points[n].art = self->dropoff[look];
       n++;
     }
@@ -81,15 +84,33 @@ dc_order_layer_get_points (DcPointLayer *layer,
 }
 
 static void
-dc_order_layer_dispose (GObject *object)
+clear_art (DcOrderLayer *self)
 {
-  DcOrderLayer *self = (DcOrderLayer *)object;
-
   for (guint i = 0; i < N_LOOKS; i++)
     {
-      g_clear_object (&self->pickup[i]);
-      g_clear_object (&self->dropoff[i]);
+      g_clear_pointer (&self->pickup[i], dc_sprite_free);
+      g_clear_pointer (&self->dropoff[i], dc_sprite_free);
     }
+}
+
+static void
+dc_order_layer_load_art (DcPointLayer *layer,
+                         int           scale)
+{
+  DcOrderLayer *self = DC_ORDER_LAYER (layer);
+
+  clear_art (self);
+  for (guint i = 0; i < N_LOOKS; i++)
+    {
+      self->pickup[i] = dc_marker_art_new (DC_MARKER_SQUARE, look_colors[i], PICKUP_SIZE, scale);
+      self->dropoff[i] = dc_marker_art_new (DC_MARKER_RING, look_colors[i], DROPOFF_SIZE, scale);
+    }
+}
+
+static void
+dc_order_layer_dispose (GObject *object)
+{
+  clear_art (DC_ORDER_LAYER (object));
 
   G_OBJECT_CLASS (dc_order_layer_parent_class)->dispose (object);
 }
@@ -98,17 +119,13 @@ static void
 dc_order_layer_class_init (DcOrderLayerClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = dc_order_layer_dispose;
+  DC_POINT_LAYER_CLASS (klass)->load_art = dc_order_layer_load_art;
   DC_POINT_LAYER_CLASS (klass)->get_points = dc_order_layer_get_points;
 }
 
 static void
 dc_order_layer_init (DcOrderLayer *self)
 {
-  for (guint i = 0; i < N_LOOKS; i++)
-    {
-      self->pickup[i] = dc_marker_art_new (DC_MARKER_SQUARE, look_colors[i], PICKUP_SIZE);
-      self->dropoff[i] = dc_marker_art_new (DC_MARKER_RING, look_colors[i], DROPOFF_SIZE);
-    }
 }
 
 DcOrderLayer *

@@ -365,8 +365,15 @@ dc_order_get_short_id (DcOrder *self)
 {
   g_return_val_if_fail (DC_IS_ORDER (self), NULL);
 
+  /* The tail: dispatchd's ids are time-ordered UUIDs, whose heads are the
+   * same for every order of the same minute. */
   if (self->short_id == NULL)
-    self->short_id = g_strndup (dc_entity_get_id (DC_ENTITY (self)), SHORT_ID_LENGTH);
+    {
+      const char *id = dc_entity_get_id (DC_ENTITY (self));
+      glong tail = MAX (0, g_utf8_strlen (id, -1) - SHORT_ID_LENGTH);
+
+      self->short_id = g_strdup (g_utf8_offset_to_pointer (id, tail));
+    }
 
   return self->short_id;
 }

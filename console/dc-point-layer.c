@@ -9,13 +9,27 @@
  * which it goes back (apart, so that it does not flicker at the edge). */
 #define COMPACT_ABOVE 2500
 #define COMPACT_BELOW 2000
+/* A fleet's positions stream in continuously, a few per millisecond; they
+ * are drawn at most this often (the map stays live and the main loop keeps
+ * time for the stream and the user). Pans and zooms redraw at once. */
+#define STORE_REDRAW_INTERVAL_USEC (40 * 1000)
 
 typedef struct
 {
   DcStore *store;
   DcEntity *selected;
-  GdkTexture *halo;
+  DcSprite *halo;
+  int art_scale;  /* of the loaded images, 0 before the first drawing */
   gboolean compact;
+
+  /* the markers as last drawn, valid until something they show changes */
+  GdkTexture *image;
+  gboolean image_valid;
+  int image_width;
+  int image_height;
+  int image_scale;
+  gint64 rendered_at;
+  guint redraw_source;
 } DcPointLayerPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (DcPointLayer, dc_point_layer, SHUMATE_TYPE_LAYER)
@@ -30,26 +44,64 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void
-append_art (GtkSnapshot *snapshot,
-            GdkTexture  *art,
-            double       x,
-            double       y)
+invalidate (DcPointLayer *self)
 {
-  double size = (double) gdk_texture_get_width (art) / DC_MARKER_ART_SCALE;
+  DcPointLayerPrivate *priv = dc_point_layer_get_instance_private (self);
 
-  gtk_snapshot_append_texture (snapshot, art,
-                               &GRAPHENE_RECT_INIT (x - size / 2, y - size / 2, size, size));
+  priv->image_valid = FALSE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static gboolean
+redraw_cb (gpointer user_data)
+{
+  DcPointLayer *self = user_data;
+  DcPointLayerPrivate *priv = dc_point_layer_get_instance_private (self);
+
+  priv->redraw_source = 0;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+store_changed_cb (DcPointLayer *self)
+{
+  DcPointLayerPrivate *priv = dc_point_layer_get_instance_private (self);
+  gint64 wait;
+
+  priv->image_valid = FALSE;
+  if (priv->redraw_source != 0)
+    return;
+
+  wait = priv->rendered_at + STORE_REDRAW_INTERVAL_USEC - g_get_monotonic_time ();
+  if (wait <= 0)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+  else
+    priv->redraw_source = g_timeout_add ((guint) (wait / 1000) + 1, redraw_cb, self);
+}
+
+static void
+load_art (DcPointLayer *self,
+          int           scale)
+{
+  DcPointLayerPrivate *priv = dc_point_layer_get_instance_private (self);
+
+  g_clear_pointer (&priv->halo, dc_sprite_free);
+  priv->halo = dc_marker_art_new (DC_MARKER_HALO, "#3584e4", HALO_SIZE, scale);
+  DC_POINT_LAYER_GET_CLASS (self)->load_art (self, scale);
+  priv->art_scale = scale;
 }
 
 /* Draws @entity's markers; returns how many were on screen. */
 static guint
-draw_entity (DcPointLayer    *self,
-             GtkSnapshot     *snapshot,
-             ShumateViewport *viewport,
-             DcEntity        *entity,
-             double           width,
-             double           height,
-             GdkTexture      *halo)
+draw_entity (DcPointLayer       *self,
+             DcMarkerCanvas     *canvas,
+             const DcProjection *projection,
+             DcEntity           *entity,
+             double              width,
+             double              height,
+             const DcSprite     *halo)
 {
   DcMapPoint points[DC_POINT_LAYER_MAX_POINTS];
   guint n = DC_POINT_LAYER_GET_CLASS (self)->get_points (self, entity, points);
@@ -60,18 +112,66 @@ draw_entity (DcPointLayer    *self,
       const double margin = HALO_SIZE;
       double x, y;
 
-      shumate_viewport_location_to_widget_coords (viewport, GTK_WIDGET (self),
-                                                  points[i].lat, points[i].lon, &x, &y);
+      dc_projection_to_widget (projection, points[i].world_x, points[i].world_y, &x, &y);
       if (x < -margin || y < -margin || x > width + margin || y > height + margin)
         continue;
 
       if (halo != NULL)
-        append_art (snapshot, halo, x, y);
-      append_art (snapshot, points[i].art, x, y);
+        dc_marker_canvas_draw (canvas, halo, x, y);
+      dc_marker_canvas_draw (canvas, points[i].art, x, y);
       drawn++;
     }
 
   return drawn;
+}
+
+static void
+render_image (DcPointLayer *self,
+              int           width,
+              int           height,
+              int           scale)
+{
+  DcPointLayerPrivate *priv = dc_point_layer_get_instance_private (self);
+  ShumateViewport *viewport = shumate_layer_get_viewport (SHUMATE_LAYER (self));
+  g_autoptr(DcMarkerCanvas) canvas = NULL;
+  guint n = dc_store_get_count (priv->store);
+  DcProjection projection;
+  guint drawn = 0;
+
+  g_clear_object (&priv->image);
+  priv->image_valid = TRUE;
+  priv->rendered_at = g_get_monotonic_time ();
+  priv->image_width = width;
+  priv->image_height = height;
+  priv->image_scale = scale;
+  if (!dc_projection_init (&projection, viewport, GTK_WIDGET (self)))
+    return;
+
+  if (priv->art_scale != scale)
+    load_art (self, scale);
+
+  canvas = dc_marker_canvas_new (width, height, scale);
+  for (guint i = 0; i < n; i++)
+    {
+      DcEntity *entity = dc_store_get_entity (priv->store, i);
+
+      if (entity != priv->selected)
+        drawn += draw_entity (self, canvas, &projection, entity, width, height, NULL);
+    }
+
+  /* The selected one on top of everything, with its halo. */
+  if (priv->selected != NULL)
+    draw_entity (self, canvas, &projection, priv->selected, width, height, priv->halo);
+
+  priv->image = dc_marker_canvas_free_to_texture (g_steal_pointer (&canvas));
+
+  /* Decided for the next drawing from this one's count, which saves a
+   * counting pass over every marker. */
+  if (priv->compact ? drawn < COMPACT_BELOW : drawn > COMPACT_ABOVE)
+    {
+      priv->compact = !priv->compact;
+      invalidate (self);
+    }
 }
 
 static void
@@ -80,32 +180,20 @@ dc_point_layer_snapshot (GtkWidget   *widget,
 {
   DcPointLayer *self = DC_POINT_LAYER (widget);
   DcPointLayerPrivate *priv = dc_point_layer_get_instance_private (self);
-  ShumateViewport *viewport = shumate_layer_get_viewport (SHUMATE_LAYER (self));
-  GListModel *model = G_LIST_MODEL (priv->store);
-  double width = gtk_widget_get_width (widget);
-  double height = gtk_widget_get_height (widget);
-  guint n = g_list_model_get_n_items (model);
-  guint drawn = 0;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  int scale = gtk_widget_get_scale_factor (widget);
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(DcEntity) entity = g_list_model_get_item (model, i);
+  if (width <= 0 || height <= 0)
+    return;
 
-      if (entity != priv->selected)
-        drawn += draw_entity (self, snapshot, viewport, entity, width, height, NULL);
-    }
+  if (!priv->image_valid || priv->image_width != width || priv->image_height != height ||
+      priv->image_scale != scale)
+    render_image (self, width, height, scale);
 
-  /* Decided for the next frame from this one's count, which saves a
-   * counting pass over every marker. */
-  if (priv->compact ? drawn < COMPACT_BELOW : drawn > COMPACT_ABOVE)
-    {
-      priv->compact = !priv->compact;
-      gtk_widget_queue_draw (widget);
-    }
-
-  /* The selected one on top of everything, with its halo. */
-  if (priv->selected != NULL)
-    draw_entity (self, snapshot, viewport, priv->selected, width, height, priv->halo);
+  if (priv->image != NULL)
+    gtk_snapshot_append_texture (snapshot, priv->image,
+                                 &GRAPHENE_RECT_INIT (0, 0, width, height));
 }
 
 static void
@@ -117,9 +205,9 @@ dc_point_layer_constructed (GObject *object)
   G_OBJECT_CLASS (dc_point_layer_parent_class)->constructed (object);
 
   g_signal_connect_object (shumate_layer_get_viewport (SHUMATE_LAYER (self)), "notify",
-                           G_CALLBACK (gtk_widget_queue_draw), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (invalidate), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (priv->store, "changed",
-                           G_CALLBACK (gtk_widget_queue_draw), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (store_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -128,9 +216,11 @@ dc_point_layer_dispose (GObject *object)
   DcPointLayer *self = DC_POINT_LAYER (object);
   DcPointLayerPrivate *priv = dc_point_layer_get_instance_private (self);
 
+  g_clear_handle_id (&priv->redraw_source, g_source_remove);
   g_clear_object (&priv->store);
   g_clear_object (&priv->selected);
-  g_clear_object (&priv->halo);
+  g_clear_object (&priv->image);
+  g_clear_pointer (&priv->halo, dc_sprite_free);
 
   G_OBJECT_CLASS (dc_point_layer_parent_class)->dispose (object);
 }
@@ -209,9 +299,6 @@ dc_point_layer_class_init (DcPointLayerClass *klass)
 static void
 dc_point_layer_init (DcPointLayer *self)
 {
-  DcPointLayerPrivate *priv = dc_point_layer_get_instance_private (self);
-
-  priv->halo = dc_marker_art_new (DC_MARKER_HALO, "#3584e4", HALO_SIZE);
   /* Clicks belong to the map's gestures; the layer only draws. */
   gtk_widget_set_can_target (GTK_WIDGET (self), FALSE);
 }
@@ -247,7 +334,7 @@ dc_point_layer_set_selected (DcPointLayer *self,
 
   if (g_set_object (&priv->selected, entity))
     {
-      gtk_widget_queue_draw (GTK_WIDGET (self));
+      invalidate (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED]);
     }
 }
@@ -259,18 +346,21 @@ dc_point_layer_pick (DcPointLayer *self,
                      double        radius)
 {
   DcPointLayerPrivate *priv = dc_point_layer_get_instance_private (self);
-  ShumateViewport *viewport;
   DcEntity *best = NULL;
   double best_distance = radius * radius;
+  DcProjection projection;
   guint n;
 
   g_return_val_if_fail (DC_IS_POINT_LAYER (self), NULL);
 
-  viewport = shumate_layer_get_viewport (SHUMATE_LAYER (self));
-  n = g_list_model_get_n_items (G_LIST_MODEL (priv->store));
+  if (!dc_projection_init (&projection, shumate_layer_get_viewport (SHUMATE_LAYER (self)),
+                           GTK_WIDGET (self)))
+    return NULL;
+
+  n = dc_store_get_count (priv->store);
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(DcEntity) entity = g_list_model_get_item (G_LIST_MODEL (priv->store), i);
+      DcEntity *entity = dc_store_get_entity (priv->store, i);
       DcMapPoint points[DC_POINT_LAYER_MAX_POINTS];
       guint n_points = DC_POINT_LAYER_GET_CLASS (self)->get_points (self, entity, points);
 
@@ -278,8 +368,7 @@ dc_point_layer_pick (DcPointLayer *self,
         {
           double px, py, distance;
 
-          shumate_viewport_location_to_widget_coords (viewport, GTK_WIDGET (self),
-                                                      points[j].lat, points[j].lon, &px, &py);
+          dc_projection_to_widget (&projection, points[j].world_x, points[j].world_y, &px, &py);
           distance = (px - x) * (px - x) + (py - y) * (py - y);
           if (distance <= best_distance)
             {

@@ -3,6 +3,8 @@
 
 #include <shumate/shumate.h>
 
+#include "dc-marker-canvas.h"
+#include "dc-projection.h"
 #include "dc-store.h"
 
 G_BEGIN_DECLS
@@ -11,9 +13,9 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  double lat;
-  double lon;
-  GdkTexture *art;  /* owned by the layer subclass, centred on the point */
+  double world_x;  /* see dc_projection_world_from_location() */
+  double world_y;
+  const DcSprite *art;  /* owned by the layer subclass, centred on the point */
 } DcMapPoint;
 
 #define DC_TYPE_POINT_LAYER (dc_point_layer_get_type ())
@@ -23,15 +25,20 @@ G_DECLARE_DERIVABLE_TYPE (DcPointLayer, dc_point_layer, DC, POINT_LAYER, Shumate
 /*
  * DcPointLayer:
  *
- * Draws the entities of a store as pre-rendered markers, one texture node
- * each, instead of a widget per marker (ShumateMarkerLayer does not scale to
- * a fleet). Redraws are queued on store and viewport changes and GTK
- * coalesces them to one per frame.
+ * Draws the entities of a store as pre-rendered markers, all composited
+ * into one image (see DcMarkerCanvas), instead of a widget per marker
+ * (ShumateMarkerLayer does not scale to a fleet). The image is kept until
+ * the store, the viewport, the size or the selection changes; redraws are
+ * queued then and GTK coalesces them to one per frame.
  */
 struct _DcPointLayerClass
 {
   ShumateLayerClass parent_class;
 
+  /* (Re)creates the subclass's marker images for @scale device pixels per
+   * logical pixel: before the first drawing and when the scale changes. */
+  void  (*load_art)   (DcPointLayer *self,
+                       int           scale);
   /* Fills @points for @entity and returns how many it used (0 hides it). */
   guint (*get_points) (DcPointLayer *self,
                        DcEntity     *entity,

@@ -17,7 +17,6 @@ struct _DcSignInPage
   AdwEntryRow *server_row;
   AdwEntryRow *username_row;
   AdwEntryRow *password_row;
-  GtkWidget *sign_in_button;
   GtkStack *button_stack;
 };
 
@@ -47,8 +46,13 @@ static void
 set_busy (DcSignInPage *self,
           gboolean      busy)
 {
+  /* A focused entry that turns insensitive loses its focus-out event in
+   * GTK 4.8 (and warns); leave the form first. */
+  if (busy && gtk_widget_get_root (GTK_WIDGET (self)) != NULL)
+    gtk_root_set_focus (gtk_widget_get_root (GTK_WIDGET (self)), NULL);
+
   gtk_stack_set_visible_child_name (self->button_stack, busy ? "busy" : "label");
-  gtk_widget_set_sensitive (self->sign_in_button, !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "sign-in.submit", !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->server_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->username_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->password_row), !busy);
@@ -78,8 +82,12 @@ signed_in_cb (GObject      *object,
 }
 
 static void
-sign_in_cb (DcSignInPage *self)
+submit_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
 {
+  DcSignInPage *self = DC_SIGN_IN_PAGE (widget);
+
   if (*text_of (self->server_row) == '\0' || *text_of (self->username_row) == '\0')
     {
       g_signal_emit (self, signals[FAILED], 0, _("Enter the server address and your username"));
@@ -94,6 +102,12 @@ sign_in_cb (DcSignInPage *self)
   dc_context_sign_in_async (self->context, text_of (self->server_row),
                             text_of (self->username_row), text_of (self->password_row),
                             self->cancellable, signed_in_cb, g_object_ref (self));
+}
+
+static void
+submit_cb (DcSignInPage *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "sign-in.submit", NULL);
 }
 
 static void
@@ -161,10 +175,11 @@ dc_sign_in_page_class_init (DcSignInPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DcSignInPage, server_row);
   gtk_widget_class_bind_template_child (widget_class, DcSignInPage, username_row);
   gtk_widget_class_bind_template_child (widget_class, DcSignInPage, password_row);
-  gtk_widget_class_bind_template_child (widget_class, DcSignInPage, sign_in_button);
   gtk_widget_class_bind_template_child (widget_class, DcSignInPage, button_stack);
-  gtk_widget_class_bind_template_callback (widget_class, sign_in_cb);
+  gtk_widget_class_bind_template_callback (widget_class, submit_cb);
   gtk_widget_class_bind_template_callback (widget_class, next_cb);
+
+  gtk_widget_class_install_action (widget_class, "sign-in.submit", NULL, submit_action);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
@@ -201,4 +216,20 @@ dc_sign_in_page_reset (DcSignInPage *self)
 
   gtk_widget_grab_focus (GTK_WIDGET (*username == '\0' ? self->username_row
                                                         : self->password_row));
+}
+
+void
+dc_sign_in_page_fill (DcSignInPage *self,
+                      const char   *server_url,
+                      const char   *username,
+                      const char   *password)
+{
+  g_return_if_fail (DC_IS_SIGN_IN_PAGE (self));
+
+  if (server_url != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->server_row), server_url);
+  if (username != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->username_row), username);
+  if (password != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->password_row), password);
 }

@@ -205,6 +205,16 @@ dc_store_get_count (DcStore *self)
 }
 
 DcEntity *
+dc_store_get_entity (DcStore *self,
+                     guint    position)
+{
+  g_return_val_if_fail (DC_IS_STORE (self), NULL);
+  g_return_val_if_fail (position < self->items->len, NULL);
+
+  return g_ptr_array_index (self->items, position);
+}
+
+DcEntity *
 dc_store_lookup (DcStore    *self,
                  const char *id)
 {

@@ -11,6 +11,10 @@ G_DECLARE_FINAL_TYPE (DcStore, dc_store, DC, STORE, GObject)
 
 DcStore  *dc_store_new        (GType       item_type);
 guint     dc_store_get_count  (DcStore    *self);
+/* Like g_list_model_get_item() without the reference, for loops over every
+ * item each frame. Returns: (transfer none) */
+DcEntity *dc_store_get_entity (DcStore    *self,
+                               guint       position);
 /* Returns: (transfer none) (nullable) */
 DcEntity *dc_store_lookup     (DcStore    *self,
                                const char *id);

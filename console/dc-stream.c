@@ -5,6 +5,7 @@
 
 #include "dc-driver.h"
 #include "dc-json.h"
+#include "dc-location-refresh.h"
 #include "dc-order.h"
 #include "dc-stream-private.h"
 
@@ -28,6 +29,7 @@ struct _DcStream
 
   /* connection */
   GCancellable *cancellable;
+  GCancellable *refresh_cancellable;
   SoupWebsocketConnection *connection;
   DcConnectionState state;
   gboolean running;
@@ -137,6 +139,8 @@ static void
 drop_connection (DcStream *self)
 {
   g_clear_handle_id (&self->watchdog_source, g_source_remove);
+  g_cancellable_cancel (self->refresh_cancellable);
+  g_clear_object (&self->refresh_cancellable);
 
   if (self->connection == NULL)
     return;
@@ -184,6 +188,8 @@ apply_snapshot (DcStream   *self,
   dc_store_reconcile (self->drivers, drivers);
   dc_store_reconcile (self->orders, orders);
   self->last_seq = dc_json_int (frame, "seq", 0);
+  g_debug ("stream: snapshot at seq %" G_GINT64_FORMAT ", %u orders, %u drivers",
+           self->last_seq, json_array_get_length (orders), json_array_get_length (drivers));
 
   g_free (self->synced_server);
   self->synced_server = g_strdup (dc_client_get_server_url (self->client));
@@ -202,9 +208,11 @@ apply_event (DcStream   *self,
   if (data == NULL)
     return;
 
-  if (seq >= 0)
+  /* State events have a seq from 1 on; locations have none, or 0 (latest
+   * wins by recorded_at). Replays after a resume may overlap what we
+   * already applied. */
+  if (seq > 0)
     {
-      /* Replays after a resume may overlap what we already applied. */
       if (seq <= self->last_seq)
         return;
       self->last_seq = seq;
@@ -330,6 +338,24 @@ watchdog_cb (gpointer user_data)
 }
 
 static void
+refreshed_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  gssize moved;
+
+  if ((moved = dc_location_refresh_finish (result, &error)) < 0)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("stream: positions not refreshed: %s", error->message);
+      return;
+    }
+
+  g_debug ("stream: %" G_GSSIZE_FORMAT " positions refreshed after the resume", moved);
+}
+
+static void
 connect_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
@@ -368,10 +394,16 @@ connect_cb (GObject      *object,
   self->last_activity = g_get_monotonic_time ();
   self->watchdog_source = g_timeout_add_seconds (WATCHDOG_S, watchdog_cb, self);
 
-  /* A resume is in sync as soon as the server accepts it: it sends what we
-   * missed, or a new snapshot if it no longer has it. */
+  /* A resume is in sync as soon as the server accepts it: it sends the
+   * state events we missed, or a new snapshot if it no longer has them.
+   * Positions are not in that log; they are read once more. */
   if (self->last_seq >= 0)
-    set_state (self, DC_CONNECTION_LIVE);
+    {
+      set_state (self, DC_CONNECTION_LIVE);
+      self->refresh_cancellable = g_cancellable_new ();
+      dc_location_refresh_async (self->client, self->drivers, self->refresh_cancellable,
+                                 refreshed_cb, NULL);
+    }
 
   send_viewport (self);
 }

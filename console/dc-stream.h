@@ -26,8 +26,9 @@ G_DECLARE_FINAL_TYPE (DcStream, dc_stream, DC, STREAM, GObject)
  *
  * The dispatcher websocket: applies the snapshot and the events to the
  * order and driver stores, keeps the last seq, and reconnects with
- * exponential backoff, resuming with ?since=. It is live only while the
- * socket is open and the stores are in sync with the server.
+ * exponential backoff, resuming with ?since= (and reading the positions,
+ * which the event log does not keep, once more over REST). It is live only
+ * while the socket is open and the stores are in sync with the server.
  */
 DcStream          *dc_stream_new             (DcClient           *client,
                                               DcStore            *orders,

@@ -542,6 +542,19 @@ dc_window_show_toast (DcWindow   *self,
 }
 
 void
+dc_window_sign_in (DcWindow   *self,
+                   const char *server_url,
+                   const char *username,
+                   const char *password)
+{
+  g_return_if_fail (DC_IS_WINDOW (self));
+
+  dc_sign_in_page_fill (self->sign_in_page, server_url, username, password);
+  if (password != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self->sign_in_page), "sign-in.submit", NULL);
+}
+
+void
 dc_window_select_order (DcWindow *self,
                         DcOrder  *order,
                         gboolean  pan)

@@ -15,5 +15,11 @@ DcWindow *dc_window_new        (GtkApplication *application,
                                 DcContext      *context);
 void      dc_window_show_toast (DcWindow       *self,
                                 const char     *message);
+/* Fills the sign-in form (NULL leaves a field as it is) and, with a
+ * @password, submits it. */
+void      dc_window_sign_in    (DcWindow       *self,
+                                const char     *server_url,
+                                const char     *username,
+                                const char     *password);
 
 G_END_DECLS

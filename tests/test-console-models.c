@@ -7,6 +7,7 @@
 #include "dc-candidates.h"
 #include "dc-client.h"
 #include "dc-driver.h"
+#include "dc-marker-canvas.h"
 #include "dc-order.h"
 #include "dc-store.h"
 #include "dc-stream-private.h"
@@ -227,7 +228,9 @@ test_stream_events (Fixture       *fixture,
   g_autoptr(JsonObject) driver = copy_object (element (fixture->snapshot, "drivers", 1));
   g_autoptr(JsonObject) frame = NULL;
   g_autofree char *now = dispatch_format_timestamp (g_get_real_time () + G_USEC_PER_SEC);
+  g_autofree char *later = dispatch_format_timestamp (g_get_real_time () + 2 * G_USEC_PER_SEC);
   g_autofree char *locations = NULL;
+  g_autofree char *location = NULL;
   DcDriver *moved;
   DcDriver *stale;
   double stale_lat;
@@ -279,6 +282,17 @@ test_stream_events (Fixture       *fixture,
   g_assert_cmpfloat_with_epsilon (dc_driver_get_lat (moved), 52.5, 1e-9);
   g_assert_cmpfloat_with_epsilon (dc_driver_get_heading (moved), 90, 1e-9);
   g_assert_cmpfloat_with_epsilon (dc_driver_get_lat (stale), stale_lat, 1e-9);
+
+  /* a single location as dispatchd sends it, with "seq":0: not a state
+   * event, so not a replay either */
+  location = g_strdup_printf ("{\"id\":\"e\",\"seq\":0,\"type\":\"driver.location\","
+                              "\"occurred_at\":\"%s\",\"data\":{\"driver_id\":\"%s\","
+                              "\"lat\":52.51,\"lon\":13.41,\"heading\":null,"
+                              "\"speed_mps\":null,\"recorded_at\":\"%s\"}}",
+                              later, id_of (driver), later);
+  feed_text (fixture, location);
+  g_assert_cmpfloat_with_epsilon (dc_driver_get_lat (moved), 52.51, 1e-9);
+  g_assert_cmpint (dc_stream_get_last_seq (fixture->stream), ==, 1202);
 
   /* a new driver */
   json_object_set_string_member (driver, "id", "new-driver");
@@ -402,6 +416,54 @@ test_alerts (Fixture       *fixture,
   g_assert_cmpuint (dc_alerts_get_unread (alerts), ==, 0);
 }
 
+/* Premultiplied ARGB of a pixel of @texture. */
+static guint32
+pixel_at (GdkTexture *texture,
+          int         x,
+          int         y)
+{
+  int width = gdk_texture_get_width (texture);
+  g_autofree guint32 *pixels = g_new (guint32, (gsize) width * gdk_texture_get_height (texture));
+
+  gdk_texture_download (texture, (guchar *) pixels, width * sizeof (guint32));
+
+  return pixels[y * width + x];
+}
+
+static void
+test_marker_canvas (void)
+{
+  /* 2×2 device pixels: opaque red, half-transparent white, clear, opaque blue */
+  guint32 art[] = { 0xffff0000, 0x80808080, 0x00000000, 0xff0000ff };
+  DcSprite sprite = { 2, 2, art };
+  DcMarkerCanvas *canvas;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  /* nothing on it: no image at all */
+  canvas = dc_marker_canvas_new (4, 3, 2);
+  dc_marker_canvas_draw (canvas, &sprite, -5, -5);
+  g_assert_null (dc_marker_canvas_free_to_texture (canvas));
+
+  /* logical (1, 1) at scale 2 is device (2, 2): the sprite covers 1..2 */
+  canvas = dc_marker_canvas_new (4, 3, 2);
+  dc_marker_canvas_draw (canvas, &sprite, 1, 1);
+  dc_marker_canvas_draw (canvas, &sprite, 1, 1);
+  /* half off the top left corner: only its last pixel lands, at (0, 0) */
+  dc_marker_canvas_draw (canvas, &sprite, 0, 0);
+  texture = dc_marker_canvas_free_to_texture (canvas);
+  g_assert_nonnull (texture);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, 8);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, 6);
+
+  g_assert_cmphex (pixel_at (texture, 1, 1), ==, 0xffff0000);
+  /* 50 % white over 50 % white: 75 % */
+  g_assert_cmphex (pixel_at (texture, 2, 1), ==, 0xc0c0c0c0);
+  g_assert_cmphex (pixel_at (texture, 1, 2), ==, 0x00000000);
+  g_assert_cmphex (pixel_at (texture, 2, 2), ==, 0xff0000ff);
+  g_assert_cmphex (pixel_at (texture, 0, 0), ==, 0xff0000ff);
+  g_assert_cmphex (pixel_at (texture, 3, 3), ==, 0x00000000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -420,6 +482,7 @@ main (int   argc,
               fixture_set_up, test_late, fixture_tear_down);
   g_test_add ("/console/alerts", Fixture, NULL,
               fixture_set_up, test_alerts, fixture_tear_down);
+  g_test_add_func ("/console/marker-canvas", test_marker_canvas);
 
   return g_test_run ();
 }

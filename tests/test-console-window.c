@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "dc-application.h"
+#include "dc-projection.h"
 #include "dc-stream-private.h"
 #include "dc-window-private.h"
 #include "test-console-data.h"
+#include "test-console-utils.h"
 
 /*
  * The real console window, filled from recorded stream frames instead of a
@@ -22,57 +24,6 @@ typedef struct
   DcContext *context;
   JsonObject *snapshot;
 } Fixture;
-
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  gboolean *done = user_data;
-
-  *done = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-run_for (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static void
-screenshot (GtkWidget  *widget,
-            const char *name)
-{
-  const char *dir = g_getenv ("DISPATCH_CONSOLE_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  int width, height;
-
-  gtk_test_widget_wait_for_draw (widget);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_nonnull (texture);
-
-  if (dir != NULL)
-    {
-      g_autofree char *file = g_strconcat (name, ".png", NULL);
-      g_autofree char *path = g_build_filename (dir, file, NULL);
-
-      g_assert_true (gdk_texture_save_to_png (texture, path));
-      g_test_message ("saved %s", path);
-    }
-}
 
 static void
 feed (Fixture    *fixture,
@@ -105,24 +56,15 @@ fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
-  g_autoptr(GError) error = NULL;
 
   /* The recorded fleet's city, and nothing listening at the server. */
   g_settings_set (settings, "map-view", "(ddd)", 52.515, 13.405, 13.0);
   g_settings_set_string (settings, "server-url", "http://127.0.0.1:9");
   g_settings_set_string (settings, "last-username", "dana");
 
-  fixture->application = dc_application_new ();
-  g_application_set_flags (G_APPLICATION (fixture->application), G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (fixture->application), NULL, &error);
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (fixture->application));
-
-  fixture->window = DC_WINDOW (gtk_application_get_active_window (
-    GTK_APPLICATION (fixture->application)));
+  fixture->application = test_console_application_new (&fixture->window);
   fixture->context = dc_application_get_context (fixture->application);
   fixture->snapshot = test_console_load_snapshot ();
-  g_assert_nonnull (fixture->window);
 }
 
 static void
@@ -134,6 +76,45 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->application);
 }
 
+/* The map layers' own projection against libshumate's, on the window's map,
+ * turned and not; the view is as before afterwards. */
+static void
+check_projection (Fixture *fixture)
+{
+  GtkWidget *overlay = gtk_widget_get_first_child (adw_bin_get_child (fixture->window->map_bin));
+  GtkWidget *map = gtk_overlay_get_child (GTK_OVERLAY (overlay));
+  ShumateViewport *viewport = shumate_map_get_viewport (SHUMATE_MAP (map));
+  double zoom = shumate_viewport_get_zoom_level (viewport);
+  static const double rotations[] = { 0.4, 0 };
+
+  test_console_run_for (300);
+  g_assert_cmpint (gtk_widget_get_width (map), >, 0);
+
+  for (guint r = 0; r < G_N_ELEMENTS (rotations); r++)
+    {
+      DcProjection projection;
+
+      shumate_viewport_set_rotation (viewport, rotations[r]);
+      shumate_viewport_set_zoom_level (viewport, 13.4);
+      g_assert_true (dc_projection_init (&projection, viewport, map));
+
+      for (double lat = 52.40; lat < 52.65; lat += 0.05)
+        for (double lon = 13.20; lon < 13.60; lon += 0.05)
+          {
+            double world_x, world_y, x, y, expected_x, expected_y;
+
+            dc_projection_world_from_location (lat, lon, &world_x, &world_y);
+            dc_projection_to_widget (&projection, world_x, world_y, &x, &y);
+            shumate_viewport_location_to_widget_coords (viewport, map, lat, lon,
+                                                        &expected_x, &expected_y);
+            g_assert_cmpfloat_with_epsilon (x, expected_x, 1e-6);
+            g_assert_cmpfloat_with_epsilon (y, expected_y, 1e-6);
+          }
+    }
+
+  shumate_viewport_set_zoom_level (viewport, zoom);
+}
+
 static void
 test_window (Fixture       *fixture,
              gconstpointer  data)
@@ -142,9 +123,9 @@ test_window (Fixture       *fixture,
   DcStream *stream = dc_context_get_stream (fixture->context);
   AdwStyleManager *style = adw_style_manager_get_default ();
 
-  run_for (300);
+  test_console_run_for (300);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "sign-in");
-  screenshot (GTK_WIDGET (window), "sign-in");
+  test_console_screenshot (GTK_WIDGET (window), "sign-in");
 
   /* Signed in: the stream starts, but there is no server, so stop it and
    * play the recorded snapshot through its frame handler. */
@@ -157,34 +138,35 @@ test_window (Fixture       *fixture,
   feed (fixture, fixture->snapshot);
   g_assert_cmpint (dc_stream_get_state (stream), ==, DC_CONNECTION_LIVE);
   g_assert_false (gtk_widget_has_css_class (window->content, "stale"));
+  check_projection (fixture);
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
                               first_order_with_status (fixture, "assigned"));
   g_assert_true (adw_flap_get_reveal_flap (window->detail_flap));
-  run_for (1500);
-  screenshot (GTK_WIDGET (window), "console");
+  test_console_run_for (1500);
+  test_console_screenshot (GTK_WIDGET (window), "console");
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
                               first_order_with_status (fixture, "pending"));
-  run_for (500);
-  screenshot (GTK_WIDGET (window), "console-dark");
+  test_console_run_for (500);
+  test_console_screenshot (GTK_WIDGET (window), "console-dark");
 
   /* The connection drops: never show old data as live. */
   dc_stream_handle_closed (stream);
   g_assert_cmpint (dc_stream_get_state (stream), ==, DC_CONNECTION_DISCONNECTED);
   g_assert_true (gtk_revealer_get_reveal_child (window->banner_revealer));
   g_assert_true (gtk_widget_has_css_class (window->content, "stale"));
-  run_for (500);
-  screenshot (GTK_WIDGET (window), "console-stale");
+  test_console_run_for (500);
+  test_console_screenshot (GTK_WIDGET (window), "console-stale");
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
   feed (fixture, fixture->snapshot);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.close-detail", NULL);
   gtk_window_set_default_size (GTK_WINDOW (window), 420, 780);
-  run_for (800);
+  test_console_run_for (800);
   g_assert_true (adw_leaflet_get_folded (window->leaflet));
-  screenshot (GTK_WIDGET (window), "console-narrow");
+  test_console_screenshot (GTK_WIDGET (window), "console-narrow");
 }
 
 int
