@@ -18,6 +18,9 @@
 #              DRIVERS (1000), TRAIL_POINTS (10000000)
 set -eu
 
+# bench/README.md: results on stdout (fd 3 below), everything else on stderr.
+exec 3>&1 1>&2
+
 builddir=./build
 soak=0
 trail=0
@@ -29,7 +32,9 @@ while [ $# -gt 0 ]; do
     *) builddir=$1; shift ;;
   esac
 done
-duration=${DURATION:-30}
+quick_duration=30
+[ -n "${BENCH_QUICK:-}" ] && quick_duration=15
+duration=${DURATION:-$quick_duration}
 connections=${CONNECTIONS:-64}
 batch=${BATCH:-100}
 n_drivers=${DRIVERS:-1000}
@@ -208,6 +213,14 @@ awk -v persisted="$((after - before))" -v acked="$acked" -v s="$seconds" -v copi
   printf "| COPY of the same %d rows into the same table and indexes | %.0f |", copied, copy_rate
   printf " psql \\copy, text format, best of 2 |\n"
   printf "| ratio (target >= 0.5) | %.2f | |\n", rate / copy_rate
+  printf "P1\tlocation points ingested and persisted, POST batches of %d, %d connections\t" \
+    "%.0f points/s\tCOPY of the same rows into the same table and indexes\t%.0f rows/s\t" \
+    "%.2f\t≥ 0.5×\t%s\n", b, c, rate, copy_rate, rate / copy_rate,
+    (rate / copy_rate >= 0.5 ? "met" : "not met") > "/dev/fd/3"
+  printf "-\tlocation POST latency p50 / p99 during that load\t%.1f / %.1f ms\t-\t-\t-\t-\t-\n",
+    p50, p99 > "/dev/fd/3"
+  printf "note\tingest: %d points acknowledged, %d persisted, %d refused (503)\n",
+    acked, persisted, refused > "/dev/fd/3"
   if (persisted < acked) {
     printf "ERROR: %d points acknowledged but only %d persisted\n", acked, persisted
     exit 1
