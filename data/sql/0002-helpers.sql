@@ -296,7 +296,9 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                   ELSE 'idle' END,
     'location', dispatch.location_json(d.lat, d.lon, d.heading, d.speed_mps, d.accuracy_m,
                                        d.location_at),
-    'active_orders', a.ids)
+    'active_orders', a.ids,
+    'auto_dispatch', d.auto_dispatch,
+    'last_seen_at', dispatch.ts_json(d.last_seen_at))
   FROM (SELECT dispatch.driver_active_orders(d.id) AS ids) a
 $$;
 

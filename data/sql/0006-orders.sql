@@ -22,6 +22,27 @@ RETURNS text LANGUAGE sql VOLATILE AS $$
            'base64'), E'+/\n', '-_'), '=')
 $$;
 
+-- The coordinates of a required place object {"lat","lon",...} named p_field.
+CREATE FUNCTION dispatch.json_place(p_place jsonb, p_field text,
+                                    OUT lat double precision, OUT lon double precision)
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF jsonb_typeof(p_place) IS DISTINCT FROM 'object' THEN
+    PERFORM dispatch.raise_error('invalid_argument', p_field || ' is required', p_field);
+  END IF;
+  lat := dispatch.json_num(p_place -> 'lat', p_field || '.lat', -90, 90);
+  lon := dispatch.json_num(p_place -> 'lon', p_field || '.lon', -180, 180);
+  IF lat IS NULL THEN
+    PERFORM dispatch.raise_error('invalid_argument', p_field || '.lat is required',
+                                 p_field || '.lat');
+  END IF;
+  IF lon IS NULL THEN
+    PERFORM dispatch.raise_error('invalid_argument', p_field || '.lon is required',
+                                 p_field || '.lon');
+  END IF;
+END
+$$;
+
 -- POST /orders (customer for itself, dispatcher, admin). p_body:
 -- {"customer_id"?,"pickup":{"lat","lon","address"?},"dropoff":{...},
 --  "items"?:[{"sku","name"?,"quantity","price_cents"?}],"notes"?,"priority"?:0..9 (default 0),
@@ -95,29 +116,9 @@ BEGIN
 
   -- places
   v_pickup := p_body -> 'pickup';
-  IF jsonb_typeof(v_pickup) IS DISTINCT FROM 'object' THEN
-    PERFORM dispatch.raise_error('invalid_argument', 'pickup is required', 'pickup');
-  END IF;
-  v_p_lat := dispatch.json_num(v_pickup -> 'lat', 'pickup.lat', -90, 90);
-  v_p_lon := dispatch.json_num(v_pickup -> 'lon', 'pickup.lon', -180, 180);
-  IF v_p_lat IS NULL THEN
-    PERFORM dispatch.raise_error('invalid_argument', 'pickup.lat is required', 'pickup.lat');
-  END IF;
-  IF v_p_lon IS NULL THEN
-    PERFORM dispatch.raise_error('invalid_argument', 'pickup.lon is required', 'pickup.lon');
-  END IF;
   v_dropoff := p_body -> 'dropoff';
-  IF jsonb_typeof(v_dropoff) IS DISTINCT FROM 'object' THEN
-    PERFORM dispatch.raise_error('invalid_argument', 'dropoff is required', 'dropoff');
-  END IF;
-  v_d_lat := dispatch.json_num(v_dropoff -> 'lat', 'dropoff.lat', -90, 90);
-  v_d_lon := dispatch.json_num(v_dropoff -> 'lon', 'dropoff.lon', -180, 180);
-  IF v_d_lat IS NULL THEN
-    PERFORM dispatch.raise_error('invalid_argument', 'dropoff.lat is required', 'dropoff.lat');
-  END IF;
-  IF v_d_lon IS NULL THEN
-    PERFORM dispatch.raise_error('invalid_argument', 'dropoff.lon is required', 'dropoff.lon');
-  END IF;
+  SELECT lat, lon INTO v_p_lat, v_p_lon FROM dispatch.json_place(v_pickup, 'pickup');
+  SELECT lat, lon INTO v_d_lat, v_d_lon FROM dispatch.json_place(v_dropoff, 'dropoff');
 
   -- items
   v_items_in := p_body -> 'items';

@@ -1,29 +1,8 @@
 -- SPDX-License-Identifier: GPL-3.0-or-later
 --
--- Pausing a driver from automatic dispatch (POST /drivers/{id}/auto-dispatch),
--- and the driver object with the members the OpenAPI Driver schema lists:
--- "auto_dispatch" (which the live fleet follows from driver.updated) and
--- "last_seen_at".
-
-CREATE OR REPLACE FUNCTION dispatch.driver_json(d dispatch.drivers)
-RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT jsonb_build_object(
-    'id', d.id,
-    'name', d.name,
-    'phone', d.phone,
-    'vehicle', d.vehicle,
-    'capacity', d.capacity,
-    'online', d.online,
-    'state', CASE WHEN NOT d.online THEN 'offline'
-                  WHEN jsonb_array_length(a.ids) > 0 THEN 'busy'
-                  ELSE 'idle' END,
-    'location', dispatch.location_json(d.lat, d.lon, d.heading, d.speed_mps, d.accuracy_m,
-                                       d.location_at),
-    'active_orders', a.ids,
-    'auto_dispatch', d.auto_dispatch,
-    'last_seen_at', dispatch.ts_json(d.last_seen_at))
-  FROM (SELECT dispatch.driver_active_orders(d.id) AS ids) a
-$$;
+-- Pausing a driver from automatic dispatch (POST /drivers/{id}/auto-dispatch).
+-- The driver object carries "auto_dispatch", which the live fleet follows from
+-- driver.updated.
 
 -- POST /drivers/{id}/auto-dispatch (dispatcher, admin): p_auto false pauses
 -- the driver from automatic offers and assignments (manual assignment still
