@@ -406,10 +406,14 @@ dsd_match_connect (DsdMatch *self)
 
   for (guint o = 0; o < n_orders; o++)
     {
+      guint n_candidates;
+
       self->order_start[o + 1] += self->order_start[o];
-      qsort (self->candidates + self->order_start[o],
-             self->order_start[o + 1] - self->order_start[o],
-             sizeof (DsdMatchCandidate), compare_candidates);
+      n_candidates = self->order_start[o + 1] - self->order_start[o];
+      /* qsort must not see a NULL base (no candidates at all). */
+      if (n_candidates > 1)
+        qsort (self->candidates + self->order_start[o], n_candidates,
+               sizeof (DsdMatchCandidate), compare_candidates);
     }
 
   for (guint d = 0; d < n_drivers; d++)

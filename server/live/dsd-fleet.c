@@ -596,7 +596,9 @@ dsd_fleet_nearest (DsdFleet              *self,
       radius = MIN (radius * growth, max_radius);
     }
 
-  qsort (hits->data, hits->len, sizeof (Hit), compare_hits);
+  /* qsort must not see the NULL data of an empty array. */
+  if (hits->len > 1)
+    qsort (hits->data, hits->len, sizeof (Hit), compare_hits);
   n = MIN (k, hits->len);
   for (guint i = 0; i < n; i++)
     {
