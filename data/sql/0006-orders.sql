@@ -245,13 +245,8 @@ $$;
 
 -- GET /orders/{id}: not_found for an order the caller cannot see.
 CREATE FUNCTION dispatch.order_get(p_actor jsonb, p_id text)
-RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  v_o dispatch.orders;
-BEGIN
-  v_o := dispatch.visible_order(p_actor, p_id);
-  RETURN dispatch.order_json(v_o);
-END
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT dispatch.order_json(dispatch.visible_order(p_actor, p_id))
 $$;
 
 -- GET /orders: {"orders":[...],"next"}, newest first (created_at, id).
@@ -615,13 +610,8 @@ $$;
 
 -- GET /orders/{id}/tracking: the tracking object; same visibility as order_get.
 CREATE FUNCTION dispatch.order_tracking(p_actor jsonb, p_id text)
-RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  v_o dispatch.orders;
-BEGIN
-  v_o := dispatch.visible_order(p_actor, p_id);
-  RETURN dispatch.tracking_json(v_o);
-END
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT dispatch.tracking_json(dispatch.visible_order(p_actor, p_id))
 $$;
 
 -- GET /track/{token} (no auth): the public tracking object; unknown → not_found.
