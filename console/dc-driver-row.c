@@ -5,6 +5,7 @@
 
 #include "dc-driver-row.h"
 #include "dc-format.h"
+#include "dc-template.h"
 
 /* Older positions than this show when they were taken. */
 #define STALE_USEC (60 * G_USEC_PER_SEC)
@@ -98,14 +99,10 @@ static void
 dc_driver_row_dispose (GObject *object)
 {
   DcDriverRow *self = (DcDriverRow *)object;
-  GtkWidget *child;
 
   g_clear_object (&self->driver_signals);
   g_clear_object (&self->driver);
-  gtk_widget_dispose_template (GTK_WIDGET (self), DC_TYPE_DRIVER_ROW);
-  /* the template's root is not bound, so unparent it ourselves */
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
-    gtk_widget_unparent (child);
+  dc_template_dispose (GTK_WIDGET (self), DC_TYPE_DRIVER_ROW);
 
   G_OBJECT_CLASS (dc_driver_row_parent_class)->dispose (object);
 }

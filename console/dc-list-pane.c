@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "dc-list-pane.h"
+#include "dc-template.h"
 
 struct _DcListPane
 {
@@ -108,12 +109,8 @@ static void
 dc_list_pane_dispose (GObject *object)
 {
   DcListPane *self = (DcListPane *)object;
-  GtkWidget *child;
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), DC_TYPE_LIST_PANE);
-  /* the template's root is not bound, so unparent it ourselves */
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
-    gtk_widget_unparent (child);
+  dc_template_dispose (GTK_WIDGET (self), DC_TYPE_LIST_PANE);
   g_clear_object (&self->selection);
 
   G_OBJECT_CLASS (dc_list_pane_parent_class)->dispose (object);

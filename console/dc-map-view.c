@@ -9,6 +9,7 @@
 #include "dc-map-view.h"
 #include "dc-order-layer.h"
 #include "dc-path-layer.h"
+#include "dc-template.h"
 
 #define VIEWPORT_DEBOUNCE_MS 250
 #define PICK_RADIUS          12.0
@@ -464,7 +465,6 @@ static void
 dc_map_view_dispose (GObject *object)
 {
   DcMapView *self = (DcMapView *)object;
-  GtkWidget *child;
 
   g_clear_handle_id (&self->viewport_source, g_source_remove);
   g_clear_handle_id (&self->probe_source, g_source_remove);
@@ -479,10 +479,7 @@ dc_map_view_dispose (GObject *object)
   g_clear_object (&self->route_driver);
   g_clear_object (&self->tile_source);
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), DC_TYPE_MAP_VIEW);
-  /* the template's root is not bound, so unparent it ourselves */
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
-    gtk_widget_unparent (child);
+  dc_template_dispose (GTK_WIDGET (self), DC_TYPE_MAP_VIEW);
   g_clear_object (&self->context);
 
   G_OBJECT_CLASS (dc_map_view_parent_class)->dispose (object);

@@ -8,6 +8,7 @@
 #include "dc-format.h"
 #include "dc-json.h"
 #include "dc-order-detail.h"
+#include "dc-template.h"
 
 #define MAX_CANDIDATES       5
 #define CANDIDATES_REFRESH_S 5
@@ -406,7 +407,6 @@ static void
 dc_order_detail_dispose (GObject *object)
 {
   DcOrderDetail *self = (DcOrderDetail *)object;
-  GtkWidget *child;
 
   g_clear_handle_id (&self->candidates_source, g_source_remove);
   g_clear_handle_id (&self->timeline_source, g_source_remove);
@@ -414,10 +414,7 @@ dc_order_detail_dispose (GObject *object)
   g_clear_object (&self->events_cancellable);
   g_clear_object (&self->order_signals);
   g_clear_object (&self->order);
-  gtk_widget_dispose_template (GTK_WIDGET (self), DC_TYPE_ORDER_DETAIL);
-  /* the template's root is not bound, so unparent it ourselves */
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
-    gtk_widget_unparent (child);
+  dc_template_dispose (GTK_WIDGET (self), DC_TYPE_ORDER_DETAIL);
   g_clear_object (&self->context);
 
   G_OBJECT_CLASS (dc_order_detail_parent_class)->dispose (object);

@@ -5,6 +5,7 @@
 
 #include "dc-format.h"
 #include "dc-order-row.h"
+#include "dc-template.h"
 
 struct _DcOrderRow
 {
@@ -103,14 +104,10 @@ static void
 dc_order_row_dispose (GObject *object)
 {
   DcOrderRow *self = (DcOrderRow *)object;
-  GtkWidget *child;
 
   g_clear_object (&self->order_signals);
   g_clear_object (&self->order);
-  gtk_widget_dispose_template (GTK_WIDGET (self), DC_TYPE_ORDER_ROW);
-  /* the template's root is not bound, so unparent it ourselves */
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
-    gtk_widget_unparent (child);
+  dc_template_dispose (GTK_WIDGET (self), DC_TYPE_ORDER_ROW);
 
   G_OBJECT_CLASS (dc_order_row_parent_class)->dispose (object);
 }

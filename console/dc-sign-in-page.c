@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "dc-sign-in-page.h"
+#include "dc-template.h"
 
 struct _DcSignInPage
 {
@@ -120,14 +121,10 @@ static void
 dc_sign_in_page_dispose (GObject *object)
 {
   DcSignInPage *self = (DcSignInPage *)object;
-  GtkWidget *child;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  gtk_widget_dispose_template (GTK_WIDGET (self), DC_TYPE_SIGN_IN_PAGE);
-  /* the template's root is not bound, so unparent it ourselves */
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
-    gtk_widget_unparent (child);
+  dc_template_dispose (GTK_WIDGET (self), DC_TYPE_SIGN_IN_PAGE);
   g_clear_object (&self->context);
 
   G_OBJECT_CLASS (dc_sign_in_page_parent_class)->dispose (object);
