@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "dsd-api.h"
+#include "dsd-bus-backend.h"
 #include "dsd-context.h"
 #include "dsd-daemon.h"
 #include "dsd-dispatch-engine.h"
@@ -16,7 +17,6 @@
 #include "dsd-location-retention.h"
 #include "dsd-migrations.h"
 #include "dsd-notifier.h"
-#include "dsd-outbox-relay.h"
 #include "dsd-password.h"
 #include "dsd-pg-cluster.h"
 #include "dsd-pg-listener.h"
@@ -26,6 +26,7 @@
 #define ADMIN_PASSWORD_FILE "admin-password"
 #define GENERATED_SECRET_BYTES 48
 #define GRACEFUL_STOP_MS 10000
+#define BUS_FLUSH_MS 5000
 #define IDEMPOTENCY_PURGE_S 3600
 
 struct _DsdDaemon {
@@ -41,7 +42,7 @@ struct _DsdDaemon {
   DsdTokenIssuer  *tokens;
   DsdContext      *context;
   DsdPgListener   *listener;
-  DsdOutboxRelay  *relay;
+  DsdBusBackend   *bus;
   DsdDispatchEngine *engine;     /* "assigner" role only */
   DsdRouter       *router;
   DsdStreams      *streams;
@@ -410,14 +411,22 @@ static void
 serve (GTask *task)
 {
   DsdDaemon *self = g_task_get_source_object (task);
+  GError *error = NULL;
 
   self->context = dsd_context_new (self->config, self->pool, self->tokens);
 
   self->listener = dsd_pg_listener_new (self->conninfo, "dispatch_outbox");
-  self->relay = dsd_outbox_relay_new (self->pool, self->listener,
-                                      dsd_context_get_bus (self->context));
+  self->bus = dsd_bus_backend_new (self->config, self->pool, self->listener,
+                                   dsd_context_get_bus (self->context),
+                                   dsd_context_get_metrics (self->context), &error);
+  if (self->bus == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
   dsd_pg_listener_start (self->listener);
-  dsd_outbox_relay_start (self->relay);
+  dsd_bus_backend_start (self->bus);
 
   /* Live state before the first request: the relay already follows the bus. */
   dsd_live_start_async (self->context, g_task_get_cancellable (task), live_started_cb, task);
@@ -435,7 +444,7 @@ dsd_daemon_dispose (GObject *object)
   g_clear_object (&self->streams);
   g_clear_object (&self->router);
   g_clear_object (&self->engine);
-  g_clear_object (&self->relay);
+  g_clear_object (&self->bus);
   g_clear_object (&self->listener);
   g_clear_object (&self->context);
   g_clear_object (&self->tokens);
@@ -521,8 +530,8 @@ stop_backends (DsdDaemon *self)
     dsd_notifier_stop (self->notifier);
   if (self->engine != NULL)
     dsd_dispatch_engine_stop (self->engine);
-  if (self->relay != NULL)
-    dsd_outbox_relay_stop (self->relay);
+  if (self->bus != NULL)
+    dsd_bus_backend_stop (self->bus, BUS_FLUSH_MS);
   if (self->listener != NULL)
     dsd_pg_listener_stop (self->listener);
   if (self->pool != NULL)
