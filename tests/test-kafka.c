@@ -17,39 +17,14 @@
 
 struct _DsdTestKafka {
   char        *tmp_dir;
-  char        *properties_path;
-  char        *log_path;
+  char        *log_path;     /* the script's and the JVM's output */
+  guint        port;
+  guint        controller_port;
   char        *bootstrap;
   GSubprocess *process;
   /* Kills the broker and removes tmp_dir if the test process dies first */
   GSubprocess *watchdog;
 };
-
-static const char properties_template[] =
-  "process.roles=broker,controller\n"
-  "node.id=1\n"
-  "controller.quorum.voters=1@127.0.0.1:%u\n"
-  "listeners=PLAINTEXT://127.0.0.1:%u,CONTROLLER://127.0.0.1:%u\n"
-  "advertised.listeners=PLAINTEXT://127.0.0.1:%u\n"
-  "controller.listener.names=CONTROLLER\n"
-  "inter.broker.listener.name=PLAINTEXT\n"
-  "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n"
-  "log.dirs=%s/data\n"
-  "num.partitions=4\n"
-  "offsets.topic.replication.factor=1\n"
-  "offsets.topic.num.partitions=4\n"
-  "transaction.state.log.replication.factor=1\n"
-  "transaction.state.log.min.isr=1\n"
-  "group.initial.rebalance.delay.ms=0\n"
-  "auto.create.topics.enable=false\n";
-
-static const char log4j_template[] =
-  "log4j.rootLogger=WARN, file\n"
-  "log4j.logger.kafka.server.KafkaRaftServer=INFO\n"
-  "log4j.appender.file=org.apache.log4j.FileAppender\n"
-  "log4j.appender.file.File=%s\n"
-  "log4j.appender.file.layout=org.apache.log4j.PatternLayout\n"
-  "log4j.appender.file.layout.ConversionPattern=[%%d] %%p %%m (%%c)%%n\n";
 
 /* Waits for its standard input to close, i.e. for the test process to end;
  * $1 is the broker's pid file, $2 the temporary directory to remove. */
@@ -106,88 +81,42 @@ dsd_test_kafka_get_libs_dir (void)
   return libs_dir = g_strdup (g_strstrip (out));
 }
 
-static GSubprocess *
-spawn_java (DsdTestKafka  *self,
-            GError       **error,
-            const char    *main_class,
-            ...) G_GNUC_NULL_TERMINATED;
-
-static GSubprocess *
-spawn_java (DsdTestKafka  *self,
-            GError       **error,
-            const char    *main_class,
-            ...)
-{
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *log4j = g_build_filename (self->tmp_dir, "log4j.properties", NULL);
-  const char *arg;
-  va_list args;
-
-  g_ptr_array_add (argv, g_strdup ("java"));
-  /* Small and quick to start: a test broker moves little data. */
-  g_ptr_array_add (argv, g_strdup ("-Xms64m"));
-  g_ptr_array_add (argv, g_strdup ("-Xmx512m"));
-  g_ptr_array_add (argv, g_strdup ("-XX:+UseSerialGC"));
-  g_ptr_array_add (argv, g_strdup ("-XX:TieredStopAtLevel=1"));
-  g_ptr_array_add (argv, g_strdup ("-Djava.awt.headless=true"));
-  g_ptr_array_add (argv, g_strdup_printf ("-Dlog4j.configuration=file:%s", log4j));
-  g_ptr_array_add (argv, g_strdup ("-cp"));
-  g_ptr_array_add (argv, g_build_filename (dsd_test_kafka_get_libs_dir (), "*", NULL));
-  g_ptr_array_add (argv, g_strdup (main_class));
-  va_start (args, main_class);
-  while ((arg = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, g_strdup (arg));
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  g_subprocess_launcher_set_stdout_file_path (launcher, self->log_path);
-  g_subprocess_launcher_take_stderr_fd (launcher, -1);
-  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDERR_MERGE);
-
-  return g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, error);
-}
-
 static char *
 log_tail (DsdTestKafka *self)
 {
   g_autofree char *contents = NULL;
+  g_autofree char *broker_log = g_build_filename (self->tmp_dir, "broker.log", NULL);
   gsize length = 0;
 
-  if (!g_file_get_contents (self->log_path, &contents, &length, NULL))
+  if (!g_file_get_contents (broker_log, &contents, &length, NULL) &&
+      !g_file_get_contents (self->log_path, &contents, &length, NULL))
     return g_strdup ("(no log)");
 
   return g_strdup (contents + (length > 4000 ? length - 4000 : 0));
 }
 
-static void
-format_storage (DsdTestKafka *self)
+/* build-aux/kafka-broker.sh writes the configuration and formats the storage
+ * on the first start, then execs the JVM. */
+static GSubprocess *
+spawn_broker (DsdTestKafka  *self,
+              GError       **error)
 {
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *cluster_id = NULL;
-  guchar id[16];
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *port = g_strdup_printf ("%u", self->port);
+  g_autofree char *controller_port = g_strdup_printf ("%u", self->controller_port);
 
-  /* A cluster id is a UUID in unpadded base64url (22 characters). */
-  for (guint i = 0; i < sizeof id; i++)
-    id[i] = g_random_int_range (0, 256);
-  cluster_id = g_base64_encode (id, sizeof id);
-  g_strdelimit (cluster_id, "+", '-');
-  g_strdelimit (cluster_id, "/", '_');
-  cluster_id[22] = '\0';
+  script = g_build_filename (g_getenv ("DISPATCH_TEST_TOP_SRCDIR"), "build-aux", "kafka-broker.sh",
+                             NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_stdout_file_path (launcher, self->log_path);
+  g_subprocess_launcher_setenv (launcher, "DISPATCH_KAFKA_LIBS", dsd_test_kafka_get_libs_dir (),
+                                TRUE);
+  g_subprocess_launcher_setenv (launcher, "KAFKA_QUICK_START", "1", TRUE);
 
-  process = spawn_java (self, &error, "kafka.tools.StorageTool", "format", "-t", cluster_id,
-                        "-c", self->properties_path, NULL);
-  g_assert_no_error (error);
-  g_subprocess_wait (process, NULL, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (process))
-    {
-      g_autofree char *tail = log_tail (self);
-      g_error ("Kafka's storage tool failed:\n%s", tail);
-    }
+  return g_subprocess_launcher_spawn (launcher, error, "bash", script, self->tmp_dir, port,
+                                      controller_port, NULL);
 }
 
 /* Metadata over the real protocol, with the client librdkafka the server uses. */
@@ -235,7 +164,7 @@ dsd_test_kafka_start (DsdTestKafka *self)
   g_autofree char *pid_path = g_build_filename (self->tmp_dir, "broker.pid", NULL);
 
   g_assert_null (self->process);
-  self->process = spawn_java (self, &error, "kafka.Kafka", self->properties_path, NULL);
+  self->process = spawn_broker (self, &error);
   g_assert_no_error (error);
   g_file_set_contents (pid_path, g_subprocess_get_identifier (self->process), -1, &error);
   g_assert_no_error (error);
@@ -254,19 +183,15 @@ dsd_test_kafka_new (void)
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *pid_path = NULL;
-  g_autofree char *properties = NULL;
-  g_autofree char *log4j = NULL;
-  g_autofree char *log4j_path = NULL;
-  guint port = dsd_test_find_free_port ();
-  guint controller_port = dsd_test_find_free_port ();
 
-  while (controller_port == port)
-    controller_port = dsd_test_find_free_port ();
+  self->port = dsd_test_find_free_port ();
+  do
+    self->controller_port = dsd_test_find_free_port ();
+  while (self->controller_port == self->port);
 
   self->tmp_dir = dsd_test_make_tmp_dir ("dsd-test-kafka");
-  self->bootstrap = g_strdup_printf ("127.0.0.1:%u", port);
-  self->properties_path = g_build_filename (self->tmp_dir, "server.properties", NULL);
-  self->log_path = g_build_filename (self->tmp_dir, "broker.log", NULL);
+  self->bootstrap = g_strdup_printf ("127.0.0.1:%u", self->port);
+  self->log_path = g_build_filename (self->tmp_dir, "output.log", NULL);
   pid_path = g_build_filename (self->tmp_dir, "broker.pid", NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
@@ -276,16 +201,6 @@ dsd_test_kafka_new (void)
                                                 self->tmp_dir, NULL);
   g_assert_no_error (error);
 
-  properties = g_strdup_printf (properties_template, controller_port, port, controller_port, port,
-                                self->tmp_dir);
-  g_file_set_contents (self->properties_path, properties, -1, &error);
-  g_assert_no_error (error);
-  log4j_path = g_build_filename (self->tmp_dir, "log4j.properties", NULL);
-  log4j = g_strdup_printf (log4j_template, self->log_path);
-  g_file_set_contents (log4j_path, log4j, -1, &error);
-  g_assert_no_error (error);
-
-  format_storage (self);
   dsd_test_kafka_start (self);
 
   return self;
@@ -346,7 +261,6 @@ dsd_test_kafka_free (DsdTestKafka *self)
   g_object_unref (self->watchdog);
 
   g_free (self->tmp_dir);
-  g_free (self->properties_path);
   g_free (self->log_path);
   g_free (self->bootstrap);
   g_free (self);

@@ -8,7 +8,8 @@ G_BEGIN_DECLS
 /*
  * A real Apache Kafka 3.9 broker (single KRaft node, broker and controller in
  * one JVM) on free loopback ports with its own temporary log directory, from
- * the jars build-aux/setup-kafka.sh assembles. It dies with the test process
+ * the jars build-aux/setup-kafka.sh assembles, run by build-aux/kafka-broker.sh
+ * (the script the demo and the benchmarks use too). It dies with the test process
  * (PR_SET_PDEATHSIG) and a watchdog removes its directory.
  */
 typedef struct _DsdTestKafka DsdTestKafka;
