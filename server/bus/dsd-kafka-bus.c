@@ -184,14 +184,15 @@ probed_cb (GObject      *source,
 {
   g_autoptr(DsdKafkaBus) self = user_data;
   g_autoptr(GError) error = NULL;
-  gboolean up = dsd_kafka_assign_all_finish (result, &error) > 0;
+  gboolean reachable = dsd_kafka_assign_all_finish (result, &error) > 0;
+  gboolean up = reachable && self->topics_ready && dsd_kafka_feed_is_following (self->feed);
 
   self->probing = FALSE;
   if (up != dsd_event_bus_is_up (self->bus))
     {
       if (up)
         g_message ("Kafka is reachable");
-      else
+      else if (!reachable)
         g_warning ("Kafka is not reachable: %s", error->message);
     }
   dsd_event_bus_set_up (self->bus, up);

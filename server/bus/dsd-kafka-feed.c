@@ -31,7 +31,7 @@ struct _DsdKafkaFeed {
   GCancellable  *cancellable;
 
   gint64         start_ms;      /* records from here on are read */
-  guint          n_partitions;
+  guint          n_partitions;  /* 0 until assigned */
   guint          tick_source;
   guint          retry_source;
   guint          n_ticks;
@@ -407,4 +407,12 @@ dsd_kafka_feed_stop (DsdKafkaFeed *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->tick_source, g_source_remove);
   g_clear_handle_id (&self->retry_source, g_source_remove);
+}
+
+gboolean
+dsd_kafka_feed_is_following (DsdKafkaFeed *self)
+{
+  g_return_val_if_fail (DSD_IS_KAFKA_FEED (self), FALSE);
+
+  return self->n_partitions > 0;
 }

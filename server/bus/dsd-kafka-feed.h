@@ -29,5 +29,7 @@ DsdKafkaFeed *dsd_kafka_feed_new   (DsdPgPool     *pool,
 /* Starts after the last seq numbered now. */
 void          dsd_kafka_feed_start (DsdKafkaFeed  *self);
 void          dsd_kafka_feed_stop  (DsdKafkaFeed  *self);
+/* Whether the partitions of the topic are assigned. */
+gboolean      dsd_kafka_feed_is_following (DsdKafkaFeed *self);
 
 G_END_DECLS
