@@ -8,6 +8,7 @@
  */
 #include <signal.h>
 
+#include "dsd-pg-pool.h"
 #include "test-kafka.h"
 #include "test-server.h"
 #include "test-utils.h"
@@ -25,16 +26,32 @@ typedef struct {
 
 static Cluster cluster;
 
+/* roles: DISPATCH_ROLES, or NULL for all. */
 static DsdTestServer *
-start_instance (void)
+start_instance (const char *roles)
 {
   g_autofree char *database = g_strdup_printf ("DATABASE_URL=%s",
                                                dsd_test_pg_get_conninfo (cluster.pg));
   g_autofree char *brokers = g_strdup_printf ("KAFKA_BROKERS=%s",
                                               dsd_test_kafka_get_bootstrap (cluster.kafka));
-  const char *env[] = { database, brokers, "DISPATCH_KAFKA_PARTITIONS=3", NULL };
+  g_autofree char *role_setting = g_strdup_printf ("DISPATCH_ROLES=%s", roles);
+  const char *env[] = {
+    database, brokers, "DISPATCH_KAFKA_PARTITIONS=3", "DISPATCH_WEBHOOK_ALLOW_PRIVATE=true",
+    roles != NULL ? role_setting : NULL, NULL
+  };
 
   return dsd_test_server_start (env);
+}
+
+static gint64
+query_count (const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) result = dsd_pg_exec_sync (dsd_test_pg_get_conninfo (cluster.pg), sql, 0,
+                                                 NULL, &error);
+
+  g_assert_no_error (error);
+  return g_ascii_strtoll (PQgetvalue (result, 0, 0), NULL, 10);
 }
 
 static const char *
@@ -380,6 +397,222 @@ test_broker_outage (void)
   follow_until_created (ws, &seq, ids);
 }
 
+/* A webhook receiver on its own thread: deliveries counted per order. */
+typedef struct {
+  GThread      *thread;
+  GMainContext *context;
+  GMainLoop    *loop;
+  GMutex        lock;
+  guint         port;
+  GHashTable   *deliveries;   /* order id → count */
+  guint         n_deliveries;
+} Receiver;
+
+static void
+receive_cb (SoupServer        *server,
+            SoupServerMessage *message,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  Receiver *receiver = user_data;
+  g_autoptr(GBytes) body = soup_message_body_flatten (
+    soup_server_message_get_request_body (message));
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  const char *order_id;
+
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                             g_bytes_get_size (body), NULL));
+  order_id = json_object_get_string_member (
+    json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "data"),
+    "id");
+
+  g_mutex_lock (&receiver->lock);
+  g_hash_table_insert (receiver->deliveries, g_strdup (order_id),
+                       GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (
+                         receiver->deliveries, order_id)) + 1));
+  receiver->n_deliveries++;
+  g_mutex_unlock (&receiver->lock);
+  soup_server_message_set_status (message, 200, NULL);
+}
+
+static gpointer
+receiver_thread (gpointer user_data)
+{
+  Receiver *receiver = user_data;
+  g_autoptr(SoupServer) server = NULL;
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  g_main_context_push_thread_default (receiver->context);
+  server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (server, "/hook", receive_cb, receiver, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  g_mutex_lock (&receiver->lock);
+  receiver->port = g_uri_get_port (uris->data);
+  g_mutex_unlock (&receiver->lock);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  g_main_loop_run (receiver->loop);
+  soup_server_disconnect (server);
+  g_main_context_pop_thread_default (receiver->context);
+  return NULL;
+}
+
+static gboolean
+receiver_listening_cb (gpointer user_data)
+{
+  Receiver *receiver = user_data;
+  gboolean listening;
+
+  g_mutex_lock (&receiver->lock);
+  listening = receiver->port != 0;
+  g_mutex_unlock (&receiver->lock);
+  return listening;
+}
+
+static Receiver *
+receiver_start (void)
+{
+  Receiver *receiver = g_new0 (Receiver, 1);
+
+  g_mutex_init (&receiver->lock);
+  receiver->context = g_main_context_new ();
+  receiver->loop = g_main_loop_new (receiver->context, FALSE);
+  receiver->deliveries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  receiver->thread = g_thread_new ("webhook-receiver", receiver_thread, receiver);
+  g_assert_true (dsd_test_run_until (receiver_listening_cb, receiver, 10000));
+
+  return receiver;
+}
+
+static void
+receiver_stop (Receiver *receiver)
+{
+  g_main_loop_quit (receiver->loop);
+  g_thread_join (receiver->thread);
+  g_main_loop_unref (receiver->loop);
+  g_main_context_unref (receiver->context);
+  g_hash_table_unref (receiver->deliveries);
+  g_mutex_clear (&receiver->lock);
+  g_free (receiver);
+}
+
+typedef struct {
+  Receiver   *receiver;
+  GHashTable *ids;
+} Awaited;
+
+static gboolean
+all_delivered_cb (gpointer user_data)
+{
+  Awaited *awaited = user_data;
+  GHashTableIter iter;
+  gpointer id;
+  gboolean all = TRUE;
+
+  g_mutex_lock (&awaited->receiver->lock);
+  g_hash_table_iter_init (&iter, awaited->ids);
+  while (all && g_hash_table_iter_next (&iter, &id, NULL))
+    all = g_hash_table_contains (awaited->receiver->deliveries, id);
+  g_mutex_unlock (&awaited->receiver->lock);
+
+  return all && query_count ("SELECT count(*) FROM dispatch.notifications "
+                             "WHERE status = 'pending'") == 0;
+}
+
+/* Three notifier instances (A, B and C, which has no other role): every
+ * webhook delivery happens once. */
+static void
+test_webhooks_once (void)
+{
+  g_autoptr(GHashTable) ids = new_id_set ();
+  DsdTestServer *c = start_instance ("notifier");
+  Receiver *receiver = receiver_start ();
+  g_autofree char *body = g_strdup_printf ("{\"url\":\"http://127.0.0.1:%u/hook\","
+                                           "\"events\":[\"order.created\"]}", receiver->port);
+  g_autoptr(DsdTestResponse) hook = NULL;
+  g_autoptr(DsdTestResponse) refused = NULL;
+  g_autoptr(DsdTestResponse) ready = NULL;
+  Awaited awaited = { receiver, ids };
+  GHashTableIter iter;
+  gpointer count;
+
+  /* Without the api role: health, readiness and metrics only. */
+  refused = dsd_test_request (c, "GET", "/api/v1/orders",
+                              dsd_test_server_get_admin_token (cluster.a), NULL, NULL);
+  g_assert_cmpuint (refused->status, ==, 404);
+  ready = dsd_test_request (c, "GET", "/readyz", NULL, NULL, NULL);
+  g_assert_cmpuint (ready->status, ==, 200);
+
+  hook = dsd_test_request (cluster.a, "POST", "/api/v1/webhooks",
+                           dsd_test_server_get_admin_token (cluster.a), body, NULL);
+  g_assert_cmpuint (hook->status, ==, 201);
+  for (guint i = 0; i < 30; i++)
+    g_hash_table_add (ids, create_order (i % 2 ? cluster.a : cluster.b));
+
+  g_assert_true (dsd_test_run_until (all_delivered_cb, &awaited, 60000));
+  g_mutex_lock (&receiver->lock);
+  g_assert_cmpuint (receiver->n_deliveries, ==, g_hash_table_size (receiver->deliveries));
+  g_hash_table_iter_init (&iter, receiver->deliveries);
+  while (g_hash_table_iter_next (&iter, NULL, &count))
+    g_assert_cmpuint (GPOINTER_TO_UINT (count), ==, 1);
+  g_mutex_unlock (&receiver->lock);
+
+  /* Not to deliver during later tests. */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/webhooks/%s",
+                                             dsd_test_response_string (hook, "id"));
+    g_autoptr(DsdTestResponse) deleted =
+      dsd_test_request (cluster.a, "DELETE", path, dsd_test_server_get_admin_token (cluster.a),
+                        NULL, NULL);
+
+    g_assert_cmpuint (deleted->status / 100, ==, 2);
+  }
+  dsd_test_server_free (c);
+  receiver_stop (receiver);
+}
+
+static gboolean
+drivers_busy_cb (gpointer user_data)
+{
+  return query_count ("SELECT count(*) FROM dispatch.orders WHERE status = 'assigned'") >=
+         GPOINTER_TO_INT (user_data);
+}
+
+/* Two assigners (A and B) over the same pending orders and drivers: no order
+ * is assigned twice, no driver gets more than its capacity. */
+static void
+test_assigners_never_double_assign (void)
+{
+  gint64 before = query_count ("SELECT count(*) FROM dispatch.orders WHERE status = 'assigned'");
+
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autofree char *driver_id = NULL;
+      g_autofree char *token = dsd_test_create_online_driver (i % 2 ? cluster.a : cluster.b,
+                                                              1.0 + i * 0.001, 1.0, &driver_id);
+    }
+  for (guint i = 0; i < 16; i++)
+    g_free (create_order (i % 2 ? cluster.a : cluster.b));
+
+  g_assert_true (dsd_test_run_until (drivers_busy_cb, GINT_TO_POINTER (before + 8), 60000));
+  g_assert_cmpint (query_count ("SELECT count(*) FROM (SELECT driver_id FROM dispatch.orders "
+                                "WHERE status = 'assigned' GROUP BY driver_id "
+                                "HAVING count(*) > 1) d"), ==, 0);
+  g_assert_cmpint (query_count ("SELECT count(*) FROM (SELECT order_id FROM dispatch.events "
+                                "WHERE type = 'order.assigned' GROUP BY order_id "
+                                "HAVING count(*) > 1) o"), ==, 0);
+}
+
+static gboolean
+all_acked_cb (gpointer user_data)
+{
+  return query_count ("SELECT last_seq - acked_seq FROM dispatch.relay_state") == 0;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -390,14 +623,21 @@ main (int    argc,
 
   cluster.pg = dsd_test_pg_new ();
   cluster.kafka = dsd_test_kafka_new ();
-  cluster.a = start_instance ();
-  cluster.b = start_instance ();
+  cluster.a = start_instance (NULL);
+  cluster.b = start_instance (NULL);
   g_assert_true (dsd_test_run_until (bus_up_cb, cluster.a, 60000));
   g_assert_true (dsd_test_run_until (bus_up_cb, cluster.b, 60000));
+  /* The relay leader's producer is through its first round trip (the
+   * broker's coordinators load while it starts). */
+  g_free (create_order (cluster.a));
+  g_assert_true (dsd_test_run_until (all_acked_cb, NULL, 60000));
 
   g_test_add_func ("/cluster/order-crosses", test_order_crosses);
   g_test_add_func ("/cluster/location-crosses", test_location_crosses);
   g_test_add_func ("/cluster/since-across", test_since_across);
+  g_test_add_func ("/cluster/webhooks-once", test_webhooks_once);
+  g_test_add_func ("/cluster/assigners-never-double-assign",
+                   test_assigners_never_double_assign);
   g_test_add_func ("/cluster/relay-failover", test_relay_failover);
   g_test_add_func ("/cluster/broker-outage", test_broker_outage);
 

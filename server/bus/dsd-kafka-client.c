@@ -226,6 +226,8 @@ assign_all_thread (GTask        *task,
   /* Partitions without a record that recent get -1: the end. */
   if (assign->since_ms > 0)
     err = rd_kafka_offsets_for_times (assign->rk, list, assign->timeout_ms);
+  for (int i = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && i < list->cnt; i++)
+    err = list->elems[i].err;
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
     err = rd_kafka_assign (assign->rk, list);
   rd_kafka_topic_partition_list_destroy (list);

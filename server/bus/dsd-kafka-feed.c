@@ -352,6 +352,8 @@ dsd_kafka_feed_new (DsdPgPool     *pool,
     "enable.auto.commit", "false",
     "enable.auto.offset.store", "false",
     "enable.partition.eof", "false",
+    /* An offset retention removed: repeats are dropped, gaps never skipped. */
+    "auto.offset.reset", "earliest",
     "fetch.wait.max.ms", "10",
     "client.id", "dispatchd-feed",
     NULL

@@ -344,9 +344,17 @@ listen_http (GTask *task)
   const char *colon;
 
   self->router = dsd_router_new ();
-  dsd_api_register_all (self->router, self->context);
-  self->streams = dsd_streams_new (self->context);
-  dsd_streams_register (self->streams, self->router);
+  /* Without the api role only /healthz, /readyz and /metrics are served. */
+  if (dsd_config_has_role (self->config, "api"))
+    {
+      dsd_api_register_all (self->router, self->context);
+      self->streams = dsd_streams_new (self->context);
+      dsd_streams_register (self->streams, self->router);
+    }
+  else
+    {
+      dsd_api_register_ops (self->router, self->context);
+    }
   self->http = dsd_http_server_new (self->router, self->tokens,
                                     dsd_context_get_metrics (self->context));
 
@@ -363,17 +371,20 @@ listen_http (GTask *task)
   self->url = g_strdup_printf ("%s://%s:%u", scheme, host,
                                dsd_http_server_get_port (self->http));
 
-  self->notifier = dsd_notifier_new (self->context,
-                                     self->config->public_url != NULL ? self->config->public_url
-                                                                      : self->url,
-                                     &error);
-  if (self->notifier == NULL)
+  if (dsd_config_has_role (self->config, "notifier"))
     {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
+      const char *public_url = self->config->public_url != NULL ? self->config->public_url
+                                                                : self->url;
+
+      self->notifier = dsd_notifier_new (self->context, public_url, &error);
+      if (self->notifier == NULL)
+        {
+          g_task_return_error (task, error);
+          g_object_unref (task);
+          return;
+        }
+      dsd_notifier_start (self->notifier);
     }
-  dsd_notifier_start (self->notifier);
   self->purge_source = g_timeout_add_seconds (IDEMPOTENCY_PURGE_S, purge_cb, self);
 
   g_task_return_boolean (task, TRUE);
@@ -586,6 +597,12 @@ static void
 stop_streams (GTask *task)
 {
   DsdDaemon *self = g_task_get_source_object (task);
+
+  if (self->streams == NULL)
+    {
+      stop_ingest_and_backends (task);
+      return;
+    }
 
   dsd_streams_stop_async (self->streams, streams_stopped_cb, task);
 }
