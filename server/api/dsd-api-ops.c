@@ -111,8 +111,8 @@ metrics_cb (DsdRequest *request,
 
   call->request = dsd_request_ref (request);
   call->context = user_data;
-  dsd_pg_pool_query_async (dsd_context_get (call->context, DSD_TYPE_PG_POOL), counts_sql, 0, NULL, NULL,
-                           counts_cb, call);
+  dsd_pg_pool_query_async (dsd_context_get (call->context, DSD_TYPE_PG_POOL), counts_sql, 0,
+                           NULL, NULL, counts_cb, call);
 }
 
 static void

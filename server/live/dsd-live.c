@@ -45,8 +45,8 @@ fleet_loaded_cb (GObject      *source,
     }
 
   /* After the fleet: the first ETAs need the drivers' positions. */
-  dsd_eta_tracker_load_async (dsd_context_get (context, DSD_TYPE_ETA_TRACKER), cancellable, eta_loaded_cb,
-                              g_steal_pointer (&task));
+  dsd_eta_tracker_load_async (dsd_context_get (context, DSD_TYPE_ETA_TRACKER), cancellable,
+                              eta_loaded_cb, g_steal_pointer (&task));
 }
 
 void
@@ -61,8 +61,9 @@ dsd_live_start_async (DsdContext          *context,
 
   task = g_task_new (context, cancellable, callback, user_data);
   g_task_set_source_tag (task, dsd_live_start_async);
-  dsd_fleet_load_async (dsd_context_get (context, DSD_TYPE_FLEET), dsd_context_get (context, DSD_TYPE_PG_POOL),
-                        cancellable, fleet_loaded_cb, g_steal_pointer (&task));
+  dsd_fleet_load_async (dsd_context_get (context, DSD_TYPE_FLEET),
+                        dsd_context_get (context, DSD_TYPE_PG_POOL), cancellable, fleet_loaded_cb,
+                        g_steal_pointer (&task));
 }
 
 gboolean

@@ -478,7 +478,8 @@ dsd_dispatcher_stream_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS), self);
+    g_signal_handlers_disconnect_by_data (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS),
+                                          self);
   g_clear_pointer (&self->subscribers, g_ptr_array_unref);
   g_clear_pointer (&self->ring, dsd_event_ring_free);
   g_clear_object (&self->clients);
@@ -513,7 +514,8 @@ dsd_dispatcher_stream_new (DsdContext *context)
   self = g_object_new (DSD_TYPE_DISPATCHER_STREAM, NULL);
   self->context = g_object_ref (context);
   self->clients = dsd_ws_clients_new (dsd_context_get_metrics (context), "dispatcher");
-  g_signal_connect (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event", G_CALLBACK (event_cb), self);
+  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event",
+                           G_CALLBACK (event_cb), self, 0);
 
   g_snprintf (capacity, sizeof capacity, "%u", RING_CAPACITY);
   dsd_pg_pool_query_async (dsd_context_get (context, DSD_TYPE_PG_POOL), recent_sql, 1,

@@ -443,7 +443,8 @@ dsd_driver_stream_dispose (GObject *object)
   gpointer subscribers;
 
   if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS), self);
+    g_signal_handlers_disconnect_by_data (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS),
+                                          self);
 
   /* (each connection removes itself from the index) */
   g_hash_table_iter_init (&iter, self->by_driver);
@@ -503,7 +504,8 @@ dsd_driver_stream_new (DsdContext   *context,
   self->context = g_object_ref (context);
   self->ring = ring;
   self->clients = dsd_ws_clients_new (dsd_context_get_metrics (context), "driver");
-  g_signal_connect (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event", G_CALLBACK (event_cb), self);
+  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event",
+                           G_CALLBACK (event_cb), self, 0);
 
   return self;
 }

@@ -344,7 +344,8 @@ finish_check (Check        *check,
   g_autoptr(PGresult) rows = NULL;
   JsonObject *object = NULL;
 
-  rows = dsd_pg_pool_query_finish (dsd_context_get (check->self->context, DSD_TYPE_PG_POOL), result, &error);
+  rows = dsd_pg_pool_query_finish (dsd_context_get (check->self->context, DSD_TYPE_PG_POOL),
+                                   result, &error);
   if (rows != NULL)
     object = dispatch_json_parse_object (PQgetvalue (rows, 0, 0), PQgetlength (rows, 0, 0),
                                          &error);
@@ -584,9 +585,10 @@ dsd_tracking_stream_dispose (GObject *object)
 
   if (self->context != NULL)
     {
-      g_signal_handlers_disconnect_by_data (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS), self);
-      g_signal_handlers_disconnect_by_data (dsd_context_get (self->context, DSD_TYPE_FLEET), self);
-      g_signal_handlers_disconnect_by_data (dsd_context_get (self->context, DSD_TYPE_ETA_TRACKER), self);
+      GType sources[] = { DSD_TYPE_EVENT_BUS, DSD_TYPE_FLEET, DSD_TYPE_ETA_TRACKER };
+
+      for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+        g_signal_handlers_disconnect_by_data (dsd_context_get (self->context, sources[i]), self);
     }
   g_clear_handle_id (&self->flush_id, g_source_remove);
   free_watchers (self);
@@ -646,11 +648,12 @@ dsd_tracking_stream_new (DsdContext *context)
   self->clients[DSD_TRACKING_FULL] = dsd_ws_clients_new (metrics, "order");
   self->clients[DSD_TRACKING_PUBLIC] = dsd_ws_clients_new (metrics, "tracking");
 
-  g_signal_connect (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event", G_CALLBACK (event_cb), self);
-  g_signal_connect (dsd_context_get (context, DSD_TYPE_FLEET), "driver-changed",
-                    G_CALLBACK (driver_changed_cb), self);
-  g_signal_connect (dsd_context_get (context, DSD_TYPE_ETA_TRACKER), "eta-changed",
-                    G_CALLBACK (eta_changed_cb), self);
+  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event",
+                           G_CALLBACK (event_cb), self, 0);
+  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_FLEET), "driver-changed",
+                           G_CALLBACK (driver_changed_cb), self, 0);
+  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_ETA_TRACKER), "eta-changed",
+                           G_CALLBACK (eta_changed_cb), self, 0);
 
   return self;
 }
