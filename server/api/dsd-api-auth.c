@@ -253,8 +253,10 @@ dsd_api_register_auth (DsdRouter  *router,
   AuthApi *api = g_new0 (AuthApi, 1);
 
   api->context = context;
-  api->failures = dsd_rate_limiter_new (LOGIN_FAILURES_PER_USERNAME, LOGIN_FAILURE_WINDOW_S);
-  api->clients = dsd_rate_limiter_new (LOGINS_PER_CLIENT, LOGIN_CLIENT_WINDOW_S);
+  api->failures = dsd_rate_limiter_new (dsd_context_get_clock (context),
+                                        LOGIN_FAILURES_PER_USERNAME, LOGIN_FAILURE_WINDOW_S);
+  api->clients = dsd_rate_limiter_new (dsd_context_get_clock (context), LOGINS_PER_CLIENT,
+                                       LOGIN_CLIENT_WINDOW_S);
   g_object_set_data_full (G_OBJECT (router), "dsd-api-auth", api, auth_api_free);
   dsd_router_add (router, "POST", "/api/v1/auth/token", 0, issue_token_cb, api);
 }

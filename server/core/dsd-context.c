@@ -7,6 +7,7 @@ struct _DsdContext {
   GObject     parent_instance;
 
   DsdConfig  *config;
+  DsdClock   *clock;
   DsdMetrics *metrics;
   GPtrArray  *services;   /* GObject, in the order added */
 };
@@ -23,6 +24,7 @@ dsd_context_finalize (GObject *object)
     g_ptr_array_remove_index (self->services, self->services->len - 1);
   g_ptr_array_unref (self->services);
   g_clear_object (&self->metrics);
+  g_clear_object (&self->clock);
 
   G_OBJECT_CLASS (dsd_context_parent_class)->finalize (object);
 }
@@ -43,13 +45,16 @@ dsd_context_init (DsdContext *self)
 /**
  * dsd_context_new:
  * @config: (transfer none): must outlive the context
+ * @clock: (transfer none): the time of everything that uses the context
  */
 DsdContext *
-dsd_context_new (DsdConfig *config)
+dsd_context_new (DsdConfig *config,
+                 DsdClock  *clock)
 {
   DsdContext *self = g_object_new (DSD_TYPE_CONTEXT, NULL);
 
   self->config = config;
+  self->clock = g_object_ref (clock);
 
   return self;
 }
@@ -58,6 +63,12 @@ DsdConfig *
 dsd_context_get_config (DsdContext *self)
 {
   return self->config;
+}
+
+DsdClock *
+dsd_context_get_clock (DsdContext *self)
+{
+  return self->clock;
 }
 
 DsdMetrics *

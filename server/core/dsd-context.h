@@ -3,14 +3,15 @@
 
 #include <gio/gio.h>
 
+#include "dsd-clock.h"
 #include "dsd-config.h"
 #include "dsd-metrics.h"
 
 G_BEGIN_DECLS
 
 /*
- * What every part of a running server shares: the configuration, the metrics
- * registry, and the services the daemon wires in (database pool, event bus,
+ * What every part of a running server shares: the configuration, the clock,
+ * the metrics registry, and the services the daemon wires in (database pool, event bus,
  * token issuer, fleet, location ingest, ETA tracker...). Handlers get it as
  * their user data; nothing of this is global.
  *
@@ -22,8 +23,11 @@ G_BEGIN_DECLS
 #define DSD_TYPE_CONTEXT (dsd_context_get_type ())
 G_DECLARE_FINAL_TYPE (DsdContext, dsd_context, DSD, CONTEXT, GObject)
 
-DsdContext *dsd_context_new         (DsdConfig  *config);
+DsdContext *dsd_context_new         (DsdConfig  *config,
+                                     DsdClock   *clock);
 DsdConfig  *dsd_context_get_config  (DsdContext *self);
+/* What waits or expires reads the time from here. */
+DsdClock   *dsd_context_get_clock   (DsdContext *self);
 DsdMetrics *dsd_context_get_metrics (DsdContext *self);
 /* Adds (a reference to) service under its type; one service per type. */
 void        dsd_context_add         (DsdContext *self,

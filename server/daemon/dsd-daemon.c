@@ -41,6 +41,7 @@ struct _DsdDaemon {
   /* Started in this order, stopped in reverse. */
   DsdPgCluster    *cluster;        /* zero-config mode only */
   DsdPgPool       *pool;
+  DsdClock        *clock;
   DsdTokenIssuer  *tokens;
   DsdContext      *context;
   DsdPgListener   *listener;
@@ -123,7 +124,8 @@ prepare_data_dir (DsdDaemon  *self,
     return FALSE;
 
   secret_bytes = g_bytes_new (secret, strlen (secret));
-  self->tokens = dsd_token_issuer_new (secret_bytes, self->config->token_lifetime_s);
+  self->tokens = dsd_token_issuer_new (self->clock, secret_bytes,
+                                       self->config->token_lifetime_s);
   return TRUE;
 }
 
@@ -422,7 +424,7 @@ serve (GTask *task)
   g_autoptr(DsdLocationIngest) ingest = NULL;
   g_autoptr(DsdEtaTracker) eta = NULL;
 
-  self->context = dsd_context_new (self->config);
+  self->context = dsd_context_new (self->config, self->clock);
   ingest = dsd_location_ingest_new (dsd_pg_pool_get_conninfo (self->pool), fleet, bus);
   dsd_location_ingest_set_metrics (ingest, dsd_context_get_metrics (self->context));
   eta = dsd_eta_tracker_new (fleet, bus, self->pool);
@@ -459,6 +461,7 @@ dsd_daemon_dispose (GObject *object)
   g_clear_object (&self->listener);
   g_clear_object (&self->context);
   g_clear_object (&self->tokens);
+  g_clear_object (&self->clock);
   g_clear_object (&self->pool);
   g_clear_object (&self->cluster);
 
@@ -489,6 +492,7 @@ dsd_daemon_class_init (DsdDaemonClass *klass)
 static void
 dsd_daemon_init (DsdDaemon *self)
 {
+  self->clock = dsd_clock_new ();
 }
 
 DsdDaemon *
