@@ -24,7 +24,5 @@ void         dsd_event_bus_publish      (DsdEventBus *self,
 gboolean     dsd_event_bus_is_up        (DsdEventBus *self);
 void         dsd_event_bus_set_up       (DsdEventBus *self,
                                          gboolean     up);
-/* seq of the last state event published, 0 before the first. */
-gint64       dsd_event_bus_get_last_seq (DsdEventBus *self);
 
 G_END_DECLS
