@@ -4,6 +4,7 @@
 #include "dsd-kafka-bus.h"
 #include "dsd-kafka-client.h"
 #include "dsd-kafka-feed.h"
+#include "dsd-kafka-group.h"
 #include "dsd-kafka-locations.h"
 #include "dsd-kafka-relay.h"
 
@@ -24,6 +25,7 @@ struct _DsdKafkaBus {
   DsdMetrics        *metrics;
   char              *events_topic;
   char              *locations_topic;
+  char              *dead_letter_topic;
   rd_kafka_t        *admin;
   rd_kafka_queue_t  *admin_queue;    /* owned by admin_watch */
   DsdKafkaWatch     *admin_watch;
@@ -138,7 +140,7 @@ admin_cb (rd_kafka_queue_t *queue,
 static void
 create_topics (DsdKafkaBus *self)
 {
-  rd_kafka_NewTopic_t *topics[2];
+  rd_kafka_NewTopic_t *topics[3];
   rd_kafka_AdminOptions_t *options;
   char errstr[256];
 
@@ -149,6 +151,8 @@ create_topics (DsdKafkaBus *self)
                          self->config->kafka_retention_events_h * G_GUINT64_CONSTANT (3600000));
   topics[1] = new_topic (self, self->locations_topic,
                          self->config->kafka_retention_locations_min * G_GUINT64_CONSTANT (60000));
+  topics[2] = new_topic (self, self->dead_letter_topic,
+                         self->config->kafka_retention_events_h * G_GUINT64_CONSTANT (3600000));
   options = rd_kafka_AdminOptions_new (self->admin, RD_KAFKA_ADMIN_OP_CREATETOPICS);
   rd_kafka_AdminOptions_set_request_timeout (options, ADMIN_TIMEOUT_MS, errstr, sizeof errstr);
   rd_kafka_AdminOptions_set_operation_timeout (options, ADMIN_TIMEOUT_MS, errstr,
@@ -294,6 +298,7 @@ dsd_kafka_bus_finalize (GObject *object)
 
   g_free (self->events_topic);
   g_free (self->locations_topic);
+  g_free (self->dead_letter_topic);
 
   G_OBJECT_CLASS (dsd_kafka_bus_parent_class)->finalize (object);
 }
@@ -331,6 +336,7 @@ dsd_kafka_bus_new (DsdConfig      *config,
   self->metrics = g_object_ref (metrics);
   self->events_topic = g_strconcat (config->kafka_topic_prefix, "events", NULL);
   self->locations_topic = g_strconcat (config->kafka_topic_prefix, "locations", NULL);
+  self->dead_letter_topic = g_strconcat (config->kafka_topic_prefix, "dead-letters", NULL);
 
   conf = dsd_kafka_conf_new (brokers, settings, error);
   if (conf == NULL || (self->admin = dsd_kafka_new (RD_KAFKA_PRODUCER, conf, error)) == NULL)
@@ -359,4 +365,21 @@ dsd_kafka_bus_new (DsdConfig      *config,
   dsd_event_bus_set_up (bus, FALSE);
 
   return g_steal_pointer (&self);
+}
+
+DsdKafkaGroup *
+dsd_kafka_bus_new_group (DsdKafkaBus        *self,
+                         const char         *role,
+                         DsdKafkaGroupFunc   handler,
+                         gpointer            user_data,
+                         GError            **error)
+{
+  g_autofree char *group_id = NULL;
+
+  g_return_val_if_fail (DSD_IS_KAFKA_BUS (self), NULL);
+
+  group_id = g_strconcat (self->config->kafka_topic_prefix, role, NULL);
+  return dsd_kafka_group_new (self->metrics, self->config->kafka_brokers, self->events_topic,
+                              group_id, self->dead_letter_topic,
+                              self->config->kafka_max_attempts, handler, user_data, error);
 }

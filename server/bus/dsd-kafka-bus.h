@@ -2,6 +2,7 @@
 #pragma once
 
 #include "dsd-bus-backend.h"
+#include "dsd-kafka-group.h"
 
 G_BEGIN_DECLS
 
@@ -22,5 +23,12 @@ DsdKafkaBus *dsd_kafka_bus_new (DsdConfig      *config,
                                 DsdEventBus    *bus,
                                 DsdMetrics     *metrics,
                                 GError        **error);
+/* A member of the consumer group "<prefix><role>" on the events topic, its
+ * dead letters to "<prefix>dead-letters" after DISPATCH_KAFKA_MAX_ATTEMPTS. */
+DsdKafkaGroup *dsd_kafka_bus_new_group (DsdKafkaBus        *self,
+                                        const char         *role,
+                                        DsdKafkaGroupFunc   handler,
+                                        gpointer            user_data,
+                                        GError            **error);
 
 G_END_DECLS

@@ -68,6 +68,8 @@ static const Setting settings[] = {
         "Hours the events topic keeps records"),
   UINT (kafka_retention_locations_min, "DISPATCH_KAFKA_RETENTION_LOCATIONS_MIN",
         "Minutes the locations topic keeps records"),
+  UINT (kafka_max_attempts, "DISPATCH_KAFKA_MAX_ATTEMPTS",
+        "Tries of a consumed event before it goes to the dead-letter topic"),
 };
 
 static const char * const known_roles[] = { "api", "assigner", "notifier", "relay", NULL };
@@ -193,6 +195,8 @@ validate_kafka (DsdConfig  *self,
   else if (self->kafka_retention_events_h < 1 || self->kafka_retention_locations_min < 1)
     problem = "DISPATCH_KAFKA_RETENTION_EVENTS_H and DISPATCH_KAFKA_RETENTION_LOCATIONS_MIN "
               "must be at least 1";
+  else if (self->kafka_max_attempts < 1)
+    problem = "DISPATCH_KAFKA_MAX_ATTEMPTS must be at least 1";
 
   if (problem != NULL)
     {
@@ -289,6 +293,7 @@ dsd_config_new (void)
   self->kafka_replication = 1;
   self->kafka_retention_events_h = 168;
   self->kafka_retention_locations_min = 60;
+  self->kafka_max_attempts = 5;
 
   return self;
 }

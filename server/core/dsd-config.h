@@ -43,6 +43,7 @@ typedef struct {
   guint    kafka_replication;    /* DISPATCH_KAFKA_REPLICATION, 1..16 */
   guint    kafka_retention_events_h;    /* DISPATCH_KAFKA_RETENTION_EVENTS_H, ≥ 1 */
   guint    kafka_retention_locations_min; /* DISPATCH_KAFKA_RETENTION_LOCATIONS_MIN, ≥ 1 */
+  guint    kafka_max_attempts;   /* DISPATCH_KAFKA_MAX_ATTEMPTS, ≥ 1 */
 } DsdConfig;
 
 DsdConfig *dsd_config_new            (void);

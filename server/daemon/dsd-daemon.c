@@ -14,6 +14,7 @@
 #include "dsd-dispatch-engine.h"
 #include "dsd-eta-tracker.h"
 #include "dsd-http-server.h"
+#include "dsd-kafka-bus.h"
 #include "dsd-live.h"
 #include "dsd-location-ingest.h"
 #include "dsd-location-retention.h"
@@ -53,6 +54,9 @@ struct _DsdDaemon {
   DsdTrackingPage *page;
   DsdHttpServer   *http;
   DsdNotifier     *notifier;
+  /* Cluster mode: the consumer groups that feed the engine and the notifier */
+  DsdKafkaGroup   *assigner_group;
+  DsdKafkaGroup   *notifier_group;
 
   guint            purge_source;
   DsdLocationRetention *retention;
@@ -340,6 +344,24 @@ purge_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Cluster mode: work that must happen once comes from a consumer group (not
+ * started yet). */
+static gboolean
+follow_group (DsdDaemon          *self,
+              const char         *role,
+              DsdKafkaGroupFunc   handler,
+              gpointer            target,
+              DsdKafkaGroup     **out_group,
+              GError            **error)
+{
+  if (!DSD_IS_KAFKA_BUS (self->bus))
+    return TRUE;
+
+  *out_group = dsd_kafka_bus_new_group (DSD_KAFKA_BUS (self->bus), role, handler, target,
+                                        error);
+  return *out_group != NULL;
+}
+
 static void
 listen_http (GTask *task)
 {
@@ -391,7 +413,17 @@ listen_http (GTask *task)
           g_object_unref (task);
           return;
         }
+      if (!follow_group (self, "notifier", (DsdKafkaGroupFunc) dsd_notifier_consider,
+                         self->notifier, &self->notifier_group, &error))
+        {
+          g_task_return_error (task, error);
+          g_object_unref (task);
+          return;
+        }
+      dsd_notifier_set_follow_bus (self->notifier, self->notifier_group == NULL);
       dsd_notifier_start (self->notifier);
+      if (self->notifier_group != NULL)
+        dsd_kafka_group_start (self->notifier_group);
     }
   self->purge_source = g_timeout_add_seconds (IDEMPOTENCY_PURGE_S, purge_cb, self);
 
@@ -420,7 +452,16 @@ live_started_cb (GObject      *source,
     {
       self->engine = dsd_dispatch_engine_new (self->context,
                                               dsd_context_get (self->context, DSD_TYPE_FLEET));
+      if (!follow_group (self, "assigner", (DsdKafkaGroupFunc) dsd_dispatch_engine_consider,
+                         self->engine, &self->assigner_group, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      dsd_dispatch_engine_set_decide_on_bus (self->engine, self->assigner_group == NULL);
       dsd_dispatch_engine_start (self->engine);
+      if (self->assigner_group != NULL)
+        dsd_kafka_group_start (self->assigner_group);
     }
 
   listen_http (g_steal_pointer (&task));
@@ -471,6 +512,8 @@ dsd_daemon_dispose (GObject *object)
 
   g_clear_handle_id (&self->purge_source, g_source_remove);
   g_clear_object (&self->retention);
+  g_clear_object (&self->notifier_group);
+  g_clear_object (&self->assigner_group);
   g_clear_object (&self->notifier);
   g_clear_object (&self->http);
   g_clear_object (&self->streams);
@@ -561,6 +604,10 @@ dsd_daemon_start_finish (DsdDaemon     *self,
 static void
 stop_backends (DsdDaemon *self)
 {
+  if (self->notifier_group != NULL)
+    dsd_kafka_group_stop (self->notifier_group, BUS_FLUSH_MS);
+  if (self->assigner_group != NULL)
+    dsd_kafka_group_stop (self->assigner_group, BUS_FLUSH_MS);
   if (self->notifier != NULL)
     dsd_notifier_stop (self->notifier);
   if (self->engine != NULL)
