@@ -7,6 +7,9 @@
  * renumbering, and a broker outage loses nothing.
  */
 #include <signal.h>
+#include <sys/wait.h>
+
+#include <librdkafka/rdkafka.h>
 
 #include "dsd-pg-pool.h"
 #include "test-kafka.h"
@@ -37,6 +40,7 @@ start_instance (const char *roles)
   g_autofree char *role_setting = g_strdup_printf ("DISPATCH_ROLES=%s", roles);
   const char *env[] = {
     database, brokers, "DISPATCH_KAFKA_PARTITIONS=3", "DISPATCH_WEBHOOK_ALLOW_PRIVATE=true",
+    "DISPATCH_KAFKA_MAX_ATTEMPTS=3",
     roles != NULL ? role_setting : NULL, NULL
   };
 
@@ -607,10 +611,104 @@ test_assigners_never_double_assign (void)
                                 "HAVING count(*) > 1) o"), ==, 0);
 }
 
-static gboolean
-all_acked_cb (gpointer user_data)
+/* Runs dispatchctl against the cluster; returns its standard output. */
+static char *
+dispatchctl (const char * const *args,
+             int                *out_status)
 {
-  return query_count ("SELECT last_seq - acked_seq FROM dispatch.relay_state") == 0;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) env = g_get_environ ();
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  int wait_status = 0;
+
+  g_ptr_array_add (argv, g_build_filename (g_getenv ("DISPATCH_TEST_TOP_BUILDDIR"), "server",
+                                           "dispatchctl", NULL));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+  env = g_environ_setenv (env, "DATABASE_URL", dsd_test_pg_get_conninfo (cluster.pg), TRUE);
+  env = g_environ_setenv (env, "KAFKA_BROKERS", dsd_test_kafka_get_bootstrap (cluster.kafka),
+                          TRUE);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL,
+                &wait_status, &error);
+  g_assert_no_error (error);
+  *out_status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+  return g_steal_pointer (&out);
+}
+
+/* Replaying archived events publishes them again with their seq: streams
+ * drop them as repeats and go on without a gap. */
+static void
+test_replay (void)
+{
+  g_autoptr(GHashTable) ids = new_id_set ();
+  gint64 seq = 0, last = query_count ("SELECT last_seq FROM dispatch.relay_state");
+  g_autoptr(DsdTestWebsocket) ws = open_stream (cluster.b, "", &seq);
+  g_autofree char *to = g_strdup_printf ("%" G_GINT64_FORMAT, last);
+  g_autofree char *expected = g_strdup_printf ("Published %" G_GINT64_FORMAT " events\n", last);
+  const char * const args[] = { "replay", "--from-seq", "1", "--to-seq", to, NULL };
+  const char * const no_range[] = { "replay", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *refused = NULL;
+  int status = -1;
+
+  out = dispatchctl (args, &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpstr (out, ==, expected);
+  refused = dispatchctl (no_range, &status);
+  g_assert_cmpint (status, ==, 2);
+
+  g_hash_table_add (ids, create_order (cluster.a));
+  follow_until_created (ws, &seq, ids);
+}
+
+static gboolean
+dead_letter_listed_cb (gpointer user_data)
+{
+  const char * const args[] = { "dead-letters", "list", NULL };
+  char **out = user_data;
+  int status = -1;
+
+  g_free (*out);
+  *out = dispatchctl (args, &status);
+  g_assert_cmpint (status, ==, 0);
+  return strstr (*out, "\"origin\":\"dispatch.notifier/") != NULL;
+}
+
+/* A record no one can process goes to the dead-letter topic after
+ * DISPATCH_KAFKA_MAX_ATTEMPTS, and dispatchctl lists it. */
+static void
+test_dead_letters (void)
+{
+  static const char garbage[] = "not an event";
+  g_autofree char *out = NULL;
+  char errstr[256];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new ();
+  rd_kafka_t *rk;
+
+  g_assert_cmpint (rd_kafka_conf_set (conf, "bootstrap.servers",
+                                      dsd_test_kafka_get_bootstrap (cluster.kafka), errstr,
+                                      sizeof errstr), ==, RD_KAFKA_CONF_OK);
+  rk = rd_kafka_new (RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  g_assert_nonnull (rk);
+  g_assert_cmpint (rd_kafka_producev (rk, RD_KAFKA_V_TOPIC ("dispatch.events"),
+                                      RD_KAFKA_V_VALUE ((void *) garbage, strlen (garbage)),
+                                      RD_KAFKA_V_MSGFLAGS (RD_KAFKA_MSG_F_COPY),
+                                      RD_KAFKA_V_END), ==, RD_KAFKA_RESP_ERR_NO_ERROR);
+  g_assert_cmpint (rd_kafka_flush (rk, 30000), ==, RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_destroy (rk);
+
+  g_assert_true (dsd_test_run_until (dead_letter_listed_cb, &out, 60000));
+  g_assert_nonnull (strstr (out, "\"attempts\":\"3\""));
+  g_assert_nonnull (strstr (out, "\"event\":null"));
+}
+
+static gboolean
+first_acked_cb (gpointer user_data)
+{
+  return query_count ("SELECT acked_seq FROM dispatch.relay_state") >= 1;
 }
 
 int
@@ -630,7 +728,13 @@ main (int    argc,
   /* The relay leader's producer is through its first round trip (the
    * broker's coordinators load while it starts). */
   g_free (create_order (cluster.a));
-  g_assert_true (dsd_test_run_until (all_acked_cb, NULL, 60000));
+  if (!dsd_test_run_until (first_acked_cb, NULL, 60000))
+    {
+      g_autofree char *log_a = dsd_test_server_get_log (cluster.a);
+      g_autofree char *log_b = dsd_test_server_get_log (cluster.b);
+
+      g_error ("The relay did not publish:\nA:\n%s\nB:\n%s", log_a, log_b);
+    }
 
   g_test_add_func ("/cluster/order-crosses", test_order_crosses);
   g_test_add_func ("/cluster/location-crosses", test_location_crosses);
@@ -638,6 +742,8 @@ main (int    argc,
   g_test_add_func ("/cluster/webhooks-once", test_webhooks_once);
   g_test_add_func ("/cluster/assigners-never-double-assign",
                    test_assigners_never_double_assign);
+  g_test_add_func ("/cluster/replay", test_replay);
+  g_test_add_func ("/cluster/dead-letters", test_dead_letters);
   g_test_add_func ("/cluster/relay-failover", test_relay_failover);
   g_test_add_func ("/cluster/broker-outage", test_broker_outage);
 

@@ -150,6 +150,12 @@ dsd_event_get_driver_id (DsdEvent *self)
   return self->driver_id;
 }
 
+const char *
+dsd_event_get_key (DsdEvent *self)
+{
+  return self->order_id != NULL ? self->order_id : self->driver_id;
+}
+
 GBytes *
 dsd_event_get_envelope (DsdEvent *self)
 {

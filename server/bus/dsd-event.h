@@ -31,6 +31,9 @@ JsonObject *dsd_event_get_data      (DsdEvent    *self);
 /* The order or driver the event is about, when it is about one. */
 const char *dsd_event_get_order_id  (DsdEvent    *self);
 const char *dsd_event_get_driver_id (DsdEvent    *self);
+/* The aggregate the event is about (its Kafka key): the order, else the
+ * driver; NULL when neither. */
+const char *dsd_event_get_key       (DsdEvent    *self);
 /* The envelope as JSON text. */
 GBytes     *dsd_event_get_envelope  (DsdEvent    *self);
 
