@@ -377,30 +377,6 @@ bus_up_cb (gpointer user_data)
   return bus_is (user_data, "up");
 }
 
-/* TARGETS R2: the broker stops under load; the API keeps answering 201,
- * /readyz says the bus is down, and once it is back every event arrives,
- * once, in order. */
-static void
-test_broker_outage (void)
-{
-  g_autoptr(GHashTable) ids = new_id_set ();
-  gint64 seq = 0;
-  g_autoptr(DsdTestWebsocket) ws = open_stream (cluster.b, "", &seq);
-  Load load = { cluster.a, ids, 0, 0 };
-
-  g_assert_true (dsd_test_run_until (bus_up_cb, cluster.a, 30000));
-  send_orders (&load, 20);
-  dsd_test_kafka_stop (cluster.kafka);
-  g_assert_true (dsd_test_run_until (bus_down_cb, cluster.a, 30000));
-  send_orders (&load, 50);
-  g_assert_true (dsd_test_run_until (load_done_cb, &load, 60000));
-  g_assert_cmpuint (load.n_failed, ==, 0);
-
-  dsd_test_kafka_start (cluster.kafka);
-  g_assert_true (dsd_test_run_until (bus_up_cb, cluster.a, 60000));
-  follow_until_created (ws, &seq, ids);
-}
-
 /* A webhook receiver on its own thread: deliveries counted per order. */
 typedef struct {
   GThread      *thread;
@@ -527,35 +503,40 @@ all_delivered_cb (gpointer user_data)
                              "WHERE status = 'pending'") == 0;
 }
 
-/* Three notifier instances (A, B and C, which has no other role): every
- * webhook delivery happens once. */
-static void
-test_webhooks_once (void)
+/* A webhook on A for order.created, delivered to receiver; returns its id. */
+static char *
+add_webhook (Receiver *receiver)
 {
-  g_autoptr(GHashTable) ids = new_id_set ();
-  DsdTestServer *c = start_instance ("notifier");
-  Receiver *receiver = receiver_start ();
   g_autofree char *body = g_strdup_printf ("{\"url\":\"http://127.0.0.1:%u/hook\","
                                            "\"events\":[\"order.created\"]}", receiver->port);
-  g_autoptr(DsdTestResponse) hook = NULL;
-  g_autoptr(DsdTestResponse) refused = NULL;
-  g_autoptr(DsdTestResponse) ready = NULL;
+  g_autoptr(DsdTestResponse) hook =
+    dsd_test_request (cluster.a, "POST", "/api/v1/webhooks",
+                      dsd_test_server_get_admin_token (cluster.a), body, NULL);
+
+  g_assert_cmpuint (hook->status, ==, 201);
+  return g_strdup (dsd_test_response_string (hook, "id"));
+}
+
+/* Not to deliver during later tests. */
+static void
+delete_webhook (const char *id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/webhooks/%s", id);
+  g_autoptr(DsdTestResponse) deleted =
+    dsd_test_request (cluster.a, "DELETE", path, dsd_test_server_get_admin_token (cluster.a),
+                      NULL, NULL);
+
+  g_assert_cmpuint (deleted->status / 100, ==, 2);
+}
+
+/* Every order of ids delivered, once; nothing else delivered twice. */
+static void
+assert_delivered_once (Receiver   *receiver,
+                       GHashTable *ids)
+{
   Awaited awaited = { receiver, ids };
   GHashTableIter iter;
   gpointer count;
-
-  /* Without the api role: health, readiness and metrics only. */
-  refused = dsd_test_request (c, "GET", "/api/v1/orders",
-                              dsd_test_server_get_admin_token (cluster.a), NULL, NULL);
-  g_assert_cmpuint (refused->status, ==, 404);
-  ready = dsd_test_request (c, "GET", "/readyz", NULL, NULL, NULL);
-  g_assert_cmpuint (ready->status, ==, 200);
-
-  hook = dsd_test_request (cluster.a, "POST", "/api/v1/webhooks",
-                           dsd_test_server_get_admin_token (cluster.a), body, NULL);
-  g_assert_cmpuint (hook->status, ==, 201);
-  for (guint i = 0; i < 30; i++)
-    g_hash_table_add (ids, create_order (i % 2 ? cluster.a : cluster.b));
 
   g_assert_true (dsd_test_run_until (all_delivered_cb, &awaited, 60000));
   g_mutex_lock (&receiver->lock);
@@ -564,17 +545,32 @@ test_webhooks_once (void)
   while (g_hash_table_iter_next (&iter, NULL, &count))
     g_assert_cmpuint (GPOINTER_TO_UINT (count), ==, 1);
   g_mutex_unlock (&receiver->lock);
+}
 
-  /* Not to deliver during later tests. */
-  {
-    g_autofree char *path = g_strdup_printf ("/api/v1/webhooks/%s",
-                                             dsd_test_response_string (hook, "id"));
-    g_autoptr(DsdTestResponse) deleted =
-      dsd_test_request (cluster.a, "DELETE", path, dsd_test_server_get_admin_token (cluster.a),
-                        NULL, NULL);
+/* Three notifier instances (A, B and C, which has no other role): every
+ * webhook delivery happens once. */
+static void
+test_webhooks_once (void)
+{
+  g_autoptr(GHashTable) ids = new_id_set ();
+  DsdTestServer *c = start_instance ("notifier");
+  Receiver *receiver = receiver_start ();
+  g_autofree char *hook_id = add_webhook (receiver);
+  g_autoptr(DsdTestResponse) refused = NULL;
+  g_autoptr(DsdTestResponse) ready = NULL;
 
-    g_assert_cmpuint (deleted->status / 100, ==, 2);
-  }
+  /* Without the api role: health, readiness and metrics only. */
+  refused = dsd_test_request (c, "GET", "/api/v1/orders",
+                              dsd_test_server_get_admin_token (cluster.a), NULL, NULL);
+  g_assert_cmpuint (refused->status, ==, 404);
+  ready = dsd_test_request (c, "GET", "/readyz", NULL, NULL, NULL);
+  g_assert_cmpuint (ready->status, ==, 200);
+
+  for (guint i = 0; i < 30; i++)
+    g_hash_table_add (ids, create_order (i % 2 ? cluster.a : cluster.b));
+  assert_delivered_once (receiver, ids);
+
+  delete_webhook (hook_id);
   dsd_test_server_free (c);
   receiver_stop (receiver);
 }
@@ -609,6 +605,101 @@ test_assigners_never_double_assign (void)
   g_assert_cmpint (query_count ("SELECT count(*) FROM (SELECT order_id FROM dispatch.events "
                                 "WHERE type = 'order.assigned' GROUP BY order_id "
                                 "HAVING count(*) > 1) o"), ==, 0);
+}
+
+typedef struct {
+  Load       load;
+  Load       other;
+  char      *driver_path;
+  char      *driver_token;
+  guint      n_points;
+  guint      n_points_failed;
+} Outage;
+
+static void
+point_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Outage *outage = user_data;
+  g_autoptr(DsdTestResponse) response = dsd_test_request_finish (cluster.a, result);
+
+  if (response->status != 202)
+    outage->n_points_failed++;
+}
+
+/* Every 100 ms during the outage: an order on each instance and a point. */
+static gboolean
+outage_load_cb (gpointer user_data)
+{
+  Outage *outage = user_data;
+  g_autofree char *point = g_strdup_printf ("{\"lat\":50.%04u,\"lon\":50.0}",
+                                            ++outage->n_points);
+
+  send_orders (&outage->load, 1);
+  send_orders (&outage->other, 1);
+  dsd_test_request_async (cluster.a, "POST", outage->driver_path, outage->driver_token, point,
+                          point_done_cb, outage);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+outage_done_cb (gpointer user_data)
+{
+  Outage *outage = user_data;
+
+  return outage->load.in_flight == 0 && outage->other.in_flight == 0;
+}
+
+/* TARGETS R2: the broker stops for 30 s under order and location load: the
+ * API keeps answering 201/202, /readyz says the bus is down, and once it is
+ * back every event arrives on the other instance once, in order, and every
+ * webhook is delivered once. */
+static void
+test_broker_outage (void)
+{
+  g_autoptr(GHashTable) ids = new_id_set ();
+  g_autoptr(GHashTable) other_ids = new_id_set ();
+  g_autofree char *driver_id = NULL;
+  gint64 seq = 0;
+  g_autoptr(DsdTestWebsocket) ws = open_stream (cluster.b, "", &seq);
+  Receiver *receiver = receiver_start ();
+  g_autofree char *hook_id = add_webhook (receiver);
+  Outage outage = { { cluster.a, ids, 0, 0 }, { cluster.b, other_ids, 0, 0 } };
+  GHashTableIter iter;
+  gpointer id;
+  guint load_source;
+
+  outage.driver_token = dsd_test_create_online_driver (cluster.a, 50.0, 50.0, &driver_id);
+  outage.driver_path = g_strdup_printf ("/api/v1/drivers/%s/location", driver_id);
+
+  g_assert_true (dsd_test_run_until (bus_up_cb, cluster.a, 30000));
+  dsd_test_kafka_stop (cluster.kafka);
+  load_source = g_timeout_add (100, outage_load_cb, &outage);
+  g_assert_true (dsd_test_run_until (bus_down_cb, cluster.a, 30000));
+  g_assert_true (dsd_test_run_until (bus_down_cb, cluster.b, 30000));
+  /* The outage lasts 30 s of load, whatever the checks above took. */
+  dsd_test_run_for (30000);
+  g_source_remove (load_source);
+  g_assert_true (dsd_test_run_until (outage_done_cb, &outage, 60000));
+  g_assert_cmpuint (outage.load.n_failed + outage.other.n_failed, ==, 0);
+  g_assert_cmpuint (outage.n_points_failed, ==, 0);
+  g_assert_cmpuint (g_hash_table_size (ids), >, 100);
+
+  dsd_test_kafka_start (cluster.kafka);
+  g_assert_true (dsd_test_run_until (bus_up_cb, cluster.a, 60000));
+  g_assert_true (dsd_test_run_until (bus_up_cb, cluster.b, 60000));
+
+  g_hash_table_iter_init (&iter, other_ids);
+  while (g_hash_table_iter_next (&iter, &id, NULL))
+    g_hash_table_add (ids, g_strdup (id));
+  follow_until_created (ws, &seq, ids);
+  assert_delivered_once (receiver, ids);
+
+  delete_webhook (hook_id);
+  receiver_stop (receiver);
+  g_free (outage.driver_path);
+  g_free (outage.driver_token);
 }
 
 /* Runs dispatchctl against the cluster; returns its standard output. */
