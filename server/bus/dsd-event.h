@@ -3,6 +3,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "dispatch-location.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -20,6 +22,10 @@ GType       dsd_event_get_type      (void) G_GNUC_CONST;
 DsdEvent   *dsd_event_new_from_json (const char  *envelope,
                                      gssize       length,
                                      GError     **error);
+/* The driver.location event of a point (seq 0, a new id, occurred now),
+ * built without a round trip through JSON text. */
+DsdEvent   *dsd_event_new_location  (const char                  *driver_id,
+                                     const DispatchLocationPoint *point);
 DsdEvent   *dsd_event_ref           (DsdEvent    *self);
 void        dsd_event_unref         (DsdEvent    *self);
 
