@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 
 #include <glib/gstdio.h>
 
@@ -208,9 +209,9 @@ new_session (gpointer user_data)
   setsid ();
 }
 
-static GSubprocess *
-start_watchdog (const char *data_dir,
-                const char *tmp_dir)
+GSubprocess *
+dsd_test_watchdog_start (const char *data_dir,
+                         const char *remove_dir)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
@@ -219,10 +220,42 @@ start_watchdog (const char *data_dir,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, new_session, NULL, NULL);
   watchdog = g_subprocess_launcher_spawn (launcher, &error, "sh", "-c", watchdog_script,
-                                          "dsd-test-watchdog", data_dir, tmp_dir, NULL);
+                                          "dsd-test-watchdog", data_dir, remove_dir, NULL);
   g_assert_no_error (error);
 
   return watchdog;
+}
+
+void
+dsd_test_watchdog_finish (GSubprocess *watchdog)
+{
+  /* It acts when its input ends. */
+  g_output_stream_close (g_subprocess_get_stdin_pipe (watchdog), NULL, NULL);
+  g_subprocess_wait (watchdog, NULL, NULL);
+  g_object_unref (watchdog);
+}
+
+/* Runs in the child between fork and exec: async-signal-safe calls only. */
+static void
+die_with_parent (gpointer user_data)
+{
+  pid_t parent = GPOINTER_TO_INT (user_data);
+
+  /* The signal comes when the thread that forked ends: tests spawn from the
+   * main thread. A parent that died before prctl() is not signalled. */
+  if (prctl (PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid () != parent)
+    _exit (127);
+}
+
+GSubprocessLauncher *
+dsd_test_launcher_new (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent,
+                                         GINT_TO_POINTER (getpid ()), NULL);
+
+  return launcher;
 }
 
 DsdTestPg *
@@ -241,7 +274,7 @@ dsd_test_pg_new_full (const char *subdir)
   /* Under root, postgres runs as another user, who must get through it. */
   g_assert_cmpint (g_chmod (pg->tmp_dir, 0711), ==, 0);
   pg->data_dir = g_build_filename (pg->tmp_dir, subdir, NULL);
-  pg->watchdog = start_watchdog (pg->data_dir, pg->tmp_dir);
+  pg->watchdog = dsd_test_watchdog_start (pg->data_dir, pg->tmp_dir);
   pg->cluster = dsd_pg_cluster_new (pg->data_dir);
   dsd_test_pg_start_cluster (pg->cluster, &pg->start_seconds, &error);
   g_assert_no_error (error);
@@ -269,10 +302,8 @@ dsd_test_pg_free (DsdTestPg *pg)
 
   dsd_test_remove_tree (pg->tmp_dir);
 
-  /* Nothing left for it to do; it ends when its input does. */
-  g_output_stream_close (g_subprocess_get_stdin_pipe (pg->watchdog), NULL, NULL);
-  g_subprocess_wait (pg->watchdog, NULL, NULL);
-  g_object_unref (pg->watchdog);
+  /* Nothing left for it to do. */
+  dsd_test_watchdog_finish (g_steal_pointer (&pg->watchdog));
 
   g_free (pg->tmp_dir);
   g_free (pg->data_dir);
