@@ -69,6 +69,24 @@ dsd_test_run_for (guint ms)
   dsd_test_run_until (never, NULL, ms);
 }
 
+gboolean
+dsd_test_poll_until (DsdTestCondition condition,
+                     gpointer         user_data,
+                     guint            interval_ms,
+                     guint            timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * (gint64) 1000;
+
+  while (!condition (user_data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      dsd_test_run_for (interval_ms);
+    }
+
+  return TRUE;
+}
+
 void
 dsd_test_store_result_cb (GObject      *source,
                           GAsyncResult *result,

@@ -20,6 +20,12 @@ typedef gboolean (*DsdTestCondition) (gpointer user_data);
 gboolean      dsd_test_run_until         (DsdTestCondition   condition,
                                           gpointer           user_data,
                                           guint              timeout_ms);
+/* Like dsd_test_run_until() for a condition that costs a request or a query:
+ * checks it every interval_ms (the main context runs in between). */
+gboolean      dsd_test_poll_until        (DsdTestCondition   condition,
+                                          gpointer           user_data,
+                                          guint              interval_ms,
+                                          guint              timeout_ms);
 /* Iterates the main context for about ms milliseconds. */
 void          dsd_test_run_for           (guint              ms);
 
