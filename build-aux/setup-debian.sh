@@ -15,7 +15,7 @@ packages=(
   # runtime services
   postgresql redis-server
   # desktop integration checks
-  desktop-file-utils appstream appstream-util
+  desktop-file-utils appstream appstream-util flatpak-builder
   # tests
   xvfb xauth dbus dbus-x11 python3-aiosmtpd curl valgrind libclang-rt-14-dev clang
   # the public tracking page's test (suite browser)
