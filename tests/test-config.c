@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 
 #include "dsd-config.h"
+#include "test-utils.h"
 
 /* Every variable a test sets, unset again before each test. */
 static const char * const variables[] = {
@@ -39,26 +40,14 @@ parse (DsdConfig   *config,
        GError     **error,
        ...)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char **argv = NULL;
-  int argc;
-  gboolean ok;
-  const char *arg;
+  g_autoptr(DsdTestArgv) args = NULL;
   va_list ap;
 
-  g_ptr_array_add (args, g_strdup ("dispatchd"));
   va_start (ap, error);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (args, g_strdup (arg));
+  args = dsd_test_argv_new_va ("dispatchd", ap);
   va_end (ap);
 
-  /* g_option_context_parse() rearranges argv; args keeps every string. */
-  argc = args->len;
-  argv = g_new0 (char *, args->len + 1);
-  memcpy (argv, args->pdata, args->len * sizeof (char *));
-  ok = dsd_config_parse (config, &argc, &argv, error);
-
-  return ok;
+  return dsd_config_parse (config, &args->argc, &args->argv, error);
 }
 
 static void

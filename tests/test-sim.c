@@ -119,23 +119,14 @@ static DsimOptions *
 parse_options (GError **error,
                ...)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char **argv = NULL;
-  const char *arg;
-  int argc;
+  g_autoptr(DsdTestArgv) args = NULL;
   va_list ap;
 
-  g_ptr_array_add (args, g_strdup ("dispatch-sim"));
   va_start (ap, error);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (args, g_strdup (arg));
+  args = dsd_test_argv_new_va ("dispatch-sim", ap);
   va_end (ap);
 
-  argc = args->len;
-  argv = g_new0 (char *, args->len + 1);
-  memcpy (argv, args->pdata, args->len * sizeof (char *));
-
-  return dsim_options_parse (&argc, &argv, error);
+  return dsim_options_parse (&args->argc, &args->argv, error);
 }
 
 static void

@@ -115,6 +115,33 @@ dsd_test_wait_result (GAsyncResult **slot,
 
 /* Files and processes ----------------------------------------------------- */
 
+DsdTestArgv *
+dsd_test_argv_new_va (const char *program,
+                      va_list     ap)
+{
+  DsdTestArgv *self = g_new0 (DsdTestArgv, 1);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const char *arg;
+
+  g_strv_builder_add (builder, program);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_strv_builder_add (builder, arg);
+
+  self->strings = g_strv_builder_end (builder);
+  self->argc = g_strv_length (self->strings);
+  self->argv = g_memdup2 (self->strings, (self->argc + 1) * sizeof (char *));
+
+  return self;
+}
+
+void
+dsd_test_argv_free (DsdTestArgv *self)
+{
+  g_strfreev (self->strings);
+  g_free (self->argv);
+  g_free (self);
+}
+
 char *
 dsd_test_make_tmp_dir (const char *prefix)
 {

@@ -39,6 +39,21 @@ void          dsd_test_store_result_cb   (GObject           *source,
 GAsyncResult *dsd_test_wait_result       (GAsyncResult     **slot,
                                           guint              timeout_ms);
 
+/* A command line for code that parses one (GOption consumes and reorders
+ * argv; the strings stay owned here). */
+typedef struct {
+  int    argc;
+  char **argv;
+  GStrv  strings;
+} DsdTestArgv;
+
+/* program, then the arguments of ap up to a NULL. */
+DsdTestArgv  *dsd_test_argv_new_va       (const char        *program,
+                                          va_list            ap);
+void          dsd_test_argv_free         (DsdTestArgv       *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsdTestArgv, dsd_test_argv_free)
+
 /* Files and processes ----------------------------------------------------- */
 
 /* A new empty directory under the temporary directory. Returns: (transfer full) */
