@@ -50,7 +50,7 @@ const char *dispatch_order_status_to_string   (DispatchOrderStatus  status);
 gboolean    dispatch_order_status_from_string (const char          *str,
                                                DispatchOrderStatus *status);
 gboolean    dispatch_order_status_is_terminal (DispatchOrderStatus  status);
-/* The state machine of API.md "Orders", including unassign (assigned → pending). */
+/* The state machine of docs/openapi.json (Orders), including unassign (assigned → pending). */
 gboolean    dispatch_order_status_can_change  (DispatchOrderStatus  from,
                                                DispatchOrderStatus  to);
 

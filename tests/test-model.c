@@ -120,7 +120,7 @@ test_to_string_out_of_range (void)
 static void
 test_state_machine (void)
 {
-  /* Row: from; column: to. Everything not listed in API.md is refused. */
+  /* Row: from; column: to. Everything not listed in docs/openapi.json is refused. */
   static const gboolean allowed[N_STATUSES][N_STATUSES] = {
     /*        P  A  U  D  C  F */
     [P] = { 0, 1, 0, 0, 1, 0 },

@@ -18,6 +18,7 @@
 
 struct _DsdTestServer {
   GSubprocess  *process;
+  GSubprocess  *watchdog;     /* stops its postgres should the test die */
   char         *data_dir;
   char         *log_path;
   char         *url;
@@ -45,7 +46,8 @@ spawn (DsdTestServer *self)
   g_autoptr(GError) error = NULL;
   g_autofree char *program = dispatchd_path ();
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  /* dispatchd stops (and stops its postgres) when the test process dies. */
+  launcher = dsd_test_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_subprocess_launcher_set_environ (launcher, self->env);
   g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   /* Appending: the log of every run of this server stays in one file. */
@@ -126,6 +128,7 @@ dsd_test_server_start (const char * const *extra_env)
   /* The managed cluster may run as an unprivileged account that must reach it. */
   g_assert_cmpint (g_chmod (self->data_dir, 0711), ==, 0);
   self->log_path = g_build_filename (self->data_dir, "dispatchd.log", NULL);
+  self->watchdog = dsd_test_watchdog_start (self->data_dir, self->data_dir);
   self->port = dsd_test_find_free_port ();
   self->url = g_strdup_printf ("http://127.0.0.1:%u", self->port);
   listen = g_strdup_printf ("127.0.0.1:%u", self->port);
@@ -181,39 +184,14 @@ dsd_test_server_restart (DsdTestServer *self)
   wait_ready (self);
 }
 
-static void
-remove_tree (GFile *dir)
-{
-  g_autoptr(GFileEnumerator) children = NULL;
-  GFileInfo *info;
-
-  children = g_file_enumerate_children (dir, G_FILE_ATTRIBUTE_STANDARD_NAME ","
-                                        G_FILE_ATTRIBUTE_STANDARD_TYPE,
-                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-  while (children != NULL &&
-         (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
-    {
-      g_autoptr(GFile) child = g_file_get_child (dir, g_file_info_get_name (info));
-
-      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
-        remove_tree (child);
-      else
-        g_file_delete (child, NULL, NULL);
-      g_object_unref (info);
-    }
-
-  g_file_delete (dir, NULL, NULL);
-}
-
 void
 dsd_test_server_free (DsdTestServer *self)
 {
-  g_autoptr(GFile) dir = NULL;
-
   dsd_test_server_stop (self, FALSE);
   g_clear_pointer (&self->pg, dsd_test_pg_free);
-  dir = g_file_new_for_path (self->data_dir);
-  remove_tree (dir);
+  /* Also stops a postgres left by a hard stop, and removes the directory. */
+  dsd_test_watchdog_finish (g_steal_pointer (&self->watchdog));
+  dsd_test_remove_tree (self->data_dir);
 
   g_clear_object (&self->session);
   g_clear_object (&self->async_session);

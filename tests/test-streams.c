@@ -138,6 +138,13 @@ current_seq (void)
   return expect_snapshot (ws);
 }
 
+/* Whether the stream's snapshot is at least at *(gint64 *) user_data. */
+static gboolean
+seq_reached (gpointer user_data)
+{
+  return current_seq () >= *(gint64 *) user_data;
+}
+
 /* Dispatcher stream -------------------------------------------------------- */
 
 static void
@@ -260,8 +267,8 @@ test_resume_too_old (void)
     }
 
   /* Wait until the stream has them all. */
-  while (current_seq () < RING_CAPACITY + 100)
-    dsd_test_run_for (100);
+  g_assert_true (dsd_test_poll_until (seq_reached, &(gint64) { RING_CAPACITY + 100 }, 100,
+                                      FRAME_TIMEOUT_MS));
 
   ws = open_stream ("/api/v1/stream?since=1", dispatcher);
   expect_snapshot (ws);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include <glib/gstdio.h>
@@ -70,6 +71,24 @@ dsd_test_run_for (guint ms)
   dsd_test_run_until (never, NULL, ms);
 }
 
+gboolean
+dsd_test_poll_until (DsdTestCondition condition,
+                     gpointer         user_data,
+                     guint            interval_ms,
+                     guint            timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * (gint64) 1000;
+
+  while (!condition (user_data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      dsd_test_run_for (interval_ms);
+    }
+
+  return TRUE;
+}
+
 void
 dsd_test_store_result_cb (GObject      *source,
                           GAsyncResult *result,
@@ -97,6 +116,33 @@ dsd_test_wait_result (GAsyncResult **slot,
 }
 
 /* Files and processes ----------------------------------------------------- */
+
+DsdTestArgv *
+dsd_test_argv_new_va (const char *program,
+                      va_list     ap)
+{
+  DsdTestArgv *self = g_new0 (DsdTestArgv, 1);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const char *arg;
+
+  g_strv_builder_add (builder, program);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_strv_builder_add (builder, arg);
+
+  self->strings = g_strv_builder_end (builder);
+  self->argc = g_strv_length (self->strings);
+  self->argv = g_memdup2 (self->strings, (self->argc + 1) * sizeof (char *));
+
+  return self;
+}
+
+void
+dsd_test_argv_free (DsdTestArgv *self)
+{
+  g_strfreev (self->strings);
+  g_free (self->argv);
+  g_free (self);
+}
 
 char *
 dsd_test_make_tmp_dir (const char *prefix)
@@ -225,9 +271,9 @@ new_session (gpointer user_data)
   setsid ();
 }
 
-static GSubprocess *
-start_watchdog (const char *data_dir,
-                const char *tmp_dir)
+GSubprocess *
+dsd_test_watchdog_start (const char *data_dir,
+                         const char *remove_dir)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
@@ -236,10 +282,42 @@ start_watchdog (const char *data_dir,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, new_session, NULL, NULL);
   watchdog = g_subprocess_launcher_spawn (launcher, &error, "sh", "-c", watchdog_script,
-                                          "dsd-test-watchdog", data_dir, tmp_dir, NULL);
+                                          "dsd-test-watchdog", data_dir, remove_dir, NULL);
   g_assert_no_error (error);
 
   return watchdog;
+}
+
+void
+dsd_test_watchdog_finish (GSubprocess *watchdog)
+{
+  /* It acts when its input ends. */
+  g_output_stream_close (g_subprocess_get_stdin_pipe (watchdog), NULL, NULL);
+  g_subprocess_wait (watchdog, NULL, NULL);
+  g_object_unref (watchdog);
+}
+
+/* Runs in the child between fork and exec: async-signal-safe calls only. */
+static void
+die_with_parent (gpointer user_data)
+{
+  pid_t parent = GPOINTER_TO_INT (user_data);
+
+  /* The signal comes when the thread that forked ends: tests spawn from the
+   * main thread. A parent that died before prctl() is not signalled. */
+  if (prctl (PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid () != parent)
+    _exit (127);
+}
+
+GSubprocessLauncher *
+dsd_test_launcher_new (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent,
+                                         GINT_TO_POINTER (getpid ()), NULL);
+
+  return launcher;
 }
 
 DsdTestPg *
@@ -258,7 +336,7 @@ dsd_test_pg_new_full (const char *subdir)
   /* Under root, postgres runs as another user, who must get through it. */
   g_assert_cmpint (g_chmod (pg->tmp_dir, 0711), ==, 0);
   pg->data_dir = g_build_filename (pg->tmp_dir, subdir, NULL);
-  pg->watchdog = start_watchdog (pg->data_dir, pg->tmp_dir);
+  pg->watchdog = dsd_test_watchdog_start (pg->data_dir, pg->tmp_dir);
   pg->cluster = dsd_pg_cluster_new (pg->data_dir);
   dsd_test_pg_start_cluster (pg->cluster, &pg->start_seconds, &error);
   g_assert_no_error (error);
@@ -286,10 +364,8 @@ dsd_test_pg_free (DsdTestPg *pg)
 
   dsd_test_remove_tree (pg->tmp_dir);
 
-  /* Nothing left for it to do; it ends when its input does. */
-  g_output_stream_close (g_subprocess_get_stdin_pipe (pg->watchdog), NULL, NULL);
-  g_subprocess_wait (pg->watchdog, NULL, NULL);
-  g_object_unref (pg->watchdog);
+  /* Nothing left for it to do. */
+  dsd_test_watchdog_finish (g_steal_pointer (&pg->watchdog));
 
   g_free (pg->tmp_dir);
   g_free (pg->data_dir);

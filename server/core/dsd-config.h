@@ -7,7 +7,7 @@ G_BEGIN_DECLS
 
 /*
  * Server configuration. Every setting has one environment variable name
- * (API.md "Configuration"), the same name in lower case as a key of the
+ * (README.md, "Configuration"), the same name in lower case as a key of the
  * [dispatchd] group of a key file (--config FILE), and a --flag. Precedence:
  * defaults < key file < environment < flags.
  */

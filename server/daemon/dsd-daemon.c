@@ -276,7 +276,7 @@ admin_hashed_cb (GObject      *source,
 }
 
 /*
- * API.md: with DISPATCH_ADMIN_PASSWORD set, an empty database gets user
+ * docs/openapi.json: with DISPATCH_ADMIN_PASSWORD set, an empty database gets user
  * "admin" with it. Zero-config goes one step further so that the first run
  * just works: without the variable it generates the password, prints it and
  * keeps it in the data dir (0600).
