@@ -73,6 +73,8 @@ GSubprocessLauncher *dsd_test_launcher_new (GSubprocessFlags  flags);
 GSubprocess  *dsd_test_watchdog_start    (const char        *data_dir,
                                           const char        *remove_dir);
 void          dsd_test_watchdog_finish   (GSubprocess       *watchdog);
+/* A TCP port on 127.0.0.1 that nothing listens on right now. */
+guint         dsd_test_find_free_port    (void);
 
 /* PostgreSQL ---------------------------------------------------------------
  *
