@@ -13,6 +13,7 @@
 #include "test-utils.h"
 
 #define START_TIMEOUT_S 90
+#define READY_POLL_MS 100
 #define ADMIN_PASSWORD "test-admin-password"
 #define USER_PASSWORD "test-user-password"
 
@@ -62,39 +63,38 @@ spawn (DsdTestServer *self)
   g_assert_no_error (error);
 }
 
+/* Whether /readyz answers 200; a dispatchd that exited is a test error. */
+static gboolean
+is_ready (gpointer user_data)
+{
+  DsdTestServer *self = user_data;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autofree char *url = g_strconcat (self->url, "/readyz", NULL);
+  g_autoptr(GBytes) body = NULL;
+
+  /* The identifier goes away once the child has exited. */
+  if (g_subprocess_get_identifier (self->process) == NULL)
+    {
+      g_autofree char *log = dsd_test_server_get_log (self);
+
+      g_error ("dispatchd exited during start:\n%s", log);
+    }
+
+  message = soup_message_new ("GET", url);
+  body = soup_session_send_and_read (self->session, message, NULL, NULL);
+
+  return body != NULL && soup_message_get_status (message) == 200;
+}
+
 static void
 wait_ready (DsdTestServer *self)
 {
-  gint64 deadline = g_get_monotonic_time () + START_TIMEOUT_S * G_USEC_PER_SEC;
-
-  while (g_get_monotonic_time () < deadline)
+  if (!dsd_test_poll_until (is_ready, self, READY_POLL_MS, START_TIMEOUT_S * 1000))
     {
-      g_autoptr(DsdTestResponse) response = NULL;
-      g_autoptr(SoupMessage) message = NULL;
-      g_autofree char *url = g_strconcat (self->url, "/readyz", NULL);
-      g_autoptr(GBytes) body = NULL;
+      g_autofree char *log = dsd_test_server_get_log (self);
 
-      /* The identifier goes away once the child has exited. */
-      if (g_subprocess_get_identifier (self->process) == NULL)
-        {
-          g_autofree char *log = dsd_test_server_get_log (self);
-
-          g_error ("dispatchd exited during start:\n%s", log);
-        }
-
-      message = soup_message_new ("GET", url);
-      body = soup_session_send_and_read (self->session, message, NULL, NULL);
-      if (body != NULL && soup_message_get_status (message) == 200)
-        return;
-
-      g_usleep (100 * 1000);
+      g_error ("dispatchd was not ready within %d s:\n%s", START_TIMEOUT_S, log);
     }
-
-  {
-    g_autofree char *log = dsd_test_server_get_log (self);
-
-    g_error ("dispatchd was not ready within %d s:\n%s", START_TIMEOUT_S, log);
-  }
 }
 
 /* A PostgreSQL of the test's own holding the database of the dump file (one
