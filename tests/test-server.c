@@ -48,7 +48,7 @@ spawn (DsdTestServer *self)
   g_autofree char *program = dispatchd_path ();
 
   /* dispatchd stops (and stops its postgres) when the test process dies. */
-  launcher = dsd_test_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  launcher = dsd_test_launcher_new (G_SUBPROCESS_FLAGS_NONE, SIGTERM);
   g_subprocess_launcher_set_environ (launcher, self->env);
   g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   /* Appending: the log of every run of this server stays in one file. */
@@ -122,13 +122,15 @@ dsd_test_server_start (const char * const *extra_env)
   const char *dump = g_getenv ("DISPATCH_TEST_DATABASE_DUMP");
   g_autoptr(GError) error = NULL;
   g_autofree char *listen = NULL;
+  g_autofree char *pid_file = NULL;
 
   self->data_dir = g_dir_make_tmp ("dispatchd-test-XXXXXX", &error);
   g_assert_no_error (error);
   /* The managed cluster may run as an unprivileged account that must reach it. */
   g_assert_cmpint (g_chmod (self->data_dir, 0711), ==, 0);
   self->log_path = g_build_filename (self->data_dir, "dispatchd.log", NULL);
-  self->watchdog = dsd_test_watchdog_start (self->data_dir, self->data_dir);
+  pid_file = g_build_filename (self->data_dir, "postgresql", "postmaster.pid", NULL);
+  self->watchdog = dsd_test_watchdog_start (pid_file, "INT", self->data_dir);
   self->port = dsd_test_find_free_port ();
   self->url = g_strdup_printf ("http://127.0.0.1:%u", self->port);
   listen = g_strdup_printf ("127.0.0.1:%u", self->port);
