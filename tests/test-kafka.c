@@ -88,7 +88,7 @@ spawn_broker (DsdTestKafka  *self,
 
   script = g_build_filename (g_getenv ("DISPATCH_TEST_TOP_SRCDIR"), "build-aux", "kafka-broker.sh",
                              NULL);
-  launcher = dsd_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  launcher = dsd_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE, SIGKILL);
   g_subprocess_launcher_set_stdout_file_path (launcher, self->log_path);
   g_subprocess_launcher_setenv (launcher, "DISPATCH_KAFKA_LIBS", dsd_test_kafka_get_libs_dir (),
                                 TRUE);
@@ -140,9 +140,13 @@ void
 dsd_test_kafka_start (DsdTestKafka *self)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *pid_path = g_build_filename (self->tmp_dir, "broker.pid", NULL);
 
   g_assert_null (self->process);
   self->process = spawn_broker (self, &error);
+  g_assert_no_error (error);
+  /* For the watchdog (the script execs the JVM: same pid). */
+  g_file_set_contents (pid_path, g_subprocess_get_identifier (self->process), -1, &error);
   g_assert_no_error (error);
 
   if (!dsd_test_run_until (broker_ready, self, READY_TIMEOUT_S * 1000))
@@ -156,6 +160,8 @@ DsdTestKafka *
 dsd_test_kafka_new (void)
 {
   DsdTestKafka *self = g_new0 (DsdTestKafka, 1);
+  g_autofree char *pid_path = NULL;
+
   self->port = dsd_test_find_free_port ();
   do
     self->controller_port = dsd_test_find_free_port ();
@@ -164,7 +170,8 @@ dsd_test_kafka_new (void)
   self->tmp_dir = dsd_test_make_tmp_dir ("dsd-test-kafka");
   self->bootstrap = g_strdup_printf ("127.0.0.1:%u", self->port);
   self->log_path = g_build_filename (self->tmp_dir, "output.log", NULL);
-  self->watchdog = dsd_test_watchdog_start (self->tmp_dir, self->tmp_dir);
+  pid_path = g_build_filename (self->tmp_dir, "broker.pid", NULL);
+  self->watchdog = dsd_test_watchdog_start (pid_path, "KILL", self->tmp_dir);
 
   dsd_test_kafka_start (self);
 
@@ -220,6 +227,7 @@ dsd_test_kafka_free (DsdTestKafka *self)
   dsd_test_kafka_stop (self);
   dsd_test_remove_tree (self->tmp_dir);
 
+  /* Nothing left for it to do. */
   dsd_test_watchdog_finish (g_steal_pointer (&self->watchdog));
 
   g_free (self->tmp_dir);

@@ -254,15 +254,17 @@ dsd_test_pg_start_cluster (DsdPgCluster  *cluster,
 }
 
 /* Waits for its standard input to close, i.e. for the test process to end;
- * $1 is the data directory, $2 the temporary directory to remove. */
+ * $1 is the pid file, $2 the signal, $3 the directory to remove. */
 static const char watchdog_script[] =
   "read -r _\n"
-  "f=\"$1/postgresql/postmaster.pid\"\n"
-  "if pid=$(head -n 1 \"$f\" 2>/dev/null); then\n"
-  "  kill -INT \"$pid\"\n"
-  "  i=0; while [ -e \"$f\" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done\n"
+  "if pid=$(head -n 1 \"$1\" 2>/dev/null) && [ -n \"$pid\" ]; then\n"
+  "  kill -\"$2\" \"$pid\" 2>/dev/null\n"
+  "  i=0\n"
+  "  while [ -e \"$1\" ] && kill -0 \"$pid\" 2>/dev/null && [ $i -lt 100 ]; do\n"
+  "    sleep 0.1; i=$((i + 1))\n"
+  "  done\n"
   "fi\n"
-  "rm -rf --one-file-system \"$2\"\n";
+  "rm -rf --one-file-system \"$3\"\n";
 
 static void
 new_session (gpointer user_data)
@@ -272,7 +274,8 @@ new_session (gpointer user_data)
 }
 
 GSubprocess *
-dsd_test_watchdog_start (const char *data_dir,
+dsd_test_watchdog_start (const char *pid_file,
+                         const char *signal_name,
                          const char *remove_dir)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -282,7 +285,8 @@ dsd_test_watchdog_start (const char *data_dir,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, new_session, NULL, NULL);
   watchdog = g_subprocess_launcher_spawn (launcher, &error, "sh", "-c", watchdog_script,
-                                          "dsd-test-watchdog", data_dir, remove_dir, NULL);
+                                          "dsd-test-watchdog", pid_file, signal_name, remove_dir,
+                                          NULL);
   g_assert_no_error (error);
 
   return watchdog;
@@ -298,24 +302,32 @@ dsd_test_watchdog_finish (GSubprocess *watchdog)
 }
 
 /* Runs in the child between fork and exec: async-signal-safe calls only. */
+typedef struct {
+  pid_t parent;
+  int   signal;
+} DeathSignal;
+
+/* Runs in the child between fork and exec: async-signal-safe calls only. */
 static void
 die_with_parent (gpointer user_data)
 {
-  pid_t parent = GPOINTER_TO_INT (user_data);
+  const DeathSignal *death = user_data;
 
   /* The signal comes when the thread that forked ends: tests spawn from the
    * main thread. A parent that died before prctl() is not signalled. */
-  if (prctl (PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid () != parent)
+  if (prctl (PR_SET_PDEATHSIG, death->signal) != 0 || getppid () != death->parent)
     _exit (127);
 }
 
 GSubprocessLauncher *
-dsd_test_launcher_new (GSubprocessFlags flags)
+dsd_test_launcher_new (GSubprocessFlags flags,
+                       int              signal)
 {
   GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+  DeathSignal *death = g_new (DeathSignal, 1);
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent,
-                                         GINT_TO_POINTER (getpid ()), NULL);
+  *death = (DeathSignal) { getpid (), signal };
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, death, g_free);
 
   return launcher;
 }
@@ -331,12 +343,14 @@ dsd_test_pg_new_full (const char *subdir)
 {
   DsdTestPg *pg = g_new0 (DsdTestPg, 1);
   g_autoptr(GError) error = NULL;
+  g_autofree char *pid_file = NULL;
 
   pg->tmp_dir = dsd_test_make_tmp_dir ("dsd-test-pg");
   /* Under root, postgres runs as another user, who must get through it. */
   g_assert_cmpint (g_chmod (pg->tmp_dir, 0711), ==, 0);
   pg->data_dir = g_build_filename (pg->tmp_dir, subdir, NULL);
-  pg->watchdog = dsd_test_watchdog_start (pg->data_dir, pg->tmp_dir);
+  pid_file = g_build_filename (pg->data_dir, "postgresql", "postmaster.pid", NULL);
+  pg->watchdog = dsd_test_watchdog_start (pid_file, "INT", pg->tmp_dir);
   pg->cluster = dsd_pg_cluster_new (pg->data_dir);
   dsd_test_pg_start_cluster (pg->cluster, &pg->start_seconds, &error);
   g_assert_no_error (error);

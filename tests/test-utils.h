@@ -63,18 +63,21 @@ void          dsd_test_remove_tree       (const char        *path);
 gboolean      dsd_test_process_alive     (int                pid);
 /* PIDs of the live children of pid. */
 GArray       *dsd_test_child_pids        (int                pid);
-/* A TCP port on 127.0.0.1 that nothing listens on right now. */
-guint         dsd_test_find_free_port    (void);
-/* A launcher whose children get SIGTERM when the test process dies
+/* A launcher whose children get signal when the test process dies
  * (PR_SET_PDEATHSIG), even by abort() or SIGKILL. */
-GSubprocessLauncher *dsd_test_launcher_new (GSubprocessFlags  flags);
+GSubprocessLauncher *dsd_test_launcher_new (GSubprocessFlags  flags,
+                                            int               signal);
 /* A process outside the test's process group that, once the test process is
- * gone (normally or not), stops the postgres whose data directory is
- * data_dir/postgresql and removes remove_dir. dsd_test_watchdog_finish()
- * lets it do so now and waits for it. */
-GSubprocess  *dsd_test_watchdog_start    (const char        *data_dir,
+ * gone (normally or not), sends signal_name (e.g. "INT") to the process whose
+ * PID is the first line of pid_file, waits a few seconds for it to end and
+ * removes remove_dir. dsd_test_watchdog_finish() lets it do so now and waits
+ * for it. */
+GSubprocess  *dsd_test_watchdog_start    (const char        *pid_file,
+                                          const char        *signal_name,
                                           const char        *remove_dir);
 void          dsd_test_watchdog_finish   (GSubprocess       *watchdog);
+/* A TCP port on 127.0.0.1 that nothing listens on right now. */
+guint         dsd_test_find_free_port    (void);
 
 /* PostgreSQL ---------------------------------------------------------------
  *
