@@ -37,6 +37,11 @@ typedef struct {
   guint    webhook_retry_base_s; /* DISPATCH_WEBHOOK_RETRY_BASE_S */
   guint    webhook_max_attempts; /* DISPATCH_WEBHOOK_MAX_ATTEMPTS */
   gboolean webhook_allow_private;/* DISPATCH_WEBHOOK_ALLOW_PRIVATE */
+  guint    http_header_timeout_s; /* DISPATCH_HTTP_HEADER_TIMEOUT_S */
+  guint    http_body_timeout_s;  /* DISPATCH_HTTP_BODY_TIMEOUT_S */
+  guint    http_idle_timeout_s;  /* DISPATCH_HTTP_IDLE_TIMEOUT_S */
+  guint    http_max_connections; /* DISPATCH_HTTP_MAX_CONNECTIONS */
+  guint    http_max_connections_per_client; /* DISPATCH_HTTP_MAX_CONNECTIONS_PER_CLIENT */
 } DsdConfig;
 
 DsdConfig *dsd_config_new            (void);
