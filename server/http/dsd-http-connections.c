@@ -205,7 +205,10 @@ waiting_cb (GObject  *pollable,
   if (g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (pollable)))
     hand_over (self, waiting->stream, waiting->local, waiting->remote);
   else
-    dsd_http_close_gracefully (g_steal_pointer (&waiting->stream), NULL);
+    {
+      g_debug ("Closing a connection: no request came in time");
+      dsd_http_close_gracefully (g_steal_pointer (&waiting->stream), NULL);
+    }
 
   waiting_free (waiting);
 
