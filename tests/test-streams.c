@@ -453,6 +453,29 @@ slow_closes (void)
   return line != NULL ? g_ascii_strtod (line + strlen (series), NULL) : 0;
 }
 
+/* A client that pings without reading is closed with 1008 (policy) after 50
+ * pings in 10 s; the pongs it does not read never pile up. */
+static void
+test_ping_flood (void)
+{
+  g_autoptr(GSocketConnection) raw = NULL;
+  g_autofree char *payload = g_strnfill (125, 'p');
+  gsize rss_before;
+  gsize rss_after;
+
+  raw = dsd_test_raw_websocket_open (server, "/api/v1/stream", dispatcher, 4096);
+  rss_before = server_rss_kib ();
+  for (guint i = 0; i < 60; i++)
+    dsd_test_raw_websocket_send_frame (raw, 0x9, TRUE, payload, strlen (payload));
+
+  g_assert_cmpuint (dsd_test_raw_websocket_read_close (raw, NULL), ==,
+                    SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+  rss_after = server_rss_kib ();
+  g_test_message ("Server RSS %zu KiB before, %zu KiB after the ping flood", rss_before,
+                  rss_after);
+  g_assert_cmpuint (rss_after, <, rss_before + 16 * 1024);
+}
+
 /* An order with 200 items: an order.created event of about 60 KB. */
 static char *
 big_order_members (void)
@@ -886,6 +909,7 @@ main (int   argc,
   g_test_add_func ("/streams/driver", test_driver_stream);
   g_test_add_func ("/streams/client-frames", test_client_frames);
   g_test_add_func ("/streams/slow-consumer", test_slow_consumer);
+  g_test_add_func ("/streams/ping-flood", test_ping_flood);
   g_test_add_func ("/streams/shutdown", test_shutdown);
 
   result = g_test_run ();
