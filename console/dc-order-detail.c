@@ -34,12 +34,14 @@ struct _DcOrderDetail
   AdwActionRow *dropoff_row;
   AdwActionRow *customer_row;
   AdwActionRow *notes_row;
-  GtkWidget *driver_group;
   AdwActionRow *driver_row;
   AdwActionRow *why_row;
   GtkWidget *unassign_button;
   GtkWidget *candidates_group;
   GtkListBox *candidates_list;
+  /* the pointer or the focus in the candidates: they hold still */
+  GtkEventController *candidates_motion;
+  GtkEventController *candidates_focus;
   GtkListBox *timeline_list;
   GtkWidget *cancel_button;
 };
@@ -211,8 +213,8 @@ events_cb (GObject      *object,
       gtk_list_box_append (self->timeline_list, row);
     }
 
-  adw_action_row_set_subtitle (self->why_row, why ?: "");
-  gtk_widget_set_visible (GTK_WIDGET (self->why_row), why != NULL);
+  adw_action_row_set_subtitle (self->why_row, why ?: "—");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->why_row), why);
 }
 
 static void
@@ -255,23 +257,49 @@ stream_event_cb (DcOrderDetail *self,
   self->timeline_source = g_timeout_add (TIMELINE_DEBOUNCE_MS, timeline_settled_cb, self);
 }
 
+static char *
+candidate_reason (DcOrderDetail     *self,
+                  const DcCandidate *candidate)
+{
+  g_autofree char *distance = dc_format_distance (candidate->distance_m, units (self));
+  g_autofree char *eta = dc_format_duration ((gint64) candidate->eta_s);
+  DcDriver *driver = candidate->driver;
+  int load = dc_driver_get_load (driver), capacity = dc_driver_get_capacity (driver);
+
+  switch (candidate->tier)
+    {
+    case DC_CANDIDATE_FREE:
+      /* Translators: why a driver ranks first: load, distance, time, e.g.
+       * "Free (0/2) · 1.2 km · 4 min" */
+      return g_strdup_printf (_("Free (%d/%d) · %s · %s"), load, capacity, distance, eta);
+
+    case DC_CANDIDATE_FULL:
+      /* Translators: why a driver ranks below the free ones */
+      return g_strdup_printf (_("At capacity (%d/%d) · %s · %s"), load, capacity, distance, eta);
+
+    case DC_CANDIDATE_FAR:
+    default:
+      /* Translators: why a driver ranks last: distance, load */
+      return g_strdup_printf (_("Too far: %s · %d/%d orders"), distance, load, capacity);
+    }
+}
+
 static GtkWidget *
 candidate_row (DcOrderDetail     *self,
                const DcCandidate *candidate)
 {
-  g_autofree char *distance = dc_format_distance (candidate->distance_m, units (self));
-  g_autofree char *eta = dc_format_duration ((gint64) candidate->eta_s);
-  g_autofree char *subtitle = NULL;
+  g_autofree char *subtitle = candidate_reason (self, candidate);
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *button = gtk_button_new_with_label (_("Assign"));
   DcDriver *driver = candidate->driver;
 
-  /* Translators: distance · time · load, e.g. "1.2 km · 4 min · 1/2 orders" */
-  subtitle = g_strdup_printf (_("%s · %s · %d/%d orders"), distance, eta,
-                              dc_driver_get_load (driver), dc_driver_get_capacity (driver));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
                                  dc_driver_get_name (driver) ?: _("Unnamed driver"));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 1);
+  if (candidate->tier != DC_CANDIDATE_FREE)
+    gtk_widget_add_css_class (row, "dim-candidate");
+  g_object_set_data_full (G_OBJECT (row), "driver", g_object_ref (driver), g_object_unref);
 
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.assign-order");
@@ -283,15 +311,51 @@ candidate_row (DcOrderDetail     *self,
   return row;
 }
 
+static gboolean
+candidates_held (DcOrderDetail *self)
+{
+  return gtk_event_controller_motion_contains_pointer (
+           GTK_EVENT_CONTROLLER_MOTION (self->candidates_motion)) ||
+         gtk_event_controller_focus_contains_focus (
+           GTK_EVENT_CONTROLLER_FOCUS (self->candidates_focus));
+}
+
+/* While held, the rows stay where they are and only their reasons change. */
 static void
-update_candidates (DcOrderDetail *self)
+refresh_held_candidates (DcOrderDetail *self)
+{
+  double max_pickup_m = dc_context_get_max_pickup_m (self->context);
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->candidates_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    {
+      DcDriver *driver = g_object_get_data (G_OBJECT (row), "driver");
+      DcCandidate candidate;
+      g_autofree char *reason = NULL;
+
+      if (driver == NULL || !dc_candidate_measure (driver, self->order, max_pickup_m, &candidate))
+        continue;
+
+      candidate.driver = driver;
+      reason = candidate_reason (self, &candidate);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), reason);
+    }
+}
+
+/* Re-ranks the candidates unless @calm is FALSE and the dispatcher is
+ * pointing at or focusing on them. */
+static void
+update_candidates (DcOrderDetail *self,
+                   gboolean       calm)
 {
   g_autoptr(GArray) candidates = NULL;
   DispatchOrderStatus status;
 
-  clear_list (self->candidates_list);
   if (self->order == NULL)
-    return;
+    {
+      clear_list (self->candidates_list);
+      return;
+    }
 
   status = dc_order_get_status (self->order);
   gtk_widget_set_visible (self->candidates_group,
@@ -299,8 +363,15 @@ update_candidates (DcOrderDetail *self)
   if (!gtk_widget_get_visible (self->candidates_group))
     return;
 
+  if (!calm && candidates_held (self))
+    {
+      refresh_held_candidates (self);
+      return;
+    }
+
+  clear_list (self->candidates_list);
   candidates = dc_candidates_rank (dc_context_get_drivers (self->context), self->order,
-                                   MAX_CANDIDATES);
+                                   dc_context_get_max_pickup_m (self->context), MAX_CANDIDATES);
   for (guint i = 0; i < candidates->len; i++)
     gtk_list_box_append (self->candidates_list,
                          candidate_row (self, &g_array_index (candidates, DcCandidate, i)));
@@ -314,10 +385,16 @@ update_candidates (DcOrderDetail *self)
     }
 }
 
+static void
+units_changed_cb (DcOrderDetail *self)
+{
+  update_candidates (self, FALSE);
+}
+
 static gboolean
 candidates_tick_cb (gpointer user_data)
 {
-  update_candidates (user_data);
+  update_candidates (user_data, FALSE);
 
   return G_SOURCE_CONTINUE;
 }
@@ -332,6 +409,7 @@ update (DcOrderDetail *self)
   g_autofree char *title = NULL;
   g_autofree char *subtitle = NULL;
   g_autofree char *eta = NULL;
+  g_autofree char *problem = NULL;
 
   if (order == NULL)
     return;
@@ -368,14 +446,27 @@ update (DcOrderDetail *self)
                                  dc_order_get_notes (order) ?: "");
   gtk_widget_set_visible (GTK_WIDGET (self->notes_row), dc_order_get_notes (order) != NULL);
 
+  /* The section stays when there is no driver, so that nothing below it
+   * moves when one is assigned or taken away. */
   driver = lookup_driver (self, dc_order_get_driver_id (order));
-  gtk_widget_set_visible (self->driver_group, dc_order_get_driver_id (order) != NULL);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->driver_row),
-                                 driver ? dc_driver_get_name (driver)
-                                        : dc_order_get_driver_id (order) ?: "");
-  if (driver != NULL)
+  problem = dc_candidates_check (dc_context_get_drivers (self->context), order,
+                                 dc_context_get_max_pickup_m (self->context), units (self));
+  if (dc_order_get_driver_id (order) == NULL)
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->driver_row), _("Nobody yet"));
+  else
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->driver_row),
+                                   driver ? dc_driver_get_name (driver) : _("Unknown driver"));
+  if (problem != NULL)
+    adw_action_row_set_subtitle (self->driver_row, problem);
+  else if (driver != NULL)
     adw_action_row_set_subtitle (self->driver_row,
                                  dc_format_vehicle (dc_driver_get_vehicle (driver)));
+  else
+    adw_action_row_set_subtitle (self->driver_row, "");
+  if (problem != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->driver_row), "warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->driver_row), "warning");
   gtk_widget_set_visible (self->unassign_button, status == DISPATCH_ORDER_ASSIGNED);
   gtk_widget_set_visible (self->cancel_button,
                           status == DISPATCH_ORDER_PENDING || status == DISPATCH_ORDER_ASSIGNED);
@@ -387,7 +478,7 @@ order_changed_cb (DcOrderDetail *self,
 {
   update (self);
   if (g_strcmp0 (pspec->name, "status") == 0 || g_strcmp0 (pspec->name, "driver-id") == 0)
-    update_candidates (self);
+    update_candidates (self, FALSE);
 }
 
 static void
@@ -400,7 +491,7 @@ dc_order_detail_constructed (GObject *object)
   g_signal_connect_object (dc_context_get_stream (self->context), "event",
                            G_CALLBACK (stream_event_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (dc_context_get_settings (self->context), "changed::units",
-                           G_CALLBACK (update_candidates), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (units_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -464,7 +555,6 @@ dc_order_detail_class_init (DcOrderDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, dropoff_row);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, customer_row);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, notes_row);
-  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, driver_group);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, driver_row);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, why_row);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, unassign_button);
@@ -483,12 +573,19 @@ dc_order_detail_init (DcOrderDetail *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   /* too long for the .ui's lines */
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self->candidates_group),
-                                         _("Available drivers by estimated time to the pickup. "
-                                           "Drag the order onto a driver to assign it, too."));
+                                         _("Free drivers first, then by estimated time to the "
+                                           "pickup. The list holds still while you point at "
+                                           "it. Drag the order onto a driver to assign it, "
+                                           "too."));
 
   self->order_signals = g_signal_group_new (DC_TYPE_ORDER);
   g_signal_group_connect_swapped (self->order_signals, "notify",
                                   G_CALLBACK (order_changed_cb), self);
+
+  self->candidates_motion = gtk_event_controller_motion_new ();
+  gtk_widget_add_controller (GTK_WIDGET (self->candidates_list), self->candidates_motion);
+  self->candidates_focus = gtk_event_controller_focus_new ();
+  gtk_widget_add_controller (GTK_WIDGET (self->candidates_list), self->candidates_focus);
 }
 
 DcOrderDetail *
@@ -514,7 +611,7 @@ dc_order_detail_set_order (DcOrderDetail *self,
   g_signal_group_set_target (self->order_signals, order);
   g_clear_handle_id (&self->candidates_source, g_source_remove);
   clear_list (self->timeline_list);
-  gtk_widget_set_visible (GTK_WIDGET (self->why_row), FALSE);
+  adw_action_row_set_subtitle (self->why_row, "—");
   if (order == NULL)
     return;
 
@@ -526,7 +623,7 @@ dc_order_detail_set_order (DcOrderDetail *self,
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->cancel_button), "win.cancel-order");
 
   update (self);
-  update_candidates (self);
+  update_candidates (self, TRUE);
   load_timeline (self);
   self->candidates_source = g_timeout_add_seconds (CANDIDATES_REFRESH_S, candidates_tick_cb,
                                                    self);

@@ -6,6 +6,7 @@
 #include "dc-format.h"
 #include "dc-order-row.h"
 #include "dc-template.h"
+#include "dc-window.h"
 
 struct _DcOrderRow
 {
@@ -13,6 +14,10 @@ struct _DcOrderRow
 
   DcOrder *order;
   GSignalGroup *order_signals;
+  /* the window's context while the row is on screen: its clock ticks the
+   * age, its drivers tell whether the assignment looks right */
+  DcContext *context;
+  gulong tick_handler;
 
   /* template */
   GtkWidget *chip;
@@ -33,34 +38,13 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void
-update (DcOrderRow *self)
+update_detail (DcOrderRow *self)
 {
   DcOrder *order = self->order;
-  DispatchOrderStatus status;
-  const char *look;
-  g_autofree char *title = NULL;
   g_autofree char *detail = NULL;
 
   if (order == NULL)
     return;
-
-  status = dc_order_get_status (order);
-  look = dc_format_order_css_class (order);
-  gtk_widget_set_css_classes (self->chip, (const char *[]) { "status-chip", look, NULL });
-  gtk_widget_set_css_classes (GTK_WIDGET (self->status_label),
-                              (const char *[]) { "status-badge", "caption", look, NULL });
-  gtk_label_set_label (self->status_label,
-                       dc_order_get_late (order) ? _("Late") : dc_format_order_status (status));
-
-  if (dc_order_get_customer (order) != NULL)
-    /* Translators: order id and customer, e.g. "3f2a9c1d · Ana Souza" */
-    title = g_strdup_printf (_("%s · %s"), dc_order_get_short_id (order),
-                             dc_order_get_customer (order));
-  else
-    title = g_strdup (dc_order_get_short_id (order));
-  gtk_label_set_label (self->title_label, title);
-
-  gtk_label_set_label (self->route_label, dc_order_get_pickup_address (order) ?: _("Pickup"));
 
   if (dc_order_get_eta_seconds (order) >= 0)
     {
@@ -82,6 +66,37 @@ update (DcOrderRow *self)
   gtk_label_set_label (self->detail_label, detail);
 }
 
+static void
+update (DcOrderRow *self)
+{
+  DcOrder *order = self->order;
+  DispatchOrderStatus status;
+  const char *look;
+  g_autofree char *title = NULL;
+
+  if (order == NULL)
+    return;
+
+  status = dc_order_get_status (order);
+  look = dc_format_order_css_class (order);
+  gtk_widget_set_css_classes (self->chip, (const char *[]) { "status-chip", look, NULL });
+  gtk_widget_set_css_classes (GTK_WIDGET (self->status_label),
+                              (const char *[]) { "status-badge", "caption", look, NULL });
+  gtk_label_set_label (self->status_label,
+                       dc_order_get_late (order) ? _("Late") : dc_format_order_status (status));
+
+  if (dc_order_get_customer (order) != NULL)
+    /* Translators: order id and customer, e.g. "3f2a9c1d · Ana Souza" */
+    title = g_strdup_printf (_("%s · %s"), dc_order_get_short_id (order),
+                             dc_order_get_customer (order));
+  else
+    title = g_strdup (dc_order_get_short_id (order));
+  gtk_label_set_label (self->title_label, title);
+
+  gtk_label_set_label (self->route_label, dc_order_get_pickup_address (order) ?: _("Pickup"));
+  update_detail (self);
+}
+
 static GdkContentProvider *
 drag_prepare_cb (DcOrderRow    *self,
                  double         x,
@@ -98,6 +113,36 @@ drag_prepare_cb (DcOrderRow    *self,
 
   return gdk_content_provider_new_typed (G_TYPE_STRING,
                                          dc_entity_get_id (DC_ENTITY (self->order)));
+}
+
+static void
+dc_order_row_root (GtkWidget *widget)
+{
+  DcOrderRow *self = DC_ORDER_ROW (widget);
+  GtkRoot *root;
+
+  GTK_WIDGET_CLASS (dc_order_row_parent_class)->root (widget);
+
+  root = gtk_widget_get_root (widget);
+  if (!DC_IS_WINDOW (root))
+    return;
+
+  self->context = g_object_ref (dc_window_get_context (DC_WINDOW (root)));
+  self->tick_handler = g_signal_connect_swapped (dc_context_get_clock (self->context), "tick",
+                                                 G_CALLBACK (update_detail), self);
+  update_detail (self);
+}
+
+static void
+dc_order_row_unroot (GtkWidget *widget)
+{
+  DcOrderRow *self = DC_ORDER_ROW (widget);
+
+  if (self->context != NULL)
+    g_clear_signal_handler (&self->tick_handler, dc_context_get_clock (self->context));
+  g_clear_object (&self->context);
+
+  GTK_WIDGET_CLASS (dc_order_row_parent_class)->unroot (widget);
 }
 
 static void
@@ -159,6 +204,8 @@ dc_order_row_class_init (DcOrderRowClass *klass)
   object_class->dispose = dc_order_row_dispose;
   object_class->get_property = dc_order_row_get_property;
   object_class->set_property = dc_order_row_set_property;
+  widget_class->root = dc_order_row_root;
+  widget_class->unroot = dc_order_row_unroot;
 
   properties[PROP_ORDER] =
     g_param_spec_object ("order", NULL, NULL, DC_TYPE_ORDER,

@@ -368,14 +368,21 @@ dc_order_get_short_id (DcOrder *self)
   /* The tail: dispatchd's ids are time-ordered UUIDs, whose heads are the
    * same for every order of the same minute. */
   if (self->short_id == NULL)
-    {
-      const char *id = dc_entity_get_id (DC_ENTITY (self));
-      glong tail = MAX (0, g_utf8_strlen (id, -1) - SHORT_ID_LENGTH);
-
-      self->short_id = g_strdup (g_utf8_offset_to_pointer (id, tail));
-    }
+    self->short_id = dc_order_format_short_id (dc_entity_get_id (DC_ENTITY (self)));
 
   return self->short_id;
+}
+
+char *
+dc_order_format_short_id (const char *id)
+{
+  glong tail;
+
+  g_return_val_if_fail (id != NULL, NULL);
+
+  tail = MAX (0, g_utf8_strlen (id, -1) - SHORT_ID_LENGTH);
+
+  return g_strdup (g_utf8_offset_to_pointer (id, tail));
 }
 
 const char *

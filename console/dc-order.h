@@ -21,6 +21,8 @@ G_DECLARE_FINAL_TYPE (DcOrder, dc_order, DC, ORDER, DcEntity)
 
 DispatchOrderStatus dc_order_get_status          (DcOrder *self);
 const char         *dc_order_get_short_id        (DcOrder *self);
+/* The short id of the order with @id, as the lists show it. */
+char               *dc_order_format_short_id     (const char *id);
 const char         *dc_order_get_customer        (DcOrder *self);
 const char         *dc_order_get_pickup_address  (DcOrder *self);
 const char         *dc_order_get_dropoff_address (DcOrder *self);
