@@ -8,6 +8,9 @@
 
 /* Streets are longer than straight lines; 1.3 is a common urban ratio. */
 #define DETOUR_FACTOR 1.3
+/* The server estimates an assignment's ETA with the driver's next
+ * positions: no ETA is suspicious only after this long. */
+#define NO_ETA_GRACE_S 60
 
 static int
 compare_candidates (gconstpointer a,
@@ -124,7 +127,8 @@ dc_candidates_check (DcStore *drivers,
       return g_strdup_printf (_("The driver is %s from the pickup"), distance);
     }
 
-  if (dc_order_get_eta_seconds (order) < 0)
+  if (dc_order_get_eta_seconds (order) < 0 &&
+      g_get_real_time () - dc_order_get_updated_at (order) > NO_ETA_GRACE_S * G_USEC_PER_SEC)
     return g_strdup (_("No ETA for this assignment"));
 
   return NULL;

@@ -46,8 +46,9 @@ gboolean dc_candidate_measure   (DcDriver          *driver,
                                  double             max_pickup_m,
                                  DcCandidate       *candidate);
 /* What looks wrong with @order's assignment (its driver farther than
- * @max_pickup_m from the pickup, or no ETA), for people; NULL when nothing
- * does or the order has no driver. Returns: (transfer full) (nullable) */
+ * @max_pickup_m from the pickup, or still no ETA a minute after the last
+ * change), for people; NULL when nothing does or the order has no driver.
+ * Returns: (transfer full) (nullable) */
 char    *dc_candidates_check    (DcStore           *drivers,
                                  DcOrder           *order,
                                  double             max_pickup_m,

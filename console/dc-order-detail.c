@@ -80,19 +80,40 @@ lookup_driver (DcOrderDetail *self,
   return driver ? DC_DRIVER (driver) : NULL;
 }
 
-static const char *
-actor_label (JsonObject *event)
+/* Who caused an event, as people call them: the driver's or customer's
+ * name, "automation", or a role; never an internal id. The server gives an
+ * object {"role", …} or a label "role:USER-ID". */
+static char *
+actor_name (DcOrderDetail *self,
+            JsonObject    *event)
 {
   JsonNode *actor = json_object_get_member (event, "actor");
+  JsonObject *data = dc_json_object (event, "data");
+  g_autofree char *role = NULL;
+  DcDriver *driver;
 
   if (actor != NULL && JSON_NODE_HOLDS_OBJECT (actor))
-    {
-      JsonObject *object = json_node_get_object (actor);
+    role = g_strdup (dc_json_string (json_node_get_object (actor), "role"));
+  else if (actor != NULL && JSON_NODE_HOLDS_VALUE (actor) &&
+           json_node_get_value_type (actor) == G_TYPE_STRING)
+    role = g_strndup (json_node_get_string (actor), strcspn (json_node_get_string (actor), ":"));
 
-      return dc_json_string (object, "username") ?: dc_json_string (object, "role");
-    }
+  if (role == NULL || g_str_equal (role, "system"))
+    return g_strdup (_("automation"));
 
-  return dc_json_string (event, "actor");
+  if (g_str_equal (role, "driver") &&
+      (driver = lookup_driver (self, data ? dc_json_string (data, "driver_id") : NULL)) != NULL &&
+      dc_driver_get_name (driver) != NULL)
+    return g_strdup (dc_driver_get_name (driver));
+
+  if (g_str_equal (role, "customer"))
+    return g_strdup (dc_order_get_customer (self->order) ?: _("the customer"));
+  if (g_str_equal (role, "driver"))
+    return g_strdup (_("the driver"));
+  if (g_str_equal (role, "admin"))
+    return g_strdup (_("an admin"));
+
+  return g_strdup (_("a dispatcher"));
 }
 
 static char *
@@ -115,7 +136,7 @@ event_title (DcOrderDetail *self,
       if (id == NULL && offer != NULL)
         id = dc_json_string (offer, "driver_id");
       driver = lookup_driver (self, id);
-      name = driver ? dc_driver_get_name (driver) : id;
+      name = driver ? dc_driver_get_name (driver) : NULL;
 
       if (g_strcmp0 (type, "order.offer") == 0)
         /* Translators: %s is a driver's name */
@@ -136,12 +157,20 @@ event_title (DcOrderDetail *self,
 /* The server may explain an assignment in the event's data; otherwise say
  * who made it. */
 static char *
-why_text (JsonObject *event)
+why_text (DcOrderDetail *self,
+          JsonObject    *event)
 {
   JsonObject *data = dc_json_object (event, "data");
   JsonObject *assignment = data ? dc_json_object (data, "assignment") : NULL;
   const char *reason = NULL;
-  const char *actor = actor_label (event);
+  g_autofree char *actor = actor_name (self, event);
+  JsonNode *actor_node = json_object_get_member (event, "actor");
+  gboolean automatic = actor_node == NULL ||
+                       (JSON_NODE_HOLDS_VALUE (actor_node) &&
+                        g_strcmp0 (json_node_get_string (actor_node), "system") == 0) ||
+                       (JSON_NODE_HOLDS_OBJECT (actor_node) &&
+                        g_strcmp0 (dc_json_string (json_node_get_object (actor_node), "role"),
+                                   "system") == 0);
 
   if (data != NULL)
     reason = dc_json_string (data, "reason");
@@ -150,7 +179,7 @@ why_text (JsonObject *event)
   if (reason != NULL)
     return g_strdup (reason);
 
-  if (actor == NULL || g_str_equal (actor, "system"))
+  if (automatic)
     return g_strdup (_("Chosen by automatic dispatch: the shortest estimated time to the pickup"));
 
   /* Translators: %s is who assigned the order, a username or a role */
@@ -181,16 +210,19 @@ events_cb (GObject      *object,
   events = dc_json_array (response, "events");
   n = events != NULL ? json_array_get_length (events) : 0;
 
-  /* Newest first reads best in a narrow pane. */
+  /* Newest first reads best in a narrow pane. The server follows each
+   * order.assigned and order.offer with an order.updated of the same change:
+   * one row for both. */
   for (guint i = n; i > 0; i--)
     {
       JsonNode *node = json_array_get_element (events, i - 1);
-      JsonObject *event;
+      JsonNode *before = i > 1 ? json_array_get_element (events, i - 2) : NULL;
+      JsonObject *event, *data;
       GtkWidget *row;
-      const char *type;
-      const char *actor;
+      const char *type, *reason;
       g_autofree char *title = NULL;
       g_autofree char *time = NULL;
+      g_autofree char *actor = NULL;
       g_autofree char *subtitle = NULL;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
@@ -198,18 +230,39 @@ events_cb (GObject      *object,
 
       event = json_node_get_object (node);
       type = dc_json_string (event, "type");
-      actor = actor_label (event);
-      title = event_title (self, type, dc_json_object (event, "data"));
+      if (g_strcmp0 (type, "order.updated") == 0 && before != NULL &&
+          JSON_NODE_HOLDS_OBJECT (before) &&
+          (g_strcmp0 (dc_json_string (json_node_get_object (before), "type"),
+                      "order.assigned") == 0 ||
+           g_strcmp0 (dc_json_string (json_node_get_object (before), "type"),
+                      "order.offer") == 0))
+        continue;
+
+      data = dc_json_object (event, "data");
+      actor = actor_name (self, event);
+      title = event_title (self, type, data);
+      reason = data != NULL && g_strcmp0 (type, "order.updated") == 0
+               ? dc_json_string (data, "status_reason") : NULL;
+      if (reason != NULL)
+        {
+          g_autofree char *plain = g_steal_pointer (&title);
+
+          /* Translators: an event and the reason given, e.g. "Cancelled: customer called" */
+          title = g_strdup_printf (_("%s: %s"), plain, reason);
+        }
       time = dc_format_clock_time (dc_json_timestamp (event, "occurred_at"));
-      /* Translators: time · who, e.g. "14:02:11 · system" */
-      subtitle = actor ? g_strdup_printf (_("%s · %s"), time, actor) : g_strdup (time);
+      /* Translators: time · who, e.g. "14:02:11 · Anna Schmidt" */
+      subtitle = g_strdup_printf (_("%s · %s"), time, actor);
 
       if (why == NULL && g_strcmp0 (type, "order.assigned") == 0)
-        why = why_text (event);
+        why = why_text (self, event);
 
       row = adw_action_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 1);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 1);
+      gtk_widget_set_tooltip_text (row, title);
       gtk_list_box_append (self->timeline_list, row);
     }
 
@@ -391,14 +444,6 @@ units_changed_cb (DcOrderDetail *self)
   update_candidates (self, FALSE);
 }
 
-static gboolean
-candidates_tick_cb (gpointer user_data)
-{
-  update_candidates (user_data, FALSE);
-
-  return G_SOURCE_CONTINUE;
-}
-
 static void
 update (DcOrderDetail *self)
 {
@@ -470,6 +515,16 @@ update (DcOrderDetail *self)
   gtk_widget_set_visible (self->unassign_button, status == DISPATCH_ORDER_ASSIGNED);
   gtk_widget_set_visible (self->cancel_button,
                           status == DISPATCH_ORDER_PENDING || status == DISPATCH_ORDER_ASSIGNED);
+}
+
+static gboolean
+candidates_tick_cb (gpointer user_data)
+{
+  /* the flag of an assignment without an ETA comes with time */
+  update (user_data);
+  update_candidates (user_data, FALSE);
+
+  return G_SOURCE_CONTINUE;
 }
 
 static void

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "dc-candidates.h"
 #include "dc-format.h"
 #include "dc-order-row.h"
 #include "dc-template.h"
@@ -42,11 +43,20 @@ update_detail (DcOrderRow *self)
 {
   DcOrder *order = self->order;
   g_autofree char *detail = NULL;
+  g_autofree char *problem = NULL;
 
   if (order == NULL)
     return;
 
-  if (dc_order_get_eta_seconds (order) >= 0)
+  if (self->context != NULL)
+    problem = dc_candidates_check (dc_context_get_drivers (self->context), order,
+                                   dc_context_get_max_pickup_m (self->context),
+                                   g_settings_get_enum (dc_context_get_settings (self->context),
+                                                        "units"));
+  if (problem != NULL)
+    /* Translators: a flagged assignment, e.g. "⚠ The driver is 503 km from the pickup" */
+    detail = g_strdup_printf (_("⚠ %s"), problem);
+  else if (dc_order_get_eta_seconds (order) >= 0)
     {
       g_autofree char *eta = dc_format_duration (dc_order_get_eta_seconds (order));
 
@@ -64,6 +74,10 @@ update_detail (DcOrderRow *self)
                                 dc_order_get_dropoff_address (order) ?: _("Dropoff"), age);
     }
   gtk_label_set_label (self->detail_label, detail);
+  if (problem != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->detail_label), "warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->detail_label), "warning");
 }
 
 static void

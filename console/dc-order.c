@@ -464,6 +464,14 @@ dc_order_get_priority (DcOrder *self)
 }
 
 gint64
+dc_order_get_updated_at (DcOrder *self)
+{
+  g_return_val_if_fail (DC_IS_ORDER (self), 0);
+
+  return self->updated_at;
+}
+
+gint64
 dc_order_get_created_at (DcOrder *self)
 {
   g_return_val_if_fail (DC_IS_ORDER (self), 0);

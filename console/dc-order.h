@@ -38,6 +38,7 @@ const char         *dc_order_get_notes           (DcOrder *self);
 gint64              dc_order_get_eta_seconds     (DcOrder *self);
 int                 dc_order_get_priority        (DcOrder *self);
 gint64              dc_order_get_created_at      (DcOrder *self);
+gint64              dc_order_get_updated_at      (DcOrder *self);
 gboolean            dc_order_get_late            (DcOrder *self);
 gboolean            dc_order_refresh_late        (DcOrder *self,
                                                   gint64   now_usec);

@@ -870,6 +870,72 @@ check_alerts (Fixture    *fixture,
   wait_for (alert_counted, &watch, WAIT_MS, "the alert after a restart");
 }
 
+static guint
+count_substrings (const char *text,
+                  const char *needle)
+{
+  guint n = 0;
+
+  for (const char *at = strstr (text, needle); at != NULL; at = strstr (at + 1, needle))
+    n++;
+
+  return n;
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  const char *text;
+  guint times;
+} TextWatch;
+
+static gboolean
+detail_shows (gpointer user_data)
+{
+  TextWatch *watch = user_data;
+  g_autofree char *text = widget_text (GTK_WIDGET (watch->fixture->window->detail));
+
+  return count_substrings (text, watch->text) >= watch->times;
+}
+
+/* The timeline: names, not ids; one row per assignment; the reason typed
+ * into the cancel dialog. */
+static void
+check_timeline (Fixture    *fixture,
+                const char *order_id,
+                const char *cancelled_id)
+{
+  DcWindow *window = fixture->window;
+  TextWatch watch = { fixture, "Assigned to Mia Far", 2 };
+  g_autofree char *text = NULL;
+  AdwMessageDialog *dialog;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             order_id));
+  wait_for (detail_shows, &watch, WAIT_MS, "the timeline");
+  text = widget_text (GTK_WIDGET (window->detail));
+  g_assert_cmpuint (count_substrings (text, "Assigned to Ben Okafor"), ==, 1);
+  g_assert_cmpuint (count_substrings (text, "Assigned to Mia Far"), ==, 2);
+  g_assert_null (strstr (text, "dispatcher:"));
+  g_assert_nonnull (strstr (text, "a dispatcher"));
+  test_console_screenshot (GTK_WIDGET (window), "desk-timeline");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             cancelled_id));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-order", "s",
+                                             cancelled_id));
+  if (!dsd_test_run_until (has_message_dialog, NULL, WAIT_MS))
+    g_error ("No cancel dialog");
+  dialog = message_dialog ();
+  gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)),
+                         "customer called");
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  watch.text = "Cancelled: customer called";
+  watch.times = 1;
+  wait_for (detail_shows, &watch, WAIT_MS, "the reason in the timeline");
+}
+
 static void
 created_wait (Fixture    *fixture,
               const char *order_id)
@@ -982,6 +1048,7 @@ test_desk (Fixture       *fixture,
   wait_for (order_has_driver, &watch, WAIT_MS, "the order back with Mia");
 
   check_alerts (fixture, fritz, held_order);
+  check_timeline (fixture, order, held_order);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
                                              order));
 
