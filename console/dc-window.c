@@ -306,6 +306,15 @@ driver_activated_cb (DcWindow *self,
   dc_window_select_driver (self, DC_DRIVER (entity), TRUE);
 }
 
+/* One pane at a time, the header bar is short of room: the connection's
+ * state shows in the banner then (it is only shown when not live). */
+static void
+folded_cb (DcWindow *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->status_label),
+                          !adw_leaflet_get_folded (self->leaflet));
+}
+
 static void
 back_cb (DcWindow *self)
 {
@@ -454,8 +463,12 @@ dc_window_constructed (GObject *object)
   gtk_list_box_bind_model (self->alerts_list, dc_alerts_get_model (alerts),
                            create_alert_row, NULL, NULL);
 
+  g_signal_connect_object (self->leaflet, "notify::folded", G_CALLBACK (folded_cb), self,
+                           G_CONNECT_SWAPPED);
+
   authenticated_cb (self);
   connection_changed_cb (self);
+  folded_cb (self);
   update_counts (self);
   unread_changed_cb (self);
 
