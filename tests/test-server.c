@@ -8,7 +8,9 @@
 #include <netinet/in.h>
 #include <glib/gstdio.h>
 
+#include "dsd-pg-pool.h"
 #include "test-server.h"
+#include "test-utils.h"
 
 #define START_TIMEOUT_S 90
 #define ADMIN_PASSWORD "test-admin-password"
@@ -24,22 +26,8 @@ struct _DsdTestServer {
   SoupSession  *session;
   SoupSession  *async_session;  /* many connections, for dsd_test_request_async() */
   char         *admin_token;
+  DsdTestPg    *pg;             /* with DISPATCH_TEST_DATABASE_DUMP */
 };
-
-static guint
-find_free_port (void)
-{
-  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  socklen_t len = sizeof addr;
-  int fd = socket (AF_INET, SOCK_STREAM, 0);
-
-  g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
-  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &len), ==, 0);
-  close (fd);
-
-  return ntohs (addr.sin_port);
-}
 
 static char *
 dispatchd_path (void)
@@ -107,10 +95,29 @@ wait_ready (DsdTestServer *self)
   }
 }
 
+/* A PostgreSQL of the test's own holding the database of the dump file (one
+ * PQexec: plain SQL, no COPY). */
+static DsdTestPg *
+load_database_dump (const char *path)
+{
+  DsdTestPg *pg = dsd_test_pg_new ();
+  g_autoptr(PGresult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sql = NULL;
+
+  g_assert_true (g_file_get_contents (path, &sql, NULL, &error));
+  g_assert_no_error (error);
+  result = dsd_pg_exec_sync (dsd_test_pg_get_conninfo (pg), sql, 0, NULL, &error);
+  g_assert_no_error (error);
+
+  return pg;
+}
+
 DsdTestServer *
 dsd_test_server_start (const char * const *extra_env)
 {
   DsdTestServer *self = g_new0 (DsdTestServer, 1);
+  const char *dump = g_getenv ("DISPATCH_TEST_DATABASE_DUMP");
   g_autoptr(GError) error = NULL;
   g_autofree char *listen = NULL;
 
@@ -119,7 +126,7 @@ dsd_test_server_start (const char * const *extra_env)
   /* The managed cluster may run as an unprivileged account that must reach it. */
   g_assert_cmpint (g_chmod (self->data_dir, 0711), ==, 0);
   self->log_path = g_build_filename (self->data_dir, "dispatchd.log", NULL);
-  self->port = find_free_port ();
+  self->port = dsd_test_find_free_port ();
   self->url = g_strdup_printf ("http://127.0.0.1:%u", self->port);
   listen = g_strdup_printf ("127.0.0.1:%u", self->port);
 
@@ -128,6 +135,12 @@ dsd_test_server_start (const char * const *extra_env)
   self->env = g_environ_setenv (self->env, "DISPATCH_DATA_DIR", self->data_dir, TRUE);
   self->env = g_environ_setenv (self->env, "DISPATCH_LISTEN", listen, TRUE);
   self->env = g_environ_setenv (self->env, "DISPATCH_ADMIN_PASSWORD", ADMIN_PASSWORD, TRUE);
+  if (dump != NULL)
+    {
+      self->pg = load_database_dump (dump);
+      self->env = g_environ_setenv (self->env, "DATABASE_URL",
+                                    dsd_test_pg_get_conninfo (self->pg), TRUE);
+    }
   for (guint i = 0; extra_env != NULL && extra_env[i] != NULL; i++)
     {
       g_auto(GStrv) pair = g_strsplit (extra_env[i], "=", 2);
@@ -198,6 +211,7 @@ dsd_test_server_free (DsdTestServer *self)
   g_autoptr(GFile) dir = NULL;
 
   dsd_test_server_stop (self, FALSE);
+  g_clear_pointer (&self->pg, dsd_test_pg_free);
   dir = g_file_new_for_path (self->data_dir);
   remove_tree (dir);
 
