@@ -372,10 +372,12 @@ test_live (Fixture       *fixture,
   Expectation moved = { fixture };
   Expectation created = { fixture };
   Expectation closed = { fixture };
-  const char *from, *to;
+  Expectation handed_back = { fixture };
+  g_autofree char *from = NULL;
+  const char *to;
   gint64 seq_before, seq_at_kill;
   DcEntity *order;
-  gulong handler;
+  gulong handler, back_handler;
 
   /* A fleet and two orders before the console starts: the snapshot. */
   anna = create_online_driver (fixture, "Anna Schmidt", 52.5205, 13.4095);
@@ -397,7 +399,8 @@ test_live (Fixture       *fixture,
   g_assert_true (adw_flap_get_reveal_flap (window->detail_flap));
   order = dc_store_lookup (orders, first);
   g_assert_nonnull (order);
-  from = dc_order_get_driver_id (DC_ORDER (order));
+  /* a copy: the order's own string goes with its next assignment */
+  from = g_strdup (dc_order_get_driver_id (DC_ORDER (order)));
   to = g_strcmp0 (from, anna) == 0 ? ben : anna;
   test_console_screenshot (GTK_WIDGET (window), "live-selected");
 
@@ -421,6 +424,24 @@ test_live (Fixture       *fixture,
   wait_for (driver_at, &moved, WAIT_MS, "the driver's new position");
   test_console_run_for (500);
   test_console_screenshot (GTK_WIDGET (window), "live-reassigned");
+
+  /* Unassigned, the order goes back to automation, which may give it to
+   * the other driver but never back to the one it was taken from. */
+  handed_back.id = first;
+  handed_back.driver_id = to;
+  reassigned.driver_id = from;
+  reassigned.seen = FALSE;
+  handler = g_signal_connect (fixture->stream, "event", G_CALLBACK (stream_event_cb),
+                              &handed_back);
+  back_handler = g_signal_connect (fixture->stream, "event", G_CALLBACK (stream_event_cb),
+                                   &reassigned);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.unassign-order", "s",
+                                             first));
+  wait_for (seen, &reassigned, WAIT_MS, "automation giving the order to the other driver");
+  test_console_run_for (500);
+  g_signal_handler_disconnect (fixture->stream, handler);
+  g_signal_handler_disconnect (fixture->stream, back_handler);
+  g_assert_false (handed_back.seen);
 
   /* The server dies: the console says so and dims what it shows. */
   seq_at_kill = dc_stream_get_last_seq (fixture->stream);
