@@ -36,6 +36,9 @@ struct _DcOrderDetail
   AdwActionRow *notes_row;
   AdwActionRow *driver_row;
   AdwActionRow *why_row;
+  GtkSwitch *hold_switch;
+  /* the switch follows the order: not a dispatcher's toggle */
+  gboolean updating;
   GtkWidget *unassign_button;
   GtkWidget *candidates_group;
   GtkListBox *candidates_list;
@@ -342,6 +345,7 @@ candidate_row (DcOrderDetail     *self,
                const DcCandidate *candidate)
 {
   g_autofree char *subtitle = candidate_reason (self, candidate);
+  g_autofree char *tooltip = NULL;
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *button = gtk_button_new_with_label (_("Assign"));
   DcDriver *driver = candidate->driver;
@@ -356,6 +360,19 @@ candidate_row (DcOrderDetail     *self,
 
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.assign-order");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "(ss)",
+                                    dc_entity_get_id (DC_ENTITY (self->order)),
+                                    dc_entity_get_id (DC_ENTITY (driver)));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+
+  button = gtk_button_new_from_icon_name ("action-unavailable-symbolic");
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  /* Translators: %s is a driver's name */
+  tooltip = g_strdup_printf (_("Not This Driver: automation never gives the order to %s"),
+                             dc_driver_get_name (driver) ?: _("Unnamed driver"));
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.exclude-driver");
   gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "(ss)",
                                     dc_entity_get_id (DC_ENTITY (self->order)),
                                     dc_entity_get_id (DC_ENTITY (driver)));
@@ -513,6 +530,9 @@ update (DcOrderDetail *self)
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->driver_row), "warning");
   gtk_widget_set_visible (self->unassign_button, status == DISPATCH_ORDER_ASSIGNED);
+  self->updating = TRUE;
+  gtk_switch_set_active (self->hold_switch, dc_order_get_held (order));
+  self->updating = FALSE;
   gtk_widget_set_visible (self->cancel_button,
                           status == DISPATCH_ORDER_PENDING || status == DISPATCH_ORDER_ASSIGNED);
 }
@@ -525,6 +545,17 @@ candidates_tick_cb (gpointer user_data)
   update_candidates (user_data, FALSE);
 
   return G_SOURCE_CONTINUE;
+}
+
+static void
+hold_toggled_cb (DcOrderDetail *self)
+{
+  if (self->updating || self->order == NULL)
+    return;
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.hold-order", "(sb)",
+                              dc_entity_get_id (DC_ENTITY (self->order)),
+                              gtk_switch_get_active (self->hold_switch));
 }
 
 static void
@@ -612,6 +643,8 @@ dc_order_detail_class_init (DcOrderDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, notes_row);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, driver_row);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, why_row);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, hold_switch);
+  gtk_widget_class_bind_template_callback (widget_class, hold_toggled_cb);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, unassign_button);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, candidates_group);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, candidates_list);

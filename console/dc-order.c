@@ -24,6 +24,7 @@ struct _DcOrder
   gint64 created_at;
   gint64 updated_at;
   gboolean late;
+  gboolean held;
 
   char *pickup_address;
   double pickup_lat;
@@ -45,6 +46,7 @@ enum {
   PROP_PRIORITY,
   PROP_UPDATED_AT,
   PROP_LATE,
+  PROP_HELD,
   PROP_PICKUP_ADDRESS,
   PROP_PICKUP_LAT,
   PROP_PICKUP_LON,
@@ -143,6 +145,8 @@ dc_order_apply_json (DcEntity   *entity,
                        properties[PROP_UPDATED_AT]);
   dc_entity_set_string (entity, &self->notes, dc_json_string (object, "notes"),
                         properties[PROP_NOTES]);
+  dc_entity_set_boolean (entity, &self->held, dc_json_boolean (object, "held", FALSE),
+                         properties[PROP_HELD]);
   if (self->created_at == 0)
     self->created_at = dc_json_timestamp (object, "created_at");
 
@@ -258,6 +262,10 @@ dc_order_get_property (GObject    *object,
       g_value_set_int64 (value, self->updated_at);
       break;
 
+    case PROP_HELD:
+      g_value_set_boolean (value, self->held);
+      break;
+
     case PROP_LATE:
       g_value_set_boolean (value, self->late);
       break;
@@ -336,6 +344,7 @@ dc_order_class_init (DcOrderClass *klass)
   properties[PROP_UPDATED_AT] =
     g_param_spec_int64 ("updated-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
   properties[PROP_LATE] = g_param_spec_boolean ("late", NULL, NULL, FALSE, flags);
+  properties[PROP_HELD] = g_param_spec_boolean ("held", NULL, NULL, FALSE, flags);
   properties[PROP_PICKUP_ADDRESS] = readable_string ("pickup-address");
   properties[PROP_PICKUP_LAT] = readable_double ("pickup-lat", 90);
   properties[PROP_PICKUP_LON] = readable_double ("pickup-lon", 180);
@@ -516,4 +525,12 @@ dc_order_refresh_late (DcOrder *self,
     }
 
   return dc_entity_set_boolean (DC_ENTITY (self), &self->late, late, properties[PROP_LATE]);
+}
+
+gboolean
+dc_order_get_held (DcOrder *self)
+{
+  g_return_val_if_fail (DC_IS_ORDER (self), FALSE);
+
+  return self->held;
 }

@@ -39,6 +39,8 @@ gint64              dc_order_get_eta_seconds     (DcOrder *self);
 int                 dc_order_get_priority        (DcOrder *self);
 gint64              dc_order_get_created_at      (DcOrder *self);
 gint64              dc_order_get_updated_at      (DcOrder *self);
+/* Held by a dispatcher: automation leaves it alone. */
+gboolean            dc_order_get_held            (DcOrder *self);
 gboolean            dc_order_get_late            (DcOrder *self);
 gboolean            dc_order_refresh_late        (DcOrder *self,
                                                   gint64   now_usec);

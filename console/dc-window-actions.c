@@ -340,8 +340,55 @@ cancel_order_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+static void
+hold_order_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonNode) body = NULL;
+  const char *order_id;
+  gboolean hold;
+
+  g_variant_get (parameter, "(&sb)", &order_id, &hold);
+  json_object_set_boolean_member (object, "hold", hold);
+  body = json_node_init_object (json_node_alloc (), object);
+  post_order_action (self, order_id, "hold", body,
+                     action_data_new (self, hold
+                                      /* Translators: %s is an order id */
+                                      ? g_strdup_printf (_("Order %s held: automation leaves "
+                                                           "it to you"),
+                                                         order_label (self, order_id))
+                                      /* Translators: %s is an order id */
+                                      : g_strdup_printf (_("Order %s released to automation"),
+                                                         order_label (self, order_id))));
+}
+
+/* "Not this driver": automation never gives the order to the driver. */
+static void
+exclude_driver_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  g_autoptr(JsonNode) body = NULL;
+  const char *order_id, *driver_id;
+
+  g_variant_get (parameter, "(&s&s)", &order_id, &driver_id);
+  body = object_with_string ("driver_id", driver_id);
+  post_order_action (self, order_id, "exclude", body,
+                     /* Translators: order id, driver name */
+                     action_data_new (self, g_strdup_printf (_("Automation will not give order "
+                                                               "%s to %s"),
+                                                             order_label (self, order_id),
+                                                             driver_label (self, driver_id))));
+}
+
 static const char * const order_actions[] = {
   "win.assign-order",
+  "win.hold-order",
+  "win.exclude-driver",
   "win.undo-assignment",
   "win.unassign-order",
   "win.cancel-order",
@@ -360,6 +407,9 @@ dc_window_class_install_order_actions (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.assign-order", "(ss)",
                                    assign_order_action);
+  gtk_widget_class_install_action (widget_class, "win.hold-order", "(sb)", hold_order_action);
+  gtk_widget_class_install_action (widget_class, "win.exclude-driver", "(ss)",
+                                   exclude_driver_action);
   gtk_widget_class_install_action (widget_class, "win.undo-assignment", "(ss)",
                                    undo_assignment_action);
   gtk_widget_class_install_action (widget_class, "win.unassign-order", "s",

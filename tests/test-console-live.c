@@ -206,6 +206,36 @@ seen (gpointer user_data)
 }
 
 static gboolean
+order_held (gpointer user_data)
+{
+  Expectation *expectation = user_data;
+  DcEntity *order = dc_store_lookup (dc_context_get_orders (expectation->fixture->context),
+                                     expectation->id);
+
+  return order != NULL && dc_order_get_held (DC_ORDER (order));
+}
+
+static gboolean
+order_waiting (gpointer user_data)
+{
+  Expectation *expectation = user_data;
+  DcEntity *order = dc_store_lookup (dc_context_get_orders (expectation->fixture->context),
+                                     expectation->id);
+
+  return order != NULL && dc_order_get_status (DC_ORDER (order)) == DISPATCH_ORDER_PENDING;
+}
+
+static gboolean
+order_assigned (gpointer user_data)
+{
+  Expectation *expectation = user_data;
+  DcEntity *order = dc_store_lookup (dc_context_get_orders (expectation->fixture->context),
+                                     expectation->id);
+
+  return order != NULL && dc_order_get_status (DC_ORDER (order)) == DISPATCH_ORDER_ASSIGNED;
+}
+
+static gboolean
 driver_at (gpointer user_data)
 {
   Expectation *expectation = user_data;
@@ -364,6 +394,7 @@ test_live (Fixture       *fixture,
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
   g_autofree char *late = NULL;
+  g_autofree char *probe_id = NULL;
   g_autoptr(GHashTable) truth = NULL;
   g_autoptr(GHashTable) shown = NULL;
   g_autoptr(JsonObject) cancelled = NULL;
@@ -373,6 +404,7 @@ test_live (Fixture       *fixture,
   Expectation created = { fixture };
   Expectation closed = { fixture };
   Expectation handed_back = { fixture };
+  Expectation probe = { fixture };
   g_autofree char *from = NULL;
   const char *to;
   gint64 seq_before, seq_at_kill;
@@ -442,6 +474,20 @@ test_live (Fixture       *fixture,
   g_signal_handler_disconnect (fixture->stream, handler);
   g_signal_handler_disconnect (fixture->stream, back_handler);
   g_assert_false (handed_back.seen);
+
+  /* Held, the order is the dispatcher's: unassigned, it stays waiting while
+   * automation serves a new order beside it. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.hold-order", "(sb)",
+                                             first, TRUE));
+  wait_for (order_held, &reassigned, WAIT_MS, "the order held");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.unassign-order", "s",
+                                             first));
+  wait_for (order_waiting, &reassigned, WAIT_MS, "the held order waiting");
+  probe_id = create_order (fixture, "Rosenthaler Straße 1", 52.5290, 13.4020);
+  probe.id = probe_id;
+  wait_for (order_assigned, &probe, WAIT_MS, "automation serving another order");
+  g_assert_true (order_waiting (&reassigned));
+  test_console_screenshot (GTK_WIDGET (window), "live-held");
 
   /* The server dies: the console says so and dims what it shows. */
   seq_at_kill = dc_stream_get_last_seq (fixture->stream);

@@ -13,8 +13,8 @@
 /*
  * The real console window, filled from recorded stream frames instead of a
  * server: sign-in page, live console with an order's details, dark style,
- * connection lost, and the layout at four widths, light and dark. With DISPATCH_CONSOLE_SCREENSHOT_DIR set,
- * each step is saved there as a PNG.
+ * connection lost, and the layout at four widths, light and dark. With
+ * DISPATCH_CONSOLE_SCREENSHOT_DIR set, each step is saved there as a PNG.
  */
 
 typedef struct
