@@ -416,3 +416,21 @@ dc_list_pane_focus_search (DcListPane *self)
 
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
+
+DcEntity *
+dc_list_pane_get_neighbour (DcListPane *self,
+                            int         delta)
+{
+  guint selected, n;
+  gint64 position;
+
+  g_return_val_if_fail (DC_IS_LIST_PANE (self), NULL);
+
+  selected = gtk_single_selection_get_selected (self->selection);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+  position = selected == GTK_INVALID_LIST_POSITION ? 0 : (gint64) selected + delta;
+  if (position < 0 || position >= n)
+    return NULL;
+
+  return g_list_model_get_item (G_LIST_MODEL (self->filtered), (guint) position);
+}

@@ -716,3 +716,26 @@ dc_order_detail_set_order (DcOrderDetail *self,
   self->candidates_source = g_timeout_add_seconds (CANDIDATES_REFRESH_S, candidates_tick_cb,
                                                    self);
 }
+
+DcOrder *
+dc_order_detail_get_order (DcOrderDetail *self)
+{
+  g_return_val_if_fail (DC_IS_ORDER_DETAIL (self), NULL);
+
+  return self->order;
+}
+
+DcDriver *
+dc_order_detail_get_top_candidate (DcOrderDetail *self)
+{
+  GtkWidget *first;
+
+  g_return_val_if_fail (DC_IS_ORDER_DETAIL (self), NULL);
+
+  first = gtk_widget_get_first_child (GTK_WIDGET (self->candidates_list));
+  if (self->order == NULL || first == NULL ||
+      !gtk_widget_get_visible (self->candidates_group))
+    return NULL;
+
+  return g_object_get_data (G_OBJECT (first), "driver");
+}

@@ -388,6 +388,94 @@ search_action (GtkWidget  *widget,
 }
 
 static void
+step_order (DcWindow *self,
+            int       delta)
+{
+  g_autoptr(DcEntity) order = dc_list_pane_get_neighbour (self->orders_pane, delta);
+
+  if (order != NULL)
+    dc_window_select_order (self, DC_ORDER (order), TRUE);
+  else
+    gtk_widget_error_bell (GTK_WIDGET (self));
+}
+
+static void
+next_order_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  step_order (DC_WINDOW (widget), 1);
+}
+
+static void
+previous_order_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  step_order (DC_WINDOW (widget), -1);
+}
+
+/* The hot path from the keyboard: the open order to the candidate shown
+ * first (asking first, as a click does, when that one is full or far). */
+static void
+assign_top_candidate_action (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  DcOrder *order = dc_order_detail_get_order (self->detail);
+  DcDriver *driver = dc_order_detail_get_top_candidate (self->detail);
+
+  if (order == NULL || driver == NULL)
+    {
+      gtk_widget_error_bell (widget);
+      return;
+    }
+
+  gtk_widget_activate_action (widget, "win.assign-order", "(ss)",
+                              dc_entity_get_id (DC_ENTITY (order)),
+                              dc_entity_get_id (DC_ENTITY (driver)));
+}
+
+static void
+hold_current_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  DcOrder *order = dc_order_detail_get_order (self->detail);
+
+  if (order != NULL)
+    gtk_widget_activate_action (widget, "win.hold-order", "(sb)",
+                                dc_entity_get_id (DC_ENTITY (order)),
+                                !dc_order_get_held (order));
+}
+
+static void
+cancel_current_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  DcOrder *order = dc_order_detail_get_order (self->detail);
+
+  if (order != NULL)
+    gtk_widget_activate_action (widget, "win.cancel-order", "s",
+                                dc_entity_get_id (DC_ENTITY (order)));
+}
+
+static void
+focus_map_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+  gtk_widget_grab_focus (GTK_WIDGET (self->map_view));
+}
+
+static void
 reconnect_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
@@ -565,6 +653,16 @@ dc_window_class_init (DcWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_action);
   gtk_widget_class_install_action (widget_class, "win.show-alerts", NULL, show_alerts_action);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
+  gtk_widget_class_install_action (widget_class, "win.next-order", NULL, next_order_action);
+  gtk_widget_class_install_action (widget_class, "win.previous-order", NULL,
+                                   previous_order_action);
+  gtk_widget_class_install_action (widget_class, "win.assign-top-candidate", NULL,
+                                   assign_top_candidate_action);
+  gtk_widget_class_install_action (widget_class, "win.hold-current", NULL,
+                                   hold_current_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-current", NULL,
+                                   cancel_current_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-map", NULL, focus_map_action);
   dc_window_class_install_order_actions (widget_class);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
@@ -575,6 +673,18 @@ dc_window_class_init (DcWindowClass *klass)
                                        "win.show-page", "s", "drivers");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0,
                                        "win.close-detail", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK,
+                                       "win.next-order", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK,
+                                       "win.previous-order", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
+                                       "win.assign-top-candidate", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_h, GDK_CONTROL_MASK,
+                                       "win.hold-current", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK,
+                                       "win.cancel-current", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK,
+                                       "win.focus-map", NULL);
 }
 
 static void

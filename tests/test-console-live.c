@@ -1019,6 +1019,7 @@ test_desk (Fixture       *fixture,
   DcWindow *window = fixture->window;
   g_autofree char *anna = NULL, *ben = NULL, *fritz = NULL, *mia = NULL;
   g_autofree char *order = NULL, *held_order = NULL, *assign_path = NULL, *body = NULL;
+  g_autofree char *second = NULL;
   g_autoptr(JsonObject) assigned = NULL;
   Watch watch = { fixture };
   g_autoptr(GVariant) undo_target = NULL;
@@ -1116,8 +1117,25 @@ test_desk (Fixture       *fixture,
 
   check_alerts (fixture, fritz, held_order);
   check_timeline (fixture, order, held_order);
+
+  /* The hot path from the keyboard: the next order, back, and the order to
+   * the first candidate (Ben, free and nearest). */
+  second = create_order (fixture, "Karl-Marx-Allee 1", 52.5200, 13.4200);
+  created_wait (fixture, second);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
                                              order));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.next-order", NULL));
+  g_assert_cmpstr (dc_entity_get_id (DC_ENTITY (dc_order_detail_get_order (window->detail))),
+                   !=, order);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.previous-order", NULL));
+  g_assert_cmpstr (dc_entity_get_id (DC_ENTITY (dc_order_detail_get_order (window->detail))),
+                   ==, order);
+  watch.index = 0;
+  watch.driver_id = ben;
+  wait_for (candidate_is, &watch, WAIT_MS, "Ben the first candidate");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.assign-top-candidate",
+                                             NULL));
+  wait_for (order_has_driver, &watch, WAIT_MS, "the order with Ben from the keyboard");
 
   /* Offline, the buttons that need the server are off. */
   dsd_test_server_stop (fixture->server, TRUE);
