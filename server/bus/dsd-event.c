@@ -132,7 +132,7 @@ dsd_event_new_location (const char                  *driver_id,
                        point->speed_mps, speed);
   json_object_set_string_member (self->data, "recorded_at", recorded_at);
 
-  text = g_strdup_printf ("{\"id\":\"%s\",\"seq\":0,\"type\":\"driver.location\","
+  text = g_strdup_printf ("{\"id\":\"%s\",\"type\":\"driver.location\","
                           "\"occurred_at\":\"%s\",\"data\":{\"driver_id\":\"%s\",\"lat\":%s,"
                           "\"lon\":%s,\"heading\":%s,\"speed_mps\":%s,\"recorded_at\":\"%s\"}}",
                           self->id, now, driver_id,

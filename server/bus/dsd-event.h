@@ -22,7 +22,7 @@ GType       dsd_event_get_type      (void) G_GNUC_CONST;
 DsdEvent   *dsd_event_new_from_json (const char  *envelope,
                                      gssize       length,
                                      GError     **error);
-/* The driver.location event of a point (seq 0, a new id, occurred now),
+/* The driver.location event of a point (no seq, a new id, occurred now),
  * built without a round trip through JSON text. */
 DsdEvent   *dsd_event_new_location  (const char                  *driver_id,
                                      const DispatchLocationPoint *point);

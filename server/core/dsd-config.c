@@ -70,7 +70,19 @@ static const Setting settings[] = {
         "Minutes the locations topic keeps records"),
   UINT (kafka_max_attempts, "DISPATCH_KAFKA_MAX_ATTEMPTS",
         "Tries of a consumed event before it goes to the dead-letter topic"),
+  UINT (http_header_timeout_s, "DISPATCH_HTTP_HEADER_TIMEOUT_S",
+        "Seconds a client has to send a request's headers"),
+  UINT (http_body_timeout_s, "DISPATCH_HTTP_BODY_TIMEOUT_S",
+        "Seconds a client has to send a request's body"),
+  UINT (http_idle_timeout_s, "DISPATCH_HTTP_IDLE_TIMEOUT_S",
+        "Seconds an idle keep-alive connection stays open"),
+  UINT (http_max_connections, "DISPATCH_HTTP_MAX_CONNECTIONS", "Open client connections at most"),
+  UINT (http_max_connections_per_client, "DISPATCH_HTTP_MAX_CONNECTIONS_PER_CLIENT",
+        "Open connections per client address at most"),
 };
+
+/* Longest accepted timeout of the HTTP front. */
+#define HTTP_TIMEOUT_MAX_S 3600
 
 static const char * const known_roles[] = { "api", "assigner", "notifier", "relay", NULL };
 
@@ -267,6 +279,25 @@ validate (DsdConfig  *self,
       return FALSE;
     }
 
+  if (self->http_header_timeout_s == 0 || self->http_header_timeout_s > HTTP_TIMEOUT_MAX_S ||
+      self->http_body_timeout_s == 0 || self->http_body_timeout_s > HTTP_TIMEOUT_MAX_S ||
+      self->http_idle_timeout_s == 0 || self->http_idle_timeout_s > HTTP_TIMEOUT_MAX_S)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "DISPATCH_HTTP_HEADER_TIMEOUT_S, DISPATCH_HTTP_BODY_TIMEOUT_S and "
+                   "DISPATCH_HTTP_IDLE_TIMEOUT_S must be from 1 to %u", HTTP_TIMEOUT_MAX_S);
+      return FALSE;
+    }
+
+  if (self->http_max_connections_per_client == 0 ||
+      self->http_max_connections_per_client > self->http_max_connections)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "DISPATCH_HTTP_MAX_CONNECTIONS_PER_CLIENT must be from 1 to "
+                           "DISPATCH_HTTP_MAX_CONNECTIONS");
+      return FALSE;
+    }
+
   return TRUE;
 }
 
@@ -284,6 +315,11 @@ dsd_config_new (void)
   self->batch_interval_s = 5;
   self->unassigned_alert_s = 120;
   self->token_lifetime_s = 12 * 3600;
+  self->http_header_timeout_s = 10;
+  self->http_body_timeout_s = 30;
+  self->http_idle_timeout_s = 60;
+  self->http_max_connections = 10000;
+  self->http_max_connections_per_client = 256;
   self->db_pool_size = 8;
   self->webhook_retry_base_s = 5;
   self->webhook_max_attempts = 8;

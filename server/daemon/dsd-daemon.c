@@ -281,7 +281,7 @@ admin_hashed_cb (GObject      *source,
 }
 
 /*
- * API.md: with DISPATCH_ADMIN_PASSWORD set, an empty database gets user
+ * docs/openapi.json: with DISPATCH_ADMIN_PASSWORD set, an empty database gets user
  * "admin" with it. Zero-config goes one step further so that the first run
  * just works: without the variable it generates the password, prints it and
  * keeps it in the data dir (0600).
@@ -387,6 +387,13 @@ listen_http (GTask *task)
     }
   self->http = dsd_http_server_new (self->router, self->tokens,
                                     dsd_context_get_metrics (self->context));
+  dsd_http_server_set_limits (self->http, &(DsdHttpLimits) {
+    .header_timeout_ms = self->config->http_header_timeout_s * 1000,
+    .body_timeout_ms = self->config->http_body_timeout_s * 1000,
+    .idle_timeout_ms = self->config->http_idle_timeout_s * 1000,
+    .max_connections = self->config->http_max_connections,
+    .max_connections_per_client = self->config->http_max_connections_per_client,
+  });
 
   if (!dsd_http_server_listen (self->http, self->config->listen, self->config->tls_cert,
                                self->config->tls_key, &error))

@@ -333,7 +333,8 @@ writer_lost_cb (DsdHistoryWriter *writer,
   w->lost = TRUE;
 }
 
-/* The driver.location event of the newest point, when it moves the driver. */
+/* The driver.location event of the newest point, when it moves the driver.
+ * Location events have no seq (API.md: latest wins by recorded_at). */
 static void
 publish_location (DsdLocationIngest           *self,
                   const DsdFleetDriver        *driver,
