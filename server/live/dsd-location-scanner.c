@@ -123,8 +123,8 @@ scan_point (DispatchJsonScanner   *s,
               if (strlen (members[i]) == length && memcmp (members[i], name, length) == 0)
                 break;
             }
-          if (members[i] == NULL || (seen & (1u << i)) != 0 || !dispatch_json_scanner_accept (s, ':') ||
-              !scan_member (s, i, point))
+          if (members[i] == NULL || (seen & (1u << i)) != 0 ||
+              !dispatch_json_scanner_accept (s, ':') || !scan_member (s, i, point))
             return FALSE;
 
           seen |= 1u << i;
@@ -150,7 +150,8 @@ scan_batch (DispatchJsonScanner *s,
   gsize length;
 
   if (!scan_plain_string (s, &name, &length) || length != strlen ("points") ||
-      memcmp (name, "points", length) != 0 || !dispatch_json_scanner_accept (s, ':') || !dispatch_json_scanner_accept (s, '['))
+      memcmp (name, "points", length) != 0 || !dispatch_json_scanner_accept (s, ':') ||
+      !dispatch_json_scanner_accept (s, '['))
     return FALSE;
 
   do
