@@ -21,7 +21,7 @@ struct _DsdTestKafka {
   guint        controller_port;
   char        *bootstrap;
   GSubprocess *process;
-  /* Kills the broker and removes tmp_dir if the test process dies first */
+  /* Removes tmp_dir if the test process dies first (the broker dies with it) */
   GSubprocess *watchdog;
 };
 
@@ -145,6 +145,7 @@ dsd_test_kafka_start (DsdTestKafka *self)
   g_assert_null (self->process);
   self->process = spawn_broker (self, &error);
   g_assert_no_error (error);
+  /* For the watchdog (the script execs the JVM: same pid). */
   g_file_set_contents (pid_path, g_subprocess_get_identifier (self->process), -1, &error);
   g_assert_no_error (error);
 
@@ -159,8 +160,6 @@ DsdTestKafka *
 dsd_test_kafka_new (void)
 {
   DsdTestKafka *self = g_new0 (DsdTestKafka, 1);
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *pid_path = NULL;
 
   self->port = dsd_test_find_free_port ();
@@ -172,7 +171,6 @@ dsd_test_kafka_new (void)
   self->bootstrap = g_strdup_printf ("127.0.0.1:%u", self->port);
   self->log_path = g_build_filename (self->tmp_dir, "output.log", NULL);
   pid_path = g_build_filename (self->tmp_dir, "broker.pid", NULL);
-
   self->watchdog = dsd_test_watchdog_start (pid_path, "KILL", self->tmp_dir);
 
   dsd_test_kafka_start (self);
