@@ -42,6 +42,8 @@ void          dsd_test_remove_tree       (const char        *path);
 gboolean      dsd_test_process_alive     (int                pid);
 /* PIDs of the live children of pid. */
 GArray       *dsd_test_child_pids        (int                pid);
+/* A TCP port on 127.0.0.1 that nothing listens on right now. */
+guint         dsd_test_find_free_port    (void);
 
 /* PostgreSQL ---------------------------------------------------------------
  *
