@@ -21,6 +21,7 @@ struct _DsdContext {
   DsdEtaTracker   *eta;
   DsdRateLimiter  *login_failures;
   DsdRateLimiter  *login_clients;
+  DsdAccountStates *accounts;
 };
 
 G_DEFINE_FINAL_TYPE (DsdContext, dsd_context, G_TYPE_OBJECT)
@@ -39,6 +40,7 @@ dsd_context_finalize (GObject *object)
   g_clear_object (&self->metrics);
   g_clear_object (&self->login_failures);
   g_clear_object (&self->login_clients);
+  g_clear_object (&self->accounts);
 
   G_OBJECT_CLASS (dsd_context_parent_class)->finalize (object);
 }
@@ -142,4 +144,22 @@ DsdRateLimiter *
 dsd_context_get_login_clients (DsdContext *self)
 {
   return self->login_clients;
+}
+
+void
+dsd_context_set_accounts (DsdContext       *self,
+                          DsdAccountStates *accounts)
+{
+  g_return_if_fail (DSD_IS_CONTEXT (self));
+  g_return_if_fail (DSD_IS_ACCOUNT_STATES (accounts));
+
+  g_set_object (&self->accounts, accounts);
+}
+
+DsdAccountStates *
+dsd_context_get_accounts (DsdContext *self)
+{
+  g_return_val_if_fail (DSD_IS_CONTEXT (self), NULL);
+
+  return self->accounts;
 }

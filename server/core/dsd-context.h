@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "dsd-account-states.h"
 #include "dsd-config.h"
 #include "dsd-eta-tracker.h"
 #include "dsd-event-bus.h"
@@ -39,5 +40,9 @@ DsdEtaTracker  *dsd_context_get_eta            (DsdContext     *self);
 DsdRateLimiter *dsd_context_get_login_failures (DsdContext     *self);
 /* Login attempts per client address. */
 DsdRateLimiter *dsd_context_get_login_clients  (DsdContext     *self);
+/* Whether tokens' users still exist and are not revoked (set by the daemon). */
+void            dsd_context_set_accounts       (DsdContext       *self,
+                                                DsdAccountStates *accounts);
+DsdAccountStates *dsd_context_get_accounts     (DsdContext     *self);
 
 G_END_DECLS

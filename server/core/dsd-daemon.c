@@ -348,6 +348,7 @@ listen_http (GTask *task)
   dsd_streams_register (self->streams, self->router);
   self->http = dsd_http_server_new (self->router, self->tokens,
                                     dsd_context_get_metrics (self->context));
+  dsd_http_server_set_accounts (self->http, dsd_context_get_accounts (self->context));
 
   if (!dsd_http_server_listen (self->http, self->config->listen, self->config->tls_cert,
                                self->config->tls_key, &error))
@@ -411,7 +412,11 @@ serve (GTask *task)
 {
   DsdDaemon *self = g_task_get_source_object (task);
 
+  g_autoptr(DsdAccountStates) accounts = NULL;
+
   self->context = dsd_context_new (self->config, self->pool, self->tokens);
+  accounts = dsd_api_accounts_new (self->context);
+  dsd_context_set_accounts (self->context, accounts);
 
   self->listener = dsd_pg_listener_new (self->conninfo, "dispatch_outbox");
   self->relay = dsd_outbox_relay_new (self->pool, self->listener,

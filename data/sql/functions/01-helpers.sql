@@ -316,7 +316,8 @@ CREATE OR REPLACE FUNCTION dispatch.user_json(u dispatch.users)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object(
     'id', u.id, 'username', u.username, 'role', u.role, 'driver_id', u.driver_id,
-    'customer_id', u.customer_id, 'created_at', dispatch.ts_json(u.created_at))
+    'customer_id', u.customer_id, 'disabled', u.disabled,
+    'created_at', dispatch.ts_json(u.created_at))
 $$;
 
 -- The inventory object.
