@@ -23,6 +23,7 @@
 #include "dsd-streams.h"
 
 #define SECRET_FILE "jwt-secret"
+#define CURSOR_KEY_LABEL "dispatch list cursor key v1"
 #define ADMIN_PASSWORD_FILE "admin-password"
 #define GENERATED_SECRET_BYTES 48
 #define GRACEFUL_STOP_MS 10000
@@ -33,6 +34,7 @@ struct _DsdDaemon {
 
   DsdConfig       *config;
   char            *conninfo;
+  char            *pool_options;   /* server settings of the pool's sessions */
   char            *url;
 
   /* Started in this order, stopped in reverse. */
@@ -92,6 +94,36 @@ load_or_create_secret (const char  *data_dir,
   return g_steal_pointer (&encoded);
 }
 
+/*
+ * The key that makes list cursors tamper-evident, derived from the token
+ * secret with a label (so one secret to configure, and a cursor MAC says
+ * nothing of the token key). The SQL side computes HMAC-SHA256 with the
+ * built-in sha256(): it gets the key already XORed with the HMAC pads
+ * (RFC 2104), as session settings dispatch.cursor_ipad / dispatch.cursor_opad.
+ */
+static char *
+cursor_key_options (GBytes *secret)
+{
+  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, g_bytes_get_data (secret, NULL),
+                                      g_bytes_get_size (secret));
+  g_autoptr(GString) ipad = g_string_new (NULL);
+  g_autoptr(GString) opad = g_string_new (NULL);
+  guint8 key[64] = { 0 };
+  gsize key_len = 32;
+
+  g_hmac_update (hmac, (const guchar *) CURSOR_KEY_LABEL, -1);
+  g_hmac_get_digest (hmac, key, &key_len);
+
+  for (guint i = 0; i < sizeof key; i++)
+    {
+      g_string_append_printf (ipad, "%02x", key[i] ^ 0x36);
+      g_string_append_printf (opad, "%02x", key[i] ^ 0x5c);
+    }
+
+  return g_strdup_printf ("-c dispatch.cursor_ipad=%s -c dispatch.cursor_opad=%s",
+                          ipad->str, opad->str);
+}
+
 static gboolean
 prepare_data_dir (DsdDaemon  *self,
                   GError    **error)
@@ -120,6 +152,7 @@ prepare_data_dir (DsdDaemon  *self,
 
   secret_bytes = g_bytes_new (secret, strlen (secret));
   self->tokens = dsd_token_issuer_new (secret_bytes, self->config->token_lifetime_s);
+  self->pool_options = cursor_key_options (secret_bytes);
   return TRUE;
 }
 
@@ -198,6 +231,7 @@ open_pool (GTask *task)
     g_message ("Applied %u database migrations", n_applied);
 
   self->pool = dsd_pg_pool_new (self->conninfo, self->config->db_pool_size);
+  dsd_pg_pool_set_options (self->pool, self->pool_options);
   dsd_pg_pool_open_async (self->pool, g_task_get_cancellable (task), pool_opened_cb, task);
 }
 
@@ -456,6 +490,7 @@ dsd_daemon_finalize (GObject *object)
   DsdDaemon *self = DSD_DAEMON (object);
 
   g_free (self->conninfo);
+  g_free (self->pool_options);
   g_free (self->url);
   dsd_config_free (self->config);
 

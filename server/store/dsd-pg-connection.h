@@ -32,6 +32,10 @@ typedef void (*DsdPgResultFunc) (DsdPgConnection *connection,
                                  gpointer         user_data);
 
 DsdPgConnection *dsd_pg_connection_new                 (const char          *conninfo);
+/* libpq "options" (server settings, "-c name=value ..."), from the next attempt on;
+ * they replace any the conninfo gives. */
+void             dsd_pg_connection_set_options         (DsdPgConnection     *self,
+                                                        const char          *options);
 void             dsd_pg_connection_start               (DsdPgConnection     *self);
 void             dsd_pg_connection_close               (DsdPgConnection     *self);
 /* TRUE when connected and no command is in flight. */

@@ -489,6 +489,16 @@ dsd_pg_pool_new (const char *conninfo,
 }
 
 void
+dsd_pg_pool_set_options (DsdPgPool  *self,
+                         const char *options)
+{
+  g_return_if_fail (DSD_IS_PG_POOL (self));
+
+  for (guint i = 0; i < self->size; i++)
+    dsd_pg_connection_set_options (self->slots[i].connection, options);
+}
+
+void
 dsd_pg_pool_open_async (DsdPgPool           *self,
                         GCancellable        *cancellable,
                         GAsyncReadyCallback  callback,

@@ -43,6 +43,10 @@ G_DECLARE_FINAL_TYPE (DsdPgPool, dsd_pg_pool, DSD, PG_POOL, GObject)
 
 DsdPgPool *dsd_pg_pool_new           (const char          *conninfo,
                                       guint                size);
+/* Server settings of every connection, as libpq "options" ("-c name=value ...";
+ * they replace any the conninfo gives); applied from each next connection attempt. */
+void       dsd_pg_pool_set_options   (DsdPgPool           *self,
+                                      const char          *options);
 void       dsd_pg_pool_open_async    (DsdPgPool           *self,
                                       GCancellable        *cancellable,
                                       GAsyncReadyCallback  callback,
