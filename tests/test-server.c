@@ -229,6 +229,84 @@ dsd_test_server_get_pid (DsdTestServer *self)
   return identifier != NULL ? atoi (identifier) : 0;
 }
 
+int
+dsd_test_server_get_postmaster_pid (DsdTestServer *self)
+{
+  g_autofree char *pid_file = g_build_filename (self->data_dir, "postgresql", "postmaster.pid",
+                                                NULL);
+  g_autofree char *contents = NULL;
+  int pid;
+
+  if (!g_file_get_contents (pid_file, &contents, NULL, NULL))
+    return 0;
+
+  pid = atoi (contents);
+  return dsd_test_process_alive (pid) ? pid : 0;
+}
+
+GArray *
+dsd_test_server_get_database_pids (DsdTestServer *self)
+{
+  int postmaster = dsd_test_server_get_postmaster_pid (self);
+  GArray *pids;
+
+  g_assert_cmpint (postmaster, >, 0);
+  pids = dsd_test_child_pids (postmaster);
+  g_array_append_val (pids, postmaster);
+
+  return pids;
+}
+
+void
+dsd_test_server_signal_database (DsdTestServer *self,
+                                 int            signum)
+{
+  g_autoptr(GArray) pids = dsd_test_server_get_database_pids (self);
+
+  for (guint i = 0; i < pids->len; i++)
+    g_assert_cmpint (kill (g_array_index (pids, int, i), signum), ==, 0);
+}
+
+static gboolean
+has_exited (gpointer user_data)
+{
+  return *(gboolean *) user_data;
+}
+
+static void
+exited_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  *(gboolean *) user_data = TRUE;
+}
+
+gboolean
+dsd_test_server_wait_exit (DsdTestServer *self,
+                           guint          timeout_ms,
+                           int           *out_status)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  gboolean exited = FALSE;
+
+  g_assert_nonnull (self->process);
+  g_subprocess_wait_async (self->process, cancellable, exited_cb, &exited);
+  if (!dsd_test_run_until (has_exited, &exited, timeout_ms))
+    {
+      g_cancellable_cancel (cancellable);
+      while (!exited)
+        g_main_context_iteration (NULL, TRUE);
+      if (g_subprocess_get_identifier (self->process) != NULL)
+        return FALSE;
+    }
+
+  *out_status = g_subprocess_get_if_exited (self->process)
+                  ? g_subprocess_get_exit_status (self->process) : -1;
+  g_clear_object (&self->process);
+  return TRUE;
+}
+
 char *
 dsd_test_server_get_log (DsdTestServer *self)
 {

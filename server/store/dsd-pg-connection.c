@@ -171,6 +171,17 @@ connect_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+abandoned_cb (gpointer user_data)
+{
+  DsdPgConnection *self = user_data;
+
+  g_clear_pointer (&self->timer, g_source_unref);
+  lose_connection (self, "abandoned: no answer in time");
+
+  return G_SOURCE_REMOVE;
+}
+
 void
 dsd_pg_notice_processor (void       *arg,
                          const char *message)
@@ -475,6 +486,15 @@ dsd_pg_connection_new (const char *conninfo)
   self->conninfo = g_strdup (conninfo);
 
   return self;
+}
+
+void
+dsd_pg_connection_abandon (DsdPgConnection *self)
+{
+  g_return_if_fail (DSD_IS_PG_CONNECTION (self));
+
+  if (self->state == STATE_CONNECTED)
+    set_timer (self, 0, abandoned_cb);
 }
 
 void
