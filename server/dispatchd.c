@@ -45,6 +45,20 @@ signal_cb (gpointer user_data)
 }
 
 static void
+failed_cb (DsdDaemon    *daemon,
+           const GError *error,
+           Run          *run)
+{
+  g_warning ("Cannot go on: %s", error->message);
+  run->exit_status = 1;
+  if (!run->stopping)
+    {
+      run->stopping = TRUE;
+      dsd_daemon_stop_async (run->daemon, stopped_cb, run);
+    }
+}
+
+static void
 started_cb (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
@@ -97,6 +111,7 @@ main (int   argc,
   sigint = g_unix_signal_add (SIGINT, signal_cb, &run);
   sigterm = g_unix_signal_add (SIGTERM, signal_cb, &run);
 
+  g_signal_connect (daemon, "failed", G_CALLBACK (failed_cb), &run);
   dsd_daemon_start_async (daemon, NULL, started_cb, &run);
   g_main_loop_run (loop);
 

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Database faults (issue 16, item 4; TARGETS R4): the managed PostgreSQL of a
- * server of our own hangs (SIGSTOP of every process, for a bounded time).
+ * Database faults (issue 16, items 3 and 4; TARGETS R4): the managed
+ * PostgreSQL of a server of our own hangs (SIGSTOP of every process, for a
+ * bounded time) or dies (kill -9 of the postmaster).
  */
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 
@@ -138,6 +140,76 @@ test_hung_database (void)
   dsd_test_server_free (server);
 }
 
+typedef struct {
+  DsdTestServer *server;
+  int            old_pid;
+} Postmaster;
+
+static gboolean
+postmaster_replaced (gpointer user_data)
+{
+  Postmaster *postmaster = user_data;
+  int pid = dsd_test_server_get_postmaster_pid (postmaster->server);
+
+  return pid != 0 && pid != postmaster->old_pid;
+}
+
+/* kill -9 of the managed postmaster: logged, restarted, the pool recovers. */
+static void
+test_postmaster_killed (void)
+{
+  DsdTestServer *server = dsd_test_server_start (NULL);
+  g_autofree char *token = g_strdup (dsd_test_server_get_admin_token (server));
+  Probe probe = { server, token };
+  g_autoptr(DsdTestResponse) before = NULL;
+  g_autofree char *log = NULL;
+  int postmaster = dsd_test_server_get_postmaster_pid (server);
+  gint64 killed_us;
+
+  before = request_within (server, "/api/v1/orders", token);
+  g_assert_cmpuint (before->status, ==, 200);
+
+  g_assert_cmpint (kill (postmaster, SIGKILL), ==, 0);
+  killed_us = g_get_monotonic_time ();
+  g_assert_true (dsd_test_run_until (postmaster_replaced,
+                                     &(Postmaster) { server, postmaster }, 60000));
+  g_assert_true (dsd_test_run_until (orders_answer, &probe, 30000));
+  g_test_message ("serving again %.2f s after kill -9 of the postmaster",
+                  (g_get_monotonic_time () - killed_us) / (double) G_USEC_PER_SEC);
+  g_assert_cmpint (dsd_test_server_get_pid (server), >, 0);
+
+  log = dsd_test_server_get_log (server);
+  g_assert_nonnull (strstr (log, "PostgreSQL exited unexpectedly"));
+  g_assert_nonnull (strstr (log, "PostgreSQL is back"));
+
+  dsd_test_server_free (server);
+}
+
+/* A database that cannot come back: dispatchd gives up after its bounded
+ * restarts and exits non-zero, for systemd to act. */
+static void
+test_postmaster_lost (void)
+{
+  DsdTestServer *server = dsd_test_server_start (NULL);
+  g_autofree char *version = g_build_filename (dsd_test_server_get_data_dir (server),
+                                               "postgresql", "PG_VERSION", NULL);
+  g_autofree char *hidden = g_strconcat (version, ".hidden", NULL);
+  g_autofree char *log = NULL;
+  int status = 0;
+
+  /* postgres refuses a data directory without PG_VERSION. */
+  g_assert_cmpint (g_rename (version, hidden), ==, 0);
+  g_assert_cmpint (kill (dsd_test_server_get_postmaster_pid (server), SIGKILL), ==, 0);
+
+  g_assert_true (dsd_test_server_wait_exit (server, 120000, &status));
+  g_assert_cmpint (status, !=, 0);
+  log = dsd_test_server_get_log (server);
+  g_assert_nonnull (strstr (log, "PostgreSQL could not be restarted"));
+
+  g_assert_cmpint (g_rename (hidden, version), ==, 0);
+  dsd_test_server_free (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -145,6 +217,8 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/faults/hung-database", test_hung_database);
+  g_test_add_func ("/faults/postmaster-killed", test_postmaster_killed);
+  g_test_add_func ("/faults/postmaster-lost", test_postmaster_lost);
 
   return g_test_run ();
 }

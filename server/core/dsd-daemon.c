@@ -56,6 +56,13 @@ struct _DsdDaemon {
 
 G_DEFINE_FINAL_TYPE (DsdDaemon, dsd_daemon, G_TYPE_OBJECT)
 
+enum {
+  FAILED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static const char ensure_admin_sql[] = "SELECT dispatch.ensure_first_admin($1)";
 static const char purge_sql[] = "SELECT dispatch.purge_idempotency_keys()";
 
@@ -157,6 +164,14 @@ prepare_data_dir (DsdDaemon  *self,
 }
 
 static void
+cluster_failed_cb (DsdPgCluster *cluster,
+                   const GError *error,
+                   gpointer      user_data)
+{
+  g_signal_emit (user_data, signals[FAILED], 0, error);
+}
+
+static void
 cluster_started_cb (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
@@ -172,6 +187,8 @@ cluster_started_cb (GObject      *source,
     }
 
   self->conninfo = g_strdup (dsd_pg_cluster_get_conninfo (self->cluster));
+  dsd_pg_cluster_supervise (self->cluster);
+  g_signal_connect_object (self->cluster, "failed", G_CALLBACK (cluster_failed_cb), self, 0);
   open_pool (g_steal_pointer (&task));
 }
 
@@ -504,6 +521,17 @@ dsd_daemon_class_init (DsdDaemonClass *klass)
 
   object_class->dispose = dsd_daemon_dispose;
   object_class->finalize = dsd_daemon_finalize;
+
+  /**
+   * DsdDaemon::failed:
+   * @error: why
+   *
+   * Serving cannot go on (the managed database could not be brought back):
+   * stop and exit non-zero, for the supervisor to restart us.
+   */
+  signals[FAILED] =
+    g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void
