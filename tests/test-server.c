@@ -96,12 +96,21 @@ wait_ready (DsdTestServer *self)
 DsdTestServer *
 dsd_test_server_start (const char * const *extra_env)
 {
-  DsdTestServer *self = g_new0 (DsdTestServer, 1);
   g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = g_dir_make_tmp ("dispatchd-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dsd_test_server_start_in (data_dir, extra_env);
+}
+
+DsdTestServer *
+dsd_test_server_start_in (const char         *data_dir,
+                          const char * const *extra_env)
+{
+  DsdTestServer *self = g_new0 (DsdTestServer, 1);
   g_autofree char *listen = NULL;
 
-  self->data_dir = g_dir_make_tmp ("dispatchd-test-XXXXXX", &error);
-  g_assert_no_error (error);
+  self->data_dir = g_strdup (data_dir);
   /* The managed cluster may run as an unprivileged account that must reach it. */
   g_assert_cmpint (g_chmod (self->data_dir, 0711), ==, 0);
   self->log_path = g_build_filename (self->data_dir, "dispatchd.log", NULL);

@@ -15,6 +15,9 @@ typedef struct _DsdTestServer DsdTestServer;
 
 /* extra_env: NULL-terminated "NAME=value" pairs, or NULL. */
 DsdTestServer *dsd_test_server_start        (const char * const *extra_env);
+/* The same on an existing data directory (taken over: freeing removes it). */
+DsdTestServer *dsd_test_server_start_in     (const char         *data_dir,
+                                             const char * const *extra_env);
 /* Kills the process (SIGKILL when hard, else SIGTERM and a wait) and keeps the data. */
 void           dsd_test_server_stop         (DsdTestServer      *self,
                                              gboolean            hard);

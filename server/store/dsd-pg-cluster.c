@@ -81,6 +81,7 @@ struct _DsdPgCluster
   GSubprocess *postgres;
   int          pid;
   gboolean     running;
+  gboolean     reused;         /* pid is not our child: an earlier run's, or dispatchd's */
 
   /* Supervision (dsd_pg_cluster_supervise) */
   gboolean     supervised;
@@ -574,6 +575,7 @@ launch_postgres (DsdPgCluster  *self,
     {
       g_message ("Reusing PostgreSQL (pid %d) left running by a previous run", pid);
       self->pid = pid;
+      self->reused = TRUE;
       return TRUE;
     }
 
@@ -1064,6 +1066,24 @@ dsd_pg_cluster_is_running (DsdPgCluster *self)
   g_return_val_if_fail (DSD_IS_PG_CLUSTER (self), FALSE);
 
   return self->running;
+}
+
+gboolean
+dsd_pg_cluster_is_reused (DsdPgCluster *self)
+{
+  g_return_val_if_fail (DSD_IS_PG_CLUSTER (self), FALSE);
+
+  return self->reused;
+}
+
+char *
+dsd_pg_cluster_get_tool (DsdPgCluster *self,
+                         const char   *name)
+{
+  g_return_val_if_fail (DSD_IS_PG_CLUSTER (self), NULL);
+  g_return_val_if_fail (self->bindir != NULL, NULL);
+
+  return tool_path (self, name);
 }
 
 void
