@@ -25,5 +25,10 @@ void      dc_list_pane_set_model    (DcListPane *self,
 void      dc_list_pane_select       (DcListPane *self,
                                      DcEntity   *entity);
 void      dc_list_pane_focus_search (DcListPane *self);
+/* The entity @delta rows from the selected one as the list shows it now (the
+ * first one when nothing is selected); NULL past either end.
+ * Returns: (transfer full) (nullable) */
+DcEntity *dc_list_pane_get_neighbour (DcListPane *self,
+                                      int         delta);
 
 G_END_DECLS

@@ -12,12 +12,15 @@
 
 #include <libsoup/soup.h>
 
+#include "dispatch-limits.h"
+#include "dispatch-username.h"
 #include "dsd-config.h"
 #include "dsd-log.h"
 #include "dsd-migrations.h"
 #include "dsd-password.h"
 #include "dsd-pg-cluster.h"
 #include "dsd-pg-pool.h"
+#include "dsd-principal.h"
 
 static const char usage[] =
   "Usage: dispatchctl COMMAND [ARGS]\n"
@@ -133,10 +136,10 @@ read_password (GError **error)
     }
 
   g_strchomp (line);
-  if (g_utf8_strlen (line, -1) < 8)
+  if (g_utf8_strlen (line, -1) < DISPATCH_PASSWORD_MIN_LENGTH)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "The password must be at least 8 characters");
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The password must be at least %d characters", DISPATCH_PASSWORD_MIN_LENGTH);
       return NULL;
     }
 
@@ -152,6 +155,16 @@ user_add (const char  *username,
   g_autofree char *hash = NULL;
   g_autoptr(PGresult) rows = NULL;
   Database db = { 0 };
+  DsdRole parsed_role;
+
+  if (!dispatch_username_validate (username, error))
+    return 1;
+  if (!dsd_role_from_string (role, &parsed_role))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "The role must be admin, dispatcher, driver or customer");
+      return 1;
+    }
 
   if (!dsd_password_init (error) ||
       (password = read_password (error)) == NULL ||

@@ -36,13 +36,6 @@ static const char * const kind_descriptions[] = {
   [KIND_TIMESTAMP] = "an RFC 3339 timestamp such as 2026-11-22T10:00:00Z",
 };
 
-/* GDate Julian days (0001-01-01 is day 1) of 1970-01-01 and 9999-12-31. */
-#define UNIX_EPOCH_JULIAN 719163
-#define LAST_JULIAN 3652059
-#define USEC_PER_DAY (G_USEC_PER_SEC * G_GINT64_CONSTANT (86400))
-#define TIMESTAMP_MIN_USEC ((1 - UNIX_EPOCH_JULIAN) * USEC_PER_DAY)
-#define TIMESTAMP_MAX_USEC ((LAST_JULIAN + 1 - UNIX_EPOCH_JULIAN) * USEC_PER_DAY - 1)
-
 static gboolean scan_value (Scanner *scanner,
                             guint    depth);
 
@@ -1013,34 +1006,23 @@ dispatch_json_index_path (const char *prefix,
 char *
 dispatch_format_timestamp (gint64 usec)
 {
-  gint64 day;
-  gint64 usec_of_day;
-  guint second_of_day;
-  GDate date;
+  /* Floor division, so times before 1970 land on the right second. */
+  gint64 seconds = usec / G_USEC_PER_SEC - (usec % G_USEC_PER_SEC < 0);
+  /* NULL outside years 1 to 9999 */
+  g_autoptr(GDateTime) in_range = g_date_time_new_from_unix_utc (seconds);
+  g_autoptr(GDateTime) time = NULL;
+  int year, month, day;
 
-  g_return_val_if_fail (usec >= TIMESTAMP_MIN_USEC && usec <= TIMESTAMP_MAX_USEC, NULL);
+  g_return_val_if_fail (in_range != NULL, NULL);
 
-  /* Floor division, so times before 1970 land on the right day. */
-  day = usec / USEC_PER_DAY;
-  usec_of_day = usec % USEC_PER_DAY;
-  if (usec_of_day < 0)
-    {
-      usec_of_day += USEC_PER_DAY;
-      day--;
-    }
-  second_of_day = usec_of_day / G_USEC_PER_SEC;
+  time = g_date_time_add (in_range, usec - seconds * G_USEC_PER_SEC);
+  g_date_time_get_ymd (time, &year, &month, &day);
 
-  g_date_clear (&date, 1);
-  g_date_set_julian (&date, day + UNIX_EPOCH_JULIAN);
-
-  return g_strdup_printf ("%04u-%02u-%02uT%02u:%02u:%02u.%06uZ",
-                          (guint) g_date_get_year (&date),
-                          (guint) g_date_get_month (&date),
-                          (guint) g_date_get_day (&date),
-                          second_of_day / 3600,
-                          second_of_day / 60 % 60,
-                          second_of_day % 60,
-                          (guint) (usec_of_day % G_USEC_PER_SEC));
+  /* Not g_date_time_format(): %Y does not pad years before 1000, and a fixed
+   * layout prints twice as fast. */
+  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", year, month, day,
+                          g_date_time_get_hour (time), g_date_time_get_minute (time),
+                          g_date_time_get_second (time), g_date_time_get_microsecond (time));
 }
 
 /* Reads exactly @n_digits decimal digits; FALSE if they are not all there. */
@@ -1090,9 +1072,8 @@ dispatch_parse_timestamp (const char *text,
   guint year, month, day, hour, minute, second;
   guint frac = 0;
   gint64 offset_s = 0;
-  gint64 seconds;
-  gint64 usec;
-  GDate date;
+  g_autoptr(GDateTime) local = NULL;
+  g_autoptr(GDateTime) utc = NULL;
 
   g_return_val_if_fail (out_usec != NULL, FALSE);
 
@@ -1103,11 +1084,6 @@ dispatch_parse_timestamp (const char *text,
       !read_digits (&text, 2, &hour) || !read_char (&text, ":") ||
       !read_digits (&text, 2, &minute) || !read_char (&text, ":") ||
       !read_digits (&text, 2, &second))
-    return FALSE;
-
-  if (year < 1 || month < 1 || month > 12 || day < 1 ||
-      day > g_date_get_days_in_month (month, year) ||
-      hour > 23 || minute > 59 || second > 60)
     return FALSE;
 
   if (read_char (&text, "."))
@@ -1149,16 +1125,14 @@ dispatch_parse_timestamp (const char *text,
       frac = G_USEC_PER_SEC - 1;
     }
 
-  g_date_clear (&date, 1);
-  g_date_set_dmy (&date, day, month, year);
-  seconds = ((gint64) g_date_get_julian (&date) - UNIX_EPOCH_JULIAN) * 86400 +
-            hour * 3600 + minute * 60 + second - offset_s;
-  usec = seconds * G_USEC_PER_SEC + frac;
-
-  if (usec < TIMESTAMP_MIN_USEC || usec > TIMESTAMP_MAX_USEC)
+  /* GDateTime checks the fields and the calendar, and keeps to years 1 to 9999
+   * (also after the offset). */
+  if ((local = g_date_time_new_utc (year, month, day, hour, minute, second)) == NULL ||
+      (utc = offset_s == 0 ? g_date_time_ref (local)
+                           : g_date_time_add_seconds (local, -offset_s)) == NULL)
     return FALSE;
 
-  *out_usec = usec;
+  *out_usec = g_date_time_to_unix (utc) * G_USEC_PER_SEC + frac;
   return TRUE;
 }
 

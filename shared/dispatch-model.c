@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "dispatch-model.h"
 
-#define STATUS_BIT(status) (1u << (status))
-
 const char * const dispatch_order_status_names[] = {
   [DISPATCH_ORDER_PENDING] = "pending",
   [DISPATCH_ORDER_ASSIGNED] = "assigned",
@@ -40,23 +38,6 @@ const char * const dispatch_event_type_names[] = {
   NULL
 };
 
-/* Where each status may go. pending → assigned is both automatic assignment
- * and an accepted offer; assigned → pending is unassign (a reassignment keeps
- * the status and is not a change). */
-static const guint status_changes[] = {
-  [DISPATCH_ORDER_PENDING] = STATUS_BIT (DISPATCH_ORDER_ASSIGNED) |
-                             STATUS_BIT (DISPATCH_ORDER_CANCELLED),
-  [DISPATCH_ORDER_ASSIGNED] = STATUS_BIT (DISPATCH_ORDER_PENDING) |
-                              STATUS_BIT (DISPATCH_ORDER_PICKED_UP) |
-                              STATUS_BIT (DISPATCH_ORDER_CANCELLED) |
-                              STATUS_BIT (DISPATCH_ORDER_FAILED),
-  [DISPATCH_ORDER_PICKED_UP] = STATUS_BIT (DISPATCH_ORDER_DELIVERED) |
-                               STATUS_BIT (DISPATCH_ORDER_FAILED),
-  [DISPATCH_ORDER_DELIVERED] = 0,
-  [DISPATCH_ORDER_CANCELLED] = 0,
-  [DISPATCH_ORDER_FAILED] = 0,
-};
-
 /* Average door-to-door speeds in city traffic, stops and junctions included
  * (not cruising speeds): a courier bike ≈ 16 km/h, a 50 cc scooter ≈ 25 km/h
  * (filters through traffic), a car ≈ 30 km/h, a van ≈ 27 km/h (slower to
@@ -68,7 +49,6 @@ static const double vehicle_speeds_mps[] = {
   [DISPATCH_VEHICLE_VAN] = 7.5,
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (status_changes) == G_N_ELEMENTS (dispatch_order_status_names) - 1);
 G_STATIC_ASSERT (G_N_ELEMENTS (vehicle_speeds_mps) == G_N_ELEMENTS (dispatch_vehicle_names) - 1);
 
 /* The index of @str in the NULL-terminated @names. */
@@ -138,29 +118,9 @@ dispatch_order_status_is_terminal (DispatchOrderStatus status)
 {
   g_return_val_if_fail ((guint) status <= DISPATCH_ORDER_FAILED, FALSE);
 
-  return status_changes[status] == 0;
-}
-
-/**
- * dispatch_order_status_can_change:
- * @from: the current status
- * @to: the requested status
- *
- * The order state machine: pending → assigned → picked_up → delivered,
- * pending|assigned → cancelled, assigned|picked_up → failed, and
- * assigned → pending for unassign. Staying in the same status is not a
- * change (cancelling a cancelled order is an invalid transition).
- *
- * Returns: %TRUE if @from may become @to
- */
-gboolean
-dispatch_order_status_can_change (DispatchOrderStatus from,
-                                  DispatchOrderStatus to)
-{
-  g_return_val_if_fail ((guint) from <= DISPATCH_ORDER_FAILED, FALSE);
-  g_return_val_if_fail ((guint) to <= DISPATCH_ORDER_FAILED, FALSE);
-
-  return (status_changes[from] & STATUS_BIT (to)) != 0;
+  /* The transitions themselves are the database's (dispatch.order_action). */
+  return status == DISPATCH_ORDER_DELIVERED || status == DISPATCH_ORDER_CANCELLED ||
+         status == DISPATCH_ORDER_FAILED;
 }
 
 /**

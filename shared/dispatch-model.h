@@ -50,9 +50,6 @@ const char *dispatch_order_status_to_string   (DispatchOrderStatus  status);
 gboolean    dispatch_order_status_from_string (const char          *str,
                                                DispatchOrderStatus *status);
 gboolean    dispatch_order_status_is_terminal (DispatchOrderStatus  status);
-/* The state machine of API.md "Orders", including unassign (assigned → pending). */
-gboolean    dispatch_order_status_can_change  (DispatchOrderStatus  from,
-                                               DispatchOrderStatus  to);
 
 const char *dispatch_driver_state_to_string   (DispatchDriverState  state);
 gboolean    dispatch_driver_state_from_string (const char          *str,

@@ -203,7 +203,8 @@ static void
 test_unknown_subject (void)
 {
   g_autoptr(GBytes) secret = g_bytes_new_static (SECRET, strlen (SECRET));
-  g_autoptr(DsdTokenIssuer) issuer = dsd_token_issuer_new (secret, 600);
+  g_autoptr(DsdClock) clock = dsd_clock_new ();
+  g_autoptr(DsdTokenIssuer) issuer = dsd_token_issuer_new (clock, secret, 600);
   g_autoptr(DsdPrincipal) ghost = NULL;
   g_autoptr(DsdPrincipal) not_uuid = NULL;
   g_autofree char *ghost_token = NULL;

@@ -9,7 +9,14 @@
 #include <string.h>
 
 #include "dsd-api.h"
+#include "dsd-eta-tracker.h"
+#include "dsd-event-bus.h"
+#include "dsd-fleet.h"
+#include "dsd-location-ingest.h"
+#include "dsd-pg-pool.h"
 #include "dsd-streams.h"
+#include "dsd-token-issuer.h"
+#include "dsd-tracking-page.h"
 #include "test-server.h"
 #include "test-websocket.h"
 
@@ -158,17 +165,35 @@ test_matrix_covers_routes (void)
   g_autoptr(GHashTable) routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(DsdConfig) config = dsd_config_new ();
   g_autoptr(GBytes) secret = g_bytes_new_static ("0123456789abcdef0123456789abcdef", 32);
-  g_autoptr(DsdTokenIssuer) tokens = dsd_token_issuer_new (secret, 60);
+  g_autoptr(DsdClock) clock = dsd_clock_new ();
+  g_autoptr(DsdTokenIssuer) tokens = dsd_token_issuer_new (clock, secret, 60);
   g_autoptr(DsdPgPool) pool = dsd_pg_pool_new ("host=/nonexistent dbname=none", 1);
-  g_autoptr(DsdContext) context = dsd_context_new (config, pool, tokens);
+  g_autoptr(DsdEventBus) bus = dsd_event_bus_new ();
+  g_autoptr(DsdFleet) fleet = dsd_fleet_new (bus);
+  g_autoptr(DsdLocationIngest) ingest = dsd_location_ingest_new ("host=/nonexistent", fleet,
+                                                                 bus);
+  g_autoptr(DsdEtaTracker) eta = dsd_eta_tracker_new (fleet, bus, pool);
+  g_autoptr(DsdContext) context = dsd_context_new (config, clock);
+  g_autoptr(DsdAccountStates) accounts = NULL;
   g_autoptr(DsdRouter) router = dsd_router_new ();
   g_autoptr(DsdStreams) streams = NULL;
+  g_autoptr(DsdTrackingPage) page = NULL;
   g_auto(GStrv) list = NULL;
 
-  /* As the daemon builds it. */
+  /* The services and routes of the daemon's api role (server/daemon/dsd-daemon.c). */
+  dsd_context_add (context, pool);
+  dsd_context_add (context, tokens);
+  dsd_context_add (context, bus);
+  dsd_context_add (context, fleet);
+  dsd_context_add (context, ingest);
+  dsd_context_add (context, eta);
+  accounts = dsd_api_accounts_new (context);
+  dsd_context_add (context, accounts);
   dsd_api_register_all (router, context);
   streams = dsd_streams_new (context);
   dsd_streams_register (streams, router);
+  page = dsd_tracking_page_new (context);
+  dsd_tracking_page_register (page, router);
 
   list = dsd_router_list (router);
   for (guint i = 0; list[i] != NULL; i++)
@@ -367,6 +392,7 @@ expand_body (const char *template,
     { "${password}", p != NULL ? p->password : PASSWORD },
     { "${unique}", unique },
     { "${driver_id}", fx.principals[DRIVER].driver_id },
+    { "${other_driver_id}", fx.principals[OTHER_DRIVER].driver_id },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (values); i++)

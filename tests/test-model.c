@@ -118,29 +118,6 @@ test_to_string_out_of_range (void)
 }
 
 static void
-test_state_machine (void)
-{
-  /* Row: from; column: to. Everything not listed in API.md is refused. */
-  static const gboolean allowed[N_STATUSES][N_STATUSES] = {
-    /*        P  A  U  D  C  F */
-    [P] = { 0, 1, 0, 0, 1, 0 },
-    [A] = { 1, 0, 1, 0, 1, 1 },
-    [U] = { 0, 0, 0, 1, 0, 1 },
-    [D] = { 0, 0, 0, 0, 0, 0 },
-    [C] = { 0, 0, 0, 0, 0, 0 },
-    [F] = { 0, 0, 0, 0, 0, 0 },
-  };
-
-  for (guint from = 0; from < N_STATUSES; from++)
-    for (guint to = 0; to < N_STATUSES; to++)
-      {
-        g_test_message ("%s → %s", dispatch_order_status_names[from],
-                        dispatch_order_status_names[to]);
-        g_assert_cmpint (dispatch_order_status_can_change (from, to), ==, allowed[from][to]);
-      }
-}
-
-static void
 test_terminal (void)
 {
   static const gboolean terminal[N_STATUSES] = {
@@ -179,7 +156,6 @@ main (int   argc,
   g_test_add_func ("/model/names/vehicle", test_vehicle_names);
   g_test_add_func ("/model/names/event-type", test_event_type_names);
   g_test_add_func ("/model/names/out-of-range", test_to_string_out_of_range);
-  g_test_add_func ("/model/order-status/state-machine", test_state_machine);
   g_test_add_func ("/model/order-status/terminal", test_terminal);
   g_test_add_func ("/model/vehicle/speeds", test_vehicle_speeds);
 

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "dsd-api"
 
 #include "dsd-api.h"
+#include "dsd-pg-pool.h"
 
 /* How old a user's state may get before a request reloads it (in the
  * background while it is younger than DSD_ACCOUNT_STATES_MAX_AGE_MS). */
@@ -115,12 +116,13 @@ load_states (DsdAccountStates *states,
   load = g_new0 (Load, 1);
   load->states = g_object_ref (states);
   load->user_ids = g_ptr_array_ref (user_ids);
-  dsd_pg_pool_query_async (dsd_context_get_pool (context), states_sql, 1,
+  dsd_pg_pool_query_async (dsd_context_get (context, DSD_TYPE_PG_POOL), states_sql, 1,
                            (const char * const[]) { array->str }, NULL, states_cb, load);
 }
 
 DsdAccountStates *
 dsd_api_accounts_new (DsdContext *context)
 {
-  return dsd_account_states_new (ACCOUNT_REFRESH_MS, load_states, context);
+  return dsd_account_states_new (dsd_context_get_clock (context), ACCOUNT_REFRESH_MS,
+                                 load_states, context);
 }

@@ -1,15 +1,43 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-api"
 
+#include "dispatch-limits.h"
 #include "dsd-api.h"
 #include "dsd-password.h"
+#include "dsd-pg-pool.h"
+#include "dsd-rate-limiter.h"
+#include "dsd-token-issuer.h"
+
+#define LOGIN_FAILURES_PER_USERNAME 10
+#define LOGIN_FAILURE_WINDOW_S (5 * 60)
+#define LOGINS_PER_CLIENT 300
+#define LOGIN_CLIENT_WINDOW_S 60
 
 static const char credentials_sql[] =
   "SELECT dispatch.user_credentials($1)::text";
 
+/* The endpoint's state, owned by the router. */
+typedef struct {
+  DsdContext     *context;
+  /* Failed logins per username (docs/openapi.json: 10 within 5 minutes → 429). */
+  DsdRateLimiter *failures;
+  /* Login attempts per client address. */
+  DsdRateLimiter *clients;
+} AuthApi;
+
+static void
+auth_api_free (gpointer data)
+{
+  AuthApi *api = data;
+
+  g_object_unref (api->failures);
+  g_object_unref (api->clients);
+  g_free (api);
+}
+
 typedef struct {
   DsdRequest *request;
-  DsdContext *context;
+  AuthApi    *api;
   char       *username;
   char       *password;
   JsonObject *user;        /* the credentials row, NULL for an unknown user */
@@ -57,7 +85,7 @@ static void
 fail_login (Login *login)
 {
   g_autoptr(GError) error = NULL;
-  DsdRateLimiter *failures = dsd_context_get_login_failures (login->context);
+  DsdRateLimiter *failures = login->api->failures;
   guint retry_after_s = 0;
 
   if (!dsd_rate_limiter_hit (failures, login->username, &retry_after_s))
@@ -74,7 +102,7 @@ fail_login (Login *login)
 static void
 succeed_login (Login *login)
 {
-  DsdTokenIssuer *tokens = dsd_context_get_tokens (login->context);
+  DsdTokenIssuer *tokens = dsd_context_get (login->api->context, DSD_TYPE_TOKEN_ISSUER);
   g_autoptr(DsdPrincipal) principal = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -91,7 +119,7 @@ succeed_login (Login *login)
   token = dsd_token_issuer_issue (tokens, principal,
                                   json_object_get_int_member_with_default (
                                     login->user, "tokens_valid_after_s", 0));
-  dsd_rate_limiter_reset (dsd_context_get_login_failures (login->context), login->username);
+  dsd_rate_limiter_reset (login->api->failures, login->username);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "access_token");
@@ -197,7 +225,7 @@ static void
 issue_token_cb (DsdRequest *request,
                 gpointer    user_data)
 {
-  DsdContext *context = user_data;
+  AuthApi *api = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(Login) login = NULL;
   const char *username = NULL, *password = NULL;
@@ -206,18 +234,18 @@ issue_token_cb (DsdRequest *request,
 
   body = dsd_request_get_json_object (request, &error);
   if (body == NULL ||
-      !dispatch_json_get_string (body, NULL, "username", DISPATCH_JSON_REQUIRED, 64,
-                                 &username, &error) ||
-      !dispatch_json_get_string (body, NULL, "password", DISPATCH_JSON_REQUIRED, 256,
-                                 &password, &error))
+      !dispatch_json_get_string (body, NULL, "username", DISPATCH_JSON_REQUIRED,
+                                 DISPATCH_USERNAME_MAX_LENGTH, &username, &error) ||
+      !dispatch_json_get_string (body, NULL, "password", DISPATCH_JSON_REQUIRED,
+                                 DISPATCH_PASSWORD_MAX_LENGTH, &password, &error))
     {
       dsd_request_respond_error (request, error);
       return;
     }
 
-  if (!dsd_rate_limiter_check (dsd_context_get_login_failures (context), username,
+  if (!dsd_rate_limiter_check (api->failures, username,
                                &retry_after_s) ||
-      !dsd_rate_limiter_hit (dsd_context_get_login_clients (context),
+      !dsd_rate_limiter_hit (api->clients,
                              dsd_request_get_peer (request), &retry_after_s))
     {
       respond_too_many (request, retry_after_s);
@@ -226,12 +254,12 @@ issue_token_cb (DsdRequest *request,
 
   login = g_new0 (Login, 1);
   login->request = dsd_request_ref (request);
-  login->context = context;
+  login->api = api;
   login->username = g_strdup (username);
   login->password = g_strdup (password);
 
-  dsd_pg_pool_query_async (dsd_context_get_pool (context), credentials_sql, 1,
-                           (const char * const[]) { username }, NULL,
+  dsd_pg_pool_query_async (dsd_context_get (api->context, DSD_TYPE_PG_POOL), credentials_sql,
+                           1, (const char * const[]) { username }, NULL,
                            credentials_cb, g_steal_pointer (&login));
 }
 
@@ -239,5 +267,13 @@ void
 dsd_api_register_auth (DsdRouter  *router,
                        DsdContext *context)
 {
-  dsd_router_add (router, "POST", "/api/v1/auth/token", 0, issue_token_cb, context);
+  AuthApi *api = g_new0 (AuthApi, 1);
+
+  api->context = context;
+  api->failures = dsd_rate_limiter_new (dsd_context_get_clock (context),
+                                        LOGIN_FAILURES_PER_USERNAME, LOGIN_FAILURE_WINDOW_S);
+  api->clients = dsd_rate_limiter_new (dsd_context_get_clock (context), LOGINS_PER_CLIENT,
+                                       LOGIN_CLIENT_WINDOW_S);
+  g_object_set_data_full (G_OBJECT (router), "dsd-api-auth", api, auth_api_free);
+  dsd_router_add (router, "POST", "/api/v1/auth/token", 0, issue_token_cb, api);
 }

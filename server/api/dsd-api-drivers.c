@@ -4,15 +4,16 @@
 #include <errno.h>
 #include <math.h>
 
+#include "dispatch-limits.h"
 #include "dispatch-location.h"
 #include "dispatch-model.h"
 #include "dsd-api.h"
+#include "dsd-fleet.h"
+#include "dsd-location-ingest.h"
 #include "dsd-location-scanner.h"
+#include "dsd-pg-pool.h"
 
-#define MAX_POINTS_PER_BATCH 1000
 #define DEFAULT_NEAR_RADIUS_M 5000.0
-#define MAX_NEAR_RADIUS_M 1000000.0
-#define MAX_CAPACITY 100
 #define DEFAULT_TRAIL_LIMIT 1000
 #define MAX_TRAIL_LIMIT 10000
 
@@ -36,7 +37,7 @@ create_driver_cb (DsdRequest *request,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   g_autofree char *body_text = NULL;
   const char *vehicle = "car";
   gint64 capacity = 1;
@@ -45,11 +46,14 @@ create_driver_cb (DsdRequest *request,
   body = dsd_request_get_json_object (request, &error);
   json_builder_begin_object (builder);
   if (body == NULL ||
-      !dsd_api_copy_string (body, NULL, "name", DISPATCH_JSON_REQUIRED, 200, builder, &error) ||
-      !dsd_api_copy_string (body, NULL, "phone", DISPATCH_JSON_OPTIONAL, 40, builder, &error) ||
+      !dsd_api_copy_string (body, NULL, "name", DISPATCH_JSON_REQUIRED,
+                            DISPATCH_NAME_MAX_LENGTH, builder, &error) ||
+      !dsd_api_copy_string (body, NULL, "phone", DISPATCH_JSON_OPTIONAL,
+                            DISPATCH_PHONE_MAX_LENGTH, builder, &error) ||
       !dispatch_json_get_enum (body, NULL, "vehicle", DISPATCH_JSON_NULLABLE,
                                dispatch_vehicle_names, &vehicle, &error) ||
-      !dispatch_json_get_int (body, NULL, "capacity", DISPATCH_JSON_NULLABLE, 1, MAX_CAPACITY,
+      !dispatch_json_get_int (body, NULL, "capacity", DISPATCH_JSON_NULLABLE, 1,
+                              DISPATCH_DRIVER_MAX_CAPACITY,
                               &capacity, &error))
     {
       dsd_request_respond_error (request, error);
@@ -71,7 +75,7 @@ static void
 get_driver_cb (DsdRequest *request,
                gpointer    user_data)
 {
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
 
   dsd_api_respond_query (request, user_data, 200, get_sql, 2,
                          (const char * const[]) { actor, dsd_request_get_param (request, "id") });
@@ -125,11 +129,11 @@ read_near (DsdRequest  *request,
       return FALSE;
     }
 
-  if (radius_text != NULL && !parse_finite (radius_text, 1, MAX_NEAR_RADIUS_M, &radius))
+  if (radius_text != NULL && !parse_finite (radius_text, 1, DISPATCH_NEAR_MAX_RADIUS_M, &radius))
     {
       dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "radius_m",
                                 "radius_m must be a number within [1, %.0f]",
-                                MAX_NEAR_RADIUS_M);
+                                DISPATCH_NEAR_MAX_RADIUS_M);
       return FALSE;
     }
 
@@ -144,7 +148,7 @@ list_drivers_cb (DsdRequest *request,
                  gpointer    user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   g_autofree char *lat = NULL;
   g_autofree char *lon = NULL;
   g_autofree char *radius = NULL;
@@ -201,13 +205,15 @@ read_points (DsdRequest  *request,
     return NULL;
 
   data = g_bytes_get_data (dsd_request_get_body (request), &size);
-  if ((scanned = dsd_location_scan (data, size, MAX_POINTS_PER_BATCH, now_us)) != NULL)
+  scanned = dsd_location_scan (data, size, DISPATCH_LOCATION_BATCH_MAX_POINTS, now_us);
+  if (scanned != NULL)
     return scanned;
 
   if ((body = dsd_request_get_json_object (request, error)) == NULL)
     return NULL;
 
-  return dispatch_location_points_from_body (body, MAX_POINTS_PER_BATCH, now_us, error);
+  return dispatch_location_points_from_body (body, DISPATCH_LOCATION_BATCH_MAX_POINTS, now_us,
+                                             error);
 }
 
 typedef struct {
@@ -253,7 +259,7 @@ static void
 submit_points (LocationPost         *post,
                const DsdFleetDriver *driver)
 {
-  DsdLocationIngest *ingest = dsd_context_get_ingest (post->context);
+  DsdLocationIngest *ingest = dsd_context_get (post->context, DSD_TYPE_LOCATION_INGEST);
   const DispatchLocationPoint *points = (const DispatchLocationPoint *) post->points->data;
   guint n_points = post->points->len;
 
@@ -287,7 +293,7 @@ record_locations_cb (DsdRequest *request,
                      gpointer    user_data)
 {
   DsdContext *context = user_data;
-  DsdFleet *fleet = dsd_context_get_fleet (context);
+  DsdFleet *fleet = dsd_context_get (context, DSD_TYPE_FLEET);
   const DsdPrincipal *principal = dsd_request_get_principal (request);
   const char *id = dsd_request_get_param (request, "id");
   g_autoptr(GError) error = NULL;
@@ -318,7 +324,7 @@ record_locations_cb (DsdRequest *request,
   if ((driver = dsd_fleet_lookup (fleet, id)) != NULL)
     submit_points (post, driver);
   else
-    dsd_fleet_fetch_async (fleet, dsd_context_get_pool (context), id, NULL,
+    dsd_fleet_fetch_async (fleet, dsd_context_get (context, DSD_TYPE_PG_POOL), id, NULL,
                            driver_fetched_cb, post);
 }
 
@@ -350,7 +356,7 @@ trail_cb (DsdRequest *request,
           gpointer    user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   g_autofree char *from = NULL;
   g_autofree char *to = NULL;
   g_autofree char *limit_text = NULL;
@@ -382,7 +388,7 @@ static void
 offers_cb (DsdRequest *request,
            gpointer    user_data)
 {
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
 
   dsd_api_respond_query (request, user_data, 200, offers_sql, 2,
                          (const char * const[]) { actor, dsd_request_get_param (request, "id") });

@@ -3,6 +3,8 @@
 
 #include "dispatch-model.h"
 #include "dsd-api.h"
+#include "dsd-event-bus.h"
+#include "dsd-pg-pool.h"
 
 #define ORDERS_GAUGE "dispatch_orders"
 
@@ -22,6 +24,7 @@ healthz_cb (DsdRequest *request,
 
 static void
 respond_ready (DsdRequest *request,
+               DsdContext *context,
                gboolean    database_up)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -34,9 +37,14 @@ respond_ready (DsdRequest *request,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "database");
   json_builder_add_string_value (builder, database_up ? "up" : "down");
-  /* Single node: the in-process bus and cache are part of this process. */
+  /* The in-process bus is part of this process and always up; Kafka is up
+   * while it answers metadata requests. Serving goes on without it (events
+   * wait in the outbox), so it does not make the instance unready. */
   json_builder_set_member_name (builder, "bus");
-  json_builder_add_string_value (builder, "up");
+  json_builder_add_string_value (builder,
+                                 dsd_event_bus_is_up (dsd_context_get (context, DSD_TYPE_EVENT_BUS))
+                                 ? "up" : "down");
+  /* The in-process cache is part of this process. */
   json_builder_set_member_name (builder, "cache");
   json_builder_add_string_value (builder, "up");
   json_builder_end_object (builder);
@@ -52,6 +60,7 @@ respond_ready (DsdRequest *request,
  * (a stopped server keeps its connections open: the pool alone would not know). */
 typedef struct {
   DsdRequest *request;
+  DsdContext *context;
   guint       timeout_id;
   gboolean    answered;
 } ReadyCheck;
@@ -77,7 +86,7 @@ ready_check_answer (ReadyCheck *check,
 
   check->answered = TRUE;
   g_clear_handle_id (&check->timeout_id, g_source_remove);
-  respond_ready (check->request, database_up);
+  respond_ready (check->request, check->context, database_up);
 }
 
 static gboolean
@@ -111,10 +120,11 @@ readyz_cb (DsdRequest *request,
   ReadyCheck *check = g_rc_box_new0 (ReadyCheck);
 
   check->request = dsd_request_ref (request);
+  check->context = context;
   check->timeout_id = g_timeout_add_full (G_PRIORITY_DEFAULT, READY_TIMEOUT_MS,
                                           ready_timeout_cb, g_rc_box_acquire (check),
                                           ready_check_release);
-  dsd_pg_pool_query_async (dsd_context_get_pool (context), ping_sql, 0, NULL, NULL,
+  dsd_pg_pool_query_async (dsd_context_get (context, DSD_TYPE_PG_POOL), ping_sql, 0, NULL, NULL,
                            pinged_cb, check);
 }
 
@@ -181,8 +191,8 @@ metrics_cb (DsdRequest *request,
 
   call->request = dsd_request_ref (request);
   call->context = user_data;
-  dsd_pg_pool_query_async (dsd_context_get_pool (call->context), counts_sql, 0, NULL, NULL,
-                           counts_cb, call);
+  dsd_pg_pool_query_async (dsd_context_get (call->context, DSD_TYPE_PG_POOL), counts_sql, 0,
+                           NULL, NULL, counts_cb, call);
 }
 
 static void

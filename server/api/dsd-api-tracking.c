@@ -12,7 +12,7 @@ static void
 tracking_cb (DsdRequest *request,
              gpointer    user_data)
 {
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
 
   dsd_api_respond_query (request, user_data, 200, tracking_sql, 2,
                          (const char * const[]) { actor, dsd_request_get_param (request, "id") });

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-api"
 
+#include "dispatch-limits.h"
+#include "dispatch-username.h"
 #include "dsd-api.h"
+#include "dsd-account-states.h"
 #include "dsd-password.h"
-
-#define USERNAME_MAX 64
-#define PASSWORD_MIN 8
-#define PASSWORD_MAX 256
+#include "dsd-pg-pool.h"
+#include "dsd-rate-limiter.h"
 
 static const char create_sql[] =
   "SELECT dispatch.user_create($1, $2, $3, $4, $5)::text";
@@ -45,12 +46,22 @@ create_user_free (CreateUser *create)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CreateUser, create_user_free)
 
+/* Wrong current passwords per username, as failed logins are counted. */
+#define PASSWORD_FAILURES_PER_USERNAME 10
+#define PASSWORD_FAILURE_WINDOW_S      (5 * 60)
+
+/* The routes that change a user's sign-in state. */
+typedef struct {
+  DsdContext     *context;
+  DsdRateLimiter *password_failures;
+} AccountsApi;
+
 /* A change to a user's sign-in state, and afterwards a password change's steps. */
 typedef struct {
-  DsdRequest *request;
-  DsdContext *context;
-  char       *user_id;
-  char       *new_password;
+  DsdRequest  *request;
+  AccountsApi *api;
+  char        *user_id;
+  char        *new_password;
 } AccountChange;
 
 static void
@@ -66,42 +77,27 @@ account_change_free (AccountChange *change)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AccountChange, account_change_free)
 
+static void
+accounts_api_free (gpointer data)
+{
+  AccountsApi *api = data;
+
+  g_object_unref (api->password_failures);
+  g_free (api);
+}
+
 static AccountChange *
-account_change_new (DsdRequest *request,
-                    DsdContext *context,
-                    const char *user_id)
+account_change_new (DsdRequest  *request,
+                    AccountsApi *api,
+                    const char  *user_id)
 {
   AccountChange *change = g_new0 (AccountChange, 1);
 
   change->request = dsd_request_ref (request);
-  change->context = context;
+  change->api = api;
   change->user_id = g_strdup (user_id);
 
   return change;
-}
-
-static gboolean
-validate_username (const char  *username,
-                   GError     **error)
-{
-  for (const char *c = username; *c != '\0'; c++)
-    {
-      if (!g_ascii_isalnum (*c) && strchr ("._@-", *c) == NULL)
-        {
-          dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "username",
-                                    "username may contain letters, digits and . _ @ - only");
-          return FALSE;
-        }
-    }
-
-  if (*username == '\0')
-    {
-      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "username",
-                                "username must not be empty");
-      return FALSE;
-    }
-
-  return TRUE;
 }
 
 static void
@@ -138,26 +134,29 @@ create_user_cb (DsdRequest *request,
 
   body = dsd_request_get_json_object (request, &error);
   if (body == NULL ||
-      !dispatch_json_get_string (body, NULL, "username", DISPATCH_JSON_REQUIRED, USERNAME_MAX,
-                                 &username, &error) ||
-      !validate_username (username, &error) ||
-      !dispatch_json_get_string (body, NULL, "password", DISPATCH_JSON_REQUIRED, PASSWORD_MAX,
-                                 &password, &error) ||
+      !dispatch_json_get_string (body, NULL, "username", DISPATCH_JSON_REQUIRED,
+                                 DISPATCH_USERNAME_MAX_LENGTH, &username, &error) ||
+      !dispatch_username_validate (username, &error) ||
+      !dispatch_json_get_string (body, NULL, "password", DISPATCH_JSON_REQUIRED,
+                                 DISPATCH_PASSWORD_MAX_LENGTH, &password, &error) ||
       !dispatch_json_get_enum (body, NULL, "role", DISPATCH_JSON_REQUIRED, role_names,
                                &role, &error) ||
-      !dispatch_json_get_string (body, NULL, "driver_id", DISPATCH_JSON_NULLABLE, 64,
+      !dispatch_json_get_string (body, NULL, "driver_id", DISPATCH_JSON_NULLABLE,
+                                 DISPATCH_ID_MAX_LENGTH,
                                  &driver_id, &error) ||
-      !dispatch_json_get_string (body, NULL, "customer_id", DISPATCH_JSON_NULLABLE, 64,
+      !dispatch_json_get_string (body, NULL, "customer_id", DISPATCH_JSON_NULLABLE,
+                                 DISPATCH_ID_MAX_LENGTH,
                                  &customer_id, &error))
     {
       dsd_request_respond_error (request, error);
       return;
     }
 
-  if (g_utf8_strlen (password, -1) < PASSWORD_MIN)
+  if (g_utf8_strlen (password, -1) < DISPATCH_PASSWORD_MIN_LENGTH)
     {
       dispatch_set_field_error (&error, DISPATCH_ERROR_INVALID_ARGUMENT, "password",
-                                "password must be at least %d characters", PASSWORD_MIN);
+                                "password must be at least %d characters",
+                                DISPATCH_PASSWORD_MIN_LENGTH);
     }
   else if (driver_id != NULL && !g_str_equal (role, "driver"))
     {
@@ -226,7 +225,8 @@ account_changed_cb (GObject      *source,
       return;
     }
 
-  dsd_account_states_forget (dsd_context_get_accounts (change->context), change->user_id);
+  dsd_account_states_forget (dsd_context_get (change->api->context, DSD_TYPE_ACCOUNT_STATES),
+                             change->user_id);
   dsd_request_respond_json_text (change->request, 200,
                                  PQgetvalue (rows, 0, 0), PQgetlength (rows, 0, 0));
 }
@@ -237,7 +237,8 @@ change_account (AccountChange      *change,
                 int                 n_params,
                 const char * const *params)
 {
-  dsd_pg_pool_query_async (dsd_context_get_pool (change->context), sql, n_params, params,
+  dsd_pg_pool_query_async (dsd_context_get (change->api->context, DSD_TYPE_PG_POOL), sql,
+                           n_params, params,
                            NULL, account_changed_cb, change);
 }
 
@@ -247,7 +248,7 @@ update_user_cb (DsdRequest *request,
                 gpointer    user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   const char *user_id = dsd_request_get_param (request, "id");
   gboolean disabled = FALSE;
   JsonObject *body;
@@ -333,7 +334,7 @@ current_password_verified_cb (GObject      *source,
   g_autoptr(AccountChange) change = user_data;
   g_autoptr(GError) error = NULL;
   const DsdPrincipal *principal = dsd_request_get_principal (change->request);
-  DsdRateLimiter *failures = dsd_context_get_login_failures (change->context);
+  DsdRateLimiter *failures = change->api->password_failures;
   const char *password;
   guint retry_after_s = 0;
 
@@ -393,7 +394,7 @@ static void
 change_password_cb (DsdRequest *request,
                     gpointer    user_data)
 {
-  DsdContext *context = user_data;
+  AccountsApi *api = user_data;
   const DsdPrincipal *principal = dsd_request_get_principal (request);
   g_autoptr(GError) error = NULL;
   g_autoptr(AccountChange) change = NULL;
@@ -404,26 +405,27 @@ change_password_cb (DsdRequest *request,
   body = dsd_request_get_json_object (request, &error);
   if (body == NULL ||
       !dispatch_json_get_string (body, NULL, "current_password", DISPATCH_JSON_REQUIRED,
-                                 PASSWORD_MAX, &current, &error) ||
+                                 DISPATCH_PASSWORD_MAX_LENGTH, &current, &error) ||
       !dispatch_json_get_string (body, NULL, "new_password", DISPATCH_JSON_REQUIRED,
-                                 PASSWORD_MAX, &new_password, &error))
+                                 DISPATCH_PASSWORD_MAX_LENGTH, &new_password, &error))
     {
       dsd_request_respond_error (request, error);
       return;
     }
 
-  if (g_utf8_strlen (new_password, -1) < PASSWORD_MIN)
+  if (g_utf8_strlen (new_password, -1) < DISPATCH_PASSWORD_MIN_LENGTH)
     {
       dispatch_set_field_error (&error, DISPATCH_ERROR_INVALID_ARGUMENT, "new_password",
-                                "new_password must be at least %d characters", PASSWORD_MIN);
+                                "new_password must be at least %d characters",
+                                DISPATCH_PASSWORD_MIN_LENGTH);
     }
   else if (principal->username == NULL)
     {
       g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_UNAUTHENTICATED,
                            "sign in again to change the password");
     }
-  else if (!dsd_rate_limiter_check (dsd_context_get_login_failures (context),
-                                    principal->username, &retry_after_s))
+  else if (!dsd_rate_limiter_check (api->password_failures, principal->username,
+                                    &retry_after_s))
     {
       g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_RATE_LIMITED,
                            "too many wrong passwords, try again later");
@@ -436,9 +438,9 @@ change_password_cb (DsdRequest *request,
       return;
     }
 
-  change = account_change_new (request, context, principal->user_id);
+  change = account_change_new (request, api, principal->user_id);
   change->new_password = g_strdup (new_password);
-  dsd_pg_pool_query_async (dsd_context_get_pool (context), credentials_sql, 1,
+  dsd_pg_pool_query_async (dsd_context_get (api->context, DSD_TYPE_PG_POOL), credentials_sql, 1,
                            (const char * const[]) { principal->username }, NULL,
                            credentials_cb, g_steal_pointer (&change));
 }
@@ -447,12 +449,19 @@ void
 dsd_api_register_users (DsdRouter  *router,
                         DsdContext *context)
 {
+  AccountsApi *api = g_new0 (AccountsApi, 1);
+
+  api->context = context;
+  api->password_failures = dsd_rate_limiter_new (dsd_context_get_clock (context),
+                                                 PASSWORD_FAILURES_PER_USERNAME,
+                                                 PASSWORD_FAILURE_WINDOW_S);
+  g_object_set_data_full (G_OBJECT (router), "dsd-api-users", api, accounts_api_free);
+
   dsd_router_add (router, "POST", "/api/v1/users", DSD_ROLE_ADMIN, create_user_cb, context);
   dsd_router_add (router, "GET", "/api/v1/users", DSD_ROLE_ADMIN, list_users_cb, context);
-  dsd_router_add (router, "PATCH", "/api/v1/users/{id}", DSD_ROLE_ADMIN, update_user_cb,
-                  context);
+  dsd_router_add (router, "PATCH", "/api/v1/users/{id}", DSD_ROLE_ADMIN, update_user_cb, api);
   dsd_router_add (router, "POST", "/api/v1/users/{id}/sign-out", DSD_ROLES_ANY, sign_out_cb,
-                  context);
+                  api);
   dsd_router_add (router, "POST", "/api/v1/users/me/password", DSD_ROLES_ANY,
-                  change_password_cb, context);
+                  change_password_cb, api);
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-api"
 
+#include "dispatch-limits.h"
 #include "dsd-api.h"
-
-#define IDEMPOTENCY_KEY_MAX 255
+#include "dsd-pg-pool.h"
 
 typedef struct {
   DsdRequest *request;
@@ -60,7 +60,7 @@ dsd_api_respond_query (DsdRequest         *request,
 
   call->request = dsd_request_ref (request);
   call->status = status;
-  dsd_pg_pool_query_async (dsd_context_get_pool (context), sql, n_params, params, NULL,
+  dsd_pg_pool_query_async (dsd_context_get (context, DSD_TYPE_PG_POOL), sql, n_params, params, NULL,
                            respond_query_cb, call);
 }
 
@@ -71,7 +71,7 @@ dsd_api_respond_id_flag (DsdRequest *request,
                          const char *sql)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   gboolean value = FALSE;
   JsonObject *body;
 
@@ -87,17 +87,6 @@ dsd_api_respond_id_flag (DsdRequest *request,
                          (const char * const[]) {
                            actor, dsd_request_get_param (request, "id"), value ? "t" : "f"
                          });
-}
-
-char *
-dsd_api_actor_json (DsdRequest *request)
-{
-  const DsdPrincipal *principal = dsd_request_get_principal (request);
-
-  if (principal == NULL)
-    return NULL;
-
-  return dsd_principal_to_json (principal);
 }
 
 gboolean
@@ -142,11 +131,11 @@ dsd_api_get_idempotency (DsdRequest  *request,
   if (key == NULL)
     return TRUE;
 
-  if (*key == '\0' || strlen (key) > IDEMPOTENCY_KEY_MAX || !g_str_is_ascii (key))
+  if (*key == '\0' || strlen (key) > DISPATCH_IDEMPOTENCY_KEY_MAX_LENGTH || !g_str_is_ascii (key))
     {
       dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "Idempotency-Key",
                                 "Idempotency-Key must be 1 to %d ASCII characters",
-                                IDEMPOTENCY_KEY_MAX);
+                                DISPATCH_IDEMPOTENCY_KEY_MAX_LENGTH);
       return FALSE;
     }
 

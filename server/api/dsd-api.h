@@ -2,6 +2,7 @@
 #pragma once
 
 #include "dispatch-json.h"
+#include "dsd-account-states.h"
 #include "dsd-context.h"
 #include "dsd-router.h"
 
@@ -49,10 +50,8 @@ void     dsd_api_respond_id_flag    (DsdRequest         *request,
                                      const char         *member,
                                      const char         *sql);
 
-/* The caller as the SQL functions' p_actor (NULL on public routes). */
-char    *dsd_api_actor_json         (DsdRequest         *request);
-
-/* ?limit= per API.md: default 50, above 500 clamped, ≤ 0 or not an integer → error. */
+/* ?limit= per docs/openapi.json: default 50, above 500 clamped, ≤ 0 or not an
+ * integer → error. */
 gboolean dsd_api_get_limit          (DsdRequest         *request,
                                      int                *out_limit,
                                      GError            **error);

@@ -20,6 +20,7 @@ struct _DsdAccountStates
 {
   GObject             parent_instance;
 
+  DsdClock           *clock;
   gint64              refresh_us;
   DsdAccountLoadFunc  load;
   gpointer            load_data;
@@ -140,6 +141,7 @@ dsd_account_states_dispose (GObject *object)
   g_clear_handle_id (&self->flush_id, g_source_remove);
   g_clear_pointer (&self->entries, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
+  g_clear_object (&self->clock);
 
   G_OBJECT_CLASS (dsd_account_states_parent_class)->dispose (object);
 }
@@ -160,16 +162,19 @@ dsd_account_states_init (DsdAccountStates *self)
 }
 
 DsdAccountStates *
-dsd_account_states_new (guint               refresh_ms,
+dsd_account_states_new (DsdClock           *clock,
+                        guint               refresh_ms,
                         DsdAccountLoadFunc  load,
                         gpointer            load_data)
 {
   DsdAccountStates *self;
 
+  g_return_val_if_fail (DSD_IS_CLOCK (clock), NULL);
   g_return_val_if_fail (refresh_ms > 0 && refresh_ms < DSD_ACCOUNT_STATES_MAX_AGE_MS, NULL);
   g_return_val_if_fail (load != NULL, NULL);
 
   self = g_object_new (DSD_TYPE_ACCOUNT_STATES, NULL);
+  self->clock = g_object_ref (clock);
   self->refresh_us = refresh_ms * (gint64) 1000;
   self->load = load;
   self->load_data = load_data;
@@ -192,7 +197,7 @@ dsd_account_states_check (DsdAccountStates   *self,
   if (entry->loaded_us == 0)
     return DSD_ACCOUNT_UNKNOWN;
 
-  age_us = g_get_monotonic_time () - entry->loaded_us;
+  age_us = dsd_clock_get_monotonic_us (self->clock) - entry->loaded_us;
   if (age_us > self->refresh_us)
     schedule_load (self, principal->user_id, entry);
   if (age_us > DSD_ACCOUNT_STATES_MAX_AGE_MS * (gint64) 1000)
@@ -247,7 +252,7 @@ dsd_account_states_loaded (DsdAccountStates *self,
                            GHashTable       *states,
                            const GError     *error)
 {
-  gint64 now_us = g_get_monotonic_time ();
+  gint64 now_us;
 
   g_return_if_fail (DSD_IS_ACCOUNT_STATES (self));
   g_return_if_fail ((states == NULL) != (error == NULL));
@@ -255,6 +260,8 @@ dsd_account_states_loaded (DsdAccountStates *self,
   /* Disposed while the load ran: the waiters were told already. */
   if (self->entries == NULL)
     return;
+
+  now_us = dsd_clock_get_monotonic_us (self->clock);
 
   for (guint i = 0; i < user_ids->len; i++)
     {

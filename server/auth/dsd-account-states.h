@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "dsd-clock.h"
 #include "dsd-principal.h"
 
 G_BEGIN_DECLS
@@ -49,7 +50,9 @@ typedef enum {
   DSD_ACCOUNT_UNKNOWN,    /* not loaded (recently enough): wait, then check again */
 } DsdAccountVerdict;
 
-DsdAccountStates *dsd_account_states_new         (guint               refresh_ms,
+/* Ages are read from clock. */
+DsdAccountStates *dsd_account_states_new         (DsdClock           *clock,
+                                                  guint               refresh_ms,
                                                   DsdAccountLoadFunc  load,
                                                   gpointer            load_data);
 /* REFUSED comes with DISPATCH_ERROR_UNAUTHENTICATED. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "dsd-clock.h"
 #include "dsd-principal.h"
 
 G_BEGIN_DECLS
@@ -25,7 +26,9 @@ G_DECLARE_FINAL_TYPE (DsdTokenIssuer, dsd_token_issuer, DSD, TOKEN_ISSUER, GObje
 /* Clock skew tolerated between instances for iat and nbf. */
 #define DSD_TOKEN_ISSUER_LEEWAY_S 30
 
-DsdTokenIssuer *dsd_token_issuer_new    (GBytes             *secret,
+/* Tokens expire by the clock. */
+DsdTokenIssuer *dsd_token_issuer_new    (DsdClock           *clock,
+                                         GBytes             *secret,
                                          guint               lifetime_s);
 guint           dsd_token_issuer_get_lifetime (DsdTokenIssuer *self);
 /* iat (and nbf) is now, or not_before_s when that is later: the user's

@@ -333,7 +333,8 @@ writer_lost_cb (DsdHistoryWriter *writer,
   w->lost = TRUE;
 }
 
-/* The driver.location event of the newest point, when it moves the driver. */
+/* The driver.location event of the newest point, when it moves the driver.
+ * Location events have no seq (API.md: latest wins by recorded_at). */
 static void
 publish_location (DsdLocationIngest           *self,
                   const DsdFleetDriver        *driver,
@@ -354,7 +355,7 @@ publish_location (DsdLocationIngest           *self,
     g_ascii_dtostr (speed, sizeof speed, point->speed_mps);
 
   g_string_printf (envelope,
-                   "{\"id\":\"%s\",\"seq\":0,\"type\":\"driver.location\",\"occurred_at\":\"%s\","
+                   "{\"id\":\"%s\",\"type\":\"driver.location\",\"occurred_at\":\"%s\","
                    "\"data\":{\"driver_id\":\"%s\",\"lat\":%s,\"lon\":%s,\"heading\":%s,"
                    "\"speed_mps\":%s,\"recorded_at\":\"%s\"}}",
                    id, now, driver->id,

@@ -2,11 +2,13 @@
 #define G_LOG_DOMAIN "dsd-notify"
 
 #include "dispatch-json.h"
+#include "dsd-event-bus.h"
 #include "dsd-event.h"
 #include "dsd-mail-message.h"
 #include "dsd-mailer.h"
 #include "dsd-notifier.h"
 #include "dsd-notify-error.h"
+#include "dsd-pg-pool.h"
 #include "dsd-webhook-sender.h"
 
 #define POLL_MS 1000
@@ -39,6 +41,7 @@ struct _DsdNotifier {
   guint             n_in_flight;
   guint             claim_room;   /* rows the claim under way asked for */
   guint             running : 1;
+  guint             follow_bus : 1;  /* else a consumer group calls consider() */
   guint             busy : 1;     /* a plan/claim round is under way */
   guint             wanted : 1;   /* … and another was asked for meanwhile */
   guint             backlog : 1;  /* the last claim may have left due rows */
@@ -471,6 +474,7 @@ dsd_notifier_class_init (DsdNotifierClass *klass)
 static void
 dsd_notifier_init (DsdNotifier *self)
 {
+  self->follow_bus = TRUE;
 }
 
 DsdNotifier *
@@ -489,7 +493,7 @@ dsd_notifier_new (DsdContext  *context,
 
   self = g_object_new (DSD_TYPE_NOTIFIER, NULL);
   self->context = g_object_ref (context);
-  self->pool = dsd_context_get_pool (context);
+  self->pool = dsd_context_get (context, DSD_TYPE_PG_POOL);
   self->metrics = dsd_context_get_metrics (context);
 
   base = g_strdup (public_url);
@@ -542,10 +546,42 @@ dsd_notifier_start (DsdNotifier *self)
   self->running = TRUE;
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  g_signal_connect_object (dsd_context_get_bus (self->context), "event",
-                           G_CALLBACK (event_cb), self, 0);
+  if (self->follow_bus)
+    g_signal_connect_object (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS), "event",
+                             G_CALLBACK (event_cb), self, 0);
   self->poll_source = g_timeout_add (POLL_MS, poll_cb, self);
   tick (self);
+}
+
+void
+dsd_notifier_set_follow_bus (DsdNotifier *self,
+                             gboolean     follow_bus)
+{
+  g_return_if_fail (DSD_IS_NOTIFIER (self));
+
+  self->follow_bus = follow_bus;
+}
+
+gboolean
+dsd_notifier_consider (DsdNotifier  *self,
+                       DsdEvent     *event,
+                       GError      **error)
+{
+  g_return_val_if_fail (DSD_IS_NOTIFIER (self), FALSE);
+
+  if (!self->running)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                           "the notifier is not running");
+      return FALSE;
+    }
+
+  /* The plan reads every event after its cursor from the database, in the
+   * transaction that records the notifications: a round after this event
+   * covers it exactly once. */
+  if (dsd_event_get_seq (event) > 0)
+    tick (self);
+  return TRUE;
 }
 
 void
@@ -560,5 +596,5 @@ dsd_notifier_stop (DsdNotifier *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->poll_source, g_source_remove);
   g_clear_handle_id (&self->delay_source, g_source_remove);
-  g_signal_handlers_disconnect_by_data (dsd_context_get_bus (self->context), self);
+  g_signal_handlers_disconnect_by_data (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS), self);
 }

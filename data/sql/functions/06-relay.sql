@@ -80,3 +80,31 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                                 '[]'::jsonb)
                 FROM dispatch.drivers d))
 $$;
+
+-- Cluster mode (migration 0060-relay-acked.sql).
+
+-- Every event up to p_seq is acknowledged by Kafka. Never moves back, never
+-- past the last numbered event.
+CREATE OR REPLACE FUNCTION dispatch.relay_ack(p_seq bigint)
+RETURNS void LANGUAGE sql AS $$
+  UPDATE dispatch.relay_state s
+  SET acked_seq = greatest(s.acked_seq, least(p_seq, s.last_seq))
+  WHERE s.id = 1
+$$;
+
+-- One row: last_seq (numbered), acked_seq, unnumbered (committed events not
+-- numbered yet), unacked_age_s (seconds since the oldest event that is not
+-- acknowledged yet was committed; 0 when none).
+CREATE OR REPLACE FUNCTION dispatch.relay_status()
+RETURNS TABLE (last_seq bigint, acked_seq bigint, unnumbered bigint, unacked_age_s double precision)
+LANGUAGE sql STABLE AS $$
+  SELECT s.last_seq, s.acked_seq,
+         (SELECT count(*) FROM dispatch.outbox_pending),
+         coalesce(extract(epoch FROM now() - (
+           SELECT min(e.occurred_at) FROM dispatch.outbox e
+           WHERE e.id = least(
+             (SELECT min(p.id) FROM dispatch.outbox_pending p),
+             (SELECT q.outbox_id FROM dispatch.outbox_seq q WHERE q.seq = s.acked_seq + 1)))),
+           0)::double precision
+  FROM dispatch.relay_state s WHERE s.id = 1
+$$;
