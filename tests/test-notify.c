@@ -1075,6 +1075,12 @@ test_webhook_bad_input (void)
     { "{\"url\":\"http://192.168.1.1/hook\",\"events\":[\"order.created\"]}", "url" },
     { "{\"url\":\"http://127.0.0.1:8080/hook\",\"events\":[\"order.created\"]}", "url" },
     { "{\"url\":\"http://[::1]/hook\",\"events\":[\"order.created\"]}", "url" },
+    /* issue 16: IPv6 forms of IPv4 addresses */
+    { "{\"url\":\"http://[::127.0.0.1]/hook\",\"events\":[\"order.created\"]}", "url" },
+    { "{\"url\":\"http://[::a9fe:a9fe]/hook\",\"events\":[\"order.created\"]}", "url" },
+    { "{\"url\":\"http://[64:ff9b::a9fe:a9fe]/hook\",\"events\":[\"order.created\"]}",
+      "url" },
+    { "{\"url\":\"http://[2002:7f00:1::1]/hook\",\"events\":[\"order.created\"]}", "url" },
     { "{\"url\":\"http://localhost:9/hook\",\"events\":[\"order.created\"]}", "url" },
     { "{\"url\":\"http://user:pw@93.184.216.34/hook\",\"events\":[\"order.created\"]}", "url" },
     { "{\"url\":\"http://93.184.216.34/hook\",\"events\":[\"order.created\",\"order.lost\"]}",
@@ -1195,6 +1201,30 @@ test_target_addresses (void)
     { "100.64.0.1", FALSE, TRUE },
     { "fc00::1", FALSE, TRUE },
     { "fd12:3456::1", FALSE, TRUE },
+    /* IPv6 forms of IPv4 (issue 16): compatible, mapped, NAT64, 6to4, Teredo */
+    { "::127.0.0.1", FALSE, TRUE },
+    { "::a9fe:a9fe", FALSE, FALSE },
+    { "::10.1.2.3", FALSE, TRUE },
+    { "::93.184.216.34", TRUE, TRUE },
+    { "::ffff:a9fe:a9fe", FALSE, FALSE },
+    { "::ffff:10.0.0.1", FALSE, TRUE },
+    { "64:ff9b::a9fe:a9fe", FALSE, FALSE },
+    { "64:ff9b::127.0.0.1", FALSE, TRUE },
+    { "64:ff9b::192.168.1.1", FALSE, TRUE },
+    { "64:ff9b::93.184.216.34", TRUE, TRUE },
+    { "64:ff9b:1::5db8:d822", FALSE, TRUE },
+    { "2002:7f00:1::1", FALSE, TRUE },
+    { "2002:a9fe:a9fe::1", FALSE, FALSE },
+    { "2002:c0a8:101::1", FALSE, TRUE },
+    { "2002:5db8:d822::1", TRUE, TRUE },
+    /* Teredo: server 65.54.227.120, client 169.254.169.254 / 127.0.0.1 / 93.184.216.34 */
+    { "2001:0:4136:e378:8000:63bf:5601:5601", FALSE, FALSE },
+    { "2001:0:4136:e378:8000:63bf:80ff:fffe", FALSE, TRUE },
+    { "2001:0:4136:e378:8000:63bf:a247:27dd", TRUE, TRUE },
+    /* Teredo server in a private range */
+    { "2001:0:a00:1:8000:63bf:a247:27dd", FALSE, TRUE },
+    /* Not Teredo: 2001:db8::/32 is another /32 of 2001::/23 */
+    { "2001:4860:4860::8888", TRUE, TRUE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
