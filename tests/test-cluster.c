@@ -41,6 +41,8 @@ start_instance (const char *roles)
   const char *env[] = {
     database, brokers, "DISPATCH_KAFKA_PARTITIONS=3", "DISPATCH_WEBHOOK_ALLOW_PRIVATE=true",
     "DISPATCH_KAFKA_MAX_ATTEMPTS=3",
+    /* Every request of the tests comes from one address, as from a proxy. */
+    "DISPATCH_HTTP_MAX_CONNECTIONS_PER_CLIENT=4096",
     roles != NULL ? role_setting : NULL, NULL
   };
 
@@ -299,7 +301,10 @@ order_done_cb (GObject      *source,
   if (response->status == 201)
     g_hash_table_add (load->ids, g_strdup (dsd_test_response_string (response, "id")));
   else
-    load->n_failed++;
+    {
+      load->n_failed++;
+      g_test_message ("POST /orders: %u %s", response->status, response->text);
+    }
 }
 
 static gboolean
