@@ -178,6 +178,15 @@ test_order_crosses (void)
   follow_until_created (ws, &seq_b, ids);
   /* They came through Kafka, not from the database. */
   g_assert_cmpfloat (metric (cluster.b, "dispatch_bus_repaired_events_total"), ==, repaired);
+  /* Relay lag and consumer lag are reported. */
+  {
+    g_autoptr(DsdTestResponse) metrics = dsd_test_request (cluster.b, "GET", "/metrics", NULL,
+                                                           NULL, NULL);
+
+    g_assert_nonnull (strstr (metrics->text, "\ndispatch_relay_unpublished_events "));
+    g_assert_nonnull (strstr (metrics->text, "\ndispatch_relay_oldest_unpublished_seconds "));
+    g_assert_nonnull (strstr (metrics->text, "\ndispatch_bus_consumer_lag{consumer=\"feed\""));
+  }
 }
 
 static gboolean
