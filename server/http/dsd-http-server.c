@@ -177,47 +177,6 @@ reject_oversized (DsdHttpServer *self,
   reject_request (self, request, error);
 }
 
-/*
- * Framing we cannot read safely (RFC 9112 §6): a Transfer-Encoding other than
- * chunked, both Transfer-Encoding and Content-Length, or a Content-Length
- * that is not one plain number (repeated, negative, signed or too long).
- */
-static gboolean
-check_framing (SoupMessageHeaders  *headers,
-               GError             **error)
-{
-  const char *coding = soup_message_headers_get_list (headers, "Transfer-Encoding");
-  const char *length = soup_message_headers_get_list (headers, "Content-Length");
-  gsize digits;
-
-  if (coding != NULL && g_ascii_strcasecmp (coding, "chunked") != 0)
-    {
-      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
-                           "unsupported Transfer-Encoding");
-      return FALSE;
-    }
-
-  if (coding != NULL && length != NULL)
-    {
-      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
-                           "both Transfer-Encoding and Content-Length");
-      return FALSE;
-    }
-
-  if (length == NULL)
-    return TRUE;
-
-  digits = strspn (length, "0123456789");
-  if (digits == 0 || digits > 18 || length[digits] != '\0')
-    {
-      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
-                           "malformed Content-Length");
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
 static DsdRequest *
 lookup_request (SoupServerMessage *msg)
 {
@@ -355,13 +314,13 @@ early_handler_cb (SoupServer        *server,
     soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                   "Connection", "close");
 
-  if (!check_framing (headers, &error))
+  if (!_dsd_request_check_framing (headers, &error))
     {
       reject_request (self, request, error);
       return;
     }
 
-  parsed = _dsd_request_parse_target (request, &error);
+  parsed = _dsd_request_parse_target (request, soup_server_message_get_uri (msg), &error);
   if (parsed)
     request->route = _dsd_router_match (self->router, soup_server_message_get_method (msg),
                                         request->segments, request->n_segments,
