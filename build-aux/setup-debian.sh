@@ -17,7 +17,7 @@ packages=(
   # desktop integration checks
   desktop-file-utils appstream appstream-util
   # tests
-  xvfb xauth dbus dbus-x11 python3-aiosmtpd curl valgrind libclang-rt-14-dev clang
+  xvfb xauth dbus dbus-x11 python3-aiosmtpd curl valgrind libclang-rt-14-dev clang openssl
   # the public tracking page's test (suite browser)
   chromium
 )

@@ -31,6 +31,7 @@ struct _DsdHttpServer
   SoupServer     *soup;
   DsdHttpConnections *connections;
   GPtrArray      *sockets;      /* our listening GSockets */
+  gboolean        https;
 
   /* DsdRequests from their headers to the end of their response */
   GQueue          in_flight;
@@ -313,6 +314,9 @@ early_handler_cb (SoupServer        *server,
   if (self->stopping)
     soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                   "Connection", "close");
+  if (self->https)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Strict-Transport-Security", DSD_HTTP_HSTS);
 
   if (!_dsd_request_check_framing (headers, &error))
     {
@@ -595,6 +599,12 @@ dsd_http_server_init (DsdHttpServer *self)
                            G_CALLBACK (request_finished_cb), self, 0);
 }
 
+void
+dsd_http_tls_init (void)
+{
+  g_setenv ("G_TLS_GNUTLS_PRIORITY", DSD_HTTP_TLS_PRIORITY, FALSE);
+}
+
 DsdHttpServer *
 dsd_http_server_new (DsdRouter      *router,
                      DsdTokenIssuer *tokens,
@@ -685,6 +695,8 @@ dsd_http_server_listen (DsdHttpServer  *self,
 
       g_ptr_array_add (self->sockets, g_steal_pointer (&socket));
     }
+
+  self->https |= certificate != NULL;
 
   return TRUE;
 }
