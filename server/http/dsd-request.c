@@ -556,8 +556,21 @@ dsd_request_respond_bytes (DsdRequest *self,
 
   soup_message_headers_replace (soup_server_message_get_response_headers (self->msg),
                                 "Content-Type", content_type);
-  soup_message_body_append_bytes (soup_server_message_get_response_body (self->msg), body);
+  /* libsoup criticizes an empty chunk. */
+  if (g_bytes_get_size (body) > 0)
+    soup_message_body_append_bytes (soup_server_message_get_response_body (self->msg), body);
   _dsd_request_finish_response (self, status);
+}
+
+void
+dsd_request_respond_no_content (DsdRequest *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!begin_response (self))
+    return;
+
+  _dsd_request_finish_response (self, SOUP_STATUS_NO_CONTENT);
 }
 
 void
