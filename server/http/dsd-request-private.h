@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-/* Request bodies above this get 413 (API.md). */
+/* Request bodies above this get 413 (docs/openapi.json). */
 #define DSD_HTTP_MAX_BODY_SIZE (1024 * 1024)
 
 struct _DsdRequest
