@@ -18,6 +18,7 @@ packages=(
   desktop-file-utils appstream appstream-util flatpak-builder
   # tests
   xvfb xauth libx11-dev dbus dbus-x11 python3-aiosmtpd curl valgrind libclang-rt-14-dev clang
+  openssl
   # the public tracking page's test (suite browser)
   chromium
 )

@@ -719,6 +719,7 @@ test_webhook_delivery (Fixture       *fixture,
   g_autoptr(DsdTestResponse) fetched = NULL;
   g_autoptr(DsdTestResponse) listed = NULL;
   g_autoptr(DsdTestResponse) deleted = NULL;
+  g_autofree char *log = NULL;
   g_autoptr(DsdTestResponse) gone = NULL;
   HistoryQuery query = { server, fixture->receiver, url, NULL };
   JsonArray *webhooks;
@@ -756,8 +757,13 @@ test_webhook_delivery (Fixture       *fixture,
 
   deleted = dsd_test_request (server, "DELETE", webhook_path, admin, NULL, NULL);
   g_assert_cmpuint (deleted->status, ==, 204);
+  g_assert_cmpstr (deleted->text, ==, "");
   gone = dsd_test_request (server, "GET", webhook_path, admin, NULL, NULL);
   dsd_test_assert_error (gone, 404, "not_found", NULL);
+
+  /* An empty 204 body made libsoup log a CRITICAL. */
+  log = dsd_test_server_get_log (server);
+  g_assert_null (strstr (log, "CRITICAL"));
 }
 
 static void
