@@ -202,7 +202,6 @@ dsd_mail_message_build (const char  *template_name,
   g_autofree char *text = NULL;
   g_autofree char *html = NULL;
   g_autofree char *message_id = NULL;
-  g_autofree char *boundary = NULL;
   g_autofree char *uuid = g_uuid_string_random ();
   GMimeFormatOptions *options;
   JsonObject *contact = NULL;
@@ -248,9 +247,6 @@ dsd_mail_message_build (const char  *template_name,
   g_mime_object_set_header (GMIME_OBJECT (message), "Auto-Submitted", "auto-generated", NULL);
 
   alternative = g_mime_multipart_new_with_subtype ("alternative");
-  /* Ours: GMime's default reads /dev/urandom for each message. */
-  boundary = g_strdup_printf ("=_dispatch_%08x%08x", g_random_int (), g_random_int ());
-  g_mime_multipart_set_boundary (alternative, boundary);
   plain = text_part ("plain", text);
   rich = text_part ("html", html);
   g_mime_multipart_add (alternative, plain);
