@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-/* How far ahead of the server's clock a recorded_at may be (API.md: 5 minutes). */
+/* How far ahead of the server's clock a recorded_at may be (docs/openapi.json: 5 minutes). */
 #define DISPATCH_LOCATION_MAX_FUTURE_USEC (5 * 60 * G_USEC_PER_SEC)
 
 /**

@@ -27,7 +27,8 @@ void           dsd_test_server_restart      (DsdTestServer      *self);
 void           dsd_test_server_free         (DsdTestServer      *self);
 const char    *dsd_test_server_get_url      (DsdTestServer      *self);
 const char    *dsd_test_server_get_data_dir (DsdTestServer      *self);
-/* The admin's bearer token (logged in once, at start). */
+/* The admin's bearer token (logged in once, at start; NULL for an instance
+ * whose DISPATCH_ROLES lack api). */
 const char    *dsd_test_server_get_admin_token (DsdTestServer   *self);
 /* The admin's password (for programs that log in themselves). */
 const char    *dsd_test_server_get_admin_password (DsdTestServer *self);

@@ -19,7 +19,7 @@ static const char credentials_sql[] =
 /* The endpoint's state, owned by the router. */
 typedef struct {
   DsdContext     *context;
-  /* Failed logins per username (API.md: 10 within 5 minutes → 429). */
+  /* Failed logins per username (docs/openapi.json: 10 within 5 minutes → 429). */
   DsdRateLimiter *failures;
   /* Login attempts per client address. */
   DsdRateLimiter *clients;

@@ -3,6 +3,7 @@
 
 #include "dispatch-model.h"
 #include "dsd-api.h"
+#include "dsd-event-bus.h"
 #include "dsd-pg-pool.h"
 
 #define ORDERS_GAUGE "dispatch_orders"
@@ -34,9 +35,14 @@ readyz_cb (DsdRequest *request,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "database");
   json_builder_add_string_value (builder, database_up ? "up" : "down");
-  /* Single node: the in-process bus and cache are part of this process. */
+  /* The in-process bus is part of this process and always up; Kafka is up
+   * while it answers metadata requests. Serving goes on without it (events
+   * wait in the outbox), so it does not make the instance unready. */
   json_builder_set_member_name (builder, "bus");
-  json_builder_add_string_value (builder, "up");
+  json_builder_add_string_value (builder,
+                                 dsd_event_bus_is_up (dsd_context_get (context, DSD_TYPE_EVENT_BUS))
+                                 ? "up" : "down");
+  /* The in-process cache is part of this process. */
   json_builder_set_member_name (builder, "cache");
   json_builder_add_string_value (builder, "up");
   json_builder_end_object (builder);

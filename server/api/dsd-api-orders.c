@@ -309,7 +309,8 @@ read_action_args (DsdRequest  *request,
       if (body == NULL)
         return NULL;
     }
-  else if (g_str_equal (action, "assign") || g_str_equal (action, "status"))
+  else if (g_str_equal (action, "assign") || g_str_equal (action, "status") ||
+           g_str_equal (action, "hold") || g_str_equal (action, "exclude"))
     {
       dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, NULL,
                                 "a JSON body is required");
@@ -318,11 +319,21 @@ read_action_args (DsdRequest  *request,
 
   json_builder_begin_object (builder);
 
-  if (g_str_equal (action, "assign"))
+  if (g_str_equal (action, "assign") || g_str_equal (action, "exclude"))
     {
       if (!dsd_api_copy_string (body, NULL, "driver_id", DISPATCH_JSON_REQUIRED,
                                 DISPATCH_ID_MAX_LENGTH, builder, error))
         return NULL;
+    }
+  else if (g_str_equal (action, "hold"))
+    {
+      gboolean hold;
+
+      if (!dispatch_json_get_boolean (body, NULL, "hold", DISPATCH_JSON_REQUIRED, &hold, error))
+        return NULL;
+
+      json_builder_set_member_name (builder, "hold");
+      json_builder_add_boolean_value (builder, hold);
     }
   else if (g_str_equal (action, "status"))
     {
@@ -390,6 +401,8 @@ dsd_api_register_orders (DsdRouter  *router,
     { "/api/v1/orders/{id}/decline", DSD_ROLE_DRIVER },
     { "/api/v1/orders/{id}/status", DSD_ROLES_STAFF | DSD_ROLE_DRIVER },
     { "/api/v1/orders/{id}/cancel", DSD_ROLES_STAFF | DSD_ROLE_CUSTOMER },
+    { "/api/v1/orders/{id}/hold", DSD_ROLES_STAFF },
+    { "/api/v1/orders/{id}/exclude", DSD_ROLES_STAFF },
   };
 
   dsd_router_add (router, "POST", "/api/v1/orders",

@@ -282,6 +282,7 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
     'updated_at', dispatch.ts_json(o.updated_at),
     'assignment_attempts', o.assignment_attempts,
     'manual', o.manual,
+    'held', o.held,
     'offer', CASE WHEN o.status = 'pending' AND o.offer_driver_id IS NOT NULL
                        AND o.offer_expires_at > now()
                   THEN jsonb_build_object('driver_id', o.offer_driver_id,

@@ -323,6 +323,12 @@ $$;
 --            order.updated (+ driver.updated when the order leaves the driver).
 --   cancel   {"reason"?}    the owner customer or staff. pending|assigned →
 --            cancelled; releases stock. order.updated (+ driver.updated).
+--   hold     {"hold":bool}  staff. pending|assigned: automation leaves a held
+--            order alone (a live offer is withdrawn, the driver not excluded);
+--            people still assign it. order.updated when the value changes.
+--   exclude  {"driver_id"}  staff. pending|assigned: automation never gives the
+--            order to that driver ("not this driver"); manual assignment still
+--            may. Returns the order unchanged; no event.
 -- Who may call which action is the router's role mask
 -- (server/api/dsd-api-orders.c); here only what needs the row: visibility,
 -- the assigned driver for status, the live offer for accept/decline (any
@@ -347,7 +353,8 @@ DECLARE
   v_driver_changed boolean := false;
 BEGIN
   IF p_action IS NULL
-     OR p_action NOT IN ('assign', 'unassign', 'accept', 'decline', 'status', 'cancel') THEN
+     OR p_action NOT IN ('assign', 'unassign', 'accept', 'decline', 'status', 'cancel', 'hold',
+                         'exclude') THEN
     PERFORM dispatch.raise_error('not_found', 'no such action');
   END IF;
   IF jsonb_typeof(v_args) <> 'object' THEN
@@ -518,6 +525,42 @@ BEGIN
     IF v_prev IS NOT NULL THEN
       PERFORM dispatch.emit_driver(v_prev, v_label);
     END IF;
+
+  WHEN 'hold' THEN
+    IF jsonb_typeof(v_args -> 'hold') IS DISTINCT FROM 'boolean' THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'hold must be true or false', 'hold');
+    END IF;
+    IF v_o.status NOT IN ('pending', 'assigned') THEN
+      PERFORM dispatch.raise_error('invalid_transition',
+        format('an order that is %s cannot be held', v_o.status));
+    END IF;
+    IF v_o.held IS DISTINCT FROM (v_args ->> 'hold')::boolean THEN
+      IF (v_args ->> 'hold')::boolean AND v_o.offer_driver_id IS NOT NULL THEN
+        v_o := dispatch.offer_withdraw(v_o, NULL, v_label);
+      END IF;
+      UPDATE dispatch.orders
+      SET held = (v_args ->> 'hold')::boolean, next_attempt_at = now(), updated_at = now()
+      WHERE id = v_o.id
+      RETURNING * INTO v_o;
+      v_json := dispatch.order_json(v_o);
+      v_evt := dispatch.emit('order.updated', v_o.id, v_o.driver_id, v_label, v_json);
+    END IF;
+
+  WHEN 'exclude' THEN
+    IF v_args -> 'driver_id' IS NULL OR jsonb_typeof(v_args -> 'driver_id') = 'null' THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'driver_id is required', 'driver_id');
+    END IF;
+    v_target := dispatch.to_uuid(dispatch.json_text(v_args -> 'driver_id', 'driver_id'));
+    IF v_o.status NOT IN ('pending', 'assigned') THEN
+      PERFORM dispatch.raise_error('invalid_transition',
+        format('an order that is %s is no longer dispatched', v_o.status));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM dispatch.drivers WHERE id = v_target) THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'no such driver', 'driver_id');
+    END IF;
+    INSERT INTO dispatch.order_exclusions (order_id, driver_id, reason)
+    VALUES (v_o.id, v_target, 'dispatcher')
+    ON CONFLICT (order_id, driver_id) DO UPDATE SET reason = 'dispatcher', created_at = now();
   END CASE;
 
   -- v_json is the data of the last order event (v_evt), or NULL after a no-op

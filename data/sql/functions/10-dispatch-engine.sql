@@ -59,7 +59,7 @@ $$;
 -- knows the positions better than the rows it writes in batches.
 --
 -- Returns {"applied":true,"order":{…}} or {"applied":false,"reason":R,"order":{…}|null},
--- R one of no_order, not_pending, offered, excluded, no_driver, offline,
+-- R one of no_order, not_pending, held, offered, excluded, no_driver, offline,
 -- paused, full. Nothing else is raised for a stale decision.
 CREATE OR REPLACE FUNCTION dispatch.auto_assign(p_order_id text, p_driver_id text,
                                                 p_explanation jsonb,
@@ -83,6 +83,8 @@ BEGIN
 
   IF v_o.status <> 'pending' THEN
     v_reason := 'not_pending';
+  ELSIF v_o.held THEN
+    v_reason := 'held';
   ELSIF v_o.offer_driver_id IS NOT NULL THEN
     v_reason := 'offered';
   ELSIF EXISTS (SELECT 1 FROM dispatch.order_exclusions x
@@ -232,7 +234,7 @@ BEGIN
            (SELECT string_agg(x.driver_id::text, ',') FROM dispatch.order_exclusions x
             WHERE x.order_id = o.id) AS excluded
     FROM dispatch.orders o
-    WHERE o.status = 'pending'
+    WHERE o.status = 'pending' AND NOT o.held
     ORDER BY coalesce(o.pending_since, o.created_at), o.id
     LIMIT least(greatest(coalesce(p_limit, 20000), 1), 100000)
   )
