@@ -372,6 +372,7 @@ close_detail_action (GtkWidget  *widget,
   DcWindow *self = DC_WINDOW (widget);
 
   dc_window_select_order (self, NULL, FALSE);
+  dc_window_select_driver (self, NULL, FALSE);
 }
 
 static void
@@ -533,9 +534,13 @@ dc_window_constructed (GObject *object)
   self->sign_in_page = dc_sign_in_page_new (context);
   self->map_view = dc_map_view_new (context);
   self->detail = dc_order_detail_new (context);
+  self->driver_detail = dc_driver_detail_new (context);
+  self->detail_stack = GTK_STACK (gtk_stack_new ());
+  gtk_stack_add_named (self->detail_stack, GTK_WIDGET (self->detail), "order");
+  gtk_stack_add_named (self->detail_stack, GTK_WIDGET (self->driver_detail), "driver");
   adw_bin_set_child (self->sign_in_bin, GTK_WIDGET (self->sign_in_page));
   adw_bin_set_child (self->map_bin, GTK_WIDGET (self->map_view));
-  adw_bin_set_child (self->detail_bin, GTK_WIDGET (self->detail));
+  adw_bin_set_child (self->detail_bin, GTK_WIDGET (self->detail_stack));
   g_signal_connect_object (self->sign_in_page, "failed", G_CALLBACK (sign_in_failed_cb), self,
                            G_CONNECT_SWAPPED);
 
@@ -769,7 +774,11 @@ dc_window_select_order (DcWindow *self,
   dc_order_detail_set_order (self->detail, order);
   dc_map_view_set_selected_order (self->map_view, order);
   dc_list_pane_select (self->orders_pane, DC_ENTITY (order));
-  adw_flap_set_reveal_flap (self->detail_flap, order != NULL);
+  if (order != NULL)
+    gtk_stack_set_visible_child_name (self->detail_stack, "order");
+  if (order != NULL || g_strcmp0 (gtk_stack_get_visible_child_name (self->detail_stack),
+                                  "order") == 0)
+    adw_flap_set_reveal_flap (self->detail_flap, order != NULL);
 
   if (order == NULL)
     return;
@@ -792,6 +801,12 @@ dc_window_select_driver (DcWindow *self,
 
   dc_map_view_set_selected_driver (self->map_view, driver);
   dc_list_pane_select (self->drivers_pane, DC_ENTITY (driver));
+  dc_driver_detail_set_driver (self->driver_detail, driver);
+  if (driver != NULL)
+    gtk_stack_set_visible_child_name (self->detail_stack, "driver");
+  if (driver != NULL || g_strcmp0 (gtk_stack_get_visible_child_name (self->detail_stack),
+                                   "driver") == 0)
+    adw_flap_set_reveal_flap (self->detail_flap, driver != NULL);
 
   if (driver == NULL)
     return;

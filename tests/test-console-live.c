@@ -1023,6 +1023,59 @@ created_wait (Fixture    *fixture,
   wait_for (has_order, &created, WAIT_MS, "the order");
 }
 
+typedef struct
+{
+  Fixture *fixture;
+  const char *id;
+} DriverWatch;
+
+static gboolean
+driver_paused (gpointer user_data)
+{
+  DriverWatch *watch = user_data;
+  DcEntity *driver = dc_store_lookup (dc_context_get_drivers (watch->fixture->context),
+                                      watch->id);
+
+  return driver != NULL && !dc_driver_get_auto_dispatch (DC_DRIVER (driver));
+}
+
+static gboolean
+driver_page_shows (gpointer user_data)
+{
+  TextWatch *watch = user_data;
+  g_autofree char *text = widget_text (GTK_WIDGET (watch->fixture->window->driver_detail));
+
+  return count_substrings (text, watch->text) >= watch->times;
+}
+
+/* A driver's page: name, state, the order they hold; automatic dispatch
+ * switched off from it. */
+static void
+check_driver_page (Fixture    *fixture,
+                   const char *driver_id,
+                   const char *order_id)
+{
+  DcWindow *window = fixture->window;
+  g_autofree char *short_id = dc_order_format_short_id (order_id);
+  g_autofree char *row = g_strdup_printf ("%s · Assigned", short_id);
+  TextWatch watch = { fixture, row, 1 };
+  DriverWatch paused = { fixture, driver_id };
+  g_autofree char *text = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-driver", "s",
+                                             driver_id));
+  g_assert_true (adw_flap_get_reveal_flap (window->detail_flap));
+  wait_for (driver_page_shows, &watch, WAIT_MS, "the driver's order on their page");
+  text = widget_text (GTK_WIDGET (window->driver_detail));
+  g_assert_nonnull (strstr (text, "Ben Okafor"));
+  g_assert_nonnull (strstr (text, "Last position"));
+  test_console_screenshot (GTK_WIDGET (window), "desk-driver");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.set-auto-dispatch",
+                                             "(sb)", driver_id, FALSE));
+  wait_for (driver_paused, &paused, WAIT_MS, "automatic dispatch off for the driver");
+}
+
 static gboolean
 orders_assigned (gpointer user_data)
 {
@@ -1242,6 +1295,7 @@ test_desk (Fixture       *fixture,
   wait_for (order_has_driver, &watch, WAIT_MS, "the order with Ben from the keyboard");
 
   check_bulk (fixture, second);
+  check_driver_page (fixture, ben, order);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
                                              order));
 
