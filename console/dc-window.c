@@ -7,6 +7,7 @@
 #include "dc-driver-row.h"
 #include "dc-format.h"
 #include "dc-frame-stats.h"
+#include "dc-new-order.h"
 #include "dc-order.h"
 #include "dc-order-row.h"
 #include "dc-window-private.h"
@@ -478,6 +479,14 @@ cancel_current_action (GtkWidget  *widget,
 }
 
 static void
+new_order_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  dc_new_order_present (DC_WINDOW (widget));
+}
+
+static void
 focus_map_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
@@ -684,6 +693,7 @@ dc_window_class_init (DcWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.cancel-current", NULL,
                                    cancel_current_action);
   gtk_widget_class_install_action (widget_class, "win.focus-map", NULL, focus_map_action);
+  gtk_widget_class_install_action (widget_class, "win.new-order", NULL, new_order_action);
   dc_window_class_install_order_actions (widget_class);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
@@ -706,6 +716,8 @@ dc_window_class_init (DcWindowClass *klass)
                                        "win.cancel-current", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK,
                                        "win.focus-map", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
+                                       "win.new-order", NULL);
 }
 
 static void

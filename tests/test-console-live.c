@@ -1023,6 +1023,62 @@ created_wait (Fixture    *fixture,
   wait_for (has_order, &created, WAIT_MS, "the order");
 }
 
+static gboolean
+has_phone_order (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  DcStore *orders = dc_context_get_orders (fixture->context);
+
+  for (guint i = 0; i < dc_store_get_count (orders); i++)
+    {
+      DcOrder *order = DC_ORDER (dc_store_get_entity (orders, i));
+
+      if (g_strcmp0 (dc_order_get_pickup_address (order), "Phone Order Street 1") == 0 &&
+          g_strcmp0 (dc_order_get_customer (order), "Grace Hopper") == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+phone_order_open (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  DcOrder *order = dc_order_detail_get_order (fixture->window->detail);
+
+  return order != NULL && g_strcmp0 (dc_order_get_customer (order), "Grace Hopper") == 0;
+}
+
+/* A phone order typed in at the desk: it is created and opens. */
+static void
+check_new_order (Fixture *fixture)
+{
+  static const char * const values[] = {
+    "Phone Order Street 1", "52.5100, 13.4000", "Hafenplatz 2", "52.5050, 13.3800",
+    "Grace Hopper", "+49 30 1234567", "ring twice",
+  };
+  DcWindow *window = fixture->window;
+  AdwMessageDialog *dialog;
+  GtkWidget *row;
+  guint i = 0;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-order", NULL));
+  if (!dsd_test_run_until (has_message_dialog, NULL, WAIT_MS))
+    g_error ("No new order dialog");
+  dialog = message_dialog ();
+  for (row = gtk_widget_get_first_child (adw_message_dialog_get_extra_child (dialog));
+       row != NULL && i < G_N_ELEMENTS (values); row = gtk_widget_get_next_sibling (row))
+    if (ADW_IS_ENTRY_ROW (row))
+      gtk_editable_set_text (GTK_EDITABLE (row), values[i++]);
+  g_assert_cmpuint (i, ==, G_N_ELEMENTS (values));
+  adw_message_dialog_response (dialog, "create");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  wait_for (has_phone_order, fixture, WAIT_MS, "the phone order");
+  wait_for (phone_order_open, fixture, WAIT_MS, "the phone order open");
+}
+
 typedef struct
 {
   Fixture *fixture;
@@ -1296,6 +1352,7 @@ test_desk (Fixture       *fixture,
 
   check_bulk (fixture, second);
   check_driver_page (fixture, ben, order);
+  check_new_order (fixture);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
                                              order));
 
