@@ -6,6 +6,7 @@
 
 #include "dc-candidates.h"
 #include "dc-format.h"
+#include "dc-hold.h"
 #include "dc-json.h"
 #include "dc-order-detail.h"
 #include "dc-template.h"
@@ -42,9 +43,6 @@ struct _DcOrderDetail
   GtkWidget *unassign_button;
   GtkWidget *candidates_group;
   GtkListBox *candidates_list;
-  /* the pointer or the focus in the candidates: they hold still */
-  GtkEventController *candidates_motion;
-  GtkEventController *candidates_focus;
   GtkListBox *timeline_list;
   GtkWidget *cancel_button;
 };
@@ -381,15 +379,6 @@ candidate_row (DcOrderDetail     *self,
   return row;
 }
 
-static gboolean
-candidates_held (DcOrderDetail *self)
-{
-  return gtk_event_controller_motion_contains_pointer (
-           GTK_EVENT_CONTROLLER_MOTION (self->candidates_motion)) ||
-         gtk_event_controller_focus_contains_focus (
-           GTK_EVENT_CONTROLLER_FOCUS (self->candidates_focus));
-}
-
 /* While held, the rows stay where they are and only their reasons change. */
 static void
 refresh_held_candidates (DcOrderDetail *self)
@@ -433,7 +422,7 @@ update_candidates (DcOrderDetail *self,
   if (!gtk_widget_get_visible (self->candidates_group))
     return;
 
-  if (!calm && candidates_held (self))
+  if (!calm && dc_hold_is_held (GTK_WIDGET (self->candidates_list)))
     {
       refresh_held_candidates (self);
       return;
@@ -670,10 +659,7 @@ dc_order_detail_init (DcOrderDetail *self)
   g_signal_group_connect_swapped (self->order_signals, "notify",
                                   G_CALLBACK (order_changed_cb), self);
 
-  self->candidates_motion = gtk_event_controller_motion_new ();
-  gtk_widget_add_controller (GTK_WIDGET (self->candidates_list), self->candidates_motion);
-  self->candidates_focus = gtk_event_controller_focus_new ();
-  gtk_widget_add_controller (GTK_WIDGET (self->candidates_list), self->candidates_focus);
+  dc_hold_watch (GTK_WIDGET (self->candidates_list));
 }
 
 DcOrderDetail *
