@@ -206,12 +206,25 @@ order_activated_cb (DcDriverDetail *self,
                               g_object_get_data (G_OBJECT (row), "order-id"));
 }
 
+/* Offline the switch cannot work: its action is disabled, so is it. */
+static void
+connection_changed_cb (DcDriverDetail *self)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (self->auto_switch),
+                            dc_stream_get_state (dc_context_get_stream (self->context)) ==
+                            DC_CONNECTION_LIVE);
+}
+
 static void
 dc_driver_detail_constructed (GObject *object)
 {
   DcDriverDetail *self = DC_DRIVER_DETAIL (object);
 
   G_OBJECT_CLASS (dc_driver_detail_parent_class)->constructed (object);
+
+  g_signal_connect_object (dc_context_get_stream (self->context), "notify::state",
+                           G_CALLBACK (connection_changed_cb), self, G_CONNECT_SWAPPED);
+  connection_changed_cb (self);
 
   g_signal_connect_object (dc_context_get_clock (self->context), "tick",
                            G_CALLBACK (update_age), self, G_CONNECT_SWAPPED);

@@ -556,12 +556,25 @@ order_changed_cb (DcOrderDetail *self,
     update_candidates (self, FALSE);
 }
 
+/* Offline the switch cannot work: its action is disabled, so is it. */
+static void
+connection_changed_cb (DcOrderDetail *self)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (self->hold_switch),
+                            dc_stream_get_state (dc_context_get_stream (self->context)) ==
+                            DC_CONNECTION_LIVE);
+}
+
 static void
 dc_order_detail_constructed (GObject *object)
 {
   DcOrderDetail *self = DC_ORDER_DETAIL (object);
 
   G_OBJECT_CLASS (dc_order_detail_parent_class)->constructed (object);
+
+  g_signal_connect_object (dc_context_get_stream (self->context), "notify::state",
+                           G_CALLBACK (connection_changed_cb), self, G_CONNECT_SWAPPED);
+  connection_changed_cb (self);
 
   g_signal_connect_object (dc_context_get_stream (self->context), "event",
                            G_CALLBACK (stream_event_cb), self, G_CONNECT_SWAPPED);

@@ -583,6 +583,13 @@ is_button_labelled (GtkWidget *widget,
 }
 
 static gboolean
+is_switch (GtkWidget *widget,
+           gpointer   user_data)
+{
+  return GTK_IS_SWITCH (widget);
+}
+
+static gboolean
 is_warning_row (GtkWidget *widget,
                 gpointer   user_data)
 {
@@ -1366,6 +1373,8 @@ test_desk (Fixture       *fixture,
                         (gpointer) "Assign");
   g_assert_nonnull (button);
   g_assert_false (gtk_widget_is_sensitive (button));
+  g_assert_false (gtk_widget_is_sensitive (find_widget (GTK_WIDGET (window->detail),
+                                                        is_switch, NULL)));
   test_console_screenshot (GTK_WIDGET (window), "desk-offline");
   dsd_test_server_restart (fixture->server);
 }
