@@ -388,8 +388,9 @@ $$;
 -- per transaction, delivered at commit).
 -- NOTIFY takes a database-wide lock from pre-commit until the commit record is
 -- flushed, so notifying transactions cannot share a WAL flush (no group
--- commit). A server whose relay polls instead may turn it off per session or
--- database: SET dispatch.outbox_notify = 'off'. Default (unset): on.
+-- commit). dispatchd's own sessions turn it off (SET dispatch.outbox_notify =
+-- 'off'; it wakes its relay in-process after its commits); other writers
+-- (tools, psql) notify. Default (unset): on.
 -- Returns the outbox row's id.
 CREATE OR REPLACE FUNCTION dispatch.emit(p_type text, p_order_id uuid, p_driver_id uuid,
                               p_actor text, p_data jsonb)
