@@ -8,16 +8,18 @@
 -- A time-ordered uuid (version 7 layout: 48-bit Unix milliseconds, then 74
 -- random bits). Used for order ids so that index insertions append instead of
 -- touching random pages (far less WAL: no full-page image per insert).
+-- PL/pgSQL, not SQL: a SQL function with a FROM clause is not inlined, and
+-- PL/pgSQL (which calls it per order) would parse and plan it at every call.
 CREATE OR REPLACE FUNCTION dispatch.uuid_v7()
-RETURNS uuid LANGUAGE sql VOLATILE PARALLEL SAFE AS $$
-  SELECT encode(
-    set_byte(
-      overlay(s.b PLACING substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)
-                                              ::bigint) FROM 3)
-              FROM 1 FOR 6),
-      6, (get_byte(s.b, 6) & 15) | 112),
-    'hex')::uuid
-  FROM (SELECT uuid_send(gen_random_uuid()) AS b) s
+RETURNS uuid LANGUAGE plpgsql VOLATILE PARALLEL SAFE AS $$
+DECLARE
+  v_b bytea := uuid_send(gen_random_uuid());
+BEGIN
+  v_b := overlay(v_b PLACING substring(int8send(floor(extract(epoch FROM clock_timestamp())
+                                                      * 1000)::bigint) FROM 3)
+                 FROM 1 FOR 6);
+  RETURN encode(set_byte(v_b, 6, (get_byte(v_b, 6) & 15) | 112), 'hex')::uuid;
+END
 $$;
 
 -- Events with their seq (NULL until numbered), for reading and tools.
