@@ -15,9 +15,9 @@ packages=(
   # runtime services (Apache Kafka runs from Maven jars: build-aux/setup-kafka.sh)
   postgresql redis-server openjdk-17-jre-headless maven nginx-light
   # desktop integration checks
-  desktop-file-utils appstream appstream-util
+  desktop-file-utils appstream appstream-util flatpak-builder
   # tests
-  xvfb xauth dbus dbus-x11 python3-aiosmtpd curl valgrind libclang-rt-14-dev clang
+  xvfb xauth libx11-dev dbus dbus-x11 python3-aiosmtpd curl valgrind libclang-rt-14-dev clang
   # the public tracking page's test (suite browser)
   chromium
 )

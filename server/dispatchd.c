@@ -3,12 +3,19 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <gio/gio.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <sys/resource.h>
 
 #include "dsd-daemon.h"
 #include "dsd-log.h"
+
+/* Descriptors beyond client connections: database pool, redis, kafka,
+ * listening sockets, files. */
+#define RESERVED_DESCRIPTORS 1024
 
 typedef struct {
   GMainLoop *loop;
@@ -64,6 +71,47 @@ started_cb (GObject      *source,
   g_print ("dispatchd %s listening on %s\n", PACKAGE_VERSION, dsd_daemon_get_url (run->daemon));
 }
 
+/* Raises the soft limit on open files to the hard one (the default soft limit,
+ * 1024, is far below the connection cap) and checks that the connection cap
+ * fits, so that the cap, not the kernel, refuses connections. */
+static gboolean
+raise_descriptor_limit (guint    max_connections,
+                        GError **error)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "getrlimit: %s",
+                   g_strerror (errno));
+      return FALSE;
+    }
+
+  if (limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+        {
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "setrlimit: %s",
+                       g_strerror (errno));
+          return FALSE;
+        }
+    }
+
+  if (limit.rlim_cur != RLIM_INFINITY &&
+      limit.rlim_cur < (rlim_t) max_connections + RESERVED_DESCRIPTORS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "DISPATCH_HTTP_MAX_CONNECTIONS=%u needs %u open files, the limit is %lu "
+                   "(raise it, e.g. LimitNOFILE= of systemd, or lower the setting)",
+                   max_connections, max_connections + RESERVED_DESCRIPTORS,
+                   (unsigned long) limit.rlim_cur);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -80,7 +128,8 @@ main (int   argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
-  if (!dsd_config_parse (config, &argc, &argv, &error))
+  if (!dsd_config_parse (config, &argc, &argv, &error) ||
+      !raise_descriptor_limit (config->http_max_connections, &error))
     {
       g_printerr ("dispatchd: %s\n", error->message);
       return 2;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "dispatch-limits.h"
 #include "test-server.h"
 
 static DsdTestServer *server;
@@ -84,6 +85,11 @@ test_validation (void)
       "\"items\":[{\"quantity\":1}]}", "items[0].sku" },
     { "{\"pickup\":{\"lat\":0,\"lon\":0},\"dropoff\":{\"lat\":0,\"lon\":0},"
       "\"contact\":{\"email\":\"not-an-address\"}}", "contact.email" },
+    /* What the mailer could not write into a header */
+    { "{\"pickup\":{\"lat\":0,\"lon\":0},\"dropoff\":{\"lat\":0,\"lon\":0},"
+      "\"contact\":{\"email\":\"a:b@example.org\"}}", "contact.email" },
+    { "{\"pickup\":{\"lat\":0,\"lon\":0},\"dropoff\":{\"lat\":0,\"lon\":0},"
+      "\"contact\":{\"email\":\"@example.org\"}}", "contact.email" },
     { "[1,2,3]", NULL },
     { "{\"pickup\":", NULL },
     { "", NULL },
@@ -97,6 +103,75 @@ test_validation (void)
       g_test_message ("case %u: %s → %u %s", i, cases[i].body, response->status, response->text);
       dsd_test_assert_error (response, 400, "invalid_argument", cases[i].field);
     }
+}
+
+/* An order whose member (a JSON value) sits at "member": 201 or the 400 of field */
+static void
+assert_create (const char *token,
+               const char *member,
+               const char *value,
+               const char *field)
+{
+  g_autofree char *body = g_strdup_printf ("{\"pickup\":{\"lat\":0,\"lon\":0},"
+                                           "\"dropoff\":{\"lat\":0,\"lon\":0},"
+                                           "\"%s\":%s}", member, value);
+  g_autoptr(DsdTestResponse) response = NULL;
+
+  response = dsd_test_request (server, "POST", "/api/v1/orders", token, body, NULL);
+  g_test_message ("%s of %zu bytes → %u", member, strlen (value), response->status);
+  if (field == NULL)
+    g_assert_cmpuint (response->status, ==, 201);
+  else
+    dsd_test_assert_error (response, 400, "invalid_argument", field);
+}
+
+static char *
+json_string_of_length (guint length)
+{
+  g_autofree char *text = g_strnfill (length, 'x');
+
+  return g_strdup_printf ("\"%s\"", text);
+}
+
+static char *
+items_of (guint n,
+          guint sku_length)
+{
+  g_autofree char *sku = g_strnfill (sku_length, 's');
+  g_autoptr(GString) items = g_string_new ("[");
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (items, "%s{\"sku\":\"%s\",\"quantity\":1}",
+                            i > 0 ? "," : "", sku);
+  g_string_append_c (items, ']');
+
+  return g_string_free (g_steal_pointer (&items), FALSE);
+}
+
+/* Each limit of dispatch-limits.h holds through C, SQL and the CHECK
+ * constraints: its value is accepted, one more is refused by the API. */
+static void
+test_limits (void)
+{
+  g_autofree char *dispatcher = dsd_test_create_user (server, "dispatcher", NULL, NULL);
+  g_autofree char *notes = json_string_of_length (DISPATCH_NOTES_MAX_LENGTH);
+  g_autofree char *long_notes = json_string_of_length (DISPATCH_NOTES_MAX_LENGTH + 1);
+  g_autofree char *customer = json_string_of_length (DISPATCH_ID_MAX_LENGTH);
+  g_autofree char *long_customer = json_string_of_length (DISPATCH_ID_MAX_LENGTH + 1);
+  g_autofree char *items = items_of (DISPATCH_ORDER_MAX_ITEMS, DISPATCH_SKU_MAX_LENGTH);
+  g_autofree char *many_items = items_of (DISPATCH_ORDER_MAX_ITEMS + 1, 1);
+  g_autofree char *long_sku = items_of (1, DISPATCH_SKU_MAX_LENGTH + 1);
+  g_autofree char *name = json_string_of_length (DISPATCH_NAME_MAX_LENGTH);
+  g_autofree char *contact = g_strdup_printf ("{\"name\":%s,\"phone\":\"+49 30 1234567\"}", name);
+
+  assert_create (dispatcher, "notes", notes, NULL);
+  assert_create (dispatcher, "notes", long_notes, "notes");
+  assert_create (dispatcher, "customer_id", customer, NULL);
+  assert_create (dispatcher, "customer_id", long_customer, "customer_id");
+  assert_create (dispatcher, "items", items, NULL);
+  assert_create (dispatcher, "items", many_items, "items");
+  assert_create (dispatcher, "items", long_sku, "items[0].sku");
+  assert_create (dispatcher, "contact", contact, NULL);
 }
 
 static void
@@ -466,6 +541,7 @@ main (int   argc,
 
   g_test_add_func ("/orders/create-and-get", test_create_and_get);
   g_test_add_func ("/orders/validation", test_validation);
+  g_test_add_func ("/orders/limits", test_limits);
   g_test_add_func ("/orders/malformed-transport", test_malformed_transport);
   g_test_add_func ("/orders/ownership-and-roles", test_ownership_and_roles);
   g_test_add_func ("/orders/unknown", test_unknown_order);

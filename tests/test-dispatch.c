@@ -12,8 +12,9 @@
 
 #include "dsd-pg-cluster.h"
 #include "test-server.h"
+#include "test-utils.h"
 
-#define WAIT_TIMEOUT_S 30
+#define WAIT_TIMEOUT_MS 30000
 #define POLL_MS 50
 #define BURST_ORDERS 200
 #define BURST_DRIVERS 5
@@ -59,25 +60,6 @@ offset (Region  r,
 {
   *lat = r.lat + y / M_PER_DEG;
   *lon = r.lon + x / (M_PER_DEG * cos (r.lat * G_PI / 180.0));
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-/* Polls until condition (data) holds; FALSE after WAIT_TIMEOUT_S. */
-static gboolean
-poll_until (Condition condition,
-            gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_S * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      g_usleep (POLL_MS * 1000);
-    }
-
-  return TRUE;
 }
 
 static char *
@@ -252,7 +234,7 @@ wait_for_order (DsdTestServer *s,
 {
   OrderWait wait = { s, id, check, expected, NULL };
 
-  if (!poll_until (order_reached_cb, &wait))
+  if (!dsd_test_poll_until (order_reached_cb, &wait, POLL_MS, WAIT_TIMEOUT_MS))
     g_error ("order %s did not reach the expected state: %s", id, wait.order->text);
 
   return wait.order;
@@ -359,7 +341,7 @@ wait_rounds (DsdTestServer *s,
 {
   RoundsWait wait = { s, metric_value (s, "dispatch_rounds_total") + n };
 
-  g_assert_true (poll_until (rounds_done_cb, &wait));
+  g_assert_true (dsd_test_poll_until (rounds_done_cb, &wait, POLL_MS, WAIT_TIMEOUT_MS));
 }
 
 static JsonArray *
@@ -417,7 +399,7 @@ wait_total_active (DsdTestServer *s,
 {
   ActiveWait wait = { s, driver_ids, capacity, expected };
 
-  g_assert_true (poll_until (all_active_cb, &wait));
+  g_assert_true (dsd_test_poll_until (all_active_cb, &wait, POLL_MS, WAIT_TIMEOUT_MS));
 }
 
 /*
@@ -709,7 +691,7 @@ test_unassignable_alert (void)
   g_autofree char *driver_id = NULL;
   JsonArray *events;
 
-  g_assert_true (poll_until (has_event_cb, &wait));
+  g_assert_true (dsd_test_poll_until (has_event_cb, &wait, POLL_MS, WAIT_TIMEOUT_MS));
   events = events_of (server, id, &history);
   g_assert_cmpstr (json_object_get_string_member (last_event (events, "order.unassignable"),
                                                   "status"), ==, "pending");
@@ -817,7 +799,7 @@ wait_location_stored (DsdTestServer *s,
   g_autofree char *path = g_strdup_printf ("/api/v1/drivers/%s", driver_id);
   LocationWait wait = { s, path };
 
-  g_assert_true (poll_until (location_stored_cb, &wait));
+  g_assert_true (dsd_test_poll_until (location_stored_cb, &wait, POLL_MS, WAIT_TIMEOUT_MS));
 }
 
 static void

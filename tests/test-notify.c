@@ -24,23 +24,7 @@
 #define ORDER_BODY \
   "{\"pickup\":{\"lat\":52.52,\"lon\":13.405},\"dropoff\":{\"lat\":52.50,\"lon\":13.37}}"
 
-/* Polls a condition that costs a request or a query, with a deadline. */
-static gboolean
-wait_until (DsdTestCondition condition,
-            gpointer         user_data,
-            guint            timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + timeout_ms * (gint64) 1000;
-
-  while (!condition (user_data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      dsd_test_run_for (100);
-    }
-
-  return TRUE;
-}
+#define POLL_MS 100
 
 /* The real SMTP server (tests/smtp-sink.py) ----------------------------------- */
 
@@ -156,7 +140,7 @@ assert_mail (SmtpSink   *sink,
   g_autoptr(JsonObject) message = NULL;
   const char *text, *html;
 
-  if (!wait_until (mail_arrived, &query, WAIT_MS))
+  if (!dsd_test_poll_until (mail_arrived, &query, POLL_MS, WAIT_MS))
     g_error ("No e-mail “%s” to %s", subject, recipient);
   message = query.found;
 
@@ -478,7 +462,7 @@ wait_deliveries (Receiver   *receiver,
 {
   DeliveryQuery query = { receiver, url, event_id, event_type, n };
 
-  if (!wait_until (deliveries_arrived, &query, timeout_ms))
+  if (!dsd_test_poll_until (deliveries_arrived, &query, POLL_MS, timeout_ms))
     g_error ("%s: %u of %u deliveries within %u ms", url, query.n, n, timeout_ms);
   if (out_n_ok != NULL)
     *out_n_ok = query.n_ok;
@@ -768,7 +752,7 @@ test_webhook_delivery (Fixture       *fixture,
 
   /* Every subscribed event of the order arrives, under the id it has for good. */
   query.order_id = json_object_get_string_member (order, "id");
-  g_assert_true (wait_until (history_delivered, &query, WAIT_MS));
+  g_assert_true (dsd_test_poll_until (history_delivered, &query, POLL_MS, WAIT_MS));
 
   deleted = dsd_test_request (server, "DELETE", webhook_path, admin, NULL, NULL);
   g_assert_cmpuint (deleted->status, ==, 204);
@@ -879,7 +863,7 @@ test_webhook_dead_letter (Fixture       *fixture,
   order = post_order (server, admin, ORDER_BODY);
   event_id = wait_deliveries (fixture->receiver, url, NULL, "order.created", 1, WAIT_MS, NULL);
 
-  g_assert_true (wait_until (dead_letters_listed, &query, WAIT_MS));
+  g_assert_true (dsd_test_poll_until (dead_letters_listed, &query, POLL_MS, WAIT_MS));
   g_assert_cmpstr (json_object_get_string_member (query.first, "event_id"), ==, event_id);
   g_assert_cmpstr (json_object_get_string_member (query.first, "event_type"), ==,
                    "order.created");
@@ -906,7 +890,7 @@ test_webhook_dead_letter (Fixture       *fixture,
   g_assert_cmpstr (dsd_test_response_string (retried, "event_id"), ==, event_id);
   g_free (wait_deliveries (fixture->receiver, url, event_id, NULL, 4, WAIT_MS, &n_ok));
   g_assert_cmpuint (n_ok, ==, 1);
-  g_assert_true (wait_until (dead_letters_empty, &query, WAIT_MS));
+  g_assert_true (dsd_test_poll_until (dead_letters_empty, &query, POLL_MS, WAIT_MS));
   g_clear_pointer (&query.first, json_object_unref);
 }
 
@@ -966,7 +950,7 @@ test_webhook_kill_restart (Fixture       *fixture,
                            &n_ok));
   g_assert_cmpuint (n_ok, ==, 1);
   query.event_id = event_id;
-  g_assert_true (wait_until (record_is, &query, WAIT_MS));
+  g_assert_true (dsd_test_poll_until (record_is, &query, POLL_MS, WAIT_MS));
 }
 
 /* Two servers on one database share the work: each delivery happens once. */

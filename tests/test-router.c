@@ -829,6 +829,47 @@ test_body_limit_chunked (Fixture       *f,
   assert_error (too_big, 413, "payload_too_large");
 }
 
+/* Framing we cannot read safely: 400 and closed at once, body unread; a
+ * chunk that never ends: closed at the body timeout. */
+static void
+test_malformed_framing (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *framings[] = {
+    "Content-Length: 5\r\nContent-Length: 7\r\n",
+    "Content-Length: -1\r\n",
+    "Content-Length: +5\r\n",
+    "Content-Length: 99999999999999999999\r\n",
+    "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+  };
+  g_autofree char *chunked = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (framings); i++)
+    {
+      g_autofree char *raw_request = NULL;
+      g_autofree char *raw_response = NULL;
+
+      raw_request = g_strdup_printf ("POST /api/v1/length HTTP/1.1\r\n"
+                                     "Host: 127.0.0.1\r\n"
+                                     "%s"
+                                     "\r\n"
+                                     "hello", framings[i]);
+      raw_response = raw_exchange (f, raw_request);
+      g_assert_true (g_str_has_prefix (raw_response, "HTTP/1.1 400 "));
+      g_assert_nonnull (strstr (raw_response, "Connection: close\r\n"));
+      g_assert_nonnull (strstr (raw_response, "\"code\":\"invalid_argument\""));
+    }
+
+  dsd_http_server_set_limits (f->server, &(DsdHttpLimits) { 10000, 200, 10000, 100, 100 });
+  chunked = raw_exchange (f, "POST /api/v1/length HTTP/1.1\r\n"
+                             "Host: 127.0.0.1\r\n"
+                             "Transfer-Encoding: chunked\r\n"
+                             "\r\n"
+                             "ffffffffffffffff\r\n"
+                             "abc");
+  g_assert_cmpstr (chunked, ==, "");
+}
+
 static void
 test_json_body (Fixture       *f,
                 gconstpointer  data)
@@ -1195,6 +1236,7 @@ main (int   argc,
   ADD ("/router/errors", test_errors);
   ADD ("/router/body-limit/content-length", test_body_limit_content_length);
   ADD ("/router/body-limit/chunked", test_body_limit_chunked);
+  ADD ("/router/malformed-framing", test_malformed_framing);
   ADD ("/router/json-body", test_json_body);
   ADD ("/router/async-handler", test_async_handler);
   ADD ("/router/graceful-stop", test_graceful_stop);

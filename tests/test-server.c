@@ -8,15 +8,18 @@
 #include <netinet/in.h>
 #include <glib/gstdio.h>
 
+#include "dsd-pg-pool.h"
 #include "test-server.h"
 #include "test-utils.h"
 
 #define START_TIMEOUT_S 90
+#define READY_POLL_MS 100
 #define ADMIN_PASSWORD "test-admin-password"
 #define USER_PASSWORD "test-user-password"
 
 struct _DsdTestServer {
   GSubprocess  *process;
+  GSubprocess  *watchdog;     /* stops its postgres should the test die */
   char         *data_dir;
   char         *log_path;
   char         *url;
@@ -25,6 +28,7 @@ struct _DsdTestServer {
   SoupSession  *session;
   SoupSession  *async_session;  /* many connections, for dsd_test_request_async() */
   char         *admin_token;
+  DsdTestPg    *pg;             /* with DISPATCH_TEST_DATABASE_DUMP */
 };
 
 static char *
@@ -43,7 +47,8 @@ spawn (DsdTestServer *self)
   g_autoptr(GError) error = NULL;
   g_autofree char *program = dispatchd_path ();
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  /* dispatchd stops (and stops its postgres) when the test process dies. */
+  launcher = dsd_test_launcher_new (G_SUBPROCESS_FLAGS_NONE, SIGTERM);
   g_subprocess_launcher_set_environ (launcher, self->env);
   g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   /* Appending: the log of every run of this server stays in one file. */
@@ -58,53 +63,75 @@ spawn (DsdTestServer *self)
   g_assert_no_error (error);
 }
 
+/* Whether /readyz answers 200; a dispatchd that exited is a test error. */
+static gboolean
+is_ready (gpointer user_data)
+{
+  DsdTestServer *self = user_data;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autofree char *url = g_strconcat (self->url, "/readyz", NULL);
+  g_autoptr(GBytes) body = NULL;
+
+  /* The identifier goes away once the child has exited. */
+  if (g_subprocess_get_identifier (self->process) == NULL)
+    {
+      g_autofree char *log = dsd_test_server_get_log (self);
+
+      g_error ("dispatchd exited during start:\n%s", log);
+    }
+
+  message = soup_message_new ("GET", url);
+  body = soup_session_send_and_read (self->session, message, NULL, NULL);
+
+  return body != NULL && soup_message_get_status (message) == 200;
+}
+
 static void
 wait_ready (DsdTestServer *self)
 {
-  gint64 deadline = g_get_monotonic_time () + START_TIMEOUT_S * G_USEC_PER_SEC;
-
-  while (g_get_monotonic_time () < deadline)
+  if (!dsd_test_poll_until (is_ready, self, READY_POLL_MS, START_TIMEOUT_S * 1000))
     {
-      g_autoptr(DsdTestResponse) response = NULL;
-      g_autoptr(SoupMessage) message = NULL;
-      g_autofree char *url = g_strconcat (self->url, "/readyz", NULL);
-      g_autoptr(GBytes) body = NULL;
+      g_autofree char *log = dsd_test_server_get_log (self);
 
-      /* The identifier goes away once the child has exited. */
-      if (g_subprocess_get_identifier (self->process) == NULL)
-        {
-          g_autofree char *log = dsd_test_server_get_log (self);
-
-          g_error ("dispatchd exited during start:\n%s", log);
-        }
-
-      message = soup_message_new ("GET", url);
-      body = soup_session_send_and_read (self->session, message, NULL, NULL);
-      if (body != NULL && soup_message_get_status (message) == 200)
-        return;
-
-      g_usleep (100 * 1000);
+      g_error ("dispatchd was not ready within %d s:\n%s", START_TIMEOUT_S, log);
     }
+}
 
-  {
-    g_autofree char *log = dsd_test_server_get_log (self);
+/* A PostgreSQL of the test's own holding the database of the dump file (one
+ * PQexec: plain SQL, no COPY). */
+static DsdTestPg *
+load_database_dump (const char *path)
+{
+  DsdTestPg *pg = dsd_test_pg_new ();
+  g_autoptr(PGresult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sql = NULL;
 
-    g_error ("dispatchd was not ready within %d s:\n%s", START_TIMEOUT_S, log);
-  }
+  g_assert_true (g_file_get_contents (path, &sql, NULL, &error));
+  g_assert_no_error (error);
+  result = dsd_pg_exec_sync (dsd_test_pg_get_conninfo (pg), sql, 0, NULL, &error);
+  g_assert_no_error (error);
+
+  return pg;
 }
 
 DsdTestServer *
 dsd_test_server_start (const char * const *extra_env)
 {
   DsdTestServer *self = g_new0 (DsdTestServer, 1);
+  const char *dump = g_getenv ("DISPATCH_TEST_DATABASE_DUMP");
   g_autoptr(GError) error = NULL;
   g_autofree char *listen = NULL;
+  const char *roles;
+  g_autofree char *pid_file = NULL;
 
   self->data_dir = g_dir_make_tmp ("dispatchd-test-XXXXXX", &error);
   g_assert_no_error (error);
   /* The managed cluster may run as an unprivileged account that must reach it. */
   g_assert_cmpint (g_chmod (self->data_dir, 0711), ==, 0);
   self->log_path = g_build_filename (self->data_dir, "dispatchd.log", NULL);
+  pid_file = g_build_filename (self->data_dir, "postgresql", "postmaster.pid", NULL);
+  self->watchdog = dsd_test_watchdog_start (pid_file, "INT", self->data_dir);
   self->port = dsd_test_find_free_port ();
   self->url = g_strdup_printf ("http://127.0.0.1:%u", self->port);
   listen = g_strdup_printf ("127.0.0.1:%u", self->port);
@@ -114,6 +141,12 @@ dsd_test_server_start (const char * const *extra_env)
   self->env = g_environ_setenv (self->env, "DISPATCH_DATA_DIR", self->data_dir, TRUE);
   self->env = g_environ_setenv (self->env, "DISPATCH_LISTEN", listen, TRUE);
   self->env = g_environ_setenv (self->env, "DISPATCH_ADMIN_PASSWORD", ADMIN_PASSWORD, TRUE);
+  if (dump != NULL)
+    {
+      self->pg = load_database_dump (dump);
+      self->env = g_environ_setenv (self->env, "DATABASE_URL",
+                                    dsd_test_pg_get_conninfo (self->pg), TRUE);
+    }
   for (guint i = 0; extra_env != NULL && extra_env[i] != NULL; i++)
     {
       g_auto(GStrv) pair = g_strsplit (extra_env[i], "=", 2);
@@ -124,7 +157,10 @@ dsd_test_server_start (const char * const *extra_env)
   self->session = soup_session_new_with_options ("timeout", 60, NULL);
   spawn (self);
   wait_ready (self);
-  self->admin_token = dsd_test_login (self, "admin", ADMIN_PASSWORD);
+  /* An instance without the api role has no login to offer. */
+  roles = g_environ_getenv (self->env, "DISPATCH_ROLES");
+  if (roles == NULL || strstr (roles, "api") != NULL)
+    self->admin_token = dsd_test_login (self, "admin", ADMIN_PASSWORD);
 
   return self;
 }
@@ -154,38 +190,14 @@ dsd_test_server_restart (DsdTestServer *self)
   wait_ready (self);
 }
 
-static void
-remove_tree (GFile *dir)
-{
-  g_autoptr(GFileEnumerator) children = NULL;
-  GFileInfo *info;
-
-  children = g_file_enumerate_children (dir, G_FILE_ATTRIBUTE_STANDARD_NAME ","
-                                        G_FILE_ATTRIBUTE_STANDARD_TYPE,
-                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-  while (children != NULL &&
-         (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
-    {
-      g_autoptr(GFile) child = g_file_get_child (dir, g_file_info_get_name (info));
-
-      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
-        remove_tree (child);
-      else
-        g_file_delete (child, NULL, NULL);
-      g_object_unref (info);
-    }
-
-  g_file_delete (dir, NULL, NULL);
-}
-
 void
 dsd_test_server_free (DsdTestServer *self)
 {
-  g_autoptr(GFile) dir = NULL;
-
   dsd_test_server_stop (self, FALSE);
-  dir = g_file_new_for_path (self->data_dir);
-  remove_tree (dir);
+  g_clear_pointer (&self->pg, dsd_test_pg_free);
+  /* Also stops a postgres left by a hard stop, and removes the directory. */
+  dsd_test_watchdog_finish (g_steal_pointer (&self->watchdog));
+  dsd_test_remove_tree (self->data_dir);
 
   g_clear_object (&self->session);
   g_clear_object (&self->async_session);

@@ -10,6 +10,9 @@ G_BEGIN_DECLS
  * The real dispatchd from the build tree, run as a child process on a free
  * loopback port with its own data directory (so its own managed PostgreSQL),
  * for integration tests. Starting waits for /readyz.
+ * With DISPATCH_TEST_DATABASE_DUMP=<file> in the environment, the server runs
+ * instead on a PostgreSQL of the test's own (DsdTestPg) that starts with the
+ * database of that dump: a database of an earlier release, upgraded at start.
  */
 typedef struct _DsdTestServer DsdTestServer;
 
@@ -24,7 +27,8 @@ void           dsd_test_server_restart      (DsdTestServer      *self);
 void           dsd_test_server_free         (DsdTestServer      *self);
 const char    *dsd_test_server_get_url      (DsdTestServer      *self);
 const char    *dsd_test_server_get_data_dir (DsdTestServer      *self);
-/* The admin's bearer token (logged in once, at start). */
+/* The admin's bearer token (logged in once, at start; NULL for an instance
+ * whose DISPATCH_ROLES lack api). */
 const char    *dsd_test_server_get_admin_token (DsdTestServer   *self);
 /* The admin's password (for programs that log in themselves). */
 const char    *dsd_test_server_get_admin_password (DsdTestServer *self);

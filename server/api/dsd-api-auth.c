@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-api"
 
+#include "dispatch-limits.h"
 #include "dsd-api.h"
 #include "dsd-password.h"
 #include "dsd-pg-pool.h"
@@ -18,7 +19,7 @@ static const char credentials_sql[] =
 /* The endpoint's state, owned by the router. */
 typedef struct {
   DsdContext     *context;
-  /* Failed logins per username (API.md: 10 within 5 minutes → 429). */
+  /* Failed logins per username (docs/openapi.json: 10 within 5 minutes → 429). */
   DsdRateLimiter *failures;
   /* Login attempts per client address. */
   DsdRateLimiter *clients;
@@ -217,10 +218,10 @@ issue_token_cb (DsdRequest *request,
 
   body = dsd_request_get_json_object (request, &error);
   if (body == NULL ||
-      !dispatch_json_get_string (body, NULL, "username", DISPATCH_JSON_REQUIRED, 64,
-                                 &username, &error) ||
-      !dispatch_json_get_string (body, NULL, "password", DISPATCH_JSON_REQUIRED, 256,
-                                 &password, &error))
+      !dispatch_json_get_string (body, NULL, "username", DISPATCH_JSON_REQUIRED,
+                                 DISPATCH_USERNAME_MAX_LENGTH, &username, &error) ||
+      !dispatch_json_get_string (body, NULL, "password", DISPATCH_JSON_REQUIRED,
+                                 DISPATCH_PASSWORD_MAX_LENGTH, &password, &error))
     {
       dsd_request_respond_error (request, error);
       return;

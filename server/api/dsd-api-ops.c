@@ -3,6 +3,7 @@
 
 #include "dispatch-model.h"
 #include "dsd-api.h"
+#include "dsd-event-bus.h"
 #include "dsd-pg-pool.h"
 
 #define ORDERS_GAUGE "dispatch_orders"
@@ -34,9 +35,14 @@ readyz_cb (DsdRequest *request,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "database");
   json_builder_add_string_value (builder, database_up ? "up" : "down");
-  /* Single node: the in-process bus and cache are part of this process. */
+  /* The in-process bus is part of this process and always up; Kafka is up
+   * while it answers metadata requests. Serving goes on without it (events
+   * wait in the outbox), so it does not make the instance unready. */
   json_builder_set_member_name (builder, "bus");
-  json_builder_add_string_value (builder, "up");
+  json_builder_add_string_value (builder,
+                                 dsd_event_bus_is_up (dsd_context_get (context, DSD_TYPE_EVENT_BUS))
+                                 ? "up" : "down");
+  /* The in-process cache is part of this process. */
   json_builder_set_member_name (builder, "cache");
   json_builder_add_string_value (builder, "up");
   json_builder_end_object (builder);
@@ -90,9 +96,10 @@ counts_cb (GObject      *source,
 
   /* Without the database the gauge is left out rather than shown stale. */
   dsd_metrics_gauge_clear (metrics, ORDERS_GAUGE);
-  for (guint i = 0; counts != NULL && dispatch_order_status_names[i] != NULL; i++)
+  for (const char * const *status_name = dispatch_enum_names (DISPATCH_TYPE_ORDER_STATUS);
+       counts != NULL && *status_name != NULL; status_name++)
     {
-      const char *status = dispatch_order_status_names[i];
+      const char *status = *status_name;
       const char *labels[] = { status, NULL };
 
       if (json_object_has_member (counts, status))

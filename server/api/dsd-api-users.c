@@ -1,19 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-api"
 
+#include "dispatch-limits.h"
+#include "dispatch-model.h"
+#include "dispatch-username.h"
 #include "dsd-api.h"
 #include "dsd-password.h"
-
-#define USERNAME_MAX 64
-#define PASSWORD_MIN 8
-#define PASSWORD_MAX 256
 
 static const char create_sql[] =
   "SELECT dispatch.user_create($1, $2, $3, $4, $5)::text";
 static const char list_sql[] =
   "SELECT dispatch.user_list($1::int, $2)::text";
 
-static const char * const role_names[] = { "admin", "dispatcher", "driver", "customer", NULL };
 
 typedef struct {
   DsdRequest *request;
@@ -36,30 +34,6 @@ create_user_free (CreateUser *create)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CreateUser, create_user_free)
-
-static gboolean
-validate_username (const char  *username,
-                   GError     **error)
-{
-  for (const char *c = username; *c != '\0'; c++)
-    {
-      if (!g_ascii_isalnum (*c) && strchr ("._@-", *c) == NULL)
-        {
-          dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "username",
-                                    "username may contain letters, digits and . _ @ - only");
-          return FALSE;
-        }
-    }
-
-  if (*username == '\0')
-    {
-      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "username",
-                                "username must not be empty");
-      return FALSE;
-    }
-
-  return TRUE;
-}
 
 static void
 password_hashed_cb (GObject      *source,
@@ -95,26 +69,30 @@ create_user_cb (DsdRequest *request,
 
   body = dsd_request_get_json_object (request, &error);
   if (body == NULL ||
-      !dispatch_json_get_string (body, NULL, "username", DISPATCH_JSON_REQUIRED, USERNAME_MAX,
-                                 &username, &error) ||
-      !validate_username (username, &error) ||
-      !dispatch_json_get_string (body, NULL, "password", DISPATCH_JSON_REQUIRED, PASSWORD_MAX,
-                                 &password, &error) ||
-      !dispatch_json_get_enum (body, NULL, "role", DISPATCH_JSON_REQUIRED, role_names,
+      !dispatch_json_get_string (body, NULL, "username", DISPATCH_JSON_REQUIRED,
+                                 DISPATCH_USERNAME_MAX_LENGTH, &username, &error) ||
+      !dispatch_username_validate (username, &error) ||
+      !dispatch_json_get_string (body, NULL, "password", DISPATCH_JSON_REQUIRED,
+                                 DISPATCH_PASSWORD_MAX_LENGTH, &password, &error) ||
+      !dispatch_json_get_enum (body, NULL, "role", DISPATCH_JSON_REQUIRED,
+                               dispatch_enum_names (DSD_TYPE_ROLE),
                                &role, &error) ||
-      !dispatch_json_get_string (body, NULL, "driver_id", DISPATCH_JSON_NULLABLE, 64,
+      !dispatch_json_get_string (body, NULL, "driver_id", DISPATCH_JSON_NULLABLE,
+                                 DISPATCH_ID_MAX_LENGTH,
                                  &driver_id, &error) ||
-      !dispatch_json_get_string (body, NULL, "customer_id", DISPATCH_JSON_NULLABLE, 64,
+      !dispatch_json_get_string (body, NULL, "customer_id", DISPATCH_JSON_NULLABLE,
+                                 DISPATCH_ID_MAX_LENGTH,
                                  &customer_id, &error))
     {
       dsd_request_respond_error (request, error);
       return;
     }
 
-  if (g_utf8_strlen (password, -1) < PASSWORD_MIN)
+  if (g_utf8_strlen (password, -1) < DISPATCH_PASSWORD_MIN_LENGTH)
     {
       dispatch_set_field_error (&error, DISPATCH_ERROR_INVALID_ARGUMENT, "password",
-                                "password must be at least %d characters", PASSWORD_MIN);
+                                "password must be at least %d characters",
+                                DISPATCH_PASSWORD_MIN_LENGTH);
     }
   else if (driver_id != NULL && !g_str_equal (role, "driver"))
     {

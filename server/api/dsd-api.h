@@ -45,7 +45,8 @@ void     dsd_api_respond_id_flag    (DsdRequest         *request,
                                      const char         *member,
                                      const char         *sql);
 
-/* ?limit= per API.md: default 50, above 500 clamped, ≤ 0 or not an integer → error. */
+/* ?limit= per docs/openapi.json: default 50, above 500 clamped, ≤ 0 or not an
+ * integer → error. */
 gboolean dsd_api_get_limit          (DsdRequest         *request,
                                      int                *out_limit,
                                      GError            **error);

@@ -8,17 +8,18 @@
 #include <sodium.h>
 
 #include "dsd-api.h"
+#include "dsd-bus-backend.h"
 #include "dsd-context.h"
 #include "dsd-daemon.h"
 #include "dsd-dispatch-engine.h"
 #include "dsd-eta-tracker.h"
 #include "dsd-http-server.h"
+#include "dsd-kafka-bus.h"
 #include "dsd-live.h"
 #include "dsd-location-ingest.h"
 #include "dsd-location-retention.h"
 #include "dsd-migrations.h"
 #include "dsd-notifier.h"
-#include "dsd-outbox-relay.h"
 #include "dsd-password.h"
 #include "dsd-pg-cluster.h"
 #include "dsd-pg-conninfo.h"
@@ -30,6 +31,7 @@
 #define ADMIN_PASSWORD_FILE "admin-password"
 #define GENERATED_SECRET_BYTES 48
 #define GRACEFUL_STOP_MS 10000
+#define BUS_FLUSH_MS 5000
 #define IDEMPOTENCY_PURGE_S 3600
 
 struct _DsdDaemon {
@@ -46,13 +48,16 @@ struct _DsdDaemon {
   DsdTokenIssuer  *tokens;
   DsdContext      *context;
   DsdPgListener   *listener;
-  DsdOutboxRelay  *relay;
+  DsdBusBackend   *bus;
   DsdDispatchEngine *engine;     /* "assigner" role only */
   DsdRouter       *router;
   DsdStreams      *streams;
   DsdTrackingPage *page;
   DsdHttpServer   *http;
   DsdNotifier     *notifier;
+  /* Cluster mode: the consumer groups that feed the engine and the notifier */
+  DsdKafkaGroup   *assigner_group;
+  DsdKafkaGroup   *notifier_group;
 
   guint            purge_source;
   DsdLocationRetention *retention;
@@ -205,9 +210,13 @@ open_pool (GTask *task)
   if (n_applied > 0)
     g_message ("Applied %u database migrations", n_applied);
 
-  /* This process's writes wake its relay in-process (DsdPgPool::committed). */
-  pool_conninfo = dsd_pg_conninfo_add_option (self->conninfo, "-c dispatch.outbox_notify=off",
-                                              &error);
+  /* Single node: this process's writes wake its relay in-process
+   * (DsdPgPool::committed). A cluster's relay leader hears the others by NOTIFY. */
+  if (self->config->kafka_brokers == NULL)
+    pool_conninfo = dsd_pg_conninfo_add_option (self->conninfo, "-c dispatch.outbox_notify=off",
+                                                &error);
+  else
+    pool_conninfo = g_strdup (self->conninfo);
   if (pool_conninfo == NULL)
     {
       g_task_return_error (task, error);
@@ -287,7 +296,7 @@ admin_hashed_cb (GObject      *source,
 }
 
 /*
- * API.md: with DISPATCH_ADMIN_PASSWORD set, an empty database gets user
+ * docs/openapi.json: with DISPATCH_ADMIN_PASSWORD set, an empty database gets user
  * "admin" with it. Zero-config goes one step further so that the first run
  * just works: without the variable it generates the password, prints it and
  * keeps it in the data dir (0600).
@@ -350,6 +359,24 @@ purge_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Cluster mode: work that must happen once comes from a consumer group (not
+ * started yet). */
+static gboolean
+follow_group (DsdDaemon          *self,
+              const char         *role,
+              DsdKafkaGroupFunc   handler,
+              gpointer            target,
+              DsdKafkaGroup     **out_group,
+              GError            **error)
+{
+  if (!DSD_IS_KAFKA_BUS (self->bus))
+    return TRUE;
+
+  *out_group = dsd_kafka_bus_new_group (DSD_KAFKA_BUS (self->bus), role, handler, target,
+                                        error);
+  return *out_group != NULL;
+}
+
 static void
 listen_http (GTask *task)
 {
@@ -360,13 +387,28 @@ listen_http (GTask *task)
   const char *colon;
 
   self->router = dsd_router_new ();
-  dsd_api_register_all (self->router, self->context);
-  self->streams = dsd_streams_new (self->context);
-  dsd_streams_register (self->streams, self->router);
-  self->page = dsd_tracking_page_new (self->context);
-  dsd_tracking_page_register (self->page, self->router);
+  /* Without the api role only /healthz, /readyz and /metrics are served. */
+  if (dsd_config_has_role (self->config, "api"))
+    {
+      dsd_api_register_all (self->router, self->context);
+      self->streams = dsd_streams_new (self->context);
+      dsd_streams_register (self->streams, self->router);
+      self->page = dsd_tracking_page_new (self->context);
+      dsd_tracking_page_register (self->page, self->router);
+    }
+  else
+    {
+      dsd_api_register_ops (self->router, self->context);
+    }
   self->http = dsd_http_server_new (self->router, self->tokens,
                                     dsd_context_get_metrics (self->context));
+  dsd_http_server_set_limits (self->http, &(DsdHttpLimits) {
+    .header_timeout_ms = self->config->http_header_timeout_s * 1000,
+    .body_timeout_ms = self->config->http_body_timeout_s * 1000,
+    .idle_timeout_ms = self->config->http_idle_timeout_s * 1000,
+    .max_connections = self->config->http_max_connections,
+    .max_connections_per_client = self->config->http_max_connections_per_client,
+  });
 
   if (!dsd_http_server_listen (self->http, self->config->listen, self->config->tls_cert,
                                self->config->tls_key, &error))
@@ -381,17 +423,30 @@ listen_http (GTask *task)
   self->url = g_strdup_printf ("%s://%s:%u", scheme, host,
                                dsd_http_server_get_port (self->http));
 
-  self->notifier = dsd_notifier_new (self->context,
-                                     self->config->public_url != NULL ? self->config->public_url
-                                                                      : self->url,
-                                     &error);
-  if (self->notifier == NULL)
+  if (dsd_config_has_role (self->config, "notifier"))
     {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
+      const char *public_url = self->config->public_url != NULL ? self->config->public_url
+                                                                : self->url;
+
+      self->notifier = dsd_notifier_new (self->context, public_url, &error);
+      if (self->notifier == NULL)
+        {
+          g_task_return_error (task, error);
+          g_object_unref (task);
+          return;
+        }
+      if (!follow_group (self, "notifier", (DsdKafkaGroupFunc) dsd_notifier_consider,
+                         self->notifier, &self->notifier_group, &error))
+        {
+          g_task_return_error (task, error);
+          g_object_unref (task);
+          return;
+        }
+      dsd_notifier_set_follow_bus (self->notifier, self->notifier_group == NULL);
+      dsd_notifier_start (self->notifier);
+      if (self->notifier_group != NULL)
+        dsd_kafka_group_start (self->notifier_group);
     }
-  dsd_notifier_start (self->notifier);
   self->purge_source = g_timeout_add_seconds (IDEMPOTENCY_PURGE_S, purge_cb, self);
 
   g_task_return_boolean (task, TRUE);
@@ -419,7 +474,16 @@ live_started_cb (GObject      *source,
     {
       self->engine = dsd_dispatch_engine_new (self->context,
                                               dsd_context_get (self->context, DSD_TYPE_FLEET));
+      if (!follow_group (self, "assigner", (DsdKafkaGroupFunc) dsd_dispatch_engine_consider,
+                         self->engine, &self->assigner_group, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      dsd_dispatch_engine_set_decide_on_bus (self->engine, self->assigner_group == NULL);
       dsd_dispatch_engine_start (self->engine);
+      if (self->assigner_group != NULL)
+        dsd_kafka_group_start (self->assigner_group);
     }
 
   listen_http (g_steal_pointer (&task));
@@ -429,6 +493,7 @@ static void
 serve (GTask *task)
 {
   DsdDaemon *self = g_task_get_source_object (task);
+  GError *error = NULL;
 
   g_autoptr(DsdEventBus) bus = dsd_event_bus_new ();
   g_autoptr(DsdFleet) fleet = dsd_fleet_new (bus);
@@ -447,9 +512,16 @@ serve (GTask *task)
   dsd_context_add (self->context, eta);
 
   self->listener = dsd_pg_listener_new (self->conninfo, "dispatch_outbox");
-  self->relay = dsd_outbox_relay_new (self->pool, self->listener, bus);
+  self->bus = dsd_bus_backend_new (self->config, self->pool, self->listener, bus,
+                                   dsd_context_get_metrics (self->context), &error);
+  if (self->bus == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
   dsd_pg_listener_start (self->listener);
-  dsd_outbox_relay_start (self->relay);
+  dsd_bus_backend_start (self->bus);
 
   /* Live state before the first request: the relay already follows the bus. */
   dsd_live_start_async (self->context, g_task_get_cancellable (task), live_started_cb, task);
@@ -462,13 +534,15 @@ dsd_daemon_dispose (GObject *object)
 
   g_clear_handle_id (&self->purge_source, g_source_remove);
   g_clear_object (&self->retention);
+  g_clear_object (&self->notifier_group);
+  g_clear_object (&self->assigner_group);
   g_clear_object (&self->notifier);
   g_clear_object (&self->http);
   g_clear_object (&self->streams);
   g_clear_object (&self->page);
   g_clear_object (&self->router);
   g_clear_object (&self->engine);
-  g_clear_object (&self->relay);
+  g_clear_object (&self->bus);
   g_clear_object (&self->listener);
   g_clear_object (&self->context);
   g_clear_object (&self->tokens);
@@ -552,12 +626,16 @@ dsd_daemon_start_finish (DsdDaemon     *self,
 static void
 stop_backends (DsdDaemon *self)
 {
+  if (self->notifier_group != NULL)
+    dsd_kafka_group_stop (self->notifier_group, BUS_FLUSH_MS);
+  if (self->assigner_group != NULL)
+    dsd_kafka_group_stop (self->assigner_group, BUS_FLUSH_MS);
   if (self->notifier != NULL)
     dsd_notifier_stop (self->notifier);
   if (self->engine != NULL)
     dsd_dispatch_engine_stop (self->engine);
-  if (self->relay != NULL)
-    dsd_outbox_relay_stop (self->relay);
+  if (self->bus != NULL)
+    dsd_bus_backend_stop (self->bus, BUS_FLUSH_MS);
   if (self->listener != NULL)
     dsd_pg_listener_stop (self->listener);
   if (self->pool != NULL)
@@ -612,6 +690,12 @@ static void
 stop_streams (GTask *task)
 {
   DsdDaemon *self = g_task_get_source_object (task);
+
+  if (self->streams == NULL)
+    {
+      stop_ingest_and_backends (task);
+      return;
+    }
 
   dsd_streams_stop_async (self->streams, streams_stopped_cb, task);
 }

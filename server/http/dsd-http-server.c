@@ -7,6 +7,7 @@
 
 #include "dispatch-error.h"
 
+#include "dsd-http-closing.h"
 #include "dsd-http-connections.h"
 #include "dsd-http-server.h"
 #include "dsd-request-private.h"
@@ -16,16 +17,6 @@
 /* soup_server_listen() would use a backlog of 10. */
 #define LISTEN_BACKLOG 4096
 #define WEBSOCKET_MAX_PAYLOAD (64 * 1024)
-/*
- * A 413 for an oversized body is written on the stolen connection (libsoup
- * would otherwise read the whole body first). Closing a socket with unread
- * input makes the kernel send a reset, which can destroy the response before
- * the client reads it; so we read and discard what the client still sends,
- * within these bounds, before closing.
- */
-#define DRAIN_TIMEOUT_MS 2000
-#define DRAIN_MAX_BYTES (8 * 1024 * 1024)
-
 #define REQUESTS_METRIC "dispatch_http_requests_total"
 #define DURATION_METRIC "dispatch_http_request_duration_seconds"
 
@@ -51,15 +42,6 @@ struct _DsdHttpServer
 };
 
 G_DEFINE_FINAL_TYPE (DsdHttpServer, dsd_http_server, G_TYPE_OBJECT)
-
-typedef struct {
-  GIOStream    *stream;
-  GCancellable *cancellable;
-  guint         timeout_id;
-  char         *response;
-  gsize         drained;
-  guint8        buffer[8192];
-} Rejection;
 
 static GQuark request_quark;
 
@@ -163,121 +145,77 @@ request_done (DsdHttpServer *self,
     }
 }
 
+/* Answers error without reading the body and closes: take the connection
+ * from libsoup and write the response ourselves. */
 static void
-rejection_free (Rejection *rejection)
+reject_request (DsdHttpServer *self,
+                DsdRequest    *request,
+                const GError  *error)
 {
-  g_clear_handle_id (&rejection->timeout_id, g_source_remove);
-  g_clear_object (&rejection->cancellable);
-  g_clear_object (&rejection->stream);
-  g_free (rejection->response);
-  g_free (rejection);
+  g_autofree char *response = NULL;
+  GIOStream *stream;
+  guint status;
+  gsize length;
+
+  g_free (_dsd_error_envelope (error, &status, &length));
+  response = _dsd_error_response (error, 0);
+
+  stream = soup_server_message_steal_connection (request->msg);
+  request_done (self, request, status);
+  if (stream != NULL)
+    dsd_http_close_gracefully (stream, response);
 }
 
-static void
-rejection_closed_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_io_stream_close_finish (G_IO_STREAM (object), result, NULL);
-  rejection_free (user_data);
-}
-
-static void
-rejection_close (Rejection *rejection)
-{
-  g_clear_handle_id (&rejection->timeout_id, g_source_remove);
-  g_io_stream_close_async (rejection->stream, G_PRIORITY_DEFAULT, NULL,
-                           rejection_closed_cb, rejection);
-}
-
-static void
-rejection_drained_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  Rejection *rejection = user_data;
-  gssize n_read;
-
-  n_read = g_input_stream_read_finish (G_INPUT_STREAM (object), result, NULL);
-  if (n_read <= 0 || (rejection->drained += n_read) >= DRAIN_MAX_BYTES)
-    {
-      rejection_close (rejection);
-      return;
-    }
-
-  g_input_stream_read_async (G_INPUT_STREAM (object), rejection->buffer, sizeof rejection->buffer,
-                             G_PRIORITY_DEFAULT, rejection->cancellable,
-                             rejection_drained_cb, rejection);
-}
-
-static void
-rejection_written_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  Rejection *rejection = user_data;
-
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, NULL))
-    {
-      rejection_close (rejection);
-      return;
-    }
-
-  g_input_stream_read_async (g_io_stream_get_input_stream (rejection->stream),
-                             rejection->buffer, sizeof rejection->buffer,
-                             G_PRIORITY_DEFAULT, rejection->cancellable,
-                             rejection_drained_cb, rejection);
-}
-
-static gboolean
-rejection_timeout_cb (gpointer user_data)
-{
-  Rejection *rejection = user_data;
-
-  rejection->timeout_id = 0;
-  g_cancellable_cancel (rejection->cancellable);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* 413 without reading the body: take the connection from libsoup and write
- * the response ourselves. */
 static void
 reject_oversized (DsdHttpServer *self,
                   DsdRequest    *request)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *body = NULL;
-  Rejection *rejection;
-  GIOStream *stream;
-  gsize length;
-  guint status;
 
   g_set_error (&error, DISPATCH_ERROR, DISPATCH_ERROR_PAYLOAD_TOO_LARGE,
                "request body exceeds %u bytes", DSD_HTTP_MAX_BODY_SIZE);
-  body = _dsd_error_envelope (error, &status, &length);
+  reject_request (self, request, error);
+}
 
-  stream = soup_server_message_steal_connection (request->msg);
-  request_done (self, request, status);
-  if (stream == NULL)
-    return;
+/*
+ * Framing we cannot read safely (RFC 9112 §6): a Transfer-Encoding other than
+ * chunked, both Transfer-Encoding and Content-Length, or a Content-Length
+ * that is not one plain number (repeated, negative, signed or too long).
+ */
+static gboolean
+check_framing (SoupMessageHeaders  *headers,
+               GError             **error)
+{
+  const char *coding = soup_message_headers_get_list (headers, "Transfer-Encoding");
+  const char *length = soup_message_headers_get_list (headers, "Content-Length");
+  gsize digits;
 
-  rejection = g_new0 (Rejection, 1);
-  rejection->stream = stream;
-  rejection->cancellable = g_cancellable_new ();
-  rejection->response = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
-                                         "Content-Type: application/json\r\n"
-                                         "Content-Length: %" G_GSIZE_FORMAT "\r\n"
-                                         "Connection: close\r\n"
-                                         "\r\n"
-                                         "%s",
-                                         status, soup_status_get_phrase (status), length, body);
-  rejection->timeout_id = g_timeout_add (DRAIN_TIMEOUT_MS, rejection_timeout_cb, rejection);
+  if (coding != NULL && g_ascii_strcasecmp (coding, "chunked") != 0)
+    {
+      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
+                           "unsupported Transfer-Encoding");
+      return FALSE;
+    }
 
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (stream),
-                                   rejection->response, strlen (rejection->response),
-                                   G_PRIORITY_DEFAULT, rejection->cancellable,
-                                   rejection_written_cb, rejection);
+  if (coding != NULL && length != NULL)
+    {
+      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
+                           "both Transfer-Encoding and Content-Length");
+      return FALSE;
+    }
+
+  if (length == NULL)
+    return TRUE;
+
+  digits = strspn (length, "0123456789");
+  if (digits == 0 || digits > 18 || length[digits] != '\0')
+    {
+      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
+                           "malformed Content-Length");
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 static DsdRequest *
@@ -416,6 +354,12 @@ early_handler_cb (SoupServer        *server,
   if (self->stopping)
     soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                   "Connection", "close");
+
+  if (!check_framing (headers, &error))
+    {
+      reject_request (self, request, error);
+      return;
+    }
 
   parsed = _dsd_request_parse_target (request, &error);
   if (parsed)
@@ -786,6 +730,15 @@ dsd_http_server_listen (DsdHttpServer  *self,
   return TRUE;
 }
 
+void
+dsd_http_server_set_limits (DsdHttpServer       *self,
+                            const DsdHttpLimits *limits)
+{
+  g_return_if_fail (DSD_IS_HTTP_SERVER (self));
+
+  dsd_http_connections_set_limits (self->connections, limits);
+}
+
 guint
 dsd_http_server_get_port (DsdHttpServer *self)
 {
@@ -814,6 +767,7 @@ dsd_http_server_stop_async (DsdHttpServer       *self,
   /* No new connections; responses from now on close theirs. */
   self->stopping = TRUE;
   dsd_http_connections_stop_accepting (self->connections);
+  dsd_http_connections_close_waiting (self->connections);
 
   self->stop_task = g_steal_pointer (&task);
   if (self->in_flight.length == 0)

@@ -3,6 +3,7 @@
 
 #include <libsoup/soup.h>
 
+#include "dsd-http-connections.h"
 #include "dsd-router.h"
 #include "dsd-token-issuer.h"
 #include "dsd-metrics.h"
@@ -15,7 +16,10 @@ G_BEGIN_DECLS
  * request at a time (dsd-http-connections.h), optional TLS, request size limits
  * (Content-Length over 1 MiB → 413 from an early handler without reading the
  * body; chunked bodies counted in got-chunk and cut off at 1 MiB → 413; both
- * take the connection from libsoup, answer and close it), dispatch through
+ * take the connection from libsoup, answer and close it; so does framing we
+ * cannot read safely, with 400: a Content-Length that is not one plain number,
+ * both Content-Length and Transfer-Encoding), timeouts and connection caps
+ * (dsd_http_server_set_limits()), dispatch through
  * the router with routing and authentication done before the body is read,
  * access logging (structured, debug level: G_MESSAGES_DEBUG=dsd-http), request
  * metrics (dispatch_http_requests_total{route,method,status},
@@ -35,6 +39,9 @@ gboolean       dsd_http_server_listen       (DsdHttpServer   *self,
                                              const char      *tls_cert_file,
                                              const char      *tls_key_file,
                                              GError         **error);
+/* Timeouts and connection caps (dsd-http-connections.h); defaults otherwise. */
+void           dsd_http_server_set_limits   (DsdHttpServer   *self,
+                                             const DsdHttpLimits *limits);
 /* The bound port, after listen. */
 guint          dsd_http_server_get_port     (DsdHttpServer   *self);
 /* Graceful: calls back once in-flight requests are done or timeout_ms passed. */

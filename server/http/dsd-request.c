@@ -225,6 +225,30 @@ _dsd_error_envelope (const GError *error,
   return dispatch_json_to_string (root, length);
 }
 
+char *
+_dsd_error_response (const GError *error,
+                     guint         retry_after_s)
+{
+  g_autofree char *body = NULL;
+  g_autofree char *retry_after = NULL;
+  gsize length;
+  guint status;
+
+  body = _dsd_error_envelope (error, &status, &length);
+  if (retry_after_s > 0)
+    retry_after = g_strdup_printf ("Retry-After: %u\r\n", retry_after_s);
+
+  return g_strdup_printf ("HTTP/1.1 %u %s\r\n"
+                          "Content-Type: application/json\r\n"
+                          "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                          "%s"
+                          "Connection: close\r\n"
+                          "\r\n"
+                          "%s",
+                          status, soup_status_get_phrase (status), length,
+                          retry_after != NULL ? retry_after : "", body);
+}
+
 DsdRequest *
 dsd_request_ref (DsdRequest *self)
 {

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "dispatch-email.h"
 #include "dispatch-json.h"
 #include "dsd-mail-message.h"
 #include "dsd-notify-error.h"
@@ -40,24 +41,6 @@ static const char * const months[] = {
   "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
 };
 
-gboolean
-dsd_mail_address_is_valid (const char *address)
-{
-  const char *at;
-
-  if (address == NULL || strlen (address) > 254 || !g_utf8_validate (address, -1, NULL))
-    return FALSE;
-
-  for (const char *c = address; *c != '\0'; c++)
-    {
-      if (g_ascii_iscntrl (*c) || strchr (" \"<>(),;:\\[]", *c) != NULL)
-        return FALSE;
-    }
-
-  at = strrchr (address, '@');
-  return at != NULL && at != address && at[1] != '\0';
-}
-
 char *
 dsd_mail_mailbox_address (const char *mailbox)
 {
@@ -69,7 +52,7 @@ dsd_mail_mailbox_address (const char *mailbox)
   else
     address = g_strstrip (g_strdup (mailbox));
 
-  return dsd_mail_address_is_valid (address) ? g_steal_pointer (&address) : NULL;
+  return dispatch_email_address_is_valid (address) ? g_steal_pointer (&address) : NULL;
 }
 
 /* RFC 2047 "B" encoded words, folded onto continuation lines; splits only
@@ -265,7 +248,7 @@ dsd_mail_message_build (const char  *template_name,
       return NULL;
     }
 
-  if (!dsd_mail_address_is_valid (to) || from_address == NULL ||
+  if (!dispatch_email_address_is_valid (to) || from_address == NULL ||
       strpbrk (from, "\r\n") != NULL)
     {
       g_set_error (error, DSD_NOTIFY_ERROR, DSD_NOTIFY_ERROR_REJECTED,

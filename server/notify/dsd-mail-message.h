@@ -16,7 +16,7 @@ G_BEGIN_DECLS
  * from: DISPATCH_MAIL_FROM, "addr@example.org" or "Name <addr@example.org>"
  *
  * Errors: DSD_NOTIFY_ERROR_REJECTED for an unknown template or an address
- * that cannot be written into a header safely.
+ * that is not valid (dispatch_email_address_is_valid()).
  */
 GBytes   *dsd_mail_message_build       (const char  *template_name,
                                         JsonObject  *order,
@@ -25,8 +25,6 @@ GBytes   *dsd_mail_message_build       (const char  *template_name,
                                         const char  *tracking_url,
                                         GError     **error);
 
-/* "local@domain" with no whitespace, controls, quotes or angle brackets. */
-gboolean  dsd_mail_address_is_valid    (const char  *address);
 /* The address inside "Name <addr>", or the whole text; NULL if not valid. */
 char     *dsd_mail_mailbox_address     (const char  *mailbox);
 

@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /*
- * Where webhooks may point (API.md "Webhooks"): http and https URLs without
+ * Where webhooks may point (docs/openapi.json, tag Webhooks): http and https URLs without
  * credentials whose host's addresses are all acceptable. Link-local and
  * cloud-metadata addresses (169.254.0.0/16, fe80::/10), unspecified,
  * multicast and broadcast addresses are always refused; loopback and private
