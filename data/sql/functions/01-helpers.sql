@@ -294,12 +294,20 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
           ELSE '{}'::jsonb END
 $$;
 
--- The ids of a driver's active (assigned, picked_up) orders, oldest first.
+-- The ids of each driver's active (assigned, picked_up) orders, oldest first,
+-- for the drivers that have some: (driver_id, ids jsonb).
+CREATE OR REPLACE VIEW dispatch.driver_active_order_ids AS
+  SELECT x.driver_id, jsonb_agg(x.id ORDER BY x.created_at, x.id) AS ids
+  FROM dispatch.orders x
+  WHERE x.status IN ('assigned', 'picked_up')
+  GROUP BY x.driver_id;
+
+-- The ids of a driver's active orders (the condition on driver_id reaches the
+-- index through the view's GROUP BY).
 CREATE OR REPLACE FUNCTION dispatch.driver_active_orders(p_driver_id uuid)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT coalesce(jsonb_agg(x.id ORDER BY x.created_at, x.id), '[]'::jsonb)
-  FROM dispatch.orders x
-  WHERE x.driver_id = p_driver_id AND x.status IN ('assigned', 'picked_up')
+  SELECT coalesce((SELECT a.ids FROM dispatch.driver_active_order_ids a
+                   WHERE a.driver_id = p_driver_id), '[]'::jsonb)
 $$;
 
 -- 'offline' | 'busy' | 'idle'
@@ -314,8 +322,10 @@ RETURNS text LANGUAGE sql STABLE AS $$
   END
 $$;
 
--- The driver object.
-CREATE OR REPLACE FUNCTION dispatch.driver_json(d dispatch.drivers)
+-- The driver object with its active orders p_active (driver_active_orders).
+-- No FROM clause, so that the planner inlines it: the stream snapshot renders
+-- 20,000 drivers with it in one join instead of 20,000 function calls.
+CREATE OR REPLACE FUNCTION dispatch.driver_json(d dispatch.drivers, p_active jsonb)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object(
     'id', d.id,
@@ -325,14 +335,19 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
     'capacity', d.capacity,
     'online', d.online,
     'state', CASE WHEN NOT d.online THEN 'offline'
-                  WHEN jsonb_array_length(a.ids) > 0 THEN 'busy'
+                  WHEN jsonb_array_length(p_active) > 0 THEN 'busy'
                   ELSE 'idle' END,
     'location', dispatch.location_json(d.lat, d.lon, d.heading, d.speed_mps, d.accuracy_m,
                                        d.location_at),
-    'active_orders', a.ids,
+    'active_orders', p_active,
     'auto_dispatch', d.auto_dispatch,
     'last_seen_at', dispatch.ts_json(d.last_seen_at))
-  FROM (SELECT dispatch.driver_active_orders(d.id) AS ids) a
+$$;
+
+-- The driver object.
+CREATE OR REPLACE FUNCTION dispatch.driver_json(d dispatch.drivers)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT dispatch.driver_json(d, dispatch.driver_active_orders(d.id))
 $$;
 
 -- The user object (never the hash).

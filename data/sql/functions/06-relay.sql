@@ -81,9 +81,11 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                                '[]'::jsonb)
                FROM dispatch.orders o
                WHERE o.status IN ('pending', 'assigned', 'picked_up')),
-    'drivers', (SELECT coalesce(jsonb_agg(dispatch.driver_json(d) ORDER BY d.name, d.id),
+    'drivers', (SELECT coalesce(jsonb_agg(dispatch.driver_json(d, coalesce(a.ids, '[]'::jsonb))
+                                          ORDER BY d.name, d.id),
                                 '[]'::jsonb)
-                FROM dispatch.drivers d))
+                FROM dispatch.drivers d
+                LEFT JOIN dispatch.driver_active_order_ids a ON a.driver_id = d.id))
 $$;
 
 -- Cluster mode (migration 0060-relay-acked.sql).
