@@ -10,6 +10,7 @@
 #include "dispatch-error.h"
 #include "dispatch-limits.h"
 #include "dsd-migrations.h"
+#include "dsd-pg-conninfo.h"
 #include "dsd-pg-listener.h"
 #include "dsd-pg-pool.h"
 #include "test-utils.h"
@@ -519,6 +520,69 @@ test_pool_query (void)
   close_pool (pool);
 }
 
+static void
+count_cb (DsdPgPool *pool,
+          guint     *count)
+{
+  (*count)++;
+}
+
+/* The daemon's sessions carry -c dispatch.outbox_notify=off on top of the
+ * options of the conninfo; its writes (and only they) emit ::committed. */
+static void
+test_pool_committed (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *conninfo = NULL;
+  g_autofree char *both = NULL;
+  g_autofree char *setting = NULL;
+  g_autofree char *zone = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(PGresult) written = NULL;
+  g_autoptr(DsdPgPool) pool = NULL;
+  GAsyncResult *slot = NULL;
+  guint committed = 0;
+
+  g_assert_null (dsd_pg_conninfo_add_option ("host='unterminated", "-c x.y=z", &error));
+  g_assert_error (error, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+
+  conninfo = g_strdup_printf ("%s options='-c TimeZone=UTC'", get_conninfo ());
+  both = dsd_pg_conninfo_add_option (conninfo, "-c dispatch.outbox_notify=off", &error);
+  g_assert_no_error (error);
+  pool = dsd_pg_pool_new (both, 1);
+  dsd_pg_pool_open_async (pool, NULL, dsd_test_store_result_cb, &slot);
+  result = dsd_test_wait_result (&slot, WAIT_MS);
+  g_assert_true (dsd_pg_pool_open_finish (pool, result, &error));
+  g_assert_no_error (error);
+  g_signal_connect (pool, "committed", G_CALLBACK (count_cb), &committed);
+
+  setting = pool_query_value (pool, "SELECT current_setting('dispatch.outbox_notify')", 0, NULL);
+  g_assert_cmpstr (setting, ==, "off");
+  zone = pool_query_value (pool, "SELECT current_setting('TimeZone')", 0, NULL);
+  g_assert_cmpstr (zone, ==, "UTC");
+  g_assert_cmpuint (committed, ==, 0);
+
+  g_clear_object (&result);
+  dsd_pg_pool_write_async (pool, "SELECT 1", 0, NULL, NULL, dsd_test_store_result_cb, &slot);
+  result = dsd_test_wait_result (&slot, WAIT_MS);
+  written = dsd_pg_pool_query_finish (pool, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (committed, ==, 1);
+
+  g_clear_object (&result);
+  g_test_expect_message (STORE_DOMAIN, G_LOG_LEVEL_WARNING, "PostgreSQL error 22012: *");
+  dsd_pg_pool_write_async (pool, "SELECT 1/0", 0, NULL, NULL, dsd_test_store_result_cb, &slot);
+  result = dsd_test_wait_result (&slot, WAIT_MS);
+  g_assert_null (dsd_pg_pool_query_finish (pool, result, &error));
+  g_test_assert_expected_messages ();
+  g_assert_nonnull (error);
+  g_assert_cmpuint (committed, ==, 1);
+
+  g_clear_object (&result);
+  close_pool (g_steal_pointer (&pool));
+}
+
 typedef struct
 {
   guint  done;
@@ -633,11 +697,37 @@ test_pool_queue_bound (void)
 
   g_assert_true (dsd_test_run_until (tally_complete, &wait, 120000));
 
-  /* One in flight, a full queue, and the one too many refused at once. */
-  g_assert_cmpuint (tally.failed, ==, 1);
+  /* One in flight, a full queue, and the one too many refused at once. On a
+   * slow machine the tail of the queue may wait past
+   * DSD_PG_POOL_ACQUIRE_TIMEOUT_MS and fail too (test_pool_deadlines). */
+  g_assert_cmpuint (tally.failed, >=, 1);
   g_assert_error (tally.first_error, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE);
   g_assert_cmpuint (pending[wait.expected - 1].rank, ==, 0);
-  g_assert_cmpuint (tally.done, ==, DSD_PG_POOL_MAX_QUEUED + 1);
+  g_assert_cmpuint (tally.done + tally.failed, ==, DSD_PG_POOL_MAX_QUEUED + 2);
+  g_test_message ("%u of %u queued queries waited too long", tally.failed - 1,
+                  DSD_PG_POOL_MAX_QUEUED);
+  g_clear_error (&tally.first_error);
+
+  close_pool (pool);
+}
+
+/* A statement slower than statement_timeout is cancelled by the server, and
+ * a query that cannot get a connection in time gives up: both UNAVAILABLE
+ * (503 + Retry-After for a request), neither waits for the slow one. */
+static void
+test_pool_deadlines (void)
+{
+  DsdPgPool *pool = open_pool (1);
+  Tally tally = { 0 };
+  TallyWait wait = { &tally, 2 };
+  Pending pending[2] = { { &tally, 0 }, { &tally, 1 } };
+
+  dsd_pg_pool_query_async (pool, "SELECT pg_sleep(600)", 0, NULL, NULL, tally_cb, &pending[0]);
+  dsd_pg_pool_query_async (pool, "SELECT 1", 0, NULL, NULL, tally_cb, &pending[1]);
+
+  g_assert_true (dsd_test_run_until (tally_complete, &wait, 60000));
+  g_assert_cmpuint (tally.failed, ==, 2);
+  g_assert_error (tally.first_error, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE);
   g_clear_error (&tally.first_error);
 
   close_pool (pool);
@@ -1001,8 +1091,10 @@ main (int   argc,
   g_test_add_func ("/pg/migrations/newer-refused", test_migrations_newer_refused);
   g_test_add_func ("/pg/migrations/limits", test_migrations_limits);
   g_test_add_func ("/pg/pool/query", test_pool_query);
+  g_test_add_func ("/pg/pool/committed", test_pool_committed);
   g_test_add_func ("/pg/pool/queue", test_pool_queue);
   g_test_add_func ("/pg/pool/queue-bound", test_pool_queue_bound);
+  g_test_add_func ("/pg/pool/deadlines", test_pool_deadlines);
   g_test_add_func ("/pg/pool/cancel", test_pool_cancel);
   g_test_add_func ("/pg/pool/errors", test_pool_errors);
   g_test_add_func ("/pg/pool/unreachable", test_pool_unreachable);

@@ -35,14 +35,30 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
  *
  * Cancelling a query that waits in the queue drops it; a query already sent
  * runs to completion and then reports G_IO_ERROR_CANCELLED.
+ *
+ * Deadlines, so that a hung database never hangs a request: every session
+ * runs with statement_timeout DSD_PG_POOL_STATEMENT_TIMEOUT_MS (the server
+ * cancels a slower statement: UNAVAILABLE); a query that waits longer than
+ * DSD_PG_POOL_ACQUIRE_TIMEOUT_MS for a connection fails with UNAVAILABLE; and
+ * when the server does not answer at all within DSD_PG_POOL_QUERY_DEADLINE_MS
+ * (stopped, or the network drops packets) the connection is dropped, which
+ * fails the query with UNAVAILABLE, and is re-established in the background.
  */
 #define DSD_PG_POOL_MAX_QUEUED 10000
+#define DSD_PG_POOL_STATEMENT_TIMEOUT_MS 5000
+#define DSD_PG_POOL_QUERY_DEADLINE_MS    (DSD_PG_POOL_STATEMENT_TIMEOUT_MS + 1000)
+#define DSD_PG_POOL_ACQUIRE_TIMEOUT_MS   5000
 
 #define DSD_TYPE_PG_POOL (dsd_pg_pool_get_type ())
 G_DECLARE_FINAL_TYPE (DsdPgPool, dsd_pg_pool, DSD, PG_POOL, GObject)
 
 DsdPgPool *dsd_pg_pool_new           (const char          *conninfo,
                                       guint                size);
+/* Server settings of every connection, as libpq "options" ("-c name=value ...";
+ * they replace any the conninfo gives; statement_timeout is always added);
+ * applied from each next connection attempt. */
+void       dsd_pg_pool_set_options   (DsdPgPool           *self,
+                                      const char          *options);
 void       dsd_pg_pool_open_async    (DsdPgPool           *self,
                                       GCancellable        *cancellable,
                                       GAsyncReadyCallback  callback,
@@ -55,6 +71,16 @@ const char *dsd_pg_pool_get_conninfo (DsdPgPool           *self);
 
 /* params: n_params text values, NULL for SQL NULL. Copied; need not outlive the call. */
 void       dsd_pg_pool_query_async   (DsdPgPool           *self,
+                                      const char          *sql,
+                                      int                  n_params,
+                                      const char * const  *params,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+/* The same for a statement that commits outbox events: once it succeeded (after its
+ * callback), the pool emits ::committed, so that the outbox relay of this process claims
+ * them without a NOTIFY (see dispatch.emit()). Finish with dsd_pg_pool_query_finish(). */
+void       dsd_pg_pool_write_async   (DsdPgPool           *self,
                                       const char          *sql,
                                       int                  n_params,
                                       const char * const  *params,
