@@ -35,7 +35,14 @@ respond_query_cb (GObject      *source,
       return;
     }
 
-  if (PQntuples (rows) != 1 || PQnfields (rows) != 1 || PQgetisnull (rows, 0, 0))
+  if (PQntuples (rows) == 1 && PQnfields (rows) == 1 && PQgetisnull (rows, 0, 0))
+    {
+      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_NOT_FOUND, "not found");
+      dsd_request_respond_error (call->request, error);
+      return;
+    }
+
+  if (PQntuples (rows) != 1 || PQnfields (rows) != 1)
     {
       g_critical ("Query answered %d rows × %d columns, expected one value",
                   PQntuples (rows), PQnfields (rows));

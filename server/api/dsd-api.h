@@ -2,6 +2,7 @@
 #pragma once
 
 #include "dispatch-json.h"
+#include "dsd-account-states.h"
 #include "dsd-context.h"
 #include "dsd-router.h"
 
@@ -22,12 +23,17 @@ void     dsd_api_register_tracking  (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_ops       (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_webhooks  (DsdRouter *router, DsdContext *context);
 
+/* Users' token states (dsd-account-states.h), loaded from the users table
+ * through the context's pool; context must outlive it. */
+DsdAccountStates *dsd_api_accounts_new (DsdContext *context);
+
 /* All of the above. */
 void     dsd_api_register_all       (DsdRouter *router, DsdContext *context);
 
 /*
  * Runs one SQL function call whose single result value is the response body
- * (jsonb rendered as text) and answers with it and status, or with the error.
+ * (jsonb rendered as text) and answers with it and status, with 404 when the
+ * value is NULL (nothing found), or with the error.
  */
 void     dsd_api_respond_query      (DsdRequest         *request,
                                      DsdContext         *context,

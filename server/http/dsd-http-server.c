@@ -26,11 +26,13 @@ struct _DsdHttpServer
 
   DsdRouter      *router;
   DsdTokenIssuer *tokens;
+  DsdAccountStates *accounts;   /* nullable: tokens are not checked against users */
   DsdMetrics     *metrics;      /* nullable */
 
   SoupServer     *soup;
   DsdHttpConnections *connections;
   GPtrArray      *sockets;      /* our listening GSockets */
+  gboolean        https;
 
   /* DsdRequests from their headers to the end of their response */
   GQueue          in_flight;
@@ -177,47 +179,6 @@ reject_oversized (DsdHttpServer *self,
   reject_request (self, request, error);
 }
 
-/*
- * Framing we cannot read safely (RFC 9112 §6): a Transfer-Encoding other than
- * chunked, both Transfer-Encoding and Content-Length, or a Content-Length
- * that is not one plain number (repeated, negative, signed or too long).
- */
-static gboolean
-check_framing (SoupMessageHeaders  *headers,
-               GError             **error)
-{
-  const char *coding = soup_message_headers_get_list (headers, "Transfer-Encoding");
-  const char *length = soup_message_headers_get_list (headers, "Content-Length");
-  gsize digits;
-
-  if (coding != NULL && g_ascii_strcasecmp (coding, "chunked") != 0)
-    {
-      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
-                           "unsupported Transfer-Encoding");
-      return FALSE;
-    }
-
-  if (coding != NULL && length != NULL)
-    {
-      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
-                           "both Transfer-Encoding and Content-Length");
-      return FALSE;
-    }
-
-  if (length == NULL)
-    return TRUE;
-
-  digits = strspn (length, "0123456789");
-  if (digits == 0 || digits > 18 || length[digits] != '\0')
-    {
-      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
-                           "malformed Content-Length");
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
 static DsdRequest *
 lookup_request (SoupServerMessage *msg)
 {
@@ -354,14 +315,17 @@ early_handler_cb (SoupServer        *server,
   if (self->stopping)
     soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                   "Connection", "close");
+  if (self->https)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Strict-Transport-Security", DSD_HTTP_HSTS);
 
-  if (!check_framing (headers, &error))
+  if (!_dsd_request_check_framing (headers, &error))
     {
       reject_request (self, request, error);
       return;
     }
 
-  parsed = _dsd_request_parse_target (request, &error);
+  parsed = _dsd_request_parse_target (request, soup_server_message_get_uri (msg), &error);
   if (parsed)
     request->route = _dsd_router_match (self->router, soup_server_message_get_method (msg),
                                         request->segments, request->n_segments,
@@ -396,15 +360,98 @@ early_handler_cb (SoupServer        *server,
 }
 
 static void
+pause_request (DsdRequest *request)
+{
+  if (request->responded || request->paused)
+    return;
+
+  request->paused = TRUE;
+  soup_server_message_pause (request->msg);
+}
+
+static void
 run_route_handler (DsdRequest *request)
 {
   request->route->handler (request, request->route->user_data);
 
   /* Not answered yet: an async handler responds later. */
-  if (!request->responded)
+  pause_request (request);
+}
+
+static void
+run_request (DsdRequest *request)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (request->route->websocket_handler == NULL)
     {
-      request->paused = TRUE;
-      soup_server_message_pause (request->msg);
+      run_route_handler (request);
+      return;
+    }
+
+  if (!soup_websocket_server_check_handshake (request->msg, NULL, NULL, NULL, NULL))
+    {
+      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
+                           "a websocket handshake is required");
+      dsd_request_respond_error (request, error);
+    }
+  else if (request->route->handler != NULL)
+    run_route_handler (request);
+  else
+    dsd_request_accept_websocket (request);
+}
+
+static void
+account_loaded_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(DsdRequest) request = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (request->done)
+    return;
+
+  if (!dsd_account_states_wait_finish (DSD_ACCOUNT_STATES (source), result, &error) ||
+      dsd_account_states_check (DSD_ACCOUNT_STATES (source), request->principal,
+                                &error) != DSD_ACCOUNT_ALLOWED)
+    {
+      if (error == NULL)
+        g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE,
+                             "could not check the access token, try again");
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  run_request (request);
+}
+
+/* A token's user must still exist and the token not be revoked: known within
+ * seconds from the cache, or after waiting for its load. */
+static gboolean
+check_account (DsdHttpServer *self,
+               DsdRequest    *request)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->accounts == NULL || request->principal == NULL)
+    return TRUE;
+
+  switch (dsd_account_states_check (self->accounts, request->principal, &error))
+    {
+    case DSD_ACCOUNT_ALLOWED:
+      return TRUE;
+
+    case DSD_ACCOUNT_REFUSED:
+      dsd_request_respond_error (request, error);
+      return FALSE;
+
+    case DSD_ACCOUNT_UNKNOWN:
+    default:
+      pause_request (request);
+      dsd_account_states_wait_async (self->accounts, request->principal->user_id,
+                                     account_loaded_cb, dsd_request_ref (request));
+      return FALSE;
     }
 }
 
@@ -416,28 +463,15 @@ handler_cb (SoupServer        *server,
             GHashTable        *query,
             gpointer           user_data)
 {
+  DsdHttpServer *self = user_data;
   DsdRequest *request = lookup_request (msg);
-  g_autoptr(GError) error = NULL;
 
   g_return_if_fail (request != NULL && request->route != NULL);
 
-  if (request->route->websocket_handler == NULL)
-    {
-      run_route_handler (request);
-      return;
-    }
-
-  if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, NULL))
-    {
-      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
-                           "a websocket handshake is required");
-      dsd_request_respond_error (request, error);
-    }
-  else if (request->route->handler != NULL)
-    run_route_handler (request);
-  else
-    dsd_request_accept_websocket (request);
+  if (check_account (self, request))
+    run_request (request);
 }
+
 
 static void
 request_finished_cb (SoupServer        *server,
@@ -604,6 +638,7 @@ dsd_http_server_dispose (GObject *object)
   g_clear_pointer (&self->sockets, g_ptr_array_unref);
   g_clear_object (&self->router);
   g_clear_object (&self->tokens);
+  g_clear_object (&self->accounts);
   g_clear_object (&self->metrics);
 
   G_OBJECT_CLASS (dsd_http_server_parent_class)->dispose (object);
@@ -636,6 +671,12 @@ dsd_http_server_init (DsdHttpServer *self)
                            G_CALLBACK (request_finished_cb), self, 0);
 }
 
+void
+dsd_http_tls_init (void)
+{
+  g_setenv ("G_TLS_GNUTLS_PRIORITY", DSD_HTTP_TLS_PRIORITY, FALSE);
+}
+
 DsdHttpServer *
 dsd_http_server_new (DsdRouter      *router,
                      DsdTokenIssuer *tokens,
@@ -666,6 +707,16 @@ dsd_http_server_new (DsdRouter      *router,
     }
 
   return self;
+}
+
+void
+dsd_http_server_set_accounts (DsdHttpServer    *self,
+                              DsdAccountStates *accounts)
+{
+  g_return_if_fail (DSD_IS_HTTP_SERVER (self));
+  g_return_if_fail (DSD_IS_ACCOUNT_STATES (accounts));
+
+  g_set_object (&self->accounts, accounts);
 }
 
 gboolean
@@ -726,6 +777,8 @@ dsd_http_server_listen (DsdHttpServer  *self,
 
       g_ptr_array_add (self->sockets, g_steal_pointer (&socket));
     }
+
+  self->https |= certificate != NULL;
 
   return TRUE;
 }
