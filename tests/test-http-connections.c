@@ -408,15 +408,19 @@ set_limits (Fixture *f,
   });
 }
 
-/* Runs the server's side until it counts n open connections. */
+/* Runs the server's side until it counts n_open open connections, and
+ * n_waiting of them waiting for a request (-1: any number). */
 static void
-wait_open (Fixture *f,
-           guint    n)
+wait_counts (Fixture *f,
+             int      n_open,
+             int      n_waiting)
 {
   gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
   guint tick = g_timeout_add (20, keep_waking, NULL);
 
-  while (dsd_http_connections_get_n_open (f->connections) != n)
+  while ((n_open >= 0 && dsd_http_connections_get_n_open (f->connections) != (guint) n_open) ||
+         (n_waiting >= 0 &&
+          dsd_http_connections_get_n_waiting (f->connections) != (guint) n_waiting))
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_main_context_iteration (NULL, TRUE);
@@ -445,7 +449,7 @@ test_idle_timeout (Fixture       *f,
 
   expect_closed_by_server (client);
   g_clear_object (&client);
-  wait_open (f, 0);
+  wait_counts (f, 0, -1);
   g_assert_cmpuint (dsd_http_connections_get_n_waiting (f->connections), ==, 0);
 }
 
@@ -467,7 +471,7 @@ test_header_timeout (Fixture       *f,
       expect_closed_by_server (client);
     }
 
-  wait_open (f, 0);
+  wait_counts (f, 0, -1);
   g_assert_cmpuint (f->finished, ==, 0);
 }
 
@@ -494,7 +498,7 @@ test_slowloris (Fixture       *f,
   expect_closed_by_server (client);
   g_clear_handle_id (&trickle, g_source_remove);
   g_clear_object (&client);
-  wait_open (f, 0);
+  wait_counts (f, 0, -1);
 }
 
 /* Headers in time, then not the whole body: closed at the body timeout. */
@@ -509,10 +513,11 @@ test_body_timeout (Fixture       *f,
   send_text (client, "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nabc");
   expect_closed_by_server (client);
   g_clear_object (&client);
-  wait_open (f, 0);
+  wait_counts (f, 0, -1);
 }
 
-/* Beyond the caps a connection gets 503 and is closed; counts go back to 0. */
+/* At a cap, a connection that waits for a request makes room for a new one;
+ * when none waits, the new one gets 503 and is closed. Counts go back to 0. */
 static void
 test_connection_caps (Fixture       *f,
                       gconstpointer  data)
@@ -522,14 +527,33 @@ test_connection_caps (Fixture       *f,
   for (guint cap = 0; cap < 2; cap++)
     {
       g_autoptr(GSocket) refused = NULL;
+      g_autoptr(GSocket) newcomer = NULL;
       g_autofree char *text = NULL;
       gboolean closed;
 
       /* Per client first, then in total (all test clients share an address). */
       set_limits (f, 10000, 10000, 10000, cap == 0 ? 100 : 3, cap == 0 ? 3 : 100);
+
+      /* Three waiting for a request: the oldest makes room. */
       for (guint i = 0; i < 3; i++)
         g_ptr_array_add (clients, connect_client (f));
-      wait_open (f, 3);
+      wait_counts (f, 3, -1);
+      newcomer = connect_client (f);
+      send_text (newcomer, REQUEST);
+      expect_responses (newcomer, 1);
+      expect_closed_by_server (clients->pdata[0]);
+      g_ptr_array_remove_index (clients, 0);
+      g_clear_object (&newcomer);
+      g_ptr_array_set_size (clients, 0);
+      wait_counts (f, 0, -1);
+
+      /* Three in the middle of a request: the next is refused. */
+      for (guint i = 0; i < 3; i++)
+        {
+          g_ptr_array_add (clients, connect_client (f));
+          send_text (clients->pdata[i], "GET / HTTP/1.1\r\n");
+        }
+      wait_counts (f, 3, 0);
 
       refused = connect_client (f);
       text = read_responses (refused, 1, &closed);
@@ -540,13 +564,13 @@ test_connection_caps (Fixture       *f,
       /* The others are served. */
       for (guint i = 0; i < clients->len; i++)
         {
-          send_text (clients->pdata[i], REQUEST);
+          send_text (clients->pdata[i], "Host: test\r\n\r\n");
           expect_responses (clients->pdata[i], 1);
         }
 
       g_ptr_array_set_size (clients, 0);
       g_clear_object (&refused);
-      wait_open (f, 0);
+      wait_counts (f, 0, -1);
     }
 }
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <netinet/in.h>
+#include <string.h>
 #include <netinet/tcp.h>
 
 #include "dispatch-error.h"
@@ -134,7 +135,45 @@ tracker_free (Tracker *tracker)
   g_free (tracker);
 }
 
-/* Counts connection for its client, or FALSE when a cap is reached. */
+static guint
+count_client (DsdHttpConnections *self,
+              const char         *client)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->counts->per_client, client));
+}
+
+static void waiting_free (Waiting *waiting);
+
+/* Closes the connection that has waited longest for a request, of client
+ * (or of anyone, for NULL), to make room for a new one; it leaves the counts
+ * at once. FALSE when there is none. */
+static gboolean
+reclaim_waiting (DsdHttpConnections *self,
+                 const char         *client)
+{
+  for (GList *link = self->waiting.head; link != NULL; link = link->next)
+    {
+      Waiting *waiting = link->data;
+      GSocketConnection *connection = dsd_http_get_socket_connection (waiting->stream, NULL);
+      Tracker *tracker = g_object_get_qdata (G_OBJECT (connection), tracker_quark);
+
+      if (client != NULL && (tracker == NULL || strcmp (tracker->client, client) != 0))
+        continue;
+
+      g_debug ("Closing a waiting connection to make room for a new one");
+      g_object_set_qdata (G_OBJECT (connection), tracker_quark, NULL);
+      g_queue_unlink (&self->waiting, link);
+      dsd_http_close_gracefully (g_steal_pointer (&waiting->stream), NULL);
+      waiting_free (waiting);
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Counts connection for its client; at a cap, a connection of the same
+ * client (or anyone's, for the total) that waits for a request makes room;
+ * FALSE when none does. */
 static gboolean
 track (DsdHttpConnections *self,
        GSocketConnection  *connection,
@@ -142,14 +181,16 @@ track (DsdHttpConnections *self,
 {
   GInetAddress *address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
   g_autofree char *client = g_inet_address_to_string (address);
-  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->counts->per_client, client));
   Tracker *tracker;
 
-  if (self->counts->total >= self->limits.max_connections ||
-      n >= self->limits.max_connections_per_client)
+  if (count_client (self, client) >= self->limits.max_connections_per_client &&
+      !reclaim_waiting (self, client))
+    return FALSE;
+  if (self->counts->total >= self->limits.max_connections && !reclaim_waiting (self, NULL))
     return FALSE;
 
-  g_hash_table_insert (self->counts->per_client, g_strdup (client), GUINT_TO_POINTER (n + 1));
+  g_hash_table_insert (self->counts->per_client, g_strdup (client),
+                       GUINT_TO_POINTER (count_client (self, client) + 1));
   self->counts->total++;
 
   tracker = g_new0 (Tracker, 1);

@@ -34,8 +34,10 @@ G_BEGIN_DECLS
  * (from accept for the first request) to send its headers, then the body
  * timeout to send its body; past either,
  * the connection is closed. Connections are counted per client address and in
- * total from accept to their last reference: beyond a cap, a new connection
- * gets 503 (with Retry-After) and is closed.
+ * total from accept to their last reference (or until we start closing them):
+ * at a cap, the connection of that client (or anyone's, for the total) that
+ * has waited longest for a request is closed to make room; when none waits,
+ * the new connection gets 503 (with Retry-After) and is closed.
  */
 #define DSD_TYPE_HTTP_CONNECTIONS (dsd_http_connections_get_type ())
 G_DECLARE_FINAL_TYPE (DsdHttpConnections, dsd_http_connections, DSD, HTTP_CONNECTIONS, GObject)
