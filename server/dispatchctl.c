@@ -3,9 +3,12 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include <libsoup/soup.h>
 
@@ -35,6 +38,10 @@ static const char usage[] =
   "  replay [--from-seq N] [--to-seq N] [--since TIME] [--until TIME] [--topic NAME]\n"
   "                                  Publish archived events again, with their seq, to\n"
   "                                  the events topic (or NAME); TIME is RFC 3339\n"
+  "  backup FILE                     Write a consistent backup of the database to FILE\n"
+  "                                  (pg_dump custom format; online, while dispatchd runs)\n"
+  "  restore FILE                    Load a backup into an empty database (a new\n"
+  "                                  DISPATCH_DATA_DIR), then start dispatchd on it\n"
   "\n"
   "The database is DATABASE_URL, or the managed cluster in DISPATCH_DATA_DIR.\n";
 
@@ -94,7 +101,8 @@ database_open (Database  *db,
 static void
 database_close (Database *db)
 {
-  if (db->cluster != NULL)
+  /* A cluster a running dispatchd uses stays up. */
+  if (db->cluster != NULL && !dsd_pg_cluster_is_reused (db->cluster))
     dsd_pg_cluster_stop (db->cluster);
   g_clear_object (&db->cluster);
   g_clear_pointer (&db->config, dsd_config_free);
@@ -183,6 +191,119 @@ user_add (const char  *username,
 
   g_print ("%s\n", PQgetvalue (rows, 0, 0));
   return 0;
+}
+
+/* pg_dump, pg_restore: the managed cluster's own, else from PATH. */
+static char *
+database_tool (Database   *db,
+               const char *name)
+{
+  if (db->cluster != NULL)
+    return dsd_pg_cluster_get_tool (db->cluster, name);
+
+  return g_strdup (name);
+}
+
+/* Runs argv to its end; FALSE with its standard error when it fails. */
+static gboolean
+run_tool (const char * const  *argv,
+          GError             **error)
+{
+  g_autoptr(GSubprocess) tool = NULL;
+  g_autofree char *errors = NULL;
+
+  tool = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                  G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
+  if (tool == NULL || !g_subprocess_communicate_utf8 (tool, NULL, NULL, NULL, &errors, error))
+    return FALSE;
+
+  if (!g_subprocess_get_successful (tool))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s failed: %s", argv[0],
+                   g_strstrip (errors));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* pg_dump in one snapshot (a consistent copy while dispatchd writes), into a
+ * temporary file renamed over FILE at the end: FILE is never half written. */
+static int
+backup (const char  *file,
+        GError     **error)
+{
+  g_autofree char *pg_dump = NULL;
+  g_autofree char *partial = g_strconcat (file, ".partial", NULL);
+  g_autofree char *file_arg = g_strconcat ("--file=", partial, NULL);
+  g_autofree char *dbname_arg = NULL;
+  Database db = { 0 };
+  gboolean ok = FALSE;
+
+  if (database_open (&db, error))
+    {
+      pg_dump = database_tool (&db, "pg_dump");
+      dbname_arg = g_strconcat ("--dbname=", db.conninfo, NULL);
+      ok = run_tool ((const char * const[]) {
+                       pg_dump, "--format=custom", "--no-password", file_arg, dbname_arg, NULL
+                     }, error) &&
+           g_rename (partial, file) == 0;
+      if (!ok && error != NULL && *error == NULL)
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "Cannot write %s: %s",
+                     file, g_strerror (errno));
+      g_unlink (partial);
+    }
+  database_close (&db);
+
+  if (ok)
+    g_print ("Backup written to %s\n", file);
+  return ok ? 0 : 1;
+}
+
+/* Into an empty database only: a restore never mixes with existing data. */
+static int
+restore (const char  *file,
+         GError     **error)
+{
+  g_autofree char *pg_restore = NULL;
+  g_autofree char *dbname_arg = NULL;
+  g_autoptr(PGresult) rows = NULL;
+  Database db = { 0 };
+  gboolean ok = FALSE;
+
+  if (!g_file_test (file, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No backup file %s", file);
+      return 1;
+    }
+
+  if (database_open (&db, error) &&
+      (rows = dsd_pg_exec_sync (db.conninfo,
+                                "SELECT to_regnamespace('dispatch') IS NULL AND "
+                                "to_regclass('public.schema_migrations') IS NULL",
+                                0, NULL, error)) != NULL)
+    {
+      if (!g_str_equal (PQgetvalue (rows, 0, 0), "t"))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                               "The database is not empty: restore into a new "
+                               "DISPATCH_DATA_DIR (or an empty DATABASE_URL)");
+        }
+      else
+        {
+          pg_restore = database_tool (&db, "pg_restore");
+          dbname_arg = g_strconcat ("--dbname=", db.conninfo, NULL);
+          ok = run_tool ((const char * const[]) {
+                           pg_restore, "--exit-on-error", "--single-transaction", "--no-owner",
+                           "--no-password", dbname_arg, file, NULL
+                         }, error);
+        }
+    }
+  database_close (&db);
+
+  if (ok)
+    g_print ("Restored %s\n", file);
+  return ok ? 0 : 1;
 }
 
 static int
@@ -302,6 +423,10 @@ main (int   argc,
     status = dead_letters_list (&error);
   else if (argc >= 2 && g_str_equal (argv[1], "replay"))
     status = replay (argc - 1, argv + 1, &error);
+  else if (argc == 3 && g_str_equal (argv[1], "backup"))
+    status = backup (argv[2], &error);
+  else if (argc == 3 && g_str_equal (argv[1], "restore"))
+    status = restore (argv[2], &error);
   else
     {
       g_printerr ("%s", usage);

@@ -13,6 +13,7 @@
 #include "dsd-daemon.h"
 #include "dsd-http-server.h"
 #include "dsd-log.h"
+#include "dsd-sd-notify.h"
 
 /* Descriptors beyond client connections: database pool, redis, kafka,
  * listening sockets, files. */
@@ -23,6 +24,7 @@ typedef struct {
   DsdDaemon *daemon;
   int        exit_status;
   gboolean   stopping;
+  char      *notify_socket;   /* systemd's, NULL when not run by it */
 } Run;
 
 static void
@@ -37,19 +39,38 @@ stopped_cb (GObject      *source,
   g_main_loop_quit (run->loop);
 }
 
+/* Once, whatever asks first: a signal, a failure to start or to go on. */
+static void
+begin_stop (Run *run)
+{
+  if (run->stopping)
+    return;
+
+  run->stopping = TRUE;
+  dsd_sd_notify (run->notify_socket, "STOPPING=1");
+  dsd_daemon_stop_async (run->daemon, stopped_cb, run);
+}
+
 static gboolean
 signal_cb (gpointer user_data)
 {
   Run *run = user_data;
 
   if (!run->stopping)
-    {
-      run->stopping = TRUE;
-      g_message ("Stopping: finishing requests in flight");
-      dsd_daemon_stop_async (run->daemon, stopped_cb, run);
-    }
+    g_message ("Stopping: finishing requests in flight");
+  begin_stop (run);
 
   return G_SOURCE_CONTINUE;
+}
+
+static void
+failed_cb (DsdDaemon    *daemon,
+           const GError *error,
+           Run          *run)
+{
+  g_warning ("Cannot go on: %s", error->message);
+  run->exit_status = 1;
+  begin_stop (run);
 }
 
 static void
@@ -59,17 +80,19 @@ started_cb (GObject      *source,
 {
   Run *run = user_data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *status = NULL;
 
   if (!dsd_daemon_start_finish (DSD_DAEMON (source), result, &error))
     {
       g_printerr ("dispatchd: %s\n", error->message);
       run->exit_status = 1;
-      run->stopping = TRUE;
-      dsd_daemon_stop_async (run->daemon, stopped_cb, run);
+      begin_stop (run);
       return;
     }
 
   g_print ("dispatchd %s listening on %s\n", PACKAGE_VERSION, dsd_daemon_get_url (run->daemon));
+  status = g_strdup_printf ("READY=1\nSTATUS=Serving on %s", dsd_daemon_get_url (run->daemon));
+  dsd_sd_notify (run->notify_socket, status);
 }
 
 /* Raises the soft limit on open files to the hard one (the default soft limit,
@@ -140,6 +163,7 @@ main (int   argc,
   dsd_log_init (g_strcmp0 (config->log_format, "json") == 0 ? DSD_LOG_FORMAT_JSON
                                                             : DSD_LOG_FORMAT_TEXT);
 
+  run.notify_socket = dsd_sd_notify_take_socket ();
   loop = g_main_loop_new (NULL, FALSE);
   daemon = dsd_daemon_new (g_steal_pointer (&config));
   run.loop = loop;
@@ -148,11 +172,13 @@ main (int   argc,
   sigint = g_unix_signal_add (SIGINT, signal_cb, &run);
   sigterm = g_unix_signal_add (SIGTERM, signal_cb, &run);
 
+  g_signal_connect (daemon, "failed", G_CALLBACK (failed_cb), &run);
   dsd_daemon_start_async (daemon, NULL, started_cb, &run);
   g_main_loop_run (loop);
 
   g_source_remove (sigint);
   g_source_remove (sigterm);
+  g_free (run.notify_socket);
 
   return run.exit_status;
 }

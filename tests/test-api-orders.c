@@ -307,6 +307,91 @@ test_idempotency (void)
                    dsd_test_response_string (first, "id"));
 }
 
+static char *
+base64url (const char *text)
+{
+  g_autofree char *b64 = g_base64_encode ((const guchar *) text, strlen (text));
+
+  g_strdelimit (b64, "=", '\0');
+  g_strdelimit (b64, "+", '-');
+  g_strdelimit (b64, "/", '_');
+  return g_strdup (b64);
+}
+
+static void
+assert_cursor_refused (const char *token,
+                       const char *cursor)
+{
+  g_autofree char *escaped = g_uri_escape_string (cursor, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders?limit=1&next=%s", escaped);
+  g_autoptr(DsdTestResponse) response = dsd_test_request (server, "GET", path, token, NULL,
+                                                          NULL);
+
+  g_test_message ("cursor %s", cursor);
+  dsd_test_assert_error (response, 400, "invalid_argument", "next");
+}
+
+/* A well-formed cursor the server did not issue is refused (API.md). */
+static void
+test_forged_cursor (void)
+{
+  g_autofree char *token = dsd_test_create_user (server, "dispatcher", NULL, NULL);
+  g_autoptr(DsdTestResponse) first = NULL;
+  g_autoptr(DsdTestResponse) second = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *payload = NULL;
+  g_autofree char *decoded = NULL;
+  g_autofree char *forged_json = NULL;
+  g_autofree char *forged_payload = NULL;
+  g_autofree char *forged = NULL;
+  g_autofree char *unsigned_cursor = NULL;
+  g_autofree char *other_mac = NULL;
+  const char *next;
+  const char *dot;
+  gsize length;
+
+  g_free (create_order (token, ORDER_BODY));
+  g_free (create_order (token, ORDER_BODY));
+  first = dsd_test_request (server, "GET", "/api/v1/orders?limit=1", token, NULL, NULL);
+  g_assert_cmpuint (first->status, ==, 200);
+  next = dsd_test_response_string (first, "next");
+  g_assert_nonnull (next);
+
+  /* The issued one works. */
+  escaped = g_uri_escape_string (next, NULL, FALSE);
+  path = g_strdup_printf ("/api/v1/orders?limit=1&next=%s", escaped);
+  second = dsd_test_request (server, "GET", path, token, NULL, NULL);
+  g_assert_cmpuint (second->status, ==, 200);
+
+  /* Its payload, changed (another position) and sent with the old MAC. */
+  dot = strchr (next, '.');
+  g_assert_nonnull (dot);
+  payload = g_strndup (next, dot - next);
+  g_strdelimit (payload, "-", '+');
+  g_strdelimit (payload, "_", '/');
+  while (strlen (payload) % 4 != 0)
+    {
+      char *padded = g_strconcat (payload, "=", NULL);
+
+      g_free (payload);
+      payload = padded;
+    }
+  decoded = (char *) g_base64_decode (payload, &length);
+  g_assert_true (g_str_has_prefix (decoded, "{"));
+  forged_json = g_strdup_printf ("{\"i\": \"00000000-0000-4000-8000-000000000000\", \"k\": "
+                                 "\"orders\", \"t\": \"2000-01-01T00:00:00.000000Z\"}");
+  forged_payload = base64url (forged_json);
+  forged = g_strconcat (forged_payload, dot, NULL);
+  assert_cursor_refused (token, forged);
+
+  /* The payload alone (the format of 0.1), and with a MAC of the right shape. */
+  unsigned_cursor = base64url (forged_json);
+  assert_cursor_refused (token, unsigned_cursor);
+  other_mac = g_strconcat (forged_payload, ".AAAAAAAAAAAAAAAAAAAAAA", NULL);
+  assert_cursor_refused (token, other_mac);
+}
+
 static void
 test_list_paging (void)
 {
@@ -575,6 +660,7 @@ main (int   argc,
   g_test_add_func ("/orders/unknown", test_unknown_order);
   g_test_add_func ("/orders/idempotency", test_idempotency);
   g_test_add_func ("/orders/list-paging", test_list_paging);
+  g_test_add_func ("/orders/forged-cursor", test_forged_cursor);
   g_test_add_func ("/orders/lifecycle", test_lifecycle);
   g_test_add_func ("/orders/cancel-and-unassign", test_cancel_and_unassign);
   g_test_add_func ("/orders/tracking", test_tracking);

@@ -308,7 +308,7 @@ issue_token (DsdTokenIssuer *tokens,
 
   principal = dsd_principal_new (role, "user-1", "someone", NULL,
                                  role == DSD_ROLE_CUSTOMER ? "customer-1" : NULL);
-  return dsd_token_issuer_issue (tokens, principal);
+  return dsd_token_issuer_issue (tokens, principal, 0);
 }
 
 static void

@@ -166,14 +166,24 @@ load_database_dump (const char *path)
 DsdTestServer *
 dsd_test_server_start (const char * const *extra_env)
 {
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = g_dir_make_tmp ("dispatchd-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dsd_test_server_start_in (data_dir, extra_env);
+}
+
+DsdTestServer *
+dsd_test_server_start_in (const char         *data_dir,
+                          const char * const *extra_env)
+{
   DsdTestServer *self = g_new0 (DsdTestServer, 1);
   const char *dump = g_getenv ("DISPATCH_TEST_DATABASE_DUMP");
   g_autoptr(GError) error = NULL;
   const char *roles;
   g_autofree char *pid_file = NULL;
 
-  self->data_dir = g_dir_make_tmp ("dispatchd-test-XXXXXX", &error);
-  g_assert_no_error (error);
+  self->data_dir = g_strdup (data_dir);
   /* The managed cluster may run as an unprivileged account that must reach it. */
   g_assert_cmpint (g_chmod (self->data_dir, 0711), ==, 0);
   self->log_path = g_build_filename (self->data_dir, "dispatchd.log", NULL);
@@ -286,6 +296,84 @@ dsd_test_server_get_pid (DsdTestServer *self)
   const char *identifier = self->process ? g_subprocess_get_identifier (self->process) : NULL;
 
   return identifier != NULL ? atoi (identifier) : 0;
+}
+
+int
+dsd_test_server_get_postmaster_pid (DsdTestServer *self)
+{
+  g_autofree char *pid_file = g_build_filename (self->data_dir, "postgresql", "postmaster.pid",
+                                                NULL);
+  g_autofree char *contents = NULL;
+  int pid;
+
+  if (!g_file_get_contents (pid_file, &contents, NULL, NULL))
+    return 0;
+
+  pid = atoi (contents);
+  return dsd_test_process_alive (pid) ? pid : 0;
+}
+
+GArray *
+dsd_test_server_get_database_pids (DsdTestServer *self)
+{
+  int postmaster = dsd_test_server_get_postmaster_pid (self);
+  GArray *pids;
+
+  g_assert_cmpint (postmaster, >, 0);
+  pids = dsd_test_child_pids (postmaster);
+  g_array_append_val (pids, postmaster);
+
+  return pids;
+}
+
+void
+dsd_test_server_signal_database (DsdTestServer *self,
+                                 int            signum)
+{
+  g_autoptr(GArray) pids = dsd_test_server_get_database_pids (self);
+
+  for (guint i = 0; i < pids->len; i++)
+    g_assert_cmpint (kill (g_array_index (pids, int, i), signum), ==, 0);
+}
+
+static gboolean
+has_exited (gpointer user_data)
+{
+  return *(gboolean *) user_data;
+}
+
+static void
+exited_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  *(gboolean *) user_data = TRUE;
+}
+
+gboolean
+dsd_test_server_wait_exit (DsdTestServer *self,
+                           guint          timeout_ms,
+                           int           *out_status)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  gboolean exited = FALSE;
+
+  g_assert_nonnull (self->process);
+  g_subprocess_wait_async (self->process, cancellable, exited_cb, &exited);
+  if (!dsd_test_run_until (has_exited, &exited, timeout_ms))
+    {
+      g_cancellable_cancel (cancellable);
+      while (!exited)
+        g_main_context_iteration (NULL, TRUE);
+      if (g_subprocess_get_identifier (self->process) != NULL)
+        return FALSE;
+    }
+
+  *out_status = g_subprocess_get_if_exited (self->process)
+                  ? g_subprocess_get_exit_status (self->process) : -1;
+  g_clear_object (&self->process);
+  return TRUE;
 }
 
 char *

@@ -116,7 +116,9 @@ succeed_login (Login *login)
 
   principal = dsd_principal_new (role, user_string (login->user, "id"), login->username,
                                  driver_id, customer_id);
-  token = dsd_token_issuer_issue (tokens, principal);
+  token = dsd_token_issuer_issue (tokens, principal,
+                                  json_object_get_int_member_with_default (
+                                    login->user, "tokens_valid_after_s", 0));
   dsd_rate_limiter_reset (login->api->failures, login->username);
 
   json_builder_begin_object (builder);
@@ -153,10 +155,24 @@ verified_cb (GObject      *source,
 {
   g_autoptr(Login) login = user_data;
 
-  if (dsd_password_verify_finish (result))
-    succeed_login (login);
-  else
-    fail_login (login);
+  g_autoptr(GError) error = NULL;
+
+  if (!dsd_password_verify_finish (result))
+    {
+      fail_login (login);
+      return;
+    }
+
+  /* Only said to whoever knows the password. */
+  if (json_object_get_boolean_member_with_default (login->user, "disabled", FALSE))
+    {
+      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_PERMISSION_DENIED,
+                           "this account is disabled");
+      dsd_request_respond_error (login->request, error);
+      return;
+    }
+
+  succeed_login (login);
 }
 
 static void

@@ -5,6 +5,8 @@
 #include "dispatch-limits.h"
 #include "dispatch-model.h"
 #include "dsd-api.h"
+#include "dsd-event-view.h"
+#include "dsd-pg-pool.h"
 
 static const char create_sql[] =
   "SELECT dispatch.order_create($1::jsonb, $2, $3, $4::jsonb)::text";
@@ -282,13 +284,54 @@ list_orders_cb (DsdRequest *request,
 }
 
 static void
+events_for_role_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(DsdRequest) request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) rows = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  DsdRole role = dsd_request_get_principal (request)->role;
+  JsonArray *events;
+
+  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
+  if (rows != NULL)
+    body = dispatch_json_parse_object (PQgetvalue (rows, 0, 0), PQgetlength (rows, 0, 0),
+                                       &error);
+  if (body == NULL)
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  events = json_object_get_array_member (body, "events");
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *event = json_array_get_object_element (events, i);
+
+      dsd_event_view_redact (json_object_get_object_member (event, "data"), role);
+    }
+
+  root = json_node_init_object (json_node_alloc (), body);
+  dsd_request_respond_json (request, 200, root);
+}
+
+/* Staff get the events as stored; the others through dsd-event-view.h. */
+static void
 order_events_cb (DsdRequest *request,
                  gpointer    user_data)
 {
+  DsdContext *context = user_data;
   g_autofree char *actor = dsd_request_dup_actor_json (request);
+  const char * const params[] = { actor, dsd_request_get_param (request, "id") };
 
-  dsd_api_respond_query (request, user_data, 200, events_sql, 2,
-                         (const char * const[]) { actor, dsd_request_get_param (request, "id") });
+  if ((dsd_request_get_principal (request)->role & DSD_ROLES_STAFF) != 0)
+    dsd_api_respond_query (request, context, 200, events_sql, 2, params);
+  else
+    dsd_pg_pool_query_async (dsd_context_get (context, DSD_TYPE_PG_POOL), events_sql, 2, params,
+                             NULL, events_for_role_cb, dsd_request_ref (request));
 }
 
 /* The arguments of each action, validated into the object order_action takes. */

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "dispatch-json.h"
+#include "dsd-account-states.h"
 #include "dsd-context.h"
 #include "dsd-router.h"
 
@@ -21,6 +22,10 @@ void     dsd_api_register_inventory (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_tracking  (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_ops       (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_webhooks  (DsdRouter *router, DsdContext *context);
+
+/* Users' token states (dsd-account-states.h), loaded from the users table
+ * through the context's pool; context must outlive it. */
+DsdAccountStates *dsd_api_accounts_new (DsdContext *context);
 
 /* All of the above. */
 void     dsd_api_register_all       (DsdRouter *router, DsdContext *context);

@@ -25,6 +25,9 @@ typedef struct {
   char    *username;
   char    *driver_id;    /* nullable */
   char    *customer_id;  /* nullable */
+  /* The token's iat (Unix seconds): set by the token issuer when it decodes
+   * one, before the principal is shared; 0 otherwise. */
+  gint64   issued_at_s;
 } DsdPrincipal;
 
 const char   *dsd_role_to_string      (DsdRole       role);

@@ -27,6 +27,7 @@
 #include "dsd-tracking-page.h"
 
 #define SECRET_FILE "jwt-secret"
+#define CURSOR_KEY_LABEL "dispatch list cursor key v1"
 #define ADMIN_PASSWORD_FILE "admin-password"
 #define GENERATED_SECRET_BYTES 48
 #define GRACEFUL_STOP_MS 10000
@@ -38,6 +39,7 @@ struct _DsdDaemon {
 
   DsdConfig       *config;
   char            *conninfo;
+  char            *pool_options;   /* server settings of the pool's sessions */
   char            *url;
 
   /* Started in this order, stopped in reverse. */
@@ -63,6 +65,13 @@ struct _DsdDaemon {
 };
 
 G_DEFINE_FINAL_TYPE (DsdDaemon, dsd_daemon, G_TYPE_OBJECT)
+
+enum {
+  FAILED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static const char ensure_admin_sql[] = "SELECT dispatch.ensure_first_admin($1)";
 static const char purge_sql[] = "SELECT dispatch.purge_idempotency_keys()";
@@ -102,6 +111,36 @@ load_or_create_secret (const char  *data_dir,
   return g_steal_pointer (&encoded);
 }
 
+/*
+ * The key that makes list cursors tamper-evident, derived from the token
+ * secret with a label (so one secret to configure, and a cursor MAC says
+ * nothing of the token key). The SQL side computes HMAC-SHA256 with the
+ * built-in sha256(): it gets the key already XORed with the HMAC pads
+ * (RFC 2104), as session settings dispatch.cursor_ipad / dispatch.cursor_opad.
+ */
+static char *
+cursor_key_options (GBytes *secret)
+{
+  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, g_bytes_get_data (secret, NULL),
+                                      g_bytes_get_size (secret));
+  g_autoptr(GString) ipad = g_string_new (NULL);
+  g_autoptr(GString) opad = g_string_new (NULL);
+  guint8 key[64] = { 0 };
+  gsize key_len = 32;
+
+  g_hmac_update (hmac, (const guchar *) CURSOR_KEY_LABEL, -1);
+  g_hmac_get_digest (hmac, key, &key_len);
+
+  for (guint i = 0; i < sizeof key; i++)
+    {
+      g_string_append_printf (ipad, "%02x", key[i] ^ 0x36);
+      g_string_append_printf (opad, "%02x", key[i] ^ 0x5c);
+    }
+
+  return g_strdup_printf ("-c dispatch.cursor_ipad=%s -c dispatch.cursor_opad=%s",
+                          ipad->str, opad->str);
+}
+
 static gboolean
 prepare_data_dir (DsdDaemon  *self,
                   GError    **error)
@@ -131,7 +170,16 @@ prepare_data_dir (DsdDaemon  *self,
   secret_bytes = g_bytes_new (secret, strlen (secret));
   self->tokens = dsd_token_issuer_new (self->clock, secret_bytes,
                                        self->config->token_lifetime_s);
+  self->pool_options = cursor_key_options (secret_bytes);
   return TRUE;
+}
+
+static void
+cluster_failed_cb (DsdPgCluster *cluster,
+                   const GError *error,
+                   gpointer      user_data)
+{
+  g_signal_emit (user_data, signals[FAILED], 0, error);
 }
 
 static void
@@ -150,6 +198,8 @@ cluster_started_cb (GObject      *source,
     }
 
   self->conninfo = g_strdup (dsd_pg_cluster_get_conninfo (self->cluster));
+  dsd_pg_cluster_supervise (self->cluster);
+  g_signal_connect_object (self->cluster, "failed", G_CALLBACK (cluster_failed_cb), self, 0);
   open_pool (g_steal_pointer (&task));
 }
 
@@ -209,6 +259,7 @@ open_pool (GTask *task)
     g_message ("Applied %u database migrations", n_applied);
 
   self->pool = dsd_pg_pool_new (self->conninfo, self->config->db_pool_size);
+  dsd_pg_pool_set_options (self->pool, self->pool_options);
   dsd_pg_pool_open_async (self->pool, g_task_get_cancellable (task), pool_opened_cb, task);
 }
 
@@ -387,6 +438,8 @@ listen_http (GTask *task)
     }
   self->http = dsd_http_server_new (self->router, self->tokens,
                                     dsd_context_get_metrics (self->context));
+  dsd_http_server_set_accounts (self->http,
+                                dsd_context_get (self->context, DSD_TYPE_ACCOUNT_STATES));
   dsd_http_server_set_limits (self->http, &(DsdHttpLimits) {
     .header_timeout_ms = self->config->http_header_timeout_s * 1000,
     .body_timeout_ms = self->config->http_body_timeout_s * 1000,
@@ -484,6 +537,7 @@ serve (GTask *task)
   g_autoptr(DsdFleet) fleet = dsd_fleet_new (bus);
   g_autoptr(DsdLocationIngest) ingest = NULL;
   g_autoptr(DsdEtaTracker) eta = NULL;
+  g_autoptr(DsdAccountStates) accounts = NULL;
 
   self->context = dsd_context_new (self->config, self->clock);
   ingest = dsd_location_ingest_new (dsd_pg_pool_get_conninfo (self->pool), fleet, bus);
@@ -495,6 +549,8 @@ serve (GTask *task)
   dsd_context_add (self->context, fleet);
   dsd_context_add (self->context, ingest);
   dsd_context_add (self->context, eta);
+  accounts = dsd_api_accounts_new (self->context);
+  dsd_context_add (self->context, accounts);
 
   self->listener = dsd_pg_listener_new (self->conninfo, "dispatch_outbox");
   self->bus = dsd_bus_backend_new (self->config, self->pool, self->listener, bus,
@@ -544,6 +600,7 @@ dsd_daemon_finalize (GObject *object)
   DsdDaemon *self = DSD_DAEMON (object);
 
   g_free (self->conninfo);
+  g_free (self->pool_options);
   g_free (self->url);
   dsd_config_free (self->config);
 
@@ -557,6 +614,17 @@ dsd_daemon_class_init (DsdDaemonClass *klass)
 
   object_class->dispose = dsd_daemon_dispose;
   object_class->finalize = dsd_daemon_finalize;
+
+  /**
+   * DsdDaemon::failed:
+   * @error: why
+   *
+   * Serving cannot go on (the managed database could not be brought back):
+   * stop and exit non-zero, for the supervisor to restart us.
+   */
+  signals[FAILED] =
+    g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void

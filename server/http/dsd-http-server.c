@@ -26,6 +26,7 @@ struct _DsdHttpServer
 
   DsdRouter      *router;
   DsdTokenIssuer *tokens;
+  DsdAccountStates *accounts;   /* nullable: tokens are not checked against users */
   DsdMetrics     *metrics;      /* nullable */
 
   SoupServer     *soup;
@@ -359,15 +360,98 @@ early_handler_cb (SoupServer        *server,
 }
 
 static void
+pause_request (DsdRequest *request)
+{
+  if (request->responded || request->paused)
+    return;
+
+  request->paused = TRUE;
+  soup_server_message_pause (request->msg);
+}
+
+static void
 run_route_handler (DsdRequest *request)
 {
   request->route->handler (request, request->route->user_data);
 
   /* Not answered yet: an async handler responds later. */
-  if (!request->responded)
+  pause_request (request);
+}
+
+static void
+run_request (DsdRequest *request)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (request->route->websocket_handler == NULL)
     {
-      request->paused = TRUE;
-      soup_server_message_pause (request->msg);
+      run_route_handler (request);
+      return;
+    }
+
+  if (!soup_websocket_server_check_handshake (request->msg, NULL, NULL, NULL, NULL))
+    {
+      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
+                           "a websocket handshake is required");
+      dsd_request_respond_error (request, error);
+    }
+  else if (request->route->handler != NULL)
+    run_route_handler (request);
+  else
+    dsd_request_accept_websocket (request);
+}
+
+static void
+account_loaded_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(DsdRequest) request = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (request->done)
+    return;
+
+  if (!dsd_account_states_wait_finish (DSD_ACCOUNT_STATES (source), result, &error) ||
+      dsd_account_states_check (DSD_ACCOUNT_STATES (source), request->principal,
+                                &error) != DSD_ACCOUNT_ALLOWED)
+    {
+      if (error == NULL)
+        g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE,
+                             "could not check the access token, try again");
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  run_request (request);
+}
+
+/* A token's user must still exist and the token not be revoked: known within
+ * seconds from the cache, or after waiting for its load. */
+static gboolean
+check_account (DsdHttpServer *self,
+               DsdRequest    *request)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->accounts == NULL || request->principal == NULL)
+    return TRUE;
+
+  switch (dsd_account_states_check (self->accounts, request->principal, &error))
+    {
+    case DSD_ACCOUNT_ALLOWED:
+      return TRUE;
+
+    case DSD_ACCOUNT_REFUSED:
+      dsd_request_respond_error (request, error);
+      return FALSE;
+
+    case DSD_ACCOUNT_UNKNOWN:
+    default:
+      pause_request (request);
+      dsd_account_states_wait_async (self->accounts, request->principal->user_id,
+                                     account_loaded_cb, dsd_request_ref (request));
+      return FALSE;
     }
 }
 
@@ -379,28 +463,15 @@ handler_cb (SoupServer        *server,
             GHashTable        *query,
             gpointer           user_data)
 {
+  DsdHttpServer *self = user_data;
   DsdRequest *request = lookup_request (msg);
-  g_autoptr(GError) error = NULL;
 
   g_return_if_fail (request != NULL && request->route != NULL);
 
-  if (request->route->websocket_handler == NULL)
-    {
-      run_route_handler (request);
-      return;
-    }
-
-  if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, NULL))
-    {
-      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
-                           "a websocket handshake is required");
-      dsd_request_respond_error (request, error);
-    }
-  else if (request->route->handler != NULL)
-    run_route_handler (request);
-  else
-    dsd_request_accept_websocket (request);
+  if (check_account (self, request))
+    run_request (request);
 }
+
 
 static void
 request_finished_cb (SoupServer        *server,
@@ -567,6 +638,7 @@ dsd_http_server_dispose (GObject *object)
   g_clear_pointer (&self->sockets, g_ptr_array_unref);
   g_clear_object (&self->router);
   g_clear_object (&self->tokens);
+  g_clear_object (&self->accounts);
   g_clear_object (&self->metrics);
 
   G_OBJECT_CLASS (dsd_http_server_parent_class)->dispose (object);
@@ -635,6 +707,16 @@ dsd_http_server_new (DsdRouter      *router,
     }
 
   return self;
+}
+
+void
+dsd_http_server_set_accounts (DsdHttpServer    *self,
+                              DsdAccountStates *accounts)
+{
+  g_return_if_fail (DSD_IS_HTTP_SERVER (self));
+  g_return_if_fail (DSD_IS_ACCOUNT_STATES (accounts));
+
+  g_set_object (&self->accounts, accounts);
 }
 
 gboolean

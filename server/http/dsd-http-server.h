@@ -3,6 +3,7 @@
 
 #include <libsoup/soup.h>
 
+#include "dsd-account-states.h"
 #include "dsd-http-connections.h"
 #include "dsd-router.h"
 #include "dsd-token-issuer.h"
@@ -48,6 +49,10 @@ G_DECLARE_FINAL_TYPE (DsdHttpServer, dsd_http_server, DSD, HTTP_SERVER, GObject)
 DsdHttpServer *dsd_http_server_new          (DsdRouter       *router,
                                              DsdTokenIssuer  *tokens,
                                              DsdMetrics      *metrics);
+/* From now on a token's user is checked too: it exists, is not disabled and
+ * has not revoked the token (401 otherwise; 503 when that cannot be known). */
+void           dsd_http_server_set_accounts (DsdHttpServer   *self,
+                                             DsdAccountStates *accounts);
 /* address "host:port" (port 0 picks a free one); TLS when both files are given. */
 gboolean       dsd_http_server_listen       (DsdHttpServer   *self,
                                              const char      *address,

@@ -147,32 +147,57 @@ RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT to_char(p_ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 $$;
 
--- Cursors are base64url (no padding) of a small JSON object {"k": kind, ...};
--- opaque to clients.
-CREATE OR REPLACE FUNCTION dispatch.cursor_encode(p jsonb)
+-- base64url without padding.
+CREATE OR REPLACE FUNCTION dispatch.base64url(p bytea)
 RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT rtrim(translate(encode(convert_to(p::text, 'UTF8'), 'base64'), E'+/\n', '-_'), '=')
+  SELECT rtrim(translate(encode(p, 'base64'), E'+/\n', '-_'), '=')
 $$;
 
--- The cursor's object when it is one of kind p_kind; else invalid_argument
--- on field "next". Never lets a decoding error escape.
+-- HMAC-SHA256 (RFC 2104) of p under the server's cursor key, cut to 128 bits.
+-- dispatchd derives the key from its token secret and gives each session the
+-- key XORed with the two pads, as settings dispatch.cursor_ipad and
+-- dispatch.cursor_opad (hex), so only the built-in sha256() is needed. A
+-- session without them (not dispatchd's) cannot make or read cursors.
+CREATE OR REPLACE FUNCTION dispatch.cursor_mac(p text)
+RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT substring(sha256(decode(current_setting('dispatch.cursor_opad'), 'hex')
+                          || sha256(decode(current_setting('dispatch.cursor_ipad'), 'hex')
+                                    || convert_to(p, 'UTF8')))
+                   FROM 1 FOR 16)
+$$;
+
+-- Cursors are "<payload>.<mac>": the payload is base64url of a small JSON
+-- object {"k": kind, ...}, the mac its dispatch.cursor_mac() in base64url, so
+-- that a cursor the server did not issue is refused. Opaque to clients.
+CREATE OR REPLACE FUNCTION dispatch.cursor_encode(p jsonb)
+RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT s.v || '.' || dispatch.base64url(dispatch.cursor_mac(s.v))
+  FROM (SELECT dispatch.base64url(convert_to(p::text, 'UTF8')) AS v) s
+$$;
+
+-- The cursor's object when the server issued it and it is one of kind p_kind;
+-- else invalid_argument on field "next". Never lets a decoding error escape.
 CREATE OR REPLACE FUNCTION dispatch.cursor_decode(p_cursor text, p_kind text)
-RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
+  v_payload text;
   v_b64 text;
   v jsonb;
 BEGIN
   IF p_cursor IS NULL THEN
     RETURN NULL;
   END IF;
-  IF length(p_cursor) <= 2000 AND p_cursor ~ '^[A-Za-z0-9_-]+$' THEN
-    v_b64 := translate(p_cursor, '-_', '+/');
-    v_b64 := v_b64 || repeat('=', (4 - length(v_b64) % 4) % 4);
-    BEGIN
-      v := convert_from(decode(v_b64, 'base64'), 'UTF8')::jsonb;
-    EXCEPTION WHEN OTHERS THEN
-      v := NULL;
-    END;
+  IF length(p_cursor) <= 2000 AND p_cursor ~ '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$' THEN
+    v_payload := split_part(p_cursor, '.', 1);
+    IF split_part(p_cursor, '.', 2) = dispatch.base64url(dispatch.cursor_mac(v_payload)) THEN
+      v_b64 := translate(v_payload, '-_', '+/');
+      v_b64 := v_b64 || repeat('=', (4 - length(v_b64) % 4) % 4);
+      BEGIN
+        v := convert_from(decode(v_b64, 'base64'), 'UTF8')::jsonb;
+      EXCEPTION WHEN OTHERS THEN
+        v := NULL;
+      END;
+    END IF;
   END IF;
   IF v IS NULL OR jsonb_typeof(v) <> 'object' OR v ->> 'k' IS DISTINCT FROM p_kind THEN
     PERFORM dispatch.raise_error('invalid_argument', 'next is not a valid cursor', 'next');
@@ -338,7 +363,8 @@ CREATE OR REPLACE FUNCTION dispatch.user_json(u dispatch.users)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object(
     'id', u.id, 'username', u.username, 'role', u.role, 'driver_id', u.driver_id,
-    'customer_id', u.customer_id, 'created_at', dispatch.ts_json(u.created_at))
+    'customer_id', u.customer_id, 'disabled', u.disabled,
+    'created_at', dispatch.ts_json(u.created_at))
 $$;
 
 -- The inventory object.

@@ -56,12 +56,113 @@ BEGIN
 END
 $$;
 
--- {"id","username","role","driver_id","customer_id","password_hash"} or SQL NULL.
+-- Revocable sign-ins (server/auth/dsd-account-states.h) ---------------------
+
+-- Unix seconds rounded up: a token (whole-second iat) issued at or after this
+-- is not older than the revocation.
+CREATE OR REPLACE FUNCTION dispatch.valid_after_s(p timestamptz)
+RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT COALESCE(ceil(extract(epoch FROM p))::bigint, 0)
+$$;
+
+-- The new tokens_valid_after of a revocation: now, and at least a second
+-- after the previous one, so that a token issued between two revocations in
+-- the same second (its iat is valid_after_s of the first) is refused by the
+-- second.
+CREATE OR REPLACE FUNCTION dispatch.revoked_now(p_previous timestamptz)
+RETURNS timestamptz LANGUAGE sql STABLE AS $$
+  SELECT GREATEST(now(), p_previous + interval '1 second')
+$$;
+
+-- {"<user id>": [disabled, tokens_valid_after_s], ...} for those of p_ids that
+-- are users (the servers' token check, batched).
+CREATE OR REPLACE FUNCTION dispatch.user_auth_states(p_ids uuid[])
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT COALESCE(jsonb_object_agg(u.id,
+                                   jsonb_build_array(u.disabled,
+                                                     dispatch.valid_after_s(u.tokens_valid_after))),
+                  '{}')
+  FROM dispatch.users u
+  WHERE u.id = ANY (p_ids)
+$$;
+
+-- The user row of p_id, locked; not_found when there is none.
+CREATE OR REPLACE FUNCTION dispatch.user_for_update(p_id text)
+RETURNS dispatch.users LANGUAGE plpgsql AS $$
+DECLARE
+  v_user dispatch.users;
+BEGIN
+  SELECT * INTO v_user FROM dispatch.users WHERE id = dispatch.to_uuid(p_id) FOR UPDATE;
+  IF NOT FOUND THEN
+    PERFORM dispatch.raise_error('not_found', 'user not found');
+  END IF;
+  RETURN v_user;
+END
+$$;
+
+-- Disables (every token refused, no sign-in) or enables a user; the user
+-- object. Disabling also revokes the tokens, so enabling again does not bring
+-- old ones back. An admin cannot disable themselves (conflict).
+CREATE OR REPLACE FUNCTION dispatch.user_set_disabled(p_actor jsonb, p_id text,
+                                                      p_disabled boolean)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  v_user dispatch.users := dispatch.user_for_update(p_id);
+BEGIN
+  IF p_disabled AND v_user.id::text = p_actor ->> 'user_id' THEN
+    PERFORM dispatch.raise_error('conflict', 'you cannot disable your own account',
+                                 'disabled');
+  END IF;
+  UPDATE dispatch.users
+  SET disabled = p_disabled,
+      tokens_valid_after = CASE WHEN p_disabled THEN dispatch.revoked_now(tokens_valid_after)
+                                ELSE tokens_valid_after END
+  WHERE id = v_user.id
+  RETURNING * INTO v_user;
+  RETURN dispatch.user_json(v_user);
+END
+$$;
+
+-- "Sign out everywhere": every token of the user issued until now is refused.
+CREATE OR REPLACE FUNCTION dispatch.user_sign_out(p_id text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  v_user dispatch.users := dispatch.user_for_update(p_id);
+BEGIN
+  UPDATE dispatch.users SET tokens_valid_after = dispatch.revoked_now(tokens_valid_after)
+  WHERE id = v_user.id
+  RETURNING * INTO v_user;
+  RETURN dispatch.user_json(v_user);
+END
+$$;
+
+-- A new password (hashed by the caller); signs the user out everywhere.
+CREATE OR REPLACE FUNCTION dispatch.user_set_password(p_id text, p_password_hash text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  v_user dispatch.users := dispatch.user_for_update(p_id);
+BEGIN
+  IF p_password_hash IS NULL OR p_password_hash = '' THEN
+    PERFORM dispatch.raise_error('invalid_argument', 'password is required', 'new_password');
+  END IF;
+  UPDATE dispatch.users
+  SET password_hash = p_password_hash,
+      tokens_valid_after = dispatch.revoked_now(tokens_valid_after)
+  WHERE id = v_user.id
+  RETURNING * INTO v_user;
+  RETURN dispatch.user_json(v_user);
+END
+$$;
+
+-- {"id","username","role","driver_id","customer_id","password_hash","disabled",
+-- "tokens_valid_after_s"} or SQL NULL.
 CREATE OR REPLACE FUNCTION dispatch.user_credentials(p_username text)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object('id', u.id, 'username', u.username, 'role', u.role,
                             'driver_id', u.driver_id, 'customer_id', u.customer_id,
-                            'password_hash', u.password_hash)
+                            'password_hash', u.password_hash, 'disabled', u.disabled,
+                            'tokens_valid_after_s',
+                            dispatch.valid_after_s(u.tokens_valid_after))
   FROM dispatch.users u
   WHERE u.username = p_username
 $$;
