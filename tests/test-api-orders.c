@@ -567,9 +567,14 @@ assert_database_log_lacks (const char *needle)
 {
   g_autofree char *dir = g_build_filename (dsd_test_server_get_data_dir (server), "postgresql",
                                            "log", NULL);
-  g_autoptr(GDir) logs = g_dir_open (dir, 0, NULL);
+  g_autoptr(GDir) logs = NULL;
   const char *name;
 
+  /* The upgrade test runs this against a database of its own, not managed. */
+  if (g_getenv ("DISPATCH_TEST_DATABASE_DUMP") != NULL)
+    return;
+
+  logs = g_dir_open (dir, 0, NULL);
   g_assert_nonnull (logs);
   while ((name = g_dir_read_name (logs)) != NULL)
     {
