@@ -415,15 +415,19 @@ set_limits (Fixture *f,
   });
 }
 
-/* Runs the server's side until it counts n open connections. */
+/* Runs the server's side until it counts n_open open connections, and
+ * n_waiting of them waiting for a request (-1: any number). */
 static void
-wait_open (Fixture *f,
-           guint    n)
+wait_counts (Fixture *f,
+             int      n_open,
+             int      n_waiting)
 {
   gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
   guint tick = g_timeout_add (20, keep_waking, NULL);
 
-  while (dsd_http_connections_get_n_open (f->connections) != n)
+  while ((n_open >= 0 && dsd_http_connections_get_n_open (f->connections) != (guint) n_open) ||
+         (n_waiting >= 0 &&
+          dsd_http_connections_get_n_waiting (f->connections) != (guint) n_waiting))
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_main_context_iteration (NULL, TRUE);
@@ -452,7 +456,7 @@ test_idle_timeout (Fixture       *f,
 
   expect_closed_by_server (client);
   g_clear_object (&client);
-  wait_open (f, 0);
+  wait_counts (f, 0, -1);
   g_assert_cmpuint (dsd_http_connections_get_n_waiting (f->connections), ==, 0);
 }
 
@@ -474,7 +478,7 @@ test_header_timeout (Fixture       *f,
       expect_closed_by_server (client);
     }
 
-  wait_open (f, 0);
+  wait_counts (f, 0, -1);
   g_assert_cmpuint (f->finished, ==, 0);
 }
 
@@ -501,7 +505,7 @@ test_slowloris (Fixture       *f,
   expect_closed_by_server (client);
   g_clear_handle_id (&trickle, g_source_remove);
   g_clear_object (&client);
-  wait_open (f, 0);
+  wait_counts (f, 0, -1);
 }
 
 /* Headers in time, then not the whole body: closed at the body timeout. */
@@ -516,7 +520,7 @@ test_body_timeout (Fixture       *f,
   send_text (client, "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nabc");
   expect_closed_by_server (client);
   g_clear_object (&client);
-  wait_open (f, 0);
+  wait_counts (f, 0, -1);
 }
 
 /* Beyond the caps a connection gets 503 and is closed; counts go back to 0. */
@@ -536,7 +540,7 @@ test_connection_caps (Fixture       *f,
       set_limits (f, 10000, 10000, 10000, cap == 0 ? 100 : 3, cap == 0 ? 3 : 100);
       for (guint i = 0; i < 3; i++)
         g_ptr_array_add (clients, connect_client (f));
-      wait_open (f, 3);
+      wait_counts (f, 3, -1);
 
       refused = connect_client (f);
       text = read_responses (refused, 1, &closed);
@@ -553,7 +557,7 @@ test_connection_caps (Fixture       *f,
 
       g_ptr_array_set_size (clients, 0);
       g_clear_object (&refused);
-      wait_open (f, 0);
+      wait_counts (f, 0, -1);
     }
 }
 
@@ -575,7 +579,7 @@ test_count_closed (Fixture       *f,
       g_assert_true (g_str_has_prefix (text, "HTTP/1.1 200 "));
       expect_closed_by_server (client);
       g_clear_object (&client);
-      wait_open (f, 0);
+      wait_counts (f, 0, -1);
     }
 
   g_assert_cmpuint (f->held->len, ==, 6);
@@ -601,7 +605,7 @@ test_reclaim_idle (Fixture       *f,
       send_text (clients->pdata[i], REQUEST);
       expect_responses (clients->pdata[i], 1);
     }
-  wait_open (f, 3);
+  wait_counts (f, 3, -1);
 
   /* Takes the place of the first, which the server closes. */
   fresh = connect_client (f);
@@ -609,19 +613,19 @@ test_reclaim_idle (Fixture       *f,
   for (guint i = 1; i < 3; i++)
     expect_open (clients->pdata[i]);
   g_ptr_array_remove_index (clients, 0);
-  wait_open (f, 3);
+  wait_counts (f, 3, -1);
 
   /* Two idle and one fresh: the next takes the place of an idle one. */
   g_ptr_array_add (clients, connect_client (f));
   expect_closed_by_server (clients->pdata[0]);
   g_ptr_array_remove_index (clients, 0);
-  wait_open (f, 3);
+  wait_counts (f, 3, -1);
 
   /* One idle: its place goes; then none is idle and the next is refused. */
   g_ptr_array_add (clients, connect_client (f));
   expect_closed_by_server (clients->pdata[0]);
   g_ptr_array_remove_index (clients, 0);
-  wait_open (f, 3);
+  wait_counts (f, 3, -1);
   refused = connect_client (f);
   text = read_responses (refused, 1, &closed);
   g_assert_true (g_str_has_prefix (text, "HTTP/1.1 503 "));
@@ -691,7 +695,7 @@ test_session_under_cap (Fixture       *f,
     }
 
   g_clear_object (&session);
-  wait_open (f, 0);
+  wait_counts (f, 0, -1);
 }
 
 /* Many clients at once, each reusing one keep-alive connection for requests

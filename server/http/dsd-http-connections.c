@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <netinet/in.h>
+#include <string.h>
 #include <netinet/tcp.h>
 
 #include "dispatch-error.h"
