@@ -23,7 +23,7 @@ struct _DcListPane
 
   GtkSortListModel *sorted;
   GtkFilterListModel *filtered;
-  GtkSingleSelection *selection;
+  GtkMultiSelection *selection;
   GtkStringFilter *search_filter;
   GtkCustomFilter *category_filter;
   /* the item last selected (compared, never dereferenced), so that rows
@@ -56,6 +56,7 @@ enum {
 
 enum {
   ACTIVATED,
+  SELECTION_CHANGED,
   N_SIGNALS
 };
 
@@ -176,15 +177,34 @@ category_changed_cb (DcListPane *self)
     gtk_filter_changed (GTK_FILTER (self->category_filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
+/* The position of the only selected row, or GTK_INVALID_LIST_POSITION with
+ * none or several. */
+static guint
+single_selected (DcListPane *self)
+{
+  g_autoptr(GtkBitset) selected =
+    gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+
+  return gtk_bitset_get_size (selected) == 1 ? gtk_bitset_get_nth (selected, 0)
+                                             : GTK_INVALID_LIST_POSITION;
+}
+
+/* One row picked opens it (::activated); rows picked with Ctrl or Shift
+ * make a selection to act on together (::selection-changed). */
 static void
 selection_changed_cb (DcListPane *self)
 {
-  gpointer item = gtk_single_selection_get_selected_item (self->selection);
-  gboolean changed = item != self->selected;
+  guint position = single_selected (self);
+  g_autoptr(GObject) item = NULL;
+  gboolean changed;
 
+  if (position != GTK_INVALID_LIST_POSITION)
+    item = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+  changed = item != self->selected;
   self->selected = item;
   if (!self->selecting && changed && item != NULL)
     g_signal_emit (self, signals[ACTIVATED], 0, item);
+  g_signal_emit (self, signals[SELECTION_CHANGED], 0);
 }
 
 static void
@@ -307,6 +327,9 @@ dc_list_pane_class_init (DcListPaneClass *klass)
   signals[ACTIVATED] =
     g_signal_new ("activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, DC_TYPE_ENTITY);
+  signals[SELECTION_CHANGED] =
+    g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dispatchd/Console/dc-list-pane.ui");
@@ -348,12 +371,10 @@ dc_list_pane_init (DcListPane *self)
                                           GTK_SORTER (gtk_custom_sorter_new (compare_ranks,
                                                                              self, NULL)));
   self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (self->sorted), GTK_FILTER (filter));
-  self->selection = gtk_single_selection_new (G_LIST_MODEL (self->filtered));
-  gtk_single_selection_set_autoselect (self->selection, FALSE);
-  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  self->selection = gtk_multi_selection_new (G_LIST_MODEL (self->filtered));
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
 
-  g_signal_connect_object (self->selection, "notify::selected",
+  g_signal_connect_object (self->selection, "selection-changed",
                            G_CALLBACK (selection_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->filtered, "items-changed",
                            G_CALLBACK (update_empty), self, G_CONNECT_SWAPPED);
@@ -401,7 +422,10 @@ dc_list_pane_select (DcListPane *self,
     }
 
   self->selecting = TRUE;
-  gtk_single_selection_set_selected (self->selection, position);
+  if (position != GTK_INVALID_LIST_POSITION)
+    gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), position, TRUE);
+  else
+    gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
   self->selecting = FALSE;
 
   if (position != GTK_INVALID_LIST_POSITION)
@@ -426,11 +450,30 @@ dc_list_pane_get_neighbour (DcListPane *self,
 
   g_return_val_if_fail (DC_IS_LIST_PANE (self), NULL);
 
-  selected = gtk_single_selection_get_selected (self->selection);
+  selected = single_selected (self);
   n = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
   position = selected == GTK_INVALID_LIST_POSITION ? 0 : (gint64) selected + delta;
   if (position < 0 || position >= n)
     return NULL;
 
   return g_list_model_get_item (G_LIST_MODEL (self->filtered), (guint) position);
+}
+
+GPtrArray *
+dc_list_pane_get_selection (DcListPane *self)
+{
+  g_autoptr(GtkBitset) selected = NULL;
+  GtkBitsetIter iter;
+  GPtrArray *entities;
+  guint position;
+
+  g_return_val_if_fail (DC_IS_LIST_PANE (self), NULL);
+
+  entities = g_ptr_array_new_with_free_func (g_object_unref);
+  selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  for (gboolean more = gtk_bitset_iter_init_first (&iter, selected, &position); more;
+       more = gtk_bitset_iter_next (&iter, &position))
+    g_ptr_array_add (entities, g_list_model_get_item (G_LIST_MODEL (self->selection), position));
+
+  return entities;
 }

@@ -40,6 +40,8 @@ struct _DcWindow
   AdwBin *map_bin;
   AdwBin *detail_bin;
   GtkListBox *alerts_list;
+  GtkRevealer *bulk_revealer;
+  GtkLabel *bulk_label;
 
   /* ticks the "last update" age while the stream is not live */
   guint stale_source;

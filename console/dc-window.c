@@ -306,6 +306,18 @@ driver_activated_cb (DcWindow *self,
   dc_window_select_driver (self, DC_DRIVER (entity), TRUE);
 }
 
+static void
+orders_selection_changed_cb (DcWindow *self)
+{
+  g_autoptr(GPtrArray) selection = dc_list_pane_get_selection (self->orders_pane);
+  g_autofree char *text = NULL;
+
+  text = g_strdup_printf (ngettext ("%u order selected", "%u orders selected", selection->len),
+                          selection->len);
+  gtk_label_set_label (self->bulk_label, text);
+  gtk_revealer_set_reveal_child (self->bulk_revealer, selection->len > 1);
+}
+
 /* One pane at a time, the header bar is short of room: the connection's
  * state shows in the banner then (it is only shown when not live). */
 static void
@@ -553,6 +565,8 @@ dc_window_constructed (GObject *object)
 
   g_signal_connect_object (self->leaflet, "notify::folded", G_CALLBACK (folded_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->orders_pane, "selection-changed",
+                           G_CALLBACK (orders_selection_changed_cb), self, G_CONNECT_SWAPPED);
 
   authenticated_cb (self);
   connection_changed_cb (self);
@@ -637,6 +651,8 @@ dc_window_class_init (DcWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DcWindow, map_bin);
   gtk_widget_class_bind_template_child (widget_class, DcWindow, detail_bin);
   gtk_widget_class_bind_template_child (widget_class, DcWindow, alerts_list);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, bulk_revealer);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, bulk_label);
   gtk_widget_class_bind_template_callback (widget_class, order_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, driver_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, back_cb);

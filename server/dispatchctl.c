@@ -12,9 +12,11 @@
 
 #include <libsoup/soup.h>
 
+#include "dispatch-json.h"
 #include "dispatch-limits.h"
 #include "dispatch-username.h"
 #include "dsd-config.h"
+#include "dsd-kafka-tools.h"
 #include "dsd-log.h"
 #include "dsd-migrations.h"
 #include "dsd-password.h"
@@ -35,6 +37,11 @@ static const char usage[] =
   "                                  (pg_dump custom format; online, while dispatchd runs)\n"
   "  restore FILE                    Load a backup into an empty database (a new\n"
   "                                  DISPATCH_DATA_DIR), then start dispatchd on it\n"
+  "  dead-letters list               Print the records of the Kafka dead-letter topic,\n"
+  "                                  one JSON object a line (cluster mode)\n"
+  "  replay [--from-seq N] [--to-seq N] [--since TIME] [--until TIME] [--topic NAME]\n"
+  "                                  Publish archived events again, with their seq, to\n"
+  "                                  the events topic (or NAME); TIME is RFC 3339\n"
   "\n"
   "The database is DATABASE_URL, or the managed cluster in DISPATCH_DATA_DIR.\n";
 
@@ -322,6 +329,80 @@ health (const char  *base_url,
   return soup_message_get_status (message) == 200 ? 0 : 1;
 }
 
+#define KAFKA_TOOL_TIMEOUT_MS 30000
+
+static int
+dead_letters_list (GError **error)
+{
+  g_autoptr(DsdConfig) config = dsd_config_new ();
+
+  if (!dsd_config_load_defaults_from_environ (config, error))
+    return 1;
+
+  return dsd_kafka_list_dead_letters (config, stdout, KAFKA_TOOL_TIMEOUT_MS, error) ? 0 : 1;
+}
+
+static gboolean
+parse_time (const char  *name,
+            const char  *text,
+            gint64      *out_us,
+            GError     **error)
+{
+  if (text == NULL)
+    return TRUE;
+  if (dispatch_parse_timestamp (text, out_us))
+    return TRUE;
+
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               "%s: not an RFC 3339 time: %s", name, text);
+  return FALSE;
+}
+
+static int
+replay (int     argc,
+        char  **argv,
+        GError **error)
+{
+  gint64 from_seq = 0, to_seq = 0, since_us = 0, until_us = 0, n;
+  g_autofree char *since = NULL, *until = NULL, *topic = NULL;
+  const GOptionEntry entries[] = {
+    { "from-seq", 0, 0, G_OPTION_ARG_INT64, &from_seq, "First seq", "N" },
+    { "to-seq", 0, 0, G_OPTION_ARG_INT64, &to_seq, "Last seq", "N" },
+    { "since", 0, 0, G_OPTION_ARG_STRING, &since, "Committed at or after", "TIME" },
+    { "until", 0, 0, G_OPTION_ARG_STRING, &until, "Committed before", "TIME" },
+    { "topic", 0, 0, G_OPTION_ARG_STRING, &topic, "Topic (default: the events topic)", "NAME" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- publish archived events again");
+  Database db = { 0 };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, error) ||
+      !parse_time ("--since", since, &since_us, error) ||
+      !parse_time ("--until", until, &until_us, error))
+    return 2;
+
+  if (argc != 1 || from_seq < 0 || to_seq < 0 ||
+      (from_seq == 0 && to_seq == 0 && since == NULL && until == NULL))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "replay needs a seq or time range (--from-seq, --to-seq, --since, "
+                           "--until)");
+      return 2;
+    }
+
+  if (!database_open (&db, error))
+    return 1;
+  n = dsd_kafka_replay (db.config, db.conninfo, topic, from_seq, to_seq, since_us, until_us,
+                        KAFKA_TOOL_TIMEOUT_MS, error);
+  database_close (&db);
+  if (n < 0)
+    return 1;
+
+  g_print ("Published %" G_GINT64_FORMAT " events\n", n);
+  return 0;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -342,6 +423,10 @@ main (int   argc,
     status = backup (argv[2], &error);
   else if (argc == 3 && g_str_equal (argv[1], "restore"))
     status = restore (argv[2], &error);
+  else if (argc == 3 && g_str_equal (argv[1], "dead-letters") && g_str_equal (argv[2], "list"))
+    status = dead_letters_list (&error);
+  else if (argc >= 2 && g_str_equal (argv[1], "replay"))
+    status = replay (argc - 1, argv + 1, &error);
   else
     {
       g_printerr ("%s", usage);

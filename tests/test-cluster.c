@@ -7,6 +7,9 @@
  * renumbering, and a broker outage loses nothing.
  */
 #include <signal.h>
+#include <sys/wait.h>
+
+#include <librdkafka/rdkafka.h>
 
 #include "dsd-pg-pool.h"
 #include "test-kafka.h"
@@ -37,6 +40,7 @@ start_instance (const char *roles)
   g_autofree char *role_setting = g_strdup_printf ("DISPATCH_ROLES=%s", roles);
   const char *env[] = {
     database, brokers, "DISPATCH_KAFKA_PARTITIONS=3", "DISPATCH_WEBHOOK_ALLOW_PRIVATE=true",
+    "DISPATCH_KAFKA_MAX_ATTEMPTS=3",
     roles != NULL ? role_setting : NULL, NULL
   };
 
@@ -373,30 +377,6 @@ bus_up_cb (gpointer user_data)
   return bus_is (user_data, "up");
 }
 
-/* TARGETS R2: the broker stops under load; the API keeps answering 201,
- * /readyz says the bus is down, and once it is back every event arrives,
- * once, in order. */
-static void
-test_broker_outage (void)
-{
-  g_autoptr(GHashTable) ids = new_id_set ();
-  gint64 seq = 0;
-  g_autoptr(DsdTestWebsocket) ws = open_stream (cluster.b, "", &seq);
-  Load load = { cluster.a, ids, 0, 0 };
-
-  g_assert_true (dsd_test_run_until (bus_up_cb, cluster.a, 30000));
-  send_orders (&load, 20);
-  dsd_test_kafka_stop (cluster.kafka);
-  g_assert_true (dsd_test_run_until (bus_down_cb, cluster.a, 30000));
-  send_orders (&load, 50);
-  g_assert_true (dsd_test_run_until (load_done_cb, &load, 60000));
-  g_assert_cmpuint (load.n_failed, ==, 0);
-
-  dsd_test_kafka_start (cluster.kafka);
-  g_assert_true (dsd_test_run_until (bus_up_cb, cluster.a, 60000));
-  follow_until_created (ws, &seq, ids);
-}
-
 /* A webhook receiver on its own thread: deliveries counted per order. */
 typedef struct {
   GThread      *thread;
@@ -523,35 +503,40 @@ all_delivered_cb (gpointer user_data)
                              "WHERE status = 'pending'") == 0;
 }
 
-/* Three notifier instances (A, B and C, which has no other role): every
- * webhook delivery happens once. */
-static void
-test_webhooks_once (void)
+/* A webhook on A for order.created, delivered to receiver; returns its id. */
+static char *
+add_webhook (Receiver *receiver)
 {
-  g_autoptr(GHashTable) ids = new_id_set ();
-  DsdTestServer *c = start_instance ("notifier");
-  Receiver *receiver = receiver_start ();
   g_autofree char *body = g_strdup_printf ("{\"url\":\"http://127.0.0.1:%u/hook\","
                                            "\"events\":[\"order.created\"]}", receiver->port);
-  g_autoptr(DsdTestResponse) hook = NULL;
-  g_autoptr(DsdTestResponse) refused = NULL;
-  g_autoptr(DsdTestResponse) ready = NULL;
+  g_autoptr(DsdTestResponse) hook =
+    dsd_test_request (cluster.a, "POST", "/api/v1/webhooks",
+                      dsd_test_server_get_admin_token (cluster.a), body, NULL);
+
+  g_assert_cmpuint (hook->status, ==, 201);
+  return g_strdup (dsd_test_response_string (hook, "id"));
+}
+
+/* Not to deliver during later tests. */
+static void
+delete_webhook (const char *id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/webhooks/%s", id);
+  g_autoptr(DsdTestResponse) deleted =
+    dsd_test_request (cluster.a, "DELETE", path, dsd_test_server_get_admin_token (cluster.a),
+                      NULL, NULL);
+
+  g_assert_cmpuint (deleted->status / 100, ==, 2);
+}
+
+/* Every order of ids delivered, once; nothing else delivered twice. */
+static void
+assert_delivered_once (Receiver   *receiver,
+                       GHashTable *ids)
+{
   Awaited awaited = { receiver, ids };
   GHashTableIter iter;
   gpointer count;
-
-  /* Without the api role: health, readiness and metrics only. */
-  refused = dsd_test_request (c, "GET", "/api/v1/orders",
-                              dsd_test_server_get_admin_token (cluster.a), NULL, NULL);
-  g_assert_cmpuint (refused->status, ==, 404);
-  ready = dsd_test_request (c, "GET", "/readyz", NULL, NULL, NULL);
-  g_assert_cmpuint (ready->status, ==, 200);
-
-  hook = dsd_test_request (cluster.a, "POST", "/api/v1/webhooks",
-                           dsd_test_server_get_admin_token (cluster.a), body, NULL);
-  g_assert_cmpuint (hook->status, ==, 201);
-  for (guint i = 0; i < 30; i++)
-    g_hash_table_add (ids, create_order (i % 2 ? cluster.a : cluster.b));
 
   g_assert_true (dsd_test_run_until (all_delivered_cb, &awaited, 60000));
   g_mutex_lock (&receiver->lock);
@@ -560,17 +545,32 @@ test_webhooks_once (void)
   while (g_hash_table_iter_next (&iter, NULL, &count))
     g_assert_cmpuint (GPOINTER_TO_UINT (count), ==, 1);
   g_mutex_unlock (&receiver->lock);
+}
 
-  /* Not to deliver during later tests. */
-  {
-    g_autofree char *path = g_strdup_printf ("/api/v1/webhooks/%s",
-                                             dsd_test_response_string (hook, "id"));
-    g_autoptr(DsdTestResponse) deleted =
-      dsd_test_request (cluster.a, "DELETE", path, dsd_test_server_get_admin_token (cluster.a),
-                        NULL, NULL);
+/* Three notifier instances (A, B and C, which has no other role): every
+ * webhook delivery happens once. */
+static void
+test_webhooks_once (void)
+{
+  g_autoptr(GHashTable) ids = new_id_set ();
+  DsdTestServer *c = start_instance ("notifier");
+  Receiver *receiver = receiver_start ();
+  g_autofree char *hook_id = add_webhook (receiver);
+  g_autoptr(DsdTestResponse) refused = NULL;
+  g_autoptr(DsdTestResponse) ready = NULL;
 
-    g_assert_cmpuint (deleted->status / 100, ==, 2);
-  }
+  /* Without the api role: health, readiness and metrics only. */
+  refused = dsd_test_request (c, "GET", "/api/v1/orders",
+                              dsd_test_server_get_admin_token (cluster.a), NULL, NULL);
+  g_assert_cmpuint (refused->status, ==, 404);
+  ready = dsd_test_request (c, "GET", "/readyz", NULL, NULL, NULL);
+  g_assert_cmpuint (ready->status, ==, 200);
+
+  for (guint i = 0; i < 30; i++)
+    g_hash_table_add (ids, create_order (i % 2 ? cluster.a : cluster.b));
+  assert_delivered_once (receiver, ids);
+
+  delete_webhook (hook_id);
   dsd_test_server_free (c);
   receiver_stop (receiver);
 }
@@ -607,10 +607,199 @@ test_assigners_never_double_assign (void)
                                 "HAVING count(*) > 1) o"), ==, 0);
 }
 
-static gboolean
-all_acked_cb (gpointer user_data)
+typedef struct {
+  Load       load;
+  Load       other;
+  char      *driver_path;
+  char      *driver_token;
+  guint      n_points;
+  guint      n_points_failed;
+} Outage;
+
+static void
+point_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
-  return query_count ("SELECT last_seq - acked_seq FROM dispatch.relay_state") == 0;
+  Outage *outage = user_data;
+  g_autoptr(DsdTestResponse) response = dsd_test_request_finish (cluster.a, result);
+
+  if (response->status != 202)
+    outage->n_points_failed++;
+}
+
+/* Every 100 ms during the outage: an order on each instance and a point. */
+static gboolean
+outage_load_cb (gpointer user_data)
+{
+  Outage *outage = user_data;
+  g_autofree char *point = g_strdup_printf ("{\"lat\":50.%04u,\"lon\":50.0}",
+                                            ++outage->n_points);
+
+  send_orders (&outage->load, 1);
+  send_orders (&outage->other, 1);
+  dsd_test_request_async (cluster.a, "POST", outage->driver_path, outage->driver_token, point,
+                          point_done_cb, outage);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+outage_done_cb (gpointer user_data)
+{
+  Outage *outage = user_data;
+
+  return outage->load.in_flight == 0 && outage->other.in_flight == 0;
+}
+
+/* TARGETS R2: the broker stops for 30 s under order and location load: the
+ * API keeps answering 201/202, /readyz says the bus is down, and once it is
+ * back every event arrives on the other instance once, in order, and every
+ * webhook is delivered once. */
+static void
+test_broker_outage (void)
+{
+  g_autoptr(GHashTable) ids = new_id_set ();
+  g_autoptr(GHashTable) other_ids = new_id_set ();
+  g_autofree char *driver_id = NULL;
+  gint64 seq = 0;
+  g_autoptr(DsdTestWebsocket) ws = open_stream (cluster.b, "", &seq);
+  Receiver *receiver = receiver_start ();
+  g_autofree char *hook_id = add_webhook (receiver);
+  Outage outage = { { cluster.a, ids, 0, 0 }, { cluster.b, other_ids, 0, 0 } };
+  GHashTableIter iter;
+  gpointer id;
+  guint load_source;
+
+  outage.driver_token = dsd_test_create_online_driver (cluster.a, 50.0, 50.0, &driver_id);
+  outage.driver_path = g_strdup_printf ("/api/v1/drivers/%s/location", driver_id);
+
+  g_assert_true (dsd_test_run_until (bus_up_cb, cluster.a, 30000));
+  dsd_test_kafka_stop (cluster.kafka);
+  load_source = g_timeout_add (100, outage_load_cb, &outage);
+  g_assert_true (dsd_test_run_until (bus_down_cb, cluster.a, 30000));
+  g_assert_true (dsd_test_run_until (bus_down_cb, cluster.b, 30000));
+  /* The outage lasts 30 s of load, whatever the checks above took. */
+  dsd_test_run_for (30000);
+  g_source_remove (load_source);
+  g_assert_true (dsd_test_run_until (outage_done_cb, &outage, 60000));
+  g_assert_cmpuint (outage.load.n_failed + outage.other.n_failed, ==, 0);
+  g_assert_cmpuint (outage.n_points_failed, ==, 0);
+  g_assert_cmpuint (g_hash_table_size (ids), >, 100);
+
+  dsd_test_kafka_start (cluster.kafka);
+  g_assert_true (dsd_test_run_until (bus_up_cb, cluster.a, 60000));
+  g_assert_true (dsd_test_run_until (bus_up_cb, cluster.b, 60000));
+
+  g_hash_table_iter_init (&iter, other_ids);
+  while (g_hash_table_iter_next (&iter, &id, NULL))
+    g_hash_table_add (ids, g_strdup (id));
+  follow_until_created (ws, &seq, ids);
+  assert_delivered_once (receiver, ids);
+
+  delete_webhook (hook_id);
+  receiver_stop (receiver);
+  g_free (outage.driver_path);
+  g_free (outage.driver_token);
+}
+
+/* Runs dispatchctl against the cluster; returns its standard output. */
+static char *
+dispatchctl (const char * const *args,
+             int                *out_status)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) env = g_get_environ ();
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  int wait_status = 0;
+
+  g_ptr_array_add (argv, g_build_filename (g_getenv ("DISPATCH_TEST_TOP_BUILDDIR"), "server",
+                                           "dispatchctl", NULL));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+  env = g_environ_setenv (env, "DATABASE_URL", dsd_test_pg_get_conninfo (cluster.pg), TRUE);
+  env = g_environ_setenv (env, "KAFKA_BROKERS", dsd_test_kafka_get_bootstrap (cluster.kafka),
+                          TRUE);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL,
+                &wait_status, &error);
+  g_assert_no_error (error);
+  *out_status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+  return g_steal_pointer (&out);
+}
+
+/* Replaying archived events publishes them again with their seq: streams
+ * drop them as repeats and go on without a gap. */
+static void
+test_replay (void)
+{
+  g_autoptr(GHashTable) ids = new_id_set ();
+  gint64 seq = 0, last = query_count ("SELECT last_seq FROM dispatch.relay_state");
+  g_autoptr(DsdTestWebsocket) ws = open_stream (cluster.b, "", &seq);
+  g_autofree char *to = g_strdup_printf ("%" G_GINT64_FORMAT, last);
+  g_autofree char *expected = g_strdup_printf ("Published %" G_GINT64_FORMAT " events\n", last);
+  const char * const args[] = { "replay", "--from-seq", "1", "--to-seq", to, NULL };
+  const char * const no_range[] = { "replay", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *refused = NULL;
+  int status = -1;
+
+  out = dispatchctl (args, &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpstr (out, ==, expected);
+  refused = dispatchctl (no_range, &status);
+  g_assert_cmpint (status, ==, 2);
+
+  g_hash_table_add (ids, create_order (cluster.a));
+  follow_until_created (ws, &seq, ids);
+}
+
+static gboolean
+dead_letter_listed_cb (gpointer user_data)
+{
+  const char * const args[] = { "dead-letters", "list", NULL };
+  char **out = user_data;
+  int status = -1;
+
+  g_free (*out);
+  *out = dispatchctl (args, &status);
+  g_assert_cmpint (status, ==, 0);
+  return strstr (*out, "\"origin\":\"dispatch.notifier/") != NULL;
+}
+
+/* A record no one can process goes to the dead-letter topic after
+ * DISPATCH_KAFKA_MAX_ATTEMPTS, and dispatchctl lists it. */
+static void
+test_dead_letters (void)
+{
+  static const char garbage[] = "not an event";
+  g_autofree char *out = NULL;
+  char errstr[256];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new ();
+  rd_kafka_t *rk;
+
+  g_assert_cmpint (rd_kafka_conf_set (conf, "bootstrap.servers",
+                                      dsd_test_kafka_get_bootstrap (cluster.kafka), errstr,
+                                      sizeof errstr), ==, RD_KAFKA_CONF_OK);
+  rk = rd_kafka_new (RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  g_assert_nonnull (rk);
+  g_assert_cmpint (rd_kafka_producev (rk, RD_KAFKA_V_TOPIC ("dispatch.events"),
+                                      RD_KAFKA_V_VALUE ((void *) garbage, strlen (garbage)),
+                                      RD_KAFKA_V_MSGFLAGS (RD_KAFKA_MSG_F_COPY),
+                                      RD_KAFKA_V_END), ==, RD_KAFKA_RESP_ERR_NO_ERROR);
+  g_assert_cmpint (rd_kafka_flush (rk, 30000), ==, RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_destroy (rk);
+
+  g_assert_true (dsd_test_run_until (dead_letter_listed_cb, &out, 60000));
+  g_assert_nonnull (strstr (out, "\"attempts\":\"3\""));
+  g_assert_nonnull (strstr (out, "\"event\":null"));
+}
+
+static gboolean
+first_acked_cb (gpointer user_data)
+{
+  return query_count ("SELECT acked_seq FROM dispatch.relay_state") >= 1;
 }
 
 int
@@ -630,7 +819,13 @@ main (int    argc,
   /* The relay leader's producer is through its first round trip (the
    * broker's coordinators load while it starts). */
   g_free (create_order (cluster.a));
-  g_assert_true (dsd_test_run_until (all_acked_cb, NULL, 60000));
+  if (!dsd_test_run_until (first_acked_cb, NULL, 60000))
+    {
+      g_autofree char *log_a = dsd_test_server_get_log (cluster.a);
+      g_autofree char *log_b = dsd_test_server_get_log (cluster.b);
+
+      g_error ("The relay did not publish:\nA:\n%s\nB:\n%s", log_a, log_b);
+    }
 
   g_test_add_func ("/cluster/order-crosses", test_order_crosses);
   g_test_add_func ("/cluster/location-crosses", test_location_crosses);
@@ -638,6 +833,8 @@ main (int    argc,
   g_test_add_func ("/cluster/webhooks-once", test_webhooks_once);
   g_test_add_func ("/cluster/assigners-never-double-assign",
                    test_assigners_never_double_assign);
+  g_test_add_func ("/cluster/replay", test_replay);
+  g_test_add_func ("/cluster/dead-letters", test_dead_letters);
   g_test_add_func ("/cluster/relay-failover", test_relay_failover);
   g_test_add_func ("/cluster/broker-outage", test_broker_outage);
 

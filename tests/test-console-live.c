@@ -755,8 +755,19 @@ has_message_dialog (gpointer user_data)
   return message_dialog () != NULL;
 }
 
-/* The Undo button of the toast that gives @user_data, "(order, driver)",
- * back. */
+/* The Undo button of the toast that gives @user_data, "a(ss)" of orders
+ * and drivers, back. */
+static GVariant *
+undo_of (const char *order_id,
+         const char *driver_id)
+{
+  g_autoptr(GVariantBuilder) builder = g_variant_builder_new (G_VARIANT_TYPE ("a(ss)"));
+
+  g_variant_builder_add (builder, "(ss)", order_id, driver_id);
+
+  return g_variant_builder_end (builder);
+}
+
 static gboolean
 is_undo_button (GtkWidget *widget,
                 gpointer   user_data)
@@ -774,8 +785,8 @@ static gboolean
 has_undo_button (gpointer user_data)
 {
   Watch *watch = user_data;
-  g_autoptr(GVariant) target = g_variant_ref_sink (g_variant_new ("(ss)", watch->order_id,
-                                                                  watch->driver_id));
+  g_autoptr(GVariant) target = g_variant_ref_sink (undo_of (watch->order_id,
+                                                           watch->driver_id));
 
   return find_widget (GTK_WIDGET (watch->fixture->window->toast_overlay), is_undo_button,
                       target) != NULL;
@@ -1012,6 +1023,99 @@ created_wait (Fixture    *fixture,
   wait_for (has_order, &created, WAIT_MS, "the order");
 }
 
+static gboolean
+orders_assigned (gpointer user_data)
+{
+  Expectation *orders = user_data;
+
+  for (guint i = 0; i < 2; i++)
+    if (!order_assigned (&orders[i]))
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+orders_waiting (gpointer user_data)
+{
+  Expectation *orders = user_data;
+
+  for (guint i = 0; i < 2; i++)
+    if (!order_waiting (&orders[i]) || order_assigned (&orders[i]))
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+is_any_undo_button (GtkWidget *widget,
+                    gpointer   user_data)
+{
+  GVariant *target;
+
+  if (!is_button_labelled (widget, (gpointer) "_Undo"))
+    return FALSE;
+  target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (widget));
+
+  return target != NULL && g_variant_n_children (target) == 2;
+}
+
+static gboolean
+has_bulk_undo (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return find_widget (GTK_WIDGET (fixture->window->toast_overlay), is_any_undo_button,
+                      NULL) != NULL;
+}
+
+/* Two waiting orders picked with Ctrl-click, assigned in one gesture, each
+ * to its own free driver; one Undo puts both back. */
+static void
+check_bulk (Fixture    *fixture,
+            const char *first_id)
+{
+  DcWindow *window = fixture->window;
+  g_autofree char *third = create_order (fixture, "Invalidenstraße 50", 52.5300, 13.3800);
+  Expectation orders[2] = { { fixture, first_id }, { fixture, third } };
+  GtkSelectionModel *model;
+  GtkListView *list;
+  GtkWidget *button;
+  gboolean first_pick = TRUE;
+
+  created_wait (fixture, third);
+  test_console_run_for (2500);   /* past a re-ranking: the new order has its row */
+  list = find_entity_list (GTK_WIDGET (window->orders_pane));
+  model = gtk_list_view_get_model (list);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+    {
+      g_autoptr(DcEntity) entity = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+      if (g_str_equal (dc_entity_get_id (entity), first_id) ||
+          g_str_equal (dc_entity_get_id (entity), third))
+        {
+          gtk_selection_model_select_item (model, i, first_pick);
+          first_pick = FALSE;
+        }
+    }
+  test_console_run_for (300);
+  g_assert_true (gtk_revealer_get_reveal_child (window->bulk_revealer));
+  test_console_screenshot (GTK_WIDGET (window), "desk-bulk");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.bulk-assign", NULL));
+  wait_for (orders_assigned, orders, WAIT_MS, "both orders assigned");
+  g_assert_cmpstr (dc_order_get_driver_id (DC_ORDER (dc_store_lookup (
+                     dc_context_get_orders (fixture->context), first_id))), !=,
+                   dc_order_get_driver_id (DC_ORDER (dc_store_lookup (
+                     dc_context_get_orders (fixture->context), third))));
+
+  wait_for (has_bulk_undo, fixture, WAIT_MS, "the bulk toast's Undo");
+  button = find_widget (GTK_WIDGET (window->toast_overlay), is_any_undo_button, NULL);
+  g_assert_true (gtk_widget_activate (button));
+  wait_for (orders_waiting, orders, WAIT_MS, "both orders waiting again");
+}
+
+
 static void
 test_desk (Fixture       *fixture,
            gconstpointer  data)
@@ -1110,7 +1214,7 @@ test_desk (Fixture       *fixture,
   g_assert_null (message_dialog ());
   watch.driver_id = mia;
   wait_for (has_undo_button, &watch, WAIT_MS, "the toast's Undo");
-  undo_target = g_variant_ref_sink (g_variant_new ("(ss)", order, mia));
+  undo_target = g_variant_ref_sink (undo_of (order, mia));
   button = find_widget (GTK_WIDGET (window->toast_overlay), is_undo_button, undo_target);
   g_assert_true (gtk_widget_activate (button));
   wait_for (order_has_driver, &watch, WAIT_MS, "the order back with Mia");
@@ -1136,6 +1240,10 @@ test_desk (Fixture       *fixture,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.assign-top-candidate",
                                              NULL));
   wait_for (order_has_driver, &watch, WAIT_MS, "the order with Ben from the keyboard");
+
+  check_bulk (fixture, second);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             order));
 
   /* Offline, the buttons that need the server are off. */
   dsd_test_server_stop (fixture->server, TRUE);

@@ -62,17 +62,26 @@ dsd_test_kafka_get_libs_dir (void)
 }
 
 static char *
-log_tail (DsdTestKafka *self)
+tail_of (const char *path)
 {
   g_autofree char *contents = NULL;
-  g_autofree char *broker_log = g_build_filename (self->tmp_dir, "broker.log", NULL);
   gsize length = 0;
 
-  if (!g_file_get_contents (broker_log, &contents, &length, NULL) &&
-      !g_file_get_contents (self->log_path, &contents, &length, NULL))
-    return g_strdup ("(no log)");
+  if (!g_file_get_contents (path, &contents, &length, NULL))
+    return g_strdup_printf ("(no %s)", path);
 
-  return g_strdup (contents + (length > 4000 ? length - 4000 : 0));
+  return g_strdup (contents + (length > 3000 ? length - 3000 : 0));
+}
+
+/* The script's output (the storage tool, the JVM's stderr) and the broker's log. */
+static char *
+log_tail (DsdTestKafka *self)
+{
+  g_autofree char *broker_log = g_build_filename (self->tmp_dir, "broker.log", NULL);
+  g_autofree char *output = tail_of (self->log_path);
+  g_autofree char *broker = tail_of (broker_log);
+
+  return g_strdup_printf ("--- output ---\n%s\n--- broker.log ---\n%s", output, broker);
 }
 
 /* build-aux/kafka-broker.sh writes the configuration and formats the storage

@@ -27,7 +27,8 @@ test_order_status_names (void)
   };
   DispatchOrderStatus status;
 
-  assert_names (dispatch_order_status_names, expected, G_N_ELEMENTS (expected));
+  assert_names (dispatch_enum_names (DISPATCH_TYPE_ORDER_STATUS), expected,
+                G_N_ELEMENTS (expected));
 
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
     {
@@ -51,7 +52,8 @@ test_driver_state_names (void)
   static const char * const expected[] = { "offline", "idle", "busy" };
   DispatchDriverState state;
 
-  assert_names (dispatch_driver_state_names, expected, G_N_ELEMENTS (expected));
+  assert_names (dispatch_enum_names (DISPATCH_TYPE_DRIVER_STATE), expected,
+                G_N_ELEMENTS (expected));
 
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
     {
@@ -70,7 +72,8 @@ test_vehicle_names (void)
   static const char * const expected[] = { "bike", "scooter", "car", "van" };
   DispatchVehicle vehicle;
 
-  assert_names (dispatch_vehicle_names, expected, G_N_ELEMENTS (expected));
+  assert_names (dispatch_enum_names (DISPATCH_TYPE_VEHICLE), expected,
+                G_N_ELEMENTS (expected));
 
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
     {
@@ -92,7 +95,8 @@ test_event_type_names (void)
   };
   DispatchEventType type;
 
-  assert_names (dispatch_event_type_names, expected, G_N_ELEMENTS (expected));
+  assert_names (dispatch_enum_names (DISPATCH_TYPE_EVENT_TYPE), expected,
+                G_N_ELEMENTS (expected));
 
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
     {
@@ -126,7 +130,7 @@ test_terminal (void)
 
   for (guint i = 0; i < N_STATUSES; i++)
     {
-      g_test_message ("%s", dispatch_order_status_names[i]);
+      g_test_message ("%s", dispatch_enum_names (DISPATCH_TYPE_ORDER_STATUS)[i]);
       g_assert_cmpint (dispatch_order_status_is_terminal (i), ==, terminal[i]);
     }
 }

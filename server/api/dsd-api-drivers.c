@@ -51,7 +51,8 @@ create_driver_cb (DsdRequest *request,
       !dsd_api_copy_string (body, NULL, "phone", DISPATCH_JSON_OPTIONAL,
                             DISPATCH_PHONE_MAX_LENGTH, builder, &error) ||
       !dispatch_json_get_enum (body, NULL, "vehicle", DISPATCH_JSON_NULLABLE,
-                               dispatch_vehicle_names, &vehicle, &error) ||
+                               dispatch_enum_names (DISPATCH_TYPE_VEHICLE), &vehicle,
+                               &error) ||
       !dispatch_json_get_int (body, NULL, "capacity", DISPATCH_JSON_NULLABLE, 1,
                               DISPATCH_DRIVER_MAX_CAPACITY,
                               &capacity, &error))
@@ -159,7 +160,8 @@ list_drivers_cb (DsdRequest *request,
 
   if (state != NULL && !dispatch_driver_state_from_string (state, &parsed))
     {
-      g_autofree char *allowed = g_strjoinv (", ", (char **) dispatch_driver_state_names);
+      const char * const *names = dispatch_enum_names (DISPATCH_TYPE_DRIVER_STATE);
+      g_autofree char *allowed = g_strjoinv (", ", (char **) names);
 
       dispatch_set_field_error (&error, DISPATCH_ERROR_INVALID_ARGUMENT, "state",
                                 "state must be one of %s", allowed);

@@ -170,9 +170,10 @@ counts_cb (GObject      *source,
 
   /* Without the database the gauge is left out rather than shown stale. */
   dsd_metrics_gauge_clear (metrics, ORDERS_GAUGE);
-  for (guint i = 0; counts != NULL && dispatch_order_status_names[i] != NULL; i++)
+  for (const char * const *status_name = dispatch_enum_names (DISPATCH_TYPE_ORDER_STATUS);
+       counts != NULL && *status_name != NULL; status_name++)
     {
-      const char *status = dispatch_order_status_names[i];
+      const char *status = *status_name;
       const char *labels[] = { status, NULL };
 
       if (json_object_has_member (counts, status))

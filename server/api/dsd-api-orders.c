@@ -237,7 +237,8 @@ validate_status_filter (const char  *filter,
     {
       if (!dispatch_order_status_from_string (statuses[i], &parsed))
         {
-          g_autofree char *allowed = g_strjoinv (", ", (char **) dispatch_order_status_names);
+          const char * const *names = dispatch_enum_names (DISPATCH_TYPE_ORDER_STATUS);
+          g_autofree char *allowed = g_strjoinv (", ", (char **) names);
 
           dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "status",
                                     "status must be one or more of %s, comma-separated", allowed);

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "dsd-api"
 
 #include "dispatch-limits.h"
+#include "dispatch-model.h"
 #include "dispatch-username.h"
 #include "dsd-api.h"
 #include "dsd-account-states.h"
@@ -22,7 +23,6 @@ static const char credentials_sql[] =
 static const char set_password_sql[] =
   "SELECT dispatch.user_set_password($1, $2)::text";
 
-static const char * const role_names[] = { "admin", "dispatcher", "driver", "customer", NULL };
 
 typedef struct {
   DsdRequest *request;
@@ -139,7 +139,8 @@ create_user_cb (DsdRequest *request,
       !dispatch_username_validate (username, &error) ||
       !dispatch_json_get_string (body, NULL, "password", DISPATCH_JSON_REQUIRED,
                                  DISPATCH_PASSWORD_MAX_LENGTH, &password, &error) ||
-      !dispatch_json_get_enum (body, NULL, "role", DISPATCH_JSON_REQUIRED, role_names,
+      !dispatch_json_get_enum (body, NULL, "role", DISPATCH_JSON_REQUIRED,
+                               dispatch_enum_names (DSD_TYPE_ROLE),
                                &role, &error) ||
       !dispatch_json_get_string (body, NULL, "driver_id", DISPATCH_JSON_NULLABLE,
                                  DISPATCH_ID_MAX_LENGTH,

@@ -3,8 +3,11 @@
 
 #include <json-glib/json-glib.h>
 
+#include "dsd-auth-enums.h"
+
 G_BEGIN_DECLS
 
+/* Registered as DSD_TYPE_ROLE (glib-mkenums); the nicks are the wire names. */
 typedef enum {
   DSD_ROLE_ADMIN      = 1 << 0,
   DSD_ROLE_DISPATCHER = 1 << 1,

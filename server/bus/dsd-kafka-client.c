@@ -142,6 +142,29 @@ dsd_kafka_new (rd_kafka_type_t   type,
   return rk;
 }
 
+rd_kafka_resp_err_t
+dsd_kafka_produce_event (rd_kafka_t    *rk,
+                         const char    *topic,
+                         gint64         seq,
+                         gconstpointer  envelope,
+                         gsize          length,
+                         const char    *key,
+                         gpointer       opaque)
+{
+  char seq_text[24];
+  gsize key_length = key != NULL ? strlen (key) : 0;
+
+  g_snprintf (seq_text, sizeof seq_text, "%" G_GINT64_FORMAT, seq);
+  return rd_kafka_producev (rk,
+                            RD_KAFKA_V_TOPIC (topic),
+                            RD_KAFKA_V_KEY (key, key_length),
+                            RD_KAFKA_V_VALUE ((void *) envelope, length),
+                            RD_KAFKA_V_MSGFLAGS (RD_KAFKA_MSG_F_COPY),
+                            RD_KAFKA_V_HEADER ("seq", seq_text, -1),
+                            RD_KAFKA_V_OPAQUE (opaque),
+                            RD_KAFKA_V_END);
+}
+
 const char *
 dsd_kafka_header (const rd_kafka_message_t *message,
                   const char               *name,

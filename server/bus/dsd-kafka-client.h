@@ -38,6 +38,17 @@ rd_kafka_t      *dsd_kafka_new        (rd_kafka_type_t     type,
                                        rd_kafka_conf_t    *conf,
                                        GError            **error);
 
+/* Produces one state event as the relay publishes it: the envelope as value,
+ * key the aggregate (nullable), seq in a "seq" header; opaque comes back in
+ * its delivery report. */
+rd_kafka_resp_err_t dsd_kafka_produce_event (rd_kafka_t    *rk,
+                                             const char    *topic,
+                                             gint64         seq,
+                                             gconstpointer  envelope,
+                                             gsize          length,
+                                             const char    *key,
+                                             gpointer       opaque);
+
 /* The value of a header as a string (NULL when absent); copied into buf. */
 const char      *dsd_kafka_header     (const rd_kafka_message_t *message,
                                        const char         *name,

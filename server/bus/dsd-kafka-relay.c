@@ -81,19 +81,10 @@ produce (DsdKafkaRelay *self,
          gsize          length,
          const char    *key)
 {
-  char seq_text[24];
-  gsize key_length = key != NULL ? strlen (key) : 0;
   rd_kafka_resp_err_t err;
 
-  g_snprintf (seq_text, sizeof seq_text, "%" G_GINT64_FORMAT, seq);
-  err = rd_kafka_producev (self->producer,
-                           RD_KAFKA_V_TOPIC (self->topic),
-                           RD_KAFKA_V_KEY (key, key_length),
-                           RD_KAFKA_V_VALUE ((void *) envelope, length),
-                           RD_KAFKA_V_MSGFLAGS (RD_KAFKA_MSG_F_COPY),
-                           RD_KAFKA_V_HEADER ("seq", seq_text, -1),
-                           RD_KAFKA_V_OPAQUE ((void *) (gintptr) seq),
-                           RD_KAFKA_V_END);
+  err = dsd_kafka_produce_event (self->producer, self->topic, seq, envelope, length, key,
+                                 (gpointer) (gintptr) seq);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
     {
       /* In-flight is capped below the queue's limits: not expected. Published
@@ -107,7 +98,6 @@ produce (DsdKafkaRelay *self,
   self->in_flight++;
 }
 
-/* The aggregate an event is about: its partition key. */
 static void
 produce_row (DsdKafkaRelay *self,
              PGresult      *rows,
@@ -117,8 +107,6 @@ produce_row (DsdKafkaRelay *self,
   g_autoptr(DsdEvent) event = NULL;
   const char *envelope = PQgetvalue (rows, i, 1);
   gsize length = PQgetlength (rows, i, 1);
-  const char *key;
-
   event = dsd_event_new_from_json (envelope, length, &error);
   if (event == NULL)
     {
@@ -126,10 +114,7 @@ produce_row (DsdKafkaRelay *self,
       return;
     }
 
-  key = dsd_event_get_order_id (event);
-  if (key == NULL)
-    key = dsd_event_get_driver_id (event);
-  produce (self, dsd_event_get_seq (event), envelope, length, key);
+  produce (self, dsd_event_get_seq (event), envelope, length, dsd_event_get_key (event));
 }
 
 static void
@@ -286,7 +271,11 @@ handle_report (DsdKafkaRelay      *self,
       g_warning ("Relay: event %" G_GINT64_FORMAT " not delivered: %s", seq,
                  rd_kafka_err2str (message->err));
       dsd_metrics_counter_add (self->metrics, ERRORS_METRIC, NULL, 1);
-      produce (self, seq, message->payload, message->len, message->key);
+      {
+        g_autofree char *key = g_strndup (message->key, message->key_len);
+
+        produce (self, seq, message->payload, message->len, message->key != NULL ? key : NULL);
+      }
     }
 }
 

@@ -108,3 +108,23 @@ LANGUAGE sql STABLE AS $$
            0)::double precision
   FROM dispatch.relay_state s WHERE s.id = 1
 $$;
+
+-- Numbered events for a replay (dispatchctl replay): seq in [p_from_seq,
+-- p_to_seq] and committed in [p_since, p_until) (NULL: unbounded), after
+-- p_after_seq, oldest first, at most p_limit (clamped to 1..10000): rows
+-- (seq bigint, envelope jsonb).
+CREATE OR REPLACE FUNCTION dispatch.events_for_replay(p_after_seq bigint, p_from_seq bigint,
+                                                      p_to_seq bigint, p_since timestamptz,
+                                                      p_until timestamptz, p_limit integer)
+RETURNS TABLE (seq bigint, envelope jsonb)
+LANGUAGE sql STABLE AS $$
+  SELECT s.seq, dispatch.envelope_json(e, s.seq)
+  FROM dispatch.outbox_seq s
+  JOIN dispatch.outbox e ON e.id = s.outbox_id
+  WHERE s.seq > greatest(coalesce(p_after_seq, 0), coalesce(p_from_seq, 1) - 1)
+    AND (p_to_seq IS NULL OR s.seq <= p_to_seq)
+    AND (p_since IS NULL OR e.occurred_at >= p_since)
+    AND (p_until IS NULL OR e.occurred_at < p_until)
+  ORDER BY s.seq
+  LIMIT least(greatest(coalesce(p_limit, 1000), 1), 10000)
+$$;
