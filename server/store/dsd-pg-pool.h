@@ -41,8 +41,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
  * cancels a slower statement: UNAVAILABLE); a query that waits longer than
  * DSD_PG_POOL_ACQUIRE_TIMEOUT_MS for a connection fails with UNAVAILABLE; and
  * when the server does not answer at all within DSD_PG_POOL_QUERY_DEADLINE_MS
- * (stopped, or the network drops packets) the connection is dropped, which
- * fails the query with UNAVAILABLE, and is re-established in the background.
+ * (checked every second; stopped, or the network drops packets) the
+ * connection is dropped, which fails the query with UNAVAILABLE, and is
+ * re-established in the background.
  */
 #define DSD_PG_POOL_MAX_QUEUED 10000
 #define DSD_PG_POOL_STATEMENT_TIMEOUT_MS 5000
