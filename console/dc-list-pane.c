@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "dc-hold.h"
 #include "dc-list-pane.h"
 #include "dc-template.h"
 
@@ -37,8 +38,6 @@ struct _DcListPane
   GHashTable *ranks;
   gboolean rank_dirty;
   guint rerank_source;
-  GtkEventController *motion;
-  GtkEventController *focus;
 };
 
 G_DEFINE_FINAL_TYPE (DcListPane, dc_list_pane, GTK_TYPE_WIDGET)
@@ -95,14 +94,6 @@ compare_ranks (gconstpointer a,
   return compare_entities (a, b, NULL);
 }
 
-static gboolean
-held (DcListPane *self)
-{
-  return gtk_event_controller_motion_contains_pointer (
-           GTK_EVENT_CONTROLLER_MOTION (self->motion)) ||
-         gtk_event_controller_focus_contains_focus (GTK_EVENT_CONTROLLER_FOCUS (self->focus));
-}
-
 static void
 rerank (DcListPane *self)
 {
@@ -128,7 +119,7 @@ rerank_cb (gpointer user_data)
 {
   DcListPane *self = user_data;
 
-  if (self->rank_dirty && !held (self))
+  if (self->rank_dirty && !dc_hold_is_held (GTK_WIDGET (self->list_view)))
     rerank (self);
 
   return G_SOURCE_CONTINUE;
@@ -380,10 +371,7 @@ dc_list_pane_init (DcListPane *self)
                            G_CALLBACK (update_empty), self, G_CONNECT_SWAPPED);
   update_empty (self);
 
-  self->motion = gtk_event_controller_motion_new ();
-  gtk_widget_add_controller (GTK_WIDGET (self->list_view), self->motion);
-  self->focus = gtk_event_controller_focus_new ();
-  gtk_widget_add_controller (GTK_WIDGET (self->list_view), self->focus);
+  dc_hold_watch (GTK_WIDGET (self->list_view));
   self->rerank_source = g_timeout_add_seconds (RERANK_INTERVAL_S, rerank_cb, self);
 }
 

@@ -6,6 +6,7 @@
 
 #include "dc-candidates.h"
 #include "dc-format.h"
+#include "dc-hold.h"
 #include "dc-json.h"
 #include "dc-order-detail.h"
 #include "dc-template.h"
@@ -42,9 +43,6 @@ struct _DcOrderDetail
   GtkWidget *unassign_button;
   GtkWidget *candidates_group;
   GtkListBox *candidates_list;
-  /* the pointer or the focus in the candidates: they hold still */
-  GtkEventController *candidates_motion;
-  GtkEventController *candidates_focus;
   GtkListBox *timeline_list;
   GtkWidget *cancel_button;
 };
@@ -381,15 +379,6 @@ candidate_row (DcOrderDetail     *self,
   return row;
 }
 
-static gboolean
-candidates_held (DcOrderDetail *self)
-{
-  return gtk_event_controller_motion_contains_pointer (
-           GTK_EVENT_CONTROLLER_MOTION (self->candidates_motion)) ||
-         gtk_event_controller_focus_contains_focus (
-           GTK_EVENT_CONTROLLER_FOCUS (self->candidates_focus));
-}
-
 /* While held, the rows stay where they are and only their reasons change. */
 static void
 refresh_held_candidates (DcOrderDetail *self)
@@ -433,7 +422,7 @@ update_candidates (DcOrderDetail *self,
   if (!gtk_widget_get_visible (self->candidates_group))
     return;
 
-  if (!calm && candidates_held (self))
+  if (!calm && dc_hold_is_held (GTK_WIDGET (self->candidates_list)))
     {
       refresh_held_candidates (self);
       return;
@@ -567,12 +556,25 @@ order_changed_cb (DcOrderDetail *self,
     update_candidates (self, FALSE);
 }
 
+/* Offline the switch cannot work: its action is disabled, so is it. */
+static void
+connection_changed_cb (DcOrderDetail *self)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (self->hold_switch),
+                            dc_stream_get_state (dc_context_get_stream (self->context)) ==
+                            DC_CONNECTION_LIVE);
+}
+
 static void
 dc_order_detail_constructed (GObject *object)
 {
   DcOrderDetail *self = DC_ORDER_DETAIL (object);
 
   G_OBJECT_CLASS (dc_order_detail_parent_class)->constructed (object);
+
+  g_signal_connect_object (dc_context_get_stream (self->context), "notify::state",
+                           G_CALLBACK (connection_changed_cb), self, G_CONNECT_SWAPPED);
+  connection_changed_cb (self);
 
   g_signal_connect_object (dc_context_get_stream (self->context), "event",
                            G_CALLBACK (stream_event_cb), self, G_CONNECT_SWAPPED);
@@ -670,10 +672,7 @@ dc_order_detail_init (DcOrderDetail *self)
   g_signal_group_connect_swapped (self->order_signals, "notify",
                                   G_CALLBACK (order_changed_cb), self);
 
-  self->candidates_motion = gtk_event_controller_motion_new ();
-  gtk_widget_add_controller (GTK_WIDGET (self->candidates_list), self->candidates_motion);
-  self->candidates_focus = gtk_event_controller_focus_new ();
-  gtk_widget_add_controller (GTK_WIDGET (self->candidates_list), self->candidates_focus);
+  dc_hold_watch (GTK_WIDGET (self->candidates_list));
 }
 
 DcOrderDetail *

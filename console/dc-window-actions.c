@@ -508,6 +508,62 @@ exclude_driver_action (GtkWidget  *widget,
   post_order_action (batch, order_id, "exclude", body, NULL);
 }
 
+/* A driver ------------------------------------------------------------------- */
+
+static void
+auto_dispatch_set_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(DcWindow) self = user_data;
+  g_autoptr(JsonObject) driver = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  DcEntity *entity;
+
+  if (!(driver = dc_client_request_finish (DC_CLIENT (object), result, &error)))
+    {
+      g_debug ("Automatic dispatch not changed: %s", error->message);
+      text = g_strdup_printf (_("Not done: %s"), dc_format_error (error));
+      dc_window_show_toast (self, text);
+      return;
+    }
+
+  entity = dc_store_upsert (dc_context_get_drivers (self->context), driver);
+  if (entity == NULL)
+    return;
+  text = dc_driver_get_auto_dispatch (DC_DRIVER (entity))
+         /* Translators: %s is a driver's name */
+         ? g_strdup_printf (_("Automation may give orders to %s again"),
+                            dc_driver_get_name (DC_DRIVER (entity)))
+         /* Translators: %s is a driver's name */
+         : g_strdup_printf (_("Automation leaves %s out"),
+                            dc_driver_get_name (DC_DRIVER (entity)));
+  dc_window_show_toast (self, text);
+}
+
+static void
+set_auto_dispatch_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonNode) body = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  const char *driver_id;
+  gboolean on;
+
+  g_variant_get (parameter, "(&sb)", &driver_id, &on);
+  json_object_set_boolean_member (object, "auto_dispatch", on);
+  body = json_node_init_object (json_node_alloc (), object);
+  escaped = g_uri_escape_string (driver_id, NULL, FALSE);
+  path = g_strdup_printf ("/api/v1/drivers/%s/auto-dispatch", escaped);
+  dc_client_request_async (dc_context_get_client (self->context), "POST", path, body, NULL,
+                           auto_dispatch_set_cb, g_object_ref (self));
+}
+
 /* Several orders at once ---------------------------------------------------- */
 
 static GPtrArray *
@@ -618,7 +674,9 @@ bulk_cancel_action (GtkWidget  *widget,
 }
 
 static const char * const order_actions[] = {
+  "win.new-order",
   "win.assign-order",
+  "win.set-auto-dispatch",
   "win.bulk-assign",
   "win.bulk-unassign",
   "win.bulk-hold",
@@ -646,6 +704,8 @@ dc_window_class_install_order_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.hold-order", "(sb)", hold_order_action);
   gtk_widget_class_install_action (widget_class, "win.exclude-driver", "(ss)",
                                    exclude_driver_action);
+  gtk_widget_class_install_action (widget_class, "win.set-auto-dispatch", "(sb)",
+                                   set_auto_dispatch_action);
   gtk_widget_class_install_action (widget_class, "win.bulk-assign", NULL, bulk_assign_action);
   gtk_widget_class_install_action (widget_class, "win.bulk-unassign", NULL,
                                    bulk_unassign_action);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "dc-driver-detail.h"
 #include "dc-list-pane.h"
 #include "dc-map-view.h"
 #include "dc-order-detail.h"
@@ -19,6 +20,8 @@ struct _DcWindow
   DcSignInPage *sign_in_page;
   DcMapView *map_view;
   DcOrderDetail *detail;
+  DcDriverDetail *driver_detail;
+  GtkStack *detail_stack;
 
   /* template */
   AdwToastOverlay *toast_overlay;

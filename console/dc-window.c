@@ -7,6 +7,7 @@
 #include "dc-driver-row.h"
 #include "dc-format.h"
 #include "dc-frame-stats.h"
+#include "dc-new-order.h"
 #include "dc-order.h"
 #include "dc-order-row.h"
 #include "dc-window-private.h"
@@ -372,6 +373,7 @@ close_detail_action (GtkWidget  *widget,
   DcWindow *self = DC_WINDOW (widget);
 
   dc_window_select_order (self, NULL, FALSE);
+  dc_window_select_driver (self, NULL, FALSE);
 }
 
 static void
@@ -477,6 +479,14 @@ cancel_current_action (GtkWidget  *widget,
 }
 
 static void
+new_order_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  dc_new_order_present (DC_WINDOW (widget));
+}
+
+static void
 focus_map_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
@@ -533,9 +543,13 @@ dc_window_constructed (GObject *object)
   self->sign_in_page = dc_sign_in_page_new (context);
   self->map_view = dc_map_view_new (context);
   self->detail = dc_order_detail_new (context);
+  self->driver_detail = dc_driver_detail_new (context);
+  self->detail_stack = GTK_STACK (gtk_stack_new ());
+  gtk_stack_add_named (self->detail_stack, GTK_WIDGET (self->detail), "order");
+  gtk_stack_add_named (self->detail_stack, GTK_WIDGET (self->driver_detail), "driver");
   adw_bin_set_child (self->sign_in_bin, GTK_WIDGET (self->sign_in_page));
   adw_bin_set_child (self->map_bin, GTK_WIDGET (self->map_view));
-  adw_bin_set_child (self->detail_bin, GTK_WIDGET (self->detail));
+  adw_bin_set_child (self->detail_bin, GTK_WIDGET (self->detail_stack));
   g_signal_connect_object (self->sign_in_page, "failed", G_CALLBACK (sign_in_failed_cb), self,
                            G_CONNECT_SWAPPED);
 
@@ -679,6 +693,7 @@ dc_window_class_init (DcWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.cancel-current", NULL,
                                    cancel_current_action);
   gtk_widget_class_install_action (widget_class, "win.focus-map", NULL, focus_map_action);
+  gtk_widget_class_install_action (widget_class, "win.new-order", NULL, new_order_action);
   dc_window_class_install_order_actions (widget_class);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
@@ -701,6 +716,8 @@ dc_window_class_init (DcWindowClass *klass)
                                        "win.cancel-current", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK,
                                        "win.focus-map", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
+                                       "win.new-order", NULL);
 }
 
 static void
@@ -769,7 +786,11 @@ dc_window_select_order (DcWindow *self,
   dc_order_detail_set_order (self->detail, order);
   dc_map_view_set_selected_order (self->map_view, order);
   dc_list_pane_select (self->orders_pane, DC_ENTITY (order));
-  adw_flap_set_reveal_flap (self->detail_flap, order != NULL);
+  if (order != NULL)
+    gtk_stack_set_visible_child_name (self->detail_stack, "order");
+  if (order != NULL || g_strcmp0 (gtk_stack_get_visible_child_name (self->detail_stack),
+                                  "order") == 0)
+    adw_flap_set_reveal_flap (self->detail_flap, order != NULL);
 
   if (order == NULL)
     return;
@@ -792,6 +813,12 @@ dc_window_select_driver (DcWindow *self,
 
   dc_map_view_set_selected_driver (self->map_view, driver);
   dc_list_pane_select (self->drivers_pane, DC_ENTITY (driver));
+  dc_driver_detail_set_driver (self->driver_detail, driver);
+  if (driver != NULL)
+    gtk_stack_set_visible_child_name (self->detail_stack, "driver");
+  if (driver != NULL || g_strcmp0 (gtk_stack_get_visible_child_name (self->detail_stack),
+                                   "driver") == 0)
+    adw_flap_set_reveal_flap (self->detail_flap, driver != NULL);
 
   if (driver == NULL)
     return;

@@ -33,15 +33,15 @@ static const char usage[] =
   "                                  ROLE is admin, dispatcher, driver or customer)\n"
   "  health [URL]                    Query /readyz of a running server\n"
   "                                  (default http://127.0.0.1:8080)\n"
-  "  backup FILE                     Write a consistent backup of the database to FILE\n"
-  "                                  (pg_dump custom format; online, while dispatchd runs)\n"
-  "  restore FILE                    Load a backup into an empty database (a new\n"
-  "                                  DISPATCH_DATA_DIR), then start dispatchd on it\n"
   "  dead-letters list               Print the records of the Kafka dead-letter topic,\n"
   "                                  one JSON object a line (cluster mode)\n"
   "  replay [--from-seq N] [--to-seq N] [--since TIME] [--until TIME] [--topic NAME]\n"
   "                                  Publish archived events again, with their seq, to\n"
   "                                  the events topic (or NAME); TIME is RFC 3339\n"
+  "  backup FILE                     Write a consistent backup of the database to FILE\n"
+  "                                  (pg_dump custom format; online, while dispatchd runs)\n"
+  "  restore FILE                    Load a backup into an empty database (a new\n"
+  "                                  DISPATCH_DATA_DIR), then start dispatchd on it\n"
   "\n"
   "The database is DATABASE_URL, or the managed cluster in DISPATCH_DATA_DIR.\n";
 
@@ -419,14 +419,14 @@ main (int   argc,
     status = user_add (argv[3], argv[4], &error);
   else if (argc >= 2 && argc <= 3 && g_str_equal (argv[1], "health"))
     status = health (argc == 3 ? argv[2] : "http://127.0.0.1:8080", &error);
-  else if (argc == 3 && g_str_equal (argv[1], "backup"))
-    status = backup (argv[2], &error);
-  else if (argc == 3 && g_str_equal (argv[1], "restore"))
-    status = restore (argv[2], &error);
   else if (argc == 3 && g_str_equal (argv[1], "dead-letters") && g_str_equal (argv[2], "list"))
     status = dead_letters_list (&error);
   else if (argc >= 2 && g_str_equal (argv[1], "replay"))
     status = replay (argc - 1, argv + 1, &error);
+  else if (argc == 3 && g_str_equal (argv[1], "backup"))
+    status = backup (argv[2], &error);
+  else if (argc == 3 && g_str_equal (argv[1], "restore"))
+    status = restore (argv[2], &error);
   else
     {
       g_printerr ("%s", usage);

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 
 #include "dsd-daemon.h"
+#include "dsd-http-server.h"
 #include "dsd-log.h"
 #include "dsd-sd-notify.h"
 
@@ -146,6 +147,7 @@ main (int   argc,
   Run run = { 0 };
   guint sigint, sigterm;
 
+  dsd_http_tls_init ();
   setlocale (LC_ALL, "");
   /* Customer e-mail is translated, and always UTF-8. */
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);

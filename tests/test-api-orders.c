@@ -561,6 +561,26 @@ test_cancel_and_unassign (void)
   dsd_test_assert_error (twice, 409, "invalid_transition", NULL);
 }
 
+/* The managed cluster's log (data dir/postgresql/log/) mentions no needle. */
+static void
+assert_database_log_lacks (const char *needle)
+{
+  g_autofree char *dir = g_build_filename (dsd_test_server_get_data_dir (server), "postgresql",
+                                           "log", NULL);
+  g_autoptr(GDir) logs = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (logs);
+  while ((name = g_dir_read_name (logs)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *text = NULL;
+
+      g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+      g_assert_null (strstr (text, needle));
+    }
+}
+
 static void
 test_tracking (void)
 {
@@ -614,6 +634,14 @@ test_tracking (void)
 
   unknown = dsd_test_request (server, "GET", "/api/v1/track/nope", NULL, NULL, NULL);
   dsd_test_assert_error (unknown, 404, "not_found", NULL);
+  g_clear_pointer (&unknown, dsd_test_response_free);
+  unknown = dsd_test_request (server, "GET",
+                              "/api/v1/track/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                              NULL, NULL, NULL);
+  dsd_test_assert_error (unknown, 404, "not_found", NULL);
+
+  /* Anyone's guesses leave no ERROR (and statement) in the database's log. */
+  assert_database_log_lacks ("track_public");
 }
 
 int

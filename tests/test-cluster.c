@@ -41,6 +41,8 @@ start_instance (const char *roles)
   const char *env[] = {
     database, brokers, "DISPATCH_KAFKA_PARTITIONS=3", "DISPATCH_WEBHOOK_ALLOW_PRIVATE=true",
     "DISPATCH_KAFKA_MAX_ATTEMPTS=3",
+    /* Every request of the tests comes from one address, as from a proxy. */
+    "DISPATCH_HTTP_MAX_CONNECTIONS_PER_CLIENT=4096",
     roles != NULL ? role_setting : NULL, NULL
   };
 
@@ -176,6 +178,15 @@ test_order_crosses (void)
   follow_until_created (ws, &seq_b, ids);
   /* They came through Kafka, not from the database. */
   g_assert_cmpfloat (metric (cluster.b, "dispatch_bus_repaired_events_total"), ==, repaired);
+  /* Relay lag and consumer lag are reported. */
+  {
+    g_autoptr(DsdTestResponse) metrics = dsd_test_request (cluster.b, "GET", "/metrics", NULL,
+                                                           NULL, NULL);
+
+    g_assert_nonnull (strstr (metrics->text, "\ndispatch_relay_unpublished_events "));
+    g_assert_nonnull (strstr (metrics->text, "\ndispatch_relay_oldest_unpublished_seconds "));
+    g_assert_nonnull (strstr (metrics->text, "\ndispatch_bus_consumer_lag{consumer=\"feed\""));
+  }
 }
 
 static gboolean
@@ -299,7 +310,10 @@ order_done_cb (GObject      *source,
   if (response->status == 201)
     g_hash_table_add (load->ids, g_strdup (dsd_test_response_string (response, "id")));
   else
-    load->n_failed++;
+    {
+      load->n_failed++;
+      g_test_message ("POST /orders: %u %s", response->status, response->text);
+    }
 }
 
 static gboolean

@@ -11,7 +11,9 @@ static const char * const variables[] = {
   "DISPATCH_LISTEN", "DISPATCH_DB_POOL_SIZE", "DISPATCH_LOG_FORMAT", "DISPATCH_MAX_PICKUP_KM",
   "DISPATCH_WEBHOOK_ALLOW_PRIVATE", "DISPATCH_TOKEN_LIFETIME_S", "DISPATCH_JWT_SECRET",
   "DISPATCH_ROLES", "DISPATCH_TLS_CERT", "DISPATCH_BATCH_INTERVAL_S", "DATABASE_URL",
-  "DISPATCH_PUBLIC_URL", NULL
+  "DISPATCH_PUBLIC_URL", "KAFKA_BROKERS", "DISPATCH_KAFKA_TOPIC_PREFIX",
+  "DISPATCH_KAFKA_PARTITIONS", "DISPATCH_KAFKA_REPLICATION", "DISPATCH_KAFKA_RETENTION_EVENTS_H",
+  "DISPATCH_KAFKA_RETENTION_LOCATIONS_MIN", "DISPATCH_KAFKA_MAX_ATTEMPTS", NULL
 };
 
 static void
@@ -151,6 +153,16 @@ test_refused (void)
     { "DISPATCH_ROLES", "api,cook", NULL, "unknown role “cook”" },
     { "DISPATCH_TLS_CERT", "/nonexistent/cert.pem", NULL, "go together" },
     { NULL, NULL, "--db-pool-size=lots", "command line: invalid value" },
+    /* Kafka settings are checked when there is a Kafka (the flag names one). */
+    { "DISPATCH_KAFKA_PARTITIONS", "0", "--kafka-brokers=127.0.0.1:9092", "within 1..1024" },
+    { "DISPATCH_KAFKA_PARTITIONS", "5000", "--kafka-brokers=127.0.0.1:9092", "within 1..1024" },
+    { "DISPATCH_KAFKA_REPLICATION", "0", "--kafka-brokers=127.0.0.1:9092", "within 1..16" },
+    { "DISPATCH_KAFKA_TOPIC_PREFIX", "a/b", "--kafka-brokers=127.0.0.1:9092",
+      "DISPATCH_KAFKA_TOPIC_PREFIX may only hold" },
+    { "DISPATCH_KAFKA_RETENTION_LOCATIONS_MIN", "0", "--kafka-brokers=127.0.0.1:9092",
+      "must be at least 1" },
+    { "DISPATCH_KAFKA_MAX_ATTEMPTS", "0", "--kafka-brokers=127.0.0.1:9092",
+      "DISPATCH_KAFKA_MAX_ATTEMPTS must be at least 1" },
     { NULL, NULL, "--log-format=xml", "text or json" },
   };
 

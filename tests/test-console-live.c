@@ -583,6 +583,13 @@ is_button_labelled (GtkWidget *widget,
 }
 
 static gboolean
+is_switch (GtkWidget *widget,
+           gpointer   user_data)
+{
+  return GTK_IS_SWITCH (widget);
+}
+
+static gboolean
 is_warning_row (GtkWidget *widget,
                 gpointer   user_data)
 {
@@ -1024,6 +1031,115 @@ created_wait (Fixture    *fixture,
 }
 
 static gboolean
+has_phone_order (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  DcStore *orders = dc_context_get_orders (fixture->context);
+
+  for (guint i = 0; i < dc_store_get_count (orders); i++)
+    {
+      DcOrder *order = DC_ORDER (dc_store_get_entity (orders, i));
+
+      if (g_strcmp0 (dc_order_get_pickup_address (order), "Phone Order Street 1") == 0 &&
+          g_strcmp0 (dc_order_get_customer (order), "Grace Hopper") == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+phone_order_open (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  DcOrder *order = dc_order_detail_get_order (fixture->window->detail);
+
+  return order != NULL && g_strcmp0 (dc_order_get_customer (order), "Grace Hopper") == 0;
+}
+
+/* A phone order typed in at the desk: it is created and opens. */
+static void
+check_new_order (Fixture *fixture)
+{
+  static const char * const values[] = {
+    "Phone Order Street 1", "52.5100, 13.4000", "Hafenplatz 2", "52.5050, 13.3800",
+    "Grace Hopper", "+49 30 1234567", "ring twice",
+  };
+  DcWindow *window = fixture->window;
+  AdwMessageDialog *dialog;
+  GtkWidget *row;
+  guint i = 0;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-order", NULL));
+  if (!dsd_test_run_until (has_message_dialog, NULL, WAIT_MS))
+    g_error ("No new order dialog");
+  dialog = message_dialog ();
+  for (row = gtk_widget_get_first_child (adw_message_dialog_get_extra_child (dialog));
+       row != NULL && i < G_N_ELEMENTS (values); row = gtk_widget_get_next_sibling (row))
+    if (ADW_IS_ENTRY_ROW (row))
+      gtk_editable_set_text (GTK_EDITABLE (row), values[i++]);
+  g_assert_cmpuint (i, ==, G_N_ELEMENTS (values));
+  adw_message_dialog_response (dialog, "create");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  wait_for (has_phone_order, fixture, WAIT_MS, "the phone order");
+  wait_for (phone_order_open, fixture, WAIT_MS, "the phone order open");
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  const char *id;
+} DriverWatch;
+
+static gboolean
+driver_paused (gpointer user_data)
+{
+  DriverWatch *watch = user_data;
+  DcEntity *driver = dc_store_lookup (dc_context_get_drivers (watch->fixture->context),
+                                      watch->id);
+
+  return driver != NULL && !dc_driver_get_auto_dispatch (DC_DRIVER (driver));
+}
+
+static gboolean
+driver_page_shows (gpointer user_data)
+{
+  TextWatch *watch = user_data;
+  g_autofree char *text = widget_text (GTK_WIDGET (watch->fixture->window->driver_detail));
+
+  return count_substrings (text, watch->text) >= watch->times;
+}
+
+/* A driver's page: name, state, the order they hold; automatic dispatch
+ * switched off from it. */
+static void
+check_driver_page (Fixture    *fixture,
+                   const char *driver_id,
+                   const char *order_id)
+{
+  DcWindow *window = fixture->window;
+  g_autofree char *short_id = dc_order_format_short_id (order_id);
+  g_autofree char *row = g_strdup_printf ("%s · Assigned", short_id);
+  TextWatch watch = { fixture, row, 1 };
+  DriverWatch paused = { fixture, driver_id };
+  g_autofree char *text = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-driver", "s",
+                                             driver_id));
+  g_assert_true (adw_flap_get_reveal_flap (window->detail_flap));
+  wait_for (driver_page_shows, &watch, WAIT_MS, "the driver's order on their page");
+  text = widget_text (GTK_WIDGET (window->driver_detail));
+  g_assert_nonnull (strstr (text, "Ben Okafor"));
+  g_assert_nonnull (strstr (text, "Last position"));
+  test_console_screenshot (GTK_WIDGET (window), "desk-driver");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.set-auto-dispatch",
+                                             "(sb)", driver_id, FALSE));
+  wait_for (driver_paused, &paused, WAIT_MS, "automatic dispatch off for the driver");
+}
+
+static gboolean
 orders_assigned (gpointer user_data)
 {
   Expectation *orders = user_data;
@@ -1242,6 +1358,8 @@ test_desk (Fixture       *fixture,
   wait_for (order_has_driver, &watch, WAIT_MS, "the order with Ben from the keyboard");
 
   check_bulk (fixture, second);
+  check_driver_page (fixture, ben, order);
+  check_new_order (fixture);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
                                              order));
 
@@ -1255,6 +1373,8 @@ test_desk (Fixture       *fixture,
                         (gpointer) "Assign");
   g_assert_nonnull (button);
   g_assert_false (gtk_widget_is_sensitive (button));
+  g_assert_false (gtk_widget_is_sensitive (find_widget (GTK_WIDGET (window->detail),
+                                                        is_switch, NULL)));
   test_console_screenshot (GTK_WIDGET (window), "desk-offline");
   dsd_test_server_restart (fixture->server);
 }

@@ -554,8 +554,8 @@ test_connection_caps (Fixture       *f,
  * a client must not retry (POST): none may find its connection closed under
  * it. Half of the responses come from a later main-loop iteration, as those
  * of asynchronous handlers do, some too large for one write. */
-#define STRESS_CLIENTS 48
-#define STRESS_REQUESTS 100
+#define STRESS_CLIENTS 32
+#define STRESS_REQUESTS 40
 #define STRESS_DEADLINE_S 120
 
 typedef struct {

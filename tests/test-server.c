@@ -23,7 +23,8 @@ struct _DsdTestServer {
   char         *data_dir;
   char         *log_path;
   char         *url;
-  guint         port;
+  guint         port;           /* 0 until the first start bound one */
+  GDataInputStream *stdout_lines; /* dispatchd's stdout, open while it runs */
   GStrv         env;
   SoupSession  *session;
   SoupSession  *async_session;  /* many connections, for dsd_test_request_async() */
@@ -50,7 +51,8 @@ spawn (DsdTestServer *self)
   /* dispatchd stops (and stops its postgres) when the test process dies. */
   launcher = dsd_test_launcher_new (G_SUBPROCESS_FLAGS_NONE, SIGTERM);
   g_subprocess_launcher_set_environ (launcher, self->env);
-  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  /* Its stdout says where it listens (kept open: it may print more). */
+  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   /* Appending: the log of every run of this server stays in one file. */
   {
     int fd = g_open (self->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -61,6 +63,52 @@ spawn (DsdTestServer *self)
 
   self->process = g_subprocess_launcher_spawn (launcher, &error, program, NULL);
   g_assert_no_error (error);
+  g_clear_object (&self->stdout_lines);
+  self->stdout_lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
+}
+
+/*
+ * The port, from dispatchd's "dispatchd VERSION listening on URL". dispatchd
+ * binds port 0 on its first start and the same port on a restart: a port
+ * picked here and bound seconds later by the child (after its database
+ * started) could meanwhile be taken by another test's server, and this test
+ * would then talk to that one, until it stopped.
+ */
+static void
+read_listening_port (DsdTestServer *self)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  const char *url;
+  guint port;
+
+  g_data_input_stream_read_line_async (self->stdout_lines, G_PRIORITY_DEFAULT, NULL,
+                                       dsd_test_store_result_cb, &slot);
+  result = dsd_test_wait_result (&slot, START_TIMEOUT_S * 1000);
+  line = g_data_input_stream_read_line_finish_utf8 (self->stdout_lines, result, NULL, &error);
+  url = line != NULL ? strstr (line, " listening on ") : NULL;
+  if (url == NULL)
+    {
+      g_autofree char *log = dsd_test_server_get_log (self);
+
+      g_error ("dispatchd said no listening address (%s):\n%s",
+               error != NULL ? error->message : line != NULL ? line : "end of output", log);
+    }
+
+  url += strlen (" listening on ");
+  port = atoi (strrchr (url, ':') + 1);
+  g_assert_cmpuint (port, >, 0);
+  if (self->port == 0)
+    {
+      g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+
+      self->port = port;
+      self->url = g_strdup (url);
+      self->env = g_environ_setenv (self->env, "DISPATCH_LISTEN", listen, TRUE);
+    }
+  g_assert_cmpuint (port, ==, self->port);
 }
 
 /* Whether /readyz answers 200; a dispatchd that exited is a test error. */
@@ -131,7 +179,7 @@ dsd_test_server_start_in (const char         *data_dir,
 {
   DsdTestServer *self = g_new0 (DsdTestServer, 1);
   const char *dump = g_getenv ("DISPATCH_TEST_DATABASE_DUMP");
-  g_autofree char *listen = NULL;
+  g_autoptr(GError) error = NULL;
   const char *roles;
   g_autofree char *pid_file = NULL;
 
@@ -141,14 +189,11 @@ dsd_test_server_start_in (const char         *data_dir,
   self->log_path = g_build_filename (self->data_dir, "dispatchd.log", NULL);
   pid_file = g_build_filename (self->data_dir, "postgresql", "postmaster.pid", NULL);
   self->watchdog = dsd_test_watchdog_start (pid_file, "INT", self->data_dir);
-  self->port = dsd_test_find_free_port ();
-  self->url = g_strdup_printf ("http://127.0.0.1:%u", self->port);
-  listen = g_strdup_printf ("127.0.0.1:%u", self->port);
 
   self->env = g_get_environ ();
   self->env = g_environ_unsetenv (self->env, "DATABASE_URL");
   self->env = g_environ_setenv (self->env, "DISPATCH_DATA_DIR", self->data_dir, TRUE);
-  self->env = g_environ_setenv (self->env, "DISPATCH_LISTEN", listen, TRUE);
+  self->env = g_environ_setenv (self->env, "DISPATCH_LISTEN", "127.0.0.1:0", TRUE);
   self->env = g_environ_setenv (self->env, "DISPATCH_ADMIN_PASSWORD", ADMIN_PASSWORD, TRUE);
   if (dump != NULL)
     {
@@ -165,6 +210,7 @@ dsd_test_server_start_in (const char         *data_dir,
 
   self->session = soup_session_new_with_options ("timeout", 60, NULL);
   spawn (self);
+  read_listening_port (self);
   wait_ready (self);
   /* An instance without the api role has no login to offer. */
   roles = g_environ_getenv (self->env, "DISPATCH_ROLES");
@@ -196,6 +242,7 @@ dsd_test_server_restart (DsdTestServer *self)
 {
   g_assert_null (self->process);
   spawn (self);
+  read_listening_port (self);
   wait_ready (self);
 }
 
@@ -212,6 +259,7 @@ dsd_test_server_free (DsdTestServer *self)
   g_clear_object (&self->async_session);
   g_free (self->data_dir);
   g_free (self->log_path);
+  g_clear_object (&self->stdout_lines);
   g_free (self->url);
   g_free (self->admin_token);
   g_strfreev (self->env);

@@ -251,7 +251,6 @@ deleted_cb (GObject      *source,
   g_autoptr(DsdRequest) request = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) rows = NULL;
-  g_autoptr(GBytes) empty = NULL;
 
   rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
   if (rows == NULL)
@@ -260,8 +259,7 @@ deleted_cb (GObject      *source,
       return;
     }
 
-  empty = g_bytes_new_static ("", 0);
-  dsd_request_respond_bytes (request, 204, "application/json", empty);
+  dsd_request_respond_no_content (request);
 }
 
 static void

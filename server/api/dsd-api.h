@@ -32,7 +32,8 @@ void     dsd_api_register_all       (DsdRouter *router, DsdContext *context);
 
 /*
  * Runs one SQL function call whose single result value is the response body
- * (jsonb rendered as text) and answers with it and status, or with the error.
+ * (jsonb rendered as text) and answers with it and status, with 404 when the
+ * value is NULL (nothing found), or with the error.
  */
 void     dsd_api_respond_query      (DsdRequest         *request,
                                      DsdContext         *context,

@@ -109,6 +109,10 @@ dsd_kafka_conf_new (const char         *brokers,
   if (rd_kafka_conf_set (conf, "bootstrap.servers", brokers, errstr, sizeof errstr) !=
       RD_KAFKA_CONF_OK)
     goto refused;
+  /* Small requests (an event, a fetch) must not wait for Nagle. */
+  if (rd_kafka_conf_set (conf, "socket.nagle.disable", "true", errstr, sizeof errstr) !=
+      RD_KAFKA_CONF_OK)
+    goto refused;
 
   for (guint i = 0; pairs != NULL && pairs[i] != NULL; i += 2)
     {

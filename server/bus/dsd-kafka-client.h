@@ -28,8 +28,8 @@ DsdKafkaWatch   *dsd_kafka_watch_new  (rd_kafka_queue_t   *queue,
                                        gpointer            user_data);
 void             dsd_kafka_watch_free (DsdKafkaWatch      *self);
 
-/* A configuration with bootstrap.servers and the NULL-terminated name/value
- * pairs; NULL with an error naming a refused setting. */
+/* A configuration with bootstrap.servers, Nagle off, and the NULL-terminated
+ * name/value pairs; NULL with an error naming a refused setting. */
 rd_kafka_conf_t *dsd_kafka_conf_new   (const char         *brokers,
                                        const char * const *pairs,
                                        GError            **error);

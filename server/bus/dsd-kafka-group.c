@@ -27,6 +27,7 @@ struct _DsdKafkaGroup {
   rd_kafka_t         *producer;     /* dead letters */
   DsdKafkaWatch      *watch;
 
+  rd_kafka_topic_partition_list_t *assigned;  /* as the last rebalance left it */
   rd_kafka_message_t *failing;      /* waits for its next attempt */
   guint               attempts;
   guint               retry_source;
@@ -147,6 +148,8 @@ rebalance_cb (rd_kafka_t                      *rk,
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
     {
       g_message ("%s: %d partitions assigned", self->group_id, partitions->cnt);
+      g_clear_pointer (&self->assigned, rd_kafka_topic_partition_list_destroy);
+      self->assigned = rd_kafka_topic_partition_list_copy (partitions);
       rd_kafka_assign (rk, partitions);
       return;
     }
@@ -156,6 +159,7 @@ rebalance_cb (rd_kafka_t                      *rk,
   g_clear_handle_id (&self->retry_source, g_source_remove);
   g_clear_pointer (&self->failing, rd_kafka_message_destroy);
   self->attempts = 0;
+  g_clear_pointer (&self->assigned, rd_kafka_topic_partition_list_destroy);
   rd_kafka_assign (rk, NULL);
 }
 
@@ -189,14 +193,17 @@ drain_cb (rd_kafka_queue_t *queue,
   return n > POLL_BUDGET;
 }
 
+/* From the rebalance's copy: rd_kafka_assignment() would wait for
+ * librdkafka's own thread. */
 static void
 update_lag (DsdKafkaGroup *self)
 {
-  rd_kafka_topic_partition_list_t *assignment = NULL;
+  rd_kafka_topic_partition_list_t *assignment;
 
-  if (rd_kafka_assignment (self->consumer, &assignment) != RD_KAFKA_RESP_ERR_NO_ERROR)
+  if (self->assigned == NULL)
     return;
 
+  assignment = rd_kafka_topic_partition_list_copy (self->assigned);
   rd_kafka_position (self->consumer, assignment);
   for (int i = 0; i < assignment->cnt; i++)
     {
@@ -379,4 +386,5 @@ dsd_kafka_group_stop (DsdKafkaGroup *self,
   g_clear_pointer (&self->failing, rd_kafka_message_destroy);
   rd_kafka_commit (self->consumer, NULL, 1);
   rd_kafka_flush (self->producer, deadline_ms);
+  g_clear_pointer (&self->assigned, rd_kafka_topic_partition_list_destroy);
 }

@@ -15,7 +15,6 @@
 #define LEADER_GAUGE "dispatch_relay_leader"
 #define QUEUE_GAUGE "dispatch_bus_producer_queue"
 #define ERRORS_METRIC "dispatch_bus_delivery_errors_total"
-#define PUBLISHED_METRIC "dispatch_relay_published_total"
 
 struct _DsdKafkaRelay {
   GObject          parent_instance;
@@ -544,12 +543,4 @@ dsd_kafka_relay_stop (DsdKafkaRelay *self,
   /* What is not acknowledged by then is published again by the next leader. */
   if (rd_kafka_flush (self->producer, deadline_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
     g_message ("Relay: %d events not acknowledged at stop", rd_kafka_outq_len (self->producer));
-}
-
-gboolean
-dsd_kafka_relay_is_leader (DsdKafkaRelay *self)
-{
-  g_return_val_if_fail (DSD_IS_KAFKA_RELAY (self), FALSE);
-
-  return self->leader;
 }

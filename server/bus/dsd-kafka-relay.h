@@ -32,6 +32,5 @@ void           dsd_kafka_relay_start      (DsdKafkaRelay  *self);
  * to acknowledge what is in flight. */
 void           dsd_kafka_relay_stop       (DsdKafkaRelay  *self,
                                            guint           deadline_ms);
-gboolean       dsd_kafka_relay_is_leader  (DsdKafkaRelay  *self);
 
 G_END_DECLS

@@ -103,14 +103,6 @@ dsd_seq_merger_get_delivered (DsdSeqMerger *self)
 }
 
 gint64
-dsd_seq_merger_get_first_held (DsdSeqMerger *self)
-{
-  GTreeNode *first = g_tree_node_first (self->held);
-
-  return first != NULL ? (gintptr) g_tree_node_key (first) : 0;
-}
-
-gint64
 dsd_seq_merger_get_gap_since (DsdSeqMerger *self)
 {
   return self->gap_since;

@@ -27,8 +27,6 @@ void          dsd_seq_merger_free             (DsdSeqMerger     *self);
 void          dsd_seq_merger_push             (DsdSeqMerger     *self,
                                                DsdEvent         *event);
 gint64        dsd_seq_merger_get_delivered    (DsdSeqMerger     *self);
-/* The lowest seq waiting (0 when none). */
-gint64        dsd_seq_merger_get_first_held   (DsdSeqMerger     *self);
 /* Since when (monotonic µs) the next seq has been missing; 0 without a gap. */
 gint64        dsd_seq_merger_get_gap_since    (DsdSeqMerger     *self);
 gboolean      dsd_seq_merger_is_full          (DsdSeqMerger     *self);

@@ -32,6 +32,7 @@ struct _DsdHttpServer
   SoupServer     *soup;
   DsdHttpConnections *connections;
   GPtrArray      *sockets;      /* our listening GSockets */
+  gboolean        https;
 
   /* DsdRequests from their headers to the end of their response */
   GQueue          in_flight;
@@ -178,47 +179,6 @@ reject_oversized (DsdHttpServer *self,
   reject_request (self, request, error);
 }
 
-/*
- * Framing we cannot read safely (RFC 9112 §6): a Transfer-Encoding other than
- * chunked, both Transfer-Encoding and Content-Length, or a Content-Length
- * that is not one plain number (repeated, negative, signed or too long).
- */
-static gboolean
-check_framing (SoupMessageHeaders  *headers,
-               GError             **error)
-{
-  const char *coding = soup_message_headers_get_list (headers, "Transfer-Encoding");
-  const char *length = soup_message_headers_get_list (headers, "Content-Length");
-  gsize digits;
-
-  if (coding != NULL && g_ascii_strcasecmp (coding, "chunked") != 0)
-    {
-      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
-                           "unsupported Transfer-Encoding");
-      return FALSE;
-    }
-
-  if (coding != NULL && length != NULL)
-    {
-      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
-                           "both Transfer-Encoding and Content-Length");
-      return FALSE;
-    }
-
-  if (length == NULL)
-    return TRUE;
-
-  digits = strspn (length, "0123456789");
-  if (digits == 0 || digits > 18 || length[digits] != '\0')
-    {
-      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
-                           "malformed Content-Length");
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
 static DsdRequest *
 lookup_request (SoupServerMessage *msg)
 {
@@ -355,14 +315,17 @@ early_handler_cb (SoupServer        *server,
   if (self->stopping)
     soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                   "Connection", "close");
+  if (self->https)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Strict-Transport-Security", DSD_HTTP_HSTS);
 
-  if (!check_framing (headers, &error))
+  if (!_dsd_request_check_framing (headers, &error))
     {
       reject_request (self, request, error);
       return;
     }
 
-  parsed = _dsd_request_parse_target (request, &error);
+  parsed = _dsd_request_parse_target (request, soup_server_message_get_uri (msg), &error);
   if (parsed)
     request->route = _dsd_router_match (self->router, soup_server_message_get_method (msg),
                                         request->segments, request->n_segments,
@@ -708,6 +671,12 @@ dsd_http_server_init (DsdHttpServer *self)
                            G_CALLBACK (request_finished_cb), self, 0);
 }
 
+void
+dsd_http_tls_init (void)
+{
+  g_setenv ("G_TLS_GNUTLS_PRIORITY", DSD_HTTP_TLS_PRIORITY, FALSE);
+}
+
 DsdHttpServer *
 dsd_http_server_new (DsdRouter      *router,
                      DsdTokenIssuer *tokens,
@@ -808,6 +777,8 @@ dsd_http_server_listen (DsdHttpServer  *self,
 
       g_ptr_array_add (self->sockets, g_steal_pointer (&socket));
     }
+
+  self->https |= certificate != NULL;
 
   return TRUE;
 }

@@ -28,6 +28,21 @@ G_BEGIN_DECLS
  * stop accepting, let in-flight requests finish (bounded wait), then
  * disconnect. metrics may be NULL.
  */
+/*
+ * TLS: 1.2 and 1.3 only, forward-secret key exchange and AEAD ciphers (no
+ * static RSA, no CBC, no SHA-1 MACs). glib-networking's GnuTLS backend reads
+ * G_TLS_GNUTLS_PRIORITY once, at its first TLS connection; a value the user
+ * set is kept. HTTPS responses carry Strict-Transport-Security.
+ */
+#define DSD_HTTP_TLS_PRIORITY \
+  "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-RSA:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:" \
+  "+CHACHA20-POLY1305:-MAC-ALL:+AEAD"
+#define DSD_HTTP_HSTS "max-age=31536000"
+
+/* Sets G_TLS_GNUTLS_PRIORITY to DSD_HTTP_TLS_PRIORITY unless it is set: call
+ * at the start of the program, before threads and any TLS. */
+void           dsd_http_tls_init            (void);
+
 #define DSD_TYPE_HTTP_SERVER (dsd_http_server_get_type ())
 G_DECLARE_FINAL_TYPE (DsdHttpServer, dsd_http_server, DSD, HTTP_SERVER, GObject)
 

@@ -47,9 +47,14 @@ struct _DsdRequest
 
 DsdRequest *_dsd_request_new          (DsdHttpServer      *server,
                                        SoupServerMessage  *msg);
-/* Splits and percent-decodes the path and parses the query string (400). */
+/* Splits and percent-decodes the path of uri (the request's) and parses the
+ * query string (400). */
 gboolean    _dsd_request_parse_target (DsdRequest         *self,
+                                       GUri               *uri,
                                        GError            **error);
+/* Whether the request's body framing can be read safely (400 otherwise). */
+gboolean    _dsd_request_check_framing (SoupMessageHeaders *headers,
+                                        GError            **error);
 /* Sets the status and resumes the message if it was paused. */
 void        _dsd_request_finish_response (DsdRequest      *self,
                                           guint            status);

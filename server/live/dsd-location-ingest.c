@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-live"
 
-#include "dispatch-json.h"
+#include "dispatch-error.h"
 #include "dsd-location-batch.h"
 #include "dsd-location-ingest.h"
 #include "dsd-history-writer.h"

@@ -56,7 +56,7 @@ G_DECLARE_FINAL_TYPE (DsdPgPool, dsd_pg_pool, DSD, PG_POOL, GObject)
 DsdPgPool *dsd_pg_pool_new           (const char          *conninfo,
                                       guint                size);
 /* Server settings of every connection, as libpq "options" ("-c name=value ...";
- * they replace any the conninfo gives; statement_timeout is always added);
+ * added to any the conninfo gives; statement_timeout is always added);
  * applied from each next connection attempt. */
 void       dsd_pg_pool_set_options   (DsdPgPool           *self,
                                       const char          *options);
@@ -72,6 +72,16 @@ const char *dsd_pg_pool_get_conninfo (DsdPgPool           *self);
 
 /* params: n_params text values, NULL for SQL NULL. Copied; need not outlive the call. */
 void       dsd_pg_pool_query_async   (DsdPgPool           *self,
+                                      const char          *sql,
+                                      int                  n_params,
+                                      const char * const  *params,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+/* The same for a statement that commits outbox events: once it succeeded (after its
+ * callback), the pool emits ::committed, so that the outbox relay of this process claims
+ * them without a NOTIFY (see dispatch.emit()). Finish with dsd_pg_pool_query_finish(). */
+void       dsd_pg_pool_write_async   (DsdPgPool           *self,
                                       const char          *sql,
                                       int                  n_params,
                                       const char * const  *params,

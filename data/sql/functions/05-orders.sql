@@ -601,7 +601,9 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT dispatch.tracking_json(dispatch.visible_order(p_actor, p_id))
 $$;
 
--- GET /track/{token} (no auth): the public tracking object; unknown → not_found.
+-- GET /track/{token} (no auth): the public tracking object; unknown → NULL
+-- (404 from the caller; not raised, so that anyone's guesses leave no ERROR in
+-- the database's log).
 CREATE OR REPLACE FUNCTION dispatch.track_public(p_token text)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -618,7 +620,7 @@ BEGIN
   END IF;
   SELECT * INTO v_o FROM dispatch.orders WHERE id = v_id AND tracking_token = p_token;
   IF NOT FOUND THEN
-    PERFORM dispatch.raise_error('not_found', 'no such tracking token');
+    RETURN NULL;
   END IF;
   RETURN dispatch.public_tracking_json(v_o);
 END
