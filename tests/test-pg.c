@@ -713,7 +713,10 @@ test_pool_queue_bound (void)
 
 /* A statement slower than statement_timeout is cancelled by the server, and
  * a query that cannot get a connection in time gives up: both UNAVAILABLE
- * (503 + Retry-After for a request), neither waits for the slow one. */
+ * (503 + Retry-After for a request), neither waits for the slow one. The
+ * second is slow too: the acquire timeout and the first one's statement
+ * timeout are equal, so it may get the connection just before its own
+ * deadline, and must then fail by statement_timeout as well. */
 static void
 test_pool_deadlines (void)
 {
@@ -723,7 +726,7 @@ test_pool_deadlines (void)
   Pending pending[2] = { { &tally, 0 }, { &tally, 1 } };
 
   dsd_pg_pool_query_async (pool, "SELECT pg_sleep(600)", 0, NULL, NULL, tally_cb, &pending[0]);
-  dsd_pg_pool_query_async (pool, "SELECT 1", 0, NULL, NULL, tally_cb, &pending[1]);
+  dsd_pg_pool_query_async (pool, "SELECT pg_sleep(600)", 0, NULL, NULL, tally_cb, &pending[1]);
 
   g_assert_true (dsd_test_run_until (tally_complete, &wait, 60000));
   g_assert_cmpuint (tally.failed, ==, 2);
