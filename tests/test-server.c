@@ -4,11 +4,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <glib/gstdio.h>
 
 #include "test-server.h"
+#include "test-utils.h"
 
 #define START_TIMEOUT_S 90
 #define ADMIN_PASSWORD "test-admin-password"
@@ -25,21 +24,6 @@ struct _DsdTestServer {
   SoupSession  *async_session;  /* many connections, for dsd_test_request_async() */
   char         *admin_token;
 };
-
-static guint
-find_free_port (void)
-{
-  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  socklen_t len = sizeof addr;
-  int fd = socket (AF_INET, SOCK_STREAM, 0);
-
-  g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
-  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &len), ==, 0);
-  close (fd);
-
-  return ntohs (addr.sin_port);
-}
 
 static char *
 dispatchd_path (void)
@@ -119,7 +103,7 @@ dsd_test_server_start (const char * const *extra_env)
   /* The managed cluster may run as an unprivileged account that must reach it. */
   g_assert_cmpint (g_chmod (self->data_dir, 0711), ==, 0);
   self->log_path = g_build_filename (self->data_dir, "dispatchd.log", NULL);
-  self->port = find_free_port ();
+  self->port = dsd_test_find_free_port ();
   self->url = g_strdup_printf ("http://127.0.0.1:%u", self->port);
   listen = g_strdup_printf ("127.0.0.1:%u", self->port);
 
