@@ -7,6 +7,12 @@
 static const char credentials_sql[] =
   "SELECT dispatch.user_credentials($1)::text";
 
+/* API.md: 10 failed logins for one username within 5 minutes → 429. Counted
+ * in the shared cache, so they hold across instances. */
+static const DsdLimit login_failures = { "login-failures", 10, 5 * 60 };
+/* Login attempts per client address. */
+static const DsdLimit login_clients = { "login-clients", 300, 60 };
+
 typedef struct {
   DsdRequest *request;
   DsdContext *context;
@@ -54,13 +60,14 @@ respond_too_many (DsdRequest *request,
 }
 
 static void
-fail_login (Login *login)
+failure_counted_cb (gboolean allowed,
+                    guint    retry_after_s,
+                    gpointer user_data)
 {
+  g_autoptr(Login) login = user_data;
   g_autoptr(GError) error = NULL;
-  DsdRateLimiter *failures = dsd_context_get_login_failures (login->context);
-  guint retry_after_s = 0;
 
-  if (!dsd_rate_limiter_hit (failures, login->username, &retry_after_s))
+  if (!allowed)
     {
       respond_too_many (login->request, retry_after_s);
       return;
@@ -69,6 +76,13 @@ fail_login (Login *login)
   g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_UNAUTHENTICATED,
                        "invalid username or password");
   dsd_request_respond_error (login->request, error);
+}
+
+static void
+fail_login (Login *login)
+{
+  dsd_cache_limit_hit (dsd_context_get_cache (login->context), &login_failures,
+                       login->username, TRUE, failure_counted_cb, login);
 }
 
 static void
@@ -89,7 +103,8 @@ succeed_login (Login *login)
   principal = dsd_principal_new (role, user_string (login->user, "id"), login->username,
                                  driver_id, customer_id);
   token = dsd_token_issuer_issue (tokens, principal);
-  dsd_rate_limiter_reset (dsd_context_get_login_failures (login->context), login->username);
+  dsd_cache_limit_reset (dsd_context_get_cache (login->context), &login_failures,
+                         login->username);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "access_token");
@@ -128,7 +143,7 @@ verified_cb (GObject      *source,
   if (dsd_password_verify_finish (result))
     succeed_login (login);
   else
-    fail_login (login);
+    fail_login (g_steal_pointer (&login));
 }
 
 static void
@@ -139,7 +154,7 @@ decoy_hashed_cb (GObject      *source,
   g_autoptr(Login) login = user_data;
   g_autofree char *unused = dsd_password_hash_finish (result, NULL);
 
-  fail_login (login);
+  fail_login (g_steal_pointer (&login));
 }
 
 static void
@@ -178,14 +193,52 @@ credentials_cb (GObject      *source,
 }
 
 static void
+client_counted_cb (gboolean allowed,
+                   guint    retry_after_s,
+                   gpointer user_data)
+{
+  g_autoptr(Login) login = user_data;
+  DsdPgPool *pool = dsd_context_get_pool (login->context);
+  const char *username = login->username;
+
+  if (!allowed)
+    {
+      respond_too_many (login->request, retry_after_s);
+      return;
+    }
+
+  dsd_pg_pool_query_async (pool, credentials_sql, 1,
+                           (const char * const[]) { username }, NULL,
+                           credentials_cb, g_steal_pointer (&login));
+}
+
+static void
+username_checked_cb (gboolean allowed,
+                     guint    retry_after_s,
+                     gpointer user_data)
+{
+  g_autoptr(Login) login = user_data;
+  DsdCache *cache = dsd_context_get_cache (login->context);
+  const char *peer = dsd_request_get_peer (login->request);
+
+  if (!allowed)
+    {
+      respond_too_many (login->request, retry_after_s);
+      return;
+    }
+
+  dsd_cache_limit_hit (cache, &login_clients, peer, TRUE, client_counted_cb,
+                       g_steal_pointer (&login));
+}
+
+static void
 issue_token_cb (DsdRequest *request,
                 gpointer    user_data)
 {
   DsdContext *context = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(Login) login = NULL;
+  Login *login;
   const char *username = NULL, *password = NULL;
-  guint retry_after_s = 0;
   JsonObject *body;
 
   body = dsd_request_get_json_object (request, &error);
@@ -199,24 +252,15 @@ issue_token_cb (DsdRequest *request,
       return;
     }
 
-  if (!dsd_rate_limiter_check (dsd_context_get_login_failures (context), username,
-                               &retry_after_s) ||
-      !dsd_rate_limiter_hit (dsd_context_get_login_clients (context),
-                             dsd_request_get_peer (request), &retry_after_s))
-    {
-      respond_too_many (request, retry_after_s);
-      return;
-    }
-
   login = g_new0 (Login, 1);
   login->request = dsd_request_ref (request);
   login->context = context;
   login->username = g_strdup (username);
   login->password = g_strdup (password);
 
-  dsd_pg_pool_query_async (dsd_context_get_pool (context), credentials_sql, 1,
-                           (const char * const[]) { username }, NULL,
-                           credentials_cb, g_steal_pointer (&login));
+  /* A username over its failures is refused without counting the client. */
+  dsd_cache_limit_hit (dsd_context_get_cache (context), &login_failures, username, FALSE,
+                       username_checked_cb, login);
 }
 
 void

@@ -33,11 +33,13 @@ readyz_cb (DsdRequest *request,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "database");
   json_builder_add_string_value (builder, database_up ? "up" : "down");
-  /* Single node: the in-process bus and cache are part of this process. */
+  /* The in-process bus is part of this process. The cache is optional: down,
+   * the instance serves from PostgreSQL and counts limits locally (R3). */
   json_builder_set_member_name (builder, "bus");
   json_builder_add_string_value (builder, "up");
   json_builder_set_member_name (builder, "cache");
-  json_builder_add_string_value (builder, "up");
+  json_builder_add_string_value (builder, dsd_cache_is_up (dsd_context_get_cache (context))
+                                          ? "up" : "down");
   json_builder_end_object (builder);
   json_builder_end_object (builder);
 

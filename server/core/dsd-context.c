@@ -2,11 +2,8 @@
 #define G_LOG_DOMAIN "dsd-core"
 
 #include "dsd-context.h"
-
-#define LOGIN_FAILURES_PER_USERNAME 10
-#define LOGIN_FAILURE_WINDOW_S (5 * 60)
-#define LOGINS_PER_CLIENT 300
-#define LOGIN_CLIENT_WINDOW_S 60
+#include "dsd-local-cache.h"
+#include "dsd-redis-cache.h"
 
 struct _DsdContext {
   GObject          parent_instance;
@@ -19,8 +16,7 @@ struct _DsdContext {
   DsdFleet        *fleet;
   DsdLocationIngest *ingest;
   DsdEtaTracker   *eta;
-  DsdRateLimiter  *login_failures;
-  DsdRateLimiter  *login_clients;
+  DsdCache        *cache;
 };
 
 G_DEFINE_FINAL_TYPE (DsdContext, dsd_context, G_TYPE_OBJECT)
@@ -37,8 +33,7 @@ dsd_context_finalize (GObject *object)
   g_clear_object (&self->tokens);
   g_clear_object (&self->bus);
   g_clear_object (&self->metrics);
-  g_clear_object (&self->login_failures);
-  g_clear_object (&self->login_clients);
+  g_clear_object (&self->cache);
 
   G_OBJECT_CLASS (dsd_context_parent_class)->finalize (object);
 }
@@ -55,9 +50,6 @@ dsd_context_init (DsdContext *self)
   self->bus = dsd_event_bus_new ();
   self->metrics = dsd_metrics_new ();
   self->fleet = dsd_fleet_new (self->bus);
-  self->login_failures = dsd_rate_limiter_new (LOGIN_FAILURES_PER_USERNAME,
-                                               LOGIN_FAILURE_WINDOW_S);
-  self->login_clients = dsd_rate_limiter_new (LOGINS_PER_CLIENT, LOGIN_CLIENT_WINDOW_S);
 }
 
 /**
@@ -65,20 +57,28 @@ dsd_context_init (DsdContext *self)
  * @config: (transfer none): must outlive the context
  * @pool: (transfer none): the database pool
  * @tokens: (transfer none): the token issuer
+ * @redis_url: (nullable): shared hot state in Redis, else in this process
  */
 DsdContext *
-dsd_context_new (DsdConfig      *config,
-                 DsdPgPool      *pool,
-                 DsdTokenIssuer *tokens)
+dsd_context_new (DsdConfig         *config,
+                 DsdPgPool         *pool,
+                 DsdTokenIssuer    *tokens,
+                 const DsdRedisUrl *redis_url)
 {
   DsdContext *self = g_object_new (DSD_TYPE_CONTEXT, NULL);
 
   self->config = config;
+  if (redis_url != NULL)
+    self->cache = DSD_CACHE (dsd_redis_cache_new (redis_url, self->bus, self->metrics,
+                                                  MAX (config->location_max_age_s, 1)));
+  else
+    self->cache = DSD_CACHE (dsd_local_cache_new ());
   self->pool = g_object_ref (pool);
   self->tokens = g_object_ref (tokens);
   self->ingest = dsd_location_ingest_new (dsd_pg_pool_get_conninfo (pool), self->fleet,
                                           self->bus);
   dsd_location_ingest_set_metrics (self->ingest, self->metrics);
+  dsd_location_ingest_set_cache (self->ingest, self->cache);
   self->eta = dsd_eta_tracker_new (self->fleet, self->bus, pool);
 
   return self;
@@ -132,14 +132,8 @@ dsd_context_get_eta (DsdContext *self)
   return self->eta;
 }
 
-DsdRateLimiter *
-dsd_context_get_login_failures (DsdContext *self)
+DsdCache *
+dsd_context_get_cache (DsdContext *self)
 {
-  return self->login_failures;
-}
-
-DsdRateLimiter *
-dsd_context_get_login_clients (DsdContext *self)
-{
-  return self->login_clients;
+  return self->cache;
 }

@@ -20,6 +20,7 @@
 #include "dsd-password.h"
 #include "dsd-pg-cluster.h"
 #include "dsd-pg-listener.h"
+#include "dsd-redis-cache.h"
 #include "dsd-streams.h"
 
 #define SECRET_FILE "jwt-secret"
@@ -34,6 +35,7 @@ struct _DsdDaemon {
   DsdConfig       *config;
   char            *conninfo;
   char            *url;
+  DsdRedisUrl     *redis_url;      /* NULL: no REDIS_URL, everything in-process */
 
   /* Started in this order, stopped in reverse. */
   DsdPgCluster    *cluster;        /* zero-config mode only */
@@ -411,7 +413,9 @@ serve (GTask *task)
 {
   DsdDaemon *self = g_task_get_source_object (task);
 
-  self->context = dsd_context_new (self->config, self->pool, self->tokens);
+  self->context = dsd_context_new (self->config, self->pool, self->tokens, self->redis_url);
+  if (DSD_IS_REDIS_CACHE (dsd_context_get_cache (self->context)))
+    dsd_redis_cache_start (DSD_REDIS_CACHE (dsd_context_get_cache (self->context)));
 
   self->listener = dsd_pg_listener_new (self->conninfo, "dispatch_outbox");
   self->relay = dsd_outbox_relay_new (self->pool, self->listener,
@@ -452,6 +456,7 @@ dsd_daemon_finalize (GObject *object)
 
   g_free (self->conninfo);
   g_free (self->url);
+  g_clear_pointer (&self->redis_url, dsd_redis_url_free);
   dsd_config_free (self->config);
 
   G_OBJECT_CLASS (dsd_daemon_parent_class)->finalize (object);
@@ -494,7 +499,10 @@ dsd_daemon_start_async (DsdDaemon           *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, dsd_daemon_start_async);
 
-  if (!dsd_password_init (&error) || !prepare_data_dir (self, &error))
+  if (self->config->redis_url != NULL)
+    self->redis_url = dsd_redis_url_parse (self->config->redis_url, &error);
+
+  if (error != NULL || !dsd_password_init (&error) || !prepare_data_dir (self, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -523,6 +531,8 @@ stop_backends (DsdDaemon *self)
     dsd_dispatch_engine_stop (self->engine);
   if (self->relay != NULL)
     dsd_outbox_relay_stop (self->relay);
+  if (self->context != NULL && DSD_IS_REDIS_CACHE (dsd_context_get_cache (self->context)))
+    dsd_redis_cache_stop (DSD_REDIS_CACHE (dsd_context_get_cache (self->context)));
   if (self->listener != NULL)
     dsd_pg_listener_stop (self->listener);
   if (self->pool != NULL)

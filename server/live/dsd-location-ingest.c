@@ -49,6 +49,7 @@ struct _DsdLocationIngest {
   DsdFleet        *fleet;
   DsdEventBus     *bus;
   DsdMetrics      *metrics;
+  DsdCache        *cache;
 
   Writer           writers[N_WRITERS];
   gboolean         started;
@@ -366,6 +367,8 @@ publish_location (DsdLocationIngest           *self,
   if (event == NULL)
     g_error ("Built a malformed driver.location event: %s", error->message);
   dsd_event_bus_publish (self->bus, event);
+  if (self->cache != NULL)
+    dsd_cache_share_location (self->cache, event);
 }
 
 /* Takes the points into the pending flush: the live position moves at once
@@ -458,6 +461,7 @@ dsd_location_ingest_finalize (GObject *object)
   g_clear_object (&self->fleet);
   g_clear_object (&self->bus);
   g_clear_object (&self->metrics);
+  g_clear_object (&self->cache);
 
   G_OBJECT_CLASS (dsd_location_ingest_parent_class)->finalize (object);
 }
@@ -636,4 +640,14 @@ dsd_location_ingest_submit (DsdLocationIngest  *self,
     return 0;
 
   return parsed->len;
+}
+
+void
+dsd_location_ingest_set_cache (DsdLocationIngest *self,
+                               DsdCache          *cache)
+{
+  g_return_if_fail (DSD_IS_LOCATION_INGEST (self));
+  g_return_if_fail (DSD_IS_CACHE (cache));
+
+  g_set_object (&self->cache, cache);
 }

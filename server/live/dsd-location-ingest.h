@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 
 #include "dispatch-location.h"
+#include "dsd-cache.h"
 #include "dsd-event-bus.h"
 #include "dsd-fleet.h"
 #include "dsd-metrics.h"
@@ -65,5 +66,8 @@ guint              dsd_location_ingest_submit_finish (DsdLocationIngest         
  * (registering the dispatch_location_* families). */
 void               dsd_location_ingest_set_metrics   (DsdLocationIngest           *self,
                                                       DsdMetrics                  *metrics);
+/* Where the newest point of each submission is shared with other instances. */
+void               dsd_location_ingest_set_cache     (DsdLocationIngest           *self,
+                                                      DsdCache                    *cache);
 
 G_END_DECLS
