@@ -15,6 +15,7 @@
 #define LAST_KEY KEY_PREFIX "positions:last"
 #define FLUSH_DELAY_MS 2
 #define MAX_BATCH 500
+#define WARM_WAIT_MS 2000
 #define LOOKUPS_METRIC "dispatch_cache_lookups_total"
 #define ERRORS_METRIC "dispatch_cache_errors_total"
 
@@ -98,9 +99,11 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (DsdRedisCache, dsd_redis_cache, G_TYPE_OBJECT,
 
 static void
 count_error (DsdRedisCache *self,
-             const char    *operation)
+             const char    *operation,
+             const GError  *error)
 {
-  dsd_metrics_counter_add (self->metrics, ERRORS_METRIC, (const char *[]) { operation }, 1);
+  g_debug ("Redis %s failed: %s", operation, error != NULL ? error->message : "bad reply");
+  dsd_metrics_counter_add (self->metrics, ERRORS_METRIC, (const char *[]) { operation, NULL }, 1);
 }
 
 /* Limits ------------------------------------------------------------------ */
@@ -133,7 +136,7 @@ limit_reply_cb (redisReply   *reply,
     call->func (reply->element[0]->integer == 1, reply->element[1]->integer, call->user_data);
   else
     {
-      count_error (call->self, "limit");
+      count_error (call->self, "limit", error);
       dsd_cache_limit_hit (DSD_CACHE (call->self->local), &call->limit, call->key,
                            call->record, call->func, call->user_data);
     }
@@ -195,7 +198,7 @@ ignore_reply_cb (redisReply   *reply,
   DsdRedisCache *self = user_data;
 
   if (error != NULL)
-    count_error (self, "write");
+    count_error (self, "write", error);
   g_object_unref (self);
 }
 
@@ -209,7 +212,7 @@ send_and_forget (DsdRedisCache      *self,
   if (!dsd_redis_command (self->redis, argc, argv, argv_len, ignore_reply_cb,
                           g_object_ref (self), NULL))
     {
-      count_error (self, "write");
+      count_error (self, "write", NULL);
       g_object_unref (self);
     }
 }
@@ -253,7 +256,7 @@ lookup_reply_cb (redisReply   *reply,
       value = g_bytes_new (reply->str, reply->len);
     }
 
-  dsd_metrics_counter_add (call->self->metrics, LOOKUPS_METRIC, (const char *[]) { result }, 1);
+  dsd_metrics_counter_add (call->self->metrics, LOOKUPS_METRIC, (const char *[]) { result, NULL }, 1);
   call->func (value, call->user_data);
   g_object_unref (call->self);
   g_free (call);
@@ -277,7 +280,7 @@ dsd_redis_cache_lookup (DsdCache           *cache,
     {
       g_object_unref (self);
       g_free (call);
-      dsd_metrics_counter_add (self->metrics, LOOKUPS_METRIC, (const char *[]) { "error" }, 1);
+      dsd_metrics_counter_add (self->metrics, LOOKUPS_METRIC, (const char *[]) { "error", NULL }, 1);
       func (NULL, user_data);
     }
 }
@@ -324,7 +327,7 @@ positions_written_cb (redisReply   *reply,
   DsdRedisCache *self = user_data;
 
   if (error != NULL)
-    count_error (self, "positions");
+    count_error (self, "positions", error);
   g_object_unref (self);
 }
 
@@ -350,6 +353,9 @@ flush_positions_cb (gpointer user_data)
   self->batch = g_ptr_array_new_with_free_func ((GDestroyNotify) dsd_event_unref);
 
   g_snprintf (keep, sizeof keep, "%" G_GINT64_FORMAT, self->keep_us);
+  g_ptr_array_add (args, g_strdup (GEO_KEY));
+  g_ptr_array_add (args, g_strdup (SEEN_KEY));
+  g_ptr_array_add (args, g_strdup (LAST_KEY));
   g_ptr_array_add (args, g_strdup (POSITIONS_CHANNEL));
   g_ptr_array_add (args, g_strdup (self->origin));
   g_ptr_array_add (args, g_strdup (keep));
@@ -383,7 +389,7 @@ flush_positions_cb (gpointer user_data)
                        (const char * const *) args->pdata, lengths, positions_written_cb,
                        g_object_ref (self), NULL))
     {
-      count_error (self, "positions");
+      count_error (self, "positions", NULL);
       g_object_unref (self);
     }
 
@@ -420,7 +426,7 @@ publish_envelope (DsdRedisCache *self,
   if (event != NULL && g_strcmp0 (dsd_event_get_type_name (event), "driver.location") == 0)
     dsd_event_bus_publish (self->bus, event);
   else
-    count_error (self, "positions");
+    count_error (self, "positions", NULL);
 }
 
 static void
@@ -462,7 +468,7 @@ all_positions_cb (redisReply   *reply,
 
   if (error != NULL || reply->type != REDIS_REPLY_ARRAY)
     {
-      count_error (self, "positions");
+      count_error (self, "positions", error);
       g_task_return_boolean (task, TRUE);
       return;
     }
@@ -487,29 +493,31 @@ read_positions (GTask *task)
     }
 }
 
+/* Task data of a warm start waiting for the first connection: its timeout. */
+static void
+stop_waiting (GTask *task)
+{
+  DsdRedisCache *self = g_task_get_source_object (task);
+
+  g_signal_handlers_disconnect_by_data (self->redis, task);
+  g_source_destroy (g_task_get_task_data (task));
+  read_positions (task);
+}
+
 static void
 up_for_warm_cb (GObject    *object,
                 GParamSpec *pspec,
                 gpointer    user_data)
 {
-  GTask *task = user_data;
-
-  if (!dsd_redis_is_up (DSD_REDIS (object)))
-    return;
-
-  g_signal_handlers_disconnect_by_data (object, task);
-  read_positions (task);
+  if (dsd_redis_is_up (DSD_REDIS (object)))
+    stop_waiting (user_data);
 }
 
 static gboolean
 warm_timeout_cb (gpointer user_data)
 {
-  GTask *task = user_data;
-  DsdRedisCache *self = g_task_get_source_object (task);
-
-  g_signal_handlers_disconnect_by_data (self->redis, task);
   g_message ("Redis did not answer at start; positions come from PostgreSQL");
-  read_positions (task);
+  stop_waiting (user_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -531,10 +539,11 @@ dsd_redis_cache_warm_async (DsdCache            *cache,
     }
 
   /* The first connection attempt is under way: wait for it, boundedly. */
+  timeout = g_timeout_source_new (WARM_WAIT_MS);
+  g_source_set_callback (timeout, warm_timeout_cb, task, NULL);
+  g_source_attach (timeout, g_main_context_get_thread_default ());
+  g_task_set_task_data (task, timeout, (GDestroyNotify) g_source_unref);
   g_signal_connect (self->redis, "notify::up", G_CALLBACK (up_for_warm_cb), task);
-  timeout = g_timeout_source_new (2000);
-  g_task_attach_source (task, timeout, warm_timeout_cb);
-  g_source_unref (timeout);
 }
 
 static gboolean

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Two dispatchd instances on one PostgreSQL and one redis-server (all real,
+ * on loopback): what they must share through Redis (positions, limits,
+ * cached reads) and how they live without it (R3).
+ */
+#include "test-scenario.h"
+#include "test-server.h"
+#include "test-utils.h"
+
+#define WAIT_MS 30000
+/* Alexanderplatz, where dsd_test_create_order() picks up. */
+#define PICKUP_LAT 52.5219
+#define PICKUP_LON 13.4132
+
+typedef struct {
+  DsdTestPg     *pg;
+  DsdTestRedis  *redis;
+  char          *database_url;
+  char          *redis_url;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  fixture->pg = dsd_test_pg_new ();
+  fixture->redis = dsd_test_redis_new ();
+  fixture->database_url = g_strconcat ("DATABASE_URL=", dsd_test_pg_get_conninfo (fixture->pg),
+                                       NULL);
+  fixture->redis_url = g_strconcat ("REDIS_URL=", dsd_test_redis_get_url (fixture->redis),
+                                    NULL);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  dsd_test_redis_free (fixture->redis);
+  dsd_test_pg_free (fixture->pg);
+  g_free (fixture->database_url);
+  g_free (fixture->redis_url);
+}
+
+/* An instance on the fixture's database and Redis, with extra settings. */
+static DsdTestServer *
+start_instance (Fixture    *fixture,
+                const char *setting,
+                ...)
+{
+  g_autoptr(GPtrArray) env = g_ptr_array_new ();
+  va_list args;
+
+  g_ptr_array_add (env, fixture->database_url);
+  g_ptr_array_add (env, fixture->redis_url);
+  va_start (args, setting);
+  for (const char *s = setting; s != NULL; s = va_arg (args, const char *))
+    g_ptr_array_add (env, (gpointer) s);
+  va_end (args);
+  g_ptr_array_add (env, NULL);
+
+  return dsd_test_server_start ((const char * const *) env->pdata);
+}
+
+typedef struct {
+  DsdTestServer *server;
+  const char    *path;
+  const char    *member;
+  const char    *expected;
+} Wait;
+
+/* The JSON body of GET path has member == expected (a string). */
+static gboolean
+member_is (gpointer user_data)
+{
+  Wait *wait = user_data;
+  g_autoptr(DsdTestResponse) response = NULL;
+  JsonObject *object;
+
+  response = dsd_test_request (wait->server, "GET", wait->path,
+                               dsd_test_server_get_admin_token (wait->server), NULL, NULL);
+  if (response->status != 200 || response->json == NULL || !JSON_NODE_HOLDS_OBJECT (response->json))
+    return FALSE;
+
+  object = json_node_get_object (response->json);
+  return g_strcmp0 (json_object_get_string_member_with_default (object, wait->member, ""),
+                    wait->expected) == 0;
+}
+
+static gboolean
+readyz_cache_is (DsdTestServer *server,
+                 const char    *expected)
+{
+  g_autoptr(DsdTestResponse) response = dsd_test_request (server, "GET", "/readyz", NULL, NULL,
+                                                          NULL);
+  JsonObject *components;
+
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpstr (dsd_test_response_string (response, "status"), ==, "ready");
+  components = json_object_get_object_member (dsd_test_response_object (response),
+                                              "components");
+  return g_str_equal (json_object_get_string_member (components, "cache"), expected);
+}
+
+static gboolean
+cache_up (gpointer user_data)
+{
+  return readyz_cache_is (user_data, "up");
+}
+
+static gboolean
+cache_down (gpointer user_data)
+{
+  return readyz_cache_is (user_data, "down");
+}
+
+static char *
+near_ids (DsdTestServer *server,
+          double         lat,
+          double         lon)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/drivers?near=%.6f,%.6f&radius_m=2000",
+                                           lat, lon);
+  g_autoptr(DsdTestResponse) response = dsd_test_request (server, "GET", path,
+                                                          dsd_test_server_get_admin_token (server),
+                                                          NULL, NULL);
+  JsonArray *drivers;
+  g_autoptr(GString) ids = g_string_new (NULL);
+
+  g_assert_cmpuint (response->status, ==, 200);
+  drivers = json_object_get_array_member (dsd_test_response_object (response), "drivers");
+  for (guint i = 0; i < json_array_get_length (drivers); i++)
+    g_string_append_printf (ids, "%s ", json_object_get_string_member (
+                              json_array_get_object_element (drivers, i), "id"));
+
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+/* The assigner (B) learns of a position reported to the other instance (A)
+ * through Redis: without it, B's fleet would keep the position B loaded at
+ * start, 9 km away, beyond DISPATCH_MAX_PICKUP_KM, and never assign. Then B
+ * is killed and restarted while A takes points: its candidate search has the
+ * newest position at once. */
+static void
+test_shared_positions (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  DsdTestServer *a = start_instance (fixture, "DISPATCH_ROLES=api,relay,notifier", NULL);
+  DsdTestServer *b = NULL;
+  g_autofree char *driver_id = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *near_a = NULL;
+  g_autofree char *near_b = NULL;
+  g_autoptr(JsonObject) order = NULL;
+  g_autofree char *order_path = NULL;
+  Wait wait;
+
+  token = dsd_test_create_named_driver (a, PICKUP_LAT + 0.08, PICKUP_LON, &driver_id);
+  b = start_instance (fixture, "DISPATCH_ROLES=api,assigner", "DISPATCH_MAX_PICKUP_KM=2",
+                      "DISPATCH_BATCH_INTERVAL_S=1", NULL);
+
+  dsd_test_post_location (a, driver_id, token, PICKUP_LAT + 0.001, PICKUP_LON);
+  near_a = near_ids (a, PICKUP_LAT, PICKUP_LON);
+  near_b = near_ids (b, PICKUP_LAT, PICKUP_LON);
+  g_assert_cmpstr (near_a, ==, near_b);
+  g_assert_nonnull (strstr (near_a, driver_id));
+
+  order = dsd_test_create_order (a, dsd_test_server_get_admin_token (a), NULL);
+  order_path = g_strdup_printf ("/api/v1/orders/%s",
+                                json_object_get_string_member (order, "id"));
+  wait = (Wait) { b, order_path, "driver_id", driver_id };
+  g_assert_true (dsd_test_run_until (member_is, &wait, WAIT_MS));
+  {
+    g_autofree char *cancel = g_strconcat (order_path, "/cancel", NULL);
+
+    /* Room for the next one. */
+    dsd_test_post_ok (a, cancel, dsd_test_server_get_admin_token (a), "{}");
+  }
+
+  /* Restart under load: A keeps taking the driver's points meanwhile. */
+  dsd_test_server_stop (b, TRUE);
+  for (guint i = 1; i <= 20; i++)
+    dsd_test_post_location (a, driver_id, token, PICKUP_LAT + 0.08 - 0.0001 * i, PICKUP_LON);
+  dsd_test_server_restart (b);
+  {
+    g_autoptr(JsonObject) second = dsd_test_create_order (a, dsd_test_server_get_admin_token (a),
+                                                          NULL);
+    g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s",
+                                             json_object_get_string_member (second, "id"));
+
+    /* The newest point is 8.7 km away: B must not assign it from an older one. */
+    dsd_test_post_location (a, driver_id, token, PICKUP_LAT - 0.0005, PICKUP_LON);
+    wait = (Wait) { b, path, "driver_id", driver_id };
+    g_assert_true (dsd_test_run_until (member_is, &wait, WAIT_MS));
+  }
+
+  dsd_test_server_free (b);
+  dsd_test_server_free (a);
+}
+
+static guint
+login_status (DsdTestServer *server,
+              const char    *username)
+{
+  g_autofree char *body = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"wrong-one\"}",
+                                           username);
+  g_autoptr(DsdTestResponse) response = dsd_test_request (server, "POST", "/api/v1/auth/token",
+                                                          NULL, body, NULL);
+
+  return response->status;
+}
+
+/* 10 failed logins for one username within 5 minutes, whichever instance
+ * they reach: the 11th is refused on both. */
+static void
+test_shared_login_limit (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  DsdTestServer *a = start_instance (fixture, NULL);
+  DsdTestServer *b = start_instance (fixture, NULL);
+  g_autofree char *username = dsd_test_unique_name ("ghost");
+
+  for (guint i = 0; i < 10; i++)
+    g_assert_cmpuint (login_status (i % 2 ? a : b, username), ==, 401);
+  g_assert_cmpuint (login_status (a, username), ==, 429);
+  g_assert_cmpuint (login_status (b, username), ==, 429);
+
+  dsd_test_server_free (b);
+  dsd_test_server_free (a);
+}
+
+typedef struct {
+  DsdTestServer *server;
+  const char    *order_path;
+  guint          n_sent;
+  guint          n_answered;
+  guint          n_5xx;
+} Load;
+
+static void
+load_answered_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Load *load = user_data;
+  g_autoptr(DsdTestResponse) response = dsd_test_request_finish (load->server, result);
+
+  load->n_answered++;
+  if (response->status >= 500)
+    load->n_5xx++;
+}
+
+/* Reads and logins in flight at once. */
+static void
+send_load (Load  *load,
+           guint  n)
+{
+  for (guint i = 0; i < n; i++, load->n_sent++)
+    {
+      if (i % 10 == 9)
+        dsd_test_request_async (load->server, "POST", "/api/v1/auth/token", NULL,
+                                "{\"username\":\"nobody\",\"password\":\"wrong-one\"}",
+                                load_answered_cb, load);
+      else
+        dsd_test_request_async (load->server, "GET", load->order_path,
+                                dsd_test_server_get_admin_token (load->server), NULL,
+                                load_answered_cb, load);
+    }
+}
+
+static gboolean
+load_done (gpointer user_data)
+{
+  Load *load = user_data;
+
+  return load->n_answered == load->n_sent;
+}
+
+static gboolean
+load_under_way (gpointer user_data)
+{
+  Load *load = user_data;
+
+  return load->n_answered >= 10;
+}
+
+/* R3: Redis killed under load. Nothing fails beyond the moment it dies (and
+ * nothing at all here: every Redis use falls back), /readyz says the cache is
+ * down and stays ready, and the cache comes back by itself. */
+static void
+test_redis_down (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  DsdTestServer *a = start_instance (fixture, NULL);
+  g_autoptr(JsonObject) order = dsd_test_create_order (a, dsd_test_server_get_admin_token (a),
+                                                       NULL);
+  g_autofree char *order_path = g_strdup_printf ("/api/v1/orders/%s",
+                                                 json_object_get_string_member (order, "id"));
+  g_autofree char *username = dsd_test_unique_name ("ghost");
+  Load load = { a, order_path };
+
+  g_assert_true (readyz_cache_is (a, "up"));
+  send_load (&load, 100);
+  g_assert_true (dsd_test_run_until (load_under_way, &load, WAIT_MS));
+  dsd_test_redis_kill (fixture->redis);
+  send_load (&load, 100);
+  g_assert_true (dsd_test_run_until (load_done, &load, WAIT_MS));
+  g_assert_cmpuint (load.n_5xx, ==, 0);
+
+  g_assert_true (dsd_test_run_until (cache_down, a, WAIT_MS));
+  send_load (&load, 100);
+  g_assert_true (dsd_test_run_until (load_done, &load, WAIT_MS));
+  g_assert_cmpuint (load.n_5xx, ==, 0);
+
+  /* Limits count locally meanwhile. */
+  for (guint i = 0; i < 10; i++)
+    g_assert_cmpuint (login_status (a, username), ==, 401);
+  g_assert_cmpuint (login_status (a, username), ==, 429);
+
+  dsd_test_redis_start (fixture->redis);
+  g_assert_true (dsd_test_run_until (cache_up, a, WAIT_MS));
+  {
+    g_autofree char *other = dsd_test_unique_name ("ghost");
+
+    for (guint i = 0; i < 10; i++)
+      g_assert_cmpuint (login_status (a, other), ==, 401);
+    g_assert_cmpuint (login_status (a, other), ==, 429);
+  }
+
+  dsd_test_server_free (a);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/redis-cluster/shared-positions", test_shared_positions);
+  ADD ("/redis-cluster/shared-login-limit", test_shared_login_limit);
+  ADD ("/redis-cluster/redis-down", test_redis_down);
+#undef ADD
+
+  return g_test_run ();
+}
