@@ -53,6 +53,8 @@ start_instance (Fixture    *fixture,
 
   g_ptr_array_add (env, fixture->database_url);
   g_ptr_array_add (env, fixture->redis_url);
+  /* Tokens from one instance are good on the other. */
+  g_ptr_array_add (env, "DISPATCH_JWT_SECRET=redis-cluster-test-secret-of-40-bytes!!");
   va_start (args, setting);
   for (const char *s = setting; s != NULL; s = va_arg (args, const char *))
     g_ptr_array_add (env, (gpointer) s);
@@ -330,6 +332,93 @@ test_redis_down (Fixture       *fixture,
   dsd_test_server_free (a);
 }
 
+static double
+metric_value (DsdTestServer *server,
+              const char    *line_prefix)
+{
+  g_autoptr(DsdTestResponse) response = dsd_test_request (server, "GET", "/metrics", NULL, NULL,
+                                                          NULL);
+  const char *line = strstr (response->text, line_prefix);
+
+  return line != NULL ? g_ascii_strtod (line + strlen (line_prefix), NULL) : 0;
+}
+
+static guint
+get_status (DsdTestServer *server,
+            const char    *path,
+            const char    *token)
+{
+  g_autoptr(DsdTestResponse) response = dsd_test_request (server, "GET", path, token, NULL,
+                                                          NULL);
+
+  return response->status;
+}
+
+/* Reads on B come from Redis, and a change made on A is seen on B once its
+ * event has arrived (never older than that afterwards); a customer's foreign
+ * order stays 404 whatever the cache holds. */
+static void
+test_cache_coherence (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  DsdTestServer *a = start_instance (fixture, NULL);
+  DsdTestServer *b = start_instance (fixture, NULL);
+  const char *admin = dsd_test_server_get_admin_token (a);
+  g_autofree char *customer = dsd_test_create_user (a, "customer", NULL, NULL);
+  g_autofree char *stranger = dsd_test_create_user (a, "customer", NULL, NULL);
+  g_autoptr(JsonObject) order = dsd_test_create_order (a, customer, NULL);
+  const char *id = json_object_get_string_member (order, "id");
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s", id);
+  g_autofree char *tracking = g_strdup_printf ("/api/v1/orders/%s/tracking", id);
+  g_autofree char *public = g_strdup_printf ("/api/v1/track/%s",
+                                             json_object_get_string_member (order,
+                                                                            "tracking_token"));
+  g_autofree char *cancel = g_strdup_printf ("/api/v1/orders/%s/cancel", id);
+  const char *hits = "dispatch_cache_lookups_total{result=\"hit\"} ";
+  double hits_before;
+  Wait wait;
+
+  /* Filled on B, then served from Redis on both. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpuint (get_status (b, path, customer), ==, 200);
+      g_assert_cmpuint (get_status (b, tracking, customer), ==, 200);
+      g_assert_cmpuint (get_status (b, public, NULL), ==, 200);
+      g_assert_cmpuint (get_status (a, path, admin), ==, 200);
+    }
+  hits_before = metric_value (b, hits);
+  g_assert_cmpfloat (hits_before, >=, 1);
+  g_assert_cmpuint (get_status (a, path, customer), ==, 200);
+  g_assert_cmpuint (get_status (b, path, stranger), ==, 404);
+  g_assert_cmpuint (get_status (a, tracking, stranger), ==, 404);
+  g_assert_cmpuint (get_status (b, path, stranger), ==, 404);
+
+  dsd_test_post_ok (a, cancel, admin, "{}");
+  wait = (Wait) { b, path, "status", "cancelled" };
+  g_assert_true (dsd_test_run_until (member_is, &wait, WAIT_MS));
+  wait = (Wait) { b, public, "status", "cancelled" };
+  g_assert_true (dsd_test_run_until (member_is, &wait, WAIT_MS));
+  wait = (Wait) { b, tracking, "status", "cancelled" };
+  g_assert_true (dsd_test_run_until (member_is, &wait, WAIT_MS));
+  for (guint i = 0; i < 5; i++)
+    {
+      g_assert_true (member_is (&(Wait) { b, path, "status", "cancelled" }));
+      g_assert_true (member_is (&(Wait) { a, path, "status", "cancelled" }));
+    }
+  g_assert_cmpfloat (metric_value (b, hits), >, hits_before);
+  {
+    /* Invalidated by the event, not merely expired. */
+    g_autoptr(redisReply) generation = dsd_test_redis_command (fixture->redis,
+                                                               "GET dispatch:gen:order:%s", id);
+
+    g_assert_cmpint (generation->type, ==, REDIS_REPLY_STRING);
+    g_assert_cmpint (atoi (generation->str), >=, 1);
+  }
+
+  dsd_test_server_free (b);
+  dsd_test_server_free (a);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -339,6 +428,7 @@ main (int   argc,
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/redis-cluster/shared-positions", test_shared_positions);
   ADD ("/redis-cluster/shared-login-limit", test_shared_login_limit);
+  ADD ("/redis-cluster/cache-coherence", test_cache_coherence);
   ADD ("/redis-cluster/redis-down", test_redis_down);
 #undef ADD
 

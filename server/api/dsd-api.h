@@ -37,6 +37,21 @@ void     dsd_api_respond_query      (DsdRequest         *request,
                                      const char * const *params);
 
 /*
+ * Like dsd_api_respond_query() for a 200 GET of one order's view, served
+ * cache-aside: key view:id:caller, in the scope of order_id (NULL: the
+ * order_id member of the answer), kept ttl_s at most (dsd-api-cached.c).
+ */
+void     dsd_api_respond_cached     (DsdRequest         *request,
+                                     DsdContext         *context,
+                                     const char         *view,
+                                     const char         *order_id,
+                                     const char         *id,
+                                     guint               ttl_s,
+                                     const char         *sql,
+                                     int                 n_params,
+                                     const char * const *params);
+
+/*
  * A request whose body is {"<member>": boolean} on a route with {id}: answers
  * 200 with sql($1 the caller, $2 the id, $3 the boolean), or 400 on a bad body.
  */

@@ -48,35 +48,38 @@ dsd_cache_limit_reset (DsdCache       *self,
 void
 dsd_cache_lookup (DsdCache           *self,
                   const char         *key,
+                  const char         *scope,
                   DsdCacheLookupFunc  func,
                   gpointer            user_data)
 {
   g_return_if_fail (DSD_IS_CACHE (self));
   g_return_if_fail (key != NULL && func != NULL);
 
-  DSD_CACHE_GET_IFACE (self)->lookup (self, key, func, user_data);
+  DSD_CACHE_GET_IFACE (self)->lookup (self, key, scope, func, user_data);
 }
 
 void
 dsd_cache_store (DsdCache   *self,
                  const char *key,
+                 const char *scope,
+                 const char *stamp,
                  GBytes     *value,
                  guint       ttl_s)
 {
   g_return_if_fail (DSD_IS_CACHE (self));
-  g_return_if_fail (key != NULL && value != NULL && ttl_s > 0);
+  g_return_if_fail (key != NULL && scope != NULL && value != NULL && ttl_s > 0);
 
-  DSD_CACHE_GET_IFACE (self)->store (self, key, value, ttl_s);
+  DSD_CACHE_GET_IFACE (self)->store (self, key, scope, stamp, value, ttl_s);
 }
 
 void
 dsd_cache_invalidate (DsdCache   *self,
-                      const char *key)
+                      const char *scope)
 {
   g_return_if_fail (DSD_IS_CACHE (self));
-  g_return_if_fail (key != NULL);
+  g_return_if_fail (scope != NULL);
 
-  DSD_CACHE_GET_IFACE (self)->invalidate (self, key);
+  DSD_CACHE_GET_IFACE (self)->invalidate (self, scope);
 }
 
 void

@@ -26,9 +26,11 @@ typedef struct {
 typedef void (*DsdCacheLimitFunc)  (gboolean  allowed,
                                     guint     retry_after_s,
                                     gpointer  user_data);
-/* value: (nullable): NULL on a miss (or when the cache could not answer). */
-typedef void (*DsdCacheLookupFunc) (GBytes   *value,
-                                    gpointer  user_data);
+/* value: (nullable): NULL on a miss (or when the cache could not answer);
+ * stamp: (nullable): the scope's generation, for dsd_cache_store(). */
+typedef void (*DsdCacheLookupFunc) (GBytes     *value,
+                                    const char *stamp,
+                                    gpointer    user_data);
 
 #define DSD_TYPE_CACHE (dsd_cache_get_type ())
 G_DECLARE_INTERFACE (DsdCache, dsd_cache, DSD, CACHE, GObject)
@@ -49,14 +51,17 @@ struct _DsdCacheInterface
                               const char         *key);
   void     (*lookup)         (DsdCache           *self,
                               const char         *key,
+                              const char         *scope,
                               DsdCacheLookupFunc  func,
                               gpointer            user_data);
   void     (*store)          (DsdCache           *self,
                               const char         *key,
+                              const char         *scope,
+                              const char         *stamp,
                               GBytes             *value,
                               guint               ttl_s);
   void     (*invalidate)     (DsdCache           *self,
-                              const char         *key);
+                              const char         *scope);
   void     (*share_location) (DsdCache           *self,
                               DsdEvent           *event);
   void     (*warm_async)     (DsdCache           *self,
@@ -81,16 +86,29 @@ void     dsd_cache_limit_hit      (DsdCache           *self,
 void     dsd_cache_limit_reset    (DsdCache           *self,
                                    const DsdLimit     *limit,
                                    const char         *key);
+/*
+ * Cached reads. Each entry belongs to a scope (an order: "order:<id>") and
+ * is valid while the scope's generation is the one it was stored with;
+ * dsd_cache_invalidate() moves the generation on, so every entry of the
+ * scope misses at once, on every instance. lookup() returns (with a miss)
+ * the scope's current generation when scope is given: a store() with that
+ * stamp is dropped if the scope changed meanwhile, so a read that raced a
+ * change cannot store the older value. Without a stamp the generation is
+ * taken when storing.
+ */
 void     dsd_cache_lookup         (DsdCache           *self,
                                    const char         *key,
+                                   const char         *scope,
                                    DsdCacheLookupFunc  func,
                                    gpointer            user_data);
 void     dsd_cache_store          (DsdCache           *self,
                                    const char         *key,
+                                   const char         *scope,
+                                   const char         *stamp,
                                    GBytes             *value,
                                    guint               ttl_s);
 void     dsd_cache_invalidate     (DsdCache           *self,
-                                   const char         *key);
+                                   const char         *scope);
 /* A driver.location event of this instance's ingest, for the other
  * instances' fleets (and for a restarted instance). */
 void     dsd_cache_share_location (DsdCache           *self,

@@ -71,15 +71,18 @@ dsd_local_cache_limit_reset (DsdCache       *cache,
 static void
 dsd_local_cache_lookup (DsdCache           *cache,
                         const char         *key,
+                        const char         *scope,
                         DsdCacheLookupFunc  func,
                         gpointer            user_data)
 {
-  func (NULL, user_data);
+  func (NULL, NULL, user_data);
 }
 
 static void
 dsd_local_cache_store (DsdCache   *cache,
                        const char *key,
+                       const char *scope,
+                       const char *stamp,
                        GBytes     *value,
                        guint       ttl_s)
 {
@@ -87,7 +90,7 @@ dsd_local_cache_store (DsdCache   *cache,
 
 static void
 dsd_local_cache_invalidate (DsdCache   *cache,
-                            const char *key)
+                            const char *scope)
 {
 }
 

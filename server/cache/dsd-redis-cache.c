@@ -16,6 +16,7 @@
 #define FLUSH_DELAY_MS 2
 #define MAX_BATCH 500
 #define WARM_WAIT_MS 2000
+#define GENERATION_KEEP_S "86400"
 #define LOOKUPS_METRIC "dispatch_cache_lookups_total"
 #define ERRORS_METRIC "dispatch_cache_errors_total"
 
@@ -72,6 +73,32 @@ static const char positions_lua[] =
   "end\n"
   "return #changed\n";
 
+/* Entries are "<generation key> <generation>\n<value>". KEYS entry, the
+ * scope's generation key (or ""). Returns {value or false, generation}. */
+static const char lookup_lua[] =
+  "local g = false\n"
+  "if KEYS[2] ~= '' then g = redis.call('GET', KEYS[2]) or '0' end\n"
+  "local e = redis.call('GET', KEYS[1])\n"
+  "if not e then return {false, g} end\n"
+  "local nl = string.find(e, '\\n', 1, true)\n"
+  "local gk, ge = string.match(string.sub(e, 1, nl - 1), '^(%S+) (%S+)$')\n"
+  "if (redis.call('GET', gk) or '0') ~= ge then return {false, g} end\n"
+  "return {string.sub(e, nl + 1), g}\n";
+
+/* KEYS entry, generation key; ARGV ttl, value, stamp ("" for now). */
+static const char store_lua[] =
+  "local g = redis.call('GET', KEYS[2]) or '0'\n"
+  "if ARGV[3] ~= '' and ARGV[3] ~= g then return 0 end\n"
+  "redis.call('SET', KEYS[1], KEYS[2] .. ' ' .. g .. '\\n' .. ARGV[2], 'EX', ARGV[1])\n"
+  "return 1\n";
+
+/* KEYS generation key; ARGV how long it outlives its last change (s), far
+ * longer than any entry's TTL. */
+static const char invalidate_lua[] =
+  "redis.call('INCR', KEYS[1])\n"
+  "redis.call('EXPIRE', KEYS[1], ARGV[1])\n"
+  "return 1\n";
+
 struct _DsdRedisCache
 {
   GObject         parent_instance;
@@ -80,6 +107,9 @@ struct _DsdRedisCache
   DsdRedis       *subscriber;     /* other instances' positions */
   DsdRedisScript *limit_script;
   DsdRedisScript *positions_script;
+  DsdRedisScript *lookup_script;
+  DsdRedisScript *store_script;
+  DsdRedisScript *invalidate_script;
   DsdLocalCache  *local;          /* while Redis is down */
   DsdEventBus    *bus;
   DsdMetrics     *metrics;
@@ -233,11 +263,30 @@ dsd_redis_cache_limit_reset (DsdCache       *cache,
 
 /* Read cache -------------------------------------------------------------- */
 
+static char *
+entry_key (const char *key)
+{
+  return g_strconcat (KEY_PREFIX "cache:", key, NULL);
+}
+
+static char *
+generation_key (const char *scope)
+{
+  return g_strconcat (KEY_PREFIX "gen:", scope, NULL);
+}
+
 typedef struct {
   DsdRedisCache      *self;
   DsdCacheLookupFunc  func;
   gpointer            user_data;
 } LookupCall;
+
+static void
+count_lookup (DsdRedisCache *self,
+              const char    *result)
+{
+  dsd_metrics_counter_add (self->metrics, LOOKUPS_METRIC, (const char *[]) { result, NULL }, 1);
+}
 
 static void
 lookup_reply_cb (redisReply   *reply,
@@ -246,18 +295,22 @@ lookup_reply_cb (redisReply   *reply,
 {
   LookupCall *call = user_data;
   g_autoptr(GBytes) value = NULL;
-  const char *result = "miss";
+  g_autofree char *stamp = NULL;
 
-  if (error != NULL || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL))
-    result = "error";
-  else if (reply->type == REDIS_REPLY_STRING)
+  if (error != NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
+    count_lookup (call->self, "error");
+  else
     {
-      result = "hit";
-      value = g_bytes_new (reply->str, reply->len);
+      redisReply *entry = reply->element[0];
+
+      if (reply->element[1]->type == REDIS_REPLY_STRING)
+        stamp = g_strndup (reply->element[1]->str, reply->element[1]->len);
+      if (entry->type == REDIS_REPLY_STRING)
+        value = g_bytes_new (entry->str, entry->len);
+      count_lookup (call->self, value != NULL ? "hit" : "miss");
     }
 
-  dsd_metrics_counter_add (call->self->metrics, LOOKUPS_METRIC, (const char *[]) { result, NULL }, 1);
-  call->func (value, call->user_data);
+  call->func (value, stamp, call->user_data);
   g_object_unref (call->self);
   g_free (call);
 }
@@ -265,56 +318,96 @@ lookup_reply_cb (redisReply   *reply,
 static void
 dsd_redis_cache_lookup (DsdCache           *cache,
                         const char         *key,
+                        const char         *scope,
                         DsdCacheLookupFunc  func,
                         gpointer            user_data)
 {
   DsdRedisCache *self = DSD_REDIS_CACHE (cache);
-  g_autofree char *redis_key = g_strconcat (KEY_PREFIX "cache:", key, NULL);
+  g_autofree char *entry = entry_key (key);
+  g_autofree char *generation = scope != NULL ? generation_key (scope) : g_strdup ("");
+  const char *argv[] = { entry, generation };
+  gsize argv_len[] = { strlen (entry), strlen (generation) };
   LookupCall *call = g_new0 (LookupCall, 1);
 
   call->self = g_object_ref (self);
   call->func = func;
   call->user_data = user_data;
-  if (!dsd_redis_command (self->redis, 2, (const char *[]) { "GET", redis_key },
-                          (gsize[]) { 3, strlen (redis_key) }, lookup_reply_cb, call, NULL))
+  if (!dsd_redis_eval (self->redis, self->lookup_script, 2, 2, argv, argv_len,
+                       lookup_reply_cb, call, NULL))
     {
       g_object_unref (self);
       g_free (call);
-      dsd_metrics_counter_add (self->metrics, LOOKUPS_METRIC, (const char *[]) { "error", NULL }, 1);
-      func (NULL, user_data);
+      count_lookup (self, "error");
+      func (NULL, NULL, user_data);
     }
 }
 
 static void
 dsd_redis_cache_store (DsdCache   *cache,
                        const char *key,
+                       const char *scope,
+                       const char *stamp,
                        GBytes     *value,
                        guint       ttl_s)
 {
   DsdRedisCache *self = DSD_REDIS_CACHE (cache);
-  g_autofree char *redis_key = g_strconcat (KEY_PREFIX "cache:", key, NULL);
+  g_autofree char *entry = entry_key (key);
+  g_autofree char *generation = generation_key (scope);
   char ttl[16];
   gsize length;
   const char *data = g_bytes_get_data (value, &length);
+  const char *argv[] = { entry, generation, ttl, data, stamp != NULL ? stamp : "" };
+  gsize argv_len[] = { strlen (entry), strlen (generation), 0, length, 0 };
 
   if (!dsd_redis_is_up (self->redis))
     return;
 
   g_snprintf (ttl, sizeof ttl, "%u", ttl_s);
-  send_and_forget (self, 5, (const char *[]) { "SET", redis_key, data, "EX", ttl },
-                   (gsize[]) { 3, strlen (redis_key), length, 2, strlen (ttl) });
+  argv_len[2] = strlen (ttl);
+  argv_len[4] = strlen (argv[4]);
+  if (!dsd_redis_eval (self->redis, self->store_script, 2, G_N_ELEMENTS (argv), argv, argv_len,
+                       ignore_reply_cb, g_object_ref (self), NULL))
+    {
+      count_error (self, "write", NULL);
+      g_object_unref (self);
+    }
 }
 
 static void
 dsd_redis_cache_invalidate (DsdCache   *cache,
-                            const char *key)
+                            const char *scope)
 {
   DsdRedisCache *self = DSD_REDIS_CACHE (cache);
-  g_autofree char *redis_key = g_strconcat (KEY_PREFIX "cache:", key, NULL);
+  g_autofree char *generation = generation_key (scope);
+  const char *argv[] = { generation, GENERATION_KEEP_S };
+  gsize argv_len[] = { strlen (generation), strlen (GENERATION_KEEP_S) };
 
-  if (dsd_redis_is_up (self->redis))
-    send_and_forget (self, 2, (const char *[]) { "DEL", redis_key },
-                     (gsize[]) { 3, strlen (redis_key) });
+  /* Down: entries it would have invalidated cannot be read either, and
+   * everything stored lives at most its TTL. */
+  if (!dsd_redis_eval (self->redis, self->invalidate_script, 1, 2, argv, argv_len,
+                       ignore_reply_cb, g_object_ref (self), NULL))
+    {
+      count_error (self, "invalidate", NULL);
+      g_object_unref (self);
+    }
+}
+
+/* Events of this instance's bus (from its relay, or from Kafka for all):
+ * the order they are about changed. */
+static void
+event_cb (DsdEventBus *bus,
+          DsdEvent    *event,
+          gpointer     user_data)
+{
+  DsdRedisCache *self = user_data;
+  const char *order_id = dsd_event_get_order_id (event);
+  g_autofree char *scope = NULL;
+
+  if (order_id == NULL || dsd_event_get_seq (event) == 0)
+    return;
+
+  scope = g_strconcat ("order:", order_id, NULL);
+  dsd_redis_cache_invalidate (DSD_CACHE (self), scope);
 }
 
 /* Positions --------------------------------------------------------------- */
@@ -660,6 +753,10 @@ dsd_redis_cache_new (const DsdRedisUrl *url,
   self->redis = dsd_redis_new (url, "commands");
   self->limit_script = dsd_redis_add_script (self->redis, limit_lua);
   self->positions_script = dsd_redis_add_script (self->redis, positions_lua);
+  self->lookup_script = dsd_redis_add_script (self->redis, lookup_lua);
+  self->store_script = dsd_redis_add_script (self->redis, store_lua);
+  self->invalidate_script = dsd_redis_add_script (self->redis, invalidate_lua);
+  g_signal_connect_object (bus, "event", G_CALLBACK (event_cb), self, 0);
 
   self->subscriber = dsd_redis_new (url, "subscriber");
   dsd_redis_subscribe (self->subscriber, POSITIONS_CHANNEL, positions_message_cb, self);
