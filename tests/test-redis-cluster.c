@@ -419,12 +419,41 @@ test_cache_coherence (Fixture       *fixture,
   dsd_test_server_free (a);
 }
 
+/* A setting the server accepts does what it says: a malformed REDIS_URL
+ * stops it at start, saying why. */
+static void
+test_bad_url (void)
+{
+  g_autofree char *program = g_build_filename (g_getenv ("DISPATCH_TEST_TOP_BUILDDIR"),
+                                               "server", "dispatchd", NULL);
+  g_autofree char *data_dir = dsd_test_make_tmp_dir ("dsd-test-bad-url");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "REDIS_URL", "redis://user:secret@localhost", TRUE);
+  g_subprocess_launcher_setenv (launcher, "DISPATCH_DATA_DIR", data_dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "DISPATCH_LISTEN", "127.0.0.1:0", TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, program, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), !=, 0);
+  g_assert_nonnull (strstr (err, "REDIS_URL: user names are not supported"));
+  dsd_test_remove_tree (data_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
+  g_test_add_func ("/redis-cluster/bad-url", test_bad_url);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/redis-cluster/shared-positions", test_shared_positions);
   ADD ("/redis-cluster/shared-login-limit", test_shared_login_limit);
