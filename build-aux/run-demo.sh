@@ -8,7 +8,12 @@
 # --no-console) it prints a public tracking link of a live order instead.
 # Ctrl-C stops everything.
 #
-# Usage: build-aux/run-demo.sh [--no-console] [DISPATCHD-OPTION...]
+# With --cluster it runs cluster mode instead: one PostgreSQL, one Apache
+# Kafka broker, two dispatchd instances sharing them, and nginx in front
+# balancing HTTP and websockets over both on DISPATCH_LISTEN; the simulator
+# talks to the first instance, the console to nginx (see docs/cluster.md).
+#
+# Usage: build-aux/run-demo.sh [--cluster] [--no-console] [DISPATCHD-OPTION...]
 # Environment: DEMO_DRIVERS (40), DEMO_ORDER_RATE (orders per minute, 4),
 #              DISPATCH_LISTEN, DISPATCH_DATA_DIR, DISPATCH_PUBLIC_URL, DISPATCH_ADMIN_PASSWORD
 set -euo pipefail
@@ -17,10 +22,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 show_console=auto
-if [ "${1:-}" = "--no-console" ]; then
-  show_console=no
+cluster=no
+while [ $# -gt 0 ]; do
+  case $1 in
+    --no-console) show_console=no ;;
+    --cluster) cluster=yes ;;
+    *) break ;;
+  esac
   shift
-fi
+done
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   show_console=no
 fi
@@ -29,6 +39,10 @@ dispatcher_user=dispatcher
 dispatcher_password=dispatcher-demo
 
 bash build-aux/setup-debian.sh
+if [ $cluster = yes ]; then
+  DISPATCH_KAFKA_LIBS=$(bash build-aux/setup-kafka.sh)
+  export DISPATCH_KAFKA_LIBS
+fi
 
 if [ -f build/build.ninja ]; then
   meson setup --reconfigure build >/dev/null
@@ -37,15 +51,21 @@ else
 fi
 meson compile -C build
 
-export DISPATCH_DATA_DIR=${DISPATCH_DATA_DIR:-$top/build/demo-data}
 export DISPATCH_LISTEN=${DISPATCH_LISTEN:-127.0.0.1:8080}
 url=http://$DISPATCH_LISTEN
-log=$top/build/demo.log
+if [ $cluster = yes ]; then
+  export DISPATCH_DATA_DIR=${DISPATCH_DATA_DIR:-$top/build/demo-cluster}
+  log=$DISPATCH_DATA_DIR/dispatchd-a.log
+else
+  export DISPATCH_DATA_DIR=${DISPATCH_DATA_DIR:-$top/build/demo-data}
+  log=$top/build/demo.log
+fi
 mkdir -p "$DISPATCH_DATA_DIR"
 
 server_pid=
 sim_pid=
 console_pid=
+cluster_pids=()
 
 # Stops a child and waits for it (at most about ten seconds before SIGKILL).
 stop () {
@@ -70,24 +90,41 @@ cleanup () {
   stop "$console_pid"
   stop "$sim_pid"
   stop "$server_pid"
+  # nginx and the instances before the broker they publish to
+  for ((i = ${#cluster_pids[@]} - 1; i >= 0; i--)); do
+    stop "${cluster_pids[i]}"
+  done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "Starting dispatchd on $url (log: $log)"
-setsid build/server/dispatchd "$@" > "$log" 2>&1 &
-server_pid=$!
+# Waits until url answers /readyz while pid lives.
+wait_ready () {
+  local url=$1 pid=$2 log=$3
+  for _ in $(seq 600); do
+    curl -sf "$url/readyz" > /dev/null 2>&1 && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$log:" >&2
+      tail -n 30 "$log" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  echo "not ready after 60 s: $url (see $log)" >&2
+  exit 1
+}
 
-for _ in $(seq 600); do
-  curl -sf "$url/readyz" > /dev/null 2>&1 && break
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "dispatchd exited:" >&2
-    cat "$log" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-curl -sf "$url/readyz" > /dev/null || { echo "dispatchd is not ready; see $log" >&2; exit 1; }
+if [ $cluster = yes ]; then
+  source build-aux/demo-cluster.sh
+  start_cluster "$@"
+  sim_url=$instance_a_url
+else
+  echo "Starting dispatchd on $url (log: $log)"
+  setsid build/server/dispatchd "$@" > "$log" 2>&1 &
+  server_pid=$!
+  wait_ready "$url" "$server_pid" "$log"
+  sim_url=$url
+fi
 
 # On the first zero-config run the server generates the admin password into the data dir.
 if [ -n "${DISPATCH_ADMIN_PASSWORD:-}" ]; then
@@ -114,7 +151,7 @@ echo "Dispatcher user: $dispatcher_user, password: $dispatcher_password"
 
 # The simulator dispatches orders that automation leaves pending for 20 s.
 sim_started=$(date -u +%Y-%m-%dT%H:%M:%S)
-DISPATCH_ADMIN_PASSWORD=$admin_password setsid build/sim/dispatch-sim --url "$url" \
+DISPATCH_ADMIN_PASSWORD=$admin_password setsid build/sim/dispatch-sim --url "$sim_url" \
   --drivers "${DEMO_DRIVERS:-40}" --order-rate "${DEMO_ORDER_RATE:-4}" \
   --assign --assign-delay 20 &
 sim_pid=$!

@@ -11,6 +11,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 bash build-aux/setup-debian.sh
+# The Kafka jars the broker fixtures start, fetched once into a cache.
+DISPATCH_KAFKA_LIBS=$(bash build-aux/setup-kafka.sh)
+export DISPATCH_KAFKA_LIBS
 
 configure () {
   local dir=$1; shift

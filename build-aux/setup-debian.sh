@@ -12,8 +12,8 @@ packages=(
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libpq-dev libjwt-dev libsodium-dev
   libhiredis-dev librdkafka-dev libcurl4-openssl-dev libsecret-1-dev
   libgtk-4-dev libadwaita-1-dev libshumate-dev glib-networking
-  # runtime services
-  postgresql redis-server
+  # runtime services (Apache Kafka runs from Maven jars: build-aux/setup-kafka.sh)
+  postgresql redis-server openjdk-17-jre-headless maven nginx-light
   # desktop integration checks
   desktop-file-utils appstream appstream-util
   # tests
@@ -46,5 +46,5 @@ $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 # Debian starts the packaged services on install; Dispatch runs its own
 # instances, so keep the system-wide ones out of the way.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-  $sudo systemctl disable --now postgresql redis-server >/dev/null 2>&1 || true
+  $sudo systemctl disable --now postgresql redis-server nginx >/dev/null 2>&1 || true
 fi

@@ -208,8 +208,8 @@ apply_event (DcStream   *self,
   if (data == NULL)
     return;
 
-  /* State events have a seq from 1 on; locations have none, or 0 (latest
-   * wins by recorded_at). Replays after a resume may overlap what we
+  /* State events have a seq from 1 on; locations have none (latest wins by
+   * recorded_at). Replays after a resume may overlap what we
    * already applied. */
   if (seq > 0)
     {

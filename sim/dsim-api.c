@@ -275,14 +275,6 @@ dsim_api_new (const char *base_url)
   return self;
 }
 
-const char *
-dsim_api_get_base_url (DsimApi *self)
-{
-  g_return_val_if_fail (DSIM_IS_API (self), NULL);
-
-  return self->base_url;
-}
-
 guint64
 dsim_api_get_n_requests (DsimApi *self)
 {

@@ -20,7 +20,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (DsimApi, dsim_api, DSIM, API, GObject)
 
 DsimApi    *dsim_api_new             (const char          *base_url);
-const char *dsim_api_get_base_url    (DsimApi             *self);
 /* HTTP requests sent so far (retries included). */
 guint64     dsim_api_get_n_requests  (DsimApi             *self);
 

@@ -13,7 +13,6 @@ struct _DsimRoute {
   GArray *waypoints;   /* of Waypoint; [0] is where the route starts */
   guint   next;        /* index of the waypoint being driven to */
   double  along_m;     /* driven on the stretch towards next */
-  double  remaining_m;
 };
 
 DsimRoute *
@@ -49,14 +48,7 @@ dsim_route_append (DsimRoute      *self,
 
   waypoint.length_m = dispatch_haversine_m (last->position.lat, last->position.lon,
                                             position.lat, position.lon);
-  self->remaining_m += waypoint.length_m;
   g_array_append_val (self->waypoints, waypoint);
-}
-
-double
-dsim_route_get_remaining_m (const DsimRoute *self)
-{
-  return self->remaining_m;
 }
 
 gboolean
@@ -71,12 +63,10 @@ dsim_route_advance (DsimRoute *self,
       if (distance_m < left_m)
         {
           self->along_m += distance_m;
-          self->remaining_m -= distance_m;
           return FALSE;
         }
 
       distance_m -= left_m;
-      self->remaining_m -= left_m;
       self->along_m = 0;
       self->next++;
     }
@@ -85,9 +75,6 @@ dsim_route_advance (DsimRoute *self,
   while (self->next < self->waypoints->len &&
          g_array_index (self->waypoints, Waypoint, self->next).length_m <= 0)
     self->next++;
-
-  if (self->next >= self->waypoints->len)
-    self->remaining_m = 0;
 
   return self->next >= self->waypoints->len;
 }

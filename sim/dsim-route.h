@@ -25,7 +25,6 @@ void           dsim_route_free         (DsimRoute      *self);
 void           dsim_route_append       (DsimRoute      *self,
                                         DsimNode        node,
                                         DispatchLatLon  position);
-double         dsim_route_get_remaining_m (const DsimRoute *self);
 /* Moves distance_m on; TRUE once at the end. */
 gboolean       dsim_route_advance      (DsimRoute      *self,
                                         double          distance_m);

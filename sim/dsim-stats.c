@@ -56,15 +56,6 @@ dsim_stats_add (DsimStats   *self,
   self->counters[counter] += n;
 }
 
-guint64
-dsim_stats_get (DsimStats   *self,
-                DsimCounter  counter)
-{
-  g_return_val_if_fail (counter < DSIM_N_COUNTERS, 0);
-
-  return self->counters[counter];
-}
-
 void
 dsim_stats_add_wait (DsimStats *self,
                      DsimWait   wait,

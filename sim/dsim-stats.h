@@ -39,8 +39,6 @@ void        dsim_stats_free         (DsimStats   *self);
 void        dsim_stats_add          (DsimStats   *self,
                                      DsimCounter  counter,
                                      guint64      n);
-guint64     dsim_stats_get          (DsimStats   *self,
-                                     DsimCounter  counter);
 void        dsim_stats_add_wait     (DsimStats   *self,
                                      DsimWait     wait,
                                      double       seconds);

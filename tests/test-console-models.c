@@ -283,9 +283,9 @@ test_stream_events (Fixture       *fixture,
   g_assert_cmpfloat_with_epsilon (dc_driver_get_heading (moved), 90, 1e-9);
   g_assert_cmpfloat_with_epsilon (dc_driver_get_lat (stale), stale_lat, 1e-9);
 
-  /* a single location as dispatchd sends it, with "seq":0: not a state
+  /* a single location as dispatchd sends it, without "seq": not a state
    * event, so not a replay either */
-  location = g_strdup_printf ("{\"id\":\"e\",\"seq\":0,\"type\":\"driver.location\","
+  location = g_strdup_printf ("{\"id\":\"e\",\"type\":\"driver.location\","
                               "\"occurred_at\":\"%s\",\"data\":{\"driver_id\":\"%s\","
                               "\"lat\":52.51,\"lon\":13.41,\"heading\":null,"
                               "\"speed_mps\":null,\"recorded_at\":\"%s\"}}",

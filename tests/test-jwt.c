@@ -19,8 +19,9 @@ static DsdTokenIssuer *
 new_issuer (const char *secret)
 {
   g_autoptr(GBytes) bytes = g_bytes_new (secret, strlen (secret));
+  g_autoptr(DsdClock) clock = dsd_clock_new ();
 
-  return dsd_token_issuer_new (bytes, 3600);
+  return dsd_token_issuer_new (clock, bytes, 3600);
 }
 
 /* A token signed by hand with libjwt; claims as "name", value pairs where a
@@ -215,17 +216,25 @@ test_expired (void)
 static void
 test_expired_in_cache (void)
 {
+  gint64 start_us = g_get_real_time ();
   g_autoptr(GBytes) secret = g_bytes_new_static (SECRET, strlen (SECRET));
-  g_autoptr(DsdTokenIssuer) issuer = dsd_token_issuer_new (secret, 1);
+  g_autoptr(DsdClock) clock = dsd_clock_new_frozen (start_us);
+  g_autoptr(DsdTokenIssuer) issuer = dsd_token_issuer_new (clock, secret, 1);
   g_autoptr(DsdPrincipal) admin = dsd_principal_new (DSD_ROLE_ADMIN, "u-3", "ada", NULL, NULL);
   g_autoptr(DsdPrincipal) verified = NULL;
+  g_autoptr(DsdPrincipal) cached = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *token = dsd_token_issuer_issue (issuer, admin);
 
   verified = dsd_token_issuer_verify (issuer, token, &error);
   g_assert_no_error (error);
 
-  g_usleep (2100 * 1000);
+  /* Valid (from the cache now) to the end of the second it was issued in
+   * plus its lifetime, expired from then on. */
+  dsd_clock_advance (clock, G_USEC_PER_SEC - 1 - start_us % G_USEC_PER_SEC);
+  cached = dsd_token_issuer_verify (issuer, token, &error);
+  g_assert_no_error (error);
+  dsd_clock_advance (clock, 1);
   assert_rejected (issuer, token, "access token expired");
 }
 
@@ -363,7 +372,8 @@ test_password_cancelled (void)
 static void
 test_rate_limiter (void)
 {
-  g_autoptr(DsdRateLimiter) limiter = dsd_rate_limiter_new (3, 1);
+  g_autoptr(DsdClock) clock = dsd_clock_new_frozen (0);
+  g_autoptr(DsdRateLimiter) limiter = dsd_rate_limiter_new (clock, 3, 1);
   guint retry_after = 0;
 
   g_assert_true (dsd_rate_limiter_check (limiter, "ann", &retry_after));
@@ -383,7 +393,7 @@ test_rate_limiter (void)
   dsd_rate_limiter_reset (limiter, "nobody");
 
   /* A window (plus a sixteenth of it) later the hits are forgotten. */
-  g_usleep (1100 * 1000);
+  dsd_clock_advance (clock, 1100 * 1000);
   g_assert_true (dsd_rate_limiter_check (limiter, "ann", NULL));
   g_assert_true (dsd_rate_limiter_hit (limiter, "ann", NULL));
 }
@@ -391,17 +401,18 @@ test_rate_limiter (void)
 static void
 test_rate_limiter_sliding (void)
 {
-  g_autoptr(DsdRateLimiter) limiter = dsd_rate_limiter_new (2, 2);
+  g_autoptr(DsdClock) clock = dsd_clock_new_frozen (0);
+  g_autoptr(DsdRateLimiter) limiter = dsd_rate_limiter_new (clock, 2, 2);
 
   /* Never more than the limit within any window: a hit half a window after
    * the first still counts the first. */
   g_assert_true (dsd_rate_limiter_hit (limiter, "k", NULL));
-  g_usleep (1000 * 1000);
+  dsd_clock_advance (clock, 1000 * 1000);
   g_assert_true (dsd_rate_limiter_hit (limiter, "k", NULL));
   g_assert_false (dsd_rate_limiter_hit (limiter, "k", NULL));
 
   /* After the first hit's window, one more fits. */
-  g_usleep (1200 * 1000);
+  dsd_clock_advance (clock, 1200 * 1000);
   g_assert_true (dsd_rate_limiter_hit (limiter, "k", NULL));
   g_assert_false (dsd_rate_limiter_hit (limiter, "k", NULL));
 }

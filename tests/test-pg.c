@@ -331,6 +331,110 @@ test_migrations_concurrent (void)
   g_assert_cmpint (atoi (PQgetvalue (result, 0, 0)), ==, count_migrations ());
 }
 
+/* A new database with every migration applied: its conninfo */
+static char *
+migrated_database (const char *name)
+{
+  g_autofree char *create = g_strdup_printf ("CREATE DATABASE %s", name);
+  g_autofree char *conninfo = g_strdup_printf ("%s dbname=%s", get_conninfo (), name);
+  g_autoptr(PGresult) created = exec_ok (create, 0, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (dsd_migrations_apply (conninfo, NULL, &error));
+  g_assert_no_error (error);
+
+  return g_steal_pointer (&conninfo);
+}
+
+static char *
+query_value (const char *conninfo,
+             const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) result = dsd_pg_exec_sync (conninfo, sql, 0, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (result);
+
+  return g_strdup (PQgetvalue (result, 0, 0));
+}
+
+static void
+exec_on (const char *conninfo,
+         const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) result = dsd_pg_exec_sync (conninfo, sql, 0, NULL, &error);
+
+  g_assert_no_error (error);
+}
+
+static void
+test_migrations_functions_reapplied (void)
+{
+  g_autofree char *conninfo = migrated_database ("migrations_functions");
+  g_autofree char *changed = NULL;
+  g_autofree char *restored = NULL;
+  g_autofree char *dropped = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_applied = G_MAXUINT;
+
+  /* An older build's body, and a function lost: the next start puts back this build's. */
+  exec_on (conninfo, "CREATE OR REPLACE FUNCTION dispatch.page_limit(p_limit integer) "
+                     "RETURNS integer LANGUAGE sql AS $$ SELECT 7 $$");
+  changed = query_value (conninfo, "SELECT dispatch.page_limit(NULL)");
+  g_assert_cmpstr (changed, ==, "7");
+  exec_on (conninfo, "DROP FUNCTION dispatch.order_counts()");
+
+  g_assert_true (dsd_migrations_apply (conninfo, &n_applied, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_applied, ==, 0);
+
+  restored = query_value (conninfo, "SELECT dispatch.page_limit(NULL)");
+  g_assert_cmpstr (restored, ==, "50");
+  dropped = query_value (conninfo, "SELECT to_regprocedure('dispatch.order_counts()') IS NOT NULL");
+  g_assert_cmpstr (dropped, ==, "t");
+}
+
+static void
+test_migrations_changed_refused (void)
+{
+  g_autofree char *conninfo = migrated_database ("migrations_changed");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *page_limit = NULL;
+
+  /* As if 0006-orders.sql had been edited after this database got it */
+  exec_on (conninfo, "UPDATE public.schema_migrations SET checksum = 'edited' "
+                     "WHERE name = '0006-orders.sql'");
+  exec_on (conninfo, "CREATE OR REPLACE FUNCTION dispatch.page_limit(p_limit integer) "
+                     "RETURNS integer LANGUAGE sql AS $$ SELECT 7 $$");
+
+  g_assert_false (dsd_migrations_apply (conninfo, NULL, &error));
+  g_assert_error (error, DISPATCH_ERROR, DISPATCH_ERROR_INTERNAL);
+  g_assert_nonnull (strstr (error->message, "migration 0006-orders.sql differs from the "
+                                            "0006-orders.sql applied to this database"));
+  g_assert_nonnull (strstr (error->message, "never changes once shipped"));
+
+  /* Refused before anything ran: the functions were not re-applied either. */
+  page_limit = query_value (conninfo, "SELECT dispatch.page_limit(NULL)");
+  g_assert_cmpstr (page_limit, ==, "7");
+}
+
+static void
+test_migrations_newer_refused (void)
+{
+  g_autofree char *conninfo = migrated_database ("migrations_newer");
+  g_autoptr(GError) error = NULL;
+
+  exec_on (conninfo, "INSERT INTO public.schema_migrations (version, name, checksum) "
+                     "VALUES (9999, '9999-future.sql', 'x')");
+
+  g_assert_false (dsd_migrations_apply (conninfo, NULL, &error));
+  g_assert_error (error, DISPATCH_ERROR, DISPATCH_ERROR_INTERNAL);
+  g_assert_nonnull (strstr (error->message, "migration 9999-future.sql was applied to this "
+                                            "database by a newer dispatchd"));
+}
+
 /* Pool -------------------------------------------------------------------- */
 
 static void
@@ -841,6 +945,9 @@ main (int   argc,
   g_test_add_func ("/pg/cluster/long-path", test_cluster_long_path);
   g_test_add_func ("/pg/migrations/once", test_migrations_once);
   g_test_add_func ("/pg/migrations/concurrent", test_migrations_concurrent);
+  g_test_add_func ("/pg/migrations/functions-reapplied", test_migrations_functions_reapplied);
+  g_test_add_func ("/pg/migrations/changed-refused", test_migrations_changed_refused);
+  g_test_add_func ("/pg/migrations/newer-refused", test_migrations_newer_refused);
   g_test_add_func ("/pg/pool/query", test_pool_query);
   g_test_add_func ("/pg/pool/queue", test_pool_queue);
   g_test_add_func ("/pg/pool/queue-bound", test_pool_queue_bound);

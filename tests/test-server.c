@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "dsd-pg-pool.h"
 #include "test-server.h"
 #include "test-utils.h"
 
@@ -23,6 +24,7 @@ struct _DsdTestServer {
   SoupSession  *session;
   SoupSession  *async_session;  /* many connections, for dsd_test_request_async() */
   char         *admin_token;
+  DsdTestPg    *pg;             /* with DISPATCH_TEST_DATABASE_DUMP */
 };
 
 static char *
@@ -91,10 +93,29 @@ wait_ready (DsdTestServer *self)
   }
 }
 
+/* A PostgreSQL of the test's own holding the database of the dump file (one
+ * PQexec: plain SQL, no COPY). */
+static DsdTestPg *
+load_database_dump (const char *path)
+{
+  DsdTestPg *pg = dsd_test_pg_new ();
+  g_autoptr(PGresult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sql = NULL;
+
+  g_assert_true (g_file_get_contents (path, &sql, NULL, &error));
+  g_assert_no_error (error);
+  result = dsd_pg_exec_sync (dsd_test_pg_get_conninfo (pg), sql, 0, NULL, &error);
+  g_assert_no_error (error);
+
+  return pg;
+}
+
 DsdTestServer *
 dsd_test_server_start (const char * const *extra_env)
 {
   DsdTestServer *self = g_new0 (DsdTestServer, 1);
+  const char *dump = g_getenv ("DISPATCH_TEST_DATABASE_DUMP");
   g_autoptr(GError) error = NULL;
   g_autofree char *listen = NULL;
 
@@ -112,6 +133,12 @@ dsd_test_server_start (const char * const *extra_env)
   self->env = g_environ_setenv (self->env, "DISPATCH_DATA_DIR", self->data_dir, TRUE);
   self->env = g_environ_setenv (self->env, "DISPATCH_LISTEN", listen, TRUE);
   self->env = g_environ_setenv (self->env, "DISPATCH_ADMIN_PASSWORD", ADMIN_PASSWORD, TRUE);
+  if (dump != NULL)
+    {
+      self->pg = load_database_dump (dump);
+      self->env = g_environ_setenv (self->env, "DATABASE_URL",
+                                    dsd_test_pg_get_conninfo (self->pg), TRUE);
+    }
   for (guint i = 0; extra_env != NULL && extra_env[i] != NULL; i++)
     {
       g_auto(GStrv) pair = g_strsplit (extra_env[i], "=", 2);
@@ -182,6 +209,7 @@ dsd_test_server_free (DsdTestServer *self)
   g_autoptr(GFile) dir = NULL;
 
   dsd_test_server_stop (self, FALSE);
+  g_clear_pointer (&self->pg, dsd_test_pg_free);
   dir = g_file_new_for_path (self->data_dir);
   remove_tree (dir);
 

@@ -10,6 +10,9 @@ G_BEGIN_DECLS
  * The real dispatchd from the build tree, run as a child process on a free
  * loopback port with its own data directory (so its own managed PostgreSQL),
  * for integration tests. Starting waits for /readyz.
+ * With DISPATCH_TEST_DATABASE_DUMP=<file> in the environment, the server runs
+ * instead on a PostgreSQL of the test's own (DsdTestPg) that starts with the
+ * database of that dump: a database of an earlier release, upgraded at start.
  */
 typedef struct _DsdTestServer DsdTestServer;
 

@@ -174,6 +174,21 @@ dsd_test_child_pids (int pid)
   return g_steal_pointer (&children);
 }
 
+guint
+dsd_test_find_free_port (void)
+{
+  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  socklen_t len = sizeof addr;
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &len), ==, 0);
+  close (fd);
+
+  return ntohs (addr.sin_port);
+}
+
 /* PostgreSQL -------------------------------------------------------------- */
 
 gboolean
@@ -299,21 +314,6 @@ dsd_test_pg_get_pid (DsdTestPg *pg)
     return 0;
 
   return atoi (contents);
-}
-
-guint
-dsd_test_find_free_port (void)
-{
-  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  socklen_t len = sizeof addr;
-  int fd = socket (AF_INET, SOCK_STREAM, 0);
-
-  g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
-  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &len), ==, 0);
-  close (fd);
-
-  return ntohs (addr.sin_port);
 }
 
 /* Redis -------------------------------------------------------------------- */

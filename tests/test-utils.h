@@ -44,6 +44,8 @@ void          dsd_test_remove_tree       (const char        *path);
 gboolean      dsd_test_process_alive     (int                pid);
 /* PIDs of the live children of pid. */
 GArray       *dsd_test_child_pids        (int                pid);
+/* A TCP port on 127.0.0.1 that nothing listens on right now. */
+guint         dsd_test_find_free_port    (void);
 
 /* PostgreSQL ---------------------------------------------------------------
  *
@@ -79,9 +81,6 @@ gboolean      dsd_test_pg_start_cluster  (DsdPgCluster      *cluster,
                                           GError           **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsdTestPg, dsd_test_pg_free)
-
-/* A free TCP port on the loopback interface. */
-guint         dsd_test_find_free_port    (void);
 
 /* Redis ---------------------------------------------------------------------
  *

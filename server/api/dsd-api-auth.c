@@ -2,7 +2,10 @@
 #define G_LOG_DOMAIN "dsd-api"
 
 #include "dsd-api.h"
+#include "dsd-cache.h"
 #include "dsd-password.h"
+#include "dsd-pg-pool.h"
+#include "dsd-token-issuer.h"
 
 static const char credentials_sql[] =
   "SELECT dispatch.user_credentials($1)::text";
@@ -81,14 +84,14 @@ failure_counted_cb (gboolean allowed,
 static void
 fail_login (Login *login)
 {
-  dsd_cache_limit_hit (dsd_context_get_cache (login->context), &login_failures,
+  dsd_cache_limit_hit (dsd_context_get (login->context, DSD_TYPE_CACHE), &login_failures,
                        login->username, TRUE, failure_counted_cb, login);
 }
 
 static void
 succeed_login (Login *login)
 {
-  DsdTokenIssuer *tokens = dsd_context_get_tokens (login->context);
+  DsdTokenIssuer *tokens = dsd_context_get (login->context, DSD_TYPE_TOKEN_ISSUER);
   g_autoptr(DsdPrincipal) principal = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -103,7 +106,7 @@ succeed_login (Login *login)
   principal = dsd_principal_new (role, user_string (login->user, "id"), login->username,
                                  driver_id, customer_id);
   token = dsd_token_issuer_issue (tokens, principal);
-  dsd_cache_limit_reset (dsd_context_get_cache (login->context), &login_failures,
+  dsd_cache_limit_reset (dsd_context_get (login->context, DSD_TYPE_CACHE), &login_failures,
                          login->username);
 
   json_builder_begin_object (builder);
@@ -198,7 +201,7 @@ client_counted_cb (gboolean allowed,
                    gpointer user_data)
 {
   g_autoptr(Login) login = user_data;
-  DsdPgPool *pool = dsd_context_get_pool (login->context);
+  DsdPgPool *pool = dsd_context_get (login->context, DSD_TYPE_PG_POOL);
   const char *username = login->username;
 
   if (!allowed)
@@ -207,8 +210,7 @@ client_counted_cb (gboolean allowed,
       return;
     }
 
-  dsd_pg_pool_query_async (pool, credentials_sql, 1,
-                           (const char * const[]) { username }, NULL,
+  dsd_pg_pool_query_async (pool, credentials_sql, 1, (const char * const[]) { username }, NULL,
                            credentials_cb, g_steal_pointer (&login));
 }
 
@@ -218,7 +220,7 @@ username_checked_cb (gboolean allowed,
                      gpointer user_data)
 {
   g_autoptr(Login) login = user_data;
-  DsdCache *cache = dsd_context_get_cache (login->context);
+  DsdCache *cache = dsd_context_get (login->context, DSD_TYPE_CACHE);
   const char *peer = dsd_request_get_peer (login->request);
 
   if (!allowed)
@@ -259,8 +261,8 @@ issue_token_cb (DsdRequest *request,
   login->password = g_strdup (password);
 
   /* A username over its failures is refused without counting the client. */
-  dsd_cache_limit_hit (dsd_context_get_cache (context), &login_failures, username, FALSE,
-                       username_checked_cb, login);
+  dsd_cache_limit_hit (dsd_context_get (context, DSD_TYPE_CACHE), &login_failures, username,
+                       FALSE, username_checked_cb, login);
 }
 
 void

@@ -2,6 +2,8 @@
 #define G_LOG_DOMAIN "dsd-api"
 
 #include "dsd-api.h"
+#include "dsd-cache.h"
+#include "dsd-pg-pool.h"
 
 /*
  * Cache-aside reads of one order's views. The entry is the SQL function's
@@ -94,8 +96,8 @@ queried_cb (GObject      *source,
     return;
 
   value = g_bytes_new (text, length);
-  dsd_cache_store (dsd_context_get_cache (read->context), read->key, read->scope, read->stamp,
-                   value, read->ttl_s);
+  dsd_cache_store (dsd_context_get (read->context, DSD_TYPE_CACHE), read->key, read->scope,
+                   read->stamp, value, read->ttl_s);
 }
 
 static void
@@ -104,7 +106,7 @@ looked_up_cb (GBytes     *value,
               gpointer    user_data)
 {
   g_autoptr(CachedRead) read = user_data;
-  DsdPgPool *pool = dsd_context_get_pool (read->context);
+  DsdPgPool *pool = dsd_context_get (read->context, DSD_TYPE_PG_POOL);
   const char *sql = read->sql;
   const char * const *params = (const char * const *) read->params;
   int n_params = g_strv_length (read->params);
@@ -135,7 +137,7 @@ dsd_api_respond_cached (DsdRequest         *request,
                         const char * const *params)
 {
   const DsdPrincipal *principal = dsd_request_get_principal (request);
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   CachedRead *read;
   g_autofree char *scope = NULL;
 
@@ -160,5 +162,6 @@ dsd_api_respond_cached (DsdRequest         *request,
   g_assert (g_strv_length (read->params) == (guint) n_params);
 
   scope = g_strdup (read->scope);
-  dsd_cache_lookup (dsd_context_get_cache (context), read->key, scope, looked_up_cb, read);
+  dsd_cache_lookup (dsd_context_get (context, DSD_TYPE_CACHE), read->key, scope, looked_up_cb,
+                    read);
 }

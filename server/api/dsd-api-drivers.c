@@ -7,7 +7,10 @@
 #include "dispatch-location.h"
 #include "dispatch-model.h"
 #include "dsd-api.h"
+#include "dsd-fleet.h"
+#include "dsd-location-ingest.h"
 #include "dsd-location-scanner.h"
+#include "dsd-pg-pool.h"
 
 #define MAX_POINTS_PER_BATCH 1000
 #define DEFAULT_NEAR_RADIUS_M 5000.0
@@ -36,7 +39,7 @@ create_driver_cb (DsdRequest *request,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   g_autofree char *body_text = NULL;
   const char *vehicle = "car";
   gint64 capacity = 1;
@@ -71,7 +74,7 @@ static void
 get_driver_cb (DsdRequest *request,
                gpointer    user_data)
 {
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
 
   dsd_api_respond_query (request, user_data, 200, get_sql, 2,
                          (const char * const[]) { actor, dsd_request_get_param (request, "id") });
@@ -144,7 +147,7 @@ list_drivers_cb (DsdRequest *request,
                  gpointer    user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   g_autofree char *lat = NULL;
   g_autofree char *lon = NULL;
   g_autofree char *radius = NULL;
@@ -253,7 +256,7 @@ static void
 submit_points (LocationPost         *post,
                const DsdFleetDriver *driver)
 {
-  DsdLocationIngest *ingest = dsd_context_get_ingest (post->context);
+  DsdLocationIngest *ingest = dsd_context_get (post->context, DSD_TYPE_LOCATION_INGEST);
   const DispatchLocationPoint *points = (const DispatchLocationPoint *) post->points->data;
   guint n_points = post->points->len;
 
@@ -287,7 +290,7 @@ record_locations_cb (DsdRequest *request,
                      gpointer    user_data)
 {
   DsdContext *context = user_data;
-  DsdFleet *fleet = dsd_context_get_fleet (context);
+  DsdFleet *fleet = dsd_context_get (context, DSD_TYPE_FLEET);
   const DsdPrincipal *principal = dsd_request_get_principal (request);
   const char *id = dsd_request_get_param (request, "id");
   g_autoptr(GError) error = NULL;
@@ -318,7 +321,7 @@ record_locations_cb (DsdRequest *request,
   if ((driver = dsd_fleet_lookup (fleet, id)) != NULL)
     submit_points (post, driver);
   else
-    dsd_fleet_fetch_async (fleet, dsd_context_get_pool (context), id, NULL,
+    dsd_fleet_fetch_async (fleet, dsd_context_get (context, DSD_TYPE_PG_POOL), id, NULL,
                            driver_fetched_cb, post);
 }
 
@@ -350,7 +353,7 @@ trail_cb (DsdRequest *request,
           gpointer    user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   g_autofree char *from = NULL;
   g_autofree char *to = NULL;
   g_autofree char *limit_text = NULL;
@@ -382,7 +385,7 @@ static void
 offers_cb (DsdRequest *request,
            gpointer    user_data)
 {
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
 
   dsd_api_respond_query (request, user_data, 200, offers_sql, 2,
                          (const char * const[]) { actor, dsd_request_get_param (request, "id") });

@@ -15,7 +15,7 @@ put_item_cb (DsdRequest *request,
              gpointer    user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   g_autofree char *quantity_text = NULL;
   const char *sku = dsd_request_get_param (request, "sku");
   const char *name = NULL;
@@ -50,7 +50,7 @@ static void
 get_item_cb (DsdRequest *request,
              gpointer    user_data)
 {
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
 
   dsd_api_respond_query (request, user_data, 200, get_sql, 2,
                          (const char * const[]) { actor, dsd_request_get_param (request, "sku") });

@@ -3,6 +3,8 @@
 
 #include "dispatch-model.h"
 #include "dsd-api.h"
+#include "dsd-cache.h"
+#include "dsd-pg-pool.h"
 
 #define ORDERS_GAUGE "dispatch_orders"
 
@@ -22,7 +24,7 @@ readyz_cb (DsdRequest *request,
            gpointer    user_data)
 {
   DsdContext *context = user_data;
-  gboolean database_up = dsd_pg_pool_is_up (dsd_context_get_pool (context));
+  gboolean database_up = dsd_pg_pool_is_up (dsd_context_get (context, DSD_TYPE_PG_POOL));
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
 
@@ -38,8 +40,9 @@ readyz_cb (DsdRequest *request,
   json_builder_set_member_name (builder, "bus");
   json_builder_add_string_value (builder, "up");
   json_builder_set_member_name (builder, "cache");
-  json_builder_add_string_value (builder, dsd_cache_is_up (dsd_context_get_cache (context))
-                                          ? "up" : "down");
+  json_builder_add_string_value (builder,
+                                 dsd_cache_is_up (dsd_context_get (context, DSD_TYPE_CACHE))
+                                 ? "up" : "down");
   json_builder_end_object (builder);
   json_builder_end_object (builder);
 
@@ -112,8 +115,8 @@ metrics_cb (DsdRequest *request,
 
   call->request = dsd_request_ref (request);
   call->context = user_data;
-  dsd_pg_pool_query_async (dsd_context_get_pool (call->context), counts_sql, 0, NULL, NULL,
-                           counts_cb, call);
+  dsd_pg_pool_query_async (dsd_context_get (call->context, DSD_TYPE_PG_POOL), counts_sql, 0,
+                           NULL, NULL, counts_cb, call);
 }
 
 static void

@@ -202,7 +202,7 @@ create_order_cb (DsdRequest *request,
                  gpointer    user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   g_autofree char *body = NULL;
   g_autofree char *hash = NULL;
   const char *key = NULL;
@@ -222,7 +222,7 @@ static void
 get_order_cb (DsdRequest *request,
               gpointer    user_data)
 {
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   const char *id = dsd_request_get_param (request, "id");
 
   dsd_api_respond_cached (request, user_data, "order", id, id, ORDER_TTL_S, get_sql, 2,
@@ -257,7 +257,7 @@ list_orders_cb (DsdRequest *request,
                 gpointer    user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   g_autofree char *limit_text = NULL;
   const char *status = dsd_request_get_query (request, "status");
   int limit;
@@ -289,7 +289,7 @@ static void
 order_events_cb (DsdRequest *request,
                  gpointer    user_data)
 {
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
 
   dsd_api_respond_query (request, user_data, 200, events_sql, 2,
                          (const char * const[]) { actor, dsd_request_get_param (request, "id") });
@@ -359,7 +359,7 @@ order_action_cb (DsdRequest *request,
                  gpointer    user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   g_autofree char *args = NULL;
   g_autofree char *hash = NULL;
   const char *path = g_uri_get_path (soup_server_message_get_uri (

@@ -17,7 +17,7 @@ static void
 tracking_cb (DsdRequest *request,
              gpointer    user_data)
 {
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   const char *id = dsd_request_get_param (request, "id");
 
   dsd_api_respond_cached (request, user_data, "tracking", id, id, TRACKING_TTL_S, tracking_sql,

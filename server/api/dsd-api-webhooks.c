@@ -5,6 +5,7 @@
 
 #include "dispatch-model.h"
 #include "dsd-api.h"
+#include "dsd-pg-pool.h"
 #include "dsd-webhook-target.h"
 
 #define URL_MAX 2048
@@ -150,7 +151,7 @@ target_checked_cb (GObject      *source,
       return;
     }
 
-  actor = dsd_api_actor_json (create->request);
+  actor = dsd_request_dup_actor_json (create->request);
   dsd_api_respond_query (create->request, create->context, 201, create_sql, 4,
                          (const char * const[]) {
                            actor, create->url, create->events, create->secret
@@ -207,7 +208,7 @@ respond_page (DsdRequest *request,
               const char *id)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   g_autofree char *limit_text = NULL;
   const char *next = dsd_request_get_query (request, "next");
   int limit;
@@ -238,7 +239,7 @@ static void
 get_webhook_cb (DsdRequest *request,
                 gpointer    user_data)
 {
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
 
   dsd_api_respond_query (request, user_data, 200, get_sql, 2,
                          (const char * const[]) { actor, dsd_request_get_param (request, "id") });
@@ -269,9 +270,9 @@ static void
 delete_webhook_cb (DsdRequest *request,
                    gpointer    user_data)
 {
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
 
-  dsd_pg_pool_query_async (dsd_context_get_pool (user_data), delete_sql, 2,
+  dsd_pg_pool_query_async (dsd_context_get (user_data, DSD_TYPE_PG_POOL), delete_sql, 2,
                            (const char * const[]) {
                              actor, dsd_request_get_param (request, "id")
                            },
@@ -289,7 +290,7 @@ static void
 retry_dead_letter_cb (DsdRequest *request,
                       gpointer    user_data)
 {
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
 
   dsd_api_respond_query (request, user_data, 202, retry_sql, 3,
                          (const char * const[]) {

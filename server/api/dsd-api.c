@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "dsd-api"
 
 #include "dsd-api.h"
+#include "dsd-pg-pool.h"
 
 #define IDEMPOTENCY_KEY_MAX 255
 
@@ -60,7 +61,7 @@ dsd_api_respond_query (DsdRequest         *request,
 
   call->request = dsd_request_ref (request);
   call->status = status;
-  dsd_pg_pool_query_async (dsd_context_get_pool (context), sql, n_params, params, NULL,
+  dsd_pg_pool_query_async (dsd_context_get (context, DSD_TYPE_PG_POOL), sql, n_params, params, NULL,
                            respond_query_cb, call);
 }
 
@@ -71,7 +72,7 @@ dsd_api_respond_id_flag (DsdRequest *request,
                          const char *sql)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   gboolean value = FALSE;
   JsonObject *body;
 
@@ -87,17 +88,6 @@ dsd_api_respond_id_flag (DsdRequest *request,
                          (const char * const[]) {
                            actor, dsd_request_get_param (request, "id"), value ? "t" : "f"
                          });
-}
-
-char *
-dsd_api_actor_json (DsdRequest *request)
-{
-  const DsdPrincipal *principal = dsd_request_get_principal (request);
-
-  if (principal == NULL)
-    return NULL;
-
-  return dsd_principal_to_json (principal);
 }
 
 gboolean

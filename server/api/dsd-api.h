@@ -60,9 +60,6 @@ void     dsd_api_respond_id_flag    (DsdRequest         *request,
                                      const char         *member,
                                      const char         *sql);
 
-/* The caller as the SQL functions' p_actor (NULL on public routes). */
-char    *dsd_api_actor_json         (DsdRequest         *request);
-
 /* ?limit= per API.md: default 50, above 500 clamped, ≤ 0 or not an integer → error. */
 gboolean dsd_api_get_limit          (DsdRequest         *request,
                                      int                *out_limit,

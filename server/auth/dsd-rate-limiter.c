@@ -29,6 +29,7 @@ struct _DsdRateLimiter
 {
   GObject     parent_instance;
 
+  DsdClock   *clock;
   guint       limit;
   gint64      bucket_us;
   GMutex      mutex;
@@ -124,7 +125,7 @@ take (DsdRateLimiter *self,
       gboolean        record,
       guint          *retry_after_s)
 {
-  gint64 now_us = g_get_monotonic_time ();
+  gint64 now_us = dsd_clock_get_monotonic_us (self->clock);
   gint64 bucket = now_us / self->bucket_us;
   Entry *entry;
   guint total;
@@ -172,6 +173,7 @@ dsd_rate_limiter_finalize (GObject *object)
   DsdRateLimiter *self = (DsdRateLimiter *)object;
 
   g_clear_pointer (&self->entries, g_hash_table_unref);
+  g_clear_object (&self->clock);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (dsd_rate_limiter_parent_class)->finalize (object);
@@ -193,18 +195,21 @@ dsd_rate_limiter_init (DsdRateLimiter *self)
 }
 
 DsdRateLimiter *
-dsd_rate_limiter_new (guint limit,
-                      guint window_s)
+dsd_rate_limiter_new (DsdClock *clock,
+                      guint     limit,
+                      guint     window_s)
 {
   DsdRateLimiter *self;
 
+  g_return_val_if_fail (DSD_IS_CLOCK (clock), NULL);
   g_return_val_if_fail (limit > 0, NULL);
   g_return_val_if_fail (window_s > 0, NULL);
 
   self = g_object_new (DSD_TYPE_RATE_LIMITER, NULL);
+  self->clock = g_object_ref (clock);
   self->limit = limit;
   self->bucket_us = (gint64) window_s * G_USEC_PER_SEC / N_SLICES;
-  self->last_sweep_bucket = g_get_monotonic_time () / self->bucket_us;
+  self->last_sweep_bucket = dsd_clock_get_monotonic_us (clock) / self->bucket_us;
 
   return self;
 }

@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <glib-object.h>
+#include "dsd-clock.h"
 
 G_BEGIN_DECLS
 
 /*
  * In-process sliding-window counter: at most `limit` hits per key within
- * `window_s` seconds. Old keys are swept so memory stays bounded. Thread-safe.
+ * `window_s` seconds of the clock. Old keys are swept so memory stays bounded. Thread-safe.
  */
 #define DSD_TYPE_RATE_LIMITER (dsd_rate_limiter_get_type ())
 G_DECLARE_FINAL_TYPE (DsdRateLimiter, dsd_rate_limiter, DSD, RATE_LIMITER, GObject)
 
-DsdRateLimiter *dsd_rate_limiter_new      (guint           limit,
+DsdRateLimiter *dsd_rate_limiter_new      (DsdClock       *clock,
+                                           guint           limit,
                                            guint           window_s);
 /* Records a hit. Returns FALSE when the key is over its limit (the refused hit
  * is not recorded); then *retry_after_s says when to come back. */

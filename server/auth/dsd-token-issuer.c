@@ -32,6 +32,7 @@ struct _DsdTokenIssuer
 {
   GObject     parent_instance;
 
+  DsdClock   *clock;
   GBytes     *secret;
   guint       lifetime_s;
 
@@ -61,10 +62,11 @@ set_invalid (GError     **error,
 }
 
 static gboolean
-check_expiry (gint64   expires_s,
-              GError **error)
+check_expiry (DsdTokenIssuer  *self,
+              gint64           expires_s,
+              GError         **error)
 {
-  if (g_get_real_time () / G_USEC_PER_SEC >= expires_s)
+  if (dsd_clock_get_real_us (self->clock) / G_USEC_PER_SEC >= expires_s)
     return set_invalid (error, "access token expired");
 
   return TRUE;
@@ -101,7 +103,7 @@ decode_token (DsdTokenIssuer  *self,
       return NULL;
     }
 
-  if (!check_expiry (*expires_s, error))
+  if (!check_expiry (self, *expires_s, error))
     return NULL;
 
   subject = jwt_get_grant (jwt, "sub");
@@ -123,6 +125,7 @@ dsd_token_issuer_finalize (GObject *object)
   DsdTokenIssuer *self = (DsdTokenIssuer *)object;
 
   g_clear_pointer (&self->secret, g_bytes_unref);
+  g_clear_object (&self->clock);
   g_clear_pointer (&self->cache, g_hash_table_unref);
   g_mutex_clear (&self->mutex);
 
@@ -145,17 +148,20 @@ dsd_token_issuer_init (DsdTokenIssuer *self)
 }
 
 DsdTokenIssuer *
-dsd_token_issuer_new (GBytes *secret,
-                      guint   lifetime_s)
+dsd_token_issuer_new (DsdClock *clock,
+                      GBytes   *secret,
+                      guint     lifetime_s)
 {
   DsdTokenIssuer *self;
 
+  g_return_val_if_fail (DSD_IS_CLOCK (clock), NULL);
   g_return_val_if_fail (secret != NULL, NULL);
   g_return_val_if_fail (g_bytes_get_size (secret) >= DSD_TOKEN_ISSUER_MIN_SECRET_SIZE, NULL);
   g_return_val_if_fail (g_bytes_get_size (secret) <= G_MAXINT, NULL);
   g_return_val_if_fail (lifetime_s > 0, NULL);
 
   self = g_object_new (DSD_TYPE_TOKEN_ISSUER, NULL);
+  self->clock = g_object_ref (clock);
   self->secret = g_bytes_ref (secret);
   self->lifetime_s = lifetime_s;
 
@@ -175,7 +181,7 @@ dsd_token_issuer_issue (DsdTokenIssuer     *self,
                         const DsdPrincipal *principal)
 {
   g_autoptr(jwt_t) jwt = NULL;
-  gint64 now_s = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 now_s = dsd_clock_get_real_us (self->clock) / G_USEC_PER_SEC;
   gsize key_len;
   const guchar *key;
   char *encoded;
@@ -233,7 +239,7 @@ dsd_token_issuer_verify (DsdTokenIssuer  *self,
 
   g_mutex_lock (&self->mutex);
   cached = g_hash_table_lookup (self->cache, token);
-  if (cached != NULL && check_expiry (cached->expires_s, error))
+  if (cached != NULL && check_expiry (self, cached->expires_s, error))
     principal = dsd_principal_ref (cached->principal);
   g_mutex_unlock (&self->mutex);
 

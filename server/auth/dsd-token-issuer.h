@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "dsd-clock.h"
 #include "dsd-principal.h"
 
 G_BEGIN_DECLS
@@ -20,7 +21,9 @@ G_DECLARE_FINAL_TYPE (DsdTokenIssuer, dsd_token_issuer, DSD, TOKEN_ISSUER, GObje
  * configuration validates it; a shorter one here is a programming error). */
 #define DSD_TOKEN_ISSUER_MIN_SECRET_SIZE 32
 
-DsdTokenIssuer *dsd_token_issuer_new    (GBytes             *secret,
+/* Tokens expire by the clock. */
+DsdTokenIssuer *dsd_token_issuer_new    (DsdClock           *clock,
+                                         GBytes             *secret,
                                          guint               lifetime_s);
 guint           dsd_token_issuer_get_lifetime (DsdTokenIssuer *self);
 char           *dsd_token_issuer_issue  (DsdTokenIssuer     *self,

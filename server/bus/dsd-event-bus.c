@@ -62,10 +62,3 @@ dsd_event_bus_publish (DsdEventBus *self,
   g_signal_emit (self, signals[EVENT], 0, event);
 }
 
-gint64
-dsd_event_bus_get_last_seq (DsdEventBus *self)
-{
-  g_return_val_if_fail (DSD_IS_EVENT_BUS (self), 0);
-
-  return self->last_seq;
-}

@@ -19,7 +19,5 @@ G_DECLARE_FINAL_TYPE (DsdEventBus, dsd_event_bus, DSD, EVENT_BUS, GObject)
 DsdEventBus *dsd_event_bus_new          (void);
 void         dsd_event_bus_publish      (DsdEventBus *self,
                                          DsdEvent    *event);
-/* seq of the last state event published, 0 before the first. */
-gint64       dsd_event_bus_get_last_seq (DsdEventBus *self);
 
 G_END_DECLS

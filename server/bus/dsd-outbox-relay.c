@@ -178,10 +178,3 @@ dsd_outbox_relay_stop (DsdOutboxRelay *self)
   g_signal_handlers_disconnect_by_data (self->listener, self);
 }
 
-void
-dsd_outbox_relay_kick (DsdOutboxRelay *self)
-{
-  g_return_if_fail (DSD_IS_OUTBOX_RELAY (self));
-
-  claim (self);
-}

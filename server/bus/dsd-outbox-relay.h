@@ -22,7 +22,5 @@ DsdOutboxRelay *dsd_outbox_relay_new   (DsdPgPool     *pool,
                                         DsdEventBus   *bus);
 void            dsd_outbox_relay_start (DsdOutboxRelay *self);
 void            dsd_outbox_relay_stop  (DsdOutboxRelay *self);
-/* Claims now (e.g. after a write whose event must reach subscribers quickly). */
-void            dsd_outbox_relay_kick  (DsdOutboxRelay *self);
 
 G_END_DECLS

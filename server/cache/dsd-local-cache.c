@@ -10,6 +10,7 @@ struct _DsdLocalCache
 {
   GObject     parent_instance;
 
+  DsdClock   *clock;
   GHashTable *limiters;   /* DsdLimit name → DsdRateLimiter */
 };
 
@@ -27,7 +28,7 @@ limiter_for (DsdLocalCache  *self,
 
   if (limiter == NULL)
     {
-      limiter = dsd_rate_limiter_new (limit->limit, limit->window_s);
+      limiter = dsd_rate_limiter_new (self->clock, limit->limit, limit->window_s);
       g_hash_table_insert (self->limiters, g_strdup (limit->name), limiter);
     }
 
@@ -140,6 +141,7 @@ dsd_local_cache_finalize (GObject *object)
   DsdLocalCache *self = DSD_LOCAL_CACHE (object);
 
   g_clear_pointer (&self->limiters, g_hash_table_unref);
+  g_clear_object (&self->clock);
 
   G_OBJECT_CLASS (dsd_local_cache_parent_class)->finalize (object);
 }
@@ -157,7 +159,13 @@ dsd_local_cache_init (DsdLocalCache *self)
 }
 
 DsdLocalCache *
-dsd_local_cache_new (void)
+dsd_local_cache_new (DsdClock *clock)
 {
-  return g_object_new (DSD_TYPE_LOCAL_CACHE, NULL);
+  DsdLocalCache *self;
+
+  g_return_val_if_fail (DSD_IS_CLOCK (clock), NULL);
+
+  self = g_object_new (DSD_TYPE_LOCAL_CACHE, NULL);
+  self->clock = g_object_ref (clock);
+  return self;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "dsd-cache.h"
+#include "dsd-clock.h"
 
 G_BEGIN_DECLS
 
@@ -14,6 +15,6 @@ G_BEGIN_DECLS
 #define DSD_TYPE_LOCAL_CACHE (dsd_local_cache_get_type ())
 G_DECLARE_FINAL_TYPE (DsdLocalCache, dsd_local_cache, DSD, LOCAL_CACHE, GObject)
 
-DsdLocalCache *dsd_local_cache_new (void);
+DsdLocalCache *dsd_local_cache_new (DsdClock *clock);
 
 G_END_DECLS

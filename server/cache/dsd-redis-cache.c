@@ -729,7 +729,6 @@ static void
 dsd_redis_cache_init (DsdRedisCache *self)
 {
   self->origin = g_uuid_string_random ();
-  self->local = dsd_local_cache_new ();
   self->batch = g_ptr_array_new_with_free_func ((GDestroyNotify) dsd_event_unref);
 }
 
@@ -737,6 +736,7 @@ DsdRedisCache *
 dsd_redis_cache_new (const DsdRedisUrl *url,
                      DsdEventBus       *bus,
                      DsdMetrics        *metrics,
+                     DsdClock          *clock,
                      guint              keep_s)
 {
   DsdRedisCache *self;
@@ -748,6 +748,7 @@ dsd_redis_cache_new (const DsdRedisUrl *url,
   self = g_object_new (DSD_TYPE_REDIS_CACHE, NULL);
   self->bus = g_object_ref (bus);
   self->metrics = g_object_ref (metrics);
+  self->local = dsd_local_cache_new (clock);
   self->keep_us = (gint64) MAX (keep_s, 1) * G_USEC_PER_SEC;
 
   self->redis = dsd_redis_new (url, "commands");

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "dsd-cache.h"
+#include "dsd-clock.h"
 #include "dsd-event-bus.h"
 #include "dsd-metrics.h"
 #include "dsd-redis-url.h"
@@ -25,6 +26,7 @@ G_DECLARE_FINAL_TYPE (DsdRedisCache, dsd_redis_cache, DSD, REDIS_CACHE, GObject)
 DsdRedisCache *dsd_redis_cache_new  (const DsdRedisUrl *url,
                                      DsdEventBus       *bus,
                                      DsdMetrics        *metrics,
+                                     DsdClock          *clock,
                                      guint              keep_s);
 /* Connects (in the background: start-up never waits on Redis). */
 void           dsd_redis_cache_start (DsdRedisCache    *self);

@@ -2,21 +2,14 @@
 #define G_LOG_DOMAIN "dsd-core"
 
 #include "dsd-context.h"
-#include "dsd-local-cache.h"
-#include "dsd-redis-cache.h"
 
 struct _DsdContext {
-  GObject          parent_instance;
+  GObject     parent_instance;
 
-  DsdConfig       *config;
-  DsdPgPool       *pool;
-  DsdTokenIssuer  *tokens;
-  DsdEventBus     *bus;
-  DsdMetrics      *metrics;
-  DsdFleet        *fleet;
-  DsdLocationIngest *ingest;
-  DsdEtaTracker   *eta;
-  DsdCache        *cache;
+  DsdConfig  *config;
+  DsdClock   *clock;
+  DsdMetrics *metrics;
+  GPtrArray  *services;   /* GObject, in the order added */
 };
 
 G_DEFINE_FINAL_TYPE (DsdContext, dsd_context, G_TYPE_OBJECT)
@@ -26,14 +19,12 @@ dsd_context_finalize (GObject *object)
 {
   DsdContext *self = DSD_CONTEXT (object);
 
-  g_clear_object (&self->eta);
-  g_clear_object (&self->ingest);
-  g_clear_object (&self->fleet);
-  g_clear_object (&self->pool);
-  g_clear_object (&self->tokens);
-  g_clear_object (&self->bus);
+  /* Released newest first: a service may use those added before it. */
+  while (self->services->len > 0)
+    g_ptr_array_remove_index (self->services, self->services->len - 1);
+  g_ptr_array_unref (self->services);
   g_clear_object (&self->metrics);
-  g_clear_object (&self->cache);
+  g_clear_object (&self->clock);
 
   G_OBJECT_CLASS (dsd_context_parent_class)->finalize (object);
 }
@@ -47,39 +38,23 @@ dsd_context_class_init (DsdContextClass *klass)
 static void
 dsd_context_init (DsdContext *self)
 {
-  self->bus = dsd_event_bus_new ();
   self->metrics = dsd_metrics_new ();
-  self->fleet = dsd_fleet_new (self->bus);
+  self->services = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /**
  * dsd_context_new:
  * @config: (transfer none): must outlive the context
- * @pool: (transfer none): the database pool
- * @tokens: (transfer none): the token issuer
- * @redis_url: (nullable): shared hot state in Redis, else in this process
+ * @clock: (transfer none): the time of everything that uses the context
  */
 DsdContext *
-dsd_context_new (DsdConfig         *config,
-                 DsdPgPool         *pool,
-                 DsdTokenIssuer    *tokens,
-                 const DsdRedisUrl *redis_url)
+dsd_context_new (DsdConfig *config,
+                 DsdClock  *clock)
 {
   DsdContext *self = g_object_new (DSD_TYPE_CONTEXT, NULL);
 
   self->config = config;
-  if (redis_url != NULL)
-    self->cache = DSD_CACHE (dsd_redis_cache_new (redis_url, self->bus, self->metrics,
-                                                  MAX (config->location_max_age_s, 1)));
-  else
-    self->cache = DSD_CACHE (dsd_local_cache_new ());
-  self->pool = g_object_ref (pool);
-  self->tokens = g_object_ref (tokens);
-  self->ingest = dsd_location_ingest_new (dsd_pg_pool_get_conninfo (pool), self->fleet,
-                                          self->bus);
-  dsd_location_ingest_set_metrics (self->ingest, self->metrics);
-  dsd_location_ingest_set_cache (self->ingest, self->cache);
-  self->eta = dsd_eta_tracker_new (self->fleet, self->bus, pool);
+  self->clock = g_object_ref (clock);
 
   return self;
 }
@@ -90,22 +65,10 @@ dsd_context_get_config (DsdContext *self)
   return self->config;
 }
 
-DsdPgPool *
-dsd_context_get_pool (DsdContext *self)
+DsdClock *
+dsd_context_get_clock (DsdContext *self)
 {
-  return self->pool;
-}
-
-DsdTokenIssuer *
-dsd_context_get_tokens (DsdContext *self)
-{
-  return self->tokens;
-}
-
-DsdEventBus *
-dsd_context_get_bus (DsdContext *self)
-{
-  return self->bus;
+  return self->clock;
 }
 
 DsdMetrics *
@@ -114,26 +77,43 @@ dsd_context_get_metrics (DsdContext *self)
   return self->metrics;
 }
 
-DsdFleet *
-dsd_context_get_fleet (DsdContext *self)
+static GObject *
+find_service (DsdContext *self,
+              GType       type)
 {
-  return self->fleet;
+  for (guint i = 0; i < self->services->len; i++)
+    {
+      GObject *service = g_ptr_array_index (self->services, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (service, type))
+        return service;
+    }
+
+  return NULL;
 }
 
-DsdLocationIngest *
-dsd_context_get_ingest (DsdContext *self)
+void
+dsd_context_add (DsdContext *self,
+                 gpointer    service)
 {
-  return self->ingest;
+  g_return_if_fail (DSD_IS_CONTEXT (self));
+  g_return_if_fail (G_IS_OBJECT (service));
+  g_return_if_fail (find_service (self, G_OBJECT_TYPE (service)) == NULL);
+
+  g_ptr_array_add (self->services, g_object_ref (service));
 }
 
-DsdEtaTracker *
-dsd_context_get_eta (DsdContext *self)
+gpointer
+dsd_context_get (DsdContext *self,
+                 GType       type)
 {
-  return self->eta;
-}
+  GObject *service;
 
-DsdCache *
-dsd_context_get_cache (DsdContext *self)
-{
-  return self->cache;
+  g_return_val_if_fail (DSD_IS_CONTEXT (self), NULL);
+
+  service = find_service (self, type);
+  if (service == NULL)
+    g_error ("No %s in the context", g_type_name (type));
+
+  return service;
 }

@@ -1,44 +1,39 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "dsd-cache.h"
+#include <gio/gio.h>
+
+#include "dsd-clock.h"
 #include "dsd-config.h"
-#include "dsd-eta-tracker.h"
-#include "dsd-event-bus.h"
-#include "dsd-fleet.h"
-#include "dsd-location-ingest.h"
 #include "dsd-metrics.h"
-#include "dsd-pg-pool.h"
-#include "dsd-redis-url.h"
-#include "dsd-token-issuer.h"
 
 G_BEGIN_DECLS
 
 /*
- * What every part of a running server shares: configuration, the database
- * pool, the event bus, token issuing, metrics and the hot state (rate limits,
- * cached reads, shared positions). Handlers get it
- * as their user data; nothing of this is global.
+ * What every part of a running server shares: the configuration, the clock,
+ * the metrics registry, and the services the daemon wires in (database pool, event bus,
+ * token issuer, fleet, location ingest, ETA tracker...). Handlers get it as
+ * their user data; nothing of this is global.
+ *
+ * The context sits at the bottom level (docs/architecture.md): it knows no
+ * service type. A service is stored under its own GType by the daemon and
+ * looked up with that type, e.g.
+ *   DsdPgPool *pool = dsd_context_get (context, DSD_TYPE_PG_POOL);
  */
 #define DSD_TYPE_CONTEXT (dsd_context_get_type ())
 G_DECLARE_FINAL_TYPE (DsdContext, dsd_context, DSD, CONTEXT, GObject)
 
-DsdContext     *dsd_context_new                (DsdConfig         *config,
-                                                DsdPgPool         *pool,
-                                                DsdTokenIssuer    *tokens,
-                                                const DsdRedisUrl *redis_url);
-DsdConfig      *dsd_context_get_config         (DsdContext     *self);
-DsdPgPool      *dsd_context_get_pool           (DsdContext     *self);
-DsdTokenIssuer *dsd_context_get_tokens         (DsdContext     *self);
-DsdEventBus    *dsd_context_get_bus            (DsdContext     *self);
-DsdMetrics     *dsd_context_get_metrics        (DsdContext     *self);
-/* Live state of every driver (loaded by the daemon before it serves). */
-DsdFleet       *dsd_context_get_fleet          (DsdContext     *self);
-/* The location fast path (REST and driver websocket frames). */
-DsdLocationIngest *dsd_context_get_ingest      (DsdContext     *self);
-/* ETAs of the active orders (::eta-changed). */
-DsdEtaTracker  *dsd_context_get_eta            (DsdContext     *self);
-/* Limits, cached reads and shared positions: Redis with REDIS_URL, else local. */
-DsdCache       *dsd_context_get_cache          (DsdContext     *self);
+DsdContext *dsd_context_new         (DsdConfig  *config,
+                                     DsdClock   *clock);
+DsdConfig  *dsd_context_get_config  (DsdContext *self);
+/* What waits or expires reads the time from here. */
+DsdClock   *dsd_context_get_clock   (DsdContext *self);
+DsdMetrics *dsd_context_get_metrics (DsdContext *self);
+/* Adds (a reference to) service under its type; one service per type. */
+void        dsd_context_add         (DsdContext *self,
+                                     gpointer    service);
+/* Returns: (transfer none): the service of type (it must have been added). */
+gpointer    dsd_context_get         (DsdContext *self,
+                                     GType       type);
 
 G_END_DECLS

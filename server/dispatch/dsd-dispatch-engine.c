@@ -837,8 +837,8 @@ dsd_dispatch_engine_new (DsdContext *context,
 
   config = dsd_context_get_config (context);
   self = g_object_new (DSD_TYPE_DISPATCH_ENGINE, NULL);
-  self->pool = g_object_ref (dsd_context_get_pool (context));
-  self->bus = g_object_ref (dsd_context_get_bus (context));
+  self->pool = g_object_ref (dsd_context_get (context, DSD_TYPE_PG_POOL));
+  self->bus = g_object_ref (dsd_context_get (context, DSD_TYPE_EVENT_BUS));
   self->metrics = g_object_ref (dsd_context_get_metrics (context));
   self->fleet = g_object_ref (fleet);
 

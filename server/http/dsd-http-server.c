@@ -797,14 +797,6 @@ dsd_http_server_get_port (DsdHttpServer *self)
   return get_socket_port (g_ptr_array_index (self->sockets, 0));
 }
 
-SoupServer *
-dsd_http_server_get_soup_server (DsdHttpServer *self)
-{
-  g_return_val_if_fail (DSD_IS_HTTP_SERVER (self), NULL);
-
-  return self->soup;
-}
-
 void
 dsd_http_server_stop_async (DsdHttpServer       *self,
                             guint                timeout_ms,

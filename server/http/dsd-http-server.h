@@ -37,7 +37,6 @@ gboolean       dsd_http_server_listen       (DsdHttpServer   *self,
                                              GError         **error);
 /* The bound port, after listen. */
 guint          dsd_http_server_get_port     (DsdHttpServer   *self);
-SoupServer    *dsd_http_server_get_soup_server (DsdHttpServer *self);
 /* Graceful: calls back once in-flight requests are done or timeout_ms passed. */
 void           dsd_http_server_stop_async   (DsdHttpServer   *self,
                                              guint            timeout_ms,

@@ -324,6 +324,17 @@ dsd_request_get_principal (DsdRequest *self)
   return self->principal;
 }
 
+char *
+dsd_request_dup_actor_json (DsdRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->principal == NULL)
+    return NULL;
+
+  return dsd_principal_to_json (self->principal);
+}
+
 const char *
 dsd_request_get_peer (DsdRequest *self)
 {

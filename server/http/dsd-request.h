@@ -33,6 +33,8 @@ const char         *dsd_request_get_header      (DsdRequest  *self,
                                                  const char  *name);
 /* The verified caller, or NULL on public routes. */
 const DsdPrincipal *dsd_request_get_principal   (DsdRequest  *self);
+/* The caller as the SQL functions' p_actor (NULL on public routes). */
+char               *dsd_request_dup_actor_json  (DsdRequest  *self);
 /* Client address as text, for rate limits and logs. */
 const char         *dsd_request_get_peer        (DsdRequest  *self);
 /* The request body parsed as a JSON object: checks Content-Type (415), valid

@@ -391,7 +391,7 @@ dsd_fleet_new (DsdEventBus *bus)
 
   self = g_object_new (DSD_TYPE_FLEET, NULL);
   self->bus = g_object_ref (bus);
-  g_signal_connect (bus, "event", G_CALLBACK (event_cb), self);
+  g_signal_connect_object (bus, "event", G_CALLBACK (event_cb), self, 0);
 
   return self;
 }

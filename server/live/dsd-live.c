@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-live"
 
+#include "dsd-cache.h"
+#include "dsd-eta-tracker.h"
+#include "dsd-fleet.h"
 #include "dsd-live.h"
+#include "dsd-location-ingest.h"
+#include "dsd-pg-pool.h"
 
 static void
 eta_loaded_cb (GObject      *source,
@@ -19,7 +24,7 @@ eta_loaded_cb (GObject      *source,
       return;
     }
 
-  dsd_location_ingest_start (dsd_context_get_ingest (context));
+  dsd_location_ingest_start (dsd_context_get (context, DSD_TYPE_LOCATION_INGEST));
   g_task_return_boolean (task, TRUE);
 }
 
@@ -40,8 +45,8 @@ cache_warmed_cb (GObject      *source,
     }
 
   /* After the fleet: the first ETAs need the drivers' positions. */
-  dsd_eta_tracker_load_async (dsd_context_get_eta (context), cancellable, eta_loaded_cb,
-                              g_steal_pointer (&task));
+  dsd_eta_tracker_load_async (dsd_context_get (context, DSD_TYPE_ETA_TRACKER), cancellable,
+                              eta_loaded_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -63,8 +68,8 @@ fleet_loaded_cb (GObject      *source,
 
   /* Positions newer than the database's (shared by the other instances and
    * not flushed yet, or of this instance before a restart) over the fleet. */
-  dsd_cache_warm_async (dsd_context_get_cache (context), cancellable, cache_warmed_cb,
-                        g_steal_pointer (&task));
+  dsd_cache_warm_async (dsd_context_get (context, DSD_TYPE_CACHE), cancellable,
+                        cache_warmed_cb, g_steal_pointer (&task));
 }
 
 void
@@ -79,8 +84,9 @@ dsd_live_start_async (DsdContext          *context,
 
   task = g_task_new (context, cancellable, callback, user_data);
   g_task_set_source_tag (task, dsd_live_start_async);
-  dsd_fleet_load_async (dsd_context_get_fleet (context), dsd_context_get_pool (context),
-                        cancellable, fleet_loaded_cb, g_steal_pointer (&task));
+  dsd_fleet_load_async (dsd_context_get (context, DSD_TYPE_FLEET),
+                        dsd_context_get (context, DSD_TYPE_PG_POOL), cancellable, fleet_loaded_cb,
+                        g_steal_pointer (&task));
 }
 
 gboolean

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "dsd-live"
 
 #include "dispatch-json.h"
+#include "dsd-cache.h"
 #include "dsd-location-batch.h"
 #include "dsd-location-ingest.h"
 #include "dsd-history-writer.h"
@@ -334,7 +335,8 @@ writer_lost_cb (DsdHistoryWriter *writer,
   w->lost = TRUE;
 }
 
-/* The driver.location event of the newest point, when it moves the driver. */
+/* The driver.location event of the newest point, when it moves the driver.
+ * Location events have no seq (API.md: latest wins by recorded_at). */
 static void
 publish_location (DsdLocationIngest           *self,
                   const DsdFleetDriver        *driver,
@@ -355,7 +357,7 @@ publish_location (DsdLocationIngest           *self,
     g_ascii_dtostr (speed, sizeof speed, point->speed_mps);
 
   g_string_printf (envelope,
-                   "{\"id\":\"%s\",\"seq\":0,\"type\":\"driver.location\",\"occurred_at\":\"%s\","
+                   "{\"id\":\"%s\",\"type\":\"driver.location\",\"occurred_at\":\"%s\","
                    "\"data\":{\"driver_id\":\"%s\",\"lat\":%s,\"lon\":%s,\"heading\":%s,"
                    "\"speed_mps\":%s,\"recorded_at\":\"%s\"}}",
                    id, now, driver->id,

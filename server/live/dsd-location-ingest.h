@@ -4,13 +4,14 @@
 #include <json-glib/json-glib.h>
 
 #include "dispatch-location.h"
-#include "dsd-cache.h"
 #include "dsd-event-bus.h"
 #include "dsd-fleet.h"
 #include "dsd-metrics.h"
 #include "dsd-pg-pool.h"
 
 G_BEGIN_DECLS
+
+typedef struct _DsdCache DsdCache;
 
 /*
  * The fast path for driver locations (REST single/batch and websocket frames):

@@ -2,11 +2,13 @@
 #define G_LOG_DOMAIN "dsd-notify"
 
 #include "dispatch-json.h"
+#include "dsd-event-bus.h"
 #include "dsd-event.h"
 #include "dsd-mail-message.h"
 #include "dsd-mailer.h"
 #include "dsd-notifier.h"
 #include "dsd-notify-error.h"
+#include "dsd-pg-pool.h"
 #include "dsd-webhook-sender.h"
 
 #define POLL_MS 1000
@@ -489,7 +491,7 @@ dsd_notifier_new (DsdContext  *context,
 
   self = g_object_new (DSD_TYPE_NOTIFIER, NULL);
   self->context = g_object_ref (context);
-  self->pool = dsd_context_get_pool (context);
+  self->pool = dsd_context_get (context, DSD_TYPE_PG_POOL);
   self->metrics = dsd_context_get_metrics (context);
 
   base = g_strdup (public_url);
@@ -542,7 +544,7 @@ dsd_notifier_start (DsdNotifier *self)
   self->running = TRUE;
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  g_signal_connect_object (dsd_context_get_bus (self->context), "event",
+  g_signal_connect_object (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS), "event",
                            G_CALLBACK (event_cb), self, 0);
   self->poll_source = g_timeout_add (POLL_MS, poll_cb, self);
   tick (self);
@@ -560,5 +562,5 @@ dsd_notifier_stop (DsdNotifier *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->poll_source, g_source_remove);
   g_clear_handle_id (&self->delay_source, g_source_remove);
-  g_signal_handlers_disconnect_by_data (dsd_context_get_bus (self->context), self);
+  g_signal_handlers_disconnect_by_data (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS), self);
 }

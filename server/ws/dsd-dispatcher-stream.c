@@ -8,6 +8,9 @@
 #include "dispatch-geo.h"
 #include "dispatch-json.h"
 #include "dsd-dispatcher-stream.h"
+#include "dsd-event-bus.h"
+#include "dsd-event.h"
+#include "dsd-pg-pool.h"
 
 #define RING_CAPACITY 4096
 /* Queued bytes from which a client's locations are coalesced */
@@ -436,7 +439,7 @@ stream_cb (DsdRequest              *request,
 
   s->held = g_array_new (FALSE, FALSE, sizeof (HeldEvent));
   g_array_set_clear_func (s->held, clear_held_event);
-  dsd_pg_pool_query_async (dsd_context_get_pool (self->context), snapshot_sql, 0, NULL,
+  dsd_pg_pool_query_async (dsd_context_get (self->context, DSD_TYPE_PG_POOL), snapshot_sql, 0, NULL,
                            s->cancellable, snapshot_cb, s);
 }
 
@@ -475,7 +478,8 @@ dsd_dispatcher_stream_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (dsd_context_get_bus (self->context), self);
+    g_signal_handlers_disconnect_by_data (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS),
+                                          self);
   g_clear_pointer (&self->subscribers, g_ptr_array_unref);
   g_clear_pointer (&self->ring, dsd_event_ring_free);
   g_clear_object (&self->clients);
@@ -510,10 +514,11 @@ dsd_dispatcher_stream_new (DsdContext *context)
   self = g_object_new (DSD_TYPE_DISPATCHER_STREAM, NULL);
   self->context = g_object_ref (context);
   self->clients = dsd_ws_clients_new (dsd_context_get_metrics (context), "dispatcher");
-  g_signal_connect (dsd_context_get_bus (context), "event", G_CALLBACK (event_cb), self);
+  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event",
+                           G_CALLBACK (event_cb), self, 0);
 
   g_snprintf (capacity, sizeof capacity, "%u", RING_CAPACITY);
-  dsd_pg_pool_query_async (dsd_context_get_pool (context), recent_sql, 1,
+  dsd_pg_pool_query_async (dsd_context_get (context, DSD_TYPE_PG_POOL), recent_sql, 1,
                            (const char * const[]) { capacity }, self->cancellable,
                            recent_events_cb, self);
 

@@ -8,6 +8,10 @@
 #include "dispatch-json.h"
 #include "dispatch-location.h"
 #include "dsd-driver-stream.h"
+#include "dsd-event-bus.h"
+#include "dsd-event.h"
+#include "dsd-location-ingest.h"
+#include "dsd-pg-pool.h"
 
 #define MAX_BEHIND (256 * 1024)
 
@@ -305,7 +309,7 @@ location_cb (DsdWsClient  *client,
              GError      **error)
 {
   Subscriber *s = user_data;
-  DsdLocationIngest *ingest = dsd_context_get_ingest (s->stream->context);
+  DsdLocationIngest *ingest = dsd_context_get (s->stream->context, DSD_TYPE_LOCATION_INGEST);
   g_autoptr(JsonArray) points = NULL;
   DispatchLocationPoint point;
 
@@ -384,7 +388,7 @@ stream_check_cb (DsdRequest *request,
       return;
     }
 
-  dsd_pg_pool_query_async (dsd_context_get_pool (self->context), snapshot_sql, 1,
+  dsd_pg_pool_query_async (dsd_context_get (self->context, DSD_TYPE_PG_POOL), snapshot_sql, 1,
                            (const char * const[]) { driver_id }, NULL,
                            snapshot_checked_cb, dsd_request_ref (request));
 }
@@ -422,7 +426,7 @@ stream_cb (DsdRequest              *request,
     {
       /* Resuming: the held orders are read again to follow them. */
       dsd_ws_get_since (request, &s->last_seq, NULL);
-      dsd_pg_pool_query_async (dsd_context_get_pool (self->context), snapshot_sql, 1,
+      dsd_pg_pool_query_async (dsd_context_get (self->context, DSD_TYPE_PG_POOL), snapshot_sql, 1,
                                (const char * const[]) { s->driver_id }, s->cancellable,
                                resume_snapshot_cb, s);
     }
@@ -439,7 +443,8 @@ dsd_driver_stream_dispose (GObject *object)
   gpointer subscribers;
 
   if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (dsd_context_get_bus (self->context), self);
+    g_signal_handlers_disconnect_by_data (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS),
+                                          self);
 
   /* (each connection removes itself from the index) */
   g_hash_table_iter_init (&iter, self->by_driver);
@@ -499,7 +504,8 @@ dsd_driver_stream_new (DsdContext   *context,
   self->context = g_object_ref (context);
   self->ring = ring;
   self->clients = dsd_ws_clients_new (dsd_context_get_metrics (context), "driver");
-  g_signal_connect (dsd_context_get_bus (context), "event", G_CALLBACK (event_cb), self);
+  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event",
+                           G_CALLBACK (event_cb), self, 0);
 
   return self;
 }

@@ -6,7 +6,6 @@
 #include "dsd-dispatcher-stream.h"
 #include "dsd-driver-stream.h"
 #include "dsd-streams.h"
-#include "dsd-tracking-page.h"
 #include "dsd-tracking-stream.h"
 
 /* Longer than a DsdWsStream waits for its last bytes to leave. */
@@ -19,7 +18,6 @@ struct _DsdStreams {
   DsdDispatcherStream *dispatcher;
   DsdTrackingStream   *tracking;
   DsdDriverStream     *drivers;
-  DsdTrackingPage     *page;
   GPtrArray           *client_sets;   /* DsdWsClients */
 
   GTask               *stop_task;
@@ -85,7 +83,6 @@ dsd_streams_dispose (GObject *object)
   g_clear_object (&self->drivers);
   g_clear_object (&self->dispatcher);
   g_clear_object (&self->tracking);
-  g_clear_object (&self->page);
   g_clear_object (&self->context);
 
   G_OBJECT_CLASS (dsd_streams_parent_class)->dispose (object);
@@ -118,7 +115,6 @@ dsd_streams_new (DsdContext *context)
   self->tracking = dsd_tracking_stream_new (context);
   self->drivers = dsd_driver_stream_new (context,
                                          dsd_dispatcher_stream_get_ring (self->dispatcher));
-  self->page = dsd_tracking_page_new (context);
 
   g_ptr_array_add (self->client_sets,
                    g_object_ref (dsd_dispatcher_stream_get_clients (self->dispatcher)));
@@ -144,7 +140,6 @@ dsd_streams_register (DsdStreams *self,
   dsd_dispatcher_stream_register (self->dispatcher, router);
   dsd_tracking_stream_register (self->tracking, router);
   dsd_driver_stream_register (self->drivers, router);
-  dsd_tracking_page_register (self->page, router);
 }
 
 void

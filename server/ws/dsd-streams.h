@@ -7,11 +7,10 @@
 G_BEGIN_DECLS
 
 /*
- * Every websocket stream of the server and the public tracking page: the
- * dispatcher stream, the order and public tracking streams, the driver
- * stream (see their headers) and GET /track/{token}. Stopping closes every
- * stream client with 1001 and completes once they are gone (or after a few
- * seconds).
+ * Every websocket stream of the server: the dispatcher stream, the order and
+ * public tracking streams and the driver stream (see their headers).
+ * Stopping closes every stream client with 1001 and completes once they are
+ * gone (or after a few seconds).
  */
 #define DSD_TYPE_STREAMS (dsd_streams_get_type ())
 G_DECLARE_FINAL_TYPE (DsdStreams, dsd_streams, DSD, STREAMS, GObject)

@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include "dispatch-json.h"
-#include "dsd-api.h"
 #include "dsd-tracking-stream.h"
 
 #define LOW_WATER (64 * 1024)
@@ -223,8 +222,8 @@ watch_flush (Watch *watch)
         }
 
       frame = dsd_tracked_order_render (&watch->order, v,
-                                        dsd_context_get_fleet (self->context),
-                                        dsd_context_get_eta (self->context));
+                                        dsd_context_get (self->context, DSD_TYPE_FLEET),
+                                        dsd_context_get (self->context, DSD_TYPE_ETA_TRACKER));
       if (watch->frames[v] == NULL || !g_bytes_equal (frame, watch->frames[v]))
         {
           g_clear_pointer (&watch->frames[v], g_bytes_unref);
@@ -345,7 +344,8 @@ finish_check (Check        *check,
   g_autoptr(PGresult) rows = NULL;
   JsonObject *object = NULL;
 
-  rows = dsd_pg_pool_query_finish (dsd_context_get_pool (check->self->context), result, &error);
+  rows = dsd_pg_pool_query_finish (dsd_context_get (check->self->context, DSD_TYPE_PG_POOL),
+                                   result, &error);
   if (rows != NULL)
     object = dispatch_json_parse_object (PQgetvalue (rows, 0, 0), PQgetlength (rows, 0, 0),
                                          &error);
@@ -380,14 +380,14 @@ order_check_cb (DsdRequest *request,
                 gpointer    user_data)
 {
   DsdTrackingStream *self = user_data;
-  g_autofree char *actor = dsd_api_actor_json (request);
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
   const char *id = dsd_request_get_param (request, "id");
   g_autofree char *key = g_ascii_strdown (id, -1);
 
   /* Following the order before it is read: no change can fall in between. */
   set_pin (request, pin_watch (self, self->by_id, key));
 
-  dsd_pg_pool_query_async (dsd_context_get_pool (self->context), tracking_sql, 2,
+  dsd_pg_pool_query_async (dsd_context_get (self->context, DSD_TYPE_PG_POOL), tracking_sql, 2,
                            (const char * const[]) { actor, id }, NULL,
                            order_checked_cb, check_new (self, request));
 }
@@ -424,7 +424,7 @@ public_check_cb (DsdRequest *request,
 
   set_pin (request, pin_watch (self, self->by_token, token));
 
-  dsd_pg_pool_query_async (dsd_context_get_pool (self->context), public_order_sql, 1,
+  dsd_pg_pool_query_async (dsd_context_get (self->context, DSD_TYPE_PG_POOL), public_order_sql, 1,
                            (const char * const[]) { token }, NULL,
                            public_checked_cb, check_new (self, request));
 }
@@ -585,9 +585,10 @@ dsd_tracking_stream_dispose (GObject *object)
 
   if (self->context != NULL)
     {
-      g_signal_handlers_disconnect_by_data (dsd_context_get_bus (self->context), self);
-      g_signal_handlers_disconnect_by_data (dsd_context_get_fleet (self->context), self);
-      g_signal_handlers_disconnect_by_data (dsd_context_get_eta (self->context), self);
+      GType sources[] = { DSD_TYPE_EVENT_BUS, DSD_TYPE_FLEET, DSD_TYPE_ETA_TRACKER };
+
+      for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+        g_signal_handlers_disconnect_by_data (dsd_context_get (self->context, sources[i]), self);
     }
   g_clear_handle_id (&self->flush_id, g_source_remove);
   free_watchers (self);
@@ -647,11 +648,12 @@ dsd_tracking_stream_new (DsdContext *context)
   self->clients[DSD_TRACKING_FULL] = dsd_ws_clients_new (metrics, "order");
   self->clients[DSD_TRACKING_PUBLIC] = dsd_ws_clients_new (metrics, "tracking");
 
-  g_signal_connect (dsd_context_get_bus (context), "event", G_CALLBACK (event_cb), self);
-  g_signal_connect (dsd_context_get_fleet (context), "driver-changed",
-                    G_CALLBACK (driver_changed_cb), self);
-  g_signal_connect (dsd_context_get_eta (context), "eta-changed",
-                    G_CALLBACK (eta_changed_cb), self);
+  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event",
+                           G_CALLBACK (event_cb), self, 0);
+  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_FLEET), "driver-changed",
+                           G_CALLBACK (driver_changed_cb), self, 0);
+  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_ETA_TRACKER), "eta-changed",
+                           G_CALLBACK (eta_changed_cb), self, 0);
 
   return self;
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "dispatch-json.h"
+#include "dsd-pg-pool.h"
 #include "dsd-tracking-page.h"
 
 #define RESOURCE_DIR "/io/github/dispatchd/server/tracking/"
@@ -154,7 +155,7 @@ page_cb (DsdRequest *request,
 
   call->request = dsd_request_ref (request);
   call->token = g_strdup (dsd_request_get_param (request, "token"));
-  dsd_pg_pool_query_async (dsd_context_get_pool (self->context), public_sql, 1,
+  dsd_pg_pool_query_async (dsd_context_get (self->context, DSD_TYPE_PG_POOL), public_sql, 1,
                            (const char * const[]) { call->token }, NULL, tracked_cb, call);
 }
 

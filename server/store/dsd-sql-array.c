@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "dsd-live"
+#define G_LOG_DOMAIN "dsd-store"
 
 #include "dsd-sql-array.h"
 

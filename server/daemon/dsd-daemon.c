@@ -11,8 +11,10 @@
 #include "dsd-context.h"
 #include "dsd-daemon.h"
 #include "dsd-dispatch-engine.h"
+#include "dsd-eta-tracker.h"
 #include "dsd-http-server.h"
 #include "dsd-live.h"
+#include "dsd-location-ingest.h"
 #include "dsd-location-retention.h"
 #include "dsd-migrations.h"
 #include "dsd-notifier.h"
@@ -20,8 +22,10 @@
 #include "dsd-password.h"
 #include "dsd-pg-cluster.h"
 #include "dsd-pg-listener.h"
+#include "dsd-local-cache.h"
 #include "dsd-redis-cache.h"
 #include "dsd-streams.h"
+#include "dsd-tracking-page.h"
 
 #define SECRET_FILE "jwt-secret"
 #define ADMIN_PASSWORD_FILE "admin-password"
@@ -40,6 +44,7 @@ struct _DsdDaemon {
   /* Started in this order, stopped in reverse. */
   DsdPgCluster    *cluster;        /* zero-config mode only */
   DsdPgPool       *pool;
+  DsdClock        *clock;
   DsdTokenIssuer  *tokens;
   DsdContext      *context;
   DsdPgListener   *listener;
@@ -47,6 +52,7 @@ struct _DsdDaemon {
   DsdDispatchEngine *engine;     /* "assigner" role only */
   DsdRouter       *router;
   DsdStreams      *streams;
+  DsdTrackingPage *page;
   DsdHttpServer   *http;
   DsdNotifier     *notifier;
 
@@ -121,7 +127,8 @@ prepare_data_dir (DsdDaemon  *self,
     return FALSE;
 
   secret_bytes = g_bytes_new (secret, strlen (secret));
-  self->tokens = dsd_token_issuer_new (secret_bytes, self->config->token_lifetime_s);
+  self->tokens = dsd_token_issuer_new (self->clock, secret_bytes,
+                                       self->config->token_lifetime_s);
   return TRUE;
 }
 
@@ -348,6 +355,8 @@ listen_http (GTask *task)
   dsd_api_register_all (self->router, self->context);
   self->streams = dsd_streams_new (self->context);
   dsd_streams_register (self->streams, self->router);
+  self->page = dsd_tracking_page_new (self->context);
+  dsd_tracking_page_register (self->page, self->router);
   self->http = dsd_http_server_new (self->router, self->tokens,
                                     dsd_context_get_metrics (self->context));
 
@@ -401,7 +410,7 @@ live_started_cb (GObject      *source,
   if (dsd_config_has_role (self->config, "assigner"))
     {
       self->engine = dsd_dispatch_engine_new (self->context,
-                                              dsd_context_get_fleet (self->context));
+                                              dsd_context_get (self->context, DSD_TYPE_FLEET));
       dsd_dispatch_engine_start (self->engine);
     }
 
@@ -413,13 +422,35 @@ serve (GTask *task)
 {
   DsdDaemon *self = g_task_get_source_object (task);
 
-  self->context = dsd_context_new (self->config, self->pool, self->tokens, self->redis_url);
-  if (DSD_IS_REDIS_CACHE (dsd_context_get_cache (self->context)))
-    dsd_redis_cache_start (DSD_REDIS_CACHE (dsd_context_get_cache (self->context)));
+  g_autoptr(DsdEventBus) bus = dsd_event_bus_new ();
+  g_autoptr(DsdFleet) fleet = dsd_fleet_new (bus);
+  g_autoptr(DsdLocationIngest) ingest = NULL;
+  g_autoptr(DsdEtaTracker) eta = NULL;
+  g_autoptr(DsdCache) cache = NULL;
+
+  self->context = dsd_context_new (self->config, self->clock);
+  if (self->redis_url != NULL)
+    cache = DSD_CACHE (dsd_redis_cache_new (self->redis_url, bus,
+                                            dsd_context_get_metrics (self->context),
+                                            self->clock, self->config->location_max_age_s));
+  else
+    cache = DSD_CACHE (dsd_local_cache_new (self->clock));
+  ingest = dsd_location_ingest_new (dsd_pg_pool_get_conninfo (self->pool), fleet, bus);
+  dsd_location_ingest_set_metrics (ingest, dsd_context_get_metrics (self->context));
+  dsd_location_ingest_set_cache (ingest, cache);
+  eta = dsd_eta_tracker_new (fleet, bus, self->pool);
+  dsd_context_add (self->context, self->pool);
+  dsd_context_add (self->context, self->tokens);
+  dsd_context_add (self->context, bus);
+  dsd_context_add (self->context, fleet);
+  dsd_context_add (self->context, ingest);
+  dsd_context_add (self->context, eta);
+  dsd_context_add (self->context, cache);
+  if (DSD_IS_REDIS_CACHE (cache))
+    dsd_redis_cache_start (DSD_REDIS_CACHE (cache));
 
   self->listener = dsd_pg_listener_new (self->conninfo, "dispatch_outbox");
-  self->relay = dsd_outbox_relay_new (self->pool, self->listener,
-                                      dsd_context_get_bus (self->context));
+  self->relay = dsd_outbox_relay_new (self->pool, self->listener, bus);
   dsd_pg_listener_start (self->listener);
   dsd_outbox_relay_start (self->relay);
 
@@ -437,12 +468,14 @@ dsd_daemon_dispose (GObject *object)
   g_clear_object (&self->notifier);
   g_clear_object (&self->http);
   g_clear_object (&self->streams);
+  g_clear_object (&self->page);
   g_clear_object (&self->router);
   g_clear_object (&self->engine);
   g_clear_object (&self->relay);
   g_clear_object (&self->listener);
   g_clear_object (&self->context);
   g_clear_object (&self->tokens);
+  g_clear_object (&self->clock);
   g_clear_object (&self->pool);
   g_clear_object (&self->cluster);
 
@@ -474,6 +507,7 @@ dsd_daemon_class_init (DsdDaemonClass *klass)
 static void
 dsd_daemon_init (DsdDaemon *self)
 {
+  self->clock = dsd_clock_new ();
 }
 
 DsdDaemon *
@@ -531,8 +565,9 @@ stop_backends (DsdDaemon *self)
     dsd_dispatch_engine_stop (self->engine);
   if (self->relay != NULL)
     dsd_outbox_relay_stop (self->relay);
-  if (self->context != NULL && DSD_IS_REDIS_CACHE (dsd_context_get_cache (self->context)))
-    dsd_redis_cache_stop (DSD_REDIS_CACHE (dsd_context_get_cache (self->context)));
+  if (self->context != NULL &&
+      DSD_IS_REDIS_CACHE (dsd_context_get (self->context, DSD_TYPE_CACHE)))
+    dsd_redis_cache_stop (dsd_context_get (self->context, DSD_TYPE_CACHE));
   if (self->listener != NULL)
     dsd_pg_listener_stop (self->listener);
   if (self->pool != NULL)
@@ -561,7 +596,7 @@ stop_ingest_and_backends (GTask *task)
 
   if (self->context != NULL)
     {
-      dsd_location_ingest_stop_async (dsd_context_get_ingest (self->context),
+      dsd_location_ingest_stop_async (dsd_context_get (self->context, DSD_TYPE_LOCATION_INGEST),
                                       ingest_stopped_cb, task);
       return;
     }

@@ -6,8 +6,8 @@
 G_BEGIN_DECLS
 
 /*
- * PostgreSQL array literals ("{a,b,NULL}") for the array parameters of the
- * live subsystem's batch calls. Elements are numbers, uuids and timestamps:
+ * PostgreSQL array literals ("{a,b,NULL}") for the array parameters of batch
+ * calls (the live subsystem's). Elements are numbers, uuids and timestamps:
  * none needs quoting.
  */
 

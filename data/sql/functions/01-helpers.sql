@@ -1,0 +1,494 @@
+-- SPDX-License-Identifier: GPL-3.0-or-later
+--
+-- Helpers shared by the API functions: ids, the events view, errors, input
+-- checks, actors, times, cursors, geo, JSON renderers, the outbox writer and
+-- idempotency. Internal: the server calls only the functions of
+-- docs/architecture.md.
+
+-- A time-ordered uuid (version 7 layout: 48-bit Unix milliseconds, then 74
+-- random bits). Used for order ids so that index insertions append instead of
+-- touching random pages (far less WAL: no full-page image per insert).
+CREATE OR REPLACE FUNCTION dispatch.uuid_v7()
+RETURNS uuid LANGUAGE sql VOLATILE PARALLEL SAFE AS $$
+  SELECT encode(
+    set_byte(
+      overlay(s.b PLACING substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)
+                                              ::bigint) FROM 3)
+              FROM 1 FOR 6),
+      6, (get_byte(s.b, 6) & 15) | 112),
+    'hex')::uuid
+  FROM (SELECT uuid_send(gen_random_uuid()) AS b) s
+$$;
+
+-- Events with their seq (NULL until numbered), for reading and tools.
+CREATE OR REPLACE VIEW dispatch.events AS
+  SELECT e.id, e.event_id, s.seq, e.type, e.order_id, e.driver_id, e.actor, e.occurred_at,
+         e.data, s.published_at
+  FROM dispatch.outbox e
+  LEFT JOIN dispatch.outbox_seq s ON s.outbox_id = e.id;
+
+-- Raises the domain error the pool maps to a DISPATCH_ERROR:
+-- SQLSTATE DS001, MESSAGE = client message, DETAIL = API error code,
+-- HINT = field path (absent when p_field is NULL).
+CREATE OR REPLACE FUNCTION dispatch.raise_error(p_code text, p_message text, p_field text DEFAULT NULL)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF p_field IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'DS001', MESSAGE = p_message, DETAIL = p_code;
+  ELSE
+    RAISE EXCEPTION USING ERRCODE = 'DS001', MESSAGE = p_message, DETAIL = p_code,
+                          HINT = p_field;
+  END IF;
+END
+$$;
+
+-- The text as a uuid when it is one in canonical form (any case), else NULL.
+-- Every user-controlled uuid goes through this: a failed cast would be a 500.
+CREATE OR REPLACE FUNCTION dispatch.to_uuid(p text)
+RETURNS uuid LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN p ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN p::uuid
+  END
+$$;
+
+-- JSON member checks (defensive: the C side validates first). SQL NULL and JSON
+-- null both mean "absent" and give NULL.
+CREATE OR REPLACE FUNCTION dispatch.json_text(p_val jsonb, p_field text, p_max_len integer DEFAULT NULL)
+RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF p_val IS NULL OR jsonb_typeof(p_val) = 'null' THEN
+    RETURN NULL;
+  END IF;
+  IF jsonb_typeof(p_val) <> 'string' THEN
+    PERFORM dispatch.raise_error('invalid_argument', p_field || ' must be a string', p_field);
+  END IF;
+  IF p_max_len IS NOT NULL AND length(p_val #>> '{}') > p_max_len THEN
+    PERFORM dispatch.raise_error('invalid_argument',
+      format('%s must be at most %s characters', p_field, p_max_len), p_field);
+  END IF;
+  RETURN p_val #>> '{}';
+END
+$$;
+
+-- A JSON number that converts to double precision without overflow or
+-- underflow (a failed conversion would not be a domain error).
+CREATE OR REPLACE FUNCTION dispatch.json_is_float(p jsonb)
+RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN jsonb_typeof(p) = 'number' THEN
+    abs((p #>> '{}')::numeric) <= 1e300
+    AND ((p #>> '{}')::numeric = 0 OR abs((p #>> '{}')::numeric) >= 1e-300)
+  ELSE false END
+$$;
+
+CREATE OR REPLACE FUNCTION dispatch.json_num(p_val jsonb, p_field text,
+                                  p_min double precision, p_max double precision)
+RETURNS double precision LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  v double precision;
+BEGIN
+  IF p_val IS NULL OR jsonb_typeof(p_val) = 'null' THEN
+    RETURN NULL;
+  END IF;
+  IF NOT dispatch.json_is_float(p_val) THEN
+    PERFORM dispatch.raise_error('invalid_argument', p_field || ' must be a number', p_field);
+  END IF;
+  v := (p_val #>> '{}')::double precision;
+  IF v < p_min OR v > p_max THEN
+    PERFORM dispatch.raise_error('invalid_argument',
+      format('%s must be within [%s, %s]', p_field, p_min, p_max), p_field);
+  END IF;
+  RETURN v;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dispatch.json_int(p_val jsonb, p_field text, p_min bigint, p_max bigint)
+RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  v numeric;
+BEGIN
+  IF p_val IS NULL OR jsonb_typeof(p_val) = 'null' THEN
+    RETURN NULL;
+  END IF;
+  IF jsonb_typeof(p_val) <> 'number' THEN
+    PERFORM dispatch.raise_error('invalid_argument', p_field || ' must be an integer', p_field);
+  END IF;
+  v := (p_val #>> '{}')::numeric;
+  IF v <> trunc(v) THEN
+    PERFORM dispatch.raise_error('invalid_argument', p_field || ' must be an integer', p_field);
+  END IF;
+  IF v < p_min OR v > p_max THEN
+    PERFORM dispatch.raise_error('invalid_argument',
+      format('%s must be within [%s, %s]', p_field, p_min, p_max), p_field);
+  END IF;
+  RETURN v::bigint;
+END
+$$;
+
+-- A page size: NULL → 50, clamped to 1..500 (the C side already does this).
+CREATE OR REPLACE FUNCTION dispatch.page_limit(p_limit integer)
+RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN p_limit IS NULL THEN 50 ELSE least(greatest(p_limit, 1), 500) END
+$$;
+
+-- The caller's role ('admin', 'dispatcher', 'driver', 'customer', 'system');
+-- anything else is refused.
+CREATE OR REPLACE FUNCTION dispatch.actor_role(p_actor jsonb)
+RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  v_role text := p_actor ->> 'role';
+BEGIN
+  IF v_role IS NULL OR v_role NOT IN ('admin', 'dispatcher', 'driver', 'customer', 'system') THEN
+    PERFORM dispatch.raise_error('permission_denied', 'unknown caller');
+  END IF;
+  RETURN v_role;
+END
+$$;
+
+-- Staff may see and act on everything (automation too).
+CREATE OR REPLACE FUNCTION dispatch.is_staff(p_role text)
+RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT p_role IN ('admin', 'dispatcher', 'system')
+$$;
+
+-- The actor as recorded in events: "<role>:<user_id>", or "system".
+CREATE OR REPLACE FUNCTION dispatch.actor_label(p_actor jsonb)
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN p_actor ->> 'role' = 'system' OR p_actor ->> 'user_id' IS NULL THEN 'system'
+    ELSE (p_actor ->> 'role') || ':' || (p_actor ->> 'user_id')
+  END
+$$;
+
+-- RFC 3339 UTC with microseconds, "2026-11-22T10:00:00.123456Z"; NULL → NULL.
+CREATE OR REPLACE FUNCTION dispatch.ts_json(p_ts timestamptz)
+RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT to_char(p_ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+$$;
+
+-- Cursors are base64url (no padding) of a small JSON object {"k": kind, ...};
+-- opaque to clients.
+CREATE OR REPLACE FUNCTION dispatch.cursor_encode(p jsonb)
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT rtrim(translate(encode(convert_to(p::text, 'UTF8'), 'base64'), E'+/\n', '-_'), '=')
+$$;
+
+-- The cursor's object when it is one of kind p_kind; else invalid_argument
+-- on field "next". Never lets a decoding error escape.
+CREATE OR REPLACE FUNCTION dispatch.cursor_decode(p_cursor text, p_kind text)
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  v_b64 text;
+  v jsonb;
+BEGIN
+  IF p_cursor IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF length(p_cursor) <= 2000 AND p_cursor ~ '^[A-Za-z0-9_-]+$' THEN
+    v_b64 := translate(p_cursor, '-_', '+/');
+    v_b64 := v_b64 || repeat('=', (4 - length(v_b64) % 4) % 4);
+    BEGIN
+      v := convert_from(decode(v_b64, 'base64'), 'UTF8')::jsonb;
+    EXCEPTION WHEN OTHERS THEN
+      v := NULL;
+    END;
+  END IF;
+  IF v IS NULL OR jsonb_typeof(v) <> 'object' OR v ->> 'k' IS DISTINCT FROM p_kind THEN
+    PERFORM dispatch.raise_error('invalid_argument', 'next is not a valid cursor', 'next');
+  END IF;
+  RETURN v;
+END
+$$;
+
+-- A timestamptz / uuid / numeric member of a decoded cursor, NULL when it is
+-- not one (the caller then reports the cursor as invalid).
+CREATE OR REPLACE FUNCTION dispatch.cursor_ts(p jsonb, p_key text)
+RETURNS timestamptz LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF jsonb_typeof(p -> p_key) IS DISTINCT FROM 'string'
+     OR (p ->> p_key) !~ '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$' THEN
+    RETURN NULL;
+  END IF;
+  RETURN (p ->> p_key)::timestamptz;
+EXCEPTION WHEN OTHERS THEN
+  RETURN NULL;
+END
+$$;
+
+-- Great-circle distance in metres (same radius as shared/dispatch-geo.h).
+CREATE OR REPLACE FUNCTION dispatch.haversine_m(lat1 double precision, lon1 double precision,
+                                     lat2 double precision, lon2 double precision)
+RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT 2 * 6371008.8 * atan2(
+    sqrt(power(sin(radians(lat2 - lat1) / 2), 2)
+         + cos(radians(lat1)) * cos(radians(lat2)) * power(sin(radians(lon2 - lon1) / 2), 2)),
+    sqrt(greatest(0.0, 1 - (power(sin(radians(lat2 - lat1) / 2), 2)
+         + cos(radians(lat1)) * cos(radians(lat2)) * power(sin(radians(lon2 - lon1) / 2), 2)))))
+$$;
+
+-- {"lat","lon","heading"?,"speed_mps"?,"accuracy_m"?,"recorded_at"}, null
+-- optionals omitted; SQL NULL when there is no position.
+CREATE OR REPLACE FUNCTION dispatch.location_json(p_lat double precision, p_lon double precision,
+                                       p_heading double precision, p_speed_mps double precision,
+                                       p_accuracy_m double precision, p_recorded_at timestamptz)
+RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN p_lat IS NOT NULL AND p_lon IS NOT NULL THEN
+    jsonb_strip_nulls(jsonb_build_object(
+      'lat', p_lat, 'lon', p_lon, 'heading', p_heading, 'speed_mps', p_speed_mps,
+      'accuracy_m', p_accuracy_m, 'recorded_at', dispatch.ts_json(p_recorded_at)))
+  END
+$$;
+
+-- The order object. "offer" is {"driver_id","expires_at"} while a live offer
+-- exists, else null; "contact" only when set.
+CREATE OR REPLACE FUNCTION dispatch.order_json(o dispatch.orders)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object(
+    'id', o.id,
+    'customer_id', o.customer_id,
+    'status', o.status,
+    'status_reason', o.status_reason,
+    'pickup', jsonb_build_object('lat', o.pickup_lat, 'lon', o.pickup_lon,
+                                 'address', o.pickup_address),
+    'dropoff', jsonb_build_object('lat', o.dropoff_lat, 'lon', o.dropoff_lon,
+                                  'address', o.dropoff_address),
+    'items', o.items,
+    'notes', o.notes,
+    'priority', o.priority,
+    'driver_id', o.driver_id,
+    'eta_seconds', o.eta_seconds,
+    'tracking_token', o.tracking_token,
+    'created_at', dispatch.ts_json(o.created_at),
+    'updated_at', dispatch.ts_json(o.updated_at),
+    'assignment_attempts', o.assignment_attempts,
+    'manual', o.manual,
+    'offer', CASE WHEN o.status = 'pending' AND o.offer_driver_id IS NOT NULL
+                       AND o.offer_expires_at > now()
+                  THEN jsonb_build_object('driver_id', o.offer_driver_id,
+                                          'expires_at', dispatch.ts_json(o.offer_expires_at))
+             END)
+  || CASE WHEN o.contact IS NOT NULL THEN jsonb_build_object('contact', o.contact)
+          ELSE '{}'::jsonb END
+$$;
+
+-- The ids of a driver's active (assigned, picked_up) orders, oldest first.
+CREATE OR REPLACE FUNCTION dispatch.driver_active_orders(p_driver_id uuid)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT coalesce(jsonb_agg(x.id ORDER BY x.created_at, x.id), '[]'::jsonb)
+  FROM dispatch.orders x
+  WHERE x.driver_id = p_driver_id AND x.status IN ('assigned', 'picked_up')
+$$;
+
+-- 'offline' | 'busy' | 'idle'
+CREATE OR REPLACE FUNCTION dispatch.driver_state(p_online boolean, p_driver_id uuid)
+RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT CASE
+    WHEN NOT p_online THEN 'offline'
+    WHEN EXISTS (SELECT 1 FROM dispatch.orders x
+                 WHERE x.driver_id = p_driver_id AND x.status IN ('assigned', 'picked_up'))
+      THEN 'busy'
+    ELSE 'idle'
+  END
+$$;
+
+-- The driver object.
+CREATE OR REPLACE FUNCTION dispatch.driver_json(d dispatch.drivers)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object(
+    'id', d.id,
+    'name', d.name,
+    'phone', d.phone,
+    'vehicle', d.vehicle,
+    'capacity', d.capacity,
+    'online', d.online,
+    'state', CASE WHEN NOT d.online THEN 'offline'
+                  WHEN jsonb_array_length(a.ids) > 0 THEN 'busy'
+                  ELSE 'idle' END,
+    'location', dispatch.location_json(d.lat, d.lon, d.heading, d.speed_mps, d.accuracy_m,
+                                       d.location_at),
+    'active_orders', a.ids,
+    'auto_dispatch', d.auto_dispatch,
+    'last_seen_at', dispatch.ts_json(d.last_seen_at))
+  FROM (SELECT dispatch.driver_active_orders(d.id) AS ids) a
+$$;
+
+-- The user object (never the hash).
+CREATE OR REPLACE FUNCTION dispatch.user_json(u dispatch.users)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object(
+    'id', u.id, 'username', u.username, 'role', u.role, 'driver_id', u.driver_id,
+    'customer_id', u.customer_id, 'created_at', dispatch.ts_json(u.created_at))
+$$;
+
+-- The inventory object.
+CREATE OR REPLACE FUNCTION dispatch.inventory_json(i dispatch.inventory)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object('sku', i.sku, 'name', i.name, 'quantity', i.quantity,
+                            'reserved', i.reserved, 'available', i.quantity - i.reserved)
+$$;
+
+-- The tracking object: {"order_id","status","driver":{"id","name","location"}|null,
+-- "eta_seconds","updated_at"}. driver and eta_seconds only while the order is
+-- assigned or picked up.
+CREATE OR REPLACE FUNCTION dispatch.tracking_json(o dispatch.orders)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object(
+    'order_id', o.id,
+    'status', o.status,
+    'driver', (SELECT jsonb_build_object(
+                        'id', d.id, 'name', d.name,
+                        'location', dispatch.location_json(d.lat, d.lon, d.heading, d.speed_mps,
+                                                           d.accuracy_m, d.location_at))
+               FROM dispatch.drivers d
+               WHERE d.id = o.driver_id AND o.status IN ('assigned', 'picked_up')),
+    'eta_seconds', CASE WHEN o.status IN ('pending', 'assigned', 'picked_up')
+                        THEN o.eta_seconds END,
+    'updated_at', dispatch.ts_json(o.updated_at))
+$$;
+
+-- The public tracking object: no PII (no addresses, notes, items, contact,
+-- customer or driver ids, phone, last name).
+CREATE OR REPLACE FUNCTION dispatch.public_tracking_json(o dispatch.orders)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object(
+    'order_id', o.id,
+    'status', o.status,
+    'eta_seconds', CASE WHEN o.status IN ('pending', 'assigned', 'picked_up')
+                        THEN o.eta_seconds END,
+    'driver', (SELECT jsonb_build_object(
+                        'first_name', (regexp_match(d.name, '\S+'))[1],
+                        'vehicle', d.vehicle,
+                        'location', dispatch.location_json(d.lat, d.lon, d.heading, d.speed_mps,
+                                                           d.accuracy_m, d.location_at))
+               FROM dispatch.drivers d
+               WHERE d.id = o.driver_id AND o.status IN ('assigned', 'picked_up')),
+    'pickup', jsonb_build_object('lat', o.pickup_lat, 'lon', o.pickup_lon),
+    'dropoff', jsonb_build_object('lat', o.dropoff_lat, 'lon', o.dropoff_lon),
+    'updated_at', dispatch.ts_json(o.updated_at))
+$$;
+
+-- Visibility of an order: staff all, a customer their own, a driver the orders
+-- assigned to them (also after delivery) and those with a live offer to them.
+CREATE OR REPLACE FUNCTION dispatch.order_visible(p_actor jsonb, o dispatch.orders)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT coalesce(CASE p_actor ->> 'role'
+    WHEN 'admin' THEN true
+    WHEN 'dispatcher' THEN true
+    WHEN 'system' THEN true
+    WHEN 'customer' THEN o.customer_id IS NOT NULL AND o.customer_id = p_actor ->> 'customer_id'
+    WHEN 'driver' THEN
+      dispatch.to_uuid(p_actor ->> 'driver_id') IS NOT NULL
+      AND (o.driver_id = dispatch.to_uuid(p_actor ->> 'driver_id')
+           OR (o.status = 'pending' AND o.offer_expires_at > now()
+               AND o.offer_driver_id = dispatch.to_uuid(p_actor ->> 'driver_id')))
+    ELSE false
+  END, false)
+$$;
+
+-- Records one event and wakes the relay with NOTIFY dispatch_outbox (merged
+-- per transaction, delivered at commit).
+-- NOTIFY takes a database-wide lock from pre-commit until the commit record is
+-- flushed, so notifying transactions cannot share a WAL flush (no group
+-- commit). A server whose relay polls instead may turn it off per session or
+-- database: SET dispatch.outbox_notify = 'off'. Default (unset): on.
+-- Returns the outbox row's id.
+CREATE OR REPLACE FUNCTION dispatch.emit(p_type text, p_order_id uuid, p_driver_id uuid,
+                              p_actor text, p_data jsonb)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  v_id bigint;
+BEGIN
+  INSERT INTO dispatch.outbox (type, order_id, driver_id, actor, data)
+  VALUES (p_type, p_order_id, p_driver_id, coalesce(p_actor, 'system'), p_data)
+  RETURNING id INTO v_id;
+  INSERT INTO dispatch.outbox_pending (id) VALUES (v_id);
+  IF coalesce(current_setting('dispatch.outbox_notify', true), '') <> 'off' THEN
+    PERFORM pg_notify('dispatch_outbox', '');
+  END IF;
+  RETURN v_id;
+END
+$$;
+
+-- driver.updated with the driver's current object.
+CREATE OR REPLACE FUNCTION dispatch.emit_driver(p_driver_id uuid, p_actor text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  v_d dispatch.drivers;
+BEGIN
+  SELECT * INTO v_d FROM dispatch.drivers WHERE id = p_driver_id;
+  IF FOUND THEN
+    PERFORM dispatch.emit('driver.updated', NULL, p_driver_id, p_actor,
+                          dispatch.driver_json(v_d));
+  END IF;
+END
+$$;
+
+-- Starts an idempotent request. Returns NULL when the caller should go on (no
+-- key, no user, or a new key), the stored response for a replay of the same
+-- request, or raises conflict when the key was used for a different request.
+-- Serialises requests with the same (user, key) on a transaction advisory lock
+-- (two-key space, class 71446503), so a concurrent duplicate waits until the
+-- first transaction ends and then sees its committed row.
+CREATE OR REPLACE FUNCTION dispatch.idem_begin(p_actor jsonb, p_key text, p_req_hash text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  v_user text := p_actor ->> 'user_id';
+  v_row dispatch.idempotency_keys;
+  v_response jsonb;
+BEGIN
+  IF p_key IS NULL OR v_user IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF length(p_key) NOT BETWEEN 1 AND 255 THEN
+    PERFORM dispatch.raise_error('invalid_argument',
+      'Idempotency-Key must be 1 to 255 characters', 'Idempotency-Key');
+  END IF;
+  PERFORM pg_advisory_xact_lock(71446503, hashtext(v_user || E'\n' || p_key));
+  SELECT * INTO v_row FROM dispatch.idempotency_keys WHERE user_id = v_user AND key = p_key;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  IF v_row.request_hash <> coalesce(p_req_hash, '') THEN
+    PERFORM dispatch.raise_error('conflict',
+      'Idempotency-Key was already used for a different request', 'Idempotency-Key');
+  END IF;
+  v_response := v_row.response;
+  IF v_response IS NULL THEN
+    SELECT e.data INTO v_response FROM dispatch.outbox e WHERE e.id = v_row.response_event;
+  END IF;
+  IF v_response IS NULL THEN
+    PERFORM dispatch.raise_error('conflict',
+      'the response to this Idempotency-Key is no longer available', 'Idempotency-Key');
+  END IF;
+  RETURN v_response;
+END
+$$;
+
+-- Records the response of a request started with idem_begin (no-op without
+-- key or user). When p_event is given, the response is that outbox row's data
+-- (identical by construction) and is not stored a second time.
+CREATE OR REPLACE FUNCTION dispatch.idem_finish(p_actor jsonb, p_key text, p_req_hash text,
+                                     p_response jsonb, p_event bigint DEFAULT NULL)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF p_key IS NOT NULL AND p_actor ->> 'user_id' IS NOT NULL THEN
+    INSERT INTO dispatch.idempotency_keys (user_id, key, request_hash, response, response_event)
+    VALUES (p_actor ->> 'user_id', p_key, coalesce(p_req_hash, ''),
+            CASE WHEN p_event IS NULL THEN p_response END, p_event);
+    -- (no ON CONFLICT: idem_begin's lock excludes a concurrent insert of the
+    -- key, and a speculative insertion would cost WAL)
+  END IF;
+END
+$$;
+
+-- Deletes idempotency keys older than 24 hours; returns how many. Called
+-- periodically by the server.
+CREATE OR REPLACE FUNCTION dispatch.purge_idempotency_keys()
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  v_n bigint;
+BEGIN
+  DELETE FROM dispatch.idempotency_keys WHERE created_at < now() - interval '24 hours';
+  GET DIAGNOSTICS v_n = ROW_COUNT;
+  RETURN v_n;
+END
+$$;

@@ -1,0 +1,649 @@
+-- SPDX-License-Identifier: GPL-3.0-or-later
+--
+-- Orders: create, get, list, actions, events, tracking.
+--
+-- Visibility (dispatch.order_visible): staff all; a customer its own orders; a
+-- driver the orders assigned to it and those with a live offer to it. An order
+-- the caller cannot see is not_found; an action the caller's role may never
+-- take on a visible order is permission_denied; a transition the state machine
+-- forbids is invalid_transition.
+
+-- The public tracking token of order p_id: base64url (no padding, 46
+-- characters) of the id's 16 bytes followed by 18 bytes (144 bits) drawn from
+-- the strong random source (gen_random_uuid). Carrying the id lets
+-- track_public find the order by primary key, so the token needs no index;
+-- the id is not a secret (the public tracking object shows it).
+CREATE OR REPLACE FUNCTION dispatch.new_tracking_token(p_id uuid)
+RETURNS text LANGUAGE sql VOLATILE AS $$
+  SELECT rtrim(translate(encode(
+           uuid_send(p_id)
+           || substring(sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()))
+                        FROM 1 FOR 18),
+           'base64'), E'+/\n', '-_'), '=')
+$$;
+
+-- The coordinates of a required place object {"lat","lon",...} named p_field.
+CREATE OR REPLACE FUNCTION dispatch.json_place(p_place jsonb, p_field text,
+                                    OUT lat double precision, OUT lon double precision)
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF jsonb_typeof(p_place) IS DISTINCT FROM 'object' THEN
+    PERFORM dispatch.raise_error('invalid_argument', p_field || ' is required', p_field);
+  END IF;
+  lat := dispatch.json_num(p_place -> 'lat', p_field || '.lat', -90, 90);
+  lon := dispatch.json_num(p_place -> 'lon', p_field || '.lon', -180, 180);
+  IF lat IS NULL THEN
+    PERFORM dispatch.raise_error('invalid_argument', p_field || '.lat is required',
+                                 p_field || '.lat');
+  END IF;
+  IF lon IS NULL THEN
+    PERFORM dispatch.raise_error('invalid_argument', p_field || '.lon is required',
+                                 p_field || '.lon');
+  END IF;
+END
+$$;
+
+-- POST /orders (customer for itself, dispatcher, admin). p_body:
+-- {"customer_id"?,"pickup":{"lat","lon","address"?},"dropoff":{...},
+--  "items"?:[{"sku","name"?,"quantity","price_cents"?}],"notes"?,"priority"?:0..9 (default 0),
+--  "contact"?:{"name"?,"email"?,"phone"?}}.
+-- A customer's order always gets the caller's customer_id (another one →
+-- permission_denied on customer_id). Tracked SKUs are reserved (not enough →
+-- insufficient_inventory on items[i].quantity, nothing created); an item
+-- without a name gets the inventory's name. Emits order.created.
+CREATE OR REPLACE FUNCTION dispatch.order_create(p_actor jsonb, p_idem_key text, p_req_hash text,
+                                      p_body jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  v_role text := dispatch.actor_role(p_actor);
+  v_replay jsonb;
+  v_customer text;
+  v_pickup jsonb;
+  v_dropoff jsonb;
+  v_p_lat double precision;
+  v_p_lon double precision;
+  v_d_lat double precision;
+  v_d_lon double precision;
+  v_items_in jsonb;
+  v_item jsonb;
+  v_skus text[] := '{}';
+  v_names text[] := '{}';
+  v_qtys bigint[] := '{}';
+  v_prices bigint[] := '{}';
+  v_res_skus text[] := '{}';
+  v_res_qtys bigint[] := '{}';
+  v_inv_names jsonb := '{}';
+  v_items jsonb;
+  v_contact jsonb;
+  v_c jsonb;
+  v_priority bigint;
+  v_id uuid;
+  v_o dispatch.orders;
+  v_json jsonb;
+  v_evt bigint;
+  v_inv dispatch.inventory;
+  r record;
+BEGIN
+  IF NOT (dispatch.is_staff(v_role) OR v_role = 'customer') THEN
+    PERFORM dispatch.raise_error('permission_denied',
+      'only customers and staff may create orders');
+  END IF;
+  IF p_body IS NULL OR jsonb_typeof(p_body) <> 'object' THEN
+    PERFORM dispatch.raise_error('invalid_argument', 'the body must be a JSON object');
+  END IF;
+
+  v_replay := dispatch.idem_begin(p_actor, p_idem_key, p_req_hash);
+  IF v_replay IS NOT NULL THEN
+    RETURN v_replay;
+  END IF;
+
+  -- customer
+  v_customer := dispatch.json_text(p_body -> 'customer_id', 'customer_id', 200);
+  IF v_customer = '' THEN
+    PERFORM dispatch.raise_error('invalid_argument',
+      'customer_id must not be empty', 'customer_id');
+  END IF;
+  IF v_role = 'customer' THEN
+    IF p_actor ->> 'customer_id' IS NULL THEN
+      PERFORM dispatch.raise_error('permission_denied', 'the caller has no customer account');
+    END IF;
+    IF v_customer IS NOT NULL AND v_customer <> p_actor ->> 'customer_id' THEN
+      PERFORM dispatch.raise_error('permission_denied',
+        'customers may only create orders for themselves', 'customer_id');
+    END IF;
+    v_customer := p_actor ->> 'customer_id';
+  END IF;
+
+  -- places
+  v_pickup := p_body -> 'pickup';
+  v_dropoff := p_body -> 'dropoff';
+  SELECT lat, lon INTO v_p_lat, v_p_lon FROM dispatch.json_place(v_pickup, 'pickup');
+  SELECT lat, lon INTO v_d_lat, v_d_lon FROM dispatch.json_place(v_dropoff, 'dropoff');
+
+  -- items
+  v_items_in := p_body -> 'items';
+  IF v_items_in IS NOT NULL AND jsonb_typeof(v_items_in) <> 'null' THEN
+    IF jsonb_typeof(v_items_in) <> 'array' THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'items must be an array', 'items');
+    END IF;
+    IF jsonb_array_length(v_items_in) > 1000 THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'items must have at most 1000 entries',
+                                   'items');
+    END IF;
+    FOR i IN 0 .. jsonb_array_length(v_items_in) - 1 LOOP
+      v_item := v_items_in -> i;
+      IF jsonb_typeof(v_item) <> 'object' THEN
+        PERFORM dispatch.raise_error('invalid_argument',
+          format('items[%s] must be an object', i), format('items[%s]', i));
+      END IF;
+      v_skus[i + 1] := dispatch.json_text(v_item -> 'sku', format('items[%s].sku', i), 200);
+      IF v_skus[i + 1] IS NULL OR v_skus[i + 1] = '' THEN
+        PERFORM dispatch.raise_error('invalid_argument',
+          format('items[%s].sku is required', i), format('items[%s].sku', i));
+      END IF;
+      v_names[i + 1] := dispatch.json_text(v_item -> 'name', format('items[%s].name', i), 500);
+      v_qtys[i + 1] := dispatch.json_int(v_item -> 'quantity', format('items[%s].quantity', i),
+                                         1, 2147483647);
+      IF v_qtys[i + 1] IS NULL THEN
+        PERFORM dispatch.raise_error('invalid_argument',
+          format('items[%s].quantity is required', i), format('items[%s].quantity', i));
+      END IF;
+      v_prices[i + 1] := dispatch.json_int(v_item -> 'price_cents',
+                                           format('items[%s].price_cents', i),
+                                           0, 9007199254740991);
+    END LOOP;
+  END IF;
+
+  -- other members
+  v_priority := coalesce(dispatch.json_int(p_body -> 'priority', 'priority', 0, 9), 0);
+  v_c := p_body -> 'contact';
+  IF v_c IS NOT NULL AND jsonb_typeof(v_c) <> 'null' THEN
+    IF jsonb_typeof(v_c) <> 'object' THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'contact must be an object', 'contact');
+    END IF;
+    v_contact := jsonb_strip_nulls(jsonb_build_object(
+      'name', dispatch.json_text(v_c -> 'name', 'contact.name', 200),
+      'email', dispatch.json_text(v_c -> 'email', 'contact.email', 320),
+      'phone', dispatch.json_text(v_c -> 'phone', 'contact.phone', 64)));
+    IF v_contact = '{}'::jsonb THEN
+      v_contact := NULL;
+    END IF;
+  END IF;
+
+  -- reserve tracked SKUs, in sku order (lock order), all or nothing
+  FOR r IN
+    SELECT t.sku, sum(t.qty) AS qty, min(t.idx) - 1 AS first_idx
+    FROM unnest(v_skus, v_qtys) WITH ORDINALITY AS t(sku, qty, idx)
+    GROUP BY t.sku
+    ORDER BY t.sku
+  LOOP
+    UPDATE dispatch.inventory
+    SET reserved = reserved + r.qty, updated_at = now()
+    WHERE sku = r.sku AND quantity - reserved >= r.qty
+    RETURNING * INTO v_inv;
+    IF FOUND THEN
+      v_res_skus := array_append(v_res_skus, r.sku);
+      v_res_qtys := array_append(v_res_qtys, r.qty::bigint);
+      IF v_inv.name IS NOT NULL THEN
+        v_inv_names := v_inv_names || jsonb_build_object(r.sku, v_inv.name);
+      END IF;
+    ELSIF EXISTS (SELECT 1 FROM dispatch.inventory WHERE sku = r.sku) THEN
+      PERFORM dispatch.raise_error('insufficient_inventory',
+        format('not enough stock for sku %s', r.sku),
+        format('items[%s].quantity', r.first_idx));
+    END IF;
+  END LOOP;
+
+  SELECT coalesce(jsonb_agg(jsonb_build_object(
+           'sku', t.sku,
+           'name', coalesce(t.name, v_inv_names ->> t.sku),
+           'quantity', t.qty,
+           'price_cents', t.price) ORDER BY t.idx), '[]'::jsonb)
+  INTO v_items
+  FROM unnest(v_skus, v_names, v_qtys, v_prices) WITH ORDINALITY AS t(sku, name, qty, price, idx);
+
+  v_id := dispatch.uuid_v7();
+  INSERT INTO dispatch.orders (id, customer_id, pickup_lat, pickup_lon, pickup_address,
+                               dropoff_lat, dropoff_lon, dropoff_address, items, notes,
+                               priority, contact, tracking_token, created_by)
+  VALUES (v_id, v_customer, v_p_lat, v_p_lon,
+          dispatch.json_text(v_pickup -> 'address', 'pickup.address', 1000),
+          v_d_lat, v_d_lon,
+          dispatch.json_text(v_dropoff -> 'address', 'dropoff.address', 1000),
+          v_items,
+          dispatch.json_text(p_body -> 'notes', 'notes', 10000),
+          v_priority, v_contact, dispatch.new_tracking_token(v_id),
+          p_actor ->> 'user_id')
+  RETURNING * INTO v_o;
+
+  IF cardinality(v_res_skus) > 0 THEN
+    INSERT INTO dispatch.order_reservations (order_id, sku, quantity)
+    SELECT v_o.id, t.sku, t.qty FROM unnest(v_res_skus, v_res_qtys) AS t(sku, qty);
+  END IF;
+
+  v_json := dispatch.order_json(v_o);
+  v_evt := dispatch.emit('order.created', v_o.id, NULL, dispatch.actor_label(p_actor), v_json);
+  PERFORM dispatch.idem_finish(p_actor, p_idem_key, p_req_hash, v_json, v_evt);
+  RETURN v_json;
+END
+$$;
+
+-- The order p_id as p_actor may see it; not_found when it does not exist or
+-- is not theirs to see (a customer's foreign order, a driver's unassigned one).
+CREATE OR REPLACE FUNCTION dispatch.visible_order(p_actor jsonb, p_id text)
+RETURNS dispatch.orders LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_o dispatch.orders;
+BEGIN
+  SELECT * INTO v_o FROM dispatch.orders WHERE id = dispatch.to_uuid(p_id);
+  IF NOT FOUND OR NOT dispatch.order_visible(p_actor, v_o) THEN
+    PERFORM dispatch.raise_error('not_found', 'no such order');
+  END IF;
+  RETURN v_o;
+END
+$$;
+
+-- GET /orders/{id}: not_found for an order the caller cannot see.
+CREATE OR REPLACE FUNCTION dispatch.order_get(p_actor jsonb, p_id text)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT dispatch.order_json(dispatch.visible_order(p_actor, p_id))
+$$;
+
+-- GET /orders: {"orders":[...],"next"}, newest first (created_at, id).
+-- p_status: one status or several comma-separated ("pending,assigned").
+-- A customer sees only its own orders, a driver only those assigned to it
+-- (a filter naming someone else gives an empty page). Invalid filters →
+-- invalid_argument on status / driver_id / customer_id.
+-- Cursor {"k":"orders","t":created_at,"i":id}.
+CREATE OR REPLACE FUNCTION dispatch.order_list(p_actor jsonb, p_status text, p_customer_id text,
+                                    p_driver_id text, p_limit integer, p_cursor text)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_role text := dispatch.actor_role(p_actor);
+  v_limit integer := dispatch.page_limit(p_limit);
+  v_statuses text[];
+  v_customer text := p_customer_id;
+  v_driver uuid;
+  v_c jsonb := dispatch.cursor_decode(p_cursor, 'orders');
+  v_ct timestamptz;
+  v_ci uuid;
+  v_sql text;
+  v_items jsonb[] := '{}';
+  v_last dispatch.orders;
+  v_next text;
+  v_o dispatch.orders;
+BEGIN
+  IF p_status IS NOT NULL THEN
+    SELECT array_agg(btrim(x)) INTO v_statuses FROM unnest(string_to_array(p_status, ',')) x;
+    IF v_statuses IS NULL OR EXISTS (
+         SELECT 1 FROM unnest(v_statuses) s
+         WHERE s NOT IN ('pending', 'assigned', 'picked_up', 'delivered', 'cancelled', 'failed'))
+    THEN
+      PERFORM dispatch.raise_error('invalid_argument',
+        'status must be one of pending, assigned, picked_up, delivered, cancelled, failed',
+        'status');
+    END IF;
+  END IF;
+  IF p_customer_id IS NOT NULL AND length(p_customer_id) NOT BETWEEN 1 AND 200 THEN
+    PERFORM dispatch.raise_error('invalid_argument',
+      'customer_id must be 1 to 200 characters', 'customer_id');
+  END IF;
+  IF p_driver_id IS NOT NULL THEN
+    v_driver := dispatch.to_uuid(p_driver_id);
+    IF v_driver IS NULL THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'driver_id must be a driver id',
+                                   'driver_id');
+    END IF;
+  END IF;
+  IF v_c IS NOT NULL THEN
+    v_ct := dispatch.cursor_ts(v_c, 't');
+    v_ci := dispatch.to_uuid(v_c ->> 'i');
+    IF v_ct IS NULL OR v_ci IS NULL THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'next is not a valid cursor', 'next');
+    END IF;
+  END IF;
+
+  IF v_role = 'customer' THEN
+    IF p_actor ->> 'customer_id' IS NULL
+       OR (v_customer IS NOT NULL AND v_customer <> p_actor ->> 'customer_id') THEN
+      RETURN jsonb_build_object('orders', '[]'::jsonb, 'next', NULL);
+    END IF;
+    v_customer := p_actor ->> 'customer_id';
+  ELSIF v_role = 'driver' THEN
+    IF dispatch.to_uuid(p_actor ->> 'driver_id') IS NULL
+       OR (v_driver IS NOT NULL AND v_driver <> dispatch.to_uuid(p_actor ->> 'driver_id')) THEN
+      RETURN jsonb_build_object('orders', '[]'::jsonb, 'next', NULL);
+    END IF;
+    v_driver := dispatch.to_uuid(p_actor ->> 'driver_id');
+  END IF;
+
+  -- fixed SQL fragments only; every value is a parameter
+  v_sql := 'SELECT * FROM dispatch.orders o WHERE true';
+  IF v_statuses IS NOT NULL THEN
+    v_sql := v_sql || ' AND o.status = ANY ($1)';
+  END IF;
+  IF v_customer IS NOT NULL THEN
+    v_sql := v_sql || ' AND o.customer_id = $2';
+  END IF;
+  IF v_driver IS NOT NULL THEN
+    v_sql := v_sql || ' AND o.driver_id = $3';
+  END IF;
+  IF v_c IS NOT NULL THEN
+    v_sql := v_sql || ' AND (o.created_at, o.id) < ($4, $5)';
+  END IF;
+  v_sql := v_sql || ' ORDER BY o.created_at DESC, o.id DESC LIMIT $6';
+
+  FOR v_o IN EXECUTE v_sql USING v_statuses, v_customer, v_driver, v_ct, v_ci, v_limit + 1
+  LOOP
+    IF cardinality(v_items) = v_limit THEN
+      v_next := dispatch.cursor_encode(jsonb_build_object(
+        'k', 'orders', 't', dispatch.ts_json(v_last.created_at), 'i', v_last.id));
+      EXIT;
+    END IF;
+    v_items := array_append(v_items, dispatch.order_json(v_o));
+    v_last := v_o;
+  END LOOP;
+  RETURN jsonb_build_object('orders', to_jsonb(v_items), 'next', v_next);
+END
+$$;
+
+-- POST /orders/{id}/{action}; returns the updated order.
+--   assign   {"driver_id"}  staff. pending|assigned → assigned (reassign allowed);
+--            marks the order manual; offline driver → conflict (driver_id);
+--            unknown driver → invalid_argument (driver_id). Capacity and location
+--            are not checked. Emits order.assigned, order.updated, driver.updated
+--            (new driver, and the previous one on reassignment). Assigning to the
+--            current driver only marks it manual (order.updated if that changed).
+--   unassign {}             staff. assigned → pending, manual cleared, the driver
+--            excluded from automation for this order. order.updated, driver.updated.
+--   accept   {}             the offered driver, live offer (else conflict): pending →
+--            assigned. order.assigned, order.updated, driver.updated.
+--   decline  {}             the offered driver, live offer (else conflict): the offer
+--            is withdrawn, the driver excluded. order.updated.
+--   status   {"status":"picked_up"|"delivered"|"failed","reason"?}  the assigned
+--            driver or staff. assigned → picked_up → delivered; assigned|picked_up →
+--            failed. Delivery consumes reserved stock, failure releases it.
+--            order.updated (+ driver.updated when the order leaves the driver).
+--   cancel   {"reason"?}    the owner customer or staff. pending|assigned →
+--            cancelled; releases stock. order.updated (+ driver.updated).
+-- accept/decline by a driver: any existing order without a live offer to that
+-- driver → conflict. By staff → permission_denied.
+CREATE OR REPLACE FUNCTION dispatch.order_action(p_actor jsonb, p_idem_key text, p_req_hash text,
+                                      p_id text, p_action text, p_args jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  v_role text := dispatch.actor_role(p_actor);
+  v_label text := dispatch.actor_label(p_actor);
+  v_me uuid := dispatch.to_uuid(p_actor ->> 'driver_id');
+  v_args jsonb := coalesce(p_args, '{}'::jsonb);
+  v_replay jsonb;
+  v_o dispatch.orders;
+  v_prev uuid;
+  v_target uuid;
+  v_online boolean;
+  v_status text;
+  v_reason text;
+  v_json jsonb;
+  v_evt bigint;
+  v_driver_changed boolean := false;
+BEGIN
+  IF p_action IS NULL
+     OR p_action NOT IN ('assign', 'unassign', 'accept', 'decline', 'status', 'cancel') THEN
+    PERFORM dispatch.raise_error('not_found', 'no such action');
+  END IF;
+  IF jsonb_typeof(v_args) <> 'object' THEN
+    PERFORM dispatch.raise_error('invalid_argument', 'the body must be a JSON object');
+  END IF;
+
+  v_replay := dispatch.idem_begin(p_actor, p_idem_key, p_req_hash);
+  IF v_replay IS NOT NULL THEN
+    RETURN v_replay;
+  END IF;
+
+  SELECT * INTO v_o FROM dispatch.orders WHERE id = dispatch.to_uuid(p_id) FOR UPDATE;
+  IF NOT FOUND THEN
+    PERFORM dispatch.raise_error('not_found', 'no such order');
+  END IF;
+  v_prev := v_o.driver_id;
+
+  -- who may
+  IF p_action IN ('accept', 'decline') THEN
+    IF v_role = 'customer' AND NOT dispatch.order_visible(p_actor, v_o) THEN
+      PERFORM dispatch.raise_error('not_found', 'no such order');
+    END IF;
+    IF v_role <> 'driver' THEN
+      PERFORM dispatch.raise_error('permission_denied',
+        format('only the offered driver may %s an order', p_action));
+    END IF;
+    IF v_me IS NULL OR v_o.status <> 'pending' OR v_o.offer_driver_id IS DISTINCT FROM v_me
+       OR NOT (v_o.offer_expires_at > now()) THEN
+      PERFORM dispatch.raise_error('conflict', 'there is no live offer of this order to you');
+    END IF;
+  ELSE
+    IF NOT dispatch.order_visible(p_actor, v_o) THEN
+      PERFORM dispatch.raise_error('not_found', 'no such order');
+    END IF;
+    IF p_action IN ('assign', 'unassign') AND NOT dispatch.is_staff(v_role) THEN
+      PERFORM dispatch.raise_error('permission_denied',
+        format('only dispatchers and admins may %s orders', p_action));
+    END IF;
+    IF p_action = 'status'
+       AND NOT coalesce(dispatch.is_staff(v_role)
+                        OR (v_role = 'driver' AND v_o.driver_id = v_me), false)
+    THEN
+      PERFORM dispatch.raise_error('permission_denied',
+        'only the assigned driver and staff may change the status');
+    END IF;
+    IF p_action = 'cancel' AND NOT (dispatch.is_staff(v_role) OR v_role = 'customer') THEN
+      PERFORM dispatch.raise_error('permission_denied',
+        'only the customer and staff may cancel an order');
+    END IF;
+  END IF;
+
+  CASE p_action
+  WHEN 'assign' THEN
+    IF v_args -> 'driver_id' IS NULL OR jsonb_typeof(v_args -> 'driver_id') = 'null' THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'driver_id is required', 'driver_id');
+    END IF;
+    v_target := dispatch.to_uuid(dispatch.json_text(v_args -> 'driver_id', 'driver_id'));
+    IF v_o.status NOT IN ('pending', 'assigned') THEN
+      PERFORM dispatch.raise_error('invalid_transition',
+        format('an order that is %s cannot be assigned', v_o.status));
+    END IF;
+    -- the driver row: FOR SHARE, so that going offline waits for us (or we see it)
+    SELECT online INTO v_online FROM dispatch.drivers WHERE id = v_target FOR SHARE;
+    IF NOT FOUND THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'no such driver', 'driver_id');
+    END IF;
+    IF NOT v_online THEN
+      PERFORM dispatch.raise_error('conflict', 'the driver is offline', 'driver_id');
+    END IF;
+    IF v_o.status = 'assigned' AND v_o.driver_id = v_target THEN
+      IF NOT v_o.manual THEN
+        UPDATE dispatch.orders SET manual = true, updated_at = now()
+        WHERE id = v_o.id RETURNING * INTO v_o;
+        v_json := dispatch.order_json(v_o);
+        v_evt := dispatch.emit('order.updated', v_o.id, v_target, v_label, v_json);
+      END IF;
+    ELSE
+      UPDATE dispatch.orders
+      SET status = 'assigned', driver_id = v_target, manual = true,
+          offer_driver_id = NULL, offer_expires_at = NULL, eta_seconds = NULL,
+          assignment_attempts = assignment_attempts + 1, assigned_at = now(),
+          updated_at = now()
+      WHERE id = v_o.id
+      RETURNING * INTO v_o;
+      v_json := dispatch.order_json(v_o);
+      PERFORM dispatch.emit('order.assigned', v_o.id, v_target, v_label, v_json);
+      v_evt := dispatch.emit('order.updated', v_o.id, v_target, v_label, v_json);
+      PERFORM dispatch.emit_driver(v_target, v_label);
+      IF v_prev IS NOT NULL AND v_prev <> v_target THEN
+        PERFORM dispatch.emit_driver(v_prev, v_label);
+      END IF;
+    END IF;
+
+  WHEN 'unassign' THEN
+    IF v_o.status <> 'assigned' THEN
+      PERFORM dispatch.raise_error('invalid_transition',
+        format('only an assigned order can be unassigned (this one is %s)', v_o.status));
+    END IF;
+    UPDATE dispatch.orders
+    SET status = 'pending', driver_id = NULL, manual = false, eta_seconds = NULL,
+        assigned_at = NULL, next_attempt_at = now(), updated_at = now()
+    WHERE id = v_o.id
+    RETURNING * INTO v_o;
+    INSERT INTO dispatch.order_exclusions (order_id, driver_id, reason)
+    VALUES (v_o.id, v_prev, 'unassigned')
+    ON CONFLICT (order_id, driver_id) DO UPDATE SET reason = 'unassigned', created_at = now();
+    v_json := dispatch.order_json(v_o);
+    v_evt := dispatch.emit('order.updated', v_o.id, v_prev, v_label, v_json);
+    PERFORM dispatch.emit_driver(v_prev, v_label);
+
+  WHEN 'accept' THEN
+    PERFORM 1 FROM dispatch.drivers WHERE id = v_me FOR SHARE;
+    UPDATE dispatch.orders
+    SET status = 'assigned', driver_id = v_me, manual = false,
+        offer_driver_id = NULL, offer_expires_at = NULL, assigned_at = now(),
+        updated_at = now()
+    WHERE id = v_o.id
+    RETURNING * INTO v_o;
+    v_json := dispatch.order_json(v_o);
+    PERFORM dispatch.emit('order.assigned', v_o.id, v_me, v_label, v_json);
+    v_evt := dispatch.emit('order.updated', v_o.id, v_me, v_label, v_json);
+    PERFORM dispatch.emit_driver(v_me, v_label);
+
+  WHEN 'decline' THEN
+    UPDATE dispatch.orders
+    SET offer_driver_id = NULL, offer_expires_at = NULL, next_attempt_at = now(),
+        updated_at = now()
+    WHERE id = v_o.id
+    RETURNING * INTO v_o;
+    INSERT INTO dispatch.order_exclusions (order_id, driver_id, reason)
+    VALUES (v_o.id, v_me, 'declined')
+    ON CONFLICT (order_id, driver_id) DO UPDATE SET reason = 'declined', created_at = now();
+    v_json := dispatch.order_json(v_o);
+    v_evt := dispatch.emit('order.updated', v_o.id, v_me, v_label, v_json);
+
+  WHEN 'status' THEN
+    v_status := dispatch.json_text(v_args -> 'status', 'status');
+    IF v_status IS NULL OR v_status NOT IN ('picked_up', 'delivered', 'failed') THEN
+      PERFORM dispatch.raise_error('invalid_argument',
+        'status must be one of picked_up, delivered, failed', 'status');
+    END IF;
+    v_reason := dispatch.json_text(v_args -> 'reason', 'reason', 1000);
+    IF NOT ((v_status = 'picked_up' AND v_o.status = 'assigned')
+            OR (v_status = 'delivered' AND v_o.status = 'picked_up')
+            OR (v_status = 'failed' AND v_o.status IN ('assigned', 'picked_up'))) THEN
+      PERFORM dispatch.raise_error('invalid_transition',
+        format('an order that is %s cannot become %s', v_o.status, v_status));
+    END IF;
+    UPDATE dispatch.orders
+    SET status = v_status,
+        status_reason = CASE WHEN v_status = 'failed' THEN v_reason ELSE status_reason END,
+        eta_seconds = CASE WHEN v_status = 'picked_up' THEN eta_seconds END,
+        picked_up_at = CASE WHEN v_status = 'picked_up' THEN now() ELSE picked_up_at END,
+        closed_at = CASE WHEN v_status <> 'picked_up' THEN now() END,
+        updated_at = now()
+    WHERE id = v_o.id
+    RETURNING * INTO v_o;
+    IF v_status <> 'picked_up' THEN
+      PERFORM dispatch.settle_reservations(v_o.id, v_status = 'delivered');
+      v_driver_changed := true;
+    END IF;
+    v_json := dispatch.order_json(v_o);
+    v_evt := dispatch.emit('order.updated', v_o.id, v_o.driver_id, v_label, v_json);
+    IF v_driver_changed THEN
+      PERFORM dispatch.emit_driver(v_o.driver_id, v_label);
+    END IF;
+
+  WHEN 'cancel' THEN
+    v_reason := dispatch.json_text(v_args -> 'reason', 'reason', 1000);
+    IF v_o.status NOT IN ('pending', 'assigned') THEN
+      PERFORM dispatch.raise_error('invalid_transition',
+        format('an order that is %s cannot be cancelled', v_o.status));
+    END IF;
+    UPDATE dispatch.orders
+    SET status = 'cancelled', status_reason = v_reason, eta_seconds = NULL,
+        offer_driver_id = NULL, offer_expires_at = NULL, closed_at = now(),
+        updated_at = now()
+    WHERE id = v_o.id
+    RETURNING * INTO v_o;
+    PERFORM dispatch.settle_reservations(v_o.id, false);
+    v_json := dispatch.order_json(v_o);
+    v_evt := dispatch.emit('order.updated', v_o.id, v_o.driver_id, v_label, v_json);
+    IF v_prev IS NOT NULL THEN
+      PERFORM dispatch.emit_driver(v_prev, v_label);
+    END IF;
+  END CASE;
+
+  -- v_json is the data of the last order event (v_evt), or NULL after a no-op
+  IF v_json IS NULL THEN
+    v_json := dispatch.order_json(v_o);
+    v_evt := NULL;
+  END IF;
+  PERFORM dispatch.idem_finish(p_actor, p_idem_key, p_req_hash, v_json, v_evt);
+  RETURN v_json;
+END
+$$;
+
+-- GET /orders/{id}/events: {"events":[{"id","seq","type","occurred_at","actor","data"}]}
+-- oldest first (outbox id order; seq is null until the relay has numbered it).
+-- Same visibility as order_get.
+CREATE OR REPLACE FUNCTION dispatch.order_events(p_actor jsonb, p_id text)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_o dispatch.orders;
+  v_events jsonb;
+BEGIN
+  v_o := dispatch.visible_order(p_actor, p_id);
+  SELECT coalesce(jsonb_agg(jsonb_build_object(
+           'id', e.event_id, 'seq', s.seq, 'type', e.type,
+           'occurred_at', dispatch.ts_json(e.occurred_at), 'actor', e.actor, 'data', e.data)
+         ORDER BY e.id), '[]'::jsonb)
+  INTO v_events
+  FROM dispatch.outbox e
+  LEFT JOIN dispatch.outbox_seq s ON s.outbox_id = e.id
+  WHERE e.order_id = v_o.id;
+  RETURN jsonb_build_object('events', v_events);
+END
+$$;
+
+-- GET /orders/{id}/tracking: the tracking object; same visibility as order_get.
+CREATE OR REPLACE FUNCTION dispatch.order_tracking(p_actor jsonb, p_id text)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT dispatch.tracking_json(dispatch.visible_order(p_actor, p_id))
+$$;
+
+-- GET /track/{token} (no auth): the public tracking object; unknown → not_found.
+CREATE OR REPLACE FUNCTION dispatch.track_public(p_token text)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_id uuid;
+  v_o dispatch.orders;
+BEGIN
+  IF p_token ~ '^[A-Za-z0-9_-]{46}$' THEN
+    BEGIN
+      v_id := encode(substring(decode(translate(p_token, '-_', '+/') || '==', 'base64')
+                               FROM 1 FOR 16), 'hex')::uuid;
+    EXCEPTION WHEN OTHERS THEN
+      v_id := NULL;
+    END;
+  END IF;
+  SELECT * INTO v_o FROM dispatch.orders WHERE id = v_id AND tracking_token = p_token;
+  IF NOT FOUND THEN
+    PERFORM dispatch.raise_error('not_found', 'no such tracking token');
+  END IF;
+  RETURN dispatch.public_tracking_json(v_o);
+END
+$$;
+
+-- order_counts(): {"pending":N,"assigned":N,"picked_up":N,"delivered":N,
+-- "cancelled":N,"failed":N} (for /metrics).
+CREATE OR REPLACE FUNCTION dispatch.order_counts()
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_object_agg(s.status, coalesce(c.n, 0))
+  FROM unnest(ARRAY['pending', 'assigned', 'picked_up', 'delivered', 'cancelled', 'failed'])
+       AS s(status)
+  LEFT JOIN (SELECT o.status, count(*) AS n FROM dispatch.orders o GROUP BY o.status) c
+    ON c.status = s.status
+$$;

@@ -1,0 +1,82 @@
+-- SPDX-License-Identifier: GPL-3.0-or-later
+--
+-- The outbox relay and the stream snapshot (see migration 0007-relay.sql for
+-- why seq is given by the relay and not by the writers).
+
+-- Envelope of an event: {"id","seq","type","occurred_at","data"}.
+CREATE OR REPLACE FUNCTION dispatch.envelope_json(e dispatch.outbox, p_seq bigint)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object('id', e.event_id, 'seq', p_seq, 'type', e.type,
+                            'occurred_at', dispatch.ts_json(e.occurred_at), 'data', e.data)
+$$;
+
+-- Gives the oldest (by id) at most p_limit (NULL → 1000, clamped to 1..10000)
+-- committed unnumbered events the next seq values, marks them published, and
+-- returns them in seq order as rows (seq bigint, envelope jsonb). Call it in a
+-- transaction of its own (autocommit): the lock is held until it commits.
+CREATE OR REPLACE FUNCTION dispatch.relay_claim(p_limit integer)
+RETURNS TABLE (seq bigint, envelope jsonb)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+  v_last bigint;
+  v_n bigint;
+  v_limit integer := least(greatest(coalesce(p_limit, 1000), 1), 10000);
+BEGIN
+  -- 7144650001: the relay's lock (7144650002: ensure_first_admin)
+  PERFORM pg_advisory_xact_lock(7144650001);
+  SELECT s.last_seq INTO v_last FROM dispatch.relay_state s WHERE s.id = 1 FOR UPDATE;
+
+  RETURN QUERY
+  WITH picked AS (
+    SELECT p.id, v_last + row_number() OVER (ORDER BY p.id) AS new_seq
+    FROM (SELECT q.id FROM dispatch.outbox_pending q ORDER BY q.id LIMIT v_limit) p
+  ), dequeued AS (
+    DELETE FROM dispatch.outbox_pending q USING picked p WHERE q.id = p.id
+  ), numbered AS (
+    INSERT INTO dispatch.outbox_seq (seq, outbox_id)
+    SELECT p.new_seq, p.id FROM picked p
+    RETURNING outbox_seq.seq, outbox_seq.outbox_id
+  )
+  SELECT n.seq, dispatch.envelope_json(e, n.seq)
+  FROM numbered n JOIN dispatch.outbox e ON e.id = n.outbox_id
+  ORDER BY n.seq;
+
+  GET DIAGNOSTICS v_n = ROW_COUNT;
+  IF v_n > 0 THEN
+    UPDATE dispatch.relay_state s SET last_seq = v_last + v_n WHERE s.id = 1;
+  END IF;
+  RETURN;
+END
+$$;
+
+-- Published events after p_after_seq (exclusive), oldest first, at most
+-- p_limit (NULL → 1000, clamped to 1..10000): rows (seq bigint, envelope
+-- jsonb). For resuming streams from the database and for event replay.
+CREATE OR REPLACE FUNCTION dispatch.events_since(p_after_seq bigint, p_limit integer)
+RETURNS TABLE (seq bigint, envelope jsonb)
+LANGUAGE sql STABLE AS $$
+  SELECT s.seq, dispatch.envelope_json(e, s.seq)
+  FROM dispatch.outbox_seq s
+  JOIN dispatch.outbox e ON e.id = s.outbox_id
+  WHERE s.seq > coalesce(p_after_seq, 0)
+  ORDER BY s.seq
+  LIMIT least(greatest(coalesce(p_limit, 1000), 1), 10000)
+$$;
+
+-- {"seq": the last seq given out (0 before any), "orders": open orders
+-- (pending, assigned, picked_up; oldest first), "drivers": all drivers (by
+-- name)}. One statement, one snapshot: every event with seq <= "seq" is
+-- reflected in it (later ones may be too; they carry full objects).
+CREATE OR REPLACE FUNCTION dispatch.stream_snapshot()
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object(
+    'seq', (SELECT s.last_seq FROM dispatch.relay_state s WHERE s.id = 1),
+    'orders', (SELECT coalesce(jsonb_agg(dispatch.order_json(o) ORDER BY o.created_at, o.id),
+                               '[]'::jsonb)
+               FROM dispatch.orders o
+               WHERE o.status IN ('pending', 'assigned', 'picked_up')),
+    'drivers', (SELECT coalesce(jsonb_agg(dispatch.driver_json(d) ORDER BY d.name, d.id),
+                                '[]'::jsonb)
+                FROM dispatch.drivers d))
+$$;
