@@ -231,6 +231,43 @@ test_shared_login_limit (Fixture       *fixture,
   dsd_test_server_free (a);
 }
 
+/* DISPATCH_CLIENT_RATE_LIMIT counts a client's requests on all instances
+ * together; probes are not counted. */
+static void
+test_shared_request_limit (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  DsdTestServer *a = start_instance (fixture, "DISPATCH_CLIENT_RATE_LIMIT=30", NULL);
+  DsdTestServer *b = start_instance (fixture, "DISPATCH_CLIENT_RATE_LIMIT=30", NULL);
+  g_autoptr(DsdTestResponse) refused = NULL;
+  guint n_ok = 0;
+
+  /* Each start logged in once, through its own instance. */
+  for (guint i = 0; i < 40; i++)
+    {
+      DsdTestServer *server = i % 2 ? a : b;
+      g_autoptr(DsdTestResponse) response = dsd_test_request (server, "GET", "/api/v1/orders",
+                                                              dsd_test_server_get_admin_token (server),
+                                                              NULL, NULL);
+
+      if (response->status == 200)
+        n_ok++;
+      else
+        dsd_test_assert_error (response, 429, "rate_limited", NULL);
+    }
+  g_assert_cmpuint (n_ok, ==, 30 - 2);
+
+  refused = dsd_test_request (a, "GET", "/api/v1/orders", dsd_test_server_get_admin_token (a),
+                              NULL, NULL);
+  dsd_test_assert_error (refused, 429, "rate_limited", NULL);
+  g_assert_nonnull (soup_message_headers_get_one (refused->headers, "Retry-After"));
+  g_assert_true (readyz_cache_is (a, "up"));
+  g_assert_true (readyz_cache_is (b, "up"));
+
+  dsd_test_server_free (b);
+  dsd_test_server_free (a);
+}
+
 typedef struct {
   DsdTestServer *server;
   const char    *order_path;
@@ -457,6 +494,7 @@ main (int   argc,
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/redis-cluster/shared-positions", test_shared_positions);
   ADD ("/redis-cluster/shared-login-limit", test_shared_login_limit);
+  ADD ("/redis-cluster/shared-request-limit", test_shared_request_limit);
   ADD ("/redis-cluster/cache-coherence", test_cache_coherence);
   ADD ("/redis-cluster/redis-down", test_redis_down);
 #undef ADD

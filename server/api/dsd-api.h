@@ -3,6 +3,7 @@
 
 #include "dispatch-json.h"
 #include "dsd-context.h"
+#include "dsd-http-server.h"
 #include "dsd-router.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,9 @@ void     dsd_api_register_inventory (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_tracking  (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_ops       (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_webhooks  (DsdRouter *router, DsdContext *context);
+
+/* DISPATCH_CLIENT_RATE_LIMIT on every routed request of http (none when 0). */
+void     dsd_api_limit_clients      (DsdHttpServer *http, DsdContext *context);
 
 /* All of the above. */
 void     dsd_api_register_all       (DsdRouter *router, DsdContext *context);

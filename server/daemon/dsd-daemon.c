@@ -359,6 +359,7 @@ listen_http (GTask *task)
   dsd_tracking_page_register (self->page, self->router);
   self->http = dsd_http_server_new (self->router, self->tokens,
                                     dsd_context_get_metrics (self->context));
+  dsd_api_limit_clients (self->http, self->context);
 
   if (!dsd_http_server_listen (self->http, self->config->listen, self->config->tls_cert,
                                self->config->tls_key, &error))

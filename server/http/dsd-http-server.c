@@ -33,6 +33,9 @@ struct _DsdHttpServer
 {
   GObject         parent_instance;
 
+  DsdHttpAdmission admission;     /* NULL: every routed request runs */
+  gpointer         admission_data;
+
   DsdRouter      *router;
   DsdTokenIssuer *tokens;
   DsdMetrics     *metrics;      /* nullable */
@@ -452,16 +455,46 @@ early_handler_cb (SoupServer        *server,
 }
 
 static void
+pause_request (DsdRequest *request)
+{
+  if (request->paused)
+    return;
+
+  request->paused = TRUE;
+  soup_server_message_pause (request->msg);
+}
+
+static void
 run_route_handler (DsdRequest *request)
 {
   request->route->handler (request, request->route->user_data);
 
   /* Not answered yet: an async handler responds later. */
   if (!request->responded)
+    pause_request (request);
+}
+
+static void
+run_request (DsdRequest *request)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (request->route->websocket_handler == NULL)
     {
-      request->paused = TRUE;
-      soup_server_message_pause (request->msg);
+      run_route_handler (request);
+      return;
     }
+
+  if (!soup_websocket_server_check_handshake (request->msg, NULL, NULL, NULL, NULL))
+    {
+      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
+                           "a websocket handshake is required");
+      dsd_request_respond_error (request, error);
+    }
+  else if (request->route->handler != NULL)
+    run_route_handler (request);
+  else
+    dsd_request_accept_websocket (request);
 }
 
 /* Runs with the whole body read, for requests the early handler let through. */
@@ -472,27 +505,20 @@ handler_cb (SoupServer        *server,
             GHashTable        *query,
             gpointer           user_data)
 {
+  DsdHttpServer *self = user_data;
   DsdRequest *request = lookup_request (msg);
-  g_autoptr(GError) error = NULL;
 
   g_return_if_fail (request != NULL && request->route != NULL);
 
-  if (request->route->websocket_handler == NULL)
+  if (self->admission == NULL)
     {
-      run_route_handler (request);
+      run_request (request);
       return;
     }
 
-  if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, NULL))
-    {
-      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
-                           "a websocket handshake is required");
-      dsd_request_respond_error (request, error);
-    }
-  else if (request->route->handler != NULL)
-    run_route_handler (request);
-  else
-    dsd_request_accept_websocket (request);
+  /* The admission may answer later (a shared rate limit). */
+  pause_request (request);
+  self->admission (request, self->admission_data);
 }
 
 static void
@@ -831,4 +857,27 @@ dsd_http_server_stop_finish (DsdHttpServer *self,
   g_return_if_fail (g_task_get_source_tag (G_TASK (result)) == dsd_http_server_stop_async);
 
   g_task_propagate_boolean (G_TASK (result), NULL);
+}
+
+void
+dsd_http_server_set_admission (DsdHttpServer    *self,
+                               DsdHttpAdmission  func,
+                               gpointer          user_data)
+{
+  g_return_if_fail (DSD_IS_HTTP_SERVER (self));
+
+  self->admission = func;
+  self->admission_data = user_data;
+}
+
+void
+dsd_http_server_admit (DsdRequest *request)
+{
+  g_return_if_fail (request != NULL);
+
+  /* The client went away meanwhile: nothing to run. */
+  if (request->done)
+    return;
+
+  run_request (request);
 }
