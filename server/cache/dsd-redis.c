@@ -191,9 +191,12 @@ forget_connection (DsdRedis   *self,
                reason);
   self->warned = TRUE;
 
+  /* The callers' callbacks may drop the last reference to the connection. */
+  g_object_ref (self);
   set_up (self, FALSE);
   fail_all_pending (self, DSD_REDIS_ERROR, code, reason);
   schedule_reconnect (self);
+  g_object_unref (self);
   return ac;
 }
 
