@@ -11,7 +11,8 @@
 #
 # Usage: bench/bench-cache.sh [BUILDDIR]
 # Environment: DURATION seconds per wrk measurement (15; 8 with BENCH_QUICK=1),
-#              CONNECTIONS (32), INGEST_DURATION (bench-ingest's DURATION, 15; 10 quick)
+#              CONNECTIONS (32), ROUNDS (2: without and with Redis in turns, best of
+#              each kept), INGEST_DURATION (bench-ingest's DURATION, 15; 10 quick)
 # Results on stdout as bench/README.md describes; progress on stderr.
 set -eu
 
@@ -28,6 +29,7 @@ else
   ingest_duration=${INGEST_DURATION:-15}
 fi
 connections=${CONNECTIONS:-32}
+rounds=${ROUNDS:-2}
 
 bench_require_package wrk curl nginx-light redis-server redis-tools
 
@@ -46,7 +48,8 @@ trap 'exit 130' INT TERM
 chmod 0711 "$tmp"
 
 free_port () {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
 }
 
 # wrk_get URL: requests/s, p50 and p99 in ms of a GET load, as "RPS P50 P99".
@@ -54,11 +57,14 @@ wrk_get () {
   wrk -t 2 -c "$connections" -d "${duration}s" --latency "$1" > "$tmp/wrk.out"
   cat "$tmp/wrk.out" >&2
   awk '
-    function ms(v) { x = v + 0; if (v ~ /us$/) x /= 1000; else if (v ~ /[0-9]s$/) x *= 1000; return x }
+    function ms(v) {
+      x = v + 0
+      if (v ~ /us$/) x /= 1000; else if (v ~ /[0-9]s$/) x *= 1000
+      return x
+    }
     /^Requests\/sec:/ { rps = $2 }
     $1 == "50%" { p50 = ms($2) }
     $1 == "99%" { p99 = ms($2) }
-    /Non-2xx/ { bad = $4 }
     END { printf "%.0f %.2f %.2f\n", rps, p50, p99 }' "$tmp/wrk.out"
 }
 
@@ -78,24 +84,31 @@ order=$(curl -sf "$BENCH_URL/api/v1/orders" -H 'Content-Type: application/json' 
 track=$(echo "$order" | sed -n 's/.*"tracking_token": *"\([^"]*\)".*/\1/p')
 path=/api/v1/track/$track
 curl -sf "$BENCH_URL$path" > "$tmp/body.json"
-
-echo "GET $path without Redis, -c $connections, $duration s:"
-set -- $(wrk_get "$BENCH_URL$path" | tail -n 1)
-sql_rps=$1 sql_p50=$2 sql_p99=$3
 bench_stop_dispatchd
 
-bench_start_dispatchd "$builddir" "$tmp/data" REDIS_URL="$redis_url"
-curl -sf "$BENCH_URL$path" > /dev/null
-echo "GET $path with Redis (cache-aside), -c $connections, $duration s:"
-set -- $(wrk_get "$BENCH_URL$path" | tail -n 1)
-cache_rps=$1 cache_p50=$2 cache_p99=$3
-hits=$(curl -sf "$BENCH_URL/metrics" | sed -n 's/^dispatch_cache_lookups_total{result="hit"} //p')
-misses=$(curl -sf "$BENCH_URL/metrics" | sed -n 's/^dispatch_cache_lookups_total{result="miss"} //p')
-bench_stop_dispatchd
+# Without and with Redis in turns, best of each kept: the machine's load drifts.
+sql_rps=0 cache_rps=0
+for round in $(seq "$rounds"); do
+  bench_start_dispatchd "$builddir" "$tmp/data"
+  echo "round $round: GET $path without Redis, -c $connections, $duration s:"
+  set -- $(wrk_get "$BENCH_URL$path")
+  if [ "$1" -gt "$sql_rps" ]; then sql_rps=$1 sql_p50=$2 sql_p99=$3; fi
+  bench_stop_dispatchd
+
+  bench_start_dispatchd "$builddir" "$tmp/data" REDIS_URL="$redis_url"
+  curl -sf "$BENCH_URL$path" > /dev/null
+  echo "round $round: GET $path with Redis (cache-aside), -c $connections, $duration s:"
+  set -- $(wrk_get "$BENCH_URL$path")
+  if [ "$1" -gt "$cache_rps" ]; then cache_rps=$1 cache_p50=$2 cache_p99=$3; fi
+  metrics=$(curl -sf "$BENCH_URL/metrics")
+  hits=$(echo "$metrics" | sed -n 's/^dispatch_cache_lookups_total{result="hit"} //p')
+  misses=$(echo "$metrics" | sed -n 's/^dispatch_cache_lookups_total{result="miss"} //p')
+  bench_stop_dispatchd
+done
 
 echo "redis-benchmark GET, -c $connections:"
-redis-benchmark -p "$redis_port" -t get -n 400000 -c "$connections" -d "$(wc -c < "$tmp/body.json")" \
-  --csv > "$tmp/redis-bench.csv"
+redis-benchmark -p "$redis_port" -t get -n 400000 -c "$connections" \
+  -d "$(wc -c < "$tmp/body.json")" --csv > "$tmp/redis-bench.csv"
 cat "$tmp/redis-bench.csv"
 redis_rps=$(awk -F'"' '$2 == "GET" { printf "%.0f", $4 }' "$tmp/redis-bench.csv")
 
@@ -119,29 +132,43 @@ nginx -c "$tmp/nginx.conf" -p "$tmp" &
 nginx_pid=$!
 until curl -sf "http://127.0.0.1:$nginx_port$path" > /dev/null; do sleep 0.1; done
 echo "nginx, one worker, the same body, -c $connections, $duration s:"
-set -- $(wrk_get "http://127.0.0.1:$nginx_port$path" | tail -n 1)
+set -- $(wrk_get "http://127.0.0.1:$nginx_port$path")
 nginx_rps=$1
 
-# Ingest with Redis positions on and off (bench-ingest's own servers inherit REDIS_URL).
+# Ingest with Redis positions on and off (bench-ingest's own servers inherit
+# REDIS_URL). Each run is divided by its own COPY reference: runs follow each
+# other, and on a shared machine their absolute rates drift apart.
 ingest_rate () {
   DURATION=$ingest_duration "$here/bench-ingest.sh" "$builddir" |
-    awk -F'\t' '$1 == "P1" { split($3, a, " "); print a[1] }'
+    awk -F'\t' '$1 == "P1" { split($3, a, " "); print a[1], $6 }'
 }
 echo "bench-ingest.sh without Redis, $ingest_duration s:"
 unset REDIS_URL
-ingest_off=$(ingest_rate)
+set -- $(ingest_rate)
+ingest_off=$1 ingest_off_ratio=$2
 echo "bench-ingest.sh with REDIS_URL, $ingest_duration s:"
 export REDIS_URL="$redis_url"
-ingest_on=$(ingest_rate)
+set -- $(ingest_rate)
+ingest_on=$1 ingest_on_ratio=$2
 unset REDIS_URL
 positions=$(redis-cli -p "$redis_port" zcard dispatch:positions:seen)
 
-tab=$(printf '\t')
+# One result line: the eight fields of bench/README.md.
 row () {
-  printf '%s\n' "$1" >&3
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >&3
 }
-row "-${tab}GET /track/{token} with Redis cache-aside, -c $connections${tab}$cache_rps req/s (p50 $cache_p50 ms, p99 $cache_p99 ms)${tab}the same without REDIS_URL (a SQL call each)${tab}$sql_rps req/s (p50 $sql_p50 ms, p99 $sql_p99 ms)${tab}$(bench_ratio "$cache_rps" "$sql_rps")${tab}-${tab}-"
-row "-${tab}GET /track/{token} with Redis cache-aside, -c $connections${tab}$cache_rps req/s${tab}nginx, one worker, same body (HTTP ceiling)${tab}$nginx_rps req/s${tab}$(bench_ratio "$cache_rps" "$nginx_rps")${tab}-${tab}-"
-row "-${tab}GET /track/{token} with Redis cache-aside, -c $connections${tab}$cache_rps req/s${tab}redis-benchmark GET, same server and value size, -c $connections${tab}$redis_rps req/s${tab}$(bench_ratio "$cache_rps" "$redis_rps")${tab}-${tab}-"
-row "P1${tab}location ingest with Redis positions (bench-ingest.sh, $ingest_duration s)${tab}$ingest_on points/s${tab}the same without REDIS_URL${tab}$ingest_off points/s${tab}$(bench_ratio "$ingest_on" "$ingest_off")${tab}-${tab}-"
-row "note${tab}cache: $hits hits and $misses misses on the cached run; $positions driver positions in Redis after the ingest run"
+figure="GET /track/{token} with Redis cache-aside, -c $connections"
+row - "$figure" "$cache_rps req/s (p50 $cache_p50 ms, p99 $cache_p99 ms)" \
+  "the same without REDIS_URL (a SQL call each)" \
+  "$sql_rps req/s (p50 $sql_p50 ms, p99 $sql_p99 ms)" "$(bench_ratio "$cache_rps" "$sql_rps")" - -
+row - "$figure" "$cache_rps req/s" "nginx, one worker, same body (HTTP ceiling)" \
+  "$nginx_rps req/s" "$(bench_ratio "$cache_rps" "$nginx_rps")" - -
+row - "$figure" "$cache_rps req/s" \
+  "redis-benchmark GET, same server and value size, -c $connections" "$redis_rps req/s" \
+  "$(bench_ratio "$cache_rps" "$redis_rps")" - -
+row P1 "location ingest with Redis positions, per COPY row/s of its run ($ingest_duration s)" \
+  "$ingest_on_ratio ($ingest_on points/s)" "the same without REDIS_URL" \
+  "$ingest_off_ratio ($ingest_off points/s)" \
+  "$(bench_ratio "$ingest_on_ratio" "$ingest_off_ratio")" - -
+printf 'note\tcache: %s hits and %s misses in the last cached run; %s %s\n' "$hits" "$misses" \
+  "$positions" "driver positions in Redis after the ingest run" >&3

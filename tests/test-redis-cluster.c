@@ -246,9 +246,9 @@ test_shared_request_limit (Fixture       *fixture,
   for (guint i = 0; i < 40; i++)
     {
       DsdTestServer *server = i % 2 ? a : b;
+      const char *token = dsd_test_server_get_admin_token (server);
       g_autoptr(DsdTestResponse) response = dsd_test_request (server, "GET", "/api/v1/orders",
-                                                              dsd_test_server_get_admin_token (server),
-                                                              NULL, NULL);
+                                                              token, NULL, NULL);
 
       if (response->status == 200)
         n_ok++;

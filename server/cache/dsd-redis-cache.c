@@ -220,30 +220,50 @@ dsd_redis_cache_limit_hit (DsdCache          *cache,
     }
 }
 
+typedef struct {
+  DsdRedisCache *self;
+  const char    *operation;   /* static: the metric's label */
+} Write;
+
 static void
-ignore_reply_cb (redisReply   *reply,
-                 const GError *error,
-                 gpointer      user_data)
+written_cb (redisReply   *reply,
+            const GError *error,
+            gpointer      user_data)
 {
-  DsdRedisCache *self = user_data;
+  Write *write = user_data;
 
   if (error != NULL)
-    count_error (self, "write", error);
-  g_object_unref (self);
+    count_error (write->self, write->operation, error);
+  g_object_unref (write->self);
+  g_free (write);
 }
 
-/* A write nobody waits for (its failure is counted). */
+/* A write nobody waits for (its failure is counted): a command, or script. */
 static void
-send_and_forget (DsdRedisCache      *self,
-                 guint               argc,
-                 const char * const *argv,
-                 const gsize        *argv_len)
+write_and_forget (DsdRedisCache      *self,
+                  const char         *operation,
+                  DsdRedisScript     *script,
+                  guint               n_keys,
+                  guint               argc,
+                  const char * const *argv,
+                  const gsize        *argv_len)
 {
-  if (!dsd_redis_command (self->redis, argc, argv, argv_len, ignore_reply_cb,
-                          g_object_ref (self), NULL))
+  Write *write = g_new0 (Write, 1);
+  gboolean sent;
+
+  write->self = g_object_ref (self);
+  write->operation = operation;
+  if (script != NULL)
+    sent = dsd_redis_eval (self->redis, script, n_keys, argc, argv, argv_len, written_cb, write,
+                           NULL);
+  else
+    sent = dsd_redis_command (self->redis, argc, argv, argv_len, written_cb, write, NULL);
+
+  if (!sent)
     {
-      count_error (self, "write", NULL);
+      count_error (self, operation, NULL);
       g_object_unref (self);
+      g_free (write);
     }
 }
 
@@ -257,8 +277,8 @@ dsd_redis_cache_limit_reset (DsdCache       *cache,
 
   dsd_cache_limit_reset (DSD_CACHE (self->local), limit, key);
   if (dsd_redis_is_up (self->redis))
-    send_and_forget (self, 2, (const char *[]) { "DEL", redis_key },
-                     (gsize[]) { 3, strlen (redis_key) });
+    write_and_forget (self, "limit", NULL, 0, 2, (const char *[]) { "DEL", redis_key },
+                      (gsize[]) { 3, strlen (redis_key) });
 }
 
 /* Read cache -------------------------------------------------------------- */
@@ -365,12 +385,7 @@ dsd_redis_cache_store (DsdCache   *cache,
   g_snprintf (ttl, sizeof ttl, "%u", ttl_s);
   argv_len[2] = strlen (ttl);
   argv_len[4] = strlen (argv[4]);
-  if (!dsd_redis_eval (self->redis, self->store_script, 2, G_N_ELEMENTS (argv), argv, argv_len,
-                       ignore_reply_cb, g_object_ref (self), NULL))
-    {
-      count_error (self, "write", NULL);
-      g_object_unref (self);
-    }
+  write_and_forget (self, "store", self->store_script, 2, G_N_ELEMENTS (argv), argv, argv_len);
 }
 
 static void
@@ -382,14 +397,8 @@ dsd_redis_cache_invalidate (DsdCache   *cache,
   const char *argv[] = { generation, GENERATION_KEEP_S };
   gsize argv_len[] = { strlen (generation), strlen (GENERATION_KEEP_S) };
 
-  /* Down: entries it would have invalidated cannot be read either, and
-   * everything stored lives at most its TTL. */
-  if (!dsd_redis_eval (self->redis, self->invalidate_script, 1, 2, argv, argv_len,
-                       ignore_reply_cb, g_object_ref (self), NULL))
-    {
-      count_error (self, "invalidate", NULL);
-      g_object_unref (self);
-    }
+  /* Missed while Redis is unreachable: what it held stays at most its TTL. */
+  write_and_forget (self, "invalidate", self->invalidate_script, 1, 2, argv, argv_len);
 }
 
 /* Events of this instance's bus (from its relay, or from Kafka for all):
@@ -411,18 +420,6 @@ event_cb (DsdEventBus *bus,
 }
 
 /* Positions --------------------------------------------------------------- */
-
-static void
-positions_written_cb (redisReply   *reply,
-                      const GError *error,
-                      gpointer      user_data)
-{
-  DsdRedisCache *self = user_data;
-
-  if (error != NULL)
-    count_error (self, "positions", error);
-  g_object_unref (self);
-}
 
 static char *
 envelope_text (DsdEvent *event)
@@ -478,13 +475,8 @@ flush_positions_cb (gpointer user_data)
   for (guint i = 0; i < args->len; i++)
     lengths[i] = strlen (args->pdata[i]);
 
-  if (!dsd_redis_eval (self->redis, self->positions_script, 3, args->len,
-                       (const char * const *) args->pdata, lengths, positions_written_cb,
-                       g_object_ref (self), NULL))
-    {
-      count_error (self, "positions", NULL);
-      g_object_unref (self);
-    }
+  write_and_forget (self, "positions", self->positions_script, 3, args->len,
+                    (const char * const *) args->pdata, lengths);
 
   return G_SOURCE_REMOVE;
 }
