@@ -126,6 +126,8 @@ start_cluster () {
   start_kafka
   export DISPATCH_JWT_SECRET=${DISPATCH_JWT_SECRET:-$(shared_secret jwt-secret)}
   export DISPATCH_ADMIN_PASSWORD=${DISPATCH_ADMIN_PASSWORD:-$(shared_secret admin-password)}
+  # Every connection through nginx comes from its address (docs/cluster.md).
+  export DISPATCH_HTTP_MAX_CONNECTIONS_PER_CLIENT=${DISPATCH_HTTP_MAX_CONNECTIONS_PER_CLIENT:-4096}
   start_instance a "$a" "$@"
   start_instance b "$b" "$@"
   start_nginx "$a" "$b"

@@ -10,14 +10,15 @@ packages=(
   build-essential meson ninja-build pkg-config gettext git
   # libraries
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libpq-dev libjwt-dev libsodium-dev
-  libhiredis-dev librdkafka-dev libcurl4-openssl-dev libsecret-1-dev
+  libhiredis-dev librdkafka-dev libcurl4-openssl-dev libsecret-1-dev libgmime-3.0-dev
   libgtk-4-dev libadwaita-1-dev libshumate-dev glib-networking
   # runtime services (Apache Kafka runs from Maven jars: build-aux/setup-kafka.sh)
   postgresql redis-server openjdk-17-jre-headless maven nginx-light
   # desktop integration checks
-  desktop-file-utils appstream appstream-util
+  desktop-file-utils appstream appstream-util flatpak-builder
   # tests
-  xvfb xauth dbus dbus-x11 python3-aiosmtpd curl valgrind libclang-rt-14-dev clang
+  xvfb xauth libx11-dev dbus dbus-x11 python3-aiosmtpd curl valgrind libclang-rt-14-dev clang
+  openssl
   # the public tracking page's test (suite browser)
   chromium
 )

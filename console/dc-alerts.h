@@ -14,7 +14,12 @@ const char *dc_alert_get_title    (DcAlert *self);
 const char *dc_alert_get_body     (DcAlert *self);
 /* Returns: (nullable): the order the alert is about */
 const char *dc_alert_get_order_id (DcAlert *self);
+/* Returns: (nullable): the driver the alert is about */
+const char *dc_alert_get_driver_id (DcAlert *self);
+/* The time of the latest repeat. */
 gint64      dc_alert_get_time     (DcAlert *self);
+/* How often it was raised: repeats of the same alert make one entry. */
+guint       dc_alert_get_count    (DcAlert *self);
 
 #define DC_TYPE_ALERTS (dc_alerts_get_type ())
 
@@ -24,11 +29,15 @@ G_DECLARE_FINAL_TYPE (DcAlerts, dc_alerts, DC, ALERTS, GObject)
  * DcAlerts:
  *
  * What needs a dispatcher's attention: "alert" and "order.unassignable"
- * events and orders that turn late. Newest first; ::raised fires for each
- * new alert and "unread" counts the ones not yet seen.
+ * events and orders that turn late. Newest first; a repeat of an alert
+ * (same kind, same order or driver) moves it to the top and counts up.
+ * ::raised fires for each one and "unread" counts the ones not yet seen.
+ * With a @journal file, the alerts outlive the program: read at start,
+ * rewritten (asynchronously) after each change.
  */
-DcAlerts   *dc_alerts_new         (DcStream *stream,
-                                   DcStore  *orders);
+DcAlerts   *dc_alerts_new         (DcStream   *stream,
+                                   DcStore    *orders,
+                                   const char *journal);
 GListModel *dc_alerts_get_model   (DcAlerts *self);
 guint       dc_alerts_get_unread  (DcAlerts *self);
 void        dc_alerts_mark_read   (DcAlerts *self);

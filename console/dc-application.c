@@ -58,6 +58,24 @@ preferences_action (GSimpleAction *action,
     parent, dc_context_get_settings (self->context))));
 }
 
+/* From a desktop notification: the window comes up showing the order or
+ * driver (win.select-order, win.select-driver). */
+static void
+select_action (GSimpleAction *action,
+               GVariant      *parameter,
+               gpointer       user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  g_autofree char *name = NULL;
+
+  if (window == NULL)
+    return;
+
+  name = g_strconcat ("win.", g_action_get_name (G_ACTION (action)), NULL);
+  gtk_window_present (window);
+  gtk_widget_activate_action_variant (GTK_WIDGET (window), name, parameter);
+}
+
 static void
 about_action (GSimpleAction *action,
               GVariant      *parameter,
@@ -94,6 +112,8 @@ static const GActionEntry app_actions[] = {
   { "quit", quit_action },
   { "preferences", preferences_action },
   { "about", about_action },
+  { "select-order", select_action, "s" },
+  { "select-driver", select_action, "s" },
 };
 
 static void

@@ -16,6 +16,7 @@ struct _DcContext
   DcStore *drivers;
   DcStream *stream;
   DcAlerts *alerts;
+  DcClock *clock;
 };
 
 G_DEFINE_FINAL_TYPE (DcContext, dc_context, G_TYPE_OBJECT)
@@ -120,6 +121,7 @@ dc_context_dispose (GObject *object)
   DcContext *self = (DcContext *)object;
 
   g_clear_object (&self->alerts);
+  g_clear_object (&self->clock);
   g_clear_object (&self->stream);
   g_clear_object (&self->orders);
   g_clear_object (&self->drivers);
@@ -138,12 +140,16 @@ dc_context_class_init (DcContextClass *klass)
 static void
 dc_context_init (DcContext *self)
 {
+  g_autofree char *journal = NULL;
+
   self->settings = g_settings_new (APPLICATION_ID);
   self->client = dc_client_new ();
+  self->clock = dc_clock_new ();
   self->orders = dc_store_new (DC_TYPE_ORDER);
   self->drivers = dc_store_new (DC_TYPE_DRIVER);
   self->stream = dc_stream_new (self->client, self->orders, self->drivers);
-  self->alerts = dc_alerts_new (self->stream, self->orders);
+  journal = g_build_filename (g_get_user_data_dir (), "dispatch-console", "alerts.json", NULL);
+  self->alerts = dc_alerts_new (self->stream, self->orders, journal);
 
   g_signal_connect_object (self->client, "notify::authenticated",
                            G_CALLBACK (authenticated_cb), self, G_CONNECT_SWAPPED);
@@ -203,6 +209,22 @@ dc_context_get_alerts (DcContext *self)
   g_return_val_if_fail (DC_IS_CONTEXT (self), NULL);
 
   return self->alerts;
+}
+
+double
+dc_context_get_max_pickup_m (DcContext *self)
+{
+  g_return_val_if_fail (DC_IS_CONTEXT (self), 0);
+
+  return g_settings_get_double (self->settings, "max-pickup-km") * 1000.0;
+}
+
+DcClock *
+dc_context_get_clock (DcContext *self)
+{
+  g_return_val_if_fail (DC_IS_CONTEXT (self), NULL);
+
+  return self->clock;
 }
 
 void

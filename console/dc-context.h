@@ -5,6 +5,7 @@
 
 #include "dc-alerts.h"
 #include "dc-client.h"
+#include "dc-clock.h"
 #include "dc-store.h"
 #include "dc-stream.h"
 
@@ -18,7 +19,7 @@ G_DECLARE_FINAL_TYPE (DcContext, dc_context, DC, CONTEXT, GObject)
  * DcContext:
  *
  * Everything the console's widgets share: settings, the REST client, the
- * live stores and their stream, the alerts. It also owns the session's
+ * live stores and their stream, the alerts, the ticking clock. It also owns the session's
  * life: the token goes to the keyring on sign-in and the stream runs while
  * the client is signed in.
  */
@@ -29,6 +30,9 @@ DcStore   *dc_context_get_orders           (DcContext           *self);
 DcStore   *dc_context_get_drivers          (DcContext           *self);
 DcStream  *dc_context_get_stream           (DcContext           *self);
 DcAlerts  *dc_context_get_alerts           (DcContext           *self);
+DcClock   *dc_context_get_clock            (DcContext           *self);
+/* The "max-pickup-km" setting in meters. */
+double     dc_context_get_max_pickup_m     (DcContext           *self);
 /* Signs in with the token kept for the last server and user, if any. */
 void       dc_context_restore_session      (DcContext           *self);
 void       dc_context_sign_in_async        (DcContext           *self,

@@ -18,6 +18,7 @@ struct _DcDriver
   int state;
   int load;
   gboolean online;
+  gboolean auto_dispatch;
 
   /* Live position; recorded_at == 0 means none. */
   double lat;
@@ -39,6 +40,7 @@ enum {
   PROP_STATE,
   PROP_LOAD,
   PROP_ONLINE,
+  PROP_AUTO_DISPATCH,
   PROP_RECORDED_AT,
   N_PROPS
 };
@@ -85,6 +87,9 @@ dc_driver_apply_json (DcEntity   *entity,
   reorder |= dc_entity_set_boolean (entity, &self->online,
                                     dc_json_boolean (object, "online", self->online),
                                     properties[PROP_ONLINE]);
+  dc_entity_set_boolean (entity, &self->auto_dispatch,
+                         dc_json_boolean (object, "auto_dispatch", self->auto_dispatch),
+                         properties[PROP_AUTO_DISPATCH]);
   dc_entity_set_int (entity, &self->vehicle, vehicle, properties[PROP_VEHICLE]);
   dc_entity_set_int (entity, &self->capacity, dc_json_int (object, "capacity", 1),
                      properties[PROP_CAPACITY]);
@@ -198,6 +203,10 @@ dc_driver_get_property (GObject    *object,
       g_value_set_int (value, self->load);
       break;
 
+    case PROP_AUTO_DISPATCH:
+      g_value_set_boolean (value, self->auto_dispatch);
+      break;
+
     case PROP_ONLINE:
       g_value_set_boolean (value, self->online);
       break;
@@ -237,6 +246,8 @@ dc_driver_class_init (DcDriverClass *klass)
                       DISPATCH_DRIVER_OFFLINE, flags);
   properties[PROP_LOAD] = g_param_spec_int ("load", NULL, NULL, 0, G_MAXINT, 0, flags);
   properties[PROP_ONLINE] = g_param_spec_boolean ("online", NULL, NULL, FALSE, flags);
+  properties[PROP_AUTO_DISPATCH] =
+    g_param_spec_boolean ("auto-dispatch", NULL, NULL, TRUE, flags);
   properties[PROP_RECORDED_AT] =
     g_param_spec_int64 ("recorded-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
 
@@ -248,6 +259,7 @@ dc_driver_init (DcDriver *self)
 {
   self->state = DISPATCH_DRIVER_OFFLINE;
   self->vehicle = DISPATCH_VEHICLE_CAR;
+  self->auto_dispatch = TRUE;
   self->capacity = 1;
   self->heading = -1;
 }
@@ -371,4 +383,20 @@ dc_driver_apply_location (DcDriver   *self,
                        properties[PROP_RECORDED_AT]);
 
   return TRUE;
+}
+
+const char *
+dc_driver_get_phone (DcDriver *self)
+{
+  g_return_val_if_fail (DC_IS_DRIVER (self), NULL);
+
+  return self->phone;
+}
+
+gboolean
+dc_driver_get_auto_dispatch (DcDriver *self)
+{
+  g_return_val_if_fail (DC_IS_DRIVER (self), FALSE);
+
+  return self->auto_dispatch;
 }

@@ -20,6 +20,10 @@ typedef enum {
 G_DECLARE_FINAL_TYPE (DcDriver, dc_driver, DC, DRIVER, DcEntity)
 
 const char          *dc_driver_get_name         (DcDriver   *self);
+/* Returns: (nullable) */
+const char          *dc_driver_get_phone        (DcDriver   *self);
+/* FALSE when a dispatcher paused the driver from automatic dispatch. */
+gboolean             dc_driver_get_auto_dispatch (DcDriver  *self);
 DispatchVehicle      dc_driver_get_vehicle      (DcDriver   *self);
 DispatchDriverState  dc_driver_get_state        (DcDriver   *self);
 int                  dc_driver_get_capacity     (DcDriver   *self);

@@ -3,6 +3,8 @@
 
 #include <glib/gi18n.h>
 
+#include <dispatch-error.h>
+
 #include "dc-format.h"
 
 #define METERS_PER_MILE 1609.344
@@ -153,4 +155,43 @@ dc_format_order_css_class (DcOrder *order)
     return "late";
 
   return classes[dc_order_get_status (order)];
+}
+
+const char *
+dc_format_error (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+
+  if (error->domain == DISPATCH_ERROR)
+    switch ((DispatchError) error->code)
+      {
+      case DISPATCH_ERROR_UNAUTHENTICATED:
+        return _("Wrong username or password, or the session has ended");
+      case DISPATCH_ERROR_PERMISSION_DENIED:
+        return _("Your account may not do this");
+      case DISPATCH_ERROR_NOT_FOUND:
+        return _("It no longer exists on the server");
+      case DISPATCH_ERROR_CONFLICT:
+        return _("Someone changed it meanwhile, or the driver is offline");
+      case DISPATCH_ERROR_INVALID_TRANSITION:
+        return _("The order has moved on; this no longer applies");
+      case DISPATCH_ERROR_RATE_LIMITED:
+        return _("Too many attempts; wait a moment and try again");
+      case DISPATCH_ERROR_UNAVAILABLE:
+        return _("The server is busy; try again in a moment");
+      case DISPATCH_ERROR_INVALID_ARGUMENT:
+      case DISPATCH_ERROR_UNPROCESSABLE:
+        return _("The server did not accept these values");
+      default:
+        return _("The server could not handle the request");
+      }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return _("The server did not answer in time");
+  if (g_error_matches (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND))
+    return _("No server has that name");
+  if (error->domain == G_TLS_ERROR)
+    return _("The secure connection to the server failed");
+
+  return _("Could not reach the server; check the address and the network");
 }

@@ -28,6 +28,10 @@ const char *dc_format_order_status (DispatchOrderStatus status);
 const char *dc_format_driver_state (DispatchDriverState state);
 const char *dc_format_vehicle      (DispatchVehicle     vehicle);
 
+/* What went wrong, for people and in their language: the server's error
+ * code or the kind of transport failure, never the raw message. */
+const char *dc_format_error (const GError *error);
+
 /* The style class of an order's status marks: "late", "waiting",
  * "assigned", "picked-up", … */
 const char *dc_format_order_css_class (DcOrder *order);

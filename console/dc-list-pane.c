@@ -3,8 +3,13 @@
 
 #include <adwaita.h>
 
+#include "dc-hold.h"
 #include "dc-list-pane.h"
 #include "dc-template.h"
+
+/* How often the list may re-rank, when the pointer and the focus are
+ * elsewhere. */
+#define RERANK_INTERVAL_S 2
 
 struct _DcListPane
 {
@@ -19,13 +24,20 @@ struct _DcListPane
 
   GtkSortListModel *sorted;
   GtkFilterListModel *filtered;
-  GtkSingleSelection *selection;
+  GtkMultiSelection *selection;
   GtkStringFilter *search_filter;
   GtkCustomFilter *category_filter;
   /* the item last selected (compared, never dereferenced), so that rows
    * moving around in a re-sort do not count as the user picking it again */
   gpointer selected;
   gboolean selecting;
+
+  /* The order rows are shown in: each entity's rank as of the last calm
+   * moment (entities new since then go last). Re-ranked on an interval,
+   * never while the pointer or the focus is in the list. */
+  GHashTable *ranks;
+  gboolean rank_dirty;
+  guint rerank_source;
 };
 
 G_DEFINE_FINAL_TYPE (DcListPane, dc_list_pane, GTK_TYPE_WIDGET)
@@ -43,6 +55,7 @@ enum {
 
 enum {
   ACTIVATED,
+  SELECTION_CHANGED,
   N_SIGNALS
 };
 
@@ -55,6 +68,67 @@ compare_entities (gconstpointer a,
                   gpointer      user_data)
 {
   return dc_entity_compare ((DcEntity *) a, (DcEntity *) b);
+}
+
+static int
+compare_entities_indirect (gconstpointer a,
+                           gconstpointer b,
+                           gpointer      user_data)
+{
+  return dc_entity_compare (*(DcEntity **) a, *(DcEntity **) b);
+}
+
+static int
+compare_ranks (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  DcListPane *self = user_data;
+  guint rank_a = GPOINTER_TO_UINT (g_hash_table_lookup (self->ranks, a));
+  guint rank_b = GPOINTER_TO_UINT (g_hash_table_lookup (self->ranks, b));
+
+  /* 0 is "not ranked yet": after the ranked ones, in their live order */
+  if (rank_a != rank_b)
+    return rank_a == 0 ? 1 : rank_b == 0 ? -1 : rank_a < rank_b ? -1 : 1;
+
+  return compare_entities (a, b, NULL);
+}
+
+static void
+rerank (DcListPane *self)
+{
+  GListModel *model = gtk_sort_list_model_get_model (self->sorted);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n = model != NULL ? g_list_model_get_n_items (model) : 0;
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (items, g_list_model_get_item (model, i));
+  g_ptr_array_sort_with_data (items, compare_entities_indirect, NULL);
+
+  /* Keys are never dereferenced: a removed entity's entry is only stale. */
+  g_hash_table_remove_all (self->ranks);
+  for (guint i = 0; i < items->len; i++)
+    g_hash_table_insert (self->ranks, g_ptr_array_index (items, i), GUINT_TO_POINTER (i + 1));
+
+  self->rank_dirty = FALSE;
+  gtk_sorter_changed (gtk_sort_list_model_get_sorter (self->sorted), GTK_SORTER_CHANGE_DIFFERENT);
+}
+
+static gboolean
+rerank_cb (gpointer user_data)
+{
+  DcListPane *self = user_data;
+
+  if (self->rank_dirty && !dc_hold_is_held (GTK_WIDGET (self->list_view)))
+    rerank (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+model_changed_cb (DcListPane *self)
+{
+  self->rank_dirty = TRUE;
 }
 
 static gboolean
@@ -94,15 +168,34 @@ category_changed_cb (DcListPane *self)
     gtk_filter_changed (GTK_FILTER (self->category_filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
+/* The position of the only selected row, or GTK_INVALID_LIST_POSITION with
+ * none or several. */
+static guint
+single_selected (DcListPane *self)
+{
+  g_autoptr(GtkBitset) selected =
+    gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+
+  return gtk_bitset_get_size (selected) == 1 ? gtk_bitset_get_nth (selected, 0)
+                                             : GTK_INVALID_LIST_POSITION;
+}
+
+/* One row picked opens it (::activated); rows picked with Ctrl or Shift
+ * make a selection to act on together (::selection-changed). */
 static void
 selection_changed_cb (DcListPane *self)
 {
-  gpointer item = gtk_single_selection_get_selected_item (self->selection);
-  gboolean changed = item != self->selected;
+  guint position = single_selected (self);
+  g_autoptr(GObject) item = NULL;
+  gboolean changed;
 
+  if (position != GTK_INVALID_LIST_POSITION)
+    item = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+  changed = item != self->selected;
   self->selected = item;
   if (!self->selecting && changed && item != NULL)
     g_signal_emit (self, signals[ACTIVATED], 0, item);
+  g_signal_emit (self, signals[SELECTION_CHANGED], 0);
 }
 
 static void
@@ -110,8 +203,10 @@ dc_list_pane_dispose (GObject *object)
 {
   DcListPane *self = (DcListPane *)object;
 
+  g_clear_handle_id (&self->rerank_source, g_source_remove);
   dc_template_dispose (GTK_WIDGET (self), DC_TYPE_LIST_PANE);
   g_clear_object (&self->selection);
+  g_clear_pointer (&self->ranks, g_hash_table_unref);
 
   G_OBJECT_CLASS (dc_list_pane_parent_class)->dispose (object);
 }
@@ -223,6 +318,9 @@ dc_list_pane_class_init (DcListPaneClass *klass)
   signals[ACTIVATED] =
     g_signal_new ("activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, DC_TYPE_ENTITY);
+  signals[SELECTION_CHANGED] =
+    g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dispatchd/Console/dc-list-pane.ui");
@@ -259,20 +357,22 @@ dc_list_pane_init (DcListPane *self)
   gtk_multi_filter_append (GTK_MULTI_FILTER (filter), GTK_FILTER (self->search_filter));
   gtk_multi_filter_append (GTK_MULTI_FILTER (filter), GTK_FILTER (self->category_filter));
 
+  self->ranks = g_hash_table_new (NULL, NULL);
   self->sorted = gtk_sort_list_model_new (NULL,
-                                          GTK_SORTER (gtk_custom_sorter_new (compare_entities,
-                                                                             NULL, NULL)));
+                                          GTK_SORTER (gtk_custom_sorter_new (compare_ranks,
+                                                                             self, NULL)));
   self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (self->sorted), GTK_FILTER (filter));
-  self->selection = gtk_single_selection_new (G_LIST_MODEL (self->filtered));
-  gtk_single_selection_set_autoselect (self->selection, FALSE);
-  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  self->selection = gtk_multi_selection_new (G_LIST_MODEL (self->filtered));
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
 
-  g_signal_connect_object (self->selection, "notify::selected",
+  g_signal_connect_object (self->selection, "selection-changed",
                            G_CALLBACK (selection_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->filtered, "items-changed",
                            G_CALLBACK (update_empty), self, G_CONNECT_SWAPPED);
   update_empty (self);
+
+  dc_hold_watch (GTK_WIDGET (self->list_view));
+  self->rerank_source = g_timeout_add_seconds (RERANK_INTERVAL_S, rerank_cb, self);
 }
 
 void
@@ -282,7 +382,11 @@ dc_list_pane_set_model (DcListPane *self,
   g_return_if_fail (DC_IS_LIST_PANE (self));
   g_return_if_fail (model == NULL || G_IS_LIST_MODEL (model));
 
+  if (model != NULL)
+    g_signal_connect_object (model, "items-changed", G_CALLBACK (model_changed_cb), self,
+                             G_CONNECT_SWAPPED);
   gtk_sort_list_model_set_model (self->sorted, model);
+  rerank (self);
 }
 
 void
@@ -306,7 +410,10 @@ dc_list_pane_select (DcListPane *self,
     }
 
   self->selecting = TRUE;
-  gtk_single_selection_set_selected (self->selection, position);
+  if (position != GTK_INVALID_LIST_POSITION)
+    gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), position, TRUE);
+  else
+    gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
   self->selecting = FALSE;
 
   if (position != GTK_INVALID_LIST_POSITION)
@@ -320,4 +427,41 @@ dc_list_pane_focus_search (DcListPane *self)
   g_return_if_fail (DC_IS_LIST_PANE (self));
 
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+DcEntity *
+dc_list_pane_get_neighbour (DcListPane *self,
+                            int         delta)
+{
+  guint selected, n;
+  gint64 position;
+
+  g_return_val_if_fail (DC_IS_LIST_PANE (self), NULL);
+
+  selected = single_selected (self);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+  position = selected == GTK_INVALID_LIST_POSITION ? 0 : (gint64) selected + delta;
+  if (position < 0 || position >= n)
+    return NULL;
+
+  return g_list_model_get_item (G_LIST_MODEL (self->filtered), (guint) position);
+}
+
+GPtrArray *
+dc_list_pane_get_selection (DcListPane *self)
+{
+  g_autoptr(GtkBitset) selected = NULL;
+  GtkBitsetIter iter;
+  GPtrArray *entities;
+  guint position;
+
+  g_return_val_if_fail (DC_IS_LIST_PANE (self), NULL);
+
+  entities = g_ptr_array_new_with_free_func (g_object_unref);
+  selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  for (gboolean more = gtk_bitset_iter_init_first (&iter, selected, &position); more;
+       more = gtk_bitset_iter_next (&iter, &position))
+    g_ptr_array_add (entities, g_list_model_get_item (G_LIST_MODEL (self->selection), position));
+
+  return entities;
 }

@@ -17,7 +17,9 @@ G_DECLARE_FINAL_TYPE (DcListPane, dc_list_pane, DC, LIST_PANE, GtkWidget)
  * A searchable, filterable list of entities: the "model" (a DcStore) sorted
  * by dc_entity_compare(), filtered by the entities' search text and by the
  * category picked in the "choices" menu (dc_entity_matches_category() with
- * the position of the choice). Rows come from the "factory".
+ * the position of the choice). Rows come from the "factory". A click opens
+ * a row (::activated); Ctrl- and Shift-clicks select several
+ * (::selection-changed, dc_list_pane_get_selection()).
  */
 void      dc_list_pane_set_model    (DcListPane *self,
                                      GListModel *model);
@@ -25,5 +27,13 @@ void      dc_list_pane_set_model    (DcListPane *self,
 void      dc_list_pane_select       (DcListPane *self,
                                      DcEntity   *entity);
 void      dc_list_pane_focus_search (DcListPane *self);
+/* The entities selected, in the list's order.
+ * Returns: (transfer full) (element-type DcEntity) */
+GPtrArray *dc_list_pane_get_selection (DcListPane *self);
+/* The entity @delta rows from the selected one as the list shows it now (the
+ * first one when nothing is selected); NULL past either end.
+ * Returns: (transfer full) (nullable) */
+DcEntity *dc_list_pane_get_neighbour (DcListPane *self,
+                                      int         delta);
 
 G_END_DECLS

@@ -210,6 +210,8 @@ viewport_changed_cb (DcMapView *self)
   self->viewport_source = g_timeout_add (VIEWPORT_DEBOUNCE_MS, viewport_settled_cb, self);
 }
 
+#define MIN_WIDTH 360
+
 static void
 dc_map_view_measure (GtkWidget      *widget,
                      GtkOrientation  orientation,
@@ -221,6 +223,14 @@ dc_map_view_measure (GtkWidget      *widget,
 {
   gtk_widget_measure (gtk_widget_get_first_child (widget), orientation, for_size,
                       minimum, natural, minimum_baseline, natural_baseline);
+
+  /* Never a sliver: the lists fold away and the details go over the map
+   * before the map gets narrower than this. */
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = MAX (*minimum, MIN_WIDTH);
+      *natural = MAX (*natural, MIN_WIDTH);
+    }
 }
 
 /* Allocated by hand rather than by a layout manager: the visible area also

@@ -6,6 +6,7 @@
 
 #include "dc-candidates.h"
 #include "dc-format.h"
+#include "dc-hold.h"
 #include "dc-json.h"
 #include "dc-order-detail.h"
 #include "dc-template.h"
@@ -34,9 +35,11 @@ struct _DcOrderDetail
   AdwActionRow *dropoff_row;
   AdwActionRow *customer_row;
   AdwActionRow *notes_row;
-  GtkWidget *driver_group;
   AdwActionRow *driver_row;
   AdwActionRow *why_row;
+  GtkSwitch *hold_switch;
+  /* the switch follows the order: not a dispatcher's toggle */
+  gboolean updating;
   GtkWidget *unassign_button;
   GtkWidget *candidates_group;
   GtkListBox *candidates_list;
@@ -78,19 +81,40 @@ lookup_driver (DcOrderDetail *self,
   return driver ? DC_DRIVER (driver) : NULL;
 }
 
-static const char *
-actor_label (JsonObject *event)
+/* Who caused an event, as people call them: the driver's or customer's
+ * name, "automation", or a role; never an internal id. The server gives an
+ * object {"role", …} or a label "role:USER-ID". */
+static char *
+actor_name (DcOrderDetail *self,
+            JsonObject    *event)
 {
   JsonNode *actor = json_object_get_member (event, "actor");
+  JsonObject *data = dc_json_object (event, "data");
+  g_autofree char *role = NULL;
+  DcDriver *driver;
 
   if (actor != NULL && JSON_NODE_HOLDS_OBJECT (actor))
-    {
-      JsonObject *object = json_node_get_object (actor);
+    role = g_strdup (dc_json_string (json_node_get_object (actor), "role"));
+  else if (actor != NULL && JSON_NODE_HOLDS_VALUE (actor) &&
+           json_node_get_value_type (actor) == G_TYPE_STRING)
+    role = g_strndup (json_node_get_string (actor), strcspn (json_node_get_string (actor), ":"));
 
-      return dc_json_string (object, "username") ?: dc_json_string (object, "role");
-    }
+  if (role == NULL || g_str_equal (role, "system"))
+    return g_strdup (_("automation"));
 
-  return dc_json_string (event, "actor");
+  if (g_str_equal (role, "driver") &&
+      (driver = lookup_driver (self, data ? dc_json_string (data, "driver_id") : NULL)) != NULL &&
+      dc_driver_get_name (driver) != NULL)
+    return g_strdup (dc_driver_get_name (driver));
+
+  if (g_str_equal (role, "customer"))
+    return g_strdup (dc_order_get_customer (self->order) ?: _("the customer"));
+  if (g_str_equal (role, "driver"))
+    return g_strdup (_("the driver"));
+  if (g_str_equal (role, "admin"))
+    return g_strdup (_("an admin"));
+
+  return g_strdup (_("a dispatcher"));
 }
 
 static char *
@@ -113,7 +137,7 @@ event_title (DcOrderDetail *self,
       if (id == NULL && offer != NULL)
         id = dc_json_string (offer, "driver_id");
       driver = lookup_driver (self, id);
-      name = driver ? dc_driver_get_name (driver) : id;
+      name = driver ? dc_driver_get_name (driver) : NULL;
 
       if (g_strcmp0 (type, "order.offer") == 0)
         /* Translators: %s is a driver's name */
@@ -134,12 +158,20 @@ event_title (DcOrderDetail *self,
 /* The server may explain an assignment in the event's data; otherwise say
  * who made it. */
 static char *
-why_text (JsonObject *event)
+why_text (DcOrderDetail *self,
+          JsonObject    *event)
 {
   JsonObject *data = dc_json_object (event, "data");
   JsonObject *assignment = data ? dc_json_object (data, "assignment") : NULL;
   const char *reason = NULL;
-  const char *actor = actor_label (event);
+  g_autofree char *actor = actor_name (self, event);
+  JsonNode *actor_node = json_object_get_member (event, "actor");
+  gboolean automatic = actor_node == NULL ||
+                       (JSON_NODE_HOLDS_VALUE (actor_node) &&
+                        g_strcmp0 (json_node_get_string (actor_node), "system") == 0) ||
+                       (JSON_NODE_HOLDS_OBJECT (actor_node) &&
+                        g_strcmp0 (dc_json_string (json_node_get_object (actor_node), "role"),
+                                   "system") == 0);
 
   if (data != NULL)
     reason = dc_json_string (data, "reason");
@@ -148,7 +180,7 @@ why_text (JsonObject *event)
   if (reason != NULL)
     return g_strdup (reason);
 
-  if (actor == NULL || g_str_equal (actor, "system"))
+  if (automatic)
     return g_strdup (_("Chosen by automatic dispatch: the shortest estimated time to the pickup"));
 
   /* Translators: %s is who assigned the order, a username or a role */
@@ -179,16 +211,19 @@ events_cb (GObject      *object,
   events = dc_json_array (response, "events");
   n = events != NULL ? json_array_get_length (events) : 0;
 
-  /* Newest first reads best in a narrow pane. */
+  /* Newest first reads best in a narrow pane. The server follows each
+   * order.assigned and order.offer with an order.updated of the same change:
+   * one row for both. */
   for (guint i = n; i > 0; i--)
     {
       JsonNode *node = json_array_get_element (events, i - 1);
-      JsonObject *event;
+      JsonNode *before = i > 1 ? json_array_get_element (events, i - 2) : NULL;
+      JsonObject *event, *data;
       GtkWidget *row;
-      const char *type;
-      const char *actor;
+      const char *type, *reason;
       g_autofree char *title = NULL;
       g_autofree char *time = NULL;
+      g_autofree char *actor = NULL;
       g_autofree char *subtitle = NULL;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
@@ -196,23 +231,44 @@ events_cb (GObject      *object,
 
       event = json_node_get_object (node);
       type = dc_json_string (event, "type");
-      actor = actor_label (event);
-      title = event_title (self, type, dc_json_object (event, "data"));
+      if (g_strcmp0 (type, "order.updated") == 0 && before != NULL &&
+          JSON_NODE_HOLDS_OBJECT (before) &&
+          (g_strcmp0 (dc_json_string (json_node_get_object (before), "type"),
+                      "order.assigned") == 0 ||
+           g_strcmp0 (dc_json_string (json_node_get_object (before), "type"),
+                      "order.offer") == 0))
+        continue;
+
+      data = dc_json_object (event, "data");
+      actor = actor_name (self, event);
+      title = event_title (self, type, data);
+      reason = data != NULL && g_strcmp0 (type, "order.updated") == 0
+               ? dc_json_string (data, "status_reason") : NULL;
+      if (reason != NULL)
+        {
+          g_autofree char *plain = g_steal_pointer (&title);
+
+          /* Translators: an event and the reason given, e.g. "Cancelled: customer called" */
+          title = g_strdup_printf (_("%s: %s"), plain, reason);
+        }
       time = dc_format_clock_time (dc_json_timestamp (event, "occurred_at"));
-      /* Translators: time · who, e.g. "14:02:11 · system" */
-      subtitle = actor ? g_strdup_printf (_("%s · %s"), time, actor) : g_strdup (time);
+      /* Translators: time · who, e.g. "14:02:11 · Anna Schmidt" */
+      subtitle = g_strdup_printf (_("%s · %s"), time, actor);
 
       if (why == NULL && g_strcmp0 (type, "order.assigned") == 0)
-        why = why_text (event);
+        why = why_text (self, event);
 
       row = adw_action_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 1);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 1);
+      gtk_widget_set_tooltip_text (row, title);
       gtk_list_box_append (self->timeline_list, row);
     }
 
-  adw_action_row_set_subtitle (self->why_row, why ?: "");
-  gtk_widget_set_visible (GTK_WIDGET (self->why_row), why != NULL);
+  adw_action_row_set_subtitle (self->why_row, why ?: "—");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->why_row), why);
 }
 
 static void
@@ -255,23 +311,50 @@ stream_event_cb (DcOrderDetail *self,
   self->timeline_source = g_timeout_add (TIMELINE_DEBOUNCE_MS, timeline_settled_cb, self);
 }
 
+static char *
+candidate_reason (DcOrderDetail     *self,
+                  const DcCandidate *candidate)
+{
+  g_autofree char *distance = dc_format_distance (candidate->distance_m, units (self));
+  g_autofree char *eta = dc_format_duration ((gint64) candidate->eta_s);
+  DcDriver *driver = candidate->driver;
+  int load = dc_driver_get_load (driver), capacity = dc_driver_get_capacity (driver);
+
+  switch (candidate->tier)
+    {
+    case DC_CANDIDATE_FREE:
+      /* Translators: why a driver ranks first: load, distance, time, e.g.
+       * "Free (0/2) · 1.2 km · 4 min" */
+      return g_strdup_printf (_("Free (%d/%d) · %s · %s"), load, capacity, distance, eta);
+
+    case DC_CANDIDATE_FULL:
+      /* Translators: why a driver ranks below the free ones */
+      return g_strdup_printf (_("At capacity (%d/%d) · %s · %s"), load, capacity, distance, eta);
+
+    case DC_CANDIDATE_FAR:
+    default:
+      /* Translators: why a driver ranks last: distance, load */
+      return g_strdup_printf (_("Too far: %s · %d/%d orders"), distance, load, capacity);
+    }
+}
+
 static GtkWidget *
 candidate_row (DcOrderDetail     *self,
                const DcCandidate *candidate)
 {
-  g_autofree char *distance = dc_format_distance (candidate->distance_m, units (self));
-  g_autofree char *eta = dc_format_duration ((gint64) candidate->eta_s);
-  g_autofree char *subtitle = NULL;
+  g_autofree char *subtitle = candidate_reason (self, candidate);
+  g_autofree char *tooltip = NULL;
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *button = gtk_button_new_with_label (_("Assign"));
   DcDriver *driver = candidate->driver;
 
-  /* Translators: distance · time · load, e.g. "1.2 km · 4 min · 1/2 orders" */
-  subtitle = g_strdup_printf (_("%s · %s · %d/%d orders"), distance, eta,
-                              dc_driver_get_load (driver), dc_driver_get_capacity (driver));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
                                  dc_driver_get_name (driver) ?: _("Unnamed driver"));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 1);
+  if (candidate->tier != DC_CANDIDATE_FREE)
+    gtk_widget_add_css_class (row, "dim-candidate");
+  g_object_set_data_full (G_OBJECT (row), "driver", g_object_ref (driver), g_object_unref);
 
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.assign-order");
@@ -280,18 +363,58 @@ candidate_row (DcOrderDetail     *self,
                                     dc_entity_get_id (DC_ENTITY (driver)));
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
 
+  button = gtk_button_new_from_icon_name ("action-unavailable-symbolic");
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  /* Translators: %s is a driver's name */
+  tooltip = g_strdup_printf (_("Not This Driver: automation never gives the order to %s"),
+                             dc_driver_get_name (driver) ?: _("Unnamed driver"));
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.exclude-driver");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "(ss)",
+                                    dc_entity_get_id (DC_ENTITY (self->order)),
+                                    dc_entity_get_id (DC_ENTITY (driver)));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+
   return row;
 }
 
+/* While held, the rows stay where they are and only their reasons change. */
 static void
-update_candidates (DcOrderDetail *self)
+refresh_held_candidates (DcOrderDetail *self)
+{
+  double max_pickup_m = dc_context_get_max_pickup_m (self->context);
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->candidates_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    {
+      DcDriver *driver = g_object_get_data (G_OBJECT (row), "driver");
+      DcCandidate candidate;
+      g_autofree char *reason = NULL;
+
+      if (driver == NULL || !dc_candidate_measure (driver, self->order, max_pickup_m, &candidate))
+        continue;
+
+      candidate.driver = driver;
+      reason = candidate_reason (self, &candidate);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), reason);
+    }
+}
+
+/* Re-ranks the candidates unless @calm is FALSE and the dispatcher is
+ * pointing at or focusing on them. */
+static void
+update_candidates (DcOrderDetail *self,
+                   gboolean       calm)
 {
   g_autoptr(GArray) candidates = NULL;
   DispatchOrderStatus status;
 
-  clear_list (self->candidates_list);
   if (self->order == NULL)
-    return;
+    {
+      clear_list (self->candidates_list);
+      return;
+    }
 
   status = dc_order_get_status (self->order);
   gtk_widget_set_visible (self->candidates_group,
@@ -299,8 +422,15 @@ update_candidates (DcOrderDetail *self)
   if (!gtk_widget_get_visible (self->candidates_group))
     return;
 
+  if (!calm && dc_hold_is_held (GTK_WIDGET (self->candidates_list)))
+    {
+      refresh_held_candidates (self);
+      return;
+    }
+
+  clear_list (self->candidates_list);
   candidates = dc_candidates_rank (dc_context_get_drivers (self->context), self->order,
-                                   MAX_CANDIDATES);
+                                   dc_context_get_max_pickup_m (self->context), MAX_CANDIDATES);
   for (guint i = 0; i < candidates->len; i++)
     gtk_list_box_append (self->candidates_list,
                          candidate_row (self, &g_array_index (candidates, DcCandidate, i)));
@@ -314,12 +444,10 @@ update_candidates (DcOrderDetail *self)
     }
 }
 
-static gboolean
-candidates_tick_cb (gpointer user_data)
+static void
+units_changed_cb (DcOrderDetail *self)
 {
-  update_candidates (user_data);
-
-  return G_SOURCE_CONTINUE;
+  update_candidates (self, FALSE);
 }
 
 static void
@@ -332,6 +460,7 @@ update (DcOrderDetail *self)
   g_autofree char *title = NULL;
   g_autofree char *subtitle = NULL;
   g_autofree char *eta = NULL;
+  g_autofree char *problem = NULL;
 
   if (order == NULL)
     return;
@@ -368,17 +497,54 @@ update (DcOrderDetail *self)
                                  dc_order_get_notes (order) ?: "");
   gtk_widget_set_visible (GTK_WIDGET (self->notes_row), dc_order_get_notes (order) != NULL);
 
+  /* The section stays when there is no driver, so that nothing below it
+   * moves when one is assigned or taken away. */
   driver = lookup_driver (self, dc_order_get_driver_id (order));
-  gtk_widget_set_visible (self->driver_group, dc_order_get_driver_id (order) != NULL);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->driver_row),
-                                 driver ? dc_driver_get_name (driver)
-                                        : dc_order_get_driver_id (order) ?: "");
-  if (driver != NULL)
+  problem = dc_candidates_check (dc_context_get_drivers (self->context), order,
+                                 dc_context_get_max_pickup_m (self->context), units (self));
+  if (dc_order_get_driver_id (order) == NULL)
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->driver_row), _("Nobody yet"));
+  else
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->driver_row),
+                                   driver ? dc_driver_get_name (driver) : _("Unknown driver"));
+  if (problem != NULL)
+    adw_action_row_set_subtitle (self->driver_row, problem);
+  else if (driver != NULL)
     adw_action_row_set_subtitle (self->driver_row,
                                  dc_format_vehicle (dc_driver_get_vehicle (driver)));
+  else
+    adw_action_row_set_subtitle (self->driver_row, "");
+  if (problem != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->driver_row), "warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->driver_row), "warning");
   gtk_widget_set_visible (self->unassign_button, status == DISPATCH_ORDER_ASSIGNED);
+  self->updating = TRUE;
+  gtk_switch_set_active (self->hold_switch, dc_order_get_held (order));
+  self->updating = FALSE;
   gtk_widget_set_visible (self->cancel_button,
                           status == DISPATCH_ORDER_PENDING || status == DISPATCH_ORDER_ASSIGNED);
+}
+
+static gboolean
+candidates_tick_cb (gpointer user_data)
+{
+  /* the flag of an assignment without an ETA comes with time */
+  update (user_data);
+  update_candidates (user_data, FALSE);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+hold_toggled_cb (DcOrderDetail *self)
+{
+  if (self->updating || self->order == NULL)
+    return;
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.hold-order", "(sb)",
+                              dc_entity_get_id (DC_ENTITY (self->order)),
+                              gtk_switch_get_active (self->hold_switch));
 }
 
 static void
@@ -387,7 +553,16 @@ order_changed_cb (DcOrderDetail *self,
 {
   update (self);
   if (g_strcmp0 (pspec->name, "status") == 0 || g_strcmp0 (pspec->name, "driver-id") == 0)
-    update_candidates (self);
+    update_candidates (self, FALSE);
+}
+
+/* Offline the switch cannot work: its action is disabled, so is it. */
+static void
+connection_changed_cb (DcOrderDetail *self)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (self->hold_switch),
+                            dc_stream_get_state (dc_context_get_stream (self->context)) ==
+                            DC_CONNECTION_LIVE);
 }
 
 static void
@@ -397,10 +572,14 @@ dc_order_detail_constructed (GObject *object)
 
   G_OBJECT_CLASS (dc_order_detail_parent_class)->constructed (object);
 
+  g_signal_connect_object (dc_context_get_stream (self->context), "notify::state",
+                           G_CALLBACK (connection_changed_cb), self, G_CONNECT_SWAPPED);
+  connection_changed_cb (self);
+
   g_signal_connect_object (dc_context_get_stream (self->context), "event",
                            G_CALLBACK (stream_event_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (dc_context_get_settings (self->context), "changed::units",
-                           G_CALLBACK (update_candidates), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (units_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -464,9 +643,10 @@ dc_order_detail_class_init (DcOrderDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, dropoff_row);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, customer_row);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, notes_row);
-  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, driver_group);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, driver_row);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, why_row);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, hold_switch);
+  gtk_widget_class_bind_template_callback (widget_class, hold_toggled_cb);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, unassign_button);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, candidates_group);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, candidates_list);
@@ -483,12 +663,16 @@ dc_order_detail_init (DcOrderDetail *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   /* too long for the .ui's lines */
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self->candidates_group),
-                                         _("Available drivers by estimated time to the pickup. "
-                                           "Drag the order onto a driver to assign it, too."));
+                                         _("Free drivers first, then by estimated time to the "
+                                           "pickup. The list holds still while you point at "
+                                           "it. Drag the order onto a driver to assign it, "
+                                           "too."));
 
   self->order_signals = g_signal_group_new (DC_TYPE_ORDER);
   g_signal_group_connect_swapped (self->order_signals, "notify",
                                   G_CALLBACK (order_changed_cb), self);
+
+  dc_hold_watch (GTK_WIDGET (self->candidates_list));
 }
 
 DcOrderDetail *
@@ -514,7 +698,7 @@ dc_order_detail_set_order (DcOrderDetail *self,
   g_signal_group_set_target (self->order_signals, order);
   g_clear_handle_id (&self->candidates_source, g_source_remove);
   clear_list (self->timeline_list);
-  gtk_widget_set_visible (GTK_WIDGET (self->why_row), FALSE);
+  adw_action_row_set_subtitle (self->why_row, "—");
   if (order == NULL)
     return;
 
@@ -526,8 +710,31 @@ dc_order_detail_set_order (DcOrderDetail *self,
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->cancel_button), "win.cancel-order");
 
   update (self);
-  update_candidates (self);
+  update_candidates (self, TRUE);
   load_timeline (self);
   self->candidates_source = g_timeout_add_seconds (CANDIDATES_REFRESH_S, candidates_tick_cb,
                                                    self);
+}
+
+DcOrder *
+dc_order_detail_get_order (DcOrderDetail *self)
+{
+  g_return_val_if_fail (DC_IS_ORDER_DETAIL (self), NULL);
+
+  return self->order;
+}
+
+DcDriver *
+dc_order_detail_get_top_candidate (DcOrderDetail *self)
+{
+  GtkWidget *first;
+
+  g_return_val_if_fail (DC_IS_ORDER_DETAIL (self), NULL);
+
+  first = gtk_widget_get_first_child (GTK_WIDGET (self->candidates_list));
+  if (self->order == NULL || first == NULL ||
+      !gtk_widget_get_visible (self->candidates_group))
+    return NULL;
+
+  return g_object_get_data (G_OBJECT (first), "driver");
 }

@@ -4,6 +4,7 @@
 #include <gtk/gtk.h>
 
 #include "dc-context.h"
+#include "dc-driver.h"
 #include "dc-order.h"
 
 G_BEGIN_DECLS
@@ -23,5 +24,10 @@ G_DECLARE_FINAL_TYPE (DcOrderDetail, dc_order_detail, DC, ORDER_DETAIL, GtkWidge
 DcOrderDetail *dc_order_detail_new       (DcContext     *context);
 void           dc_order_detail_set_order (DcOrderDetail *self,
                                           DcOrder       *order);
+/* Returns: (transfer none) (nullable): the order shown */
+DcOrder       *dc_order_detail_get_order (DcOrderDetail *self);
+/* Returns: (transfer none) (nullable): the first candidate as the list shows
+ * it now */
+DcDriver      *dc_order_detail_get_top_candidate (DcOrderDetail *self);
 
 G_END_DECLS

@@ -3,9 +3,11 @@
 
 #include <glib/gi18n.h>
 
+#include "dc-candidates.h"
 #include "dc-format.h"
 #include "dc-order-row.h"
 #include "dc-template.h"
+#include "dc-window.h"
 
 struct _DcOrderRow
 {
@@ -13,6 +15,10 @@ struct _DcOrderRow
 
   DcOrder *order;
   GSignalGroup *order_signals;
+  /* the window's context while the row is on screen: its clock ticks the
+   * age, its drivers tell whether the assignment looks right */
+  DcContext *context;
+  gulong tick_handler;
 
   /* template */
   GtkWidget *chip;
@@ -33,13 +39,54 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void
+update_detail (DcOrderRow *self)
+{
+  DcOrder *order = self->order;
+  g_autofree char *detail = NULL;
+  g_autofree char *problem = NULL;
+
+  if (order == NULL)
+    return;
+
+  if (self->context != NULL)
+    problem = dc_candidates_check (dc_context_get_drivers (self->context), order,
+                                   dc_context_get_max_pickup_m (self->context),
+                                   g_settings_get_enum (dc_context_get_settings (self->context),
+                                                        "units"));
+  if (problem != NULL)
+    /* Translators: a flagged assignment, e.g. "⚠ The driver is 503 km from the pickup" */
+    detail = g_strdup_printf (_("⚠ %s"), problem);
+  else if (dc_order_get_eta_seconds (order) >= 0)
+    {
+      g_autofree char *eta = dc_format_duration (dc_order_get_eta_seconds (order));
+
+      /* Translators: dropoff and ETA, e.g. "→ Torstraße 5 · ETA 6 min" */
+      detail = g_strdup_printf (_("→ %s · ETA %s"),
+                                dc_order_get_dropoff_address (order) ?: _("Dropoff"), eta);
+    }
+  else
+    {
+      g_autofree char *age = dc_format_age (dc_order_get_created_at (order),
+                                            g_get_real_time ());
+
+      /* Translators: dropoff and age, e.g. "→ Torstraße 5 · 4 minutes ago" */
+      detail = g_strdup_printf (_("→ %s · %s"),
+                                dc_order_get_dropoff_address (order) ?: _("Dropoff"), age);
+    }
+  gtk_label_set_label (self->detail_label, detail);
+  if (problem != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->detail_label), "warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->detail_label), "warning");
+}
+
+static void
 update (DcOrderRow *self)
 {
   DcOrder *order = self->order;
   DispatchOrderStatus status;
   const char *look;
   g_autofree char *title = NULL;
-  g_autofree char *detail = NULL;
 
   if (order == NULL)
     return;
@@ -61,25 +108,7 @@ update (DcOrderRow *self)
   gtk_label_set_label (self->title_label, title);
 
   gtk_label_set_label (self->route_label, dc_order_get_pickup_address (order) ?: _("Pickup"));
-
-  if (dc_order_get_eta_seconds (order) >= 0)
-    {
-      g_autofree char *eta = dc_format_duration (dc_order_get_eta_seconds (order));
-
-      /* Translators: dropoff and ETA, e.g. "→ Torstraße 5 · ETA 6 min" */
-      detail = g_strdup_printf (_("→ %s · ETA %s"),
-                                dc_order_get_dropoff_address (order) ?: _("Dropoff"), eta);
-    }
-  else
-    {
-      g_autofree char *age = dc_format_age (dc_order_get_created_at (order),
-                                            g_get_real_time ());
-
-      /* Translators: dropoff and age, e.g. "→ Torstraße 5 · 4 minutes ago" */
-      detail = g_strdup_printf (_("→ %s · %s"),
-                                dc_order_get_dropoff_address (order) ?: _("Dropoff"), age);
-    }
-  gtk_label_set_label (self->detail_label, detail);
+  update_detail (self);
 }
 
 static GdkContentProvider *
@@ -98,6 +127,36 @@ drag_prepare_cb (DcOrderRow    *self,
 
   return gdk_content_provider_new_typed (G_TYPE_STRING,
                                          dc_entity_get_id (DC_ENTITY (self->order)));
+}
+
+static void
+dc_order_row_root (GtkWidget *widget)
+{
+  DcOrderRow *self = DC_ORDER_ROW (widget);
+  GtkRoot *root;
+
+  GTK_WIDGET_CLASS (dc_order_row_parent_class)->root (widget);
+
+  root = gtk_widget_get_root (widget);
+  if (!DC_IS_WINDOW (root))
+    return;
+
+  self->context = g_object_ref (dc_window_get_context (DC_WINDOW (root)));
+  self->tick_handler = g_signal_connect_swapped (dc_context_get_clock (self->context), "tick",
+                                                 G_CALLBACK (update_detail), self);
+  update_detail (self);
+}
+
+static void
+dc_order_row_unroot (GtkWidget *widget)
+{
+  DcOrderRow *self = DC_ORDER_ROW (widget);
+
+  if (self->context != NULL)
+    g_clear_signal_handler (&self->tick_handler, dc_context_get_clock (self->context));
+  g_clear_object (&self->context);
+
+  GTK_WIDGET_CLASS (dc_order_row_parent_class)->unroot (widget);
 }
 
 static void
@@ -159,6 +218,8 @@ dc_order_row_class_init (DcOrderRowClass *klass)
   object_class->dispose = dc_order_row_dispose;
   object_class->get_property = dc_order_row_get_property;
   object_class->set_property = dc_order_row_set_property;
+  widget_class->root = dc_order_row_root;
+  widget_class->unroot = dc_order_row_unroot;
 
   properties[PROP_ORDER] =
     g_param_spec_object ("order", NULL, NULL, DC_TYPE_ORDER,

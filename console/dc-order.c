@@ -24,6 +24,7 @@ struct _DcOrder
   gint64 created_at;
   gint64 updated_at;
   gboolean late;
+  gboolean held;
 
   char *pickup_address;
   double pickup_lat;
@@ -45,6 +46,7 @@ enum {
   PROP_PRIORITY,
   PROP_UPDATED_AT,
   PROP_LATE,
+  PROP_HELD,
   PROP_PICKUP_ADDRESS,
   PROP_PICKUP_LAT,
   PROP_PICKUP_LON,
@@ -143,6 +145,8 @@ dc_order_apply_json (DcEntity   *entity,
                        properties[PROP_UPDATED_AT]);
   dc_entity_set_string (entity, &self->notes, dc_json_string (object, "notes"),
                         properties[PROP_NOTES]);
+  dc_entity_set_boolean (entity, &self->held, dc_json_boolean (object, "held", FALSE),
+                         properties[PROP_HELD]);
   if (self->created_at == 0)
     self->created_at = dc_json_timestamp (object, "created_at");
 
@@ -258,6 +262,10 @@ dc_order_get_property (GObject    *object,
       g_value_set_int64 (value, self->updated_at);
       break;
 
+    case PROP_HELD:
+      g_value_set_boolean (value, self->held);
+      break;
+
     case PROP_LATE:
       g_value_set_boolean (value, self->late);
       break;
@@ -336,6 +344,7 @@ dc_order_class_init (DcOrderClass *klass)
   properties[PROP_UPDATED_AT] =
     g_param_spec_int64 ("updated-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
   properties[PROP_LATE] = g_param_spec_boolean ("late", NULL, NULL, FALSE, flags);
+  properties[PROP_HELD] = g_param_spec_boolean ("held", NULL, NULL, FALSE, flags);
   properties[PROP_PICKUP_ADDRESS] = readable_string ("pickup-address");
   properties[PROP_PICKUP_LAT] = readable_double ("pickup-lat", 90);
   properties[PROP_PICKUP_LON] = readable_double ("pickup-lon", 180);
@@ -368,14 +377,21 @@ dc_order_get_short_id (DcOrder *self)
   /* The tail: dispatchd's ids are time-ordered UUIDs, whose heads are the
    * same for every order of the same minute. */
   if (self->short_id == NULL)
-    {
-      const char *id = dc_entity_get_id (DC_ENTITY (self));
-      glong tail = MAX (0, g_utf8_strlen (id, -1) - SHORT_ID_LENGTH);
-
-      self->short_id = g_strdup (g_utf8_offset_to_pointer (id, tail));
-    }
+    self->short_id = dc_order_format_short_id (dc_entity_get_id (DC_ENTITY (self)));
 
   return self->short_id;
+}
+
+char *
+dc_order_format_short_id (const char *id)
+{
+  glong tail;
+
+  g_return_val_if_fail (id != NULL, NULL);
+
+  tail = MAX (0, g_utf8_strlen (id, -1) - SHORT_ID_LENGTH);
+
+  return g_strdup (g_utf8_offset_to_pointer (id, tail));
 }
 
 const char *
@@ -457,6 +473,14 @@ dc_order_get_priority (DcOrder *self)
 }
 
 gint64
+dc_order_get_updated_at (DcOrder *self)
+{
+  g_return_val_if_fail (DC_IS_ORDER (self), 0);
+
+  return self->updated_at;
+}
+
+gint64
 dc_order_get_created_at (DcOrder *self)
 {
   g_return_val_if_fail (DC_IS_ORDER (self), 0);
@@ -501,4 +525,12 @@ dc_order_refresh_late (DcOrder *self,
     }
 
   return dc_entity_set_boolean (DC_ENTITY (self), &self->late, late, properties[PROP_LATE]);
+}
+
+gboolean
+dc_order_get_held (DcOrder *self)
+{
+  g_return_val_if_fail (DC_IS_ORDER (self), FALSE);
+
+  return self->held;
 }

@@ -21,6 +21,8 @@ G_DECLARE_FINAL_TYPE (DcOrder, dc_order, DC, ORDER, DcEntity)
 
 DispatchOrderStatus dc_order_get_status          (DcOrder *self);
 const char         *dc_order_get_short_id        (DcOrder *self);
+/* The short id of the order with @id, as the lists show it. */
+char               *dc_order_format_short_id     (const char *id);
 const char         *dc_order_get_customer        (DcOrder *self);
 const char         *dc_order_get_pickup_address  (DcOrder *self);
 const char         *dc_order_get_dropoff_address (DcOrder *self);
@@ -36,6 +38,9 @@ const char         *dc_order_get_notes           (DcOrder *self);
 gint64              dc_order_get_eta_seconds     (DcOrder *self);
 int                 dc_order_get_priority        (DcOrder *self);
 gint64              dc_order_get_created_at      (DcOrder *self);
+gint64              dc_order_get_updated_at      (DcOrder *self);
+/* Held by a dispatcher: automation leaves it alone. */
+gboolean            dc_order_get_held            (DcOrder *self);
 gboolean            dc_order_get_late            (DcOrder *self);
 gboolean            dc_order_refresh_late        (DcOrder *self,
                                                   gint64   now_usec);

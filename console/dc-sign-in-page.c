@@ -4,6 +4,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "dc-format.h"
 #include "dc-sign-in-page.h"
 #include "dc-template.h"
 
@@ -74,7 +75,7 @@ signed_in_cb (GObject      *object,
 
       set_busy (self, FALSE);
       gtk_widget_grab_focus (GTK_WIDGET (self->password_row));
-      g_signal_emit (self, signals[FAILED], 0, error->message);
+      g_signal_emit (self, signals[FAILED], 0, dc_format_error (error));
       return;
     }
 

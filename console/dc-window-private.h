@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "dc-driver-detail.h"
 #include "dc-list-pane.h"
 #include "dc-map-view.h"
 #include "dc-order-detail.h"
@@ -19,6 +20,8 @@ struct _DcWindow
   DcSignInPage *sign_in_page;
   DcMapView *map_view;
   DcOrderDetail *detail;
+  DcDriverDetail *driver_detail;
+  GtkStack *detail_stack;
 
   /* template */
   AdwToastOverlay *toast_overlay;
@@ -40,9 +43,15 @@ struct _DcWindow
   AdwBin *map_bin;
   AdwBin *detail_bin;
   GtkListBox *alerts_list;
+  GtkRevealer *bulk_revealer;
+  GtkLabel *bulk_label;
 
   /* ticks the "last update" age while the stream is not live */
   guint stale_source;
+
+  /* the toast with the Undo of the last assignment (weak): the next one
+   * replaces it, so that Undo always means the latest change */
+  AdwToast *undo_toast;
 
   /* alerts raised since the last toast: a burst makes one toast */
   DcAlert *last_alert;
@@ -60,5 +69,8 @@ void dc_window_select_driver (DcWindow *self,
 
 /* dc-window-actions.c: the actions that change orders on the server */
 void dc_window_class_install_order_actions (GtkWidgetClass *widget_class);
+/* Offline, what needs the server cannot work: its buttons go insensitive. */
+void dc_window_set_order_actions_enabled   (DcWindow       *self,
+                                            gboolean        enabled);
 
 G_END_DECLS

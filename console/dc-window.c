@@ -7,6 +7,7 @@
 #include "dc-driver-row.h"
 #include "dc-format.h"
 #include "dc-frame-stats.h"
+#include "dc-new-order.h"
 #include "dc-order.h"
 #include "dc-order-row.h"
 #include "dc-window-private.h"
@@ -96,6 +97,7 @@ connection_changed_cb (DcWindow *self)
   gtk_label_set_label (self->status_label, label);
   gtk_widget_set_css_classes (GTK_WIDGET (self->status_label),
                               (const char *[]) { "connection-status", style, NULL });
+  dc_window_set_order_actions_enabled (self, live);
 
   if (live)
     {
@@ -193,10 +195,38 @@ show_alert_toast_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* In the background, what needs action reaches the desktop. */
+static void
+notify_desktop (DcWindow *self,
+                DcAlert  *alert)
+{
+  GApplication *application = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  g_autoptr(GNotification) notification = NULL;
+  const char *order_id = dc_alert_get_order_id (alert);
+  const char *driver_id = dc_alert_get_driver_id (alert);
+
+  if (application == NULL || gtk_window_is_active (GTK_WINDOW (self)) ||
+      (order_id == NULL && driver_id == NULL))
+    return;
+
+  notification = g_notification_new (dc_alert_get_title (alert));
+  g_notification_set_body (notification, dc_alert_get_body (alert));
+  g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
+  if (order_id != NULL)
+    g_notification_set_default_action_and_target (notification, "app.select-order", "s",
+                                                  order_id);
+  else
+    g_notification_set_default_action_and_target (notification, "app.select-driver", "s",
+                                                  driver_id);
+  /* One per order or driver: a repeat replaces the earlier one. */
+  g_application_send_notification (application, order_id ?: driver_id, notification);
+}
+
 static void
 alert_raised_cb (DcWindow *self,
                  DcAlert  *alert)
 {
+  notify_desktop (self, alert);
   self->pending_alerts++;
   g_set_object (&self->last_alert, alert);
   if (self->alert_toast_source == 0)
@@ -211,13 +241,22 @@ create_alert_row (gpointer item,
   GtkWidget *row = adw_action_row_new ();
   g_autofree char *time = dc_format_clock_time (dc_alert_get_time (alert));
   g_autofree char *subtitle = NULL;
+  g_autofree char *title = NULL;
+  guint count = dc_alert_get_count (alert);
 
   /* Translators: time · text */
   subtitle = g_strdup_printf (_("%s · %s"), time, dc_alert_get_body (alert));
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), dc_alert_get_title (alert));
+  /* Translators: an alert raised several times, e.g. "Late order (×3)" */
+  title = count > 1 ? g_strdup_printf (_("%s (×%u)"), dc_alert_get_title (alert), count)
+                    : g_strdup (dc_alert_get_title (alert));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row),
-                                    dc_alert_get_order_id (alert) != NULL);
+                                    dc_alert_get_order_id (alert) != NULL ||
+                                    dc_alert_get_driver_id (alert) != NULL);
+  if (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (row)))
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                               gtk_image_new_from_icon_name ("go-next-symbolic"));
   g_object_set_data_full (G_OBJECT (row), "alert", g_object_ref (alert), g_object_unref);
 
   return row;
@@ -229,8 +268,17 @@ alert_activated_cb (DcWindow      *self,
 {
   DcAlert *alert = g_object_get_data (G_OBJECT (row), "alert");
 
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.select-order", "s",
-                              dc_alert_get_order_id (alert));
+  gtk_popover_popdown (gtk_menu_button_get_popover (self->alerts_button));
+  if (dc_alert_get_order_id (alert) != NULL &&
+      dc_store_lookup (dc_context_get_orders (self->context), dc_alert_get_order_id (alert)))
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.select-order", "s",
+                                dc_alert_get_order_id (alert));
+  else if (dc_alert_get_driver_id (alert) != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.select-driver", "s",
+                                dc_alert_get_driver_id (alert));
+  else
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.select-order", "s",
+                                dc_alert_get_order_id (alert));
 }
 
 static void
@@ -257,6 +305,27 @@ driver_activated_cb (DcWindow *self,
                      DcEntity *entity)
 {
   dc_window_select_driver (self, DC_DRIVER (entity), TRUE);
+}
+
+static void
+orders_selection_changed_cb (DcWindow *self)
+{
+  g_autoptr(GPtrArray) selection = dc_list_pane_get_selection (self->orders_pane);
+  g_autofree char *text = NULL;
+
+  text = g_strdup_printf (ngettext ("%u order selected", "%u orders selected", selection->len),
+                          selection->len);
+  gtk_label_set_label (self->bulk_label, text);
+  gtk_revealer_set_reveal_child (self->bulk_revealer, selection->len > 1);
+}
+
+/* One pane at a time, the header bar is short of room: the connection's
+ * state shows in the banner then (it is only shown when not live). */
+static void
+folded_cb (DcWindow *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->status_label),
+                          !adw_leaflet_get_folded (self->leaflet));
 }
 
 static void
@@ -293,7 +362,7 @@ select_driver_action (GtkWidget  *widget,
                                       g_variant_get_string (parameter, NULL));
 
   if (driver != NULL)
-    dc_window_select_driver (self, DC_DRIVER (driver), FALSE);
+    dc_window_select_driver (self, DC_DRIVER (driver), TRUE);
 }
 
 static void
@@ -304,6 +373,7 @@ close_detail_action (GtkWidget  *widget,
   DcWindow *self = DC_WINDOW (widget);
 
   dc_window_select_order (self, NULL, FALSE);
+  dc_window_select_driver (self, NULL, FALSE);
 }
 
 static void
@@ -329,6 +399,102 @@ search_action (GtkWidget  *widget,
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
   dc_list_pane_focus_search (g_strcmp0 (page, "drivers") == 0 ? self->drivers_pane
                                                               : self->orders_pane);
+}
+
+static void
+step_order (DcWindow *self,
+            int       delta)
+{
+  g_autoptr(DcEntity) order = dc_list_pane_get_neighbour (self->orders_pane, delta);
+
+  if (order != NULL)
+    dc_window_select_order (self, DC_ORDER (order), TRUE);
+  else
+    gtk_widget_error_bell (GTK_WIDGET (self));
+}
+
+static void
+next_order_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  step_order (DC_WINDOW (widget), 1);
+}
+
+static void
+previous_order_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  step_order (DC_WINDOW (widget), -1);
+}
+
+/* The hot path from the keyboard: the open order to the candidate shown
+ * first (asking first, as a click does, when that one is full or far). */
+static void
+assign_top_candidate_action (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  DcOrder *order = dc_order_detail_get_order (self->detail);
+  DcDriver *driver = dc_order_detail_get_top_candidate (self->detail);
+
+  if (order == NULL || driver == NULL)
+    {
+      gtk_widget_error_bell (widget);
+      return;
+    }
+
+  gtk_widget_activate_action (widget, "win.assign-order", "(ss)",
+                              dc_entity_get_id (DC_ENTITY (order)),
+                              dc_entity_get_id (DC_ENTITY (driver)));
+}
+
+static void
+hold_current_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  DcOrder *order = dc_order_detail_get_order (self->detail);
+
+  if (order != NULL)
+    gtk_widget_activate_action (widget, "win.hold-order", "(sb)",
+                                dc_entity_get_id (DC_ENTITY (order)),
+                                !dc_order_get_held (order));
+}
+
+static void
+cancel_current_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  DcOrder *order = dc_order_detail_get_order (self->detail);
+
+  if (order != NULL)
+    gtk_widget_activate_action (widget, "win.cancel-order", "s",
+                                dc_entity_get_id (DC_ENTITY (order)));
+}
+
+static void
+new_order_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  dc_new_order_present (DC_WINDOW (widget));
+}
+
+static void
+focus_map_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+  gtk_widget_grab_focus (GTK_WIDGET (self->map_view));
 }
 
 static void
@@ -377,9 +543,13 @@ dc_window_constructed (GObject *object)
   self->sign_in_page = dc_sign_in_page_new (context);
   self->map_view = dc_map_view_new (context);
   self->detail = dc_order_detail_new (context);
+  self->driver_detail = dc_driver_detail_new (context);
+  self->detail_stack = GTK_STACK (gtk_stack_new ());
+  gtk_stack_add_named (self->detail_stack, GTK_WIDGET (self->detail), "order");
+  gtk_stack_add_named (self->detail_stack, GTK_WIDGET (self->driver_detail), "driver");
   adw_bin_set_child (self->sign_in_bin, GTK_WIDGET (self->sign_in_page));
   adw_bin_set_child (self->map_bin, GTK_WIDGET (self->map_view));
-  adw_bin_set_child (self->detail_bin, GTK_WIDGET (self->detail));
+  adw_bin_set_child (self->detail_bin, GTK_WIDGET (self->detail_stack));
   g_signal_connect_object (self->sign_in_page, "failed", G_CALLBACK (sign_in_failed_cb), self,
                            G_CONNECT_SWAPPED);
 
@@ -407,8 +577,14 @@ dc_window_constructed (GObject *object)
   gtk_list_box_bind_model (self->alerts_list, dc_alerts_get_model (alerts),
                            create_alert_row, NULL, NULL);
 
+  g_signal_connect_object (self->leaflet, "notify::folded", G_CALLBACK (folded_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->orders_pane, "selection-changed",
+                           G_CALLBACK (orders_selection_changed_cb), self, G_CONNECT_SWAPPED);
+
   authenticated_cb (self);
   connection_changed_cb (self);
+  folded_cb (self);
   update_counts (self);
   unread_changed_cb (self);
 
@@ -423,6 +599,7 @@ dc_window_dispose (GObject *object)
   g_clear_handle_id (&self->stale_source, g_source_remove);
   g_clear_handle_id (&self->alert_toast_source, g_source_remove);
   g_clear_object (&self->last_alert);
+  g_clear_weak_pointer (&self->undo_toast);
   gtk_widget_dispose_template (GTK_WIDGET (self), DC_TYPE_WINDOW);
   g_clear_object (&self->context);
 
@@ -488,6 +665,8 @@ dc_window_class_init (DcWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DcWindow, map_bin);
   gtk_widget_class_bind_template_child (widget_class, DcWindow, detail_bin);
   gtk_widget_class_bind_template_child (widget_class, DcWindow, alerts_list);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, bulk_revealer);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, bulk_label);
   gtk_widget_class_bind_template_callback (widget_class, order_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, driver_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, back_cb);
@@ -504,6 +683,17 @@ dc_window_class_init (DcWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_action);
   gtk_widget_class_install_action (widget_class, "win.show-alerts", NULL, show_alerts_action);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
+  gtk_widget_class_install_action (widget_class, "win.next-order", NULL, next_order_action);
+  gtk_widget_class_install_action (widget_class, "win.previous-order", NULL,
+                                   previous_order_action);
+  gtk_widget_class_install_action (widget_class, "win.assign-top-candidate", NULL,
+                                   assign_top_candidate_action);
+  gtk_widget_class_install_action (widget_class, "win.hold-current", NULL,
+                                   hold_current_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-current", NULL,
+                                   cancel_current_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-map", NULL, focus_map_action);
+  gtk_widget_class_install_action (widget_class, "win.new-order", NULL, new_order_action);
   dc_window_class_install_order_actions (widget_class);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
@@ -514,6 +704,20 @@ dc_window_class_init (DcWindowClass *klass)
                                        "win.show-page", "s", "drivers");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0,
                                        "win.close-detail", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK,
+                                       "win.next-order", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK,
+                                       "win.previous-order", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
+                                       "win.assign-top-candidate", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_h, GDK_CONTROL_MASK,
+                                       "win.hold-current", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK,
+                                       "win.cancel-current", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK,
+                                       "win.focus-map", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
+                                       "win.new-order", NULL);
 }
 
 static void
@@ -532,13 +736,31 @@ dc_window_new (GtkApplication *application,
   return g_object_new (DC_TYPE_WINDOW, "application", application, "context", context, NULL);
 }
 
+DcContext *
+dc_window_get_context (DcWindow *self)
+{
+  g_return_val_if_fail (DC_IS_WINDOW (self), NULL);
+
+  return self->context;
+}
+
 void
 dc_window_show_toast (DcWindow   *self,
                       const char *message)
 {
   g_return_if_fail (DC_IS_WINDOW (self));
 
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+  dc_window_add_toast (self, adw_toast_new (message));
+}
+
+void
+dc_window_add_toast (DcWindow *self,
+                     AdwToast *toast)
+{
+  g_return_if_fail (DC_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
 void
@@ -564,7 +786,11 @@ dc_window_select_order (DcWindow *self,
   dc_order_detail_set_order (self->detail, order);
   dc_map_view_set_selected_order (self->map_view, order);
   dc_list_pane_select (self->orders_pane, DC_ENTITY (order));
-  adw_flap_set_reveal_flap (self->detail_flap, order != NULL);
+  if (order != NULL)
+    gtk_stack_set_visible_child_name (self->detail_stack, "order");
+  if (order != NULL || g_strcmp0 (gtk_stack_get_visible_child_name (self->detail_stack),
+                                  "order") == 0)
+    adw_flap_set_reveal_flap (self->detail_flap, order != NULL);
 
   if (order == NULL)
     return;
@@ -587,6 +813,12 @@ dc_window_select_driver (DcWindow *self,
 
   dc_map_view_set_selected_driver (self->map_view, driver);
   dc_list_pane_select (self->drivers_pane, DC_ENTITY (driver));
+  dc_driver_detail_set_driver (self->driver_detail, driver);
+  if (driver != NULL)
+    gtk_stack_set_visible_child_name (self->detail_stack, "driver");
+  if (driver != NULL || g_strcmp0 (gtk_stack_get_visible_child_name (self->detail_stack),
+                                   "driver") == 0)
+    adw_flap_set_reveal_flap (self->detail_flap, driver != NULL);
 
   if (driver == NULL)
     return;

@@ -13,8 +13,12 @@ G_DECLARE_FINAL_TYPE (DcWindow, dc_window, DC, WINDOW, AdwApplicationWindow)
 
 DcWindow *dc_window_new        (GtkApplication *application,
                                 DcContext      *context);
+DcContext *dc_window_get_context (DcWindow      *self);
 void      dc_window_show_toast (DcWindow       *self,
                                 const char     *message);
+/* Shows @toast, taking it. */
+void      dc_window_add_toast  (DcWindow       *self,
+                                AdwToast       *toast);
 /* Fills the sign-in form (NULL leaves a field as it is) and, with a
  * @password, submits it. */
 void      dc_window_sign_in    (DcWindow       *self,

@@ -3,16 +3,7 @@
 #include <string.h>
 
 #include "dispatch-json.h"
-
-/* A syntax check that runs before json-glib sees the text: json-glib 1.6 is
- * lenient (comments, 'quotes', 0x10, trailing text), wraps integers that do
- * not fit a gint64, truncates strings at \u0000 and recurses without a depth
- * limit. The scanner only reads; json-glib then builds the tree. */
-typedef struct {
-  const char *pos;
-  const char *end;
-  const char *problem;
-} Scanner;
+#include "dispatch-json-scanner.h"
 
 typedef enum {
   KIND_ANY,         /* no type check: the caller does its own */
@@ -36,286 +27,86 @@ static const char * const kind_descriptions[] = {
   [KIND_TIMESTAMP] = "an RFC 3339 timestamp such as 2026-11-22T10:00:00Z",
 };
 
-/* GDate Julian days (0001-01-01 is day 1) of 1970-01-01 and 9999-12-31. */
-#define UNIX_EPOCH_JULIAN 719163
-#define LAST_JULIAN 3652059
-#define USEC_PER_DAY (G_USEC_PER_SEC * G_GINT64_CONSTANT (86400))
-#define TIMESTAMP_MIN_USEC ((1 - UNIX_EPOCH_JULIAN) * USEC_PER_DAY)
-#define TIMESTAMP_MAX_USEC ((LAST_JULIAN + 1 - UNIX_EPOCH_JULIAN) * USEC_PER_DAY - 1)
-
-static gboolean scan_value (Scanner *scanner,
-                            guint    depth);
-
-/* Fails pointing at @at, where the problem starts. */
-static gboolean
-scan_fail_at (Scanner    *scanner,
-              const char *at,
-              const char *problem)
-{
-  scanner->pos = at;
-  scanner->problem = problem;
-  return FALSE;
-}
-
-static gboolean
-scan_fail (Scanner    *scanner,
-           const char *problem)
-{
-  return scan_fail_at (scanner, scanner->pos, problem);
-}
-
-static void
-scan_whitespace (Scanner *scanner)
-{
-  while (scanner->pos < scanner->end &&
-         (*scanner->pos == ' ' || *scanner->pos == '\t' ||
-          *scanner->pos == '\n' || *scanner->pos == '\r'))
-    scanner->pos++;
-}
-
-static gboolean
-scan_char (Scanner    *scanner,
-           char        c,
-           const char *problem)
-{
-  scan_whitespace (scanner);
-  if (scanner->pos == scanner->end || *scanner->pos != c)
-    return scan_fail (scanner, problem);
-  scanner->pos++;
-  return TRUE;
-}
-
-/* A \uXXXX escape from its backslash on; FALSE if there is none. */
-static gboolean
-scan_hex4 (Scanner  *scanner,
-           gunichar *unit)
-{
-  if (scanner->end - scanner->pos < 6 ||
-      scanner->pos[0] != '\\' || scanner->pos[1] != 'u')
-    return FALSE;
-
-  *unit = 0;
-  for (guint i = 2; i < 6; i++)
-    {
-      int digit = g_ascii_xdigit_value (scanner->pos[i]);
-
-      if (digit < 0)
-        return FALSE;
-      *unit = (*unit << 4) | (gunichar) digit;
-    }
-  scanner->pos += 6;
-  return TRUE;
-}
-
-/* One escaped character, which may be a surrogate pair of escapes. */
-static gboolean
-scan_unicode_escape (Scanner *scanner)
-{
-  const char *start = scanner->pos;
-  gunichar unit;
-
-  if (!scan_hex4 (scanner, &unit))
-    return scan_fail (scanner, "expected four hex digits after \\u");
-  if (unit == 0)
-    return scan_fail_at (scanner, start, "strings must not contain \\u0000");
-  if (unit >= 0xDC00 && unit <= 0xDFFF)
-    return scan_fail_at (scanner, start, "unpaired surrogate in \\u escape");
-  if (unit >= 0xD800 && unit <= 0xDBFF &&
-      (!scan_hex4 (scanner, &unit) || unit < 0xDC00 || unit > 0xDFFF))
-    return scan_fail_at (scanner, start, "unpaired surrogate in \\u escape");
-  return TRUE;
-}
-
-static gboolean
-scan_string (Scanner *scanner)
-{
-  if (!scan_char (scanner, '"', "expected a string"))
-    return FALSE;
-
-  while (scanner->pos < scanner->end)
-    {
-      guchar c = *scanner->pos;
-
-      if (c == '"')
-        {
-          scanner->pos++;
-          return TRUE;
-        }
-      if (c < 0x20)
-        return scan_fail (scanner, "unescaped control character in string");
-      if (c != '\\')
-        {
-          scanner->pos++;
-          continue;
-        }
-      if (scanner->end - scanner->pos < 2)
-        break;
-      c = scanner->pos[1];
-      if (c == 'u')
-        {
-          if (!scan_unicode_escape (scanner))
-            return FALSE;
-        }
-      else if (c != '\0' && strchr ("\"\\/bfnrt", c) != NULL)
-        scanner->pos += 2;
-      else
-        return scan_fail (scanner, "invalid escape in string");
-    }
-
-  return scan_fail (scanner, "unterminated string");
-}
-
-static guint
-scan_digits (Scanner *scanner)
-{
-  const char *begin = scanner->pos;
-
-  while (scanner->pos < scanner->end && g_ascii_isdigit (*scanner->pos))
-    scanner->pos++;
-  return scanner->pos - begin;
-}
-
-static gboolean
-scan_number (Scanner *scanner)
-{
-  gboolean negative = FALSE;
-  gboolean integral = TRUE;
-  const char *digits;
-  guint n_digits;
-
-  if (*scanner->pos == '-')
-    {
-      negative = TRUE;
-      scanner->pos++;
-    }
-
-  digits = scanner->pos;
-  n_digits = scan_digits (scanner);
-  if (n_digits == 0)
-    return scan_fail (scanner, "expected a digit");
-  if (n_digits > 1 && *digits == '0')
-    return scan_fail_at (scanner, digits, "numbers must not have leading zeros");
-
-  if (scanner->pos < scanner->end && *scanner->pos == '.')
-    {
-      scanner->pos++;
-      integral = FALSE;
-      if (scan_digits (scanner) == 0)
-        return scan_fail (scanner, "expected a digit after the decimal point");
-    }
-
-  if (scanner->pos < scanner->end && (*scanner->pos == 'e' || *scanner->pos == 'E'))
-    {
-      scanner->pos++;
-      integral = FALSE;
-      if (scanner->pos < scanner->end && (*scanner->pos == '+' || *scanner->pos == '-'))
-        scanner->pos++;
-      if (scan_digits (scanner) == 0)
-        return scan_fail (scanner, "expected a digit in the exponent");
-    }
-
-  /* json-glib stores integers as gint64 and silently wraps larger ones. */
-  if (integral && n_digits >= 19)
-    {
-      const char *limit = negative ? "9223372036854775808" : "9223372036854775807";
-
-      if (n_digits > 19 || memcmp (digits, limit, 19) > 0)
-        return scan_fail_at (scanner, digits, "integer out of the 64-bit range");
-    }
-
-  return TRUE;
-}
-
-static gboolean
-scan_literal (Scanner    *scanner,
-              const char *literal)
-{
-  gsize len = strlen (literal);
-
-  if ((gsize) (scanner->end - scanner->pos) < len ||
-      memcmp (scanner->pos, literal, len) != 0)
-    return scan_fail (scanner, "expected a value");
-  scanner->pos += len;
-  return TRUE;
-}
+static gboolean scan_value (DispatchJsonScanner *scanner,
+                            guint                depth);
 
 /* An object or an array, from its opening bracket on. */
 static gboolean
-scan_container (Scanner *scanner,
-                guint    depth)
+scan_container (DispatchJsonScanner *scanner,
+                guint                depth)
 {
   gboolean is_object = *scanner->pos == '{';
   char close = is_object ? '}' : ']';
 
   scanner->pos++;
-  scan_whitespace (scanner);
-  if (scanner->pos < scanner->end && *scanner->pos == close)
-    {
-      scanner->pos++;
-      return TRUE;
-    }
+  if (dispatch_json_scanner_accept (scanner, close))
+    return TRUE;
 
-  for (;;)
+  do
     {
       if (is_object &&
-          (!scan_string (scanner) || !scan_char (scanner, ':', "expected ':'")))
+          (!dispatch_json_scanner_string (scanner, NULL, NULL) ||
+           !dispatch_json_scanner_expect (scanner, ':', "expected ':'")))
         return FALSE;
       if (!scan_value (scanner, depth))
         return FALSE;
-      scan_whitespace (scanner);
-      if (scanner->pos == scanner->end || *scanner->pos != ',')
-        break;
-      scanner->pos++;
     }
+  while (dispatch_json_scanner_accept (scanner, ','));
 
-  return scan_char (scanner, close, is_object ? "expected ',' or '}'" : "expected ',' or ']'");
+  return dispatch_json_scanner_expect (scanner, close,
+                                       is_object ? "expected ',' or '}'" : "expected ',' or ']'");
 }
 
 static gboolean
-scan_value (Scanner *scanner,
-            guint    depth)
+scan_value (DispatchJsonScanner *scanner,
+            guint                depth)
 {
-  scan_whitespace (scanner);
+  dispatch_json_scanner_skip_space (scanner);
   if (scanner->pos == scanner->end)
-    return scan_fail (scanner, "expected a value");
+    return dispatch_json_scanner_fail (scanner, scanner->pos, "expected a value");
 
   switch (*scanner->pos)
     {
     case '{':
     case '[':
       if (depth == DISPATCH_JSON_MAX_DEPTH)
-        return scan_fail (scanner, "nested too deeply");
+        return dispatch_json_scanner_fail (scanner, scanner->pos, "nested too deeply");
       return scan_container (scanner, depth + 1);
     case '"':
-      return scan_string (scanner);
+      return dispatch_json_scanner_string (scanner, NULL, NULL);
     case 't':
-      return scan_literal (scanner, "true");
+      return dispatch_json_scanner_literal (scanner, "true");
     case 'f':
-      return scan_literal (scanner, "false");
+      return dispatch_json_scanner_literal (scanner, "false");
     case 'n':
-      return scan_literal (scanner, "null");
+      return dispatch_json_scanner_literal (scanner, "null");
     default:
       if (*scanner->pos == '-' || g_ascii_isdigit (*scanner->pos))
-        return scan_number (scanner);
-      return scan_fail (scanner, "expected a value");
+        return dispatch_json_scanner_number (scanner, NULL, NULL, NULL);
+      return dispatch_json_scanner_fail (scanner, scanner->pos, "expected a value");
     }
 }
 
+/* A syntax check that runs before json-glib sees the text: json-glib 1.6 is
+ * lenient (comments, 'quotes', 0x10, trailing text), wraps integers that do
+ * not fit a gint64, truncates strings at \u0000 and recurses without a depth
+ * limit. The scanner only reads; json-glib then builds the tree. */
 static gboolean
 check_syntax (const char  *data,
               gsize        length,
               GError     **error)
 {
-  Scanner scanner = { data, data + length, NULL };
+  DispatchJsonScanner scanner;
   guint line = 1;
   const char *line_start = data;
 
+  dispatch_json_scanner_init (&scanner, data, length);
   if (scan_value (&scanner, 0))
     {
-      scan_whitespace (&scanner);
+      dispatch_json_scanner_skip_space (&scanner);
       if (scanner.pos == scanner.end)
         return TRUE;
-      scan_fail (&scanner, "unexpected text after the value");
+      dispatch_json_scanner_fail (&scanner, scanner.pos, "unexpected text after the value");
     }
 
   for (const char *p = data; p < scanner.pos; p++)
@@ -1013,34 +804,23 @@ dispatch_json_index_path (const char *prefix,
 char *
 dispatch_format_timestamp (gint64 usec)
 {
-  gint64 day;
-  gint64 usec_of_day;
-  guint second_of_day;
-  GDate date;
+  /* Floor division, so times before 1970 land on the right second. */
+  gint64 seconds = usec / G_USEC_PER_SEC - (usec % G_USEC_PER_SEC < 0);
+  /* NULL outside years 1 to 9999 */
+  g_autoptr(GDateTime) in_range = g_date_time_new_from_unix_utc (seconds);
+  g_autoptr(GDateTime) time = NULL;
+  int year, month, day;
 
-  g_return_val_if_fail (usec >= TIMESTAMP_MIN_USEC && usec <= TIMESTAMP_MAX_USEC, NULL);
+  g_return_val_if_fail (in_range != NULL, NULL);
 
-  /* Floor division, so times before 1970 land on the right day. */
-  day = usec / USEC_PER_DAY;
-  usec_of_day = usec % USEC_PER_DAY;
-  if (usec_of_day < 0)
-    {
-      usec_of_day += USEC_PER_DAY;
-      day--;
-    }
-  second_of_day = usec_of_day / G_USEC_PER_SEC;
+  time = g_date_time_add (in_range, usec - seconds * G_USEC_PER_SEC);
+  g_date_time_get_ymd (time, &year, &month, &day);
 
-  g_date_clear (&date, 1);
-  g_date_set_julian (&date, day + UNIX_EPOCH_JULIAN);
-
-  return g_strdup_printf ("%04u-%02u-%02uT%02u:%02u:%02u.%06uZ",
-                          (guint) g_date_get_year (&date),
-                          (guint) g_date_get_month (&date),
-                          (guint) g_date_get_day (&date),
-                          second_of_day / 3600,
-                          second_of_day / 60 % 60,
-                          second_of_day % 60,
-                          (guint) (usec_of_day % G_USEC_PER_SEC));
+  /* Not g_date_time_format(): %Y does not pad years before 1000, and a fixed
+   * layout prints twice as fast. */
+  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", year, month, day,
+                          g_date_time_get_hour (time), g_date_time_get_minute (time),
+                          g_date_time_get_second (time), g_date_time_get_microsecond (time));
 }
 
 /* Reads exactly @n_digits decimal digits; FALSE if they are not all there. */
@@ -1090,9 +870,8 @@ dispatch_parse_timestamp (const char *text,
   guint year, month, day, hour, minute, second;
   guint frac = 0;
   gint64 offset_s = 0;
-  gint64 seconds;
-  gint64 usec;
-  GDate date;
+  g_autoptr(GDateTime) local = NULL;
+  g_autoptr(GDateTime) utc = NULL;
 
   g_return_val_if_fail (out_usec != NULL, FALSE);
 
@@ -1103,11 +882,6 @@ dispatch_parse_timestamp (const char *text,
       !read_digits (&text, 2, &hour) || !read_char (&text, ":") ||
       !read_digits (&text, 2, &minute) || !read_char (&text, ":") ||
       !read_digits (&text, 2, &second))
-    return FALSE;
-
-  if (year < 1 || month < 1 || month > 12 || day < 1 ||
-      day > g_date_get_days_in_month (month, year) ||
-      hour > 23 || minute > 59 || second > 60)
     return FALSE;
 
   if (read_char (&text, "."))
@@ -1149,16 +923,14 @@ dispatch_parse_timestamp (const char *text,
       frac = G_USEC_PER_SEC - 1;
     }
 
-  g_date_clear (&date, 1);
-  g_date_set_dmy (&date, day, month, year);
-  seconds = ((gint64) g_date_get_julian (&date) - UNIX_EPOCH_JULIAN) * 86400 +
-            hour * 3600 + minute * 60 + second - offset_s;
-  usec = seconds * G_USEC_PER_SEC + frac;
-
-  if (usec < TIMESTAMP_MIN_USEC || usec > TIMESTAMP_MAX_USEC)
+  /* GDateTime checks the fields and the calendar, and keeps to years 1 to 9999
+   * (also after the offset). */
+  if ((local = g_date_time_new_utc (year, month, day, hour, minute, second)) == NULL ||
+      (utc = offset_s == 0 ? g_date_time_ref (local)
+                           : g_date_time_add_seconds (local, -offset_s)) == NULL)
     return FALSE;
 
-  *out_usec = usec;
+  *out_usec = g_date_time_to_unix (utc) * G_USEC_PER_SEC + frac;
   return TRUE;
 }
 

@@ -53,13 +53,13 @@ add_optional_double (JsonBuilder                 *builder,
  * @out: (out caller-allocates): the point
  * @error: return location for a #GError
  *
- * Validates a point as API.md describes it: `lat` and `lon` are required,
+ * Validates a point as docs/openapi.json describes it: `lat` and `lon` are required,
  * `heading`, `speed_mps` and `accuracy_m` optional (null counts as absent),
  * `recorded_at` an optional RFC 3339 time that defaults to @now_us. Other
  * members are ignored. Errors carry the field path and are
  * %DISPATCH_ERROR_INVALID_ARGUMENT, except a `recorded_at` more than
  * %DISPATCH_LOCATION_MAX_FUTURE_USEC ahead of @now_us: that well-formed but
- * unacceptable point is %DISPATCH_ERROR_UNPROCESSABLE (422 in API.md).
+ * unacceptable point is %DISPATCH_ERROR_UNPROCESSABLE (422 in docs/openapi.json).
  * On error @out is left untouched.
  *
  * Returns: %TRUE if @object is a valid point
@@ -230,7 +230,7 @@ dispatch_location_points_from_json (JsonArray   *points,
  * @now_us: the current time, microseconds since the epoch
  * @error: return location for a #GError
  *
- * The points of `POST /drivers/{id}/location` (API.md): a batch must hold 1 to
+ * The points of `POST /drivers/{id}/location` (docs/openapi.json): a batch must hold 1 to
  * @max_points points, each validated as dispatch_location_point_from_json()
  * does, with field paths like "points[3].lat".
  *

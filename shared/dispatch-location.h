@@ -3,13 +3,12 @@
 
 #include <json-glib/json-glib.h>
 
+#include "dispatch-limits.h"
+
 G_BEGIN_DECLS
 
-/* How far ahead of the server's clock a recorded_at may be (API.md: 5 minutes). */
+/* How far ahead of the server's clock a recorded_at may be (docs/openapi.json: 5 minutes). */
 #define DISPATCH_LOCATION_MAX_FUTURE_USEC (5 * 60 * G_USEC_PER_SEC)
-/* The largest speed_mps and accuracy_m a point may report. */
-#define DISPATCH_LOCATION_MAX_SPEED_MPS 100.0
-#define DISPATCH_LOCATION_MAX_ACCURACY_M 100000.0
 
 /**
  * DispatchLocationFlags:

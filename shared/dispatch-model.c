@@ -1,62 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "dispatch-model.h"
 
-#define STATUS_BIT(status) (1u << (status))
-
-const char * const dispatch_order_status_names[] = {
-  [DISPATCH_ORDER_PENDING] = "pending",
-  [DISPATCH_ORDER_ASSIGNED] = "assigned",
-  [DISPATCH_ORDER_PICKED_UP] = "picked_up",
-  [DISPATCH_ORDER_DELIVERED] = "delivered",
-  [DISPATCH_ORDER_CANCELLED] = "cancelled",
-  [DISPATCH_ORDER_FAILED] = "failed",
-  NULL
-};
-
-const char * const dispatch_driver_state_names[] = {
-  [DISPATCH_DRIVER_OFFLINE] = "offline",
-  [DISPATCH_DRIVER_IDLE] = "idle",
-  [DISPATCH_DRIVER_BUSY] = "busy",
-  NULL
-};
-
-const char * const dispatch_vehicle_names[] = {
-  [DISPATCH_VEHICLE_BIKE] = "bike",
-  [DISPATCH_VEHICLE_SCOOTER] = "scooter",
-  [DISPATCH_VEHICLE_CAR] = "car",
-  [DISPATCH_VEHICLE_VAN] = "van",
-  NULL
-};
-
-const char * const dispatch_event_type_names[] = {
-  [DISPATCH_EVENT_ORDER_CREATED] = "order.created",
-  [DISPATCH_EVENT_ORDER_UPDATED] = "order.updated",
-  [DISPATCH_EVENT_ORDER_ASSIGNED] = "order.assigned",
-  [DISPATCH_EVENT_ORDER_OFFER] = "order.offer",
-  [DISPATCH_EVENT_ORDER_UNASSIGNABLE] = "order.unassignable",
-  [DISPATCH_EVENT_DRIVER_UPDATED] = "driver.updated",
-  [DISPATCH_EVENT_DRIVER_LOCATION] = "driver.location",
-  [DISPATCH_EVENT_ALERT] = "alert",
-  NULL
-};
-
-/* Where each status may go. pending → assigned is both automatic assignment
- * and an accepted offer; assigned → pending is unassign (a reassignment keeps
- * the status and is not a change). */
-static const guint status_changes[] = {
-  [DISPATCH_ORDER_PENDING] = STATUS_BIT (DISPATCH_ORDER_ASSIGNED) |
-                             STATUS_BIT (DISPATCH_ORDER_CANCELLED),
-  [DISPATCH_ORDER_ASSIGNED] = STATUS_BIT (DISPATCH_ORDER_PENDING) |
-                              STATUS_BIT (DISPATCH_ORDER_PICKED_UP) |
-                              STATUS_BIT (DISPATCH_ORDER_CANCELLED) |
-                              STATUS_BIT (DISPATCH_ORDER_FAILED),
-  [DISPATCH_ORDER_PICKED_UP] = STATUS_BIT (DISPATCH_ORDER_DELIVERED) |
-                               STATUS_BIT (DISPATCH_ORDER_FAILED),
-  [DISPATCH_ORDER_DELIVERED] = 0,
-  [DISPATCH_ORDER_CANCELLED] = 0,
-  [DISPATCH_ORDER_FAILED] = 0,
-};
-
 /* Average door-to-door speeds in city traffic, stops and junctions included
  * (not cruising speeds): a courier bike ≈ 16 km/h, a 50 cc scooter ≈ 25 km/h
  * (filters through traffic), a car ≈ 30 km/h, a van ≈ 27 km/h (slower to
@@ -68,28 +12,78 @@ static const double vehicle_speeds_mps[] = {
   [DISPATCH_VEHICLE_VAN] = 7.5,
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (status_changes) == G_N_ELEMENTS (dispatch_order_status_names) - 1);
-G_STATIC_ASSERT (G_N_ELEMENTS (vehicle_speeds_mps) == G_N_ELEMENTS (dispatch_vehicle_names) - 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (vehicle_speeds_mps) == DISPATCH_VEHICLE_VAN + 1);
 
-/* The index of @str in the NULL-terminated @names. */
-static gboolean
-lookup_name (const char * const *names,
-             const char         *str,
-             guint              *value)
+G_LOCK_DEFINE_STATIC (names);
+
+static const char *
+enum_to_string (GType type,
+                int   value)
 {
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue *found = g_enum_get_value (klass, value);
+
+  g_return_val_if_fail (found != NULL, NULL);
+
+  /* The class stays alive: the types are static and their nicks too. */
+  return found->value_nick;
+}
+
+static gboolean
+enum_from_string (GType       type,
+                  const char *str,
+                  int        *value)
+{
+  g_autoptr(GEnumClass) klass = NULL;
+  GEnumValue *found;
+
   if (str == NULL)
     return FALSE;
 
-  for (guint i = 0; names[i] != NULL; i++)
-    {
-      if (g_str_equal (names[i], str))
-        {
-          *value = i;
-          return TRUE;
-        }
-    }
+  klass = g_type_class_ref (type);
+  if ((found = g_enum_get_value_by_nick (klass, str)) == NULL)
+    return FALSE;
 
-  return FALSE;
+  *value = found->value;
+  return TRUE;
+}
+
+/**
+ * dispatch_enum_names:
+ * @type: an enum or flags type whose nicks are wire names (those of this
+ *   header, the server's roles)
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the nicks of @type's
+ *   values in value order
+ */
+const char * const *
+dispatch_enum_names (GType type)
+{
+  static GQuark quark;
+  GStrv names;
+
+  g_return_val_if_fail (G_TYPE_IS_ENUM (type) || G_TYPE_IS_FLAGS (type), NULL);
+
+  G_LOCK (names);
+  if (quark == 0)
+    quark = g_quark_from_static_string ("dispatch-enum-names");
+  names = g_type_get_qdata (type, quark);
+  if (names == NULL)
+    {
+      /* The class is kept, like the names that point into it. */
+      gpointer klass = g_type_class_ref (type);
+      guint n_values = G_IS_ENUM_CLASS (klass) ? G_ENUM_CLASS (klass)->n_values
+                                               : G_FLAGS_CLASS (klass)->n_values;
+
+      names = g_new0 (char *, n_values + 1);
+      for (guint i = 0; i < n_values; i++)
+        names[i] = (char *) (G_IS_ENUM_CLASS (klass) ? G_ENUM_CLASS (klass)->values[i].value_nick
+                                                     : G_FLAGS_CLASS (klass)->values[i].value_nick);
+      g_type_set_qdata (type, quark, names);
+    }
+  G_UNLOCK (names);
+
+  return (const char * const *) names;
 }
 
 /**
@@ -101,9 +95,7 @@ lookup_name (const char * const *names,
 const char *
 dispatch_order_status_to_string (DispatchOrderStatus status)
 {
-  g_return_val_if_fail ((guint) status <= DISPATCH_ORDER_FAILED, NULL);
-
-  return dispatch_order_status_names[status];
+  return enum_to_string (DISPATCH_TYPE_ORDER_STATUS, status);
 }
 
 /**
@@ -117,11 +109,11 @@ gboolean
 dispatch_order_status_from_string (const char          *str,
                                    DispatchOrderStatus *status)
 {
-  guint value;
+  int value;
 
   g_return_val_if_fail (status != NULL, FALSE);
 
-  if (!lookup_name (dispatch_order_status_names, str, &value))
+  if (!enum_from_string (DISPATCH_TYPE_ORDER_STATUS, str, &value))
     return FALSE;
   *status = value;
   return TRUE;
@@ -138,29 +130,9 @@ dispatch_order_status_is_terminal (DispatchOrderStatus status)
 {
   g_return_val_if_fail ((guint) status <= DISPATCH_ORDER_FAILED, FALSE);
 
-  return status_changes[status] == 0;
-}
-
-/**
- * dispatch_order_status_can_change:
- * @from: the current status
- * @to: the requested status
- *
- * The order state machine: pending → assigned → picked_up → delivered,
- * pending|assigned → cancelled, assigned|picked_up → failed, and
- * assigned → pending for unassign. Staying in the same status is not a
- * change (cancelling a cancelled order is an invalid transition).
- *
- * Returns: %TRUE if @from may become @to
- */
-gboolean
-dispatch_order_status_can_change (DispatchOrderStatus from,
-                                  DispatchOrderStatus to)
-{
-  g_return_val_if_fail ((guint) from <= DISPATCH_ORDER_FAILED, FALSE);
-  g_return_val_if_fail ((guint) to <= DISPATCH_ORDER_FAILED, FALSE);
-
-  return (status_changes[from] & STATUS_BIT (to)) != 0;
+  /* The transitions themselves are the database's (dispatch.order_action). */
+  return status == DISPATCH_ORDER_DELIVERED || status == DISPATCH_ORDER_CANCELLED ||
+         status == DISPATCH_ORDER_FAILED;
 }
 
 /**
@@ -172,9 +144,7 @@ dispatch_order_status_can_change (DispatchOrderStatus from,
 const char *
 dispatch_driver_state_to_string (DispatchDriverState state)
 {
-  g_return_val_if_fail ((guint) state <= DISPATCH_DRIVER_BUSY, NULL);
-
-  return dispatch_driver_state_names[state];
+  return enum_to_string (DISPATCH_TYPE_DRIVER_STATE, state);
 }
 
 /**
@@ -188,11 +158,11 @@ gboolean
 dispatch_driver_state_from_string (const char          *str,
                                    DispatchDriverState *state)
 {
-  guint value;
+  int value;
 
   g_return_val_if_fail (state != NULL, FALSE);
 
-  if (!lookup_name (dispatch_driver_state_names, str, &value))
+  if (!enum_from_string (DISPATCH_TYPE_DRIVER_STATE, str, &value))
     return FALSE;
   *state = value;
   return TRUE;
@@ -207,9 +177,7 @@ dispatch_driver_state_from_string (const char          *str,
 const char *
 dispatch_vehicle_to_string (DispatchVehicle vehicle)
 {
-  g_return_val_if_fail ((guint) vehicle <= DISPATCH_VEHICLE_VAN, NULL);
-
-  return dispatch_vehicle_names[vehicle];
+  return enum_to_string (DISPATCH_TYPE_VEHICLE, vehicle);
 }
 
 /**
@@ -223,11 +191,11 @@ gboolean
 dispatch_vehicle_from_string (const char      *str,
                               DispatchVehicle *vehicle)
 {
-  guint value;
+  int value;
 
   g_return_val_if_fail (vehicle != NULL, FALSE);
 
-  if (!lookup_name (dispatch_vehicle_names, str, &value))
+  if (!enum_from_string (DISPATCH_TYPE_VEHICLE, str, &value))
     return FALSE;
   *vehicle = value;
   return TRUE;
@@ -256,9 +224,7 @@ dispatch_vehicle_speed_mps (DispatchVehicle vehicle)
 const char *
 dispatch_event_type_to_string (DispatchEventType type)
 {
-  g_return_val_if_fail ((guint) type <= DISPATCH_EVENT_ALERT, NULL);
-
-  return dispatch_event_type_names[type];
+  return enum_to_string (DISPATCH_TYPE_EVENT_TYPE, type);
 }
 
 /**
@@ -272,11 +238,11 @@ gboolean
 dispatch_event_type_from_string (const char        *str,
                                  DispatchEventType *type)
 {
-  guint value;
+  int value;
 
   g_return_val_if_fail (type != NULL, FALSE);
 
-  if (!lookup_name (dispatch_event_type_names, str, &value))
+  if (!enum_from_string (DISPATCH_TYPE_EVENT_TYPE, str, &value))
     return FALSE;
   *type = value;
   return TRUE;

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
+
+#include "dispatch-enums.h"
 
 G_BEGIN_DECLS
 
-/* The vocabulary of the API, shared by server, console and simulator. */
+/* The vocabulary of the API, shared by server, console and simulator. The
+ * wire names are the nicks, registered with GObject by glib-mkenums from this
+ * header (DISPATCH_TYPE_ORDER_STATUS...). */
 
 typedef enum {
   DISPATCH_ORDER_PENDING,
   DISPATCH_ORDER_ASSIGNED,
-  DISPATCH_ORDER_PICKED_UP,
+  DISPATCH_ORDER_PICKED_UP, /*< nick=picked_up >*/
   DISPATCH_ORDER_DELIVERED,
   DISPATCH_ORDER_CANCELLED,
   DISPATCH_ORDER_FAILED,
@@ -30,29 +34,25 @@ typedef enum {
 } DispatchVehicle;
 
 typedef enum {
-  DISPATCH_EVENT_ORDER_CREATED,
-  DISPATCH_EVENT_ORDER_UPDATED,
-  DISPATCH_EVENT_ORDER_ASSIGNED,
-  DISPATCH_EVENT_ORDER_OFFER,
-  DISPATCH_EVENT_ORDER_UNASSIGNABLE,
-  DISPATCH_EVENT_DRIVER_UPDATED,
-  DISPATCH_EVENT_DRIVER_LOCATION,
+  DISPATCH_EVENT_ORDER_CREATED,      /*< nick=order.created >*/
+  DISPATCH_EVENT_ORDER_UPDATED,      /*< nick=order.updated >*/
+  DISPATCH_EVENT_ORDER_ASSIGNED,     /*< nick=order.assigned >*/
+  DISPATCH_EVENT_ORDER_OFFER,        /*< nick=order.offer >*/
+  DISPATCH_EVENT_ORDER_UNASSIGNABLE, /*< nick=order.unassignable >*/
+  DISPATCH_EVENT_DRIVER_UPDATED,     /*< nick=driver.updated >*/
+  DISPATCH_EVENT_DRIVER_LOCATION,    /*< nick=driver.location >*/
   DISPATCH_EVENT_ALERT,
 } DispatchEventType;
 
-/* NULL-terminated lists of the wire names, in enum order. */
-extern const char * const dispatch_order_status_names[];
-extern const char * const dispatch_driver_state_names[];
-extern const char * const dispatch_vehicle_names[];
-extern const char * const dispatch_event_type_names[];
+/* The wire names of an enum type above (or of another enum or flags type
+ * whose nicks are wire names): NULL-terminated, in value order, owned by the
+ * type for the process' lifetime. */
+const char * const *dispatch_enum_names (GType type);
 
 const char *dispatch_order_status_to_string   (DispatchOrderStatus  status);
 gboolean    dispatch_order_status_from_string (const char          *str,
                                                DispatchOrderStatus *status);
 gboolean    dispatch_order_status_is_terminal (DispatchOrderStatus  status);
-/* The state machine of API.md "Orders", including unassign (assigned → pending). */
-gboolean    dispatch_order_status_can_change  (DispatchOrderStatus  from,
-                                               DispatchOrderStatus  to);
 
 const char *dispatch_driver_state_to_string   (DispatchDriverState  state);
 gboolean    dispatch_driver_state_from_string (const char          *str,

@@ -220,7 +220,7 @@ read_leftovers (Member      *member,
       !dispatch_json_get_boolean (object, NULL, "online", DISPATCH_JSON_REQUIRED,
                                   &member->online, error) ||
       !dispatch_json_get_enum (object, NULL, "vehicle", DISPATCH_JSON_REQUIRED,
-                               dispatch_vehicle_names, &vehicle, error))
+                               dispatch_enum_names (DISPATCH_TYPE_VEHICLE), &vehicle, error))
     return NULL;
 
   dispatch_vehicle_from_string (vehicle, &member->vehicle);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <stdlib.h>
 
+#include "dsd-pg-pool.h"
+#include "dsd-token-issuer.h"
 #include "test-server.h"
+#include "test-utils.h"
 
 static DsdTestServer *server;
 
@@ -151,6 +154,203 @@ test_bearer_errors (void)
   dsd_test_assert_error (scheme, 401, "unauthenticated", NULL);
 }
 
+#define SECRET "revocation-test-secret-0123456789abcdef"
+#define PASSWORD "first-password"
+
+/* A new user (role) who logs in: its id, username and token. */
+static char *
+new_user (const char  *role,
+          char       **out_username,
+          char       **out_token)
+{
+  g_autofree char *username = dsd_test_unique_name (role);
+  g_autofree char *body = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\","
+                                           "\"role\":\"%s\"}", username, PASSWORD, role);
+  g_autoptr(DsdTestResponse) created = NULL;
+
+  created = dsd_test_request (server, "POST", "/api/v1/users",
+                              dsd_test_server_get_admin_token (server), body, NULL);
+  g_assert_cmpuint (created->status, ==, 201);
+  g_assert_false (json_object_get_boolean_member (dsd_test_response_object (created),
+                                                  "disabled"));
+  *out_token = dsd_test_login (server, username, PASSWORD);
+  *out_username = g_steal_pointer (&username);
+
+  return g_strdup (dsd_test_response_string (created, "id"));
+}
+
+static guint
+status_of (const char *token)
+{
+  g_autoptr(DsdTestResponse) response = dsd_test_request (server, "GET", "/api/v1/orders",
+                                                          token, NULL, NULL);
+
+  g_assert_true (response->status == 200 || response->status == 401);
+  if (response->status == 401)
+    g_assert_cmpstr (dsd_test_response_error_code (response), ==, "unauthenticated");
+
+  return response->status;
+}
+
+static gboolean
+token_refused (gpointer token)
+{
+  return status_of (token) == 401;
+}
+
+/* A token signed with the server's secret for a user that does not exist. */
+static void
+test_unknown_subject (void)
+{
+  g_autoptr(GBytes) secret = g_bytes_new_static (SECRET, strlen (SECRET));
+  g_autoptr(DsdClock) clock = dsd_clock_new ();
+  g_autoptr(DsdTokenIssuer) issuer = dsd_token_issuer_new (clock, secret, 600);
+  g_autoptr(DsdPrincipal) ghost = NULL;
+  g_autoptr(DsdPrincipal) not_uuid = NULL;
+  g_autofree char *ghost_token = NULL;
+  g_autofree char *not_uuid_token = NULL;
+  g_autofree char *uuid = g_uuid_string_random ();
+
+  ghost = dsd_principal_new (DSD_ROLE_ADMIN, uuid, "ghost", NULL, NULL);
+  ghost_token = dsd_token_issuer_issue (issuer, ghost, 0);
+  g_assert_cmpuint (status_of (ghost_token), ==, 401);
+  not_uuid = dsd_principal_new (DSD_ROLE_ADMIN, "admin", "admin", NULL, NULL);
+  not_uuid_token = dsd_token_issuer_issue (issuer, not_uuid, 0);
+  g_assert_cmpuint (status_of (not_uuid_token), ==, 401);
+}
+
+static void
+test_disable (void)
+{
+  const char *admin = dsd_test_server_get_admin_token (server);
+  g_autofree char *username = NULL, *token = NULL;
+  g_autofree char *id = new_user ("dispatcher", &username, &token);
+  g_autofree char *path = g_strdup_printf ("/api/v1/users/%s", id);
+  g_autoptr(DsdTestResponse) disabled = NULL;
+  g_autoptr(DsdTestResponse) refused_login = NULL;
+  g_autoptr(DsdTestResponse) enabled = NULL;
+  g_autoptr(DsdTestResponse) by_dispatcher = NULL;
+  g_autoptr(DsdTestResponse) self_disable = NULL;
+  g_autoptr(DsdTestResponse) bad_body = NULL;
+  g_autoptr(DsdTestResponse) unknown = NULL;
+  g_autoptr(DsdTestResponse) admin_me = NULL;
+  g_autofree char *admin_path = NULL;
+  g_autofree char *admin_id = NULL, *admin_name = NULL, *admin_token = NULL;
+  g_autofree char *fresh = NULL;
+
+  g_assert_cmpuint (status_of (token), ==, 200);
+  by_dispatcher = dsd_test_request (server, "PATCH", path, token, "{\"disabled\":true}", NULL);
+  dsd_test_assert_error (by_dispatcher, 403, "permission_denied", NULL);
+  bad_body = dsd_test_request (server, "PATCH", path, admin, "{\"disabled\":\"yes\"}", NULL);
+  dsd_test_assert_error (bad_body, 400, "invalid_argument", "disabled");
+  unknown = dsd_test_request (server, "PATCH", "/api/v1/users/0b6e3c1e-1111-4111-8111-111111111111",
+                              admin, "{\"disabled\":true}", NULL);
+  dsd_test_assert_error (unknown, 404, "not_found", NULL);
+
+  /* Refused at once on this instance, and at sign-in (after the password). */
+  disabled = dsd_test_request (server, "PATCH", path, admin, "{\"disabled\":true}", NULL);
+  g_assert_cmpuint (disabled->status, ==, 200);
+  g_assert_true (json_object_get_boolean_member (dsd_test_response_object (disabled),
+                                                 "disabled"));
+  g_assert_cmpuint (status_of (token), ==, 401);
+  refused_login = login (username, PASSWORD);
+  dsd_test_assert_error (refused_login, 403, "permission_denied", NULL);
+
+  /* Enabled again: new sign-ins work, the old token stays revoked. */
+  enabled = dsd_test_request (server, "PATCH", path, admin, "{\"disabled\":false}", NULL);
+  g_assert_cmpuint (enabled->status, ==, 200);
+  fresh = dsd_test_login (server, username, PASSWORD);
+  g_assert_cmpuint (status_of (fresh), ==, 200);
+  g_assert_cmpuint (status_of (token), ==, 401);
+
+  /* "me" is the caller; no admin can lock themselves out. */
+  admin_id = new_user ("admin", &admin_name, &admin_token);
+  admin_me = dsd_test_request (server, "POST", "/api/v1/users/me/sign-out", admin_token, "{}",
+                               NULL);
+  g_assert_cmpuint (admin_me->status, ==, 200);
+  g_assert_cmpstr (dsd_test_response_string (admin_me, "id"), ==, admin_id);
+  g_assert_cmpuint (status_of (admin_token), ==, 401);
+  g_free (admin_token);
+  admin_token = dsd_test_login (server, admin_name, PASSWORD);
+  admin_path = g_strdup_printf ("/api/v1/users/%s", admin_id);
+  self_disable = dsd_test_request (server, "PATCH", admin_path, admin_token,
+                                   "{\"disabled\":true}", NULL);
+  dsd_test_assert_error (self_disable, 409, "conflict", "disabled");
+}
+
+static void
+test_sign_out_and_password (void)
+{
+  g_autofree char *username = NULL, *token = NULL, *other_name = NULL, *other = NULL;
+  g_autofree char *id = new_user ("customer", &username, &token);
+  g_autofree char *other_id = new_user ("driver", &other_name, &other);
+  g_autofree char *other_path = g_strdup_printf ("/api/v1/users/%s/sign-out", other_id);
+  g_autofree char *own_path = g_strdup_printf ("/api/v1/users/%s/sign-out", id);
+  g_autoptr(DsdTestResponse) foreign = NULL;
+  g_autoptr(DsdTestResponse) signed_out = NULL;
+  g_autoptr(DsdTestResponse) wrong = NULL;
+  g_autoptr(DsdTestResponse) short_password = NULL;
+  g_autoptr(DsdTestResponse) changed = NULL;
+  g_autoptr(DsdTestResponse) old_login = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *third = NULL;
+
+  /* Someone else's sessions are the admin's business only. */
+  foreign = dsd_test_request (server, "POST", other_path, token, "{}", NULL);
+  dsd_test_assert_error (foreign, 403, "permission_denied", NULL);
+  g_assert_cmpuint (status_of (other), ==, 200);
+
+  /* Sign out everywhere: a token from before is refused, a new sign-in works. */
+  second = dsd_test_login (server, username, PASSWORD);
+  signed_out = dsd_test_request (server, "POST", own_path, token, "{}", NULL);
+  g_assert_cmpuint (signed_out->status, ==, 200);
+  g_assert_cmpuint (status_of (token), ==, 401);
+  g_assert_cmpuint (status_of (second), ==, 401);
+  third = dsd_test_login (server, username, PASSWORD);
+  g_assert_cmpuint (status_of (third), ==, 200);
+
+  /* Password change: proven with the current one, revokes the tokens. */
+  wrong = dsd_test_request (server, "POST", "/api/v1/users/me/password", third,
+                            "{\"current_password\":\"not-it-at-all\","
+                            "\"new_password\":\"second-password\"}", NULL);
+  dsd_test_assert_error (wrong, 403, "permission_denied", "current_password");
+  short_password = dsd_test_request (server, "POST", "/api/v1/users/me/password", third,
+                                     "{\"current_password\":\"" PASSWORD "\","
+                                     "\"new_password\":\"short\"}", NULL);
+  dsd_test_assert_error (short_password, 400, "invalid_argument", "new_password");
+  changed = dsd_test_request (server, "POST", "/api/v1/users/me/password", third,
+                              "{\"current_password\":\"" PASSWORD "\","
+                              "\"new_password\":\"second-password\"}", NULL);
+  g_assert_cmpuint (changed->status, ==, 200);
+  g_assert_cmpstr (dsd_test_response_string (changed, "id"), ==, id);
+  g_assert_null (json_object_get_member (dsd_test_response_object (changed), "password_hash"));
+  g_assert_cmpuint (status_of (third), ==, 401);
+  old_login = login (username, PASSWORD);
+  dsd_test_assert_error (old_login, 401, "unauthenticated", NULL);
+  g_free (third);
+  third = dsd_test_login (server, username, "second-password");
+  g_assert_cmpuint (status_of (third), ==, 200);
+}
+
+/* A change made through another instance (here: straight in the shared
+ * database) is seen within seconds without a query per request. */
+static void
+test_revoked_elsewhere (void)
+{
+  g_autoptr(DsdPgCluster) cluster = dsd_pg_cluster_new (dsd_test_server_get_data_dir (server));
+  g_autofree char *username = NULL, *token = NULL;
+  g_autofree char *id = new_user ("driver", &username, &token);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) result = NULL;
+
+  g_assert_cmpuint (status_of (token), ==, 200);
+  result = dsd_pg_exec_sync (dsd_pg_cluster_get_conninfo (cluster),
+                             "UPDATE dispatch.users SET disabled = true WHERE id = $1::uuid",
+                             1, (const char * const[]) { id }, &error);
+  g_assert_no_error (error);
+  g_assert_true (dsd_test_run_until (token_refused, token, 10000));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -163,8 +363,14 @@ main (int   argc,
   g_test_add_func ("/auth/users", test_users);
   g_test_add_func ("/auth/login-rate-limit", test_login_rate_limit);
   g_test_add_func ("/auth/bearer-errors", test_bearer_errors);
+  g_test_add_func ("/auth/revocation/unknown-subject", test_unknown_subject);
+  g_test_add_func ("/auth/revocation/disable", test_disable);
+  g_test_add_func ("/auth/revocation/sign-out-and-password", test_sign_out_and_password);
+  g_test_add_func ("/auth/revocation/elsewhere", test_revoked_elsewhere);
 
-  server = dsd_test_server_start (NULL);
+  server = dsd_test_server_start ((const char * const[]) {
+                                    "DISPATCH_JWT_SECRET=" SECRET, NULL
+                                  });
   status = g_test_run ();
   dsd_test_server_free (server);
 

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <string.h>
+#include <gio/gunixsocketaddress.h>
+
 #include "test-server.h"
+#include "test-utils.h"
 
 static DsdTestServer *server;
+/* Where the server says READY=1 (systemd's Type=notify protocol). */
+static GSocket *notify_socket;
 
 static void
 test_health_and_ready (void)
@@ -77,10 +83,45 @@ test_routing_errors (void)
   g_assert_nonnull (soup_message_headers_get_one (method->headers, "Allow"));
 }
 
+/* Ready means the API answers: READY=1 comes after /readyz could say ready. */
+static void
+test_service_notify (void)
+{
+  g_autoptr(GString) received = g_string_new (NULL);
+  char buffer[512];
+  gssize n;
+
+  while ((n = g_socket_receive (notify_socket, buffer, sizeof buffer, NULL, NULL)) > 0)
+    g_string_append_len (received, buffer, n);
+
+  g_test_message ("%s", received->str);
+  g_assert_true (g_str_has_prefix (received->str, "READY=1\n"));
+  g_assert_nonnull (strstr (received->str, "STATUS=Serving on http://"));
+}
+
+static GSocket *
+bind_notify_socket (const char *path)
+{
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
+  g_autoptr(GError) error = NULL;
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
+                                  G_SOCKET_PROTOCOL_DEFAULT, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, address, FALSE, &error));
+  g_assert_no_error (error);
+  g_socket_set_blocking (socket, FALSE);
+
+  return socket;
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *env = NULL;
   int status;
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
@@ -90,9 +131,17 @@ main (int   argc,
   g_test_add_func ("/ops/openapi", test_openapi);
   g_test_add_func ("/ops/routing-errors", test_routing_errors);
 
-  server = dsd_test_server_start (NULL);
+  g_test_add_func ("/ops/service-notify", test_service_notify);
+
+  dir = dsd_test_make_tmp_dir ("notify");
+  path = g_build_filename (dir, "notify", NULL);
+  env = g_strconcat ("NOTIFY_SOCKET=", path, NULL);
+  notify_socket = bind_notify_socket (path);
+  server = dsd_test_server_start ((const char * const[]) { env, NULL });
   status = g_test_run ();
   dsd_test_server_free (server);
+  g_object_unref (notify_socket);
+  dsd_test_remove_tree (dir);
 
   return status;
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "dispatch-limits.h"
 #include "test-server.h"
 
 static DsdTestServer *server;
@@ -84,6 +85,11 @@ test_validation (void)
       "\"items\":[{\"quantity\":1}]}", "items[0].sku" },
     { "{\"pickup\":{\"lat\":0,\"lon\":0},\"dropoff\":{\"lat\":0,\"lon\":0},"
       "\"contact\":{\"email\":\"not-an-address\"}}", "contact.email" },
+    /* What the mailer could not write into a header */
+    { "{\"pickup\":{\"lat\":0,\"lon\":0},\"dropoff\":{\"lat\":0,\"lon\":0},"
+      "\"contact\":{\"email\":\"a:b@example.org\"}}", "contact.email" },
+    { "{\"pickup\":{\"lat\":0,\"lon\":0},\"dropoff\":{\"lat\":0,\"lon\":0},"
+      "\"contact\":{\"email\":\"@example.org\"}}", "contact.email" },
     { "[1,2,3]", NULL },
     { "{\"pickup\":", NULL },
     { "", NULL },
@@ -97,6 +103,75 @@ test_validation (void)
       g_test_message ("case %u: %s → %u %s", i, cases[i].body, response->status, response->text);
       dsd_test_assert_error (response, 400, "invalid_argument", cases[i].field);
     }
+}
+
+/* An order whose member (a JSON value) sits at "member": 201 or the 400 of field */
+static void
+assert_create (const char *token,
+               const char *member,
+               const char *value,
+               const char *field)
+{
+  g_autofree char *body = g_strdup_printf ("{\"pickup\":{\"lat\":0,\"lon\":0},"
+                                           "\"dropoff\":{\"lat\":0,\"lon\":0},"
+                                           "\"%s\":%s}", member, value);
+  g_autoptr(DsdTestResponse) response = NULL;
+
+  response = dsd_test_request (server, "POST", "/api/v1/orders", token, body, NULL);
+  g_test_message ("%s of %zu bytes → %u", member, strlen (value), response->status);
+  if (field == NULL)
+    g_assert_cmpuint (response->status, ==, 201);
+  else
+    dsd_test_assert_error (response, 400, "invalid_argument", field);
+}
+
+static char *
+json_string_of_length (guint length)
+{
+  g_autofree char *text = g_strnfill (length, 'x');
+
+  return g_strdup_printf ("\"%s\"", text);
+}
+
+static char *
+items_of (guint n,
+          guint sku_length)
+{
+  g_autofree char *sku = g_strnfill (sku_length, 's');
+  g_autoptr(GString) items = g_string_new ("[");
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (items, "%s{\"sku\":\"%s\",\"quantity\":1}",
+                            i > 0 ? "," : "", sku);
+  g_string_append_c (items, ']');
+
+  return g_string_free (g_steal_pointer (&items), FALSE);
+}
+
+/* Each limit of dispatch-limits.h holds through C, SQL and the CHECK
+ * constraints: its value is accepted, one more is refused by the API. */
+static void
+test_limits (void)
+{
+  g_autofree char *dispatcher = dsd_test_create_user (server, "dispatcher", NULL, NULL);
+  g_autofree char *notes = json_string_of_length (DISPATCH_NOTES_MAX_LENGTH);
+  g_autofree char *long_notes = json_string_of_length (DISPATCH_NOTES_MAX_LENGTH + 1);
+  g_autofree char *customer = json_string_of_length (DISPATCH_ID_MAX_LENGTH);
+  g_autofree char *long_customer = json_string_of_length (DISPATCH_ID_MAX_LENGTH + 1);
+  g_autofree char *items = items_of (DISPATCH_ORDER_MAX_ITEMS, DISPATCH_SKU_MAX_LENGTH);
+  g_autofree char *many_items = items_of (DISPATCH_ORDER_MAX_ITEMS + 1, 1);
+  g_autofree char *long_sku = items_of (1, DISPATCH_SKU_MAX_LENGTH + 1);
+  g_autofree char *name = json_string_of_length (DISPATCH_NAME_MAX_LENGTH);
+  g_autofree char *contact = g_strdup_printf ("{\"name\":%s,\"phone\":\"+49 30 1234567\"}", name);
+
+  assert_create (dispatcher, "notes", notes, NULL);
+  assert_create (dispatcher, "notes", long_notes, "notes");
+  assert_create (dispatcher, "customer_id", customer, NULL);
+  assert_create (dispatcher, "customer_id", long_customer, "customer_id");
+  assert_create (dispatcher, "items", items, NULL);
+  assert_create (dispatcher, "items", many_items, "items");
+  assert_create (dispatcher, "items", long_sku, "items[0].sku");
+  assert_create (dispatcher, "contact", contact, NULL);
 }
 
 static void
@@ -230,6 +305,91 @@ test_idempotency (void)
   g_assert_cmpuint (other_caller->status, ==, 201);
   g_assert_cmpstr (dsd_test_response_string (other_caller, "id"), !=,
                    dsd_test_response_string (first, "id"));
+}
+
+static char *
+base64url (const char *text)
+{
+  g_autofree char *b64 = g_base64_encode ((const guchar *) text, strlen (text));
+
+  g_strdelimit (b64, "=", '\0');
+  g_strdelimit (b64, "+", '-');
+  g_strdelimit (b64, "/", '_');
+  return g_strdup (b64);
+}
+
+static void
+assert_cursor_refused (const char *token,
+                       const char *cursor)
+{
+  g_autofree char *escaped = g_uri_escape_string (cursor, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders?limit=1&next=%s", escaped);
+  g_autoptr(DsdTestResponse) response = dsd_test_request (server, "GET", path, token, NULL,
+                                                          NULL);
+
+  g_test_message ("cursor %s", cursor);
+  dsd_test_assert_error (response, 400, "invalid_argument", "next");
+}
+
+/* A well-formed cursor the server did not issue is refused (API.md). */
+static void
+test_forged_cursor (void)
+{
+  g_autofree char *token = dsd_test_create_user (server, "dispatcher", NULL, NULL);
+  g_autoptr(DsdTestResponse) first = NULL;
+  g_autoptr(DsdTestResponse) second = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *payload = NULL;
+  g_autofree char *decoded = NULL;
+  g_autofree char *forged_json = NULL;
+  g_autofree char *forged_payload = NULL;
+  g_autofree char *forged = NULL;
+  g_autofree char *unsigned_cursor = NULL;
+  g_autofree char *other_mac = NULL;
+  const char *next;
+  const char *dot;
+  gsize length;
+
+  g_free (create_order (token, ORDER_BODY));
+  g_free (create_order (token, ORDER_BODY));
+  first = dsd_test_request (server, "GET", "/api/v1/orders?limit=1", token, NULL, NULL);
+  g_assert_cmpuint (first->status, ==, 200);
+  next = dsd_test_response_string (first, "next");
+  g_assert_nonnull (next);
+
+  /* The issued one works. */
+  escaped = g_uri_escape_string (next, NULL, FALSE);
+  path = g_strdup_printf ("/api/v1/orders?limit=1&next=%s", escaped);
+  second = dsd_test_request (server, "GET", path, token, NULL, NULL);
+  g_assert_cmpuint (second->status, ==, 200);
+
+  /* Its payload, changed (another position) and sent with the old MAC. */
+  dot = strchr (next, '.');
+  g_assert_nonnull (dot);
+  payload = g_strndup (next, dot - next);
+  g_strdelimit (payload, "-", '+');
+  g_strdelimit (payload, "_", '/');
+  while (strlen (payload) % 4 != 0)
+    {
+      char *padded = g_strconcat (payload, "=", NULL);
+
+      g_free (payload);
+      payload = padded;
+    }
+  decoded = (char *) g_base64_decode (payload, &length);
+  g_assert_true (g_str_has_prefix (decoded, "{"));
+  forged_json = g_strdup_printf ("{\"i\": \"00000000-0000-4000-8000-000000000000\", \"k\": "
+                                 "\"orders\", \"t\": \"2000-01-01T00:00:00.000000Z\"}");
+  forged_payload = base64url (forged_json);
+  forged = g_strconcat (forged_payload, dot, NULL);
+  assert_cursor_refused (token, forged);
+
+  /* The payload alone (the format of 0.1), and with a MAC of the right shape. */
+  unsigned_cursor = base64url (forged_json);
+  assert_cursor_refused (token, unsigned_cursor);
+  other_mac = g_strconcat (forged_payload, ".AAAAAAAAAAAAAAAAAAAAAA", NULL);
+  assert_cursor_refused (token, other_mac);
 }
 
 static void
@@ -401,6 +561,26 @@ test_cancel_and_unassign (void)
   dsd_test_assert_error (twice, 409, "invalid_transition", NULL);
 }
 
+/* The managed cluster's log (data dir/postgresql/log/) mentions no needle. */
+static void
+assert_database_log_lacks (const char *needle)
+{
+  g_autofree char *dir = g_build_filename (dsd_test_server_get_data_dir (server), "postgresql",
+                                           "log", NULL);
+  g_autoptr(GDir) logs = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (logs);
+  while ((name = g_dir_read_name (logs)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *text = NULL;
+
+      g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+      g_assert_null (strstr (text, needle));
+    }
+}
+
 static void
 test_tracking (void)
 {
@@ -454,6 +634,14 @@ test_tracking (void)
 
   unknown = dsd_test_request (server, "GET", "/api/v1/track/nope", NULL, NULL, NULL);
   dsd_test_assert_error (unknown, 404, "not_found", NULL);
+  g_clear_pointer (&unknown, dsd_test_response_free);
+  unknown = dsd_test_request (server, "GET",
+                              "/api/v1/track/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                              NULL, NULL, NULL);
+  dsd_test_assert_error (unknown, 404, "not_found", NULL);
+
+  /* Anyone's guesses leave no ERROR (and statement) in the database's log. */
+  assert_database_log_lacks ("track_public");
 }
 
 int
@@ -466,11 +654,13 @@ main (int   argc,
 
   g_test_add_func ("/orders/create-and-get", test_create_and_get);
   g_test_add_func ("/orders/validation", test_validation);
+  g_test_add_func ("/orders/limits", test_limits);
   g_test_add_func ("/orders/malformed-transport", test_malformed_transport);
   g_test_add_func ("/orders/ownership-and-roles", test_ownership_and_roles);
   g_test_add_func ("/orders/unknown", test_unknown_order);
   g_test_add_func ("/orders/idempotency", test_idempotency);
   g_test_add_func ("/orders/list-paging", test_list_paging);
+  g_test_add_func ("/orders/forged-cursor", test_forged_cursor);
   g_test_add_func ("/orders/lifecycle", test_lifecycle);
   g_test_add_func ("/orders/cancel-and-unassign", test_cancel_and_unassign);
   g_test_add_func ("/orders/tracking", test_tracking);

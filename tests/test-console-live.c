@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <gdk/x11/gdkx.h>
+#include <X11/Xlib.h>
+
+#include "dc-alerts.h"
+#include "dc-candidates.h"
 #include "dc-driver.h"
 #include "dc-order.h"
+#include "dc-order-row.h"
 #include "dc-stream.h"
 #include "dc-window-private.h"
 #include "test-console-utils.h"
@@ -17,6 +23,11 @@
  * reconnecting by itself and resyncing: what changed meanwhile shows up,
  * nothing twice, closed orders go. With DISPATCH_CONSOLE_SCREENSHOT_DIR set,
  * each step is saved there as a PNG.
+ *
+ * The desk (without the server's automation, so that only the dispatcher
+ * assigns): candidates ranked free first, holding still under the real X
+ * pointer, warnings before a bad assignment, Undo, ticking ages, actions
+ * disabled offline.
  */
 
 #define WAIT_MS             30000
@@ -66,10 +77,11 @@ api (Fixture    *fixture,
 }
 
 static char *
-create_online_driver (Fixture    *fixture,
-                      const char *name,
-                      double      lat,
-                      double      lon)
+create_online_driver_full (Fixture    *fixture,
+                           const char *name,
+                           int         capacity,
+                           double      lat,
+                           double      lon)
 {
   const char *admin = dsd_test_server_get_admin_token (fixture->server);
   g_autoptr(JsonObject) driver = NULL;
@@ -77,7 +89,8 @@ create_online_driver (Fixture    *fixture,
   g_autofree char *online = NULL;
   const char *id;
 
-  body = g_strdup_printf ("{\"name\":\"%s\",\"vehicle\":\"scooter\",\"capacity\":3}", name);
+  body = g_strdup_printf ("{\"name\":\"%s\",\"vehicle\":\"scooter\",\"capacity\":%d}",
+                          name, capacity);
   driver = api (fixture, "POST", "/api/v1/drivers", body, 201);
   id = json_object_get_string_member (driver, "id");
 
@@ -86,6 +99,15 @@ create_online_driver (Fixture    *fixture,
   dsd_test_post_location (fixture->server, id, admin, lat, lon);
 
   return g_strdup (id);
+}
+
+static char *
+create_online_driver (Fixture    *fixture,
+                      const char *name,
+                      double      lat,
+                      double      lon)
+{
+  return create_online_driver_full (fixture, name, 3, lat, lon);
 }
 
 static void
@@ -181,6 +203,36 @@ seen (gpointer user_data)
   Expectation *expectation = user_data;
 
   return expectation->seen;
+}
+
+static gboolean
+order_held (gpointer user_data)
+{
+  Expectation *expectation = user_data;
+  DcEntity *order = dc_store_lookup (dc_context_get_orders (expectation->fixture->context),
+                                     expectation->id);
+
+  return order != NULL && dc_order_get_held (DC_ORDER (order));
+}
+
+static gboolean
+order_waiting (gpointer user_data)
+{
+  Expectation *expectation = user_data;
+  DcEntity *order = dc_store_lookup (dc_context_get_orders (expectation->fixture->context),
+                                     expectation->id);
+
+  return order != NULL && dc_order_get_status (DC_ORDER (order)) == DISPATCH_ORDER_PENDING;
+}
+
+static gboolean
+order_assigned (gpointer user_data)
+{
+  Expectation *expectation = user_data;
+  DcEntity *order = dc_store_lookup (dc_context_get_orders (expectation->fixture->context),
+                                     expectation->id);
+
+  return order != NULL && dc_order_get_status (DC_ORDER (order)) == DISPATCH_ORDER_ASSIGNED;
 }
 
 static gboolean
@@ -290,7 +342,7 @@ fixture_set_up (Fixture       *fixture,
   g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
   g_autoptr(JsonObject) user = NULL;
 
-  fixture->server = dsd_test_server_start (NULL);
+  fixture->server = dsd_test_server_start (data);
   user = api (fixture, "POST", "/api/v1/users",
               "{\"username\":\"" DISPATCHER "\",\"password\":\"" DISPATCHER_PASSWORD "\","
               "\"role\":\"dispatcher\"}", 201);
@@ -342,6 +394,7 @@ test_live (Fixture       *fixture,
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
   g_autofree char *late = NULL;
+  g_autofree char *probe_id = NULL;
   g_autoptr(GHashTable) truth = NULL;
   g_autoptr(GHashTable) shown = NULL;
   g_autoptr(JsonObject) cancelled = NULL;
@@ -350,10 +403,13 @@ test_live (Fixture       *fixture,
   Expectation moved = { fixture };
   Expectation created = { fixture };
   Expectation closed = { fixture };
-  const char *from, *to;
+  Expectation handed_back = { fixture };
+  Expectation probe = { fixture };
+  g_autofree char *from = NULL;
+  const char *to;
   gint64 seq_before, seq_at_kill;
   DcEntity *order;
-  gulong handler;
+  gulong handler, back_handler;
 
   /* A fleet and two orders before the console starts: the snapshot. */
   anna = create_online_driver (fixture, "Anna Schmidt", 52.5205, 13.4095);
@@ -375,7 +431,8 @@ test_live (Fixture       *fixture,
   g_assert_true (adw_flap_get_reveal_flap (window->detail_flap));
   order = dc_store_lookup (orders, first);
   g_assert_nonnull (order);
-  from = dc_order_get_driver_id (DC_ORDER (order));
+  /* a copy: the order's own string goes with its next assignment */
+  from = g_strdup (dc_order_get_driver_id (DC_ORDER (order)));
   to = g_strcmp0 (from, anna) == 0 ? ben : anna;
   test_console_screenshot (GTK_WIDGET (window), "live-selected");
 
@@ -399,6 +456,38 @@ test_live (Fixture       *fixture,
   wait_for (driver_at, &moved, WAIT_MS, "the driver's new position");
   test_console_run_for (500);
   test_console_screenshot (GTK_WIDGET (window), "live-reassigned");
+
+  /* Unassigned, the order goes back to automation, which may give it to
+   * the other driver but never back to the one it was taken from. */
+  handed_back.id = first;
+  handed_back.driver_id = to;
+  reassigned.driver_id = from;
+  reassigned.seen = FALSE;
+  handler = g_signal_connect (fixture->stream, "event", G_CALLBACK (stream_event_cb),
+                              &handed_back);
+  back_handler = g_signal_connect (fixture->stream, "event", G_CALLBACK (stream_event_cb),
+                                   &reassigned);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.unassign-order", "s",
+                                             first));
+  wait_for (seen, &reassigned, WAIT_MS, "automation giving the order to the other driver");
+  test_console_run_for (500);
+  g_signal_handler_disconnect (fixture->stream, handler);
+  g_signal_handler_disconnect (fixture->stream, back_handler);
+  g_assert_false (handed_back.seen);
+
+  /* Held, the order is the dispatcher's: unassigned, it stays waiting while
+   * automation serves a new order beside it. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.hold-order", "(sb)",
+                                             first, TRUE));
+  wait_for (order_held, &reassigned, WAIT_MS, "the order held");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.unassign-order", "s",
+                                             first));
+  wait_for (order_waiting, &reassigned, WAIT_MS, "the held order waiting");
+  probe_id = create_order (fixture, "Rosenthaler Straße 1", 52.5290, 13.4020);
+  probe.id = probe_id;
+  wait_for (order_assigned, &probe, WAIT_MS, "automation serving another order");
+  g_assert_true (order_waiting (&reassigned));
+  test_console_screenshot (GTK_WIDGET (window), "live-held");
 
   /* The server dies: the console says so and dims what it shows. */
   seq_at_kill = dc_stream_get_last_seq (fixture->stream);
@@ -449,16 +538,869 @@ test_live (Fixture       *fixture,
   test_console_screenshot (GTK_WIDGET (window), "live-resynced");
 }
 
+
+/* The desk ----------------------------------------------------------------- */
+
+typedef gboolean (*WidgetTest) (GtkWidget *widget,
+                                gpointer   user_data);
+
+static GtkWidget *
+find_widget (GtkWidget  *widget,
+             WidgetTest  test,
+             gpointer    user_data)
+{
+  if (test (widget, user_data))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, test, user_data);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+is_candidates_list (GtkWidget *widget,
+                    gpointer   user_data)
+{
+  GtkWidget *first = gtk_widget_get_first_child (widget);
+
+  return GTK_IS_LIST_BOX (widget) && first != NULL &&
+         g_object_get_data (G_OBJECT (first), "driver") != NULL;
+}
+
+static gboolean
+is_button_labelled (GtkWidget *widget,
+                    gpointer   user_data)
+{
+  return GTK_IS_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), user_data) == 0;
+}
+
+static gboolean
+is_switch (GtkWidget *widget,
+           gpointer   user_data)
+{
+  return GTK_IS_SWITCH (widget);
+}
+
+static gboolean
+is_warning_row (GtkWidget *widget,
+                gpointer   user_data)
+{
+  return ADW_IS_ACTION_ROW (widget) && gtk_widget_has_css_class (widget, "warning");
+}
+
+static gboolean
+is_order_row (GtkWidget *widget,
+              gpointer   user_data)
+{
+  g_autoptr(DcOrder) order = NULL;
+
+  if (!DC_IS_ORDER_ROW (widget))
+    return FALSE;
+  g_object_get (widget, "order", &order, NULL);
+
+  return order != NULL && g_str_equal (dc_entity_get_id (DC_ENTITY (order)), user_data);
+}
+
+static GtkListBox *
+candidates_list (Fixture *fixture)
+{
+  return GTK_LIST_BOX (find_widget (GTK_WIDGET (fixture->window->detail), is_candidates_list,
+                                    NULL));
+}
+
+static const char *
+candidate_at (Fixture *fixture,
+              int      index)
+{
+  GtkListBox *list = candidates_list (fixture);
+  GtkListBoxRow *row = list != NULL ? gtk_list_box_get_row_at_index (list, index) : NULL;
+  DcDriver *driver = row != NULL ? g_object_get_data (G_OBJECT (row), "driver") : NULL;
+
+  return driver != NULL ? dc_entity_get_id (DC_ENTITY (driver)) : NULL;
+}
+
+static const char *
+candidate_reason (Fixture *fixture,
+                  int      index)
+{
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (candidates_list (fixture), index);
+
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+}
+
+/* All the text a row shows, for "did it change". */
+static char *
+widget_text (GtkWidget *widget)
+{
+  GString *text = g_string_new (GTK_IS_LABEL (widget) ? gtk_label_get_label (GTK_LABEL (widget))
+                                                      : "");
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      g_autofree char *inner = widget_text (child);
+
+      g_string_append_printf (text, "|%s", inner);
+    }
+
+  return g_string_free (text, FALSE);
+}
+
+/* The real X pointer, moved into the middle of @widget (or, with NULL, to
+ * the window's top left corner, over the header bar). */
+static void
+warp_pointer (Fixture   *fixture,
+              GtkWidget *widget)
+{
+  GtkNative *native = GTK_NATIVE (fixture->window);
+  GdkSurface *surface = gtk_native_get_surface (native);
+  Display *display = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget ? widget
+                                                   : GTK_WIDGET (fixture->window)));
+  graphene_point_t point = GRAPHENE_POINT_INIT (4, 4);
+  double dx, dy;
+
+  if (widget != NULL)
+    {
+      graphene_point_t middle = GRAPHENE_POINT_INIT (gtk_widget_get_width (widget) / 2.0,
+                                                     gtk_widget_get_height (widget) / 2.0);
+
+      g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (fixture->window), &middle,
+                                               &point));
+    }
+  gtk_native_get_surface_transform (native, &dx, &dy);
+  XWarpPointer (display, None, gdk_x11_surface_get_xid (surface), 0, 0, 0, 0,
+                (int) (point.x + dx), (int) (point.y + dy));
+  XFlush (display);
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  const char *order_id;
+  const char *driver_id;
+  int index;
+  char *text;
+  GtkEventController *motion;
+} Watch;
+
+static gboolean
+pointer_inside (gpointer user_data)
+{
+  Watch *watch = user_data;
+
+  return gtk_event_controller_motion_contains_pointer (
+           GTK_EVENT_CONTROLLER_MOTION (watch->motion));
+}
+
+static gboolean
+pointer_outside (gpointer user_data)
+{
+  return !pointer_inside (user_data);
+}
+
+static gboolean
+candidate_is (gpointer user_data)
+{
+  Watch *watch = user_data;
+
+  return g_strcmp0 (candidate_at (watch->fixture, watch->index), watch->driver_id) == 0;
+}
+
+static gboolean
+reason_changed (gpointer user_data)
+{
+  Watch *watch = user_data;
+
+  return g_strcmp0 (candidate_reason (watch->fixture, watch->index), watch->text) != 0;
+}
+
+static gboolean
+order_has_driver (gpointer user_data)
+{
+  Watch *watch = user_data;
+  DcEntity *order = dc_store_lookup (dc_context_get_orders (watch->fixture->context),
+                                     watch->order_id);
+
+  return order != NULL &&
+         g_strcmp0 (dc_order_get_driver_id (DC_ORDER (order)), watch->driver_id) == 0;
+}
+
+static gboolean
+row_text_changed (gpointer user_data)
+{
+  Watch *watch = user_data;
+  GtkWidget *row = find_widget (GTK_WIDGET (watch->fixture->window->orders_pane), is_order_row,
+                                (gpointer) watch->order_id);
+  g_autofree char *text = row != NULL ? widget_text (row) : NULL;
+
+  return text != NULL && g_strcmp0 (text, watch->text) != 0;
+}
+
+static AdwMessageDialog *
+message_dialog (void)
+{
+  g_autoptr(GList) windows = gtk_window_list_toplevels ();
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+      return l->data;
+
+  return NULL;
+}
+
+static gboolean
+has_message_dialog (gpointer user_data)
+{
+  return message_dialog () != NULL;
+}
+
+/* The Undo button of the toast that gives @user_data, "a(ss)" of orders
+ * and drivers, back. */
+static GVariant *
+undo_of (const char *order_id,
+         const char *driver_id)
+{
+  g_autoptr(GVariantBuilder) builder = g_variant_builder_new (G_VARIANT_TYPE ("a(ss)"));
+
+  g_variant_builder_add (builder, "(ss)", order_id, driver_id);
+
+  return g_variant_builder_end (builder);
+}
+
+static gboolean
+is_undo_button (GtkWidget *widget,
+                gpointer   user_data)
+{
+  GVariant *target;
+
+  if (!is_button_labelled (widget, (gpointer) "_Undo"))
+    return FALSE;
+  target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (widget));
+
+  return target != NULL && g_variant_equal (target, user_data);
+}
+
+static gboolean
+has_undo_button (gpointer user_data)
+{
+  Watch *watch = user_data;
+  g_autoptr(GVariant) target = g_variant_ref_sink (undo_of (watch->order_id,
+                                                           watch->driver_id));
+
+  return find_widget (GTK_WIDGET (watch->fixture->window->toast_overlay), is_undo_button,
+                      target) != NULL;
+}
+
+/* Answers the dialog that must be open: "assign" or "keep". */
+static void
+answer_dialog (const char *response)
+{
+  AdwMessageDialog *dialog;
+
+  if (!dsd_test_run_until (has_message_dialog, NULL, WAIT_MS))
+    g_error ("No confirmation dialog");
+  dialog = message_dialog ();
+  adw_message_dialog_response (dialog, response);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* Outgoing D-Bus calls that show a desktop notification, whichever
+ * GNotification backend sends them. */
+static GDBusMessage *
+notification_filter (GDBusConnection *connection,
+                     GDBusMessage    *message,
+                     gboolean         incoming,
+                     gpointer         user_data)
+{
+  const char *member = g_dbus_message_get_member (message);
+
+  if (!incoming && g_dbus_message_get_message_type (message) == G_DBUS_MESSAGE_TYPE_METHOD_CALL &&
+      (g_strcmp0 (member, "AddNotification") == 0 || g_strcmp0 (member, "Notify") == 0))
+    g_atomic_int_inc ((int *) user_data);
+
+  return message;
+}
+
+static gboolean
+notified (gpointer user_data)
+{
+  return g_atomic_int_get ((int *) user_data) > 0;
+}
+
+static void
+name_acquired_cb (GDBusConnection *connection,
+                  const char      *name,
+                  gpointer         user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+is_true (gpointer user_data)
+{
+  return *(gboolean *) user_data;
+}
+
+static DcAlert *
+alert_about (DcAlerts   *alerts,
+             const char *driver_id)
+{
+  GListModel *model = dc_alerts_get_model (alerts);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(DcAlert) alert = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (dc_alert_get_driver_id (alert), driver_id) == 0)
+        return alert;
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  DcAlerts *alerts;
+  const char *driver_id;
+  guint count;
+} AlertWatch;
+
+static gboolean
+alert_counted (gpointer user_data)
+{
+  AlertWatch *watch = user_data;
+  DcAlert *alert = alert_about (watch->alerts, watch->driver_id);
+
+  return alert != NULL && dc_alert_get_count (alert) == watch->count;
+}
+
+static gboolean
+journal_has (gpointer user_data)
+{
+  AlertWatch *watch = user_data;
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "dispatch-console",
+                                            "alerts.json", NULL);
+  g_autofree char *contents = NULL;
+
+  return g_file_get_contents (path, &contents, NULL, NULL) &&
+         strstr (contents, watch->driver_id) != NULL &&
+         strstr (contents, "\"count\":2") != NULL;
+}
+
+static void
+set_online (Fixture    *fixture,
+            const char *driver_id,
+            gboolean    online)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/drivers/%s/online", driver_id);
+
+  dsd_test_post_ok (fixture->server, path, dsd_test_server_get_admin_token (fixture->server),
+                    online ? "{\"online\":true}" : "{\"online\":false}");
+}
+
+/* A driver going offline with an order, twice: one alert counted twice, a
+ * desktop notification, a click that opens the order, and the alert still
+ * there for a console started afresh. */
+static void
+check_alerts (Fixture    *fixture,
+              const char *driver_id,
+              const char *order_id)
+{
+  DcWindow *window = fixture->window;
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (fixture->application));
+  AlertWatch watch = { dc_context_get_alerts (fixture->context), driver_id, 2 };
+  g_autoptr(DcContext) restarted = NULL;
+  g_autofree char *short_id = dc_order_format_short_id (order_id);
+  g_autofree char *detail = NULL;
+  GtkListBoxRow *row;
+  int notifications = 0;
+  gboolean name_owned = FALSE;
+  guint filter;
+
+  g_assert_nonnull (bus);
+  /* The test's bus has no desktop shell: the test takes the name of GTK's
+   * notification interface, as a shell does, so that GLib uses it. */
+  g_bus_own_name_on_connection (bus, "org.gtk.Notifications", G_BUS_NAME_OWNER_FLAGS_NONE,
+                                name_acquired_cb, NULL, &name_owned, NULL);
+  wait_for (is_true, &name_owned, WAIT_MS, "the notification interface's name");
+  filter = g_dbus_connection_add_filter (bus, notification_filter, &notifications, NULL);
+  set_online (fixture, driver_id, FALSE);
+  set_online (fixture, driver_id, TRUE);
+  set_online (fixture, driver_id, FALSE);
+  wait_for (alert_counted, &watch, WAIT_MS, "one alert counted twice");
+  wait_for (notified, &notifications, WAIT_MS, "a desktop notification");
+  g_dbus_connection_remove_filter (bus, filter);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-alerts", NULL);
+  test_console_screenshot (GTK_WIDGET (window), "desk-alerts");
+  row = gtk_list_box_get_row_at_index (window->alerts_list, 0);
+  g_assert_true (gtk_list_box_row_get_activatable (row));
+  g_signal_emit_by_name (window->alerts_list, "row-activated", row);
+  test_console_run_for (300);
+  g_assert_true (adw_flap_get_reveal_flap (window->detail_flap));
+  detail = widget_text (GTK_WIDGET (window->detail));
+  g_assert_nonnull (strstr (detail, short_id));
+
+  wait_for (journal_has, &watch, WAIT_MS, "the alert in the journal");
+  restarted = dc_context_new ();
+  watch.alerts = dc_context_get_alerts (restarted);
+  wait_for (alert_counted, &watch, WAIT_MS, "the alert after a restart");
+}
+
+static guint
+count_substrings (const char *text,
+                  const char *needle)
+{
+  guint n = 0;
+
+  for (const char *at = strstr (text, needle); at != NULL; at = strstr (at + 1, needle))
+    n++;
+
+  return n;
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  const char *text;
+  guint times;
+} TextWatch;
+
+static gboolean
+detail_shows (gpointer user_data)
+{
+  TextWatch *watch = user_data;
+  g_autofree char *text = widget_text (GTK_WIDGET (watch->fixture->window->detail));
+
+  return count_substrings (text, watch->text) >= watch->times;
+}
+
+/* The timeline: names, not ids; one row per assignment; the reason typed
+ * into the cancel dialog. */
+static void
+check_timeline (Fixture    *fixture,
+                const char *order_id,
+                const char *cancelled_id)
+{
+  DcWindow *window = fixture->window;
+  TextWatch watch = { fixture, "Assigned to Mia Far", 2 };
+  g_autofree char *text = NULL;
+  AdwMessageDialog *dialog;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             order_id));
+  wait_for (detail_shows, &watch, WAIT_MS, "the timeline");
+  text = widget_text (GTK_WIDGET (window->detail));
+  g_assert_cmpuint (count_substrings (text, "Assigned to Ben Okafor"), ==, 1);
+  g_assert_cmpuint (count_substrings (text, "Assigned to Mia Far"), ==, 2);
+  g_assert_null (strstr (text, "dispatcher:"));
+  g_assert_nonnull (strstr (text, "a dispatcher"));
+  test_console_screenshot (GTK_WIDGET (window), "desk-timeline");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             cancelled_id));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-order", "s",
+                                             cancelled_id));
+  if (!dsd_test_run_until (has_message_dialog, NULL, WAIT_MS))
+    g_error ("No cancel dialog");
+  dialog = message_dialog ();
+  gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)),
+                         "customer called");
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  watch.text = "Cancelled: customer called";
+  watch.times = 1;
+  wait_for (detail_shows, &watch, WAIT_MS, "the reason in the timeline");
+}
+
+static void
+created_wait (Fixture    *fixture,
+              const char *order_id)
+{
+  Expectation created = { fixture, order_id };
+
+  wait_for (has_order, &created, WAIT_MS, "the order");
+}
+
+static gboolean
+has_phone_order (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  DcStore *orders = dc_context_get_orders (fixture->context);
+
+  for (guint i = 0; i < dc_store_get_count (orders); i++)
+    {
+      DcOrder *order = DC_ORDER (dc_store_get_entity (orders, i));
+
+      if (g_strcmp0 (dc_order_get_pickup_address (order), "Phone Order Street 1") == 0 &&
+          g_strcmp0 (dc_order_get_customer (order), "Grace Hopper") == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+phone_order_open (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  DcOrder *order = dc_order_detail_get_order (fixture->window->detail);
+
+  return order != NULL && g_strcmp0 (dc_order_get_customer (order), "Grace Hopper") == 0;
+}
+
+/* A phone order typed in at the desk: it is created and opens. */
+static void
+check_new_order (Fixture *fixture)
+{
+  static const char * const values[] = {
+    "Phone Order Street 1", "52.5100, 13.4000", "Hafenplatz 2", "52.5050, 13.3800",
+    "Grace Hopper", "+49 30 1234567", "ring twice",
+  };
+  DcWindow *window = fixture->window;
+  AdwMessageDialog *dialog;
+  GtkWidget *row;
+  guint i = 0;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-order", NULL));
+  if (!dsd_test_run_until (has_message_dialog, NULL, WAIT_MS))
+    g_error ("No new order dialog");
+  dialog = message_dialog ();
+  for (row = gtk_widget_get_first_child (adw_message_dialog_get_extra_child (dialog));
+       row != NULL && i < G_N_ELEMENTS (values); row = gtk_widget_get_next_sibling (row))
+    if (ADW_IS_ENTRY_ROW (row))
+      gtk_editable_set_text (GTK_EDITABLE (row), values[i++]);
+  g_assert_cmpuint (i, ==, G_N_ELEMENTS (values));
+  adw_message_dialog_response (dialog, "create");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  wait_for (has_phone_order, fixture, WAIT_MS, "the phone order");
+  wait_for (phone_order_open, fixture, WAIT_MS, "the phone order open");
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  const char *id;
+} DriverWatch;
+
+static gboolean
+driver_paused (gpointer user_data)
+{
+  DriverWatch *watch = user_data;
+  DcEntity *driver = dc_store_lookup (dc_context_get_drivers (watch->fixture->context),
+                                      watch->id);
+
+  return driver != NULL && !dc_driver_get_auto_dispatch (DC_DRIVER (driver));
+}
+
+static gboolean
+driver_page_shows (gpointer user_data)
+{
+  TextWatch *watch = user_data;
+  g_autofree char *text = widget_text (GTK_WIDGET (watch->fixture->window->driver_detail));
+
+  return count_substrings (text, watch->text) >= watch->times;
+}
+
+/* A driver's page: name, state, the order they hold; automatic dispatch
+ * switched off from it. */
+static void
+check_driver_page (Fixture    *fixture,
+                   const char *driver_id,
+                   const char *order_id)
+{
+  DcWindow *window = fixture->window;
+  g_autofree char *short_id = dc_order_format_short_id (order_id);
+  g_autofree char *row = g_strdup_printf ("%s · Assigned", short_id);
+  TextWatch watch = { fixture, row, 1 };
+  DriverWatch paused = { fixture, driver_id };
+  g_autofree char *text = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-driver", "s",
+                                             driver_id));
+  g_assert_true (adw_flap_get_reveal_flap (window->detail_flap));
+  wait_for (driver_page_shows, &watch, WAIT_MS, "the driver's order on their page");
+  text = widget_text (GTK_WIDGET (window->driver_detail));
+  g_assert_nonnull (strstr (text, "Ben Okafor"));
+  g_assert_nonnull (strstr (text, "Last position"));
+  test_console_screenshot (GTK_WIDGET (window), "desk-driver");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.set-auto-dispatch",
+                                             "(sb)", driver_id, FALSE));
+  wait_for (driver_paused, &paused, WAIT_MS, "automatic dispatch off for the driver");
+}
+
+static gboolean
+orders_assigned (gpointer user_data)
+{
+  Expectation *orders = user_data;
+
+  for (guint i = 0; i < 2; i++)
+    if (!order_assigned (&orders[i]))
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+orders_waiting (gpointer user_data)
+{
+  Expectation *orders = user_data;
+
+  for (guint i = 0; i < 2; i++)
+    if (!order_waiting (&orders[i]) || order_assigned (&orders[i]))
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+is_any_undo_button (GtkWidget *widget,
+                    gpointer   user_data)
+{
+  GVariant *target;
+
+  if (!is_button_labelled (widget, (gpointer) "_Undo"))
+    return FALSE;
+  target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (widget));
+
+  return target != NULL && g_variant_n_children (target) == 2;
+}
+
+static gboolean
+has_bulk_undo (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return find_widget (GTK_WIDGET (fixture->window->toast_overlay), is_any_undo_button,
+                      NULL) != NULL;
+}
+
+/* Two waiting orders picked with Ctrl-click, assigned in one gesture, each
+ * to its own free driver; one Undo puts both back. */
+static void
+check_bulk (Fixture    *fixture,
+            const char *first_id)
+{
+  DcWindow *window = fixture->window;
+  g_autofree char *third = create_order (fixture, "Invalidenstraße 50", 52.5300, 13.3800);
+  Expectation orders[2] = { { fixture, first_id }, { fixture, third } };
+  GtkSelectionModel *model;
+  GtkListView *list;
+  GtkWidget *button;
+  gboolean first_pick = TRUE;
+
+  created_wait (fixture, third);
+  test_console_run_for (2500);   /* past a re-ranking: the new order has its row */
+  list = find_entity_list (GTK_WIDGET (window->orders_pane));
+  model = gtk_list_view_get_model (list);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+    {
+      g_autoptr(DcEntity) entity = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+      if (g_str_equal (dc_entity_get_id (entity), first_id) ||
+          g_str_equal (dc_entity_get_id (entity), third))
+        {
+          gtk_selection_model_select_item (model, i, first_pick);
+          first_pick = FALSE;
+        }
+    }
+  test_console_run_for (300);
+  g_assert_true (gtk_revealer_get_reveal_child (window->bulk_revealer));
+  test_console_screenshot (GTK_WIDGET (window), "desk-bulk");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.bulk-assign", NULL));
+  wait_for (orders_assigned, orders, WAIT_MS, "both orders assigned");
+  g_assert_cmpstr (dc_order_get_driver_id (DC_ORDER (dc_store_lookup (
+                     dc_context_get_orders (fixture->context), first_id))), !=,
+                   dc_order_get_driver_id (DC_ORDER (dc_store_lookup (
+                     dc_context_get_orders (fixture->context), third))));
+
+  wait_for (has_bulk_undo, fixture, WAIT_MS, "the bulk toast's Undo");
+  button = find_widget (GTK_WIDGET (window->toast_overlay), is_any_undo_button, NULL);
+  g_assert_true (gtk_widget_activate (button));
+  wait_for (orders_waiting, orders, WAIT_MS, "both orders waiting again");
+}
+
+
+static void
+test_desk (Fixture       *fixture,
+           gconstpointer  data)
+{
+  DcWindow *window = fixture->window;
+  g_autofree char *anna = NULL, *ben = NULL, *fritz = NULL, *mia = NULL;
+  g_autofree char *order = NULL, *held_order = NULL, *assign_path = NULL, *body = NULL;
+  g_autofree char *second = NULL;
+  g_autoptr(JsonObject) assigned = NULL;
+  Watch watch = { fixture };
+  g_autoptr(GVariant) undo_target = NULL;
+  GtkWidget *row, *button;
+  DcEntity *entity;
+
+  /* Anna and Ben free near the pickup, Fritz near but full, Mia in Munich. */
+  anna = create_online_driver (fixture, "Anna Schmidt", 52.5205, 13.4095);
+  ben = create_online_driver (fixture, "Ben Okafor", 52.5130, 13.3900);
+  fritz = create_online_driver_full (fixture, "Fritz Full", 1, 52.5215, 13.4120);
+  mia = create_online_driver (fixture, "Mia Far", 48.1374, 11.5755);
+  held_order = create_order (fixture, "Torstraße 1", 52.5290, 13.4010);
+  assign_path = g_strdup_printf ("/api/v1/orders/%s/assign", held_order);
+  body = g_strdup_printf ("{\"driver_id\":\"%s\"}", fritz);
+  assigned = api (fixture, "POST", assign_path, body, 200);
+  order = create_order (fixture, "Alexanderplatz 1", 52.5219, 13.4132);
+
+  sign_in (fixture);
+  watch.order_id = order;
+  created_wait (fixture, order);
+
+  /* Ages tick: the new order's "just now" becomes "N seconds ago". */
+  row = find_widget (GTK_WIDGET (window->orders_pane), is_order_row, order);
+  g_assert_nonnull (row);
+  watch.text = widget_text (row);
+  wait_for (row_text_changed, &watch, WAIT_MS, "the order's age ticking");
+  g_clear_pointer (&watch.text, g_free);
+
+  /* Free drivers first, the full one after them, the far one last. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             order));
+  watch.index = 3;
+  watch.driver_id = mia;
+  wait_for (candidate_is, &watch, WAIT_MS, "four candidates");
+  g_assert_cmpstr (candidate_at (fixture, 0), ==, anna);
+  g_assert_cmpstr (candidate_at (fixture, 1), ==, ben);
+  g_assert_cmpstr (candidate_at (fixture, 2), ==, fritz);
+  g_assert_true (g_str_has_prefix (candidate_reason (fixture, 0), "Free"));
+  g_assert_true (g_str_has_prefix (candidate_reason (fixture, 2), "At capacity"));
+  g_assert_true (g_str_has_prefix (candidate_reason (fixture, 3), "Too far"));
+  test_console_screenshot (GTK_WIDGET (window), "desk-candidates");
+
+  /* The list holds still under the pointer: Anna drives off, her reason
+   * changes, her row stays first; once the pointer leaves, Ben is first. */
+  watch.motion = gtk_event_controller_motion_new ();
+  gtk_widget_add_controller (GTK_WIDGET (candidates_list (fixture)), watch.motion);
+  warp_pointer (fixture, GTK_WIDGET (candidates_list (fixture)));
+  wait_for (pointer_inside, &watch, WAIT_MS, "the pointer over the candidates");
+  watch.index = 0;
+  watch.text = g_strdup (candidate_reason (fixture, 0));
+  move_driver (fixture, anna, 52.4990, 13.3700);
+  wait_for (reason_changed, &watch, WAIT_MS, "Anna's new distance in her row");
+  g_assert_cmpstr (candidate_at (fixture, 0), ==, anna);
+  g_assert_cmpstr (candidate_at (fixture, 1), ==, ben);
+  g_clear_pointer (&watch.text, g_free);
+  warp_pointer (fixture, NULL);
+  wait_for (pointer_outside, &watch, WAIT_MS, "the pointer gone");
+  watch.driver_id = ben;
+  wait_for (candidate_is, &watch, WAIT_MS, "the re-ranking once the pointer left");
+
+  /* A full driver asks first; "Do Not Assign" leaves the order alone. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.assign-order", "(ss)",
+                                             order, fritz));
+  answer_dialog ("keep");
+  g_assert_null (dc_order_get_driver_id (DC_ORDER (dc_store_lookup (
+                   dc_context_get_orders (fixture->context), order))));
+
+  /* A driver 500 km away asks too; people win after confirming, and the
+   * order is flagged. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.assign-order", "(ss)",
+                                             order, mia));
+  answer_dialog ("assign");
+  watch.driver_id = mia;
+  wait_for (order_has_driver, &watch, WAIT_MS, "the order with Mia");
+  entity = dc_store_lookup (dc_context_get_orders (fixture->context), order);
+  g_autofree char *problem = dc_candidates_check (dc_context_get_drivers (fixture->context),
+                                                  DC_ORDER (entity), 20000, DC_UNITS_METRIC);
+  g_assert_nonnull (problem);
+  test_console_run_for (300);
+  g_assert_nonnull (find_widget (GTK_WIDGET (window->detail), is_warning_row, NULL));
+  test_console_screenshot (GTK_WIDGET (window), "desk-flagged");
+
+  /* Ben is free and near: no question; Undo gives the order back to Mia. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.assign-order", "(ss)",
+                                             order, ben));
+  watch.driver_id = ben;
+  wait_for (order_has_driver, &watch, WAIT_MS, "the order with Ben");
+  g_assert_null (message_dialog ());
+  watch.driver_id = mia;
+  wait_for (has_undo_button, &watch, WAIT_MS, "the toast's Undo");
+  undo_target = g_variant_ref_sink (undo_of (order, mia));
+  button = find_widget (GTK_WIDGET (window->toast_overlay), is_undo_button, undo_target);
+  g_assert_true (gtk_widget_activate (button));
+  wait_for (order_has_driver, &watch, WAIT_MS, "the order back with Mia");
+
+  check_alerts (fixture, fritz, held_order);
+  check_timeline (fixture, order, held_order);
+
+  /* The hot path from the keyboard: the next order, back, and the order to
+   * the first candidate (Ben, free and nearest). */
+  second = create_order (fixture, "Karl-Marx-Allee 1", 52.5200, 13.4200);
+  created_wait (fixture, second);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             order));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.next-order", NULL));
+  g_assert_cmpstr (dc_entity_get_id (DC_ENTITY (dc_order_detail_get_order (window->detail))),
+                   !=, order);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.previous-order", NULL));
+  g_assert_cmpstr (dc_entity_get_id (DC_ENTITY (dc_order_detail_get_order (window->detail))),
+                   ==, order);
+  watch.index = 0;
+  watch.driver_id = ben;
+  wait_for (candidate_is, &watch, WAIT_MS, "Ben the first candidate");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.assign-top-candidate",
+                                             NULL));
+  wait_for (order_has_driver, &watch, WAIT_MS, "the order with Ben from the keyboard");
+
+  check_bulk (fixture, second);
+  check_driver_page (fixture, ben, order);
+  check_new_order (fixture);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             order));
+
+  /* Offline, the buttons that need the server are off. */
+  dsd_test_server_stop (fixture->server, TRUE);
+  wait_for (is_not_live, fixture, WAIT_MS, "offline");
+  button = find_widget (GTK_WIDGET (window->detail), is_button_labelled, (gpointer) "Unassign");
+  g_assert_nonnull (button);
+  g_assert_false (gtk_widget_is_sensitive (button));
+  button = find_widget (GTK_WIDGET (candidates_list (fixture)), is_button_labelled,
+                        (gpointer) "Assign");
+  g_assert_nonnull (button);
+  g_assert_false (gtk_widget_is_sensitive (button));
+  g_assert_false (gtk_widget_is_sensitive (find_widget (GTK_WIDGET (window->detail),
+                                                        is_switch, NULL)));
+  test_console_screenshot (GTK_WIDGET (window), "desk-offline");
+  dsd_test_server_restart (fixture->server);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  static const char * const without_automation[] = { "DISPATCH_ROLES=api,relay,notifier", NULL };
+  g_autofree char *data_home = dsd_test_make_tmp_dir ("console-data");
+  int status;
+
+  /* The alerts' journal goes to the user data dir. */
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+
   gtk_test_init (&argc, &argv, NULL);
   /* Without a window manager the window never has the keyboard focus, and a
    * blinking cursor then warns about a focus-out it never got. */
   g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE, NULL);
 
   g_test_add ("/console/live", Fixture, NULL, fixture_set_up, test_live, fixture_tear_down);
+  g_test_add ("/console/desk", Fixture, without_automation, fixture_set_up, test_desk,
+              fixture_tear_down);
 
-  return g_test_run ();
+  status = g_test_run ();
+  dsd_test_remove_tree (data_home);
+
+  return status;
 }

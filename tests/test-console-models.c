@@ -330,7 +330,7 @@ test_candidates (Fixture       *fixture,
   feed (fixture, fixture->snapshot);
   order = DC_ORDER (dc_store_lookup (fixture->orders,
                                      id_of (element (fixture->snapshot, "orders", 0))));
-  candidates = dc_candidates_rank (fixture->drivers, order, 5);
+  candidates = dc_candidates_rank (fixture->drivers, order, 20000, 5);
 
   g_assert_cmpuint (candidates->len, ==, 5);
   for (guint i = 0; i < candidates->len; i++)
@@ -340,9 +340,14 @@ test_candidates (Fixture       *fixture,
       g_assert_cmpint (dc_driver_get_state (candidate->driver), !=, DISPATCH_DRIVER_OFFLINE);
       g_assert_true (dc_driver_has_location (candidate->driver));
       g_assert_cmpfloat (candidate->distance_m, >, 0);
-      if (i > 0)
+      if (i > 0 && candidate->tier == g_array_index (candidates, DcCandidate, i - 1).tier)
         g_assert_cmpfloat (candidate->eta_s, >=,
                            g_array_index (candidates, DcCandidate, i - 1).eta_s);
+      if (i > 0)
+        g_assert_cmpint (candidate->tier, >=, g_array_index (candidates, DcCandidate, i - 1).tier);
+      if (candidate->tier == DC_CANDIDATE_FREE)
+        g_assert_cmpint (dc_driver_get_load (candidate->driver), <,
+                         dc_driver_get_capacity (candidate->driver));
     }
 }
 
@@ -380,7 +385,7 @@ static void
 test_alerts (Fixture       *fixture,
              gconstpointer  data)
 {
-  g_autoptr(DcAlerts) alerts = dc_alerts_new (fixture->stream, fixture->orders);
+  g_autoptr(DcAlerts) alerts = dc_alerts_new (fixture->stream, fixture->orders, NULL);
   g_autoptr(JsonObject) order = copy_object (element (fixture->snapshot, "orders", 1));
   g_autoptr(JsonObject) alert = json_object_new ();
   g_autoptr(JsonObject) frame = NULL;

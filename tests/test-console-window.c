@@ -13,8 +13,8 @@
 /*
  * The real console window, filled from recorded stream frames instead of a
  * server: sign-in page, live console with an order's details, dark style,
- * connection lost, narrow window. With DISPATCH_CONSOLE_SCREENSHOT_DIR set,
- * each step is saved there as a PNG.
+ * connection lost, and the layout at four widths, light and dark. With
+ * DISPATCH_CONSOLE_SCREENSHOT_DIR set, each step is saved there as a PNG.
  */
 
 typedef struct
@@ -115,6 +115,45 @@ check_projection (Fixture *fixture)
   shumate_viewport_set_zoom_level (viewport, zoom);
 }
 
+/* The layout at the widths of a wall screen, a laptop, half a laptop and a
+ * phone, light and dark, with an order open: the map stays usable (never a
+ * sliver beside the lists and the details), one pane at a time when narrow. */
+static void
+check_widths (Fixture *fixture)
+{
+  static const int widths[] = { 1440, 1024, 800, 360 };
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  DcWindow *window = fixture->window;
+  const char *order = first_order_with_status (fixture, "assigned");
+
+  for (guint i = 0; i < G_N_ELEMENTS (widths); i++)
+    for (int dark = 0; dark < 2; dark++)
+      {
+        g_autofree char *name = g_strdup_printf ("console-%d%s", widths[i], dark ? "-dark" : "");
+        int map_width;
+
+        adw_style_manager_set_color_scheme (style, dark ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                        : ADW_COLOR_SCHEME_FORCE_LIGHT);
+        gtk_window_set_default_size (GTK_WINDOW (window), widths[i], 800);
+        test_console_run_for (300);
+        /* a flap that folds hides itself: open the order again */
+        gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s", order);
+        test_console_run_for (800);
+        map_width = gtk_widget_get_width (GTK_WIDGET (window->map_bin));
+        g_test_message ("%d px (%d): lists %s, details %s, map %d px", widths[i],
+                        gtk_widget_get_width (GTK_WIDGET (window)),
+                        adw_leaflet_get_folded (window->leaflet) ? "folded" : "beside",
+                        adw_flap_get_folded (window->detail_flap) ? "over the map" : "beside",
+                        map_width);
+        g_assert_cmpint (map_width, >=, 360);
+        g_assert_true (adw_leaflet_get_folded (window->leaflet) == (widths[i] < 700));
+        g_assert_true (adw_flap_get_folded (window->detail_flap) == (widths[i] < 1100));
+        g_assert_true (adw_flap_get_reveal_flap (window->detail_flap));
+        test_console_screenshot (GTK_WIDGET (window), name);
+      }
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+}
+
 static void
 test_window (Fixture       *fixture,
              gconstpointer  data)
@@ -162,11 +201,7 @@ test_window (Fixture       *fixture,
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
   feed (fixture, fixture->snapshot);
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.close-detail", NULL);
-  gtk_window_set_default_size (GTK_WINDOW (window), 420, 780);
-  test_console_run_for (800);
-  g_assert_true (adw_leaflet_get_folded (window->leaflet));
-  test_console_screenshot (GTK_WIDGET (window), "console-narrow");
+  check_widths (fixture);
 }
 
 int

@@ -12,8 +12,10 @@
 
 #include "dsd-pg-cluster.h"
 #include "test-server.h"
+#include "test-utils.h"
+#include "test-websocket.h"
 
-#define WAIT_TIMEOUT_S 30
+#define WAIT_TIMEOUT_MS 30000
 #define POLL_MS 50
 #define BURST_ORDERS 200
 #define BURST_DRIVERS 5
@@ -59,25 +61,6 @@ offset (Region  r,
 {
   *lat = r.lat + y / M_PER_DEG;
   *lon = r.lon + x / (M_PER_DEG * cos (r.lat * G_PI / 180.0));
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-/* Polls until condition (data) holds; FALSE after WAIT_TIMEOUT_S. */
-static gboolean
-poll_until (Condition condition,
-            gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_S * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      g_usleep (POLL_MS * 1000);
-    }
-
-  return TRUE;
 }
 
 static char *
@@ -252,7 +235,7 @@ wait_for_order (DsdTestServer *s,
 {
   OrderWait wait = { s, id, check, expected, NULL };
 
-  if (!poll_until (order_reached_cb, &wait))
+  if (!dsd_test_poll_until (order_reached_cb, &wait, POLL_MS, WAIT_TIMEOUT_MS))
     g_error ("order %s did not reach the expected state: %s", id, wait.order->text);
 
   return wait.order;
@@ -359,7 +342,7 @@ wait_rounds (DsdTestServer *s,
 {
   RoundsWait wait = { s, metric_value (s, "dispatch_rounds_total") + n };
 
-  g_assert_true (poll_until (rounds_done_cb, &wait));
+  g_assert_true (dsd_test_poll_until (rounds_done_cb, &wait, POLL_MS, WAIT_TIMEOUT_MS));
 }
 
 static JsonArray *
@@ -417,7 +400,7 @@ wait_total_active (DsdTestServer *s,
 {
   ActiveWait wait = { s, driver_ids, capacity, expected };
 
-  g_assert_true (poll_until (all_active_cb, &wait));
+  g_assert_true (dsd_test_poll_until (all_active_cb, &wait, POLL_MS, WAIT_TIMEOUT_MS));
 }
 
 /*
@@ -565,6 +548,74 @@ test_nearer_driver_wins (void)
   g_assert_false (json_object_has_member (last_event (events, "order.updated"), "assignment"));
 }
 
+/* The order's events as the holder of token sees them. */
+static JsonArray *
+events_as (const char       *token,
+           const char       *order_id,
+           DsdTestResponse **out_response)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s/events", order_id);
+
+  *out_response = dsd_test_request (server, "GET", path, token, NULL, NULL);
+  g_assert_cmpuint ((*out_response)->status, ==, 200);
+  return json_object_get_array_member (dsd_test_response_object (*out_response), "events");
+}
+
+/* Each role sees only what it may (issue 16, item 8): the engine's
+ * explanation names other drivers and counts the fleet; staff only. */
+static void
+test_what_each_role_sees (void)
+{
+  Region r = region (8);
+  g_autofree char *near_id = NULL;
+  g_autofree char *driver = driver_user_at (server, r, -500, 0, &near_id);
+  g_autofree char *far_id = driver_at (server, r, 3000, 0, 1);
+  g_autofree char *customer = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autofree char *dispatcher = dsd_test_create_user (server, "dispatcher", NULL, NULL);
+  g_autofree char *stream_path = g_strdup_printf ("/api/v1/drivers/%s/stream", near_id);
+  g_autoptr(DsdTestWebsocket) socket = dsd_test_websocket_connect (server, stream_path, driver,
+                                                                   NULL);
+  g_autofree char *body = order_body (r, 0, 0);
+  g_autoptr(DsdTestResponse) created = NULL;
+  g_autoptr(DsdTestResponse) order = NULL;
+  g_autoptr(JsonObject) frame = NULL;
+  g_autoptr(JsonObject) snapshot = NULL;
+  const char *tokens[] = { dsd_test_server_get_admin_token (server), dispatcher, customer, driver };
+  const gboolean staff[] = { TRUE, TRUE, FALSE, FALSE };
+  const char *id;
+
+  g_assert_nonnull (socket);
+  snapshot = dsd_test_websocket_next_of_type (socket, "snapshot", 5000);
+  g_assert_nonnull (snapshot);
+  created = dsd_test_request (server, "POST", "/api/v1/orders", customer, body, NULL);
+  g_assert_cmpuint (created->status, ==, 201);
+  id = dsd_test_response_string (created, "id");
+  order = wait_for_order (server, id, is_assigned, NULL);
+  g_assert_cmpstr (dsd_test_response_string (order, "driver_id"), ==, near_id);
+
+  for (guint i = 0; i < G_N_ELEMENTS (tokens); i++)
+    {
+      g_autoptr(DsdTestResponse) history = NULL;
+      JsonArray *events = events_as (tokens[i], id, &history);
+      JsonObject *assigned = last_event (events, "order.assigned");
+
+      g_test_message ("role %u", i);
+      g_assert_nonnull (assigned);
+      g_assert_cmpstr (json_object_get_string_member (assigned, "driver_id"), ==, near_id);
+      g_assert_cmpint (json_object_has_member (assigned, "assignment"), ==, staff[i]);
+      g_assert_cmpint (strstr (history->text, far_id) != NULL, ==, staff[i]);
+      g_assert_cmpint (strstr (history->text, "drivers_considered") != NULL, ==, staff[i]);
+    }
+
+  /* The driver's stream carries the assignment without the explanation. */
+  frame = dsd_test_websocket_next_of_type (socket, "order.assigned", 10000);
+  g_assert_nonnull (frame);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (frame, "data"),
+                                                  "id"), ==, id);
+  g_assert_false (json_object_has_member (json_object_get_object_member (frame, "data"),
+                                          "assignment"));
+}
+
 static void
 test_paused_driver (void)
 {
@@ -709,7 +760,7 @@ test_unassignable_alert (void)
   g_autofree char *driver_id = NULL;
   JsonArray *events;
 
-  g_assert_true (poll_until (has_event_cb, &wait));
+  g_assert_true (dsd_test_poll_until (has_event_cb, &wait, POLL_MS, WAIT_TIMEOUT_MS));
   events = events_of (server, id, &history);
   g_assert_cmpstr (json_object_get_string_member (last_event (events, "order.unassignable"),
                                                   "status"), ==, "pending");
@@ -817,7 +868,7 @@ wait_location_stored (DsdTestServer *s,
   g_autofree char *path = g_strdup_printf ("/api/v1/drivers/%s", driver_id);
   LocationWait wait = { s, path };
 
-  g_assert_true (poll_until (location_stored_cb, &wait));
+  g_assert_true (dsd_test_poll_until (location_stored_cb, &wait, POLL_MS, WAIT_TIMEOUT_MS));
 }
 
 static void
@@ -906,6 +957,7 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/dispatch/nearer-driver-wins", test_nearer_driver_wins);
+  g_test_add_func ("/dispatch/what-each-role-sees", test_what_each_role_sees);
   g_test_add_func ("/dispatch/paused-driver", test_paused_driver);
   g_test_add_func ("/dispatch/manual-assignment-survives", test_manual_assignment_survives);
   g_test_add_func ("/dispatch/capacity-under-burst", test_capacity_under_burst);

@@ -367,63 +367,6 @@ test_updates (void)
   g_assert_null (dsd_fleet_lookup (fleet, "00000000-0000-4000-8000-00000000ffff"));
 }
 
-/* n_queries nearest() calls at random places in the city, timed. */
-static void
-time_queries (DsdFleet              *fleet,
-              GRand                 *rand,
-              double                 radius_m,
-              guint                  k,
-              const DsdFleetDriver **out,
-              const char            *what)
-{
-  const guint n_queries = 2000;
-  gint64 start = g_get_monotonic_time ();
-  guint64 n_found = 0;
-
-  for (guint q = 0; q < n_queries; q++)
-    n_found += dsd_fleet_nearest (fleet, CITY_LAT + g_rand_double_range (rand, -0.13, 0.13),
-                                  CITY_LON + g_rand_double_range (rand, -0.2, 0.2), radius_m,
-                                  k, NULL, NULL, out, NULL);
-
-  g_test_message ("20,000 drivers: %s (%.0f found on average) in %.1f µs per query", what,
-                  n_found / (double) n_queries,
-                  (g_get_monotonic_time () - start) / (double) n_queries);
-}
-
-/* Timings, for the record (no assertion: see bench/ for measured claims). */
-static void
-test_city_timings (void)
-{
-  g_autoptr(GRand) rand = g_rand_new_with_seed (3);
-  g_autoptr(DsdEventBus) bus = dsd_event_bus_new ();
-  g_autoptr(DsdFleet) fleet = dsd_fleet_new (bus);
-  const guint n_drivers = 20000;
-  g_autofree const DsdFleetDriver **found = g_new0 (const DsdFleetDriver *, n_drivers);
-  gint64 now = g_get_real_time ();
-  gint64 start;
-
-  /* A 30 km × 30 km city. */
-  for (guint i = 0; i < n_drivers; i++)
-    {
-      publish_driver (bus, i, TRUE, 0);
-      publish_location (bus, i, CITY_LAT + g_rand_double_range (rand, -0.135, 0.135),
-                        CITY_LON + g_rand_double_range (rand, -0.22, 0.22), now, "null");
-    }
-
-  time_queries (fleet, rand, 20000, 10, found, "k = 10 nearest");
-  time_queries (fleet, rand, 1000, n_drivers, found, "all within 1 km");
-  time_queries (fleet, rand, 5000, n_drivers, found, "all within 5 km");
-
-  start = g_get_monotonic_time ();
-  for (guint i = 0; i < n_drivers; i++)
-    publish_location (bus, i, CITY_LAT + g_rand_double_range (rand, -0.135, 0.135),
-                      CITY_LON + g_rand_double_range (rand, -0.22, 0.22),
-                      now + G_USEC_PER_SEC, "7.5");
-  g_test_message ("20,000 drivers: a driver.location event applied in %.1f µs "
-                  "(envelope parsing included)",
-                  (g_get_monotonic_time () - start) / (double) n_drivers);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -434,7 +377,6 @@ main (int   argc,
   g_test_add_func ("/fleet/grid/moves", test_grid_moves);
   g_test_add_func ("/fleet/nearest/vs-brute-force", test_nearest_vs_brute_force);
   g_test_add_func ("/fleet/updates", test_updates);
-  g_test_add_func ("/fleet/city-timings", test_city_timings);
 
   return g_test_run ();
 }

@@ -14,6 +14,26 @@ typedef struct {
   guint               finished;
 } Fixture;
 
+/* Larger than a socket buffer: written over several main-loop iterations. */
+#define BIG_BODY_SIZE (256 * 1024)
+
+/* As an asynchronous handler answers: from a later main-loop iteration. */
+static gboolean
+respond_later_cb (gpointer user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  if (g_random_boolean ())
+    soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, BODY, strlen (BODY));
+  else
+    soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_TAKE,
+                                      g_malloc0 (BIG_BODY_SIZE), BIG_BODY_SIZE);
+  soup_server_message_unpause (msg);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 handler_cb (SoupServer        *server,
             SoupServerMessage *msg,
@@ -24,6 +44,13 @@ handler_cb (SoupServer        *server,
   if (strcmp (path, "/no-content") == 0)
     {
       soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+      return;
+    }
+
+  if (strcmp (path, "/stress") == 0 && g_random_boolean ())
+    {
+      soup_server_message_pause (msg);
+      g_idle_add (respond_later_cb, g_object_ref (msg));
       return;
     }
 
@@ -61,6 +88,7 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
   g_socket_bind (socket, address, TRUE, &error);
   g_assert_no_error (error);
+  g_socket_set_listen_backlog (socket, 4096);
   g_socket_listen (socket, &error);
   g_assert_no_error (error);
   dsd_http_connections_add_socket (f->connections, socket, NULL, &error);
@@ -366,6 +394,257 @@ test_stop_accepting (Fixture       *f,
   expect_responses (accepted, 1);
 }
 
+static void
+set_limits (Fixture *f,
+            guint    header_timeout_ms,
+            guint    body_timeout_ms,
+            guint    idle_timeout_ms,
+            guint    max_connections,
+            guint    max_connections_per_client)
+{
+  dsd_http_connections_set_limits (f->connections, &(DsdHttpLimits) {
+    header_timeout_ms, body_timeout_ms, idle_timeout_ms, max_connections,
+    max_connections_per_client,
+  });
+}
+
+/* Runs the server's side until it counts n open connections. */
+static void
+wait_open (Fixture *f,
+           guint    n)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  guint tick = g_timeout_add (20, keep_waking, NULL);
+
+  while (dsd_http_connections_get_n_open (f->connections) != n)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  g_source_remove (tick);
+}
+
+/* An idle keep-alive connection is closed once its idle timeout passes, and
+ * responses say when. */
+static void
+test_idle_timeout (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GSocket) client = NULL;
+  g_autofree char *text = NULL;
+  gboolean closed;
+
+  set_limits (f, 10000, 10000, 100, 100, 100);
+  client = connect_client (f);
+  send_text (client, REQUEST);
+  text = read_responses (client, 1, &closed);
+  g_assert_false (closed);
+  g_assert_nonnull (strstr (text, "\r\nKeep-Alive: timeout=0\r\n"));
+  g_assert_cmpuint (dsd_http_connections_get_n_waiting (f->connections), ==, 1);
+
+  expect_closed_by_server (client);
+  g_clear_object (&client);
+  wait_open (f, 0);
+  g_assert_cmpuint (dsd_http_connections_get_n_waiting (f->connections), ==, 0);
+}
+
+/* A connection that sends nothing, or half a request line, or its headers a
+ * byte at a time (slowloris), is closed at the header timeout. */
+static void
+test_header_timeout (Fixture       *f,
+                     gconstpointer  data)
+{
+  const char *starts[] = { "", "GET /half-a-request-li", "GET / HTTP/1.1\r\nHost: te" };
+
+  set_limits (f, 200, 10000, 10000, 100, 100);
+  for (guint i = 0; i < G_N_ELEMENTS (starts); i++)
+    {
+      g_autoptr(GSocket) client = connect_client (f);
+
+      if (*starts[i] != '\0')
+        send_text (client, starts[i]);
+      expect_closed_by_server (client);
+    }
+
+  wait_open (f, 0);
+  g_assert_cmpuint (f->finished, ==, 0);
+}
+
+static gboolean
+trickle_cb (gpointer user_data)
+{
+  GSocket *client = user_data;
+
+  /* Fails once the server has closed: then we are done. */
+  return g_socket_send (client, "X", 1, NULL, NULL) == 1 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static void
+test_slowloris (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GSocket) client = NULL;
+  guint trickle;
+
+  set_limits (f, 300, 10000, 10000, 100, 100);
+  client = connect_client (f);
+  send_text (client, "GET / HTTP/1.1\r\nX-Slow: ");
+  trickle = g_timeout_add (20, trickle_cb, client);
+  expect_closed_by_server (client);
+  g_clear_handle_id (&trickle, g_source_remove);
+  g_clear_object (&client);
+  wait_open (f, 0);
+}
+
+/* Headers in time, then not the whole body: closed at the body timeout. */
+static void
+test_body_timeout (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GSocket) client = NULL;
+
+  set_limits (f, 10000, 200, 10000, 100, 100);
+  client = connect_client (f);
+  send_text (client, "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nabc");
+  expect_closed_by_server (client);
+  g_clear_object (&client);
+  wait_open (f, 0);
+}
+
+/* Beyond the caps a connection gets 503 and is closed; counts go back to 0. */
+static void
+test_connection_caps (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint cap = 0; cap < 2; cap++)
+    {
+      g_autoptr(GSocket) refused = NULL;
+      g_autofree char *text = NULL;
+      gboolean closed;
+
+      /* Per client first, then in total (all test clients share an address). */
+      set_limits (f, 10000, 10000, 10000, cap == 0 ? 100 : 3, cap == 0 ? 3 : 100);
+      for (guint i = 0; i < 3; i++)
+        g_ptr_array_add (clients, connect_client (f));
+      wait_open (f, 3);
+
+      refused = connect_client (f);
+      text = read_responses (refused, 1, &closed);
+      g_assert_true (g_str_has_prefix (text, "HTTP/1.1 503 "));
+      g_assert_nonnull (strstr (text, "\r\nRetry-After: "));
+      g_assert_nonnull (strstr (text, "\"code\":\"unavailable\""));
+
+      /* The others are served. */
+      for (guint i = 0; i < clients->len; i++)
+        {
+          send_text (clients->pdata[i], REQUEST);
+          expect_responses (clients->pdata[i], 1);
+        }
+
+      g_ptr_array_set_size (clients, 0);
+      g_clear_object (&refused);
+      wait_open (f, 0);
+    }
+}
+
+/* Many clients at once, each reusing one keep-alive connection for requests
+ * a client must not retry (POST): none may find its connection closed under
+ * it. Half of the responses come from a later main-loop iteration, as those
+ * of asynchronous handlers do, some too large for one write. */
+#define STRESS_CLIENTS 32
+#define STRESS_REQUESTS 40
+#define STRESS_DEADLINE_S 120
+
+typedef struct {
+  Fixture     *f;
+  SoupSession *session;
+  char        *url;
+  guint        sent;
+  guint        failed;
+  char        *first_error;
+  guint       *running;
+} StressClient;
+
+static void stress_send (StressClient *client);
+
+static void
+stress_sent_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  StressClient *client = user_data;
+  g_autoptr(SoupMessage) message = soup_session_get_async_result_message (SOUP_SESSION (source),
+                                                                          result);
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_object_ref (message);
+  answer = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if ((error != NULL || soup_message_get_status (message) != SOUP_STATUS_OK) &&
+      client->failed++ == 0)
+    client->first_error = g_strdup_printf ("request %u: %s (status %u)", client->sent,
+                                           error ? error->message : "-",
+                                           soup_message_get_status (message));
+
+  if (++client->sent < STRESS_REQUESTS)
+    stress_send (client);
+  else
+    (*client->running)--;
+}
+
+static void
+stress_send (StressClient *client)
+{
+  g_autoptr(SoupMessage) message = soup_message_new (client->sent % 2 == 0 ? "POST" : "PUT", client->url);
+  g_autoptr(GBytes) body = g_bytes_new_static (BODY, strlen (BODY));
+
+  soup_message_set_request_body_from_bytes (message, "text/plain", body);
+  soup_session_send_and_read_async (client->session, message, G_PRIORITY_DEFAULT, NULL,
+                                    stress_sent_cb, client);
+}
+
+static void
+test_keep_alive_stress (Fixture       *f,
+                        gconstpointer  data)
+{
+  StressClient clients[STRESS_CLIENTS] = { 0 };
+  gint64 deadline = g_get_monotonic_time () + STRESS_DEADLINE_S * G_USEC_PER_SEC;
+  guint running = STRESS_CLIENTS;
+  guint n_failed = 0;
+
+  for (guint i = 0; i < STRESS_CLIENTS; i++)
+    {
+      clients[i].f = f;
+      clients[i].running = &running;
+      clients[i].url = g_strdup_printf ("http://127.0.0.1:%u/stress", f->port);
+      clients[i].session = soup_session_new_with_options ("timeout", DEADLINE_S,
+                                                          "max-conns-per-host", 1, NULL);
+      stress_send (&clients[i]);
+    }
+
+  while (running > 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  for (guint i = 0; i < STRESS_CLIENTS; i++)
+    {
+      if (clients[i].failed > 0)
+        g_test_message ("client %u: %u failed, first: %s", i, clients[i].failed,
+                        clients[i].first_error);
+      n_failed += clients[i].failed;
+      g_free (clients[i].first_error);
+      g_free (clients[i].url);
+      g_object_unref (clients[i].session);
+    }
+
+  g_assert_cmpuint (n_failed, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -379,6 +658,12 @@ main (int   argc,
   ADD ("/http-connections/no-content", test_no_content);
   ADD ("/http-connections/server-close", test_server_close);
   ADD ("/http-connections/stop-accepting", test_stop_accepting);
+  ADD ("/http-connections/keep-alive-stress", test_keep_alive_stress);
+  ADD ("/http-connections/idle-timeout", test_idle_timeout);
+  ADD ("/http-connections/header-timeout", test_header_timeout);
+  ADD ("/http-connections/slowloris", test_slowloris);
+  ADD ("/http-connections/body-timeout", test_body_timeout);
+  ADD ("/http-connections/connection-caps", test_connection_caps);
 #undef ADD
 
   return g_test_run ();

@@ -619,8 +619,15 @@ test_timestamp_format_out_of_range (void)
 {
   char *text;
 
-  g_test_expect_message ("DispatchShared", G_LOG_LEVEL_CRITICAL, "*usec <= TIMESTAMP_MAX_USEC*");
+  g_test_expect_message ("DispatchShared", G_LOG_LEVEL_CRITICAL,
+                         "*dispatch_format_timestamp*in_range*");
   text = dispatch_format_timestamp (TS_MAX + 1);
+  g_test_assert_expected_messages ();
+  g_assert_null (text);
+
+  g_test_expect_message ("DispatchShared", G_LOG_LEVEL_CRITICAL,
+                         "*dispatch_format_timestamp*in_range*");
+  text = dispatch_format_timestamp (TS_MIN - 1);
   g_test_assert_expected_messages ();
   g_assert_null (text);
 }

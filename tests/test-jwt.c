@@ -7,6 +7,7 @@
 #include <jwt.h>
 
 #include "dispatch-error.h"
+#include "dsd-account-states.h"
 #include "dsd-password.h"
 #include "dsd-rate-limiter.h"
 #include "dsd-token-issuer.h"
@@ -91,7 +92,7 @@ test_roundtrip (void)
   g_autofree char *actor = NULL;
 
   driver = dsd_principal_new (DSD_ROLE_DRIVER, "u-1", "dora", "d-1", NULL);
-  token = dsd_token_issuer_issue (issuer, driver);
+  token = dsd_token_issuer_issue (issuer, driver, 0);
   g_assert_cmpuint (dsd_token_issuer_get_lifetime (issuer), ==, 3600);
 
   verified = dsd_token_issuer_verify (issuer, token, &error);
@@ -151,7 +152,7 @@ test_tampered (void)
   char *dot;
 
   customer = dsd_principal_new (DSD_ROLE_CUSTOMER, "u-2", "carl", NULL, "c-2");
-  token = dsd_token_issuer_issue (issuer, customer);
+  token = dsd_token_issuer_issue (issuer, customer, 0);
 
   /* One character of the claims changed. */
   payload_tampered = g_strdup (token);
@@ -177,7 +178,7 @@ test_wrong_secret (void)
   g_autoptr(DsdTokenIssuer) issuer = new_issuer (SECRET);
   g_autoptr(DsdTokenIssuer) other = new_issuer ("another secret of at least 32 bytes");
   g_autoptr(DsdPrincipal) admin = dsd_principal_new (DSD_ROLE_ADMIN, "u-3", "ada", NULL, NULL);
-  g_autofree char *token = dsd_token_issuer_issue (other, admin);
+  g_autofree char *token = dsd_token_issuer_issue (other, admin, 0);
 
   assert_rejected (issuer, token, "invalid access token");
 }
@@ -206,11 +207,59 @@ test_expired (void)
   no_exp = sign_token (JWT_ALG_HS256, SECRET, "sub", "u-1", "role", "admin", NULL);
   assert_rejected (issuer, no_exp, "invalid access token");
 
-  valid = sign_token (JWT_ALG_HS256, SECRET, "sub", "u-1", "role", "admin", "exp", future, NULL);
+  valid = sign_token (JWT_ALG_HS256, SECRET, "sub", "u-1", "role", "admin", "exp", future,
+                      "iat", now, NULL);
   principal = dsd_token_issuer_verify (issuer, valid, &error);
   g_assert_no_error (error);
   g_assert_cmpint (principal->role, ==, DSD_ROLE_ADMIN);
   g_assert_null (principal->username);
+}
+
+/* iat is required and not in the future, nbf is honoured; both with the leeway. */
+static void
+test_time_claims (void)
+{
+  g_autoptr(DsdTokenIssuer) issuer = new_issuer (SECRET);
+  g_autofree char *exp = seconds_from_now (3600);
+  g_autofree char *now = seconds_from_now (0);
+  g_autofree char *skewed = seconds_from_now (DSD_TOKEN_ISSUER_LEEWAY_S - 5);
+  g_autofree char *later = seconds_from_now (DSD_TOKEN_ISSUER_LEEWAY_S + 60);
+  g_autofree char *no_iat = NULL;
+  g_autofree char *text_iat = NULL;
+  g_autofree char *future_iat = NULL;
+  g_autofree char *future_nbf = NULL;
+  g_autofree char *skewed_iat = NULL;
+  g_autofree char *issued = NULL;
+  g_autoptr(DsdPrincipal) principal = NULL;
+  g_autoptr(DsdPrincipal) mine = dsd_principal_new (DSD_ROLE_ADMIN, "u-3", "ada", NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  gint64 not_before_s = g_get_real_time () / G_USEC_PER_SEC + 5;
+
+  no_iat = sign_token (JWT_ALG_HS256, SECRET, "sub", "u-1", "role", "admin", "exp", exp, NULL);
+  assert_rejected (issuer, no_iat, "invalid access token");
+  text_iat = sign_token (JWT_ALG_HS256, SECRET, "sub", "u-1", "role", "admin", "exp", exp,
+                         "iat", "yesterday", NULL);
+  assert_rejected (issuer, text_iat, "invalid access token");
+  future_iat = sign_token (JWT_ALG_HS256, SECRET, "sub", "u-1", "role", "admin", "exp", exp,
+                           "iat", later, NULL);
+  assert_rejected (issuer, future_iat, "access token issued in the future");
+  future_nbf = sign_token (JWT_ALG_HS256, SECRET, "sub", "u-1", "role", "admin", "exp", exp,
+                           "iat", now, "nbf", later, NULL);
+  assert_rejected (issuer, future_nbf, "access token not valid yet");
+
+  /* Clocks of two instances a little apart. */
+  skewed_iat = sign_token (JWT_ALG_HS256, SECRET, "sub", "u-1", "role", "admin", "exp", exp,
+                           "iat", skewed, "nbf", skewed, NULL);
+  principal = dsd_token_issuer_verify (issuer, skewed_iat, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (principal->issued_at_s, ==, strtol (skewed + 1, NULL, 10));
+  g_clear_pointer (&principal, dsd_principal_unref);
+
+  /* Issued right after a revocation: iat is not before it. */
+  issued = dsd_token_issuer_issue (issuer, mine, not_before_s);
+  principal = dsd_token_issuer_verify (issuer, issued, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (principal->issued_at_s, ==, not_before_s);
 }
 
 static void
@@ -224,7 +273,7 @@ test_expired_in_cache (void)
   g_autoptr(DsdPrincipal) verified = NULL;
   g_autoptr(DsdPrincipal) cached = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *token = dsd_token_issuer_issue (issuer, admin);
+  g_autofree char *token = dsd_token_issuer_issue (issuer, admin, 0);
 
   verified = dsd_token_issuer_verify (issuer, token, &error);
   g_assert_no_error (error);
@@ -285,6 +334,134 @@ test_other_algorithms (void)
   g_strdelimit (payload, "/", '_');
   none = g_strdup_printf ("%s.%s.", header, payload);
   assert_rejected (issuer, none, "invalid access token");
+}
+
+typedef struct {
+  GPtrArray *batches;     /* GPtrArray of user ids, one per load */
+  gboolean   waited;
+  GError    *wait_error;
+} Loads;
+
+static void
+record_load (DsdAccountStates *states,
+             GPtrArray        *user_ids,
+             gpointer          user_data)
+{
+  Loads *loads = user_data;
+
+  g_ptr_array_add (loads->batches, g_ptr_array_ref (user_ids));
+}
+
+static void
+waited_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Loads *loads = user_data;
+
+  loads->waited = TRUE;
+  dsd_account_states_wait_finish (DSD_ACCOUNT_STATES (object), result, &loads->wait_error);
+}
+
+/* Answers the newest load: "u-ok" valid since 1000, "u-off" disabled, nobody else. */
+static void
+answer_load (DsdAccountStates *states,
+             Loads            *loads,
+             const GError     *error)
+{
+  static const DsdAccountState ok = { FALSE, 1000 }, off = { TRUE, 0 };
+  g_autoptr(GHashTable) table = g_hash_table_new (g_str_hash, g_str_equal);
+  GPtrArray *ids;
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (loads->batches->len, >, 0);
+  ids = g_ptr_array_index (loads->batches, loads->batches->len - 1);
+  g_hash_table_insert (table, "u-ok", (gpointer) &ok);
+  g_hash_table_insert (table, "u-off", (gpointer) &off);
+  dsd_account_states_loaded (states, ids, error == NULL ? table : NULL, error);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+assert_verdict (DsdAccountStates  *states,
+                DsdPrincipal      *principal,
+                DsdAccountVerdict  expected,
+                const char        *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (dsd_account_states_check (states, principal, &error), ==, expected);
+  if (message != NULL)
+    g_assert_error (error, DISPATCH_ERROR, DISPATCH_ERROR_UNAUTHENTICATED);
+  g_assert_cmpstr (error != NULL ? error->message : NULL, ==, message);
+}
+
+static void
+test_account_states (void)
+{
+  Loads loads = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref) };
+  g_autoptr(DsdClock) clock = dsd_clock_new_frozen (G_GINT64_CONSTANT (1800000000000000));
+  g_autoptr(DsdAccountStates) states = dsd_account_states_new (clock, 1000, record_load, &loads);
+  g_autoptr(DsdPrincipal) ok = dsd_principal_new (DSD_ROLE_DRIVER, "u-ok", NULL, NULL, NULL);
+  g_autoptr(DsdPrincipal) old = dsd_principal_new (DSD_ROLE_DRIVER, "u-ok", NULL, NULL, NULL);
+  g_autoptr(DsdPrincipal) off = dsd_principal_new (DSD_ROLE_ADMIN, "u-off", NULL, NULL, NULL);
+  g_autoptr(DsdPrincipal) gone = dsd_principal_new (DSD_ROLE_ADMIN, "u-gone", NULL, NULL, NULL);
+  g_autoptr(GError) failure = g_error_new_literal (DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE,
+                                                   "database unavailable");
+  GPtrArray *batch;
+
+  ok->issued_at_s = 1000;
+  old->issued_at_s = 999;
+  off->issued_at_s = 5000;
+
+  /* Nothing known: every user waits, and the loads go out as one batch. */
+  assert_verdict (states, ok, DSD_ACCOUNT_UNKNOWN, NULL);
+  assert_verdict (states, off, DSD_ACCOUNT_UNKNOWN, NULL);
+  assert_verdict (states, gone, DSD_ACCOUNT_UNKNOWN, NULL);
+  dsd_account_states_wait_async (states, "u-ok", waited_cb, &loads);
+  answer_load (states, &loads, NULL);
+  g_assert_cmpuint (loads.batches->len, ==, 1);
+  batch = g_ptr_array_index (loads.batches, 0);
+  g_assert_cmpuint (batch->len, ==, 3);
+  g_assert_true (loads.waited);
+  g_assert_no_error (loads.wait_error);
+
+  assert_verdict (states, ok, DSD_ACCOUNT_ALLOWED, NULL);
+  assert_verdict (states, old, DSD_ACCOUNT_REFUSED,
+                  "this access token has been revoked, sign in again");
+  assert_verdict (states, off, DSD_ACCOUNT_REFUSED, "this account is disabled");
+  assert_verdict (states, gone, DSD_ACCOUNT_REFUSED, "the token's user does not exist");
+  g_assert_cmpuint (loads.batches->len, ==, 1);
+
+  /* Older than the refresh interval: still decides, and reloads behind. */
+  dsd_clock_advance (clock, 1500 * G_TIME_SPAN_MILLISECOND);
+  assert_verdict (states, off, DSD_ACCOUNT_REFUSED, "this account is disabled");
+  answer_load (states, &loads, NULL);
+  g_assert_cmpuint (loads.batches->len, ==, 2);
+  g_assert_cmpuint (((GPtrArray *) g_ptr_array_index (loads.batches, 1))->len, ==, 1);
+
+  /* Too old to trust: wait for a load. */
+  dsd_clock_advance (clock, (DSD_ACCOUNT_STATES_MAX_AGE_MS + 1) * G_TIME_SPAN_MILLISECOND);
+  assert_verdict (states, ok, DSD_ACCOUNT_UNKNOWN, NULL);
+  answer_load (states, &loads, NULL);
+  assert_verdict (states, ok, DSD_ACCOUNT_ALLOWED, NULL);
+
+  /* A change made here is seen at once; a failed load fails the waiters. */
+  dsd_account_states_forget (states, "u-ok");
+  assert_verdict (states, ok, DSD_ACCOUNT_UNKNOWN, NULL);
+  loads.waited = FALSE;
+  dsd_account_states_wait_async (states, "u-ok", waited_cb, &loads);
+  answer_load (states, &loads, failure);
+  g_assert_true (loads.waited);
+  g_assert_error (loads.wait_error, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE);
+  g_clear_error (&loads.wait_error);
+  assert_verdict (states, ok, DSD_ACCOUNT_UNKNOWN, NULL);
+  answer_load (states, &loads, NULL);
+  assert_verdict (states, ok, DSD_ACCOUNT_ALLOWED, NULL);
+
+  g_ptr_array_unref (loads.batches);
 }
 
 static void
@@ -428,6 +605,8 @@ main (int   argc,
   g_test_add_func ("/jwt/tampered", test_tampered);
   g_test_add_func ("/jwt/wrong-secret", test_wrong_secret);
   g_test_add_func ("/jwt/expired", test_expired);
+  g_test_add_func ("/jwt/time-claims", test_time_claims);
+  g_test_add_func ("/account-states/verdicts", test_account_states);
   g_test_add_func ("/jwt/expired-in-cache", test_expired_in_cache);
   g_test_add_func ("/jwt/bad-claims", test_bad_claims);
   g_test_add_func ("/jwt/other-algorithms", test_other_algorithms);

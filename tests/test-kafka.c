@@ -4,7 +4,6 @@
 #include <pwd.h>
 #include <signal.h>
 #include <unistd.h>
-#include <sys/prctl.h>
 
 #include <glib/gstdio.h>
 #include <librdkafka/rdkafka.h>
@@ -22,28 +21,9 @@ struct _DsdTestKafka {
   guint        controller_port;
   char        *bootstrap;
   GSubprocess *process;
-  /* Kills the broker and removes tmp_dir if the test process dies first */
+  /* Removes tmp_dir if the test process dies first (the broker dies with it) */
   GSubprocess *watchdog;
 };
-
-/* Waits for its standard input to close, i.e. for the test process to end;
- * $1 is the broker's pid file, $2 the temporary directory to remove. */
-static const char watchdog_script[] =
-  "read -r _\n"
-  "if pid=$(cat \"$1\" 2>/dev/null); then kill -KILL \"$pid\" 2>/dev/null; fi\n"
-  "rm -rf --one-file-system \"$2\"\n";
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static void
-new_session (gpointer user_data)
-{
-  setsid ();
-}
 
 const char *
 dsd_test_kafka_get_libs_dir (void)
@@ -82,17 +62,26 @@ dsd_test_kafka_get_libs_dir (void)
 }
 
 static char *
-log_tail (DsdTestKafka *self)
+tail_of (const char *path)
 {
   g_autofree char *contents = NULL;
-  g_autofree char *broker_log = g_build_filename (self->tmp_dir, "broker.log", NULL);
   gsize length = 0;
 
-  if (!g_file_get_contents (broker_log, &contents, &length, NULL) &&
-      !g_file_get_contents (self->log_path, &contents, &length, NULL))
-    return g_strdup ("(no log)");
+  if (!g_file_get_contents (path, &contents, &length, NULL))
+    return g_strdup_printf ("(no %s)", path);
 
-  return g_strdup (contents + (length > 4000 ? length - 4000 : 0));
+  return g_strdup (contents + (length > 3000 ? length - 3000 : 0));
+}
+
+/* The script's output (the storage tool, the JVM's stderr) and the broker's log. */
+static char *
+log_tail (DsdTestKafka *self)
+{
+  g_autofree char *broker_log = g_build_filename (self->tmp_dir, "broker.log", NULL);
+  g_autofree char *output = tail_of (self->log_path);
+  g_autofree char *broker = tail_of (broker_log);
+
+  return g_strdup_printf ("--- output ---\n%s\n--- broker.log ---\n%s", output, broker);
 }
 
 /* build-aux/kafka-broker.sh writes the configuration and formats the storage
@@ -108,8 +97,7 @@ spawn_broker (DsdTestKafka  *self,
 
   script = g_build_filename (g_getenv ("DISPATCH_TEST_TOP_SRCDIR"), "build-aux", "kafka-broker.sh",
                              NULL);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  launcher = dsd_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE, SIGKILL);
   g_subprocess_launcher_set_stdout_file_path (launcher, self->log_path);
   g_subprocess_launcher_setenv (launcher, "DISPATCH_KAFKA_LIBS", dsd_test_kafka_get_libs_dir (),
                                 TRUE);
@@ -166,6 +154,7 @@ dsd_test_kafka_start (DsdTestKafka *self)
   g_assert_null (self->process);
   self->process = spawn_broker (self, &error);
   g_assert_no_error (error);
+  /* For the watchdog (the script execs the JVM: same pid). */
   g_file_set_contents (pid_path, g_subprocess_get_identifier (self->process), -1, &error);
   g_assert_no_error (error);
 
@@ -180,8 +169,6 @@ DsdTestKafka *
 dsd_test_kafka_new (void)
 {
   DsdTestKafka *self = g_new0 (DsdTestKafka, 1);
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *pid_path = NULL;
 
   self->port = dsd_test_find_free_port ();
@@ -193,13 +180,7 @@ dsd_test_kafka_new (void)
   self->bootstrap = g_strdup_printf ("127.0.0.1:%u", self->port);
   self->log_path = g_build_filename (self->tmp_dir, "output.log", NULL);
   pid_path = g_build_filename (self->tmp_dir, "broker.pid", NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, new_session, NULL, NULL);
-  self->watchdog = g_subprocess_launcher_spawn (launcher, &error, "sh", "-c", watchdog_script,
-                                                "dsd-test-kafka-watchdog", pid_path,
-                                                self->tmp_dir, NULL);
-  g_assert_no_error (error);
+  self->watchdog = dsd_test_watchdog_start (pid_path, "KILL", self->tmp_dir);
 
   dsd_test_kafka_start (self);
 
@@ -255,10 +236,8 @@ dsd_test_kafka_free (DsdTestKafka *self)
   dsd_test_kafka_stop (self);
   dsd_test_remove_tree (self->tmp_dir);
 
-  /* Nothing left for it to do; it ends when its input does. */
-  g_output_stream_close (g_subprocess_get_stdin_pipe (self->watchdog), NULL, NULL);
-  g_subprocess_wait (self->watchdog, NULL, NULL);
-  g_object_unref (self->watchdog);
+  /* Nothing left for it to do. */
+  dsd_test_watchdog_finish (g_steal_pointer (&self->watchdog));
 
   g_free (self->tmp_dir);
   g_free (self->log_path);

@@ -491,27 +491,6 @@ all_answered (gpointer user_data)
   return tally->n_answered == MAX_BUFFERED_POINTS / POINTS_PER_REQUEST + 5;
 }
 
-/* Every process of the managed cluster (SIGSTOP: the database hangs). */
-static void
-signal_cluster (DsdTestServer *own,
-                int            signum)
-{
-  g_autofree char *pid_file = g_build_filename (dsd_test_server_get_data_dir (own), "postgresql",
-                                                "postmaster.pid", NULL);
-  g_autofree char *contents = NULL;
-  g_autoptr(GArray) children = NULL;
-  int postmaster;
-
-  g_assert_true (g_file_get_contents (pid_file, &contents, NULL, NULL));
-  postmaster = atoi (contents);
-  g_assert_cmpint (postmaster, >, 0);
-
-  children = dsd_test_child_pids (postmaster);
-  for (guint i = 0; i < children->len; i++)
-    g_assert_cmpint (kill (g_array_index (children, int, i), signum), ==, 0);
-  g_assert_cmpint (kill (postmaster, signum), ==, 0);
-}
-
 /* A database that does not keep up: points beyond the bounded backlog get
  * 503 with Retry-After; those accepted are answered once it is back. */
 static void
@@ -529,7 +508,7 @@ test_back_pressure (void)
     g_string_append_printf (body, "%s{\"lat\":50.0,\"lon\":8.0}", j ? "," : "");
   g_string_append (body, "]}");
 
-  signal_cluster (own, SIGSTOP);
+  dsd_test_server_signal_database (own, SIGSTOP);
   for (guint i = 0; i < n_requests; i++)
     dsd_test_request_async (own, "POST", location, driver, body->str, tally_cb, &tally);
 
@@ -538,7 +517,7 @@ test_back_pressure (void)
                   tally.n_answered);
   g_assert_cmpuint (tally.n_accepted, ==, 0);
 
-  signal_cluster (own, SIGCONT);
+  dsd_test_server_signal_database (own, SIGCONT);
   g_assert_true (dsd_test_run_until (all_answered, &tally, 60000));
   g_test_message ("%u requests accepted, %u refused", tally.n_accepted, tally.n_refused);
   g_assert_cmpuint (tally.n_accepted, >=, MAX_BUFFERED_POINTS / POINTS_PER_REQUEST - 1);

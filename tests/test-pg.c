@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "dispatch-error.h"
+#include "dispatch-limits.h"
 #include "dsd-migrations.h"
 #include "dsd-pg-listener.h"
 #include "dsd-pg-pool.h"
@@ -380,18 +381,18 @@ test_migrations_functions_reapplied (void)
   guint n_applied = G_MAXUINT;
 
   /* An older build's body, and a function lost: the next start puts back this build's. */
-  exec_on (conninfo, "CREATE OR REPLACE FUNCTION dispatch.page_limit(p_limit integer) "
-                     "RETURNS integer LANGUAGE sql AS $$ SELECT 7 $$");
-  changed = query_value (conninfo, "SELECT dispatch.page_limit(NULL)");
-  g_assert_cmpstr (changed, ==, "7");
+  exec_on (conninfo, "CREATE OR REPLACE FUNCTION dispatch.is_staff(p_role text) "
+                     "RETURNS boolean LANGUAGE sql AS $$ SELECT false $$");
+  changed = query_value (conninfo, "SELECT dispatch.is_staff('admin')");
+  g_assert_cmpstr (changed, ==, "f");
   exec_on (conninfo, "DROP FUNCTION dispatch.order_counts()");
 
   g_assert_true (dsd_migrations_apply (conninfo, &n_applied, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (n_applied, ==, 0);
 
-  restored = query_value (conninfo, "SELECT dispatch.page_limit(NULL)");
-  g_assert_cmpstr (restored, ==, "50");
+  restored = query_value (conninfo, "SELECT dispatch.is_staff('admin')");
+  g_assert_cmpstr (restored, ==, "t");
   dropped = query_value (conninfo, "SELECT to_regprocedure('dispatch.order_counts()') IS NOT NULL");
   g_assert_cmpstr (dropped, ==, "t");
 }
@@ -401,13 +402,13 @@ test_migrations_changed_refused (void)
 {
   g_autofree char *conninfo = migrated_database ("migrations_changed");
   g_autoptr(GError) error = NULL;
-  g_autofree char *page_limit = NULL;
+  g_autofree char *is_staff = NULL;
 
   /* As if 0006-orders.sql had been edited after this database got it */
   exec_on (conninfo, "UPDATE public.schema_migrations SET checksum = 'edited' "
                      "WHERE name = '0006-orders.sql'");
-  exec_on (conninfo, "CREATE OR REPLACE FUNCTION dispatch.page_limit(p_limit integer) "
-                     "RETURNS integer LANGUAGE sql AS $$ SELECT 7 $$");
+  exec_on (conninfo, "CREATE OR REPLACE FUNCTION dispatch.is_staff(p_role text) "
+                     "RETURNS boolean LANGUAGE sql AS $$ SELECT false $$");
 
   g_assert_false (dsd_migrations_apply (conninfo, NULL, &error));
   g_assert_error (error, DISPATCH_ERROR, DISPATCH_ERROR_INTERNAL);
@@ -416,8 +417,8 @@ test_migrations_changed_refused (void)
   g_assert_nonnull (strstr (error->message, "never changes once shipped"));
 
   /* Refused before anything ran: the functions were not re-applied either. */
-  page_limit = query_value (conninfo, "SELECT dispatch.page_limit(NULL)");
-  g_assert_cmpstr (page_limit, ==, "7");
+  is_staff = query_value (conninfo, "SELECT dispatch.is_staff('admin')");
+  g_assert_cmpstr (is_staff, ==, "f");
 }
 
 static void
@@ -433,6 +434,56 @@ test_migrations_newer_refused (void)
   g_assert_error (error, DISPATCH_ERROR, DISPATCH_ERROR_INTERNAL);
   g_assert_nonnull (strstr (error->message, "migration 9999-future.sql was applied to this "
                                             "database by a newer dispatchd"));
+}
+
+/* The CHECK constraints, the database's backstop, state the C limits. */
+static void
+test_migrations_limits (void)
+{
+  static const struct {
+    const char *constraint;
+    const char *bound;
+    gint64      value;
+  } checks[] = {
+    { "drivers_name_check", "<=", DISPATCH_NAME_MAX_LENGTH },
+    { "drivers_phone_limit", "<=", DISPATCH_PHONE_MAX_LENGTH },
+    { "drivers_capacity_limit", "<=", DISPATCH_DRIVER_MAX_CAPACITY },
+    { "users_username_check", "<=", DISPATCH_USERNAME_MAX_LENGTH },
+    { "users_customer_id_limit", "<=", DISPATCH_ID_MAX_LENGTH },
+    { "inventory_sku_limit", "<=", DISPATCH_SKU_MAX_LENGTH },
+    { "inventory_name_limit", "<=", DISPATCH_NAME_MAX_LENGTH },
+    { "inventory_quantity_limit", "<=", DISPATCH_STOCK_MAX },
+    { "orders_customer_id_limit", "<=", DISPATCH_ID_MAX_LENGTH },
+    { "orders_pickup_address_limit", "<=", DISPATCH_ADDRESS_MAX_LENGTH },
+    { "orders_dropoff_address_limit", "<=", DISPATCH_ADDRESS_MAX_LENGTH },
+    { "orders_notes_limit", "<=", DISPATCH_NOTES_MAX_LENGTH },
+    { "orders_status_reason_limit", "<=", DISPATCH_REASON_MAX_LENGTH },
+    { "orders_items_limit", "<=", DISPATCH_ORDER_MAX_ITEMS },
+    { "orders_priority_check", "<=", DISPATCH_PRIORITY_MAX },
+    { "idempotency_keys_key_limit", "<=", DISPATCH_IDEMPOTENCY_KEY_MAX_LENGTH },
+    { "webhooks_url_check", "<=", DISPATCH_WEBHOOK_URL_MAX_LENGTH },
+    { "webhooks_events_check", "<=", DISPATCH_WEBHOOK_MAX_EVENTS },
+    { "webhooks_secret_check", ">=", DISPATCH_WEBHOOK_SECRET_MIN_LENGTH },
+    { "webhooks_secret_check", "<=", DISPATCH_WEBHOOK_SECRET_MAX_LENGTH },
+  };
+  g_autofree char *conninfo = migrated_database ("migrations_limits");
+
+  for (guint i = 0; i < G_N_ELEMENTS (checks); i++)
+    {
+      g_autofree char *bound = g_strdup_printf ("%s %" G_GINT64_FORMAT ")", checks[i].bound,
+                                                checks[i].value);
+      g_autofree char *definition = NULL;
+      g_autofree char *sql = NULL;
+
+      sql = g_strdup_printf ("SELECT pg_get_constraintdef(oid) || "
+                             "CASE WHEN convalidated THEN '' ELSE ' NOT VALID' END "
+                             "FROM pg_constraint WHERE conname = '%s'", checks[i].constraint);
+      definition = query_value (conninfo, sql);
+
+      g_test_message ("%s: %s", checks[i].constraint, definition);
+      g_assert_nonnull (strstr (definition, bound));
+      g_assert_null (strstr (definition, "NOT VALID"));
+    }
 }
 
 /* Pool -------------------------------------------------------------------- */
@@ -582,11 +633,37 @@ test_pool_queue_bound (void)
 
   g_assert_true (dsd_test_run_until (tally_complete, &wait, 120000));
 
-  /* One in flight, a full queue, and the one too many refused at once. */
-  g_assert_cmpuint (tally.failed, ==, 1);
+  /* One in flight, a full queue, and the one too many refused at once. On a
+   * slow machine the tail of the queue may wait past
+   * DSD_PG_POOL_ACQUIRE_TIMEOUT_MS and fail too (test_pool_deadlines). */
+  g_assert_cmpuint (tally.failed, >=, 1);
   g_assert_error (tally.first_error, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE);
   g_assert_cmpuint (pending[wait.expected - 1].rank, ==, 0);
-  g_assert_cmpuint (tally.done, ==, DSD_PG_POOL_MAX_QUEUED + 1);
+  g_assert_cmpuint (tally.done + tally.failed, ==, DSD_PG_POOL_MAX_QUEUED + 2);
+  g_test_message ("%u of %u queued queries waited too long", tally.failed - 1,
+                  DSD_PG_POOL_MAX_QUEUED);
+  g_clear_error (&tally.first_error);
+
+  close_pool (pool);
+}
+
+/* A statement slower than statement_timeout is cancelled by the server, and
+ * a query that cannot get a connection in time gives up: both UNAVAILABLE
+ * (503 + Retry-After for a request), neither waits for the slow one. */
+static void
+test_pool_deadlines (void)
+{
+  DsdPgPool *pool = open_pool (1);
+  Tally tally = { 0 };
+  TallyWait wait = { &tally, 2 };
+  Pending pending[2] = { { &tally, 0 }, { &tally, 1 } };
+
+  dsd_pg_pool_query_async (pool, "SELECT pg_sleep(600)", 0, NULL, NULL, tally_cb, &pending[0]);
+  dsd_pg_pool_query_async (pool, "SELECT 1", 0, NULL, NULL, tally_cb, &pending[1]);
+
+  g_assert_true (dsd_test_run_until (tally_complete, &wait, 60000));
+  g_assert_cmpuint (tally.failed, ==, 2);
+  g_assert_error (tally.first_error, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE);
   g_clear_error (&tally.first_error);
 
   close_pool (pool);
@@ -948,9 +1025,11 @@ main (int   argc,
   g_test_add_func ("/pg/migrations/functions-reapplied", test_migrations_functions_reapplied);
   g_test_add_func ("/pg/migrations/changed-refused", test_migrations_changed_refused);
   g_test_add_func ("/pg/migrations/newer-refused", test_migrations_newer_refused);
+  g_test_add_func ("/pg/migrations/limits", test_migrations_limits);
   g_test_add_func ("/pg/pool/query", test_pool_query);
   g_test_add_func ("/pg/pool/queue", test_pool_queue);
   g_test_add_func ("/pg/pool/queue-bound", test_pool_queue_bound);
+  g_test_add_func ("/pg/pool/deadlines", test_pool_deadlines);
   g_test_add_func ("/pg/pool/cancel", test_pool_cancel);
   g_test_add_func ("/pg/pool/errors", test_pool_errors);
   g_test_add_func ("/pg/pool/unreachable", test_pool_unreachable);

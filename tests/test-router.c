@@ -308,7 +308,7 @@ issue_token (DsdTokenIssuer *tokens,
 
   principal = dsd_principal_new (role, "user-1", "someone", NULL,
                                  role == DSD_ROLE_CUSTOMER ? "customer-1" : NULL);
-  return dsd_token_issuer_issue (tokens, principal);
+  return dsd_token_issuer_issue (tokens, principal, 0);
 }
 
 static void
@@ -829,6 +829,47 @@ test_body_limit_chunked (Fixture       *f,
   assert_error (too_big, 413, "payload_too_large");
 }
 
+/* Framing we cannot read safely: 400 and closed at once, body unread; a
+ * chunk that never ends: closed at the body timeout. */
+static void
+test_malformed_framing (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *framings[] = {
+    "Content-Length: 5\r\nContent-Length: 7\r\n",
+    "Content-Length: -1\r\n",
+    "Content-Length: +5\r\n",
+    "Content-Length: 99999999999999999999\r\n",
+    "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+  };
+  g_autofree char *chunked = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (framings); i++)
+    {
+      g_autofree char *raw_request = NULL;
+      g_autofree char *raw_response = NULL;
+
+      raw_request = g_strdup_printf ("POST /api/v1/length HTTP/1.1\r\n"
+                                     "Host: 127.0.0.1\r\n"
+                                     "%s"
+                                     "\r\n"
+                                     "hello", framings[i]);
+      raw_response = raw_exchange (f, raw_request);
+      g_assert_true (g_str_has_prefix (raw_response, "HTTP/1.1 400 "));
+      g_assert_nonnull (strstr (raw_response, "Connection: close\r\n"));
+      g_assert_nonnull (strstr (raw_response, "\"code\":\"invalid_argument\""));
+    }
+
+  dsd_http_server_set_limits (f->server, &(DsdHttpLimits) { 10000, 200, 10000, 100, 100 });
+  chunked = raw_exchange (f, "POST /api/v1/length HTTP/1.1\r\n"
+                             "Host: 127.0.0.1\r\n"
+                             "Transfer-Encoding: chunked\r\n"
+                             "\r\n"
+                             "ffffffffffffffff\r\n"
+                             "abc");
+  g_assert_cmpstr (chunked, ==, "");
+}
+
 static void
 test_json_body (Fixture       *f,
                 gconstpointer  data)
@@ -1100,6 +1141,40 @@ accept_any_certificate_cb (SoupMessage          *msg,
 }
 
 static void
+subprocess_done_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (object), result, NULL);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* Whether openssl s_client completes a handshake with these options (the
+ * server runs in this process, on the main loop). */
+static gboolean
+s_client_connects (guint        port,
+                   const char  *version,
+                   const char  *ciphers)
+{
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+
+  /* SECLEVEL=0: OpenSSL 3 would refuse TLS 1.1 itself, before the server. */
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                              G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                              "openssl", "s_client", "-connect", address, version,
+                              "-cipher", ciphers, NULL);
+  g_assert_no_error (error);
+  g_output_stream_close (g_subprocess_get_stdin_pipe (process), NULL, NULL);
+  g_subprocess_wait_async (process, NULL, subprocess_done_cb, &done);
+  wait_until (&done);
+
+  return g_subprocess_get_if_exited (process) && g_subprocess_get_exit_status (process) == 0;
+}
+
+static void
 test_tls (Fixture       *f,
           gconstpointer  data)
 {
@@ -1148,11 +1223,30 @@ test_tls (Fixture       *f,
       response = send_message (f, g_object_ref (msg));
       g_assert_cmpuint (response->status, ==, 200);
       g_assert_cmpstr (member_string (response, "id"), ==, "o-9");
+      g_assert_cmpstr (soup_message_headers_get_one (response->headers,
+                                                     "Strict-Transport-Security"), ==,
+                       DSD_HTTP_HSTS);
       if (i == 0)
         connection_id = soup_message_get_connection_id (msg);
       g_assert_cmpuint (soup_message_get_connection_id (msg), ==, connection_id);
       g_object_unref (msg);
     }
+
+  /* TLS 1.2 minimum, no static RSA key exchange, no CBC. */
+  if (g_find_program_in_path ("openssl") == NULL)
+    return;
+  g_assert_true (s_client_connects (dsd_http_server_get_port (server), "-tls1_2",
+                                    "DEFAULT@SECLEVEL=0"));
+  g_assert_true (s_client_connects (dsd_http_server_get_port (server), "-tls1_3",
+                                    "DEFAULT@SECLEVEL=0"));
+  g_assert_false (s_client_connects (dsd_http_server_get_port (server), "-tls1_1",
+                                     "DEFAULT@SECLEVEL=0"));
+  g_assert_false (s_client_connects (dsd_http_server_get_port (server), "-tls1",
+                                     "DEFAULT@SECLEVEL=0"));
+  g_assert_false (s_client_connects (dsd_http_server_get_port (server), "-tls1_2",
+                                     "AES128-SHA@SECLEVEL=0"));
+  g_assert_false (s_client_connects (dsd_http_server_get_port (server), "-tls1_2",
+                                     "ECDHE-RSA-AES128-SHA256@SECLEVEL=0"));
 }
 
 static void
@@ -1185,6 +1279,7 @@ main (int   argc,
   /* glib-networking's GNOME proxy resolver aborts without the desktop
    * schemas; the client talks to loopback only. */
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  dsd_http_tls_init ();
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
 #define ADD(path, test) g_test_add (path, Fixture, NULL, fixture_setup, test, fixture_teardown)
@@ -1195,6 +1290,7 @@ main (int   argc,
   ADD ("/router/errors", test_errors);
   ADD ("/router/body-limit/content-length", test_body_limit_content_length);
   ADD ("/router/body-limit/chunked", test_body_limit_chunked);
+  ADD ("/router/malformed-framing", test_malformed_framing);
   ADD ("/router/json-body", test_json_body);
   ADD ("/router/async-handler", test_async_handler);
   ADD ("/router/graceful-stop", test_graceful_stop);

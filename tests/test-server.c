@@ -11,15 +11,18 @@
 #include "test-utils.h"
 
 #define START_TIMEOUT_S 90
+#define READY_POLL_MS 100
 #define ADMIN_PASSWORD "test-admin-password"
 #define USER_PASSWORD "test-user-password"
 
 struct _DsdTestServer {
   GSubprocess  *process;
+  GSubprocess  *watchdog;     /* stops its postgres should the test die */
   char         *data_dir;
   char         *log_path;
   char         *url;
-  guint         port;
+  guint         port;           /* 0 until the first start bound one */
+  GDataInputStream *stdout_lines; /* dispatchd's stdout, open while it runs */
   GStrv         env;
   SoupSession  *session;
   SoupSession  *async_session;  /* many connections, for dsd_test_request_async() */
@@ -43,9 +46,11 @@ spawn (DsdTestServer *self)
   g_autoptr(GError) error = NULL;
   g_autofree char *program = dispatchd_path ();
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  /* dispatchd stops (and stops its postgres) when the test process dies. */
+  launcher = dsd_test_launcher_new (G_SUBPROCESS_FLAGS_NONE, SIGTERM);
   g_subprocess_launcher_set_environ (launcher, self->env);
-  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  /* Its stdout says where it listens (kept open: it may print more). */
+  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   /* Appending: the log of every run of this server stays in one file. */
   {
     int fd = g_open (self->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -56,41 +61,86 @@ spawn (DsdTestServer *self)
 
   self->process = g_subprocess_launcher_spawn (launcher, &error, program, NULL);
   g_assert_no_error (error);
+  g_clear_object (&self->stdout_lines);
+  self->stdout_lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
+}
+
+/*
+ * The port, from dispatchd's "dispatchd VERSION listening on URL". dispatchd
+ * binds port 0 on its first start and the same port on a restart: a port
+ * picked here and bound seconds later by the child (after its database
+ * started) could meanwhile be taken by another test's server, and this test
+ * would then talk to that one, until it stopped.
+ */
+static void
+read_listening_port (DsdTestServer *self)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  const char *url;
+  guint port;
+
+  g_data_input_stream_read_line_async (self->stdout_lines, G_PRIORITY_DEFAULT, NULL,
+                                       dsd_test_store_result_cb, &slot);
+  result = dsd_test_wait_result (&slot, START_TIMEOUT_S * 1000);
+  line = g_data_input_stream_read_line_finish_utf8 (self->stdout_lines, result, NULL, &error);
+  url = line != NULL ? strstr (line, " listening on ") : NULL;
+  if (url == NULL)
+    {
+      g_autofree char *log = dsd_test_server_get_log (self);
+
+      g_error ("dispatchd said no listening address (%s):\n%s",
+               error != NULL ? error->message : line != NULL ? line : "end of output", log);
+    }
+
+  url += strlen (" listening on ");
+  port = atoi (strrchr (url, ':') + 1);
+  g_assert_cmpuint (port, >, 0);
+  if (self->port == 0)
+    {
+      g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+
+      self->port = port;
+      self->url = g_strdup (url);
+      self->env = g_environ_setenv (self->env, "DISPATCH_LISTEN", listen, TRUE);
+    }
+  g_assert_cmpuint (port, ==, self->port);
+}
+
+/* Whether /readyz answers 200; a dispatchd that exited is a test error. */
+static gboolean
+is_ready (gpointer user_data)
+{
+  DsdTestServer *self = user_data;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autofree char *url = g_strconcat (self->url, "/readyz", NULL);
+  g_autoptr(GBytes) body = NULL;
+
+  /* The identifier goes away once the child has exited. */
+  if (g_subprocess_get_identifier (self->process) == NULL)
+    {
+      g_autofree char *log = dsd_test_server_get_log (self);
+
+      g_error ("dispatchd exited during start:\n%s", log);
+    }
+
+  message = soup_message_new ("GET", url);
+  body = soup_session_send_and_read (self->session, message, NULL, NULL);
+
+  return body != NULL && soup_message_get_status (message) == 200;
 }
 
 static void
 wait_ready (DsdTestServer *self)
 {
-  gint64 deadline = g_get_monotonic_time () + START_TIMEOUT_S * G_USEC_PER_SEC;
-
-  while (g_get_monotonic_time () < deadline)
+  if (!dsd_test_poll_until (is_ready, self, READY_POLL_MS, START_TIMEOUT_S * 1000))
     {
-      g_autoptr(DsdTestResponse) response = NULL;
-      g_autoptr(SoupMessage) message = NULL;
-      g_autofree char *url = g_strconcat (self->url, "/readyz", NULL);
-      g_autoptr(GBytes) body = NULL;
+      g_autofree char *log = dsd_test_server_get_log (self);
 
-      /* The identifier goes away once the child has exited. */
-      if (g_subprocess_get_identifier (self->process) == NULL)
-        {
-          g_autofree char *log = dsd_test_server_get_log (self);
-
-          g_error ("dispatchd exited during start:\n%s", log);
-        }
-
-      message = soup_message_new ("GET", url);
-      body = soup_session_send_and_read (self->session, message, NULL, NULL);
-      if (body != NULL && soup_message_get_status (message) == 200)
-        return;
-
-      g_usleep (100 * 1000);
+      g_error ("dispatchd was not ready within %d s:\n%s", START_TIMEOUT_S, log);
     }
-
-  {
-    g_autofree char *log = dsd_test_server_get_log (self);
-
-    g_error ("dispatchd was not ready within %d s:\n%s", START_TIMEOUT_S, log);
-  }
 }
 
 /* A PostgreSQL of the test's own holding the database of the dump file (one
@@ -114,24 +164,34 @@ load_database_dump (const char *path)
 DsdTestServer *
 dsd_test_server_start (const char * const *extra_env)
 {
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = g_dir_make_tmp ("dispatchd-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dsd_test_server_start_in (data_dir, extra_env);
+}
+
+DsdTestServer *
+dsd_test_server_start_in (const char         *data_dir,
+                          const char * const *extra_env)
+{
   DsdTestServer *self = g_new0 (DsdTestServer, 1);
   const char *dump = g_getenv ("DISPATCH_TEST_DATABASE_DUMP");
   g_autoptr(GError) error = NULL;
-  g_autofree char *listen = NULL;
+  const char *roles;
+  g_autofree char *pid_file = NULL;
 
-  self->data_dir = g_dir_make_tmp ("dispatchd-test-XXXXXX", &error);
-  g_assert_no_error (error);
+  self->data_dir = g_strdup (data_dir);
   /* The managed cluster may run as an unprivileged account that must reach it. */
   g_assert_cmpint (g_chmod (self->data_dir, 0711), ==, 0);
   self->log_path = g_build_filename (self->data_dir, "dispatchd.log", NULL);
-  self->port = dsd_test_find_free_port ();
-  self->url = g_strdup_printf ("http://127.0.0.1:%u", self->port);
-  listen = g_strdup_printf ("127.0.0.1:%u", self->port);
+  pid_file = g_build_filename (self->data_dir, "postgresql", "postmaster.pid", NULL);
+  self->watchdog = dsd_test_watchdog_start (pid_file, "INT", self->data_dir);
 
   self->env = g_get_environ ();
   self->env = g_environ_unsetenv (self->env, "DATABASE_URL");
   self->env = g_environ_setenv (self->env, "DISPATCH_DATA_DIR", self->data_dir, TRUE);
-  self->env = g_environ_setenv (self->env, "DISPATCH_LISTEN", listen, TRUE);
+  self->env = g_environ_setenv (self->env, "DISPATCH_LISTEN", "127.0.0.1:0", TRUE);
   self->env = g_environ_setenv (self->env, "DISPATCH_ADMIN_PASSWORD", ADMIN_PASSWORD, TRUE);
   if (dump != NULL)
     {
@@ -148,8 +208,12 @@ dsd_test_server_start (const char * const *extra_env)
 
   self->session = soup_session_new_with_options ("timeout", 60, NULL);
   spawn (self);
+  read_listening_port (self);
   wait_ready (self);
-  self->admin_token = dsd_test_login (self, "admin", ADMIN_PASSWORD);
+  /* An instance without the api role has no login to offer. */
+  roles = g_environ_getenv (self->env, "DISPATCH_ROLES");
+  if (roles == NULL || strstr (roles, "api") != NULL)
+    self->admin_token = dsd_test_login (self, "admin", ADMIN_PASSWORD);
 
   return self;
 }
@@ -176,47 +240,24 @@ dsd_test_server_restart (DsdTestServer *self)
 {
   g_assert_null (self->process);
   spawn (self);
+  read_listening_port (self);
   wait_ready (self);
-}
-
-static void
-remove_tree (GFile *dir)
-{
-  g_autoptr(GFileEnumerator) children = NULL;
-  GFileInfo *info;
-
-  children = g_file_enumerate_children (dir, G_FILE_ATTRIBUTE_STANDARD_NAME ","
-                                        G_FILE_ATTRIBUTE_STANDARD_TYPE,
-                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-  while (children != NULL &&
-         (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
-    {
-      g_autoptr(GFile) child = g_file_get_child (dir, g_file_info_get_name (info));
-
-      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
-        remove_tree (child);
-      else
-        g_file_delete (child, NULL, NULL);
-      g_object_unref (info);
-    }
-
-  g_file_delete (dir, NULL, NULL);
 }
 
 void
 dsd_test_server_free (DsdTestServer *self)
 {
-  g_autoptr(GFile) dir = NULL;
-
   dsd_test_server_stop (self, FALSE);
   g_clear_pointer (&self->pg, dsd_test_pg_free);
-  dir = g_file_new_for_path (self->data_dir);
-  remove_tree (dir);
+  /* Also stops a postgres left by a hard stop, and removes the directory. */
+  dsd_test_watchdog_finish (g_steal_pointer (&self->watchdog));
+  dsd_test_remove_tree (self->data_dir);
 
   g_clear_object (&self->session);
   g_clear_object (&self->async_session);
   g_free (self->data_dir);
   g_free (self->log_path);
+  g_clear_object (&self->stdout_lines);
   g_free (self->url);
   g_free (self->admin_token);
   g_strfreev (self->env);
@@ -253,6 +294,84 @@ dsd_test_server_get_pid (DsdTestServer *self)
   const char *identifier = self->process ? g_subprocess_get_identifier (self->process) : NULL;
 
   return identifier != NULL ? atoi (identifier) : 0;
+}
+
+int
+dsd_test_server_get_postmaster_pid (DsdTestServer *self)
+{
+  g_autofree char *pid_file = g_build_filename (self->data_dir, "postgresql", "postmaster.pid",
+                                                NULL);
+  g_autofree char *contents = NULL;
+  int pid;
+
+  if (!g_file_get_contents (pid_file, &contents, NULL, NULL))
+    return 0;
+
+  pid = atoi (contents);
+  return dsd_test_process_alive (pid) ? pid : 0;
+}
+
+GArray *
+dsd_test_server_get_database_pids (DsdTestServer *self)
+{
+  int postmaster = dsd_test_server_get_postmaster_pid (self);
+  GArray *pids;
+
+  g_assert_cmpint (postmaster, >, 0);
+  pids = dsd_test_child_pids (postmaster);
+  g_array_append_val (pids, postmaster);
+
+  return pids;
+}
+
+void
+dsd_test_server_signal_database (DsdTestServer *self,
+                                 int            signum)
+{
+  g_autoptr(GArray) pids = dsd_test_server_get_database_pids (self);
+
+  for (guint i = 0; i < pids->len; i++)
+    g_assert_cmpint (kill (g_array_index (pids, int, i), signum), ==, 0);
+}
+
+static gboolean
+has_exited (gpointer user_data)
+{
+  return *(gboolean *) user_data;
+}
+
+static void
+exited_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  *(gboolean *) user_data = TRUE;
+}
+
+gboolean
+dsd_test_server_wait_exit (DsdTestServer *self,
+                           guint          timeout_ms,
+                           int           *out_status)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  gboolean exited = FALSE;
+
+  g_assert_nonnull (self->process);
+  g_subprocess_wait_async (self->process, cancellable, exited_cb, &exited);
+  if (!dsd_test_run_until (has_exited, &exited, timeout_ms))
+    {
+      g_cancellable_cancel (cancellable);
+      while (!exited)
+        g_main_context_iteration (NULL, TRUE);
+      if (g_subprocess_get_identifier (self->process) != NULL)
+        return FALSE;
+    }
+
+  *out_status = g_subprocess_get_if_exited (self->process)
+                  ? g_subprocess_get_exit_status (self->process) : -1;
+  g_clear_object (&self->process);
+  return TRUE;
 }
 
 char *

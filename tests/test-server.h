@@ -18,6 +18,9 @@ typedef struct _DsdTestServer DsdTestServer;
 
 /* extra_env: NULL-terminated "NAME=value" pairs, or NULL. */
 DsdTestServer *dsd_test_server_start        (const char * const *extra_env);
+/* The same on an existing data directory (taken over: freeing removes it). */
+DsdTestServer *dsd_test_server_start_in     (const char         *data_dir,
+                                             const char * const *extra_env);
 /* Kills the process (SIGKILL when hard, else SIGTERM and a wait) and keeps the data. */
 void           dsd_test_server_stop         (DsdTestServer      *self,
                                              gboolean            hard);
@@ -27,12 +30,25 @@ void           dsd_test_server_restart      (DsdTestServer      *self);
 void           dsd_test_server_free         (DsdTestServer      *self);
 const char    *dsd_test_server_get_url      (DsdTestServer      *self);
 const char    *dsd_test_server_get_data_dir (DsdTestServer      *self);
-/* The admin's bearer token (logged in once, at start). */
+/* The admin's bearer token (logged in once, at start; NULL for an instance
+ * whose DISPATCH_ROLES lack api). */
 const char    *dsd_test_server_get_admin_token (DsdTestServer   *self);
 /* The admin's password (for programs that log in themselves). */
 const char    *dsd_test_server_get_admin_password (DsdTestServer *self);
 /* The server's process id (0 when it is not running). */
 int            dsd_test_server_get_pid      (DsdTestServer      *self);
+/* The managed PostgreSQL's postmaster, 0 when none is alive. */
+int            dsd_test_server_get_postmaster_pid (DsdTestServer *self);
+/* The postmaster and its children. Returns: (element-type int) (transfer full) */
+GArray        *dsd_test_server_get_database_pids (DsdTestServer *self);
+/* Sends signum to every process of the managed PostgreSQL (SIGSTOP: the database hangs). */
+void           dsd_test_server_signal_database (DsdTestServer *self,
+                                             int             signum);
+/* Waits up to timeout_ms for the process to exit by itself: TRUE with its exit
+ * status (-1 when killed by a signal) if it did. */
+gboolean       dsd_test_server_wait_exit    (DsdTestServer      *self,
+                                             guint               timeout_ms,
+                                             int                *out_status);
 /* Everything the server has logged so far. */
 char          *dsd_test_server_get_log      (DsdTestServer      *self);
 

@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * dispatch-sim against the real dispatchd: a deterministic run gives the same
- * counts of every event type against two fresh servers, and a time-compressed
- * real-time run leaves every order in a consistent state without errors on
- * either side.
+ * dispatch-sim: pieces of its library (street grid, routes, options) alone,
+ * then the program against the real dispatchd: a deterministic run gives the
+ * same counts of every event type against two fresh servers, and a
+ * time-compressed real-time run leaves every order in a consistent state
+ * without errors on either side.
  */
+#include <math.h>
+
 #include <glib/gstdio.h>
 
+#include "dsim-grid.h"
+#include "dsim-options.h"
+#include "dsim-route.h"
 #include "test-server.h"
 #include "test-utils.h"
 
@@ -15,6 +21,144 @@
 /* A small part of Berlin Mitte (≈ 550 m × 550 m), so that trips are short
  * enough for deliveries within a minute of simulated time. */
 #define SMALL_CITY "52.5150,13.3950,52.5200,13.4030"
+
+/* Library pieces ---------------------------------------------------------- */
+
+static DispatchLatLon
+east_of (DispatchLatLon from,
+         double         metres)
+{
+  return (DispatchLatLon) {
+    from.lat, from.lon + metres / (111320.0 * cos (from.lat * G_PI / 180.0))
+  };
+}
+
+static DispatchLatLon
+north_of (DispatchLatLon from,
+          double         metres)
+{
+  return (DispatchLatLon) { from.lat + metres / 111320.0, from.lon };
+}
+
+static void
+assert_near (DispatchLatLon a,
+             DispatchLatLon b,
+             double         within_m)
+{
+  g_assert_cmpfloat (dispatch_haversine_m (a.lat, a.lon, b.lat, b.lon), <, within_m);
+}
+
+/* 100 m east, then 100 m north. */
+static void
+test_route (void)
+{
+  DispatchLatLon start = { 52.5150, 13.3950 };
+  DispatchLatLon corner = east_of (start, 100);
+  DispatchLatLon end = north_of (corner, 100);
+  g_autoptr(DsimRoute) route = dsim_route_new (start, (DsimNode) { 0, 1 }, corner);
+
+  dsim_route_append (route, (DsimNode) { 1, 1 }, end);
+  assert_near (dsim_route_get_position (route), start, 0.5);
+
+  g_assert_false (dsim_route_advance (route, 50));
+  assert_near (dsim_route_get_position (route), east_of (start, 50), 0.5);
+  g_assert_cmpfloat (fabs (dsim_route_get_heading (route) - 90), <, 1);
+  g_assert_cmpint (dsim_route_get_ahead (route).col, ==, 1);
+  g_assert_cmpint (dsim_route_get_ahead (route).row, ==, 0);
+
+  /* Round the corner: 50 m to it, 25 m north of it. */
+  g_assert_false (dsim_route_advance (route, 75));
+  assert_near (dsim_route_get_position (route), north_of (corner, 25), 0.5);
+  g_assert_cmpfloat (fabs (dsim_route_get_heading (route)), <, 1);
+  g_assert_cmpint (dsim_route_get_ahead (route).row, ==, 1);
+
+  /* Past the end stops at the end. */
+  g_assert_true (dsim_route_advance (route, 1000));
+  assert_near (dsim_route_get_position (route), end, 0.5);
+  g_assert_true (dsim_route_advance (route, 10));
+}
+
+/* A planned route runs along the streets to the intersection asked for. */
+static void
+test_grid_plan (void)
+{
+  DispatchBBox bbox = { 52.5150, 13.3950, 52.5200, 13.4030 };
+  g_autoptr(GRand) rng = g_rand_new_with_seed (7);
+  DsimGrid grid;
+
+  g_assert_true (dsim_grid_init (&grid, &bbox, 100));
+  g_assert_cmpint (grid.n_rows, >=, 5);
+  g_assert_cmpint (grid.n_cols, >=, 5);
+
+  for (guint trip = 0; trip < 50; trip++)
+    {
+      DsimNode from = dsim_grid_random_node (&grid, rng);
+      DsimNode to = dsim_grid_random_node (&grid, rng);
+      DispatchLatLon start = dsim_grid_position (&grid, from);
+      DispatchLatLon target = dsim_grid_position (&grid, to);
+      g_autoptr(DsimRoute) route = dsim_grid_plan (&grid, start, from, to, rng);
+      double driven_m = 0;
+      gboolean arrived = FALSE;
+
+      g_assert_true (dsim_grid_nearest (&grid, target.lat, target.lon).row == to.row);
+      g_assert_true (dsim_grid_nearest (&grid, target.lat, target.lon).col == to.col);
+      /* Along the streets: never shorter than straight, never a detour. */
+      while (!arrived)
+        {
+          arrived = dsim_route_advance (route, 10);
+          driven_m += 10;
+          g_assert_cmpfloat (driven_m, <=, dsim_grid_distance_m (&grid, from, to) + 10);
+        }
+      g_assert_cmpfloat (driven_m + 10, >=, dispatch_haversine_m (start.lat, start.lon,
+                                                                  target.lat, target.lon));
+      assert_near (dsim_route_get_position (route), target, 0.5);
+    }
+}
+
+static DsimOptions *
+parse_options (GError **error,
+               ...)
+{
+  g_autoptr(DsdTestArgv) args = NULL;
+  va_list ap;
+
+  va_start (ap, error);
+  args = dsd_test_argv_new_va ("dispatch-sim", ap);
+  va_end (ap);
+
+  return dsim_options_parse (&args->argc, &args->argv, error);
+}
+
+static void
+test_options (void)
+{
+  g_autoptr(DsimOptions) options = NULL;
+  g_autoptr(DsimOptions) refused = NULL;
+  g_autoptr(GError) error = NULL;
+
+  options = parse_options (&error, "--admin-password=secret", "--drivers=12", "--seed=5",
+                           "--bbox=" SMALL_CITY, "--locations=ws", "--shift=2", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpuint (options->n_drivers, ==, 12);
+  g_assert_cmpuint (options->seed, ==, 5);
+  g_assert_cmpint (options->locations, ==, DSIM_LOCATIONS_WS);
+  g_assert_cmpfloat (options->shift_s, ==, 120);
+  g_assert_cmpfloat (options->bbox.max_lon, ==, 13.4030);
+
+  refused = parse_options (&error, "--admin-password=secret", "--drivers=0", NULL);
+  g_assert_null (refused);
+  g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+  g_assert_nonnull (strstr (error->message, "--drivers"));
+  g_clear_error (&error);
+
+  refused = parse_options (&error, "--admin-password=secret", "--bbox=" SMALL_CITY,
+                           "--block=2000", NULL);
+  g_assert_null (refused);
+  g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+  g_assert_nonnull (strstr (error->message, "--bbox"));
+}
+
+/* Against the server ------------------------------------------------------ */
 
 typedef struct {
   GSubprocess *process;
@@ -323,6 +467,9 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
+  g_test_add_func ("/sim/route", test_route);
+  g_test_add_func ("/sim/grid/plan", test_grid_plan);
+  g_test_add_func ("/sim/options", test_options);
   g_test_add_func ("/sim/deterministic", test_deterministic);
   g_test_add_func ("/sim/realtime", test_realtime);
 

@@ -138,6 +138,34 @@ current_seq (void)
   return expect_snapshot (ws);
 }
 
+/* Whether the stream's snapshot is at least at *(gint64 *) user_data. */
+/* A stream handles a client's frames in order and answers a frame it does not
+ * know with an error frame at once: sends one and reads up to the answer, so
+ * that the frames sent before are in force. Returns how many other frames
+ * came first. */
+static guint
+sync_stream (DsdTestWebsocket *ws)
+{
+  guint n_before = 0;
+
+  dsd_test_websocket_send (ws, "{\"type\":\"test.sync\"}");
+  for (;;)
+    {
+      g_autoptr(JsonObject) frame = dsd_test_websocket_next (ws, FRAME_TIMEOUT_MS);
+
+      g_assert_nonnull (frame);
+      if (g_str_equal (frame_type (frame), "error"))
+        return n_before;
+      n_before++;
+    }
+}
+
+static gboolean
+seq_reached (gpointer user_data)
+{
+  return current_seq () >= *(gint64 *) user_data;
+}
+
 /* Dispatcher stream -------------------------------------------------------- */
 
 static void
@@ -217,7 +245,7 @@ test_resume (void)
     }
 
   /* Nothing more: no duplicates behind them. */
-  g_assert_cmpuint (dsd_test_websocket_settle (ws, 300), ==, 0);
+  g_assert_cmpuint (sync_stream (ws), ==, 0);
 }
 
 static void
@@ -260,8 +288,8 @@ test_resume_too_old (void)
     }
 
   /* Wait until the stream has them all. */
-  while (current_seq () < RING_CAPACITY + 100)
-    dsd_test_run_for (100);
+  g_assert_true (dsd_test_poll_until (seq_reached, &(gint64) { RING_CAPACITY + 100 }, 100,
+                                      FRAME_TIMEOUT_MS));
 
   ws = open_stream ("/api/v1/stream?since=1", dispatcher);
   expect_snapshot (ws);
@@ -313,7 +341,7 @@ test_viewport (void)
 
   /* Without a viewport, every location flows again. */
   dsd_test_websocket_send (ws, "{\"type\":\"viewport\",\"bbox\":null}");
-  dsd_test_websocket_settle (ws, 100);
+  sync_stream (ws);
   dsd_test_post_location (server, outside_id, outside, 20.7, 20.7);
   for (;;)
     {
@@ -423,6 +451,29 @@ slow_closes (void)
   const char *line = strstr (metrics->text, series);
 
   return line != NULL ? g_ascii_strtod (line + strlen (series), NULL) : 0;
+}
+
+/* A client that pings without reading is closed with 1008 (policy) after 50
+ * pings in 10 s; the pongs it does not read never pile up. */
+static void
+test_ping_flood (void)
+{
+  g_autoptr(GSocketConnection) raw = NULL;
+  g_autofree char *payload = g_strnfill (125, 'p');
+  gsize rss_before;
+  gsize rss_after;
+
+  raw = dsd_test_raw_websocket_open (server, "/api/v1/stream", dispatcher, 4096);
+  rss_before = server_rss_kib ();
+  for (guint i = 0; i < 60; i++)
+    dsd_test_raw_websocket_send_frame (raw, 0x9, TRUE, payload, strlen (payload));
+
+  g_assert_cmpuint (dsd_test_raw_websocket_read_close (raw, NULL), ==,
+                    SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+  rss_after = server_rss_kib ();
+  g_test_message ("Server RSS %zu KiB before, %zu KiB after the ping flood", rss_before,
+                  rss_after);
+  g_assert_cmpuint (rss_after, <, rss_before + 16 * 1024);
 }
 
 /* An order with 200 items: an order.created event of about 60 KB. */
@@ -858,6 +909,7 @@ main (int   argc,
   g_test_add_func ("/streams/driver", test_driver_stream);
   g_test_add_func ("/streams/client-frames", test_client_frames);
   g_test_add_func ("/streams/slow-consumer", test_slow_consumer);
+  g_test_add_func ("/streams/ping-flood", test_ping_flood);
   g_test_add_func ("/streams/shutdown", test_shutdown);
 
   result = g_test_run ();

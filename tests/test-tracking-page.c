@@ -57,10 +57,14 @@ browser_free (Browser *browser)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Browser, browser_free)
 
+/* Whether the file exists with a whole first line. */
 static gboolean
-file_exists (gpointer user_data)
+has_line (gpointer user_data)
 {
-  return g_file_test (user_data, G_FILE_TEST_EXISTS);
+  g_autofree char *contents = NULL;
+
+  return g_file_get_contents (user_data, &contents, NULL, NULL) &&
+         strchr (contents, '\n') != NULL;
 }
 
 static JsonObject *browser_call (Browser    *browser,
@@ -103,14 +107,8 @@ browser_open (const char *chromium,
 
   /* Chromium writes the port it picked there. */
   port_file = g_build_filename (browser->profile_dir, "DevToolsActivePort", NULL);
-  g_assert_true (dsd_test_run_until (file_exists, port_file, CHROMIUM_START_TIMEOUT_MS));
-  while (port_text == NULL || strchr (port_text, '\n') == NULL)
-    {
-      g_free (port_text);
-      g_assert_true (g_file_get_contents (port_file, &port_text, NULL, NULL));
-      if (strchr (port_text, '\n') == NULL)
-        dsd_test_run_for (10);
-    }
+  g_assert_true (dsd_test_run_until (has_line, port_file, CHROMIUM_START_TIMEOUT_MS));
+  g_assert_true (g_file_get_contents (port_file, &port_text, NULL, NULL));
   *strchr (port_text, '\n') = '\0';
 
   new_tab = g_strdup_printf ("http://127.0.0.1:%s/json/new?about:blank", port_text);

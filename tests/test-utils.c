@@ -72,6 +72,24 @@ dsd_test_run_for (guint ms)
   dsd_test_run_until (never, NULL, ms);
 }
 
+gboolean
+dsd_test_poll_until (DsdTestCondition condition,
+                     gpointer         user_data,
+                     guint            interval_ms,
+                     guint            timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * (gint64) 1000;
+
+  while (!condition (user_data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      dsd_test_run_for (interval_ms);
+    }
+
+  return TRUE;
+}
+
 void
 dsd_test_store_result_cb (GObject      *source,
                           GAsyncResult *result,
@@ -99,6 +117,33 @@ dsd_test_wait_result (GAsyncResult **slot,
 }
 
 /* Files and processes ----------------------------------------------------- */
+
+DsdTestArgv *
+dsd_test_argv_new_va (const char *program,
+                      va_list     ap)
+{
+  DsdTestArgv *self = g_new0 (DsdTestArgv, 1);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const char *arg;
+
+  g_strv_builder_add (builder, program);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_strv_builder_add (builder, arg);
+
+  self->strings = g_strv_builder_end (builder);
+  self->argc = g_strv_length (self->strings);
+  self->argv = g_memdup2 (self->strings, (self->argc + 1) * sizeof (char *));
+
+  return self;
+}
+
+void
+dsd_test_argv_free (DsdTestArgv *self)
+{
+  g_strfreev (self->strings);
+  g_free (self->argv);
+  g_free (self);
+}
 
 char *
 dsd_test_make_tmp_dir (const char *prefix)
@@ -210,15 +255,17 @@ dsd_test_pg_start_cluster (DsdPgCluster  *cluster,
 }
 
 /* Waits for its standard input to close, i.e. for the test process to end;
- * $1 is the data directory, $2 the temporary directory to remove. */
+ * $1 is the pid file, $2 the signal, $3 the directory to remove. */
 static const char watchdog_script[] =
   "read -r _\n"
-  "f=\"$1/postgresql/postmaster.pid\"\n"
-  "if pid=$(head -n 1 \"$f\" 2>/dev/null); then\n"
-  "  kill -INT \"$pid\"\n"
-  "  i=0; while [ -e \"$f\" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done\n"
+  "if pid=$(head -n 1 \"$1\" 2>/dev/null) && [ -n \"$pid\" ]; then\n"
+  "  kill -\"$2\" \"$pid\" 2>/dev/null\n"
+  "  i=0\n"
+  "  while [ -e \"$1\" ] && kill -0 \"$pid\" 2>/dev/null && [ $i -lt 100 ]; do\n"
+  "    sleep 0.1; i=$((i + 1))\n"
+  "  done\n"
   "fi\n"
-  "rm -rf --one-file-system \"$2\"\n";
+  "rm -rf --one-file-system \"$3\"\n";
 
 static void
 new_session (gpointer user_data)
@@ -227,9 +274,10 @@ new_session (gpointer user_data)
   setsid ();
 }
 
-static GSubprocess *
-start_watchdog (const char *data_dir,
-                const char *tmp_dir)
+GSubprocess *
+dsd_test_watchdog_start (const char *pid_file,
+                         const char *signal_name,
+                         const char *remove_dir)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
@@ -238,10 +286,51 @@ start_watchdog (const char *data_dir,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, new_session, NULL, NULL);
   watchdog = g_subprocess_launcher_spawn (launcher, &error, "sh", "-c", watchdog_script,
-                                          "dsd-test-watchdog", data_dir, tmp_dir, NULL);
+                                          "dsd-test-watchdog", pid_file, signal_name, remove_dir,
+                                          NULL);
   g_assert_no_error (error);
 
   return watchdog;
+}
+
+void
+dsd_test_watchdog_finish (GSubprocess *watchdog)
+{
+  /* It acts when its input ends. */
+  g_output_stream_close (g_subprocess_get_stdin_pipe (watchdog), NULL, NULL);
+  g_subprocess_wait (watchdog, NULL, NULL);
+  g_object_unref (watchdog);
+}
+
+/* Runs in the child between fork and exec: async-signal-safe calls only. */
+typedef struct {
+  pid_t parent;
+  int   signal;
+} DeathSignal;
+
+/* Runs in the child between fork and exec: async-signal-safe calls only. */
+static void
+die_with_parent (gpointer user_data)
+{
+  const DeathSignal *death = user_data;
+
+  /* The signal comes when the thread that forked ends: tests spawn from the
+   * main thread. A parent that died before prctl() is not signalled. */
+  if (prctl (PR_SET_PDEATHSIG, death->signal) != 0 || getppid () != death->parent)
+    _exit (127);
+}
+
+GSubprocessLauncher *
+dsd_test_launcher_new (GSubprocessFlags flags,
+                       int              signal)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+  DeathSignal *death = g_new (DeathSignal, 1);
+
+  *death = (DeathSignal) { getpid (), signal };
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, death, g_free);
+
+  return launcher;
 }
 
 DsdTestPg *
@@ -255,12 +344,14 @@ dsd_test_pg_new_full (const char *subdir)
 {
   DsdTestPg *pg = g_new0 (DsdTestPg, 1);
   g_autoptr(GError) error = NULL;
+  g_autofree char *pid_file = NULL;
 
   pg->tmp_dir = dsd_test_make_tmp_dir ("dsd-test-pg");
   /* Under root, postgres runs as another user, who must get through it. */
   g_assert_cmpint (g_chmod (pg->tmp_dir, 0711), ==, 0);
   pg->data_dir = g_build_filename (pg->tmp_dir, subdir, NULL);
-  pg->watchdog = start_watchdog (pg->data_dir, pg->tmp_dir);
+  pid_file = g_build_filename (pg->data_dir, "postgresql", "postmaster.pid", NULL);
+  pg->watchdog = dsd_test_watchdog_start (pid_file, "INT", pg->tmp_dir);
   pg->cluster = dsd_pg_cluster_new (pg->data_dir);
   dsd_test_pg_start_cluster (pg->cluster, &pg->start_seconds, &error);
   g_assert_no_error (error);
@@ -288,10 +379,8 @@ dsd_test_pg_free (DsdTestPg *pg)
 
   dsd_test_remove_tree (pg->tmp_dir);
 
-  /* Nothing left for it to do; it ends when its input does. */
-  g_output_stream_close (g_subprocess_get_stdin_pipe (pg->watchdog), NULL, NULL);
-  g_subprocess_wait (pg->watchdog, NULL, NULL);
-  g_object_unref (pg->watchdog);
+  /* Nothing left for it to do. */
+  dsd_test_watchdog_finish (g_steal_pointer (&pg->watchdog));
 
   g_free (pg->tmp_dir);
   g_free (pg->data_dir);
@@ -324,12 +413,6 @@ struct _DsdTestRedis {
   char        *url;
 };
 
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
 static gboolean
 redis_answers (guint port)
 {
@@ -357,8 +440,7 @@ dsd_test_redis_start (DsdTestRedis *self)
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
   g_assert_null (self->process);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  launcher = dsd_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, SIGKILL);
   self->process = g_subprocess_launcher_spawn (launcher, &error, "redis-server",
                                                "--port", port, "--bind", "127.0.0.1",
                                                "--save", "", "--appendonly", "no",

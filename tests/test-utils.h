@@ -22,6 +22,12 @@ typedef gboolean (*DsdTestCondition) (gpointer user_data);
 gboolean      dsd_test_run_until         (DsdTestCondition   condition,
                                           gpointer           user_data,
                                           guint              timeout_ms);
+/* Like dsd_test_run_until() for a condition that costs a request or a query:
+ * checks it every interval_ms (the main context runs in between). */
+gboolean      dsd_test_poll_until        (DsdTestCondition   condition,
+                                          gpointer           user_data,
+                                          guint              interval_ms,
+                                          guint              timeout_ms);
 /* Iterates the main context for about ms milliseconds. */
 void          dsd_test_run_for           (guint              ms);
 
@@ -35,6 +41,21 @@ void          dsd_test_store_result_cb   (GObject           *source,
 GAsyncResult *dsd_test_wait_result       (GAsyncResult     **slot,
                                           guint              timeout_ms);
 
+/* A command line for code that parses one (GOption consumes and reorders
+ * argv; the strings stay owned here). */
+typedef struct {
+  int    argc;
+  char **argv;
+  GStrv  strings;
+} DsdTestArgv;
+
+/* program, then the arguments of ap up to a NULL. */
+DsdTestArgv  *dsd_test_argv_new_va       (const char        *program,
+                                          va_list            ap);
+void          dsd_test_argv_free         (DsdTestArgv       *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsdTestArgv, dsd_test_argv_free)
+
 /* Files and processes ----------------------------------------------------- */
 
 /* A new empty directory under the temporary directory. Returns: (transfer full) */
@@ -44,6 +65,19 @@ void          dsd_test_remove_tree       (const char        *path);
 gboolean      dsd_test_process_alive     (int                pid);
 /* PIDs of the live children of pid. */
 GArray       *dsd_test_child_pids        (int                pid);
+/* A launcher whose children get signal when the test process dies
+ * (PR_SET_PDEATHSIG), even by abort() or SIGKILL. */
+GSubprocessLauncher *dsd_test_launcher_new (GSubprocessFlags  flags,
+                                            int               signal);
+/* A process outside the test's process group that, once the test process is
+ * gone (normally or not), sends signal_name (e.g. "INT") to the process whose
+ * PID is the first line of pid_file, waits a few seconds for it to end and
+ * removes remove_dir. dsd_test_watchdog_finish() lets it do so now and waits
+ * for it. */
+GSubprocess  *dsd_test_watchdog_start    (const char        *pid_file,
+                                          const char        *signal_name,
+                                          const char        *remove_dir);
+void          dsd_test_watchdog_finish   (GSubprocess       *watchdog);
 /* A TCP port on 127.0.0.1 that nothing listens on right now. */
 guint         dsd_test_find_free_port    (void);
 

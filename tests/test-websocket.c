@@ -161,14 +161,6 @@ dsd_test_websocket_next_of_type (DsdTestWebsocket *self,
     }
 }
 
-guint
-dsd_test_websocket_settle (DsdTestWebsocket *self,
-                           guint             ms)
-{
-  dsd_test_run_for (ms);
-  return self->frames.length;
-}
-
 gboolean
 dsd_test_websocket_is_open (DsdTestWebsocket *self)
 {

@@ -43,9 +43,6 @@ JsonObject       *dsd_test_websocket_next           (DsdTestWebsocket *self,
 JsonObject       *dsd_test_websocket_next_of_type   (DsdTestWebsocket *self,
                                                      const char       *type,
                                                      guint             timeout_ms);
-/* Iterates the main context for ms and returns how many frames are queued. */
-guint             dsd_test_websocket_settle         (DsdTestWebsocket *self,
-                                                     guint             ms);
 gboolean          dsd_test_websocket_is_open        (DsdTestWebsocket *self);
 /* Waits for the connection to close; the close code the server sent, 0 if
  * none or if it is still open after timeout_ms. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-api"
 
+#include "dispatch-limits.h"
 #include "dsd-api.h"
 #include "dsd-cache.h"
 #include "dsd-password.h"
@@ -10,8 +11,8 @@
 static const char credentials_sql[] =
   "SELECT dispatch.user_credentials($1)::text";
 
-/* API.md: 10 failed logins for one username within 5 minutes → 429. Counted
- * in the shared cache, so they hold across instances. */
+/* docs/openapi.json: 10 failed logins for one username within 5 minutes →
+ * 429. Counted in the shared cache, so they hold across instances. */
 static const DsdLimit login_failures = { "login-failures", 10, 5 * 60 };
 /* Login attempts per client address. */
 static const DsdLimit login_clients = { "login-clients", 300, 60 };
@@ -81,6 +82,7 @@ failure_counted_cb (gboolean allowed,
   dsd_request_respond_error (login->request, error);
 }
 
+/* Takes login. */
 static void
 fail_login (Login *login)
 {
@@ -105,7 +107,9 @@ succeed_login (Login *login)
 
   principal = dsd_principal_new (role, user_string (login->user, "id"), login->username,
                                  driver_id, customer_id);
-  token = dsd_token_issuer_issue (tokens, principal);
+  token = dsd_token_issuer_issue (tokens, principal,
+                                  json_object_get_int_member_with_default (
+                                    login->user, "tokens_valid_after_s", 0));
   dsd_cache_limit_reset (dsd_context_get (login->context, DSD_TYPE_CACHE), &login_failures,
                          login->username);
 
@@ -143,10 +147,24 @@ verified_cb (GObject      *source,
 {
   g_autoptr(Login) login = user_data;
 
-  if (dsd_password_verify_finish (result))
-    succeed_login (login);
-  else
-    fail_login (g_steal_pointer (&login));
+  g_autoptr(GError) error = NULL;
+
+  if (!dsd_password_verify_finish (result))
+    {
+      fail_login (g_steal_pointer (&login));
+      return;
+    }
+
+  /* Only said to whoever knows the password. */
+  if (json_object_get_boolean_member_with_default (login->user, "disabled", FALSE))
+    {
+      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_PERMISSION_DENIED,
+                           "this account is disabled");
+      dsd_request_respond_error (login->request, error);
+      return;
+    }
+
+  succeed_login (login);
 }
 
 static void
@@ -245,10 +263,10 @@ issue_token_cb (DsdRequest *request,
 
   body = dsd_request_get_json_object (request, &error);
   if (body == NULL ||
-      !dispatch_json_get_string (body, NULL, "username", DISPATCH_JSON_REQUIRED, 64,
-                                 &username, &error) ||
-      !dispatch_json_get_string (body, NULL, "password", DISPATCH_JSON_REQUIRED, 256,
-                                 &password, &error))
+      !dispatch_json_get_string (body, NULL, "username", DISPATCH_JSON_REQUIRED,
+                                 DISPATCH_USERNAME_MAX_LENGTH, &username, &error) ||
+      !dispatch_json_get_string (body, NULL, "password", DISPATCH_JSON_REQUIRED,
+                                 DISPATCH_PASSWORD_MAX_LENGTH, &password, &error))
     {
       dsd_request_respond_error (request, error);
       return;

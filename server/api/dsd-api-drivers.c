@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 
+#include "dispatch-limits.h"
 #include "dispatch-location.h"
 #include "dispatch-model.h"
 #include "dsd-api.h"
@@ -12,10 +13,7 @@
 #include "dsd-location-scanner.h"
 #include "dsd-pg-pool.h"
 
-#define MAX_POINTS_PER_BATCH 1000
 #define DEFAULT_NEAR_RADIUS_M 5000.0
-#define MAX_NEAR_RADIUS_M 1000000.0
-#define MAX_CAPACITY 100
 #define DEFAULT_TRAIL_LIMIT 1000
 #define MAX_TRAIL_LIMIT 10000
 
@@ -48,11 +46,15 @@ create_driver_cb (DsdRequest *request,
   body = dsd_request_get_json_object (request, &error);
   json_builder_begin_object (builder);
   if (body == NULL ||
-      !dsd_api_copy_string (body, NULL, "name", DISPATCH_JSON_REQUIRED, 200, builder, &error) ||
-      !dsd_api_copy_string (body, NULL, "phone", DISPATCH_JSON_OPTIONAL, 40, builder, &error) ||
+      !dsd_api_copy_string (body, NULL, "name", DISPATCH_JSON_REQUIRED,
+                            DISPATCH_NAME_MAX_LENGTH, builder, &error) ||
+      !dsd_api_copy_string (body, NULL, "phone", DISPATCH_JSON_OPTIONAL,
+                            DISPATCH_PHONE_MAX_LENGTH, builder, &error) ||
       !dispatch_json_get_enum (body, NULL, "vehicle", DISPATCH_JSON_NULLABLE,
-                               dispatch_vehicle_names, &vehicle, &error) ||
-      !dispatch_json_get_int (body, NULL, "capacity", DISPATCH_JSON_NULLABLE, 1, MAX_CAPACITY,
+                               dispatch_enum_names (DISPATCH_TYPE_VEHICLE), &vehicle,
+                               &error) ||
+      !dispatch_json_get_int (body, NULL, "capacity", DISPATCH_JSON_NULLABLE, 1,
+                              DISPATCH_DRIVER_MAX_CAPACITY,
                               &capacity, &error))
     {
       dsd_request_respond_error (request, error);
@@ -128,11 +130,11 @@ read_near (DsdRequest  *request,
       return FALSE;
     }
 
-  if (radius_text != NULL && !parse_finite (radius_text, 1, MAX_NEAR_RADIUS_M, &radius))
+  if (radius_text != NULL && !parse_finite (radius_text, 1, DISPATCH_NEAR_MAX_RADIUS_M, &radius))
     {
       dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "radius_m",
                                 "radius_m must be a number within [1, %.0f]",
-                                MAX_NEAR_RADIUS_M);
+                                DISPATCH_NEAR_MAX_RADIUS_M);
       return FALSE;
     }
 
@@ -158,7 +160,8 @@ list_drivers_cb (DsdRequest *request,
 
   if (state != NULL && !dispatch_driver_state_from_string (state, &parsed))
     {
-      g_autofree char *allowed = g_strjoinv (", ", (char **) dispatch_driver_state_names);
+      const char * const *names = dispatch_enum_names (DISPATCH_TYPE_DRIVER_STATE);
+      g_autofree char *allowed = g_strjoinv (", ", (char **) names);
 
       dispatch_set_field_error (&error, DISPATCH_ERROR_INVALID_ARGUMENT, "state",
                                 "state must be one of %s", allowed);
@@ -204,13 +207,15 @@ read_points (DsdRequest  *request,
     return NULL;
 
   data = g_bytes_get_data (dsd_request_get_body (request), &size);
-  if ((scanned = dsd_location_scan (data, size, MAX_POINTS_PER_BATCH, now_us)) != NULL)
+  scanned = dsd_location_scan (data, size, DISPATCH_LOCATION_BATCH_MAX_POINTS, now_us);
+  if (scanned != NULL)
     return scanned;
 
   if ((body = dsd_request_get_json_object (request, error)) == NULL)
     return NULL;
 
-  return dispatch_location_points_from_body (body, MAX_POINTS_PER_BATCH, now_us, error);
+  return dispatch_location_points_from_body (body, DISPATCH_LOCATION_BATCH_MAX_POINTS, now_us,
+                                             error);
 }
 
 typedef struct {

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-api"
 
+#include "dispatch-limits.h"
 #include "dsd-api.h"
-
-#define MAX_STOCK G_GINT64_CONSTANT (1000000000)
 
 static const char put_sql[] =
   "SELECT dispatch.inventory_put($1::jsonb, $2, $3::bigint, $4)::text";
@@ -24,19 +23,20 @@ put_item_cb (DsdRequest *request,
 
   body = dsd_request_get_json_object (request, &error);
   if (body == NULL ||
-      !dispatch_json_get_int (body, NULL, "quantity", DISPATCH_JSON_REQUIRED, 0, MAX_STOCK,
+      !dispatch_json_get_int (body, NULL, "quantity", DISPATCH_JSON_REQUIRED, 0, DISPATCH_STOCK_MAX,
                               &quantity, &error) ||
-      !dispatch_json_get_string (body, NULL, "name", DISPATCH_JSON_NULLABLE, 200,
+      !dispatch_json_get_string (body, NULL, "name", DISPATCH_JSON_NULLABLE,
+                                 DISPATCH_NAME_MAX_LENGTH,
                                  &name, &error))
     {
       dsd_request_respond_error (request, error);
       return;
     }
 
-  if (g_utf8_strlen (sku, -1) > 64)
+  if (g_utf8_strlen (sku, -1) > DISPATCH_SKU_MAX_LENGTH)
     {
       dispatch_set_field_error (&error, DISPATCH_ERROR_INVALID_ARGUMENT, "sku",
-                                "sku must be at most 64 characters");
+                                "sku must be at most %d characters", DISPATCH_SKU_MAX_LENGTH);
       dsd_request_respond_error (request, error);
       return;
     }

@@ -4,11 +4,15 @@
 #include "dispatch-model.h"
 #include "dsd-api.h"
 #include "dsd-cache.h"
+#include "dsd-event-bus.h"
 #include "dsd-pg-pool.h"
 
 #define ORDERS_GAUGE "dispatch_orders"
 
 static const char counts_sql[] = "SELECT dispatch.order_counts()::text";
+static const char ping_sql[] = "SELECT 1";
+
+#define READY_TIMEOUT_MS 1000
 
 static void
 healthz_cb (DsdRequest *request,
@@ -20,11 +24,10 @@ healthz_cb (DsdRequest *request,
 }
 
 static void
-readyz_cb (DsdRequest *request,
-           gpointer    user_data)
+respond_ready (DsdRequest *request,
+               DsdContext *context,
+               gboolean    database_up)
 {
-  DsdContext *context = user_data;
-  gboolean database_up = dsd_pg_pool_is_up (dsd_context_get (context, DSD_TYPE_PG_POOL));
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
 
@@ -35,10 +38,15 @@ readyz_cb (DsdRequest *request,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "database");
   json_builder_add_string_value (builder, database_up ? "up" : "down");
-  /* The in-process bus is part of this process. The cache is optional: down,
-   * the instance serves from PostgreSQL and counts limits locally (R3). */
+  /* The in-process bus is part of this process and always up; Kafka is up
+   * while it answers metadata requests. Serving goes on without it (events
+   * wait in the outbox), so it does not make the instance unready. */
   json_builder_set_member_name (builder, "bus");
-  json_builder_add_string_value (builder, "up");
+  json_builder_add_string_value (builder,
+                                 dsd_event_bus_is_up (dsd_context_get (context, DSD_TYPE_EVENT_BUS))
+                                 ? "up" : "down");
+  /* The cache is optional: Redis down, the instance serves from PostgreSQL
+   * and counts limits locally (R3). */
   json_builder_set_member_name (builder, "cache");
   json_builder_add_string_value (builder,
                                  dsd_cache_is_up (dsd_context_get (context, DSD_TYPE_CACHE))
@@ -50,6 +58,78 @@ readyz_cb (DsdRequest *request,
   if (!database_up)
     dsd_request_set_retry_after (request, 1);
   dsd_request_respond_json (request, database_up ? 200 : 503, root);
+}
+
+/* A real query answers within READY_TIMEOUT_MS, or the database is "down"
+ * (a stopped server keeps its connections open: the pool alone would not know). */
+typedef struct {
+  DsdRequest *request;
+  DsdContext *context;
+  guint       timeout_id;
+  gboolean    answered;
+} ReadyCheck;
+
+static void
+ready_check_clear (ReadyCheck *check)
+{
+  dsd_request_unref (check->request);
+}
+
+static void
+ready_check_release (gpointer data)
+{
+  g_rc_box_release_full (data, (GDestroyNotify) ready_check_clear);
+}
+
+static void
+ready_check_answer (ReadyCheck *check,
+                    gboolean    database_up)
+{
+  if (check->answered)
+    return;
+
+  check->answered = TRUE;
+  g_clear_handle_id (&check->timeout_id, g_source_remove);
+  respond_ready (check->request, check->context, database_up);
+}
+
+static gboolean
+ready_timeout_cb (gpointer user_data)
+{
+  ReadyCheck *check = user_data;
+
+  check->timeout_id = 0;
+  ready_check_answer (check, FALSE);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+pinged_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  ReadyCheck *check = user_data;
+  g_autoptr(PGresult) rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, NULL);
+
+  ready_check_answer (check, rows != NULL);
+  ready_check_release (check);
+}
+
+static void
+readyz_cb (DsdRequest *request,
+           gpointer    user_data)
+{
+  DsdContext *context = user_data;
+  ReadyCheck *check = g_rc_box_new0 (ReadyCheck);
+
+  check->request = dsd_request_ref (request);
+  check->context = context;
+  check->timeout_id = g_timeout_add_full (G_PRIORITY_DEFAULT, READY_TIMEOUT_MS,
+                                          ready_timeout_cb, g_rc_box_acquire (check),
+                                          ready_check_release);
+  dsd_pg_pool_query_async (dsd_context_get (context, DSD_TYPE_PG_POOL), ping_sql, 0, NULL, NULL,
+                           pinged_cb, check);
 }
 
 static void
@@ -94,9 +174,10 @@ counts_cb (GObject      *source,
 
   /* Without the database the gauge is left out rather than shown stale. */
   dsd_metrics_gauge_clear (metrics, ORDERS_GAUGE);
-  for (guint i = 0; counts != NULL && dispatch_order_status_names[i] != NULL; i++)
+  for (const char * const *status_name = dispatch_enum_names (DISPATCH_TYPE_ORDER_STATUS);
+       counts != NULL && *status_name != NULL; status_name++)
     {
-      const char *status = dispatch_order_status_names[i];
+      const char *status = *status_name;
       const char *labels[] = { status, NULL };
 
       if (json_object_has_member (counts, status))

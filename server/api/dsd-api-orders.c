@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-api"
 
+#include "dispatch-email.h"
+#include "dispatch-limits.h"
 #include "dispatch-model.h"
 #include "dsd-api.h"
-
-#define MAX_ITEMS 200
-#define MAX_QUANTITY 100000
-#define MAX_PRICE_CENTS G_GINT64_CONSTANT (100000000000)
+#include "dsd-event-view.h"
+#include "dsd-pg-pool.h"
 
 static const char create_sql[] =
   "SELECT dispatch.order_create($1::jsonb, $2, $3, $4::jsonb)::text";
@@ -46,7 +46,8 @@ read_place (JsonObject   *body,
   json_builder_add_double_value (builder, lat);
   json_builder_set_member_name (builder, "lon");
   json_builder_add_double_value (builder, lon);
-  if (!dsd_api_copy_string (place, member, "address", DISPATCH_JSON_OPTIONAL, 500,
+  if (!dsd_api_copy_string (place, member, "address", DISPATCH_JSON_OPTIONAL,
+                            DISPATCH_ADDRESS_MAX_LENGTH,
                             builder, error))
     return FALSE;
   json_builder_end_object (builder);
@@ -61,7 +62,8 @@ read_items (JsonObject   *body,
 {
   JsonArray *items = NULL;
 
-  if (!dispatch_json_get_array (body, NULL, "items", DISPATCH_JSON_NULLABLE, MAX_ITEMS,
+  if (!dispatch_json_get_array (body, NULL, "items", DISPATCH_JSON_NULLABLE,
+                                DISPATCH_ORDER_MAX_ITEMS,
                                 &items, error))
     return FALSE;
 
@@ -85,12 +87,14 @@ read_items (JsonObject   *body,
 
       item = json_node_get_object (node);
       json_builder_begin_object (builder);
-      if (!dsd_api_copy_string (item, path, "sku", DISPATCH_JSON_REQUIRED, 64, builder, error) ||
-          !dsd_api_copy_string (item, path, "name", DISPATCH_JSON_OPTIONAL, 200, builder, error) ||
+      if (!dsd_api_copy_string (item, path, "sku", DISPATCH_JSON_REQUIRED,
+                                DISPATCH_SKU_MAX_LENGTH, builder, error) ||
+          !dsd_api_copy_string (item, path, "name", DISPATCH_JSON_OPTIONAL,
+                                DISPATCH_NAME_MAX_LENGTH, builder, error) ||
           !dispatch_json_get_int (item, path, "quantity", DISPATCH_JSON_REQUIRED,
-                                  1, MAX_QUANTITY, &quantity, error) ||
+                                  1, DISPATCH_ITEM_MAX_QUANTITY, &quantity, error) ||
           !dispatch_json_get_int (item, path, "price_cents", DISPATCH_JSON_NULLABLE,
-                                  0, MAX_PRICE_CENTS, &price, error))
+                                  0, DISPATCH_ITEM_MAX_PRICE_CENTS, &price, error))
         return FALSE;
 
       json_builder_set_member_name (builder, "quantity");
@@ -121,11 +125,12 @@ read_contact (JsonObject   *body,
   if (contact == NULL)
     return TRUE;
 
-  if (!dispatch_json_get_string (contact, "contact", "email", DISPATCH_JSON_NULLABLE, 254,
+  if (!dispatch_json_get_string (contact, "contact", "email", DISPATCH_JSON_NULLABLE,
+                                 DISPATCH_EMAIL_MAX_LENGTH,
                                  &email, error))
     return FALSE;
 
-  if (email != NULL && (strchr (email, '@') == NULL || strpbrk (email, " \r\n<>,;") != NULL))
+  if (email != NULL && !dispatch_email_address_is_valid (email))
     {
       dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "contact.email",
                                 "contact.email must be an e-mail address");
@@ -134,11 +139,14 @@ read_contact (JsonObject   *body,
 
   json_builder_set_member_name (builder, "contact");
   json_builder_begin_object (builder);
-  if (!dsd_api_copy_string (contact, "contact", "name", DISPATCH_JSON_OPTIONAL, 200,
+  if (!dsd_api_copy_string (contact, "contact", "name", DISPATCH_JSON_OPTIONAL,
+                            DISPATCH_NAME_MAX_LENGTH,
                             builder, error) ||
-      !dsd_api_copy_string (contact, "contact", "email", DISPATCH_JSON_OPTIONAL, 254,
+      !dsd_api_copy_string (contact, "contact", "email", DISPATCH_JSON_OPTIONAL,
+                            DISPATCH_EMAIL_MAX_LENGTH,
                             builder, error) ||
-      !dsd_api_copy_string (contact, "contact", "phone", DISPATCH_JSON_OPTIONAL, 40,
+      !dsd_api_copy_string (contact, "contact", "phone", DISPATCH_JSON_OPTIONAL,
+                            DISPATCH_PHONE_MAX_LENGTH,
                             builder, error))
     return FALSE;
   json_builder_end_object (builder);
@@ -151,7 +159,6 @@ static char *
 read_create_body (DsdRequest  *request,
                   GError     **error)
 {
-  const DsdPrincipal *principal = dsd_request_get_principal (request);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   const char *customer_id = NULL;
   gint64 priority = 0;
@@ -159,21 +166,13 @@ read_create_body (DsdRequest  *request,
 
   body = dsd_request_get_json_object (request, error);
   if (body == NULL ||
-      !dispatch_json_get_string (body, NULL, "customer_id", DISPATCH_JSON_NULLABLE, 64,
+      !dispatch_json_get_string (body, NULL, "customer_id", DISPATCH_JSON_NULLABLE,
+                                 DISPATCH_ID_MAX_LENGTH,
                                  &customer_id, error))
     return NULL;
 
-  if (principal->role == DSD_ROLE_CUSTOMER)
-    {
-      if (customer_id != NULL && g_strcmp0 (customer_id, principal->customer_id) != 0)
-        {
-          dispatch_set_field_error (error, DISPATCH_ERROR_PERMISSION_DENIED, "customer_id",
-                                    "customers can only order for themselves");
-          return NULL;
-        }
-      customer_id = principal->customer_id;
-    }
-
+  /* A customer's own customer_id is the database's to fill in and check
+   * (dispatch.order_create). */
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "customer_id");
   if (customer_id != NULL)
@@ -185,8 +184,10 @@ read_create_body (DsdRequest  *request,
       !read_place (body, "dropoff", builder, error) ||
       !read_items (body, builder, error) ||
       !read_contact (body, builder, error) ||
-      !dsd_api_copy_string (body, NULL, "notes", DISPATCH_JSON_OPTIONAL, 2000, builder, error) ||
-      !dispatch_json_get_int (body, NULL, "priority", DISPATCH_JSON_NULLABLE, 0, 9,
+      !dsd_api_copy_string (body, NULL, "notes", DISPATCH_JSON_OPTIONAL,
+                            DISPATCH_NOTES_MAX_LENGTH, builder, error) ||
+      !dispatch_json_get_int (body, NULL, "priority", DISPATCH_JSON_NULLABLE, 0,
+                              DISPATCH_PRIORITY_MAX,
                               &priority, error))
     return NULL;
 
@@ -241,7 +242,8 @@ validate_status_filter (const char  *filter,
     {
       if (!dispatch_order_status_from_string (statuses[i], &parsed))
         {
-          g_autofree char *allowed = g_strjoinv (", ", (char **) dispatch_order_status_names);
+          const char * const *names = dispatch_enum_names (DISPATCH_TYPE_ORDER_STATUS);
+          g_autofree char *allowed = g_strjoinv (", ", (char **) names);
 
           dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "status",
                                     "status must be one or more of %s, comma-separated", allowed);
@@ -260,15 +262,17 @@ list_orders_cb (DsdRequest *request,
   g_autofree char *actor = dsd_request_dup_actor_json (request);
   g_autofree char *limit_text = NULL;
   const char *status = dsd_request_get_query (request, "status");
+  const char *customer_id = dsd_request_get_query (request, "customer_id");
   int limit;
 
-  if (!dsd_api_get_limit (request, &limit, &error))
-    {
-      dsd_request_respond_error (request, error);
-      return;
-    }
+  if (customer_id != NULL &&
+      (*customer_id == '\0' || g_utf8_strlen (customer_id, -1) > DISPATCH_ID_MAX_LENGTH))
+    dispatch_set_field_error (&error, DISPATCH_ERROR_INVALID_ARGUMENT, "customer_id",
+                              "customer_id must be 1 to %d characters", DISPATCH_ID_MAX_LENGTH);
 
-  if (status != NULL && !validate_status_filter (status, &error))
+  if (error != NULL ||
+      !dsd_api_get_limit (request, &limit, &error) ||
+      (status != NULL && !validate_status_filter (status, &error)))
     {
       dsd_request_respond_error (request, error);
       return;
@@ -277,8 +281,7 @@ list_orders_cb (DsdRequest *request,
   limit_text = g_strdup_printf ("%d", limit);
   dsd_api_respond_query (request, user_data, 200, list_sql, 6,
                          (const char * const[]) {
-                           actor, status,
-                           dsd_request_get_query (request, "customer_id"),
+                           actor, status, customer_id,
                            dsd_request_get_query (request, "driver_id"),
                            limit_text,
                            dsd_request_get_query (request, "next"),
@@ -286,13 +289,54 @@ list_orders_cb (DsdRequest *request,
 }
 
 static void
+events_for_role_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(DsdRequest) request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) rows = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  DsdRole role = dsd_request_get_principal (request)->role;
+  JsonArray *events;
+
+  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
+  if (rows != NULL)
+    body = dispatch_json_parse_object (PQgetvalue (rows, 0, 0), PQgetlength (rows, 0, 0),
+                                       &error);
+  if (body == NULL)
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  events = json_object_get_array_member (body, "events");
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *event = json_array_get_object_element (events, i);
+
+      dsd_event_view_redact (json_object_get_object_member (event, "data"), role);
+    }
+
+  root = json_node_init_object (json_node_alloc (), body);
+  dsd_request_respond_json (request, 200, root);
+}
+
+/* Staff get the events as stored; the others through dsd-event-view.h. */
+static void
 order_events_cb (DsdRequest *request,
                  gpointer    user_data)
 {
+  DsdContext *context = user_data;
   g_autofree char *actor = dsd_request_dup_actor_json (request);
+  const char * const params[] = { actor, dsd_request_get_param (request, "id") };
 
-  dsd_api_respond_query (request, user_data, 200, events_sql, 2,
-                         (const char * const[]) { actor, dsd_request_get_param (request, "id") });
+  if ((dsd_request_get_principal (request)->role & DSD_ROLES_STAFF) != 0)
+    dsd_api_respond_query (request, context, 200, events_sql, 2, params);
+  else
+    dsd_pg_pool_query_async (dsd_context_get (context, DSD_TYPE_PG_POOL), events_sql, 2, params,
+                             NULL, events_for_role_cb, dsd_request_ref (request));
 }
 
 /* The arguments of each action, validated into the object order_action takes. */
@@ -313,7 +357,8 @@ read_action_args (DsdRequest  *request,
       if (body == NULL)
         return NULL;
     }
-  else if (g_str_equal (action, "assign") || g_str_equal (action, "status"))
+  else if (g_str_equal (action, "assign") || g_str_equal (action, "status") ||
+           g_str_equal (action, "hold") || g_str_equal (action, "exclude"))
     {
       dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, NULL,
                                 "a JSON body is required");
@@ -322,11 +367,21 @@ read_action_args (DsdRequest  *request,
 
   json_builder_begin_object (builder);
 
-  if (g_str_equal (action, "assign"))
+  if (g_str_equal (action, "assign") || g_str_equal (action, "exclude"))
     {
-      if (!dsd_api_copy_string (body, NULL, "driver_id", DISPATCH_JSON_REQUIRED, 64,
-                                builder, error))
+      if (!dsd_api_copy_string (body, NULL, "driver_id", DISPATCH_JSON_REQUIRED,
+                                DISPATCH_ID_MAX_LENGTH, builder, error))
         return NULL;
+    }
+  else if (g_str_equal (action, "hold"))
+    {
+      gboolean hold;
+
+      if (!dispatch_json_get_boolean (body, NULL, "hold", DISPATCH_JSON_REQUIRED, &hold, error))
+        return NULL;
+
+      json_builder_set_member_name (builder, "hold");
+      json_builder_add_boolean_value (builder, hold);
     }
   else if (g_str_equal (action, "status"))
     {
@@ -334,8 +389,8 @@ read_action_args (DsdRequest  *request,
 
       if (!dispatch_json_get_enum (body, NULL, "status", DISPATCH_JSON_REQUIRED, reportable,
                                    &status, error) ||
-          !dsd_api_copy_string (body, NULL, "reason", DISPATCH_JSON_OPTIONAL, 500,
-                                builder, error))
+          !dsd_api_copy_string (body, NULL, "reason", DISPATCH_JSON_OPTIONAL,
+                                DISPATCH_REASON_MAX_LENGTH, builder, error))
         return NULL;
 
       json_builder_set_member_name (builder, "status");
@@ -345,8 +400,8 @@ read_action_args (DsdRequest  *request,
            g_str_equal (action, "unassign"))
     {
       if (body != NULL &&
-          !dsd_api_copy_string (body, NULL, "reason", DISPATCH_JSON_OPTIONAL, 500,
-                                builder, error))
+          !dsd_api_copy_string (body, NULL, "reason", DISPATCH_JSON_OPTIONAL,
+                                DISPATCH_REASON_MAX_LENGTH, builder, error))
         return NULL;
     }
 
@@ -394,6 +449,8 @@ dsd_api_register_orders (DsdRouter  *router,
     { "/api/v1/orders/{id}/decline", DSD_ROLE_DRIVER },
     { "/api/v1/orders/{id}/status", DSD_ROLES_STAFF | DSD_ROLE_DRIVER },
     { "/api/v1/orders/{id}/cancel", DSD_ROLES_STAFF | DSD_ROLE_CUSTOMER },
+    { "/api/v1/orders/{id}/hold", DSD_ROLES_STAFF },
+    { "/api/v1/orders/{id}/exclude", DSD_ROLES_STAFF },
   };
 
   dsd_router_add (router, "POST", "/api/v1/orders",

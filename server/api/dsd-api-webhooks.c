@@ -3,15 +3,12 @@
 
 #include <sodium.h>
 
+#include "dispatch-limits.h"
 #include "dispatch-model.h"
 #include "dsd-api.h"
 #include "dsd-pg-pool.h"
 #include "dsd-webhook-target.h"
 
-#define URL_MAX 2048
-#define EVENTS_MAX 8
-#define SECRET_MIN 16
-#define SECRET_MAX 256
 #define GENERATED_SECRET_BYTES 32
 
 static const char create_sql[] =
@@ -57,8 +54,8 @@ read_events (JsonObject  *body,
   JsonArray *events = NULL;
 
   if (!dispatch_json_get_array (body, NULL, "events",
-                                DISPATCH_JSON_REQUIRED | DISPATCH_JSON_NON_EMPTY, EVENTS_MAX,
-                                &events, error))
+                                DISPATCH_JSON_REQUIRED | DISPATCH_JSON_NON_EMPTY,
+                                DISPATCH_WEBHOOK_MAX_EVENTS, &events, error))
     return NULL;
 
   json_builder_begin_array (builder);
@@ -116,8 +113,8 @@ read_secret (JsonObject  *body,
   guint8 random[GENERATED_SECRET_BYTES];
   char hex[GENERATED_SECRET_BYTES * 2 + 1];
 
-  if (!dispatch_json_get_string (body, NULL, "secret", DISPATCH_JSON_NULLABLE, SECRET_MAX,
-                                 &secret, error))
+  if (!dispatch_json_get_string (body, NULL, "secret", DISPATCH_JSON_NULLABLE,
+                                 DISPATCH_WEBHOOK_SECRET_MAX_LENGTH, &secret, error))
     return NULL;
 
   if (secret == NULL)
@@ -126,10 +123,11 @@ read_secret (JsonObject  *body,
       return g_strdup (sodium_bin2hex (hex, sizeof hex, random, sizeof random));
     }
 
-  if (g_utf8_strlen (secret, -1) < SECRET_MIN)
+  if (g_utf8_strlen (secret, -1) < DISPATCH_WEBHOOK_SECRET_MIN_LENGTH)
     {
       dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "secret",
-                                "secret must be at least %d characters", SECRET_MIN);
+                                "secret must be at least %d characters",
+                                DISPATCH_WEBHOOK_SECRET_MIN_LENGTH);
       return NULL;
     }
 
@@ -173,8 +171,8 @@ create_webhook_cb (DsdRequest *request,
 
   body = dsd_request_get_json_object (request, &error);
   if (body == NULL ||
-      !dispatch_json_get_string (body, NULL, "url", DISPATCH_JSON_REQUIRED, URL_MAX,
-                                 &url, &error) ||
+      !dispatch_json_get_string (body, NULL, "url", DISPATCH_JSON_REQUIRED,
+                                 DISPATCH_WEBHOOK_URL_MAX_LENGTH, &url, &error) ||
       (events = read_events (body, &error)) == NULL ||
       (secret = read_secret (body, &error)) == NULL)
     {
@@ -253,7 +251,6 @@ deleted_cb (GObject      *source,
   g_autoptr(DsdRequest) request = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) rows = NULL;
-  g_autoptr(GBytes) empty = NULL;
 
   rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
   if (rows == NULL)
@@ -262,8 +259,7 @@ deleted_cb (GObject      *source,
       return;
     }
 
-  empty = g_bytes_new_static ("", 0);
-  dsd_request_respond_bytes (request, 204, "application/json", empty);
+  dsd_request_respond_no_content (request);
 }
 
 static void

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-api"
 
+#include "dispatch-limits.h"
 #include "dsd-api.h"
 #include "dsd-pg-pool.h"
-
-#define IDEMPOTENCY_KEY_MAX 255
 
 typedef struct {
   DsdRequest *request;
@@ -36,7 +35,14 @@ respond_query_cb (GObject      *source,
       return;
     }
 
-  if (PQntuples (rows) != 1 || PQnfields (rows) != 1 || PQgetisnull (rows, 0, 0))
+  if (PQntuples (rows) == 1 && PQnfields (rows) == 1 && PQgetisnull (rows, 0, 0))
+    {
+      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_NOT_FOUND, "not found");
+      dsd_request_respond_error (call->request, error);
+      return;
+    }
+
+  if (PQntuples (rows) != 1 || PQnfields (rows) != 1)
     {
       g_critical ("Query answered %d rows × %d columns, expected one value",
                   PQntuples (rows), PQnfields (rows));
@@ -132,11 +138,11 @@ dsd_api_get_idempotency (DsdRequest  *request,
   if (key == NULL)
     return TRUE;
 
-  if (*key == '\0' || strlen (key) > IDEMPOTENCY_KEY_MAX || !g_str_is_ascii (key))
+  if (*key == '\0' || strlen (key) > DISPATCH_IDEMPOTENCY_KEY_MAX_LENGTH || !g_str_is_ascii (key))
     {
       dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "Idempotency-Key",
                                 "Idempotency-Key must be 1 to %d ASCII characters",
-                                IDEMPOTENCY_KEY_MAX);
+                                DISPATCH_IDEMPOTENCY_KEY_MAX_LENGTH);
       return FALSE;
     }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "dispatch-json.h"
+#include "dsd-account-states.h"
 #include "dsd-context.h"
 #include "dsd-http-server.h"
 #include "dsd-router.h"
@@ -23,6 +24,10 @@ void     dsd_api_register_tracking  (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_ops       (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_webhooks  (DsdRouter *router, DsdContext *context);
 
+/* Users' token states (dsd-account-states.h), loaded from the users table
+ * through the context's pool; context must outlive it. */
+DsdAccountStates *dsd_api_accounts_new (DsdContext *context);
+
 /* DISPATCH_CLIENT_RATE_LIMIT on every routed request of http (none when 0). */
 void     dsd_api_limit_clients      (DsdHttpServer *http, DsdContext *context);
 
@@ -31,7 +36,8 @@ void     dsd_api_register_all       (DsdRouter *router, DsdContext *context);
 
 /*
  * Runs one SQL function call whose single result value is the response body
- * (jsonb rendered as text) and answers with it and status, or with the error.
+ * (jsonb rendered as text) and answers with it and status, with 404 when the
+ * value is NULL (nothing found), or with the error.
  */
 void     dsd_api_respond_query      (DsdRequest         *request,
                                      DsdContext         *context,
@@ -64,7 +70,8 @@ void     dsd_api_respond_id_flag    (DsdRequest         *request,
                                      const char         *member,
                                      const char         *sql);
 
-/* ?limit= per API.md: default 50, above 500 clamped, ≤ 0 or not an integer → error. */
+/* ?limit= per docs/openapi.json: default 50, above 500 clamped, ≤ 0 or not an
+ * integer → error. */
 gboolean dsd_api_get_limit          (DsdRequest         *request,
                                      int                *out_limit,
                                      GError            **error);

@@ -14,39 +14,36 @@ typedef struct {
   char            *json;
 } PrincipalImpl;
 
-static const char * const role_names[] = { "admin", "dispatcher", "driver", "customer" };
-
 const char *
 dsd_role_to_string (DsdRole role)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (role_names); i++)
-    {
-      if (role == (DsdRole) (1u << i))
-        return role_names[i];
-    }
+  g_autoptr(GFlagsClass) klass = g_type_class_ref (DSD_TYPE_ROLE);
+  GFlagsValue *value = g_flags_get_first_value (klass, role);
 
-  g_return_val_if_reached (NULL);
+  /* One role, not a mask */
+  g_return_val_if_fail (value != NULL && value->value == role, NULL);
+
+  return value->value_nick;
 }
 
 gboolean
 dsd_role_from_string (const char *str,
                       DsdRole    *role)
 {
+  g_autoptr(GFlagsClass) klass = NULL;
+  GFlagsValue *value;
+
   g_return_val_if_fail (role != NULL, FALSE);
 
   if (str == NULL)
     return FALSE;
 
-  for (guint i = 0; i < G_N_ELEMENTS (role_names); i++)
-    {
-      if (g_str_equal (str, role_names[i]))
-        {
-          *role = 1u << i;
-          return TRUE;
-        }
-    }
+  klass = g_type_class_ref (DSD_TYPE_ROLE);
+  if ((value = g_flags_get_value_by_nick (klass, str)) == NULL)
+    return FALSE;
 
-  return FALSE;
+  *role = value->value;
+  return TRUE;
 }
 
 static void

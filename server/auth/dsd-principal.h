@@ -3,8 +3,11 @@
 
 #include <json-glib/json-glib.h>
 
+#include "dsd-auth-enums.h"
+
 G_BEGIN_DECLS
 
+/* Registered as DSD_TYPE_ROLE (glib-mkenums); the nicks are the wire names. */
 typedef enum {
   DSD_ROLE_ADMIN      = 1 << 0,
   DSD_ROLE_DISPATCHER = 1 << 1,
@@ -22,6 +25,9 @@ typedef struct {
   char    *username;
   char    *driver_id;    /* nullable */
   char    *customer_id;  /* nullable */
+  /* The token's iat (Unix seconds): set by the token issuer when it decodes
+   * one, before the principal is shared; 0 otherwise. */
+  gint64   issued_at_s;
 } DsdPrincipal;
 
 const char   *dsd_role_to_string      (DsdRole       role);

@@ -72,6 +72,53 @@ check_expiry (DsdTokenIssuer  *self,
   return TRUE;
 }
 
+/* A NumericDate claim: FALSE when present but not a positive integer; 0 when absent. */
+static gboolean
+get_time_claim (jwt_t      *jwt,
+                const char *name,
+                gint64     *value)
+{
+  char *json;
+  gboolean absent;
+
+  /* libjwt answers -1 for a missing or non-integer claim, not always with
+   * errno set; the claim's JSON tells which. */
+  errno = 0;
+  *value = jwt_get_grant_int (jwt, name);
+  if (errno == 0 && *value > 0)
+    return TRUE;
+
+  *value = 0;
+  json = jwt_get_grants_json (jwt, name);
+  absent = json == NULL;
+  free (json);
+
+  return absent;
+}
+
+/* iat is required (revocation compares it) and not in the future; nbf, when
+ * present, has been reached. */
+static gboolean
+check_issued (DsdTokenIssuer  *self,
+              jwt_t           *jwt,
+              gint64          *issued_s,
+              GError         **error)
+{
+  gint64 now_s = dsd_clock_get_real_us (self->clock) / G_USEC_PER_SEC;
+  gint64 not_before_s;
+
+  if (!get_time_claim (jwt, "iat", issued_s) || *issued_s == 0 ||
+      !get_time_claim (jwt, "nbf", &not_before_s))
+    return set_invalid (error, "invalid access token");
+
+  if (*issued_s > now_s + DSD_TOKEN_ISSUER_LEEWAY_S)
+    return set_invalid (error, "access token issued in the future");
+  if (not_before_s > now_s + DSD_TOKEN_ISSUER_LEEWAY_S)
+    return set_invalid (error, "access token not valid yet");
+
+  return TRUE;
+}
+
 static DsdPrincipal *
 decode_token (DsdTokenIssuer  *self,
               const char      *token,
@@ -79,7 +126,9 @@ decode_token (DsdTokenIssuer  *self,
               GError         **error)
 {
   g_autoptr(jwt_t) jwt = NULL;
+  DsdPrincipal *principal;
   const char *subject;
+  gint64 issued_s;
   DsdRole role;
   gsize key_len;
   const guchar *key = g_bytes_get_data (self->secret, &key_len);
@@ -103,7 +152,7 @@ decode_token (DsdTokenIssuer  *self,
       return NULL;
     }
 
-  if (!check_expiry (self, *expires_s, error))
+  if (!check_expiry (self, *expires_s, error) || !check_issued (self, jwt, &issued_s, error))
     return NULL;
 
   subject = jwt_get_grant (jwt, "sub");
@@ -113,10 +162,13 @@ decode_token (DsdTokenIssuer  *self,
       return NULL;
     }
 
-  return dsd_principal_new (role, subject,
-                            jwt_get_grant (jwt, "name"),
-                            jwt_get_grant (jwt, "did"),
-                            jwt_get_grant (jwt, "cid"));
+  principal = dsd_principal_new (role, subject,
+                                 jwt_get_grant (jwt, "name"),
+                                 jwt_get_grant (jwt, "did"),
+                                 jwt_get_grant (jwt, "cid"));
+  principal->issued_at_s = issued_s;
+
+  return principal;
 }
 
 static void
@@ -178,10 +230,12 @@ dsd_token_issuer_get_lifetime (DsdTokenIssuer *self)
 
 char *
 dsd_token_issuer_issue (DsdTokenIssuer     *self,
-                        const DsdPrincipal *principal)
+                        const DsdPrincipal *principal,
+                        gint64              not_before_s)
 {
   g_autoptr(jwt_t) jwt = NULL;
   gint64 now_s = dsd_clock_get_real_us (self->clock) / G_USEC_PER_SEC;
+  gint64 issued_s;
   gsize key_len;
   const guchar *key;
   char *encoded;
@@ -205,8 +259,10 @@ dsd_token_issuer_issue (DsdTokenIssuer     *self,
     rc |= jwt_add_grant (jwt, "did", principal->driver_id);
   if (principal->customer_id != NULL)
     rc |= jwt_add_grant (jwt, "cid", principal->customer_id);
-  rc |= jwt_add_grant_int (jwt, "iat", now_s);
-  rc |= jwt_add_grant_int (jwt, "exp", now_s + self->lifetime_s);
+  issued_s = MAX (now_s, not_before_s);
+  rc |= jwt_add_grant_int (jwt, "iat", issued_s);
+  rc |= jwt_add_grant_int (jwt, "nbf", issued_s);
+  rc |= jwt_add_grant_int (jwt, "exp", issued_s + self->lifetime_s);
 
   encoded = rc == 0 ? jwt_encode_str (jwt) : NULL;
   if (encoded == NULL)

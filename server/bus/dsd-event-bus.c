@@ -5,7 +5,8 @@
 
 struct _DsdEventBus {
   GObject parent_instance;
-  gint64  last_seq;
+  gint64   last_seq;
+  gboolean up;
 };
 
 G_DEFINE_FINAL_TYPE (DsdEventBus, dsd_event_bus, G_TYPE_OBJECT)
@@ -32,6 +33,7 @@ dsd_event_bus_class_init (DsdEventBusClass *klass)
 static void
 dsd_event_bus_init (DsdEventBus *self)
 {
+  self->up = TRUE;
 }
 
 DsdEventBus *
@@ -62,3 +64,19 @@ dsd_event_bus_publish (DsdEventBus *self,
   g_signal_emit (self, signals[EVENT], 0, event);
 }
 
+gboolean
+dsd_event_bus_is_up (DsdEventBus *self)
+{
+  g_return_val_if_fail (DSD_IS_EVENT_BUS (self), FALSE);
+
+  return self->up;
+}
+
+void
+dsd_event_bus_set_up (DsdEventBus *self,
+                      gboolean     up)
+{
+  g_return_if_fail (DSD_IS_EVENT_BUS (self));
+
+  self->up = up;
+}

@@ -19,5 +19,10 @@ G_DECLARE_FINAL_TYPE (DsdEventBus, dsd_event_bus, DSD, EVENT_BUS, GObject)
 DsdEventBus *dsd_event_bus_new          (void);
 void         dsd_event_bus_publish      (DsdEventBus *self,
                                          DsdEvent    *event);
+/* Whether the backend that feeds the bus reaches what it needs (Kafka in
+ * cluster mode); TRUE unless the backend says otherwise. */
+gboolean     dsd_event_bus_is_up        (DsdEventBus *self);
+void         dsd_event_bus_set_up       (DsdEventBus *self,
+                                         gboolean     up);
 
 G_END_DECLS

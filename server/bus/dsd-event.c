@@ -88,6 +88,62 @@ dsd_event_new_from_json (const char  *envelope,
   return g_steal_pointer (&self);
 }
 
+static void
+set_optional_double (JsonObject *object,
+                     const char *member,
+                     gboolean    present,
+                     double      value,
+                     char       *text)
+{
+  if (present)
+    {
+      json_object_set_double_member (object, member, value);
+      g_ascii_dtostr (text, G_ASCII_DTOSTR_BUF_SIZE, value);
+    }
+  else
+    {
+      json_object_set_null_member (object, member);
+      strcpy (text, "null");
+    }
+}
+
+DsdEvent *
+dsd_event_new_location (const char                  *driver_id,
+                        const DispatchLocationPoint *point)
+{
+  DsdEvent *self = g_new0 (DsdEvent, 1);
+  g_autofree char *now = dispatch_format_timestamp (g_get_real_time ());
+  g_autofree char *recorded_at = dispatch_format_timestamp (point->recorded_at_us);
+  char lat[G_ASCII_DTOSTR_BUF_SIZE], lon[G_ASCII_DTOSTR_BUF_SIZE];
+  char heading[G_ASCII_DTOSTR_BUF_SIZE], speed[G_ASCII_DTOSTR_BUF_SIZE];
+  char *text;
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->id = g_uuid_string_random ();
+  self->type = g_strdup ("driver.location");
+  self->driver_id = g_strdup (driver_id);
+  self->data = json_object_new ();
+  json_object_set_string_member (self->data, "driver_id", driver_id);
+  json_object_set_double_member (self->data, "lat", point->lat);
+  json_object_set_double_member (self->data, "lon", point->lon);
+  set_optional_double (self->data, "heading", point->flags & DISPATCH_LOCATION_HAS_HEADING,
+                       point->heading, heading);
+  set_optional_double (self->data, "speed_mps", point->flags & DISPATCH_LOCATION_HAS_SPEED,
+                       point->speed_mps, speed);
+  json_object_set_string_member (self->data, "recorded_at", recorded_at);
+
+  text = g_strdup_printf ("{\"id\":\"%s\",\"type\":\"driver.location\","
+                          "\"occurred_at\":\"%s\",\"data\":{\"driver_id\":\"%s\",\"lat\":%s,"
+                          "\"lon\":%s,\"heading\":%s,\"speed_mps\":%s,\"recorded_at\":\"%s\"}}",
+                          self->id, now, driver_id,
+                          g_ascii_dtostr (lat, sizeof lat, point->lat),
+                          g_ascii_dtostr (lon, sizeof lon, point->lon),
+                          heading, speed, recorded_at);
+  self->envelope = g_bytes_new_take (text, strlen (text));
+
+  return self;
+}
+
 DsdEvent *
 dsd_event_ref (DsdEvent *self)
 {
@@ -148,6 +204,12 @@ const char *
 dsd_event_get_driver_id (DsdEvent *self)
 {
   return self->driver_id;
+}
+
+const char *
+dsd_event_get_key (DsdEvent *self)
+{
+  return self->order_id != NULL ? self->order_id : self->driver_id;
 }
 
 GBytes *

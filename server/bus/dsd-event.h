@@ -3,6 +3,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "dispatch-location.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -20,6 +22,10 @@ GType       dsd_event_get_type      (void) G_GNUC_CONST;
 DsdEvent   *dsd_event_new_from_json (const char  *envelope,
                                      gssize       length,
                                      GError     **error);
+/* The driver.location event of a point (no seq, a new id, occurred now),
+ * built without a round trip through JSON text. */
+DsdEvent   *dsd_event_new_location  (const char                  *driver_id,
+                                     const DispatchLocationPoint *point);
 DsdEvent   *dsd_event_ref           (DsdEvent    *self);
 void        dsd_event_unref         (DsdEvent    *self);
 
@@ -31,6 +37,9 @@ JsonObject *dsd_event_get_data      (DsdEvent    *self);
 /* The order or driver the event is about, when it is about one. */
 const char *dsd_event_get_order_id  (DsdEvent    *self);
 const char *dsd_event_get_driver_id (DsdEvent    *self);
+/* The aggregate the event is about (its Kafka key): the order, else the
+ * driver; NULL when neither. */
+const char *dsd_event_get_key       (DsdEvent    *self);
 /* The envelope as JSON text. */
 GBytes     *dsd_event_get_envelope  (DsdEvent    *self);
 

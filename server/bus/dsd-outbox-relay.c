@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "dsd-bus-backend.h"
 #include "dsd-outbox-relay.h"
 
 #define CLAIM_BATCH 500
@@ -22,7 +23,11 @@ struct _DsdOutboxRelay {
   guint           running : 1;
 };
 
-G_DEFINE_FINAL_TYPE (DsdOutboxRelay, dsd_outbox_relay, G_TYPE_OBJECT)
+static void bus_backend_iface_init (DsdBusBackendInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (DsdOutboxRelay, dsd_outbox_relay, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (DSD_TYPE_BUS_BACKEND,
+                                                      bus_backend_iface_init))
 
 static const char claim_sql[] =
   "SELECT seq, envelope::text FROM dispatch.relay_claim($1::int)";
@@ -118,6 +123,27 @@ dsd_outbox_relay_dispose (GObject *object)
   g_clear_object (&self->bus);
 
   G_OBJECT_CLASS (dsd_outbox_relay_parent_class)->dispose (object);
+}
+
+static void
+backend_start (DsdBusBackend *backend)
+{
+  dsd_outbox_relay_start (DSD_OUTBOX_RELAY (backend));
+}
+
+/* Nothing in flight: events reach the bus within the claim. */
+static void
+backend_stop (DsdBusBackend *backend,
+              guint          deadline_ms)
+{
+  dsd_outbox_relay_stop (DSD_OUTBOX_RELAY (backend));
+}
+
+static void
+bus_backend_iface_init (DsdBusBackendInterface *iface)
+{
+  iface->start = backend_start;
+  iface->stop = backend_stop;
 }
 
 static void

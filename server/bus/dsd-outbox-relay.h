@@ -8,7 +8,8 @@
 G_BEGIN_DECLS
 
 /*
- * Moves committed outbox rows onto the bus. Woken by NOTIFY dispatch_outbox
+ * The in-process bus backend (DsdBusBackend, single node): moves committed
+ * outbox rows onto the local bus. Woken by NOTIFY dispatch_outbox
  * (and a slow timer as a safety net), it claims batches with
  * dispatch.relay_claim(), which numbers them (seq), and publishes them in
  * that order. One claim at a time per process; the SQL side serialises

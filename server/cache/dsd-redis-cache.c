@@ -104,7 +104,7 @@ struct _DsdRedisCache
   GObject         parent_instance;
 
   DsdRedis       *redis;          /* commands */
-  DsdRedis       *subscriber;     /* other instances' positions */
+  DsdRedis       *subscriber;     /* other instances' positions; NULL with Kafka */
   DsdRedisScript *limit_script;
   DsdRedisScript *positions_script;
   DsdRedisScript *lookup_script;
@@ -729,7 +729,8 @@ dsd_redis_cache_new (const DsdRedisUrl *url,
                      DsdEventBus       *bus,
                      DsdMetrics        *metrics,
                      DsdClock          *clock,
-                     guint              keep_s)
+                     guint              keep_s,
+                     gboolean           exchange_positions)
 {
   DsdRedisCache *self;
 
@@ -751,10 +752,13 @@ dsd_redis_cache_new (const DsdRedisUrl *url,
   self->invalidate_script = dsd_redis_add_script (self->redis, invalidate_lua);
   g_signal_connect_object (bus, "event", G_CALLBACK (event_cb), self, 0);
 
-  self->subscriber = dsd_redis_new (url, "subscriber");
-  dsd_redis_subscribe (self->subscriber, POSITIONS_CHANNEL, positions_message_cb, self);
-  g_signal_connect_object (self->subscriber, "notify::up", G_CALLBACK (subscriber_up_cb),
-                           self, 0);
+  if (exchange_positions)
+    {
+      self->subscriber = dsd_redis_new (url, "subscriber");
+      dsd_redis_subscribe (self->subscriber, POSITIONS_CHANNEL, positions_message_cb, self);
+      g_signal_connect_object (self->subscriber, "notify::up", G_CALLBACK (subscriber_up_cb),
+                               self, 0);
+    }
 
   dsd_metrics_register_counter (metrics, LOOKUPS_METRIC,
                                 "Cached reads by result (hit, miss, error)",
@@ -771,7 +775,8 @@ dsd_redis_cache_start (DsdRedisCache *self)
   g_return_if_fail (DSD_IS_REDIS_CACHE (self));
 
   dsd_redis_start (self->redis);
-  dsd_redis_start (self->subscriber);
+  if (self->subscriber != NULL)
+    dsd_redis_start (self->subscriber);
 }
 
 void
@@ -780,6 +785,7 @@ dsd_redis_cache_stop (DsdRedisCache *self)
   g_return_if_fail (DSD_IS_REDIS_CACHE (self));
 
   g_clear_handle_id (&self->flush_id, g_source_remove);
-  dsd_redis_stop (self->subscriber);
+  if (self->subscriber != NULL)
+    dsd_redis_stop (self->subscriber);
   dsd_redis_stop (self->redis);
 }

@@ -23,11 +23,15 @@ G_BEGIN_DECLS
 #define DSD_TYPE_REDIS_CACHE (dsd_redis_cache_get_type ())
 G_DECLARE_FINAL_TYPE (DsdRedisCache, dsd_redis_cache, DSD, REDIS_CACHE, GObject)
 
+/* exchange_positions: subscribe to the other instances' positions (FALSE in
+ * cluster mode, where Kafka's locations topic carries them; they are still
+ * written for the warm start). */
 DsdRedisCache *dsd_redis_cache_new  (const DsdRedisUrl *url,
                                      DsdEventBus       *bus,
                                      DsdMetrics        *metrics,
                                      DsdClock          *clock,
-                                     guint              keep_s);
+                                     guint              keep_s,
+                                     gboolean           exchange_positions);
 /* Connects (in the background: start-up never waits on Redis). */
 void           dsd_redis_cache_start (DsdRedisCache    *self);
 /* Drops both connections: waiting commands fail (and fall back). */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dispatch-error.h"
 #include "dsd-config.h"
@@ -61,7 +62,29 @@ static const Setting settings[] = {
   UINT (webhook_retry_base_s, "DISPATCH_WEBHOOK_RETRY_BASE_S", "First webhook retry delay"),
   UINT (webhook_max_attempts, "DISPATCH_WEBHOOK_MAX_ATTEMPTS", "Webhook delivery attempts"),
   BOOL (webhook_allow_private, "DISPATCH_WEBHOOK_ALLOW_PRIVATE", "Allow private webhook targets"),
+  STR (kafka_topic_prefix, "DISPATCH_KAFKA_TOPIC_PREFIX", "Prefix of the Kafka topic names"),
+  UINT (kafka_partitions, "DISPATCH_KAFKA_PARTITIONS", "Partitions of topics created at start"),
+  UINT (kafka_replication, "DISPATCH_KAFKA_REPLICATION",
+        "Replication factor of topics created at start"),
+  UINT (kafka_retention_events_h, "DISPATCH_KAFKA_RETENTION_EVENTS_H",
+        "Hours the events topic keeps records"),
+  UINT (kafka_retention_locations_min, "DISPATCH_KAFKA_RETENTION_LOCATIONS_MIN",
+        "Minutes the locations topic keeps records"),
+  UINT (kafka_max_attempts, "DISPATCH_KAFKA_MAX_ATTEMPTS",
+        "Tries of a consumed event before it goes to the dead-letter topic"),
+  UINT (http_header_timeout_s, "DISPATCH_HTTP_HEADER_TIMEOUT_S",
+        "Seconds a client has to send a request's headers"),
+  UINT (http_body_timeout_s, "DISPATCH_HTTP_BODY_TIMEOUT_S",
+        "Seconds a client has to send a request's body"),
+  UINT (http_idle_timeout_s, "DISPATCH_HTTP_IDLE_TIMEOUT_S",
+        "Seconds an idle keep-alive connection stays open"),
+  UINT (http_max_connections, "DISPATCH_HTTP_MAX_CONNECTIONS", "Open client connections at most"),
+  UINT (http_max_connections_per_client, "DISPATCH_HTTP_MAX_CONNECTIONS_PER_CLIENT",
+        "Open connections per client address at most"),
 };
+
+/* Longest accepted timeout of the HTTP front. */
+#define HTTP_TIMEOUT_MAX_S 3600
 
 static const char * const known_roles[] = { "api", "assigner", "notifier", "relay", NULL };
 
@@ -166,6 +189,38 @@ apply_setting (DsdConfig     *self,
   return FALSE;
 }
 
+/* Topic names allow [a-zA-Z0-9._-], at most 249 characters. */
+static gboolean
+validate_kafka (DsdConfig  *self,
+                GError    **error)
+{
+  const char *prefix = self->kafka_topic_prefix;
+  const char *problem = NULL;
+
+  if (prefix == NULL || strlen (prefix) > 200 ||
+      strspn (prefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        != strlen (prefix))
+    problem = "DISPATCH_KAFKA_TOPIC_PREFIX may only hold letters, digits, '.', '_' and '-' "
+              "(at most 200)";
+  else if (self->kafka_partitions < 1 || self->kafka_partitions > 1024)
+    problem = "DISPATCH_KAFKA_PARTITIONS must be within 1..1024";
+  else if (self->kafka_replication < 1 || self->kafka_replication > 16)
+    problem = "DISPATCH_KAFKA_REPLICATION must be within 1..16";
+  else if (self->kafka_retention_events_h < 1 || self->kafka_retention_locations_min < 1)
+    problem = "DISPATCH_KAFKA_RETENTION_EVENTS_H and DISPATCH_KAFKA_RETENTION_LOCATIONS_MIN "
+              "must be at least 1";
+  else if (self->kafka_max_attempts < 1)
+    problem = "DISPATCH_KAFKA_MAX_ATTEMPTS must be at least 1";
+
+  if (problem != NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, problem);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static gboolean
 validate (DsdConfig  *self,
           GError    **error)
@@ -216,10 +271,32 @@ validate (DsdConfig  *self,
       return FALSE;
     }
 
+  if (self->kafka_brokers != NULL && !validate_kafka (self, error))
+    return FALSE;
+
   if (self->batch_interval_s == 0)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                            "DISPATCH_BATCH_INTERVAL_S must be at least 1");
+      return FALSE;
+    }
+
+  if (self->http_header_timeout_s == 0 || self->http_header_timeout_s > HTTP_TIMEOUT_MAX_S ||
+      self->http_body_timeout_s == 0 || self->http_body_timeout_s > HTTP_TIMEOUT_MAX_S ||
+      self->http_idle_timeout_s == 0 || self->http_idle_timeout_s > HTTP_TIMEOUT_MAX_S)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "DISPATCH_HTTP_HEADER_TIMEOUT_S, DISPATCH_HTTP_BODY_TIMEOUT_S and "
+                   "DISPATCH_HTTP_IDLE_TIMEOUT_S must be from 1 to %u", HTTP_TIMEOUT_MAX_S);
+      return FALSE;
+    }
+
+  if (self->http_max_connections_per_client == 0 ||
+      self->http_max_connections_per_client > self->http_max_connections)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "DISPATCH_HTTP_MAX_CONNECTIONS_PER_CLIENT must be from 1 to "
+                           "DISPATCH_HTTP_MAX_CONNECTIONS");
       return FALSE;
     }
 
@@ -240,10 +317,21 @@ dsd_config_new (void)
   self->batch_interval_s = 5;
   self->unassigned_alert_s = 120;
   self->token_lifetime_s = 12 * 3600;
+  self->http_header_timeout_s = 10;
+  self->http_body_timeout_s = 30;
+  self->http_idle_timeout_s = 60;
+  self->http_max_connections = 10000;
+  self->http_max_connections_per_client = 256;
   self->db_pool_size = 8;
   self->webhook_retry_base_s = 5;
   self->webhook_max_attempts = 8;
   self->webhook_allow_private = FALSE;
+  self->kafka_topic_prefix = g_strdup ("dispatch.");
+  self->kafka_partitions = 6;
+  self->kafka_replication = 1;
+  self->kafka_retention_events_h = 168;
+  self->kafka_retention_locations_min = 60;
+  self->kafka_max_attempts = 5;
 
   return self;
 }

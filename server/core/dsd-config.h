@@ -7,7 +7,7 @@ G_BEGIN_DECLS
 
 /*
  * Server configuration. Every setting has one environment variable name
- * (API.md "Configuration"), the same name in lower case as a key of the
+ * (README.md, "Configuration"), the same name in lower case as a key of the
  * [dispatchd] group of a key file (--config FILE), and a --flag. Precedence:
  * defaults < key file < environment < flags.
  */
@@ -38,6 +38,18 @@ typedef struct {
   guint    webhook_retry_base_s; /* DISPATCH_WEBHOOK_RETRY_BASE_S */
   guint    webhook_max_attempts; /* DISPATCH_WEBHOOK_MAX_ATTEMPTS */
   gboolean webhook_allow_private;/* DISPATCH_WEBHOOK_ALLOW_PRIVATE */
+  /* Cluster mode (KAFKA_BROKERS set), docs/cluster.md */
+  char    *kafka_topic_prefix;   /* DISPATCH_KAFKA_TOPIC_PREFIX */
+  guint    kafka_partitions;     /* DISPATCH_KAFKA_PARTITIONS, 1..1024 */
+  guint    kafka_replication;    /* DISPATCH_KAFKA_REPLICATION, 1..16 */
+  guint    kafka_retention_events_h;    /* DISPATCH_KAFKA_RETENTION_EVENTS_H, ≥ 1 */
+  guint    kafka_retention_locations_min; /* DISPATCH_KAFKA_RETENTION_LOCATIONS_MIN, ≥ 1 */
+  guint    kafka_max_attempts;   /* DISPATCH_KAFKA_MAX_ATTEMPTS, ≥ 1 */
+  guint    http_header_timeout_s; /* DISPATCH_HTTP_HEADER_TIMEOUT_S */
+  guint    http_body_timeout_s;  /* DISPATCH_HTTP_BODY_TIMEOUT_S */
+  guint    http_idle_timeout_s;  /* DISPATCH_HTTP_IDLE_TIMEOUT_S */
+  guint    http_max_connections; /* DISPATCH_HTTP_MAX_CONNECTIONS */
+  guint    http_max_connections_per_client; /* DISPATCH_HTTP_MAX_CONNECTIONS_PER_CLIENT */
 } DsdConfig;
 
 DsdConfig *dsd_config_new            (void);

@@ -8,17 +8,18 @@
 #include <sodium.h>
 
 #include "dsd-api.h"
+#include "dsd-bus-backend.h"
 #include "dsd-context.h"
 #include "dsd-daemon.h"
 #include "dsd-dispatch-engine.h"
 #include "dsd-eta-tracker.h"
 #include "dsd-http-server.h"
+#include "dsd-kafka-bus.h"
 #include "dsd-live.h"
 #include "dsd-location-ingest.h"
 #include "dsd-location-retention.h"
 #include "dsd-migrations.h"
 #include "dsd-notifier.h"
-#include "dsd-outbox-relay.h"
 #include "dsd-password.h"
 #include "dsd-pg-cluster.h"
 #include "dsd-pg-listener.h"
@@ -28,9 +29,11 @@
 #include "dsd-tracking-page.h"
 
 #define SECRET_FILE "jwt-secret"
+#define CURSOR_KEY_LABEL "dispatch list cursor key v1"
 #define ADMIN_PASSWORD_FILE "admin-password"
 #define GENERATED_SECRET_BYTES 48
 #define GRACEFUL_STOP_MS 10000
+#define BUS_FLUSH_MS 5000
 #define IDEMPOTENCY_PURGE_S 3600
 
 struct _DsdDaemon {
@@ -38,6 +41,7 @@ struct _DsdDaemon {
 
   DsdConfig       *config;
   char            *conninfo;
+  char            *pool_options;   /* server settings of the pool's sessions */
   char            *url;
   DsdRedisUrl     *redis_url;      /* NULL: no REDIS_URL, everything in-process */
 
@@ -48,19 +52,29 @@ struct _DsdDaemon {
   DsdTokenIssuer  *tokens;
   DsdContext      *context;
   DsdPgListener   *listener;
-  DsdOutboxRelay  *relay;
+  DsdBusBackend   *bus;
   DsdDispatchEngine *engine;     /* "assigner" role only */
   DsdRouter       *router;
   DsdStreams      *streams;
   DsdTrackingPage *page;
   DsdHttpServer   *http;
   DsdNotifier     *notifier;
+  /* Cluster mode: the consumer groups that feed the engine and the notifier */
+  DsdKafkaGroup   *assigner_group;
+  DsdKafkaGroup   *notifier_group;
 
   guint            purge_source;
   DsdLocationRetention *retention;
 };
 
 G_DEFINE_FINAL_TYPE (DsdDaemon, dsd_daemon, G_TYPE_OBJECT)
+
+enum {
+  FAILED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static const char ensure_admin_sql[] = "SELECT dispatch.ensure_first_admin($1)";
 static const char purge_sql[] = "SELECT dispatch.purge_idempotency_keys()";
@@ -100,6 +114,36 @@ load_or_create_secret (const char  *data_dir,
   return g_steal_pointer (&encoded);
 }
 
+/*
+ * The key that makes list cursors tamper-evident, derived from the token
+ * secret with a label (so one secret to configure, and a cursor MAC says
+ * nothing of the token key). The SQL side computes HMAC-SHA256 with the
+ * built-in sha256(): it gets the key already XORed with the HMAC pads
+ * (RFC 2104), as session settings dispatch.cursor_ipad / dispatch.cursor_opad.
+ */
+static char *
+cursor_key_options (GBytes *secret)
+{
+  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, g_bytes_get_data (secret, NULL),
+                                      g_bytes_get_size (secret));
+  g_autoptr(GString) ipad = g_string_new (NULL);
+  g_autoptr(GString) opad = g_string_new (NULL);
+  guint8 key[64] = { 0 };
+  gsize key_len = 32;
+
+  g_hmac_update (hmac, (const guchar *) CURSOR_KEY_LABEL, -1);
+  g_hmac_get_digest (hmac, key, &key_len);
+
+  for (guint i = 0; i < sizeof key; i++)
+    {
+      g_string_append_printf (ipad, "%02x", key[i] ^ 0x36);
+      g_string_append_printf (opad, "%02x", key[i] ^ 0x5c);
+    }
+
+  return g_strdup_printf ("-c dispatch.cursor_ipad=%s -c dispatch.cursor_opad=%s",
+                          ipad->str, opad->str);
+}
+
 static gboolean
 prepare_data_dir (DsdDaemon  *self,
                   GError    **error)
@@ -129,7 +173,16 @@ prepare_data_dir (DsdDaemon  *self,
   secret_bytes = g_bytes_new (secret, strlen (secret));
   self->tokens = dsd_token_issuer_new (self->clock, secret_bytes,
                                        self->config->token_lifetime_s);
+  self->pool_options = cursor_key_options (secret_bytes);
   return TRUE;
+}
+
+static void
+cluster_failed_cb (DsdPgCluster *cluster,
+                   const GError *error,
+                   gpointer      user_data)
+{
+  g_signal_emit (user_data, signals[FAILED], 0, error);
 }
 
 static void
@@ -148,6 +201,8 @@ cluster_started_cb (GObject      *source,
     }
 
   self->conninfo = g_strdup (dsd_pg_cluster_get_conninfo (self->cluster));
+  dsd_pg_cluster_supervise (self->cluster);
+  g_signal_connect_object (self->cluster, "failed", G_CALLBACK (cluster_failed_cb), self, 0);
   open_pool (g_steal_pointer (&task));
 }
 
@@ -207,6 +262,7 @@ open_pool (GTask *task)
     g_message ("Applied %u database migrations", n_applied);
 
   self->pool = dsd_pg_pool_new (self->conninfo, self->config->db_pool_size);
+  dsd_pg_pool_set_options (self->pool, self->pool_options);
   dsd_pg_pool_open_async (self->pool, g_task_get_cancellable (task), pool_opened_cb, task);
 }
 
@@ -279,7 +335,7 @@ admin_hashed_cb (GObject      *source,
 }
 
 /*
- * API.md: with DISPATCH_ADMIN_PASSWORD set, an empty database gets user
+ * docs/openapi.json: with DISPATCH_ADMIN_PASSWORD set, an empty database gets user
  * "admin" with it. Zero-config goes one step further so that the first run
  * just works: without the variable it generates the password, prints it and
  * keeps it in the data dir (0600).
@@ -342,6 +398,24 @@ purge_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Cluster mode: work that must happen once comes from a consumer group (not
+ * started yet). */
+static gboolean
+follow_group (DsdDaemon          *self,
+              const char         *role,
+              DsdKafkaGroupFunc   handler,
+              gpointer            target,
+              DsdKafkaGroup     **out_group,
+              GError            **error)
+{
+  if (!DSD_IS_KAFKA_BUS (self->bus))
+    return TRUE;
+
+  *out_group = dsd_kafka_bus_new_group (DSD_KAFKA_BUS (self->bus), role, handler, target,
+                                        error);
+  return *out_group != NULL;
+}
+
 static void
 listen_http (GTask *task)
 {
@@ -352,13 +426,30 @@ listen_http (GTask *task)
   const char *colon;
 
   self->router = dsd_router_new ();
-  dsd_api_register_all (self->router, self->context);
-  self->streams = dsd_streams_new (self->context);
-  dsd_streams_register (self->streams, self->router);
-  self->page = dsd_tracking_page_new (self->context);
-  dsd_tracking_page_register (self->page, self->router);
+  /* Without the api role only /healthz, /readyz and /metrics are served. */
+  if (dsd_config_has_role (self->config, "api"))
+    {
+      dsd_api_register_all (self->router, self->context);
+      self->streams = dsd_streams_new (self->context);
+      dsd_streams_register (self->streams, self->router);
+      self->page = dsd_tracking_page_new (self->context);
+      dsd_tracking_page_register (self->page, self->router);
+    }
+  else
+    {
+      dsd_api_register_ops (self->router, self->context);
+    }
   self->http = dsd_http_server_new (self->router, self->tokens,
                                     dsd_context_get_metrics (self->context));
+  dsd_http_server_set_accounts (self->http,
+                                dsd_context_get (self->context, DSD_TYPE_ACCOUNT_STATES));
+  dsd_http_server_set_limits (self->http, &(DsdHttpLimits) {
+    .header_timeout_ms = self->config->http_header_timeout_s * 1000,
+    .body_timeout_ms = self->config->http_body_timeout_s * 1000,
+    .idle_timeout_ms = self->config->http_idle_timeout_s * 1000,
+    .max_connections = self->config->http_max_connections,
+    .max_connections_per_client = self->config->http_max_connections_per_client,
+  });
   dsd_api_limit_clients (self->http, self->context);
 
   if (!dsd_http_server_listen (self->http, self->config->listen, self->config->tls_cert,
@@ -374,17 +465,30 @@ listen_http (GTask *task)
   self->url = g_strdup_printf ("%s://%s:%u", scheme, host,
                                dsd_http_server_get_port (self->http));
 
-  self->notifier = dsd_notifier_new (self->context,
-                                     self->config->public_url != NULL ? self->config->public_url
-                                                                      : self->url,
-                                     &error);
-  if (self->notifier == NULL)
+  if (dsd_config_has_role (self->config, "notifier"))
     {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
+      const char *public_url = self->config->public_url != NULL ? self->config->public_url
+                                                                : self->url;
+
+      self->notifier = dsd_notifier_new (self->context, public_url, &error);
+      if (self->notifier == NULL)
+        {
+          g_task_return_error (task, error);
+          g_object_unref (task);
+          return;
+        }
+      if (!follow_group (self, "notifier", (DsdKafkaGroupFunc) dsd_notifier_consider,
+                         self->notifier, &self->notifier_group, &error))
+        {
+          g_task_return_error (task, error);
+          g_object_unref (task);
+          return;
+        }
+      dsd_notifier_set_follow_bus (self->notifier, self->notifier_group == NULL);
+      dsd_notifier_start (self->notifier);
+      if (self->notifier_group != NULL)
+        dsd_kafka_group_start (self->notifier_group);
     }
-  dsd_notifier_start (self->notifier);
   self->purge_source = g_timeout_add_seconds (IDEMPOTENCY_PURGE_S, purge_cb, self);
 
   g_task_return_boolean (task, TRUE);
@@ -412,7 +516,16 @@ live_started_cb (GObject      *source,
     {
       self->engine = dsd_dispatch_engine_new (self->context,
                                               dsd_context_get (self->context, DSD_TYPE_FLEET));
+      if (!follow_group (self, "assigner", (DsdKafkaGroupFunc) dsd_dispatch_engine_consider,
+                         self->engine, &self->assigner_group, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      dsd_dispatch_engine_set_decide_on_bus (self->engine, self->assigner_group == NULL);
       dsd_dispatch_engine_start (self->engine);
+      if (self->assigner_group != NULL)
+        dsd_kafka_group_start (self->assigner_group);
     }
 
   listen_http (g_steal_pointer (&task));
@@ -422,18 +535,21 @@ static void
 serve (GTask *task)
 {
   DsdDaemon *self = g_task_get_source_object (task);
+  GError *error = NULL;
 
   g_autoptr(DsdEventBus) bus = dsd_event_bus_new ();
   g_autoptr(DsdFleet) fleet = dsd_fleet_new (bus);
   g_autoptr(DsdLocationIngest) ingest = NULL;
   g_autoptr(DsdEtaTracker) eta = NULL;
+  g_autoptr(DsdAccountStates) accounts = NULL;
   g_autoptr(DsdCache) cache = NULL;
 
   self->context = dsd_context_new (self->config, self->clock);
   if (self->redis_url != NULL)
     cache = DSD_CACHE (dsd_redis_cache_new (self->redis_url, bus,
                                             dsd_context_get_metrics (self->context),
-                                            self->clock, self->config->location_max_age_s));
+                                            self->clock, self->config->location_max_age_s,
+                                            self->config->kafka_brokers == NULL));
   else
     cache = DSD_CACHE (dsd_local_cache_new (self->clock));
   ingest = dsd_location_ingest_new (dsd_pg_pool_get_conninfo (self->pool), fleet, bus);
@@ -446,14 +562,23 @@ serve (GTask *task)
   dsd_context_add (self->context, fleet);
   dsd_context_add (self->context, ingest);
   dsd_context_add (self->context, eta);
+  accounts = dsd_api_accounts_new (self->context);
+  dsd_context_add (self->context, accounts);
   dsd_context_add (self->context, cache);
   if (DSD_IS_REDIS_CACHE (cache))
     dsd_redis_cache_start (DSD_REDIS_CACHE (cache));
 
   self->listener = dsd_pg_listener_new (self->conninfo, "dispatch_outbox");
-  self->relay = dsd_outbox_relay_new (self->pool, self->listener, bus);
+  self->bus = dsd_bus_backend_new (self->config, self->pool, self->listener, bus,
+                                   dsd_context_get_metrics (self->context), &error);
+  if (self->bus == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
   dsd_pg_listener_start (self->listener);
-  dsd_outbox_relay_start (self->relay);
+  dsd_bus_backend_start (self->bus);
 
   /* Live state before the first request: the relay already follows the bus. */
   dsd_live_start_async (self->context, g_task_get_cancellable (task), live_started_cb, task);
@@ -466,13 +591,15 @@ dsd_daemon_dispose (GObject *object)
 
   g_clear_handle_id (&self->purge_source, g_source_remove);
   g_clear_object (&self->retention);
+  g_clear_object (&self->notifier_group);
+  g_clear_object (&self->assigner_group);
   g_clear_object (&self->notifier);
   g_clear_object (&self->http);
   g_clear_object (&self->streams);
   g_clear_object (&self->page);
   g_clear_object (&self->router);
   g_clear_object (&self->engine);
-  g_clear_object (&self->relay);
+  g_clear_object (&self->bus);
   g_clear_object (&self->listener);
   g_clear_object (&self->context);
   g_clear_object (&self->tokens);
@@ -489,6 +616,7 @@ dsd_daemon_finalize (GObject *object)
   DsdDaemon *self = DSD_DAEMON (object);
 
   g_free (self->conninfo);
+  g_free (self->pool_options);
   g_free (self->url);
   g_clear_pointer (&self->redis_url, dsd_redis_url_free);
   dsd_config_free (self->config);
@@ -503,6 +631,17 @@ dsd_daemon_class_init (DsdDaemonClass *klass)
 
   object_class->dispose = dsd_daemon_dispose;
   object_class->finalize = dsd_daemon_finalize;
+
+  /**
+   * DsdDaemon::failed:
+   * @error: why
+   *
+   * Serving cannot go on (the managed database could not be brought back):
+   * stop and exit non-zero, for the supervisor to restart us.
+   */
+  signals[FAILED] =
+    g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void
@@ -560,12 +699,16 @@ dsd_daemon_start_finish (DsdDaemon     *self,
 static void
 stop_backends (DsdDaemon *self)
 {
+  if (self->notifier_group != NULL)
+    dsd_kafka_group_stop (self->notifier_group, BUS_FLUSH_MS);
+  if (self->assigner_group != NULL)
+    dsd_kafka_group_stop (self->assigner_group, BUS_FLUSH_MS);
   if (self->notifier != NULL)
     dsd_notifier_stop (self->notifier);
   if (self->engine != NULL)
     dsd_dispatch_engine_stop (self->engine);
-  if (self->relay != NULL)
-    dsd_outbox_relay_stop (self->relay);
+  if (self->bus != NULL)
+    dsd_bus_backend_stop (self->bus, BUS_FLUSH_MS);
   if (self->context != NULL &&
       DSD_IS_REDIS_CACHE (dsd_context_get (self->context, DSD_TYPE_CACHE)))
     dsd_redis_cache_stop (dsd_context_get (self->context, DSD_TYPE_CACHE));
@@ -623,6 +766,12 @@ static void
 stop_streams (GTask *task)
 {
   DsdDaemon *self = g_task_get_source_object (task);
+
+  if (self->streams == NULL)
+    {
+      stop_ingest_and_backends (task);
+      return;
+    }
 
   dsd_streams_stop_async (self->streams, streams_stopped_cb, task);
 }

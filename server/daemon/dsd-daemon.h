@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (DsdDaemon, dsd_daemon, DSD, DAEMON, GObject)
 
 /* config: (transfer full) */
+/* Signal ::failed (GError): serving cannot go on; stop and exit non-zero. */
 DsdDaemon *dsd_daemon_new          (DsdConfig           *config);
 void       dsd_daemon_start_async  (DsdDaemon           *self,
                                     GCancellable        *cancellable,

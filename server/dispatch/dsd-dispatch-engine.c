@@ -64,6 +64,7 @@ struct _DsdDispatchEngine {
   GHashTable     *unconfirmed;            /* order id → Unconfirmed */
   GHashTable     *unconfirmed_by_driver;  /* driver id → count (GUINT_TO_POINTER) */
   gboolean        running;
+  gboolean        decide_on_bus;  /* FALSE: a consumer group calls consider() */
   guint           rounds_started;
   gboolean        round_running;
   gboolean        round_again;
@@ -744,6 +745,33 @@ settle_assignment (DsdDispatchEngine *self,
     forget_unconfirmed (self, order_id);
 }
 
+/* The immediate decision an event may call for. */
+static void
+decide (DsdDispatchEngine *self,
+        DsdEvent          *event)
+{
+  const char *type = dsd_event_get_type_name (event);
+
+  if (g_str_equal (type, "driver.updated"))
+    {
+      const char *driver_id = dsd_event_get_driver_id (event);
+      const DsdFleetDriver *driver;
+
+      driver = driver_id != NULL ? dsd_fleet_lookup (self->fleet, driver_id) : NULL;
+      if (driver != NULL)
+        try_driver (self, driver);
+    }
+  else if (g_str_has_prefix (type, "order."))
+    {
+      const char *order_id = dsd_event_get_order_id (event);
+      DsdPendingOrder *order = order_id != NULL ? dsd_order_book_lookup (self->book, order_id)
+                                                : NULL;
+
+      if (order != NULL && !order->in_flight && order->offer_driver_id == NULL)
+        try_order (self, order);
+    }
+}
+
 static void
 event_cb (DsdEventBus *bus,
           DsdEvent    *event,
@@ -757,24 +785,17 @@ event_cb (DsdEventBus *bus,
 
   if (g_str_equal (type, "driver.updated"))
     {
-      const char *driver_id = dsd_event_get_driver_id (event);
-      const DsdFleetDriver *driver;
-
       confirm_assignments (self, event);
-      driver = driver_id != NULL ? dsd_fleet_lookup (self->fleet, driver_id) : NULL;
-      if (driver != NULL)
-        try_driver (self, driver);
+      if (self->decide_on_bus)
+        decide (self, event);
     }
   else if (g_str_has_prefix (type, "order."))
     {
       settle_assignment (self, event);
       if (dsd_order_book_apply_event (self->book, event) == DSD_ORDER_BOOK_PENDING)
         {
-          DsdPendingOrder *order = dsd_order_book_lookup (self->book,
-                                                          dsd_event_get_order_id (event));
-
-          if (order != NULL && !order->in_flight && order->offer_driver_id == NULL)
-            try_order (self, order);
+          if (self->decide_on_bus)
+            decide (self, event);
           schedule_expiry (self);
         }
     }
@@ -819,6 +840,7 @@ static void
 dsd_dispatch_engine_init (DsdDispatchEngine *self)
 {
   self->book = dsd_order_book_new ();
+  self->decide_on_bus = TRUE;
   self->unconfirmed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify) unconfirmed_free);
   self->unconfirmed_by_driver = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -884,6 +906,36 @@ dsd_dispatch_engine_start (DsdDispatchEngine *self)
   g_signal_connect_object (self->bus, "event", G_CALLBACK (event_cb), self, 0);
   self->round_source = g_timeout_add_seconds (self->batch_interval_s, round_timeout_cb, self);
   start_round (self);
+}
+
+void
+dsd_dispatch_engine_set_decide_on_bus (DsdDispatchEngine *self,
+                                       gboolean           decide_on_bus)
+{
+  g_return_if_fail (DSD_IS_DISPATCH_ENGINE (self));
+
+  self->decide_on_bus = decide_on_bus;
+}
+
+gboolean
+dsd_dispatch_engine_consider (DsdDispatchEngine  *self,
+                              DsdEvent           *event,
+                              GError            **error)
+{
+  g_return_val_if_fail (DSD_IS_DISPATCH_ENGINE (self), FALSE);
+
+  if (!self->running)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                           "the assignment engine is not running");
+      return FALSE;
+    }
+
+  /* The bus may not have brought it yet; applying twice changes nothing. */
+  if (g_str_has_prefix (dsd_event_get_type_name (event), "order."))
+    dsd_order_book_apply_event (self->book, event);
+  decide (self, event);
+  return TRUE;
 }
 
 void

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "dsd-context.h"
+#include "dsd-event.h"
 #include "dsd-fleet.h"
 
 G_BEGIN_DECLS
@@ -39,6 +40,16 @@ DsdDispatchEngine *dsd_dispatch_engine_new   (DsdContext        *context,
                                               DsdFleet          *fleet);
 /* Starts following the bus and runs the first round at once. */
 void               dsd_dispatch_engine_start (DsdDispatchEngine *self);
+/* TRUE (default): immediate decisions on every event of the bus. FALSE (a
+ * consumer group feeds dsd_dispatch_engine_consider(), cluster mode): the bus
+ * only keeps the engine's view current. */
+void               dsd_dispatch_engine_set_decide_on_bus (DsdDispatchEngine *self,
+                                                          gboolean           decide_on_bus);
+/* The immediate decision event calls for (a DsdKafkaGroupFunc); FALSE while
+ * the engine is not running. */
+gboolean           dsd_dispatch_engine_consider (DsdDispatchEngine *self,
+                                                 DsdEvent          *event,
+                                                 GError           **error);
 /* Stops deciding; calls under way complete on their own. */
 void               dsd_dispatch_engine_stop  (DsdDispatchEngine *self);
 

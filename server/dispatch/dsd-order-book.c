@@ -263,7 +263,9 @@ apply_order_object (DsdOrderBook *self,
   if (seq > 0 && is_stale (self, id, seq))
     return DSD_ORDER_BOOK_UNCHANGED;
 
-  if (!g_str_equal (status, "pending"))
+  /* A held order is not automation's to dispatch. */
+  if (!g_str_equal (status, "pending") ||
+      json_object_get_boolean_member_with_default (data, "held", FALSE))
     {
       DsdPendingOrder *gone = g_hash_table_lookup (self->orders, id);
 

@@ -6,7 +6,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include "dispatch-error.h"
+
+#include "dsd-http-closing.h"
 #include "dsd-http-connections.h"
+#include "dsd-request-private.h"
 
 /*
  * libsoup wraps the stream it is given in a buffering stream. We unwrap it
@@ -15,6 +19,42 @@
  * Past this many wrappers, the next response closes the connection.
  */
 #define MAX_WRAPPERS 4
+/* Retry-After of the 503 for a connection over a cap. */
+#define OVER_CAP_RETRY_S 1
+
+/* Open connections, per client address and in total. Shared with the
+ * connections themselves, which may outlive us. */
+typedef struct {
+  gatomicrefcount ref_count;
+  GHashTable     *per_client;   /* address text → count */
+  guint           total;
+} Counts;
+
+/* One open connection's share of the counts, kept on its socket connection
+ * and released when that goes. */
+typedef struct {
+  Counts *counts;
+  char   *client;
+} Tracker;
+
+/* A connection waiting here for its next request. */
+typedef struct {
+  GList               link;
+  DsdHttpConnections *self;
+  GIOStream          *stream;
+  GSocketAddress     *local;
+  GSocketAddress     *remote;
+  GSource            *source;
+} Waiting;
+
+/* The time a request has left to arrive, kept on its message. */
+typedef struct {
+  DsdHttpConnections *self;
+  SoupServerMessage  *msg;        /* unowned: this lives on it */
+  guint               timeout_id;
+  gboolean            headers_read;
+  gboolean            disconnected;
+} Deadline;
 
 struct _DsdHttpConnections
 {
@@ -22,6 +62,9 @@ struct _DsdHttpConnections
 
   SoupServer     *soup;
   GSocketService *service;
+  DsdHttpLimits   limits;
+  Counts         *counts;
+  GQueue          waiting;
 
   /* Connections taken back while handing over another (a pipelined request
    * served at once) wait for an idle, so that calls do not nest. */
@@ -41,6 +84,8 @@ typedef struct {
 /* Kept on the remote address, which libsoup carries from one handover to
  * the next: the number of wrappers around the connection's stream. */
 static GQuark wrappers_quark;
+static GQuark tracker_quark;
+static GQuark deadline_quark;
 static guint message_finished_signal;
 static guint request_finished_signal;
 static guint request_aborted_signal;
@@ -52,6 +97,150 @@ handover_free (Handover *handover)
   g_clear_object (&handover->local);
   g_clear_object (&handover->remote);
   g_free (handover);
+}
+
+static Counts *
+counts_ref (Counts *counts)
+{
+  g_atomic_ref_count_inc (&counts->ref_count);
+  return counts;
+}
+
+static void
+counts_unref (Counts *counts)
+{
+  if (!g_atomic_ref_count_dec (&counts->ref_count))
+    return;
+
+  g_hash_table_unref (counts->per_client);
+  g_free (counts);
+}
+
+static void
+tracker_free (Tracker *tracker)
+{
+  Counts *counts = tracker->counts;
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts->per_client, tracker->client));
+
+  if (n > 1)
+    g_hash_table_insert (counts->per_client, g_steal_pointer (&tracker->client),
+                         GUINT_TO_POINTER (n - 1));
+  else
+    g_hash_table_remove (counts->per_client, tracker->client);
+  counts->total--;
+
+  counts_unref (counts);
+  g_free (tracker->client);
+  g_free (tracker);
+}
+
+/* Counts connection for its client, or FALSE when a cap is reached. */
+static gboolean
+track (DsdHttpConnections *self,
+       GSocketConnection  *connection,
+       GSocketAddress     *remote)
+{
+  GInetAddress *address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
+  g_autofree char *client = g_inet_address_to_string (address);
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->counts->per_client, client));
+  Tracker *tracker;
+
+  if (self->counts->total >= self->limits.max_connections ||
+      n >= self->limits.max_connections_per_client)
+    return FALSE;
+
+  g_hash_table_insert (self->counts->per_client, g_strdup (client), GUINT_TO_POINTER (n + 1));
+  self->counts->total++;
+
+  tracker = g_new0 (Tracker, 1);
+  tracker->counts = counts_ref (self->counts);
+  tracker->client = g_steal_pointer (&client);
+  g_object_set_qdata_full (G_OBJECT (connection), tracker_quark, tracker,
+                           (GDestroyNotify) tracker_free);
+
+  return TRUE;
+}
+
+static void
+refuse_over_cap (GSocketConnection *connection)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *response = NULL;
+
+  g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE,
+                       "too many connections");
+  response = _dsd_error_response (error, OVER_CAP_RETRY_S);
+  dsd_http_close_gracefully (G_IO_STREAM (g_object_ref (connection)), response);
+}
+
+static void
+waiting_free (Waiting *waiting)
+{
+  if (waiting->source != NULL)
+    {
+      g_source_destroy (waiting->source);
+      g_source_unref (waiting->source);
+    }
+  g_clear_object (&waiting->stream);
+  g_clear_object (&waiting->local);
+  g_clear_object (&waiting->remote);
+  g_free (waiting);
+}
+
+static void hand_over (DsdHttpConnections *self,
+                       GIOStream          *stream,
+                       GSocketAddress     *local,
+                       GSocketAddress     *remote);
+
+/* Request bytes came, or the time is up. */
+static gboolean
+waiting_cb (GObject  *pollable,
+            gpointer  user_data)
+{
+  Waiting *waiting = user_data;
+  DsdHttpConnections *self = waiting->self;
+
+  g_queue_unlink (&self->waiting, &waiting->link);
+
+  if (g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (pollable)))
+    hand_over (self, waiting->stream, waiting->local, waiting->remote);
+  else
+    {
+      g_debug ("Closing a connection: no request came in time");
+      dsd_http_close_gracefully (g_steal_pointer (&waiting->stream), NULL);
+    }
+
+  waiting_free (waiting);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Keeps stream here until request bytes are readable (then to libsoup) or
+ * timeout_ms pass without any (then closed). Watches the socket itself: a
+ * TLS stream cannot be polled before its handshake, and holds no input of
+ * its own here (buffered input goes to libsoup at once, see unwrap()). */
+static void
+wait_for_request (DsdHttpConnections *self,
+                  GIOStream          *stream,
+                  GSocketAddress     *local,
+                  GSocketAddress     *remote,
+                  guint               timeout_ms)
+{
+  GSocketConnection *connection = dsd_http_get_socket_connection (stream, NULL);
+  GInputStream *input = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  Waiting *waiting = g_new0 (Waiting, 1);
+
+  waiting->link.data = waiting;
+  waiting->self = self;
+  waiting->stream = g_object_ref (stream);
+  waiting->local = g_object_ref (local);
+  waiting->remote = g_object_ref (remote);
+  waiting->source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (input), NULL);
+  g_source_set_ready_time (waiting->source,
+                           g_get_monotonic_time () + (gint64) timeout_ms * 1000);
+  g_source_set_callback (waiting->source, G_SOURCE_FUNC (waiting_cb), waiting, NULL);
+  g_source_attach (waiting->source, g_main_context_get_thread_default ());
+  g_queue_push_tail_link (&self->waiting, &waiting->link);
 }
 
 static void
@@ -191,6 +380,13 @@ wrote_body_cb (SoupServerMessage *msg,
   stream = unwrap (stolen, &wrappers);
   g_object_set_qdata (G_OBJECT (remote), wrappers_quark, GUINT_TO_POINTER (wrappers));
 
+  /* Nothing of a next request yet: it waits here. */
+  if (wrappers == 0)
+    {
+      wait_for_request (self, stream, local, remote, self->limits.idle_timeout_ms);
+      return;
+    }
+
   if (!self->handing_over)
     {
       hand_over (self, stream, local, remote);
@@ -207,22 +403,120 @@ wrote_body_cb (SoupServerMessage *msg,
 }
 
 static void
+deadline_free (Deadline *deadline)
+{
+  g_clear_handle_id (&deadline->timeout_id, g_source_remove);
+  g_free (deadline);
+}
+
+/* The request took too long to arrive: the connection is closed. */
+static gboolean
+deadline_cb (gpointer user_data)
+{
+  Deadline *deadline = user_data;
+  DsdHttpConnections *self = deadline->self;
+  g_autoptr(SoupServerMessage) msg = g_object_ref (deadline->msg);
+  gboolean headers_read = deadline->headers_read;
+  GIOStream *stream;
+
+  deadline->timeout_id = 0;
+  g_debug ("Closing a connection: the request's %s did not come in time",
+           headers_read ? "body" : "headers");
+
+  /* msg may lose its last other reference here. */
+  stream = soup_server_message_steal_connection (msg);
+  if (headers_read)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_REQUEST_TIMEOUT, NULL);
+      g_signal_emit (self->soup, request_aborted_signal, 0, msg);
+    }
+  if (stream != NULL)
+    dsd_http_close_gracefully (stream, NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+deadline_set (Deadline *deadline,
+              guint     timeout_ms)
+{
+  g_clear_handle_id (&deadline->timeout_id, g_source_remove);
+  if (!deadline->disconnected)
+    deadline->timeout_id = g_timeout_add (timeout_ms, deadline_cb, deadline);
+}
+
+static void
+got_headers_cb (SoupServerMessage *msg,
+                gpointer           user_data)
+{
+  Deadline *deadline = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+
+  deadline->headers_read = TRUE;
+  if (encoding == SOUP_ENCODING_CHUNKED ||
+      (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+       soup_message_headers_get_content_length (headers) > 0))
+    deadline_set (deadline, deadline->self->limits.body_timeout_ms);
+  else
+    g_clear_handle_id (&deadline->timeout_id, g_source_remove);
+}
+
+/* Read whole, answered, stolen or gone: no deadline any more. */
+static void
+request_over_cb (SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  Deadline *deadline = user_data;
+
+  g_clear_handle_id (&deadline->timeout_id, g_source_remove);
+}
+
+static void
+disconnected_cb (SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  Deadline *deadline = user_data;
+
+  deadline->disconnected = TRUE;
+  g_clear_handle_id (&deadline->timeout_id, g_source_remove);
+}
+
+static void
 request_started_cb (SoupServer        *soup,
                     SoupServerMessage *msg,
                     gpointer           user_data)
 {
   DsdHttpConnections *self = user_data;
+  SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
   GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  g_autofree char *keep_alive = NULL;
+  Deadline *deadline;
   guint wrappers = 0;
+
+  deadline = g_new0 (Deadline, 1);
+  deadline->self = self;
+  deadline->msg = msg;
+  g_object_set_qdata_full (G_OBJECT (msg), deadline_quark, deadline,
+                           (GDestroyNotify) deadline_free);
+  g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers_cb), deadline);
+  g_signal_connect (msg, "got-body", G_CALLBACK (request_over_cb), deadline);
+  g_signal_connect (msg, "finished", G_CALLBACK (request_over_cb), deadline);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (disconnected_cb), deadline);
+  deadline_set (deadline, self->limits.header_timeout_ms);
 
   if (remote != NULL)
     wrappers = GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (remote), wrappers_quark));
 
   if (wrappers >= MAX_WRAPPERS)
-    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                  "Connection", "close");
-  else
-    g_signal_connect_object (msg, "wrote-body", G_CALLBACK (wrote_body_cb), self, 0);
+    {
+      soup_message_headers_replace (response_headers, "Connection", "close");
+      return;
+    }
+
+  keep_alive = g_strdup_printf ("timeout=%u", self->limits.idle_timeout_ms / 1000);
+  soup_message_headers_replace (response_headers, "Keep-Alive", keep_alive);
+  g_signal_connect_object (msg, "wrote-body", G_CALLBACK (wrote_body_cb), self, 0);
 }
 
 static gboolean
@@ -251,6 +545,13 @@ incoming_cb (GSocketService    *service,
       return TRUE;
     }
 
+  if (!track (self, connection, remote))
+    {
+      g_debug ("Refusing a connection over the connection caps");
+      refuse_over_cap (connection);
+      return TRUE;
+    }
+
   if (certificate != NULL)
     {
       stream = g_tls_server_connection_new (G_IO_STREAM (connection),
@@ -267,7 +568,7 @@ incoming_cb (GSocketService    *service,
   else
     stream = g_object_ref (G_IO_STREAM (connection));
 
-  hand_over (self, stream, local, remote);
+  wait_for_request (self, stream, local, remote, self->limits.header_timeout_ms);
 
   return TRUE;
 }
@@ -285,6 +586,7 @@ dsd_http_connections_dispose (GObject *object)
 
   g_clear_handle_id (&self->handover_id, g_source_remove);
   g_queue_clear_full (&self->handovers, (GDestroyNotify) handover_free);
+  dsd_http_connections_close_waiting (self);
 
   if (self->soup != NULL)
     g_signal_handlers_disconnect_by_data (self->soup, self);
@@ -294,13 +596,26 @@ dsd_http_connections_dispose (GObject *object)
 }
 
 static void
+dsd_http_connections_finalize (GObject *object)
+{
+  DsdHttpConnections *self = (DsdHttpConnections *)object;
+
+  counts_unref (self->counts);
+
+  G_OBJECT_CLASS (dsd_http_connections_parent_class)->finalize (object);
+}
+
+static void
 dsd_http_connections_class_init (DsdHttpConnectionsClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = dsd_http_connections_dispose;
+  object_class->finalize = dsd_http_connections_finalize;
 
   wrappers_quark = g_quark_from_static_string ("dsd-http-connections-wrappers");
+  tracker_quark = g_quark_from_static_string ("dsd-http-connections-tracker");
+  deadline_quark = g_quark_from_static_string ("dsd-http-connections-deadline");
   /* Its signals exist once its class does; no message may have been made yet. */
   g_type_class_ref (SOUP_TYPE_SERVER_MESSAGE);
   message_finished_signal = g_signal_lookup ("finished", SOUP_TYPE_SERVER_MESSAGE);
@@ -311,7 +626,14 @@ dsd_http_connections_class_init (DsdHttpConnectionsClass *klass)
 static void
 dsd_http_connections_init (DsdHttpConnections *self)
 {
+  static const DsdHttpLimits defaults = DSD_HTTP_LIMITS_INIT;
+
   g_queue_init (&self->handovers);
+  g_queue_init (&self->waiting);
+  self->limits = defaults;
+  self->counts = g_new0 (Counts, 1);
+  g_atomic_ref_count_init (&self->counts->ref_count);
+  self->counts->per_client = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 DsdHttpConnections *
@@ -353,4 +675,49 @@ dsd_http_connections_stop_accepting (DsdHttpConnections *self)
 
   g_socket_service_stop (self->service);
   g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+}
+
+void
+dsd_http_connections_set_limits (DsdHttpConnections  *self,
+                                 const DsdHttpLimits *limits)
+{
+  g_return_if_fail (DSD_IS_HTTP_CONNECTIONS (self));
+  g_return_if_fail (limits != NULL);
+  g_return_if_fail (limits->header_timeout_ms > 0 && limits->body_timeout_ms > 0 &&
+                    limits->idle_timeout_ms > 0 && limits->max_connections > 0 &&
+                    limits->max_connections_per_client > 0);
+
+  self->limits = *limits;
+}
+
+guint
+dsd_http_connections_get_n_open (DsdHttpConnections *self)
+{
+  g_return_val_if_fail (DSD_IS_HTTP_CONNECTIONS (self), 0);
+
+  return self->counts->total;
+}
+
+guint
+dsd_http_connections_get_n_waiting (DsdHttpConnections *self)
+{
+  g_return_val_if_fail (DSD_IS_HTTP_CONNECTIONS (self), 0);
+
+  return self->waiting.length;
+}
+
+void
+dsd_http_connections_close_waiting (DsdHttpConnections *self)
+{
+  GList *link;
+
+  g_return_if_fail (DSD_IS_HTTP_CONNECTIONS (self));
+
+  while ((link = g_queue_pop_head_link (&self->waiting)) != NULL)
+    {
+      Waiting *waiting = link->data;
+
+      g_io_stream_close_async (waiting->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      waiting_free (waiting);
+    }
 }

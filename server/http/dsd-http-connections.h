@@ -21,13 +21,44 @@ G_BEGIN_DECLS
  * request includes noticing the client's close.
  *
  * The server's "request-finished" / "request-aborted" signals are emitted for
- * those requests as libsoup would. Between two requests a connection may sit
- * in libsoup or, for one main-loop iteration, here.
+ * those requests as libsoup would.
+ *
+ * Between two requests (and from accept to the first byte) a connection
+ * waits here, not in libsoup: it goes to libsoup once request bytes are
+ * readable, and is closed after the idle timeout (the header timeout before
+ * its first request) only when none are, with a
+ * TCP half-close (dsd-http-closing.h), so that we never close a connection
+ * under a request we have started to read. Responses announce the idle
+ * timeout (Keep-Alive: timeout=N) so that clients stop reusing a connection
+ * before we close it. From the first byte, a request has the header timeout
+ * (from accept for the first request) to send its headers, then the body
+ * timeout to send its body; past either,
+ * the connection is closed. Connections are counted per client address and in
+ * total from accept to their last reference: beyond a cap, a new connection
+ * gets 503 (with Retry-After) and is closed.
  */
 #define DSD_TYPE_HTTP_CONNECTIONS (dsd_http_connections_get_type ())
 G_DECLARE_FINAL_TYPE (DsdHttpConnections, dsd_http_connections, DSD, HTTP_CONNECTIONS, GObject)
 
+typedef struct {
+  guint header_timeout_ms;          /* first byte of a request to its last header */
+  guint body_timeout_ms;            /* last header to the end of the body */
+  guint idle_timeout_ms;            /* a response to the next request's first byte */
+  guint max_connections;            /* in total */
+  guint max_connections_per_client; /* per client IP address */
+} DsdHttpLimits;
+
+/* The defaults (docs/security.md). */
+#define DSD_HTTP_LIMITS_INIT { 10000, 30000, 60000, 10000, 256 }
+
 DsdHttpConnections *dsd_http_connections_new            (SoupServer          *soup);
+void                dsd_http_connections_set_limits     (DsdHttpConnections  *self,
+                                                         const DsdHttpLimits *limits);
+/* Open client connections: in total, and those waiting for a request. */
+guint               dsd_http_connections_get_n_open     (DsdHttpConnections  *self);
+guint               dsd_http_connections_get_n_waiting  (DsdHttpConnections  *self);
+/* Closes the connections waiting for a request (graceful stop). */
+void                dsd_http_connections_close_waiting  (DsdHttpConnections  *self);
 /* socket: bound and listening. TLS with certificate (it must have its key). */
 gboolean            dsd_http_connections_add_socket     (DsdHttpConnections  *self,
                                                          GSocket             *socket,

@@ -7,6 +7,7 @@
 
 #include "dispatch-error.h"
 
+#include "dsd-http-closing.h"
 #include "dsd-http-connections.h"
 #include "dsd-http-server.h"
 #include "dsd-request-private.h"
@@ -16,16 +17,6 @@
 /* soup_server_listen() would use a backlog of 10. */
 #define LISTEN_BACKLOG 4096
 #define WEBSOCKET_MAX_PAYLOAD (64 * 1024)
-/*
- * A 413 for an oversized body is written on the stolen connection (libsoup
- * would otherwise read the whole body first). Closing a socket with unread
- * input makes the kernel send a reset, which can destroy the response before
- * the client reads it; so we read and discard what the client still sends,
- * within these bounds, before closing.
- */
-#define DRAIN_TIMEOUT_MS 2000
-#define DRAIN_MAX_BYTES (8 * 1024 * 1024)
-
 #define REQUESTS_METRIC "dispatch_http_requests_total"
 #define DURATION_METRIC "dispatch_http_request_duration_seconds"
 
@@ -33,16 +24,17 @@ struct _DsdHttpServer
 {
   GObject         parent_instance;
 
-  DsdHttpAdmission admission;     /* NULL: every routed request runs */
-  gpointer         admission_data;
-
   DsdRouter      *router;
   DsdTokenIssuer *tokens;
+  DsdAccountStates *accounts;   /* nullable: tokens are not checked against users */
   DsdMetrics     *metrics;      /* nullable */
+  DsdHttpAdmission admission;   /* nullable: every routed request runs */
+  gpointer         admission_data;
 
   SoupServer     *soup;
   DsdHttpConnections *connections;
   GPtrArray      *sockets;      /* our listening GSockets */
+  gboolean        https;
 
   /* DsdRequests from their headers to the end of their response */
   GQueue          in_flight;
@@ -54,15 +46,6 @@ struct _DsdHttpServer
 };
 
 G_DEFINE_FINAL_TYPE (DsdHttpServer, dsd_http_server, G_TYPE_OBJECT)
-
-typedef struct {
-  GIOStream    *stream;
-  GCancellable *cancellable;
-  guint         timeout_id;
-  char         *response;
-  gsize         drained;
-  guint8        buffer[8192];
-} Rejection;
 
 static GQuark request_quark;
 
@@ -166,121 +149,36 @@ request_done (DsdHttpServer *self,
     }
 }
 
+/* Answers error without reading the body and closes: take the connection
+ * from libsoup and write the response ourselves. */
 static void
-rejection_free (Rejection *rejection)
+reject_request (DsdHttpServer *self,
+                DsdRequest    *request,
+                const GError  *error)
 {
-  g_clear_handle_id (&rejection->timeout_id, g_source_remove);
-  g_clear_object (&rejection->cancellable);
-  g_clear_object (&rejection->stream);
-  g_free (rejection->response);
-  g_free (rejection);
+  g_autofree char *response = NULL;
+  GIOStream *stream;
+  guint status;
+  gsize length;
+
+  g_free (_dsd_error_envelope (error, &status, &length));
+  response = _dsd_error_response (error, 0);
+
+  stream = soup_server_message_steal_connection (request->msg);
+  request_done (self, request, status);
+  if (stream != NULL)
+    dsd_http_close_gracefully (stream, response);
 }
 
-static void
-rejection_closed_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_io_stream_close_finish (G_IO_STREAM (object), result, NULL);
-  rejection_free (user_data);
-}
-
-static void
-rejection_close (Rejection *rejection)
-{
-  g_clear_handle_id (&rejection->timeout_id, g_source_remove);
-  g_io_stream_close_async (rejection->stream, G_PRIORITY_DEFAULT, NULL,
-                           rejection_closed_cb, rejection);
-}
-
-static void
-rejection_drained_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  Rejection *rejection = user_data;
-  gssize n_read;
-
-  n_read = g_input_stream_read_finish (G_INPUT_STREAM (object), result, NULL);
-  if (n_read <= 0 || (rejection->drained += n_read) >= DRAIN_MAX_BYTES)
-    {
-      rejection_close (rejection);
-      return;
-    }
-
-  g_input_stream_read_async (G_INPUT_STREAM (object), rejection->buffer, sizeof rejection->buffer,
-                             G_PRIORITY_DEFAULT, rejection->cancellable,
-                             rejection_drained_cb, rejection);
-}
-
-static void
-rejection_written_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  Rejection *rejection = user_data;
-
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, NULL))
-    {
-      rejection_close (rejection);
-      return;
-    }
-
-  g_input_stream_read_async (g_io_stream_get_input_stream (rejection->stream),
-                             rejection->buffer, sizeof rejection->buffer,
-                             G_PRIORITY_DEFAULT, rejection->cancellable,
-                             rejection_drained_cb, rejection);
-}
-
-static gboolean
-rejection_timeout_cb (gpointer user_data)
-{
-  Rejection *rejection = user_data;
-
-  rejection->timeout_id = 0;
-  g_cancellable_cancel (rejection->cancellable);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* 413 without reading the body: take the connection from libsoup and write
- * the response ourselves. */
 static void
 reject_oversized (DsdHttpServer *self,
                   DsdRequest    *request)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *body = NULL;
-  Rejection *rejection;
-  GIOStream *stream;
-  gsize length;
-  guint status;
 
   g_set_error (&error, DISPATCH_ERROR, DISPATCH_ERROR_PAYLOAD_TOO_LARGE,
                "request body exceeds %u bytes", DSD_HTTP_MAX_BODY_SIZE);
-  body = _dsd_error_envelope (error, &status, &length);
-
-  stream = soup_server_message_steal_connection (request->msg);
-  request_done (self, request, status);
-  if (stream == NULL)
-    return;
-
-  rejection = g_new0 (Rejection, 1);
-  rejection->stream = stream;
-  rejection->cancellable = g_cancellable_new ();
-  rejection->response = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
-                                         "Content-Type: application/json\r\n"
-                                         "Content-Length: %" G_GSIZE_FORMAT "\r\n"
-                                         "Connection: close\r\n"
-                                         "\r\n"
-                                         "%s",
-                                         status, soup_status_get_phrase (status), length, body);
-  rejection->timeout_id = g_timeout_add (DRAIN_TIMEOUT_MS, rejection_timeout_cb, rejection);
-
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (stream),
-                                   rejection->response, strlen (rejection->response),
-                                   G_PRIORITY_DEFAULT, rejection->cancellable,
-                                   rejection_written_cb, rejection);
+  reject_request (self, request, error);
 }
 
 static DsdRequest *
@@ -419,8 +317,17 @@ early_handler_cb (SoupServer        *server,
   if (self->stopping)
     soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                   "Connection", "close");
+  if (self->https)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Strict-Transport-Security", DSD_HTTP_HSTS);
 
-  parsed = _dsd_request_parse_target (request, &error);
+  if (!_dsd_request_check_framing (headers, &error))
+    {
+      reject_request (self, request, error);
+      return;
+    }
+
+  parsed = _dsd_request_parse_target (request, soup_server_message_get_uri (msg), &error);
   if (parsed)
     request->route = _dsd_router_match (self->router, soup_server_message_get_method (msg),
                                         request->segments, request->n_segments,
@@ -457,7 +364,7 @@ early_handler_cb (SoupServer        *server,
 static void
 pause_request (DsdRequest *request)
 {
-  if (request->paused)
+  if (request->responded || request->paused)
     return;
 
   request->paused = TRUE;
@@ -470,8 +377,7 @@ run_route_handler (DsdRequest *request)
   request->route->handler (request, request->route->user_data);
 
   /* Not answered yet: an async handler responds later. */
-  if (!request->responded)
-    pause_request (request);
+  pause_request (request);
 }
 
 static void
@@ -497,6 +403,76 @@ run_request (DsdRequest *request)
     dsd_request_accept_websocket (request);
 }
 
+/* The admission (a shared rate limit) may answer later. */
+static void
+admit_and_run (DsdRequest *request)
+{
+  DsdHttpServer *self = request->server;
+
+  if (self->admission == NULL)
+    {
+      run_request (request);
+      return;
+    }
+
+  pause_request (request);
+  self->admission (request, self->admission_data);
+}
+
+static void
+account_loaded_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(DsdRequest) request = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (request->done)
+    return;
+
+  if (!dsd_account_states_wait_finish (DSD_ACCOUNT_STATES (source), result, &error) ||
+      dsd_account_states_check (DSD_ACCOUNT_STATES (source), request->principal,
+                                &error) != DSD_ACCOUNT_ALLOWED)
+    {
+      if (error == NULL)
+        g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE,
+                             "could not check the access token, try again");
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  admit_and_run (request);
+}
+
+/* A token's user must still exist and the token not be revoked: known within
+ * seconds from the cache, or after waiting for its load. */
+static gboolean
+check_account (DsdHttpServer *self,
+               DsdRequest    *request)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->accounts == NULL || request->principal == NULL)
+    return TRUE;
+
+  switch (dsd_account_states_check (self->accounts, request->principal, &error))
+    {
+    case DSD_ACCOUNT_ALLOWED:
+      return TRUE;
+
+    case DSD_ACCOUNT_REFUSED:
+      dsd_request_respond_error (request, error);
+      return FALSE;
+
+    case DSD_ACCOUNT_UNKNOWN:
+    default:
+      pause_request (request);
+      dsd_account_states_wait_async (self->accounts, request->principal->user_id,
+                                     account_loaded_cb, dsd_request_ref (request));
+      return FALSE;
+    }
+}
+
 /* Runs with the whole body read, for requests the early handler let through. */
 static void
 handler_cb (SoupServer        *server,
@@ -510,16 +486,10 @@ handler_cb (SoupServer        *server,
 
   g_return_if_fail (request != NULL && request->route != NULL);
 
-  if (self->admission == NULL)
-    {
-      run_request (request);
-      return;
-    }
-
-  /* The admission may answer later (a shared rate limit). */
-  pause_request (request);
-  self->admission (request, self->admission_data);
+  if (check_account (self, request))
+    admit_and_run (request);
 }
+
 
 static void
 request_finished_cb (SoupServer        *server,
@@ -686,6 +656,7 @@ dsd_http_server_dispose (GObject *object)
   g_clear_pointer (&self->sockets, g_ptr_array_unref);
   g_clear_object (&self->router);
   g_clear_object (&self->tokens);
+  g_clear_object (&self->accounts);
   g_clear_object (&self->metrics);
 
   G_OBJECT_CLASS (dsd_http_server_parent_class)->dispose (object);
@@ -718,6 +689,12 @@ dsd_http_server_init (DsdHttpServer *self)
                            G_CALLBACK (request_finished_cb), self, 0);
 }
 
+void
+dsd_http_tls_init (void)
+{
+  g_setenv ("G_TLS_GNUTLS_PRIORITY", DSD_HTTP_TLS_PRIORITY, FALSE);
+}
+
 DsdHttpServer *
 dsd_http_server_new (DsdRouter      *router,
                      DsdTokenIssuer *tokens,
@@ -748,6 +725,16 @@ dsd_http_server_new (DsdRouter      *router,
     }
 
   return self;
+}
+
+void
+dsd_http_server_set_accounts (DsdHttpServer    *self,
+                              DsdAccountStates *accounts)
+{
+  g_return_if_fail (DSD_IS_HTTP_SERVER (self));
+  g_return_if_fail (DSD_IS_ACCOUNT_STATES (accounts));
+
+  g_set_object (&self->accounts, accounts);
 }
 
 gboolean
@@ -809,7 +796,18 @@ dsd_http_server_listen (DsdHttpServer  *self,
       g_ptr_array_add (self->sockets, g_steal_pointer (&socket));
     }
 
+  self->https |= certificate != NULL;
+
   return TRUE;
+}
+
+void
+dsd_http_server_set_limits (DsdHttpServer       *self,
+                            const DsdHttpLimits *limits)
+{
+  g_return_if_fail (DSD_IS_HTTP_SERVER (self));
+
+  dsd_http_connections_set_limits (self->connections, limits);
 }
 
 guint
@@ -840,6 +838,7 @@ dsd_http_server_stop_async (DsdHttpServer       *self,
   /* No new connections; responses from now on close theirs. */
   self->stopping = TRUE;
   dsd_http_connections_stop_accepting (self->connections);
+  dsd_http_connections_close_waiting (self->connections);
 
   self->stop_task = g_steal_pointer (&task);
   if (self->in_flight.length == 0)

@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-/* Request bodies above this get 413 (API.md). */
+/* Request bodies above this get 413 (docs/openapi.json). */
 #define DSD_HTTP_MAX_BODY_SIZE (1024 * 1024)
 
 struct _DsdRequest
@@ -47,9 +47,14 @@ struct _DsdRequest
 
 DsdRequest *_dsd_request_new          (DsdHttpServer      *server,
                                        SoupServerMessage  *msg);
-/* Splits and percent-decodes the path and parses the query string (400). */
+/* Splits and percent-decodes the path of uri (the request's) and parses the
+ * query string (400). */
 gboolean    _dsd_request_parse_target (DsdRequest         *self,
+                                       GUri               *uri,
                                        GError            **error);
+/* Whether the request's body framing can be read safely (400 otherwise). */
+gboolean    _dsd_request_check_framing (SoupMessageHeaders *headers,
+                                        GError            **error);
 /* Sets the status and resumes the message if it was paused. */
 void        _dsd_request_finish_response (DsdRequest      *self,
                                           guint            status);
@@ -58,6 +63,10 @@ void        _dsd_request_finish_response (DsdRequest      *self,
 char       *_dsd_error_envelope       (const GError       *error,
                                        guint              *status,
                                        gsize              *length);
+/* A whole response with that envelope that closes the connection, for a
+ * connection taken from libsoup; retry_after_s > 0 adds Retry-After. */
+char       *_dsd_error_response       (const GError       *error,
+                                       guint               retry_after_s);
 
 /* Implemented by the server. */
 void        _dsd_http_server_accept_websocket (DsdHttpServer *self,

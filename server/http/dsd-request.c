@@ -122,9 +122,9 @@ _dsd_request_new (DsdHttpServer     *server,
 
 gboolean
 _dsd_request_parse_target (DsdRequest  *self,
+                           GUri        *uri,
                            GError     **error)
 {
-  GUri *uri = soup_server_message_get_uri (self->msg);
   const char *query = g_uri_get_query (uri);
   char *segment;
 
@@ -163,6 +163,47 @@ _dsd_request_parse_target (DsdRequest  *self,
       self->query = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
       if (self->query == NULL || !query_is_utf8 (self->query))
         return set_invalid_target (error, "malformed query string");
+    }
+
+  return TRUE;
+}
+
+/*
+ * Framing we cannot read safely (RFC 9112 §6): a Transfer-Encoding other than
+ * chunked, both Transfer-Encoding and Content-Length, or a Content-Length
+ * that is not one plain number (repeated, negative, signed or too long).
+ */
+gboolean
+_dsd_request_check_framing (SoupMessageHeaders  *headers,
+                            GError             **error)
+{
+  const char *coding = soup_message_headers_get_list (headers, "Transfer-Encoding");
+  const char *length = soup_message_headers_get_list (headers, "Content-Length");
+  gsize digits;
+
+  if (coding != NULL && g_ascii_strcasecmp (coding, "chunked") != 0)
+    {
+      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
+                           "unsupported Transfer-Encoding");
+      return FALSE;
+    }
+
+  if (coding != NULL && length != NULL)
+    {
+      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
+                           "both Transfer-Encoding and Content-Length");
+      return FALSE;
+    }
+
+  if (length == NULL)
+    return TRUE;
+
+  digits = strspn (length, "0123456789");
+  if (digits == 0 || digits > 18 || length[digits] != '\0')
+    {
+      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
+                           "malformed Content-Length");
+      return FALSE;
     }
 
   return TRUE;
@@ -223,6 +264,30 @@ _dsd_error_envelope (const GError *error,
   *status = dispatch_error_code_http_status (code);
   root = json_builder_get_root (builder);
   return dispatch_json_to_string (root, length);
+}
+
+char *
+_dsd_error_response (const GError *error,
+                     guint         retry_after_s)
+{
+  g_autofree char *body = NULL;
+  g_autofree char *retry_after = NULL;
+  gsize length;
+  guint status;
+
+  body = _dsd_error_envelope (error, &status, &length);
+  if (retry_after_s > 0)
+    retry_after = g_strdup_printf ("Retry-After: %u\r\n", retry_after_s);
+
+  return g_strdup_printf ("HTTP/1.1 %u %s\r\n"
+                          "Content-Type: application/json\r\n"
+                          "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                          "%s"
+                          "Connection: close\r\n"
+                          "\r\n"
+                          "%s",
+                          status, soup_status_get_phrase (status), length,
+                          retry_after != NULL ? retry_after : "", body);
 }
 
 DsdRequest *
@@ -491,8 +556,21 @@ dsd_request_respond_bytes (DsdRequest *self,
 
   soup_message_headers_replace (soup_server_message_get_response_headers (self->msg),
                                 "Content-Type", content_type);
-  soup_message_body_append_bytes (soup_server_message_get_response_body (self->msg), body);
+  /* libsoup criticizes an empty chunk. */
+  if (g_bytes_get_size (body) > 0)
+    soup_message_body_append_bytes (soup_server_message_get_response_body (self->msg), body);
   _dsd_request_finish_response (self, status);
+}
+
+void
+dsd_request_respond_no_content (DsdRequest *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!begin_response (self))
+    return;
+
+  _dsd_request_finish_response (self, SOUP_STATUS_NO_CONTENT);
 }
 
 void

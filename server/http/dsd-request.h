@@ -73,6 +73,8 @@ void                dsd_request_respond_bytes   (DsdRequest  *self,
                                                  guint        status,
                                                  const char  *content_type,
                                                  GBytes      *body);
+/* 204, without a body. */
+void                dsd_request_respond_no_content (DsdRequest *self);
 /* From the check of a websocket route (see dsd_router_add_websocket()):
  * answers 101 and hands the connection to the route's handler. Counts as the
  * response. */

@@ -292,6 +292,24 @@ dsd_router_add_websocket (DsdRouter           *self,
   add_route (self, SOUP_METHOD_GET, pattern, allowed_roles, check, handler, user_data);
 }
 
+GStrv
+dsd_router_list (DsdRouter *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (DSD_IS_ROUTER (self), NULL);
+
+  for (guint i = 0; i < self->routes->len; i++)
+    {
+      const DsdRoute *route = g_ptr_array_index (self->routes, i);
+      g_autofree char *line = g_strdup_printf ("%s %s", route->method, route->pattern);
+
+      g_strv_builder_add (builder, line);
+    }
+
+  return g_strv_builder_end (builder);
+}
+
 const DsdRoute *
 _dsd_router_match (DsdRouter         *self,
                    const char        *method,

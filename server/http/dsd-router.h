@@ -60,4 +60,8 @@ void       dsd_router_add_websocket (DsdRouter           *self,
                                      DsdWebsocketHandler  handler,
                                      gpointer             user_data);
 
+/* "METHOD /pattern" of every route, in the order they were added (for the
+ * authorisation matrix test: every route must have its row). */
+GStrv      dsd_router_list          (DsdRouter           *self);
+
 G_END_DECLS

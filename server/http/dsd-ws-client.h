@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 /*
  * One connected stream client (any of our websocket endpoints): sends text
  * frames through the connection's DsdWsStream, turns the client's frames into
- * calls of the frame handler, and keeps the protocol rules of API.md:
+ * calls of the frame handler, and keeps the protocol rules of docs/openapi.json:
  *  - a frame that is not a JSON object with a string "type", or that the
  *    handler refuses, gets {"type":"error","error":{…}} and the socket stays open;
  *  - binary frames → close 1003 (invalid UTF-8 → 1007 and oversized messages →

@@ -12,12 +12,19 @@
 /* How long a close waits for the queue to reach the peer and for its answer. */
 #define CLOSE_TIMEOUT_MS 2000
 #define DRAIN_BUFFER_SIZE 4096
+#define CLOSE_POLICY_VIOLATION 1008
 #define CLOSE_TOO_BIG 1009
+/* Pings a client may send per window; a client over it is closed with 1008.
+ * (Browsers send none; libraries' keepalives one every few seconds.) */
+#define MAX_PINGS_PER_WINDOW 50
+#define PING_WINDOW_US (10 * G_USEC_PER_SEC)
 /* Control frame payloads are at most 125 bytes, two of them the code. */
 #define CLOSE_REASON_MAX 123
 
 #define OPCODE_TEXT 0x1
 #define OPCODE_CLOSE 0x8
+#define OPCODE_PING 0x9
+#define OPCODE_PONG 0xa
 #define IS_CONTROL(opcode) (((opcode) & 0x8) != 0)
 
 /* One frame on its way out: our header (empty for the frames libsoup writes
@@ -44,7 +51,15 @@ typedef struct {
   guint64 payload_left;
   guint64 message_size;
   gboolean peer_closed;   /* a close frame came */
+  gint64  ping_window_start_us;
+  guint   pings_in_window;
 } InputParser;
+
+typedef enum {
+  INPUT_OK,
+  INPUT_TOO_BIG,        /* a data frame or message over max_message_size */
+  INPUT_PING_FLOOD,     /* over MAX_PINGS_PER_WINDOW */
+} InputVerdict;
 
 struct _DsdWsStream {
   GIOStream              parent_instance;
@@ -439,6 +454,31 @@ push_frame (DsdWsStream *self,
   schedule_write (self);
 }
 
+/* Pongs go to the head of the queue, behind a frame partly on the wire. */
+static gboolean
+replace_queued_pong (DsdWsStream *self,
+                     GBytes      *payload)
+{
+  guint first = self->head_written > 0 ? 1 : 0;
+
+  for (guint i = first; i < MIN (self->frames.length, first + 2); i++)
+    {
+      Frame *queued = queue_nth (&self->frames, i);
+
+      if (queued->opcode != OPCODE_PONG)
+        continue;
+
+      self->queued -= frame_size (queued);
+      g_bytes_unref (queued->payload);
+      queued->payload = payload;
+      self->queued += frame_size (queued);
+      update_low_water (self);
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
 /* A frame libsoup wrote through our output stream (always one whole frame
  * per call: it writes frame by frame and we never take less). */
 static gssize
@@ -473,6 +513,11 @@ queue_libsoup_frame (DsdWsStream  *self,
         self->close_code = (bytes[2] << 8) | bytes[3];
       self->close_queued = TRUE;
     }
+
+  /* A pong still waiting answers the newer ping instead (RFC 6455 §5.5.3):
+   * a client that pings without reading queues one pong at most. */
+  if (frame.opcode == OPCODE_PONG && replace_queued_pong (self, frame.payload))
+    return count;
 
   /* Pings and pongs go first; a close frame goes after what is queued. */
   push_frame (self, &frame, IS_CONTROL (frame.opcode) && frame.opcode != OPCODE_CLOSE);
@@ -553,9 +598,23 @@ payload_length (const guint8 *header)
   return length;
 }
 
-/* Follows the frames in data; FALSE when a data frame or the message it
- * belongs to exceeds max_message_size. */
+/* TRUE when this ping is one too many in its window. */
 static gboolean
+count_ping (InputParser *parser)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - parser->ping_window_start_us >= PING_WINDOW_US)
+    {
+      parser->ping_window_start_us = now;
+      parser->pings_in_window = 0;
+    }
+
+  return ++parser->pings_in_window > MAX_PINGS_PER_WINDOW;
+}
+
+/* Follows the frames in data. */
+static InputVerdict
 inspect_input (DsdWsStream  *self,
                const guint8 *data,
                gsize         length)
@@ -589,18 +648,20 @@ inspect_input (DsdWsStream  *self,
 
       if (opcode == OPCODE_CLOSE)
         parser->peer_closed = TRUE;
+      if (opcode == OPCODE_PING && count_ping (parser))
+        return INPUT_PING_FLOOD;
       if (IS_CONTROL (opcode))
         continue;
       if (payload > self->max_message_size)
-        return FALSE;
+        return INPUT_TOO_BIG;
 
       /* Opcode 0 continues the message, any other starts one. */
       parser->message_size = (opcode == 0 ? parser->message_size : 0) + payload;
       if (parser->message_size > self->max_message_size)
-        return FALSE;
+        return INPUT_TOO_BIG;
     }
 
-  return TRUE;
+  return INPUT_OK;
 }
 
 /* Queues a close frame behind what is queued; nothing is queued after it. */
@@ -646,16 +707,30 @@ after_read (DsdWsStream *self,
     return n_read;
 
   self->last_input_us = g_get_monotonic_time ();
-  if (!inspect_input (self, buffer, n_read))
+  switch (inspect_input (self, buffer, n_read))
     {
+    case INPUT_OK:
+      return n_read;
+
+    case INPUT_TOO_BIG:
       g_debug ("Websocket message over %" G_GSIZE_FORMAT " bytes", self->max_message_size);
       discard_frames (self, FALSE);
       queue_close (self, CLOSE_TOO_BIG, "message too big");
-      end_input (self);
-      return 0;
+      break;
+
+    case INPUT_PING_FLOOD:
+      g_debug ("Websocket client over %u pings in %d s", MAX_PINGS_PER_WINDOW,
+               (int) (PING_WINDOW_US / G_USEC_PER_SEC));
+      discard_frames (self, FALSE);
+      queue_close (self, CLOSE_POLICY_VIOLATION, "too many pings");
+      break;
+
+    default:
+      g_assert_not_reached ();
     }
 
-  return n_read;
+  end_input (self);
+  return 0;
 }
 
 /* DsdWsInput ---------------------------------------------------------------- */

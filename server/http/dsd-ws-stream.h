@@ -19,7 +19,10 @@ G_BEGIN_DECLS
  * Input: passed through to libsoup, watched by a frame-header parser that
  * enforces max_message_size over the sum of a fragmented message's frames
  * (libsoup 3.2 limits single frames only): an oversized message or frame gets
- * a close frame 1009 and the input ends.
+ * a close frame 1009 and the input ends. So does a client that sends more
+ * than 50 pings in 10 s, with 1008. A pong not yet written answers a newer
+ * ping instead of queueing another (RFC 6455 §5.5.3), so a client that pings
+ * without reading costs one pong of queue at most.
  *
  * Closing (libsoup closes its io-stream) writes what is queued, then reads
  * what the peer still sends until its close frame or end (closing a socket

@@ -276,7 +276,8 @@ apply_driver_event (DsdFleet *self,
       if (!dispatch_json_get_string (data, NULL, "name", DISPATCH_JSON_REQUIRED, 0, &name,
                                      NULL) ||
           !dispatch_json_get_enum (data, NULL, "vehicle", DISPATCH_JSON_REQUIRED,
-                                   dispatch_vehicle_names, &vehicle_name, NULL) ||
+                                   dispatch_enum_names (DISPATCH_TYPE_VEHICLE), &vehicle_name,
+                                   NULL) ||
           !dispatch_json_get_int (data, NULL, "capacity", DISPATCH_JSON_REQUIRED, 1,
                                   G_MAXUINT, &capacity, NULL) ||
           !dispatch_json_get_boolean (data, NULL, "online", DISPATCH_JSON_REQUIRED, &online,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-live"
 
-#include "dispatch-json.h"
+#include "dispatch-error.h"
 #include "dsd-cache.h"
 #include "dsd-location-batch.h"
 #include "dsd-location-ingest.h"
@@ -342,32 +342,8 @@ publish_location (DsdLocationIngest           *self,
                   const DsdFleetDriver        *driver,
                   const DispatchLocationPoint *point)
 {
-  g_autofree char *id = g_uuid_string_random ();
-  g_autofree char *now = dispatch_format_timestamp (g_get_real_time ());
-  g_autofree char *recorded_at = dispatch_format_timestamp (point->recorded_at_us);
-  g_autoptr(GString) envelope = g_string_new (NULL);
-  g_autoptr(DsdEvent) event = NULL;
-  g_autoptr(GError) error = NULL;
-  char lat[G_ASCII_DTOSTR_BUF_SIZE], lon[G_ASCII_DTOSTR_BUF_SIZE];
-  char heading[G_ASCII_DTOSTR_BUF_SIZE] = "null", speed[G_ASCII_DTOSTR_BUF_SIZE] = "null";
+  g_autoptr(DsdEvent) event = dsd_event_new_location (driver->id, point);
 
-  if (point->flags & DISPATCH_LOCATION_HAS_HEADING)
-    g_ascii_dtostr (heading, sizeof heading, point->heading);
-  if (point->flags & DISPATCH_LOCATION_HAS_SPEED)
-    g_ascii_dtostr (speed, sizeof speed, point->speed_mps);
-
-  g_string_printf (envelope,
-                   "{\"id\":\"%s\",\"type\":\"driver.location\",\"occurred_at\":\"%s\","
-                   "\"data\":{\"driver_id\":\"%s\",\"lat\":%s,\"lon\":%s,\"heading\":%s,"
-                   "\"speed_mps\":%s,\"recorded_at\":\"%s\"}}",
-                   id, now, driver->id,
-                   g_ascii_dtostr (lat, sizeof lat, point->lat),
-                   g_ascii_dtostr (lon, sizeof lon, point->lon),
-                   heading, speed, recorded_at);
-
-  event = dsd_event_new_from_json (envelope->str, envelope->len, &error);
-  if (event == NULL)
-    g_error ("Built a malformed driver.location event: %s", error->message);
   dsd_event_bus_publish (self->bus, event);
   if (self->cache != NULL)
     dsd_cache_share_location (self->cache, event);

@@ -1,142 +1,65 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-live"
 
-#include <errno.h>
 #include <math.h>
 #include <string.h>
 
 #include "dispatch-json.h"
+#include "dispatch-json-scanner.h"
 #include "dsd-location-scanner.h"
 
 static const char * const members[] = {
   "lat", "lon", "heading", "speed_mps", "accuracy_m", "recorded_at", NULL
 };
 
-typedef struct {
-  const char *p;
-  const char *end;
-} Scanner;
-
-static void
-skip_space (Scanner *s)
-{
-  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
-    s->p++;
-}
-
-/* Skips whitespace, then consumes c if it is next. */
+/* A string of printable ASCII without escapes (the strict path handles the
+ * rest); (start, length) into the data. */
 static gboolean
-accept (Scanner *s,
-        char     c)
+scan_plain_string (DispatchJsonScanner  *s,
+                   const char          **start,
+                   gsize                *length)
 {
-  skip_space (s);
-  if (s->p < s->end && *s->p == c)
-    {
-      s->p++;
-      return TRUE;
-    }
-  return FALSE;
-}
-
-/* A string of printable ASCII without escapes; (start, length) into the data. */
-static gboolean
-scan_string (Scanner     *s,
-             const char **start,
-             gsize       *length)
-{
-  if (!accept (s, '"'))
+  if (!dispatch_json_scanner_string (s, start, length))
     return FALSE;
 
-  *start = s->p;
-  while (s->p < s->end && *s->p != '"')
+  for (gsize i = 0; i < *length; i++)
     {
-      if (*s->p < 0x20 || *s->p > 0x7e || *s->p == '\\')
+      char c = (*start)[i];
+
+      if (c < 0x20 || c > 0x7e || c == '\\')
         return FALSE;
-      s->p++;
     }
-  if (s->p == s->end)
-    return FALSE;
-
-  *length = s->p - *start;
-  s->p++;
   return TRUE;
 }
 
+/* A number as json-glib gives it: an integer (within gint64) converted as
+ * dispatch_json_get_double converts it, else a finite double. */
 static gboolean
-scan_digits (Scanner *s)
+scan_number (DispatchJsonScanner *s,
+             double              *out)
 {
-  const char *start = s->p;
-
-  while (s->p < s->end && g_ascii_isdigit (*s->p))
-    s->p++;
-  return s->p > start;
-}
-
-/* RFC 8259 number grammar. Without fraction and exponent it is an integer
- * (within gint64, as the strict parser requires, then converted as
- * dispatch_json_get_double converts it), else a finite double: the values
- * json-glib gives. */
-static gboolean
-scan_number (Scanner *s,
-             double  *out)
-{
-  const char *start = s->p;
-  gboolean integer = TRUE;
+  const char *start;
+  gsize length;
+  gboolean integral;
   char text[64];
 
-  if (s->p < s->end && *s->p == '-')
-    s->p++;
-  if (s->p < s->end && *s->p == '0')
-    s->p++;
-  else if (s->p >= s->end || *s->p < '1' || *s->p > '9' || !scan_digits (s))
-    return FALSE;
-
-  if (s->p < s->end && *s->p == '.')
-    {
-      s->p++;
-      integer = FALSE;
-      if (!scan_digits (s))
-        return FALSE;
-    }
-  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E'))
-    {
-      s->p++;
-      integer = FALSE;
-      if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
-        s->p++;
-      if (!scan_digits (s))
-        return FALSE;
-    }
-
   /* Copied: the body is not NUL-terminated. */
-  if ((gsize) (s->p - start) >= sizeof text)
+  if (!dispatch_json_scanner_number (s, &start, &length, &integral) || length >= sizeof text)
     return FALSE;
-  memcpy (text, start, s->p - start);
-  text[s->p - start] = '\0';
+  memcpy (text, start, length);
+  text[length] = '\0';
 
-  errno = 0;
-  if (integer)
+  if (integral)
     *out = (double) g_ascii_strtoll (text, NULL, 10);
   else
     *out = g_ascii_strtod (text, NULL);
 
-  return integer ? errno == 0 : isfinite (*out);
-}
-
-static gboolean
-scan_null (Scanner *s)
-{
-  skip_space (s);
-  if (s->end - s->p < 4 || memcmp (s->p, "null", 4) != 0)
-    return FALSE;
-
-  s->p += 4;
-  return TRUE;
+  return isfinite (*out);
 }
 
 /* One member's value into the point; null leaves an optional member absent. */
 static gboolean
-scan_member (Scanner               *s,
+scan_member (DispatchJsonScanner   *s,
              guint                  member,
              DispatchLocationPoint *point)
 {
@@ -154,9 +77,9 @@ scan_member (Scanner               *s,
   if (member >= G_N_ELEMENTS (numbers))
     {
       /* recorded_at: an RFC 3339 string, or null for "now". */
-      if (scan_null (s))
+      if (dispatch_json_scanner_literal (s, "null"))
         return TRUE;
-      if (!scan_string (s, &start, &length) || length >= sizeof text)
+      if (!scan_plain_string (s, &start, &length) || length >= sizeof text)
         return FALSE;
       memcpy (text, start, length);
       text[length] = '\0';
@@ -164,17 +87,16 @@ scan_member (Scanner               *s,
     }
 
   /* lat and lon are required: null is refused. */
-  if (flags[member] != 0 && scan_null (s))
+  if (flags[member] != 0 && dispatch_json_scanner_literal (s, "null"))
     return TRUE;
 
-  skip_space (s);
   point->flags |= flags[member];
   return scan_number (s, numbers[member]);
 }
 
 /* One point object, valid as dispatch_location_point_from_json() sees it. */
 static gboolean
-scan_point (Scanner               *s,
+scan_point (DispatchJsonScanner   *s,
             gint64                 now_us,
             DispatchLocationPoint *point)
 {
@@ -182,10 +104,10 @@ scan_point (Scanner               *s,
 
   *point = (DispatchLocationPoint) { .recorded_at_us = now_us };
 
-  if (!accept (s, '{'))
+  if (!dispatch_json_scanner_accept (s, '{'))
     return FALSE;
 
-  if (!accept (s, '}'))
+  if (!dispatch_json_scanner_accept (s, '}'))
     {
       do
         {
@@ -193,7 +115,7 @@ scan_point (Scanner               *s,
           gsize length;
           guint i;
 
-          if (!scan_string (s, &name, &length))
+          if (!scan_plain_string (s, &name, &length))
             return FALSE;
 
           for (i = 0; members[i] != NULL; i++)
@@ -201,15 +123,15 @@ scan_point (Scanner               *s,
               if (strlen (members[i]) == length && memcmp (members[i], name, length) == 0)
                 break;
             }
-          if (members[i] == NULL || (seen & (1u << i)) != 0 || !accept (s, ':') ||
-              !scan_member (s, i, point))
+          if (members[i] == NULL || (seen & (1u << i)) != 0 ||
+              !dispatch_json_scanner_accept (s, ':') || !scan_member (s, i, point))
             return FALSE;
 
           seen |= 1u << i;
         }
-      while (accept (s, ','));
+      while (dispatch_json_scanner_accept (s, ','));
 
-      if (!accept (s, '}'))
+      if (!dispatch_json_scanner_accept (s, '}'))
         return FALSE;
     }
 
@@ -219,16 +141,17 @@ scan_point (Scanner               *s,
 
 /* At s, after the opening brace: "points" and its array, then the closing brace. */
 static gboolean
-scan_batch (Scanner *s,
-            guint    max_points,
-            gint64   now_us,
-            GArray  *points)
+scan_batch (DispatchJsonScanner *s,
+            guint                max_points,
+            gint64               now_us,
+            GArray              *points)
 {
   const char *name;
   gsize length;
 
-  if (!scan_string (s, &name, &length) || length != strlen ("points") ||
-      memcmp (name, "points", length) != 0 || !accept (s, ':') || !accept (s, '['))
+  if (!scan_plain_string (s, &name, &length) || length != strlen ("points") ||
+      memcmp (name, "points", length) != 0 || !dispatch_json_scanner_accept (s, ':') ||
+      !dispatch_json_scanner_accept (s, '['))
     return FALSE;
 
   do
@@ -239,9 +162,9 @@ scan_batch (Scanner *s,
         return FALSE;
       g_array_append_val (points, point);
     }
-  while (accept (s, ','));
+  while (dispatch_json_scanner_accept (s, ','));
 
-  return accept (s, ']') && accept (s, '}');
+  return dispatch_json_scanner_accept (s, ']') && dispatch_json_scanner_accept (s, '}');
 }
 
 GArray *
@@ -251,19 +174,20 @@ dsd_location_scan (const char *data,
                    gint64      now_us)
 {
   g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (DispatchLocationPoint));
-  Scanner s = { data, data + length };
-  Scanner batch;
+  DispatchJsonScanner s;
+  DispatchJsonScanner batch;
   DispatchLocationPoint point;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
-  if (!accept (&s, '{'))
+  dispatch_json_scanner_init (&s, data, length);
+  if (!dispatch_json_scanner_accept (&s, '{'))
     return NULL;
 
   /* {"points": …} or else a single point. */
   batch = s;
-  skip_space (&batch);
-  if (batch.end - batch.p >= 8 && memcmp (batch.p, "\"points\"", 8) == 0)
+  dispatch_json_scanner_skip_space (&batch);
+  if (batch.end - batch.pos >= 8 && memcmp (batch.pos, "\"points\"", 8) == 0)
     {
       if (!scan_batch (&batch, max_points, now_us, points))
         return NULL;
@@ -271,12 +195,12 @@ dsd_location_scan (const char *data,
     }
   else
     {
-      s.p--;
+      s.pos--;
       if (!scan_point (&s, now_us, &point))
         return NULL;
       g_array_append_val (points, point);
     }
 
-  skip_space (&s);
-  return s.p == s.end ? g_steal_pointer (&points) : NULL;
+  dispatch_json_scanner_skip_space (&s);
+  return s.pos == s.end ? g_steal_pointer (&points) : NULL;
 }

@@ -5,14 +5,21 @@
 
 #include <glib/gi18n-lib.h>
 
+#include <gmime/gmime.h>
+
+#include "dispatch-email.h"
 #include "dispatch-json.h"
 #include "dsd-mail-message.h"
 #include "dsd-notify-error.h"
 
-#define BASE64_LINE 76
-/* Raw bytes per RFC 2047 encoded word: 45 bytes → 60 base64 characters, so
- * "=?UTF-8?B?…?=" stays within the 75 characters RFC 2047 allows. */
-#define ENCODED_WORD_BYTES 45
+/* GMime 3.2 declares no autoptr cleanups of its own */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (InternetAddressMailbox, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (InternetAddressList, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeMessage, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeMultipart, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeObject, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeStream, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeDataWrapper, g_object_unref)
 
 typedef struct {
   const char *name;
@@ -35,128 +42,67 @@ static const MailTemplate templates[] = {
     N_("Unfortunately, your order could not be delivered.") },
 };
 
-static const char * const weekdays[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
-static const char * const months[] = {
-  "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-};
-
-gboolean
-dsd_mail_address_is_valid (const char *address)
+/* g_mime_init() once per process, before the first message (from any thread) */
+static void
+dsd_mail_init (void)
 {
-  const char *at;
+  static gsize initialized;
 
-  if (address == NULL || strlen (address) > 254 || !g_utf8_validate (address, -1, NULL))
-    return FALSE;
-
-  for (const char *c = address; *c != '\0'; c++)
+  if (g_once_init_enter (&initialized))
     {
-      if (g_ascii_iscntrl (*c) || strchr (" \"<>(),;:\\[]", *c) != NULL)
-        return FALSE;
+      g_mime_init ();
+      g_once_init_leave (&initialized, 1);
     }
+}
 
-  at = strrchr (address, '@');
-  return at != NULL && at != address && at[1] != '\0';
+/* The one mailbox of "addr" or "Name <addr>" (RFC 5322, by GMime), with an
+ * address dispatch_email_address_is_valid() accepts; else NULL. */
+static InternetAddressMailbox *
+parse_mailbox (const char *mailbox)
+{
+  g_autoptr(InternetAddressList) list = NULL;
+  InternetAddress *address;
+
+  dsd_mail_init ();
+  if (strpbrk (mailbox, "\r\n") != NULL ||
+      (list = internet_address_list_parse (NULL, mailbox)) == NULL ||
+      internet_address_list_length (list) != 1)
+    return NULL;
+
+  address = internet_address_list_get_address (list, 0);
+  if (!INTERNET_ADDRESS_IS_MAILBOX (address) ||
+      !dispatch_email_address_is_valid (
+        internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address))))
+    return NULL;
+
+  return g_object_ref (INTERNET_ADDRESS_MAILBOX (address));
 }
 
 char *
 dsd_mail_mailbox_address (const char *mailbox)
 {
-  const char *open = strrchr (mailbox, '<');
-  g_autofree char *address = NULL;
+  g_autoptr(InternetAddressMailbox) parsed = parse_mailbox (mailbox);
 
-  if (open != NULL && g_str_has_suffix (open, ">"))
-    address = g_strndup (open + 1, strlen (open) - 2);
-  else
-    address = g_strstrip (g_strdup (mailbox));
-
-  return dsd_mail_address_is_valid (address) ? g_steal_pointer (&address) : NULL;
+  return parsed != NULL ? g_strdup (internet_address_mailbox_get_addr (parsed)) : NULL;
 }
 
-/* RFC 2047 "B" encoded words, folded onto continuation lines; splits only
- * between UTF-8 characters. */
-static void
-append_encoded_words (GString    *out,
-                      const char *text)
+/* A text part in UTF-8 as it is (g_mime_text_part_set_text() would pick
+ * another charset where one fits, but the HTML says UTF-8), base64: the texts
+ * are translated and may be any script; their lines are already CRLF. */
+static GMimeObject *
+text_part (const char *subtype,
+           const char *text)
 {
-  const char *start = text;
+  GMimeTextPart *part = g_mime_text_part_new_with_subtype (subtype);
+  g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (text, strlen (text));
+  g_autoptr(GMimeDataWrapper) content = NULL;
 
-  while (*start != '\0')
-    {
-      const char *end = start;
-      g_autofree char *encoded = NULL;
+  content = g_mime_data_wrapper_new_with_stream (stream, GMIME_CONTENT_ENCODING_DEFAULT);
+  g_mime_part_set_content (GMIME_PART (part), content);
+  g_mime_text_part_set_charset (part, "UTF-8");
+  g_mime_part_set_content_encoding (GMIME_PART (part), GMIME_CONTENT_ENCODING_BASE64);
 
-      while (*end != '\0')
-        {
-          const char *next = g_utf8_next_char (end);
-
-          if (next - start > ENCODED_WORD_BYTES)
-            break;
-          end = next;
-        }
-
-      if (start != text)
-        g_string_append (out, "\r\n ");
-      encoded = g_base64_encode ((const guchar *) start, end - start);
-      g_string_append_printf (out, "=?UTF-8?B?%s?=", encoded);
-      start = end;
-    }
-}
-
-/* From: as configured, with a non-ASCII display name encoded. */
-static void
-append_mailbox (GString    *out,
-                const char *mailbox)
-{
-  const char *open = strrchr (mailbox, '<');
-  g_autofree char *name = NULL;
-
-  if (g_str_is_ascii (mailbox) || open == NULL)
-    {
-      g_string_append (out, mailbox);
-      return;
-    }
-
-  name = g_strstrip (g_strndup (mailbox, open - mailbox));
-  append_encoded_words (out, name);
-  g_string_append_printf (out, " %s", open);
-}
-
-static void
-append_date (GString *out)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-
-  /* RFC 5322 wants English names whatever the locale. */
-  g_string_append_printf (out, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n",
-                          weekdays[g_date_time_get_day_of_week (now) - 1],
-                          g_date_time_get_day_of_month (now),
-                          months[g_date_time_get_month (now) - 1],
-                          g_date_time_get_year (now),
-                          g_date_time_get_hour (now),
-                          g_date_time_get_minute (now),
-                          g_date_time_get_second (now));
-}
-
-static void
-append_base64_part (GString    *out,
-                    const char *boundary,
-                    const char *content_type,
-                    const char *body)
-{
-  g_autofree char *encoded = g_base64_encode ((const guchar *) body, strlen (body));
-  gsize length = strlen (encoded);
-
-  g_string_append_printf (out,
-                          "--%s\r\n"
-                          "Content-Type: %s; charset=UTF-8\r\n"
-                          "Content-Transfer-Encoding: base64\r\n"
-                          "\r\n",
-                          boundary, content_type);
-  for (gsize i = 0; i < length; i += BASE64_LINE)
-    {
-      g_string_append_len (out, encoded + i, MIN (BASE64_LINE, length - i));
-      g_string_append (out, "\r\n");
-    }
+  return GMIME_OBJECT (part);
 }
 
 static const MailTemplate *
@@ -247,16 +193,21 @@ dsd_mail_message_build (const char  *template_name,
                         GError     **error)
 {
   const MailTemplate *template = find_template (template_name);
-  g_autofree char *from_address = dsd_mail_mailbox_address (from);
-  g_autofree char *boundary = NULL;
+  g_autoptr(InternetAddressMailbox) sender = parse_mailbox (from);
+  g_autoptr(GMimeMessage) message = NULL;
+  g_autoptr(GMimeMultipart) alternative = NULL;
+  g_autoptr(GMimeObject) plain = NULL;
+  g_autoptr(GMimeObject) rich = NULL;
+  g_autoptr(GDateTime) now = NULL;
   g_autofree char *text = NULL;
   g_autofree char *html = NULL;
   g_autofree char *message_id = NULL;
   g_autofree char *uuid = g_uuid_string_random ();
+  GMimeFormatOptions *options;
   JsonObject *contact = NULL;
   const char *name = NULL;
   const char *reason = NULL;
-  GString *out;
+  char *out;
 
   if (template == NULL)
     {
@@ -265,8 +216,7 @@ dsd_mail_message_build (const char  *template_name,
       return NULL;
     }
 
-  if (!dsd_mail_address_is_valid (to) || from_address == NULL ||
-      strpbrk (from, "\r\n") != NULL)
+  if (!dispatch_email_address_is_valid (to) || sender == NULL)
     {
       g_set_error (error, DSD_NOTIFY_ERROR, DSD_NOTIFY_ERROR_REJECTED,
                    "invalid e-mail address");
@@ -284,25 +234,29 @@ dsd_mail_message_build (const char  *template_name,
 
   text = render_text (template, name, reason, tracking_url);
   html = render_html (template, name, reason, tracking_url);
-  boundary = g_strdup_printf ("=_dispatch_%08x%08x", g_random_int (), g_random_int ());
-  message_id = g_strdup_printf ("<%s%s>", uuid, strrchr (from_address, '@'));
+  message_id = g_strdup_printf ("%s%s", uuid,
+                                strrchr (internet_address_mailbox_get_addr (sender), '@'));
+  now = g_date_time_new_now_utc ();
 
-  out = g_string_new ("From: ");
-  append_mailbox (out, from);
-  g_string_append_printf (out, "\r\nTo: %s\r\nSubject: ", to);
-  append_encoded_words (out, _(template->subject));
-  g_string_append (out, "\r\n");
-  append_date (out);
-  g_string_append_printf (out,
-                          "Message-ID: %s\r\n"
-                          "MIME-Version: 1.0\r\n"
-                          "Auto-Submitted: auto-generated\r\n"
-                          "Content-Type: multipart/alternative; boundary=\"%s\"\r\n"
-                          "\r\n",
-                          message_id, boundary);
-  append_base64_part (out, boundary, "text/plain", text);
-  append_base64_part (out, boundary, "text/html", html);
-  g_string_append_printf (out, "--%s--\r\n", boundary);
+  message = g_mime_message_new (TRUE);
+  internet_address_list_add (g_mime_message_get_from (message), INTERNET_ADDRESS (sender));
+  g_mime_message_add_mailbox (message, GMIME_ADDRESS_TYPE_TO, NULL, to);
+  g_mime_message_set_subject (message, _(template->subject), "UTF-8");
+  g_mime_message_set_date (message, now);
+  g_mime_message_set_message_id (message, message_id);
+  g_mime_object_set_header (GMIME_OBJECT (message), "Auto-Submitted", "auto-generated", NULL);
 
-  return g_string_free_to_bytes (out);
+  alternative = g_mime_multipart_new_with_subtype ("alternative");
+  plain = text_part ("plain", text);
+  rich = text_part ("html", html);
+  g_mime_multipart_add (alternative, plain);
+  g_mime_multipart_add (alternative, rich);
+  g_mime_message_set_mime_part (message, GMIME_OBJECT (alternative));
+
+  options = g_mime_format_options_new ();
+  g_mime_format_options_set_newline_format (options, GMIME_NEWLINE_FORMAT_DOS);
+  out = g_mime_object_to_string (GMIME_OBJECT (message), options);
+  g_mime_format_options_free (options);
+
+  return g_bytes_new_take (g_steal_pointer (&out), strlen (out));
 }

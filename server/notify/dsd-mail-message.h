@@ -6,9 +6,10 @@
 G_BEGIN_DECLS
 
 /*
- * The e-mail a customer gets about their order: MIME 1.0, UTF-8,
- * multipart/alternative with a plain text and a simple HTML part (base64),
- * RFC 2047 encoded subject, Date, Message-ID and the public tracking link.
+ * The e-mail a customer gets about their order, built with GMime: MIME 1.0,
+ * multipart/alternative with a plain text and a simple HTML part (UTF-8,
+ * base64), RFC 2047 encoded words where a header needs them, Date,
+ * Message-ID and the public tracking link.
  * Texts are translatable (gettext domain GETTEXT_PACKAGE, the server's locale).
  *
  * template: created | assigned | picked_up | delivered | cancelled | failed
@@ -16,7 +17,7 @@ G_BEGIN_DECLS
  * from: DISPATCH_MAIL_FROM, "addr@example.org" or "Name <addr@example.org>"
  *
  * Errors: DSD_NOTIFY_ERROR_REJECTED for an unknown template or an address
- * that cannot be written into a header safely.
+ * that is not valid (dispatch_email_address_is_valid()).
  */
 GBytes   *dsd_mail_message_build       (const char  *template_name,
                                         JsonObject  *order,
@@ -25,9 +26,8 @@ GBytes   *dsd_mail_message_build       (const char  *template_name,
                                         const char  *tracking_url,
                                         GError     **error);
 
-/* "local@domain" with no whitespace, controls, quotes or angle brackets. */
-gboolean  dsd_mail_address_is_valid    (const char  *address);
-/* The address inside "Name <addr>", or the whole text; NULL if not valid. */
+/* The address of "addr" or "Name <addr>" (one RFC 5322 mailbox); NULL if it
+ * is none or dispatch_email_address_is_valid() refuses it. */
 char     *dsd_mail_mailbox_address     (const char  *mailbox);
 
 G_END_DECLS

@@ -41,6 +41,7 @@ struct _DsdNotifier {
   guint             n_in_flight;
   guint             claim_room;   /* rows the claim under way asked for */
   guint             running : 1;
+  guint             follow_bus : 1;  /* else a consumer group calls consider() */
   guint             busy : 1;     /* a plan/claim round is under way */
   guint             wanted : 1;   /* … and another was asked for meanwhile */
   guint             backlog : 1;  /* the last claim may have left due rows */
@@ -473,6 +474,7 @@ dsd_notifier_class_init (DsdNotifierClass *klass)
 static void
 dsd_notifier_init (DsdNotifier *self)
 {
+  self->follow_bus = TRUE;
 }
 
 DsdNotifier *
@@ -544,10 +546,42 @@ dsd_notifier_start (DsdNotifier *self)
   self->running = TRUE;
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  g_signal_connect_object (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS), "event",
-                           G_CALLBACK (event_cb), self, 0);
+  if (self->follow_bus)
+    g_signal_connect_object (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS), "event",
+                             G_CALLBACK (event_cb), self, 0);
   self->poll_source = g_timeout_add (POLL_MS, poll_cb, self);
   tick (self);
+}
+
+void
+dsd_notifier_set_follow_bus (DsdNotifier *self,
+                             gboolean     follow_bus)
+{
+  g_return_if_fail (DSD_IS_NOTIFIER (self));
+
+  self->follow_bus = follow_bus;
+}
+
+gboolean
+dsd_notifier_consider (DsdNotifier  *self,
+                       DsdEvent     *event,
+                       GError      **error)
+{
+  g_return_val_if_fail (DSD_IS_NOTIFIER (self), FALSE);
+
+  if (!self->running)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                           "the notifier is not running");
+      return FALSE;
+    }
+
+  /* The plan reads every event after its cursor from the database, in the
+   * transaction that records the notifications: a round after this event
+   * covers it exactly once. */
+  if (dsd_event_get_seq (event) > 0)
+    tick (self);
+  return TRUE;
 }
 
 void

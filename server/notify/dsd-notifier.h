@@ -2,6 +2,7 @@
 #pragma once
 
 #include "dsd-context.h"
+#include "dsd-event.h"
 
 G_BEGIN_DECLS
 
@@ -31,6 +32,14 @@ DsdNotifier *dsd_notifier_new   (DsdContext   *context,
                                  const char   *public_url,
                                  GError      **error);
 void         dsd_notifier_start (DsdNotifier  *self);
+/* TRUE (default): a round after each state event of the bus. FALSE (cluster
+ * mode): a consumer group calls dsd_notifier_consider() instead. */
+void         dsd_notifier_set_follow_bus (DsdNotifier *self,
+                                          gboolean     follow_bus);
+/* Plans and sends for event (a DsdKafkaGroupFunc); FALSE while not running. */
+gboolean     dsd_notifier_consider (DsdNotifier  *self,
+                                    DsdEvent     *event,
+                                    GError      **error);
 /* Cancels what is in flight: those rows are sent again once their lease ends. */
 void         dsd_notifier_stop  (DsdNotifier  *self);
 

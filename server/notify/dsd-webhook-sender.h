@@ -8,7 +8,7 @@ G_BEGIN_DECLS
 #define DSD_WEBHOOK_TIMEOUT_S 10
 
 /*
- * Delivers one webhook request (API.md "Webhooks"): a POST of the envelope
+ * Delivers one webhook request (docs/openapi.json, tag Webhooks): a POST of the envelope
  * bytes as they are, Content-Type application/json, X-Dispatch-Event-Id and
  * X-Dispatch-Signature "sha256=<hex HMAC-SHA256 of the body keyed with the
  * secret>". Any 2xx is success. Redirects are not followed, no proxy is used,

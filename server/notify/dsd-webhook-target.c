@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-notify"
 
+#include <string.h>
+
 #include "dispatch-error.h"
 #include "dsd-webhook-target.h"
 
+/* In order of strictness. */
 typedef enum {
   ADDRESS_PUBLIC,
   ADDRESS_PRIVATE,    /* loopback, RFC 1918, CGNAT, unique local */
@@ -26,18 +29,51 @@ classify_ipv4 (const guint8 *b)
   return ADDRESS_PUBLIC;
 }
 
+/* IPv4 written the Teredo way: complemented. */
+static AddressClass
+classify_teredo_client (const guint8 *b)
+{
+  const guint8 client[4] = { b[0] ^ 0xff, b[1] ^ 0xff, b[2] ^ 0xff, b[3] ^ 0xff };
+
+  return classify_ipv4 (client);
+}
+
+/*
+ * IPv6 forms that carry an IPv4 address reach that address (through the
+ * local stack, a NAT64 gateway, a 6to4 or Teredo relay): they are judged as
+ * the IPv4 address, and as the stricter of the two where a form names two.
+ */
 static AddressClass
 classify_ipv6 (const guint8 *b)
 {
   static const guint8 mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-  static const guint8 zero[15] = { 0 };
+  static const guint8 nat64_prefix[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
+  static const guint8 nat64_local_prefix[6] = { 0, 0x64, 0xff, 0x9b, 0, 1 };
+  static const guint8 teredo_prefix[4] = { 0x20, 0x01, 0, 0 };
+  static const guint8 zero[12] = { 0 };
 
-  if (memcmp (b, mapped_prefix, sizeof mapped_prefix) == 0)
+  /* ::ffff:a.b.c.d (mapped), 64:ff9b::a.b.c.d (NAT64) */
+  if (memcmp (b, mapped_prefix, 12) == 0 || memcmp (b, nat64_prefix, 12) == 0)
     return classify_ipv4 (b + 12);
+  /* 64:ff9b:1::/48, local-use NAT64 (RFC 8215): a private network's own */
+  if (memcmp (b, nat64_local_prefix, 6) == 0)
+    return ADDRESS_PRIVATE;
+  /* 2002:AABB:CCDD::/48 (6to4) */
+  if (b[0] == 0x20 && b[1] == 0x02)
+    return classify_ipv4 (b + 2);
+  /* 2001:0:SSSS:SSSS:flags:port:CCCC:CCCC (Teredo: server, then the client) */
+  if (memcmp (b, teredo_prefix, 4) == 0)
+    return MAX (classify_ipv4 (b + 4), classify_teredo_client (b + 12));
+  if (memcmp (b, zero, 12) == 0)
+    {
+      /* :: and ::1 */
+      if (b[12] == 0 && b[13] == 0 && b[14] == 0 && b[15] <= 1)
+        return b[15] == 1 ? ADDRESS_PRIVATE : ADDRESS_FORBIDDEN;
+      /* ::a.b.c.d (IPv4-compatible, deprecated but still routed by some stacks) */
+      return classify_ipv4 (b + 12);
+    }
   if ((b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || b[0] == 0xff)
     return ADDRESS_FORBIDDEN;
-  if (memcmp (b, zero, sizeof zero) == 0)
-    return b[15] == 1 ? ADDRESS_PRIVATE : ADDRESS_FORBIDDEN;
   /* fc00::/7 unique local, fec0::/10 the former site-local */
   if ((b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0))
     return ADDRESS_PRIVATE;

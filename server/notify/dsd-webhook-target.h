@@ -6,12 +6,15 @@
 G_BEGIN_DECLS
 
 /*
- * Where webhooks may point (API.md "Webhooks"): http and https URLs without
+ * Where webhooks may point (docs/openapi.json, tag Webhooks): http and https URLs without
  * credentials whose host's addresses are all acceptable. Link-local and
  * cloud-metadata addresses (169.254.0.0/16, fe80::/10), unspecified,
  * multicast and broadcast addresses are always refused; loopback and private
  * ranges (127.0.0.0/8, ::1, 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7)
- * only pass with allow_private. IPv4-mapped IPv6 addresses count as IPv4.
+ * only pass with allow_private. IPv6 forms of an IPv4 address count as that
+ * address: IPv4-compatible (::a.b.c.d), mapped (::ffff:0:0/96), NAT64
+ * (64:ff9b::/96; the local-use 64:ff9b:1::/48 is private), 6to4 (2002::/16)
+ * and Teredo (2001::/32, its server and its client address).
  *
  * Every error is DISPATCH_ERROR_INVALID_ARGUMENT on field "url", worded for
  * the API client.

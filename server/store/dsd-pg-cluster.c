@@ -24,6 +24,9 @@
 #define PG_PORT          "5432"
 #define READY_TIMEOUT_US (60 * G_USEC_PER_SEC)
 #define READY_POLL_MS    20
+/* Supervision: restarts after 0.25, 0.5, 1, 2 and 4 s, then give up. */
+#define RESTART_FIRST_DELAY_MS 250
+#define RESTART_MAX_ATTEMPTS   5
 
 typedef enum {
   STEP_FIND_BINDIR,
@@ -78,6 +81,12 @@ struct _DsdPgCluster
   GSubprocess *postgres;
   int          pid;
   gboolean     running;
+  gboolean     reused;         /* pid is not our child: an earlier run's, or dispatchd's */
+
+  /* Supervision (dsd_pg_cluster_supervise) */
+  gboolean     supervised;
+  guint        restart_id;
+  guint        n_restarts;     /* attempts since it last ran */
 };
 
 G_DEFINE_FINAL_TYPE (DsdPgCluster, dsd_pg_cluster, G_TYPE_OBJECT)
@@ -90,6 +99,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  FAILED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void start_continue (GTask *task);
 
@@ -515,6 +531,8 @@ set_running (DsdPgCluster *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
+static void schedule_restart (DsdPgCluster *self);
+
 static void
 postgres_exited_cb (GObject      *object,
                     GAsyncResult *result,
@@ -522,6 +540,7 @@ postgres_exited_cb (GObject      *object,
 {
   g_autoptr(DsdPgCluster) self = user_data;
   GSubprocess *subprocess = G_SUBPROCESS (object);
+  gboolean was_running = self->running;
 
   g_subprocess_wait_finish (subprocess, result, NULL);
 
@@ -534,6 +553,10 @@ postgres_exited_cb (GObject      *object,
   g_clear_object (&self->postgres);
   self->pid = 0;
   set_running (self, FALSE);
+
+  /* An exit while starting is the start's failure, handled there. */
+  if (was_running && self->supervised)
+    schedule_restart (self);
 }
 
 static gboolean
@@ -552,6 +575,7 @@ launch_postgres (DsdPgCluster  *self,
     {
       g_message ("Reusing PostgreSQL (pid %d) left running by a previous run", pid);
       self->pid = pid;
+      self->reused = TRUE;
       return TRUE;
     }
 
@@ -810,6 +834,64 @@ start_continue (GTask *task_in)
 }
 
 static void
+restarted_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  DsdPgCluster *self = DSD_PG_CLUSTER (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_warning ("Restarting PostgreSQL failed: %s", error->message);
+      schedule_restart (self);
+      return;
+    }
+
+  g_message ("PostgreSQL is back (restart attempt %u)", self->n_restarts);
+  self->n_restarts = 0;
+}
+
+static gboolean
+restart_cb (gpointer user_data)
+{
+  DsdPgCluster *self = user_data;
+  g_autoptr(GTask) task = g_task_new (self, NULL, restarted_cb, NULL);
+  StartData *data = g_new0 (StartData, 1);
+
+  self->restart_id = 0;
+  /* The cluster exists and is ours: from writing the settings on. */
+  data->step = STEP_CONFIGURE;
+  data->begin_us = g_get_monotonic_time ();
+  g_task_set_task_data (task, data, (GDestroyNotify) start_data_free);
+  start_continue (g_steal_pointer (&task));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_restart (DsdPgCluster *self)
+{
+  guint delay_ms = RESTART_FIRST_DELAY_MS << self->n_restarts;
+
+  if (self->n_restarts >= RESTART_MAX_ATTEMPTS)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "PostgreSQL could not be restarted (%u attempts); see %s/log",
+                   self->n_restarts, self->pgdata);
+      g_signal_emit (self, signals[FAILED], 0, error);
+      return;
+    }
+
+  self->n_restarts++;
+  g_message ("Restarting PostgreSQL in %u ms (attempt %u of %u)",
+             delay_ms, self->n_restarts, RESTART_MAX_ATTEMPTS);
+  self->restart_id = g_timeout_add (delay_ms, restart_cb, self);
+}
+
+static void
 dsd_pg_cluster_constructed (GObject *object)
 {
   DsdPgCluster *self = DSD_PG_CLUSTER (object);
@@ -829,6 +911,7 @@ dsd_pg_cluster_finalize (GObject *object)
 {
   DsdPgCluster *self = DSD_PG_CLUSTER (object);
 
+  g_clear_handle_id (&self->restart_id, g_source_remove);
   g_clear_object (&self->postgres);
   g_clear_pointer (&self->data_dir, g_free);
   g_clear_pointer (&self->pgdata, g_free);
@@ -903,6 +986,16 @@ dsd_pg_cluster_class_init (DsdPgClusterClass *klass)
                           (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * DsdPgCluster::failed:
+   * @error: why
+   *
+   * A supervised cluster went down and could not be brought back.
+   */
+  signals[FAILED] =
+    g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void
@@ -975,6 +1068,32 @@ dsd_pg_cluster_is_running (DsdPgCluster *self)
   return self->running;
 }
 
+gboolean
+dsd_pg_cluster_is_reused (DsdPgCluster *self)
+{
+  g_return_val_if_fail (DSD_IS_PG_CLUSTER (self), FALSE);
+
+  return self->reused;
+}
+
+char *
+dsd_pg_cluster_get_tool (DsdPgCluster *self,
+                         const char   *name)
+{
+  g_return_val_if_fail (DSD_IS_PG_CLUSTER (self), NULL);
+  g_return_val_if_fail (self->bindir != NULL, NULL);
+
+  return tool_path (self, name);
+}
+
+void
+dsd_pg_cluster_supervise (DsdPgCluster *self)
+{
+  g_return_if_fail (DSD_IS_PG_CLUSTER (self));
+
+  self->supervised = TRUE;
+}
+
 void
 dsd_pg_cluster_stop (DsdPgCluster *self)
 {
@@ -987,6 +1106,8 @@ dsd_pg_cluster_stop (DsdPgCluster *self)
 
   g_return_if_fail (DSD_IS_PG_CLUSTER (self));
 
+  self->supervised = FALSE;
+  g_clear_handle_id (&self->restart_id, g_source_remove);
   if (self->pid == 0)
     return;
 

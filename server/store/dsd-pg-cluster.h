@@ -40,6 +40,19 @@ gboolean      dsd_pg_cluster_start_finish (DsdPgCluster        *self,
 const char   *dsd_pg_cluster_get_conninfo (DsdPgCluster        *self);
 /* "running" (property, notify): ready after start, until stop() or an unexpected exit. */
 gboolean      dsd_pg_cluster_is_running   (DsdPgCluster        *self);
+/* After start: TRUE when the postgres in use was already running (left by an
+ * earlier run, or the one a running dispatchd uses): not ours to stop. */
+gboolean      dsd_pg_cluster_is_reused    (DsdPgCluster        *self);
+/* After start: the path of a PostgreSQL program of the cluster's version
+ * (pg_dump, pg_restore, ...). */
+char         *dsd_pg_cluster_get_tool     (DsdPgCluster        *self,
+                                           const char          *name);
+/* From now on an unexpected exit of postgres is logged and followed by
+ * restarts with backoff (after 0.25, 0.5, 1, 2, 4 s; the pool reconnects by
+ * itself); when the last fails, ::failed (GError) is emitted, for the daemon to
+ * exit non-zero and its supervisor (systemd) to act. A postgres left running by
+ * a previous run of ours is not our child and not watched. */
+void          dsd_pg_cluster_supervise    (DsdPgCluster        *self);
 /* Fast shutdown; blocks until postgres has exited (called on the way out). */
 void          dsd_pg_cluster_stop         (DsdPgCluster        *self);
 

@@ -27,6 +27,7 @@ struct _DsdPgConnection
   GObject          parent_instance;
 
   char            *conninfo;
+  char            *options;      /* libpq "options", nullable */
   GMainContext    *context;
 
   State            state;
@@ -170,6 +171,17 @@ connect_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+abandoned_cb (gpointer user_data)
+{
+  DsdPgConnection *self = user_data;
+
+  g_clear_pointer (&self->timer, g_source_unref);
+  lose_connection (self, "abandoned: no answer in time");
+
+  return G_SOURCE_REMOVE;
+}
+
 void
 dsd_pg_notice_processor (void       *arg,
                          const char *message)
@@ -180,8 +192,9 @@ dsd_pg_notice_processor (void       *arg,
 static void
 connect_now (DsdPgConnection *self)
 {
-  const char * const keywords[] = { "dbname", "fallback_application_name", NULL };
-  const char * const values[] = { self->conninfo, "dispatchd", NULL };
+  /* Later keywords override what the conninfo (expanded from "dbname") says. */
+  const char * const keywords[] = { "dbname", "fallback_application_name", "options", NULL };
+  const char * const values[] = { self->conninfo, "dispatchd", self->options, NULL };
 
   self->state = STATE_CONNECTING;
   self->pg = PQconnectStartParams (keywords, values, TRUE);
@@ -419,6 +432,7 @@ dsd_pg_connection_finalize (GObject *object)
   DsdPgConnection *self = DSD_PG_CONNECTION (object);
 
   g_clear_pointer (&self->conninfo, g_free);
+  g_clear_pointer (&self->options, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (dsd_pg_connection_parent_class)->finalize (object);
@@ -472,6 +486,25 @@ dsd_pg_connection_new (const char *conninfo)
   self->conninfo = g_strdup (conninfo);
 
   return self;
+}
+
+void
+dsd_pg_connection_abandon (DsdPgConnection *self)
+{
+  g_return_if_fail (DSD_IS_PG_CONNECTION (self));
+
+  if (self->state == STATE_CONNECTED)
+    set_timer (self, 0, abandoned_cb);
+}
+
+void
+dsd_pg_connection_set_options (DsdPgConnection *self,
+                               const char      *options)
+{
+  g_return_if_fail (DSD_IS_PG_CONNECTION (self));
+
+  g_free (self->options);
+  self->options = g_strdup (options);
 }
 
 void

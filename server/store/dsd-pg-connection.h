@@ -32,7 +32,15 @@ typedef void (*DsdPgResultFunc) (DsdPgConnection *connection,
                                  gpointer         user_data);
 
 DsdPgConnection *dsd_pg_connection_new                 (const char          *conninfo);
+/* libpq "options" (server settings, "-c name=value ..."), from the next attempt on;
+ * they replace any the conninfo gives. */
+void             dsd_pg_connection_set_options         (DsdPgConnection     *self,
+                                                        const char          *options);
 void             dsd_pg_connection_start               (DsdPgConnection     *self);
+/* Gives up on a connected server that does not answer (stopped, or a network
+ * that drops packets): as if the connection broke, from the main loop (the
+ * command in flight completes with NULL, then it reconnects with backoff). */
+void             dsd_pg_connection_abandon             (DsdPgConnection     *self);
 void             dsd_pg_connection_close               (DsdPgConnection     *self);
 /* TRUE when connected and no command is in flight. */
 gboolean         dsd_pg_connection_is_idle             (DsdPgConnection     *self);

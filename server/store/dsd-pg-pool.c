@@ -14,8 +14,9 @@ typedef struct
   /* SQL text → statement name, for what is prepared on this connection */
   GHashTable      *statements;
   guint            n_statements;
-  /* The query in flight */
+  /* The query in flight, and when the pool gives up on it */
   GTask           *task;
+  GSource         *deadline;
   /* The first connection attempt has failed */
   gboolean         unreachable;
 } Slot;
@@ -28,6 +29,7 @@ typedef struct
   /* While waiting in the queue */
   GList   *link;
   GSource *cancel_source;
+  gint64   enqueued_us;
 } Query;
 
 struct _DsdPgPool
@@ -39,8 +41,10 @@ struct _DsdPgPool
   GMainContext *context;
 
   Slot         *slots;
-  /* GTask waiting for a connection */
+  /* GTask waiting for a connection, oldest first; the timer that fails those
+   * waiting for longer than DSD_PG_POOL_ACQUIRE_TIMEOUT_MS (armed for the head) */
   GQueue        queue;
+  GSource      *expiry;
   GTask        *open_task;
 
   gboolean      started;
@@ -64,12 +68,20 @@ static void slot_run (Slot  *slot,
                       GTask *task);
 
 static void
+destroy_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
 query_detach (Query *query)
 {
   query->link = NULL;
-  if (query->cancel_source != NULL)
-    g_source_destroy (query->cancel_source);
-  g_clear_pointer (&query->cancel_source, g_source_unref);
+  destroy_source (&query->cancel_source);
 }
 
 static void
@@ -86,7 +98,10 @@ query_free (Query *query)
 static gboolean
 is_unavailable_sqlstate (const char *sqlstate)
 {
-  static const char * const states[] = { "57P01", "57P02", "57P03", "53300", NULL };
+  /* 57014: statement_timeout (or another cancel) */
+  static const char * const states[] = {
+    "57P01", "57P02", "57P03", "53300", "57014", NULL
+  };
 
   return sqlstate != NULL &&
          (g_str_has_prefix (sqlstate, "08") || g_strv_contains (states, sqlstate));
@@ -182,6 +197,7 @@ slot_complete (Slot     *slot,
   ExecStatusType status = PQresultStatus (result);
   GError *error = NULL;
 
+  destroy_source (&slot->deadline);
   slot_run_next (slot);
 
   /* Last: the callback may close or drop the pool. */
@@ -236,6 +252,21 @@ prepared_cb (DsdPgConnection *connection,
   slot_complete (slot, result);
 }
 
+/* The server took too long even for its own statement_timeout: it is
+ * stopped or unreachable. The connection is dropped, which fails the query. */
+static gboolean
+slot_deadline_cb (gpointer user_data)
+{
+  Slot *slot = user_data;
+
+  g_clear_pointer (&slot->deadline, g_source_unref);
+  g_warning ("PostgreSQL did not answer within %u ms; dropping the connection",
+             DSD_PG_POOL_QUERY_DEADLINE_MS);
+  dsd_pg_connection_abandon (slot->connection);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 slot_run (Slot  *slot,
           GTask *task)
@@ -246,6 +277,9 @@ slot_run (Slot  *slot,
   g_assert (slot->task == NULL);
 
   slot->task = task;
+  slot->deadline = g_timeout_source_new (DSD_PG_POOL_QUERY_DEADLINE_MS);
+  g_source_set_callback (slot->deadline, slot_deadline_cb, slot, NULL);
+  g_source_attach (slot->deadline, slot->pool->context);
 
   if (g_hash_table_contains (slot->statements, query->sql))
     {
@@ -310,6 +344,49 @@ queued_cancelled_cb (GCancellable *cancellable,
   return G_SOURCE_REMOVE;
 }
 
+static void arm_expiry (DsdPgPool *self);
+
+static gboolean
+expiry_cb (gpointer user_data)
+{
+  DsdPgPool *self = user_data;
+  gint64 limit_us = g_get_monotonic_time () - DSD_PG_POOL_ACQUIRE_TIMEOUT_MS * (gint64) 1000;
+  GTask *task;
+
+  g_clear_pointer (&self->expiry, g_source_unref);
+
+  while ((task = g_queue_peek_head (&self->queue)) != NULL &&
+         ((Query *) g_task_get_task_data (task))->enqueued_us <= limit_us)
+    {
+      dequeue (self);
+      g_task_return_new_error (task, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE,
+                               "database busy, try again");
+      g_object_unref (task);
+    }
+
+  arm_expiry (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* One timer for the whole queue: every query waits as long, so the head's
+ * deadline comes first. */
+static void
+arm_expiry (DsdPgPool *self)
+{
+  GTask *head = g_queue_peek_head (&self->queue);
+  gint64 deadline_us;
+
+  if (self->expiry != NULL || head == NULL)
+    return;
+
+  deadline_us = ((Query *) g_task_get_task_data (head))->enqueued_us +
+                DSD_PG_POOL_ACQUIRE_TIMEOUT_MS * (gint64) 1000;
+  self->expiry = g_timeout_source_new ((guint) (MAX (deadline_us - g_get_monotonic_time (), 0)
+                                                / 1000 + 1));
+  g_source_set_callback (self->expiry, expiry_cb, self, NULL);
+  g_source_attach (self->expiry, self->context);
+}
+
 static void
 enqueue (DsdPgPool *self,
          GTask     *task)
@@ -319,6 +396,9 @@ enqueue (DsdPgPool *self,
 
   g_queue_push_tail (&self->queue, task);
   query->link = self->queue.tail;
+
+  query->enqueued_us = g_get_monotonic_time ();
+  arm_expiry (self);
 
   if (cancellable != NULL)
     {
@@ -361,6 +441,8 @@ dsd_pg_pool_constructed (GObject *object)
       g_signal_connect (slot->connection, "connected", G_CALLBACK (connected_cb), slot);
       g_signal_connect (slot->connection, "disconnected", G_CALLBACK (disconnected_cb), slot);
     }
+
+  dsd_pg_pool_set_options (self, NULL);
 }
 
 static void
@@ -378,6 +460,7 @@ dsd_pg_pool_finalize (GObject *object)
 
   for (guint i = 0; i < self->size; i++)
     {
+      destroy_source (&self->slots[i].deadline);
       g_signal_handlers_disconnect_by_data (self->slots[i].connection, &self->slots[i]);
       g_clear_object (&self->slots[i].connection);
       g_clear_pointer (&self->slots[i].statements, g_hash_table_unref);
@@ -486,6 +569,20 @@ dsd_pg_pool_new (const char *conninfo,
                        "conninfo", conninfo,
                        "size", size,
                        NULL);
+}
+
+void
+dsd_pg_pool_set_options (DsdPgPool  *self,
+                         const char *options)
+{
+  g_autofree char *all = NULL;
+
+  g_return_if_fail (DSD_IS_PG_POOL (self));
+
+  all = g_strdup_printf ("-c statement_timeout=%u%s%s", DSD_PG_POOL_STATEMENT_TIMEOUT_MS,
+                         options != NULL ? " " : "", options != NULL ? options : "");
+  for (guint i = 0; i < self->size; i++)
+    dsd_pg_connection_set_options (self->slots[i].connection, all);
 }
 
 void
@@ -615,6 +712,7 @@ dsd_pg_pool_close (DsdPgPool *self)
 
   update_up (self, NULL);
   fail_queued (self, "database pool closed");
+  destroy_source (&self->expiry);
 
   complete_open (self, g_error_new_literal (DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE,
                                             "database pool closed"));

@@ -9,6 +9,7 @@
 #include "dispatch-location.h"
 #include "dsd-driver-stream.h"
 #include "dsd-event-bus.h"
+#include "dsd-event-view.h"
 #include "dsd-event.h"
 #include "dsd-location-ingest.h"
 #include "dsd-pg-pool.h"
@@ -145,6 +146,7 @@ deliver (Subscriber *s,
   const char *type = dsd_event_get_type_name (event);
   const char *order_id = dsd_event_get_order_id (event);
   gint64 seq = dsd_event_get_seq (event);
+  g_autoptr(GBytes) envelope = NULL;
   gboolean concerned;
 
   if (seq > 0 && seq <= s->last_seq)
@@ -178,7 +180,8 @@ deliver (Subscriber *s,
 
   if (seq > 0)
     s->last_seq = seq;
-  dsd_ws_client_send (s->client, dsd_event_get_envelope (event));
+  envelope = dsd_event_view_envelope (event, DSD_ROLE_DRIVER);
+  dsd_ws_client_send (s->client, envelope);
   if (dsd_ws_client_get_queued (s->client) > MAX_BEHIND)
     dsd_ws_client_close (s->client, DSD_WS_CLOSE_TRY_AGAIN_LATER, "too far behind", TRUE);
 }

@@ -225,7 +225,7 @@ add_location (JsonBuilder          *builder,
   json_builder_end_object (builder);
 }
 
-/* The first word of the name (API.md: the public object names no one fully). */
+/* The first word of the name (docs/openapi.json: the public object names no one fully). */
 static char *
 first_name (const char *name)
 {

@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 /*
  * What the tracking streams know of one order, merged from the order
  * objects of the bus and the database (the newest updated_at wins), and the
- * tracking objects of API.md rendered from it with the driver's live state
+ * tracking objects of docs/openapi.json rendered from it with the driver's live state
  * (fleet) and ETA (tracker):
  *   full:   {"order_id","status","driver":{"id","name","location"}|null,
  *            "eta_seconds","updated_at"}

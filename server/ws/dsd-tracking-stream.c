@@ -346,7 +346,9 @@ finish_check (Check        *check,
 
   rows = dsd_pg_pool_query_finish (dsd_context_get (check->self->context, DSD_TYPE_PG_POOL),
                                    result, &error);
-  if (rows != NULL)
+  if (rows != NULL && PQgetisnull (rows, 0, 0))
+    g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_NOT_FOUND, "not found");
+  else if (rows != NULL)
     object = dispatch_json_parse_object (PQgetvalue (rows, 0, 0), PQgetlength (rows, 0, 0),
                                          &error);
   if (object == NULL)

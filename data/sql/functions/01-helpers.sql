@@ -30,7 +30,8 @@ CREATE OR REPLACE VIEW dispatch.events AS
 -- Raises the domain error the pool maps to a DISPATCH_ERROR:
 -- SQLSTATE DS001, MESSAGE = client message, DETAIL = API error code,
 -- HINT = field path (absent when p_field is NULL).
-CREATE OR REPLACE FUNCTION dispatch.raise_error(p_code text, p_message text, p_field text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION dispatch.raise_error(p_code text, p_message text,
+                                                p_field text DEFAULT NULL)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   IF p_field IS NULL THEN
@@ -51,9 +52,11 @@ RETURNS uuid LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   END
 $$;
 
--- JSON member checks (defensive: the C side validates first). SQL NULL and JSON
--- null both mean "absent" and give NULL.
-CREATE OR REPLACE FUNCTION dispatch.json_text(p_val jsonb, p_field text, p_max_len integer DEFAULT NULL)
+-- JSON member types (defensive: a wrong type would fail a cast with a 500).
+-- Shapes and limits are the C side's (shared/dispatch-limits.h), which
+-- validates first; the tables' CHECK constraints are the backstop. SQL NULL
+-- and JSON null both mean "absent" and give NULL.
+CREATE OR REPLACE FUNCTION dispatch.json_text(p_val jsonb, p_field text)
 RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
   IF p_val IS NULL OR jsonb_typeof(p_val) = 'null' THEN
@@ -61,10 +64,6 @@ BEGIN
   END IF;
   IF jsonb_typeof(p_val) <> 'string' THEN
     PERFORM dispatch.raise_error('invalid_argument', p_field || ' must be a string', p_field);
-  END IF;
-  IF p_max_len IS NOT NULL AND length(p_val #>> '{}') > p_max_len THEN
-    PERFORM dispatch.raise_error('invalid_argument',
-      format('%s must be at most %s characters', p_field, p_max_len), p_field);
   END IF;
   RETURN p_val #>> '{}';
 END
@@ -80,11 +79,8 @@ RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   ELSE false END
 $$;
 
-CREATE OR REPLACE FUNCTION dispatch.json_num(p_val jsonb, p_field text,
-                                  p_min double precision, p_max double precision)
+CREATE OR REPLACE FUNCTION dispatch.json_num(p_val jsonb, p_field text)
 RETURNS double precision LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE
-  v double precision;
 BEGIN
   IF p_val IS NULL OR jsonb_typeof(p_val) = 'null' THEN
     RETURN NULL;
@@ -92,16 +88,12 @@ BEGIN
   IF NOT dispatch.json_is_float(p_val) THEN
     PERFORM dispatch.raise_error('invalid_argument', p_field || ' must be a number', p_field);
   END IF;
-  v := (p_val #>> '{}')::double precision;
-  IF v < p_min OR v > p_max THEN
-    PERFORM dispatch.raise_error('invalid_argument',
-      format('%s must be within [%s, %s]', p_field, p_min, p_max), p_field);
-  END IF;
-  RETURN v;
+  RETURN (p_val #>> '{}')::double precision;
 END
 $$;
 
-CREATE OR REPLACE FUNCTION dispatch.json_int(p_val jsonb, p_field text, p_min bigint, p_max bigint)
+-- An integer that fits a bigint (the C side's limits are far below).
+CREATE OR REPLACE FUNCTION dispatch.json_int(p_val jsonb, p_field text)
 RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
   v numeric;
@@ -113,21 +105,11 @@ BEGIN
     PERFORM dispatch.raise_error('invalid_argument', p_field || ' must be an integer', p_field);
   END IF;
   v := (p_val #>> '{}')::numeric;
-  IF v <> trunc(v) THEN
+  IF v <> trunc(v) OR abs(v) > 9223372036854775807 THEN
     PERFORM dispatch.raise_error('invalid_argument', p_field || ' must be an integer', p_field);
-  END IF;
-  IF v < p_min OR v > p_max THEN
-    PERFORM dispatch.raise_error('invalid_argument',
-      format('%s must be within [%s, %s]', p_field, p_min, p_max), p_field);
   END IF;
   RETURN v::bigint;
 END
-$$;
-
--- A page size: NULL → 50, clamped to 1..500 (the C side already does this).
-CREATE OR REPLACE FUNCTION dispatch.page_limit(p_limit integer)
-RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE WHEN p_limit IS NULL THEN 50 ELSE least(greatest(p_limit, 1), 500) END
 $$;
 
 -- The caller's role ('admin', 'dispatcher', 'driver', 'customer', 'system');
@@ -165,32 +147,57 @@ RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT to_char(p_ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 $$;
 
--- Cursors are base64url (no padding) of a small JSON object {"k": kind, ...};
--- opaque to clients.
-CREATE OR REPLACE FUNCTION dispatch.cursor_encode(p jsonb)
+-- base64url without padding.
+CREATE OR REPLACE FUNCTION dispatch.base64url(p bytea)
 RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT rtrim(translate(encode(convert_to(p::text, 'UTF8'), 'base64'), E'+/\n', '-_'), '=')
+  SELECT rtrim(translate(encode(p, 'base64'), E'+/\n', '-_'), '=')
 $$;
 
--- The cursor's object when it is one of kind p_kind; else invalid_argument
--- on field "next". Never lets a decoding error escape.
+-- HMAC-SHA256 (RFC 2104) of p under the server's cursor key, cut to 128 bits.
+-- dispatchd derives the key from its token secret and gives each session the
+-- key XORed with the two pads, as settings dispatch.cursor_ipad and
+-- dispatch.cursor_opad (hex), so only the built-in sha256() is needed. A
+-- session without them (not dispatchd's) cannot make or read cursors.
+CREATE OR REPLACE FUNCTION dispatch.cursor_mac(p text)
+RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT substring(sha256(decode(current_setting('dispatch.cursor_opad'), 'hex')
+                          || sha256(decode(current_setting('dispatch.cursor_ipad'), 'hex')
+                                    || convert_to(p, 'UTF8')))
+                   FROM 1 FOR 16)
+$$;
+
+-- Cursors are "<payload>.<mac>": the payload is base64url of a small JSON
+-- object {"k": kind, ...}, the mac its dispatch.cursor_mac() in base64url, so
+-- that a cursor the server did not issue is refused. Opaque to clients.
+CREATE OR REPLACE FUNCTION dispatch.cursor_encode(p jsonb)
+RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT s.v || '.' || dispatch.base64url(dispatch.cursor_mac(s.v))
+  FROM (SELECT dispatch.base64url(convert_to(p::text, 'UTF8')) AS v) s
+$$;
+
+-- The cursor's object when the server issued it and it is one of kind p_kind;
+-- else invalid_argument on field "next". Never lets a decoding error escape.
 CREATE OR REPLACE FUNCTION dispatch.cursor_decode(p_cursor text, p_kind text)
-RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
+  v_payload text;
   v_b64 text;
   v jsonb;
 BEGIN
   IF p_cursor IS NULL THEN
     RETURN NULL;
   END IF;
-  IF length(p_cursor) <= 2000 AND p_cursor ~ '^[A-Za-z0-9_-]+$' THEN
-    v_b64 := translate(p_cursor, '-_', '+/');
-    v_b64 := v_b64 || repeat('=', (4 - length(v_b64) % 4) % 4);
-    BEGIN
-      v := convert_from(decode(v_b64, 'base64'), 'UTF8')::jsonb;
-    EXCEPTION WHEN OTHERS THEN
-      v := NULL;
-    END;
+  IF length(p_cursor) <= 2000 AND p_cursor ~ '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$' THEN
+    v_payload := split_part(p_cursor, '.', 1);
+    IF split_part(p_cursor, '.', 2) = dispatch.base64url(dispatch.cursor_mac(v_payload)) THEN
+      v_b64 := translate(v_payload, '-_', '+/');
+      v_b64 := v_b64 || repeat('=', (4 - length(v_b64) % 4) % 4);
+      BEGIN
+        v := convert_from(decode(v_b64, 'base64'), 'UTF8')::jsonb;
+      EXCEPTION WHEN OTHERS THEN
+        v := NULL;
+      END;
+    END IF;
   END IF;
   IF v IS NULL OR jsonb_typeof(v) <> 'object' OR v ->> 'k' IS DISTINCT FROM p_kind THEN
     PERFORM dispatch.raise_error('invalid_argument', 'next is not a valid cursor', 'next');
@@ -214,9 +221,45 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
+-- Pages of lists (types dispatch.page_key and page_row). The position a
+-- cursor of kind p_kind points after; (NULL, NULL) without one;
+-- invalid_argument on field "next" for a cursor we did not issue.
+CREATE OR REPLACE FUNCTION dispatch.page_after(p_cursor text, p_kind text)
+RETURNS dispatch.page_key LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_c jsonb := dispatch.cursor_decode(p_cursor, p_kind);
+  v dispatch.page_key;
+BEGIN
+  IF v_c IS NOT NULL THEN
+    v.t := dispatch.cursor_ts(v_c, 't');
+    v.i := dispatch.to_uuid(v_c ->> 'i');
+    IF v.t IS NULL OR v.i IS NULL THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'next is not a valid cursor', 'next');
+    END IF;
+  END IF;
+  RETURN v;
+END
+$$;
+
+-- {p_kind: the items of the first p_limit rows, "next": a cursor of kind
+-- p_kind after the last of them, or null when there is no row beyond}.
+-- p_rows: the next p_limit + 1 rows of the list, in order.
+CREATE OR REPLACE FUNCTION dispatch.page_json(p_kind text, p_limit integer,
+                                              p_rows dispatch.page_row[])
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object(
+    p_kind, coalesce((SELECT jsonb_agg(r.item ORDER BY r.n)
+                      FROM unnest(p_rows) WITH ORDINALITY AS r (t, i, item, n)
+                      WHERE r.n <= p_limit), '[]'::jsonb),
+    'next', CASE WHEN cardinality(p_rows) > p_limit THEN
+              dispatch.cursor_encode(jsonb_build_object(
+                'k', p_kind, 't', dispatch.ts_json(p_rows[p_limit].t), 'i', p_rows[p_limit].i))
+            END)
+$$;
+
 -- Great-circle distance in metres (same radius as shared/dispatch-geo.h).
 CREATE OR REPLACE FUNCTION dispatch.haversine_m(lat1 double precision, lon1 double precision,
-                                     lat2 double precision, lon2 double precision)
+                                                lat2 double precision, lon2 double precision)
 RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT 2 * 6371008.8 * atan2(
     sqrt(power(sin(radians(lat2 - lat1) / 2), 2)
@@ -227,9 +270,12 @@ $$;
 
 -- {"lat","lon","heading"?,"speed_mps"?,"accuracy_m"?,"recorded_at"}, null
 -- optionals omitted; SQL NULL when there is no position.
-CREATE OR REPLACE FUNCTION dispatch.location_json(p_lat double precision, p_lon double precision,
-                                       p_heading double precision, p_speed_mps double precision,
-                                       p_accuracy_m double precision, p_recorded_at timestamptz)
+CREATE OR REPLACE FUNCTION dispatch.location_json(p_lat double precision,
+                                                  p_lon double precision,
+                                                  p_heading double precision,
+                                                  p_speed_mps double precision,
+                                                  p_accuracy_m double precision,
+                                                  p_recorded_at timestamptz)
 RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT CASE WHEN p_lat IS NOT NULL AND p_lon IS NOT NULL THEN
     jsonb_strip_nulls(jsonb_build_object(
@@ -261,6 +307,7 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
     'updated_at', dispatch.ts_json(o.updated_at),
     'assignment_attempts', o.assignment_attempts,
     'manual', o.manual,
+    'held', o.held,
     'offer', CASE WHEN o.status = 'pending' AND o.offer_driver_id IS NOT NULL
                        AND o.offer_expires_at > now()
                   THEN jsonb_build_object('driver_id', o.offer_driver_id,
@@ -316,7 +363,8 @@ CREATE OR REPLACE FUNCTION dispatch.user_json(u dispatch.users)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object(
     'id', u.id, 'username', u.username, 'role', u.role, 'driver_id', u.driver_id,
-    'customer_id', u.customer_id, 'created_at', dispatch.ts_json(u.created_at))
+    'customer_id', u.customer_id, 'disabled', u.disabled,
+    'created_at', dispatch.ts_json(u.created_at))
 $$;
 
 -- The inventory object.
@@ -392,7 +440,7 @@ $$;
 -- database: SET dispatch.outbox_notify = 'off'. Default (unset): on.
 -- Returns the outbox row's id.
 CREATE OR REPLACE FUNCTION dispatch.emit(p_type text, p_order_id uuid, p_driver_id uuid,
-                              p_actor text, p_data jsonb)
+                                         p_actor text, p_data jsonb)
 RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
   v_id bigint;
@@ -438,10 +486,6 @@ BEGIN
   IF p_key IS NULL OR v_user IS NULL THEN
     RETURN NULL;
   END IF;
-  IF length(p_key) NOT BETWEEN 1 AND 255 THEN
-    PERFORM dispatch.raise_error('invalid_argument',
-      'Idempotency-Key must be 1 to 255 characters', 'Idempotency-Key');
-  END IF;
   PERFORM pg_advisory_xact_lock(71446503, hashtext(v_user || E'\n' || p_key));
   SELECT * INTO v_row FROM dispatch.idempotency_keys WHERE user_id = v_user AND key = p_key;
   IF NOT FOUND THEN
@@ -467,7 +511,7 @@ $$;
 -- key or user). When p_event is given, the response is that outbox row's data
 -- (identical by construction) and is not stored a second time.
 CREATE OR REPLACE FUNCTION dispatch.idem_finish(p_actor jsonb, p_key text, p_req_hash text,
-                                     p_response jsonb, p_event bigint DEFAULT NULL)
+                                                p_response jsonb, p_event bigint DEFAULT NULL)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   IF p_key IS NOT NULL AND p_actor ->> 'user_id' IS NOT NULL THEN

@@ -7,39 +7,19 @@
 -- A driver user without p_driver_id gets a new driver (name = username, vehicle
 -- car, capacity 1; driver.updated is emitted); a customer user without
 -- p_customer_id gets a new customer id (a uuid as text).
--- Errors: invalid_argument (username, password, role, driver_id, customer_id),
--- conflict (username taken; driver_id already linked to another user).
+-- The callers validate the input (shared/dispatch-username.c, the roles, which
+-- role may carry driver_id / customer_id); the CHECK constraints of
+-- dispatch.users are the backstop.
+-- Errors: invalid_argument (unknown driver_id), conflict (username taken;
+-- driver_id already linked to another user).
 CREATE OR REPLACE FUNCTION dispatch.user_create(p_username text, p_password_hash text, p_role text,
-                                     p_driver_id text, p_customer_id text)
+                                                p_driver_id text, p_customer_id text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   v_driver uuid;
   v_customer text := p_customer_id;
   v_user dispatch.users;
 BEGIN
-  IF p_username IS NULL OR length(p_username) NOT BETWEEN 1 AND 64 THEN
-    PERFORM dispatch.raise_error('invalid_argument',
-      'username must be 1 to 64 characters', 'username');
-  END IF;
-  IF p_password_hash IS NULL OR p_password_hash = '' THEN
-    PERFORM dispatch.raise_error('invalid_argument', 'password is required', 'password');
-  END IF;
-  IF p_role IS NULL OR p_role NOT IN ('admin', 'dispatcher', 'driver', 'customer') THEN
-    PERFORM dispatch.raise_error('invalid_argument',
-      'role must be one of admin, dispatcher, driver, customer', 'role');
-  END IF;
-  IF p_driver_id IS NOT NULL AND p_role <> 'driver' THEN
-    PERFORM dispatch.raise_error('invalid_argument',
-      'driver_id is only allowed for role driver', 'driver_id');
-  END IF;
-  IF p_customer_id IS NOT NULL AND p_role <> 'customer' THEN
-    PERFORM dispatch.raise_error('invalid_argument',
-      'customer_id is only allowed for role customer', 'customer_id');
-  END IF;
-  IF p_customer_id IS NOT NULL AND length(p_customer_id) NOT BETWEEN 1 AND 200 THEN
-    PERFORM dispatch.raise_error('invalid_argument',
-      'customer_id must be 1 to 200 characters', 'customer_id');
-  END IF;
   IF EXISTS (SELECT 1 FROM dispatch.users WHERE username = p_username) THEN
     PERFORM dispatch.raise_error('conflict', 'username is already taken', 'username');
   END IF;
@@ -76,12 +56,113 @@ BEGIN
 END
 $$;
 
--- {"id","username","role","driver_id","customer_id","password_hash"} or SQL NULL.
+-- Revocable sign-ins (server/auth/dsd-account-states.h) ---------------------
+
+-- Unix seconds rounded up: a token (whole-second iat) issued at or after this
+-- is not older than the revocation.
+CREATE OR REPLACE FUNCTION dispatch.valid_after_s(p timestamptz)
+RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT COALESCE(ceil(extract(epoch FROM p))::bigint, 0)
+$$;
+
+-- The new tokens_valid_after of a revocation: now, and at least a second
+-- after the previous one, so that a token issued between two revocations in
+-- the same second (its iat is valid_after_s of the first) is refused by the
+-- second.
+CREATE OR REPLACE FUNCTION dispatch.revoked_now(p_previous timestamptz)
+RETURNS timestamptz LANGUAGE sql STABLE AS $$
+  SELECT GREATEST(now(), p_previous + interval '1 second')
+$$;
+
+-- {"<user id>": [disabled, tokens_valid_after_s], ...} for those of p_ids that
+-- are users (the servers' token check, batched).
+CREATE OR REPLACE FUNCTION dispatch.user_auth_states(p_ids uuid[])
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT COALESCE(jsonb_object_agg(u.id,
+                                   jsonb_build_array(u.disabled,
+                                                     dispatch.valid_after_s(u.tokens_valid_after))),
+                  '{}')
+  FROM dispatch.users u
+  WHERE u.id = ANY (p_ids)
+$$;
+
+-- The user row of p_id, locked; not_found when there is none.
+CREATE OR REPLACE FUNCTION dispatch.user_for_update(p_id text)
+RETURNS dispatch.users LANGUAGE plpgsql AS $$
+DECLARE
+  v_user dispatch.users;
+BEGIN
+  SELECT * INTO v_user FROM dispatch.users WHERE id = dispatch.to_uuid(p_id) FOR UPDATE;
+  IF NOT FOUND THEN
+    PERFORM dispatch.raise_error('not_found', 'user not found');
+  END IF;
+  RETURN v_user;
+END
+$$;
+
+-- Disables (every token refused, no sign-in) or enables a user; the user
+-- object. Disabling also revokes the tokens, so enabling again does not bring
+-- old ones back. An admin cannot disable themselves (conflict).
+CREATE OR REPLACE FUNCTION dispatch.user_set_disabled(p_actor jsonb, p_id text,
+                                                      p_disabled boolean)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  v_user dispatch.users := dispatch.user_for_update(p_id);
+BEGIN
+  IF p_disabled AND v_user.id::text = p_actor ->> 'user_id' THEN
+    PERFORM dispatch.raise_error('conflict', 'you cannot disable your own account',
+                                 'disabled');
+  END IF;
+  UPDATE dispatch.users
+  SET disabled = p_disabled,
+      tokens_valid_after = CASE WHEN p_disabled THEN dispatch.revoked_now(tokens_valid_after)
+                                ELSE tokens_valid_after END
+  WHERE id = v_user.id
+  RETURNING * INTO v_user;
+  RETURN dispatch.user_json(v_user);
+END
+$$;
+
+-- "Sign out everywhere": every token of the user issued until now is refused.
+CREATE OR REPLACE FUNCTION dispatch.user_sign_out(p_id text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  v_user dispatch.users := dispatch.user_for_update(p_id);
+BEGIN
+  UPDATE dispatch.users SET tokens_valid_after = dispatch.revoked_now(tokens_valid_after)
+  WHERE id = v_user.id
+  RETURNING * INTO v_user;
+  RETURN dispatch.user_json(v_user);
+END
+$$;
+
+-- A new password (hashed by the caller); signs the user out everywhere.
+CREATE OR REPLACE FUNCTION dispatch.user_set_password(p_id text, p_password_hash text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  v_user dispatch.users := dispatch.user_for_update(p_id);
+BEGIN
+  IF p_password_hash IS NULL OR p_password_hash = '' THEN
+    PERFORM dispatch.raise_error('invalid_argument', 'password is required', 'new_password');
+  END IF;
+  UPDATE dispatch.users
+  SET password_hash = p_password_hash,
+      tokens_valid_after = dispatch.revoked_now(tokens_valid_after)
+  WHERE id = v_user.id
+  RETURNING * INTO v_user;
+  RETURN dispatch.user_json(v_user);
+END
+$$;
+
+-- {"id","username","role","driver_id","customer_id","password_hash","disabled",
+-- "tokens_valid_after_s"} or SQL NULL.
 CREATE OR REPLACE FUNCTION dispatch.user_credentials(p_username text)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object('id', u.id, 'username', u.username, 'role', u.role,
                             'driver_id', u.driver_id, 'customer_id', u.customer_id,
-                            'password_hash', u.password_hash)
+                            'password_hash', u.password_hash, 'disabled', u.disabled,
+                            'tokens_valid_after_s',
+                            dispatch.valid_after_s(u.tokens_valid_after))
   FROM dispatch.users u
   WHERE u.username = p_username
 $$;
@@ -90,37 +171,14 @@ $$;
 CREATE OR REPLACE FUNCTION dispatch.user_list(p_limit integer, p_cursor text)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  v_limit integer := dispatch.page_limit(p_limit);
-  v_c jsonb := dispatch.cursor_decode(p_cursor, 'users');
-  v_ct timestamptz;
-  v_ci uuid;
-  v_items jsonb[] := '{}';
-  v_last dispatch.users;
-  v_next text;
-  r dispatch.users;
+  v_after dispatch.page_key := dispatch.page_after(p_cursor, 'users');
 BEGIN
-  IF v_c IS NOT NULL THEN
-    v_ct := dispatch.cursor_ts(v_c, 't');
-    v_ci := dispatch.to_uuid(v_c ->> 'i');
-    IF v_ct IS NULL OR v_ci IS NULL THEN
-      PERFORM dispatch.raise_error('invalid_argument', 'next is not a valid cursor', 'next');
-    END IF;
-  END IF;
-  FOR r IN
-    SELECT * FROM dispatch.users u
-    WHERE v_c IS NULL OR (u.created_at, u.id) > (v_ct, v_ci)
+  RETURN dispatch.page_json('users', p_limit, ARRAY(
+    SELECT ROW(u.created_at, u.id, dispatch.user_json(u))::dispatch.page_row
+    FROM dispatch.users u
+    WHERE v_after.t IS NULL OR (u.created_at, u.id) > (v_after.t, v_after.i)
     ORDER BY u.created_at, u.id
-    LIMIT v_limit + 1
-  LOOP
-    IF cardinality(v_items) = v_limit THEN
-      v_next := dispatch.cursor_encode(jsonb_build_object(
-        'k', 'users', 't', dispatch.ts_json(v_last.created_at), 'i', v_last.id));
-      EXIT;
-    END IF;
-    v_items := array_append(v_items, dispatch.user_json(r));
-    v_last := r;
-  END LOOP;
-  RETURN jsonb_build_object('users', to_jsonb(v_items), 'next', v_next);
+    LIMIT p_limit + 1));
 END
 $$;
 

@@ -33,7 +33,6 @@ $$;
 CREATE OR REPLACE FUNCTION dispatch.driver_create(p_actor jsonb, p_body jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
-  v_role text := dispatch.actor_role(p_actor);
   v_name text;
   v_phone text;
   v_vehicle text;
@@ -41,23 +40,16 @@ DECLARE
   v_d dispatch.drivers;
   v_json jsonb;
 BEGIN
-  IF NOT dispatch.is_staff(v_role) THEN
-    PERFORM dispatch.raise_error('permission_denied', 'only staff may create drivers');
-  END IF;
   IF p_body IS NULL OR jsonb_typeof(p_body) <> 'object' THEN
     PERFORM dispatch.raise_error('invalid_argument', 'the body must be a JSON object');
   END IF;
-  v_name := btrim(dispatch.json_text(p_body -> 'name', 'name', 200));
+  v_name := btrim(dispatch.json_text(p_body -> 'name', 'name'));
   IF v_name IS NULL OR v_name = '' THEN
     PERFORM dispatch.raise_error('invalid_argument', 'name is required', 'name');
   END IF;
-  v_phone := dispatch.json_text(p_body -> 'phone', 'phone', 64);
+  v_phone := dispatch.json_text(p_body -> 'phone', 'phone');
   v_vehicle := coalesce(dispatch.json_text(p_body -> 'vehicle', 'vehicle'), 'car');
-  IF v_vehicle NOT IN ('bike', 'scooter', 'car', 'van') THEN
-    PERFORM dispatch.raise_error('invalid_argument',
-      'vehicle must be one of bike, scooter, car, van', 'vehicle');
-  END IF;
-  v_capacity := coalesce(dispatch.json_int(p_body -> 'capacity', 'capacity', 1, 1000), 1);
+  v_capacity := coalesce(dispatch.json_int(p_body -> 'capacity', 'capacity'), 1);
 
   INSERT INTO dispatch.drivers (name, phone, vehicle, capacity)
   VALUES (v_name, v_phone, v_vehicle, v_capacity)
@@ -85,20 +77,20 @@ $$;
 
 -- GET /drivers (staff). p_state: 'offline' | 'idle' | 'busy' | NULL.
 -- Without near: ordered by name, id; cursor {"k":"drivers","n":name,"i":id}.
--- With near (p_near_lat and p_near_lon both set; p_radius_m NULL → 5000): only
+-- With near (p_near_lat, p_near_lon and p_radius_m set): only
 -- drivers with a location within the radius, ordered by distance (metres,
 -- rounded to mm) then id; each driver gets "distance_m"; cursor
 -- {"k":"drivers_near","d":distance,"i":id}.
 CREATE OR REPLACE FUNCTION dispatch.driver_list(p_actor jsonb, p_state text,
-                                     p_near_lat double precision, p_near_lon double precision,
-                                     p_radius_m double precision,
-                                     p_limit integer, p_cursor text)
+                                                p_near_lat double precision,
+                                                p_near_lon double precision,
+                                                p_radius_m double precision,
+                                                p_limit integer, p_cursor text)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  v_role text := dispatch.actor_role(p_actor);
-  v_limit integer := dispatch.page_limit(p_limit);
+  v_limit integer := p_limit;
   v_near boolean := p_near_lat IS NOT NULL OR p_near_lon IS NOT NULL;
-  v_radius double precision := coalesce(p_radius_m, 5000);
+  v_radius double precision := p_radius_m;
   v_c jsonb;
   v_cn text;
   v_cd numeric;
@@ -114,24 +106,7 @@ DECLARE
   v_last_id uuid;
   r record;
 BEGIN
-  IF NOT dispatch.is_staff(v_role) THEN
-    PERFORM dispatch.raise_error('permission_denied', 'only staff may list drivers');
-  END IF;
-  IF p_state IS NOT NULL AND p_state NOT IN ('offline', 'idle', 'busy') THEN
-    PERFORM dispatch.raise_error('invalid_argument',
-      'state must be one of offline, idle, busy', 'state');
-  END IF;
-
   IF v_near THEN
-    IF p_near_lat IS NULL OR p_near_lon IS NULL
-       OR NOT (p_near_lat BETWEEN -90 AND 90) OR NOT (p_near_lon BETWEEN -180 AND 180) THEN
-      PERFORM dispatch.raise_error('invalid_argument',
-        'near must be LAT,LON within [-90, 90] and [-180, 180]', 'near');
-    END IF;
-    IF NOT (v_radius > 0 AND v_radius <= 20037509) THEN
-      PERFORM dispatch.raise_error('invalid_argument',
-        'radius_m must be within (0, 20037509]', 'radius_m');
-    END IF;
     v_c := dispatch.cursor_decode(p_cursor, 'drivers_near');
     IF v_c IS NOT NULL THEN
       v_ci := dispatch.to_uuid(v_c ->> 'i');
@@ -285,7 +260,7 @@ $$;
 -- returned oldest first: {"points":[{"lat","lon","heading"?,"speed_mps"?,
 -- "accuracy_m"?,"recorded_at"}]}.
 CREATE OR REPLACE FUNCTION dispatch.driver_trail(p_actor jsonb, p_id text, p_from timestamptz,
-                                      p_to timestamptz, p_limit integer)
+                                                 p_to timestamptz, p_limit integer)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_id uuid := dispatch.driver_access(p_actor, p_id, 'read a driver''s trail');
@@ -307,7 +282,7 @@ BEGIN
   FROM (SELECT * FROM dispatch.driver_locations l
         WHERE l.driver_id = v_id AND l.recorded_at BETWEEN v_from AND v_to
         ORDER BY l.recorded_at DESC, l.received_at DESC
-        LIMIT dispatch.page_limit(p_limit)) t;
+        LIMIT p_limit) t;
   RETURN jsonb_build_object('points', v_points);
 END
 $$;

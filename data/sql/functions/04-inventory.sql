@@ -8,27 +8,11 @@
 -- current name. A quantity below the current reservations → conflict.
 -- Returns {"sku","name","quantity","reserved","available"}.
 CREATE OR REPLACE FUNCTION dispatch.inventory_put(p_actor jsonb, p_sku text, p_quantity bigint,
-                                       p_name text)
+                                                  p_name text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
-  v_role text := dispatch.actor_role(p_actor);
   v_i dispatch.inventory;
 BEGIN
-  IF v_role NOT IN ('admin', 'system') THEN
-    PERFORM dispatch.raise_error('permission_denied', 'only admins may change inventory');
-  END IF;
-  IF p_sku IS NULL OR length(p_sku) NOT BETWEEN 1 AND 200 THEN
-    PERFORM dispatch.raise_error('invalid_argument', 'sku must be 1 to 200 characters', 'sku');
-  END IF;
-  IF p_quantity IS NULL OR p_quantity < 0 THEN
-    PERFORM dispatch.raise_error('invalid_argument',
-      'quantity must be an integer >= 0', 'quantity');
-  END IF;
-  IF length(p_name) > 200 THEN
-    PERFORM dispatch.raise_error('invalid_argument',
-      'name must be at most 200 characters', 'name');
-  END IF;
-
   INSERT INTO dispatch.inventory (sku, name, quantity)
   VALUES (p_sku, p_name, p_quantity)
   ON CONFLICT (sku) DO NOTHING
@@ -53,7 +37,6 @@ $$;
 CREATE OR REPLACE FUNCTION dispatch.inventory_get(p_actor jsonb, p_sku text)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  v_role text := dispatch.actor_role(p_actor);
   v_i dispatch.inventory;
 BEGIN
   SELECT * INTO v_i FROM dispatch.inventory WHERE sku = p_sku;

@@ -24,14 +24,14 @@ $$;
 
 -- The coordinates of a required place object {"lat","lon",...} named p_field.
 CREATE OR REPLACE FUNCTION dispatch.json_place(p_place jsonb, p_field text,
-                                    OUT lat double precision, OUT lon double precision)
+                                               OUT lat double precision, OUT lon double precision)
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
   IF jsonb_typeof(p_place) IS DISTINCT FROM 'object' THEN
     PERFORM dispatch.raise_error('invalid_argument', p_field || ' is required', p_field);
   END IF;
-  lat := dispatch.json_num(p_place -> 'lat', p_field || '.lat', -90, 90);
-  lon := dispatch.json_num(p_place -> 'lon', p_field || '.lon', -180, 180);
+  lat := dispatch.json_num(p_place -> 'lat', p_field || '.lat');
+  lon := dispatch.json_num(p_place -> 'lon', p_field || '.lon');
   IF lat IS NULL THEN
     PERFORM dispatch.raise_error('invalid_argument', p_field || '.lat is required',
                                  p_field || '.lat');
@@ -52,7 +52,7 @@ $$;
 -- insufficient_inventory on items[i].quantity, nothing created); an item
 -- without a name gets the inventory's name. Emits order.created.
 CREATE OR REPLACE FUNCTION dispatch.order_create(p_actor jsonb, p_idem_key text, p_req_hash text,
-                                      p_body jsonb)
+                                                 p_body jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   v_role text := dispatch.actor_role(p_actor);
@@ -84,10 +84,6 @@ DECLARE
   v_inv dispatch.inventory;
   r record;
 BEGIN
-  IF NOT (dispatch.is_staff(v_role) OR v_role = 'customer') THEN
-    PERFORM dispatch.raise_error('permission_denied',
-      'only customers and staff may create orders');
-  END IF;
   IF p_body IS NULL OR jsonb_typeof(p_body) <> 'object' THEN
     PERFORM dispatch.raise_error('invalid_argument', 'the body must be a JSON object');
   END IF;
@@ -98,7 +94,7 @@ BEGIN
   END IF;
 
   -- customer
-  v_customer := dispatch.json_text(p_body -> 'customer_id', 'customer_id', 200);
+  v_customer := dispatch.json_text(p_body -> 'customer_id', 'customer_id');
   IF v_customer = '' THEN
     PERFORM dispatch.raise_error('invalid_argument',
       'customer_id must not be empty', 'customer_id');
@@ -126,45 +122,39 @@ BEGIN
     IF jsonb_typeof(v_items_in) <> 'array' THEN
       PERFORM dispatch.raise_error('invalid_argument', 'items must be an array', 'items');
     END IF;
-    IF jsonb_array_length(v_items_in) > 1000 THEN
-      PERFORM dispatch.raise_error('invalid_argument', 'items must have at most 1000 entries',
-                                   'items');
-    END IF;
     FOR i IN 0 .. jsonb_array_length(v_items_in) - 1 LOOP
       v_item := v_items_in -> i;
       IF jsonb_typeof(v_item) <> 'object' THEN
         PERFORM dispatch.raise_error('invalid_argument',
           format('items[%s] must be an object', i), format('items[%s]', i));
       END IF;
-      v_skus[i + 1] := dispatch.json_text(v_item -> 'sku', format('items[%s].sku', i), 200);
+      v_skus[i + 1] := dispatch.json_text(v_item -> 'sku', format('items[%s].sku', i));
       IF v_skus[i + 1] IS NULL OR v_skus[i + 1] = '' THEN
         PERFORM dispatch.raise_error('invalid_argument',
           format('items[%s].sku is required', i), format('items[%s].sku', i));
       END IF;
-      v_names[i + 1] := dispatch.json_text(v_item -> 'name', format('items[%s].name', i), 500);
-      v_qtys[i + 1] := dispatch.json_int(v_item -> 'quantity', format('items[%s].quantity', i),
-                                         1, 2147483647);
+      v_names[i + 1] := dispatch.json_text(v_item -> 'name', format('items[%s].name', i));
+      v_qtys[i + 1] := dispatch.json_int(v_item -> 'quantity', format('items[%s].quantity', i));
       IF v_qtys[i + 1] IS NULL THEN
         PERFORM dispatch.raise_error('invalid_argument',
           format('items[%s].quantity is required', i), format('items[%s].quantity', i));
       END IF;
       v_prices[i + 1] := dispatch.json_int(v_item -> 'price_cents',
-                                           format('items[%s].price_cents', i),
-                                           0, 9007199254740991);
+                                           format('items[%s].price_cents', i));
     END LOOP;
   END IF;
 
   -- other members
-  v_priority := coalesce(dispatch.json_int(p_body -> 'priority', 'priority', 0, 9), 0);
+  v_priority := coalesce(dispatch.json_int(p_body -> 'priority', 'priority'), 0);
   v_c := p_body -> 'contact';
   IF v_c IS NOT NULL AND jsonb_typeof(v_c) <> 'null' THEN
     IF jsonb_typeof(v_c) <> 'object' THEN
       PERFORM dispatch.raise_error('invalid_argument', 'contact must be an object', 'contact');
     END IF;
     v_contact := jsonb_strip_nulls(jsonb_build_object(
-      'name', dispatch.json_text(v_c -> 'name', 'contact.name', 200),
-      'email', dispatch.json_text(v_c -> 'email', 'contact.email', 320),
-      'phone', dispatch.json_text(v_c -> 'phone', 'contact.phone', 64)));
+      'name', dispatch.json_text(v_c -> 'name', 'contact.name'),
+      'email', dispatch.json_text(v_c -> 'email', 'contact.email'),
+      'phone', dispatch.json_text(v_c -> 'phone', 'contact.phone')));
     IF v_contact = '{}'::jsonb THEN
       v_contact := NULL;
     END IF;
@@ -207,11 +197,11 @@ BEGIN
                                dropoff_lat, dropoff_lon, dropoff_address, items, notes,
                                priority, contact, tracking_token, created_by)
   VALUES (v_id, v_customer, v_p_lat, v_p_lon,
-          dispatch.json_text(v_pickup -> 'address', 'pickup.address', 1000),
+          dispatch.json_text(v_pickup -> 'address', 'pickup.address'),
           v_d_lat, v_d_lon,
-          dispatch.json_text(v_dropoff -> 'address', 'dropoff.address', 1000),
+          dispatch.json_text(v_dropoff -> 'address', 'dropoff.address'),
           v_items,
-          dispatch.json_text(p_body -> 'notes', 'notes', 10000),
+          dispatch.json_text(p_body -> 'notes', 'notes'),
           v_priority, v_contact, dispatch.new_tracking_token(v_id),
           p_actor ->> 'user_id')
   RETURNING * INTO v_o;
@@ -250,43 +240,25 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
 $$;
 
 -- GET /orders: {"orders":[...],"next"}, newest first (created_at, id).
--- p_status: one status or several comma-separated ("pending,assigned").
--- A customer sees only its own orders, a driver only those assigned to it
--- (a filter naming someone else gives an empty page). Invalid filters →
--- invalid_argument on status / driver_id / customer_id.
+-- p_status: one status or several comma-separated ("pending,assigned"),
+-- validated by the caller like the other filters' shapes. A customer sees only
+-- its own orders, a driver only those assigned to it (a filter naming someone
+-- else gives an empty page). A driver_id that is no id → invalid_argument.
 -- Cursor {"k":"orders","t":created_at,"i":id}.
 CREATE OR REPLACE FUNCTION dispatch.order_list(p_actor jsonb, p_status text, p_customer_id text,
-                                    p_driver_id text, p_limit integer, p_cursor text)
+                                               p_driver_id text, p_limit integer, p_cursor text)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_role text := dispatch.actor_role(p_actor);
-  v_limit integer := dispatch.page_limit(p_limit);
   v_statuses text[];
   v_customer text := p_customer_id;
   v_driver uuid;
-  v_c jsonb := dispatch.cursor_decode(p_cursor, 'orders');
-  v_ct timestamptz;
-  v_ci uuid;
+  v_after dispatch.page_key := dispatch.page_after(p_cursor, 'orders');
   v_sql text;
-  v_items jsonb[] := '{}';
-  v_last dispatch.orders;
-  v_next text;
-  v_o dispatch.orders;
+  v_rows dispatch.page_row[];
 BEGIN
   IF p_status IS NOT NULL THEN
-    SELECT array_agg(btrim(x)) INTO v_statuses FROM unnest(string_to_array(p_status, ',')) x;
-    IF v_statuses IS NULL OR EXISTS (
-         SELECT 1 FROM unnest(v_statuses) s
-         WHERE s NOT IN ('pending', 'assigned', 'picked_up', 'delivered', 'cancelled', 'failed'))
-    THEN
-      PERFORM dispatch.raise_error('invalid_argument',
-        'status must be one of pending, assigned, picked_up, delivered, cancelled, failed',
-        'status');
-    END IF;
-  END IF;
-  IF p_customer_id IS NOT NULL AND length(p_customer_id) NOT BETWEEN 1 AND 200 THEN
-    PERFORM dispatch.raise_error('invalid_argument',
-      'customer_id must be 1 to 200 characters', 'customer_id');
+    v_statuses := string_to_array(p_status, ',');
   END IF;
   IF p_driver_id IS NOT NULL THEN
     v_driver := dispatch.to_uuid(p_driver_id);
@@ -295,14 +267,6 @@ BEGIN
                                    'driver_id');
     END IF;
   END IF;
-  IF v_c IS NOT NULL THEN
-    v_ct := dispatch.cursor_ts(v_c, 't');
-    v_ci := dispatch.to_uuid(v_c ->> 'i');
-    IF v_ct IS NULL OR v_ci IS NULL THEN
-      PERFORM dispatch.raise_error('invalid_argument', 'next is not a valid cursor', 'next');
-    END IF;
-  END IF;
-
   IF v_role = 'customer' THEN
     IF p_actor ->> 'customer_id' IS NULL
        OR (v_customer IS NOT NULL AND v_customer <> p_actor ->> 'customer_id') THEN
@@ -318,7 +282,8 @@ BEGIN
   END IF;
 
   -- fixed SQL fragments only; every value is a parameter
-  v_sql := 'SELECT * FROM dispatch.orders o WHERE true';
+  v_sql := 'SELECT ARRAY(SELECT ROW(o.created_at, o.id, dispatch.order_json(o))::dispatch.page_row'
+           ' FROM dispatch.orders o WHERE true';
   IF v_statuses IS NOT NULL THEN
     v_sql := v_sql || ' AND o.status = ANY ($1)';
   END IF;
@@ -328,22 +293,14 @@ BEGIN
   IF v_driver IS NOT NULL THEN
     v_sql := v_sql || ' AND o.driver_id = $3';
   END IF;
-  IF v_c IS NOT NULL THEN
+  IF v_after.t IS NOT NULL THEN
     v_sql := v_sql || ' AND (o.created_at, o.id) < ($4, $5)';
   END IF;
-  v_sql := v_sql || ' ORDER BY o.created_at DESC, o.id DESC LIMIT $6';
+  v_sql := v_sql || ' ORDER BY o.created_at DESC, o.id DESC LIMIT $6)';
 
-  FOR v_o IN EXECUTE v_sql USING v_statuses, v_customer, v_driver, v_ct, v_ci, v_limit + 1
-  LOOP
-    IF cardinality(v_items) = v_limit THEN
-      v_next := dispatch.cursor_encode(jsonb_build_object(
-        'k', 'orders', 't', dispatch.ts_json(v_last.created_at), 'i', v_last.id));
-      EXIT;
-    END IF;
-    v_items := array_append(v_items, dispatch.order_json(v_o));
-    v_last := v_o;
-  END LOOP;
-  RETURN jsonb_build_object('orders', to_jsonb(v_items), 'next', v_next);
+  EXECUTE v_sql INTO v_rows
+    USING v_statuses, v_customer, v_driver, v_after.t, v_after.i, p_limit + 1;
+  RETURN dispatch.page_json('orders', p_limit, v_rows);
 END
 $$;
 
@@ -366,10 +323,18 @@ $$;
 --            order.updated (+ driver.updated when the order leaves the driver).
 --   cancel   {"reason"?}    the owner customer or staff. pending|assigned →
 --            cancelled; releases stock. order.updated (+ driver.updated).
--- accept/decline by a driver: any existing order without a live offer to that
--- driver → conflict. By staff → permission_denied.
+--   hold     {"hold":bool}  staff. pending|assigned: automation leaves a held
+--            order alone (a live offer is withdrawn, the driver not excluded);
+--            people still assign it. order.updated when the value changes.
+--   exclude  {"driver_id"}  staff. pending|assigned: automation never gives the
+--            order to that driver ("not this driver"); manual assignment still
+--            may. Returns the order unchanged; no event.
+-- Who may call which action is the router's role mask
+-- (server/api/dsd-api-orders.c); here only what needs the row: visibility,
+-- the assigned driver for status, the live offer for accept/decline (any
+-- existing order without a live offer to that driver → conflict).
 CREATE OR REPLACE FUNCTION dispatch.order_action(p_actor jsonb, p_idem_key text, p_req_hash text,
-                                      p_id text, p_action text, p_args jsonb)
+                                                 p_id text, p_action text, p_args jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   v_role text := dispatch.actor_role(p_actor);
@@ -388,7 +353,8 @@ DECLARE
   v_driver_changed boolean := false;
 BEGIN
   IF p_action IS NULL
-     OR p_action NOT IN ('assign', 'unassign', 'accept', 'decline', 'status', 'cancel') THEN
+     OR p_action NOT IN ('assign', 'unassign', 'accept', 'decline', 'status', 'cancel', 'hold',
+                         'exclude') THEN
     PERFORM dispatch.raise_error('not_found', 'no such action');
   END IF;
   IF jsonb_typeof(v_args) <> 'object' THEN
@@ -408,13 +374,6 @@ BEGIN
 
   -- who may
   IF p_action IN ('accept', 'decline') THEN
-    IF v_role = 'customer' AND NOT dispatch.order_visible(p_actor, v_o) THEN
-      PERFORM dispatch.raise_error('not_found', 'no such order');
-    END IF;
-    IF v_role <> 'driver' THEN
-      PERFORM dispatch.raise_error('permission_denied',
-        format('only the offered driver may %s an order', p_action));
-    END IF;
     IF v_me IS NULL OR v_o.status <> 'pending' OR v_o.offer_driver_id IS DISTINCT FROM v_me
        OR NOT (v_o.offer_expires_at > now()) THEN
       PERFORM dispatch.raise_error('conflict', 'there is no live offer of this order to you');
@@ -423,20 +382,12 @@ BEGIN
     IF NOT dispatch.order_visible(p_actor, v_o) THEN
       PERFORM dispatch.raise_error('not_found', 'no such order');
     END IF;
-    IF p_action IN ('assign', 'unassign') AND NOT dispatch.is_staff(v_role) THEN
-      PERFORM dispatch.raise_error('permission_denied',
-        format('only dispatchers and admins may %s orders', p_action));
-    END IF;
     IF p_action = 'status'
        AND NOT coalesce(dispatch.is_staff(v_role)
                         OR (v_role = 'driver' AND v_o.driver_id = v_me), false)
     THEN
       PERFORM dispatch.raise_error('permission_denied',
         'only the assigned driver and staff may change the status');
-    END IF;
-    IF p_action = 'cancel' AND NOT (dispatch.is_staff(v_role) OR v_role = 'customer') THEN
-      PERFORM dispatch.raise_error('permission_denied',
-        'only the customer and staff may cancel an order');
     END IF;
   END IF;
 
@@ -530,7 +481,7 @@ BEGIN
       PERFORM dispatch.raise_error('invalid_argument',
         'status must be one of picked_up, delivered, failed', 'status');
     END IF;
-    v_reason := dispatch.json_text(v_args -> 'reason', 'reason', 1000);
+    v_reason := dispatch.json_text(v_args -> 'reason', 'reason');
     IF NOT ((v_status = 'picked_up' AND v_o.status = 'assigned')
             OR (v_status = 'delivered' AND v_o.status = 'picked_up')
             OR (v_status = 'failed' AND v_o.status IN ('assigned', 'picked_up'))) THEN
@@ -557,7 +508,7 @@ BEGIN
     END IF;
 
   WHEN 'cancel' THEN
-    v_reason := dispatch.json_text(v_args -> 'reason', 'reason', 1000);
+    v_reason := dispatch.json_text(v_args -> 'reason', 'reason');
     IF v_o.status NOT IN ('pending', 'assigned') THEN
       PERFORM dispatch.raise_error('invalid_transition',
         format('an order that is %s cannot be cancelled', v_o.status));
@@ -574,6 +525,42 @@ BEGIN
     IF v_prev IS NOT NULL THEN
       PERFORM dispatch.emit_driver(v_prev, v_label);
     END IF;
+
+  WHEN 'hold' THEN
+    IF jsonb_typeof(v_args -> 'hold') IS DISTINCT FROM 'boolean' THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'hold must be true or false', 'hold');
+    END IF;
+    IF v_o.status NOT IN ('pending', 'assigned') THEN
+      PERFORM dispatch.raise_error('invalid_transition',
+        format('an order that is %s cannot be held', v_o.status));
+    END IF;
+    IF v_o.held IS DISTINCT FROM (v_args ->> 'hold')::boolean THEN
+      IF (v_args ->> 'hold')::boolean AND v_o.offer_driver_id IS NOT NULL THEN
+        v_o := dispatch.offer_withdraw(v_o, NULL, v_label);
+      END IF;
+      UPDATE dispatch.orders
+      SET held = (v_args ->> 'hold')::boolean, next_attempt_at = now(), updated_at = now()
+      WHERE id = v_o.id
+      RETURNING * INTO v_o;
+      v_json := dispatch.order_json(v_o);
+      v_evt := dispatch.emit('order.updated', v_o.id, v_o.driver_id, v_label, v_json);
+    END IF;
+
+  WHEN 'exclude' THEN
+    IF v_args -> 'driver_id' IS NULL OR jsonb_typeof(v_args -> 'driver_id') = 'null' THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'driver_id is required', 'driver_id');
+    END IF;
+    v_target := dispatch.to_uuid(dispatch.json_text(v_args -> 'driver_id', 'driver_id'));
+    IF v_o.status NOT IN ('pending', 'assigned') THEN
+      PERFORM dispatch.raise_error('invalid_transition',
+        format('an order that is %s is no longer dispatched', v_o.status));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM dispatch.drivers WHERE id = v_target) THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'no such driver', 'driver_id');
+    END IF;
+    INSERT INTO dispatch.order_exclusions (order_id, driver_id, reason)
+    VALUES (v_o.id, v_target, 'dispatcher')
+    ON CONFLICT (order_id, driver_id) DO UPDATE SET reason = 'dispatcher', created_at = now();
   END CASE;
 
   -- v_json is the data of the last order event (v_evt), or NULL after a no-op
@@ -614,7 +601,9 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT dispatch.tracking_json(dispatch.visible_order(p_actor, p_id))
 $$;
 
--- GET /track/{token} (no auth): the public tracking object; unknown → not_found.
+-- GET /track/{token} (no auth): the public tracking object; unknown → NULL
+-- (404 from the caller; not raised, so that anyone's guesses leave no ERROR in
+-- the database's log).
 CREATE OR REPLACE FUNCTION dispatch.track_public(p_token text)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -631,7 +620,7 @@ BEGIN
   END IF;
   SELECT * INTO v_o FROM dispatch.orders WHERE id = v_id AND tracking_token = p_token;
   IF NOT FOUND THEN
-    PERFORM dispatch.raise_error('not_found', 'no such tracking token');
+    RETURN NULL;
   END IF;
   RETURN dispatch.public_tracking_json(v_o);
 END

@@ -80,3 +80,51 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                                 '[]'::jsonb)
                 FROM dispatch.drivers d))
 $$;
+
+-- Cluster mode (migration 0060-relay-acked.sql).
+
+-- Every event up to p_seq is acknowledged by Kafka. Never moves back, never
+-- past the last numbered event.
+CREATE OR REPLACE FUNCTION dispatch.relay_ack(p_seq bigint)
+RETURNS void LANGUAGE sql AS $$
+  UPDATE dispatch.relay_state s
+  SET acked_seq = greatest(s.acked_seq, least(p_seq, s.last_seq))
+  WHERE s.id = 1
+$$;
+
+-- One row: last_seq (numbered), acked_seq, unnumbered (committed events not
+-- numbered yet), unacked_age_s (seconds since the oldest event that is not
+-- acknowledged yet was committed; 0 when none).
+CREATE OR REPLACE FUNCTION dispatch.relay_status()
+RETURNS TABLE (last_seq bigint, acked_seq bigint, unnumbered bigint, unacked_age_s double precision)
+LANGUAGE sql STABLE AS $$
+  SELECT s.last_seq, s.acked_seq,
+         (SELECT count(*) FROM dispatch.outbox_pending),
+         coalesce(extract(epoch FROM now() - (
+           SELECT min(e.occurred_at) FROM dispatch.outbox e
+           WHERE e.id = least(
+             (SELECT min(p.id) FROM dispatch.outbox_pending p),
+             (SELECT q.outbox_id FROM dispatch.outbox_seq q WHERE q.seq = s.acked_seq + 1)))),
+           0)::double precision
+  FROM dispatch.relay_state s WHERE s.id = 1
+$$;
+
+-- Numbered events for a replay (dispatchctl replay): seq in [p_from_seq,
+-- p_to_seq] and committed in [p_since, p_until) (NULL: unbounded), after
+-- p_after_seq, oldest first, at most p_limit (clamped to 1..10000): rows
+-- (seq bigint, envelope jsonb).
+CREATE OR REPLACE FUNCTION dispatch.events_for_replay(p_after_seq bigint, p_from_seq bigint,
+                                                      p_to_seq bigint, p_since timestamptz,
+                                                      p_until timestamptz, p_limit integer)
+RETURNS TABLE (seq bigint, envelope jsonb)
+LANGUAGE sql STABLE AS $$
+  SELECT s.seq, dispatch.envelope_json(e, s.seq)
+  FROM dispatch.outbox_seq s
+  JOIN dispatch.outbox e ON e.id = s.outbox_id
+  WHERE s.seq > greatest(coalesce(p_after_seq, 0), coalesce(p_from_seq, 1) - 1)
+    AND (p_to_seq IS NULL OR s.seq <= p_to_seq)
+    AND (p_since IS NULL OR e.occurred_at >= p_since)
+    AND (p_until IS NULL OR e.occurred_at < p_until)
+  ORDER BY s.seq
+  LIMIT least(greatest(coalesce(p_limit, 1000), 1), 10000)
+$$;

@@ -36,12 +36,13 @@ $$;
 -- history only); last_seen_at is always refreshed. Rows are locked in id
 -- order first (the schema's lock order), so concurrent flushes of several
 -- instances cannot deadlock. Unknown ids are ignored.
-CREATE OR REPLACE FUNCTION dispatch.driver_positions_apply(p_ids uuid[], p_recorded_at timestamptz[],
-                                                p_lat double precision[],
-                                                p_lon double precision[],
-                                                p_heading double precision[],
-                                                p_speed_mps double precision[],
-                                                p_accuracy_m double precision[])
+CREATE OR REPLACE FUNCTION dispatch.driver_positions_apply(p_ids uuid[],
+                                                           p_recorded_at timestamptz[],
+                                                           p_lat double precision[],
+                                                           p_lon double precision[],
+                                                           p_heading double precision[],
+                                                           p_speed_mps double precision[],
+                                                           p_accuracy_m double precision[])
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM 1 FROM dispatch.drivers d WHERE d.id = ANY (p_ids) ORDER BY d.id FOR UPDATE;
@@ -103,8 +104,9 @@ $$;
 -- No event and no updated_at change: ETA changes reach streams from the
 -- tracker directly, and updated_at keeps meaning "the order changed".
 -- Rows are locked in id order (the schema's lock order).
-CREATE OR REPLACE FUNCTION dispatch.orders_set_eta(p_ids uuid[], p_driver_ids uuid[], p_statuses text[],
-                                        p_eta_seconds integer[])
+CREATE OR REPLACE FUNCTION dispatch.orders_set_eta(p_ids uuid[], p_driver_ids uuid[],
+                                                   p_statuses text[],
+                                                   p_eta_seconds integer[])
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM 1 FROM dispatch.orders o WHERE o.id = ANY (p_ids) ORDER BY o.id FOR UPDATE;

@@ -112,8 +112,8 @@ $$;
 -- 'stale' when the row is no longer this attempt's to settle (sent already,
 -- dropped, or claimed again after the lease ran out).
 CREATE OR REPLACE FUNCTION dispatch.notify_record(p_id uuid, p_attempt integer, p_error text,
-                                       p_permanent boolean, p_retry_base_s integer,
-                                       p_max_attempts integer)
+                                                  p_permanent boolean, p_retry_base_s integer,
+                                                  p_max_attempts integer)
 RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
   v dispatch.notifications;

@@ -4,40 +4,6 @@
 -- side validates the URL (scheme, resolved addresses), the event types and
 -- the secret (generating one when none is sent) before calling these.
 
--- The position a cursor of kind p_kind points after; (NULL, NULL) without
--- one; invalid_argument on field "next" for a cursor we did not issue.
-CREATE OR REPLACE FUNCTION dispatch.page_after(p_cursor text, p_kind text)
-RETURNS dispatch.page_key LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  v_c jsonb := dispatch.cursor_decode(p_cursor, p_kind);
-  v dispatch.page_key;
-BEGIN
-  IF v_c IS NOT NULL THEN
-    v.t := dispatch.cursor_ts(v_c, 't');
-    v.i := dispatch.to_uuid(v_c ->> 'i');
-    IF v.t IS NULL OR v.i IS NULL THEN
-      PERFORM dispatch.raise_error('invalid_argument', 'next is not a valid cursor', 'next');
-    END IF;
-  END IF;
-  RETURN v;
-END
-$$;
-
--- {p_kind: the items of the first p_limit rows, "next": a cursor of kind
--- p_kind after the last of them, or null when there is no row beyond}.
--- p_rows: the next p_limit + 1 rows of the list, in order.
-CREATE OR REPLACE FUNCTION dispatch.page_json(p_kind text, p_limit integer, p_rows dispatch.page_row[])
-RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT jsonb_build_object(
-    p_kind, coalesce((SELECT jsonb_agg(r.item ORDER BY r.n)
-                      FROM unnest(p_rows) WITH ORDINALITY AS r (t, i, item, n)
-                      WHERE r.n <= p_limit), '[]'::jsonb),
-    'next', CASE WHEN cardinality(p_rows) > p_limit THEN
-              dispatch.cursor_encode(jsonb_build_object(
-                'k', p_kind, 't', dispatch.ts_json(p_rows[p_limit].t), 'i', p_rows[p_limit].i))
-            END)
-$$;
-
 -- {"id","url","events","created_at"}: never the secret.
 CREATE OR REPLACE FUNCTION dispatch.webhook_json(w dispatch.webhooks)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
@@ -52,15 +18,6 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object('id', n.id, 'event_id', n.event_id, 'event_type', n.event_type,
                             'attempts', n.attempts, 'last_error', n.last_error,
                             'created_at', dispatch.ts_json(n.dead_at))
-$$;
-
-CREATE OR REPLACE FUNCTION dispatch.require_admin(p_actor jsonb)
-RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-  IF dispatch.actor_role(p_actor) <> 'admin' THEN
-    PERFORM dispatch.raise_error('permission_denied', 'only admins may manage webhooks');
-  END IF;
-END
 $$;
 
 -- The webhook p_id (text from the path), or not_found.
@@ -80,12 +37,11 @@ $$;
 -- POST /webhooks: p_events a JSON array of known, distinct event types.
 -- Returns the webhook with its secret (the only time it is shown).
 CREATE OR REPLACE FUNCTION dispatch.webhook_create(p_actor jsonb, p_url text, p_events jsonb,
-                                        p_secret text)
+                                                   p_secret text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   v_w dispatch.webhooks;
 BEGIN
-  PERFORM dispatch.require_admin(p_actor);
   INSERT INTO dispatch.webhooks (url, events, secret)
   VALUES (p_url, ARRAY(SELECT jsonb_array_elements_text(p_events)), p_secret)
   RETURNING * INTO v_w;
@@ -97,16 +53,14 @@ $$;
 CREATE OR REPLACE FUNCTION dispatch.webhook_list(p_actor jsonb, p_limit integer, p_cursor text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
-  v_limit integer := dispatch.page_limit(p_limit);
   v_after dispatch.page_key := dispatch.page_after(p_cursor, 'webhooks');
 BEGIN
-  PERFORM dispatch.require_admin(p_actor);
-  RETURN dispatch.page_json('webhooks', v_limit, ARRAY(
+  RETURN dispatch.page_json('webhooks', p_limit, ARRAY(
     SELECT ROW(w.created_at, w.id, dispatch.webhook_json(w))::dispatch.page_row
     FROM dispatch.webhooks w
     WHERE v_after.t IS NULL OR (w.created_at, w.id) > (v_after.t, v_after.i)
     ORDER BY w.created_at, w.id
-    LIMIT v_limit + 1));
+    LIMIT p_limit + 1));
 END
 $$;
 
@@ -114,7 +68,6 @@ $$;
 CREATE OR REPLACE FUNCTION dispatch.webhook_get(p_actor jsonb, p_id text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM dispatch.require_admin(p_actor);
   RETURN dispatch.webhook_json(dispatch.webhook_find(p_id));
 END
 $$;
@@ -126,7 +79,6 @@ RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   v_w dispatch.webhooks;
 BEGIN
-  PERFORM dispatch.require_admin(p_actor);
   DELETE FROM dispatch.webhooks w WHERE w.id = dispatch.to_uuid(p_id) RETURNING * INTO v_w;
   IF NOT FOUND THEN
     PERFORM dispatch.raise_error('not_found', 'webhook not found');
@@ -141,22 +93,20 @@ $$;
 -- GET /webhooks/{id}/dead-letters: {"dead_letters":[…],"next"}, oldest first.
 -- A dead letter whose redelivery is pending is not listed until it fails again.
 CREATE OR REPLACE FUNCTION dispatch.webhook_dead_letters(p_actor jsonb, p_id text, p_limit integer,
-                                              p_cursor text)
+                                                         p_cursor text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
-  v_limit integer := dispatch.page_limit(p_limit);
   v_after dispatch.page_key := dispatch.page_after(p_cursor, 'dead_letters');
   v_w dispatch.webhooks;
 BEGIN
-  PERFORM dispatch.require_admin(p_actor);
   v_w := dispatch.webhook_find(p_id);
-  RETURN dispatch.page_json('dead_letters', v_limit, ARRAY(
+  RETURN dispatch.page_json('dead_letters', p_limit, ARRAY(
     SELECT ROW(n.dead_at, n.id, dispatch.dead_letter_json(n))::dispatch.page_row
     FROM dispatch.notifications n
     WHERE n.webhook_id = v_w.id AND n.status = 'dead'
       AND (v_after.t IS NULL OR (n.dead_at, n.id) > (v_after.t, v_after.i))
     ORDER BY n.dead_at, n.id
-    LIMIT v_limit + 1));
+    LIMIT p_limit + 1));
 END
 $$;
 
@@ -165,13 +115,12 @@ $$;
 -- Asking again while that attempt is queued changes nothing. Returns the
 -- dead letter.
 CREATE OR REPLACE FUNCTION dispatch.webhook_dead_letter_retry(p_actor jsonb, p_id text,
-                                                   p_dead_letter_id text)
+                                                              p_dead_letter_id text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   v_w dispatch.webhooks;
   v_n dispatch.notifications;
 BEGIN
-  PERFORM dispatch.require_admin(p_actor);
   v_w := dispatch.webhook_find(p_id);
   SELECT * INTO v_n FROM dispatch.notifications n
   WHERE n.id = dispatch.to_uuid(p_dead_letter_id) AND n.webhook_id = v_w.id

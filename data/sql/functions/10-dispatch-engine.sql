@@ -59,10 +59,11 @@ $$;
 -- knows the positions better than the rows it writes in batches.
 --
 -- Returns {"applied":true,"order":{…}} or {"applied":false,"reason":R,"order":{…}|null},
--- R one of no_order, not_pending, offered, excluded, no_driver, offline,
+-- R one of no_order, not_pending, held, offered, excluded, no_driver, offline,
 -- paused, full. Nothing else is raised for a stale decision.
-CREATE OR REPLACE FUNCTION dispatch.auto_assign(p_order_id text, p_driver_id text, p_explanation jsonb,
-                                     p_offer_timeout_s integer)
+CREATE OR REPLACE FUNCTION dispatch.auto_assign(p_order_id text, p_driver_id text,
+                                                p_explanation jsonb,
+                                                p_offer_timeout_s integer)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   v_o dispatch.orders;
@@ -82,6 +83,8 @@ BEGIN
 
   IF v_o.status <> 'pending' THEN
     v_reason := 'not_pending';
+  ELSIF v_o.held THEN
+    v_reason := 'held';
   ELSIF v_o.offer_driver_id IS NOT NULL THEN
     v_reason := 'offered';
   ELSIF EXISTS (SELECT 1 FROM dispatch.order_exclusions x
@@ -231,7 +234,7 @@ BEGIN
            (SELECT string_agg(x.driver_id::text, ',') FROM dispatch.order_exclusions x
             WHERE x.order_id = o.id) AS excluded
     FROM dispatch.orders o
-    WHERE o.status = 'pending'
+    WHERE o.status = 'pending' AND NOT o.held
     ORDER BY coalesce(o.pending_since, o.created_at), o.id
     LIMIT least(greatest(coalesce(p_limit, 20000), 1), 100000)
   )
@@ -248,20 +251,16 @@ $$;
 -- excluding the driver from those orders (order.updated each; the engine
 -- re-dispatches them). Emits driver.updated when the value changes. Returns
 -- the driver.
-CREATE OR REPLACE FUNCTION dispatch.driver_set_auto_dispatch(p_actor jsonb, p_id text, p_auto boolean)
+CREATE OR REPLACE FUNCTION dispatch.driver_set_auto_dispatch(p_actor jsonb, p_id text,
+                                                             p_auto boolean)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
-  v_role text := dispatch.actor_role(p_actor);
   v_label text := dispatch.actor_label(p_actor);
   v_id uuid := dispatch.to_uuid(p_id);
   v_was boolean;
   v_o dispatch.orders;
   v_d dispatch.drivers;
 BEGIN
-  IF NOT dispatch.is_staff(v_role) THEN
-    PERFORM dispatch.raise_error('permission_denied',
-      'only dispatchers and admins may pause or resume automatic dispatch');
-  END IF;
   IF p_auto IS NULL THEN
     PERFORM dispatch.raise_error('invalid_argument', 'auto_dispatch is required',
                                  'auto_dispatch');

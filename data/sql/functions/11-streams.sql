@@ -17,7 +17,7 @@ $$;
 
 -- The order object behind a public tracking token (the public stream follows
 -- the order's driver, which the public object does not name); unknown →
--- not_found, exactly as track_public.
+-- NULL, exactly as track_public.
 CREATE OR REPLACE FUNCTION dispatch.track_public_order(p_token text)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT dispatch.order_json(o)

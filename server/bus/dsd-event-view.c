@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "dsd-bus"
+
+#include "dispatch-json.h"
+#include "dsd-event-view.h"
+
+/* Members of event data that only staff see. */
+static const char * const staff_only[] = { "assignment" };
+
+gboolean
+dsd_event_view_redact (JsonObject *data,
+                       DsdRole     role)
+{
+  gboolean redacted = FALSE;
+
+  g_return_val_if_fail (data != NULL, FALSE);
+
+  if ((role & DSD_ROLES_STAFF) != 0)
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (staff_only); i++)
+    {
+      if (json_object_has_member (data, staff_only[i]))
+        {
+          json_object_remove_member (data, staff_only[i]);
+          redacted = TRUE;
+        }
+    }
+
+  return redacted;
+}
+
+GBytes *
+dsd_event_view_envelope (DsdEvent *event,
+                         DsdRole   role)
+{
+  GBytes *envelope = dsd_event_get_envelope (event);
+  g_autoptr(JsonObject) copy = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *data = dsd_event_get_data (event);
+  gboolean hidden = FALSE;
+  gsize length;
+  const char *text;
+  char *redacted;
+
+  g_return_val_if_fail (event != NULL, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (staff_only) && (role & DSD_ROLES_STAFF) == 0; i++)
+    hidden |= json_object_has_member (data, staff_only[i]);
+  if (!hidden)
+    return g_bytes_ref (envelope);
+
+  /* Rare (offers and automatic assignments, to their driver): re-parse. */
+  text = g_bytes_get_data (envelope, &length);
+  copy = dispatch_json_parse_object (text, length, NULL);
+  g_return_val_if_fail (copy != NULL, g_bytes_ref (envelope));
+  dsd_event_view_redact (json_object_get_object_member (copy, "data"), role);
+
+  root = json_node_init_object (json_node_alloc (), copy);
+  redacted = dispatch_json_to_string (root, &length);
+  return g_bytes_new_take (redacted, length);
+}

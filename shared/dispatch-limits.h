@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The limits of the API's input, each number in this one place. The
+ * validators (server/api/, shared/dispatch-location.c, the location scanner)
+ * use these names; docs/openapi.json carries the same numbers (maxLength,
+ * maximum, maxItems...), which tests/test-limits.c checks against
+ * dispatch_limits[]; the CHECK constraints of data/sql/0050-limits.sql are the
+ * database's backstop.
+ */
+
+/* Text, in characters */
+#define DISPATCH_ID_MAX_LENGTH                64   /* customer_id, driver_id, ... */
+#define DISPATCH_NAME_MAX_LENGTH              200  /* drivers, items, contacts */
+#define DISPATCH_PHONE_MAX_LENGTH             40
+#define DISPATCH_EMAIL_MAX_LENGTH             254  /* RFC 5321 path limit */
+#define DISPATCH_ADDRESS_MAX_LENGTH           500
+#define DISPATCH_NOTES_MAX_LENGTH             2000
+#define DISPATCH_REASON_MAX_LENGTH            500  /* cancel, fail, decline */
+#define DISPATCH_SKU_MAX_LENGTH               64
+#define DISPATCH_USERNAME_MAX_LENGTH          64
+#define DISPATCH_PASSWORD_MIN_LENGTH          8
+#define DISPATCH_PASSWORD_MAX_LENGTH          256
+#define DISPATCH_WEBHOOK_URL_MAX_LENGTH       2048
+#define DISPATCH_WEBHOOK_SECRET_MIN_LENGTH    16
+#define DISPATCH_WEBHOOK_SECRET_MAX_LENGTH    256
+#define DISPATCH_IDEMPOTENCY_KEY_MAX_LENGTH   255
+
+/* Numbers */
+#define DISPATCH_PRIORITY_MAX                 9
+#define DISPATCH_ITEM_MAX_QUANTITY            100000
+#define DISPATCH_ITEM_MAX_PRICE_CENTS         G_GINT64_CONSTANT (100000000000)
+#define DISPATCH_STOCK_MAX                    G_GINT64_CONSTANT (1000000000)
+#define DISPATCH_DRIVER_MAX_CAPACITY          100
+#define DISPATCH_NEAR_MAX_RADIUS_M            1000000.0
+#define DISPATCH_LOCATION_MAX_SPEED_MPS       100.0
+#define DISPATCH_LOCATION_MAX_ACCURACY_M      100000.0
+
+/* Arrays */
+#define DISPATCH_ORDER_MAX_ITEMS              200
+#define DISPATCH_LOCATION_BATCH_MAX_POINTS    1000
+#define DISPATCH_WEBHOOK_MAX_EVENTS           8
+
+typedef enum
+{
+  DISPATCH_LIMIT_MAX_LENGTH,
+  DISPATCH_LIMIT_MIN_LENGTH,
+  DISPATCH_LIMIT_MAXIMUM,
+  DISPATCH_LIMIT_MAX_ITEMS,
+} DispatchLimitKind;
+
+/**
+ * DispatchLimit:
+ * @pointer: JSON pointer of the schema in docs/openapi.json that carries it
+ * @kind: which keyword of that schema
+ * @value: the limit
+ *
+ * Where the OpenAPI document states one of the limits above.
+ */
+typedef struct
+{
+  const char        *pointer;
+  DispatchLimitKind  kind;
+  double             value;
+} DispatchLimit;
+
+/* Terminated by an entry with a NULL pointer. */
+extern const DispatchLimit dispatch_limits[];
+
+/* The OpenAPI keyword of kind ("maxLength", ...). */
+const char *dispatch_limit_kind_keyword (DispatchLimitKind kind);
+
+G_END_DECLS
