@@ -79,15 +79,13 @@ queried_cb (GObject      *source,
   gsize length;
 
   rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
-  if (rows == NULL)
+  text = dsd_api_query_value (rows, &length, &error);
+  if (text == NULL)
     {
       dsd_request_respond_error (read->request, error);
       return;
     }
 
-  g_assert (PQntuples (rows) == 1 && PQnfields (rows) == 1 && !PQgetisnull (rows, 0, 0));
-  text = PQgetvalue (rows, 0, 0);
-  length = PQgetlength (rows, 0, 0);
   dsd_request_respond_json_text (read->request, 200, text, length);
 
   if (read->scope == NULL)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <libpq-fe.h>
+
 #include "dispatch-json.h"
 #include "dsd-account-states.h"
 #include "dsd-context.h"
@@ -45,6 +47,13 @@ void     dsd_api_respond_query      (DsdRequest         *request,
                                      const char         *sql,
                                      int                 n_params,
                                      const char * const *params);
+
+/* The single value a SQL function call answered (not NUL-terminated: use
+ * length), or NULL with the error: the query's, not_found for SQL NULL,
+ * internal for another shape. rows: (nullable): NULL when the query failed. */
+const char *dsd_api_query_value     (PGresult           *rows,
+                                     gsize              *length,
+                                     GError            **error);
 
 /*
  * Like dsd_api_respond_query() for a 200 GET of one order's view, served
