@@ -6,9 +6,8 @@
 # synchronous_commit on), orders/s and latency at 8 connections, beside
 # pgbench running a one-row insert of a similar 10-column row at the same
 # concurrency, prepared, on the same PostgreSQL (the server's managed
-# cluster). Measured twice: as the server ships (every order transaction
-# calls pg_notify), and with SET dispatch.outbox_notify = 'off' for the
-# server's sessions (the relay then finds events by its 1 s poll).
+# cluster), and pgbench with a pg_notify in each transaction (what the
+# server's sessions no longer do) to show what NOTIFY costs.
 #
 # Usage: bench/bench-orders.sh [BUILDDIR]
 # Environment: DURATION seconds per measurement (20; 10 with BENCH_QUICK=1),
@@ -194,18 +193,11 @@ rounds_of () {
   done
 }
 
-warm_up notify
-rounds_of "pg_notify in every order transaction" notify
+warm_up orders
+rounds_of "as shipped: no NOTIFY, the relay woken in-process" orders
 echo "== pgbench, one-row insert + pg_notify" >&2
 pgbench_insert "$tmp/insert-notify.sql"
 keep_best pgn
-
-# The server's connections read the setting when they connect: restart it.
-psql -X -q -c "ALTER DATABASE dispatch SET dispatch.outbox_notify = 'off'" "$BENCH_PG"
-bench_stop_dispatchd
-bench_start_dispatchd "$builddir" "$tmp/data"
-warm_up quiet
-rounds_of "dispatch.outbox_notify = off" quiet
 
 # row FIELD…: one result line (bench/README.md).
 row () {
@@ -217,40 +209,23 @@ row () {
   echo "$_line"
 }
 
-ratio=$(bench_ratio "$notify_rate" "$pg_rate")
-quiet_ratio=$(bench_ratio "$quiet_rate" "$pg_rate")
+ratio=$(bench_ratio "$orders_rate" "$pg_rate")
 pgbench="pgbench one-row 10-column insert, -c $connections, prepared"
 pg_tps="$(printf '%.0f' "$pg_rate") TPS"
 
 row P5 "POST /orders (order + event + idempotency, durable), orders/s at -c $connections" \
-  "$(printf '%.0f' "$notify_rate") orders/s" "$pgbench" "$pg_tps" \
+  "$(printf '%.0f' "$orders_rate") orders/s" "$pgbench" "$pg_tps" \
   "$ratio" "≥ 0.5×" "$(bench_verdict "$ratio" ge 0.5)"
-row - "POST /orders latency p50 / p99 at -c $connections" "$notify_p50 / $notify_p99 ms" \
+row - "POST /orders latency p50 / p99 at -c $connections" "$orders_p50 / $orders_p99 ms" \
   "pgbench insert latency p50 / p99" "$pg_p50 / $pg_p99 ms" - - -
-row P5 "POST /orders with dispatch.outbox_notify = off, orders/s at -c $connections" \
-  "$(printf '%.0f' "$quiet_rate") orders/s" "$pgbench" "$pg_tps" \
-  "$quiet_ratio" "≥ 0.5×" "$(bench_verdict "$quiet_ratio" ge 0.5)"
-row - "POST /orders latency p50 / p99, outbox_notify = off" "$quiet_p50 / $quiet_p99 ms" \
-  - - - - -
 row - "pgbench one-row insert + pg_notify per transaction, -c $connections" \
   "$(printf '%.0f' "$pgn_rate") TPS" "pgbench one-row insert" "$pg_tps" \
   "$(bench_ratio "$pgn_rate" "$pg_rate")" - -
-for mode in notify quiet; do
-  eval "server_cpu=\$${mode}_server_cpu pg_cpu=\$${mode}_pg_cpu"
-  label="CPU per order"
-  [ "$mode" = quiet ] && label="$label, outbox_notify = off"
-  row - "$label: dispatchd / its PostgreSQL" "$server_cpu / $pg_cpu µs" \
-    "PostgreSQL CPU per pgbench insert" "$pg_pg_cpu µs" "$(bench_ratio "$pg_cpu" "$pg_pg_cpu")" - -
-done
-row note "Order intake with dispatch.outbox_notify off vs on: \
-$(bench_ratio "$quiet_rate" "$notify_rate")× the orders/s; pgbench with vs without pg_notify \
-in each transaction: $(bench_ratio "$pgn_rate" "$pg_rate")× the TPS. NOTIFY takes a \
+row - "CPU per order: dispatchd / its PostgreSQL" "$orders_server_cpu / $orders_pg_cpu µs" \
+  "PostgreSQL CPU per pgbench insert" "$pg_pg_cpu µs" \
+  "$(bench_ratio "$orders_pg_cpu" "$pg_pg_cpu")" - -
+row note "dispatchd's sessions do not NOTIFY (dispatch.outbox_notify = off): NOTIFY takes a \
 database-wide lock from pre-commit until the commit record is flushed, so notifying \
-transactions cannot share a WAL flush (no group commit)."
-row note "Recommendation (not applied here): let each instance's outbox relay wake on an \
-in-process signal after its own API commits, keep its poll for events other instances \
-write, and set dispatch.outbox_notify = 'off' for the API's sessions. The CPU per order \
-(ratio: PostgreSQL's per order over its per pgbench insert) shows how much of the remaining \
-gap is work per order rather than waiting for commits; with NOTIFY on, every order also \
-wakes the outbox relay, so its claims run for a few events at a time instead of in batches \
-(a likely part of the PostgreSQL CPU difference between the two modes, not measured apart)."
+transactions cannot share a WAL flush (pgbench with vs without pg_notify: \
+$(bench_ratio "$pgn_rate" "$pg_rate")× the TPS). The relay is woken in-process after each \
+of the server's own commits and polls every 100 ms for other writers."

@@ -10,6 +10,7 @@
 #include "dispatch-error.h"
 #include "dispatch-limits.h"
 #include "dsd-migrations.h"
+#include "dsd-pg-conninfo.h"
 #include "dsd-pg-listener.h"
 #include "dsd-pg-pool.h"
 #include "test-utils.h"
@@ -517,6 +518,69 @@ test_pool_query (void)
   g_assert_cmpstr (PQcmdTuples (inserted), ==, "1");
 
   close_pool (pool);
+}
+
+static void
+count_cb (DsdPgPool *pool,
+          guint     *count)
+{
+  (*count)++;
+}
+
+/* The daemon's sessions carry -c dispatch.outbox_notify=off on top of the
+ * options of the conninfo; its writes (and only they) emit ::committed. */
+static void
+test_pool_committed (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *conninfo = NULL;
+  g_autofree char *both = NULL;
+  g_autofree char *setting = NULL;
+  g_autofree char *zone = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(PGresult) written = NULL;
+  g_autoptr(DsdPgPool) pool = NULL;
+  GAsyncResult *slot = NULL;
+  guint committed = 0;
+
+  g_assert_null (dsd_pg_conninfo_add_option ("host='unterminated", "-c x.y=z", &error));
+  g_assert_error (error, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+
+  conninfo = g_strdup_printf ("%s options='-c TimeZone=UTC'", get_conninfo ());
+  both = dsd_pg_conninfo_add_option (conninfo, "-c dispatch.outbox_notify=off", &error);
+  g_assert_no_error (error);
+  pool = dsd_pg_pool_new (both, 1);
+  dsd_pg_pool_open_async (pool, NULL, dsd_test_store_result_cb, &slot);
+  result = dsd_test_wait_result (&slot, WAIT_MS);
+  g_assert_true (dsd_pg_pool_open_finish (pool, result, &error));
+  g_assert_no_error (error);
+  g_signal_connect (pool, "committed", G_CALLBACK (count_cb), &committed);
+
+  setting = pool_query_value (pool, "SELECT current_setting('dispatch.outbox_notify')", 0, NULL);
+  g_assert_cmpstr (setting, ==, "off");
+  zone = pool_query_value (pool, "SELECT current_setting('TimeZone')", 0, NULL);
+  g_assert_cmpstr (zone, ==, "UTC");
+  g_assert_cmpuint (committed, ==, 0);
+
+  g_clear_object (&result);
+  dsd_pg_pool_write_async (pool, "SELECT 1", 0, NULL, NULL, dsd_test_store_result_cb, &slot);
+  result = dsd_test_wait_result (&slot, WAIT_MS);
+  written = dsd_pg_pool_query_finish (pool, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (committed, ==, 1);
+
+  g_clear_object (&result);
+  g_test_expect_message (STORE_DOMAIN, G_LOG_LEVEL_WARNING, "PostgreSQL error 22012: *");
+  dsd_pg_pool_write_async (pool, "SELECT 1/0", 0, NULL, NULL, dsd_test_store_result_cb, &slot);
+  result = dsd_test_wait_result (&slot, WAIT_MS);
+  g_assert_null (dsd_pg_pool_query_finish (pool, result, &error));
+  g_test_assert_expected_messages ();
+  g_assert_nonnull (error);
+  g_assert_cmpuint (committed, ==, 1);
+
+  g_clear_object (&result);
+  close_pool (g_steal_pointer (&pool));
 }
 
 typedef struct
@@ -1027,6 +1091,7 @@ main (int   argc,
   g_test_add_func ("/pg/migrations/newer-refused", test_migrations_newer_refused);
   g_test_add_func ("/pg/migrations/limits", test_migrations_limits);
   g_test_add_func ("/pg/pool/query", test_pool_query);
+  g_test_add_func ("/pg/pool/committed", test_pool_committed);
   g_test_add_func ("/pg/pool/queue", test_pool_queue);
   g_test_add_func ("/pg/pool/queue-bound", test_pool_queue_bound);
   g_test_add_func ("/pg/pool/deadlines", test_pool_deadlines);

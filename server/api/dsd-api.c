@@ -76,12 +76,17 @@ dsd_api_respond_query (DsdRequest         *request,
                        int                 n_params,
                        const char * const *params)
 {
+  DsdPgPool *pool = dsd_context_get (context, DSD_TYPE_PG_POOL);
+  const char *method = dsd_request_get_method (request);
   QueryCall *call = g_new0 (QueryCall, 1);
 
   call->request = dsd_request_ref (request);
   call->status = status;
-  dsd_pg_pool_query_async (dsd_context_get (context, DSD_TYPE_PG_POOL), sql, n_params, params, NULL,
-                           respond_query_cb, call);
+  /* Whatever is not a read may have committed events: wake the relay at once. */
+  if (g_str_equal (method, "GET") || g_str_equal (method, "HEAD"))
+    dsd_pg_pool_query_async (pool, sql, n_params, params, NULL, respond_query_cb, call);
+  else
+    dsd_pg_pool_write_async (pool, sql, n_params, params, NULL, respond_query_cb, call);
 }
 
 void

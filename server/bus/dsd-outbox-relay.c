@@ -7,7 +7,9 @@
 #include "dsd-outbox-relay.h"
 
 #define CLAIM_BATCH 500
-#define SAFETY_POLL_MS 1000
+/* For events other processes commit (dispatchctl, a second writer): this
+ * process's own writes wake the relay through DsdPgPool::committed. */
+#define POLL_MS 100
 
 struct _DsdOutboxRelay {
   GObject         parent_instance;
@@ -186,7 +188,9 @@ dsd_outbox_relay_start (DsdOutboxRelay *self)
                            G_CALLBACK (notify_received_cb), self, 0);
   g_signal_connect_object (self->listener, "reconnected",
                            G_CALLBACK (claim), self, G_CONNECT_SWAPPED);
-  self->poll_source = g_timeout_add (SAFETY_POLL_MS, poll_cb, self);
+  g_signal_connect_object (self->pool, "committed", G_CALLBACK (claim), self,
+                           G_CONNECT_SWAPPED);
+  self->poll_source = g_timeout_add (POLL_MS, poll_cb, self);
   claim (self);
 }
 
@@ -202,5 +206,6 @@ dsd_outbox_relay_stop (DsdOutboxRelay *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->poll_source, g_source_remove);
   g_signal_handlers_disconnect_by_data (self->listener, self);
+  g_signal_handlers_disconnect_by_data (self->pool, self);
 }
 

@@ -9,8 +9,11 @@ G_BEGIN_DECLS
 
 /*
  * The in-process bus backend (DsdBusBackend, single node): moves committed
- * outbox rows onto the local bus. Woken by NOTIFY dispatch_outbox
- * (and a slow timer as a safety net), it claims batches with
+ * outbox rows onto the local bus. Woken right after this process commits
+ * events (DsdPgPool::committed: in single-node mode the daemon's sessions do
+ * not NOTIFY, which would serialise their commits), by NOTIFY dispatch_outbox
+ * from other writers, and by a short poll for writers that do not notify; it
+ * claims batches with
  * dispatch.relay_claim(), which numbers them (seq), and publishes them in
  * that order. One claim at a time per process; the SQL side serialises
  * claims across processes.

@@ -22,6 +22,7 @@
 #include "dsd-notifier.h"
 #include "dsd-password.h"
 #include "dsd-pg-cluster.h"
+#include "dsd-pg-conninfo.h"
 #include "dsd-pg-listener.h"
 #include "dsd-local-cache.h"
 #include "dsd-redis-cache.h"
@@ -247,6 +248,7 @@ static void
 open_pool (GTask *task)
 {
   DsdDaemon *self = g_task_get_source_object (task);
+  g_autofree char *pool_conninfo = NULL;
   GError *error = NULL;
   guint n_applied = 0;
 
@@ -261,7 +263,20 @@ open_pool (GTask *task)
   if (n_applied > 0)
     g_message ("Applied %u database migrations", n_applied);
 
-  self->pool = dsd_pg_pool_new (self->conninfo, self->config->db_pool_size);
+  /* Single node: this process's writes wake its relay in-process
+   * (DsdPgPool::committed). A cluster's relay leader hears the others by NOTIFY. */
+  if (self->config->kafka_brokers == NULL)
+    pool_conninfo = dsd_pg_conninfo_add_option (self->conninfo, "-c dispatch.outbox_notify=off",
+                                                &error);
+  else
+    pool_conninfo = g_strdup (self->conninfo);
+  if (pool_conninfo == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  self->pool = dsd_pg_pool_new (pool_conninfo, self->config->db_pool_size);
   dsd_pg_pool_set_options (self->pool, self->pool_options);
   dsd_pg_pool_open_async (self->pool, g_task_get_cancellable (task), pool_opened_cb, task);
 }

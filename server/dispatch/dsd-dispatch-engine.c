@@ -457,7 +457,7 @@ give (DsdDispatchEngine *self,
   add_unconfirmed (self, order->id, driver->id);
   dsd_metrics_counter_add (self->metrics, ATTEMPTS_METRIC, labels, 1);
 
-  dsd_pg_pool_query_async (self->pool, assign_sql, 4,
+  dsd_pg_pool_write_async (self->pool, assign_sql, 4,
                            (const char * const[]) { order->id, driver->id, explanation, timeout },
                            NULL, assigned_cb, call);
 }
@@ -672,7 +672,7 @@ start_round (DsdDispatchEngine *self)
 
   self->round_running = TRUE;
   self->rounds_started++;
-  dsd_pg_pool_query_async (self->pool, round_sql, 2,
+  dsd_pg_pool_write_async (self->pool, round_sql, 2,
                            (const char * const[]) { alert, ROUND_LIMIT }, NULL,
                            round_cb, g_object_ref (self));
 }

@@ -24,6 +24,7 @@ struct _DsdOrderBook {
   GHashTable *orders;       /* id → DsdPendingOrder */
   GHashTable *removed;      /* id → seq (gint64 *) of the event that removed it */
   GHashTable *offers;       /* driver id → live offers held (GUINT_TO_POINTER) */
+  GHashTable *offered;      /* the orders with a live offer (set of DsdPendingOrder *) */
 };
 
 static void
@@ -67,6 +68,10 @@ set_offer (DsdOrderBook    *self,
     }
 
   order->offer_expires_us = driver_id != NULL ? expires_us : 0;
+  if (driver_id != NULL)
+    g_hash_table_add (self->offered, order);
+  else
+    g_hash_table_remove (self->offered, order);
 }
 
 static DsdPendingOrder *
@@ -121,6 +126,7 @@ dsd_order_book_new (void)
                                         (GDestroyNotify) pending_order_free);
   self->removed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->offers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->offered = g_hash_table_new (NULL, NULL);
   return self;
 }
 
@@ -130,6 +136,7 @@ dsd_order_book_free (DsdOrderBook *self)
   if (self == NULL)
     return;
 
+  g_hash_table_unref (self->offered);
   g_hash_table_unref (self->orders);
   g_hash_table_unref (self->removed);
   g_hash_table_unref (self->offers);
@@ -378,17 +385,13 @@ gint64
 dsd_order_book_next_expiry_us (DsdOrderBook *self)
 {
   GHashTableIter iter;
-  gpointer value;
+  gpointer key;
   gint64 next = G_MAXINT64;
 
-  g_hash_table_iter_init (&iter, self->orders);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      DsdPendingOrder *order = value;
-
-      if (order->offer_driver_id != NULL)
-        next = MIN (next, order->offer_expires_us);
-    }
+  /* Called after every event: the offers, not every pending order. */
+  g_hash_table_iter_init (&iter, self->offered);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    next = MIN (next, ((DsdPendingOrder *) key)->offer_expires_us);
 
   return next;
 }

@@ -7,6 +7,7 @@
 #include <glib-unix.h>
 
 #include "dsd-pg-connection.h"
+#include "dsd-pg-conninfo.h"
 
 #define CONNECT_TIMEOUT_MS 10000
 /* Bytes handed to PQputCopyData at a time. */
@@ -192,9 +193,15 @@ dsd_pg_notice_processor (void       *arg,
 static void
 connect_now (DsdPgConnection *self)
 {
-  /* Later keywords override what the conninfo (expanded from "dbname") says. */
-  const char * const keywords[] = { "dbname", "fallback_application_name", "options", NULL };
-  const char * const values[] = { self->conninfo, "dispatchd", self->options, NULL };
+  /* Our server options are added to those the conninfo carries, not put in
+   * their place (a later "options" keyword would override them). A conninfo
+   * that does not parse fails in PQconnectStartParams() below. */
+  g_autofree char *with_options = self->options != NULL
+    ? dsd_pg_conninfo_add_option (self->conninfo, self->options, NULL) : NULL;
+  const char * const keywords[] = { "dbname", "fallback_application_name", NULL };
+  const char * const values[] = {
+    with_options != NULL ? with_options : self->conninfo, "dispatchd", NULL
+  };
 
   self->state = STATE_CONNECTING;
   self->pg = PQconnectStartParams (keywords, values, TRUE);

@@ -26,6 +26,8 @@ typedef struct
   char    *sql;
   char   **params;
   int      n_params;
+  /* Emit ::committed once it succeeded */
+  gboolean write;
   /* While waiting in the queue */
   GList   *link;
   GSource *cancel_source;
@@ -63,6 +65,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  COMMITTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void slot_run (Slot  *slot,
                       GTask *task);
@@ -195,6 +204,8 @@ slot_complete (Slot     *slot,
   g_autoptr(GTask) task = g_steal_pointer (&slot->task);
   g_autoptr(PGresult) owned = result;
   ExecStatusType status = PQresultStatus (result);
+  Query *query = g_task_get_task_data (task);
+  gboolean committed = FALSE;
   GError *error = NULL;
 
   destroy_source (&slot->deadline);
@@ -205,12 +216,18 @@ slot_complete (Slot     *slot,
     g_task_return_new_error (task, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE,
                              "database connection lost");
   else if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
-    g_task_return_pointer (task, g_steal_pointer (&owned), (GDestroyNotify) PQclear);
+    {
+      committed = query->write;
+      g_task_return_pointer (task, g_steal_pointer (&owned), (GDestroyNotify) PQclear);
+    }
   else
     {
       dsd_pg_result_to_error (result, &error);
       g_task_return_error (task, error);
     }
+
+  if (committed && !self->closed)
+    g_signal_emit (self, signals[COMMITTED], 0);
 }
 
 static void
@@ -549,6 +566,10 @@ dsd_pg_pool_class_init (DsdPgPoolClass *klass)
                           (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[COMMITTED] =
+    g_signal_new ("committed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -636,14 +657,15 @@ dsd_pg_pool_get_conninfo (DsdPgPool *self)
   return self->conninfo;
 }
 
-void
-dsd_pg_pool_query_async (DsdPgPool           *self,
-                         const char          *sql,
-                         int                  n_params,
-                         const char * const  *params,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
+static void
+submit (DsdPgPool           *self,
+        const char          *sql,
+        int                  n_params,
+        const char * const  *params,
+        gboolean             write,
+        GCancellable        *cancellable,
+        GAsyncReadyCallback  callback,
+        gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
   Query *query;
@@ -661,6 +683,7 @@ dsd_pg_pool_query_async (DsdPgPool           *self,
   query = g_new0 (Query, 1);
   query->sql = g_strdup (sql);
   query->n_params = n_params;
+  query->write = write;
   query->params = g_new0 (char *, n_params + 1);
   for (int i = 0; i < n_params; i++)
     query->params[i] = g_strdup (params[i]);
@@ -683,6 +706,30 @@ dsd_pg_pool_query_async (DsdPgPool           *self,
   else
     g_task_return_new_error (task, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE,
                              "too many queries waiting for the database");
+}
+
+void
+dsd_pg_pool_query_async (DsdPgPool           *self,
+                         const char          *sql,
+                         int                  n_params,
+                         const char * const  *params,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  submit (self, sql, n_params, params, FALSE, cancellable, callback, user_data);
+}
+
+void
+dsd_pg_pool_write_async (DsdPgPool           *self,
+                         const char          *sql,
+                         int                  n_params,
+                         const char * const  *params,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  submit (self, sql, n_params, params, TRUE, cancellable, callback, user_data);
 }
 
 PGresult *

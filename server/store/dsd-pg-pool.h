@@ -77,6 +77,16 @@ void       dsd_pg_pool_query_async   (DsdPgPool           *self,
                                       GCancellable        *cancellable,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data);
+/* The same for a statement that commits outbox events: once it succeeded (after its
+ * callback), the pool emits ::committed, so that the outbox relay of this process claims
+ * them without a NOTIFY (see dispatch.emit()). Finish with dsd_pg_pool_query_finish(). */
+void       dsd_pg_pool_write_async   (DsdPgPool           *self,
+                                      const char          *sql,
+                                      int                  n_params,
+                                      const char * const  *params,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
 /* Returns: (transfer full): a PGRES_TUPLES_OK or PGRES_COMMAND_OK result */
 PGresult  *dsd_pg_pool_query_finish  (DsdPgPool           *self,
                                       GAsyncResult        *result,

@@ -23,6 +23,11 @@ DECLARE
   v_n bigint;
   v_limit integer := least(greatest(coalesce(p_limit, 1000), 1), 10000);
 BEGIN
+  -- Nothing to number (the relay's poll, mostly): return before taking the
+  -- lock and the row lock, which would cost a transaction ID and a WAL flush.
+  IF NOT EXISTS (SELECT 1 FROM dispatch.outbox_pending) THEN
+    RETURN;
+  END IF;
   -- 7144650001: the relay's lock (7144650002: ensure_first_admin)
   PERFORM pg_advisory_xact_lock(7144650001);
   SELECT s.last_seq INTO v_last FROM dispatch.relay_state s WHERE s.id = 1 FOR UPDATE;
@@ -76,9 +81,11 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                                '[]'::jsonb)
                FROM dispatch.orders o
                WHERE o.status IN ('pending', 'assigned', 'picked_up')),
-    'drivers', (SELECT coalesce(jsonb_agg(dispatch.driver_json(d) ORDER BY d.name, d.id),
+    'drivers', (SELECT coalesce(jsonb_agg(dispatch.driver_json(d, coalesce(a.ids, '[]'::jsonb))
+                                          ORDER BY d.name, d.id),
                                 '[]'::jsonb)
-                FROM dispatch.drivers d))
+                FROM dispatch.drivers d
+                LEFT JOIN dispatch.driver_active_order_ids a ON a.driver_id = d.id))
 $$;
 
 -- Cluster mode (migration 0060-relay-acked.sql).
