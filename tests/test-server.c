@@ -4,8 +4,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <glib/gstdio.h>
 
 #include "dsd-pg-pool.h"

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <hiredis/hiredis.h>
 
 #include <glib/gstdio.h>
 
@@ -402,4 +403,118 @@ dsd_test_pg_get_pid (DsdTestPg *pg)
     return 0;
 
   return atoi (contents);
+}
+
+/* Redis -------------------------------------------------------------------- */
+
+struct _DsdTestRedis {
+  GSubprocess *process;
+  guint        port;
+  char        *url;
+};
+
+static gboolean
+redis_answers (guint port)
+{
+  struct timeval timeout = { 1, 0 };
+  redisContext *c = redisConnectWithTimeout ("127.0.0.1", port, timeout);
+  redisReply *reply = NULL;
+  gboolean ok;
+
+  if (c != NULL && c->err == 0)
+    reply = redisCommand (c, "PING");
+  ok = reply != NULL && reply->type == REDIS_REPLY_STATUS;
+  if (reply != NULL)
+    freeReplyObject (reply);
+  if (c != NULL)
+    redisFree (c);
+  return ok;
+}
+
+void
+dsd_test_redis_start (DsdTestRedis *self)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *port = g_strdup_printf ("%u", self->port);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_assert_null (self->process);
+  launcher = dsd_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, SIGKILL);
+  self->process = g_subprocess_launcher_spawn (launcher, &error, "redis-server",
+                                               "--port", port, "--bind", "127.0.0.1",
+                                               "--save", "", "--appendonly", "no",
+                                               "--loglevel", "warning", NULL);
+  g_assert_no_error (error);
+
+  while (!redis_answers (self->port))
+    {
+      g_assert_nonnull (g_subprocess_get_identifier (self->process));
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20 * 1000);
+    }
+}
+
+DsdTestRedis *
+dsd_test_redis_new (void)
+{
+  DsdTestRedis *self = g_new0 (DsdTestRedis, 1);
+
+  self->port = dsd_test_find_free_port ();
+  self->url = g_strdup_printf ("redis://127.0.0.1:%u/0", self->port);
+  dsd_test_redis_start (self);
+  return self;
+}
+
+void
+dsd_test_redis_kill (DsdTestRedis *self)
+{
+  if (self->process == NULL)
+    return;
+
+  g_subprocess_send_signal (self->process, SIGKILL);
+  g_subprocess_wait (self->process, NULL, NULL);
+  g_clear_object (&self->process);
+}
+
+void
+dsd_test_redis_free (DsdTestRedis *self)
+{
+  dsd_test_redis_kill (self);
+  g_free (self->url);
+  g_free (self);
+}
+
+const char *
+dsd_test_redis_get_url (DsdTestRedis *self)
+{
+  return self->url;
+}
+
+int
+dsd_test_redis_get_pid (DsdTestRedis *self)
+{
+  const char *id = self->process != NULL ? g_subprocess_get_identifier (self->process) : NULL;
+
+  return id != NULL ? atoi (id) : 0;
+}
+
+redisReply *
+dsd_test_redis_command (DsdTestRedis *self,
+                        const char   *format,
+                        ...)
+{
+  struct timeval timeout = { 5, 0 };
+  redisContext *c = redisConnectWithTimeout ("127.0.0.1", self->port, timeout);
+  redisReply *reply;
+  va_list args;
+
+  g_assert_true (c != NULL && c->err == 0);
+  redisSetTimeout (c, timeout);
+  va_start (args, format);
+  reply = redisvCommand (c, format, args);
+  va_end (args);
+  redisFree (c);
+  g_assert_nonnull (reply);
+  return reply;
 }

@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include <hiredis/hiredis.h>
+
 #include "dsd-pg-cluster.h"
 
 G_BEGIN_DECLS
@@ -113,5 +115,30 @@ gboolean      dsd_test_pg_start_cluster  (DsdPgCluster      *cluster,
                                           GError           **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsdTestPg, dsd_test_pg_free)
+
+/* Redis ---------------------------------------------------------------------
+ *
+ * A real redis-server on a free loopback port, without persistence, killed
+ * with the test process (PR_SET_PDEATHSIG) if the test does not stop it.
+ */
+typedef struct _DsdTestRedis DsdTestRedis;
+
+/* Starts it and waits until it answers PING. */
+DsdTestRedis *dsd_test_redis_new         (void);
+/* SIGKILL: everything it held is gone. */
+void          dsd_test_redis_kill        (DsdTestRedis      *self);
+/* Starts it again (empty) on the same port. */
+void          dsd_test_redis_start       (DsdTestRedis      *self);
+void          dsd_test_redis_free        (DsdTestRedis      *self);
+/* redis://127.0.0.1:PORT/0 */
+const char   *dsd_test_redis_get_url     (DsdTestRedis      *self);
+int           dsd_test_redis_get_pid     (DsdTestRedis      *self);
+/* One command on a new blocking connection (tests only). Returns: (transfer full) */
+redisReply   *dsd_test_redis_command     (DsdTestRedis      *self,
+                                          const char        *format,
+                                          ...);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsdTestRedis, dsd_test_redis_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (redisReply, freeReplyObject)
 
 G_END_DECLS

@@ -3,41 +3,23 @@
 
 #include "dispatch-limits.h"
 #include "dsd-api.h"
+#include "dsd-cache.h"
 #include "dsd-password.h"
 #include "dsd-pg-pool.h"
-#include "dsd-rate-limiter.h"
 #include "dsd-token-issuer.h"
-
-#define LOGIN_FAILURES_PER_USERNAME 10
-#define LOGIN_FAILURE_WINDOW_S (5 * 60)
-#define LOGINS_PER_CLIENT 300
-#define LOGIN_CLIENT_WINDOW_S 60
 
 static const char credentials_sql[] =
   "SELECT dispatch.user_credentials($1)::text";
 
-/* The endpoint's state, owned by the router. */
-typedef struct {
-  DsdContext     *context;
-  /* Failed logins per username (docs/openapi.json: 10 within 5 minutes → 429). */
-  DsdRateLimiter *failures;
-  /* Login attempts per client address. */
-  DsdRateLimiter *clients;
-} AuthApi;
-
-static void
-auth_api_free (gpointer data)
-{
-  AuthApi *api = data;
-
-  g_object_unref (api->failures);
-  g_object_unref (api->clients);
-  g_free (api);
-}
+/* docs/openapi.json: 10 failed logins for one username within 5 minutes →
+ * 429. Counted in the shared cache, so they hold across instances. */
+static const DsdLimit login_failures = { "login-failures", 10, 5 * 60 };
+/* Login attempts per client address. */
+static const DsdLimit login_clients = { "login-clients", 300, 60 };
 
 typedef struct {
   DsdRequest *request;
-  AuthApi    *api;
+  DsdContext *context;
   char       *username;
   char       *password;
   JsonObject *user;        /* the credentials row, NULL for an unknown user */
@@ -82,13 +64,14 @@ respond_too_many (DsdRequest *request,
 }
 
 static void
-fail_login (Login *login)
+failure_counted_cb (gboolean allowed,
+                    guint    retry_after_s,
+                    gpointer user_data)
 {
+  g_autoptr(Login) login = user_data;
   g_autoptr(GError) error = NULL;
-  DsdRateLimiter *failures = login->api->failures;
-  guint retry_after_s = 0;
 
-  if (!dsd_rate_limiter_hit (failures, login->username, &retry_after_s))
+  if (!allowed)
     {
       respond_too_many (login->request, retry_after_s);
       return;
@@ -99,10 +82,18 @@ fail_login (Login *login)
   dsd_request_respond_error (login->request, error);
 }
 
+/* Takes login. */
+static void
+fail_login (Login *login)
+{
+  dsd_cache_limit_hit (dsd_context_get (login->context, DSD_TYPE_CACHE), &login_failures,
+                       login->username, TRUE, failure_counted_cb, login);
+}
+
 static void
 succeed_login (Login *login)
 {
-  DsdTokenIssuer *tokens = dsd_context_get (login->api->context, DSD_TYPE_TOKEN_ISSUER);
+  DsdTokenIssuer *tokens = dsd_context_get (login->context, DSD_TYPE_TOKEN_ISSUER);
   g_autoptr(DsdPrincipal) principal = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -119,7 +110,8 @@ succeed_login (Login *login)
   token = dsd_token_issuer_issue (tokens, principal,
                                   json_object_get_int_member_with_default (
                                     login->user, "tokens_valid_after_s", 0));
-  dsd_rate_limiter_reset (login->api->failures, login->username);
+  dsd_cache_limit_reset (dsd_context_get (login->context, DSD_TYPE_CACHE), &login_failures,
+                         login->username);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "access_token");
@@ -159,7 +151,7 @@ verified_cb (GObject      *source,
 
   if (!dsd_password_verify_finish (result))
     {
-      fail_login (login);
+      fail_login (g_steal_pointer (&login));
       return;
     }
 
@@ -183,7 +175,7 @@ decoy_hashed_cb (GObject      *source,
   g_autoptr(Login) login = user_data;
   g_autofree char *unused = dsd_password_hash_finish (result, NULL);
 
-  fail_login (login);
+  fail_login (g_steal_pointer (&login));
 }
 
 static void
@@ -222,14 +214,51 @@ credentials_cb (GObject      *source,
 }
 
 static void
+client_counted_cb (gboolean allowed,
+                   guint    retry_after_s,
+                   gpointer user_data)
+{
+  g_autoptr(Login) login = user_data;
+  DsdPgPool *pool = dsd_context_get (login->context, DSD_TYPE_PG_POOL);
+  const char *username = login->username;
+
+  if (!allowed)
+    {
+      respond_too_many (login->request, retry_after_s);
+      return;
+    }
+
+  dsd_pg_pool_query_async (pool, credentials_sql, 1, (const char * const[]) { username }, NULL,
+                           credentials_cb, g_steal_pointer (&login));
+}
+
+static void
+username_checked_cb (gboolean allowed,
+                     guint    retry_after_s,
+                     gpointer user_data)
+{
+  g_autoptr(Login) login = user_data;
+  DsdCache *cache = dsd_context_get (login->context, DSD_TYPE_CACHE);
+  const char *peer = dsd_request_get_peer (login->request);
+
+  if (!allowed)
+    {
+      respond_too_many (login->request, retry_after_s);
+      return;
+    }
+
+  dsd_cache_limit_hit (cache, &login_clients, peer, TRUE, client_counted_cb,
+                       g_steal_pointer (&login));
+}
+
+static void
 issue_token_cb (DsdRequest *request,
                 gpointer    user_data)
 {
-  AuthApi *api = user_data;
+  DsdContext *context = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(Login) login = NULL;
+  Login *login;
   const char *username = NULL, *password = NULL;
-  guint retry_after_s = 0;
   JsonObject *body;
 
   body = dsd_request_get_json_object (request, &error);
@@ -243,37 +272,20 @@ issue_token_cb (DsdRequest *request,
       return;
     }
 
-  if (!dsd_rate_limiter_check (api->failures, username,
-                               &retry_after_s) ||
-      !dsd_rate_limiter_hit (api->clients,
-                             dsd_request_get_peer (request), &retry_after_s))
-    {
-      respond_too_many (request, retry_after_s);
-      return;
-    }
-
   login = g_new0 (Login, 1);
   login->request = dsd_request_ref (request);
-  login->api = api;
+  login->context = context;
   login->username = g_strdup (username);
   login->password = g_strdup (password);
 
-  dsd_pg_pool_query_async (dsd_context_get (api->context, DSD_TYPE_PG_POOL), credentials_sql,
-                           1, (const char * const[]) { username }, NULL,
-                           credentials_cb, g_steal_pointer (&login));
+  /* A username over its failures is refused without counting the client. */
+  dsd_cache_limit_hit (dsd_context_get (context, DSD_TYPE_CACHE), &login_failures, username,
+                       FALSE, username_checked_cb, login);
 }
 
 void
 dsd_api_register_auth (DsdRouter  *router,
                        DsdContext *context)
 {
-  AuthApi *api = g_new0 (AuthApi, 1);
-
-  api->context = context;
-  api->failures = dsd_rate_limiter_new (dsd_context_get_clock (context),
-                                        LOGIN_FAILURES_PER_USERNAME, LOGIN_FAILURE_WINDOW_S);
-  api->clients = dsd_rate_limiter_new (dsd_context_get_clock (context), LOGINS_PER_CLIENT,
-                                       LOGIN_CLIENT_WINDOW_S);
-  g_object_set_data_full (G_OBJECT (router), "dsd-api-auth", api, auth_api_free);
-  dsd_router_add (router, "POST", "/api/v1/auth/token", 0, issue_token_cb, api);
+  dsd_router_add (router, "POST", "/api/v1/auth/token", 0, issue_token_cb, context);
 }

@@ -3,6 +3,7 @@
 
 #include "dispatch-model.h"
 #include "dsd-api.h"
+#include "dsd-cache.h"
 #include "dsd-event-bus.h"
 #include "dsd-pg-pool.h"
 
@@ -44,9 +45,12 @@ respond_ready (DsdRequest *request,
   json_builder_add_string_value (builder,
                                  dsd_event_bus_is_up (dsd_context_get (context, DSD_TYPE_EVENT_BUS))
                                  ? "up" : "down");
-  /* The in-process cache is part of this process. */
+  /* The cache is optional: Redis down, the instance serves from PostgreSQL
+   * and counts limits locally (R3). */
   json_builder_set_member_name (builder, "cache");
-  json_builder_add_string_value (builder, "up");
+  json_builder_add_string_value (builder,
+                                 dsd_cache_is_up (dsd_context_get (context, DSD_TYPE_CACHE))
+                                 ? "up" : "down");
   json_builder_end_object (builder);
   json_builder_end_object (builder);
 

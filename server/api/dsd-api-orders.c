@@ -10,6 +10,10 @@
 
 static const char create_sql[] =
   "SELECT dispatch.order_create($1::jsonb, $2, $3, $4::jsonb)::text";
+/* A cached order is invalidated by its events; its ETA (written without an
+ * event) may be this old. */
+#define ORDER_TTL_S 10
+
 static const char get_sql[] =
   "SELECT dispatch.order_get($1::jsonb, $2)::text";
 static const char list_sql[] =
@@ -220,9 +224,10 @@ get_order_cb (DsdRequest *request,
               gpointer    user_data)
 {
   g_autofree char *actor = dsd_request_dup_actor_json (request);
+  const char *id = dsd_request_get_param (request, "id");
 
-  dsd_api_respond_query (request, user_data, 200, get_sql, 2,
-                         (const char * const[]) { actor, dsd_request_get_param (request, "id") });
+  dsd_api_respond_cached (request, user_data, "order", id, id, ORDER_TTL_S, get_sql, 2,
+                          (const char * const[]) { actor, id });
 }
 
 /* ?status=pending or a comma-separated list such as pending,assigned */

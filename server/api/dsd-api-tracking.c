@@ -8,22 +8,30 @@ static const char tracking_sql[] =
 static const char public_sql[] =
   "SELECT dispatch.track_public($1)::text";
 
+/* Cached tracking objects are invalidated by the order's events; the
+ * driver's position and the ETA in them (moved without an order event) may be
+ * this old. The live streams carry every position. */
+#define TRACKING_TTL_S 5
+
 static void
 tracking_cb (DsdRequest *request,
              gpointer    user_data)
 {
   g_autofree char *actor = dsd_request_dup_actor_json (request);
+  const char *id = dsd_request_get_param (request, "id");
 
-  dsd_api_respond_query (request, user_data, 200, tracking_sql, 2,
-                         (const char * const[]) { actor, dsd_request_get_param (request, "id") });
+  dsd_api_respond_cached (request, user_data, "tracking", id, id, TRACKING_TTL_S, tracking_sql,
+                          2, (const char * const[]) { actor, id });
 }
 
 static void
 public_tracking_cb (DsdRequest *request,
                     gpointer    user_data)
 {
-  dsd_api_respond_query (request, user_data, 200, public_sql, 1,
-                         (const char * const[]) { dsd_request_get_param (request, "token") });
+  const char *token = dsd_request_get_param (request, "token");
+
+  dsd_api_respond_cached (request, user_data, "track", NULL, token, TRACKING_TTL_S, public_sql,
+                          1, (const char * const[]) { token });
 }
 
 void

@@ -28,31 +28,44 @@ respond_query_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) rows = NULL;
 
+  const char *text;
+  gsize length;
+
   rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
-  if (rows == NULL)
+  text = dsd_api_query_value (rows, &length, &error);
+  if (text == NULL)
     {
       dsd_request_respond_error (call->request, error);
       return;
     }
 
+  dsd_request_respond_json_text (call->request, call->status, text, length);
+}
+
+const char *
+dsd_api_query_value (PGresult  *rows,
+                     gsize     *length,
+                     GError   **error)
+{
+  if (rows == NULL)
+    return NULL;
+
   if (PQntuples (rows) == 1 && PQnfields (rows) == 1 && PQgetisnull (rows, 0, 0))
     {
-      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_NOT_FOUND, "not found");
-      dsd_request_respond_error (call->request, error);
-      return;
+      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_NOT_FOUND, "not found");
+      return NULL;
     }
 
   if (PQntuples (rows) != 1 || PQnfields (rows) != 1)
     {
       g_critical ("Query answered %d rows × %d columns, expected one value",
                   PQntuples (rows), PQnfields (rows));
-      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_INTERNAL, "internal error");
-      dsd_request_respond_error (call->request, error);
-      return;
+      g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INTERNAL, "internal error");
+      return NULL;
     }
 
-  dsd_request_respond_json_text (call->request, call->status,
-                                 PQgetvalue (rows, 0, 0), PQgetlength (rows, 0, 0));
+  *length = PQgetlength (rows, 0, 0);
+  return PQgetvalue (rows, 0, 0);
 }
 
 void

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <libpq-fe.h>
+
 #include "dispatch-json.h"
 #include "dsd-account-states.h"
 #include "dsd-context.h"
+#include "dsd-http-server.h"
 #include "dsd-router.h"
 
 G_BEGIN_DECLS
@@ -27,6 +30,9 @@ void     dsd_api_register_webhooks  (DsdRouter *router, DsdContext *context);
  * through the context's pool; context must outlive it. */
 DsdAccountStates *dsd_api_accounts_new (DsdContext *context);
 
+/* DISPATCH_CLIENT_RATE_LIMIT on every routed request of http (none when 0). */
+void     dsd_api_limit_clients      (DsdHttpServer *http, DsdContext *context);
+
 /* All of the above. */
 void     dsd_api_register_all       (DsdRouter *router, DsdContext *context);
 
@@ -38,6 +44,28 @@ void     dsd_api_register_all       (DsdRouter *router, DsdContext *context);
 void     dsd_api_respond_query      (DsdRequest         *request,
                                      DsdContext         *context,
                                      guint               status,
+                                     const char         *sql,
+                                     int                 n_params,
+                                     const char * const *params);
+
+/* The single value a SQL function call answered (not NUL-terminated: use
+ * length), or NULL with the error: the query's, not_found for SQL NULL,
+ * internal for another shape. rows: (nullable): NULL when the query failed. */
+const char *dsd_api_query_value     (PGresult           *rows,
+                                     gsize              *length,
+                                     GError            **error);
+
+/*
+ * Like dsd_api_respond_query() for a 200 GET of one order's view, served
+ * cache-aside: key view:id:caller, in the scope of order_id (NULL: the
+ * order_id member of the answer), kept ttl_s at most (dsd-api-cached.c).
+ */
+void     dsd_api_respond_cached     (DsdRequest         *request,
+                                     DsdContext         *context,
+                                     const char         *view,
+                                     const char         *order_id,
+                                     const char         *id,
+                                     guint               ttl_s,
                                      const char         *sql,
                                      int                 n_params,
                                      const char * const *params);

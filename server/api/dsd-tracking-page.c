@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "dispatch-json.h"
+#include "dsd-api.h"
 #include "dsd-pg-pool.h"
 #include "dsd-tracking-page.h"
 
@@ -125,11 +126,15 @@ tracked_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) rows = NULL;
   g_autofree char *state = NULL;
+  const char *tracking;
+  gsize length;
 
   rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
-  if (rows != NULL)
+  /* An unknown token is SQL NULL: not_found. */
+  tracking = dsd_api_query_value (rows, &length, &error);
+  if (tracking != NULL)
     {
-      state = initial_state (call->token, NULL, PQgetvalue (rows, 0, 0));
+      state = initial_state (call->token, NULL, tracking);
       respond_page (call->request, 200, state);
     }
   else if (g_error_matches (error, DISPATCH_ERROR, DISPATCH_ERROR_NOT_FOUND))

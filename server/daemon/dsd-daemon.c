@@ -24,6 +24,8 @@
 #include "dsd-pg-cluster.h"
 #include "dsd-pg-conninfo.h"
 #include "dsd-pg-listener.h"
+#include "dsd-local-cache.h"
+#include "dsd-redis-cache.h"
 #include "dsd-streams.h"
 #include "dsd-tracking-page.h"
 
@@ -42,6 +44,7 @@ struct _DsdDaemon {
   char            *conninfo;
   char            *pool_options;   /* server settings of the pool's sessions */
   char            *url;
+  DsdRedisUrl     *redis_url;      /* NULL: no REDIS_URL, everything in-process */
 
   /* Started in this order, stopped in reverse. */
   DsdPgCluster    *cluster;        /* zero-config mode only */
@@ -462,6 +465,7 @@ listen_http (GTask *task)
     .max_connections = self->config->http_max_connections,
     .max_connections_per_client = self->config->http_max_connections_per_client,
   });
+  dsd_api_limit_clients (self->http, self->context);
 
   if (!dsd_http_server_listen (self->http, self->config->listen, self->config->tls_cert,
                                self->config->tls_key, &error))
@@ -553,10 +557,19 @@ serve (GTask *task)
   g_autoptr(DsdLocationIngest) ingest = NULL;
   g_autoptr(DsdEtaTracker) eta = NULL;
   g_autoptr(DsdAccountStates) accounts = NULL;
+  g_autoptr(DsdCache) cache = NULL;
 
   self->context = dsd_context_new (self->config, self->clock);
+  if (self->redis_url != NULL)
+    cache = DSD_CACHE (dsd_redis_cache_new (self->redis_url, bus,
+                                            dsd_context_get_metrics (self->context),
+                                            self->clock, self->config->location_max_age_s,
+                                            self->config->kafka_brokers == NULL));
+  else
+    cache = DSD_CACHE (dsd_local_cache_new (self->clock));
   ingest = dsd_location_ingest_new (dsd_pg_pool_get_conninfo (self->pool), fleet, bus);
   dsd_location_ingest_set_metrics (ingest, dsd_context_get_metrics (self->context));
+  dsd_location_ingest_set_cache (ingest, cache);
   eta = dsd_eta_tracker_new (fleet, bus, self->pool);
   dsd_context_add (self->context, self->pool);
   dsd_context_add (self->context, self->tokens);
@@ -566,6 +579,9 @@ serve (GTask *task)
   dsd_context_add (self->context, eta);
   accounts = dsd_api_accounts_new (self->context);
   dsd_context_add (self->context, accounts);
+  dsd_context_add (self->context, cache);
+  if (DSD_IS_REDIS_CACHE (cache))
+    dsd_redis_cache_start (DSD_REDIS_CACHE (cache));
 
   self->listener = dsd_pg_listener_new (self->conninfo, "dispatch_outbox");
   self->bus = dsd_bus_backend_new (self->config, self->pool, self->listener, bus,
@@ -617,6 +633,7 @@ dsd_daemon_finalize (GObject *object)
   g_free (self->conninfo);
   g_free (self->pool_options);
   g_free (self->url);
+  g_clear_pointer (&self->redis_url, dsd_redis_url_free);
   dsd_config_free (self->config);
 
   G_OBJECT_CLASS (dsd_daemon_parent_class)->finalize (object);
@@ -671,7 +688,10 @@ dsd_daemon_start_async (DsdDaemon           *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, dsd_daemon_start_async);
 
-  if (!dsd_password_init (&error) || !prepare_data_dir (self, &error))
+  if (self->config->redis_url != NULL)
+    self->redis_url = dsd_redis_url_parse (self->config->redis_url, &error);
+
+  if (error != NULL || !dsd_password_init (&error) || !prepare_data_dir (self, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -704,6 +724,9 @@ stop_backends (DsdDaemon *self)
     dsd_dispatch_engine_stop (self->engine);
   if (self->bus != NULL)
     dsd_bus_backend_stop (self->bus, BUS_FLUSH_MS);
+  if (self->context != NULL &&
+      DSD_IS_REDIS_CACHE (dsd_context_get (self->context, DSD_TYPE_CACHE)))
+    dsd_redis_cache_stop (dsd_context_get (self->context, DSD_TYPE_CACHE));
   if (self->listener != NULL)
     dsd_pg_listener_stop (self->listener);
   if (self->pool != NULL)

@@ -28,6 +28,8 @@ struct _DsdHttpServer
   DsdTokenIssuer *tokens;
   DsdAccountStates *accounts;   /* nullable: tokens are not checked against users */
   DsdMetrics     *metrics;      /* nullable */
+  DsdHttpAdmission admission;   /* nullable: every routed request runs */
+  gpointer         admission_data;
 
   SoupServer     *soup;
   DsdHttpConnections *connections;
@@ -401,6 +403,22 @@ run_request (DsdRequest *request)
     dsd_request_accept_websocket (request);
 }
 
+/* The admission (a shared rate limit) may answer later. */
+static void
+admit_and_run (DsdRequest *request)
+{
+  DsdHttpServer *self = request->server;
+
+  if (self->admission == NULL)
+    {
+      run_request (request);
+      return;
+    }
+
+  pause_request (request);
+  self->admission (request, self->admission_data);
+}
+
 static void
 account_loaded_cb (GObject      *source,
                    GAsyncResult *result,
@@ -423,7 +441,7 @@ account_loaded_cb (GObject      *source,
       return;
     }
 
-  run_request (request);
+  admit_and_run (request);
 }
 
 /* A token's user must still exist and the token not be revoked: known within
@@ -469,7 +487,7 @@ handler_cb (SoupServer        *server,
   g_return_if_fail (request != NULL && request->route != NULL);
 
   if (check_account (self, request))
-    run_request (request);
+    admit_and_run (request);
 }
 
 
@@ -838,4 +856,27 @@ dsd_http_server_stop_finish (DsdHttpServer *self,
   g_return_if_fail (g_task_get_source_tag (G_TASK (result)) == dsd_http_server_stop_async);
 
   g_task_propagate_boolean (G_TASK (result), NULL);
+}
+
+void
+dsd_http_server_set_admission (DsdHttpServer    *self,
+                               DsdHttpAdmission  func,
+                               gpointer          user_data)
+{
+  g_return_if_fail (DSD_IS_HTTP_SERVER (self));
+
+  self->admission = func;
+  self->admission_data = user_data;
+}
+
+void
+dsd_http_server_admit (DsdRequest *request)
+{
+  g_return_if_fail (request != NULL);
+
+  /* The client went away meanwhile: nothing to run. */
+  if (request->done)
+    return;
+
+  run_request (request);
 }

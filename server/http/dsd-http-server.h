@@ -72,4 +72,14 @@ void           dsd_http_server_stop_async   (DsdHttpServer   *self,
 void           dsd_http_server_stop_finish  (DsdHttpServer   *self,
                                              GAsyncResult    *result);
 
+/* Decides whether a routed request may run (rate limits): calls
+ * dsd_http_server_admit() for it to run, now or later, or responds itself. */
+typedef void (*DsdHttpAdmission) (DsdRequest *request,
+                                  gpointer    user_data);
+
+void           dsd_http_server_set_admission (DsdHttpServer    *self,
+                                              DsdHttpAdmission  func,
+                                              gpointer          user_data);
+void           dsd_http_server_admit        (DsdRequest      *request);
+
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-live"
 
+#include "dsd-cache.h"
 #include "dsd-eta-tracker.h"
 #include "dsd-fleet.h"
 #include "dsd-live.h"
@@ -28,6 +29,27 @@ eta_loaded_cb (GObject      *source,
 }
 
 static void
+cache_warmed_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DsdContext *context = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  GError *error = NULL;
+
+  if (!dsd_cache_warm_finish (DSD_CACHE (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* After the fleet: the first ETAs need the drivers' positions. */
+  dsd_eta_tracker_load_async (dsd_context_get (context, DSD_TYPE_ETA_TRACKER), cancellable,
+                              eta_loaded_cb, g_steal_pointer (&task));
+}
+
+static void
 fleet_loaded_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
@@ -44,9 +66,10 @@ fleet_loaded_cb (GObject      *source,
       return;
     }
 
-  /* After the fleet: the first ETAs need the drivers' positions. */
-  dsd_eta_tracker_load_async (dsd_context_get (context, DSD_TYPE_ETA_TRACKER), cancellable,
-                              eta_loaded_cb, g_steal_pointer (&task));
+  /* Positions newer than the database's (shared by the other instances and
+   * not flushed yet, or of this instance before a restart) over the fleet. */
+  dsd_cache_warm_async (dsd_context_get (context, DSD_TYPE_CACHE), cancellable,
+                        cache_warmed_cb, g_steal_pointer (&task));
 }
 
 void

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "dsd-live"
 
 #include "dispatch-error.h"
+#include "dsd-cache.h"
 #include "dsd-location-batch.h"
 #include "dsd-location-ingest.h"
 #include "dsd-history-writer.h"
@@ -49,6 +50,7 @@ struct _DsdLocationIngest {
   DsdFleet        *fleet;
   DsdEventBus     *bus;
   DsdMetrics      *metrics;
+  DsdCache        *cache;
 
   Writer           writers[N_WRITERS];
   gboolean         started;
@@ -343,6 +345,8 @@ publish_location (DsdLocationIngest           *self,
   g_autoptr(DsdEvent) event = dsd_event_new_location (driver->id, point);
 
   dsd_event_bus_publish (self->bus, event);
+  if (self->cache != NULL)
+    dsd_cache_share_location (self->cache, event);
 }
 
 /* Takes the points into the pending flush: the live position moves at once
@@ -435,6 +439,7 @@ dsd_location_ingest_finalize (GObject *object)
   g_clear_object (&self->fleet);
   g_clear_object (&self->bus);
   g_clear_object (&self->metrics);
+  g_clear_object (&self->cache);
 
   G_OBJECT_CLASS (dsd_location_ingest_parent_class)->finalize (object);
 }
@@ -609,4 +614,14 @@ dsd_location_ingest_submit (DsdLocationIngest            *self,
     return 0;
 
   return n_points;
+}
+
+void
+dsd_location_ingest_set_cache (DsdLocationIngest *self,
+                               DsdCache          *cache)
+{
+  g_return_if_fail (DSD_IS_LOCATION_INGEST (self));
+  g_return_if_fail (DSD_IS_CACHE (cache));
+
+  g_set_object (&self->cache, cache);
 }

@@ -11,6 +11,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _DsdCache DsdCache;
+
 /*
  * The fast path for driver locations (REST single/batch and websocket frames):
  * validated points move the driver's live position at once (newest point
@@ -65,5 +67,8 @@ guint              dsd_location_ingest_submit_finish (DsdLocationIngest         
  * (registering the dispatch_location_* families). */
 void               dsd_location_ingest_set_metrics   (DsdLocationIngest           *self,
                                                       DsdMetrics                  *metrics);
+/* Where the newest point of each submission is shared with other instances. */
+void               dsd_location_ingest_set_cache     (DsdLocationIngest           *self,
+                                                      DsdCache                    *cache);
 
 G_END_DECLS

@@ -1,0 +1,174 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Redis as shared hot state (docs/cache.md), in one run on one machine:
+#   1. the public tracking read, GET /api/v1/track/{token}, under the same wrk
+#      load, from a dispatchd without REDIS_URL (every read a SQL call) and
+#      with it (cache-aside), beside redis-benchmark GET on the same
+#      redis-server and nginx (one worker) serving the same body as the HTTP
+#      ceiling;
+#   2. location ingest (P1, bench-ingest.sh) with Redis positions on and off.
+#
+# Usage: bench/bench-cache.sh [BUILDDIR]
+# Environment: DURATION seconds per wrk measurement (15; 8 with BENCH_QUICK=1),
+#              CONNECTIONS (32), ROUNDS (2: without and with Redis in turns, best of
+#              each kept), INGEST_DURATION (bench-ingest's DURATION, 15; 10 quick)
+# Results on stdout as bench/README.md describes; progress on stderr.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/bench-lib.sh"
+exec 3>&1 1>&2
+
+builddir=${1:-./build}
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+  duration=${DURATION:-8}
+  ingest_duration=${INGEST_DURATION:-10}
+else
+  duration=${DURATION:-15}
+  ingest_duration=${INGEST_DURATION:-15}
+fi
+connections=${CONNECTIONS:-32}
+rounds=${ROUNDS:-2}
+
+bench_require_package wrk curl nginx-light redis-server redis-tools
+
+tmp=$(mktemp -d)
+redis_pid=
+nginx_pid=
+cleanup () {
+  bench_stop_dispatchd
+  [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null
+  [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+chmod 0711 "$tmp"
+
+free_port () {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# wrk_get URL: requests/s, p50 and p99 in ms of a GET load, as "RPS P50 P99".
+wrk_get () {
+  wrk -t 2 -c "$connections" -d "${duration}s" --latency "$1" > "$tmp/wrk.out"
+  cat "$tmp/wrk.out" >&2
+  awk '
+    function ms(v) {
+      x = v + 0
+      if (v ~ /us$/) x /= 1000; else if (v ~ /[0-9]s$/) x *= 1000
+      return x
+    }
+    /^Requests\/sec:/ { rps = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    END { printf "%.0f %.2f %.2f\n", rps, p50, p99 }' "$tmp/wrk.out"
+}
+
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+  --loglevel warning > "$tmp/redis.log" 2>&1 &
+redis_pid=$!
+until redis-cli -p "$redis_port" ping > /dev/null 2>&1; do sleep 0.1; done
+redis_url=redis://127.0.0.1:$redis_port/0
+
+# One order and its public tracking link, on a server without Redis first.
+bench_start_dispatchd "$builddir" "$tmp/data"
+token=$(bench_admin_token)
+order=$(curl -sf "$BENCH_URL/api/v1/orders" -H 'Content-Type: application/json' \
+  -H "Authorization: Bearer $token" \
+  -d '{"pickup":{"lat":52.5219,"lon":13.4132},"dropoff":{"lat":52.5096,"lon":13.376}}')
+track=$(echo "$order" | sed -n 's/.*"tracking_token": *"\([^"]*\)".*/\1/p')
+path=/api/v1/track/$track
+curl -sf "$BENCH_URL$path" > "$tmp/body.json"
+bench_stop_dispatchd
+
+# Without and with Redis in turns, best of each kept: the machine's load drifts.
+sql_rps=0 cache_rps=0
+for round in $(seq "$rounds"); do
+  bench_start_dispatchd "$builddir" "$tmp/data"
+  echo "round $round: GET $path without Redis, -c $connections, $duration s:"
+  set -- $(wrk_get "$BENCH_URL$path")
+  if [ "$1" -gt "$sql_rps" ]; then sql_rps=$1 sql_p50=$2 sql_p99=$3; fi
+  bench_stop_dispatchd
+
+  bench_start_dispatchd "$builddir" "$tmp/data" REDIS_URL="$redis_url"
+  curl -sf "$BENCH_URL$path" > /dev/null
+  echo "round $round: GET $path with Redis (cache-aside), -c $connections, $duration s:"
+  set -- $(wrk_get "$BENCH_URL$path")
+  if [ "$1" -gt "$cache_rps" ]; then cache_rps=$1 cache_p50=$2 cache_p99=$3; fi
+  metrics=$(curl -sf "$BENCH_URL/metrics")
+  hits=$(echo "$metrics" | sed -n 's/^dispatch_cache_lookups_total{result="hit"} //p')
+  misses=$(echo "$metrics" | sed -n 's/^dispatch_cache_lookups_total{result="miss"} //p')
+  bench_stop_dispatchd
+done
+
+echo "redis-benchmark GET, -c $connections:"
+redis-benchmark -p "$redis_port" -t get -n 400000 -c "$connections" \
+  -d "$(wc -c < "$tmp/body.json")" --csv > "$tmp/redis-bench.csv"
+cat "$tmp/redis-bench.csv"
+redis_rps=$(awk -F'"' '$2 == "GET" { printf "%.0f", $4 }' "$tmp/redis-bench.csv")
+
+# nginx, one worker (dispatchd serves from one main loop), the same body.
+nginx_port=$(free_port)
+mkdir -p "$tmp/www/api/v1/track"
+cp "$tmp/body.json" "$tmp/www$path"
+cat > "$tmp/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  default_type application/json;
+  server { listen 127.0.0.1:$nginx_port; root $tmp/www; }
+}
+CONF
+nginx -c "$tmp/nginx.conf" -p "$tmp" &
+nginx_pid=$!
+until curl -sf "http://127.0.0.1:$nginx_port$path" > /dev/null; do sleep 0.1; done
+echo "nginx, one worker, the same body, -c $connections, $duration s:"
+set -- $(wrk_get "http://127.0.0.1:$nginx_port$path")
+nginx_rps=$1
+
+# Ingest with Redis positions on and off (bench-ingest's own servers inherit
+# REDIS_URL). Each run is divided by its own COPY reference: runs follow each
+# other, and on a shared machine their absolute rates drift apart.
+ingest_rate () {
+  DURATION=$ingest_duration "$here/bench-ingest.sh" "$builddir" |
+    awk -F'\t' '$1 == "P1" { split($3, a, " "); print a[1], $6 }'
+}
+echo "bench-ingest.sh without Redis, $ingest_duration s:"
+unset REDIS_URL
+set -- $(ingest_rate)
+ingest_off=$1 ingest_off_ratio=$2
+echo "bench-ingest.sh with REDIS_URL, $ingest_duration s:"
+export REDIS_URL="$redis_url"
+set -- $(ingest_rate)
+ingest_on=$1 ingest_on_ratio=$2
+unset REDIS_URL
+positions=$(redis-cli -p "$redis_port" zcard dispatch:positions:seen)
+
+# One result line: the eight fields of bench/README.md.
+row () {
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >&3
+}
+figure="GET /track/{token} with Redis cache-aside, -c $connections"
+row - "$figure" "$cache_rps req/s (p50 $cache_p50 ms, p99 $cache_p99 ms)" \
+  "the same without REDIS_URL (a SQL call each)" \
+  "$sql_rps req/s (p50 $sql_p50 ms, p99 $sql_p99 ms)" "$(bench_ratio "$cache_rps" "$sql_rps")" - -
+row - "$figure" "$cache_rps req/s" "nginx, one worker, same body (HTTP ceiling)" \
+  "$nginx_rps req/s" "$(bench_ratio "$cache_rps" "$nginx_rps")" - -
+row - "$figure" "$cache_rps req/s" \
+  "redis-benchmark GET, same server and value size, -c $connections" "$redis_rps req/s" \
+  "$(bench_ratio "$cache_rps" "$redis_rps")" - -
+row P1 "location ingest with Redis positions, per COPY row/s of its run ($ingest_duration s)" \
+  "$ingest_on_ratio ($ingest_on points/s)" "the same without REDIS_URL" \
+  "$ingest_off_ratio ($ingest_off points/s)" \
+  "$(bench_ratio "$ingest_on_ratio" "$ingest_off_ratio")" - -
+printf 'note\tcache: %s hits and %s misses in the last cached run; %s %s\n' "$hits" "$misses" \
+  "$positions" "driver positions in Redis after the ingest run" >&3
