@@ -561,12 +561,12 @@ test_cancel_and_unassign (void)
   dsd_test_assert_error (twice, 409, "invalid_transition", NULL);
 }
 
-/* The managed cluster's log (data dir/postgresql/log/) mentions no needle. */
+/* The database's log (postgresql/log/) mentions no needle. */
 static void
 assert_database_log_lacks (const char *needle)
 {
-  g_autofree char *dir = g_build_filename (dsd_test_server_get_data_dir (server), "postgresql",
-                                           "log", NULL);
+  g_autofree char *dir = g_build_filename (dsd_test_server_get_database_dir (server),
+                                           "postgresql", "log", NULL);
   g_autoptr(GDir) logs = g_dir_open (dir, 0, NULL);
   const char *name;
 

@@ -279,6 +279,12 @@ dsd_test_server_get_data_dir (DsdTestServer *self)
 }
 
 const char *
+dsd_test_server_get_database_dir (DsdTestServer *self)
+{
+  return self->pg != NULL ? self->pg->data_dir : self->data_dir;
+}
+
+const char *
 dsd_test_server_get_admin_token (DsdTestServer *self)
 {
   return self->admin_token;
