@@ -162,6 +162,10 @@ relay_rate=$(awk -v n="$events" -v a="$begin" -v b="$end" 'BEGIN { printf "%.0f"
 actual_size=$(sql "SELECT round(avg(octet_length(envelope::text)))::int
                    FROM dispatch.events_since($last, 1000)")
 echo "Relay: $relay_rate events/s (records of $actual_size bytes)" >&2
+for url in "$a_url" "$b_url"; do
+  echo "$url:" >&2
+  curl -sf "$url/metrics" | grep -E '^dispatch_(bus|relay)_' >&2 || true
+done
 
 kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$brokers" --create \
   --topic bench-reference --partitions 6 --replication-factor 1 > /dev/null 2>&1
@@ -183,7 +187,7 @@ row P12 "outbox relay → Kafka, $actual_size-byte events published and acknowle
 p99_verdict=$(awk -v p="$p99" 'BEGIN { print (p != "" && p + 0 <= 100) ? "met" : "not met" }')
 row P13 "order committed on A → frame on B's stream, p50 / p99 at $rate orders/s" \
   "$p50 / $p99 ms" - - - "p99 ≤ 100 ms" "$p99_verdict"
-row note "Relay throughput counts numbering in PostgreSQL (dispatch.relay_claim, 500 a \
+row note "Relay throughput counts numbering in PostgreSQL (dispatch.relay_claim, 2000 a \
 claim), producing and acknowledgement (dispatch.relay_ack) end to end; the reference only \
 produces. P13 is measured from the order transaction's start (created_at), so it errs on \
 the slow side by the transaction's length."

@@ -6,7 +6,7 @@
 #include "dsd-kafka-relay.h"
 #include "dsd-pg-connection.h"
 
-#define BATCH 500
+#define BATCH 2000
 #define MAX_IN_FLIGHT 20000
 #define LOCK_TICK_MS 1000
 #define SAFETY_POLL_MS 1000
