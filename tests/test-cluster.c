@@ -41,8 +41,6 @@ start_instance (const char *roles)
   const char *env[] = {
     database, brokers, "DISPATCH_KAFKA_PARTITIONS=3", "DISPATCH_WEBHOOK_ALLOW_PRIVATE=true",
     "DISPATCH_KAFKA_MAX_ATTEMPTS=3",
-    /* Every request of the tests comes from one address, as from a proxy. */
-    "DISPATCH_HTTP_MAX_CONNECTIONS_PER_CLIENT=4096",
     roles != NULL ? role_setting : NULL, NULL
   };
 

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <signal.h>
+#include <unistd.h>
+
 #include <glib/gstdio.h>
 
 #include "test-server.h"
@@ -144,11 +147,15 @@ dispatchctl (const char *command,
              const char *file,
              const char *data_dir)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  /* Its report goes to stderr: stdout is this test's TAP stream. */
+  g_autoptr(GSubprocessLauncher) launcher = dsd_test_launcher_new (G_SUBPROCESS_FLAGS_NONE,
+                                                                   SIGTERM);
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *program = g_build_filename (g_getenv ("DISPATCH_TEST_TOP_BUILDDIR"), "server",
                                                "dispatchctl", NULL);
+
+  g_subprocess_launcher_take_stdout_fd (launcher, dup (STDERR_FILENO));
 
   g_subprocess_launcher_unsetenv (launcher, "DATABASE_URL");
   g_subprocess_launcher_setenv (launcher, "DISPATCH_DATA_DIR", data_dir, TRUE);

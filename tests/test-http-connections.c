@@ -12,6 +12,7 @@ typedef struct {
   DsdHttpConnections *connections;
   guint               port;
   guint               finished;
+  GPtrArray          *held;      /* messages kept after their response */
 } Fixture;
 
 /* Larger than a socket buffer: written over several main-loop iterations. */
@@ -47,6 +48,10 @@ handler_cb (SoupServer        *server,
       return;
     }
 
+  /* As an asynchronous handler whose call outlives its answer. */
+  if (strcmp (path, "/held") == 0)
+    g_ptr_array_add (((Fixture *) user_data)->held, g_object_ref (msg));
+
   if (strcmp (path, "/stress") == 0 && g_random_boolean ())
     {
       soup_server_message_pause (msg);
@@ -78,6 +83,7 @@ fixture_setup (Fixture       *f,
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GError) error = NULL;
 
+  f->held = g_ptr_array_new_with_free_func (g_object_unref);
   f->soup = soup_server_new (NULL, NULL);
   soup_server_add_handler (f->soup, NULL, handler_cb, f, NULL);
   g_signal_connect (f->soup, "request-finished", G_CALLBACK (request_finished_cb), f);
@@ -105,6 +111,7 @@ fixture_teardown (Fixture       *f,
 {
   g_clear_object (&f->connections);
   g_clear_object (&f->soup);
+  g_clear_pointer (&f->held, g_ptr_array_unref);
 }
 
 static gboolean
@@ -408,15 +415,19 @@ set_limits (Fixture *f,
   });
 }
 
-/* Runs the server's side until it counts n open connections. */
+/* Runs the server's side until it counts n_open open connections, and
+ * n_waiting of them waiting for a request (-1: any number). */
 static void
-wait_open (Fixture *f,
-           guint    n)
+wait_counts (Fixture *f,
+             int      n_open,
+             int      n_waiting)
 {
   gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
   guint tick = g_timeout_add (20, keep_waking, NULL);
 
-  while (dsd_http_connections_get_n_open (f->connections) != n)
+  while ((n_open >= 0 && dsd_http_connections_get_n_open (f->connections) != (guint) n_open) ||
+         (n_waiting >= 0 &&
+          dsd_http_connections_get_n_waiting (f->connections) != (guint) n_waiting))
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_main_context_iteration (NULL, TRUE);
@@ -445,7 +456,7 @@ test_idle_timeout (Fixture       *f,
 
   expect_closed_by_server (client);
   g_clear_object (&client);
-  wait_open (f, 0);
+  wait_counts (f, 0, -1);
   g_assert_cmpuint (dsd_http_connections_get_n_waiting (f->connections), ==, 0);
 }
 
@@ -467,7 +478,7 @@ test_header_timeout (Fixture       *f,
       expect_closed_by_server (client);
     }
 
-  wait_open (f, 0);
+  wait_counts (f, 0, -1);
   g_assert_cmpuint (f->finished, ==, 0);
 }
 
@@ -494,7 +505,7 @@ test_slowloris (Fixture       *f,
   expect_closed_by_server (client);
   g_clear_handle_id (&trickle, g_source_remove);
   g_clear_object (&client);
-  wait_open (f, 0);
+  wait_counts (f, 0, -1);
 }
 
 /* Headers in time, then not the whole body: closed at the body timeout. */
@@ -509,7 +520,7 @@ test_body_timeout (Fixture       *f,
   send_text (client, "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nabc");
   expect_closed_by_server (client);
   g_clear_object (&client);
-  wait_open (f, 0);
+  wait_counts (f, 0, -1);
 }
 
 /* Beyond the caps a connection gets 503 and is closed; counts go back to 0. */
@@ -529,7 +540,7 @@ test_connection_caps (Fixture       *f,
       set_limits (f, 10000, 10000, 10000, cap == 0 ? 100 : 3, cap == 0 ? 3 : 100);
       for (guint i = 0; i < 3; i++)
         g_ptr_array_add (clients, connect_client (f));
-      wait_open (f, 3);
+      wait_counts (f, 3, -1);
 
       refused = connect_client (f);
       text = read_responses (refused, 1, &closed);
@@ -546,8 +557,145 @@ test_connection_caps (Fixture       *f,
 
       g_ptr_array_set_size (clients, 0);
       g_clear_object (&refused);
-      wait_open (f, 0);
+      wait_counts (f, 0, -1);
     }
+}
+
+/* A connection counts until it closes, not until its last reference goes:
+ * libsoup keeps a closed connection's stream while its message lives. */
+static void
+test_count_closed (Fixture       *f,
+                   gconstpointer  data)
+{
+  set_limits (f, 10000, 10000, 10000, 100, 3);
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autoptr(GSocket) client = connect_client (f);
+      g_autofree char *text = NULL;
+      gboolean closed;
+
+      send_text (client, "GET /held HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+      text = read_responses (client, 1, &closed);
+      g_assert_true (g_str_has_prefix (text, "HTTP/1.1 200 "));
+      expect_closed_by_server (client);
+      g_clear_object (&client);
+      wait_counts (f, 0, -1);
+    }
+
+  g_assert_cmpuint (f->held->len, ==, 6);
+}
+
+/* At the per-client cap, a new connection takes the place of the client's
+ * longest-idle keep-alive connection; one that has had no request yet is
+ * not idle. */
+static void
+test_reclaim_idle (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GSocket) fresh = NULL;
+  g_autoptr(GSocket) refused = NULL;
+  g_autofree char *text = NULL;
+  gboolean closed;
+
+  set_limits (f, 10000, 10000, 10000, 100, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_ptr_array_add (clients, connect_client (f));
+      send_text (clients->pdata[i], REQUEST);
+      expect_responses (clients->pdata[i], 1);
+    }
+  wait_counts (f, 3, -1);
+
+  /* Takes the place of the first, which the server closes. */
+  fresh = connect_client (f);
+  expect_closed_by_server (clients->pdata[0]);
+  for (guint i = 1; i < 3; i++)
+    expect_open (clients->pdata[i]);
+  g_ptr_array_remove_index (clients, 0);
+  wait_counts (f, 3, -1);
+
+  /* Two idle and one fresh: the next takes the place of an idle one. */
+  g_ptr_array_add (clients, connect_client (f));
+  expect_closed_by_server (clients->pdata[0]);
+  g_ptr_array_remove_index (clients, 0);
+  wait_counts (f, 3, -1);
+
+  /* One idle: its place goes; then none is idle and the next is refused. */
+  g_ptr_array_add (clients, connect_client (f));
+  expect_closed_by_server (clients->pdata[0]);
+  g_ptr_array_remove_index (clients, 0);
+  wait_counts (f, 3, -1);
+  refused = connect_client (f);
+  text = read_responses (refused, 1, &closed);
+  g_assert_true (g_str_has_prefix (text, "HTTP/1.1 503 "));
+
+  /* The fresh ones are served. */
+  send_text (fresh, REQUEST);
+  expect_responses (fresh, 1);
+  for (guint i = 0; i < clients->len; i++)
+    {
+      send_text (clients->pdata[i], REQUEST);
+      expect_responses (clients->pdata[i], 1);
+    }
+}
+
+/* One libsoup client, as the API's clients are: it opens a new connection
+ * for each POST and keeps the idle ones (up to a minute), and reuses them
+ * for GETs. A cap far below its number of requests refuses none of them,
+ * and the server never counts more connections than are open. */
+#define SESSION_REQUESTS 60
+#define SESSION_CAP 8
+
+static void
+session_sent_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  guint *status = user_data;
+  SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  answer = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  g_assert_no_error (error);
+  *status = soup_message_get_status (message);
+}
+
+static void
+test_session_under_cap (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(SoupSession) session = NULL;
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/", f->port);
+
+  /* As the tests' sessions (test-server.c); with libsoup's default of 2 per
+   * host it would close its idle ones itself. */
+  session = soup_session_new_with_options ("timeout", DEADLINE_S, "max-conns", 1000,
+                                           "max-conns-per-host", 1000, NULL);
+  set_limits (f, 10000, 10000, 10000, 100, SESSION_CAP);
+  for (guint i = 0; i < SESSION_REQUESTS; i++)
+    {
+      g_autoptr(SoupMessage) message = soup_message_new (i % 3 == 2 ? "GET" : "POST", url);
+      g_autoptr(GBytes) body = g_bytes_new_static (BODY, strlen (BODY));
+      gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+      guint status = 0;
+
+      if (i % 3 != 2)
+        soup_message_set_request_body_from_bytes (message, "text/plain", body);
+      soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT, NULL,
+                                        session_sent_cb, &status);
+      while (status == 0)
+        {
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+          g_main_context_iteration (NULL, TRUE);
+        }
+      g_assert_cmpuint (status, ==, SOUP_STATUS_OK);
+      g_assert_cmpuint (dsd_http_connections_get_n_open (f->connections), <=, SESSION_CAP);
+    }
+
+  g_clear_object (&session);
+  wait_counts (f, 0, -1);
 }
 
 /* Many clients at once, each reusing one keep-alive connection for requests
@@ -664,6 +812,9 @@ main (int   argc,
   ADD ("/http-connections/slowloris", test_slowloris);
   ADD ("/http-connections/body-timeout", test_body_timeout);
   ADD ("/http-connections/connection-caps", test_connection_caps);
+  ADD ("/http-connections/count-closed", test_count_closed);
+  ADD ("/http-connections/reclaim-idle", test_reclaim_idle);
+  ADD ("/http-connections/session-under-cap", test_session_under_cap);
 #undef ADD
 
   return g_test_run ();

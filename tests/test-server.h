@@ -30,9 +30,10 @@ void           dsd_test_server_restart      (DsdTestServer      *self);
 void           dsd_test_server_free         (DsdTestServer      *self);
 const char    *dsd_test_server_get_url      (DsdTestServer      *self);
 const char    *dsd_test_server_get_data_dir (DsdTestServer      *self);
-/* Where the PostgreSQL the server uses keeps postgresql/ (data, log/): the
- * data directory, or the dump's own cluster's directory. */
-const char    *dsd_test_server_get_database_dir (DsdTestServer *self);
+/* The directory whose postgresql/ holds the cluster the server uses: its data
+ * directory (managed cluster), or the test's own cluster when it was started on
+ * a database dump (DISPATCH_TEST_DATABASE_DUMP). */
+const char    *dsd_test_server_get_database_dir (DsdTestServer  *self);
 /* The admin's bearer token (logged in once, at start; NULL for an instance
  * whose DISPATCH_ROLES lack api). */
 const char    *dsd_test_server_get_admin_token (DsdTestServer   *self);

@@ -4,12 +4,14 @@
 #include "config.h"
 
 #include <netinet/in.h>
+#include <string.h>
 #include <netinet/tcp.h>
 
 #include "dispatch-error.h"
 
 #include "dsd-http-closing.h"
 #include "dsd-http-connections.h"
+#include "dsd-http-tcp-connection.h"
 #include "dsd-request-private.h"
 
 /*
@@ -30,8 +32,7 @@ typedef struct {
   guint           total;
 } Counts;
 
-/* One open connection's share of the counts, kept on its socket connection
- * and released when that goes. */
+/* One open connection's share of the counts, released when it closes. */
 typedef struct {
   Counts *counts;
   char   *client;
@@ -45,6 +46,7 @@ typedef struct {
   GSocketAddress     *local;
   GSocketAddress     *remote;
   GSource            *source;
+  gboolean            idle;       /* has had a response: no request under way */
 } Waiting;
 
 /* The time a request has left to arrive, kept on its message. */
@@ -84,7 +86,6 @@ typedef struct {
 /* Kept on the remote address, which libsoup carries from one handover to
  * the next: the number of wrappers around the connection's stream. */
 static GQuark wrappers_quark;
-static GQuark tracker_quark;
 static GQuark deadline_quark;
 static guint message_finished_signal;
 static guint request_finished_signal;
@@ -134,45 +135,6 @@ tracker_free (Tracker *tracker)
   g_free (tracker);
 }
 
-/* Counts connection for its client, or FALSE when a cap is reached. */
-static gboolean
-track (DsdHttpConnections *self,
-       GSocketConnection  *connection,
-       GSocketAddress     *remote)
-{
-  GInetAddress *address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
-  g_autofree char *client = g_inet_address_to_string (address);
-  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->counts->per_client, client));
-  Tracker *tracker;
-
-  if (self->counts->total >= self->limits.max_connections ||
-      n >= self->limits.max_connections_per_client)
-    return FALSE;
-
-  g_hash_table_insert (self->counts->per_client, g_strdup (client), GUINT_TO_POINTER (n + 1));
-  self->counts->total++;
-
-  tracker = g_new0 (Tracker, 1);
-  tracker->counts = counts_ref (self->counts);
-  tracker->client = g_steal_pointer (&client);
-  g_object_set_qdata_full (G_OBJECT (connection), tracker_quark, tracker,
-                           (GDestroyNotify) tracker_free);
-
-  return TRUE;
-}
-
-static void
-refuse_over_cap (GSocketConnection *connection)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *response = NULL;
-
-  g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE,
-                       "too many connections");
-  response = _dsd_error_response (error, OVER_CAP_RETRY_S);
-  dsd_http_close_gracefully (G_IO_STREAM (g_object_ref (connection)), response);
-}
-
 static void
 waiting_free (Waiting *waiting)
 {
@@ -185,6 +147,80 @@ waiting_free (Waiting *waiting)
   g_clear_object (&waiting->local);
   g_clear_object (&waiting->remote);
   g_free (waiting);
+}
+
+/*
+ * Makes room for a new connection by closing the longest-waiting idle
+ * keep-alive connection (one that has had a response and waits for its next
+ * request) of client, or of any client when client is NULL. Clients keep
+ * such connections for reuse, libsoup's for up to a minute, and open a new
+ * connection for each non-idempotent request (POST) rather than reuse one:
+ * refusing the new connection would fail a request to spare a connection
+ * that has none. The closed connection is counted until it closes.
+ */
+static gboolean
+reclaim_idle (DsdHttpConnections *self,
+              GInetAddress       *client)
+{
+  for (GList *link = self->waiting.head; link != NULL; link = link->next)
+    {
+      Waiting *waiting = link->data;
+      GInetSocketAddress *remote = G_INET_SOCKET_ADDRESS (waiting->remote);
+
+      if (!waiting->idle ||
+          (client != NULL &&
+           !g_inet_address_equal (g_inet_socket_address_get_address (remote), client)))
+        continue;
+
+      g_debug ("Closing an idle connection to make room for a new one");
+      g_queue_unlink (&self->waiting, link);
+      dsd_http_close_gracefully (g_steal_pointer (&waiting->stream), NULL);
+      waiting_free (waiting);
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Counts a connection on connection's socket for its client, or NULL when a
+ * cap is reached and no idle connection can make room. The count goes when
+ * that connection closes. */
+static DsdHttpTcpConnection *
+track (DsdHttpConnections *self,
+       GSocketConnection  *connection,
+       GSocketAddress     *remote)
+{
+  GInetAddress *address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
+  g_autofree char *client = g_inet_address_to_string (address);
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->counts->per_client, client));
+  gboolean over_total = self->counts->total >= self->limits.max_connections;
+  gboolean over_client = n >= self->limits.max_connections_per_client;
+  Tracker *tracker;
+
+  if ((over_total || over_client) && !reclaim_idle (self, over_client ? address : NULL))
+    return NULL;
+
+  g_hash_table_insert (self->counts->per_client, g_strdup (client), GUINT_TO_POINTER (n + 1));
+  self->counts->total++;
+
+  tracker = g_new0 (Tracker, 1);
+  tracker->counts = counts_ref (self->counts);
+  tracker->client = g_steal_pointer (&client);
+
+  return dsd_http_tcp_connection_new (g_socket_connection_get_socket (connection),
+                                      (GDestroyNotify) tracker_free, tracker);
+}
+
+static void
+refuse_over_cap (GSocketConnection *connection)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *response = NULL;
+
+  g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE,
+                       "too many connections");
+  response = _dsd_error_response (error, OVER_CAP_RETRY_S);
+  dsd_http_close_gracefully (G_IO_STREAM (g_object_ref (connection)), response);
 }
 
 static void hand_over (DsdHttpConnections *self,
@@ -216,7 +252,8 @@ waiting_cb (GObject  *pollable,
 }
 
 /* Keeps stream here until request bytes are readable (then to libsoup) or
- * timeout_ms pass without any (then closed). Watches the socket itself: a
+ * its timeout passes without any (then closed): the idle timeout after a
+ * response (idle), the header timeout after accept. Watches the socket itself: a
  * TLS stream cannot be polled before its handshake, and holds no input of
  * its own here (buffered input goes to libsoup at once, see unwrap()). */
 static void
@@ -224,8 +261,9 @@ wait_for_request (DsdHttpConnections *self,
                   GIOStream          *stream,
                   GSocketAddress     *local,
                   GSocketAddress     *remote,
-                  guint               timeout_ms)
+                  gboolean            idle)
 {
+  guint timeout_ms = idle ? self->limits.idle_timeout_ms : self->limits.header_timeout_ms;
   GSocketConnection *connection = dsd_http_get_socket_connection (stream, NULL);
   GInputStream *input = g_io_stream_get_input_stream (G_IO_STREAM (connection));
   Waiting *waiting = g_new0 (Waiting, 1);
@@ -235,6 +273,7 @@ wait_for_request (DsdHttpConnections *self,
   waiting->stream = g_object_ref (stream);
   waiting->local = g_object_ref (local);
   waiting->remote = g_object_ref (remote);
+  waiting->idle = idle;
   waiting->source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (input), NULL);
   g_source_set_ready_time (waiting->source,
                            g_get_monotonic_time () + (gint64) timeout_ms * 1000);
@@ -383,7 +422,7 @@ wrote_body_cb (SoupServerMessage *msg,
   /* Nothing of a next request yet: it waits here. */
   if (wrappers == 0)
     {
-      wait_for_request (self, stream, local, remote, self->limits.idle_timeout_ms);
+      wait_for_request (self, stream, local, remote, TRUE);
       return;
     }
 
@@ -528,6 +567,7 @@ incoming_cb (GSocketService    *service,
   DsdHttpConnections *self = user_data;
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GSocketAddress) remote = NULL;
+  g_autoptr(DsdHttpTcpConnection) counted = NULL;
   g_autoptr(GIOStream) stream = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -545,7 +585,8 @@ incoming_cb (GSocketService    *service,
       return TRUE;
     }
 
-  if (!track (self, connection, remote))
+  counted = track (self, connection, remote);
+  if (counted == NULL)
     {
       g_debug ("Refusing a connection over the connection caps");
       refuse_over_cap (connection);
@@ -554,7 +595,7 @@ incoming_cb (GSocketService    *service,
 
   if (certificate != NULL)
     {
-      stream = g_tls_server_connection_new (G_IO_STREAM (connection),
+      stream = g_tls_server_connection_new (G_IO_STREAM (counted),
                                             G_TLS_CERTIFICATE (certificate), &error);
       if (stream == NULL)
         {
@@ -566,9 +607,9 @@ incoming_cb (GSocketService    *service,
       g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (stream), FALSE);
     }
   else
-    stream = g_object_ref (G_IO_STREAM (connection));
+    stream = G_IO_STREAM (g_steal_pointer (&counted));
 
-  wait_for_request (self, stream, local, remote, self->limits.header_timeout_ms);
+  wait_for_request (self, stream, local, remote, FALSE);
 
   return TRUE;
 }
@@ -614,7 +655,6 @@ dsd_http_connections_class_init (DsdHttpConnectionsClass *klass)
   object_class->finalize = dsd_http_connections_finalize;
 
   wrappers_quark = g_quark_from_static_string ("dsd-http-connections-wrappers");
-  tracker_quark = g_quark_from_static_string ("dsd-http-connections-tracker");
   deadline_quark = g_quark_from_static_string ("dsd-http-connections-deadline");
   /* Its signals exist once its class does; no message may have been made yet. */
   g_type_class_ref (SOUP_TYPE_SERVER_MESSAGE);

@@ -34,7 +34,12 @@ G_BEGIN_DECLS
  * (from accept for the first request) to send its headers, then the body
  * timeout to send its body; past either,
  * the connection is closed. Connections are counted per client address and in
- * total from accept to their last reference: beyond a cap, a new connection
+ * total from accept to their close (not to their last reference: libsoup
+ * 3.2 keeps a closed connection's stream as long as its last message lives,
+ * which an asynchronous handler may hold long after). Beyond a cap, the
+ * longest-idle keep-alive connection (of that client, for the per-client cap)
+ * is closed to make room: clients keep idle connections for reuse, and
+ * libsoup's opens a new one for every POST. With none idle, a new connection
  * gets 503 (with Retry-After) and is closed.
  */
 #define DSD_TYPE_HTTP_CONNECTIONS (dsd_http_connections_get_type ())

@@ -595,22 +595,18 @@ dsd_location_ingest_submit_finish (DsdLocationIngest  *self,
 }
 
 guint
-dsd_location_ingest_submit (DsdLocationIngest  *self,
-                            const char         *driver_id,
-                            JsonArray          *points,
-                            GError            **error)
+dsd_location_ingest_submit (DsdLocationIngest            *self,
+                            const char                   *driver_id,
+                            const DispatchLocationPoint  *points,
+                            guint                         n_points,
+                            GError                      **error)
 {
-  g_autoptr(GArray) parsed = NULL;
-
   g_return_val_if_fail (DSD_IS_LOCATION_INGEST (self), 0);
   g_return_val_if_fail (driver_id != NULL, 0);
-  g_return_val_if_fail (points != NULL, 0);
+  g_return_val_if_fail (n_points > 0 && points != NULL, 0);
 
-  parsed = dispatch_location_points_from_json (points, "points", g_get_real_time (), error);
-  if (parsed == NULL || parsed->len == 0 ||
-      accept_points (self, driver_id, (const DispatchLocationPoint *) parsed->data,
-                     parsed->len, error) == NULL)
+  if (accept_points (self, driver_id, points, n_points, error) == NULL)
     return 0;
 
-  return parsed->len;
+  return n_points;
 }

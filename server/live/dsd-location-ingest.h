@@ -34,13 +34,13 @@ void               dsd_location_ingest_stop_async  (DsdLocationIngest  *self,
                                                     gpointer            user_data);
 void               dsd_location_ingest_stop_finish (DsdLocationIngest  *self,
                                                     GAsyncResult       *result);
-/* points: a JSON array of already validated, normalised points
- * ({"lat","lon","heading"?,"speed_mps"?,"accuracy_m"?,"recorded_at"}), as
- * produced by dispatch_location_point_to_json. Returns the number accepted. */
-guint              dsd_location_ingest_submit (DsdLocationIngest  *self,
-                                               const char         *driver_id,
-                                               JsonArray          *points,
-                                               GError            **error);
+/* points: n_points validated points (dispatch_location_point_from_json).
+ * Returns the number accepted. */
+guint              dsd_location_ingest_submit (DsdLocationIngest           *self,
+                                               const char                  *driver_id,
+                                               const DispatchLocationPoint *points,
+                                               guint                        n_points,
+                                               GError                     **error);
 
 /* The acknowledged path (REST): like submit(), but completes only once the
  * points are committed to history. Flushes are group commits: each one takes

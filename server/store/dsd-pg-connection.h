@@ -33,7 +33,7 @@ typedef void (*DsdPgResultFunc) (DsdPgConnection *connection,
 
 DsdPgConnection *dsd_pg_connection_new                 (const char          *conninfo);
 /* libpq "options" (server settings, "-c name=value ..."), from the next attempt on;
- * they replace any the conninfo gives. */
+ * added to any the conninfo gives. */
 void             dsd_pg_connection_set_options         (DsdPgConnection     *self,
                                                         const char          *options);
 void             dsd_pg_connection_start               (DsdPgConnection     *self);

@@ -16,7 +16,7 @@ typedef struct
   guint            n_statements;
   /* The query in flight, and when the pool gives up on it */
   GTask           *task;
-  GSource         *deadline;
+  gint64           sent_us;      /* monotonic, when task was taken up */
   /* The first connection attempt has failed */
   gboolean         unreachable;
 } Slot;
@@ -47,6 +47,8 @@ struct _DsdPgPool
    * waiting for longer than DSD_PG_POOL_ACQUIRE_TIMEOUT_MS (armed for the head) */
   GQueue        queue;
   GSource      *expiry;
+  /* Checks the queries in flight against DSD_PG_POOL_QUERY_DEADLINE_MS */
+  GSource      *watchdog;
   GTask        *open_task;
 
   gboolean      started;
@@ -208,7 +210,6 @@ slot_complete (Slot     *slot,
   gboolean committed = FALSE;
   GError *error = NULL;
 
-  destroy_source (&slot->deadline);
   slot_run_next (slot);
 
   /* Last: the callback may close or drop the pool. */
@@ -269,19 +270,30 @@ prepared_cb (DsdPgConnection *connection,
   slot_complete (slot, result);
 }
 
-/* The server took too long even for its own statement_timeout: it is
- * stopped or unreachable. The connection is dropped, which fails the query. */
+/* Once a second: a query the server has not answered within
+ * DSD_PG_POOL_QUERY_DEADLINE_MS, longer than its own statement_timeout allows,
+ * means a stopped or unreachable server. Its connection is dropped, which
+ * fails the query. One timer for the pool, not one per query. */
 static gboolean
-slot_deadline_cb (gpointer user_data)
+watchdog_cb (gpointer user_data)
 {
-  Slot *slot = user_data;
+  DsdPgPool *self = user_data;
+  gint64 limit_us = g_get_monotonic_time () - DSD_PG_POOL_QUERY_DEADLINE_MS * (gint64) 1000;
 
-  g_clear_pointer (&slot->deadline, g_source_unref);
-  g_warning ("PostgreSQL did not answer within %u ms; dropping the connection",
-             DSD_PG_POOL_QUERY_DEADLINE_MS);
-  dsd_pg_connection_abandon (slot->connection);
+  for (guint i = 0; i < self->size; i++)
+    {
+      Slot *slot = &self->slots[i];
 
-  return G_SOURCE_REMOVE;
+      if (slot->task != NULL && slot->sent_us <= limit_us)
+        {
+          g_warning ("PostgreSQL did not answer within %u ms; dropping the connection",
+                     DSD_PG_POOL_QUERY_DEADLINE_MS);
+          slot->sent_us = G_MAXINT64;
+          dsd_pg_connection_abandon (slot->connection);
+        }
+    }
+
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -294,9 +306,7 @@ slot_run (Slot  *slot,
   g_assert (slot->task == NULL);
 
   slot->task = task;
-  slot->deadline = g_timeout_source_new (DSD_PG_POOL_QUERY_DEADLINE_MS);
-  g_source_set_callback (slot->deadline, slot_deadline_cb, slot, NULL);
-  g_source_attach (slot->deadline, slot->pool->context);
+  slot->sent_us = g_get_monotonic_time ();
 
   if (g_hash_table_contains (slot->statements, query->sql))
     {
@@ -477,7 +487,6 @@ dsd_pg_pool_finalize (GObject *object)
 
   for (guint i = 0; i < self->size; i++)
     {
-      destroy_source (&self->slots[i].deadline);
       g_signal_handlers_disconnect_by_data (self->slots[i].connection, &self->slots[i]);
       g_clear_object (&self->slots[i].connection);
       g_clear_pointer (&self->slots[i].statements, g_hash_table_unref);
@@ -624,6 +633,9 @@ dsd_pg_pool_open_async (DsdPgPool           *self,
 
   self->started = TRUE;
   self->open_task = g_steal_pointer (&task);
+  self->watchdog = g_timeout_source_new_seconds (1);
+  g_source_set_callback (self->watchdog, watchdog_cb, self, NULL);
+  g_source_attach (self->watchdog, self->context);
 
   for (guint i = 0; i < self->size; i++)
     dsd_pg_connection_start (self->slots[i].connection);
@@ -760,6 +772,7 @@ dsd_pg_pool_close (DsdPgPool *self)
   update_up (self, NULL);
   fail_queued (self, "database pool closed");
   destroy_source (&self->expiry);
+  destroy_source (&self->watchdog);
 
   complete_open (self, g_error_new_literal (DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE,
                                             "database pool closed"));

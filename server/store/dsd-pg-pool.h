@@ -41,8 +41,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
  * cancels a slower statement: UNAVAILABLE); a query that waits longer than
  * DSD_PG_POOL_ACQUIRE_TIMEOUT_MS for a connection fails with UNAVAILABLE; and
  * when the server does not answer at all within DSD_PG_POOL_QUERY_DEADLINE_MS
- * (stopped, or the network drops packets) the connection is dropped, which
- * fails the query with UNAVAILABLE, and is re-established in the background.
+ * (checked every second; stopped, or the network drops packets) the
+ * connection is dropped, which fails the query with UNAVAILABLE, and is
+ * re-established in the background.
  */
 #define DSD_PG_POOL_MAX_QUEUED 10000
 #define DSD_PG_POOL_STATEMENT_TIMEOUT_MS 5000
@@ -55,7 +56,7 @@ G_DECLARE_FINAL_TYPE (DsdPgPool, dsd_pg_pool, DSD, PG_POOL, GObject)
 DsdPgPool *dsd_pg_pool_new           (const char          *conninfo,
                                       guint                size);
 /* Server settings of every connection, as libpq "options" ("-c name=value ...";
- * they replace any the conninfo gives; statement_timeout is always added);
+ * added to any the conninfo gives; statement_timeout is always added);
  * applied from each next connection attempt. */
 void       dsd_pg_pool_set_options   (DsdPgPool           *self,
                                       const char          *options);

@@ -313,20 +313,14 @@ location_cb (DsdWsClient  *client,
 {
   Subscriber *s = user_data;
   DsdLocationIngest *ingest = dsd_context_get (s->stream->context, DSD_TYPE_LOCATION_INGEST);
-  g_autoptr(JsonArray) points = NULL;
   DispatchLocationPoint point;
 
-  /* Checked here for the error paths the client knows ("lat", not
-   * "points[0].lat"); then the frame itself is the point: the ingest reads
-   * the point members and ignores "type", which spares a JSON round trip per
-   * point on the busiest path. */
+  /* The frame is the point ("lat", not "points[0].lat", in errors), read
+   * once: the ingest takes it as it is. */
   if (!dispatch_location_point_from_json (frame, NULL, g_get_real_time (), &point, error))
     return FALSE;
 
-  points = json_array_sized_new (1);
-  json_array_add_object_element (points, json_object_ref (frame));
-
-  return dsd_location_ingest_submit (ingest, s->driver_id, points, error) > 0;
+  return dsd_location_ingest_submit (ingest, s->driver_id, &point, 1, error) > 0;
 }
 
 static void
