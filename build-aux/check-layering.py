@@ -18,15 +18,15 @@ LEVELS = {
     'auth': 1,
     'http': 2,      # the request carries an auth principal
     'bus': 2,       # the outbox relay reads the store
-    'cache': 2,
-    'live': 3,
-    'dispatch': 4,  # matches drivers of the live fleet
-    'notify': 4,
-    'api': 5,
-    'ws': 5,
-    'daemon': 6,
+    'cache': 3,     # follows the bus (invalidation, positions)
+    'live': 4,
+    'dispatch': 5,  # matches drivers of the live fleet
+    'notify': 5,
+    'api': 6,
+    'ws': 6,
+    'daemon': 7,
 }
-TOP = 7  # the programs directly in server/
+TOP = 8  # the programs directly in server/
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.MULTILINE)
 
