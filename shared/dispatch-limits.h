@@ -41,6 +41,9 @@ G_BEGIN_DECLS
 #define DISPATCH_LOCATION_MAX_SPEED_MPS       100.0
 #define DISPATCH_LOCATION_MAX_ACCURACY_M      100000.0
 
+/* Times */
+#define DISPATCH_ORDER_MAX_AHEAD_S            (30 * 86400)  /* seconds: ready_at, deliver_* */
+
 /* Arrays */
 #define DISPATCH_ORDER_MAX_ITEMS              200
 #define DISPATCH_LOCATION_BATCH_MAX_POINTS    1000

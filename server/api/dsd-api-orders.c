@@ -6,6 +6,7 @@
 #include "dispatch-model.h"
 #include "dsd-api.h"
 #include "dsd-event-view.h"
+#include "dsd-order-times.h"
 #include "dsd-pg-pool.h"
 
 static const char create_sql[] =
@@ -157,6 +158,7 @@ read_contact (JsonObject   *body,
 /* Validates a create request into the normalised body the SQL side takes. */
 static char *
 read_create_body (DsdRequest  *request,
+                  DsdContext  *context,
                   GError     **error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -188,7 +190,9 @@ read_create_body (DsdRequest  *request,
                             DISPATCH_NOTES_MAX_LENGTH, builder, error) ||
       !dispatch_json_get_int (body, NULL, "priority", DISPATCH_JSON_NULLABLE, 0,
                               DISPATCH_PRIORITY_MAX,
-                              &priority, error))
+                              &priority, error) ||
+      !dsd_order_times_read (body, dsd_clock_get_real_us (dsd_context_get_clock (context)),
+                             builder, error))
     return NULL;
 
   json_builder_set_member_name (builder, "priority");
@@ -208,7 +212,7 @@ create_order_cb (DsdRequest *request,
   g_autofree char *hash = NULL;
   const char *key = NULL;
 
-  body = read_create_body (request, &error);
+  body = read_create_body (request, user_data, &error);
   if (body == NULL || !dsd_api_get_idempotency (request, body, &key, &hash, &error))
     {
       dsd_request_respond_error (request, error);

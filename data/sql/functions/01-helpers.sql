@@ -315,6 +315,12 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                   THEN jsonb_build_object('driver_id', o.offer_driver_id,
                                           'expires_at', dispatch.ts_json(o.offer_expires_at))
              END)
+  || jsonb_build_object(
+       'ready_at', dispatch.ts_json(o.ready_at),
+       'deliver_after', dispatch.ts_json(o.deliver_after),
+       'deliver_before', dispatch.ts_json(o.deliver_before),
+       'pickup_at', dispatch.ts_json(o.pickup_at),
+       'at_risk', o.at_risk_alerted_at IS NOT NULL)
   || CASE WHEN o.contact IS NOT NULL THEN jsonb_build_object('contact', o.contact)
           ELSE '{}'::jsonb END
 $$;
@@ -428,7 +434,8 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                WHERE d.id = o.driver_id AND o.status IN ('assigned', 'picked_up')),
     'pickup', jsonb_build_object('lat', o.pickup_lat, 'lon', o.pickup_lon),
     'dropoff', jsonb_build_object('lat', o.dropoff_lat, 'lon', o.dropoff_lon),
-    'updated_at', dispatch.ts_json(o.updated_at))
+    'updated_at', dispatch.ts_json(o.updated_at),
+    'ended_at', dispatch.ts_json(o.ended_at))
 $$;
 
 -- Visibility of an order: staff all, a customer their own, a driver the orders

@@ -46,8 +46,8 @@ $$;
 -- POST /orders (customer for itself, dispatcher, admin). p_body:
 -- {"customer_id"?,"pickup":{"lat","lon","address"?},"dropoff":{...},
 --  "items"?:[{"sku","name"?,"quantity","price_cents"?}],"notes"?,"priority"?:0..9 (default 0),
---  "contact"?:{"name"?,"email"?,"phone"?}}.
--- A customer's order always gets the caller's customer_id (another one →
+--  "contact"?:{"name"?,"email"?,"phone"?},"ready_at"?,"deliver_after"?,"deliver_before"?}
+-- (times: dispatch.order_set_times). A customer's order always gets the caller's customer_id (another one →
 -- permission_denied on customer_id). Tracked SKUs are reserved (not enough →
 -- insufficient_inventory on items[i].quantity, nothing created); an item
 -- without a name gets the inventory's name. Emits order.created.
@@ -205,6 +205,7 @@ BEGIN
           v_priority, v_contact, dispatch.new_tracking_token(v_id),
           p_actor ->> 'user_id')
   RETURNING * INTO v_o;
+  v_o := dispatch.order_set_times(v_o, p_body);
 
   IF cardinality(v_res_skus) > 0 THEN
     INSERT INTO dispatch.order_reservations (order_id, sku, quantity)

@@ -1,0 +1,51 @@
+-- SPDX-License-Identifier: GPL-3.0-or-later
+--
+-- Orders that are not "now" (issue 12): when the pickup is ready, the window
+-- the dropoff must fall in, the pickup time the engine plans for, the
+-- once-only at-risk alert; arrival alerts recorded once per stop; and the
+-- event types they raise (data/sql/functions/12-windows.sql).
+
+ALTER TABLE dispatch.orders
+  ADD COLUMN ready_at timestamptz,
+  ADD COLUMN deliver_after timestamptz,
+  ADD COLUMN deliver_before timestamptz,
+  -- ready_at, or the latest pickup that still reaches the dropoff by
+  -- deliver_after (trip estimate), whichever is later; NULL: as soon as possible
+  ADD COLUMN pickup_at timestamptz,
+  ADD COLUMN at_risk_alerted_at timestamptz,
+  -- when the order reached a terminal status (public tracking ends after it)
+  ADD COLUMN ended_at timestamptz,
+  ADD CONSTRAINT orders_window_order CHECK (deliver_after < deliver_before);
+
+UPDATE dispatch.orders SET ended_at = updated_at
+WHERE status IN ('delivered', 'cancelled', 'failed');
+
+-- (re-defined with the other functions, 12-windows.sql)
+CREATE FUNCTION dispatch.orders_mark_ended()
+RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.ended_at := now();
+  RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER orders_mark_ended
+  BEFORE UPDATE OF status ON dispatch.orders
+  FOR EACH ROW WHEN (NEW.status IN ('delivered', 'cancelled', 'failed')
+                     AND OLD.status NOT IN ('delivered', 'cancelled', 'failed'))
+  EXECUTE FUNCTION dispatch.orders_mark_ended();
+
+-- One row per order, stop and kind of arrival alert raised: the once-only record.
+CREATE TABLE dispatch.order_stop_alerts (
+  order_id    uuid        NOT NULL REFERENCES dispatch.orders (id) ON DELETE CASCADE,
+  stop        text        NOT NULL CHECK (stop IN ('pickup', 'dropoff')),
+  kind        text        NOT NULL CHECK (kind IN ('arriving', 'arrived')),
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (order_id, stop, kind)
+);
+
+ALTER TABLE dispatch.outbox DROP CONSTRAINT outbox_type_check;
+ALTER TABLE dispatch.outbox ADD CONSTRAINT outbox_type_check CHECK (type IN (
+  'order.created', 'order.updated', 'order.assigned', 'order.offer',
+  'order.unassignable', 'driver.updated', 'driver.location', 'alert',
+  'order.at_risk', 'order.arriving', 'order.arrived_at_stop'));
