@@ -70,6 +70,25 @@ void     dsd_api_respond_cached     (DsdRequest         *request,
                                      int                 n_params,
                                      const char * const *params);
 
+/* Whether an answer (stored or fresh) may be served; FALSE with the error to
+ * send instead. */
+typedef gboolean (*DsdApiAnswerCheck) (const char  *text,
+                                       gsize        length,
+                                       DsdContext  *context,
+                                       GError     **error);
+
+/* dsd_api_respond_cached() with a check of every answer before it is served. */
+void     dsd_api_respond_cached_checked (DsdRequest         *request,
+                                         DsdContext         *context,
+                                         const char         *view,
+                                         const char         *order_id,
+                                         const char         *id,
+                                         guint               ttl_s,
+                                         DsdApiAnswerCheck   check,
+                                         const char         *sql,
+                                         int                 n_params,
+                                         const char * const *params);
+
 /*
  * A request whose body is {"<member>": boolean} on a route with {id}: answers
  * 200 with sql($1 the caller, $2 the id, $3 the boolean), or 400 on a bad body.

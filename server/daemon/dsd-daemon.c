@@ -556,6 +556,7 @@ serve (GTask *task)
   g_autoptr(DsdFleet) fleet = dsd_fleet_new (bus);
   g_autoptr(DsdLocationIngest) ingest = NULL;
   g_autoptr(DsdEtaTracker) eta = NULL;
+  g_autoptr(DsdArrivalWatch) arrivals = NULL;
   g_autoptr(DsdAccountStates) accounts = NULL;
   g_autoptr(DsdCache) cache = NULL;
 
@@ -571,6 +572,11 @@ serve (GTask *task)
   dsd_location_ingest_set_metrics (ingest, dsd_context_get_metrics (self->context));
   dsd_location_ingest_set_cache (ingest, cache);
   eta = dsd_eta_tracker_new (fleet, bus, self->pool);
+  arrivals = dsd_arrival_watch_new (self->pool, self->config->arrival_alert_s,
+                                    self->config->arrival_alert_m,
+                                    self->config->arrived_radius_m,
+                                    self->config->arrived_speed_mps);
+  dsd_eta_tracker_set_arrival_watch (eta, arrivals);
   dsd_context_add (self->context, self->pool);
   dsd_context_add (self->context, self->tokens);
   dsd_context_add (self->context, bus);

@@ -32,6 +32,8 @@ static const MailTemplate templates[] = {
     N_("Your order has been received. We will let you know when a driver is on the way.") },
   { "assigned", N_("A driver has been assigned to your order"),
     N_("A driver has been assigned and will pick up your order shortly.") },
+  /* The headline of "arriving" says how far (arriving_headline) */
+  { "arriving", N_("Your driver is almost there"), NULL },
   { "picked_up", N_("Your order is on its way"),
     N_("Your order has been picked up and is on its way to you.") },
   { "delivered", N_("Your order has been delivered"),
@@ -117,9 +119,31 @@ find_template (const char *name)
   return NULL;
 }
 
+/* "Your driver is N minutes away", from the order.arriving event's "arrival". */
+static char *
+arriving_headline (JsonObject *order)
+{
+  JsonObject *arrival = NULL;
+  gint64 eta_s = 0;
+  gint64 minutes;
+
+  if (dispatch_json_get_object (order, NULL, "arrival", DISPATCH_JSON_NULLABLE, &arrival, NULL) &&
+      arrival != NULL)
+    dispatch_json_get_int (arrival, "arrival", "eta_seconds", DISPATCH_JSON_NULLABLE, 0,
+                           G_MAXINT32, &eta_s, NULL);
+  minutes = MAX ((eta_s + 59) / 60, 1);
+
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       /* Translators: %d is a number of minutes */
+                                       "Your driver is %d minute away.",
+                                       "Your driver is %d minutes away.", minutes),
+                          (int) minutes);
+}
+
 /* Both parts are in MIME canonical form: CRLF line ends. */
 static char *
 render_text (const MailTemplate *template,
+             const char         *headline,
              const char         *name,
              const char         *reason,
              const char         *tracking_url)
@@ -131,7 +155,7 @@ render_text (const MailTemplate *template,
     g_string_append_printf (text, _("Hello %s,"), name);
   else
     g_string_append (text, _("Hello,"));
-  g_string_append_printf (text, "\r\n\r\n%s\r\n", _(template->headline));
+  g_string_append_printf (text, "\r\n\r\n%s\r\n", headline);
   if (reason != NULL)
     {
       /* Translators: why an order was cancelled or failed; %s is the reason given */
@@ -148,13 +172,14 @@ render_text (const MailTemplate *template,
 
 static char *
 render_html (const MailTemplate *template,
+             const char         *headline_text,
              const char         *name,
              const char         *reason,
              const char         *tracking_url)
 {
   GString *html = g_string_new ("<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\">");
   g_autofree char *subject = g_markup_escape_text (_(template->subject), -1);
-  g_autofree char *headline = g_markup_escape_text (_(template->headline), -1);
+  g_autofree char *headline = g_markup_escape_text (headline_text, -1);
   g_autofree char *url = g_markup_escape_text (tracking_url, -1);
 
   g_string_append_printf (html, "<title>%s</title></head>\r\n<body>\r\n", subject);
@@ -202,6 +227,7 @@ dsd_mail_message_build (const char  *template_name,
   g_autofree char *text = NULL;
   g_autofree char *html = NULL;
   g_autofree char *message_id = NULL;
+  g_autofree char *headline = NULL;
   g_autofree char *uuid = g_uuid_string_random ();
   GMimeFormatOptions *options;
   JsonObject *contact = NULL;
@@ -232,8 +258,10 @@ dsd_mail_message_build (const char  *template_name,
     dispatch_json_get_string (order, NULL, "status_reason", DISPATCH_JSON_NULLABLE, 0, &reason,
                               NULL);
 
-  text = render_text (template, name, reason, tracking_url);
-  html = render_html (template, name, reason, tracking_url);
+  headline = template->headline != NULL ? g_strdup (_(template->headline))
+                                        : arriving_headline (order);
+  text = render_text (template, headline, name, reason, tracking_url);
+  html = render_html (template, headline, name, reason, tracking_url);
   message_id = g_strdup_printf ("%s%s", uuid,
                                 strrchr (internet_address_mailbox_get_addr (sender), '@'));
   now = g_date_time_new_now_utc ();
