@@ -648,6 +648,102 @@ test_email_lifecycle (Fixture       *fixture,
                failed_url, "nobody home");
 }
 
+/* Arrival alerts ------------------------------------------------------------ */
+
+static void
+post_location (DsdTestServer *server,
+               const char    *token,
+               const char    *driver_id,
+               double         lat,
+               double         lon,
+               double         speed_mps)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/drivers/%s/location", driver_id);
+  char lat_text[G_ASCII_DTOSTR_BUF_SIZE], lon_text[G_ASCII_DTOSTR_BUF_SIZE];
+  char speed_text[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *body = g_strdup_printf ("{\"lat\":%s,\"lon\":%s,\"speed_mps\":%s}",
+                                           g_ascii_dtostr (lat_text, sizeof lat_text, lat),
+                                           g_ascii_dtostr (lon_text, sizeof lon_text, lon),
+                                           g_ascii_dtostr (speed_text, sizeof speed_text,
+                                                           speed_mps));
+  g_autoptr(DsdTestResponse) response = NULL;
+
+  response = dsd_test_request (server, "POST", path, token, body, NULL);
+  g_assert_cmpuint (response->status, ==, 202);
+}
+
+static guint
+count_order_events (DsdTestServer *server,
+                    const char    *order_id,
+                    const char    *type)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s/events", order_id);
+  g_autoptr(DsdTestResponse) response = NULL;
+  JsonArray *events;
+  guint n = 0;
+
+  response = dsd_test_request (server, "GET", path, dsd_test_server_get_admin_token (server),
+                               NULL, NULL);
+  g_assert_cmpuint (response->status, ==, 200);
+  events = json_object_get_array_member (dsd_test_response_object (response), "events");
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *event = json_array_get_object_element (events, i);
+
+      n += g_str_equal (json_object_get_string_member (event, "type"), type);
+    }
+
+  return n;
+}
+
+/* Default settings: order.arriving within 300 s of a stop, arrival inside 50 m
+ * below 2 m/s. The driver starts 30 km away (beyond automation's reach). */
+static void
+test_arrival (Fixture       *fixture,
+              gconstpointer  data)
+{
+  DsdTestServer *server = fixture->server;
+  const char *admin = dsd_test_server_get_admin_token (server);
+  g_autofree char *customer = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autofree char *url = receiver_add_hook (fixture->receiver, SECRET, HOOK_OK, 0);
+  g_autofree char *hook = create_webhook (server, url,
+                                          "[\"order.arriving\",\"order.arrived_at_stop\"]");
+  g_autofree char *driver_id = NULL;
+  g_autofree char *driver = dsd_test_create_online_driver (server, 52.25, 13.405, &driver_id);
+  g_autofree char *assign = g_strdup_printf ("{\"driver_id\":\"%s\"}", driver_id);
+  g_autoptr(JsonObject) order = post_order (server, customer,
+                                            ORDER_BODY_WITH_EMAIL ("ann@example.org"));
+  const char *id = json_object_get_string_member (order, "id");
+  g_autofree char *order_path = g_strdup_printf ("/api/v1/orders/%s", id);
+  g_autofree char *link = tracking_url (order);
+  g_autofree char *first = NULL;
+  g_autofree char *arrived = NULL;
+  g_autoptr(DsdTestResponse) still = NULL;
+
+  order_action (server, admin, id, "assign", assign);
+
+  /* Far away: nothing. 200 m from the pickup: arriving. At the pickup, stopped: arrived. */
+  post_location (server, driver, driver_id, 52.40, 13.405, 8.0);
+  post_location (server, driver, driver_id, 52.5182, 13.405, 8.0);
+  first = wait_deliveries (fixture->receiver, url, NULL, "order.arriving", 1, WAIT_MS, NULL);
+  post_location (server, driver, driver_id, 52.52, 13.405, 0.0);
+  arrived = wait_deliveries (fixture->receiver, url, NULL, "order.arrived_at_stop", 1, WAIT_MS,
+                             NULL);
+  still = dsd_test_request (server, "GET", order_path, admin, NULL, NULL);
+  g_assert_cmpstr (dsd_test_response_string (still, "status"), ==, "assigned");
+
+  /* On to the dropoff: the customer hears how far the driver is. */
+  order_action (server, driver, id, "status", "{\"status\":\"picked_up\"}");
+  post_location (server, driver, driver_id, 52.5018, 13.37, 8.0);
+  post_location (server, driver, driver_id, 52.5017, 13.37, 8.0);
+  assert_mail (fixture->sink, "ann@example.org", "Your driver is almost there", link,
+               "Your driver is 1 minute away.");
+
+  /* Once per stop. */
+  g_assert_cmpuint (count_order_events (server, id, "order.arriving"), ==, 2);
+  g_assert_cmpuint (count_order_events (server, id, "order.arrived_at_stop"), ==, 1);
+}
+
 /* Webhooks ------------------------------------------------------------------ */
 
 static gint64
@@ -1385,6 +1481,8 @@ main (int   argc,
   g_test_add_func ("/notify/webhook/peer-check", test_sender_checks_peer);
   g_test_add ("/notify/email/lifecycle", Fixture, NULL,
               fixture_set_up, test_email_lifecycle, fixture_tear_down);
+  g_test_add ("/notify/email/arrival", Fixture, NULL,
+              fixture_set_up, test_arrival, fixture_tear_down);
   g_test_add ("/notify/webhook/delivery", Fixture, NULL,
               fixture_set_up, test_webhook_delivery, fixture_tear_down);
   g_test_add ("/notify/webhook/generated-secret", Fixture, NULL,
