@@ -31,6 +31,7 @@ typedef struct {
   double         assign_delay_s;
   double         decline_rate;
   double         fail_rate;
+  double         window_share;      /* of orders with a ready time and a delivery window */
   double         online_fraction;
   double         shift_s;
   double         break_s;
