@@ -148,6 +148,19 @@ event_title (DcOrderDetail *self,
 
   if (g_strcmp0 (type, "order.unassignable") == 0)
     return g_strdup (_("No driver available"));
+  if (g_strcmp0 (type, "order.at_risk") == 0)
+    return g_strdup (_("May miss its delivery window"));
+  if (g_strcmp0 (type, "order.arriving") == 0 || g_strcmp0 (type, "order.arrived_at_stop") == 0)
+    {
+      JsonObject *arrival = data != NULL ? dc_json_object (data, "arrival") : NULL;
+      gboolean dropoff = arrival != NULL &&
+                         g_strcmp0 (dc_json_string (arrival, "stop"), "dropoff") == 0;
+
+      if (g_strcmp0 (type, "order.arriving") == 0)
+        return g_strdup (dropoff ? _("Driver arriving at the dropoff")
+                                 : _("Driver arriving at the pickup"));
+      return g_strdup (dropoff ? _("Driver at the dropoff") : _("Driver at the pickup"));
+    }
 
   if (data != NULL && dispatch_order_status_from_string (dc_json_string (data, "status"), &status))
     return g_strdup (dc_format_order_status (status));

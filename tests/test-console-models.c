@@ -406,16 +406,22 @@ test_alerts (Fixture       *fixture,
   json_object_set_string_member (alert, "message", "Ana went offline with 2 orders");
   frame = event_frame ("alert", 1202, alert);
   feed (fixture, frame);
+  g_clear_pointer (&frame, json_object_unref);
+  frame = event_frame ("order.at_risk", 1203, order);
+  feed (fixture, frame);
 
-  g_assert_cmpuint (raised, ==, late + 2);
-  g_assert_cmpuint (dc_alerts_get_unread (alerts), ==, late + 2);
+  g_assert_cmpuint (raised, ==, late + 3);
+  g_assert_cmpuint (dc_alerts_get_unread (alerts), ==, late + 3);
   /* newest first */
-  first = g_list_model_get_item (dc_alerts_get_model (alerts), 1);
+  first = g_list_model_get_item (dc_alerts_get_model (alerts), 0);
+  g_assert_cmpstr (dc_alert_get_order_id (first), ==, id_of (order));
+  g_clear_object (&first);
+  first = g_list_model_get_item (dc_alerts_get_model (alerts), 2);
   g_assert_cmpstr (dc_alert_get_order_id (first), ==, id_of (order));
 
   /* each late order is reported once */
   dc_alerts_check_late (alerts);
-  g_assert_cmpuint (raised, ==, late + 2);
+  g_assert_cmpuint (raised, ==, late + 3);
 
   dc_alerts_mark_read (alerts);
   g_assert_cmpuint (dc_alerts_get_unread (alerts), ==, 0);

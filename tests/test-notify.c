@@ -804,9 +804,11 @@ test_webhook_delivery (Fixture       *fixture,
   DsdTestServer *server = fixture->server;
   const char *admin = dsd_test_server_get_admin_token (server);
   g_autofree char *url = receiver_add_hook (fixture->receiver, SECRET, HOOK_OK, 0);
+  /* The driver waits at the pickup: its arrival alerts are order events too. */
   g_autofree char *id = create_webhook (server, url,
                                         "[\"order.created\",\"order.assigned\","
-                                        "\"order.updated\"]");
+                                        "\"order.updated\",\"order.arriving\","
+                                        "\"order.arrived_at_stop\"]");
   g_autofree char *driver_id = NULL;
   g_autofree char *driver = dsd_test_create_online_driver (server, 52.52, 13.405, &driver_id);
   g_autofree char *assign = g_strdup_printf ("{\"driver_id\":\"%s\"}", driver_id);
