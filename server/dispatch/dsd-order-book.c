@@ -194,8 +194,8 @@ merge_row (DsdOrderBook   *self,
   order->lon = double_value (rows, row, COL_LON);
   order->priority = int_value (rows, row, COL_PRIORITY);
   order->pending_since_us = int_value (rows, row, COL_PENDING_SINCE);
-  order->pickup_at_us = PQgetisnull (rows, row, COL_PICKUP_AT) ? 0
-                                                               : int_value (rows, row, COL_PICKUP_AT);
+  order->pickup_at_us = PQgetisnull (rows, row, COL_PICKUP_AT)
+                        ? 0 : int_value (rows, row, COL_PICKUP_AT);
   set_offer (self, order,
              PQgetisnull (rows, row, COL_OFFER_DRIVER) ? NULL
                                                        : PQgetvalue (rows, row, COL_OFFER_DRIVER),

@@ -46,11 +46,12 @@ $$;
 -- POST /orders (customer for itself, dispatcher, admin). p_body:
 -- {"customer_id"?,"pickup":{"lat","lon","address"?},"dropoff":{...},
 --  "items"?:[{"sku","name"?,"quantity","price_cents"?}],"notes"?,"priority"?:0..9 (default 0),
---  "contact"?:{"name"?,"email"?,"phone"?},"ready_at"?,"deliver_after"?,"deliver_before"?}
--- (times: dispatch.order_set_times). A customer's order always gets the caller's customer_id (another one →
+--  "contact"?:{"name"?,"email"?,"phone"?}}.
+-- A customer's order always gets the caller's customer_id (another one →
 -- permission_denied on customer_id). Tracked SKUs are reserved (not enough →
 -- insufficient_inventory on items[i].quantity, nothing created); an item
 -- without a name gets the inventory's name. Emits order.created.
+-- "ready_at", "deliver_after", "deliver_before": dispatch.order_set_times.
 CREATE OR REPLACE FUNCTION dispatch.order_create(p_actor jsonb, p_idem_key text, p_req_hash text,
                                                  p_body jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
