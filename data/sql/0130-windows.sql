@@ -17,6 +17,11 @@ ALTER TABLE dispatch.orders
   ADD COLUMN ended_at timestamptz,
   ADD CONSTRAINT orders_window_order CHECK (deliver_after < deliver_before);
 
+-- The open orders with a window not yet alerted (dispatch.alert_at_risk, each round).
+CREATE INDEX orders_at_risk_watch_idx ON dispatch.orders (deliver_before)
+  WHERE deliver_before IS NOT NULL AND at_risk_alerted_at IS NULL
+    AND status IN ('pending', 'assigned', 'picked_up');
+
 UPDATE dispatch.orders SET ended_at = updated_at
 WHERE status IN ('delivered', 'cancelled', 'failed');
 
