@@ -117,6 +117,42 @@ actor_name (DcOrderDetail *self,
   return g_strdup (_("a dispatcher"));
 }
 
+/* "Priority 3", with the planned pickup and the delivery window when the
+ * order has them. */
+static char *
+subtitle_text (DcOrder *order)
+{
+  /* Translators: %d is the priority 0–9 */
+  g_autofree char *priority = g_strdup_printf (_("Priority %d"), dc_order_get_priority (order));
+  GString *text = g_string_new (priority);
+  gint64 after, before;
+
+  dc_order_get_window (order, &after, &before);
+  if (dc_order_get_pickup_at (order) != 0)
+    {
+      g_autofree char *pickup = dc_format_clock_time (dc_order_get_pickup_at (order));
+
+      /* Translators: %s is a time of day */
+      g_string_append_printf (text, _(" · pick up at %s"), pickup);
+    }
+  if (before != 0)
+    {
+      g_autofree char *from = after != 0 ? dc_format_clock_time (after) : NULL;
+      g_autofree char *to = dc_format_clock_time (before);
+
+      if (from != NULL)
+        /* Translators: the delivery window; %s are times of day */
+        g_string_append_printf (text, _(" · deliver %s–%s"), from, to);
+      else
+        /* Translators: %s is a time of day */
+        g_string_append_printf (text, _(" · deliver by %s"), to);
+    }
+  if (dc_order_get_at_risk (order))
+    g_string_append (text, _(" · at risk"));
+
+  return g_string_free (text, FALSE);
+}
+
 static char *
 event_title (DcOrderDetail *self,
              const char    *type,
@@ -484,8 +520,7 @@ update (DcOrderDetail *self)
   /* Translators: %s is a short order id */
   title = g_strdup_printf (_("Order %s"), dc_order_get_short_id (order));
   gtk_label_set_label (self->title_label, title);
-  /* Translators: %d is the priority 0–9 */
-  subtitle = g_strdup_printf (_("Priority %d"), dc_order_get_priority (order));
+  subtitle = subtitle_text (order);
   gtk_label_set_label (self->subtitle_label, subtitle);
 
   gtk_label_set_label (self->status_label,

@@ -4,8 +4,9 @@
 #include "dc-json.h"
 #include "dc-order.h"
 
-/* An order is late when it waits this long for a driver, or when its
- * delivery runs this much past the ETA the server last gave. */
+/* An order is late when it waits this long for a driver (from its planned
+ * pickup when that is later), or when its delivery runs this much past the
+ * ETA the server last gave. */
 #define LATE_PENDING_USEC (10 * G_USEC_PER_SEC * 60)
 #define LATE_GRACE_USEC   (5 * G_USEC_PER_SEC * 60)
 #define SHORT_ID_LENGTH   8
@@ -25,6 +26,10 @@ struct _DcOrder
   gint64 updated_at;
   gboolean late;
   gboolean held;
+  gint64 pickup_at;
+  gint64 deliver_after;
+  gint64 deliver_before;
+  gboolean at_risk;
 
   char *pickup_address;
   double pickup_lat;
@@ -149,6 +154,10 @@ dc_order_apply_json (DcEntity   *entity,
                          properties[PROP_HELD]);
   if (self->created_at == 0)
     self->created_at = dc_json_timestamp (object, "created_at");
+  self->pickup_at = dc_json_timestamp (object, "pickup_at");
+  self->deliver_after = dc_json_timestamp (object, "deliver_after");
+  self->deliver_before = dc_json_timestamp (object, "deliver_before");
+  self->at_risk = dc_json_boolean (object, "at_risk", FALSE);
 
   searchable |= dc_entity_set_string (entity, &self->customer, customer_from_json (object),
                                       properties[PROP_CUSTOMER]);
@@ -508,7 +517,8 @@ dc_order_refresh_late (DcOrder *self,
   switch ((DispatchOrderStatus) self->status)
     {
     case DISPATCH_ORDER_PENDING:
-      late = self->created_at != 0 && now_usec - self->created_at > LATE_PENDING_USEC;
+      late = self->created_at != 0 &&
+             now_usec - MAX (self->created_at, self->pickup_at) > LATE_PENDING_USEC;
       break;
 
     case DISPATCH_ORDER_ASSIGNED:
@@ -525,6 +535,33 @@ dc_order_refresh_late (DcOrder *self,
     }
 
   return dc_entity_set_boolean (DC_ENTITY (self), &self->late, late, properties[PROP_LATE]);
+}
+
+void
+dc_order_get_window (DcOrder *self,
+                     gint64  *after_usec,
+                     gint64  *before_usec)
+{
+  g_return_if_fail (DC_IS_ORDER (self));
+
+  *after_usec = self->deliver_after;
+  *before_usec = self->deliver_before;
+}
+
+gint64
+dc_order_get_pickup_at (DcOrder *self)
+{
+  g_return_val_if_fail (DC_IS_ORDER (self), 0);
+
+  return self->pickup_at;
+}
+
+gboolean
+dc_order_get_at_risk (DcOrder *self)
+{
+  g_return_val_if_fail (DC_IS_ORDER (self), FALSE);
+
+  return self->at_risk;
 }
 
 gboolean

@@ -373,6 +373,34 @@ test_late (Fixture       *fixture,
   g_assert_true (dc_order_get_late (order));
 }
 
+/* A scheduled order is not late while it waits for its planned pickup; the
+ * window and the at-risk mark come from the server's object. */
+static void
+test_scheduled (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(JsonObject) object = copy_object (element (fixture->snapshot, "orders", 0));
+  gint64 now = g_get_real_time ();
+  g_autofree char *pickup = dispatch_format_timestamp (now + G_TIME_SPAN_HOUR);
+  g_autofree char *before = dispatch_format_timestamp (now + 2 * G_TIME_SPAN_HOUR);
+  gint64 after_usec, before_usec;
+  DcOrder *order;
+
+  json_object_set_string_member (object, "id", "scheduled");
+  json_object_set_string_member (object, "pickup_at", pickup);
+  json_object_set_string_member (object, "deliver_before", before);
+  json_object_set_boolean_member (object, "at_risk", TRUE);
+  order = DC_ORDER (dc_store_upsert (fixture->orders, object));
+  g_assert_false (dc_order_get_late (order));
+  g_assert_false (dc_order_refresh_late (order, now + G_TIME_SPAN_HOUR));
+  g_assert_true (dc_order_refresh_late (order, now + 2 * G_TIME_SPAN_HOUR));
+  dc_order_get_window (order, &after_usec, &before_usec);
+  g_assert_cmpint (after_usec, ==, 0);
+  g_assert_cmpint (before_usec, ==, now + 2 * G_TIME_SPAN_HOUR);
+  g_assert_cmpint (dc_order_get_pickup_at (order), ==, now + G_TIME_SPAN_HOUR);
+  g_assert_true (dc_order_get_at_risk (order));
+}
+
 static void
 raised_cb (DcAlerts *alerts,
            DcAlert  *alert,
@@ -491,6 +519,8 @@ main (int   argc,
               fixture_set_up, test_candidates, fixture_tear_down);
   g_test_add ("/console/order/late", Fixture, NULL,
               fixture_set_up, test_late, fixture_tear_down);
+  g_test_add ("/console/order/scheduled", Fixture, NULL,
+              fixture_set_up, test_scheduled, fixture_tear_down);
   g_test_add ("/console/alerts", Fixture, NULL,
               fixture_set_up, test_alerts, fixture_tear_down);
   g_test_add_func ("/console/marker-canvas", test_marker_canvas);
