@@ -90,30 +90,15 @@ member_is (gpointer user_data)
 }
 
 static gboolean
-readyz_cache_is (DsdTestServer *server,
-                 const char    *expected)
-{
-  g_autoptr(DsdTestResponse) response = dsd_test_request (server, "GET", "/readyz", NULL, NULL,
-                                                          NULL);
-  JsonObject *components;
-
-  g_assert_cmpuint (response->status, ==, 200);
-  g_assert_cmpstr (dsd_test_response_string (response, "status"), ==, "ready");
-  components = json_object_get_object_member (dsd_test_response_object (response),
-                                              "components");
-  return g_str_equal (json_object_get_string_member (components, "cache"), expected);
-}
-
-static gboolean
 cache_up (gpointer user_data)
 {
-  return readyz_cache_is (user_data, "up");
+  return dsd_test_server_component_is (user_data, "cache", "up");
 }
 
 static gboolean
 cache_down (gpointer user_data)
 {
-  return readyz_cache_is (user_data, "down");
+  return dsd_test_server_component_is (user_data, "cache", "down");
 }
 
 static char *
@@ -261,8 +246,8 @@ test_shared_request_limit (Fixture       *fixture,
                               NULL, NULL);
   dsd_test_assert_error (refused, 429, "rate_limited", NULL);
   g_assert_nonnull (soup_message_headers_get_one (refused->headers, "Retry-After"));
-  g_assert_true (readyz_cache_is (a, "up"));
-  g_assert_true (readyz_cache_is (b, "up"));
+  g_assert_true (dsd_test_server_component_is (a, "cache", "up"));
+  g_assert_true (dsd_test_server_component_is (b, "cache", "up"));
 
   dsd_test_server_free (b);
   dsd_test_server_free (a);
@@ -338,7 +323,7 @@ test_redis_down (Fixture       *fixture,
   g_autofree char *username = dsd_test_unique_name ("ghost");
   Load load = { a, order_path };
 
-  g_assert_true (readyz_cache_is (a, "up"));
+  g_assert_true (dsd_test_server_component_is (a, "cache", "up"));
   send_load (&load, 100);
   g_assert_true (dsd_test_run_until (load_under_way, &load, WAIT_MS));
   dsd_test_redis_kill (fixture->redis);
