@@ -30,7 +30,8 @@ void     dsd_api_register_webhooks  (DsdRouter *router, DsdContext *context);
  * through the context's pool; context must outlive it. */
 DsdAccountStates *dsd_api_accounts_new (DsdContext *context);
 
-/* DISPATCH_CLIENT_RATE_LIMIT on every routed request of http (none when 0). */
+/* DISPATCH_CLIENT_RATE_LIMIT on every routed request of http and
+ * DISPATCH_CLIENT_MAX_STREAMS on its websocket requests (none when 0). */
 void     dsd_api_limit_clients      (DsdHttpServer *http, DsdContext *context);
 
 /* All of the above. */
