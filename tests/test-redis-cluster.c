@@ -272,6 +272,34 @@ test_near_live (Fixture       *fixture,
                                                  "ZSCORE dispatch:positions:geo %s",
                                                  pruned_id)));
 
+  /* Reported again: live again; paged on A, the next page on B. */
+  dsd_test_post_location (a, pruned_id, pruned_token, PICKUP_LAT + 0.002, PICKUP_LON);
+  near = (Near) { b, pruned_id };
+  g_assert_true (dsd_test_run_until (near_lists, &near, WAIT_MS));
+  {
+    g_autofree char *first = g_strdup_printf ("/api/v1/drivers?near=%.6f,%.6f&limit=1",
+                                              PICKUP_LAT, PICKUP_LON);
+    g_autoptr(DsdTestResponse) page = dsd_test_request (a, "GET", first, admin, NULL, NULL);
+    g_autoptr(DsdTestResponse) next_page = NULL;
+    g_autofree char *second = NULL;
+    JsonArray *drivers;
+
+    g_assert_cmpuint (page->status, ==, 200);
+    drivers = json_object_get_array_member (dsd_test_response_object (page), "drivers");
+    g_assert_cmpuint (json_array_get_length (drivers), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (drivers, 0),
+                                                    "id"), ==, fresh_id);
+    second = g_strdup_printf ("%s&next=%s", first, dsd_test_response_string (page, "next"));
+    next_page = dsd_test_request (b, "GET", second, admin, NULL, NULL);
+    g_assert_cmpuint (next_page->status, ==, 200);
+    drivers = json_object_get_array_member (dsd_test_response_object (next_page), "drivers");
+    g_assert_cmpuint (json_array_get_length (drivers), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (drivers, 0),
+                                                    "id"), ==, pruned_id);
+    g_assert_true (json_node_is_null (json_object_get_member (
+      dsd_test_response_object (next_page), "next")));
+  }
+
   dsd_test_redis_kill (fixture->redis);
   g_assert_true (dsd_test_run_until (cache_down, a, WAIT_MS));
   g_clear_pointer (&near_a, g_free);
