@@ -675,6 +675,7 @@ bulk_cancel_action (GtkWidget  *widget,
 
 static const char * const order_actions[] = {
   "win.new-order",
+  "win.edit-order",
   "win.assign-order",
   "win.set-auto-dispatch",
   "win.bulk-assign",
