@@ -396,6 +396,8 @@ test_live (Fixture       *fixture,
   g_autofree char *second = NULL;
   g_autofree char *late = NULL;
   g_autofree char *probe_id = NULL;
+  g_autofree char *after_id = NULL;
+  const char *excluded;
   g_autoptr(GHashTable) truth = NULL;
   g_autoptr(GHashTable) shown = NULL;
   g_autoptr(JsonObject) cancelled = NULL;
@@ -406,6 +408,7 @@ test_live (Fixture       *fixture,
   Expectation closed = { fixture };
   Expectation handed_back = { fixture };
   Expectation probe = { fixture };
+  Expectation after = { fixture };
   g_autofree char *from = NULL;
   const char *to;
   gint64 seq_before, seq_at_kill;
@@ -489,6 +492,21 @@ test_live (Fixture       *fixture,
   wait_for (order_assigned, &probe, WAIT_MS, "automation serving another order");
   g_assert_true (order_waiting (&reassigned));
   test_console_screenshot (GTK_WIDGET (window), "live-held");
+
+  /* "Not this driver": the probe's other driver is excluded, then the
+   * probe is unassigned (which excludes its driver too): automation serves
+   * a newer order and leaves the probe waiting. */
+  order = dc_store_lookup (orders, probe_id);
+  excluded = g_strcmp0 (dc_order_get_driver_id (DC_ORDER (order)), anna) == 0 ? ben : anna;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.exclude-driver", "(ss)",
+                                             probe_id, excluded));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.unassign-order", "s",
+                                             probe_id));
+  wait_for (order_waiting, &probe, WAIT_MS, "the probe unassigned");
+  after_id = create_order (fixture, "Rosenthaler Straße 2", 52.5290, 13.4020);
+  after.id = after_id;
+  wait_for (order_assigned, &after, WAIT_MS, "automation serving the order after the probe");
+  g_assert_true (order_waiting (&probe));
 
   /* The server dies: the console says so and dims what it shows. */
   seq_at_kill = dc_stream_get_last_seq (fixture->stream);
