@@ -150,17 +150,20 @@ add_items (JsonObject *order,
   return TRUE;
 }
 
+/* Shows the server's answer at once (the stream brings it a moment later),
+ * unless an edited order has left the open ones meanwhile. */
 static void
-saved_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
+saved (GObject      *client,
+       GAsyncResult *result,
+       DcWindow     *window,
+       gboolean      created)
 {
-  g_autoptr(DcWindow) window = user_data;
+  DcStore *orders = dc_context_get_orders (dc_window_get_context (window));
   g_autoptr(JsonObject) order = NULL;
   g_autoptr(GError) error = NULL;
   DcEntity *entity;
 
-  if (!(order = dc_client_request_finish (DC_CLIENT (object), result, &error)))
+  if (!(order = dc_client_request_finish (DC_CLIENT (client), result, &error)))
     {
       g_autofree char *message = NULL;
 
@@ -170,9 +173,31 @@ saved_cb (GObject      *object,
       return;
     }
 
-  entity = dc_store_upsert (dc_context_get_orders (dc_window_get_context (window)), order);
+  if (!created && dc_store_lookup (orders, dc_json_string (order, "id")) == NULL)
+    return;
+  entity = dc_store_upsert (orders, order);
   if (entity != NULL)
     dc_window_select_order (window, DC_ORDER (entity), TRUE);
+}
+
+static void
+created_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(DcWindow) window = user_data;
+
+  saved (object, result, window, TRUE);
+}
+
+static void
+edited_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(DcWindow) window = user_data;
+
+  saved (object, result, window, FALSE);
 }
 
 /* The body of the POST (new) or PATCH (edit); NULL after telling the user
@@ -235,12 +260,12 @@ response_cb (AdwMessageDialog *dialog,
     return;
 
   if (form->order_id == NULL)
-    dc_client_request_async (client, "POST", "/api/v1/orders", body, NULL, saved_cb,
+    dc_client_request_async (client, "POST", "/api/v1/orders", body, NULL, created_cb,
                              g_object_ref (form->window));
   else
     {
       path = g_strdup_printf ("/api/v1/orders/%s", form->order_id);
-      dc_client_request_async (client, "PATCH", path, body, NULL, saved_cb,
+      dc_client_request_async (client, "PATCH", path, body, NULL, edited_cb,
                                g_object_ref (form->window));
     }
 }

@@ -143,6 +143,10 @@ dc_order_apply_json (DcEntity   *entity,
   gboolean reorder = FALSE;
   gboolean searchable = FALSE;
 
+  /* A REST answer may arrive after the stream brought a newer state. */
+  if (dc_json_timestamp (object, "updated_at") < self->updated_at)
+    return FALSE;
+
   g_object_freeze_notify (G_OBJECT (self));
 
   dispatch_order_status_from_string (dc_json_string (object, "status"), &status);

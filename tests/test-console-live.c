@@ -1347,6 +1347,7 @@ check_finished_orders (Fixture    *fixture,
   GtkWidget *search = find_widget (GTK_WIDGET (window->orders_pane), is_search_entry, NULL);
   RowsWatch watch = { fixture };
   Expectation closed = { fixture, phone_order };
+  TextWatch reason = { fixture, "customer called", 1 };
 
   needle = api (fixture, "POST", "/api/v1/orders",
                 "{\"pickup\":{\"lat\":52.52,\"lon\":13.40,\"address\":\"Rosenthaler Str. 1\"},"
@@ -1363,6 +1364,11 @@ check_finished_orders (Fixture    *fixture,
   c2 = api (fixture, "POST", cancel_other, NULL, 200);
 
   /* the open list: the phone order, not the finished ones */
+  closed.id = other_id;
+  wait_for (has_no_order, &closed, WAIT_MS, "the other order closed");
+  closed.id = needle_id;
+  wait_for (has_no_order, &closed, WAIT_MS, "the needle's order closed");
+  closed.id = phone_order;
   watch.shown = phone_order;
   watch.hidden = needle_id;
   wait_for (rows_shown, &watch, WAIT_MS, "the open orders only");
@@ -1392,9 +1398,13 @@ check_finished_orders (Fixture    *fixture,
                                              needle_id));
   g_assert_cmpstr (dc_entity_get_id (DC_ENTITY (dc_order_detail_get_order (window->detail))),
                    ==, needle_id);
+  wait_for (detail_shows, &reason, WAIT_MS, "the finished order's timeline with its reason");
   test_console_screenshot (GTK_WIDGET (window), "desk-finished");
   g_assert_null (find_widget (GTK_WIDGET (window->detail), is_button_labelled,
                               (gpointer) "_Edit Order…"));
+
+  /* no late answer of the edit brought the closed phone order back */
+  g_assert_cmpuint (dc_store_get_count (dc_context_get_orders (fixture->context)), ==, 0);
 
   gtk_editable_set_text (GTK_EDITABLE (search), "");
   dc_list_pane_set_category (window->orders_pane, DC_ORDER_CATEGORY_ALL);
