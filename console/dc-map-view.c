@@ -537,6 +537,13 @@ dc_map_view_set_property (GObject      *object,
     }
 }
 
+/* The keyboard goes to the map itself: its arrows pan, + and - zoom. */
+static gboolean
+dc_map_view_grab_focus (GtkWidget *widget)
+{
+  return gtk_widget_grab_focus (GTK_WIDGET (DC_MAP_VIEW (widget)->map));
+}
+
 static void
 dc_map_view_class_init (DcMapViewClass *klass)
 {
@@ -549,6 +556,7 @@ dc_map_view_class_init (DcMapViewClass *klass)
 
   widget_class->measure = dc_map_view_measure;
   widget_class->size_allocate = dc_map_view_size_allocate;
+  widget_class->grab_focus = dc_map_view_grab_focus;
 
   properties[PROP_CONTEXT] =
     g_param_spec_object ("context", NULL, NULL, DC_TYPE_CONTEXT,
@@ -579,6 +587,7 @@ static void
 dc_map_view_init (DcMapView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_set_focusable (GTK_WIDGET (self->map), TRUE);
 
   self->order_signals = g_signal_group_new (DC_TYPE_ORDER);
   g_signal_group_connect_swapped (self->order_signals, "notify::driver-id",

@@ -1082,6 +1082,75 @@ has_visible_message_dialog (gpointer user_data)
   return message_dialog () == user_data;
 }
 
+/* Finds the shortcut the window binds to @accelerator ("<Control>h"),
+ * as a key press would, and runs its action; FALSE if none. */
+static gboolean
+press_shortcut (DcWindow   *window,
+                const char *accelerator)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+  GdkModifierType modifiers;
+  guint keyval;
+
+  g_assert_true (gtk_accelerator_parse (accelerator, &keyval, &modifiers));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger) &&
+              gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval &&
+              gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == modifiers)
+            return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut),
+                                                 GTK_SHORTCUT_ACTION_EXCLUSIVE,
+                                                 GTK_WIDGET (window),
+                                                 gtk_shortcut_get_arguments (shortcut));
+        }
+    }
+
+  return FALSE;
+}
+
+static gboolean
+is_shortcut_shown (GtkWidget *widget,
+                   gpointer   user_data)
+{
+  g_autofree char *accelerator = NULL;
+
+  if (!GTK_IS_SHORTCUTS_SHORTCUT (widget))
+    return FALSE;
+  g_object_get (widget, "accelerator", &accelerator, NULL);
+
+  return g_strcmp0 (accelerator, user_data) == 0;
+}
+
+/* The hot path's shortcuts, each in the shortcuts window and bound. */
+static const char * const hot_path[] = {
+  "<Control>n", "<Alt>Down", "<Alt>Up", "<Control>Return", "<Control>h", "<Control>Delete",
+  "<Control>m",
+};
+
+static void
+check_shortcuts_window (DcWindow *window)
+{
+  GtkShortcutsWindow *overlay = gtk_application_window_get_help_overlay (
+                                  GTK_APPLICATION_WINDOW (window));
+
+  g_assert_nonnull (overlay);
+  for (guint i = 0; i < G_N_ELEMENTS (hot_path); i++)
+    {
+      g_test_message ("shortcut %s", hot_path[i]);
+      g_assert_nonnull (find_widget (GTK_WIDGET (overlay), is_shortcut_shown,
+                                     (gpointer) hot_path[i]));
+    }
+}
+
 static gboolean
 has_no_visible_message_dialog (gpointer user_data)
 {
@@ -1194,7 +1263,7 @@ check_new_order (Fixture *fixture)
   DcOrder *opened;
   char *id;
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-order", NULL));
+  g_assert_true (press_shortcut (window, "<Control>n"));
   dialog = wait_for_form ();
   rows = form_rows (dialog);
   g_assert_cmpuint (rows->len, ==, G_N_ELEMENTS (values));
@@ -1342,8 +1411,8 @@ check_finished_orders (Fixture    *fixture,
 {
   DcWindow *window = fixture->window;
   g_autofree char *needle_id = NULL, *other_id = NULL;
-  g_autofree char *cancel_needle = NULL, *cancel_other = NULL, *cancel_phone = NULL;
-  g_autoptr(JsonObject) needle = NULL, other = NULL, c1 = NULL, c2 = NULL, c3 = NULL;
+  g_autofree char *cancel_needle = NULL, *cancel_other = NULL;
+  g_autoptr(JsonObject) needle = NULL, other = NULL, c1 = NULL, c2 = NULL;
   GtkWidget *search = find_widget (GTK_WIDGET (window->orders_pane), is_search_entry, NULL);
   RowsWatch watch = { fixture };
   Expectation closed = { fixture, phone_order };
@@ -1359,7 +1428,6 @@ check_finished_orders (Fixture    *fixture,
   other_id = g_strdup (json_object_get_string_member (other, "id"));
   cancel_needle = g_strdup_printf ("/api/v1/orders/%s/cancel", needle_id);
   cancel_other = g_strdup_printf ("/api/v1/orders/%s/cancel", other_id);
-  cancel_phone = g_strdup_printf ("/api/v1/orders/%s/cancel", phone_order);
   c1 = api (fixture, "POST", cancel_needle, "{\"reason\":\"customer called\"}", 200);
   c2 = api (fixture, "POST", cancel_other, NULL, 200);
 
@@ -1374,7 +1442,10 @@ check_finished_orders (Fixture    *fixture,
   wait_for (rows_shown, &watch, WAIT_MS, "the open orders only");
 
   /* the one the stream saw finish joins today's finished ones at once */
-  c3 = api (fixture, "POST", cancel_phone, NULL, 200);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             phone_order));
+  g_assert_true (press_shortcut (window, "<Control>Delete"));
+  answer_dialog ("cancel");
   wait_for (has_no_order, &closed, WAIT_MS, "the phone order closed");
   g_assert_nonnull (dc_store_lookup (dc_finished_orders_get_store (
                                        dc_context_get_finished_orders (fixture->context)),
@@ -1415,10 +1486,24 @@ test_orders (Fixture       *fixture,
              gconstpointer  data)
 {
   g_autofree char *phone_order = NULL;
+  Expectation held = { fixture };
+  GtkWidget *focus;
 
   sign_in (fixture);
+  check_shortcuts_window (fixture->window);
   phone_order = check_new_order (fixture);
   check_edit_order (fixture, phone_order);
+
+  /* Ctrl+H holds the open order, Ctrl+M takes the keyboard to the map. */
+  held.id = phone_order;
+  g_assert_true (press_shortcut (fixture->window, "<Control>h"));
+  wait_for (order_held, &held, WAIT_MS, "the order held from the keyboard");
+  g_assert_true (press_shortcut (fixture->window, "<Control>m"));
+  focus = gtk_root_get_focus (GTK_ROOT (fixture->window));
+  g_assert_true (focus != NULL && (focus == GTK_WIDGET (fixture->window->map_view) ||
+                                   gtk_widget_is_ancestor (focus,
+                                                           GTK_WIDGET (fixture->window->map_view))));
+
   check_finished_orders (fixture, phone_order);
 }
 
@@ -1680,17 +1765,16 @@ test_desk (Fixture       *fixture,
   created_wait (fixture, second);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
                                              order));
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.next-order", NULL));
+  g_assert_true (press_shortcut (window, "<Alt>Down"));
   g_assert_cmpstr (dc_entity_get_id (DC_ENTITY (dc_order_detail_get_order (window->detail))),
                    !=, order);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.previous-order", NULL));
+  g_assert_true (press_shortcut (window, "<Alt>Up"));
   g_assert_cmpstr (dc_entity_get_id (DC_ENTITY (dc_order_detail_get_order (window->detail))),
                    ==, order);
   watch.index = 0;
   watch.driver_id = ben;
   wait_for (candidate_is, &watch, WAIT_MS, "Ben the first candidate");
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.assign-top-candidate",
-                                             NULL));
+  g_assert_true (press_shortcut (window, "<Control>Return"));
   wait_for (order_has_driver, &watch, WAIT_MS, "the order with Ben from the keyboard");
 
   check_bulk (fixture, second);
