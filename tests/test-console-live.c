@@ -1482,12 +1482,40 @@ check_finished_orders (Fixture    *fixture,
 }
 
 static void
+keep_message_cb (char       **out,
+                 const char  *message)
+{
+  g_free (*out);
+  *out = g_strdup (message);
+}
+
+static gboolean
+has_message (gpointer user_data)
+{
+  return *(char **) user_data != NULL;
+}
+
+static void
 test_orders (Fixture       *fixture,
              gconstpointer  data)
 {
   g_autofree char *phone_order = NULL;
+  g_autofree char *failure = NULL;
   Expectation held = { fixture };
   GtkWidget *focus;
+
+  /* A wrong password: the dispatcher's message for the error code, never
+   * the server's English text. */
+  g_signal_connect_swapped (fixture->window->sign_in_page, "failed",
+                            G_CALLBACK (keep_message_cb), &failure);
+  dc_sign_in_page_fill (fixture->window->sign_in_page,
+                        dsd_test_server_get_url (fixture->server), DISPATCHER, "not-the-password");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window->sign_in_page),
+                                             "sign-in.submit", NULL));
+  wait_for (has_message, &failure, WAIT_MS, "the sign-in failing");
+  g_assert_cmpstr (failure, ==, "Wrong username or password, or the session has ended");
+  g_signal_handlers_disconnect_by_func (fixture->window->sign_in_page, keep_message_cb,
+                                        &failure);
 
   sign_in (fixture);
   check_shortcuts_window (fixture->window);
