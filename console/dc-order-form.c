@@ -173,9 +173,7 @@ saved (GObject      *client,
       return;
     }
 
-  if (!created && dc_store_lookup (orders, dc_json_string (order, "id")) == NULL)
-    return;
-  entity = dc_store_upsert (orders, order);
+  entity = created ? dc_store_upsert (orders, order) : dc_store_update (orders, order);
   if (entity != NULL)
     dc_window_select_order (window, DC_ORDER (entity), TRUE);
 }

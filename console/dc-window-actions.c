@@ -159,7 +159,7 @@ action_done_cb (GObject      *object,
     {
       /* The stream brings the same change a moment later; showing the
        * answer now makes the gesture feel immediate. */
-      entity = dc_store_upsert (orders, order);
+      entity = dc_store_update (orders, order);
       if (entity != NULL &&
           dispatch_order_status_is_terminal (dc_order_get_status (DC_ORDER (entity))))
         dc_store_remove (orders, dc_entity_get_id (entity));
