@@ -1613,6 +1613,54 @@ orders_waiting (gpointer user_data)
 }
 
 static gboolean
+orders_held (gpointer user_data)
+{
+  Expectation *orders = user_data;
+
+  for (guint i = 0; i < 2; i++)
+    if (!order_held (&orders[i]))
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+orders_closed (gpointer user_data)
+{
+  Expectation *orders = user_data;
+
+  for (guint i = 0; i < 2; i++)
+    if (has_order (&orders[i]))
+      return FALSE;
+
+  return TRUE;
+}
+
+/* Selects the rows of both orders, as Ctrl-clicks do; the bulk bar shows. */
+static void
+select_orders (Fixture     *fixture,
+               Expectation *orders)
+{
+  GtkListView *list = find_entity_list (GTK_WIDGET (fixture->window->orders_pane));
+  GtkSelectionModel *model = gtk_list_view_get_model (list);
+  gboolean first_pick = TRUE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+    {
+      g_autoptr(DcEntity) entity = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+      if (g_str_equal (dc_entity_get_id (entity), orders[0].id) ||
+          g_str_equal (dc_entity_get_id (entity), orders[1].id))
+        {
+          gtk_selection_model_select_item (model, i, first_pick);
+          first_pick = FALSE;
+        }
+    }
+  test_console_run_for (300);
+  g_assert_true (gtk_revealer_get_reveal_child (fixture->window->bulk_revealer));
+}
+
+static gboolean
 is_any_undo_button (GtkWidget *widget,
                     gpointer   user_data)
 {
@@ -1643,28 +1691,11 @@ check_bulk (Fixture    *fixture,
   DcWindow *window = fixture->window;
   g_autofree char *third = create_order (fixture, "Invalidenstraße 50", 52.5300, 13.3800);
   Expectation orders[2] = { { fixture, first_id }, { fixture, third } };
-  GtkSelectionModel *model;
-  GtkListView *list;
   GtkWidget *button;
-  gboolean first_pick = TRUE;
 
   created_wait (fixture, third);
   test_console_run_for (2500);   /* past a re-ranking: the new order has its row */
-  list = find_entity_list (GTK_WIDGET (window->orders_pane));
-  model = gtk_list_view_get_model (list);
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
-    {
-      g_autoptr(DcEntity) entity = g_list_model_get_item (G_LIST_MODEL (model), i);
-
-      if (g_str_equal (dc_entity_get_id (entity), first_id) ||
-          g_str_equal (dc_entity_get_id (entity), third))
-        {
-          gtk_selection_model_select_item (model, i, first_pick);
-          first_pick = FALSE;
-        }
-    }
-  test_console_run_for (300);
-  g_assert_true (gtk_revealer_get_reveal_child (window->bulk_revealer));
+  select_orders (fixture, orders);
   test_console_screenshot (GTK_WIDGET (window), "desk-bulk");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.bulk-assign", NULL));
@@ -1678,6 +1709,21 @@ check_bulk (Fixture    *fixture,
   button = find_widget (GTK_WIDGET (window->toast_overlay), is_any_undo_button, NULL);
   g_assert_true (gtk_widget_activate (button));
   wait_for (orders_waiting, orders, WAIT_MS, "both orders waiting again");
+
+  /* The other bulk actions, each on both at once. */
+  select_orders (fixture, orders);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.bulk-assign", NULL));
+  wait_for (orders_assigned, orders, WAIT_MS, "both orders assigned again");
+  select_orders (fixture, orders);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.bulk-unassign", NULL));
+  wait_for (orders_waiting, orders, WAIT_MS, "both orders unassigned");
+  select_orders (fixture, orders);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.bulk-hold", NULL));
+  wait_for (orders_held, orders, WAIT_MS, "both orders held");
+  select_orders (fixture, orders);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.bulk-cancel", NULL));
+  answer_dialog ("cancel");
+  wait_for (orders_closed, orders, WAIT_MS, "both orders cancelled");
 }
 
 
