@@ -396,29 +396,6 @@ record_locations_cb (DsdRequest *request,
                            driver_fetched_cb, post);
 }
 
-static gboolean
-read_time_query (DsdRequest  *request,
-                 const char  *name,
-                 char       **out,
-                 GError     **error)
-{
-  const char *text = dsd_request_get_query (request, name);
-  gint64 usec;
-
-  if (text == NULL)
-    return TRUE;
-
-  if (!dispatch_parse_timestamp (text, &usec))
-    {
-      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, name,
-                                "%s must be an RFC 3339 time", name);
-      return FALSE;
-    }
-
-  *out = dispatch_format_timestamp (usec);
-  return TRUE;
-}
-
 static void
 trail_cb (DsdRequest *request,
           gpointer    user_data)
@@ -438,8 +415,8 @@ trail_cb (DsdRequest *request,
                               "limit must be a positive integer");
 
   if (error != NULL ||
-      !read_time_query (request, "from", &from, &error) ||
-      !read_time_query (request, "to", &to, &error))
+      !dsd_api_get_time_query (request, "from", &from, &error) ||
+      !dsd_api_get_time_query (request, "to", &to, &error))
     {
       dsd_request_respond_error (request, error);
       return;

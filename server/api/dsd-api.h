@@ -86,6 +86,13 @@ gboolean dsd_api_get_limit          (DsdRequest         *request,
                                      int                *out_limit,
                                      GError            **error);
 
+/* The RFC 3339 time in query parameter @name, normalised for SQL (*out
+ * stays NULL when absent); invalid_argument on @name otherwise. */
+gboolean dsd_api_get_time_query     (DsdRequest         *request,
+                                     const char         *name,
+                                     char              **out,
+                                     GError            **error);
+
 /* Idempotency-Key header (NULL when absent; error when malformed) and the
  * request fingerprint the SQL side compares replays with. */
 gboolean dsd_api_get_idempotency    (DsdRequest         *request,
