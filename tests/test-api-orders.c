@@ -870,6 +870,8 @@ test_windows (void)
   g_autoptr(DsdTestResponse) created = NULL;
   g_autoptr(DsdTestResponse) plain = NULL;
   g_autoptr(DsdTestResponse) late = NULL;
+  g_autoptr(DsdTestResponse) moved = NULL;
+  g_autofree char *patch_path = NULL;
   gint64 ready_us = 0, after_us = 0, before_us = 0;
   JsonObject *order;
 
@@ -889,6 +891,15 @@ test_windows (void)
   g_assert_cmpint (timestamp_member (order, "pickup_at"), ==,
                    after_us - 120 * (gint64) G_USEC_PER_SEC);
   g_assert_false (json_object_get_boolean_member (order, "at_risk"));
+
+  /* A dropoff moved 11 km away (a 2200 s trip): leaving when the window opens
+   * minus the trip would be before ready_at, so the pickup is planned then. */
+  patch_path = order_path (json_object_get_string_member (order, "id"), NULL);
+  moved = dsd_test_request (server, "PATCH", patch_path, dsd_test_server_get_admin_token (server),
+                            "{\"dropoff\":{\"lat\":0.1,\"lon\":0}}", NULL);
+  g_assert_cmpuint (moved->status, ==, 200);
+  g_assert_cmpint (timestamp_member (dsd_test_response_object (moved), "pickup_at"), ==,
+                   ready_us);
 
   /* Without times: all null, as soon as possible. */
   plain = dsd_test_request (server, "POST", "/api/v1/orders", token,

@@ -34,6 +34,22 @@ BEGIN
 END
 $$;
 
+-- (re-defined with the other functions, 12-windows.sql)
+CREATE FUNCTION dispatch.orders_plan_pickup()
+RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN NEW;
+END
+$$;
+
+-- pickup_at follows the times and the places it is planned from (PATCH moves places).
+CREATE TRIGGER orders_plan_pickup
+  BEFORE UPDATE OF ready_at, deliver_after, pickup_lat, pickup_lon, dropoff_lat, dropoff_lon
+  ON dispatch.orders
+  FOR EACH ROW WHEN (NEW.ready_at IS NOT NULL OR NEW.deliver_after IS NOT NULL
+                     OR OLD.pickup_at IS NOT NULL)
+  EXECUTE FUNCTION dispatch.orders_plan_pickup();
+
 CREATE TRIGGER orders_mark_ended
   BEFORE UPDATE OF status ON dispatch.orders
   FOR EACH ROW WHEN (NEW.status IN ('delivered', 'cancelled', 'failed')

@@ -21,11 +21,23 @@ RETURNS double precision LANGUAGE sql IMMUTABLE AS $$
          * 1.3 / 7.0 + 120.0
 $$;
 
+-- (the trigger of migration 0130) pickup_at, the pickup time the engine plans
+-- for: ready_at, or the pickup that reaches the dropoff when deliver_after
+-- opens, whichever is later (NULL: as soon as possible).
+CREATE OR REPLACE FUNCTION dispatch.orders_plan_pickup()
+RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.pickup_at := nullif(greatest(coalesce(NEW.ready_at, '-infinity'),
+                                   coalesce(NEW.deliver_after - make_interval(
+                                              secs => dispatch.trip_estimate_s(NEW)),
+                                            '-infinity')), '-infinity');
+  RETURN NEW;
+END
+$$;
+
 -- The time members of order p_o from the create body p_body (validated by
--- the API: RFC 3339 strings or absent; deliver_after < deliver_before), and
--- pickup_at, the pickup time the engine plans for: ready_at, or the pickup
--- that reaches the dropoff when deliver_after opens, whichever is later
--- (NULL: as soon as possible). Returns the row as stored.
+-- the API: RFC 3339 strings or absent; deliver_after < deliver_before);
+-- orders_plan_pickup sets pickup_at. Returns the row as stored.
 CREATE OR REPLACE FUNCTION dispatch.order_set_times(p_o dispatch.orders, p_body jsonb)
 RETURNS dispatch.orders LANGUAGE plpgsql AS $$
 DECLARE
@@ -40,11 +52,7 @@ BEGIN
     RETURN p_o;
   END IF;
   UPDATE dispatch.orders
-  SET ready_at = v_ready, deliver_after = v_after, deliver_before = v_before,
-      pickup_at = nullif(greatest(coalesce(v_ready, '-infinity'),
-                                  coalesce(v_after - make_interval(
-                                             secs => dispatch.trip_estimate_s(p_o)),
-                                           '-infinity')), '-infinity')
+  SET ready_at = v_ready, deliver_after = v_after, deliver_before = v_before
   WHERE id = p_o.id
   RETURNING * INTO v_o;
   RETURN v_o;
