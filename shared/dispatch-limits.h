@@ -41,6 +41,12 @@ G_BEGIN_DECLS
 #define DISPATCH_LOCATION_MAX_SPEED_MPS       100.0
 #define DISPATCH_LOCATION_MAX_ACCURACY_M      100000.0
 
+/* Proof of delivery (docs/openapi.json, "ProofState"; data/sql/0150-proof.sql) */
+#define DISPATCH_PROOF_PIN_LENGTH             4        /* decimal digits */
+#define DISPATCH_PROOF_PIN_MAX_ATTEMPTS       5        /* wrong ones, then locked */
+#define DISPATCH_PROOF_IMAGE_MAX_BYTES        524288   /* a photo or signature, 512 KiB */
+#define DISPATCH_PROOF_IMAGE_MAX_DIMENSION    8192     /* pixels, width and height */
+
 /* Arrays */
 #define DISPATCH_ORDER_MAX_ITEMS              200
 #define DISPATCH_LOCATION_BATCH_MAX_POINTS    1000

@@ -157,6 +157,7 @@ read_contact (JsonObject   *body,
 /* Validates a create request into the normalised body the SQL side takes. */
 static char *
 read_create_body (DsdRequest  *request,
+                  DsdConfig   *config,
                   GError     **error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -184,6 +185,7 @@ read_create_body (DsdRequest  *request,
       !read_place (body, "dropoff", builder, error) ||
       !read_items (body, builder, error) ||
       !read_contact (body, builder, error) ||
+      !dsd_api_read_proof_spec (body, config, builder, error) ||
       !dsd_api_copy_string (body, NULL, "notes", DISPATCH_JSON_OPTIONAL,
                             DISPATCH_NOTES_MAX_LENGTH, builder, error) ||
       !dispatch_json_get_int (body, NULL, "priority", DISPATCH_JSON_NULLABLE, 0,
@@ -208,7 +210,7 @@ create_order_cb (DsdRequest *request,
   g_autofree char *hash = NULL;
   const char *key = NULL;
 
-  body = read_create_body (request, &error);
+  body = read_create_body (request, dsd_context_get_config (user_data), &error);
   if (body == NULL || !dsd_api_get_idempotency (request, body, &key, &hash, &error))
     {
       dsd_request_respond_error (request, error);
@@ -346,6 +348,11 @@ read_action_args (DsdRequest  *request,
                   GError     **error)
 {
   static const char * const reportable[] = { "picked_up", "delivered", "failed", NULL };
+  /* FailureReasonCode of docs/openapi.json; dispatch.proof_failure_code() */
+  static const char * const failure_codes[] = {
+    "customer_absent", "wrong_address", "refused", "damaged", "unsafe_location",
+    "vehicle_problem", "pin_locked", "other", NULL
+  };
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   GBytes *raw = dsd_request_get_body (request);
   JsonObject *body = NULL;
@@ -386,12 +393,21 @@ read_action_args (DsdRequest  *request,
   else if (g_str_equal (action, "status"))
     {
       const char *status = NULL;
+      const char *code = NULL;
 
       if (!dispatch_json_get_enum (body, NULL, "status", DISPATCH_JSON_REQUIRED, reportable,
                                    &status, error) ||
           !dsd_api_copy_string (body, NULL, "reason", DISPATCH_JSON_OPTIONAL,
-                                DISPATCH_REASON_MAX_LENGTH, builder, error))
+                                DISPATCH_REASON_MAX_LENGTH, builder, error) ||
+          !dispatch_json_get_enum (body, NULL, "reason_code", DISPATCH_JSON_NULLABLE,
+                                   failure_codes, &code, error))
         return NULL;
+
+      if (code != NULL)
+        {
+          json_builder_set_member_name (builder, "reason_code");
+          json_builder_add_string_value (builder, code);
+        }
 
       json_builder_set_member_name (builder, "status");
       json_builder_add_string_value (builder, status);

@@ -219,6 +219,7 @@ dsd_api_register_all (DsdRouter  *router,
   dsd_api_register_drivers (router, context);
   dsd_api_register_dispatch (router, context);
   dsd_api_register_orders (router, context);
+  dsd_api_register_proof (router, context);
   dsd_api_register_inventory (router, context);
   dsd_api_register_tracking (router, context);
   dsd_api_register_webhooks (router, context);

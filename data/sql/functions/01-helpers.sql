@@ -287,7 +287,8 @@ RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 -- The order object. "offer" is {"driver_id","expires_at"} while a live offer
--- exists, else null; "contact" only when set.
+-- exists, else null; "contact" only when set; "proof" what the delivery
+-- requires and has (functions/13-proof.sql), never the PIN itself.
 CREATE OR REPLACE FUNCTION dispatch.order_json(o dispatch.orders)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object(
@@ -310,6 +311,16 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
     'assignment_attempts', o.assignment_attempts,
     'manual', o.manual,
     'held', o.held,
+    'failure_code', o.failure_code,
+    'proof', jsonb_build_object(
+      'required', to_jsonb(array_remove(ARRAY[
+        CASE WHEN o.proof_pin IS NOT NULL THEN 'pin' END,
+        CASE WHEN o.proof_photo THEN 'photo' END,
+        CASE WHEN o.proof_signature THEN 'signature' END], NULL)),
+      'pin_verified', o.proof_pin_verified_at IS NOT NULL,
+      'pin_attempts_left', 5 - o.proof_pin_attempts,
+      'photo_at', dispatch.ts_json(o.proof_photo_at),
+      'signature_at', dispatch.ts_json(o.proof_signature_at)),
     'offer', CASE WHEN o.status = 'pending' AND o.offer_driver_id IS NOT NULL
                        AND o.offer_expires_at > now()
                   THEN jsonb_build_object('driver_id', o.offer_driver_id,

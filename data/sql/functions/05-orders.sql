@@ -205,6 +205,7 @@ BEGIN
           v_priority, v_contact, dispatch.new_tracking_token(v_id),
           p_actor ->> 'user_id')
   RETURNING * INTO v_o;
+  v_o := dispatch.proof_init(v_o, p_body -> 'proof');
 
   IF cardinality(v_res_skus) > 0 THEN
     INSERT INTO dispatch.order_reservations (order_id, sku, quantity)
@@ -317,9 +318,11 @@ $$;
 --            assigned. order.assigned, order.updated, driver.updated.
 --   decline  {}             the offered driver, live offer (else conflict): the offer
 --            is withdrawn, the driver excluded. order.updated.
---   status   {"status":"picked_up"|"delivered"|"failed","reason"?}  the assigned
---            driver or staff. assigned → picked_up → delivered; assigned|picked_up →
---            failed. Delivery consumes reserved stock, failure releases it.
+--   status   {"status":"picked_up"|"delivered"|"failed","reason"?,"reason_code"?}
+--            the assigned driver or staff. assigned → picked_up → delivered;
+--            assigned|picked_up → failed (failure_code: reason_code, default
+--            "other"). Delivered needs its proof (dispatch.proof_require: conflict
+--            on field proof). Delivery consumes reserved stock, failure releases it.
 --            order.updated (+ driver.updated when the order leaves the driver).
 --   cancel   {"reason"?}    the owner customer or staff. pending|assigned →
 --            cancelled; releases stock. order.updated (+ driver.updated).
@@ -488,9 +491,13 @@ BEGIN
       PERFORM dispatch.raise_error('invalid_transition',
         format('an order that is %s cannot become %s', v_o.status, v_status));
     END IF;
+    IF v_status = 'delivered' THEN
+      PERFORM dispatch.proof_require(v_o);
+    END IF;
     UPDATE dispatch.orders
     SET status = v_status,
         status_reason = CASE WHEN v_status = 'failed' THEN v_reason ELSE status_reason END,
+        failure_code = CASE WHEN v_status = 'failed' THEN dispatch.proof_failure_code(v_args) END,
         eta_seconds = CASE WHEN v_status = 'picked_up' THEN eta_seconds END,
         picked_up_at = CASE WHEN v_status = 'picked_up' THEN now() ELSE picked_up_at END,
         closed_at = CASE WHEN v_status <> 'picked_up' THEN now() END,
@@ -622,7 +629,11 @@ BEGIN
   IF NOT FOUND THEN
     RETURN NULL;
   END IF;
-  RETURN dispatch.public_tracking_json(v_o);
+  -- the customer's delivery PIN (functions/13-proof.sql) while it is wanted
+  RETURN dispatch.public_tracking_json(v_o)
+         || CASE WHEN v_o.proof_pin IS NOT NULL AND v_o.proof_pin_verified_at IS NULL
+                      AND v_o.status IN ('pending', 'assigned', 'picked_up')
+                 THEN jsonb_build_object('delivery_pin', v_o.proof_pin) ELSE '{}'::jsonb END;
 END
 $$;
 
