@@ -197,6 +197,8 @@ test_pin (void)
   g_autoptr(DsdTestResponse) right = NULL;
   g_autoptr(DsdTestResponse) again = NULL;
   g_autoptr(DsdTestResponse) delivered = NULL;
+  g_autoptr(DsdTestResponse) events = NULL;
+  g_autoptr(DsdTestResponse) listed = NULL;
 
   start_delivery (&d, "{\"pin\":true}");
   pin = customer_pin (&d);
@@ -208,6 +210,9 @@ test_pin (void)
   g_assert_false (json_object_has_member (
                     json_object_get_object_member (dsd_test_response_object (order), "proof"),
                     "pin"));
+  /* nor the key to the tracking page that shows it */
+  g_assert_false (json_object_has_member (dsd_test_response_object (order), "tracking_token"));
+  g_assert_null (strstr (order->text, d.tracking_token));
 
   driver_view = get (&d, "/proof", d.driver);
   g_assert_cmpuint (driver_view->status, ==, 200);
@@ -232,6 +237,13 @@ test_pin (void)
   delivered = post (&d, "/status", d.driver, "{\"status\":\"delivered\"}");
   g_assert_cmpuint (delivered->status, ==, 200);
   g_assert_cmpstr (dsd_test_response_string (delivered, "status"), ==, "delivered");
+  g_assert_null (strstr (delivered->text, d.tracking_token));
+  events = get (&d, "/events", d.driver);
+  g_assert_cmpuint (events->status, ==, 200);
+  g_assert_null (strstr (events->text, d.tracking_token));
+  listed = dsd_test_request (server, "GET", "/api/v1/orders", d.driver, NULL, NULL);
+  g_assert_cmpuint (listed->status, ==, 200);
+  g_assert_null (strstr (listed->text, d.tracking_token));
 }
 
 /* Every wrong PIN counts; the fifth locks it, even against the right one. */

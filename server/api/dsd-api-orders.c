@@ -94,7 +94,11 @@ read_items (JsonObject   *body,
           !dispatch_json_get_int (item, path, "quantity", DISPATCH_JSON_REQUIRED,
                                   1, DISPATCH_ITEM_MAX_QUANTITY, &quantity, error) ||
           !dispatch_json_get_int (item, path, "price_cents", DISPATCH_JSON_NULLABLE,
-                                  0, DISPATCH_ITEM_MAX_PRICE_CENTS, &price, error))
+                                  0, DISPATCH_ITEM_MAX_PRICE_CENTS, &price, error) ||
+          !dsd_api_copy_double (item, path, "weight_kg", 0, DISPATCH_ITEM_MAX_WEIGHT_KG,
+                                builder, error) ||
+          !dsd_api_copy_double (item, path, "volume_l", 0, DISPATCH_ITEM_MAX_VOLUME_L,
+                                builder, error))
         return FALSE;
 
       json_builder_set_member_name (builder, "quantity");

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-api"
 
+#include <math.h>
+
 #include "dispatch-limits.h"
 #include "dsd-api.h"
 #include "dsd-pg-pool.h"
@@ -205,6 +207,30 @@ dsd_api_copy_string (JsonObject         *object,
     json_builder_add_string_value (builder, value);
   else
     json_builder_add_null_value (builder);
+
+  return TRUE;
+}
+
+gboolean
+dsd_api_copy_double (JsonObject   *object,
+                     const char   *prefix,
+                     const char   *member,
+                     double        min,
+                     double        max,
+                     JsonBuilder  *builder,
+                     GError      **error)
+{
+  double value = NAN;
+
+  if (!dispatch_json_get_double (object, prefix, member, DISPATCH_JSON_NULLABLE, min, max,
+                                 &value, error))
+    return FALSE;
+
+  if (!isnan (value))
+    {
+      json_builder_set_member_name (builder, member);
+      json_builder_add_double_value (builder, value);
+    }
 
   return TRUE;
 }

@@ -103,6 +103,16 @@ gboolean dsd_api_read_proof_spec    (JsonObject         *body,
                                      JsonBuilder        *builder,
                                      GError            **error);
 
+/* Copies an optional number member within [min, max] into the builder (same
+ * name); nothing is written when it is absent or null. */
+gboolean dsd_api_copy_double        (JsonObject         *object,
+                                     const char         *prefix,
+                                     const char         *member,
+                                     double              min,
+                                     double              max,
+                                     JsonBuilder        *builder,
+                                     GError            **error);
+
 /* Serialises a builder's root compactly. */
 char    *dsd_api_builder_to_string  (JsonBuilder        *builder);
 

@@ -250,3 +250,105 @@ RETURNS text LANGUAGE sql STABLE AS $$
   WHERE n.id = p_id AND n.channel = 'email' AND o.proof_pin_verified_at IS NULL
         AND o.status IN ('pending', 'assigned', 'picked_up')
 $$;
+
+-- Capacity beyond a count (data/sql/0151-capacity.sql) --------------------
+-- (in this file too: the helpers of issue 12 share one functions file)
+
+-- Sets the load of the just created order o from p_body's items
+-- [{"weight_kg"?,"volume_l"?,…}] (per unit, validated by the C side): the
+-- order's totals, and each rendered item gets its own values. Returns the
+-- order as it is then.
+CREATE OR REPLACE FUNCTION dispatch.load_init(o dispatch.orders, p_items jsonb)
+RETURNS dispatch.orders LANGUAGE plpgsql AS $$
+BEGIN
+  IF jsonb_typeof(p_items) IS DISTINCT FROM 'array'
+     OR NOT jsonb_path_exists(p_items, '$[*] ? (exists(@.weight_kg) || exists(@.volume_l))') THEN
+    RETURN o;
+  END IF;
+  UPDATE dispatch.orders
+  SET items = r.items, load_weight_kg = r.weight, load_volume_l = r.volume
+  FROM (SELECT jsonb_agg(a.item || jsonb_strip_nulls(jsonb_build_object(
+                 'weight_kg', b.item -> 'weight_kg', 'volume_l', b.item -> 'volume_l')) ORDER BY a.n)
+                 AS items,
+               coalesce(sum(dispatch.json_num(b.item -> 'weight_kg', 'weight_kg')
+                            * (a.item ->> 'quantity')::double precision), 0) AS weight,
+               coalesce(sum(dispatch.json_num(b.item -> 'volume_l', 'volume_l')
+                            * (a.item ->> 'quantity')::double precision), 0) AS volume
+        FROM jsonb_array_elements(o.items) WITH ORDINALITY AS a(item, n)
+        JOIN jsonb_array_elements(p_items) WITH ORDINALITY AS b(item, n) ON b.n = a.n) r
+  WHERE id = o.id
+  RETURNING dispatch.orders.* INTO o;
+  RETURN o;
+END
+$$;
+
+-- The load driver d carries (assigned, picked up) and is offered (live
+-- offers), without order p_except: (weight_kg, volume_l).
+CREATE OR REPLACE FUNCTION dispatch.driver_load(d dispatch.drivers, p_except uuid,
+                                                OUT weight_kg double precision,
+                                                OUT volume_l double precision)
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce(sum(x.load_weight_kg), 0), coalesce(sum(x.load_volume_l), 0)
+  FROM dispatch.orders x
+  WHERE x.id IS DISTINCT FROM p_except
+    AND ((x.driver_id = d.id AND x.status IN ('assigned', 'picked_up'))
+         OR (x.offer_driver_id = d.id AND x.status = 'pending' AND x.offer_expires_at > now()))
+$$;
+
+-- Whether order o fits driver d's vehicle limits on top of what d holds.
+CREATE OR REPLACE FUNCTION dispatch.load_fits(d dispatch.drivers, o dispatch.orders)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT d.max_weight_kg IS NULL AND d.max_volume_l IS NULL
+         OR (SELECT (d.max_weight_kg IS NULL OR l.weight_kg + o.load_weight_kg <= d.max_weight_kg)
+                    AND (d.max_volume_l IS NULL OR l.volume_l + o.load_volume_l <= d.max_volume_l)
+             FROM dispatch.driver_load(d, o.id) l)
+$$;
+
+-- What a dispatcher's assignment of order p_order_id to driver p_driver_id
+-- (done already) goes beyond: [{"code":"over_capacity"|"over_weight"|
+-- "over_volume","message"}], or NULL when nothing. People may exceed; the
+-- answer of the assign action carries these as "warnings".
+CREATE OR REPLACE FUNCTION dispatch.assign_warnings(p_driver_id uuid)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_d dispatch.drivers;
+  v_held bigint;
+  v_load record;
+  v_warnings jsonb := '[]'::jsonb;
+BEGIN
+  SELECT * INTO v_d FROM dispatch.drivers WHERE id = p_driver_id;
+  SELECT count(*) INTO v_held FROM dispatch.orders x
+  WHERE x.driver_id = p_driver_id AND x.status IN ('assigned', 'picked_up');
+  SELECT * INTO v_load FROM dispatch.driver_load(v_d, NULL);
+  IF v_held > v_d.capacity THEN
+    v_warnings := v_warnings || jsonb_build_object('code', 'over_capacity', 'message',
+      format('the driver now holds %s orders, capacity %s', v_held, v_d.capacity));
+  END IF;
+  IF v_load.weight_kg > v_d.max_weight_kg THEN
+    v_warnings := v_warnings || jsonb_build_object('code', 'over_weight', 'message',
+      format('the driver now carries %s kg, the vehicle takes %s kg',
+             round(v_load.weight_kg::numeric, 3), v_d.max_weight_kg));
+  END IF;
+  IF v_load.volume_l > v_d.max_volume_l THEN
+    v_warnings := v_warnings || jsonb_build_object('code', 'over_volume', 'message',
+      format('the driver now carries %s l, the vehicle takes %s l',
+             round(v_load.volume_l::numeric, 3), v_d.max_volume_l));
+  END IF;
+  RETURN CASE WHEN jsonb_array_length(v_warnings) > 0 THEN v_warnings END;
+END
+$$;
+
+-- The vehicle limits and the load of active orders of every driver that has
+-- limits (the fleet joins them to fleet_snapshot): (id, max_weight_kg,
+-- max_volume_l, weight_kg, volume_l), NULL limit: none.
+CREATE OR REPLACE FUNCTION dispatch.fleet_loads()
+RETURNS TABLE (id text, max_weight_kg double precision, max_volume_l double precision,
+               weight_kg double precision, volume_l double precision)
+LANGUAGE sql STABLE AS $$
+  SELECT d.id::text, d.max_weight_kg, d.max_volume_l,
+         coalesce(sum(x.load_weight_kg), 0), coalesce(sum(x.load_volume_l), 0)
+  FROM dispatch.drivers d
+  LEFT JOIN dispatch.orders x ON x.driver_id = d.id AND x.status IN ('assigned', 'picked_up')
+  WHERE d.max_weight_kg IS NOT NULL OR d.max_volume_l IS NOT NULL
+  GROUP BY d.id
+$$;
