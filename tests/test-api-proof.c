@@ -363,28 +363,31 @@ test_bad_uploads (void)
   g_autoptr(GBytes) html = g_bytes_new_static ("<html><script>alert(1)</script></html>", 38);
   g_autoptr(DsdTestResponse) r = NULL;
   guint side = 200;
+  const struct {
+    const char *content_type;
+    GBytes     *bytes;
+    guint       status;
+    const char *code;
+  } cases[] = {
+    { "image/png", text, 415, "unsupported_media_type" },
+    { "image/png", html, 415, "unsupported_media_type" },
+    { "image/png", truncated, 415, "unsupported_media_type" },
+    { "image/png", empty, 415, "unsupported_media_type" },
+    { "text/plain", png, 415, "unsupported_media_type" },
+    { "image/png", wide, 422, "invalid_argument" },
+  };
 
   start_delivery (&d, "{\"photo\":true}");
   start_delivery (&other, "{\"photo\":true}");
 
-  r = put_image (&d, "photo", d.driver, "image/png", text);
-  dsd_test_assert_error (r, 415, "unsupported_media_type", NULL);
-  g_clear_pointer (&r, dsd_test_response_free);
-  r = put_image (&d, "photo", d.driver, "image/png", html);
-  dsd_test_assert_error (r, 415, "unsupported_media_type", NULL);
-  g_clear_pointer (&r, dsd_test_response_free);
-  r = put_image (&d, "photo", d.driver, "image/png", truncated);
-  dsd_test_assert_error (r, 415, "unsupported_media_type", NULL);
-  g_clear_pointer (&r, dsd_test_response_free);
-  r = put_image (&d, "photo", d.driver, "image/png", empty);
-  dsd_test_assert_error (r, 415, "unsupported_media_type", NULL);
-  g_clear_pointer (&r, dsd_test_response_free);
-  r = put_image (&d, "photo", d.driver, "text/plain", png);
-  dsd_test_assert_error (r, 415, "unsupported_media_type", NULL);
-  g_clear_pointer (&r, dsd_test_response_free);
-  r = put_image (&d, "photo", d.driver, "image/png", wide);
-  dsd_test_assert_error (r, 422, "invalid_argument", NULL);
-  g_clear_pointer (&r, dsd_test_response_free);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(DsdTestResponse) refused = put_image (&d, "photo", d.driver,
+                                                      cases[i].content_type, cases[i].bytes);
+
+      g_test_message ("case %u: %u %s", i, refused->status, refused->text);
+      dsd_test_assert_error (refused, cases[i].status, cases[i].code, NULL);
+    }
 
   /* A well-formed PNG just over the limit */
   while ((gsize) side * side * 3 <= DISPATCH_PROOF_IMAGE_MAX_BYTES)
