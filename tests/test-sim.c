@@ -374,7 +374,7 @@ test_deterministic (void)
     "--deterministic", "--speedup", "0", "--seed", "4242", "--duration", "180",
     "--drivers", "10", "--customers", "3", "--order-rate", "12", "--assign",
     "--bbox", SMALL_CITY, "--dwell", "10", "--fail-rate", "0.2",
-    "--shift", "1.5", "--break", "1", NULL
+    "--shift", "1.5", "--break", "1", "--proof", "pin,photo", NULL
   };
   g_autoptr(JsonObject) first = NULL;
   g_autoptr(JsonObject) second = NULL;
@@ -410,6 +410,9 @@ test_deterministic (void)
   g_assert_cmpint (count_of (first, "orders_picked_up"), >, 0);
   g_assert_cmpint (count_of (first, "orders_delivered"), >, 0);
   g_assert_cmpint (count_of (first, "orders_failed"), >, 0);
+  /* Every delivery with the customer's PIN and a photo (--proof pin,photo) */
+  g_assert_cmpint (count_of (first, "pins_entered"), >=, count_of (first, "orders_delivered"));
+  g_assert_cmpint (count_of (first, "proof_images"), >=, count_of (first, "orders_delivered"));
   g_assert_cmpint (count_of (first, "shifts_ended"), >, 0);
   g_assert_cmpint (count_of (first, "location_points"), >, 0);
   /* Nothing but the simulator assigned: otherwise the run was not deterministic. */
