@@ -290,7 +290,7 @@ BEGIN
 
   -- fixed SQL fragments only; every value is a parameter
   v_sql := 'SELECT ARRAY(SELECT ROW(o.created_at, o.id,'
-           ' dispatch.order_for($7, dispatch.order_json(o)))::dispatch.page_row'
+           ' dispatch.order_for($9, dispatch.order_json(o)))::dispatch.page_row'
            ' FROM dispatch.orders o WHERE true';
   IF v_statuses IS NOT NULL THEN
     v_sql := v_sql || ' AND o.status = ANY ($1)';
