@@ -19,9 +19,15 @@
 #define MAX_BEHIND (4 * 1024 * 1024)
 #define COALESCE_INTERVAL_MS 100
 #define COALESCED_FRAME_MAX (64 * 1024)
+/* The snapshot goes out in parts of about SNAPSHOT_PART bytes, queued while
+ * the client has less than SNAPSHOT_WINDOW queued (and again when its queue
+ * drains to LOW_WATER), so that a snapshot of 100,000 orders never sits whole
+ * in a client's queue. */
+#define SNAPSHOT_PART (64 * 1024)
+#define SNAPSHOT_WINDOW (1024 * 1024)
 
-static const char snapshot_sql[] =
-  "SELECT s ->> 'seq', s::text FROM (SELECT dispatch.stream_snapshot() AS s) x";
+/* Rows (part, body): see dispatch.stream_snapshot_rows() */
+static const char snapshot_sql[] = "SELECT part, body FROM dispatch.stream_snapshot_rows()";
 static const char recent_sql[] =
   "SELECT seq, envelope::text FROM dispatch.stream_recent_events($1)";
 
@@ -30,15 +36,23 @@ typedef struct {
   GBytes *text;
 } HeldEvent;
 
+/* A snapshot read once for every client that waited for it: the parts of its
+ * {"type":"snapshot",…} message. */
+typedef struct {
+  gint64     seq;
+  GPtrArray *parts;   /* GBytes */
+} Snapshot;
+
 /* One connected client. */
 typedef struct {
   DsdDispatcherStream *stream;
   DsdWsClient         *client;
-  GCancellable        *cancellable;
   GArray              *held;          /* HeldEvent until the snapshot is out, then NULL */
   gsize                held_bytes;
   gint64               last_seq;
-  gsize                allowance;     /* the snapshot's size, on top of MAX_BEHIND */
+  Snapshot            *snapshot;      /* while its parts are being sent */
+  guint                next_part;
+  gsize                allowance;     /* the snapshot's part still queued, on top of MAX_BEHIND */
   gboolean             has_viewport;
   DispatchBBox         viewport;
   GHashTable          *pending;       /* driver id → GBytes item: coalesced locations */
@@ -64,6 +78,12 @@ struct _DsdDispatcherStream {
   DsdEventRing *ring;
   GPtrArray    *subscribers;   /* Subscriber */
   GCancellable *cancellable;
+  /* Clients waiting for the snapshot being read, and those that came after
+   * it was asked for (they wait for the next one: the running one may miss
+   * events they did not hold). */
+  GPtrArray    *reading;       /* Subscriber, not owned */
+  GPtrArray    *next_reading;  /* Subscriber, not owned */
+  gboolean      snapshot_running;
 };
 
 G_DEFINE_FINAL_TYPE (DsdDispatcherStream, dsd_dispatcher_stream, G_TYPE_OBJECT)
@@ -77,10 +97,25 @@ clear_held_event (gpointer data)
 }
 
 static void
+snapshot_clear (Snapshot *snapshot)
+{
+  g_ptr_array_unref (snapshot->parts);
+}
+
+static void
+snapshot_unref (Snapshot *snapshot)
+{
+  g_rc_box_release_full (snapshot, (GDestroyNotify) snapshot_clear);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Snapshot, snapshot_unref)
+
+static void
 subscriber_free (Subscriber *s)
 {
-  g_cancellable_cancel (s->cancellable);
-  g_clear_object (&s->cancellable);
+  g_ptr_array_remove_fast (s->stream->reading, s);
+  g_ptr_array_remove_fast (s->stream->next_reading, s);
+  g_clear_pointer (&s->snapshot, snapshot_unref);
   g_clear_handle_id (&s->coalesce_id, g_source_remove);
   g_clear_pointer (&s->held, g_array_unref);
   g_clear_pointer (&s->pending, g_hash_table_unref);
@@ -277,33 +312,74 @@ event_cb (DsdEventBus *bus,
   g_clear_pointer (&location.item, g_bytes_unref);
 }
 
-static void
-snapshot_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+/* {"type":"snapshot","seq":…,"orders":[…],"drivers":[…]} in parts of about
+ * SNAPSHOT_PART bytes from the rows of dispatch.stream_snapshot_rows(). */
+static Snapshot *
+snapshot_new (PGresult *rows)
 {
-  Subscriber *s = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PGresult) rows = NULL;
-  g_autoptr(GBytes) frame = NULL;
+  static const char *const openers[] = { NULL, ",\"orders\":[", "],\"drivers\":[" };
+  Snapshot *snapshot = g_rc_box_new0 (Snapshot);
+  GString *part = g_string_sized_new (2 * SNAPSHOT_PART);
+  guint section = 0;
+  gboolean first = TRUE;
+
+  snapshot->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_string_append (part, "{\"type\":\"snapshot\",\"seq\":");
+  for (int i = 0; i < PQntuples (rows); i++)
+    {
+      guint row_part = g_ascii_strtoull (PQgetvalue (rows, i, 0), NULL, 10);
+      const char *body = PQgetvalue (rows, i, 1);
+
+      if (row_part == 0)
+        {
+          snapshot->seq = g_ascii_strtoll (body, NULL, 10);
+          continue;
+        }
+      if (section == 0)
+        g_string_append_printf (part, "%" G_GINT64_FORMAT, snapshot->seq);
+      for (; section < MIN (row_part, G_N_ELEMENTS (openers) - 1); first = TRUE)
+        g_string_append (part, openers[++section]);
+
+      if (!first)
+        g_string_append_c (part, ',');
+      first = FALSE;
+      g_string_append_len (part, body, PQgetlength (rows, i, 1));
+      if (part->len >= SNAPSHOT_PART)
+        {
+          g_ptr_array_add (snapshot->parts, g_string_free_to_bytes (part));
+          part = g_string_sized_new (2 * SNAPSHOT_PART);
+        }
+    }
+  if (section == 0)
+    g_string_append_printf (part, "%" G_GINT64_FORMAT, snapshot->seq);
+  while (section < G_N_ELEMENTS (openers) - 1)
+    g_string_append (part, openers[++section]);
+  g_string_append (part, "]}");
+  g_ptr_array_add (snapshot->parts, g_string_free_to_bytes (part));
+
+  return snapshot;
+}
+
+/* Queues the snapshot's next parts while the client's queue has room (the
+ * rest when it drains); the held events follow the last part. */
+static void
+send_snapshot (Subscriber *s)
+{
+  GPtrArray *parts = s->snapshot->parts;
   g_autoptr(GArray) held = NULL;
 
-  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
-  if (rows == NULL)
+  while (s->next_part < parts->len && dsd_ws_client_get_queued (s->client) < SNAPSHOT_WINDOW)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
+      guint i = s->next_part++;
 
-      g_message ("Stream snapshot failed: %s", error->message);
-      dsd_ws_client_close (s->client, DSD_WS_CLOSE_TRY_AGAIN_LATER,
-                           "the snapshot is unavailable, try again", TRUE);
-      return;
+      dsd_ws_client_send_part (s->client, g_ptr_array_index (parts, i), i == 0,
+                               i == parts->len - 1);
     }
+  if (s->next_part < parts->len)
+    return;
 
-  frame = dsd_ws_frame_with_type ("snapshot", PQgetvalue (rows, 0, 1), PQgetlength (rows, 0, 1));
-  s->allowance = g_bytes_get_size (frame);
-  dsd_ws_client_send (s->client, frame);
-  s->last_seq = g_ascii_strtoll (PQgetvalue (rows, 0, 0), NULL, 10);
+  g_clear_pointer (&s->snapshot, snapshot_unref);
+  s->allowance = dsd_ws_client_get_queued (s->client);
 
   /* What arrived meanwhile, minus what the snapshot already reflects */
   held = g_steal_pointer (&s->held);
@@ -313,6 +389,71 @@ snapshot_cb (GObject      *source,
 
       deliver (s, event->seq, event->text);
     }
+}
+
+static void
+subscriber_drained_cb (DsdWsClient *client,
+                       gpointer     user_data)
+{
+  Subscriber *s = user_data;
+
+  if (s->snapshot != NULL)
+    send_snapshot (s);
+}
+
+static void read_snapshot (DsdDispatcherStream *self);
+
+static void
+snapshot_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  DsdDispatcherStream *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) rows = NULL;
+  g_autoptr(GPtrArray) readers = NULL;
+  g_autoptr(Snapshot) snapshot = NULL;
+
+  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
+  if (rows == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  /* Those who came meanwhile get the next one. */
+  readers = g_steal_pointer (&self->reading);
+  self->reading = g_steal_pointer (&self->next_reading);
+  self->next_reading = g_ptr_array_new ();
+  self->snapshot_running = FALSE;
+  if (self->reading->len > 0)
+    read_snapshot (self);
+
+  if (rows == NULL)
+    {
+      g_message ("Stream snapshot failed: %s", error->message);
+      for (guint i = 0; i < readers->len; i++)
+        dsd_ws_client_close (((Subscriber *) g_ptr_array_index (readers, i))->client,
+                             DSD_WS_CLOSE_TRY_AGAIN_LATER,
+                             "the snapshot is unavailable, try again", TRUE);
+      return;
+    }
+
+  snapshot = snapshot_new (rows);
+  g_clear_pointer (&rows, PQclear);
+  for (guint i = 0; i < readers->len; i++)
+    {
+      Subscriber *s = g_ptr_array_index (readers, i);
+
+      s->snapshot = g_rc_box_acquire (snapshot);
+      s->last_seq = snapshot->seq;
+      send_snapshot (s);
+    }
+}
+
+static void
+read_snapshot (DsdDispatcherStream *self)
+{
+  self->snapshot_running = TRUE;
+  dsd_pg_pool_query_async (dsd_context_get (self->context, DSD_TYPE_PG_POOL), snapshot_sql, 0, NULL,
+                           self->cancellable, snapshot_cb, self);
 }
 
 static void
@@ -420,8 +561,9 @@ stream_cb (DsdRequest              *request,
 
   s->stream = self;
   s->client = g_object_ref (dsd_ws_clients_add (self->clients, connection));
-  s->cancellable = g_cancellable_new ();
+  dsd_ws_client_set_low_water (s->client, LOW_WATER);
   g_signal_connect (s->client, "closed", G_CALLBACK (subscriber_closed_cb), s);
+  g_signal_connect (s->client, "drained", G_CALLBACK (subscriber_drained_cb), s);
   dsd_ws_client_set_frame_handler (s->client, "viewport", viewport_cb, s);
   g_ptr_array_add (self->subscribers, s);
 
@@ -439,8 +581,15 @@ stream_cb (DsdRequest              *request,
 
   s->held = g_array_new (FALSE, FALSE, sizeof (HeldEvent));
   g_array_set_clear_func (s->held, clear_held_event);
-  dsd_pg_pool_query_async (dsd_context_get (self->context, DSD_TYPE_PG_POOL), snapshot_sql, 0, NULL,
-                           s->cancellable, snapshot_cb, s);
+  if (self->snapshot_running)
+    {
+      g_ptr_array_add (self->next_reading, s);
+    }
+  else
+    {
+      g_ptr_array_add (self->reading, s);
+      read_snapshot (self);
+    }
 }
 
 static void
@@ -481,6 +630,8 @@ dsd_dispatcher_stream_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS),
                                           self);
   g_clear_pointer (&self->subscribers, g_ptr_array_unref);
+  g_clear_pointer (&self->reading, g_ptr_array_unref);
+  g_clear_pointer (&self->next_reading, g_ptr_array_unref);
   g_clear_pointer (&self->ring, dsd_event_ring_free);
   g_clear_object (&self->clients);
   g_clear_object (&self->cancellable);
@@ -500,6 +651,8 @@ dsd_dispatcher_stream_init (DsdDispatcherStream *self)
 {
   self->ring = dsd_event_ring_new (RING_CAPACITY);
   self->subscribers = g_ptr_array_new_with_free_func ((GDestroyNotify) subscriber_free);
+  self->reading = g_ptr_array_new ();
+  self->next_reading = g_ptr_array_new ();
   self->cancellable = g_cancellable_new ();
 }
 
