@@ -241,7 +241,8 @@ coalesce_cb (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
 
-  if (dsd_ws_client_get_queued (s->client) > LOW_WATER)
+  /* (nothing goes between the snapshot's parts) */
+  if (s->held != NULL || dsd_ws_client_get_queued (s->client) > LOW_WATER)
     return G_SOURCE_CONTINUE;
 
   send_coalesced (s);
@@ -263,10 +264,19 @@ deliver_location (Subscriber *s,
        !dispatch_bbox_contains (&s->viewport, location->lat, location->lon)))
     return;
 
-  /* Behind: the latest point per driver waits for the next coalesced frame
-   * (and a driver already waiting there stays there, to keep the order). */
+  /* While the snapshot goes out, a point without a driver waits with the
+   * state events. */
+  if (driver_id == NULL && s->held != NULL)
+    {
+      hold (s, 0, dsd_event_get_envelope (location->event));
+      return;
+    }
+
+  /* Behind or still sending the snapshot: the latest point per driver waits
+   * for the next coalesced frame (and a driver already waiting there stays
+   * there, to keep the order). */
   if (driver_id != NULL &&
-      (dsd_ws_client_get_queued (s->client) > LOW_WATER ||
+      (s->held != NULL || dsd_ws_client_get_queued (s->client) > LOW_WATER ||
        (s->pending != NULL && g_hash_table_contains (s->pending, driver_id))))
     {
       if (s->pending == NULL)
@@ -301,10 +311,10 @@ event_cb (DsdEventBus *bus,
     {
       Subscriber *s = g_ptr_array_index (self->subscribers, i);
 
-      if (s->held != NULL)
-        hold (s, seq, text);
-      else if (is_location)
+      if (is_location)
         deliver_location (s, &location);
+      else if (s->held != NULL)
+        hold (s, seq, text);
       else
         deliver (s, seq, text);
     }
