@@ -47,6 +47,7 @@
 #define MAX_LATENCIES (20 * 1000 * 1000)
 #define DRIVER_OUT_MAX (64 * 1024)
 #define LATENCY_DRAIN_S 2
+#define OPEN_ATTEMPTS 40
 
 typedef enum {
   RECEIVER,
@@ -145,10 +146,10 @@ parse_url (const char *url,
   *path = g_strdup (slash != NULL ? slash : "/");
 }
 
-/* Connects and upgrades, blocking; then non-blocking. */
 static int
-open_websocket (const char *path,
-                const char *token)
+try_open_websocket (const char *path,
+                    const char *token,
+                    gboolean    last)
 {
   struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons (port) };
   g_autoptr(GString) request = g_string_new (NULL);
@@ -178,11 +179,32 @@ open_websocket (const char *path,
         g_error ("handshake read: %s", g_strerror (errno));
       g_string_append_c (answer, c);
     }
+  if (!last && g_str_has_prefix (answer->str, "HTTP/1.1 503"))
+    {
+      close (fd);
+      return -1;
+    }
   if (!g_str_has_prefix (answer->str, "HTTP/1.1 101"))
     g_error ("%s refused: %s", path, answer->str);
 
   fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) | O_NONBLOCK);
   return fd;
+}
+
+/* Connects and upgrades, blocking; then non-blocking. A 503 (the server is
+ * busy: Retry-After) is tried again, up to OPEN_ATTEMPTS times. */
+static int
+open_websocket (const char *path,
+                const char *token)
+{
+  for (guint attempt = 1;; attempt++)
+    {
+      int fd = try_open_websocket (path, token, attempt == OPEN_ATTEMPTS);
+
+      if (fd >= 0)
+        return fd;
+      g_usleep (G_USEC_PER_SEC / 4);
+    }
 }
 
 /* A client frame: masked with a zero key, which leaves the payload as is. */

@@ -19,15 +19,23 @@
 #define MAX_BEHIND (4 * 1024 * 1024)
 #define COALESCE_INTERVAL_MS 100
 #define COALESCED_FRAME_MAX (64 * 1024)
-/* The snapshot goes out in parts of about SNAPSHOT_PART bytes, queued while
- * the client has less than SNAPSHOT_WINDOW queued (and again when its queue
- * drains to LOW_WATER), so that a snapshot of 100,000 orders never sits whole
- * in a client's queue. */
+/* The snapshot is read a page of SNAPSHOT_PAGE_ROWS rows at a time and goes
+ * out as one message in parts of about SNAPSHOT_PART bytes, queued while the
+ * client has less than SNAPSHOT_WINDOW queued (and again when its queue drains
+ * to LOW_WATER); the next page is read once the slowest client of the read
+ * has less than SNAPSHOT_READ_AHEAD of parts left. So neither the database
+ * nor the server holds a snapshot of 100,000 orders whole. */
+#define SNAPSHOT_PAGE_ROWS 2000
 #define SNAPSHOT_PART (64 * 1024)
 #define SNAPSHOT_WINDOW (1024 * 1024)
+#define SNAPSHOT_READ_AHEAD (2 * 1024 * 1024)
 
-/* Rows (part, body): see dispatch.stream_snapshot_rows() */
-static const char snapshot_sql[] = "SELECT part, body FROM dispatch.stream_snapshot_rows()";
+/* See dispatch.stream_snapshot_seq() and the two page functions */
+static const char snapshot_seq_sql[] = "SELECT dispatch.stream_snapshot_seq()";
+static const char *const snapshot_page_sql[] = {
+  "SELECT key, body FROM dispatch.stream_snapshot_orders($1, $2)",
+  "SELECT key, body FROM dispatch.stream_snapshot_drivers($1, $2)",
+};
 static const char recent_sql[] =
   "SELECT seq, envelope::text FROM dispatch.stream_recent_events($1)";
 
@@ -36,12 +44,29 @@ typedef struct {
   GBytes *text;
 } HeldEvent;
 
-/* A snapshot read once for every client that waited for it: the parts of its
- * {"type":"snapshot",…} message. */
+typedef enum {
+  READ_SEQ,
+  READ_ORDERS,
+  READ_DRIVERS,
+  READ_DONE,
+} ReadStage;
+
+/* One reading of the snapshot for the clients that waited for it (its
+ * readers): the seq, then the pages of orders and drivers, turned into the
+ * parts of one {"type":"snapshot",…} message as they come. Parts every reader
+ * has queued are dropped. */
 typedef struct {
-  gint64     seq;
-  GPtrArray *parts;   /* GBytes */
-} Snapshot;
+  DsdDispatcherStream *stream;
+  GPtrArray           *readers;     /* Subscriber, not owned */
+  ReadStage            stage;
+  gboolean             querying;
+  gint64               seq;
+  char                *after;       /* key of the stage's last row */
+  guint                n_items;     /* in the current section */
+  GString             *part;        /* being filled */
+  GPtrArray           *parts;       /* GBytes not yet queued by every reader */
+  guint                first_part;  /* the index in the message of parts[0] */
+} SnapshotRead;
 
 /* One connected client. */
 typedef struct {
@@ -50,8 +75,8 @@ typedef struct {
   GArray              *held;          /* HeldEvent until the snapshot is out, then NULL */
   gsize                held_bytes;
   gint64               last_seq;
-  Snapshot            *snapshot;      /* while its parts are being sent */
-  guint                next_part;
+  SnapshotRead        *read;          /* while the snapshot's parts are being sent */
+  guint                next_part;     /* index in the message */
   gsize                allowance;     /* the snapshot's part still queued, on top of MAX_BEHIND */
   gboolean             has_viewport;
   DispatchBBox         viewport;
@@ -78,12 +103,10 @@ struct _DsdDispatcherStream {
   DsdEventRing *ring;
   GPtrArray    *subscribers;   /* Subscriber */
   GCancellable *cancellable;
-  /* Clients waiting for the snapshot being read, and those that came after
-   * it was asked for (they wait for the next one: the running one may miss
-   * events they did not hold). */
-  GPtrArray    *reading;       /* Subscriber, not owned */
-  GPtrArray    *next_reading;  /* Subscriber, not owned */
-  gboolean      snapshot_running;
+  /* The read still reading pages, and the clients that came meanwhile: they
+   * wait for the next one (the running one may miss events they did not hold). */
+  SnapshotRead *reading;
+  GPtrArray    *waiting;       /* Subscriber, not owned */
 };
 
 G_DEFINE_FINAL_TYPE (DsdDispatcherStream, dsd_dispatcher_stream, G_TYPE_OBJECT)
@@ -96,26 +119,14 @@ clear_held_event (gpointer data)
   g_bytes_unref (held->text);
 }
 
-static void
-snapshot_clear (Snapshot *snapshot)
-{
-  g_ptr_array_unref (snapshot->parts);
-}
-
-static void
-snapshot_unref (Snapshot *snapshot)
-{
-  g_rc_box_release_full (snapshot, (GDestroyNotify) snapshot_clear);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Snapshot, snapshot_unref)
+static void read_remove (SnapshotRead *read, Subscriber *s);
 
 static void
 subscriber_free (Subscriber *s)
 {
-  g_ptr_array_remove_fast (s->stream->reading, s);
-  g_ptr_array_remove_fast (s->stream->next_reading, s);
-  g_clear_pointer (&s->snapshot, snapshot_unref);
+  g_ptr_array_remove_fast (s->stream->waiting, s);
+  if (s->read != NULL)
+    read_remove (s->read, s);
   g_clear_handle_id (&s->coalesce_id, g_source_remove);
   g_clear_pointer (&s->held, g_array_unref);
   g_clear_pointer (&s->pending, g_hash_table_unref);
@@ -322,73 +333,49 @@ event_cb (DsdEventBus *bus,
   g_clear_pointer (&location.item, g_bytes_unref);
 }
 
-/* {"type":"snapshot","seq":…,"orders":[…],"drivers":[…]} in parts of about
- * SNAPSHOT_PART bytes from the rows of dispatch.stream_snapshot_rows(). */
-static Snapshot *
-snapshot_new (PGresult *rows)
+static void read_query (SnapshotRead *read);
+static void start_read (DsdDispatcherStream *self, GPtrArray *readers);
+
+static void
+read_free (SnapshotRead *read)
 {
-  static const char *const openers[] = { NULL, ",\"orders\":[", "],\"drivers\":[" };
-  Snapshot *snapshot = g_rc_box_new0 (Snapshot);
-  GString *part = g_string_sized_new (2 * SNAPSHOT_PART);
-  guint section = 0;
-  gboolean first = TRUE;
-
-  snapshot->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  g_string_append (part, "{\"type\":\"snapshot\",\"seq\":");
-  for (int i = 0; i < PQntuples (rows); i++)
-    {
-      guint row_part = g_ascii_strtoull (PQgetvalue (rows, i, 0), NULL, 10);
-      const char *body = PQgetvalue (rows, i, 1);
-
-      if (row_part == 0)
-        {
-          snapshot->seq = g_ascii_strtoll (body, NULL, 10);
-          continue;
-        }
-      if (section == 0)
-        g_string_append_printf (part, "%" G_GINT64_FORMAT, snapshot->seq);
-      for (; section < MIN (row_part, G_N_ELEMENTS (openers) - 1); first = TRUE)
-        g_string_append (part, openers[++section]);
-
-      if (!first)
-        g_string_append_c (part, ',');
-      first = FALSE;
-      g_string_append_len (part, body, PQgetlength (rows, i, 1));
-      if (part->len >= SNAPSHOT_PART)
-        {
-          g_ptr_array_add (snapshot->parts, g_string_free_to_bytes (part));
-          part = g_string_sized_new (2 * SNAPSHOT_PART);
-        }
-    }
-  if (section == 0)
-    g_string_append_printf (part, "%" G_GINT64_FORMAT, snapshot->seq);
-  while (section < G_N_ELEMENTS (openers) - 1)
-    g_string_append (part, openers[++section]);
-  g_string_append (part, "]}");
-  g_ptr_array_add (snapshot->parts, g_string_free_to_bytes (part));
-
-  return snapshot;
+  g_ptr_array_unref (read->readers);
+  g_free (read->after);
+  g_string_free (read->part, TRUE);
+  g_ptr_array_unref (read->parts);
+  g_free (read);
 }
 
-/* Queues the snapshot's next parts while the client's queue has room (the
- * rest when it drains); the held events follow the last part. */
 static void
-send_snapshot (Subscriber *s)
+read_flush_part (SnapshotRead *read)
 {
-  GPtrArray *parts = s->snapshot->parts;
+  if (read->part->len == 0)
+    return;
+
+  g_ptr_array_add (read->parts, g_string_free_to_bytes (read->part));
+  read->part = g_string_sized_new (2 * SNAPSHOT_PART);
+}
+
+/* The readers that have queued the whole message leave it: their held events
+ * follow. */
+static gboolean
+read_send (SnapshotRead *read,
+           Subscriber   *s)
+{
+  guint end = read->first_part + read->parts->len;
   g_autoptr(GArray) held = NULL;
 
-  while (s->next_part < parts->len && dsd_ws_client_get_queued (s->client) < SNAPSHOT_WINDOW)
+  while (s->next_part < end && dsd_ws_client_get_queued (s->client) < SNAPSHOT_WINDOW)
     {
       guint i = s->next_part++;
 
-      dsd_ws_client_send_part (s->client, g_ptr_array_index (parts, i), i == 0,
-                               i == parts->len - 1);
+      dsd_ws_client_send_part (s->client, g_ptr_array_index (read->parts, i - read->first_part),
+                               i == 0, read->stage == READ_DONE && i == end - 1);
     }
-  if (s->next_part < parts->len)
-    return;
+  if (read->stage != READ_DONE || s->next_part < end)
+    return FALSE;
 
-  g_clear_pointer (&s->snapshot, snapshot_unref);
+  s->read = NULL;
   s->allowance = dsd_ws_client_get_queued (s->client);
 
   /* What arrived meanwhile, minus what the snapshot already reflects */
@@ -399,6 +386,207 @@ send_snapshot (Subscriber *s)
 
       deliver (s, event->seq, event->text);
     }
+  return TRUE;
+}
+
+/* Drops the parts every reader has queued, reads the next page when the
+ * fastest reader is near the end (a reader more than MAX_BEHIND behind it is
+ * closed), and ends the read when nobody needs it. */
+static void
+read_advance (SnapshotRead *read)
+{
+  DsdDispatcherStream *self = read->stream;
+  guint end = read->first_part + read->parts->len;
+  guint slowest = end;
+  guint fastest = read->first_part;
+  g_autofree gsize *after = NULL;   /* after[i]: bytes of parts[i] and those after it */
+
+  if (read->querying)
+    return;
+
+  if (read->readers->len == 0)
+    {
+      if (self->reading == read)
+        {
+          self->reading = NULL;
+          if (self->waiting->len > 0)
+            start_read (self, g_steal_pointer (&self->waiting));
+        }
+      read_free (read);
+      return;
+    }
+
+  after = g_new (gsize, read->parts->len + 1);
+  after[read->parts->len] = 0;
+  for (guint i = read->parts->len; i > 0; i--)
+    after[i - 1] = after[i] + g_bytes_get_size (g_ptr_array_index (read->parts, i - 1));
+
+  for (guint i = 0; i < read->readers->len; i++)
+    fastest = MAX (fastest, ((Subscriber *) g_ptr_array_index (read->readers, i))->next_part);
+  for (guint i = 0; i < read->readers->len; i++)
+    {
+      Subscriber *s = g_ptr_array_index (read->readers, i);
+
+      if (dsd_ws_client_is_open (s->client) &&
+          after[s->next_part - read->first_part] - after[fastest - read->first_part] > MAX_BEHIND)
+        close_behind (s);
+      slowest = MIN (slowest, s->next_part);
+    }
+
+  if (read->stage != READ_DONE && after[fastest - read->first_part] < SNAPSHOT_READ_AHEAD)
+    read_query (read);
+  g_ptr_array_remove_range (read->parts, 0, slowest - read->first_part);
+  read->first_part = slowest;
+}
+
+static void
+read_remove (SnapshotRead *read,
+             Subscriber   *s)
+{
+  g_ptr_array_remove_fast (read->readers, s);
+  s->read = NULL;
+  read_advance (read);
+}
+
+/* Every reader takes what it can of the parts so far. */
+static void
+read_feed (SnapshotRead *read)
+{
+  for (guint i = read->readers->len; i > 0; i--)
+    {
+      Subscriber *s = g_ptr_array_index (read->readers, i - 1);
+
+      if (read_send (read, s))
+        g_ptr_array_remove_index_fast (read->readers, i - 1);
+    }
+  read_advance (read);
+}
+
+/* A page of rows (key, body) into parts; the stage ends with a short page. */
+static void
+read_take_page (SnapshotRead *read,
+                PGresult     *rows)
+{
+  int n = PQntuples (rows);
+
+  for (int i = 0; i < n; i++)
+    {
+      if (read->n_items++ > 0)
+        g_string_append_c (read->part, ',');
+      g_string_append_len (read->part, PQgetvalue (rows, i, 1), PQgetlength (rows, i, 1));
+      if (read->part->len >= SNAPSHOT_PART)
+        read_flush_part (read);
+    }
+  if (n > 0)
+    {
+      g_free (read->after);
+      read->after = g_strdup (PQgetvalue (rows, n - 1, 0));
+    }
+
+  if (n < SNAPSHOT_PAGE_ROWS)
+    {
+      read->stage++;
+      read->n_items = 0;
+      g_clear_pointer (&read->after, g_free);
+      g_string_append (read->part, read->stage == READ_DRIVERS ? "],\"drivers\":[" : "]}");
+    }
+  read_flush_part (read);
+}
+
+static void
+read_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  SnapshotRead *read = user_data;
+  DsdDispatcherStream *self = read->stream;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) rows = NULL;
+
+  read->querying = FALSE;
+  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
+  if (rows == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* (the stream is gone, and with it every reader) */
+      read_free (read);
+      return;
+    }
+
+  if (rows == NULL)
+    {
+      g_message ("Stream snapshot failed: %s", error->message);
+      while (read->readers->len > 0)
+        {
+          Subscriber *s = g_ptr_array_steal_index_fast (read->readers, 0);
+
+          s->read = NULL;
+          dsd_ws_client_close (s->client, DSD_WS_CLOSE_TRY_AGAIN_LATER,
+                               "the snapshot is unavailable, try again", TRUE);
+        }
+      read_advance (read);
+      return;
+    }
+
+  if (read->stage == READ_SEQ)
+    {
+      read->seq = g_ascii_strtoll (PQgetvalue (rows, 0, 0), NULL, 10);
+      for (guint i = 0; i < read->readers->len; i++)
+        ((Subscriber *) g_ptr_array_index (read->readers, i))->last_seq = read->seq;
+      g_string_append_printf (read->part, "{\"type\":\"snapshot\",\"seq\":%" G_GINT64_FORMAT
+                              ",\"orders\":[", read->seq);
+      read->stage = READ_ORDERS;
+    }
+  else
+    {
+      read_take_page (read, rows);
+    }
+
+  /* All read: those who came meanwhile get the next one. */
+  if (read->stage == READ_DONE && self->reading == read)
+    {
+      self->reading = NULL;
+      if (self->waiting->len > 0)
+        start_read (self, g_steal_pointer (&self->waiting));
+    }
+  read_feed (read);
+}
+
+static void
+read_query (SnapshotRead *read)
+{
+  DsdPgPool *pool = dsd_context_get (read->stream->context, DSD_TYPE_PG_POOL);
+  char limit[16];
+
+  read->querying = TRUE;
+  if (read->stage == READ_SEQ)
+    {
+      dsd_pg_pool_query_async (pool, snapshot_seq_sql, 0, NULL, read->stream->cancellable,
+                               read_cb, read);
+      return;
+    }
+
+  g_snprintf (limit, sizeof limit, "%d", SNAPSHOT_PAGE_ROWS);
+  dsd_pg_pool_query_async (pool, snapshot_page_sql[read->stage - READ_ORDERS], 2,
+                           (const char * const[]) { read->after, limit },
+                           read->stream->cancellable, read_cb, read);
+}
+
+static void
+start_read (DsdDispatcherStream *self,
+            GPtrArray           *readers)
+{
+  SnapshotRead *read = g_new0 (SnapshotRead, 1);
+
+  read->stream = self;
+  read->readers = readers;
+  read->part = g_string_sized_new (2 * SNAPSHOT_PART);
+  read->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  for (guint i = 0; i < readers->len; i++)
+    ((Subscriber *) g_ptr_array_index (readers, i))->read = read;
+
+  self->reading = read;
+  self->waiting = g_ptr_array_new ();
+  read_query (read);
 }
 
 static void
@@ -406,64 +594,14 @@ subscriber_drained_cb (DsdWsClient *client,
                        gpointer     user_data)
 {
   Subscriber *s = user_data;
+  SnapshotRead *read = s->read;
 
-  if (s->snapshot != NULL)
-    send_snapshot (s);
-}
-
-static void read_snapshot (DsdDispatcherStream *self);
-
-static void
-snapshot_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  DsdDispatcherStream *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PGresult) rows = NULL;
-  g_autoptr(GPtrArray) readers = NULL;
-  g_autoptr(Snapshot) snapshot = NULL;
-
-  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
-  if (rows == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (read == NULL)
     return;
 
-  /* Those who came meanwhile get the next one. */
-  readers = g_steal_pointer (&self->reading);
-  self->reading = g_steal_pointer (&self->next_reading);
-  self->next_reading = g_ptr_array_new ();
-  self->snapshot_running = FALSE;
-  if (self->reading->len > 0)
-    read_snapshot (self);
-
-  if (rows == NULL)
-    {
-      g_message ("Stream snapshot failed: %s", error->message);
-      for (guint i = 0; i < readers->len; i++)
-        dsd_ws_client_close (((Subscriber *) g_ptr_array_index (readers, i))->client,
-                             DSD_WS_CLOSE_TRY_AGAIN_LATER,
-                             "the snapshot is unavailable, try again", TRUE);
-      return;
-    }
-
-  snapshot = snapshot_new (rows);
-  g_clear_pointer (&rows, PQclear);
-  for (guint i = 0; i < readers->len; i++)
-    {
-      Subscriber *s = g_ptr_array_index (readers, i);
-
-      s->snapshot = g_rc_box_acquire (snapshot);
-      s->last_seq = snapshot->seq;
-      send_snapshot (s);
-    }
-}
-
-static void
-read_snapshot (DsdDispatcherStream *self)
-{
-  self->snapshot_running = TRUE;
-  dsd_pg_pool_query_async (dsd_context_get (self->context, DSD_TYPE_PG_POOL), snapshot_sql, 0, NULL,
-                           self->cancellable, snapshot_cb, self);
+  if (read_send (read, s))
+    g_ptr_array_remove_fast (read->readers, s);
+  read_advance (read);
 }
 
 static void
@@ -591,15 +729,9 @@ stream_cb (DsdRequest              *request,
 
   s->held = g_array_new (FALSE, FALSE, sizeof (HeldEvent));
   g_array_set_clear_func (s->held, clear_held_event);
-  if (self->snapshot_running)
-    {
-      g_ptr_array_add (self->next_reading, s);
-    }
-  else
-    {
-      g_ptr_array_add (self->reading, s);
-      read_snapshot (self);
-    }
+  g_ptr_array_add (self->waiting, s);
+  if (self->reading == NULL)
+    start_read (self, g_steal_pointer (&self->waiting));
 }
 
 static void
@@ -640,8 +772,7 @@ dsd_dispatcher_stream_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS),
                                           self);
   g_clear_pointer (&self->subscribers, g_ptr_array_unref);
-  g_clear_pointer (&self->reading, g_ptr_array_unref);
-  g_clear_pointer (&self->next_reading, g_ptr_array_unref);
+  g_clear_pointer (&self->waiting, g_ptr_array_unref);
   g_clear_pointer (&self->ring, dsd_event_ring_free);
   g_clear_object (&self->clients);
   g_clear_object (&self->cancellable);
@@ -661,8 +792,7 @@ dsd_dispatcher_stream_init (DsdDispatcherStream *self)
 {
   self->ring = dsd_event_ring_new (RING_CAPACITY);
   self->subscribers = g_ptr_array_new_with_free_func ((GDestroyNotify) subscriber_free);
-  self->reading = g_ptr_array_new ();
-  self->next_reading = g_ptr_array_new ();
+  self->waiting = g_ptr_array_new ();
   self->cancellable = g_cancellable_new ();
 }
 

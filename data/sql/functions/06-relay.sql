@@ -69,30 +69,44 @@ LANGUAGE sql STABLE AS $$
   LIMIT least(greatest(coalesce(p_limit, 1000), 1), 10000)
 $$;
 
--- The dispatcher stream's snapshot as rows (part, body) in this order: part 0,
--- the last seq given out (0 before any); part 1, every open order (pending,
--- assigned, picked_up; oldest first); part 2, every driver (by name): the
--- server joins them into {"seq","orders":[…],"drivers":[…]} and sends it in
--- pieces. Rows, not one aggregate: a 100,000-order jsonb_agg and its text cost
--- four times the CPU. STABLE, so its three queries share one snapshot: every
--- event with seq <= the seq is reflected (later ones may be too; they carry
--- full objects).
-CREATE OR REPLACE FUNCTION dispatch.stream_snapshot_rows()
-RETURNS TABLE (part smallint, body text) LANGUAGE plpgsql STABLE AS $$
-BEGIN
-  RETURN QUERY SELECT 0::smallint, s.last_seq::text FROM dispatch.relay_state s WHERE s.id = 1;
-  RETURN QUERY SELECT 1::smallint, dispatch.order_json(o)::text
-    FROM dispatch.orders o
-    WHERE o.status IN ('pending', 'assigned', 'picked_up')
-    ORDER BY o.created_at, o.id;
-  RETURN QUERY SELECT 2::smallint, dispatch.driver_json(d, coalesce(a.ids, '[]'::jsonb))::text
-    FROM dispatch.drivers d
-    LEFT JOIN dispatch.driver_active_order_ids a ON a.driver_id = d.id
-    ORDER BY d.name, d.id;
-END
+-- The dispatcher stream's snapshot {"seq","orders":[open orders],"drivers":[all
+-- drivers]} is read in pages, a short statement each whatever the size of the
+-- fleet: the last seq given out first (stream_snapshot_seq(), 0 before any),
+-- then the open orders and the drivers a page at a time. Every page reflects
+-- at least every event up to that seq (later ones may be reflected too; they
+-- carry full objects, so a client applying the events after the seq ends up
+-- right).
+CREATE OR REPLACE FUNCTION dispatch.stream_snapshot_seq()
+RETURNS bigint LANGUAGE sql STABLE AS $$
+  SELECT s.last_seq FROM dispatch.relay_state s WHERE s.id = 1
 $$;
 
--- Replaced by stream_snapshot_rows() (v0.1.0 created it in 0007-relay.sql).
+-- Open orders (pending, assigned, picked_up), oldest first, after the one
+-- whose key is p_after (NULL: from the first), at most p_limit: rows (key,
+-- body), key being the row's id and created_at for the next page.
+CREATE OR REPLACE FUNCTION dispatch.stream_snapshot_orders(p_after text, p_limit integer)
+RETURNS TABLE (key text, body text) LANGUAGE sql STABLE AS $$
+  SELECT o.id || o.created_at::text, dispatch.order_json(o)::text
+  FROM dispatch.orders o
+  WHERE o.status IN ('pending', 'assigned', 'picked_up')
+    AND (p_after IS NULL OR (o.created_at, o.id) > (substr(p_after, 37)::timestamptz,
+                                                   left(p_after, 36)::uuid))
+  ORDER BY o.created_at, o.id
+  LIMIT p_limit
+$$;
+
+-- Drivers by name after the one whose key is p_after (NULL: from the first),
+-- at most p_limit: rows (key, body), key being the row's id and name.
+CREATE OR REPLACE FUNCTION dispatch.stream_snapshot_drivers(p_after text, p_limit integer)
+RETURNS TABLE (key text, body text) LANGUAGE sql STABLE AS $$
+  SELECT d.id || d.name, dispatch.driver_json(d, dispatch.driver_active_orders(d.id))::text
+  FROM dispatch.drivers d
+  WHERE p_after IS NULL OR (d.name, d.id) > (substr(p_after, 37), left(p_after, 36)::uuid)
+  ORDER BY d.name, d.id
+  LIMIT p_limit
+$$;
+
+-- Replaced by the three above (v0.1.0 created it in 0007-relay.sql).
 DROP FUNCTION IF EXISTS dispatch.stream_snapshot();
 
 -- Cluster mode (migration 0060-relay-acked.sql).
