@@ -390,16 +390,15 @@ read_send (SnapshotRead *read,
 }
 
 /* Drops the parts every reader has queued, reads the next page when the
- * fastest reader is near the end (a reader more than MAX_BEHIND behind it is
- * closed), and ends the read when nobody needs it. */
+ * slowest reader is near the end (the others wait: a stuck one is closed by
+ * the held events' bound or as a dead peer), and ends the read when nobody
+ * needs it. */
 static void
 read_advance (SnapshotRead *read)
 {
   DsdDispatcherStream *self = read->stream;
-  guint end = read->first_part + read->parts->len;
-  guint slowest = end;
-  guint fastest = read->first_part;
-  g_autofree gsize *after = NULL;   /* after[i]: bytes of parts[i] and those after it */
+  guint slowest = read->first_part + read->parts->len;
+  gsize left = 0;
 
   if (read->querying)
     return;
@@ -416,27 +415,15 @@ read_advance (SnapshotRead *read)
       return;
     }
 
-  after = g_new (gsize, read->parts->len + 1);
-  after[read->parts->len] = 0;
-  for (guint i = read->parts->len; i > 0; i--)
-    after[i - 1] = after[i] + g_bytes_get_size (g_ptr_array_index (read->parts, i - 1));
-
   for (guint i = 0; i < read->readers->len; i++)
-    fastest = MAX (fastest, ((Subscriber *) g_ptr_array_index (read->readers, i))->next_part);
-  for (guint i = 0; i < read->readers->len; i++)
-    {
-      Subscriber *s = g_ptr_array_index (read->readers, i);
-
-      if (dsd_ws_client_is_open (s->client) &&
-          after[s->next_part - read->first_part] - after[fastest - read->first_part] > MAX_BEHIND)
-        close_behind (s);
-      slowest = MIN (slowest, s->next_part);
-    }
-
-  if (read->stage != READ_DONE && after[fastest - read->first_part] < SNAPSHOT_READ_AHEAD)
-    read_query (read);
+    slowest = MIN (slowest, ((Subscriber *) g_ptr_array_index (read->readers, i))->next_part);
   g_ptr_array_remove_range (read->parts, 0, slowest - read->first_part);
   read->first_part = slowest;
+
+  for (guint i = 0; i < read->parts->len; i++)
+    left += g_bytes_get_size (g_ptr_array_index (read->parts, i));
+  if (read->stage != READ_DONE && left < SNAPSHOT_READ_AHEAD)
+    read_query (read);
 }
 
 static void
