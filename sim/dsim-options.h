@@ -32,6 +32,9 @@ typedef struct {
   double         decline_rate;
   double         fail_rate;
   double         window_share;      /* of orders with a ready time and a delivery window */
+  gboolean       proof_pin;         /* --proof: what orders require at delivery */
+  gboolean       proof_photo;
+  gboolean       proof_signature;
   double         online_fraction;
   double         shift_s;
   double         break_s;
