@@ -339,23 +339,9 @@ dsd_kafka_poll_records (rd_kafka_t         *consumer,
   return n > budget;
 }
 
-/* Following a topic: one assignment after another until one succeeds. */
-typedef struct {
-  rd_kafka_t *rk;
-  char       *topic;
-  gint64      since_ms;
-} Follow;
-
+/* Following a topic: one assignment after another until one succeeds. The
+ * task data is the AssignAll of every try. */
 static void follow_assign (GTask *task);
-
-static void
-follow_free (gpointer data)
-{
-  Follow *follow = data;
-
-  g_free (follow->topic);
-  g_free (follow);
-}
 
 static gboolean
 follow_retry_cb (gpointer user_data)
@@ -373,7 +359,7 @@ follow_assigned_cb (GObject      *source,
                     gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  Follow *follow = g_task_get_task_data (task);
+  AssignAll *follow = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSource) retry = NULL;
@@ -406,10 +392,10 @@ follow_assigned_cb (GObject      *source,
 static void
 follow_assign (GTask *task)
 {
-  Follow *follow = g_task_get_task_data (task);
+  AssignAll *follow = g_task_get_task_data (task);
 
-  dsd_kafka_assign_all_async (follow->rk, follow->topic, follow->since_ms,
-                              DSD_KAFKA_FOLLOW_TIMEOUT_MS, follow_assigned_cb, task);
+  dsd_kafka_assign_all_async (follow->rk, follow->topic, follow->since_ms, follow->timeout_ms,
+                              follow_assigned_cb, task);
 }
 
 void
@@ -421,13 +407,15 @@ dsd_kafka_follow_async (rd_kafka_t          *rk,
                         gpointer             user_data)
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
-  Follow *follow = g_new0 (Follow, 1);
+  AssignAll *follow = g_new0 (AssignAll, 1);
 
   g_task_set_source_tag (task, dsd_kafka_follow_async);
   follow->rk = rk;
   follow->topic = g_strdup (topic);
   follow->since_ms = since_ms;
-  g_task_set_task_data (task, follow, follow_free);
+  follow->timeout_ms = DSD_KAFKA_FOLLOW_TIMEOUT_MS;
+  follow->assign = TRUE;
+  g_task_set_task_data (task, follow, assign_all_free);
   follow_assign (task);
 }
 
