@@ -189,6 +189,23 @@ dsd_kafka_header (const rd_kafka_message_t *message,
   return buf;
 }
 
+static AssignAll *
+assign_all_new (rd_kafka_t *rk,
+                const char *topic,
+                gint64      since_ms,
+                guint       timeout_ms,
+                gboolean    do_assign)
+{
+  AssignAll *assign = g_new0 (AssignAll, 1);
+
+  assign->rk = rk;
+  assign->topic = g_strdup (topic);
+  assign->since_ms = since_ms;
+  assign->timeout_ms = timeout_ms;
+  assign->assign = do_assign;
+  return assign;
+}
+
 static void
 assign_all_free (gpointer data)
 {
@@ -276,15 +293,10 @@ run_assign_all (rd_kafka_t          *rk,
                 gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
-  AssignAll *assign = g_new0 (AssignAll, 1);
 
   g_task_set_source_tag (task, dsd_kafka_assign_all_async);
-  assign->rk = rk;
-  assign->topic = g_strdup (topic);
-  assign->since_ms = since_ms;
-  assign->timeout_ms = timeout_ms;
-  assign->assign = do_assign;
-  g_task_set_task_data (task, assign, assign_all_free);
+  g_task_set_task_data (task, assign_all_new (rk, topic, since_ms, timeout_ms, do_assign),
+                        assign_all_free);
   g_task_run_in_thread (task, assign_all_thread);
 }
 
@@ -407,15 +419,11 @@ dsd_kafka_follow_async (rd_kafka_t          *rk,
                         gpointer             user_data)
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
-  AssignAll *follow = g_new0 (AssignAll, 1);
 
   g_task_set_source_tag (task, dsd_kafka_follow_async);
-  follow->rk = rk;
-  follow->topic = g_strdup (topic);
-  follow->since_ms = since_ms;
-  follow->timeout_ms = DSD_KAFKA_FOLLOW_TIMEOUT_MS;
-  follow->assign = TRUE;
-  g_task_set_task_data (task, follow, assign_all_free);
+  g_task_set_task_data (task,
+                        assign_all_new (rk, topic, since_ms, DSD_KAFKA_FOLLOW_TIMEOUT_MS, TRUE),
+                        assign_all_free);
   follow_assign (task);
 }
 
