@@ -58,6 +58,63 @@ test_message (void)
   g_assert_error (error, DSD_NOTIFY_ERROR, DSD_NOTIFY_ERROR_REJECTED);
 }
 
+/* The text of the message's plain and HTML parts, base64-decoded. */
+static char *
+decoded_parts (const char *message)
+{
+  GString *parts = g_string_new (NULL);
+  const char *marker = "Content-Transfer-Encoding: base64\r\n\r\n";
+
+  for (const char *at = strstr (message, marker); at != NULL; at = strstr (at, marker))
+    {
+      const char *end;
+      g_autofree char *encoded = NULL;
+      g_autofree guchar *decoded = NULL;
+      gsize length;
+
+      at += strlen (marker);
+      end = strstr (at, "\r\n--");
+      g_assert_nonnull (end);
+      encoded = g_strndup (at, end - at);
+      decoded = g_base64_decode (encoded, &length);
+      g_string_append_len (parts, (const char *) decoded, length);
+    }
+
+  return g_string_free (parts, FALSE);
+}
+
+/* A delivery that wants a PIN: the notifier adds it to the order, the text shows it. */
+static void
+test_message_pin (void)
+{
+  g_autoptr(JsonNode) order = json_from_string ("{\"tracking_token\":\"tok\","
+                                                "\"delivery_pin\":\"0427\"}", NULL);
+  g_autoptr(JsonNode) plain = json_from_string ("{\"tracking_token\":\"tok\"}", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) message = NULL;
+  g_autoptr(GBytes) without = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *parts = NULL;
+  g_autofree char *other = NULL;
+
+  message = dsd_mail_message_build ("assigned", json_node_get_object (order), "k@example.org",
+                                    "c@example.org", "https://x.example/track/tok", &error);
+  g_assert_no_error (error);
+  text = g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message));
+  parts = decoded_parts (text);
+  g_assert_nonnull (strstr (parts, "Your delivery PIN: 0427"));
+  g_assert_nonnull (strstr (parts, "<strong>Your delivery PIN: 0427"));
+
+  without = dsd_mail_message_build ("assigned", json_node_get_object (plain), "k@example.org",
+                                    "c@example.org", "https://x.example/track/tok", &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&text, g_free);
+  text = g_strndup (g_bytes_get_data (without, NULL), g_bytes_get_size (without));
+  other = decoded_parts (text);
+  g_assert_nonnull (strstr (other, "Follow your order"));
+  g_assert_null (strstr (other, "PIN"));
+}
+
 /* A draft is the envelope and what the mailer adds: the tracking page of
  * the order's token under the public URL. */
 static void
@@ -68,26 +125,40 @@ test_draft (void)
   g_autoptr(DsdMailDraft) draft = NULL;
   g_autoptr(DsdMailDraft) tokenless = NULL;
   g_autoptr(DsdMailDraft) malformed = NULL;
+  g_autoptr(DsdMailDraft) with_pin = NULL;
   g_autoptr(GBytes) message = NULL;
+  g_autoptr(GBytes) pinned = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *parts = NULL;
   g_autoptr(GError) error = NULL;
 
   draft = dsd_mail_draft_new ("assigned", envelope, strlen (envelope), "c@example.org",
-                              "https://x.example");
+                              "https://x.example", NULL);
   g_assert_cmpstr (dsd_mail_draft_get_to (draft), ==, "c@example.org");
   message = dsd_mail_draft_build (draft, "k@example.org", &error);
   g_assert_no_error (error);
   g_assert_nonnull (g_strstr_len (g_bytes_get_data (message, NULL), g_bytes_get_size (message),
                                   "\r\nTo: c@example.org\r\n"));
 
+  /* The delivery PIN, when the order has one, goes into the order. */
+  with_pin = dsd_mail_draft_new ("assigned", envelope, strlen (envelope), "c@example.org",
+                                 "https://x.example", "0427");
+  pinned = dsd_mail_draft_build (with_pin, "k@example.org", &error);
+  g_assert_no_error (error);
+  text = g_strndup (g_bytes_get_data (pinned, NULL), g_bytes_get_size (pinned));
+  parts = decoded_parts (text);
+  g_assert_nonnull (strstr (parts, "Your delivery PIN: 0427"));
+  g_assert_nonnull (strstr (parts, "https://x.example/track/tok-1"));
+
   tokenless = dsd_mail_draft_new ("assigned", no_token, strlen (no_token), "c@example.org",
-                                  "https://x.example");
+                                  "https://x.example", NULL);
   g_assert_null (dsd_mail_draft_build (tokenless, "k@example.org", &error));
   g_assert_error (error, DSD_NOTIFY_ERROR, DSD_NOTIFY_ERROR_REJECTED);
   g_clear_error (&error);
 
   /* Not a permanent refusal: the notifier tries again. */
   malformed = dsd_mail_draft_new ("assigned", "{\"id\":", 6, "c@example.org",
-                                  "https://x.example");
+                                  "https://x.example", NULL);
   g_assert_null (dsd_mail_draft_build (malformed, "k@example.org", &error));
   g_assert_nonnull (error);
   g_assert_false (g_error_matches (error, DSD_NOTIFY_ERROR, DSD_NOTIFY_ERROR_REJECTED));
@@ -162,7 +233,7 @@ test_workers (void)
 
       dsd_mailer_send_async (mailer, dsd_mail_draft_new ("delivered", envelope,
                                                          strlen (envelope), to,
-                                                         "https://x.example"),
+                                                         "https://x.example", NULL),
                              NULL, sent_cb, &tally);
     }
 
@@ -178,6 +249,7 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/mail/message", test_message);
+  g_test_add_func ("/mail/message-pin", test_message_pin);
   g_test_add_func ("/mail/draft", test_draft);
   g_test_add_func ("/mail/workers", test_workers);
 

@@ -123,6 +123,7 @@ static char *
 render_text (const MailTemplate *template,
              const char         *name,
              const char         *reason,
+             const char         *pin,
              const char         *tracking_url)
 {
   GString *text = g_string_new (NULL);
@@ -139,6 +140,13 @@ render_text (const MailTemplate *template,
       g_string_append_printf (text, _("Reason: %s"), reason);
       g_string_append (text, "\r\n");
     }
+  if (pin != NULL)
+    {
+      /* Translators: %s is the 4-digit PIN the customer tells the driver at delivery */
+      g_string_append_printf (text, _("Your delivery PIN: %s (give it to the driver, "
+                                      "and to nobody else)"), pin);
+      g_string_append (text, "\r\n");
+    }
   g_string_append (text, "\r\n");
   /* Translators: %s is the link to the order's public tracking page */
   g_string_append_printf (text, _("Follow your order: %s"), tracking_url);
@@ -151,6 +159,7 @@ static char *
 render_html (const MailTemplate *template,
              const char         *name,
              const char         *reason,
+             const char         *pin,
              const char         *tracking_url)
 {
   GString *html = g_string_new ("<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\">");
@@ -177,6 +186,14 @@ render_html (const MailTemplate *template,
       g_autofree char *escaped = g_markup_escape_text (line, -1);
 
       g_string_append_printf (html, "<p>%s</p>\r\n", escaped);
+    }
+  if (pin != NULL)
+    {
+      g_autofree char *line = g_strdup_printf (_("Your delivery PIN: %s (give it to the driver, "
+                                                 "and to nobody else)"), pin);
+      g_autofree char *escaped = g_markup_escape_text (line, -1);
+
+      g_string_append_printf (html, "<p><strong>%s</strong></p>\r\n", escaped);
     }
   /* Translators: the text of the link to the order's public tracking page */
   g_string_append_printf (html, "<p><a href=\"%s\">%s</a></p>\r\n</body></html>\r\n",
@@ -208,6 +225,7 @@ dsd_mail_message_build (const char  *template_name,
   JsonObject *contact = NULL;
   const char *name = NULL;
   const char *reason = NULL;
+  const char *pin = NULL;
   char *out;
 
   if (template == NULL)
@@ -233,8 +251,9 @@ dsd_mail_message_build (const char  *template_name,
     dispatch_json_get_string (order, NULL, "status_reason", DISPATCH_JSON_NULLABLE, 0, &reason,
                               NULL);
 
-  text = render_text (template, name, reason, tracking_url);
-  html = render_html (template, name, reason, tracking_url);
+  dispatch_json_get_string (order, NULL, "delivery_pin", DISPATCH_JSON_NULLABLE, 0, &pin, NULL);
+  text = render_text (template, name, reason, pin, tracking_url);
+  html = render_html (template, name, reason, pin, tracking_url);
   message_id = g_strdup_printf ("%s%s", uuid,
                                 strrchr (internet_address_mailbox_get_addr (sender), '@'));
   now = g_date_time_new_now_utc ();
@@ -267,6 +286,7 @@ struct _DsdMailDraft {
   GBytes *envelope;
   char   *to;
   char   *public_url;
+  char   *delivery_pin;
 };
 
 DsdMailDraft *
@@ -274,7 +294,8 @@ dsd_mail_draft_new (const char *template_name,
                     const char *envelope,
                     gsize       length,
                     const char *to,
-                    const char *public_url)
+                    const char *public_url,
+                    const char *delivery_pin)
 {
   DsdMailDraft *draft = g_new0 (DsdMailDraft, 1);
 
@@ -282,6 +303,7 @@ dsd_mail_draft_new (const char *template_name,
   draft->envelope = g_bytes_new (envelope, length);
   draft->to = g_strdup (to);
   draft->public_url = g_strdup (public_url);
+  draft->delivery_pin = g_strdup (delivery_pin);
   return draft;
 }
 
@@ -292,6 +314,7 @@ dsd_mail_draft_free (DsdMailDraft *draft)
   g_bytes_unref (draft->envelope);
   g_free (draft->to);
   g_free (draft->public_url);
+  g_free (draft->delivery_pin);
   g_free (draft);
 }
 
@@ -326,6 +349,8 @@ dsd_mail_draft_build (DsdMailDraft  *draft,
       return NULL;
     }
 
+  if (draft->delivery_pin != NULL)
+    json_object_set_string_member (order, "delivery_pin", draft->delivery_pin);
   tracking_url = g_strconcat (draft->public_url, "/track/", token, NULL);
   return dsd_mail_message_build (draft->template_name, order, from, draft->to, tracking_url,
                                  error);

@@ -13,7 +13,9 @@ G_BEGIN_DECLS
  * Texts are translatable (gettext domain GETTEXT_PACKAGE, the server's locale).
  *
  * template: created | assigned | picked_up | delivered | cancelled | failed
- * order: the order object of the event (contact.name and status_reason are used)
+ * order: the order object of the event (contact.name, status_reason and
+ *   delivery_pin, which the notifier adds while the delivery wants its PIN,
+ *   are used)
  * from: DISPATCH_MAIL_FROM, "addr@example.org" or "Name <addr@example.org>"
  *
  * Errors: DSD_NOTIFY_ERROR_REJECTED for an unknown template or an address
@@ -32,11 +34,12 @@ char     *dsd_mail_mailbox_address     (const char  *mailbox);
 
 /*
  * An order e-mail still to be built, for a worker thread: the event envelope
- * it is about, the template, the recipient and the public URL, copied on
- * creation and never changed, so that whichever thread builds it shares
- * nothing. dsd_mail_draft_build() parses the envelope, links the order's
- * tracking page (<public_url>/track/<token>) and builds the message with
- * dsd_mail_message_build(). Errors: those of the envelope's parsing,
+ * it is about, the template, the recipient, the public URL and the order's
+ * delivery PIN (nullable), copied on creation and never changed, so that
+ * whichever thread builds it shares nothing. dsd_mail_draft_build() parses
+ * the envelope, adds the PIN to the order ("delivery_pin"), links the
+ * order's tracking page (<public_url>/track/<token>) and builds the message
+ * with dsd_mail_message_build(). Errors: those of the envelope's parsing,
  * DSD_NOTIFY_ERROR_REJECTED for an order without a tracking token and as
  * dsd_mail_message_build().
  */
@@ -46,7 +49,8 @@ DsdMailDraft *dsd_mail_draft_new    (const char    *template_name,
                                      const char    *envelope,
                                      gsize          length,
                                      const char    *to,
-                                     const char    *public_url);
+                                     const char    *public_url,
+                                     const char    *delivery_pin);
 void          dsd_mail_draft_free   (DsdMailDraft  *draft);
 const char   *dsd_mail_draft_get_to (DsdMailDraft  *draft);
 GBytes       *dsd_mail_draft_build  (DsdMailDraft  *draft,

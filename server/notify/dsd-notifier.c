@@ -67,12 +67,13 @@ enum {
   COL_EVENT_TYPE,
   COL_ENVELOPE,
   COL_SECRET,
+  COL_DELIVERY_PIN,
 };
 
 static const char plan_sql[] = "SELECT dispatch.notify_plan($1::boolean, $2::int)";
 static const char claim_sql[] =
-  "SELECT id, channel, target, template, attempts, event_id, event_type, envelope, secret "
-  "FROM dispatch.notify_claim($1::jsonb, $2::int)";
+  "SELECT id, channel, target, template, attempts, event_id, event_type, envelope, secret, "
+  "dispatch.proof_mail_pin(id) FROM dispatch.notify_claim($1::jsonb, $2::int)";
 static const char record_sql[] =
   "SELECT dispatch.notify_record($1::uuid, $2::int, $3, $4::boolean, $5::int, $6::int)";
 
@@ -239,7 +240,9 @@ send_mail (DsdNotifier  *self,
   draft = dsd_mail_draft_new (PQgetvalue (rows, row, COL_TEMPLATE),
                               PQgetvalue (rows, row, COL_ENVELOPE),
                               PQgetlength (rows, row, COL_ENVELOPE),
-                              PQgetvalue (rows, row, COL_TARGET), self->public_url);
+                              PQgetvalue (rows, row, COL_TARGET), self->public_url,
+                              PQgetisnull (rows, row, COL_DELIVERY_PIN)
+                                ? NULL : PQgetvalue (rows, row, COL_DELIVERY_PIN));
   dsd_mailer_send_async (self->mailer, draft, self->cancellable, sent_cb, attempt);
 }
 
