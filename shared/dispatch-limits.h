@@ -47,6 +47,12 @@ G_BEGIN_DECLS
 #define DISPATCH_LOCATION_BATCH_MAX_POINTS    1000
 #define DISPATCH_WEBHOOK_MAX_EVENTS           8
 
+/* Reports and exports (GET /api/v1/reports/...): the longest period, by day
+ * or driver and by hour, and the rows an export fetches per batch. */
+#define DISPATCH_REPORT_MAX_DAYS              366
+#define DISPATCH_REPORT_HOURLY_MAX_DAYS       31
+#define DISPATCH_EXPORT_BATCH_ROWS            500
+
 typedef enum
 {
   DISPATCH_LIMIT_MAX_LENGTH,

@@ -1,0 +1,250 @@
+-- SPDX-License-Identifier: GPL-3.0-or-later
+--
+-- Reports (GET /api/v1/reports/orders, docs/reports.md): figures of a period
+-- by hour, by day or by driver, from the orders' own timestamps
+-- (created_at, assigned_at, picked_up_at, closed_at), the first promised
+-- delivery time (orders.promised_at) and the drivers' online sessions
+-- (driver_sessions), both kept by the triggers below in the transaction of
+-- the change they record.
+
+-- promised_at: the first ETA an order gets, as a time (now() + eta_seconds).
+CREATE OR REPLACE FUNCTION dispatch.report_keep_promise()
+RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.promised_at := now() + make_interval(secs => NEW.eta_seconds);
+  RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER orders_keep_promise
+  BEFORE INSERT OR UPDATE OF eta_seconds ON dispatch.orders
+  FOR EACH ROW WHEN (NEW.eta_seconds IS NOT NULL AND NEW.promised_at IS NULL)
+  EXECUTE FUNCTION dispatch.report_keep_promise();
+
+-- driver_sessions: a session opens when a driver goes online, closes when it
+-- goes offline.
+CREATE OR REPLACE FUNCTION dispatch.report_keep_session()
+RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.online THEN
+    INSERT INTO dispatch.driver_sessions (driver_id, online_from) VALUES (NEW.id, now())
+    ON CONFLICT (driver_id, online_from) DO UPDATE SET online_until = NULL;
+  ELSE
+    UPDATE dispatch.driver_sessions SET online_until = now()
+    WHERE driver_id = NEW.id AND online_until IS NULL;
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER drivers_keep_session_update
+  AFTER UPDATE OF online ON dispatch.drivers
+  FOR EACH ROW WHEN (OLD.online IS DISTINCT FROM NEW.online)
+  EXECUTE FUNCTION dispatch.report_keep_session();
+
+CREATE OR REPLACE TRIGGER drivers_keep_session_insert
+  AFTER INSERT ON dispatch.drivers
+  FOR EACH ROW WHEN (NEW.online)
+  EXECUTE FUNCTION dispatch.report_keep_session();
+
+-- The key of report rows that have no driver (the nil UUID): the rows' keys
+-- are never NULL, so that they join by equality.
+CREATE OR REPLACE FUNCTION dispatch.report_no_driver()
+RETURNS uuid LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT '00000000-0000-0000-0000-000000000000'::uuid
+$$;
+
+-- The rows of a report over [p_from, p_to) grouped by p_group ('hour', 'day':
+-- one row per UTC hour / day from the one holding p_from, empty ones
+-- included; 'driver': one row per driver with orders or time online, and
+-- one with driver_id NULL for the orders never assigned).
+--
+-- Order figures count the orders created in the row's period (or assigned
+-- last to the row's driver): created, delivered, failed, cancelled; on_time:
+-- delivered no later than promised_at, out of promised (delivered orders
+-- that had an ETA); time to assign (created → last assigned), pickup wait
+-- (assigned → picked up), delivery time (picked up → delivered) and ETA
+-- error (delivered − promised, positive when late), p50 and p90 in seconds.
+-- Driver time is the part of the row's period spent online (sessions) and
+-- busy (holding an assigned or picked-up order: assigned_at → closed_at,
+-- overlaps merged), in hours, until now() for what is still open; busy time
+-- is looked for among the orders created from 2 days before p_from.
+CREATE OR REPLACE FUNCTION dispatch.report_rows(p_from timestamptz, p_to timestamptz,
+                                                p_group text)
+RETURNS TABLE (bucket timestamptz, driver_id uuid, driver_name text,
+               created bigint, delivered bigint, failed bigint, cancelled bigint,
+               on_time bigint, promised bigint, on_time_rate double precision,
+               assign_p50_s double precision, assign_p90_s double precision,
+               pickup_wait_p50_s double precision, pickup_wait_p90_s double precision,
+               delivery_p50_s double precision, delivery_p90_s double precision,
+               eta_error_p50_s double precision, eta_error_p90_s double precision,
+               online_hours double precision, busy_hours double precision,
+               utilisation double precision)
+LANGUAGE sql STABLE SET TimeZone = 'UTC' SET jit = off AS $$
+  WITH
+  step AS (
+    SELECT CASE p_group WHEN 'hour' THEN 'hour' ELSE 'day' END AS unit,
+           CASE p_group WHEN 'hour' THEN interval '1 hour' ELSE interval '1 day' END AS len,
+           p_group = 'driver' AS by_driver),
+  orders AS (
+    SELECT CASE WHEN s.by_driver THEN '-infinity' ELSE date_trunc(s.unit, o.created_at) END
+             AS bucket,
+           CASE WHEN s.by_driver THEN coalesce(o.driver_id, dispatch.report_no_driver())
+                ELSE dispatch.report_no_driver() END AS driver_id,
+           o.status, o.created_at, o.assigned_at, o.picked_up_at, o.closed_at, o.promised_at
+    FROM dispatch.orders o, step s
+    WHERE o.created_at >= p_from AND o.created_at < p_to),
+  order_figures AS (
+    SELECT o.bucket, o.driver_id,
+           count(*) AS created,
+           count(*) FILTER (WHERE o.status = 'delivered') AS delivered,
+           count(*) FILTER (WHERE o.status = 'failed') AS failed,
+           count(*) FILTER (WHERE o.status = 'cancelled') AS cancelled,
+           count(*) FILTER (WHERE o.status = 'delivered' AND o.closed_at <= o.promised_at)
+             AS on_time,
+           count(*) FILTER (WHERE o.status = 'delivered' AND o.promised_at IS NOT NULL)
+             AS promised,
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
+             ORDER BY extract(epoch FROM o.assigned_at - o.created_at)) AS assign,
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
+             ORDER BY extract(epoch FROM o.picked_up_at - o.assigned_at)) AS pickup_wait,
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
+             ORDER BY extract(epoch FROM o.closed_at - o.picked_up_at))
+             FILTER (WHERE o.status = 'delivered') AS delivery,
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
+             ORDER BY extract(epoch FROM o.closed_at - o.promised_at))
+             FILTER (WHERE o.status = 'delivered') AS eta_error
+    FROM orders o
+    GROUP BY o.bucket, o.driver_id),
+  spans AS (
+    SELECT x.driver_id, true AS online, greatest(x.online_from, p_from) AS a,
+           least(coalesce(x.online_until, now()), p_to) AS b
+    FROM dispatch.driver_sessions x
+    WHERE x.online_from < p_to AND coalesce(x.online_until, now()) > p_from
+    UNION ALL
+    SELECT m.driver_id, false, lower(m.r), upper(m.r)
+    FROM (SELECT o.driver_id,
+                 unnest(range_agg(tstzrange(greatest(o.assigned_at, p_from),
+                                            least(coalesce(o.closed_at, now()), p_to)))) AS r
+          FROM dispatch.orders o
+          WHERE o.created_at >= p_from - interval '2 days' AND o.created_at < p_to
+            AND o.driver_id IS NOT NULL AND o.assigned_at < p_to
+            AND coalesce(o.closed_at, now()) > p_from
+            AND coalesce(o.closed_at, now()) >= o.assigned_at
+          GROUP BY o.driver_id) m),
+  time_figures AS (
+    SELECT t.bucket, t.driver_id,
+           sum(t.seconds) FILTER (WHERE t.online) / 3600.0 AS online_hours,
+           sum(t.seconds) FILTER (WHERE NOT t.online) / 3600.0 AS busy_hours
+    FROM (SELECT CASE WHEN s.by_driver THEN '-infinity' ELSE g END AS bucket,
+                 CASE WHEN s.by_driver THEN x.driver_id ELSE dispatch.report_no_driver() END
+                   AS driver_id,
+                 x.online,
+                 extract(epoch FROM CASE WHEN s.by_driver THEN x.b - x.a
+                                         ELSE least(x.b, g + s.len) - greatest(x.a, g) END)
+                   AS seconds
+          FROM spans x, step s,
+               LATERAL generate_series(date_trunc(s.unit, x.a),
+                                       CASE WHEN s.by_driver THEN date_trunc(s.unit, x.a)
+                                            ELSE x.b - interval '1 microsecond' END,
+                                       s.len) g
+          WHERE x.b > x.a) t
+    GROUP BY t.bucket, t.driver_id),
+  keys AS (
+    SELECT g AS bucket, dispatch.report_no_driver() AS driver_id
+    FROM step s, generate_series(date_trunc(s.unit, p_from), p_to - interval '1 microsecond',
+                                 s.len) g
+    WHERE NOT s.by_driver
+    UNION ALL
+    SELECT '-infinity', k.driver_id
+    FROM (SELECT f.driver_id FROM order_figures f UNION SELECT t.driver_id FROM time_figures t) k,
+         step s
+    WHERE s.by_driver)
+  SELECT nullif(k.bucket, '-infinity'), nullif(k.driver_id, dispatch.report_no_driver()), d.name,
+         coalesce(f.created, 0), coalesce(f.delivered, 0), coalesce(f.failed, 0),
+         coalesce(f.cancelled, 0), coalesce(f.on_time, 0), coalesce(f.promised, 0),
+         f.on_time::double precision / nullif(f.promised, 0),
+         f.assign[1], f.assign[2], f.pickup_wait[1], f.pickup_wait[2],
+         f.delivery[1], f.delivery[2], f.eta_error[1], f.eta_error[2],
+         coalesce(t.online_hours, 0), coalesce(t.busy_hours, 0),
+         t.busy_hours / nullif(t.online_hours, 0)
+  FROM keys k
+  LEFT JOIN order_figures f ON f.bucket = k.bucket AND f.driver_id = k.driver_id
+  LEFT JOIN time_figures t ON t.bucket = k.bucket AND t.driver_id = k.driver_id
+  LEFT JOIN dispatch.drivers d ON d.id = k.driver_id
+  ORDER BY k.bucket, d.name, k.driver_id
+$$;
+
+-- GET /reports/orders (staff): {"from","to","group_by","rows":[...]}, the
+-- rows of dispatch.report_rows with times in RFC 3339.
+CREATE OR REPLACE FUNCTION dispatch.report_get(p_actor jsonb, p_from timestamptz,
+                                               p_to timestamptz, p_group text)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_rows jsonb;
+BEGIN
+  IF NOT dispatch.is_staff(dispatch.actor_role(p_actor)) THEN
+    PERFORM dispatch.raise_error('permission_denied', 'reports are for staff');
+  END IF;
+  SELECT coalesce(jsonb_agg((to_jsonb(r) - 'n') || jsonb_build_object('bucket', dispatch.ts_json(r.bucket))
+                            ORDER BY n), '[]'::jsonb)
+  INTO v_rows
+  FROM dispatch.report_rows(p_from, p_to, p_group) WITH ORDINALITY AS r(
+    bucket, driver_id, driver_name, created, delivered, failed, cancelled, on_time, promised,
+    on_time_rate, assign_p50_s, assign_p90_s, pickup_wait_p50_s, pickup_wait_p90_s,
+    delivery_p50_s, delivery_p90_s, eta_error_p50_s, eta_error_p90_s, online_hours,
+    busy_hours, utilisation, n);
+  RETURN jsonb_build_object('from', dispatch.ts_json(p_from), 'to', dispatch.ts_json(p_to),
+                            'group_by', p_group, 'rows', v_rows);
+END
+$$;
+
+-- A page of dispatch.report_rows for the CSV export: the rows after row
+-- number p_after (NULL: from the first), at most p_limit, with times in
+-- RFC 3339 and the row number last (the key of the next page).
+CREATE OR REPLACE FUNCTION dispatch.report_page(p_from timestamptz, p_to timestamptz,
+                                                p_group text, p_after text, p_limit integer)
+RETURNS TABLE (bucket text, driver_id uuid, driver_name text,
+               created bigint, delivered bigint, failed bigint, cancelled bigint,
+               on_time bigint, promised bigint, on_time_rate double precision,
+               assign_p50_s double precision, assign_p90_s double precision,
+               pickup_wait_p50_s double precision, pickup_wait_p90_s double precision,
+               delivery_p50_s double precision, delivery_p90_s double precision,
+               eta_error_p50_s double precision, eta_error_p90_s double precision,
+               online_hours double precision, busy_hours double precision,
+               utilisation double precision, row_number bigint)
+LANGUAGE sql STABLE AS $$
+  SELECT dispatch.ts_json(r.bucket), r.driver_id, r.driver_name, r.created, r.delivered,
+         r.failed, r.cancelled, r.on_time, r.promised, r.on_time_rate, r.assign_p50_s,
+         r.assign_p90_s, r.pickup_wait_p50_s, r.pickup_wait_p90_s, r.delivery_p50_s,
+         r.delivery_p90_s, r.eta_error_p50_s, r.eta_error_p90_s, r.online_hours, r.busy_hours,
+         r.utilisation, r.ordinality
+  FROM dispatch.report_rows(p_from, p_to, p_group) WITH ORDINALITY AS r
+  WHERE r.ordinality > coalesce(p_after::bigint, 0)
+  ORDER BY r.ordinality
+  LIMIT p_limit
+$$;
+
+-- A page of the orders created in [p_from, p_to), oldest first, after the
+-- key p_after ("<created_at> <id>" of the previous page's last row; NULL:
+-- from the first), at most p_limit, the key last.
+CREATE OR REPLACE FUNCTION dispatch.report_orders_page(p_from timestamptz, p_to timestamptz,
+                                                       p_after text, p_limit integer)
+RETURNS TABLE (id uuid, created_at text, status text, status_reason text, customer_id text,
+               driver_id uuid, priority smallint, pickup_address text, dropoff_address text,
+               assigned_at text, picked_up_at text, closed_at text, promised_at text,
+               key text)
+LANGUAGE sql STABLE AS $$
+  SELECT o.id, dispatch.ts_json(o.created_at), o.status, o.status_reason, o.customer_id,
+         o.driver_id, o.priority, o.pickup_address, o.dropoff_address,
+         dispatch.ts_json(o.assigned_at), dispatch.ts_json(o.picked_up_at),
+         dispatch.ts_json(o.closed_at), dispatch.ts_json(o.promised_at),
+         dispatch.ts_json(o.created_at) || ' ' || o.id
+  FROM dispatch.orders o
+  WHERE o.created_at >= p_from AND o.created_at < p_to
+    AND (p_after IS NULL
+         OR (o.created_at, o.id) > (split_part(p_after, ' ', 1)::timestamptz,
+                                    split_part(p_after, ' ', 2)::uuid))
+  ORDER BY o.created_at, o.id
+  LIMIT p_limit
+$$;
