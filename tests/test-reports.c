@@ -161,14 +161,14 @@ test_by_day (void)
   /* ETA error −600 (early), +600 (late) */
   assert_number (first, "eta_error_p50_s", 0);
   assert_number (first, "eta_error_p90_s", 480);
-  /* online: Ann 4 h, Bob 1 h; busy: Ann 09:01–10:00 (o1 and o2 merged),
-   * Bob 10:05–10:40, 94 minutes */
+  /* online: Ann 4 h, Bob 1 h; busy: o1 29, o2 37 (both Ann's at once: both
+   * count), o3 35 minutes */
   assert_number (first, "online_hours", 5);
-  assert_number (first, "busy_hours", 94.0 / 60);
-  assert_number (first, "utilisation", 94.0 / 300);
+  assert_number (first, "busy_hours", 101.0 / 60);
+  assert_number (first, "utilisation", 101.0 / 300);
 
-  /* The 2nd: o5, delivered after the period; Ann online 22:00–24:00 and
-   * busy 23:02–24:00. */
+  /* The 2nd: o5, delivered after the period (its busy time counts whole,
+   * 23:02–00:10); Ann online 22:00–24:00. */
   assert_number (second, "created", 1);
   assert_number (second, "delivered", 1);
   assert_number (second, "on_time_rate", 1);
@@ -177,8 +177,8 @@ test_by_day (void)
   assert_number (second, "delivery_p50_s", 3000);
   assert_number (second, "eta_error_p50_s", -600);
   assert_number (second, "online_hours", 2);
-  assert_number (second, "busy_hours", 58.0 / 60);
-  assert_number (second, "utilisation", 58.0 / 120);
+  assert_number (second, "busy_hours", 68.0 / 60);
+  assert_number (second, "utilisation", 68.0 / 120);
 }
 
 static void
@@ -200,10 +200,10 @@ test_by_hour (void)
                    "2020-03-01T09:00:00.000000Z");
   assert_number (nine, "created", 2);
   assert_number (nine, "assign_p50_s", 120);
-  /* Ann 1 h online; busy 09:01–10:00 */
+  /* Ann 1 h online; o1 and o2 busy 29 + 37 minutes */
   assert_number (nine, "online_hours", 1);
-  assert_number (nine, "busy_hours", 59.0 / 60);
-  /* 10:00: Ann and Bob online, Bob busy 10:05–10:40 */
+  assert_number (nine, "busy_hours", 66.0 / 60);
+  /* 10:00: Ann and Bob online, o3 busy 35 minutes */
   assert_number (ten, "created", 1);
   assert_number (ten, "online_hours", 2);
   assert_number (ten, "busy_hours", 35.0 / 60);
@@ -230,10 +230,10 @@ test_by_driver (void)
   assert_number (ann, "created", 3);
   assert_number (ann, "delivered", 3);
   assert_number (ann, "on_time", 2);
-  /* 4 h + 2 h online, 59 + 58 minutes busy */
+  /* 4 h + 2 h online, 29 + 37 + 68 minutes busy */
   assert_number (ann, "online_hours", 6);
-  assert_number (ann, "busy_hours", 117.0 / 60);
-  assert_number (ann, "utilisation", 117.0 / 360);
+  assert_number (ann, "busy_hours", 134.0 / 60);
+  assert_number (ann, "utilisation", 134.0 / 360);
   assert_number (bob, "failed", 1);
   assert_number (bob, "online_hours", 1);
   assert_number (bob, "busy_hours", 35.0 / 60);

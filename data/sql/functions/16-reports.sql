@@ -65,10 +65,14 @@ $$;
 -- that had an ETA); time to assign (created → last assigned), pickup wait
 -- (assigned → picked up), delivery time (picked up → delivered) and ETA
 -- error (delivered − promised, positive when late), p50 and p90 in seconds.
--- Driver time is the part of the row's period spent online (sessions) and
--- busy (holding an assigned or picked-up order: assigned_at → closed_at,
--- overlaps merged), in hours, until now() for what is still open; busy time
--- is looked for among the orders created from 2 days before p_from.
+-- Driver time, in hours: online is the part of the row's period spent
+-- online (sessions, until now() for those still open); busy is the time the
+-- row's orders were held by their driver (last assigned → closed, or now()),
+-- counted with the orders, so an order held across a bucket's end counts in
+-- the bucket it was created in, and a driver carrying two orders at once is
+-- busy twice (utilisation = busy / online can pass 1). One scan of the
+-- period's orders gives every order figure: a year of 1,000,000 orders must
+-- fit the pool's statement deadline (bench/bench-reports.sh).
 CREATE OR REPLACE FUNCTION dispatch.report_rows(p_from timestamptz, p_to timestamptz,
                                                 p_group text)
 RETURNS TABLE (bucket timestamptz, driver_id uuid, driver_name text,
@@ -91,7 +95,8 @@ LANGUAGE sql STABLE SET TimeZone = 'UTC' SET jit = off AS $$
              AS bucket,
            CASE WHEN s.by_driver THEN coalesce(o.driver_id, dispatch.report_no_driver())
                 ELSE dispatch.report_no_driver() END AS driver_id,
-           o.status, o.created_at, o.assigned_at, o.picked_up_at, o.closed_at, o.promised_at
+           o.driver_id AS assigned_to, o.status, o.created_at, o.assigned_at, o.picked_up_at,
+           o.closed_at, o.promised_at
     FROM dispatch.orders o, step s
     WHERE o.created_at >= p_from AND o.created_at < p_to),
   order_figures AS (
@@ -104,51 +109,48 @@ LANGUAGE sql STABLE SET TimeZone = 'UTC' SET jit = off AS $$
              AS on_time,
            count(*) FILTER (WHERE o.status = 'delivered' AND o.promised_at IS NOT NULL)
              AS promised,
+           sum(date_part('epoch', coalesce(o.closed_at, now()) - o.assigned_at))
+             FILTER (WHERE o.assigned_to IS NOT NULL AND o.assigned_at IS NOT NULL) / 3600.0
+             AS busy_hours,
            percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
-             ORDER BY extract(epoch FROM o.assigned_at - o.created_at)) AS assign,
+             ORDER BY date_part('epoch', o.assigned_at - o.created_at)) AS assign,
            percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
-             ORDER BY extract(epoch FROM o.picked_up_at - o.assigned_at)) AS pickup_wait,
+             ORDER BY date_part('epoch', o.picked_up_at - o.assigned_at)) AS pickup_wait,
            percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
-             ORDER BY extract(epoch FROM o.closed_at - o.picked_up_at))
+             ORDER BY date_part('epoch', o.closed_at - o.picked_up_at))
              FILTER (WHERE o.status = 'delivered') AS delivery,
            percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
-             ORDER BY extract(epoch FROM o.closed_at - o.promised_at))
+             ORDER BY date_part('epoch', o.closed_at - o.promised_at))
              FILTER (WHERE o.status = 'delivered') AS eta_error
     FROM orders o
     GROUP BY o.bucket, o.driver_id),
   spans AS (
-    SELECT x.driver_id, true AS online, greatest(x.online_from, p_from) AS a,
+    SELECT x.driver_id, greatest(x.online_from, p_from) AS a,
            least(coalesce(x.online_until, now()), p_to) AS b
     FROM dispatch.driver_sessions x
-    WHERE x.online_from < p_to AND coalesce(x.online_until, now()) > p_from
-    UNION ALL
-    SELECT m.driver_id, false, lower(m.r), upper(m.r)
-    FROM (SELECT o.driver_id,
-                 unnest(range_agg(tstzrange(greatest(o.assigned_at, p_from),
-                                            least(coalesce(o.closed_at, now()), p_to)))) AS r
-          FROM dispatch.orders o
-          WHERE o.created_at >= p_from - interval '2 days' AND o.created_at < p_to
-            AND o.driver_id IS NOT NULL AND o.assigned_at < p_to
-            AND coalesce(o.closed_at, now()) > p_from
-            AND coalesce(o.closed_at, now()) >= o.assigned_at
-          GROUP BY o.driver_id) m),
+    WHERE x.online_from < p_to AND coalesce(x.online_until, now()) > p_from),
+  pieces AS (
+    SELECT x.driver_id, x.a, x.b, date_trunc(s.unit, x.a) AS first_bucket,
+           date_trunc(s.unit, x.b - interval '1 microsecond') AS last_bucket
+    FROM spans x, step s
+    WHERE x.b > x.a),
+  -- A session within one row's period counts whole; only those that cross
+  -- a bucket's end are cut.
   time_figures AS (
     SELECT t.bucket, t.driver_id,
-           sum(t.seconds) FILTER (WHERE t.online) / 3600.0 AS online_hours,
-           sum(t.seconds) FILTER (WHERE NOT t.online) / 3600.0 AS busy_hours
-    FROM (SELECT CASE WHEN s.by_driver THEN '-infinity' ELSE g END AS bucket,
-                 CASE WHEN s.by_driver THEN x.driver_id ELSE dispatch.report_no_driver() END
+           sum(t.seconds) / 3600.0 AS online_hours
+    FROM (SELECT CASE WHEN s.by_driver THEN '-infinity' ELSE p.first_bucket END AS bucket,
+                 CASE WHEN s.by_driver THEN p.driver_id ELSE dispatch.report_no_driver() END
                    AS driver_id,
-                 x.online,
-                 extract(epoch FROM CASE WHEN s.by_driver THEN x.b - x.a
-                                         ELSE least(x.b, g + s.len) - greatest(x.a, g) END)
-                   AS seconds
-          FROM spans x, step s,
-               LATERAL generate_series(date_trunc(s.unit, x.a),
-                                       CASE WHEN s.by_driver THEN date_trunc(s.unit, x.a)
-                                            ELSE x.b - interval '1 microsecond' END,
-                                       s.len) g
-          WHERE x.b > x.a) t
+                 extract(epoch FROM p.b - p.a) AS seconds
+          FROM pieces p, step s
+          WHERE s.by_driver OR p.first_bucket = p.last_bucket
+          UNION ALL
+          SELECT g, dispatch.report_no_driver(),
+                 extract(epoch FROM least(p.b, g + s.len) - greatest(p.a, g))
+          FROM pieces p, step s,
+               LATERAL generate_series(p.first_bucket, p.last_bucket, s.len) g
+          WHERE NOT s.by_driver AND p.first_bucket <> p.last_bucket) t
     GROUP BY t.bucket, t.driver_id),
   keys AS (
     SELECT g AS bucket, dispatch.report_no_driver() AS driver_id
@@ -166,8 +168,8 @@ LANGUAGE sql STABLE SET TimeZone = 'UTC' SET jit = off AS $$
          f.on_time::double precision / nullif(f.promised, 0),
          f.assign[1], f.assign[2], f.pickup_wait[1], f.pickup_wait[2],
          f.delivery[1], f.delivery[2], f.eta_error[1], f.eta_error[2],
-         coalesce(t.online_hours, 0), coalesce(t.busy_hours, 0),
-         t.busy_hours / nullif(t.online_hours, 0)
+         coalesce(t.online_hours, 0), coalesce(f.busy_hours, 0),
+         f.busy_hours / nullif(t.online_hours, 0)
   FROM keys k
   LEFT JOIN order_figures f ON f.bucket = k.bucket AND f.driver_id = k.driver_id
   LEFT JOIN time_figures t ON t.bucket = k.bucket AND t.driver_id = k.driver_id
