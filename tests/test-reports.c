@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <libpq-fe.h>
+#include <string.h>
 
 #include "dispatch-limits.h"
 #include "dsd-pg-cluster.h"
@@ -403,6 +404,49 @@ test_kept_history (void)
   g_assert_cmpstr (second, ==, "t");
 }
 
+static gboolean
+metrics_show_cb (gpointer user_data)
+{
+  g_autoptr(DsdTestResponse) response = get ("/metrics", NULL);
+
+  return response->status == 200 && strstr (response->text, user_data) != NULL;
+}
+
+/* /metrics: one order assigned and picked up lands in both histograms. */
+static void
+test_metrics_histograms (void)
+{
+  g_autofree char *driver_id = NULL;
+  g_autofree char *driver = dsd_test_create_online_driver (server, 1, 1, &driver_id);
+  g_autofree char *assign_body = g_strdup_printf ("{\"driver_id\":\"%s\"}", driver_id);
+  g_autofree char *assign = NULL;
+  g_autofree char *status = NULL;
+  g_autoptr(DsdTestResponse) created = NULL;
+  g_autoptr(DsdTestResponse) assigned = NULL;
+  g_autoptr(DsdTestResponse) picked = NULL;
+  const char *admin = dsd_test_server_get_admin_token (server);
+
+  created = dsd_test_request (server, "POST", "/api/v1/orders", admin,
+                              "{\"pickup\":{\"lat\":1,\"lon\":1},"
+                              "\"dropoff\":{\"lat\":1.01,\"lon\":1}}", NULL);
+  g_assert_cmpuint (created->status, ==, 201);
+  assign = g_strdup_printf ("/api/v1/orders/%s/assign", dsd_test_response_string (created, "id"));
+  status = g_strdup_printf ("/api/v1/orders/%s/status", dsd_test_response_string (created, "id"));
+  assigned = dsd_test_request (server, "POST", assign, admin, assign_body, NULL);
+  g_assert_cmpuint (assigned->status, ==, 200);
+  picked = dsd_test_request (server, "POST", status, driver, "{\"status\":\"picked_up\"}",
+                             NULL);
+  g_assert_cmpuint (picked->status, ==, 200);
+
+  g_assert_true (dsd_test_poll_until (metrics_show_cb,
+                                      "dispatch_order_time_to_assign_seconds_count 1\n",
+                                      50, 30000));
+  g_assert_true (dsd_test_poll_until (metrics_show_cb,
+                                      "dispatch_order_pickup_wait_seconds_count 1\n",
+                                      50, 30000));
+  g_assert_true (metrics_show_cb ("dispatch_order_pickup_wait_seconds_bucket{le=\"+Inf\"} 1\n"));
+}
+
 static void
 assert_refused (const char *query,
                 const char *field)
@@ -458,6 +502,7 @@ main (int   argc,
   g_test_add_func ("/reports/orders-csv", test_orders_csv);
   g_test_add_func ("/reports/kept-history", test_kept_history);
   g_test_add_func ("/reports/bad-requests", test_bad_requests);
+  g_test_add_func ("/reports/metrics-histograms", test_metrics_histograms);
 
   server = dsd_test_server_start (NULL);
   cluster = dsd_pg_cluster_new (dsd_test_server_get_data_dir (server));

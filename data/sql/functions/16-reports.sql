@@ -162,7 +162,8 @@ LANGUAGE sql STABLE SET TimeZone = 'UTC' SET jit = off AS $$
     FROM (SELECT f.driver_id FROM order_figures f UNION SELECT t.driver_id FROM time_figures t) k,
          step s
     WHERE s.by_driver)
-  SELECT nullif(k.bucket, '-infinity'), nullif(k.driver_id, dispatch.report_no_driver()), d.name,
+  SELECT nullif(k.bucket, '-infinity'), nullif(k.driver_id, dispatch.report_no_driver()),
+         d.name,
          coalesce(f.created, 0), coalesce(f.delivered, 0), coalesce(f.failed, 0),
          coalesce(f.cancelled, 0), coalesce(f.on_time, 0), coalesce(f.promised, 0),
          f.on_time::double precision / nullif(f.promised, 0),
