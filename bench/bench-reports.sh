@@ -7,7 +7,7 @@
 # the year by day, beside the bare SQL aggregate of the same order figures
 # (counts and p50/p90 over the same rows, through psql) as the reference;
 # best of ROUNDS runs each. The ratio is what the endpoint (driver time,
-# empty days, JSON, HTTP) costs over the plain aggregate.
+# empty days, pages of 24 days, JSON, HTTP) costs over the plain aggregate.
 #
 # Usage: bench/bench-reports.sh [BUILDDIR]
 # Environment: ORDERS (1000000), ROUNDS (3; 2 with BENCH_QUICK=1)
@@ -91,10 +91,14 @@ SELECT date_trunc('day', created_at, 'UTC') AS day, count(*),
        count(*) FILTER (WHERE status = 'delivered'), count(*) FILTER (WHERE status = 'failed'),
        count(*) FILTER (WHERE status = 'cancelled'),
        count(*) FILTER (WHERE status = 'delivered' AND closed_at <= promised_at),
-       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY date_part('epoch', assigned_at - created_at)),
-       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY date_part('epoch', picked_up_at - assigned_at)),
-       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY date_part('epoch', closed_at - picked_up_at)),
-       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY date_part('epoch', closed_at - promised_at))
+       percentile_cont(ARRAY[0.5, 0.9])
+         WITHIN GROUP (ORDER BY date_part('epoch', assigned_at - created_at)),
+       percentile_cont(ARRAY[0.5, 0.9])
+         WITHIN GROUP (ORDER BY date_part('epoch', picked_up_at - assigned_at)),
+       percentile_cont(ARRAY[0.5, 0.9])
+         WITHIN GROUP (ORDER BY date_part('epoch', closed_at - picked_up_at)),
+       percentile_cont(ARRAY[0.5, 0.9])
+         WITHIN GROUP (ORDER BY date_part('epoch', closed_at - promised_at))
 FROM dispatch.orders
 WHERE created_at >= '$from' AND created_at < '$to'
 GROUP BY 1;
@@ -123,5 +127,8 @@ done
 rows=$(grep -o '"bucket"' "$tmp/report.json" | wc -l)
 [ "$rows" -eq 365 ] || { echo "bench-reports: $rows rows, expected 365" >&2; exit 1; }
 ratio=$(bench_ratio "$best_endpoint" "$best_bare")
-printf 'R14\treport of a year by day, %s orders (GET /api/v1/reports/figures)\t%s ms\tbare SQL aggregate of the order figures\t%s ms\t%s\t≤ 2.0\t%s\n' \
-  "$orders" "$best_endpoint" "$best_bare" "$ratio" "$(bench_verdict "$ratio" le 2.0)"
+# TARGETS P15 asks ≤ 0.2 s over 30 days; this is a year (the issue's).
+printf 'P15\treport of a year by day, %s orders (GET /api/v1/reports/figures)' "$orders"
+printf '\t%s ms\tbare SQL aggregate of the order figures\t%s ms\t%s\t≤ 0.2 s\t%s\n' \
+  "$best_endpoint" "$best_bare" "$ratio" \
+  "$(awk -v ms="$best_endpoint" 'BEGIN { print (ms <= 200) ? "met" : "not met" }')"

@@ -215,6 +215,25 @@ test_by_hour (void)
   assert_null (empty, "utilisation");
 }
 
+/* 48 hours: two full pages of DISPATCH_REPORT_PAGE_BUCKETS, then an empty one. */
+static void
+test_pages (void)
+{
+  g_autoptr(DsdTestResponse) response =
+    get ("/api/v1/reports/figures?from=2020-03-01T00:00:00Z&to=2020-03-03T00:00:00Z"
+         "&group_by=hour", NULL);
+  JsonArray *rows = rows_of (response);
+  JsonObject *last;
+
+  g_assert_cmpuint (json_array_get_length (rows), ==, 2 * DISPATCH_REPORT_PAGE_BUCKETS);
+  assert_number (json_array_get_object_element (rows, 9), "created", 2);
+  last = json_array_get_object_element (rows, 47);
+  g_assert_cmpstr (json_object_get_string_member (last, "bucket"), ==,
+                   "2020-03-02T23:00:00.000000Z");
+  assert_number (last, "created", 1);
+  assert_number (last, "online_hours", 1);
+}
+
 static void
 test_by_driver (void)
 {
@@ -498,6 +517,7 @@ main (int   argc,
   g_test_add_func ("/reports/by-day", test_by_day);
   g_test_add_func ("/reports/by-hour", test_by_hour);
   g_test_add_func ("/reports/by-driver", test_by_driver);
+  g_test_add_func ("/reports/pages", test_pages);
   g_test_add_func ("/reports/figures-csv", test_figures_csv);
   g_test_add_func ("/reports/orders-csv", test_orders_csv);
   g_test_add_func ("/reports/kept-history", test_kept_history);

@@ -13,43 +13,47 @@
  * GET /api/v1/reports/figures: the figures of a period by hour, day or
  * driver (dispatch.report_rows, docs/reports.md), as JSON or CSV;
  * GET /api/v1/reports/orders: the orders created in a period, as CSV.
- * CSV is streamed a batch of DISPATCH_EXPORT_BATCH_ROWS rows at a time: each
- * page query takes the key of the previous page's last row (its last
- * column, not written) and the next page is fetched once the previous one
- * has gone out.
+ * Both are streamed a page at a time (DISPATCH_REPORT_PAGE_BUCKETS buckets
+ * of a report, DISPATCH_EXPORT_BATCH_ROWS orders): each page query takes the
+ * key of the previous page's last row (its last column, not written) and
+ * the next page is fetched once the previous one has gone out. A page that
+ * is not full is the last.
  */
 
 #define TEXTOID 25
 #define VARCHAROID 1043
 
 static const char figures_json_sql[] =
-  "SELECT dispatch.report_get($1::jsonb, $2::timestamptz, $3::timestamptz, $4)::text";
+  "SELECT * FROM dispatch.report_json_page($1::timestamptz, $2::timestamptz, $3, $4,"
+  " $5::integer)";
 static const char figures_page_sql[] =
   "SELECT * FROM dispatch.report_page($1::timestamptz, $2::timestamptz, $3, $4, $5::integer)";
 static const char orders_page_sql[] =
   "SELECT * FROM dispatch.report_orders_page($1::timestamptz, $2::timestamptz, $3, $4::integer)";
 
-/* One CSV export on its way out. */
+/* One streamed answer on its way out. */
 typedef struct {
   DsdRequest *request;
   DsdPgPool  *pool;
   const char *sql;
-  GPtrArray  *params;      /* the query's own, then the key after which to start */
-  char       *batch_rows;
+  GPtrArray  *params;      /* the query's own, the key after which to start, the page size */
+  int         page_rows;
+  char       *json_head;   /* JSON: what comes before the rows; NULL: CSV */
+  guint       rows_sent;
   gboolean    header_sent;
-} CsvExport;
+} Export;
 
 static void
-csv_export_free (CsvExport *export)
+export_free (Export *export)
 {
   dsd_request_unref (export->request);
   g_object_unref (export->pool);
   g_ptr_array_unref (export->params);
-  g_free (export->batch_rows);
+  g_free (export->json_head);
   g_free (export);
 }
 
-static void fetch_page (CsvExport *export);
+static void fetch_page (Export *export);
 
 static void
 page_drained_cb (DsdRequest *request,
@@ -67,9 +71,23 @@ append_header (GString        *out,
   dispatch_csv_end_record (out);
 }
 
+/* JSON: column 0 of each row is one element of "rows". */
 static void
-append_rows (GString        *out,
-             const PGresult *rows)
+append_json_rows (Export      *export,
+                  GString        *out,
+                  const PGresult *rows)
+{
+  for (int r = 0; r < PQntuples (rows); r++)
+    {
+      if (export->rows_sent++ > 0)
+        g_string_append_c (out, ',');
+      g_string_append_len (out, PQgetvalue (rows, r, 0), PQgetlength (rows, r, 0));
+    }
+}
+
+static void
+append_csv_rows (GString        *out,
+                 const PGresult *rows)
 {
   for (int r = 0; r < PQntuples (rows); r++)
     {
@@ -89,7 +107,7 @@ page_cb (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  CsvExport *export = user_data;
+  Export *export = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) out = g_string_new (NULL);
   g_autoptr(GBytes) chunk = NULL;
@@ -107,18 +125,28 @@ page_cb (GObject      *source,
           g_warning ("CSV export stopped: %s", error->message);
           dsd_request_stream_abort (export->request);
         }
-      csv_export_free (export);
+      export_free (export);
       return;
     }
 
   n = PQntuples (rows);
   if (!export->header_sent)
     {
-      dsd_request_stream_begin (export->request, 200, "text/csv; charset=utf-8");
-      append_header (out, rows);
+      dsd_request_stream_begin (export->request, 200, export->json_head != NULL
+                                                      ? "application/json"
+                                                      : "text/csv; charset=utf-8");
+      if (export->json_head != NULL)
+        g_string_append (out, export->json_head);
+      else
+        append_header (out, rows);
       export->header_sent = TRUE;
     }
-  append_rows (out, rows);
+  if (export->json_head != NULL)
+    append_json_rows (export, out, rows);
+  else
+    append_csv_rows (out, rows);
+  if (n < export->page_rows && export->json_head != NULL)
+    g_string_append (out, "]}");
   if (n > 0)
     {
       g_free (g_ptr_array_index (export->params, export->params->len - 2));
@@ -128,47 +156,51 @@ page_cb (GObject      *source,
   PQclear (rows);
 
   chunk = g_string_free_to_bytes (g_steal_pointer (&out));
-  if (n < DISPATCH_EXPORT_BATCH_ROWS || !dsd_request_stream_is_open (export->request))
+  if (n < export->page_rows || !dsd_request_stream_is_open (export->request))
     {
       dsd_request_stream_write (export->request, chunk, NULL, NULL);
       dsd_request_stream_end (export->request);
-      csv_export_free (export);
+      export_free (export);
       return;
     }
   dsd_request_stream_write (export->request, chunk, page_drained_cb, export);
 }
 
 static void
-fetch_page (CsvExport *export)
+fetch_page (Export *export)
 {
   if (export->header_sent && !dsd_request_stream_is_open (export->request))
     {
-      csv_export_free (export);
+      export_free (export);
       return;
     }
   dsd_pg_pool_query_async (export->pool, export->sql, export->params->len,
                            (const char * const *) export->params->pdata, NULL, page_cb, export);
 }
 
-/* Streams sql(params..., after key, batch rows) as CSV. */
+/* Streams sql(params..., after key, page_rows) as CSV, or with json_head
+ * (taken) as the JSON object it opens, the rows' array closed at the end. */
 static void
-respond_csv (DsdRequest         *request,
-             DsdContext         *context,
-             const char         *sql,
-             int                 n_params,
-             const char * const *params)
+respond_paged (DsdRequest         *request,
+               DsdContext         *context,
+               char               *json_head,
+               int                 page_rows,
+               const char         *sql,
+               int                 n_params,
+               const char * const *params)
 {
-  CsvExport *export = g_new0 (CsvExport, 1);
+  Export *export = g_new0 (Export, 1);
 
   export->request = dsd_request_ref (request);
   export->pool = g_object_ref (dsd_context_get (context, DSD_TYPE_PG_POOL));
   export->sql = sql;
+  export->page_rows = page_rows;
+  export->json_head = json_head;
   export->params = g_ptr_array_new_with_free_func (g_free);
   for (int i = 0; i < n_params; i++)
     g_ptr_array_add (export->params, g_strdup (params[i]));
   g_ptr_array_add (export->params, NULL);
-  export->batch_rows = g_strdup_printf ("%d", DISPATCH_EXPORT_BATCH_ROWS);
-  g_ptr_array_add (export->params, g_strdup (export->batch_rows));
+  g_ptr_array_add (export->params, g_strdup_printf ("%d", page_rows));
   fetch_page (export);
 }
 
@@ -268,11 +300,11 @@ figures_cb (DsdRequest *request,
             gpointer    user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_request_dup_actor_json (request);
   g_autofree char *from = NULL;
   g_autofree char *to = NULL;
   const char *group = NULL;
   gboolean csv = FALSE;
+  char *head;
 
   if (!get_group (request, &group, &error) ||
       !get_period (request,
@@ -285,12 +317,11 @@ figures_cb (DsdRequest *request,
       return;
     }
 
-  if (csv)
-    respond_csv (request, user_data, figures_page_sql, 3,
+  head = csv ? NULL : g_strdup_printf ("{\"from\":\"%s\",\"to\":\"%s\",\"group_by\":\"%s\","
+                                       "\"rows\":[", from, to, group);
+  respond_paged (request, user_data, head, DISPATCH_REPORT_PAGE_BUCKETS,
+                 csv ? figures_page_sql : figures_json_sql, 3,
                  (const char * const[]) { from, to, group });
-  else
-    dsd_api_respond_query (request, user_data, 200, figures_json_sql, 4,
-                           (const char * const[]) { actor, from, to, group });
 }
 
 static void
@@ -307,7 +338,8 @@ orders_cb (DsdRequest *request,
       return;
     }
 
-  respond_csv (request, user_data, orders_page_sql, 2, (const char * const[]) { from, to });
+  respond_paged (request, user_data, NULL, DISPATCH_EXPORT_BATCH_ROWS, orders_page_sql, 2,
+                 (const char * const[]) { from, to });
 }
 
 void

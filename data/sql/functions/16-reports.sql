@@ -178,33 +178,12 @@ LANGUAGE sql STABLE SET TimeZone = 'UTC' SET jit = off AS $$
   ORDER BY k.bucket, d.name, k.driver_id
 $$;
 
--- GET /reports/orders (staff): {"from","to","group_by","rows":[...]}, the
--- rows of dispatch.report_rows with times in RFC 3339.
-CREATE OR REPLACE FUNCTION dispatch.report_get(p_actor jsonb, p_from timestamptz,
-                                               p_to timestamptz, p_group text)
-RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  v_rows jsonb;
-BEGIN
-  IF NOT dispatch.is_staff(dispatch.actor_role(p_actor)) THEN
-    PERFORM dispatch.raise_error('permission_denied', 'reports are for staff');
-  END IF;
-  SELECT coalesce(jsonb_agg((to_jsonb(r) - 'n') || jsonb_build_object('bucket', dispatch.ts_json(r.bucket))
-                            ORDER BY n), '[]'::jsonb)
-  INTO v_rows
-  FROM dispatch.report_rows(p_from, p_to, p_group) WITH ORDINALITY AS r(
-    bucket, driver_id, driver_name, created, delivered, failed, cancelled, on_time, promised,
-    on_time_rate, assign_p50_s, assign_p90_s, pickup_wait_p50_s, pickup_wait_p90_s,
-    delivery_p50_s, delivery_p90_s, eta_error_p50_s, eta_error_p90_s, online_hours,
-    busy_hours, utilisation, n);
-  RETURN jsonb_build_object('from', dispatch.ts_json(p_from), 'to', dispatch.ts_json(p_to),
-                            'group_by', p_group, 'rows', v_rows);
-END
-$$;
-
--- A page of dispatch.report_rows for the CSV export: the rows after row
--- number p_after (NULL: from the first), at most p_limit, with times in
--- RFC 3339 and the row number last (the key of the next page).
+-- A page of a report, for streaming it: by hour or day, the rows of at most
+-- p_limit buckets from the one after bucket p_after (the RFC 3339 start of
+-- the previous page's last; NULL: from the first), each page a report of
+-- its own stretch of the period (the same rows: buckets do not straddle
+-- pages), so that no query scans more than p_limit buckets' orders; by
+-- driver, every row on the first page. The key (row_key) comes last.
 CREATE OR REPLACE FUNCTION dispatch.report_page(p_from timestamptz, p_to timestamptz,
                                                 p_group text, p_after text, p_limit integer)
 RETURNS TABLE (bucket text, driver_id uuid, driver_name text,
@@ -215,17 +194,46 @@ RETURNS TABLE (bucket text, driver_id uuid, driver_name text,
                delivery_p50_s double precision, delivery_p90_s double precision,
                eta_error_p50_s double precision, eta_error_p90_s double precision,
                online_hours double precision, busy_hours double precision,
-               utilisation double precision, row_number bigint)
+               utilisation double precision, row_key text)
+LANGUAGE plpgsql STABLE SET TimeZone = 'UTC' AS $$
+DECLARE
+  v_len interval := CASE p_group WHEN 'hour' THEN interval '1 hour' ELSE interval '1 day' END;
+  v_start timestamptz := p_from;
+  v_end timestamptz := p_to;
+BEGIN
+  IF p_group = 'driver' THEN
+    IF p_after IS NOT NULL THEN
+      RETURN;
+    END IF;
+  ELSE
+    IF p_after IS NOT NULL THEN
+      v_start := p_after::timestamptz + v_len;
+    END IF;
+    v_end := least(p_to, date_trunc(CASE p_group WHEN 'hour' THEN 'hour' ELSE 'day' END,
+                                    v_start) + p_limit * v_len);
+    IF v_start >= p_to THEN
+      RETURN;
+    END IF;
+  END IF;
+  RETURN QUERY
+    SELECT dispatch.ts_json(r.bucket), r.driver_id, r.driver_name, r.created, r.delivered,
+           r.failed, r.cancelled, r.on_time, r.promised, r.on_time_rate, r.assign_p50_s,
+           r.assign_p90_s, r.pickup_wait_p50_s, r.pickup_wait_p90_s, r.delivery_p50_s,
+           r.delivery_p90_s, r.eta_error_p50_s, r.eta_error_p90_s, r.online_hours,
+           r.busy_hours, r.utilisation, coalesce(dispatch.ts_json(r.bucket), 'drivers')
+    FROM dispatch.report_rows(v_start, v_end, p_group) r;
+END
+$$;
+
+-- The same page with each row as a JSON object (the members of
+-- report_page but row_key), for the JSON answer.
+CREATE OR REPLACE FUNCTION dispatch.report_json_page(p_from timestamptz, p_to timestamptz,
+                                                     p_group text, p_after text,
+                                                     p_limit integer)
+RETURNS TABLE (row_json text, row_key text)
 LANGUAGE sql STABLE AS $$
-  SELECT dispatch.ts_json(r.bucket), r.driver_id, r.driver_name, r.created, r.delivered,
-         r.failed, r.cancelled, r.on_time, r.promised, r.on_time_rate, r.assign_p50_s,
-         r.assign_p90_s, r.pickup_wait_p50_s, r.pickup_wait_p90_s, r.delivery_p50_s,
-         r.delivery_p90_s, r.eta_error_p50_s, r.eta_error_p90_s, r.online_hours, r.busy_hours,
-         r.utilisation, r.ordinality
-  FROM dispatch.report_rows(p_from, p_to, p_group) WITH ORDINALITY AS r
-  WHERE r.ordinality > coalesce(p_after::bigint, 0)
-  ORDER BY r.ordinality
-  LIMIT p_limit
+  SELECT (to_jsonb(r) - 'row_key')::text, r.row_key
+  FROM dispatch.report_page(p_from, p_to, p_group, p_after, p_limit) r
 $$;
 
 -- A page of the orders created in [p_from, p_to), oldest first, after the
