@@ -154,6 +154,11 @@ event_title (DcOrderDetail *self,
   if (g_strcmp0 (type, "order.unassignable") == 0)
     return g_strdup (_("No driver available"));
 
+  if (g_strcmp0 (type, "alert") == 0)
+    return g_strdup (data != NULL && g_strcmp0 (dc_json_string (data, "kind"),
+                                                 "proof_pin_locked") == 0
+                     ? _("PIN locked: entered wrong too often") : _("Alert"));
+
   if (data != NULL && dispatch_order_status_from_string (dc_json_string (data, "status"), &status))
     return g_strdup (dc_format_order_status (status));
 

@@ -44,17 +44,18 @@ requires (JsonObject *proof,
   return FALSE;
 }
 
+/* @blocked: the delivery can no longer get it (a locked PIN). */
 static GtkWidget *
 proof_row (GtkListBox *list,
            const char *title,
            const char *subtitle,
-           gboolean    missing)
+           gboolean    blocked)
 {
   GtkWidget *row = adw_action_row_new ();
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  if (missing)
+  if (blocked)
     gtk_widget_add_css_class (row, "warning");
   gtk_list_box_append (list, row);
 
@@ -78,7 +79,8 @@ pin_row (GtkListBox *list,
     subtitle = g_strdup_printf (ngettext ("Not entered yet · %d try left",
                                           "Not entered yet · %d tries left", left), (int) left);
 
-  row = proof_row (list, _("PIN"), subtitle, !dc_json_boolean (proof, "pin_verified", FALSE));
+  row = proof_row (list, _("PIN"), subtitle,
+                   left == 0 && !dc_json_boolean (proof, "pin_verified", FALSE));
   if (pin != NULL)
     {
       label = gtk_label_new (pin);
@@ -159,7 +161,7 @@ image_row (Load       *load,
   else
     subtitle = g_strdup (_("Not uploaded yet"));
 
-  row = proof_row (load->list, title, subtitle, at == 0);
+  row = proof_row (load->list, title, subtitle, FALSE);
   if (at == 0)
     return;
 

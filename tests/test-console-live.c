@@ -926,6 +926,20 @@ set_online (Fixture    *fixture,
                     online ? "{\"online\":true}" : "{\"online\":false}");
 }
 
+/* The test's bus has no desktop shell: the test takes the name of GTK's
+ * notification interface, as a shell does, so that GLib uses it. */
+static void
+own_notifications (Fixture *fixture)
+{
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (fixture->application));
+  gboolean name_owned = FALSE;
+
+  g_assert_nonnull (bus);
+  g_bus_own_name_on_connection (bus, "org.gtk.Notifications", G_BUS_NAME_OWNER_FLAGS_NONE,
+                                name_acquired_cb, NULL, &name_owned, NULL);
+  wait_for (is_true, &name_owned, WAIT_MS, "the notification interface's name");
+}
+
 /* A driver going offline with an order, twice: one alert counted twice, a
  * desktop notification, a click that opens the order, and the alert still
  * there for a console started afresh. */
@@ -942,15 +956,10 @@ check_alerts (Fixture    *fixture,
   g_autofree char *detail = NULL;
   GtkListBoxRow *row;
   int notifications = 0;
-  gboolean name_owned = FALSE;
   guint filter;
 
   g_assert_nonnull (bus);
-  /* The test's bus has no desktop shell: the test takes the name of GTK's
-   * notification interface, as a shell does, so that GLib uses it. */
-  g_bus_own_name_on_connection (bus, "org.gtk.Notifications", G_BUS_NAME_OWNER_FLAGS_NONE,
-                                name_acquired_cb, NULL, &name_owned, NULL);
-  wait_for (is_true, &name_owned, WAIT_MS, "the notification interface's name");
+  own_notifications (fixture);
   filter = g_dbus_connection_add_filter (bus, notification_filter, &notifications, NULL);
   set_online (fixture, driver_id, FALSE);
   set_online (fixture, driver_id, TRUE);
@@ -1956,6 +1965,30 @@ give_proof (Fixture    *fixture,
   g_assert_cmpuint (uploaded->status, ==, 200);
 }
 
+/* Wrong PINs until the server locks it. */
+static void
+lock_pin (Fixture    *fixture,
+          const char *order_id,
+          const char *driver_token)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s/proof", order_id);
+  g_autoptr(JsonObject) proof = api (fixture, "GET", path, NULL, 200);
+  g_autofree char *pin_path = g_strdup_printf ("%s/pin", path);
+  const char *wrong = g_str_equal (json_object_get_string_member (proof, "pin"), "0000")
+                      ? "{\"pin\":\"1111\"}" : "{\"pin\":\"0000\"}";
+  guint status = 0;
+
+  for (guint i = 0; i < 10 && status != 409; i++)
+    {
+      g_autoptr(DsdTestResponse) response = dsd_test_request (fixture->server, "POST", pin_path,
+                                                              driver_token, wrong, NULL);
+
+      status = response->status;
+      g_assert_true (status == 422 || status == 409);
+    }
+  g_assert_cmpuint (status, ==, 409);
+}
+
 static gboolean
 is_loaded_picture (GtkWidget *widget,
                    gpointer   user_data)
@@ -2031,7 +2064,7 @@ check_driver_limits (Fixture    *fixture,
 }
 
 /* A delivery with PIN and photo shows both in its detail; a failed one its
- * reason; an assignment beyond the vehicle's weight limit warns before and
+ * locked PIN and its reason; an assignment beyond the vehicle's weight limit warns before and
  * after. */
 static void
 test_proof (Fixture       *fixture,
@@ -2048,7 +2081,7 @@ test_proof (Fixture       *fixture,
   driver_token = dsd_test_create_online_driver (fixture->server, 52.5205, 13.4095, &driver_id);
   proven = create_delivery (fixture, ",\"proof\":{\"pin\":true,\"photo\":true}", driver_id,
                             driver_token);
-  failed = create_delivery (fixture, "", driver_id, driver_token);
+  failed = create_delivery (fixture, ",\"proof\":{\"pin\":true}", driver_id, driver_token);
   van_json = api (fixture, "POST", "/api/v1/drivers",
                   "{\"name\":\"Vera Van\",\"vehicle\":\"van\",\"capacity\":3,"
                   "\"max_weight_kg\":20,\"max_volume_l\":200}", 201);
@@ -2089,9 +2122,16 @@ test_proof (Fixture       *fixture,
                                              failed));
   g_free (path);
   path = g_strdup_printf ("/api/v1/orders/%s/status", failed);
+  own_notifications (fixture);   /* a locked PIN raises an alert */
+  lock_pin (fixture, failed, driver_token);
+  watch.text = "Locked: entered wrong too often";
+  wait_for (detail_shows, &watch, WAIT_MS, "the PIN locked");
+  watch.text = "PIN locked: entered wrong too often";
+  wait_for (detail_shows, &watch, WAIT_MS, "the PIN's lock in the timeline");
+  g_assert_nonnull (find_widget (GTK_WIDGET (window->detail), is_warning_row, NULL));
   driver_request (fixture, "POST", path, driver_token,
-                  "{\"status\":\"failed\",\"reason_code\":\"customer_absent\"}");
-  watch.text = "Failed: Customer absent";
+                  "{\"status\":\"failed\",\"reason_code\":\"pin_locked\"}");
+  watch.text = "Failed: PIN entered wrong too often";
   wait_for (detail_shows, &watch, WAIT_MS, "the failure's reason");
   test_console_screenshot (GTK_WIDGET (window), "console-failed");
 
