@@ -30,6 +30,10 @@ struct _DcOrder
   gint64 deliver_after;
   gint64 deliver_before;
   gboolean at_risk;
+  /* what its items weigh and take up (the server's "load") */
+  double weight_kg;
+  double volume_l;
+  char *failure_code;
 
   char *pickup_address;
   double pickup_lat;
@@ -175,6 +179,14 @@ dc_order_apply_json (DcEntity   *entity,
   self->deliver_after = dc_json_timestamp (object, "deliver_after");
   self->deliver_before = dc_json_timestamp (object, "deliver_before");
   self->at_risk = dc_json_boolean (object, "at_risk", FALSE);
+  /* they change with updated_at, whose notification redraws what shows them */
+  if (dc_json_object (object, "load") != NULL)
+    {
+      self->weight_kg = dc_json_double (dc_json_object (object, "load"), "weight_kg", 0);
+      self->volume_l = dc_json_double (dc_json_object (object, "load"), "volume_l", 0);
+    }
+  g_free (self->failure_code);
+  self->failure_code = g_strdup (dc_json_string (object, "failure_code"));
 
   searchable |= dc_entity_set_string (entity, &self->customer, customer_from_json (object),
                                       properties[PROP_CUSTOMER]);
@@ -250,6 +262,7 @@ dc_order_finalize (GObject *object)
   g_clear_pointer (&self->short_id, g_free);
   g_clear_pointer (&self->customer, g_free);
   g_clear_pointer (&self->notes, g_free);
+  g_clear_pointer (&self->failure_code, g_free);
   g_clear_pointer (&self->driver_id, g_free);
   g_clear_pointer (&self->pickup_address, g_free);
   g_clear_pointer (&self->dropoff_address, g_free);
@@ -487,6 +500,25 @@ dc_order_get_notes (DcOrder *self)
   g_return_val_if_fail (DC_IS_ORDER (self), NULL);
 
   return self->notes;
+}
+
+void
+dc_order_get_load (DcOrder *self,
+                   double  *weight_kg,
+                   double  *volume_l)
+{
+  g_return_if_fail (DC_IS_ORDER (self));
+
+  *weight_kg = self->weight_kg;
+  *volume_l = self->volume_l;
+}
+
+const char *
+dc_order_get_failure_code (DcOrder *self)
+{
+  g_return_val_if_fail (DC_IS_ORDER (self), NULL);
+
+  return self->failure_code;
 }
 
 gint64

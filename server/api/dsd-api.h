@@ -27,6 +27,8 @@ void     dsd_api_register_inventory (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_tracking  (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_ops       (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_webhooks  (DsdRouter *router, DsdContext *context);
+/* Reports and CSV exports (staff). */
+void     dsd_api_register_reports   (DsdRouter *router, DsdContext *context);
 
 /* Users' token states (dsd-account-states.h), loaded from the users table
  * through the context's pool; context must outlive it. */

@@ -13,6 +13,7 @@
 #include "dsd-daemon.h"
 #include "dsd-dispatch-engine.h"
 #include "dsd-eta-tracker.h"
+#include "dsd-order-timings.h"
 #include "dsd-http-server.h"
 #include "dsd-kafka-bus.h"
 #include "dsd-live.h"
@@ -557,6 +558,7 @@ serve (GTask *task)
   g_autoptr(DsdLocationIngest) ingest = NULL;
   g_autoptr(DsdEtaTracker) eta = NULL;
   g_autoptr(DsdArrivalWatch) arrivals = NULL;
+  g_autoptr(DsdOrderTimings) timings = NULL;
   g_autoptr(DsdAccountStates) accounts = NULL;
   g_autoptr(DsdCache) cache = NULL;
 
@@ -577,12 +579,14 @@ serve (GTask *task)
                                     self->config->arrived_radius_m,
                                     self->config->arrived_speed_mps);
   dsd_eta_tracker_set_arrival_watch (eta, arrivals);
+  timings = dsd_order_timings_new (bus, dsd_context_get_metrics (self->context));
   dsd_context_add (self->context, self->pool);
   dsd_context_add (self->context, self->tokens);
   dsd_context_add (self->context, bus);
   dsd_context_add (self->context, fleet);
   dsd_context_add (self->context, ingest);
   dsd_context_add (self->context, eta);
+  dsd_context_add (self->context, timings);
   accounts = dsd_api_accounts_new (self->context);
   dsd_context_add (self->context, accounts);
   dsd_context_add (self->context, cache);
