@@ -114,6 +114,66 @@ dsd_api_respond_id_flag (DsdRequest *request,
                          });
 }
 
+void
+dsd_api_respond_page (DsdRequest *request,
+                      DsdContext *context,
+                      const char *sql,
+                      const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
+  g_autofree char *limit_text = NULL;
+  const char *next = dsd_request_get_query (request, "next");
+  int limit;
+
+  if (!dsd_api_get_limit (request, &limit, &error))
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  limit_text = g_strdup_printf ("%d", limit);
+  if (id == NULL)
+    dsd_api_respond_query (request, context, 200, sql, 3,
+                           (const char * const[]) { actor, limit_text, next });
+  else
+    dsd_api_respond_query (request, context, 200, sql, 4,
+                           (const char * const[]) { actor, id, limit_text, next });
+}
+
+static void
+deleted_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(DsdRequest) request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) rows = NULL;
+
+  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
+  if (rows == NULL)
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  dsd_request_respond_no_content (request);
+}
+
+void
+dsd_api_respond_delete (DsdRequest *request,
+                        DsdContext *context,
+                        const char *sql)
+{
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
+
+  dsd_pg_pool_query_async (dsd_context_get (context, DSD_TYPE_PG_POOL), sql, 2,
+                           (const char * const[]) {
+                             actor, dsd_request_get_param (request, "id")
+                           },
+                           NULL, deleted_cb, dsd_request_ref (request));
+}
+
 gboolean
 dsd_api_get_limit (DsdRequest  *request,
                    int         *out_limit,
@@ -222,4 +282,6 @@ dsd_api_register_all (DsdRouter  *router,
   dsd_api_register_inventory (router, context);
   dsd_api_register_tracking (router, context);
   dsd_api_register_webhooks (router, context);
+  dsd_api_register_zones (router, context);
+  dsd_api_register_teams (router, context);
 }

@@ -25,6 +25,8 @@ void     dsd_api_register_inventory (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_tracking  (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_ops       (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_webhooks  (DsdRouter *router, DsdContext *context);
+void     dsd_api_register_zones     (DsdRouter *router, DsdContext *context);
+void     dsd_api_register_teams     (DsdRouter *router, DsdContext *context);
 
 /* Users' token states (dsd-account-states.h), loaded from the users table
  * through the context's pool; context must outlive it. */
@@ -77,6 +79,19 @@ void     dsd_api_respond_cached     (DsdRequest         *request,
 void     dsd_api_respond_id_flag    (DsdRequest         *request,
                                      DsdContext         *context,
                                      const char         *member,
+                                     const char         *sql);
+
+/* A list: 200 with sql($1 the caller, [$2 id when not NULL,] then limit and
+ * next from the query), or 400 on a bad limit. */
+void     dsd_api_respond_page       (DsdRequest         *request,
+                                     DsdContext         *context,
+                                     const char         *sql,
+                                     const char         *id);
+
+/* DELETE on a route with {id}: 204 once sql($1 the caller, $2 the id) ran,
+ * or its error. */
+void     dsd_api_respond_delete     (DsdRequest         *request,
+                                     DsdContext         *context,
                                      const char         *sql);
 
 /* ?limit= per docs/openapi.json: default 50, above 500 clamped, ≤ 0 or not an

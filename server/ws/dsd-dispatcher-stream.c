@@ -9,6 +9,7 @@
 #include "dispatch-json.h"
 #include "dsd-dispatcher-stream.h"
 #include "dsd-event-bus.h"
+#include "dsd-event-view.h"
 #include "dsd-event.h"
 #include "dsd-pg-pool.h"
 
@@ -21,13 +22,13 @@
 #define COALESCED_FRAME_MAX (64 * 1024)
 
 static const char snapshot_sql[] =
-  "SELECT s ->> 'seq', s::text FROM (SELECT dispatch.stream_snapshot() AS s) x";
+  "SELECT s ->> 'seq', s::text FROM (SELECT dispatch.stream_snapshot_for($1::jsonb) AS s) x";
+static const char scope_sql[] = "SELECT dispatch.scope_json($1::jsonb)::text";
 static const char recent_sql[] =
   "SELECT seq, envelope::text FROM dispatch.stream_recent_events($1)";
 
 typedef struct {
-  gint64  seq;
-  GBytes *text;
+  DsdEvent *event;
 } HeldEvent;
 
 /* One connected client. */
@@ -35,7 +36,10 @@ typedef struct {
   DsdDispatcherStream *stream;
   DsdWsClient         *client;
   GCancellable        *cancellable;
-  GArray              *held;          /* HeldEvent until the snapshot is out, then NULL */
+  char                *actor;         /* the caller as the SQL functions take it */
+  gint64               since;         /* ?since=, or -1 */
+  DsdScope            *scope;         /* a dispatcher scoped to teams; NULL: all */
+  GArray              *held;          /* HeldEvent until scope and snapshot are in, then NULL */
   gsize                held_bytes;
   gint64               last_seq;
   gsize                allowance;     /* the snapshot's size, on top of MAX_BEHIND */
@@ -73,7 +77,7 @@ clear_held_event (gpointer data)
 {
   HeldEvent *held = data;
 
-  g_bytes_unref (held->text);
+  dsd_event_unref (held->event);
 }
 
 static void
@@ -84,6 +88,8 @@ subscriber_free (Subscriber *s)
   g_clear_handle_id (&s->coalesce_id, g_source_remove);
   g_clear_pointer (&s->held, g_array_unref);
   g_clear_pointer (&s->pending, g_hash_table_unref);
+  g_clear_pointer (&s->scope, dsd_scope_free);
+  g_free (s->actor);
   g_signal_handlers_disconnect_by_data (s->client, s);
   g_clear_object (&s->client);
   g_free (s);
@@ -117,13 +123,12 @@ deliver (Subscriber *s,
 
 static void
 hold (Subscriber *s,
-      gint64      seq,
-      GBytes     *text)
+      DsdEvent   *event)
 {
-  HeldEvent held = { seq, g_bytes_ref (text) };
+  HeldEvent held = { dsd_event_ref (event) };
 
   g_array_append_val (s->held, held);
-  s->held_bytes += g_bytes_get_size (text);
+  s->held_bytes += g_bytes_get_size (dsd_event_get_envelope (event));
   if (s->held_bytes > MAX_BEHIND)
     close_behind (s);
 }
@@ -267,7 +272,9 @@ event_cb (DsdEventBus *bus,
       Subscriber *s = g_ptr_array_index (self->subscribers, i);
 
       if (s->held != NULL)
-        hold (s, seq, text);
+        hold (s, event);
+      else if (!dsd_event_view_in_scope (event, s->scope))
+        continue;
       else if (is_location)
         deliver_location (s, &location);
       else
@@ -275,6 +282,21 @@ event_cb (DsdEventBus *bus,
     }
 
   g_clear_pointer (&location.item, g_bytes_unref);
+}
+
+/* Sends what was held back while the scope and the snapshot were read. */
+static void
+release_held (Subscriber *s)
+{
+  g_autoptr(GArray) held = g_steal_pointer (&s->held);
+
+  for (guint i = 0; i < held->len; i++)
+    {
+      DsdEvent *event = g_array_index (held, HeldEvent, i).event;
+
+      if (dsd_event_view_in_scope (event, s->scope))
+        deliver (s, dsd_event_get_seq (event), dsd_event_get_envelope (event));
+    }
 }
 
 static void
@@ -286,7 +308,6 @@ snapshot_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) rows = NULL;
   g_autoptr(GBytes) frame = NULL;
-  g_autoptr(GArray) held = NULL;
 
   rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
   if (rows == NULL)
@@ -306,13 +327,7 @@ snapshot_cb (GObject      *source,
   s->last_seq = g_ascii_strtoll (PQgetvalue (rows, 0, 0), NULL, 10);
 
   /* What arrived meanwhile, minus what the snapshot already reflects */
-  held = g_steal_pointer (&s->held);
-  for (guint i = 0; i < held->len; i++)
-    {
-      HeldEvent *event = &g_array_index (held, HeldEvent, i);
-
-      deliver (s, event->seq, event->text);
-    }
+  release_held (s);
 }
 
 static void
@@ -409,6 +424,74 @@ stream_check_cb (DsdRequest *request,
     dsd_request_accept_websocket (request);
 }
 
+/* With the scope known: the missed events from the ring, or a snapshot. */
+static void
+begin (Subscriber *s)
+{
+  DsdDispatcherStream *self = s->stream;
+
+  if (s->since >= 0 && dsd_event_ring_covers (self->ring, s->since))
+    {
+      g_autoptr(GPtrArray) missed = dsd_event_ring_get_since (self->ring, s->since);
+
+      s->last_seq = s->since;
+      for (guint i = 0; i < missed->len; i++)
+        {
+          GBytes *text = g_ptr_array_index (missed, i);
+          gsize length;
+          gconstpointer data = g_bytes_get_data (text, &length);
+          g_autoptr(DsdEvent) event = NULL;
+
+          if (s->scope != NULL &&
+              ((event = dsd_event_new_from_json (data, length, NULL)) == NULL ||
+               !dsd_event_view_in_scope (event, s->scope)))
+            continue;
+          deliver (s, s->since + 1 + i, text);
+        }
+      release_held (s);
+      return;
+    }
+
+  dsd_pg_pool_query_async (dsd_context_get (self->context, DSD_TYPE_PG_POOL), snapshot_sql, 1,
+                           (const char * const[]) { s->actor }, s->cancellable, snapshot_cb, s);
+}
+
+static void
+scope_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Subscriber *s = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) rows = NULL;
+
+  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
+  if (rows == NULL || PQntuples (rows) != 1)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      g_message ("Stream scope failed: %s", error != NULL ? error->message : "no row");
+      dsd_ws_client_close (s->client, DSD_WS_CLOSE_TRY_AGAIN_LATER,
+                           "the snapshot is unavailable, try again", TRUE);
+      return;
+    }
+
+  if (!PQgetisnull (rows, 0, 0))
+    {
+      s->scope = dsd_scope_new_from_json (PQgetvalue (rows, 0, 0), PQgetlength (rows, 0, 0));
+      if (s->scope == NULL)
+        {
+          g_warning ("Stream scope: unexpected answer");
+          dsd_ws_client_close (s->client, DSD_WS_CLOSE_TRY_AGAIN_LATER,
+                               "the snapshot is unavailable, try again", TRUE);
+          return;
+        }
+    }
+
+  begin (s);
+}
+
 static void
 stream_cb (DsdRequest              *request,
            SoupWebsocketConnection *connection,
@@ -424,23 +507,18 @@ stream_cb (DsdRequest              *request,
   g_signal_connect (s->client, "closed", G_CALLBACK (subscriber_closed_cb), s);
   dsd_ws_client_set_frame_handler (s->client, "viewport", viewport_cb, s);
   g_ptr_array_add (self->subscribers, s);
+  s->actor = dsd_request_dup_actor_json (request);
+  s->held = g_array_new (FALSE, FALSE, sizeof (HeldEvent));
+  g_array_set_clear_func (s->held, clear_held_event);
 
   /* (validated by the check) */
   dsd_ws_get_since (request, &since, NULL);
-  if (since >= 0 && dsd_event_ring_covers (self->ring, since))
-    {
-      g_autoptr(GPtrArray) missed = dsd_event_ring_get_since (self->ring, since);
-
-      s->last_seq = since;
-      for (guint i = 0; i < missed->len; i++)
-        deliver (s, since + 1 + i, g_ptr_array_index (missed, i));
-      return;
-    }
-
-  s->held = g_array_new (FALSE, FALSE, sizeof (HeldEvent));
-  g_array_set_clear_func (s->held, clear_held_event);
-  dsd_pg_pool_query_async (dsd_context_get (self->context, DSD_TYPE_PG_POOL), snapshot_sql, 0, NULL,
-                           s->cancellable, snapshot_cb, s);
+  s->since = since;
+  if (dsd_request_get_principal (request)->role == DSD_ROLE_DISPATCHER)
+    dsd_pg_pool_query_async (dsd_context_get (self->context, DSD_TYPE_PG_POOL), scope_sql, 1,
+                             (const char * const[]) { s->actor }, s->cancellable, scope_cb, s);
+  else
+    begin (s);
 }
 
 static void

@@ -310,6 +310,7 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
     'assignment_attempts', o.assignment_attempts,
     'manual', o.manual,
     'held', o.held,
+    'zone_id', o.zone_id,
     'offer', CASE WHEN o.status = 'pending' AND o.offer_driver_id IS NOT NULL
                        AND o.offer_expires_at > now()
                   THEN jsonb_build_object('driver_id', o.offer_driver_id,
@@ -431,13 +432,16 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
     'updated_at', dispatch.ts_json(o.updated_at))
 $$;
 
--- Visibility of an order: staff all, a customer their own, a driver the orders
--- assigned to them (also after delivery) and those with a live offer to them.
+-- Visibility of an order: staff all (a dispatcher scoped to teams: the orders
+-- of its teams' zones, dispatch.scope_zones), a customer their own, a driver
+-- the orders assigned to them (also after delivery) and those with a live
+-- offer to them.
 CREATE OR REPLACE FUNCTION dispatch.order_visible(p_actor jsonb, o dispatch.orders)
-RETURNS boolean LANGUAGE sql STABLE AS $$
-  SELECT coalesce(CASE p_actor ->> 'role'
+RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN coalesce(CASE p_actor ->> 'role'
     WHEN 'admin' THEN true
-    WHEN 'dispatcher' THEN true
+    WHEN 'dispatcher' THEN dispatch.scope_has_zone(p_actor, o.zone_id)
     WHEN 'system' THEN true
     WHEN 'customer' THEN o.customer_id IS NOT NULL AND o.customer_id = p_actor ->> 'customer_id'
     WHEN 'driver' THEN
@@ -446,7 +450,8 @@ RETURNS boolean LANGUAGE sql STABLE AS $$
            OR (o.status = 'pending' AND o.offer_expires_at > now()
                AND o.offer_driver_id = dispatch.to_uuid(p_actor ->> 'driver_id')))
     ELSE false
-  END, false)
+  END, false);
+END
 $$;
 
 -- Records one event and wakes the relay with NOTIFY dispatch_outbox (merged

@@ -16,6 +16,9 @@ DECLARE
   v_id uuid := dispatch.to_uuid(p_id);
 BEGIN
   IF dispatch.is_staff(v_role) THEN
+    IF NOT dispatch.scope_has_driver(p_actor, v_id) THEN
+      PERFORM dispatch.raise_error('not_found', 'no such driver');
+    END IF;
     RETURN v_id;
   END IF;
   IF v_role = 'driver' AND v_id IS NOT NULL
@@ -104,6 +107,7 @@ DECLARE
   v_last_name text;
   v_last_dist numeric;
   v_last_id uuid;
+  v_scope uuid[] := dispatch.scope_drivers(p_actor);
   r record;
 BEGIN
   IF v_near THEN
@@ -143,6 +147,7 @@ BEGIN
                OR d.lon BETWEEN v_lon_lo + 360 AND 180
                OR d.lon BETWEEN -180 AND v_lon_hi - 360)
           AND (p_state IS NULL OR dispatch.driver_state(d.online, d.id) = p_state)
+          AND (v_scope IS NULL OR d.id = ANY (v_scope))
       ) x
       WHERE x.dist <= v_radius
         AND (v_c IS NULL OR (x.dist, (x.d).id) > (v_cd, v_ci))
@@ -172,6 +177,7 @@ BEGIN
       SELECT d FROM dispatch.drivers d
       WHERE (v_c IS NULL OR (d.name, d.id) > (v_cn, v_ci))
         AND (p_state IS NULL OR dispatch.driver_state(d.online, d.id) = p_state)
+        AND (v_scope IS NULL OR d.id = ANY (v_scope))
       ORDER BY d.name, d.id
       LIMIT v_limit + 1
     LOOP

@@ -57,6 +57,7 @@ RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   v_role text := dispatch.actor_role(p_actor);
   v_replay jsonb;
+  v_zone uuid;
   v_customer text;
   v_pickup jsonb;
   v_dropoff jsonb;
@@ -192,10 +193,17 @@ BEGIN
   INTO v_items
   FROM unnest(v_skus, v_names, v_qtys, v_prices) WITH ORDINALITY AS t(sku, name, qty, price, idx);
 
+  -- a dispatcher scoped to teams creates orders in its teams' zones only
+  v_zone := dispatch.zone_at(v_p_lat, v_p_lon);
+  IF NOT dispatch.scope_has_zone(p_actor, v_zone) THEN
+    PERFORM dispatch.raise_error('permission_denied',
+      'the pickup is outside the zones of your teams', 'pickup');
+  END IF;
+
   v_id := dispatch.uuid_v7();
   INSERT INTO dispatch.orders (id, customer_id, pickup_lat, pickup_lon, pickup_address,
                                dropoff_lat, dropoff_lon, dropoff_address, items, notes,
-                               priority, contact, tracking_token, created_by)
+                               priority, contact, tracking_token, created_by, zone_id)
   VALUES (v_id, v_customer, v_p_lat, v_p_lon,
           dispatch.json_text(v_pickup -> 'address', 'pickup.address'),
           v_d_lat, v_d_lon,
@@ -203,7 +211,7 @@ BEGIN
           v_items,
           dispatch.json_text(p_body -> 'notes', 'notes'),
           v_priority, v_contact, dispatch.new_tracking_token(v_id),
-          p_actor ->> 'user_id')
+          p_actor ->> 'user_id', v_zone)
   RETURNING * INTO v_o;
 
   IF cardinality(v_res_skus) > 0 THEN
@@ -254,6 +262,7 @@ DECLARE
   v_customer text := p_customer_id;
   v_driver uuid;
   v_after dispatch.page_key := dispatch.page_after(p_cursor, 'orders');
+  v_zones uuid[] := dispatch.scope_zones(p_actor);
   v_sql text;
   v_rows dispatch.page_row[];
 BEGIN
@@ -296,10 +305,13 @@ BEGIN
   IF v_after.t IS NOT NULL THEN
     v_sql := v_sql || ' AND (o.created_at, o.id) < ($4, $5)';
   END IF;
+  IF v_zones IS NOT NULL THEN
+    v_sql := v_sql || ' AND o.zone_id = ANY ($7)';
+  END IF;
   v_sql := v_sql || ' ORDER BY o.created_at DESC, o.id DESC LIMIT $6)';
 
   EXECUTE v_sql INTO v_rows
-    USING v_statuses, v_customer, v_driver, v_after.t, v_after.i, p_limit + 1;
+    USING v_statuses, v_customer, v_driver, v_after.t, v_after.i, p_limit + 1, v_zones;
   RETURN dispatch.page_json('orders', p_limit, v_rows);
 END
 $$;
@@ -403,7 +415,7 @@ BEGIN
     END IF;
     -- the driver row: FOR SHARE, so that going offline waits for us (or we see it)
     SELECT online INTO v_online FROM dispatch.drivers WHERE id = v_target FOR SHARE;
-    IF NOT FOUND THEN
+    IF NOT FOUND OR NOT dispatch.scope_has_driver(p_actor, v_target) THEN
       PERFORM dispatch.raise_error('invalid_argument', 'no such driver', 'driver_id');
     END IF;
     IF NOT v_online THEN

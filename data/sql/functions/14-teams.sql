@@ -1,0 +1,402 @@
+-- SPDX-License-Identifier: GPL-3.0-or-later
+--
+-- Zones and teams (migration 0170-teams.sql): where an order belongs, what a
+-- dispatcher scoped to teams may see, the admin endpoints' functions.
+--
+-- Scope: a dispatcher who is in at least one team sees the orders of its
+-- teams' zones and its teams' drivers, nothing else (another team's order or
+-- driver is not_found, as a customer's foreign order is). Admins, automation
+-- and dispatchers in no team see everything. The API checks the shape and
+-- limits of zones (shared/dispatch-zone.c); here only what needs the rows.
+
+-- Where (p_lat, p_lon) lies against the closed ring p_lats/p_lons (last point
+-- = first): 0 outside, 1 inside, 2 on its boundary. Even-odd rule with a ray
+-- to the east, half-open in latitude; the side of each edge is the sign of one
+-- cross product, so "on the edge" and "crosses" never disagree.
+CREATE OR REPLACE FUNCTION dispatch.ring_locate(p_lat double precision, p_lon double precision,
+                                                p_lats double precision[],
+                                                p_lons double precision[])
+RETURNS integer LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+  v_inside boolean := false;
+  x1 double precision;
+  y1 double precision;
+  x2 double precision;
+  y2 double precision;
+  v_cross double precision;
+BEGIN
+  FOR i IN 1 .. cardinality(p_lats) - 1 LOOP
+    x1 := p_lons[i];
+    y1 := p_lats[i];
+    x2 := p_lons[i + 1];
+    y2 := p_lats[i + 1];
+    v_cross := (x2 - x1) * (p_lat - y1) - (y2 - y1) * (p_lon - x1);
+    IF v_cross = 0 AND p_lon BETWEEN least(x1, x2) AND greatest(x1, x2)
+       AND p_lat BETWEEN least(y1, y2) AND greatest(y1, y2) THEN
+      RETURN 2;
+    END IF;
+    IF (y1 > p_lat) <> (y2 > p_lat) AND (v_cross > 0) = (y2 > y1) THEN
+      v_inside := NOT v_inside;
+    END IF;
+  END LOOP;
+  RETURN CASE WHEN v_inside THEN 1 ELSE 0 END;
+END
+$$;
+
+-- Whether zone p_zone holds the point: inside or on the outer ring of one of
+-- its polygons and not strictly inside one of that polygon's holes (a hole's
+-- boundary belongs to the zone).
+CREATE OR REPLACE FUNCTION dispatch.zone_contains(p_zone uuid, p_lat double precision,
+                                                  p_lon double precision)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT EXISTS (
+    SELECT 1 FROM dispatch.zone_rings o
+    WHERE o.zone_id = p_zone AND o.ring = 0
+      AND dispatch.ring_locate(p_lat, p_lon, o.lats, o.lons) > 0
+      AND NOT EXISTS (SELECT 1 FROM dispatch.zone_rings h
+                      WHERE h.zone_id = o.zone_id AND h.polygon = o.polygon AND h.ring > 0
+                        AND dispatch.ring_locate(p_lat, p_lon, h.lats, h.lons) = 1))
+$$;
+
+-- The zone of a pickup: of the zones that hold it, the oldest (zones may
+-- overlap; a point on the border of two belongs to the older); NULL: unzoned.
+CREATE OR REPLACE FUNCTION dispatch.zone_at(p_lat double precision, p_lon double precision)
+RETURNS uuid LANGUAGE sql STABLE AS $$
+  SELECT z.id FROM dispatch.zones z
+  WHERE p_lat BETWEEN z.min_lat AND z.max_lat AND p_lon BETWEEN z.min_lon AND z.max_lon
+    AND dispatch.zone_contains(z.id, p_lat, p_lon)
+  ORDER BY z.created_at, z.id
+  LIMIT 1
+$$;
+
+-- The teams of a scoped dispatcher; NULL when p_actor sees everything.
+CREATE OR REPLACE FUNCTION dispatch.scope_teams(p_actor jsonb)
+RETURNS uuid[] LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN p_actor ->> 'role' = 'dispatcher' THEN
+    (SELECT nullif(array_agg(m.team_id), '{}') FROM dispatch.team_dispatchers m
+     WHERE m.user_id = dispatch.to_uuid(p_actor ->> 'user_id'))
+  END
+$$;
+
+-- The zones whose orders p_actor sees; NULL: every order (zoned or not).
+CREATE OR REPLACE FUNCTION dispatch.scope_zones(p_actor jsonb)
+RETURNS uuid[] LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN t.ids IS NOT NULL THEN
+    ARRAY(SELECT DISTINCT z.zone_id FROM dispatch.team_zones z WHERE z.team_id = ANY (t.ids))
+  END
+  FROM (SELECT dispatch.scope_teams(p_actor) AS ids) t
+$$;
+
+-- The drivers p_actor sees; NULL: every driver.
+CREATE OR REPLACE FUNCTION dispatch.scope_drivers(p_actor jsonb)
+RETURNS uuid[] LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN t.ids IS NOT NULL THEN
+    ARRAY(SELECT DISTINCT d.driver_id FROM dispatch.team_drivers d WHERE d.team_id = ANY (t.ids))
+  END
+  FROM (SELECT dispatch.scope_teams(p_actor) AS ids) t
+$$;
+
+-- {"zones":[ids],"drivers":[ids]} for a scoped dispatcher, SQL NULL for
+-- everyone else: what the dispatcher stream lets through (server/auth/dsd-scope.c).
+CREATE OR REPLACE FUNCTION dispatch.scope_json(p_actor jsonb)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN dispatch.scope_teams(p_actor) IS NOT NULL THEN
+    jsonb_build_object('zones', to_jsonb(dispatch.scope_zones(p_actor)),
+                       'drivers', to_jsonb(dispatch.scope_drivers(p_actor)))
+  END
+$$;
+
+-- Whether p_actor sees the orders of zone p_zone (NULL: unzoned).
+CREATE OR REPLACE FUNCTION dispatch.scope_has_zone(p_actor jsonb, p_zone uuid)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT coalesce(p_zone = ANY (s.ids), s.ids IS NULL)
+  FROM (SELECT dispatch.scope_zones(p_actor) AS ids) s
+$$;
+
+-- Whether p_actor sees driver p_id (which need not exist).
+CREATE OR REPLACE FUNCTION dispatch.scope_has_driver(p_actor jsonb, p_id uuid)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT coalesce(p_id = ANY (s.ids), s.ids IS NULL)
+  FROM (SELECT dispatch.scope_drivers(p_actor) AS ids) s
+$$;
+
+-- The dispatcher stream's snapshot as p_actor may see it.
+CREATE OR REPLACE FUNCTION dispatch.stream_snapshot_for(p_actor jsonb)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_zones uuid[] := dispatch.scope_zones(p_actor);
+  v_drivers uuid[] := dispatch.scope_drivers(p_actor);
+BEGIN
+  IF v_zones IS NULL THEN
+    RETURN dispatch.stream_snapshot();
+  END IF;
+  RETURN jsonb_build_object(
+    'seq', (SELECT s.last_seq FROM dispatch.relay_state s WHERE s.id = 1),
+    'orders', (SELECT coalesce(jsonb_agg(dispatch.order_json(o) ORDER BY o.created_at, o.id),
+                               '[]'::jsonb)
+               FROM dispatch.orders o
+               WHERE o.status IN ('pending', 'assigned', 'picked_up')
+                 AND o.zone_id = ANY (v_zones)),
+    'drivers', (SELECT coalesce(jsonb_agg(dispatch.driver_json(d, coalesce(a.ids, '[]'::jsonb))
+                                          ORDER BY d.name, d.id),
+                                '[]'::jsonb)
+                FROM dispatch.drivers d
+                LEFT JOIN dispatch.driver_active_order_ids a ON a.driver_id = d.id
+                WHERE d.id = ANY (v_drivers)));
+END
+$$;
+
+-- The automation rules of the zone of an order: auto_dispatch, max_pickup_km
+-- and offer_timeout_s (NULL: the server's), and the drivers automation may
+-- use (NULL: any; else the drivers of the zone's teams that keep automation
+-- within the team).
+CREATE OR REPLACE FUNCTION dispatch.zone_allowed_drivers(p_zone uuid)
+RETURNS uuid[] LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM dispatch.team_zones tz
+                           JOIN dispatch.teams t ON t.id = tz.team_id
+                           WHERE tz.zone_id = p_zone AND t.keep_automation) THEN
+    ARRAY(SELECT DISTINCT td.driver_id
+          FROM dispatch.team_zones tz
+          JOIN dispatch.teams t ON t.id = tz.team_id AND t.keep_automation
+          JOIN dispatch.team_drivers td ON td.team_id = t.id
+          WHERE tz.zone_id = p_zone)
+  END
+$$;
+
+-- The zone object.
+CREATE OR REPLACE FUNCTION dispatch.zone_json(z dispatch.zones)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object(
+    'id', z.id, 'name', z.name, 'geometry', z.geometry,
+    'bbox', jsonb_build_array(z.min_lat, z.min_lon, z.max_lat, z.max_lon),
+    'auto_dispatch', z.auto_dispatch, 'max_pickup_km', z.max_pickup_km,
+    'offer_timeout_s', z.offer_timeout_s,
+    'teams', coalesce((SELECT jsonb_agg(tz.team_id ORDER BY tz.team_id)
+                       FROM dispatch.team_zones tz WHERE tz.zone_id = z.id), '[]'::jsonb),
+    'created_at', dispatch.ts_json(z.created_at), 'updated_at', dispatch.ts_json(z.updated_at))
+$$;
+
+-- POST /zones (p_id NULL) and PUT /zones/{id}: p_body {"name","geometry",
+-- "auto_dispatch","max_pickup_km","offer_timeout_s"} as the API validated it
+-- (geometry a valid Polygon or MultiPolygon, [lon, lat] positions). Orders
+-- keep the zone they got when they were created. Returns the zone.
+CREATE OR REPLACE FUNCTION dispatch.zone_put(p_actor jsonb, p_id text, p_body jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  v_geometry jsonb := p_body -> 'geometry';
+  v_polygons jsonb;
+  v_z dispatch.zones;
+  v_bad record;
+  v_field text;
+BEGIN
+  IF p_id IS NOT NULL THEN
+    SELECT * INTO v_z FROM dispatch.zones WHERE id = dispatch.to_uuid(p_id) FOR UPDATE;
+    IF NOT FOUND THEN
+      PERFORM dispatch.raise_error('not_found', 'no such zone');
+    END IF;
+    DELETE FROM dispatch.zone_rings WHERE zone_id = v_z.id;
+    UPDATE dispatch.zones SET name = p_body ->> 'name', updated_at = now() WHERE id = v_z.id;
+  ELSE
+    INSERT INTO dispatch.zones (name, geometry, min_lat, min_lon, max_lat, max_lon)
+    VALUES (p_body ->> 'name', v_geometry, 0, 0, 0, 0)
+    RETURNING * INTO v_z;
+  END IF;
+
+  v_polygons := CASE v_geometry ->> 'type'
+                  WHEN 'Polygon' THEN jsonb_build_array(v_geometry -> 'coordinates')
+                  ELSE v_geometry -> 'coordinates' END;
+  INSERT INTO dispatch.zone_rings (zone_id, polygon, ring, lats, lons)
+  SELECT v_z.id, p.n - 1, r.n - 1,
+         ARRAY(SELECT (pt.value ->> 1)::double precision
+               FROM jsonb_array_elements(r.value) WITH ORDINALITY pt ORDER BY pt.ordinality),
+         ARRAY(SELECT (pt.value ->> 0)::double precision
+               FROM jsonb_array_elements(r.value) WITH ORDINALITY pt ORDER BY pt.ordinality)
+  FROM jsonb_array_elements(v_polygons) WITH ORDINALITY AS p(value, n),
+       jsonb_array_elements(p.value) WITH ORDINALITY AS r(value, n);
+
+  -- The API checked that no two rings of a polygon meet, so a hole lies
+  -- inside its outer ring (and outside the other holes) when its first
+  -- position does.
+  SELECT h.polygon, h.ring INTO v_bad
+  FROM dispatch.zone_rings h
+  JOIN dispatch.zone_rings o ON o.zone_id = h.zone_id AND o.polygon = h.polygon
+  WHERE h.zone_id = v_z.id AND h.ring > 0 AND o.ring <> h.ring
+    AND (dispatch.ring_locate(h.lats[1], h.lons[1], o.lats, o.lons) = 1) <> (o.ring = 0)
+  ORDER BY h.polygon, h.ring
+  LIMIT 1;
+  IF FOUND THEN
+    v_field := CASE WHEN v_geometry ->> 'type' = 'Polygon'
+                    THEN format('geometry.coordinates[%s]', v_bad.ring)
+                    ELSE format('geometry.coordinates[%s][%s]', v_bad.polygon, v_bad.ring) END;
+    PERFORM dispatch.raise_error('invalid_argument',
+      format('%s must lie inside its polygon''s outer ring and outside its other holes',
+             v_field),
+      v_field);
+  END IF;
+
+  UPDATE dispatch.zones z
+  SET geometry = v_geometry,
+      auto_dispatch = coalesce((p_body ->> 'auto_dispatch')::boolean, true),
+      max_pickup_km = (p_body ->> 'max_pickup_km')::double precision,
+      offer_timeout_s = (p_body ->> 'offer_timeout_s')::integer,
+      min_lat = b.min_lat, min_lon = b.min_lon, max_lat = b.max_lat, max_lon = b.max_lon
+  FROM (SELECT min(la) AS min_lat, max(la) AS max_lat, min(lo) AS min_lon, max(lo) AS max_lon
+        FROM dispatch.zone_rings r, unnest(r.lats, r.lons) AS u(la, lo)
+        WHERE r.zone_id = v_z.id AND r.ring = 0) b
+  WHERE z.id = v_z.id
+  RETURNING z.* INTO v_z;
+  RETURN dispatch.zone_json(v_z);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dispatch.zone_get(p_actor jsonb, p_id text)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT dispatch.zone_json(z) FROM dispatch.zones z WHERE z.id = dispatch.to_uuid(p_id)
+$$;
+
+-- GET /zones: {"zones":[...],"next"}, oldest first.
+CREATE OR REPLACE FUNCTION dispatch.zone_list(p_actor jsonb, p_limit integer, p_cursor text)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_after dispatch.page_key := dispatch.page_after(p_cursor, 'zones');
+BEGIN
+  RETURN dispatch.page_json('zones', p_limit, ARRAY(
+    SELECT ROW(z.created_at, z.id, dispatch.zone_json(z))::dispatch.page_row
+    FROM dispatch.zones z
+    WHERE v_after.t IS NULL OR (z.created_at, z.id) > (v_after.t, v_after.i)
+    ORDER BY z.created_at, z.id
+    LIMIT p_limit + 1));
+END
+$$;
+
+-- DELETE /zones/{id}: conflict while open orders are in it; its finished
+-- orders become unzoned.
+CREATE OR REPLACE FUNCTION dispatch.zone_delete(p_actor jsonb, p_id text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  v_id uuid;
+BEGIN
+  SELECT id INTO v_id FROM dispatch.zones WHERE id = dispatch.to_uuid(p_id) FOR UPDATE;
+  IF NOT FOUND THEN
+    PERFORM dispatch.raise_error('not_found', 'no such zone');
+  END IF;
+  IF EXISTS (SELECT 1 FROM dispatch.orders
+             WHERE zone_id = v_id AND status IN ('pending', 'assigned', 'picked_up')) THEN
+    PERFORM dispatch.raise_error('conflict', 'the zone has open orders');
+  END IF;
+  DELETE FROM dispatch.zones WHERE id = v_id;
+  RETURN '{}'::jsonb;
+END
+$$;
+
+-- The team object.
+CREATE OR REPLACE FUNCTION dispatch.team_json(t dispatch.teams)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object(
+    'id', t.id, 'name', t.name, 'keep_automation', t.keep_automation,
+    'dispatchers', coalesce((SELECT jsonb_agg(m.user_id ORDER BY m.user_id)
+                             FROM dispatch.team_dispatchers m WHERE m.team_id = t.id), '[]'),
+    'drivers', coalesce((SELECT jsonb_agg(d.driver_id ORDER BY d.driver_id)
+                         FROM dispatch.team_drivers d WHERE d.team_id = t.id), '[]'),
+    'zones', coalesce((SELECT jsonb_agg(z.zone_id ORDER BY z.zone_id)
+                       FROM dispatch.team_zones z WHERE z.team_id = t.id), '[]'),
+    'created_at', dispatch.ts_json(t.created_at), 'updated_at', dispatch.ts_json(t.updated_at))
+$$;
+
+-- The uuids of p_body's array p_member (ids the API checked to be distinct
+-- strings); one that is no id of p_table (or, for dispatchers, no
+-- dispatcher's user id) → invalid_argument on "<member>[i]".
+CREATE OR REPLACE FUNCTION dispatch.team_member_ids(p_body jsonb, p_member text)
+RETURNS uuid[] LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_ids uuid[] := '{}';
+  v_id uuid;
+  r record;
+BEGIN
+  FOR r IN SELECT e.value #>> '{}' AS text, e.n - 1 AS i
+           FROM jsonb_array_elements(coalesce(p_body -> p_member, '[]')) WITH ORDINALITY e(value, n)
+  LOOP
+    v_id := dispatch.to_uuid(r.text);
+    IF v_id IS NULL
+       OR (p_member = 'dispatchers' AND NOT EXISTS (
+             SELECT 1 FROM dispatch.users WHERE id = v_id AND role = 'dispatcher'))
+       OR (p_member = 'drivers' AND NOT EXISTS (SELECT 1 FROM dispatch.drivers WHERE id = v_id))
+       OR (p_member = 'zones' AND NOT EXISTS (SELECT 1 FROM dispatch.zones WHERE id = v_id)) THEN
+      PERFORM dispatch.raise_error('invalid_argument',
+        format('%s[%s] is not a known %s', p_member, r.i,
+               CASE p_member WHEN 'dispatchers' THEN 'dispatcher'
+                             WHEN 'drivers' THEN 'driver' ELSE 'zone' END),
+        format('%s[%s]', p_member, r.i));
+    END IF;
+    v_ids := v_ids || v_id;
+  END LOOP;
+  RETURN v_ids;
+END
+$$;
+
+-- POST /teams (p_id NULL) and PUT /teams/{id}: p_body {"name",
+-- "keep_automation","dispatchers":[user ids],"drivers":[ids],"zones":[ids]}
+-- replaces the team. Returns the team.
+CREATE OR REPLACE FUNCTION dispatch.team_put(p_actor jsonb, p_id text, p_body jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  v_dispatchers uuid[] := dispatch.team_member_ids(p_body, 'dispatchers');
+  v_drivers uuid[] := dispatch.team_member_ids(p_body, 'drivers');
+  v_zones uuid[] := dispatch.team_member_ids(p_body, 'zones');
+  v_t dispatch.teams;
+BEGIN
+  IF p_id IS NULL THEN
+    INSERT INTO dispatch.teams (name, keep_automation)
+    VALUES (p_body ->> 'name', coalesce((p_body ->> 'keep_automation')::boolean, false))
+    RETURNING * INTO v_t;
+  ELSE
+    UPDATE dispatch.teams
+    SET name = p_body ->> 'name',
+        keep_automation = coalesce((p_body ->> 'keep_automation')::boolean, false),
+        updated_at = now()
+    WHERE id = dispatch.to_uuid(p_id)
+    RETURNING * INTO v_t;
+    IF NOT FOUND THEN
+      PERFORM dispatch.raise_error('not_found', 'no such team');
+    END IF;
+    DELETE FROM dispatch.team_dispatchers WHERE team_id = v_t.id;
+    DELETE FROM dispatch.team_drivers WHERE team_id = v_t.id;
+    DELETE FROM dispatch.team_zones WHERE team_id = v_t.id;
+  END IF;
+  INSERT INTO dispatch.team_dispatchers (team_id, user_id) SELECT v_t.id, unnest(v_dispatchers);
+  INSERT INTO dispatch.team_drivers (team_id, driver_id) SELECT v_t.id, unnest(v_drivers);
+  INSERT INTO dispatch.team_zones (team_id, zone_id) SELECT v_t.id, unnest(v_zones);
+  RETURN dispatch.team_json(v_t);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dispatch.team_get(p_actor jsonb, p_id text)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT dispatch.team_json(t) FROM dispatch.teams t WHERE t.id = dispatch.to_uuid(p_id)
+$$;
+
+-- GET /teams: {"teams":[...],"next"}, oldest first.
+CREATE OR REPLACE FUNCTION dispatch.team_list(p_actor jsonb, p_limit integer, p_cursor text)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_after dispatch.page_key := dispatch.page_after(p_cursor, 'teams');
+BEGIN
+  RETURN dispatch.page_json('teams', p_limit, ARRAY(
+    SELECT ROW(t.created_at, t.id, dispatch.team_json(t))::dispatch.page_row
+    FROM dispatch.teams t
+    WHERE v_after.t IS NULL OR (t.created_at, t.id) > (v_after.t, v_after.i)
+    ORDER BY t.created_at, t.id
+    LIMIT p_limit + 1));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dispatch.team_delete(p_actor jsonb, p_id text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM dispatch.teams WHERE id = dispatch.to_uuid(p_id);
+  IF NOT FOUND THEN
+    PERFORM dispatch.raise_error('not_found', 'no such team');
+  END IF;
+  RETURN '{}'::jsonb;
+END
+$$;
