@@ -3,7 +3,8 @@
 -- Drivers: create, get, list (with nearby search), online/offline, trail,
 -- offers.
 --
--- Who may: staff (admin, dispatcher, system) everything; a driver only its own
+-- Who may: staff (admin, dispatcher, system) everything (a dispatcher scoped
+-- to teams its teams' drivers: not_found for others); a driver only its own
 -- driver (permission_denied otherwise, also for ids that do not exist);
 -- customers nothing (permission_denied).
 

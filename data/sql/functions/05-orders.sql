@@ -2,7 +2,8 @@
 --
 -- Orders: create, get, list, actions, events, tracking.
 --
--- Visibility (dispatch.order_visible): staff all; a customer its own orders; a
+-- Visibility (dispatch.order_visible): staff all (a dispatcher scoped to teams
+-- the orders of its teams' zones, 14-teams.sql); a customer its own orders; a
 -- driver the orders assigned to it and those with a live offer to it. An order
 -- the caller cannot see is not_found; an action the caller's role may never
 -- take on a visible order is permission_denied; a transition the state machine
