@@ -8,11 +8,6 @@
 /* Teams (admin): dispatchers, drivers and zones; a dispatcher in a team sees
  * only its teams' orders and drivers (data/sql/functions/14-teams.sql). */
 
-static const char put_sql[] = "SELECT dispatch.team_put($1::jsonb, $2, $3::jsonb)::text";
-static const char list_sql[] = "SELECT dispatch.team_list($1::jsonb, $2::int, $3)::text";
-static const char get_sql[] = "SELECT dispatch.team_get($1::jsonb, $2)::text";
-static const char delete_sql[] = "SELECT dispatch.team_delete($1::jsonb, $2)::text";
-
 static const char * const member_lists[] = { "dispatchers", "drivers", "zones" };
 
 /* An optional array of distinct ids, copied into the builder (absent: []). */
@@ -85,60 +80,17 @@ read_team (JsonObject  *body,
   return dsd_api_builder_to_string (builder);
 }
 
-/* POST /teams (no {id}) and PUT /teams/{id}. */
-static void
-put_team_cb (DsdRequest *request,
-             gpointer    user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_request_dup_actor_json (request);
-  g_autofree char *team = NULL;
-  const char *id = dsd_request_get_param (request, "id");
-  JsonObject *body;
-
-  body = dsd_request_get_json_object (request, &error);
-  if (body == NULL || (team = read_team (body, &error)) == NULL)
-    {
-      dsd_request_respond_error (request, error);
-      return;
-    }
-
-  dsd_api_respond_query (request, user_data, id == NULL ? 201 : 200, put_sql, 3,
-                         (const char * const[]) { actor, id, team });
-}
-
-static void
-list_teams_cb (DsdRequest *request,
-               gpointer    user_data)
-{
-  dsd_api_respond_page (request, user_data, list_sql, NULL);
-}
-
-static void
-get_team_cb (DsdRequest *request,
-             gpointer    user_data)
-{
-  g_autofree char *actor = dsd_request_dup_actor_json (request);
-
-  dsd_api_respond_query (request, user_data, 200, get_sql, 2,
-                         (const char * const[]) { actor, dsd_request_get_param (request, "id") });
-}
-
-static void
-delete_team_cb (DsdRequest *request,
-                gpointer    user_data)
-{
-  dsd_api_respond_delete (request, user_data, delete_sql);
-}
-
 void
 dsd_api_register_teams (DsdRouter  *router,
                         DsdContext *context)
 {
-  dsd_router_add (router, "POST", "/api/v1/teams", DSD_ROLE_ADMIN, put_team_cb, context);
-  dsd_router_add (router, "GET", "/api/v1/teams", DSD_ROLE_ADMIN, list_teams_cb, context);
-  dsd_router_add (router, "GET", "/api/v1/teams/{id}", DSD_ROLE_ADMIN, get_team_cb, context);
-  dsd_router_add (router, "PUT", "/api/v1/teams/{id}", DSD_ROLE_ADMIN, put_team_cb, context);
-  dsd_router_add (router, "DELETE", "/api/v1/teams/{id}", DSD_ROLE_ADMIN, delete_team_cb,
-                  context);
+  static const DsdApiResource teams = {
+    "/api/v1/teams", read_team,
+    "SELECT dispatch.team_put($1::jsonb, $2, $3::jsonb)::text",
+    "SELECT dispatch.team_list($1::jsonb, $2::int, $3)::text",
+    "SELECT dispatch.team_get($1::jsonb, $2)::text",
+    "SELECT dispatch.team_delete($1::jsonb, $2)::text",
+  };
+
+  dsd_api_register_resource (router, context, &teams);
 }

@@ -9,11 +9,6 @@
 /* Zones (admin): where orders belong and the automation settings of each
  * (data/sql/functions/14-teams.sql). */
 
-static const char put_sql[] = "SELECT dispatch.zone_put($1::jsonb, $2, $3::jsonb)::text";
-static const char list_sql[] = "SELECT dispatch.zone_list($1::jsonb, $2::int, $3)::text";
-static const char get_sql[] = "SELECT dispatch.zone_get($1::jsonb, $2)::text";
-static const char delete_sql[] = "SELECT dispatch.zone_delete($1::jsonb, $2)::text";
-
 /* {"name","geometry","auto_dispatch"?,"max_pickup_km"?,"offer_timeout_s"?}
  * as JSON text for zone_put, settings absent or null → null (the server's). */
 static char *
@@ -64,60 +59,17 @@ read_zone (JsonObject  *body,
   return dsd_api_builder_to_string (builder);
 }
 
-/* POST /zones (no {id}) and PUT /zones/{id}. */
-static void
-put_zone_cb (DsdRequest *request,
-             gpointer    user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_request_dup_actor_json (request);
-  g_autofree char *zone = NULL;
-  const char *id = dsd_request_get_param (request, "id");
-  JsonObject *body;
-
-  body = dsd_request_get_json_object (request, &error);
-  if (body == NULL || (zone = read_zone (body, &error)) == NULL)
-    {
-      dsd_request_respond_error (request, error);
-      return;
-    }
-
-  dsd_api_respond_query (request, user_data, id == NULL ? 201 : 200, put_sql, 3,
-                         (const char * const[]) { actor, id, zone });
-}
-
-static void
-list_zones_cb (DsdRequest *request,
-               gpointer    user_data)
-{
-  dsd_api_respond_page (request, user_data, list_sql, NULL);
-}
-
-static void
-get_zone_cb (DsdRequest *request,
-             gpointer    user_data)
-{
-  g_autofree char *actor = dsd_request_dup_actor_json (request);
-
-  dsd_api_respond_query (request, user_data, 200, get_sql, 2,
-                         (const char * const[]) { actor, dsd_request_get_param (request, "id") });
-}
-
-static void
-delete_zone_cb (DsdRequest *request,
-                gpointer    user_data)
-{
-  dsd_api_respond_delete (request, user_data, delete_sql);
-}
-
 void
 dsd_api_register_zones (DsdRouter  *router,
                         DsdContext *context)
 {
-  dsd_router_add (router, "POST", "/api/v1/zones", DSD_ROLE_ADMIN, put_zone_cb, context);
-  dsd_router_add (router, "GET", "/api/v1/zones", DSD_ROLE_ADMIN, list_zones_cb, context);
-  dsd_router_add (router, "GET", "/api/v1/zones/{id}", DSD_ROLE_ADMIN, get_zone_cb, context);
-  dsd_router_add (router, "PUT", "/api/v1/zones/{id}", DSD_ROLE_ADMIN, put_zone_cb, context);
-  dsd_router_add (router, "DELETE", "/api/v1/zones/{id}", DSD_ROLE_ADMIN, delete_zone_cb,
-                  context);
+  static const DsdApiResource zones = {
+    "/api/v1/zones", read_zone,
+    "SELECT dispatch.zone_put($1::jsonb, $2, $3::jsonb)::text",
+    "SELECT dispatch.zone_list($1::jsonb, $2::int, $3)::text",
+    "SELECT dispatch.zone_get($1::jsonb, $2)::text",
+    "SELECT dispatch.zone_delete($1::jsonb, $2)::text",
+  };
+
+  dsd_api_register_resource (router, context, &zones);
 }

@@ -94,6 +94,28 @@ void     dsd_api_respond_delete     (DsdRequest         *request,
                                      DsdContext         *context,
                                      const char         *sql);
 
+/*
+ * A resource that admins keep whole (zones, teams): POST collection creates,
+ * GET collection lists, GET/PUT/DELETE collection/{id} get, replace, delete.
+ * read checks a request body and returns it as the JSON text that put_sql
+ * takes ($1 the caller, $2 the id or NULL to create, $3 the body); list_sql
+ * takes (caller, limit, next), get_sql and delete_sql (caller, id).
+ */
+typedef struct {
+  const char *collection;
+  char     *(*read) (JsonObject  *body,
+                     GError     **error);
+  const char *put_sql;
+  const char *list_sql;
+  const char *get_sql;
+  const char *delete_sql;
+} DsdApiResource;
+
+/* resource: (not copied): must outlive router. */
+void     dsd_api_register_resource  (DsdRouter            *router,
+                                     DsdContext           *context,
+                                     const DsdApiResource *resource);
+
 /* ?limit= per docs/openapi.json: default 50, above 500 clamped, ≤ 0 or not an
  * integer → error. */
 gboolean dsd_api_get_limit          (DsdRequest         *request,

@@ -284,6 +284,20 @@ event_cb (DsdEventBus *bus,
   g_clear_pointer (&location.item, g_bytes_unref);
 }
 
+/* A query for the subscriber failed (error NULL: it answered something else). */
+static void
+close_unavailable (Subscriber   *s,
+                   const GError *error,
+                   const char   *what)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_message ("Stream %s failed: %s", what, error != NULL ? error->message : "unexpected answer");
+  dsd_ws_client_close (s->client, DSD_WS_CLOSE_TRY_AGAIN_LATER,
+                       "the snapshot is unavailable, try again", TRUE);
+}
+
 /* Sends what was held back while the scope and the snapshot were read. */
 static void
 release_held (Subscriber *s)
@@ -312,12 +326,7 @@ snapshot_cb (GObject      *source,
   rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
   if (rows == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-
-      g_message ("Stream snapshot failed: %s", error->message);
-      dsd_ws_client_close (s->client, DSD_WS_CLOSE_TRY_AGAIN_LATER,
-                           "the snapshot is unavailable, try again", TRUE);
+      close_unavailable (s, error, "snapshot");
       return;
     }
 
@@ -466,27 +475,13 @@ scope_cb (GObject      *source,
   g_autoptr(PGresult) rows = NULL;
 
   rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
-  if (rows == NULL || PQntuples (rows) != 1)
+  if (rows == NULL || PQntuples (rows) != 1 ||
+      (!PQgetisnull (rows, 0, 0) &&
+       (s->scope = dsd_scope_new_from_json (PQgetvalue (rows, 0, 0),
+                                            PQgetlength (rows, 0, 0))) == NULL))
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-
-      g_message ("Stream scope failed: %s", error != NULL ? error->message : "no row");
-      dsd_ws_client_close (s->client, DSD_WS_CLOSE_TRY_AGAIN_LATER,
-                           "the snapshot is unavailable, try again", TRUE);
+      close_unavailable (s, error, "scope");
       return;
-    }
-
-  if (!PQgetisnull (rows, 0, 0))
-    {
-      s->scope = dsd_scope_new_from_json (PQgetvalue (rows, 0, 0), PQgetlength (rows, 0, 0));
-      if (s->scope == NULL)
-        {
-          g_warning ("Stream scope: unexpected answer");
-          dsd_ws_client_close (s->client, DSD_WS_CLOSE_TRY_AGAIN_LATER,
-                               "the snapshot is unavailable, try again", TRUE);
-          return;
-        }
     }
 
   begin (s);

@@ -120,30 +120,21 @@ RETURNS boolean LANGUAGE sql STABLE AS $$
   FROM (SELECT dispatch.scope_drivers(p_actor) AS ids) s
 $$;
 
--- The dispatcher stream's snapshot as p_actor may see it.
+-- The dispatcher stream's snapshot (dispatch.stream_snapshot) as p_actor may
+-- see it: for a scoped dispatcher only its zones' orders and its drivers.
 CREATE OR REPLACE FUNCTION dispatch.stream_snapshot_for(p_actor jsonb)
-RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  v_zones uuid[] := dispatch.scope_zones(p_actor);
-  v_drivers uuid[] := dispatch.scope_drivers(p_actor);
-BEGIN
-  IF v_zones IS NULL THEN
-    RETURN dispatch.stream_snapshot();
-  END IF;
-  RETURN jsonb_build_object(
-    'seq', (SELECT s.last_seq FROM dispatch.relay_state s WHERE s.id = 1),
-    'orders', (SELECT coalesce(jsonb_agg(dispatch.order_json(o) ORDER BY o.created_at, o.id),
-                               '[]'::jsonb)
-               FROM dispatch.orders o
-               WHERE o.status IN ('pending', 'assigned', 'picked_up')
-                 AND o.zone_id = ANY (v_zones)),
-    'drivers', (SELECT coalesce(jsonb_agg(dispatch.driver_json(d, coalesce(a.ids, '[]'::jsonb))
-                                          ORDER BY d.name, d.id),
-                                '[]'::jsonb)
-                FROM dispatch.drivers d
-                LEFT JOIN dispatch.driver_active_order_ids a ON a.driver_id = d.id
-                WHERE d.id = ANY (v_drivers)));
-END
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN f.zones IS NULL THEN f.s ELSE jsonb_build_object(
+    'seq', f.s -> 'seq',
+    'orders', (SELECT coalesce(jsonb_agg(e.o ORDER BY e.n), '[]'::jsonb)
+               FROM jsonb_array_elements(f.s -> 'orders') WITH ORDINALITY e(o, n)
+               WHERE (e.o ->> 'zone_id')::uuid = ANY (f.zones)),
+    'drivers', (SELECT coalesce(jsonb_agg(e.d ORDER BY e.n), '[]'::jsonb)
+                FROM jsonb_array_elements(f.s -> 'drivers') WITH ORDINALITY e(d, n)
+                WHERE (e.d ->> 'id')::uuid = ANY (f.drivers)))
+  END
+  FROM (SELECT dispatch.stream_snapshot() AS s, dispatch.scope_zones(p_actor) AS zones,
+               dispatch.scope_drivers(p_actor) AS drivers) f
 $$;
 
 -- The automation rules of the zone of an order: auto_dispatch, max_pickup_km
