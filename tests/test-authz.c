@@ -395,6 +395,8 @@ resolve_id (const char *kind,
     return g_strdup (side == 0 && p != NULL ? p->user_id : fx.principals[VICTIM].user_id);
   if (g_str_equal (kind, "webhook"))
     return fresh ? new_webhook () : g_strdup (fx.webhook_id);
+  if (g_str_equal (kind, "customer"))
+    return g_strdup (fx.principals[side == 0 ? CUSTOMER : OTHER_CUSTOMER].customer_id);
   if (g_str_equal (kind, "zone"))
     return fresh ? new_zone () : g_strdup (fx.zone_id);
   if (g_str_equal (kind, "team"))
