@@ -1,8 +1,8 @@
 -- SPDX-License-Identifier: GPL-3.0-or-later
 --
 -- Zones and teams (issue 14). A zone is a GeoJSON Polygon or MultiPolygon,
--- validated by the API (shared/dispatch-zone.c); its rings are kept as arrays
--- for the point-in-polygon test of dispatch.zone_at(). An order belongs to the
+-- validated by the API (shared/dispatch-zone.c); its edges are kept for the
+-- point-in-polygon test of dispatch.zone_at(). An order belongs to the
 -- zone of its pickup when it is created (orders.zone_id; NULL: unzoned). A
 -- team groups dispatchers (users), drivers and zones: a dispatcher in at least
 -- one team sees only its teams' zones' orders and its teams' drivers.
@@ -24,16 +24,23 @@ CREATE TABLE dispatch.zones (
   updated_at      timestamptz      NOT NULL DEFAULT now()
 );
 
--- One closed ring (last point = first) of a zone: ring 0 of each polygon is
--- its outer boundary, the others its holes.
-CREATE TABLE dispatch.zone_rings (
-  zone_id  uuid               NOT NULL REFERENCES dispatch.zones (id) ON DELETE CASCADE,
-  polygon  integer            NOT NULL,
-  ring     integer            NOT NULL,
-  lats     double precision[] NOT NULL,
-  lons     double precision[] NOT NULL,
-  PRIMARY KEY (zone_id, polygon, ring)
+-- The edges of a zone's rings (ring 0 of each polygon is its outer boundary,
+-- the others its holes), for the point-in-polygon test of
+-- dispatch.rings_at(): reach is the box of the points whose ray to the east
+-- may cross the edge or that may lie on it (west of its east end, within its
+-- latitudes), so that a GiST index finds the few edges that matter.
+CREATE TABLE dispatch.zone_edges (
+  zone_id  uuid             NOT NULL REFERENCES dispatch.zones (id) ON DELETE CASCADE,
+  polygon  integer          NOT NULL,
+  ring     integer          NOT NULL,
+  x1       double precision NOT NULL,
+  y1       double precision NOT NULL,
+  x2       double precision NOT NULL,
+  y2       double precision NOT NULL,
+  reach    box              NOT NULL
 );
+CREATE INDEX zone_edges_zone_idx ON dispatch.zone_edges (zone_id);
+CREATE INDEX zone_edges_reach_idx ON dispatch.zone_edges USING gist (reach);
 
 CREATE TABLE dispatch.teams (
   id              uuid        PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -9,62 +9,44 @@
 -- and dispatchers in no team see everything. The API checks the shape and
 -- limits of zones (shared/dispatch-zone.c); here only what needs the rows.
 
--- Where (p_lat, p_lon) lies against the closed ring p_lats/p_lons (last point
--- = first): 0 outside, 1 inside, 2 on its boundary. Even-odd rule with a ray
--- to the east, half-open in latitude; the side of each edge is the sign of one
--- cross product, so "on the edge" and "crosses" never disagree.
-CREATE OR REPLACE FUNCTION dispatch.ring_locate(p_lat double precision, p_lon double precision,
-                                                p_lats double precision[],
-                                                p_lons double precision[])
-RETURNS integer LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
-DECLARE
-  v_inside boolean := false;
-  x1 double precision;
-  y1 double precision;
-  x2 double precision;
-  y2 double precision;
-  v_cross double precision;
-BEGIN
-  FOR i IN 1 .. cardinality(p_lats) - 1 LOOP
-    x1 := p_lons[i];
-    y1 := p_lats[i];
-    x2 := p_lons[i + 1];
-    y2 := p_lats[i + 1];
-    v_cross := (x2 - x1) * (p_lat - y1) - (y2 - y1) * (p_lon - x1);
-    IF v_cross = 0 AND p_lon BETWEEN least(x1, x2) AND greatest(x1, x2)
-       AND p_lat BETWEEN least(y1, y2) AND greatest(y1, y2) THEN
-      RETURN 2;
-    END IF;
-    IF (y1 > p_lat) <> (y2 > p_lat) AND (v_cross > 0) = (y2 > y1) THEN
-      v_inside := NOT v_inside;
-    END IF;
-  END LOOP;
-  RETURN CASE WHEN v_inside THEN 1 ELSE 0 END;
-END
+-- The rings near (p_lat, p_lon) and where the point lies against each:
+-- place 1 inside, 2 on the ring; a ring not listed has the point outside.
+-- Even-odd rule with a ray to the east, half-open in latitude; the side of
+-- each edge is the sign of one cross product c, so "on the edge" and
+-- "crosses" never disagree. Only the edges whose reach holds the point are
+-- read (GiST index).
+CREATE OR REPLACE FUNCTION dispatch.rings_at(p_lat double precision, p_lon double precision)
+RETURNS TABLE (zone_id uuid, polygon integer, ring integer, place integer)
+LANGUAGE sql STABLE AS $$
+  SELECT e.zone_id, e.polygon, e.ring,
+         CASE
+           WHEN bool_or(e.c = 0 AND p_lon BETWEEN least(e.x1, e.x2) AND greatest(e.x1, e.x2)
+                        AND p_lat BETWEEN least(e.y1, e.y2) AND greatest(e.y1, e.y2)) THEN 2
+           WHEN count(*) FILTER (WHERE (e.y1 > p_lat) <> (e.y2 > p_lat)
+                                   AND (e.c > 0) = (e.y2 > e.y1)) % 2 = 1 THEN 1
+           ELSE 0
+         END
+  FROM (SELECT g.zone_id, g.polygon, g.ring, g.x1, g.y1, g.x2, g.y2,
+               (g.x2 - g.x1) * (p_lat - g.y1) - (g.y2 - g.y1) * (p_lon - g.x1) AS c
+        FROM dispatch.zone_edges g
+        WHERE g.reach @> box(point(p_lon, p_lat), point(p_lon, p_lat))) e
+  GROUP BY e.zone_id, e.polygon, e.ring
 $$;
 
--- Whether zone p_zone holds the point: inside or on the outer ring of one of
--- its polygons and not strictly inside one of that polygon's holes (a hole's
--- boundary belongs to the zone).
-CREATE OR REPLACE FUNCTION dispatch.zone_contains(p_zone uuid, p_lat double precision,
-                                                  p_lon double precision)
-RETURNS boolean LANGUAGE sql STABLE AS $$
-  SELECT EXISTS (
-    SELECT 1 FROM dispatch.zone_rings o
-    WHERE o.zone_id = p_zone AND o.ring = 0
-      AND dispatch.ring_locate(p_lat, p_lon, o.lats, o.lons) > 0
-      AND NOT EXISTS (SELECT 1 FROM dispatch.zone_rings h
-                      WHERE h.zone_id = o.zone_id AND h.polygon = o.polygon AND h.ring > 0
-                        AND dispatch.ring_locate(p_lat, p_lon, h.lats, h.lons) = 1))
-$$;
-
--- The zone of a pickup: of the zones that hold it, the oldest (zones may
--- overlap; a point on the border of two belongs to the older); NULL: unzoned.
+-- The zone of a pickup: of the zones that hold it (inside or on the outer
+-- ring of one of their polygons and not strictly inside one of that
+-- polygon's holes: a hole's boundary belongs to the zone), the oldest (zones
+-- may overlap; a point on the border of two belongs to the older); NULL:
+-- unzoned.
 CREATE OR REPLACE FUNCTION dispatch.zone_at(p_lat double precision, p_lon double precision)
 RETURNS uuid LANGUAGE sql STABLE AS $$
+  WITH r AS MATERIALIZED (SELECT * FROM dispatch.rings_at(p_lat, p_lon))
   SELECT z.id FROM dispatch.zones z
-  WHERE p_lat BETWEEN z.min_lat AND z.max_lat AND p_lon BETWEEN z.min_lon AND z.max_lon
-    AND dispatch.zone_contains(z.id, p_lat, p_lon)
+  WHERE z.id IN (SELECT o.zone_id FROM r o
+                 WHERE o.ring = 0 AND o.place > 0
+                   AND NOT EXISTS (SELECT 1 FROM r h
+                                   WHERE h.zone_id = o.zone_id AND h.polygon = o.polygon
+                                     AND h.ring > 0 AND h.place = 1))
   ORDER BY z.created_at, z.id
   LIMIT 1
 $$;
@@ -185,7 +167,7 @@ BEGIN
     IF NOT FOUND THEN
       PERFORM dispatch.raise_error('not_found', 'no such zone');
     END IF;
-    DELETE FROM dispatch.zone_rings WHERE zone_id = v_z.id;
+    DELETE FROM dispatch.zone_edges WHERE zone_id = v_z.id;
     UPDATE dispatch.zones SET name = p_body ->> 'name', updated_at = now() WHERE id = v_z.id;
   ELSE
     INSERT INTO dispatch.zones (name, geometry, min_lat, min_lon, max_lat, max_lon)
@@ -196,24 +178,35 @@ BEGIN
   v_polygons := CASE v_geometry ->> 'type'
                   WHEN 'Polygon' THEN jsonb_build_array(v_geometry -> 'coordinates')
                   ELSE v_geometry -> 'coordinates' END;
-  INSERT INTO dispatch.zone_rings (zone_id, polygon, ring, lats, lons)
-  SELECT v_z.id, p.n - 1, r.n - 1,
-         ARRAY(SELECT (pt.value ->> 1)::double precision
-               FROM jsonb_array_elements(r.value) WITH ORDINALITY pt ORDER BY pt.ordinality),
-         ARRAY(SELECT (pt.value ->> 0)::double precision
-               FROM jsonb_array_elements(r.value) WITH ORDINALITY pt ORDER BY pt.ordinality)
+  INSERT INTO dispatch.zone_edges (zone_id, polygon, ring, x1, y1, x2, y2, reach)
+  SELECT v_z.id, p.n - 1, r.n - 1, e.x1, e.y1, e.x2, e.y2,
+         box(point(-180, least(e.y1, e.y2)), point(greatest(e.x1, e.x2), greatest(e.y1, e.y2)))
   FROM jsonb_array_elements(v_polygons) WITH ORDINALITY AS p(value, n),
-       jsonb_array_elements(p.value) WITH ORDINALITY AS r(value, n);
+       jsonb_array_elements(p.value) WITH ORDINALITY AS r(value, n),
+       LATERAL (SELECT q.x1, q.y1, q.x2, q.y2
+                FROM (SELECT (pt.value ->> 0)::double precision AS x1,
+                             (pt.value ->> 1)::double precision AS y1,
+                             lead((pt.value ->> 0)::double precision) OVER w AS x2,
+                             lead((pt.value ->> 1)::double precision) OVER w AS y2
+                      FROM jsonb_array_elements(r.value) WITH ORDINALITY AS pt(value, n)
+                      WINDOW w AS (ORDER BY pt.n)) q
+                WHERE q.x2 IS NOT NULL) e;
 
   -- The API checked that no two rings of a polygon meet, so a hole lies
   -- inside its outer ring (and outside the other holes) when its first
   -- position does.
-  SELECT h.polygon, h.ring INTO v_bad
-  FROM dispatch.zone_rings h
-  JOIN dispatch.zone_rings o ON o.zone_id = h.zone_id AND o.polygon = h.polygon
-  WHERE h.zone_id = v_z.id AND h.ring > 0 AND o.ring <> h.ring
-    AND (dispatch.ring_locate(h.lats[1], h.lons[1], o.lats, o.lons) = 1) <> (o.ring = 0)
-  ORDER BY h.polygon, h.ring
+  SELECT p.n - 1 AS polygon, r.n - 1 AS ring INTO v_bad
+  FROM jsonb_array_elements(v_polygons) WITH ORDINALITY AS p(value, n),
+       jsonb_array_elements(p.value) WITH ORDINALITY AS r(value, n)
+       LEFT JOIN LATERAL (
+         SELECT x.ring, x.place FROM dispatch.rings_at((r.value -> 0 ->> 1)::double precision,
+                                                       (r.value -> 0 ->> 0)::double precision) x
+         WHERE x.zone_id = v_z.id AND x.polygon = p.n - 1) AS v ON true
+  WHERE r.n > 1
+  GROUP BY p.n, r.n
+  HAVING NOT coalesce(bool_or(v.ring = 0 AND v.place = 1), false)
+      OR coalesce(bool_or(v.ring > 0 AND v.ring <> r.n - 1 AND v.place = 1), false)
+  ORDER BY p.n, r.n
   LIMIT 1;
   IF FOUND THEN
     v_field := CASE WHEN v_geometry ->> 'type' = 'Polygon'
@@ -231,9 +224,10 @@ BEGIN
       max_pickup_km = (p_body ->> 'max_pickup_km')::double precision,
       offer_timeout_s = (p_body ->> 'offer_timeout_s')::integer,
       min_lat = b.min_lat, min_lon = b.min_lon, max_lat = b.max_lat, max_lon = b.max_lon
-  FROM (SELECT min(la) AS min_lat, max(la) AS max_lat, min(lo) AS min_lon, max(lo) AS max_lon
-        FROM dispatch.zone_rings r, unnest(r.lats, r.lons) AS u(la, lo)
-        WHERE r.zone_id = v_z.id AND r.ring = 0) b
+  FROM (SELECT min(e.y1) AS min_lat, max(e.y1) AS max_lat, min(e.x1) AS min_lon,
+               max(e.x1) AS max_lon
+        FROM dispatch.zone_edges e
+        WHERE e.zone_id = v_z.id AND e.ring = 0) b
   WHERE z.id = v_z.id
   RETURNING z.* INTO v_z;
   RETURN dispatch.zone_json(v_z);
