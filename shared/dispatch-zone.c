@@ -59,17 +59,19 @@ get_array (JsonNode   *node,
            guint       max,
            GError    **error)
 {
-  JsonArray *array;
+  JsonArray *array = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node)
+                                                                  : NULL;
 
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return fail (error, field, "must be an array"), NULL;
+  if (array == NULL)
+    fail (error, field, "must be an array");
+  else if (json_array_get_length (array) < min)
+    fail (error, field, "must have at least %u elements", min);
+  else if (json_array_get_length (array) > max)
+    fail (error, field, "must have at most %u elements", max);
+  else
+    return array;
 
-  array = json_node_get_array (node);
-  if (json_array_get_length (array) < min)
-    return fail (error, field, "must have at least %u elements", min), NULL;
-  if (json_array_get_length (array) > max)
-    return fail (error, field, "must have at most %u elements", max), NULL;
-  return array;
+  return NULL;
 }
 
 static gboolean
