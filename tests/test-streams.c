@@ -888,6 +888,58 @@ test_dispatcher_auth (void)
   expect_snapshot (ws);
 }
 
+typedef struct {
+  DsdTestServer    *server;
+  DsdTestWebsocket *stream;
+} CapOpening;
+
+static gboolean
+cap_stream_opens (gpointer user_data)
+{
+  CapOpening *opening = user_data;
+
+  if (opening->stream == NULL)
+    opening->stream = dsd_test_websocket_connect (opening->server, "/api/v1/stream",
+                                                  dsd_test_server_get_admin_token (
+                                                    opening->server), NULL);
+  return opening->stream != NULL;
+}
+
+/* DISPATCH_CLIENT_MAX_STREAMS without Redis: counted in the process; a
+ * closed stream, and a request refused before its upgrade, give their slot
+ * back. */
+static void
+test_client_cap (void)
+{
+  const char *env[] = { "DISPATCH_CLIENT_MAX_STREAMS=2", NULL };
+  DsdTestServer *capped = dsd_test_server_start (env);
+  const char *admin = dsd_test_server_get_admin_token (capped);
+  g_autoptr(DsdTestWebsocket) first = NULL;
+  g_autoptr(DsdTestWebsocket) refused = NULL;
+  g_autoptr(DsdTestWebsocket) unknown = NULL;
+  DsdTestWebsocket *second;
+  CapOpening opening = { capped, NULL };
+  guint status = 0;
+
+  unknown = dsd_test_websocket_connect (capped, "/api/v1/orders/"
+                                        "00000000-0000-4000-8000-000000000000/stream",
+                                        admin, &status);
+  g_assert_null (unknown);
+  g_assert_cmpuint (status, ==, 404);
+
+  first = dsd_test_websocket_connect (capped, "/api/v1/stream", admin, NULL);
+  g_assert_true (dsd_test_poll_until (cap_stream_opens, &opening, 100, 30000));
+  second = g_steal_pointer (&opening.stream);
+  refused = dsd_test_websocket_connect (capped, "/api/v1/stream", admin, &status);
+  g_assert_null (refused);
+  g_assert_cmpuint (status, ==, 429);
+
+  dsd_test_websocket_free (second);
+  g_assert_true (dsd_test_poll_until (cap_stream_opens, &opening, 100, 30000));
+  dsd_test_websocket_free (opening.stream);
+  dsd_test_server_free (capped);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -911,6 +963,7 @@ main (int   argc,
   g_test_add_func ("/streams/slow-consumer", test_slow_consumer);
   g_test_add_func ("/streams/ping-flood", test_ping_flood);
   g_test_add_func ("/streams/shutdown", test_shutdown);
+  g_test_add_func ("/streams/client-cap", test_client_cap);
 
   result = g_test_run ();
 

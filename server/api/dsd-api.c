@@ -344,6 +344,29 @@ dsd_api_copy_string (JsonObject         *object,
   return TRUE;
 }
 
+gboolean
+dsd_api_get_time_query (DsdRequest  *request,
+                        const char  *name,
+                        char       **out,
+                        GError     **error)
+{
+  const char *text = dsd_request_get_query (request, name);
+  gint64 usec;
+
+  if (text == NULL)
+    return TRUE;
+
+  if (!dispatch_parse_timestamp (text, &usec))
+    {
+      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, name,
+                                "%s must be an RFC 3339 time", name);
+      return FALSE;
+    }
+
+  *out = dispatch_format_timestamp (usec);
+  return TRUE;
+}
+
 void
 dsd_api_register_all (DsdRouter  *router,
                       DsdContext *context)

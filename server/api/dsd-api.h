@@ -34,7 +34,8 @@ void     dsd_api_register_customers (DsdRouter *router, DsdContext *context);
  * through the context's pool; context must outlive it. */
 DsdAccountStates *dsd_api_accounts_new (DsdContext *context);
 
-/* DISPATCH_CLIENT_RATE_LIMIT on every routed request of http (none when 0). */
+/* DISPATCH_CLIENT_RATE_LIMIT on every routed request of http and
+ * DISPATCH_CLIENT_MAX_STREAMS on its websocket requests (none when 0). */
 void     dsd_api_limit_clients      (DsdHttpServer *http, DsdContext *context);
 
 /* All of the above. */
@@ -122,6 +123,13 @@ void     dsd_api_register_resource  (DsdRouter            *router,
  * integer → error. */
 gboolean dsd_api_get_limit          (DsdRequest         *request,
                                      int                *out_limit,
+                                     GError            **error);
+
+/* The RFC 3339 time in query parameter @name, normalised for SQL (*out
+ * stays NULL when absent); invalid_argument on @name otherwise. */
+gboolean dsd_api_get_time_query     (DsdRequest         *request,
+                                     const char         *name,
+                                     char              **out,
                                      GError            **error);
 
 /* Idempotency-Key header (NULL when absent; error when malformed) and the

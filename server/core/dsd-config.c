@@ -61,6 +61,8 @@ static const Setting settings[] = {
   UINT (db_pool_size, "DISPATCH_DB_POOL_SIZE", "Database connections"),
   UINT (client_rate_limit, "DISPATCH_CLIENT_RATE_LIMIT",
         "Requests per client address per minute, on all instances (0: no limit)"),
+  UINT (client_max_streams, "DISPATCH_CLIENT_MAX_STREAMS",
+        "Websocket streams a client address holds open at once, on all instances (0: no cap)"),
   UINT (webhook_retry_base_s, "DISPATCH_WEBHOOK_RETRY_BASE_S", "First webhook retry delay"),
   UINT (webhook_max_attempts, "DISPATCH_WEBHOOK_MAX_ATTEMPTS", "Webhook delivery attempts"),
   BOOL (webhook_allow_private, "DISPATCH_WEBHOOK_ALLOW_PRIVATE", "Allow private webhook targets"),

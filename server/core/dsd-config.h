@@ -36,6 +36,7 @@ typedef struct {
   guint    token_lifetime_s;     /* DISPATCH_TOKEN_LIFETIME_S */
   guint    db_pool_size;         /* DISPATCH_DB_POOL_SIZE */
   guint    client_rate_limit;    /* DISPATCH_CLIENT_RATE_LIMIT, per minute, 0 = none */
+  guint    client_max_streams;   /* DISPATCH_CLIENT_MAX_STREAMS, open at once, 0 = none */
   guint    webhook_retry_base_s; /* DISPATCH_WEBHOOK_RETRY_BASE_S */
   guint    webhook_max_attempts; /* DISPATCH_WEBHOOK_MAX_ATTEMPTS */
   gboolean webhook_allow_private;/* DISPATCH_WEBHOOK_ALLOW_PRIVATE */

@@ -253,9 +253,14 @@ $$;
 -- validated by the caller like the other filters' shapes. A customer sees only
 -- its own orders, a driver only those assigned to it (a filter naming someone
 -- else gives an empty page). A driver_id that is no id → invalid_argument.
--- Cursor {"k":"orders","t":created_at,"i":id}.
+-- p_closed_since: only orders finished (closed_at) at or after it. p_query:
+-- only orders whose id, customer_id, addresses, notes or contact name, phone
+-- or e-mail contain it, case-insensitively (taken literally: % and _ are no
+-- wildcards). Cursor {"k":"orders","t":created_at,"i":id}.
+DROP FUNCTION IF EXISTS dispatch.order_list(jsonb, text, text, text, integer, text);
 CREATE OR REPLACE FUNCTION dispatch.order_list(p_actor jsonb, p_status text, p_customer_id text,
-                                               p_driver_id text, p_limit integer, p_cursor text)
+                                               p_driver_id text, p_limit integer, p_cursor text,
+                                               p_closed_since timestamptz, p_query text)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_role text := dispatch.actor_role(p_actor);
@@ -306,14 +311,131 @@ BEGIN
   IF v_after.t IS NOT NULL THEN
     v_sql := v_sql || ' AND (o.created_at, o.id) < ($4, $5)';
   END IF;
+  IF p_closed_since IS NOT NULL THEN
+    v_sql := v_sql || ' AND o.closed_at >= $7';
+  END IF;
+  IF p_query IS NOT NULL THEN
+    v_sql := v_sql || ' AND concat_ws(E''\n'', o.id::text, o.customer_id, o.pickup_address,'
+                      ' o.dropoff_address, o.notes, o.contact ->> ''name'','
+                      ' o.contact ->> ''phone'', o.contact ->> ''email'') ILIKE $8';
+  END IF;
   IF v_zones IS NOT NULL THEN
-    v_sql := v_sql || ' AND o.zone_id = ANY ($7)';
+    v_sql := v_sql || ' AND o.zone_id = ANY ($9)';
   END IF;
   v_sql := v_sql || ' ORDER BY o.created_at DESC, o.id DESC LIMIT $6)';
 
   EXECUTE v_sql INTO v_rows
-    USING v_statuses, v_customer, v_driver, v_after.t, v_after.i, p_limit + 1, v_zones;
+    USING v_statuses, v_customer, v_driver, v_after.t, v_after.i, p_limit + 1, p_closed_since,
+          '%' || replace(replace(replace(p_query, '\', '\\'), '%', '\%'), '_', '\_') || '%',
+          v_zones;
   RETURN dispatch.page_json('orders', p_limit, v_rows);
+END
+$$;
+
+-- PATCH /orders/{id} (staff): changes what may still change before pickup.
+-- p_body, validated by the caller: any of {"pickup":{"lat","lon","address"?},
+-- "dropoff":{...},"notes":text|null,"priority":0..9,"contact":{...}|null}
+-- (null clears notes and contact). Only a pending or assigned order →
+-- else invalid_transition. A new pickup or dropoff clears the ETA (the
+-- engine computes it again); a new pickup moves the order to its zone (a
+-- dispatcher scoped to teams: only within its teams' zones, else
+-- permission_denied on pickup). Emits order.updated when something changed;
+-- returns the order.
+CREATE OR REPLACE FUNCTION dispatch.order_patch(p_actor jsonb, p_idem_key text, p_req_hash text,
+                                                p_id text, p_body jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  v_label text := dispatch.actor_label(p_actor);
+  v_replay jsonb;
+  v_o dispatch.orders;
+  v_new dispatch.orders;
+  v_json jsonb;
+  v_evt bigint;
+  v_c jsonb;
+BEGIN
+  IF p_body IS NULL OR jsonb_typeof(p_body) <> 'object' THEN
+    PERFORM dispatch.raise_error('invalid_argument', 'the body must be a JSON object');
+  END IF;
+
+  v_replay := dispatch.idem_begin(p_actor, p_idem_key, p_req_hash);
+  IF v_replay IS NOT NULL THEN
+    RETURN v_replay;
+  END IF;
+
+  SELECT * INTO v_o FROM dispatch.orders WHERE id = dispatch.to_uuid(p_id) FOR UPDATE;
+  IF NOT FOUND OR NOT dispatch.order_visible(p_actor, v_o) THEN
+    PERFORM dispatch.raise_error('not_found', 'no such order');
+  END IF;
+  IF v_o.status NOT IN ('pending', 'assigned') THEN
+    PERFORM dispatch.raise_error('invalid_transition',
+      format('an order that is %s can no longer be changed', v_o.status));
+  END IF;
+
+  v_new := v_o;
+  IF p_body ? 'pickup' THEN
+    SELECT lat, lon INTO v_new.pickup_lat, v_new.pickup_lon
+    FROM dispatch.json_place(p_body -> 'pickup', 'pickup');
+    v_new.pickup_address := dispatch.json_text(p_body -> 'pickup' -> 'address', 'pickup.address');
+    v_new.zone_id := dispatch.zone_at(v_new.pickup_lat, v_new.pickup_lon);
+    IF NOT dispatch.scope_has_zone(p_actor, v_new.zone_id) THEN
+      PERFORM dispatch.raise_error('permission_denied',
+        'the pickup is outside the zones of your teams', 'pickup');
+    END IF;
+  END IF;
+  IF p_body ? 'dropoff' THEN
+    SELECT lat, lon INTO v_new.dropoff_lat, v_new.dropoff_lon
+    FROM dispatch.json_place(p_body -> 'dropoff', 'dropoff');
+    v_new.dropoff_address := dispatch.json_text(p_body -> 'dropoff' -> 'address',
+                                                 'dropoff.address');
+  END IF;
+  IF p_body ? 'notes' THEN
+    v_new.notes := dispatch.json_text(p_body -> 'notes', 'notes');
+  END IF;
+  IF p_body ? 'priority' THEN
+    v_new.priority := dispatch.json_int(p_body -> 'priority', 'priority');
+    IF v_new.priority IS NULL THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'priority must be 0..9', 'priority');
+    END IF;
+  END IF;
+  IF p_body ? 'contact' THEN
+    v_c := p_body -> 'contact';
+    v_new.contact := NULL;
+    IF jsonb_typeof(v_c) = 'object' THEN
+      v_new.contact := nullif(jsonb_strip_nulls(jsonb_build_object(
+        'name', dispatch.json_text(v_c -> 'name', 'contact.name'),
+        'email', dispatch.json_text(v_c -> 'email', 'contact.email'),
+        'phone', dispatch.json_text(v_c -> 'phone', 'contact.phone'))), '{}'::jsonb);
+    END IF;
+  END IF;
+
+  IF (v_new.pickup_lat, v_new.pickup_lon, v_new.pickup_address, v_new.dropoff_lat,
+      v_new.dropoff_lon, v_new.dropoff_address, v_new.notes, v_new.priority, v_new.contact)
+     IS DISTINCT FROM
+     (v_o.pickup_lat, v_o.pickup_lon, v_o.pickup_address, v_o.dropoff_lat,
+      v_o.dropoff_lon, v_o.dropoff_address, v_o.notes, v_o.priority, v_o.contact) THEN
+    UPDATE dispatch.orders
+    SET pickup_lat = v_new.pickup_lat, pickup_lon = v_new.pickup_lon,
+        pickup_address = v_new.pickup_address,
+        dropoff_lat = v_new.dropoff_lat, dropoff_lon = v_new.dropoff_lon,
+        dropoff_address = v_new.dropoff_address,
+        notes = v_new.notes, priority = v_new.priority, contact = v_new.contact,
+        zone_id = v_new.zone_id,
+        eta_seconds = CASE WHEN (v_new.pickup_lat, v_new.pickup_lon, v_new.dropoff_lat,
+                                 v_new.dropoff_lon)
+                                IS DISTINCT FROM (v_o.pickup_lat, v_o.pickup_lon,
+                                                  v_o.dropoff_lat, v_o.dropoff_lon)
+                           THEN NULL ELSE eta_seconds END,
+        updated_at = now()
+    WHERE id = v_o.id
+    RETURNING * INTO v_o;
+    v_json := dispatch.order_json(v_o);
+    v_evt := dispatch.emit('order.updated', v_o.id, v_o.driver_id, v_label, v_json);
+  ELSE
+    v_json := dispatch.order_json(v_o);
+  END IF;
+
+  PERFORM dispatch.idem_finish(p_actor, p_idem_key, p_req_hash, v_json, v_evt);
+  RETURN v_json;
 END
 $$;
 

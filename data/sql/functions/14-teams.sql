@@ -102,6 +102,16 @@ RETURNS boolean LANGUAGE sql STABLE AS $$
   FROM (SELECT dispatch.scope_drivers(p_actor) AS ids) s
 $$;
 
+-- p_ids (NULL: every driver) as far as p_actor sees them: the drivers a near
+-- search considers (dispatch.driver_list_near).
+CREATE OR REPLACE FUNCTION dispatch.scope_filter_drivers(p_actor jsonb, p_ids uuid[])
+RETURNS uuid[] LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN s.ids IS NULL THEN p_ids
+              WHEN p_ids IS NULL THEN s.ids
+              ELSE ARRAY(SELECT unnest(p_ids) INTERSECT SELECT unnest(s.ids)) END
+  FROM (SELECT dispatch.scope_drivers(p_actor) AS ids) s
+$$;
+
 -- The dispatcher stream's snapshot (dispatch.stream_snapshot) as p_actor may
 -- see it: for a scoped dispatcher only its zones' orders and its drivers.
 CREATE OR REPLACE FUNCTION dispatch.stream_snapshot_for(p_actor jsonb)
