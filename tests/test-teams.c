@@ -449,6 +449,7 @@ test_rest_scope (void)
     const char *body;
   } hidden[] = {
     { "GET", "orders", NULL, "", NULL },
+    { "PATCH", "orders", NULL, "", "{\"notes\":\"mine now\"}" },
     { "GET", "orders", NULL, "/events", NULL },
     { "GET", "orders", NULL, "/tracking", NULL },
     { "POST", "orders", NULL, "/assign", assign_theirs },
@@ -537,6 +538,24 @@ test_rest_scope (void)
     dsd_test_assert_error (refused, 400, "invalid_argument", "driver_id");
     expect_status (token, "POST", "/api/v1/orders", in_a, 201);
     dsd_test_assert_error (outside, 403, "permission_denied", "pickup");
+  }
+
+  /* a new pickup moves an order to its zone, never out of the caller's */
+  {
+    g_autofree char *order = new_order (50.4, 10.4);
+    g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s", order);
+    g_autoptr(DsdTestResponse) refused = call (token, "PATCH", path,
+                                               "{\"pickup\":{\"lat\":50.4,\"lon\":12.4}}");
+    g_autoptr(DsdTestResponse) moved = admin ("PATCH", path,
+                                              "{\"pickup\":{\"lat\":50.4,\"lon\":12.4}}");
+    g_autofree char *zone = NULL;
+
+    dsd_test_assert_error (refused, 403, "permission_denied", "pickup");
+    g_assert_cmpuint (moved->status, ==, 200);
+    zone = zone_of (order);
+    g_assert_cmpstr (zone, ==, fx.zone[1]);
+    expect_status (token, "GET", path, NULL, 404);
+    expect_status (fx.scoped[1].token, "GET", path, NULL, 200);
   }
 
   /* the other team's dispatcher, the unscoped one and admins */
