@@ -79,5 +79,8 @@ ALTER TABLE dispatch.orders
 CREATE INDEX orders_zone_idx ON dispatch.orders (zone_id, created_at DESC, id DESC)
   WHERE zone_id IS NOT NULL;
 
--- engine_round gains the zone's rules (max_pickup_m, allowed drivers)
-DROP FUNCTION dispatch.engine_round(integer, integer);
+-- engine_round gains the zone's rules (max_pickup_m, allowed drivers); the
+-- snapshot pages take a scoped dispatcher's zones and drivers
+DROP FUNCTION IF EXISTS dispatch.engine_round(integer, integer);
+DROP FUNCTION IF EXISTS dispatch.stream_snapshot_orders(text, integer);
+DROP FUNCTION IF EXISTS dispatch.stream_snapshot_drivers(text, integer);

@@ -61,7 +61,11 @@ create_driver_cb (DsdRequest *request,
                                &error) ||
       !dispatch_json_get_int (body, NULL, "capacity", DISPATCH_JSON_NULLABLE, 1,
                               DISPATCH_DRIVER_MAX_CAPACITY,
-                              &capacity, &error))
+                              &capacity, &error) ||
+      !dsd_api_copy_double (body, NULL, "max_weight_kg", DISPATCH_DRIVER_MIN_LOAD_LIMIT,
+                            DISPATCH_DRIVER_MAX_WEIGHT_KG, builder, &error) ||
+      !dsd_api_copy_double (body, NULL, "max_volume_l", DISPATCH_DRIVER_MIN_LOAD_LIMIT,
+                            DISPATCH_DRIVER_MAX_VOLUME_L, builder, &error))
     {
       dsd_request_respond_error (request, error);
       return;

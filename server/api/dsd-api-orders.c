@@ -96,7 +96,11 @@ read_items (JsonObject   *body,
           !dispatch_json_get_int (item, path, "quantity", DISPATCH_JSON_REQUIRED,
                                   1, DISPATCH_ITEM_MAX_QUANTITY, &quantity, error) ||
           !dispatch_json_get_int (item, path, "price_cents", DISPATCH_JSON_NULLABLE,
-                                  0, DISPATCH_ITEM_MAX_PRICE_CENTS, &price, error))
+                                  0, DISPATCH_ITEM_MAX_PRICE_CENTS, &price, error) ||
+          !dsd_api_copy_double (item, path, "weight_kg", 0, DISPATCH_ITEM_MAX_WEIGHT_KG,
+                                builder, error) ||
+          !dsd_api_copy_double (item, path, "volume_l", 0, DISPATCH_ITEM_MAX_VOLUME_L,
+                                builder, error))
         return FALSE;
 
       json_builder_set_member_name (builder, "quantity");
@@ -159,6 +163,7 @@ read_contact (JsonObject   *body,
 /* Validates a create request into the normalised body the SQL side takes. */
 static char *
 read_create_body (DsdRequest  *request,
+                  DsdConfig   *config,
                   GError     **error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -186,6 +191,7 @@ read_create_body (DsdRequest  *request,
       !read_place (body, "dropoff", builder, error) ||
       !read_items (body, builder, error) ||
       !read_contact (body, builder, error) ||
+      !dsd_api_read_proof_spec (body, config, builder, error) ||
       !dsd_api_copy_string (body, NULL, "notes", DISPATCH_JSON_OPTIONAL,
                             DISPATCH_NOTES_MAX_LENGTH, builder, error) ||
       !dispatch_json_get_int (body, NULL, "priority", DISPATCH_JSON_NULLABLE, 0,
@@ -210,7 +216,7 @@ create_order_cb (DsdRequest *request,
   g_autofree char *hash = NULL;
   const char *key = NULL;
 
-  body = read_create_body (request, &error);
+  body = read_create_body (request, dsd_context_get_config (user_data), &error);
   if (body == NULL || !dsd_api_get_idempotency (request, body, &key, &hash, &error))
     {
       dsd_request_respond_error (request, error);
@@ -446,6 +452,11 @@ read_action_args (DsdRequest  *request,
                   GError     **error)
 {
   static const char * const reportable[] = { "picked_up", "delivered", "failed", NULL };
+  /* FailureReasonCode of docs/openapi.json; dispatch.proof_failure_code() */
+  static const char * const failure_codes[] = {
+    "customer_absent", "wrong_address", "refused", "damaged", "unsafe_location",
+    "vehicle_problem", "pin_locked", "other", NULL
+  };
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   GBytes *raw = dsd_request_get_body (request);
   JsonObject *body = NULL;
@@ -486,12 +497,21 @@ read_action_args (DsdRequest  *request,
   else if (g_str_equal (action, "status"))
     {
       const char *status = NULL;
+      const char *code = NULL;
 
       if (!dispatch_json_get_enum (body, NULL, "status", DISPATCH_JSON_REQUIRED, reportable,
                                    &status, error) ||
           !dsd_api_copy_string (body, NULL, "reason", DISPATCH_JSON_OPTIONAL,
-                                DISPATCH_REASON_MAX_LENGTH, builder, error))
+                                DISPATCH_REASON_MAX_LENGTH, builder, error) ||
+          !dispatch_json_get_enum (body, NULL, "reason_code", DISPATCH_JSON_NULLABLE,
+                                   failure_codes, &code, error))
         return NULL;
+
+      if (code != NULL)
+        {
+          json_builder_set_member_name (builder, "reason_code");
+          json_builder_add_string_value (builder, code);
+        }
 
       json_builder_set_member_name (builder, "status");
       json_builder_add_string_value (builder, status);

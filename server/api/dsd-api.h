@@ -21,6 +21,8 @@ void     dsd_api_register_drivers   (DsdRouter *router, DsdContext *context);
 /* Driver settings of the dispatch engine (pausing automatic dispatch). */
 void     dsd_api_register_dispatch  (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_orders    (DsdRouter *router, DsdContext *context);
+/* Proof of delivery: PIN, photo, signature of an order. */
+void     dsd_api_register_proof     (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_inventory (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_tracking  (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_ops       (DsdRouter *router, DsdContext *context);
@@ -138,6 +140,24 @@ gboolean dsd_api_get_idempotency    (DsdRequest         *request,
                                      const char         *normalized_body,
                                      const char        **out_key,
                                      char              **out_hash,
+                                     GError            **error);
+
+/* The "proof" member of an order to create: body's {"pin"?,"photo"?,
+ * "signature"?} (members left out are not required), or without one the
+ * server's DISPATCH_PROOF_REQUIRED; written to builder as three booleans. */
+gboolean dsd_api_read_proof_spec    (JsonObject         *body,
+                                     DsdConfig          *config,
+                                     JsonBuilder        *builder,
+                                     GError            **error);
+
+/* Copies an optional number member within [min, max] into the builder (same
+ * name); nothing is written when it is absent or null. */
+gboolean dsd_api_copy_double        (JsonObject         *object,
+                                     const char         *prefix,
+                                     const char         *member,
+                                     double              min,
+                                     double              max,
+                                     JsonBuilder        *builder,
                                      GError            **error);
 
 /* Serialises a builder's root compactly. */

@@ -26,6 +26,7 @@ typedef struct {
   char    *public_url;           /* DISPATCH_PUBLIC_URL; NULL = the listen URL */
   char    *roles;                /* DISPATCH_ROLES, comma-separated */
   char    *log_format;           /* DISPATCH_LOG_FORMAT: text | json */
+  char    *proof_required;       /* DISPATCH_PROOF_REQUIRED: none, or some of pin,photo,signature */
   guint    offer_timeout_s;      /* DISPATCH_OFFER_TIMEOUT_S */
   guint    location_max_age_s;   /* DISPATCH_LOCATION_MAX_AGE_S */
   guint    location_retention_days; /* DISPATCH_LOCATION_RETENTION_DAYS, 0 = forever */
@@ -75,6 +76,9 @@ gboolean   dsd_config_load_environ   (DsdConfig    *self,
  * role when DISPATCH_ROLES is unset. */
 gboolean   dsd_config_has_role       (DsdConfig    *self,
                                       const char   *role);
+/* Whether DISPATCH_PROOF_REQUIRED names proof ("pin", "photo", "signature"). */
+gboolean   dsd_config_requires_proof (DsdConfig    *self,
+                                      const char   *proof);
 /* Resolved data directory (default $XDG_DATA_HOME/dispatchd). */
 const char *dsd_config_get_data_dir  (DsdConfig    *self);
 

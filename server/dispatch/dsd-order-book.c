@@ -19,6 +19,8 @@ enum {
   COL_EXCLUDED,
   COL_MAX_PICKUP,
   COL_ALLOWED,
+  COL_WEIGHT,      /* joined from the orders (round_sql of dsd-dispatch-engine.c) */
+  COL_VOLUME,
   N_COLUMNS
 };
 
@@ -186,6 +188,8 @@ merge_row (DsdOrderBook   *self,
   order->lat = double_value (rows, row, COL_LAT);
   order->lon = double_value (rows, row, COL_LON);
   order->priority = int_value (rows, row, COL_PRIORITY);
+  order->weight_kg = double_value (rows, row, COL_WEIGHT);
+  order->volume_l = double_value (rows, row, COL_VOLUME);
   order->pending_since_us = int_value (rows, row, COL_PENDING_SINCE);
   set_offer (self, order,
              PQgetisnull (rows, row, COL_OFFER_DRIVER) ? NULL
@@ -272,6 +276,8 @@ apply_order_object (DsdOrderBook *self,
   JsonObject *pickup = NULL;
   JsonObject *offer = NULL;
   const char *zone_id = NULL;
+  JsonObject *load = NULL;
+  double weight = 0, volume = 0;
   gint64 priority = 0;
   gint64 offer_expires_us = 0;
   gint64 updated_us = 0;
@@ -309,7 +315,13 @@ apply_order_object (DsdOrderBook *self,
                                     &updated_us, NULL) ||
       !dispatch_json_get_object (data, NULL, "offer", DISPATCH_JSON_NULLABLE, &offer, NULL) ||
       !dispatch_json_get_string (data, NULL, "zone_id", DISPATCH_JSON_NULLABLE, 0, &zone_id,
-                                 NULL))
+                                 NULL) ||
+      !dispatch_json_get_object (data, NULL, "load", DISPATCH_JSON_NULLABLE, &load, NULL) ||
+      (load != NULL &&
+       (!dispatch_json_get_double (load, "load", "weight_kg", DISPATCH_JSON_NULLABLE, 0,
+                                   G_MAXDOUBLE, &weight, NULL) ||
+        !dispatch_json_get_double (load, "load", "volume_l", DISPATCH_JSON_NULLABLE, 0,
+                                   G_MAXDOUBLE, &volume, NULL))))
     {
       g_warning ("Ignoring a malformed order object (order %s)", id);
       return DSD_ORDER_BOOK_UNCHANGED;
@@ -342,6 +354,8 @@ apply_order_object (DsdOrderBook *self,
   order->lat = lat;
   order->lon = lon;
   order->priority = priority;
+  order->weight_kg = weight;
+  order->volume_l = volume;
   set_offer (self, order, offer_driver, offer_expires_us);
 
   return DSD_ORDER_BOOK_PENDING;

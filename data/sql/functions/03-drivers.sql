@@ -32,7 +32,8 @@ BEGIN
 END
 $$;
 
--- POST /drivers (admin, dispatcher). p_body {"name","phone"?,"vehicle"?,"capacity"?}:
+-- POST /drivers (admin, dispatcher). p_body {"name","phone"?,"vehicle"?,"capacity"?,
+-- "max_weight_kg"?,"max_volume_l"?} (vehicle limits, NULL: none):
 -- vehicle defaults to "car", capacity to 1. Emits driver.updated.
 CREATE OR REPLACE FUNCTION dispatch.driver_create(p_actor jsonb, p_body jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
@@ -55,8 +56,10 @@ BEGIN
   v_vehicle := coalesce(dispatch.json_text(p_body -> 'vehicle', 'vehicle'), 'car');
   v_capacity := coalesce(dispatch.json_int(p_body -> 'capacity', 'capacity'), 1);
 
-  INSERT INTO dispatch.drivers (name, phone, vehicle, capacity)
-  VALUES (v_name, v_phone, v_vehicle, v_capacity)
+  INSERT INTO dispatch.drivers (name, phone, vehicle, capacity, max_weight_kg, max_volume_l)
+  VALUES (v_name, v_phone, v_vehicle, v_capacity,
+          dispatch.json_num(p_body -> 'max_weight_kg', 'max_weight_kg'),
+          dispatch.json_num(p_body -> 'max_volume_l', 'max_volume_l'))
   RETURNING * INTO v_d;
   v_json := dispatch.driver_json(v_d);
   PERFORM dispatch.emit('driver.updated', NULL, v_d.id, dispatch.actor_label(p_actor), v_json);
@@ -329,7 +332,7 @@ BEGIN
   SELECT coalesce(jsonb_agg(jsonb_build_object(
            'order_id', o.id,
            'expires_at', dispatch.ts_json(o.offer_expires_at),
-           'order', dispatch.order_json(o))
+           'order', dispatch.order_for(p_actor, dispatch.order_json(o)))
          ORDER BY o.offer_expires_at, o.id), '[]'::jsonb)
   INTO v_offers
   FROM dispatch.orders o

@@ -214,6 +214,8 @@ BEGIN
           v_priority, v_contact, dispatch.new_tracking_token(v_id),
           p_actor ->> 'user_id', v_zone)
   RETURNING * INTO v_o;
+  v_o := dispatch.proof_init(v_o, p_body -> 'proof');
+  v_o := dispatch.load_init(v_o, v_items_in);
 
   IF cardinality(v_res_skus) > 0 THEN
     INSERT INTO dispatch.order_reservations (order_id, sku, quantity)
@@ -245,7 +247,7 @@ $$;
 -- GET /orders/{id}: not_found for an order the caller cannot see.
 CREATE OR REPLACE FUNCTION dispatch.order_get(p_actor jsonb, p_id text)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT dispatch.order_json(dispatch.visible_order(p_actor, p_id))
+  SELECT dispatch.order_for(p_actor, dispatch.order_json(dispatch.visible_order(p_actor, p_id)))
 $$;
 
 -- GET /orders: {"orders":[...],"next"}, newest first (created_at, id).
@@ -297,7 +299,8 @@ BEGIN
   END IF;
 
   -- fixed SQL fragments only; every value is a parameter
-  v_sql := 'SELECT ARRAY(SELECT ROW(o.created_at, o.id, dispatch.order_json(o))::dispatch.page_row'
+  v_sql := 'SELECT ARRAY(SELECT ROW(o.created_at, o.id,'
+           ' dispatch.order_for($9, dispatch.order_json(o)))::dispatch.page_row'
            ' FROM dispatch.orders o WHERE true';
   IF v_statuses IS NOT NULL THEN
     v_sql := v_sql || ' AND o.status = ANY ($1)';
@@ -320,14 +323,14 @@ BEGIN
                       ' o.contact ->> ''phone'', o.contact ->> ''email'') ILIKE $8';
   END IF;
   IF v_zones IS NOT NULL THEN
-    v_sql := v_sql || ' AND o.zone_id = ANY ($9)';
+    v_sql := v_sql || ' AND o.zone_id = ANY ($10)';
   END IF;
   v_sql := v_sql || ' ORDER BY o.created_at DESC, o.id DESC LIMIT $6)';
 
   EXECUTE v_sql INTO v_rows
     USING v_statuses, v_customer, v_driver, v_after.t, v_after.i, p_limit + 1, p_closed_since,
           '%' || replace(replace(replace(p_query, '\', '\\'), '%', '\%'), '_', '\_') || '%',
-          v_zones;
+          p_actor, v_zones;
   RETURN dispatch.page_json('orders', p_limit, v_rows);
 END
 $$;
@@ -442,8 +445,9 @@ $$;
 -- POST /orders/{id}/{action}; returns the updated order.
 --   assign   {"driver_id"}  staff. pending|assigned → assigned (reassign allowed);
 --            marks the order manual; offline driver → conflict (driver_id);
---            unknown driver → invalid_argument (driver_id). Capacity and location
---            are not checked. Emits order.assigned, order.updated, driver.updated
+--            unknown driver → invalid_argument (driver_id). Capacity, vehicle
+--            limits and location are not checked: going beyond them adds
+--            "warnings" (dispatch.assign_warnings) to the answer, not the event. Emits order.assigned, order.updated, driver.updated
 --            (new driver, and the previous one on reassignment). Assigning to the
 --            current driver only marks it manual (order.updated if that changed).
 --   unassign {}             staff. assigned → pending, manual cleared, the driver
@@ -452,9 +456,11 @@ $$;
 --            assigned. order.assigned, order.updated, driver.updated.
 --   decline  {}             the offered driver, live offer (else conflict): the offer
 --            is withdrawn, the driver excluded. order.updated.
---   status   {"status":"picked_up"|"delivered"|"failed","reason"?}  the assigned
---            driver or staff. assigned → picked_up → delivered; assigned|picked_up →
---            failed. Delivery consumes reserved stock, failure releases it.
+--   status   {"status":"picked_up"|"delivered"|"failed","reason"?,"reason_code"?}
+--            the assigned driver or staff. assigned → picked_up → delivered;
+--            assigned|picked_up → failed (failure_code: reason_code, default
+--            "other"). Delivered needs its proof (dispatch.proof_require: conflict
+--            on field proof). Delivery consumes reserved stock, failure releases it.
 --            order.updated (+ driver.updated when the order leaves the driver).
 --   cancel   {"reason"?}    the owner customer or staff. pending|assigned →
 --            cancelled; releases stock. order.updated (+ driver.updated).
@@ -486,6 +492,7 @@ DECLARE
   v_json jsonb;
   v_evt bigint;
   v_driver_changed boolean := false;
+  v_warnings jsonb;
 BEGIN
   IF p_action IS NULL
      OR p_action NOT IN ('assign', 'unassign', 'accept', 'decline', 'status', 'cancel', 'hold',
@@ -498,7 +505,7 @@ BEGIN
 
   v_replay := dispatch.idem_begin(p_actor, p_idem_key, p_req_hash);
   IF v_replay IS NOT NULL THEN
-    RETURN v_replay;
+    RETURN dispatch.order_for(p_actor, v_replay);
   END IF;
 
   SELECT * INTO v_o FROM dispatch.orders WHERE id = dispatch.to_uuid(p_id) FOR UPDATE;
@@ -567,6 +574,7 @@ BEGIN
         PERFORM dispatch.emit_driver(v_prev, v_label);
       END IF;
     END IF;
+    v_warnings := dispatch.assign_warnings(v_target);
 
   WHEN 'unassign' THEN
     IF v_o.status <> 'assigned' THEN
@@ -623,9 +631,13 @@ BEGIN
       PERFORM dispatch.raise_error('invalid_transition',
         format('an order that is %s cannot become %s', v_o.status, v_status));
     END IF;
+    IF v_status = 'delivered' THEN
+      PERFORM dispatch.proof_require(v_o);
+    END IF;
     UPDATE dispatch.orders
     SET status = v_status,
         status_reason = CASE WHEN v_status = 'failed' THEN v_reason ELSE status_reason END,
+        failure_code = CASE WHEN v_status = 'failed' THEN dispatch.proof_failure_code(v_args) END,
         eta_seconds = CASE WHEN v_status = 'picked_up' THEN eta_seconds END,
         picked_up_at = CASE WHEN v_status = 'picked_up' THEN now() ELSE picked_up_at END,
         closed_at = CASE WHEN v_status <> 'picked_up' THEN now() END,
@@ -703,8 +715,13 @@ BEGIN
     v_json := dispatch.order_json(v_o);
     v_evt := NULL;
   END IF;
+  -- a person's assignment beyond the driver's capacity or vehicle limits
+  IF v_warnings IS NOT NULL THEN
+    v_json := v_json || jsonb_build_object('warnings', v_warnings);
+    v_evt := NULL;
+  END IF;
   PERFORM dispatch.idem_finish(p_actor, p_idem_key, p_req_hash, v_json, v_evt);
-  RETURN v_json;
+  RETURN dispatch.order_for(p_actor, v_json);
 END
 $$;
 
@@ -757,7 +774,11 @@ BEGIN
   IF NOT FOUND THEN
     RETURN NULL;
   END IF;
-  RETURN dispatch.public_tracking_json(v_o);
+  -- the customer's delivery PIN (functions/13-proof.sql) while it is wanted
+  RETURN dispatch.public_tracking_json(v_o)
+         || CASE WHEN v_o.proof_pin IS NOT NULL AND v_o.proof_pin_verified_at IS NULL
+                      AND v_o.status IN ('pending', 'assigned', 'picked_up')
+                 THEN jsonb_build_object('delivery_pin', v_o.proof_pin) ELSE '{}'::jsonb END;
 END
 $$;
 

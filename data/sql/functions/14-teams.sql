@@ -112,23 +112,6 @@ RETURNS uuid[] LANGUAGE sql STABLE AS $$
   FROM (SELECT dispatch.scope_drivers(p_actor) AS ids) s
 $$;
 
--- The dispatcher stream's snapshot (dispatch.stream_snapshot) as p_actor may
--- see it: for a scoped dispatcher only its zones' orders and its drivers.
-CREATE OR REPLACE FUNCTION dispatch.stream_snapshot_for(p_actor jsonb)
-RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT CASE WHEN f.zones IS NULL THEN f.s ELSE jsonb_build_object(
-    'seq', f.s -> 'seq',
-    'orders', (SELECT coalesce(jsonb_agg(e.o ORDER BY e.n), '[]'::jsonb)
-               FROM jsonb_array_elements(f.s -> 'orders') WITH ORDINALITY e(o, n)
-               WHERE (e.o ->> 'zone_id')::uuid = ANY (f.zones)),
-    'drivers', (SELECT coalesce(jsonb_agg(e.d ORDER BY e.n), '[]'::jsonb)
-                FROM jsonb_array_elements(f.s -> 'drivers') WITH ORDINALITY e(d, n)
-                WHERE (e.d ->> 'id')::uuid = ANY (f.drivers)))
-  END
-  FROM (SELECT dispatch.stream_snapshot() AS s, dispatch.scope_zones(p_actor) AS zones,
-               dispatch.scope_drivers(p_actor) AS drivers) f
-$$;
-
 -- The automation rules of the zone of an order: auto_dispatch, max_pickup_km
 -- and offer_timeout_s (NULL: the server's), and the drivers automation may
 -- use (NULL: any; else the drivers of the zone's teams that keep automation
