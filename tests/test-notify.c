@@ -2,7 +2,6 @@
 #include <signal.h>
 
 #include "dispatch-error.h"
-#include "dsd-mail-message.h"
 #include "dsd-notify-error.h"
 #include "dsd-pg-cluster.h"
 #include "dsd-pg-pool.h"
@@ -1263,111 +1262,6 @@ test_signature (void)
   g_assert_cmpstr (signature + 7, ==, expected);
 }
 
-static void
-test_mail_message (void)
-{
-  g_autoptr(JsonNode) order = json_from_string ("{\"tracking_token\":\"tok\","
-                                                "\"status_reason\":\"rain <storm>\","
-                                                "\"contact\":{\"name\":\"Zoë\"}}", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) message = NULL;
-  g_auto(GStrv) lines = NULL;
-  g_autofree char *text = NULL;
-
-  message = dsd_mail_message_build ("cancelled", json_node_get_object (order),
-                                    "Zoë’s Kitchen <k@example.org>", "c@example.org",
-                                    "https://x.example/track/tok", &error);
-  g_assert_no_error (error);
-  text = g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message));
-  g_test_message ("%s", text);
-  g_assert_true (g_str_is_ascii (text));
-  g_assert_nonnull (strstr (text, "\r\nSubject: Your order has been cancelled\r\n"));
-  /* The non-ASCII display name as an RFC 2047 encoded word */
-  g_assert_nonnull (strstr (text, "From: =?UTF-8?"));
-  g_assert_nonnull (strstr (text, " <k@example.org>\r\n"));
-  g_assert_nonnull (strstr (text, "\r\nMessage-Id: <"));
-  g_assert_nonnull (strstr (text, "@example.org>\r\n"));
-  g_assert_true (g_str_has_prefix (text, "Date: ") || strstr (text, "\r\nDate: ") != NULL);
-  g_assert_nonnull (strstr (text, "Content-Type: multipart/alternative; boundary="));
-  g_assert_nonnull (strstr (text, "Content-Type: text/plain; charset=UTF-8\r\n"));
-  g_assert_nonnull (strstr (text, "Content-Type: text/html; charset=UTF-8\r\n"));
-
-  /* CRLF only, every line within RFC 5322's 78 characters */
-  lines = g_strsplit (text, "\r\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_assert_null (strchr (lines[i], '\n'));
-      g_assert_cmpuint (strlen (lines[i]), <=, 78);
-    }
-
-  /* Header injection through the recipient, unknown templates */
-  g_assert_null (dsd_mail_message_build ("cancelled", json_node_get_object (order),
-                                         "k@example.org", "c@example.org\r\nBcc: x@y",
-                                         "https://x", &error));
-  g_assert_error (error, DSD_NOTIFY_ERROR, DSD_NOTIFY_ERROR_REJECTED);
-  g_clear_error (&error);
-  g_assert_null (dsd_mail_message_build ("lost", json_node_get_object (order), "k@example.org",
-                                         "c@example.org", "https://x", &error));
-  g_assert_error (error, DSD_NOTIFY_ERROR, DSD_NOTIFY_ERROR_REJECTED);
-}
-
-/* The text of the message's plain and HTML parts, base64-decoded. */
-static char *
-decoded_parts (const char *message)
-{
-  GString *parts = g_string_new (NULL);
-  const char *marker = "Content-Transfer-Encoding: base64\r\n\r\n";
-
-  for (const char *at = strstr (message, marker); at != NULL; at = strstr (at, marker))
-    {
-      const char *end;
-      g_autofree char *encoded = NULL;
-      g_autofree guchar *decoded = NULL;
-      gsize length;
-
-      at += strlen (marker);
-      end = strstr (at, "\r\n--");
-      g_assert_nonnull (end);
-      encoded = g_strndup (at, end - at);
-      decoded = g_base64_decode (encoded, &length);
-      g_string_append_len (parts, (const char *) decoded, length);
-    }
-
-  return g_string_free (parts, FALSE);
-}
-
-/* A delivery that wants a PIN: the notifier adds it to the order, the text shows it. */
-static void
-test_mail_message_pin (void)
-{
-  g_autoptr(JsonNode) order = json_from_string ("{\"tracking_token\":\"tok\","
-                                                "\"delivery_pin\":\"0427\"}", NULL);
-  g_autoptr(JsonNode) plain = json_from_string ("{\"tracking_token\":\"tok\"}", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) message = NULL;
-  g_autoptr(GBytes) without = NULL;
-  g_autofree char *text = NULL;
-  g_autofree char *parts = NULL;
-  g_autofree char *other = NULL;
-
-  message = dsd_mail_message_build ("assigned", json_node_get_object (order), "k@example.org",
-                                    "c@example.org", "https://x.example/track/tok", &error);
-  g_assert_no_error (error);
-  text = g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message));
-  parts = decoded_parts (text);
-  g_assert_nonnull (strstr (parts, "Your delivery PIN: 0427"));
-  g_assert_nonnull (strstr (parts, "<strong>Your delivery PIN: 0427"));
-
-  without = dsd_mail_message_build ("assigned", json_node_get_object (plain), "k@example.org",
-                                    "c@example.org", "https://x.example/track/tok", &error);
-  g_assert_no_error (error);
-  g_clear_pointer (&text, g_free);
-  text = g_strndup (g_bytes_get_data (without, NULL), g_bytes_get_size (without));
-  other = decoded_parts (text);
-  g_assert_nonnull (strstr (other, "Follow your order"));
-  g_assert_null (strstr (other, "PIN"));
-}
-
 typedef struct {
   GAsyncResult *result;
   guint         n_requests;
@@ -1438,8 +1332,6 @@ main (int   argc,
 
   g_test_add_func ("/notify/target/addresses", test_target_addresses);
   g_test_add_func ("/notify/webhook/signature", test_signature);
-  g_test_add_func ("/notify/mail/message", test_mail_message);
-  g_test_add_func ("/notify/mail/message-pin", test_mail_message_pin);
   g_test_add_func ("/notify/webhook/peer-check", test_sender_checks_peer);
   g_test_add ("/notify/email/lifecycle", Fixture, NULL,
               fixture_set_up, test_email_lifecycle, fixture_tear_down);

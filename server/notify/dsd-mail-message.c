@@ -9,6 +9,7 @@
 
 #include "dispatch-email.h"
 #include "dispatch-json.h"
+#include "dsd-event.h"
 #include "dsd-mail-message.h"
 #include "dsd-notify-error.h"
 
@@ -278,4 +279,79 @@ dsd_mail_message_build (const char  *template_name,
   g_mime_format_options_free (options);
 
   return g_bytes_new_take (g_steal_pointer (&out), strlen (out));
+}
+
+struct _DsdMailDraft {
+  char   *template_name;
+  GBytes *envelope;
+  char   *to;
+  char   *public_url;
+  char   *delivery_pin;
+};
+
+DsdMailDraft *
+dsd_mail_draft_new (const char *template_name,
+                    const char *envelope,
+                    gsize       length,
+                    const char *to,
+                    const char *public_url,
+                    const char *delivery_pin)
+{
+  DsdMailDraft *draft = g_new0 (DsdMailDraft, 1);
+
+  draft->template_name = g_strdup (template_name);
+  draft->envelope = g_bytes_new (envelope, length);
+  draft->to = g_strdup (to);
+  draft->public_url = g_strdup (public_url);
+  draft->delivery_pin = g_strdup (delivery_pin);
+  return draft;
+}
+
+void
+dsd_mail_draft_free (DsdMailDraft *draft)
+{
+  g_free (draft->template_name);
+  g_bytes_unref (draft->envelope);
+  g_free (draft->to);
+  g_free (draft->public_url);
+  g_free (draft->delivery_pin);
+  g_free (draft);
+}
+
+const char *
+dsd_mail_draft_get_to (DsdMailDraft *draft)
+{
+  return draft->to;
+}
+
+GBytes *
+dsd_mail_draft_build (DsdMailDraft  *draft,
+                      const char    *from,
+                      GError       **error)
+{
+  g_autoptr(DsdEvent) event = NULL;
+  g_autofree char *tracking_url = NULL;
+  const char *token = NULL;
+  gsize length;
+  const char *envelope = g_bytes_get_data (draft->envelope, &length);
+  JsonObject *order;
+
+  event = dsd_event_new_from_json (envelope, length, error);
+  if (event == NULL)
+    return NULL;
+
+  order = dsd_event_get_data (event);
+  if (!dispatch_json_get_string (order, NULL, "tracking_token", DISPATCH_JSON_REQUIRED, 0,
+                                 &token, NULL))
+    {
+      g_set_error_literal (error, DSD_NOTIFY_ERROR, DSD_NOTIFY_ERROR_REJECTED,
+                           "the event carries no tracking token");
+      return NULL;
+    }
+
+  if (draft->delivery_pin != NULL)
+    json_object_set_string_member (order, "delivery_pin", draft->delivery_pin);
+  tracking_url = g_strconcat (draft->public_url, "/track/", token, NULL);
+  return dsd_mail_message_build (draft->template_name, order, from, draft->to, tracking_url,
+                                 error);
 }

@@ -259,6 +259,21 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
             END)
 $$;
 
+-- {p_member: the first p_limit of p_items, "next": a cursor after the last of
+-- them (its key in p_keys, with the cursor's kind) or null when there is no
+-- item beyond}. p_items and p_keys: the next p_limit + 1 items of a list in
+-- order (NULL: none) and the cursor key of each. For lists ordered by other
+-- keys than page_json's (created_at, id).
+CREATE OR REPLACE FUNCTION dispatch.keyed_page_json(p_member text, p_limit integer,
+                                                    p_items jsonb[], p_keys jsonb[])
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object(
+    p_member, to_jsonb(coalesce(p_items[1:p_limit], '{}')),
+    'next', CASE WHEN cardinality(p_items) > p_limit THEN
+              dispatch.cursor_encode(p_keys[p_limit])
+            END)
+$$;
+
 -- Great-circle distance in metres (same radius as shared/dispatch-geo.h).
 CREATE OR REPLACE FUNCTION dispatch.haversine_m(lat1 double precision, lon1 double precision,
                                                 lat2 double precision, lon2 double precision)

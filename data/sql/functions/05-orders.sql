@@ -442,6 +442,27 @@ BEGIN
 END
 $$;
 
+-- The driver that an assign or exclude names (p_args.driver_id: required;
+-- NULL when it is no uuid, which no driver has), on an order that is still
+-- dispatched (pending or assigned): otherwise invalid_transition, the
+-- message ending in p_refusal.
+CREATE OR REPLACE FUNCTION dispatch.action_driver(p_args jsonb, p_status text, p_refusal text)
+RETURNS uuid LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_target uuid;
+BEGIN
+  IF p_args -> 'driver_id' IS NULL OR jsonb_typeof(p_args -> 'driver_id') = 'null' THEN
+    PERFORM dispatch.raise_error('invalid_argument', 'driver_id is required', 'driver_id');
+  END IF;
+  v_target := dispatch.to_uuid(dispatch.json_text(p_args -> 'driver_id', 'driver_id'));
+  IF p_status NOT IN ('pending', 'assigned') THEN
+    PERFORM dispatch.raise_error('invalid_transition',
+      format('an order that is %s %s', p_status, p_refusal));
+  END IF;
+  RETURN v_target;
+END
+$$;
+
 -- POST /orders/{id}/{action}; returns the updated order.
 --   assign   {"driver_id"}  staff. pending|assigned → assigned (reassign allowed);
 --            marks the order manual; offline driver → conflict (driver_id);
@@ -535,14 +556,7 @@ BEGIN
 
   CASE p_action
   WHEN 'assign' THEN
-    IF v_args -> 'driver_id' IS NULL OR jsonb_typeof(v_args -> 'driver_id') = 'null' THEN
-      PERFORM dispatch.raise_error('invalid_argument', 'driver_id is required', 'driver_id');
-    END IF;
-    v_target := dispatch.to_uuid(dispatch.json_text(v_args -> 'driver_id', 'driver_id'));
-    IF v_o.status NOT IN ('pending', 'assigned') THEN
-      PERFORM dispatch.raise_error('invalid_transition',
-        format('an order that is %s cannot be assigned', v_o.status));
-    END IF;
+    v_target := dispatch.action_driver(v_args, v_o.status, 'cannot be assigned');
     -- the driver row: FOR SHARE, so that going offline waits for us (or we see it)
     SELECT online INTO v_online FROM dispatch.drivers WHERE id = v_target FOR SHARE;
     IF NOT FOUND OR NOT dispatch.scope_has_driver(p_actor, v_target) THEN
@@ -694,14 +708,7 @@ BEGIN
     END IF;
 
   WHEN 'exclude' THEN
-    IF v_args -> 'driver_id' IS NULL OR jsonb_typeof(v_args -> 'driver_id') = 'null' THEN
-      PERFORM dispatch.raise_error('invalid_argument', 'driver_id is required', 'driver_id');
-    END IF;
-    v_target := dispatch.to_uuid(dispatch.json_text(v_args -> 'driver_id', 'driver_id'));
-    IF v_o.status NOT IN ('pending', 'assigned') THEN
-      PERFORM dispatch.raise_error('invalid_transition',
-        format('an order that is %s is no longer dispatched', v_o.status));
-    END IF;
+    v_target := dispatch.action_driver(v_args, v_o.status, 'is no longer dispatched');
     IF NOT EXISTS (SELECT 1 FROM dispatch.drivers WHERE id = v_target) THEN
       PERFORM dispatch.raise_error('invalid_argument', 'no such driver', 'driver_id');
     END IF;
