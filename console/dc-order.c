@@ -25,6 +25,10 @@ struct _DcOrder
   gint64 updated_at;
   gboolean late;
   gboolean held;
+  /* what its items weigh and take up (the server's "load") */
+  double weight_kg;
+  double volume_l;
+  char *failure_code;
 
   char *pickup_address;
   double pickup_lat;
@@ -166,6 +170,14 @@ dc_order_apply_json (DcEntity   *entity,
                          properties[PROP_HELD]);
   if (self->created_at == 0)
     self->created_at = dc_json_timestamp (object, "created_at");
+  /* they change with updated_at, whose notification redraws what shows them */
+  if (dc_json_object (object, "load") != NULL)
+    {
+      self->weight_kg = dc_json_double (dc_json_object (object, "load"), "weight_kg", 0);
+      self->volume_l = dc_json_double (dc_json_object (object, "load"), "volume_l", 0);
+    }
+  g_free (self->failure_code);
+  self->failure_code = g_strdup (dc_json_string (object, "failure_code"));
 
   searchable |= dc_entity_set_string (entity, &self->customer, customer_from_json (object),
                                       properties[PROP_CUSTOMER]);
@@ -241,6 +253,7 @@ dc_order_finalize (GObject *object)
   g_clear_pointer (&self->short_id, g_free);
   g_clear_pointer (&self->customer, g_free);
   g_clear_pointer (&self->notes, g_free);
+  g_clear_pointer (&self->failure_code, g_free);
   g_clear_pointer (&self->driver_id, g_free);
   g_clear_pointer (&self->pickup_address, g_free);
   g_clear_pointer (&self->dropoff_address, g_free);
@@ -478,6 +491,25 @@ dc_order_get_notes (DcOrder *self)
   g_return_val_if_fail (DC_IS_ORDER (self), NULL);
 
   return self->notes;
+}
+
+void
+dc_order_get_load (DcOrder *self,
+                   double  *weight_kg,
+                   double  *volume_l)
+{
+  g_return_if_fail (DC_IS_ORDER (self));
+
+  *weight_kg = self->weight_kg;
+  *volume_l = self->volume_l;
+}
+
+const char *
+dc_order_get_failure_code (DcOrder *self)
+{
+  g_return_val_if_fail (DC_IS_ORDER (self), NULL);
+
+  return self->failure_code;
 }
 
 gint64

@@ -35,6 +35,12 @@ void                dc_order_get_dropoff         (DcOrder *self,
                                                   double  *lon);
 const char         *dc_order_get_driver_id       (DcOrder *self);
 const char         *dc_order_get_notes           (DcOrder *self);
+/* What the order's items weigh (kg) and take up (L); 0 without. */
+void                dc_order_get_load            (DcOrder *self,
+                                                  double  *weight_kg,
+                                                  double  *volume_l);
+/* Why its delivery failed (FailureReasonCode); NULL unless failed. */
+const char         *dc_order_get_failure_code    (DcOrder *self);
 /* Seconds, or -1 when unknown. */
 gint64              dc_order_get_eta_seconds     (DcOrder *self);
 int                 dc_order_get_priority        (DcOrder *self);

@@ -68,6 +68,14 @@ G_BEGIN_DECLS
 #define DISPATCH_ZONE_MAX_PICKUP_KM           1000.0
 #define DISPATCH_ZONE_MAX_OFFER_TIMEOUT_S     3600
 
+/* Reports and exports (GET /api/v1/reports/...): the longest period, by day
+ * or driver and by hour; the buckets (hours, days) of a report and the
+ * orders of an export fetched per query. */
+#define DISPATCH_REPORT_MAX_DAYS              366
+#define DISPATCH_REPORT_HOURLY_MAX_DAYS       31
+#define DISPATCH_REPORT_PAGE_BUCKETS          24
+#define DISPATCH_EXPORT_BATCH_ROWS            500
+
 typedef enum
 {
   DISPATCH_LIMIT_MAX_LENGTH,

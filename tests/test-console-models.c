@@ -351,6 +351,45 @@ test_candidates (Fixture       *fixture,
     }
 }
 
+/* A vehicle's weight limit against a driver's load and an order's, as the
+ * question before assigning says it; failure codes as labels. */
+static void
+test_limits (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(JsonObject) driver_json = NULL;
+  g_autoptr(JsonObject) order_json = NULL;
+  g_autoptr(JsonObject) driver_load = json_object_new ();
+  g_autoptr(JsonObject) order_load = json_object_new ();
+  g_autofree char *over = NULL;
+  DcDriver *driver;
+  DcOrder *order;
+
+  feed (fixture, fixture->snapshot);
+  driver_json = copy_object (element (fixture->snapshot, "drivers", 0));
+  order_json = copy_object (element (fixture->snapshot, "orders", 0));
+  json_object_set_string_member (order_json, "driver_id", NULL);
+  json_object_set_double_member (driver_load, "weight_kg", 10);
+  json_object_set_double_member (driver_load, "volume_l", 30);
+  json_object_set_object_member (driver_json, "load", json_object_ref (driver_load));
+  json_object_set_double_member (driver_json, "max_weight_kg", 20);
+  json_object_set_double_member (order_load, "weight_kg", 8.5);
+  json_object_set_double_member (order_load, "volume_l", 12);
+  json_object_set_object_member (order_json, "load", json_object_ref (order_load));
+  driver = DC_DRIVER (dc_store_update (fixture->drivers, driver_json));
+  order = DC_ORDER (dc_store_update (fixture->orders, order_json));
+
+  g_assert_null (dc_candidates_check_limits (driver, order));
+  json_object_set_double_member (order_load, "weight_kg", 12.5);
+  json_object_set_string_member (order_json, "updated_at", "2099-01-01T00:00:00Z");
+  dc_store_update (fixture->orders, order_json);
+  over = dc_candidates_check_limits (driver, order);
+  g_assert_cmpstr (over, ==, "22.5 / 20 kg · 42 L");
+
+  g_assert_cmpstr (dc_format_failure_reason ("customer_absent"), ==, "Customer absent");
+  g_assert_cmpstr (dc_format_failure_reason ("teleported"), ==, "teleported");
+}
+
 static void
 test_late (Fixture       *fixture,
            gconstpointer  data)
@@ -483,6 +522,8 @@ main (int   argc,
               fixture_set_up, test_stream_events, fixture_tear_down);
   g_test_add ("/console/candidates", Fixture, NULL,
               fixture_set_up, test_candidates, fixture_tear_down);
+  g_test_add ("/console/candidates/limits", Fixture, NULL,
+              fixture_set_up, test_limits, fixture_tear_down);
   g_test_add ("/console/order/late", Fixture, NULL,
               fixture_set_up, test_late, fixture_tear_down);
   g_test_add ("/console/alerts", Fixture, NULL,

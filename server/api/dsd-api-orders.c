@@ -206,25 +206,46 @@ read_create_body (DsdRequest  *request,
   return dsd_api_builder_to_string (builder);
 }
 
+/* Answers a write whose body @read validated (NULL: @error says why): with its
+ * Idempotency-Key, runs @sql on (actor, key, request hash[, @id], body). */
+static void
+respond_write (DsdRequest *request,
+               DsdContext *context,
+               char       *body,
+               GError     *error,
+               guint       status,
+               const char *sql,
+               const char *id)
+{
+  g_autofree char *owned_body = body;
+  g_autoptr(GError) owned_error = error;
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
+  g_autofree char *hash = NULL;
+  const char *key = NULL;
+
+  if (owned_body == NULL ||
+      !dsd_api_get_idempotency (request, owned_body, &key, &hash, &owned_error))
+    {
+      dsd_request_respond_error (request, owned_error);
+      return;
+    }
+
+  if (id == NULL)
+    dsd_api_respond_query (request, context, status, sql, 4,
+                           (const char * const[]) { actor, key, hash, owned_body });
+  else
+    dsd_api_respond_query (request, context, status, sql, 5,
+                           (const char * const[]) { actor, key, hash, id, owned_body });
+}
+
 static void
 create_order_cb (DsdRequest *request,
                  gpointer    user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_request_dup_actor_json (request);
-  g_autofree char *body = NULL;
-  g_autofree char *hash = NULL;
-  const char *key = NULL;
+  GError *error = NULL;
+  char *body = read_create_body (request, dsd_context_get_config (user_data), &error);
 
-  body = read_create_body (request, dsd_context_get_config (user_data), &error);
-  if (body == NULL || !dsd_api_get_idempotency (request, body, &key, &hash, &error))
-    {
-      dsd_request_respond_error (request, error);
-      return;
-    }
-
-  dsd_api_respond_query (request, user_data, 201, create_sql, 4,
-                         (const char * const[]) { actor, key, hash, body });
+  respond_write (request, user_data, body, error, 201, create_sql, NULL);
 }
 
 /* Validates a PATCH body (only what may change before pickup) into the
@@ -295,23 +316,11 @@ static void
 patch_order_cb (DsdRequest *request,
                 gpointer    user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_request_dup_actor_json (request);
-  g_autofree char *body = NULL;
-  g_autofree char *hash = NULL;
-  const char *key = NULL;
+  GError *error = NULL;
+  char *body = read_patch_body (request, &error);
 
-  body = read_patch_body (request, &error);
-  if (body == NULL || !dsd_api_get_idempotency (request, body, &key, &hash, &error))
-    {
-      dsd_request_respond_error (request, error);
-      return;
-    }
-
-  dsd_api_respond_query (request, user_data, 200, patch_sql, 5,
-                         (const char * const[]) {
-                           actor, key, hash, dsd_request_get_param (request, "id"), body
-                         });
+  respond_write (request, user_data, body, error, 200, patch_sql,
+                 dsd_request_get_param (request, "id"));
 }
 
 static void

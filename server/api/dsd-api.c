@@ -410,4 +410,5 @@ dsd_api_register_all (DsdRouter  *router,
   dsd_api_register_zones (router, context);
   dsd_api_register_teams (router, context);
   dsd_api_register_customers (router, context);
+  dsd_api_register_reports (router, context);
 }

@@ -31,6 +31,8 @@ void     dsd_api_register_zones     (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_teams     (DsdRouter *router, DsdContext *context);
 /* One customer's personal data: export and erasure. */
 void     dsd_api_register_customers (DsdRouter *router, DsdContext *context);
+/* Reports and CSV exports (staff). */
+void     dsd_api_register_reports   (DsdRouter *router, DsdContext *context);
 
 /* Users' token states (dsd-account-states.h), loaded from the users table
  * through the context's pool; context must outlive it. */

@@ -356,10 +356,6 @@ DECLARE
   v_evt bigint;
   v_c jsonb;
 BEGIN
-  IF p_body IS NULL OR jsonb_typeof(p_body) <> 'object' THEN
-    PERFORM dispatch.raise_error('invalid_argument', 'the body must be a JSON object');
-  END IF;
-
   v_replay := dispatch.idem_begin(p_actor, p_idem_key, p_req_hash);
   IF v_replay IS NOT NULL THEN
     RETURN v_replay;
