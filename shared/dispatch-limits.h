@@ -60,6 +60,16 @@ G_BEGIN_DECLS
 #define DISPATCH_ORDER_MAX_ITEMS              200
 #define DISPATCH_LOCATION_BATCH_MAX_POINTS    1000
 #define DISPATCH_WEBHOOK_MAX_EVENTS           8
+#define DISPATCH_TEAM_MAX_MEMBERS             1000 /* dispatchers, drivers, zones each */
+
+/* Zones (GeoJSON): polygons of a MultiPolygon, rings of a polygon, and
+ * positions of a whole zone (of one ring too; rings are checked pairwise
+ * for crossings, so this bounds that work) */
+#define DISPATCH_ZONE_MAX_POLYGONS            64
+#define DISPATCH_ZONE_MAX_RINGS               64
+#define DISPATCH_ZONE_MAX_POSITIONS           4096
+#define DISPATCH_ZONE_MAX_PICKUP_KM           1000.0
+#define DISPATCH_ZONE_MAX_OFFER_TIMEOUT_S     3600
 
 /* Reports and exports (GET /api/v1/reports/...): the longest period, by day
  * or driver and by hour; the buckets (hours, days) of a report and the

@@ -39,6 +39,8 @@ typedef struct {
   char      *tracking_token;
   char      *sku;
   char      *webhook_id;
+  char      *zone_id;
+  char      *team_id;
 } Fixtures;
 
 enum { ADMIN, DISPATCHER, DRIVER, OTHER_DRIVER, CUSTOMER, OTHER_CUSTOMER, VICTIM };
@@ -300,6 +302,33 @@ new_webhook (void)
   return g_strdup (dsd_test_response_string (created, "id"));
 }
 
+/* A zone or a team ("zones", "teams") of the admin's. */
+static char *
+new_admin_resource (const char *kind,
+                    const char *body)
+{
+  g_autofree char *path = g_strconcat ("/api/v1/", kind, NULL);
+  g_autoptr(DsdTestResponse) created = NULL;
+
+  created = dsd_test_request (server, "POST", path, fx.principals[ADMIN].token, body, NULL);
+  g_assert_cmpuint (created->status, ==, 201);
+  return g_strdup (dsd_test_response_string (created, "id"));
+}
+
+static char *
+new_zone (void)
+{
+  return new_admin_resource ("zones", "{\"name\":\"authz zone\",\"geometry\":{\"type\":"
+                             "\"Polygon\",\"coordinates\":[[[170,-80],[171,-80],[171,-79],"
+                             "[170,-80]]]}}");
+}
+
+static char *
+new_team (void)
+{
+  return new_admin_resource ("teams", "{\"name\":\"authz team\"}");
+}
+
 static void
 make_fixtures (void)
 {
@@ -334,6 +363,8 @@ make_fixtures (void)
     admin_ok ("PUT", path, "{\"quantity\":5}", 200);
   }
   fx.webhook_id = new_webhook ();
+  fx.zone_id = new_zone ();
+  fx.team_id = new_team ();
 }
 
 /* One check ------------------------------------------------------------------ */
@@ -365,6 +396,12 @@ resolve_id (const char *kind,
     return g_strdup (side == 0 && p != NULL ? p->user_id : fx.principals[VICTIM].user_id);
   if (g_str_equal (kind, "webhook"))
     return fresh ? new_webhook () : g_strdup (fx.webhook_id);
+  if (g_str_equal (kind, "customer"))
+    return g_strdup (fx.principals[side == 0 ? CUSTOMER : OTHER_CUSTOMER].customer_id);
+  if (g_str_equal (kind, "zone"))
+    return fresh ? new_zone () : g_strdup (fx.zone_id);
+  if (g_str_equal (kind, "team"))
+    return fresh ? new_team () : g_strdup (fx.team_id);
   if (g_str_equal (kind, "sku"))
     return g_strdup (fx.sku);
   if (g_str_equal (kind, "tracking_token"))

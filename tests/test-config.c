@@ -17,7 +17,7 @@ static const char * const variables[] = {
   "DISPATCH_KAFKA_RETENTION_LOCATIONS_MIN", "DISPATCH_KAFKA_MAX_ATTEMPTS",
   "DISPATCH_SCHEDULE_LEAD_S", "DISPATCH_READY_MAX_WAIT_S", "DISPATCH_AT_RISK_MARGIN_S",
   "DISPATCH_ARRIVAL_ALERT_S", "DISPATCH_ARRIVED_RADIUS_M", "DISPATCH_ARRIVED_SPEED_MPS",
-  "DISPATCH_TRACKING_EXPIRY_S", NULL
+  "DISPATCH_TRACKING_EXPIRY_S", "DISPATCH_CONTACT_RETENTION_DAYS", NULL
 };
 
 static void
@@ -148,6 +148,7 @@ test_refused (void)
     { "DISPATCH_DB_POOL_SIZE", "0", NULL, "must be at least 1" },
     { "DISPATCH_TOKEN_LIFETIME_S", "0", NULL, "must be at least 1" },
     { "DISPATCH_BATCH_INTERVAL_S", "0", NULL, "DISPATCH_BATCH_INTERVAL_S must be at least 1" },
+    { "DISPATCH_CONTACT_RETENTION_DAYS", "36501", NULL, "must be at most 36500" },
     { "DISPATCH_MAX_PICKUP_KM", "-3", NULL, "invalid value" },
     { "DISPATCH_MAX_PICKUP_KM", "nan", NULL, "invalid value" },
     { "DISPATCH_MAX_PICKUP_KM", "2km", NULL, "invalid value" },

@@ -351,9 +351,8 @@ test_solve_is_optimal (void)
 
 /* dispatch.engine_round()'s rows with the orders' load: seq, then (id, lat,
  * lon, priority, pending_since_us, offer_driver_id, offer_expires_us,
- * excluded, pickup_at_us, load_weight_kg, load_volume_l)
- * per order, NULL as such; no
- * orders → the one row with only seq. */
+ * excluded, pickup_at_us, max_pickup_m, allowed, load_weight_kg, load_volume_l)
+ * per order, NULL as such; no orders → the one row with only seq. */
 static PGresult *
 round_rows (gint64              seq,
             const char * const *orders,
@@ -361,8 +360,8 @@ round_rows (gint64              seq,
 {
   const char *names[] = {
     "seq", "id", "pickup_lat", "pickup_lon", "priority", "pending_since_us",
-    "offer_driver_id", "offer_expires_us", "excluded", "pickup_at_us", "load_weight_kg",
-    "load_volume_l",
+    "offer_driver_id", "offer_expires_us", "excluded", "pickup_at_us", "max_pickup_m",
+    "allowed", "load_weight_kg", "load_volume_l",
   };
   PGresAttDesc attributes[G_N_ELEMENTS (names)] = { { 0 } };
   PGresult *rows = PQmakeEmptyPGresult (NULL, PGRES_TUPLES_OK);
@@ -439,10 +438,10 @@ test_book_merge_round (void)
 {
   g_autoptr(DsdOrderBook) book = dsd_order_book_new ();
   const char * const orders[] = {
-    ORDER_A, "52.5", "13.4", "3", "1000000", DRIVER_X, "4102444800000000", NULL, NULL, "12.5",
-    "40",
-    ORDER_B, "52.6", "13.5", "0", "2000000", NULL, NULL, DRIVER_X "," DRIVER_Y, "9000000", "0",
-    "0",
+    ORDER_A, "52.5", "13.4", "3", "1000000", DRIVER_X, "4102444800000000", NULL, NULL,
+    "2500", DRIVER_X, "12.5", "40",
+    ORDER_B, "52.6", "13.5", "0", "2000000", NULL, NULL, DRIVER_X "," DRIVER_Y, "9000000",
+    NULL, NULL, "0", "0",
   };
   DsdPendingOrder *a, *b;
 
@@ -468,6 +467,14 @@ test_book_merge_round (void)
   g_assert_true (dsd_order_book_excludes (b, DRIVER_Y));
   g_assert_false (dsd_order_book_excludes (a, DRIVER_Y));
 
+  /* the rules of the orders' zones */
+  g_assert_cmpfloat (a->max_pickup_m, ==, 2500);
+  g_assert_true (dsd_order_book_allows (a, DRIVER_X));
+  g_assert_false (dsd_order_book_allows (a, DRIVER_Y));
+  g_assert_cmpfloat (b->max_pickup_m, ==, 0);
+  g_assert_false (dsd_order_book_allows (b, DRIVER_Y));
+  g_assert_null (b->allowed);
+
   /* Nothing pending any more: the one row with only seq empties the book. */
   g_assert_true (merge (book, 11, NULL, 0));
   g_assert_cmpuint (dsd_order_book_get_n_pending (book), ==, 0);
@@ -480,7 +487,7 @@ test_book_seq_order (void)
 {
   g_autoptr(DsdOrderBook) book = dsd_order_book_new ();
   const char * const a_pending[] = {
-    ORDER_A, "52.5", "13.4", "0", "1000000", NULL, NULL, NULL, NULL, "0", "0",
+    ORDER_A, "52.5", "13.4", "0", "1000000", NULL, NULL, NULL, NULL, NULL, NULL, "0", "0",
   };
 
   /* An order created after the snapshot survives the snapshot. */
@@ -555,7 +562,8 @@ test_book_expired_offer (void)
 {
   g_autoptr(DsdOrderBook) book = dsd_order_book_new ();
   const char * const expired[] = {
-    ORDER_A, "52.5", "13.4", "0", "1000000", DRIVER_Y, "2000000", NULL, NULL, "0", "0",
+    ORDER_A, "52.5", "13.4", "0", "1000000", DRIVER_Y, "2000000", NULL, NULL, NULL, NULL, "0",
+    "0",
   };
   g_autoptr(GPtrArray) open = NULL;
   DsdPendingOrder *a;
@@ -566,6 +574,36 @@ test_book_expired_offer (void)
   a = g_ptr_array_index (open, 0);
   g_assert_null (a->offer_driver_id);
   g_assert_true (dsd_order_book_excludes (a, DRIVER_Y));
+}
+
+/* A zoned order learnt from an event waits for a round with its zone's rules. */
+static void
+test_book_zone_unsettled (void)
+{
+  g_autoptr(DsdOrderBook) book = dsd_order_book_new ();
+  g_autoptr(DsdEvent) event = dsd_event_new_from_json (
+    "{\"id\":\"e\",\"seq\":5,\"type\":\"order.created\",\"occurred_at\":"
+    "\"2026-11-22T10:00:00Z\",\"data\":{\"id\":\"" ORDER_A "\",\"status\":\"pending\","
+    "\"pickup\":{\"lat\":52.5,\"lon\":13.4},\"priority\":0,\"zone_id\":\"z\","
+    "\"updated_at\":\"2026-11-22T10:00:00Z\",\"offer\":null}}", -1, NULL);
+  const char * const row[] = {
+    ORDER_A, "52.5", "13.4", "0", "1000000", NULL, NULL, NULL, NULL, NULL, DRIVER_X, "0", "0",
+  };
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+
+  g_assert_nonnull (event);
+  g_assert_cmpint (dsd_order_book_apply_event (book, event), ==, DSD_ORDER_BOOK_PENDING);
+  g_assert_true (dsd_order_book_lookup (book, ORDER_A)->unsettled);
+  before = dsd_order_book_list_open (book, 0, TRUE);
+  g_assert_cmpuint (before->len, ==, 0);
+
+  g_assert_true (merge (book, 6, row, 1));
+  g_assert_false (dsd_order_book_lookup (book, ORDER_A)->unsettled);
+  after = dsd_order_book_list_open (book, 0, TRUE);
+  g_assert_cmpuint (after->len, ==, 1);
+  g_assert_true (dsd_order_book_allows (g_ptr_array_index (after, 0), DRIVER_X));
+  g_assert_false (dsd_order_book_allows (g_ptr_array_index (after, 0), DRIVER_Y));
 }
 
 static void
@@ -721,6 +759,7 @@ main (int   argc,
   g_test_add_func ("/engine/book/seq-order", test_book_seq_order);
   g_test_add_func ("/engine/book/offers", test_book_offers);
   g_test_add_func ("/engine/book/expired-offer", test_book_expired_offer);
+  g_test_add_func ("/engine/book/zone-unsettled", test_book_zone_unsettled);
   g_test_add_func ("/engine/book/rejects-other-rows", test_book_rejects_other_rows);
   g_test_add_func ("/engine/pickup-time/rules", test_pickup_time_rules);
   g_test_add_func ("/engine/pickup-time/scheduled-order", test_book_scheduled);

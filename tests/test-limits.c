@@ -13,6 +13,9 @@ static const char * const input_schemas[] = {
   "/components/schemas/OrderCreate", "/components/schemas/AssignRequest",
   "/components/schemas/StatusRequest", "/components/schemas/ReasonRequest",
   "/components/schemas/InventoryPut", "/components/schemas/WebhookCreate",
+  "/components/schemas/ZoneInput", "/components/schemas/ZonePolygon",
+  "/components/schemas/ZoneMultiPolygon", "/components/schemas/ZoneRing",
+  "/components/schemas/TeamInput",
   "/components/parameters/Sku", "/components/parameters/IdempotencyKey",
   "/paths/~1api~1v1~1orders/get/parameters/1",
 };

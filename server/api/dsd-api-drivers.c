@@ -27,11 +27,13 @@ static const char list_sql[] =
   "::text";
 static const char near_live_sql[] =
   "SELECT dispatch.driver_list_near($1, $2::float8, $3::float8, $4::float8, $5::int, $6,"
-  " $7::uuid[])::text";
+  " dispatch.scope_filter_drivers($8::jsonb, $7::uuid[]))::text";
 static const char online_sql[] =
   "SELECT dispatch.driver_set_online($1::jsonb, $2, $3::boolean)::text";
 static const char trail_sql[] =
   "SELECT dispatch.driver_trail($1::jsonb, $2, $3::timestamptz, $4::timestamptz, $5::int)::text";
+static const char access_sql[] =
+  "SELECT dispatch.driver_access($1::jsonb, $2, 'report a driver''s location')::text";
 static const char offers_sql[] =
   "SELECT dispatch.driver_offers($1::jsonb, $2)::text";
 
@@ -177,20 +179,20 @@ near_found_cb (const char * const *ids,
 {
   NearList *list = user_data;
   char **p = list->params;
+  g_autofree char *actor = dsd_request_dup_actor_json (list->request);
 
   if (ids != NULL)
     {
       g_autofree char *joined = g_strjoinv (",", (char **) ids);
       g_autofree char *array = g_strconcat ("{", joined, "}", NULL);
 
-      dsd_api_respond_query (list->request, list->context, 200, near_live_sql, 7,
+      /* (a dispatcher scoped to teams: of these, its teams' drivers) */
+      dsd_api_respond_query (list->request, list->context, 200, near_live_sql, 8,
                              (const char * const[]) { p[0], p[1], p[2], p[3], p[4], p[5],
-                                                      array });
+                                                      array, actor });
     }
   else
     {
-      g_autofree char *actor = dsd_request_dup_actor_json (list->request);
-
       dsd_api_respond_query (list->request, list->context, 200, list_sql, 7,
                              (const char * const[]) { actor, p[0], p[1], p[2], p[3], p[4],
                                                       p[5] });
@@ -358,19 +360,52 @@ driver_fetched_cb (GObject      *source,
   submit_points (g_steal_pointer (&post), driver);
 }
 
-/* The fast path (server/live/): no SQL call per request. The router lets
- * only staff and drivers in; a driver may report only its own position. */
+/* The points to the driver of the route, from the fleet or the database. */
+static void
+submit_to_driver (LocationPost *post)
+{
+  DsdFleet *fleet = dsd_context_get (post->context, DSD_TYPE_FLEET);
+  const char *id = dsd_request_get_param (post->request, "id");
+  const DsdFleetDriver *driver;
+
+  if ((driver = dsd_fleet_lookup (fleet, id)) != NULL)
+    submit_points (post, driver);
+  else
+    dsd_fleet_fetch_async (fleet, dsd_context_get (post->context, DSD_TYPE_PG_POOL), id, NULL,
+                           driver_fetched_cb, post);
+}
+
+static void
+access_checked_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(LocationPost) post = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) rows = NULL;
+
+  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
+  if (rows == NULL)
+    {
+      dsd_request_respond_error (post->request, error);
+      return;
+    }
+
+  submit_to_driver (g_steal_pointer (&post));
+}
+
+/* The fast path (server/live/): no SQL call per request (but one for a
+ * dispatcher, who may be scoped to teams). The router lets only staff and
+ * drivers in; a driver may report only its own position. */
 static void
 record_locations_cb (DsdRequest *request,
                      gpointer    user_data)
 {
   DsdContext *context = user_data;
-  DsdFleet *fleet = dsd_context_get (context, DSD_TYPE_FLEET);
   const DsdPrincipal *principal = dsd_request_get_principal (request);
   const char *id = dsd_request_get_param (request, "id");
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) points = read_points (request, &error);
-  const DsdFleetDriver *driver;
   LocationPost *post;
 
   if (points == NULL)
@@ -393,11 +428,19 @@ record_locations_cb (DsdRequest *request,
   post->context = context;
   post->points = g_steal_pointer (&points);
 
-  if ((driver = dsd_fleet_lookup (fleet, id)) != NULL)
-    submit_points (post, driver);
-  else
-    dsd_fleet_fetch_async (fleet, dsd_context_get (context, DSD_TYPE_PG_POOL), id, NULL,
-                           driver_fetched_cb, post);
+  /* A dispatcher may be scoped to teams: the database says whether it sees
+   * the driver. */
+  if (principal->role == DSD_ROLE_DISPATCHER)
+    {
+      g_autofree char *actor = dsd_request_dup_actor_json (request);
+
+      dsd_pg_pool_query_async (dsd_context_get (context, DSD_TYPE_PG_POOL), access_sql, 2,
+                               (const char * const[]) { actor, id }, NULL, access_checked_cb,
+                               post);
+      return;
+    }
+
+  submit_to_driver (post);
 }
 
 static void

@@ -198,39 +198,11 @@ create_webhook_cb (DsdRequest *request,
                                     NULL, target_checked_cb, g_steal_pointer (&create));
 }
 
-/* A list query: (actor, [path params…], limit, next). */
-static void
-respond_page (DsdRequest *request,
-              DsdContext *context,
-              const char *sql,
-              const char *id)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_request_dup_actor_json (request);
-  g_autofree char *limit_text = NULL;
-  const char *next = dsd_request_get_query (request, "next");
-  int limit;
-
-  if (!dsd_api_get_limit (request, &limit, &error))
-    {
-      dsd_request_respond_error (request, error);
-      return;
-    }
-
-  limit_text = g_strdup_printf ("%d", limit);
-  if (id == NULL)
-    dsd_api_respond_query (request, context, 200, sql, 3,
-                           (const char * const[]) { actor, limit_text, next });
-  else
-    dsd_api_respond_query (request, context, 200, sql, 4,
-                           (const char * const[]) { actor, id, limit_text, next });
-}
-
 static void
 list_webhooks_cb (DsdRequest *request,
                   gpointer    user_data)
 {
-  respond_page (request, user_data, list_sql, NULL);
+  dsd_api_respond_page (request, user_data, list_sql, NULL);
 }
 
 static void
@@ -244,42 +216,18 @@ get_webhook_cb (DsdRequest *request,
 }
 
 static void
-deleted_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(DsdRequest) request = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PGresult) rows = NULL;
-
-  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
-  if (rows == NULL)
-    {
-      dsd_request_respond_error (request, error);
-      return;
-    }
-
-  dsd_request_respond_no_content (request);
-}
-
-static void
 delete_webhook_cb (DsdRequest *request,
                    gpointer    user_data)
 {
-  g_autofree char *actor = dsd_request_dup_actor_json (request);
-
-  dsd_pg_pool_query_async (dsd_context_get (user_data, DSD_TYPE_PG_POOL), delete_sql, 2,
-                           (const char * const[]) {
-                             actor, dsd_request_get_param (request, "id")
-                           },
-                           NULL, deleted_cb, dsd_request_ref (request));
+  dsd_api_respond_delete (request, user_data, delete_sql);
 }
 
 static void
 list_dead_letters_cb (DsdRequest *request,
                       gpointer    user_data)
 {
-  respond_page (request, user_data, dead_letters_sql, dsd_request_get_param (request, "id"));
+  dsd_api_respond_page (request, user_data, dead_letters_sql,
+                        dsd_request_get_param (request, "id"));
 }
 
 static void

@@ -116,6 +116,141 @@ dsd_api_respond_id_flag (DsdRequest *request,
                          });
 }
 
+void
+dsd_api_respond_page (DsdRequest *request,
+                      DsdContext *context,
+                      const char *sql,
+                      const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
+  g_autofree char *limit_text = NULL;
+  const char *next = dsd_request_get_query (request, "next");
+  int limit;
+
+  if (!dsd_api_get_limit (request, &limit, &error))
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  limit_text = g_strdup_printf ("%d", limit);
+  if (id == NULL)
+    dsd_api_respond_query (request, context, 200, sql, 3,
+                           (const char * const[]) { actor, limit_text, next });
+  else
+    dsd_api_respond_query (request, context, 200, sql, 4,
+                           (const char * const[]) { actor, id, limit_text, next });
+}
+
+static void
+deleted_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(DsdRequest) request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) rows = NULL;
+
+  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
+  if (rows == NULL)
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  dsd_request_respond_no_content (request);
+}
+
+void
+dsd_api_respond_delete (DsdRequest *request,
+                        DsdContext *context,
+                        const char *sql)
+{
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
+
+  dsd_pg_pool_query_async (dsd_context_get (context, DSD_TYPE_PG_POOL), sql, 2,
+                           (const char * const[]) {
+                             actor, dsd_request_get_param (request, "id")
+                           },
+                           NULL, deleted_cb, dsd_request_ref (request));
+}
+
+typedef struct {
+  DsdContext           *context;
+  const DsdApiResource *resource;
+} ResourceRoutes;
+
+static void
+put_resource_cb (DsdRequest *request,
+                 gpointer    user_data)
+{
+  ResourceRoutes *routes = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
+  g_autofree char *text = NULL;
+  const char *id = dsd_request_get_param (request, "id");
+  JsonObject *body;
+
+  body = dsd_request_get_json_object (request, &error);
+  if (body == NULL || (text = routes->resource->read (body, &error)) == NULL)
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  dsd_api_respond_query (request, routes->context, id == NULL ? 201 : 200,
+                         routes->resource->put_sql, 3, (const char * const[]) { actor, id, text });
+}
+
+static void
+list_resource_cb (DsdRequest *request,
+                  gpointer    user_data)
+{
+  ResourceRoutes *routes = user_data;
+
+  dsd_api_respond_page (request, routes->context, routes->resource->list_sql, NULL);
+}
+
+static void
+get_resource_cb (DsdRequest *request,
+                 gpointer    user_data)
+{
+  ResourceRoutes *routes = user_data;
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
+
+  dsd_api_respond_query (request, routes->context, 200, routes->resource->get_sql, 2,
+                         (const char * const[]) { actor, dsd_request_get_param (request, "id") });
+}
+
+static void
+delete_resource_cb (DsdRequest *request,
+                    gpointer    user_data)
+{
+  ResourceRoutes *routes = user_data;
+
+  dsd_api_respond_delete (request, routes->context, routes->resource->delete_sql);
+}
+
+void
+dsd_api_register_resource (DsdRouter            *router,
+                           DsdContext           *context,
+                           const DsdApiResource *resource)
+{
+  ResourceRoutes *routes = g_new0 (ResourceRoutes, 1);
+  g_autofree char *item = g_strconcat (resource->collection, "/{id}", NULL);
+
+  routes->context = context;
+  routes->resource = resource;
+  g_object_set_data_full (G_OBJECT (router), resource->collection, routes, g_free);
+
+  dsd_router_add (router, "POST", resource->collection, DSD_ROLE_ADMIN, put_resource_cb, routes);
+  dsd_router_add (router, "GET", resource->collection, DSD_ROLE_ADMIN, list_resource_cb, routes);
+  dsd_router_add (router, "GET", item, DSD_ROLE_ADMIN, get_resource_cb, routes);
+  dsd_router_add (router, "PUT", item, DSD_ROLE_ADMIN, put_resource_cb, routes);
+  dsd_router_add (router, "DELETE", item, DSD_ROLE_ADMIN, delete_resource_cb, routes);
+}
+
 gboolean
 dsd_api_get_limit (DsdRequest  *request,
                    int         *out_limit,
@@ -272,5 +407,8 @@ dsd_api_register_all (DsdRouter  *router,
   dsd_api_register_inventory (router, context);
   dsd_api_register_tracking (router, context);
   dsd_api_register_webhooks (router, context);
+  dsd_api_register_zones (router, context);
+  dsd_api_register_teams (router, context);
+  dsd_api_register_customers (router, context);
   dsd_api_register_reports (router, context);
 }

@@ -27,6 +27,10 @@ void     dsd_api_register_inventory (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_tracking  (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_ops       (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_webhooks  (DsdRouter *router, DsdContext *context);
+void     dsd_api_register_zones     (DsdRouter *router, DsdContext *context);
+void     dsd_api_register_teams     (DsdRouter *router, DsdContext *context);
+/* One customer's personal data: export and erasure. */
+void     dsd_api_register_customers (DsdRouter *router, DsdContext *context);
 /* Reports and CSV exports (staff). */
 void     dsd_api_register_reports   (DsdRouter *router, DsdContext *context);
 
@@ -102,6 +106,41 @@ void     dsd_api_respond_id_flag    (DsdRequest         *request,
                                      DsdContext         *context,
                                      const char         *member,
                                      const char         *sql);
+
+/* A list: 200 with sql($1 the caller, [$2 id when not NULL,] then limit and
+ * next from the query), or 400 on a bad limit. */
+void     dsd_api_respond_page       (DsdRequest         *request,
+                                     DsdContext         *context,
+                                     const char         *sql,
+                                     const char         *id);
+
+/* DELETE on a route with {id}: 204 once sql($1 the caller, $2 the id) ran,
+ * or its error. */
+void     dsd_api_respond_delete     (DsdRequest         *request,
+                                     DsdContext         *context,
+                                     const char         *sql);
+
+/*
+ * A resource that admins keep whole (zones, teams): POST collection creates,
+ * GET collection lists, GET/PUT/DELETE collection/{id} get, replace, delete.
+ * read checks a request body and returns it as the JSON text that put_sql
+ * takes ($1 the caller, $2 the id or NULL to create, $3 the body); list_sql
+ * takes (caller, limit, next), get_sql and delete_sql (caller, id).
+ */
+typedef struct {
+  const char *collection;
+  char     *(*read) (JsonObject  *body,
+                     GError     **error);
+  const char *put_sql;
+  const char *list_sql;
+  const char *get_sql;
+  const char *delete_sql;
+} DsdApiResource;
+
+/* resource: (not copied): must outlive router. */
+void     dsd_api_register_resource  (DsdRouter            *router,
+                                     DsdContext           *context,
+                                     const DsdApiResource *resource);
 
 /* ?limit= per docs/openapi.json: default 50, above 500 clamped, ≤ 0 or not an
  * integer → error. */

@@ -72,3 +72,24 @@ dsd_event_view_envelope (DsdEvent *event,
   redacted = dispatch_json_to_string (root, &length);
   return g_bytes_new_take (redacted, length);
 }
+
+gboolean
+dsd_event_view_in_scope (DsdEvent       *event,
+                         const DsdScope *scope)
+{
+  g_return_val_if_fail (event != NULL, FALSE);
+
+  if (scope == NULL)
+    return TRUE;
+
+  if (g_str_has_prefix (dsd_event_get_type_name (event), "order."))
+    {
+      const char *zone_id = NULL;
+
+      dispatch_json_get_string (dsd_event_get_data (event), NULL, "zone_id",
+                                DISPATCH_JSON_NULLABLE, 0, &zone_id, NULL);
+      return dsd_scope_has_zone (scope, zone_id);
+    }
+
+  return dsd_scope_has_driver (scope, dsd_event_get_driver_id (event));
+}

@@ -3,6 +3,7 @@
 
 #include "dsd-event.h"
 #include "dsd-principal.h"
+#include "dsd-scope.h"
 
 G_BEGIN_DECLS
 
@@ -26,5 +27,11 @@ gboolean  dsd_event_view_redact   (JsonObject *data,
  * when nothing is hidden from role). */
 GBytes   *dsd_event_view_envelope (DsdEvent   *event,
                                    DsdRole     role);
+
+/* Whether a dispatcher of scope may see event: order events of the scope's
+ * zones (by the order's "zone_id"), other events (driver.updated,
+ * driver.location, alert) naming one of its drivers. scope NULL: every event. */
+gboolean  dsd_event_view_in_scope (DsdEvent       *event,
+                                   const DsdScope *scope);
 
 G_END_DECLS

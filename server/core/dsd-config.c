@@ -53,6 +53,8 @@ static const Setting settings[] = {
   UINT (location_max_age_s, "DISPATCH_LOCATION_MAX_AGE_S", "Oldest location automation uses"),
   UINT (location_retention_days, "DISPATCH_LOCATION_RETENTION_DAYS",
         "Days location history is kept (0: forever)"),
+  UINT (contact_retention_days, "DISPATCH_CONTACT_RETENTION_DAYS",
+        "Days after an order ends that its contact details are kept (0: forever)"),
   DBL (max_pickup_km, "DISPATCH_MAX_PICKUP_KM", "Farthest pickup automation considers"),
   UINT (batch_interval_s, "DISPATCH_BATCH_INTERVAL_S", "Seconds between batch matching rounds"),
   UINT (unassigned_alert_s, "DISPATCH_UNASSIGNED_ALERT_S",
@@ -103,6 +105,8 @@ static const Setting settings[] = {
 
 /* Longest accepted timeout of the HTTP front. */
 #define HTTP_TIMEOUT_MAX_S 3600
+/* Retention settings, days: a hundred years is forever enough */
+#define RETENTION_MAX_DAYS 36500
 
 /* Bounds of the settings of orders that are not "now" (validate_windows). */
 #define SCHEDULE_MAX_S 86400
@@ -360,6 +364,15 @@ validate (DsdConfig  *self,
 
   if (self->kafka_brokers != NULL && !validate_kafka (self, error))
     return FALSE;
+
+  if (self->location_retention_days > RETENTION_MAX_DAYS ||
+      self->contact_retention_days > RETENTION_MAX_DAYS)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "DISPATCH_LOCATION_RETENTION_DAYS and DISPATCH_CONTACT_RETENTION_DAYS must be "
+                   "at most %u", RETENTION_MAX_DAYS);
+      return FALSE;
+    }
 
   if (self->batch_interval_s == 0)
     {

@@ -30,6 +30,7 @@ typedef struct {
   guint    offer_timeout_s;      /* DISPATCH_OFFER_TIMEOUT_S */
   guint    location_max_age_s;   /* DISPATCH_LOCATION_MAX_AGE_S */
   guint    location_retention_days; /* DISPATCH_LOCATION_RETENTION_DAYS, 0 = forever */
+  guint    contact_retention_days;  /* DISPATCH_CONTACT_RETENTION_DAYS, 0 = forever */
   double   max_pickup_km;        /* DISPATCH_MAX_PICKUP_KM */
   guint    batch_interval_s;     /* DISPATCH_BATCH_INTERVAL_S, ≥ 1 */
   guint    unassigned_alert_s;   /* DISPATCH_UNASSIGNED_ALERT_S, 0 = no alert */

@@ -18,7 +18,6 @@
 #include "dsd-kafka-bus.h"
 #include "dsd-live.h"
 #include "dsd-location-ingest.h"
-#include "dsd-location-retention.h"
 #include "dsd-migrations.h"
 #include "dsd-notifier.h"
 #include "dsd-password.h"
@@ -27,6 +26,7 @@
 #include "dsd-pg-listener.h"
 #include "dsd-local-cache.h"
 #include "dsd-redis-cache.h"
+#include "dsd-retention.h"
 #include "dsd-streams.h"
 #include "dsd-tracking-page.h"
 
@@ -66,7 +66,8 @@ struct _DsdDaemon {
   DsdKafkaGroup   *notifier_group;
 
   guint            purge_source;
-  DsdLocationRetention *retention;
+  DsdRetention         *retention;
+  DsdRetention         *contact_retention;
 };
 
 G_DEFINE_FINAL_TYPE (DsdDaemon, dsd_daemon, G_TYPE_OBJECT)
@@ -80,6 +81,10 @@ static guint signals[N_SIGNALS];
 
 static const char ensure_admin_sql[] = "SELECT dispatch.ensure_first_admin($1)";
 static const char purge_sql[] = "SELECT dispatch.purge_idempotency_keys()";
+static const char location_purge_sql[] =
+  "SELECT dispatch.purge_driver_locations(now() - make_interval(days => $1::int), $2::int)";
+static const char contact_purge_sql[] =
+  "SELECT dispatch.erase_ended_contacts(now() - make_interval(days => $1::int), $2::int)";
 
 static void start_database (GTask *task);
 static void open_pool (GTask *task);
@@ -525,8 +530,11 @@ live_started_cb (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  self->retention = dsd_location_retention_new (self->pool,
-                                                self->config->location_retention_days);
+  self->retention = dsd_retention_new (self->pool, location_purge_sql,
+                                       self->config->location_retention_days, "location points");
+  self->contact_retention = dsd_retention_new (self->pool, contact_purge_sql,
+                                               self->config->contact_retention_days,
+                                               "ended orders' contact details");
 
   if (dsd_config_has_role (self->config, "assigner"))
     {
@@ -616,6 +624,7 @@ dsd_daemon_dispose (GObject *object)
 
   g_clear_handle_id (&self->purge_source, g_source_remove);
   g_clear_object (&self->retention);
+  g_clear_object (&self->contact_retention);
   g_clear_object (&self->notifier_group);
   g_clear_object (&self->assigner_group);
   g_clear_object (&self->notifier);
@@ -825,6 +834,7 @@ dsd_daemon_stop_async (DsdDaemon           *self,
   g_task_set_source_tag (task, dsd_daemon_stop_async);
   g_clear_handle_id (&self->purge_source, g_source_remove);
   g_clear_object (&self->retention);
+  g_clear_object (&self->contact_retention);
 
   if (self->http != NULL)
     {

@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include "dispatch-geo.h"
 #include "dispatch-json.h"
 #include "dsd-dispatch-engine.h"
 #include "dsd-eta-tracker.h"
@@ -229,6 +230,18 @@ typedef struct {
   gint64                 now_us;
 } CandidateFilter;
 
+/* What the order and its zone allow: not excluded, one of the zone's
+ * drivers if it names them, within the zone's maximum pickup distance. */
+static gboolean
+order_allows (const DsdPendingOrder *order,
+              const DsdFleetDriver  *driver)
+{
+  return dsd_order_book_allows (order, driver->id) && load_fits (order, driver) &&
+         (order->max_pickup_m <= 0 ||
+          dispatch_haversine_m (order->lat, order->lon, driver->lat, driver->lon) <=
+          order->max_pickup_m);
+}
+
 static gboolean
 candidate_filter_cb (const DsdFleetDriver *driver,
                      gpointer              user_data)
@@ -236,8 +249,7 @@ candidate_filter_cb (const DsdFleetDriver *driver,
   CandidateFilter *filter = user_data;
 
   return is_available (filter->self, driver, filter->now_us) &&
-         !dsd_order_book_excludes (filter->order, driver->id) &&
-         load_fits (filter->order, driver);
+         order_allows (filter->order, driver);
 }
 
 typedef struct {
@@ -245,18 +257,17 @@ typedef struct {
   gint64             now_us;
 } Planning;
 
-/* Not excluded, the load fits, and not sent to wait long at a pickup that is not ready. */
+/* What the order and its zone allow (order_allows), and not sent to wait
+ * long at a pickup that is not ready. */
 static gboolean
 allow_cb (gpointer order_data,
           gpointer driver_data,
           gpointer user_data)
 {
   const DsdPendingOrder *order = order_data;
-  const DsdFleetDriver *driver = driver_data;
   const Planning *planning = user_data;
 
-  return !dsd_order_book_excludes (order, driver->id) &&
-         load_fits (order_data, driver_data) &&
+  return order_allows (order, driver_data) &&
          dsd_pickup_time_allows (order->pickup_at_us, planning->now_us,
                                  dsd_dispatch_eta (driver_data, order->lat, order->lon, NULL),
                                  planning->self->ready_max_wait_s);
@@ -429,6 +440,7 @@ assigned_cb (GObject      *source,
   DsdPendingOrder *order;
   JsonObject *state = NULL;
   gboolean applied = FALSE;
+  gboolean offered;
   const char *reason = NULL;
 
   rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
@@ -450,6 +462,9 @@ assigned_cb (GObject      *source,
 
   dispatch_json_get_string (answer, NULL, "reason", DISPATCH_JSON_NULLABLE, 0, &reason, NULL);
   dispatch_json_get_object (answer, NULL, "order", DISPATCH_JSON_NULLABLE, &state, NULL);
+  /* (the order's zone may set its own offer timeout) */
+  offered = state != NULL && json_object_has_member (state, "offer") &&
+            !json_object_get_null_member (state, "offer");
 
   if (applied)
     {
@@ -458,11 +473,10 @@ assigned_cb (GObject      *source,
                                      (dsd_clock_get_real_us (self->clock) -
                                       call->pending_since_us) / (double) G_USEC_PER_SEC);
       g_debug ("Order %s %s driver %s (%s)", call->order_id,
-               self->offer_timeout_s > 0 ? "offered to" : "assigned to", call->driver_id,
-               call->method);
+               offered ? "offered to" : "assigned to", call->driver_id, call->method);
       /* An offer is counted by the book from now on; an assignment by the
        * fleet once its driver.updated comes through. */
-      if (self->offer_timeout_s > 0)
+      if (offered)
         {
           forget_unconfirmed (self, call->order_id);
         }
@@ -564,6 +578,13 @@ try_order (DsdDispatchEngine *self,
   if (order->in_flight || order->offer_driver_id != NULL ||
       dsd_order_book_get_n_pending (self->book) > MAX_IMMEDIATE_ORDERS)
     return;
+
+  /* Its zone's rules come with a round: the round places it. */
+  if (order->unsettled)
+    {
+      start_round (self);
+      return;
+    }
 
   /* Most orders of a busy intake find nobody free: say so before planning. */
   if (dsd_fleet_nearest (self->fleet, order->lat, order->lon, self->params.max_pickup_m, 1,

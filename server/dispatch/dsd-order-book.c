@@ -19,6 +19,8 @@ enum {
   COL_OFFER_EXPIRES,
   COL_EXCLUDED,
   COL_PICKUP_AT,
+  COL_MAX_PICKUP,
+  COL_ALLOWED,
   COL_WEIGHT,      /* joined from the orders (round_sql of dsd-dispatch-engine.c) */
   COL_VOLUME,
   N_COLUMNS
@@ -38,6 +40,7 @@ pending_order_free (DsdPendingOrder *order)
   g_free (order->id);
   g_free (order->offer_driver_id);
   g_clear_pointer (&order->excluded, g_hash_table_unref);
+  g_clear_pointer (&order->allowed, g_hash_table_unref);
   g_free (order);
 }
 
@@ -182,6 +185,7 @@ merge_row (DsdOrderBook   *self,
   gint64 *removed_seq = g_hash_table_lookup (self->removed, id);
   DsdPendingOrder *order;
   g_auto(GStrv) excluded = NULL;
+  g_auto(GStrv) allowed = NULL;
 
   /* taken away by an event newer than the snapshot */
   if (removed_seq != NULL && *removed_seq > seq)
@@ -211,6 +215,19 @@ merge_row (DsdOrderBook   *self,
     excluded = g_strsplit (PQgetvalue (rows, row, COL_EXCLUDED), ",", -1);
   for (guint i = 0; excluded != NULL && excluded[i] != NULL; i++)
     dsd_order_book_exclude (self, order, excluded[i]);
+
+  order->unsettled = FALSE;
+  order->max_pickup_m = PQgetisnull (rows, row, COL_MAX_PICKUP)
+                        ? 0 : double_value (rows, row, COL_MAX_PICKUP);
+  g_clear_pointer (&order->allowed, g_hash_table_unref);
+  if (!PQgetisnull (rows, row, COL_ALLOWED))
+    {
+      allowed = g_strsplit (PQgetvalue (rows, row, COL_ALLOWED), ",", -1);
+      order->allowed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 0; allowed[i] != NULL; i++)
+        if (*allowed[i] != '\0')
+          g_hash_table_add (order->allowed, g_strdup (allowed[i]));
+    }
 }
 
 gboolean
@@ -271,6 +288,7 @@ apply_order_object (DsdOrderBook *self,
   const char *offer_driver = NULL;
   JsonObject *pickup = NULL;
   JsonObject *offer = NULL;
+  const char *zone_id = NULL;
   JsonObject *load = NULL;
   double weight = 0, volume = 0;
   gint64 priority = 0;
@@ -312,6 +330,8 @@ apply_order_object (DsdOrderBook *self,
       !dispatch_json_get_timestamp (data, NULL, "pickup_at", DISPATCH_JSON_NULLABLE,
                                     &pickup_at_us, NULL) ||
       !dispatch_json_get_object (data, NULL, "offer", DISPATCH_JSON_NULLABLE, &offer, NULL) ||
+      !dispatch_json_get_string (data, NULL, "zone_id", DISPATCH_JSON_NULLABLE, 0, &zone_id,
+                                 NULL) ||
       !dispatch_json_get_object (data, NULL, "load", DISPATCH_JSON_NULLABLE, &load, NULL) ||
       (load != NULL &&
        (!dispatch_json_get_double (load, "load", "weight_kg", DISPATCH_JSON_NULLABLE, 0,
@@ -336,6 +356,7 @@ apply_order_object (DsdOrderBook *self,
     {
       /* New to the book: created now, or back to pending (unassign) now. */
       order->pending_since_us = updated_us;
+      order->unsettled = zone_id != NULL;
       g_hash_table_remove (self->removed, id);
     }
   else if (order->offer_driver_id != NULL && offer_driver == NULL)
@@ -397,6 +418,14 @@ dsd_order_book_excludes (const DsdPendingOrder *order,
                          const char            *driver_id)
 {
   return order->excluded != NULL && g_hash_table_contains (order->excluded, driver_id);
+}
+
+gboolean
+dsd_order_book_allows (const DsdPendingOrder *order,
+                       const char            *driver_id)
+{
+  return !dsd_order_book_excludes (order, driver_id) &&
+         (order->allowed == NULL || g_hash_table_contains (order->allowed, driver_id));
 }
 
 guint
@@ -461,7 +490,7 @@ dsd_order_book_list_open (DsdOrderBook *self,
           set_offer (self, order, NULL, 0);
         }
 
-      if (order->in_flight || order->offer_driver_id != NULL ||
+      if (order->unsettled || order->in_flight || order->offer_driver_id != NULL ||
           (!ignore_backoff && order->next_try_us > now_us) ||
           !dsd_pickup_time_is_open (order->pickup_at_us, now_us, self->schedule_lead_s))
         continue;

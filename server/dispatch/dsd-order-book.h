@@ -22,6 +22,11 @@ G_BEGIN_DECLS
  *
  * Exclusions learnt from events are a guess (a withdrawn offer is taken for
  * a decline); the next round corrects them.
+ *
+ * The rules of an order's zone (the drivers automation may use, the maximum
+ * pickup distance) come with the rounds only: an order of a zone that the
+ * book learnt of from an event is unsettled, not planned for, until the next
+ * round brings them (dsd_order_book_list_open leaves it out).
  */
 typedef struct {
   char       *id;
@@ -35,6 +40,9 @@ typedef struct {
   gint64      offer_expires_us;
   GHashTable *excluded;           /* driver ids (owned keys), or NULL */
   gint64      pickup_at_us;       /* planned pickup (dsd-pickup-time.h), 0: at once */
+  GHashTable *allowed;            /* the only drivers automation may use, or NULL: any */
+  double      max_pickup_m;       /* the zone's, or 0: the server's */
+  gboolean    unsettled;          /* zoned, and its zone's rules are not known yet */
 
   /* the engine's */
   guint       failed_tries;       /* searches that found no driver in reach */
@@ -82,15 +90,19 @@ void                dsd_order_book_exclude          (DsdOrderBook    *self,
                                                      const char      *driver_id);
 gboolean            dsd_order_book_excludes         (const DsdPendingOrder *order,
                                                      const char      *driver_id);
+/* Neither excluded nor outside the drivers the order's zone allows. */
+gboolean            dsd_order_book_allows           (const DsdPendingOrder *order,
+                                                     const char      *driver_id);
 guint               dsd_order_book_get_n_pending    (DsdOrderBook    *self);
 /* Live offers held by the driver. */
 guint               dsd_order_book_count_offers     (DsdOrderBook    *self,
                                                      const char      *driver_id);
 /* The earliest expiry of a live offer, or G_MAXINT64. */
 gint64              dsd_order_book_next_expiry_us   (DsdOrderBook    *self);
-/* The orders the engine may plan for now: no call in flight, no live offer,
- * open (their planned pickup is at most the schedule lead away) and, unless
- * ignore_backoff, their backoff is over. (element-type DsdPendingOrder) */
+/* The orders the engine may plan for now: settled, no call in flight, no
+ * live offer, open (their planned pickup is at most the schedule lead away)
+ * and, unless ignore_backoff, their backoff is over.
+ * (element-type DsdPendingOrder) */
 GPtrArray          *dsd_order_book_list_open        (DsdOrderBook    *self,
                                                      gint64           now_us,
                                                      gboolean         ignore_backoff);

@@ -9,6 +9,7 @@
 #include "dispatch-json.h"
 #include "dsd-dispatcher-stream.h"
 #include "dsd-event-bus.h"
+#include "dsd-event-view.h"
 #include "dsd-event.h"
 #include "dsd-pg-pool.h"
 
@@ -32,10 +33,12 @@
 
 /* See dispatch.stream_snapshot_seq() and the two page functions */
 static const char snapshot_seq_sql[] = "SELECT dispatch.stream_snapshot_seq()";
+/* $3: the reader's actor for a dispatcher scoped to teams, else NULL */
 static const char *const snapshot_page_sql[] = {
-  "SELECT key, body FROM dispatch.stream_snapshot_orders($1, $2)",
-  "SELECT key, body FROM dispatch.stream_snapshot_drivers($1, $2)",
+  "SELECT key, body FROM dispatch.stream_snapshot_orders($1, $2, dispatch.scope_zones($3))",
+  "SELECT key, body FROM dispatch.stream_snapshot_drivers($1, $2, dispatch.scope_drivers($3))",
 };
+static const char scope_sql[] = "SELECT dispatch.scope_json($1::jsonb)::text";
 static const char recent_sql[] =
   "SELECT seq, envelope::text FROM dispatch.stream_recent_events($1)";
 
@@ -58,6 +61,7 @@ typedef enum {
 typedef struct {
   DsdDispatcherStream *stream;
   GPtrArray           *readers;     /* Subscriber, not owned */
+  char                *actor;       /* a scoped dispatcher's own read; NULL: shared */
   ReadStage            stage;
   gboolean             querying;
   gint64               seq;
@@ -72,6 +76,11 @@ typedef struct {
 typedef struct {
   DsdDispatcherStream *stream;
   DsdWsClient         *client;
+  GCancellable        *cancellable;
+  char                *actor;         /* the caller as the SQL functions take it */
+  gint64               since;         /* ?since=, or -1 */
+  gboolean             ready;         /* its scope is known: events may come */
+  DsdScope            *scope;         /* a dispatcher scoped to teams; NULL: all */
   GArray              *held;          /* HeldEvent until the snapshot is out, then NULL */
   gsize                held_bytes;
   gint64               last_seq;
@@ -124,6 +133,10 @@ static void read_remove (SnapshotRead *read, Subscriber *s);
 static void
 subscriber_free (Subscriber *s)
 {
+  g_cancellable_cancel (s->cancellable);
+  g_clear_object (&s->cancellable);
+  g_clear_pointer (&s->scope, dsd_scope_free);
+  g_free (s->actor);
   g_ptr_array_remove_fast (s->stream->waiting, s);
   if (s->read != NULL)
     read_remove (s->read, s);
@@ -322,6 +335,8 @@ event_cb (DsdEventBus *bus,
     {
       Subscriber *s = g_ptr_array_index (self->subscribers, i);
 
+      if (!s->ready || !dsd_event_view_in_scope (event, s->scope))
+        continue;
       if (is_location)
         deliver_location (s, &location);
       else if (s->held != NULL)
@@ -340,6 +355,7 @@ static void
 read_free (SnapshotRead *read)
 {
   g_ptr_array_unref (read->readers);
+  g_free (read->actor);
   g_free (read->after);
   g_string_free (read->part, TRUE);
   g_ptr_array_unref (read->parts);
@@ -553,23 +569,35 @@ read_query (SnapshotRead *read)
     }
 
   g_snprintf (limit, sizeof limit, "%d", SNAPSHOT_PAGE_ROWS);
-  dsd_pg_pool_query_async (pool, snapshot_page_sql[read->stage - READ_ORDERS], 2,
-                           (const char * const[]) { read->after, limit },
+  dsd_pg_pool_query_async (pool, snapshot_page_sql[read->stage - READ_ORDERS], 3,
+                           (const char * const[]) { read->after, limit, read->actor },
                            read->stream->cancellable, read_cb, read);
+}
+
+/* actor NULL: the shared read (the stream's reading); else a scoped
+ * dispatcher's own read of what it may see. */
+static SnapshotRead *
+read_new (DsdDispatcherStream *self,
+          GPtrArray           *readers,
+          const char          *actor)
+{
+  SnapshotRead *read = g_new0 (SnapshotRead, 1);
+
+  read->stream = self;
+  read->readers = readers;
+  read->actor = g_strdup (actor);
+  read->part = g_string_sized_new (2 * SNAPSHOT_PART);
+  read->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  for (guint i = 0; i < readers->len; i++)
+    ((Subscriber *) g_ptr_array_index (readers, i))->read = read;
+  return read;
 }
 
 static void
 start_read (DsdDispatcherStream *self,
             GPtrArray           *readers)
 {
-  SnapshotRead *read = g_new0 (SnapshotRead, 1);
-
-  read->stream = self;
-  read->readers = readers;
-  read->part = g_string_sized_new (2 * SNAPSHOT_PART);
-  read->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  for (guint i = 0; i < readers->len; i++)
-    ((Subscriber *) g_ptr_array_index (readers, i))->read = read;
+  SnapshotRead *read = read_new (self, readers, NULL);
 
   self->reading = read;
   self->waiting = g_ptr_array_new ();
@@ -685,6 +713,77 @@ stream_check_cb (DsdRequest *request,
     dsd_request_accept_websocket (request);
 }
 
+/* With the scope known: the missed events from the ring, or a snapshot
+ * (the shared one, or a scoped dispatcher's own). */
+static void
+begin (Subscriber *s)
+{
+  DsdDispatcherStream *self = s->stream;
+
+  s->ready = TRUE;
+  if (s->since >= 0 && dsd_event_ring_covers (self->ring, s->since))
+    {
+      g_autoptr(GPtrArray) missed = dsd_event_ring_get_since (self->ring, s->since);
+
+      s->last_seq = s->since;
+      for (guint i = 0; i < missed->len; i++)
+        {
+          GBytes *text = g_ptr_array_index (missed, i);
+          gsize length;
+          gconstpointer data = g_bytes_get_data (text, &length);
+          g_autoptr(DsdEvent) event = NULL;
+
+          if (s->scope != NULL &&
+              ((event = dsd_event_new_from_json (data, length, NULL)) == NULL ||
+               !dsd_event_view_in_scope (event, s->scope)))
+            continue;
+          deliver (s, s->since + 1 + i, text);
+        }
+      return;
+    }
+
+  s->held = g_array_new (FALSE, FALSE, sizeof (HeldEvent));
+  g_array_set_clear_func (s->held, clear_held_event);
+  if (s->scope != NULL)
+    {
+      g_autoptr(GPtrArray) readers = g_ptr_array_new ();
+
+      g_ptr_array_add (readers, s);
+      read_query (read_new (self, g_steal_pointer (&readers), s->actor));
+      return;
+    }
+  g_ptr_array_add (self->waiting, s);
+  if (self->reading == NULL)
+    start_read (self, g_steal_pointer (&self->waiting));
+}
+
+static void
+scope_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Subscriber *s = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) rows = NULL;
+
+  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (rows == NULL || PQntuples (rows) != 1 ||
+      (!PQgetisnull (rows, 0, 0) &&
+       (s->scope = dsd_scope_new_from_json (PQgetvalue (rows, 0, 0),
+                                            PQgetlength (rows, 0, 0))) == NULL))
+    {
+      g_message ("Stream scope failed: %s", error != NULL ? error->message : "unexpected answer");
+      dsd_ws_client_close (s->client, DSD_WS_CLOSE_TRY_AGAIN_LATER,
+                           "the snapshot is unavailable, try again", TRUE);
+      return;
+    }
+
+  begin (s);
+}
+
 static void
 stream_cb (DsdRequest              *request,
            SoupWebsocketConnection *connection,
@@ -702,23 +801,16 @@ stream_cb (DsdRequest              *request,
   dsd_ws_client_set_frame_handler (s->client, "viewport", viewport_cb, s);
   g_ptr_array_add (self->subscribers, s);
 
+  s->cancellable = g_cancellable_new ();
+  s->actor = dsd_request_dup_actor_json (request);
   /* (validated by the check) */
   dsd_ws_get_since (request, &since, NULL);
-  if (since >= 0 && dsd_event_ring_covers (self->ring, since))
-    {
-      g_autoptr(GPtrArray) missed = dsd_event_ring_get_since (self->ring, since);
-
-      s->last_seq = since;
-      for (guint i = 0; i < missed->len; i++)
-        deliver (s, since + 1 + i, g_ptr_array_index (missed, i));
-      return;
-    }
-
-  s->held = g_array_new (FALSE, FALSE, sizeof (HeldEvent));
-  g_array_set_clear_func (s->held, clear_held_event);
-  g_ptr_array_add (self->waiting, s);
-  if (self->reading == NULL)
-    start_read (self, g_steal_pointer (&self->waiting));
+  s->since = since;
+  if (dsd_request_get_principal (request)->role == DSD_ROLE_DISPATCHER)
+    dsd_pg_pool_query_async (dsd_context_get (self->context, DSD_TYPE_PG_POOL), scope_sql, 1,
+                             (const char * const[]) { s->actor }, s->cancellable, scope_cb, s);
+  else
+    begin (s);
 }
 
 static void

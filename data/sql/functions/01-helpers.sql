@@ -326,6 +326,7 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
     'assignment_attempts', o.assignment_attempts,
     'manual', o.manual,
     'held', o.held,
+    'zone_id', o.zone_id,
     'failure_code', o.failure_code,
     'load', jsonb_build_object('weight_kg', o.load_weight_kg, 'volume_l', o.load_volume_l),
     'proof', jsonb_build_object(
@@ -482,13 +483,16 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
     'ended_at', dispatch.ts_json(o.ended_at))
 $$;
 
--- Visibility of an order: staff all, a customer their own, a driver the orders
--- assigned to them (also after delivery) and those with a live offer to them.
+-- Visibility of an order: staff all (a dispatcher scoped to teams: the orders
+-- of its teams' zones, dispatch.scope_zones), a customer their own, a driver
+-- the orders assigned to them (also after delivery) and those with a live
+-- offer to them.
 CREATE OR REPLACE FUNCTION dispatch.order_visible(p_actor jsonb, o dispatch.orders)
-RETURNS boolean LANGUAGE sql STABLE AS $$
-  SELECT coalesce(CASE p_actor ->> 'role'
+RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN coalesce(CASE p_actor ->> 'role'
     WHEN 'admin' THEN true
-    WHEN 'dispatcher' THEN true
+    WHEN 'dispatcher' THEN dispatch.scope_has_zone(p_actor, o.zone_id)
     WHEN 'system' THEN true
     WHEN 'customer' THEN o.customer_id IS NOT NULL AND o.customer_id = p_actor ->> 'customer_id'
     WHEN 'driver' THEN
@@ -497,7 +501,8 @@ RETURNS boolean LANGUAGE sql STABLE AS $$
            OR (o.status = 'pending' AND o.offer_expires_at > now()
                AND o.offer_driver_id = dispatch.to_uuid(p_actor ->> 'driver_id')))
     ELSE false
-  END, false)
+  END, false);
+END
 $$;
 
 -- Records one event and wakes the relay with NOTIFY dispatch_outbox (merged

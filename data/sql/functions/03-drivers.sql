@@ -3,7 +3,8 @@
 -- Drivers: create, get, list (with nearby search), online/offline, trail,
 -- offers.
 --
--- Who may: staff (admin, dispatcher, system) everything; a driver only its own
+-- Who may: staff (admin, dispatcher, system) everything (a dispatcher scoped
+-- to teams its teams' drivers: not_found for others); a driver only its own
 -- driver (permission_denied otherwise, also for ids that do not exist);
 -- customers nothing (permission_denied).
 
@@ -16,6 +17,9 @@ DECLARE
   v_id uuid := dispatch.to_uuid(p_id);
 BEGIN
   IF dispatch.is_staff(v_role) THEN
+    IF NOT dispatch.scope_has_driver(p_actor, v_id) THEN
+      PERFORM dispatch.raise_error('not_found', 'no such driver');
+    END IF;
     RETURN v_id;
   END IF;
   IF v_role = 'driver' AND v_id IS NOT NULL
@@ -155,7 +159,7 @@ $$;
 -- GET /drivers (staff). p_state: 'offline' | 'idle' | 'busy' | NULL.
 -- Without near: ordered by name, id; cursor {"k":"drivers","n":name,"i":id}.
 -- With near (p_near_lat, p_near_lon and p_radius_m set): driver_list_near
--- over every driver.
+-- over every driver (a scoped dispatcher: its teams' drivers).
 CREATE OR REPLACE FUNCTION dispatch.driver_list(p_actor jsonb, p_state text,
                                                 p_near_lat double precision,
                                                 p_near_lon double precision,
@@ -168,10 +172,11 @@ DECLARE
   v_ci uuid;
   v_items jsonb[];
   v_keys jsonb[];
+  v_scope uuid[] := dispatch.scope_drivers(p_actor);
 BEGIN
   IF p_near_lat IS NOT NULL OR p_near_lon IS NOT NULL THEN
     RETURN dispatch.driver_list_near(p_state, p_near_lat, p_near_lon, p_radius_m, p_limit,
-                                     p_cursor, NULL);
+                                     p_cursor, dispatch.scope_filter_drivers(p_actor, NULL));
   END IF;
 
   v_c := dispatch.cursor_decode(p_cursor, 'drivers');
@@ -190,6 +195,7 @@ BEGIN
     FROM dispatch.drivers d
     WHERE (v_c IS NULL OR (d.name, d.id) > (v_cn, v_ci))
       AND (p_state IS NULL OR dispatch.driver_state(d.online, d.id) = p_state)
+      AND (v_scope IS NULL OR d.id = ANY (v_scope))
     ORDER BY d.name, d.id
     LIMIT p_limit + 1
   ) p;

@@ -2,7 +2,8 @@
 --
 -- Orders: create, get, list, actions, events, tracking.
 --
--- Visibility (dispatch.order_visible): staff all; a customer its own orders; a
+-- Visibility (dispatch.order_visible): staff all (a dispatcher scoped to teams
+-- the orders of its teams' zones, 14-teams.sql); a customer its own orders; a
 -- driver the orders assigned to it and those with a live offer to it. An order
 -- the caller cannot see is not_found; an action the caller's role may never
 -- take on a visible order is permission_denied; a transition the state machine
@@ -58,6 +59,7 @@ RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   v_role text := dispatch.actor_role(p_actor);
   v_replay jsonb;
+  v_zone uuid;
   v_customer text;
   v_pickup jsonb;
   v_dropoff jsonb;
@@ -193,10 +195,17 @@ BEGIN
   INTO v_items
   FROM unnest(v_skus, v_names, v_qtys, v_prices) WITH ORDINALITY AS t(sku, name, qty, price, idx);
 
+  -- a dispatcher scoped to teams creates orders in its teams' zones only
+  v_zone := dispatch.zone_at(v_p_lat, v_p_lon);
+  IF NOT dispatch.scope_has_zone(p_actor, v_zone) THEN
+    PERFORM dispatch.raise_error('permission_denied',
+      'the pickup is outside the zones of your teams', 'pickup');
+  END IF;
+
   v_id := dispatch.uuid_v7();
   INSERT INTO dispatch.orders (id, customer_id, pickup_lat, pickup_lon, pickup_address,
                                dropoff_lat, dropoff_lon, dropoff_address, items, notes,
-                               priority, contact, tracking_token, created_by)
+                               priority, contact, tracking_token, created_by, zone_id)
   VALUES (v_id, v_customer, v_p_lat, v_p_lon,
           dispatch.json_text(v_pickup -> 'address', 'pickup.address'),
           v_d_lat, v_d_lon,
@@ -204,7 +213,7 @@ BEGIN
           v_items,
           dispatch.json_text(p_body -> 'notes', 'notes'),
           v_priority, v_contact, dispatch.new_tracking_token(v_id),
-          p_actor ->> 'user_id')
+          p_actor ->> 'user_id', v_zone)
   RETURNING * INTO v_o;
   v_o := dispatch.order_set_times(v_o, p_body);
   v_o := dispatch.proof_init(v_o, p_body -> 'proof');
@@ -263,6 +272,7 @@ DECLARE
   v_customer text := p_customer_id;
   v_driver uuid;
   v_after dispatch.page_key := dispatch.page_after(p_cursor, 'orders');
+  v_zones uuid[] := dispatch.scope_zones(p_actor);
   v_sql text;
   v_rows dispatch.page_row[];
 BEGIN
@@ -314,12 +324,15 @@ BEGIN
                       ' o.dropoff_address, o.notes, o.contact ->> ''name'','
                       ' o.contact ->> ''phone'', o.contact ->> ''email'') ILIKE $8';
   END IF;
+  IF v_zones IS NOT NULL THEN
+    v_sql := v_sql || ' AND o.zone_id = ANY ($10)';
+  END IF;
   v_sql := v_sql || ' ORDER BY o.created_at DESC, o.id DESC LIMIT $6)';
 
   EXECUTE v_sql INTO v_rows
     USING v_statuses, v_customer, v_driver, v_after.t, v_after.i, p_limit + 1, p_closed_since,
           '%' || replace(replace(replace(p_query, '\', '\\'), '%', '\%'), '_', '\_') || '%',
-          p_actor;
+          p_actor, v_zones;
   RETURN dispatch.page_json('orders', p_limit, v_rows);
 END
 $$;
@@ -329,7 +342,9 @@ $$;
 -- "dropoff":{...},"notes":text|null,"priority":0..9,"contact":{...}|null}
 -- (null clears notes and contact). Only a pending or assigned order →
 -- else invalid_transition. A new pickup or dropoff clears the ETA (the
--- engine computes it again). Emits order.updated when something changed;
+-- engine computes it again); a new pickup moves the order to its zone (a
+-- dispatcher scoped to teams: only within its teams' zones, else
+-- permission_denied on pickup). Emits order.updated when something changed;
 -- returns the order.
 CREATE OR REPLACE FUNCTION dispatch.order_patch(p_actor jsonb, p_idem_key text, p_req_hash text,
                                                 p_id text, p_body jsonb)
@@ -362,6 +377,11 @@ BEGIN
     SELECT lat, lon INTO v_new.pickup_lat, v_new.pickup_lon
     FROM dispatch.json_place(p_body -> 'pickup', 'pickup');
     v_new.pickup_address := dispatch.json_text(p_body -> 'pickup' -> 'address', 'pickup.address');
+    v_new.zone_id := dispatch.zone_at(v_new.pickup_lat, v_new.pickup_lon);
+    IF NOT dispatch.scope_has_zone(p_actor, v_new.zone_id) THEN
+      PERFORM dispatch.raise_error('permission_denied',
+        'the pickup is outside the zones of your teams', 'pickup');
+    END IF;
   END IF;
   IF p_body ? 'dropoff' THEN
     SELECT lat, lon INTO v_new.dropoff_lat, v_new.dropoff_lon
@@ -400,6 +420,7 @@ BEGIN
         dropoff_lat = v_new.dropoff_lat, dropoff_lon = v_new.dropoff_lon,
         dropoff_address = v_new.dropoff_address,
         notes = v_new.notes, priority = v_new.priority, contact = v_new.contact,
+        zone_id = v_new.zone_id,
         eta_seconds = CASE WHEN (v_new.pickup_lat, v_new.pickup_lon, v_new.dropoff_lat,
                                  v_new.dropoff_lon)
                                 IS DISTINCT FROM (v_o.pickup_lat, v_o.pickup_lon,
@@ -536,7 +557,7 @@ BEGIN
     v_target := dispatch.action_driver(v_args, v_o.status, 'cannot be assigned');
     -- the driver row: FOR SHARE, so that going offline waits for us (or we see it)
     SELECT online INTO v_online FROM dispatch.drivers WHERE id = v_target FOR SHARE;
-    IF NOT FOUND THEN
+    IF NOT FOUND OR NOT dispatch.scope_has_driver(p_actor, v_target) THEN
       PERFORM dispatch.raise_error('invalid_argument', 'no such driver', 'driver_id');
     END IF;
     IF NOT v_online THEN

@@ -87,12 +87,15 @@ $$;
 
 -- Open orders (pending, assigned, picked_up), oldest first, after the one
 -- whose key is p_after (NULL: from the first), at most p_limit: rows (key,
--- body), key being the row's id and created_at for the next page.
-CREATE OR REPLACE FUNCTION dispatch.stream_snapshot_orders(p_after text, p_limit integer)
+-- body), key being the row's id and created_at for the next page. p_zones:
+-- only the orders of these zones (a scoped dispatcher's, 14-teams.sql), NULL: all.
+CREATE OR REPLACE FUNCTION dispatch.stream_snapshot_orders(p_after text, p_limit integer,
+                                                           p_zones uuid[])
 RETURNS TABLE (key text, body text) LANGUAGE sql STABLE AS $$
   SELECT o.id || o.created_at::text, dispatch.order_json(o)::text
   FROM dispatch.orders o
   WHERE o.status IN ('pending', 'assigned', 'picked_up')
+    AND (p_zones IS NULL OR o.zone_id = ANY (p_zones))
     AND (p_after IS NULL OR (o.created_at, o.id) > (substr(p_after, 37)::timestamptz,
                                                    left(p_after, 36)::uuid))
   ORDER BY o.created_at, o.id
@@ -101,11 +104,14 @@ $$;
 
 -- Drivers by name after the one whose key is p_after (NULL: from the first),
 -- at most p_limit: rows (key, body), key being the row's id and name.
-CREATE OR REPLACE FUNCTION dispatch.stream_snapshot_drivers(p_after text, p_limit integer)
+-- p_ids: only these drivers (a scoped dispatcher's), NULL: all.
+CREATE OR REPLACE FUNCTION dispatch.stream_snapshot_drivers(p_after text, p_limit integer,
+                                                            p_ids uuid[])
 RETURNS TABLE (key text, body text) LANGUAGE sql STABLE AS $$
   SELECT d.id || d.name, dispatch.driver_json(d, dispatch.driver_active_orders(d.id))::text
   FROM dispatch.drivers d
-  WHERE p_after IS NULL OR (d.name, d.id) > (substr(p_after, 37), left(p_after, 36)::uuid)
+  WHERE (p_after IS NULL OR (d.name, d.id) > (substr(p_after, 37), left(p_after, 36)::uuid))
+    AND (p_ids IS NULL OR d.id = ANY (p_ids))
   ORDER BY d.name, d.id
   LIMIT p_limit
 $$;

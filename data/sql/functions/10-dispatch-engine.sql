@@ -69,6 +69,8 @@ RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   v_o dispatch.orders;
   v_d dispatch.drivers;
+  v_z dispatch.zones;
+  v_timeout integer;
   v_held bigint;
   v_reason text;
   v_json jsonb;
@@ -82,14 +84,21 @@ BEGIN
     v_o := dispatch.offer_withdraw(v_o, 'expired', 'system');
   END IF;
 
+  SELECT * INTO v_z FROM dispatch.zones WHERE id = v_o.zone_id;
+  v_timeout := coalesce(v_z.offer_timeout_s, p_offer_timeout_s);
+
   IF v_o.status <> 'pending' THEN
     v_reason := 'not_pending';
   ELSIF v_o.held THEN
     v_reason := 'held';
+  ELSIF NOT coalesce(v_z.auto_dispatch, true) THEN
+    v_reason := 'zone_manual';
   ELSIF v_o.offer_driver_id IS NOT NULL THEN
     v_reason := 'offered';
   ELSIF EXISTS (SELECT 1 FROM dispatch.order_exclusions x
-                WHERE x.order_id = v_o.id AND x.driver_id = dispatch.to_uuid(p_driver_id)) THEN
+                WHERE x.order_id = v_o.id AND x.driver_id = dispatch.to_uuid(p_driver_id))
+        OR NOT coalesce(dispatch.to_uuid(p_driver_id)
+                          = ANY (dispatch.zone_allowed_drivers(v_o.zone_id)), true) THEN
     v_reason := 'excluded';
   ELSE
     -- serialises the capacity checks of every assignment to this driver
@@ -121,10 +130,10 @@ BEGIN
                               'order', dispatch.order_json(v_o));
   END IF;
 
-  IF coalesce(p_offer_timeout_s, 0) > 0 THEN
+  IF coalesce(v_timeout, 0) > 0 THEN
     UPDATE dispatch.orders
     SET offer_driver_id = v_d.id,
-        offer_expires_at = now() + make_interval(secs => p_offer_timeout_s),
+        offer_expires_at = now() + make_interval(secs => v_timeout),
         assignment_attempts = assignment_attempts + 1, updated_at = now()
     WHERE id = v_o.id
     RETURNING * INTO v_o;
@@ -209,20 +218,24 @@ $$;
 -- alert_at_risk), then returns the pending orders, longest waiting
 -- first, at most p_limit (NULL → 20000): rows (seq, id, pickup_lat,
 -- pickup_lon, priority, pending_since_us, offer_driver_id, offer_expires_us,
--- excluded, pickup_at_us). seq is the last event seq given out: every event with seq <=
--- seq is reflected in the rows (one statement, one snapshot); it is on every
+-- excluded, pickup_at_us, max_pickup_m, allowed). seq is the last event seq
+-- given out: every event with seq <= seq is reflected in the rows (one
+-- statement, one snapshot); it is on every
 -- row, and when nothing is pending there is one row with only seq. Times are
 -- Unix microseconds; offer_* are NULL without a live offer; excluded is the
 -- comma-separated ids of the drivers automation must not give the order to
--- (NULL when none); pickup_at_us is the planned pickup (NULL: as soon as possible).
--- (The result's columns changed in 0.2: the old function goes first.)
+-- (NULL when none); pickup_at_us is the planned pickup (NULL: as soon as possible);
+-- max_pickup_m the order's zone's maximum pickup distance (NULL: the server's);
+-- allowed the comma-separated ids of the only drivers automation may use (NULL:
+-- any; dispatch.zone_allowed_drivers). Orders of zones with automation off are
+-- not returned. (The result's columns changed in 0.2: the old function goes first.)
 DROP FUNCTION IF EXISTS dispatch.engine_round(integer, integer);
 CREATE OR REPLACE FUNCTION dispatch.engine_round(p_alert_after_s integer, p_limit integer,
                                                  p_at_risk_margin_s integer)
 RETURNS TABLE (seq bigint, id text, pickup_lat double precision,
                pickup_lon double precision, priority integer, pending_since_us bigint,
                offer_driver_id text, offer_expires_us bigint, excluded text,
-               pickup_at_us bigint)
+               pickup_at_us bigint, max_pickup_m double precision, allowed text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 BEGIN
@@ -243,14 +256,18 @@ BEGIN
              AS offer_expires_us,
            (SELECT string_agg(x.driver_id::text, ',') FROM dispatch.order_exclusions x
             WHERE x.order_id = o.id) AS excluded,
-           (extract(epoch FROM o.pickup_at) * 1000000)::bigint AS pickup_at_us
+           (extract(epoch FROM o.pickup_at) * 1000000)::bigint AS pickup_at_us,
+           z.max_pickup_km * 1000 AS max_pickup_m,
+           array_to_string(dispatch.zone_allowed_drivers(o.zone_id), ',') AS allowed
     FROM dispatch.orders o
-    WHERE o.status = 'pending' AND NOT o.held
+    LEFT JOIN dispatch.zones z ON z.id = o.zone_id
+    WHERE o.status = 'pending' AND NOT o.held AND coalesce(z.auto_dispatch, true)
     ORDER BY coalesce(o.pending_since, o.created_at), o.id
     LIMIT least(greatest(coalesce(p_limit, 20000), 1), 100000)
   )
   SELECT s.last_seq, p.id, p.pickup_lat, p.pickup_lon, p.priority, p.pending_since_us,
-         p.offer_driver_id, p.offer_expires_us, p.excluded, p.pickup_at_us
+         p.offer_driver_id, p.offer_expires_us, p.excluded, p.pickup_at_us, p.max_pickup_m,
+         p.allowed
   FROM s LEFT JOIN p ON true
   ORDER BY p.pending_since_us, p.id;
 END
@@ -267,7 +284,7 @@ CREATE OR REPLACE FUNCTION dispatch.driver_set_auto_dispatch(p_actor jsonb, p_id
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   v_label text := dispatch.actor_label(p_actor);
-  v_id uuid := dispatch.to_uuid(p_id);
+  v_id uuid := dispatch.driver_access(p_actor, p_id, 'pause a driver');
   v_was boolean;
   v_o dispatch.orders;
   v_d dispatch.drivers;
