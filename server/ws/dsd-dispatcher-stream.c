@@ -419,7 +419,8 @@ stream_cb (DsdRequest              *request,
   gint64 since;
 
   s->stream = self;
-  s->client = g_object_ref (dsd_ws_clients_add (self->clients, connection));
+  s->client = g_object_ref (dsd_ws_clients_add (self->clients, connection,
+                                               dsd_request_get_principal (request)));
   s->cancellable = g_cancellable_new ();
   g_signal_connect (s->client, "closed", G_CALLBACK (subscriber_closed_cb), s);
   dsd_ws_client_set_frame_handler (s->client, "viewport", viewport_cb, s);
