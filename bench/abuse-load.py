@@ -94,7 +94,7 @@ async def ping_flood():
         except (ConnectionError, OSError):
             pass
         writer.close()
-    return f"{sent} pings on {connections} connections in {FLOOD_S:.0f} s"
+    return f"{sent} pings written on {connections} connections in {FLOOD_S:.0f} s"
 
 
 async def slow_client(results):
@@ -125,7 +125,7 @@ async def slowloris():
     if not closed:
         return f"{SLOW_CONNS} connections, none closed by the server in {SLOW_S:.0f} s"
     return (f"{SLOW_CONNS} connections, {len(closed)} closed by the server after "
-            f"{min(closed):.0f}-{max(closed):.0f} s")
+            f"{min(closed):.1f} to {max(closed):.1f} s")
 
 
 async def idle_client(index, writers):
