@@ -1234,6 +1234,7 @@ test_tls (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *uri = NULL;
   g_autofree char *authorization = NULL;
+  g_autofree char *openssl = NULL;
   guint64 connection_id = 0;
   SoupMessage *msg;
 
@@ -1283,7 +1284,8 @@ test_tls (Fixture       *f,
     }
 
   /* TLS 1.2 minimum, no static RSA key exchange, no CBC. */
-  if (g_find_program_in_path ("openssl") == NULL)
+  openssl = g_find_program_in_path ("openssl");
+  if (openssl == NULL)
     return;
   g_assert_true (s_client_connects (dsd_http_server_get_port (server), "-tls1_2",
                                     "DEFAULT@SECLEVEL=0"));
