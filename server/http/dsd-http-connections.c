@@ -479,34 +479,48 @@ close_request (Deadline   *deadline,
     dsd_http_close_gracefully (stream, response);
 }
 
-/* The request took too long to arrive: the connection is closed. */
+/* The body's chunks are badly framed: 400 (413 for a chunk over the body
+ * limit) and closed, without waiting for more. */
+static void
+close_badly_framed (Deadline *deadline)
+{
+  const GError *error = dsd_http_framed_stream_get_error (deadline->framed);
+  g_autofree char *response = _dsd_error_response (error, 0);
+  guint status;
+  gsize length;
+
+  /* Once: by ::failed or by the deadline, whichever comes first. */
+  g_signal_handlers_disconnect_by_data (deadline->framed, deadline);
+  g_free (_dsd_error_envelope (error, &status, &length));
+  close_request (deadline, status, response);
+}
+
+static void
+framing_failed_cb (DsdHttpFramedStream *framed,
+                   gpointer             user_data)
+{
+  close_badly_framed (user_data);
+}
+
+/* The request took too long to arrive, or its framing failed before it
+ * came (read ahead with the one before): the connection is closed. */
 static gboolean
 deadline_cb (gpointer user_data)
 {
   Deadline *deadline = user_data;
 
   deadline->timeout_id = 0;
+  if (deadline->framed != NULL && dsd_http_framed_stream_get_error (deadline->framed) != NULL)
+    {
+      close_badly_framed (deadline);
+      return G_SOURCE_REMOVE;
+    }
+
   g_debug ("Closing a connection: the request's %s did not come in time",
            deadline->headers_read ? "body" : "headers");
   close_request (deadline, deadline->headers_read ? SOUP_STATUS_REQUEST_TIMEOUT : 0, NULL);
 
   return G_SOURCE_REMOVE;
-}
-
-/* The body's chunks are badly framed: 400 (413 for a chunk over the body
- * limit) and closed, without waiting for more. */
-static void
-framing_failed_cb (DsdHttpFramedStream *framed,
-                   gpointer             user_data)
-{
-  Deadline *deadline = user_data;
-  const GError *error = dsd_http_framed_stream_get_error (framed);
-  g_autofree char *response = _dsd_error_response (error, 0);
-  guint status;
-  gsize length;
-
-  g_free (_dsd_error_envelope (error, &status, &length));
-  close_request (deadline, status, response);
 }
 
 static void
@@ -538,9 +552,11 @@ got_headers_cb (SoupServerMessage *msg,
         }
     }
 
-  if (encoding == SOUP_ENCODING_CHUNKED ||
-      (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
-       soup_message_headers_get_content_length (headers) > 0))
+  if (deadline->framed != NULL && dsd_http_framed_stream_get_error (deadline->framed) != NULL)
+    deadline_set (deadline, 0);
+  else if (encoding == SOUP_ENCODING_CHUNKED ||
+           (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+            soup_message_headers_get_content_length (headers) > 0))
     deadline_set (deadline, deadline->self->limits.body_timeout_ms);
   else
     g_clear_handle_id (&deadline->timeout_id, g_source_remove);
