@@ -893,6 +893,9 @@ test_malformed_chunks (Fixture       *f,
     { "200000\r\nabc", 413 },
   };
   g_autofree char *fine = NULL;
+  g_autofree char *flood = NULL;
+  g_autofree char *flood_request = NULL;
+  g_autofree char *flood_response = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -909,6 +912,19 @@ test_malformed_chunks (Fixture       *f,
       g_assert_true (g_str_has_prefix (raw_response, status));
       g_assert_nonnull (strstr (raw_response, "Connection: close\r\n"));
     }
+
+  /* A client that sends on before reading still gets the answer: what it
+   * sends after the bad bytes is read and dropped while closing. */
+  flood = g_malloc (6 * MIB + 1);
+  memset (flood, 'a', 6 * MIB);
+  flood[6 * MIB] = '\0';
+  flood_request = g_strdup_printf ("POST /api/v1/length HTTP/1.1\r\n"
+                                   "Host: 127.0.0.1\r\n"
+                                   "Transfer-Encoding: chunked\r\n"
+                                   "\r\n"
+                                   "zz\r\n%s", flood);
+  flood_response = raw_exchange (f, flood_request);
+  g_assert_true (g_str_has_prefix (flood_response, "HTTP/1.1 400 "));
 
   /* Extensions and LF line ends are fine. */
   fine = raw_exchange (f, "POST /api/v1/length HTTP/1.1\r\n"

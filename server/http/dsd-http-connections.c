@@ -489,9 +489,11 @@ close_badly_framed (Deadline *deadline)
   guint status;
   gsize length;
 
-  /* Once: by ::failed or by the deadline, whichever comes first. */
+  /* Once: by ::failed or by the deadline, whichever comes first. The
+   * input flows again for the closing to drain it (see dsd-http-closing.h). */
   g_signal_handlers_disconnect_by_data (deadline->framed, deadline);
   g_free (_dsd_error_envelope (error, &status, &length));
+  dsd_http_framed_stream_release (deadline->framed);
   close_request (deadline, status, response);
 }
 

@@ -25,6 +25,7 @@ struct _DsdHttpFramedStream
   GInputStream   *input;
   DsdHttpFraming *framing;
   GError         *error;
+  gboolean        released;
   guint           failed_id;
 };
 
@@ -64,7 +65,7 @@ check (FramedInput  *input,
   DsdHttpFramedStream *self = input->owner;
   gsize good;
 
-  if (nread <= 0)
+  if (nread <= 0 || self->released)
     return nread;
 
   good = dsd_http_framing_scan (self->framing, buffer, nread, &self->error);
@@ -79,6 +80,13 @@ check (FramedInput  *input,
 
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "badly framed input");
   return -1;
+}
+
+/* Stopped at a badly framed byte, and not released. */
+static gboolean
+is_stopped (FramedInput *input)
+{
+  return input->owner->error != NULL && !input->owner->released;
 }
 
 static GInputStream *
@@ -96,7 +104,7 @@ framed_input_read_nonblocking (GPollableInputStream  *pollable,
   FramedInput *input = FRAMED_INPUT (pollable);
   gssize nread;
 
-  if (input->owner->error != NULL)
+  if (is_stopped (input))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "badly framed input");
       return -1;
@@ -118,7 +126,7 @@ framed_input_read (GInputStream  *stream,
   FramedInput *input = FRAMED_INPUT (stream);
   gssize nread;
 
-  if (input->owner->error == NULL)
+  if (!is_stopped (input))
     {
       nread = g_input_stream_read (base_input (input), buffer, count, cancellable, error);
       if (nread < 0)
@@ -147,7 +155,7 @@ framed_input_is_readable (GPollableInputStream *pollable)
 {
   FramedInput *input = FRAMED_INPUT (pollable);
 
-  return input->owner->error == NULL &&
+  return !is_stopped (input) &&
          g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (base_input (input)));
 }
 
@@ -159,7 +167,7 @@ framed_input_create_source (GPollableInputStream *pollable,
   FramedInput *input = FRAMED_INPUT (pollable);
   g_autoptr(GSource) base_source = NULL;
 
-  if (input->owner->error != NULL)
+  if (is_stopped (input))
     return g_pollable_source_new (G_OBJECT (pollable));
 
   base_source = g_pollable_input_stream_create_source (
@@ -328,4 +336,12 @@ dsd_http_framed_stream_get_error (DsdHttpFramedStream *self)
   g_return_val_if_fail (DSD_IS_HTTP_FRAMED_STREAM (self), NULL);
 
   return self->error;
+}
+
+void
+dsd_http_framed_stream_release (DsdHttpFramedStream *self)
+{
+  g_return_if_fail (DSD_IS_HTTP_FRAMED_STREAM (self));
+
+  self->released = TRUE;
 }

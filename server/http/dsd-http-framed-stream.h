@@ -23,5 +23,8 @@ GIOStream    *dsd_http_framed_stream_new       (GIOStream           *base,
 GIOStream    *dsd_http_framed_stream_get_base  (DsdHttpFramedStream *self);
 /* Why the input stopped; NULL while it flows. */
 const GError *dsd_http_framed_stream_get_error (DsdHttpFramedStream *self);
+/* Lets the input flow again, unchecked: for reading what the client still
+ * sends while closing, once the connection is no longer libsoup's. */
+void          dsd_http_framed_stream_release   (DsdHttpFramedStream *self);
 
 G_END_DECLS
