@@ -7,12 +7,15 @@
 #      with it (cache-aside), beside redis-benchmark GET on the same
 #      redis-server and nginx (one worker) serving the same body as the HTTP
 #      ceiling;
-#   2. location ingest (P1, bench-ingest.sh) with Redis positions on and off.
+#   2. location ingest (P1, bench-ingest.sh) with Redis positions on and off,
+#      in turns, several times: the median and the spread.
 #
 # Usage: bench/bench-cache.sh [BUILDDIR]
 # Environment: DURATION seconds per wrk measurement (15; 8 with BENCH_QUICK=1),
 #              CONNECTIONS (32), ROUNDS (2: without and with Redis in turns, best of
-#              each kept), INGEST_DURATION (bench-ingest's DURATION, 15; 10 quick)
+#              each kept), INGEST_DURATION (bench-ingest's DURATION, 15; 10 quick),
+#              INGEST_ROUNDS (3: ingest without and with Redis in turns; the
+#              ratio is the median (min-max) of each on / the off just before)
 # Results on stdout as bench/README.md describes; progress on stderr.
 set -eu
 
@@ -30,6 +33,7 @@ else
 fi
 connections=${CONNECTIONS:-32}
 rounds=${ROUNDS:-2}
+ingest_rounds=${INGEST_ROUNDS:-3}
 
 bench_require_package wrk curl nginx-light redis-server redis-tools
 
@@ -136,22 +140,43 @@ set -- $(wrk_get "http://127.0.0.1:$nginx_port$path")
 nginx_rps=$1
 
 # Ingest with Redis positions on and off (bench-ingest's own servers inherit
-# REDIS_URL). Each run is divided by its own COPY reference: runs follow each
-# other, and on a shared machine their absolute rates drift apart.
+# REDIS_URL), INGEST_ROUNDS times each, in turns: off, on, off, on... Each
+# "on" is divided by the "off" just before it, in points/s and in its run's
+# COPY reference (bench-ingest's P1 ratio); reported: the medians and the
+# spread (min-max) of the rounds.
 ingest_rate () {
   DURATION=$ingest_duration "$here/bench-ingest.sh" "$builddir" |
     awk -F'\t' '$1 == "P1" { split($3, a, " "); print a[1], $6 }'
 }
-echo "bench-ingest.sh without Redis, $ingest_duration s:"
-unset REDIS_URL
-set -- $(ingest_rate)
-ingest_off=$1 ingest_off_ratio=$2
-echo "bench-ingest.sh with REDIS_URL, $ingest_duration s:"
-export REDIS_URL="$redis_url"
-set -- $(ingest_rate)
-ingest_on=$1 ingest_on_ratio=$2
-unset REDIS_URL
-positions=$(redis-cli -p "$redis_port" zcard dispatch:positions:seen)
+# spread FILE COLUMN FORMAT: "median (min-max)" of that column.
+spread () {
+  cut -d' ' -f"$2" "$1" | sort -g | awk -v f="$3" '{ v[NR] = $1 }
+    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+          printf f " (" f "-" f ")\n", m, v[1], v[NR] }'
+}
+: > "$tmp/ingest-off"
+: > "$tmp/ingest-on"
+: > "$tmp/ingest-pair"
+for round in $(seq "$ingest_rounds"); do
+  echo "round $round: bench-ingest.sh without Redis, $ingest_duration s:"
+  unset REDIS_URL
+  set -- $(ingest_rate)
+  echo "$1 $2" >> "$tmp/ingest-off"
+  off_rate=$1 off_ratio=$2
+  echo "round $round: bench-ingest.sh with REDIS_URL, $ingest_duration s:"
+  redis-cli -p "$redis_port" flushall > /dev/null
+  export REDIS_URL="$redis_url"
+  set -- $(ingest_rate)
+  unset REDIS_URL
+  echo "$1 $2" >> "$tmp/ingest-on"
+  echo "$(bench_ratio "$1" "$off_rate") $(bench_ratio "$2" "$off_ratio")" >> "$tmp/ingest-pair"
+  positions=$(redis-cli -p "$redis_port" zcard dispatch:positions:seen)
+done
+echo "ingest rounds (points/s, per COPY): without Redis, with Redis, with / without:"
+cat "$tmp/ingest-off" "$tmp/ingest-on" "$tmp/ingest-pair"
+ingest_off="$(spread "$tmp/ingest-off" 1 %.0f) points/s, $(spread "$tmp/ingest-off" 2 %.2f) of COPY"
+ingest_on="$(spread "$tmp/ingest-on" 1 %.0f) points/s, $(spread "$tmp/ingest-on" 2 %.2f) of COPY"
+ingest_pair="$(spread "$tmp/ingest-pair" 1 %.2f); per COPY $(spread "$tmp/ingest-pair" 2 %.2f)"
 
 # One result line: the eight fields of bench/README.md.
 row () {
@@ -166,9 +191,9 @@ row - "$figure" "$cache_rps req/s" "nginx, one worker, same body (HTTP ceiling)"
 row - "$figure" "$cache_rps req/s" \
   "redis-benchmark GET, same server and value size, -c $connections" "$redis_rps req/s" \
   "$(bench_ratio "$cache_rps" "$redis_rps")" - -
-row P1 "location ingest with Redis positions, per COPY row/s of its run ($ingest_duration s)" \
-  "$ingest_on_ratio ($ingest_on points/s)" "the same without REDIS_URL" \
-  "$ingest_off_ratio ($ingest_off points/s)" \
-  "$(bench_ratio "$ingest_on_ratio" "$ingest_off_ratio")" - -
+figure="location ingest with Redis positions, median (min-max) of $ingest_rounds runs"
+figure="$figure of $ingest_duration s"
+row P1 "$figure" "$ingest_on" "the same without REDIS_URL, in turns with them" \
+  "$ingest_off" "$ingest_pair" - -
 printf 'note\tcache: %s hits and %s misses in the last cached run; %s %s\n' "$hits" "$misses" \
   "$positions" "driver positions in Redis after the ingest run" >&3

@@ -8,8 +8,10 @@
 # one driver.location event for every client); messages/s delivered to the
 # clients, best of a few rates. Reference, same harness, same machine: Node
 # `ws` 8 broadcasting 120-byte text frames to 100 clients (bench/ws-reference.js).
-# P3: one console client, points sent at half the P1 rate (50,000/s); the
-# latency from a point's send time (its recorded_at) to its arrival.
+# P3: one console client, points sent at half the P1 rate (50,000/s); every
+# point sent gets a latency: from its send time (its recorded_at) until the
+# console holds it or a newer point of the same driver (coalescing may drop
+# it); points never seen count with their wait until the end.
 #
 # Usage: bench/bench-fanout.sh [BUILDDIR]      (default ./build)
 # Environment: RATES    points/s for P4, default "4000 8000 12000" ("6000 12000" with
@@ -166,7 +168,8 @@ printf 'note\t%s\n' "P4: our frames are driver.location envelopes of \
 $(field "$best_line" avg_frame_bytes) bytes on average (the reference sends 120); deliveries \
 including coalesced items: $(field "$best_line" deliveries_per_s)/s, points sent \
 $(field "$best_line" sent_per_s)/s."
-printf 'note\t%s\n' "P3: $delivered of $p3_rate points/s reached the console as points (a \
-console that falls behind gets the latest point per driver, coalesced; \
-$(field "$latency" errors) points were refused by the ingest); the latencies are those of the \
-points that arrived."
+printf 'note\t%s\n' "P3: $(field "$latency" latencies) points sent while measuring, each \
+timed until the console held it or a newer point of its driver ($delivered/s reached the \
+console as items; a console that falls behind gets the latest point per driver, coalesced; \
+$(field "$latency" errors) points were refused by the ingest; $(field "$latency" unseen) never \
+seen, counted with their wait until the end)."

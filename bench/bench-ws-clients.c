@@ -8,13 +8,23 @@
  *
  * Receivers count "deliveries": a driver.location frame or any other frame is
  * one, a coalesced driver.locations frame one per item; the opening snapshot
- * is not counted. With --latency they also take, for every location item,
- * now − recorded_at (the generator stamps each point with its send time).
+ * is not counted. With --latency (one receiver) every point sent while
+ * measuring gets a latency: from its send time to the arrival of a location
+ * item of its driver recorded at that time or later (the console then holds
+ * that point or a newer one; the generator stamps each point with its send
+ * time as recorded_at). Points still without one at the end count with the
+ * time they have waited so far (a lower bound).
+ *
+ * Receivers also time their opening snapshot (in one frame or several), from
+ * their connect to its last byte.
  *
  * Usage: bench-ws-clients --url ws://127.0.0.1:PORT/PATH [--token TOKEN]
- *          [--receivers N] [--seconds S] [--warmup S]
+ *          [--receivers N] [--paths FILE] [--seconds S] [--warmup S]
  *          [--drivers FILE --driver-path FORMAT --rate POINTS_PER_S] [--latency]
- * FILE holds "driver_id token" lines, FORMAT a path with {id} for the driver's id.
+ * FILE holds "driver_id token" lines, FORMAT a path with {id} for the driver's id;
+ * --paths FILE one receiver more per line, on that path (same host and token),
+ * connected before the others; --until-snapshots N ends the run once N
+ * snapshots are in; --report-connected FILE creates FILE once all are connected.
  * Prints one line: key=value pairs (see print_results()).
  */
 #include <errno.h>
@@ -36,6 +46,8 @@
 #define READ_CHUNK (256 * 1024)
 #define MAX_LATENCIES (20 * 1000 * 1000)
 #define DRIVER_OUT_MAX (64 * 1024)
+#define LATENCY_DRAIN_S 2
+#define OPEN_ATTEMPTS 40
 
 typedef enum {
   RECEIVER,
@@ -49,13 +61,20 @@ typedef struct {
   GString *out;         /* bytes to send */
   gsize    out_sent;
   gboolean got_first;   /* the opening frame (snapshot) */
+  gboolean in_snapshot; /* its parts are arriving */
+  gint64   opened_us;
   guint    index;
+  GArray  *sent;        /* a driver's send times (µs) not yet seen by the console */
+  guint    sent_head;
 } Connection;
 
 static char *opt_url;
 static char *opt_token;
 static char *opt_drivers;
 static char *opt_driver_path;
+static char *opt_paths;
+static char *opt_report_connected;
+static int opt_until_snapshots;
 static int opt_receivers = 100;
 static double opt_seconds = 10;
 static double opt_warmup = 3;
@@ -66,6 +85,11 @@ static GOptionEntry entries[] = {
   { "url", 0, 0, G_OPTION_ARG_STRING, &opt_url, "Stream to receive", "ws://HOST:PORT/PATH" },
   { "token", 0, 0, G_OPTION_ARG_STRING, &opt_token, "Bearer token of the receivers", "TOKEN" },
   { "receivers", 0, 0, G_OPTION_ARG_INT, &opt_receivers, "Receiving connections", "N" },
+  { "paths", 0, 0, G_OPTION_ARG_FILENAME, &opt_paths, "More receivers, a path a line", "FILE" },
+  { "until-snapshots", 0, 0, G_OPTION_ARG_INT, &opt_until_snapshots,
+    "End once N snapshots are in", "N" },
+  { "report-connected", 0, 0, G_OPTION_ARG_FILENAME, &opt_report_connected,
+    "Create FILE once all are connected", "FILE" },
   { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &opt_seconds, "Measured seconds", "S" },
   { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &opt_warmup, "Seconds before measuring", "S" },
   { "drivers", 0, 0, G_OPTION_ARG_FILENAME, &opt_drivers, "\"id token\" lines", "FILE" },
@@ -87,7 +111,15 @@ static struct {
   guint64  errors;      /* error frames the drivers got back */
   gint32  *latencies;   /* µs */
   gsize    n_latencies;
+  guint64  unseen;      /* points whose latency is a lower bound */
+  guint    snapshots;   /* complete opening snapshots */
+  guint64  snapshot_bytes;
+  gint64   snapshot_max_us;
+  gint64   snapshots_done_us;  /* the last one's end, from the start */
 } stats;
+
+static gint64 started_us;
+static GHashTable *drivers_by_id;   /* driver id → Connection */
 
 static char host[64];
 static int port;
@@ -114,10 +146,10 @@ parse_url (const char *url,
   *path = g_strdup (slash != NULL ? slash : "/");
 }
 
-/* Connects and upgrades, blocking; then non-blocking. */
 static int
-open_websocket (const char *path,
-                const char *token)
+try_open_websocket (const char *path,
+                    const char *token,
+                    gboolean    last)
 {
   struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons (port) };
   g_autoptr(GString) request = g_string_new (NULL);
@@ -147,11 +179,32 @@ open_websocket (const char *path,
         g_error ("handshake read: %s", g_strerror (errno));
       g_string_append_c (answer, c);
     }
+  if (!last && g_str_has_prefix (answer->str, "HTTP/1.1 503"))
+    {
+      close (fd);
+      return -1;
+    }
   if (!g_str_has_prefix (answer->str, "HTTP/1.1 101"))
     g_error ("%s refused: %s", path, answer->str);
 
   fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) | O_NONBLOCK);
   return fd;
+}
+
+/* Connects and upgrades, blocking; then non-blocking. A 503 (the server is
+ * busy: Retry-After) is tried again, up to OPEN_ATTEMPTS times. */
+static int
+open_websocket (const char *path,
+                const char *token)
+{
+  for (guint attempt = 1;; attempt++)
+    {
+      int fd = try_open_websocket (path, token, attempt == OPEN_ATTEMPTS);
+
+      if (fd >= 0)
+        return fd;
+      g_usleep (G_USEC_PER_SEC / 4);
+    }
 }
 
 /* A client frame: masked with a zero key, which leaves the payload as is. */
@@ -195,23 +248,77 @@ parse_timestamp (const char *p)
   return timegm (&tm) * G_USEC_PER_SEC + g_ascii_strtoll (p + 20, NULL, 10);
 }
 
+/* The points of a driver sent at or before recorded_at are now at the console. */
+static void
+points_seen (Connection *driver,
+             gint64      recorded_at_us,
+             gint64      received_us)
+{
+  GArray *sent = driver->sent;
+
+  while (driver->sent_head < sent->len &&
+         g_array_index (sent, gint64, driver->sent_head) <= recorded_at_us)
+    {
+      if (stats.n_latencies < MAX_LATENCIES)
+        stats.latencies[stats.n_latencies++] =
+          received_us - g_array_index (sent, gint64, driver->sent_head);
+      driver->sent_head++;
+    }
+  if (driver->sent_head == sent->len)
+    {
+      g_array_set_size (sent, 0);
+      driver->sent_head = 0;
+    }
+}
+
+/* Every location item of a frame: "driver_id" comes before "recorded_at". */
 static void
 record_latencies (const char *payload,
                   gsize       length,
                   gint64      received_us)
 {
-  static const char key[] = "\"recorded_at\":\"";
+  static const char driver_key[] = "\"driver_id\":\"";
+  static const char time_key[] = "\"recorded_at\":\"";
   const char *end = payload + length;
   const char *p = payload;
 
-  while ((p = g_strstr_len (p, end - p, key)) != NULL)
+  while ((p = g_strstr_len (p, end - p, driver_key)) != NULL)
     {
+      const char *id = p + sizeof driver_key - 1;
+      const char *id_end = memchr (id, '"', end - id);
+      g_autofree char *driver_id = NULL;
+      Connection *driver;
       gint64 at;
 
-      p += sizeof key - 1;
+      if (id_end == NULL)
+        return;
+      p = g_strstr_len (id_end, end - id_end, time_key);
+      if (p == NULL)
+        return;
+      p += sizeof time_key - 1;
       at = parse_timestamp (p);
-      if (at > 0 && stats.n_latencies < MAX_LATENCIES)
-        stats.latencies[stats.n_latencies++] = received_us - at;
+      driver_id = g_strndup (id, id_end - id);
+      driver = g_hash_table_lookup (drivers_by_id, driver_id);
+      if (at > 0 && driver != NULL)
+        points_seen (driver, at, received_us);
+    }
+}
+
+/* The points nobody saw: their wait so far. */
+static void
+record_unseen (void)
+{
+  gint64 now = now_us ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, drivers_by_id);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Connection *driver = value;
+
+      stats.unseen += driver->sent->len - driver->sent_head;
+      points_seen (driver, G_MAXINT64, now);
     }
 }
 
@@ -237,13 +344,32 @@ count_items (const char *payload,
 }
 
 static void
+snapshot_done (Connection *c)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  c->in_snapshot = FALSE;
+  stats.snapshots++;
+  stats.snapshot_max_us = MAX (stats.snapshot_max_us, now - c->opened_us);
+  stats.snapshots_done_us = MAX (stats.snapshots_done_us, now - started_us);
+}
+
+static void
 handle_frame (Connection *c,
               guint8      opcode,
+              gboolean    fin,
               const char *payload,
               gsize       length)
 {
   switch (opcode)
     {
+    case 0x0:
+      if (c->in_snapshot)
+        stats.snapshot_bytes += length;
+      if (c->in_snapshot && fin)
+        snapshot_done (c);
+      return;
+
     case 0x1:
       if (c->role == DRIVER)
         {
@@ -252,9 +378,13 @@ handle_frame (Connection *c,
             stats.errors++;
           return;
         }
-      if (!c->got_first && g_str_has_prefix (payload, "{\"type\":\"snapshot\""))
+      if (!c->got_first && length >= 18 && memcmp (payload, "{\"type\":\"snapshot\"", 18) == 0)
         {
           c->got_first = TRUE;
+          c->in_snapshot = TRUE;
+          stats.snapshot_bytes += length;
+          if (fin)
+            snapshot_done (c);
           return;
         }
       c->got_first = TRUE;
@@ -315,7 +445,7 @@ parse_frames (Connection *c)
       if (available < header + length)
         break;
 
-      handle_frame (c, p[0] & 0x0f, (const char *) p + header, length);
+      handle_frame (c, p[0] & 0x0f, (p[0] & 0x80) != 0, (const char *) p + header, length);
       at += header + length;
     }
 
@@ -388,6 +518,21 @@ queue_point (Connection *c,
                        13.20 + 0.4 * ((n * 6133 + c->index * 15485863) % 1000) / 1000.0,
                        stamp, (int) (now % G_USEC_PER_SEC));
   append_frame (c->out, 0x1, payload, length);
+  if (opt_latency && stats.measuring)
+    g_array_append_val (c->sent, now);
+}
+
+static Connection *
+open_receiver (const char *path)
+{
+  Connection *c = g_new0 (Connection, 1);
+
+  c->role = RECEIVER;
+  c->opened_us = g_get_monotonic_time ();
+  c->fd = open_websocket (path, opt_token);
+  c->in = g_string_sized_new (READ_CHUNK);
+  c->out = g_string_new (NULL);
+  return c;
 }
 
 static int
@@ -412,11 +557,14 @@ print_results (double seconds)
     }
 
   printf ("deliveries_per_s=%.0f frames_per_s=%.0f sent_per_s=%.0f avg_frame_bytes=%.0f "
-          "p50_ms=%.2f p99_ms=%.2f latencies=%zu closes=%" G_GUINT64_FORMAT
-          " errors=%" G_GUINT64_FORMAT "\n",
+          "p50_ms=%.2f p99_ms=%.2f latencies=%zu unseen=%" G_GUINT64_FORMAT
+          " closes=%" G_GUINT64_FORMAT
+          " errors=%" G_GUINT64_FORMAT " snapshots=%u snapshot_bytes=%" G_GUINT64_FORMAT
+          " snapshot_max_ms=%.1f snapshots_done_ms=%.1f\n",
           stats.deliveries / seconds, stats.frames / seconds, stats.sent / seconds,
           stats.frames > 0 ? (double) stats.bytes / stats.frames : 0.0,
-          p50, p99, stats.n_latencies, stats.closes, stats.errors);
+          p50, p99, stats.n_latencies, stats.unseen, stats.closes, stats.errors, stats.snapshots,
+          stats.snapshot_bytes, stats.snapshot_max_us / 1000.0, stats.snapshots_done_us / 1000.0);
 }
 
 int
@@ -441,17 +589,25 @@ main (int   argc,
   if (opt_latency)
     stats.latencies = g_new (gint32, MAX_LATENCIES);
   epoll_fd = epoll_create1 (0);
+  started_us = g_get_monotonic_time ();
+  drivers_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-  for (int i = 0; i < opt_receivers; i++)
+  if (opt_paths != NULL)
     {
-      Connection *c = g_new0 (Connection, 1);
+      g_autofree char *text = NULL;
+      g_auto(GStrv) lines = NULL;
 
-      c->role = RECEIVER;
-      c->fd = open_websocket (path, opt_token);
-      c->in = g_string_sized_new (READ_CHUNK);
-      c->out = g_string_new (NULL);
-      g_ptr_array_add (connections, c);
+      if (!g_file_get_contents (opt_paths, &text, NULL, &error))
+        g_error ("%s", error->message);
+      lines = g_strsplit (text, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        if (lines[i][0] == '/')
+          g_ptr_array_add (connections, open_receiver (lines[i]));
     }
+
+  /* (after the paths: their handshakes do not hold up reading the snapshots) */
+  for (int i = 0; i < opt_receivers; i++)
+    g_ptr_array_add (connections, open_receiver (path));
 
   if (opt_drivers != NULL)
     {
@@ -475,6 +631,8 @@ main (int   argc,
           c = g_new0 (Connection, 1);
           c->role = DRIVER;
           c->index = drivers->len;
+          c->sent = g_array_new (FALSE, FALSE, sizeof (gint64));
+          g_hash_table_insert (drivers_by_id, g_strdup (fields[0]), c);
           c->fd = open_websocket (driver_path, fields[1]);
           c->in = g_string_new (NULL);
           c->out = g_string_new (NULL);
@@ -491,6 +649,9 @@ main (int   argc,
       epoll_ctl (epoll_fd, EPOLL_CTL_ADD, c->fd, &event);
     }
 
+  if (opt_report_connected != NULL && !g_file_set_contents (opt_report_connected, "", 0, &error))
+    g_error ("%s", error->message);
+
   start = g_get_monotonic_time ();
   measure_from = start + opt_warmup * G_USEC_PER_SEC;
   end = measure_from + opt_seconds * G_USEC_PER_SEC;
@@ -500,13 +661,15 @@ main (int   argc,
       gint64 now = g_get_monotonic_time ();
       int n;
 
-      if (now >= end)
+      /* With --latency, up to LATENCY_DRAIN_S more for the last points */
+      if (now >= end + (opt_latency ? LATENCY_DRAIN_S * G_USEC_PER_SEC : 0) ||
+          (opt_until_snapshots > 0 && stats.snapshots >= (guint) opt_until_snapshots))
         break;
       if (!stats.measuring && now >= measure_from)
         stats.measuring = TRUE;
 
       /* The generator: the points due by now, round robin over the drivers */
-      if (drivers->len > 0 && opt_rate > 0)
+      if (drivers->len > 0 && opt_rate > 0 && now < end)
         {
           guint64 due = (now - start) / (double) G_USEC_PER_SEC * opt_rate;
           static guint64 generated;
@@ -540,6 +703,8 @@ main (int   argc,
         }
     }
 
+  if (opt_latency)
+    record_unseen ();
   print_results (opt_seconds);
   return 0;
 }

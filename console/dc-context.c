@@ -13,6 +13,7 @@ struct _DcContext
   GSettings *settings;
   DcClient *client;
   DcStore *orders;
+  DcFinishedOrders *finished;
   DcStore *drivers;
   DcStream *stream;
   DcAlerts *alerts;
@@ -123,6 +124,7 @@ dc_context_dispose (GObject *object)
   g_clear_object (&self->alerts);
   g_clear_object (&self->clock);
   g_clear_object (&self->stream);
+  g_clear_object (&self->finished);
   g_clear_object (&self->orders);
   g_clear_object (&self->drivers);
   g_clear_object (&self->client);
@@ -148,6 +150,7 @@ dc_context_init (DcContext *self)
   self->orders = dc_store_new (DC_TYPE_ORDER);
   self->drivers = dc_store_new (DC_TYPE_DRIVER);
   self->stream = dc_stream_new (self->client, self->orders, self->drivers);
+  self->finished = dc_finished_orders_new (self->client, self->stream);
   journal = g_build_filename (g_get_user_data_dir (), "dispatch-console", "alerts.json", NULL);
   self->alerts = dc_alerts_new (self->stream, self->orders, journal);
 
@@ -185,6 +188,14 @@ dc_context_get_orders (DcContext *self)
   g_return_val_if_fail (DC_IS_CONTEXT (self), NULL);
 
   return self->orders;
+}
+
+DcFinishedOrders *
+dc_context_get_finished_orders (DcContext *self)
+{
+  g_return_val_if_fail (DC_IS_CONTEXT (self), NULL);
+
+  return self->finished;
 }
 
 DcStore *
@@ -286,6 +297,7 @@ dc_context_sign_out (DcContext *self)
                          dc_client_get_username (self->client), NULL);
   dc_stream_forget (self->stream);
   dc_store_reconcile (self->orders, nothing);
+  dc_finished_orders_clear (self->finished);
   dc_store_reconcile (self->drivers, nothing);
   dc_alerts_clear (self->alerts);
 }

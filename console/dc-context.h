@@ -6,6 +6,7 @@
 #include "dc-alerts.h"
 #include "dc-client.h"
 #include "dc-clock.h"
+#include "dc-finished-orders.h"
 #include "dc-store.h"
 #include "dc-stream.h"
 
@@ -27,6 +28,7 @@ DcContext *dc_context_new                  (void);
 GSettings *dc_context_get_settings         (DcContext           *self);
 DcClient  *dc_context_get_client           (DcContext           *self);
 DcStore   *dc_context_get_orders           (DcContext           *self);
+DcFinishedOrders *dc_context_get_finished_orders (DcContext      *self);
 DcStore   *dc_context_get_drivers          (DcContext           *self);
 DcStream  *dc_context_get_stream           (DcContext           *self);
 DcAlerts  *dc_context_get_alerts           (DcContext           *self);

@@ -56,6 +56,7 @@ enum {
 enum {
   ACTIVATED,
   SELECTION_CHANGED,
+  FILTER_CHANGED,
   N_SIGNALS
 };
 
@@ -153,6 +154,7 @@ search_changed_cb (DcListPane *self)
 {
   gtk_string_filter_set_search (self->search_filter,
                                 gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+  g_signal_emit (self, signals[FILTER_CHANGED], 0);
 }
 
 static void
@@ -166,6 +168,7 @@ category_changed_cb (DcListPane *self)
 {
   if (self->category_filter != NULL)
     gtk_filter_changed (GTK_FILTER (self->category_filter), GTK_FILTER_CHANGE_DIFFERENT);
+  g_signal_emit (self, signals[FILTER_CHANGED], 0);
 }
 
 /* The position of the only selected row, or GTK_INVALID_LIST_POSITION with
@@ -321,6 +324,9 @@ dc_list_pane_class_init (DcListPaneClass *klass)
   signals[SELECTION_CHANGED] =
     g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[FILTER_CHANGED] =
+    g_signal_new ("filter-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dispatchd/Console/dc-list-pane.ui");
@@ -464,4 +470,29 @@ dc_list_pane_get_selection (DcListPane *self)
     g_ptr_array_add (entities, g_list_model_get_item (G_LIST_MODEL (self->selection), position));
 
   return entities;
+}
+
+const char *
+dc_list_pane_get_search_text (DcListPane *self)
+{
+  g_return_val_if_fail (DC_IS_LIST_PANE (self), NULL);
+
+  return gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+}
+
+guint
+dc_list_pane_get_category (DcListPane *self)
+{
+  g_return_val_if_fail (DC_IS_LIST_PANE (self), 0);
+
+  return gtk_drop_down_get_selected (self->category_dropdown);
+}
+
+void
+dc_list_pane_set_category (DcListPane *self,
+                           guint       category)
+{
+  g_return_if_fail (DC_IS_LIST_PANE (self));
+
+  gtk_drop_down_set_selected (self->category_dropdown, category);
 }

@@ -19,7 +19,8 @@ G_DECLARE_FINAL_TYPE (DcListPane, dc_list_pane, DC, LIST_PANE, GtkWidget)
  * category picked in the "choices" menu (dc_entity_matches_category() with
  * the position of the choice). Rows come from the "factory". A click opens
  * a row (::activated); Ctrl- and Shift-clicks select several
- * (::selection-changed, dc_list_pane_get_selection()).
+ * (::selection-changed, dc_list_pane_get_selection()). ::filter-changed
+ * tells when the search text or the category changed.
  */
 void      dc_list_pane_set_model    (DcListPane *self,
                                      GListModel *model);
@@ -27,6 +28,11 @@ void      dc_list_pane_set_model    (DcListPane *self,
 void      dc_list_pane_select       (DcListPane *self,
                                      DcEntity   *entity);
 void      dc_list_pane_focus_search (DcListPane *self);
+const char *dc_list_pane_get_search_text (DcListPane *self);
+/* The position of the category picked in the "choices". */
+guint     dc_list_pane_get_category (DcListPane *self);
+void      dc_list_pane_set_category (DcListPane *self,
+                                     guint       category);
 /* The entities selected, in the list's order.
  * Returns: (transfer full) (element-type DcEntity) */
 GPtrArray *dc_list_pane_get_selection (DcListPane *self);

@@ -53,6 +53,9 @@ struct _DcMapView
   /* tile server reachability */
   GCancellable *probe_cancellable;
   guint probe_source;
+
+  /* the next click picks a place (::place-picked), not a marker */
+  gboolean picking_place;
 };
 
 G_DEFINE_FINAL_TYPE (DcMapView, dc_map_view, GTK_TYPE_WIDGET)
@@ -64,6 +67,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  PLACE_PICKED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void probe_tiles (DcMapView *self);
 
@@ -376,8 +386,21 @@ click_released_cb (DcMapView       *self,
                    double           y,
                    GtkGestureClick *gesture)
 {
-  if (n_press == 1)
-    pick (self, x, y);
+  double lat, lon;
+
+  if (n_press != 1)
+    return;
+
+  if (!self->picking_place)
+    {
+      pick (self, x, y);
+      return;
+    }
+
+  shumate_viewport_widget_coords_to_location (shumate_map_get_viewport (self->map),
+                                              GTK_WIDGET (self->map), x, y, &lat, &lon);
+  dc_map_view_set_picking_place (self, FALSE);
+  g_signal_emit (self, signals[PLACE_PICKED], 0, lat, lon);
 }
 
 static gboolean
@@ -514,6 +537,13 @@ dc_map_view_set_property (GObject      *object,
     }
 }
 
+/* The keyboard goes to the map itself: its arrows pan, + and - zoom. */
+static gboolean
+dc_map_view_grab_focus (GtkWidget *widget)
+{
+  return gtk_widget_grab_focus (GTK_WIDGET (DC_MAP_VIEW (widget)->map));
+}
+
 static void
 dc_map_view_class_init (DcMapViewClass *klass)
 {
@@ -526,11 +556,16 @@ dc_map_view_class_init (DcMapViewClass *klass)
 
   widget_class->measure = dc_map_view_measure;
   widget_class->size_allocate = dc_map_view_size_allocate;
+  widget_class->grab_focus = dc_map_view_grab_focus;
 
   properties[PROP_CONTEXT] =
     g_param_spec_object ("context", NULL, NULL, DC_TYPE_CONTEXT,
                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[PLACE_PICKED] =
+    g_signal_new ("place-picked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
 
   g_type_ensure (SHUMATE_TYPE_MAP);
   g_type_ensure (SHUMATE_TYPE_SCALE);
@@ -552,6 +587,7 @@ static void
 dc_map_view_init (DcMapView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_set_focusable (GTK_WIDGET (self->map), TRUE);
 
   self->order_signals = g_signal_group_new (DC_TYPE_ORDER);
   g_signal_group_connect_swapped (self->order_signals, "notify::driver-id",
@@ -625,4 +661,14 @@ dc_map_view_show_selection (DcMapView *self)
 
   shumate_map_go_to_full (self->map, lat, lon,
                           MAX (SELECTION_ZOOM, shumate_viewport_get_zoom_level (viewport)));
+}
+
+void
+dc_map_view_set_picking_place (DcMapView *self,
+                               gboolean   picking)
+{
+  g_return_if_fail (DC_IS_MAP_VIEW (self));
+
+  self->picking_place = picking;
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self->map), picking ? "crosshair" : NULL);
 }

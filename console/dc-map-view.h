@@ -29,5 +29,9 @@ void       dc_map_view_set_selected_driver (DcMapView *self,
                                             DcDriver  *driver);
 /* Pans to the selection. */
 void       dc_map_view_show_selection      (DcMapView *self);
+/* While @picking, the next click on the map emits ::place-picked (latitude,
+ * longitude) instead of selecting a marker, and picking ends. */
+void       dc_map_view_set_picking_place   (DcMapView *self,
+                                            gboolean   picking);
 
 G_END_DECLS

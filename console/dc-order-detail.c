@@ -44,6 +44,8 @@ struct _DcOrderDetail
   GtkWidget *candidates_group;
   GtkListBox *candidates_list;
   GtkListBox *timeline_list;
+  GtkWidget *hold_row;
+  GtkWidget *edit_button;
   GtkWidget *cancel_button;
 };
 
@@ -522,6 +524,12 @@ update (DcOrderDetail *self)
   self->updating = TRUE;
   gtk_switch_set_active (self->hold_switch, dc_order_get_held (order));
   self->updating = FALSE;
+  /* what may still change: until pickup (PATCH /orders/{id}); automation
+   * only dispatches until then too */
+  gtk_widget_set_visible (self->edit_button,
+                          status == DISPATCH_ORDER_PENDING || status == DISPATCH_ORDER_ASSIGNED);
+  gtk_widget_set_visible (self->hold_row,
+                          status == DISPATCH_ORDER_PENDING || status == DISPATCH_ORDER_ASSIGNED);
   gtk_widget_set_visible (self->cancel_button,
                           status == DISPATCH_ORDER_PENDING || status == DISPATCH_ORDER_ASSIGNED);
 }
@@ -651,6 +659,8 @@ dc_order_detail_class_init (DcOrderDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, candidates_group);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, candidates_list);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, timeline_list);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, hold_row);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, edit_button);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, cancel_button);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -706,6 +716,8 @@ dc_order_detail_set_order (DcOrderDetail *self,
   /* The .ui cannot name these actions: they take the order's id. */
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->unassign_button), "s", id);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->unassign_button), "win.unassign-order");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->edit_button), "s", id);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->edit_button), "win.edit-order");
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->cancel_button), "s", id);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->cancel_button), "win.cancel-order");
 

@@ -107,18 +107,31 @@ customer_from_json (JsonObject *object)
   return name != NULL ? name : dc_json_string (object, "customer_id");
 }
 
+/* What the list's search looks at: what GET /api/v1/orders?q= searches
+ * (id, customer id, addresses, notes, the contact's name, phone, e-mail). */
 static void
-update_search_text (DcOrder *self)
+update_search_text (DcOrder    *self,
+                    JsonObject *object)
 {
-  g_autofree char *text = NULL;
+  JsonObject *contact = dc_json_object (object, "contact");
+  JsonObject *pickup = dc_json_object (object, "pickup");
+  JsonObject *dropoff = dc_json_object (object, "dropoff");
+  const char *parts[] = {
+    dc_entity_get_id (DC_ENTITY (self)),
+    dc_json_string (object, "customer_id"),
+    pickup != NULL ? dc_json_string (pickup, "address") : NULL,
+    dropoff != NULL ? dc_json_string (dropoff, "address") : NULL,
+    dc_json_string (object, "notes"),
+    contact != NULL ? dc_json_string (contact, "name") : NULL,
+    contact != NULL ? dc_json_string (contact, "phone") : NULL,
+    contact != NULL ? dc_json_string (contact, "email") : NULL,
+  };
+  g_autoptr(GString) text = g_string_new (NULL);
 
-  text = g_strjoin (" ",
-                    dc_entity_get_id (DC_ENTITY (self)),
-                    self->customer ? self->customer : "",
-                    self->pickup_address ? self->pickup_address : "",
-                    self->dropoff_address ? self->dropoff_address : "",
-                    NULL);
-  dc_entity_set_search_text (DC_ENTITY (self), text);
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+    if (parts[i] != NULL)
+      g_string_append_printf (text, "%s\n", parts[i]);
+  dc_entity_set_search_text (DC_ENTITY (self), text->str);
 }
 
 static gboolean
@@ -129,6 +142,10 @@ dc_order_apply_json (DcEntity   *entity,
   DispatchOrderStatus status = self->status;
   gboolean reorder = FALSE;
   gboolean searchable = FALSE;
+
+  /* A REST answer may arrive after the stream brought a newer state. */
+  if (dc_json_timestamp (object, "updated_at") < self->updated_at)
+    return FALSE;
 
   g_object_freeze_notify (G_OBJECT (self));
 
@@ -156,8 +173,7 @@ dc_order_apply_json (DcEntity   *entity,
                              &self->pickup_lat, &self->pickup_lon, PROP_PICKUP_ADDRESS);
   searchable |= apply_place (self, dc_json_object (object, "dropoff"), &self->dropoff_address,
                              &self->dropoff_lat, &self->dropoff_lon, PROP_DROPOFF_ADDRESS);
-  if (searchable || dc_entity_get_search_text (entity) == NULL)
-    update_search_text (self);
+  update_search_text (self, object);
 
   reorder |= dc_order_refresh_late (self, g_get_real_time ());
 
@@ -172,8 +188,13 @@ dc_order_compare (DcEntity *a,
 {
   DcOrder *order_a = DC_ORDER (a);
   DcOrder *order_b = DC_ORDER (b);
+  gboolean finished_a = dispatch_order_status_is_terminal (order_a->status);
   int diff;
 
+  if (finished_a != dispatch_order_status_is_terminal (order_b->status))
+    return finished_a ? 1 : -1;
+  if (finished_a && order_a->updated_at != order_b->updated_at)
+    return order_a->updated_at > order_b->updated_at ? -1 : 1;
   if ((diff = urgency (order_a) - urgency (order_b)) != 0)
     return diff;
   if ((diff = order_b->priority - order_a->priority) != 0)
@@ -193,7 +214,7 @@ dc_order_matches_category (DcEntity *entity,
   switch ((DcOrderCategory) category)
     {
     case DC_ORDER_CATEGORY_ALL:
-      return TRUE;
+      return !dispatch_order_status_is_terminal (self->status);
 
     case DC_ORDER_CATEGORY_UNASSIGNED:
       return self->status == DISPATCH_ORDER_PENDING;
@@ -203,6 +224,9 @@ dc_order_matches_category (DcEntity *entity,
 
     case DC_ORDER_CATEGORY_LATE:
       return self->late;
+
+    case DC_ORDER_CATEGORY_FINISHED:
+      return dispatch_order_status_is_terminal (self->status);
 
     default:
       return FALSE;

@@ -13,6 +13,7 @@ typedef enum {
   DC_ORDER_CATEGORY_UNASSIGNED,
   DC_ORDER_CATEGORY_IN_PROGRESS,
   DC_ORDER_CATEGORY_LATE,
+  DC_ORDER_CATEGORY_FINISHED,
 } DcOrderCategory;
 
 #define DC_TYPE_ORDER (dc_order_get_type ())

@@ -260,6 +260,20 @@ dc_store_upsert (DcStore    *self,
   return entity;
 }
 
+DcEntity *
+dc_store_update (DcStore    *self,
+                 JsonObject *object)
+{
+  g_return_val_if_fail (DC_IS_STORE (self), NULL);
+  g_return_val_if_fail (object != NULL, NULL);
+
+  if (dc_store_lookup (self, json_object_get_string_member_with_default (object, "id",
+                                                                          NULL)) == NULL)
+    return NULL;
+
+  return dc_store_upsert (self, object);
+}
+
 gboolean
 dc_store_remove (DcStore    *self,
                  const char *id)

@@ -22,6 +22,11 @@ DcEntity *dc_store_lookup     (DcStore    *self,
  * Returns: (transfer none) (nullable): the entity, NULL when @object has no id */
 DcEntity *dc_store_upsert     (DcStore    *self,
                                JsonObject *object);
+/* Updates the entity with the id of @object if the store still holds it (a
+ * REST answer must not bring back what the stream removed meanwhile).
+ * Returns: (transfer none) (nullable): the entity */
+DcEntity *dc_store_update     (DcStore    *self,
+                               JsonObject *object);
 gboolean  dc_store_remove     (DcStore    *self,
                                const char *id);
 /* Makes the store hold exactly @objects: updates in place, adds the new ones

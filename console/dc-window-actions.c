@@ -159,7 +159,7 @@ action_done_cb (GObject      *object,
     {
       /* The stream brings the same change a moment later; showing the
        * answer now makes the gesture feel immediate. */
-      entity = dc_store_upsert (orders, order);
+      entity = dc_store_update (orders, order);
       if (entity != NULL &&
           dispatch_order_status_is_terminal (dc_order_get_status (DC_ORDER (entity))))
         dc_store_remove (orders, dc_entity_get_id (entity));
@@ -675,6 +675,7 @@ bulk_cancel_action (GtkWidget  *widget,
 
 static const char * const order_actions[] = {
   "win.new-order",
+  "win.edit-order",
   "win.assign-order",
   "win.set-auto-dispatch",
   "win.bulk-assign",

@@ -7,7 +7,7 @@
 #include "dc-driver-row.h"
 #include "dc-format.h"
 #include "dc-frame-stats.h"
-#include "dc-new-order.h"
+#include "dc-order-form.h"
 #include "dc-order.h"
 #include "dc-order-row.h"
 #include "dc-window-private.h"
@@ -307,6 +307,15 @@ driver_activated_cb (DcWindow *self,
   dc_window_select_driver (self, DC_DRIVER (entity), TRUE);
 }
 
+/* "Finished today" is searched by the server: each search loads it anew. */
+static void
+orders_filter_changed_cb (DcWindow *self)
+{
+  if (dc_list_pane_get_category (self->orders_pane) == DC_ORDER_CATEGORY_FINISHED)
+    dc_finished_orders_load (dc_context_get_finished_orders (self->context),
+                             dc_list_pane_get_search_text (self->orders_pane));
+}
+
 static void
 orders_selection_changed_cb (DcWindow *self)
 {
@@ -340,9 +349,12 @@ select_order_action (GtkWidget  *widget,
                      GVariant   *parameter)
 {
   DcWindow *self = DC_WINDOW (widget);
-  DcEntity *order = dc_store_lookup (dc_context_get_orders (self->context),
-                                     g_variant_get_string (parameter, NULL));
+  const char *id = g_variant_get_string (parameter, NULL);
+  DcEntity *order = dc_store_lookup (dc_context_get_orders (self->context), id);
 
+  if (order == NULL)
+    order = dc_store_lookup (dc_finished_orders_get_store (
+                               dc_context_get_finished_orders (self->context)), id);
   if (order == NULL)
     {
       dc_window_show_toast (self, _("That order is no longer open"));
@@ -483,7 +495,15 @@ new_order_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
-  dc_new_order_present (DC_WINDOW (widget));
+  dc_order_form_present (DC_WINDOW (widget), NULL);
+}
+
+static void
+edit_order_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  dc_order_form_present (DC_WINDOW (widget), g_variant_get_string (parameter, NULL));
 }
 
 static void
@@ -537,6 +557,8 @@ dc_window_constructed (GObject *object)
   GSettings *settings = dc_context_get_settings (context);
   DcStream *stream = dc_context_get_stream (context);
   DcAlerts *alerts = dc_context_get_alerts (context);
+  g_autoptr(GtkFlattenListModel) all_orders = NULL;
+  g_autoptr(GListStore) orders = NULL;
 
   G_OBJECT_CLASS (dc_window_parent_class)->constructed (object);
 
@@ -553,7 +575,13 @@ dc_window_constructed (GObject *object)
   g_signal_connect_object (self->sign_in_page, "failed", G_CALLBACK (sign_in_failed_cb), self,
                            G_CONNECT_SWAPPED);
 
-  dc_list_pane_set_model (self->orders_pane, G_LIST_MODEL (dc_context_get_orders (context)));
+  /* the open orders, and today's finished ones beside them */
+  orders = g_list_store_new (G_TYPE_LIST_MODEL);
+  g_list_store_append (orders, dc_context_get_orders (context));
+  g_list_store_append (orders, dc_finished_orders_get_store (
+                                 dc_context_get_finished_orders (context)));
+  all_orders = gtk_flatten_list_model_new (G_LIST_MODEL (g_steal_pointer (&orders)));
+  dc_list_pane_set_model (self->orders_pane, G_LIST_MODEL (all_orders));
   dc_list_pane_set_model (self->drivers_pane, G_LIST_MODEL (dc_context_get_drivers (context)));
 
   g_settings_bind (settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
@@ -581,6 +609,8 @@ dc_window_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->orders_pane, "selection-changed",
                            G_CALLBACK (orders_selection_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->orders_pane, "filter-changed",
+                           G_CALLBACK (orders_filter_changed_cb), self, G_CONNECT_SWAPPED);
 
   authenticated_cb (self);
   connection_changed_cb (self);
@@ -694,6 +724,7 @@ dc_window_class_init (DcWindowClass *klass)
                                    cancel_current_action);
   gtk_widget_class_install_action (widget_class, "win.focus-map", NULL, focus_map_action);
   gtk_widget_class_install_action (widget_class, "win.new-order", NULL, new_order_action);
+  gtk_widget_class_install_action (widget_class, "win.edit-order", "s", edit_order_action);
   dc_window_class_install_order_actions (widget_class);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,

@@ -30,6 +30,7 @@ G_BEGIN_DECLS
 #define DISPATCH_WEBHOOK_SECRET_MIN_LENGTH    16
 #define DISPATCH_WEBHOOK_SECRET_MAX_LENGTH    256
 #define DISPATCH_IDEMPOTENCY_KEY_MAX_LENGTH   255
+#define DISPATCH_SEARCH_MAX_LENGTH            200  /* GET /orders?q= */
 
 /* Numbers */
 #define DISPATCH_PRIORITY_MAX                 9
@@ -37,9 +38,20 @@ G_BEGIN_DECLS
 #define DISPATCH_ITEM_MAX_PRICE_CENTS         G_GINT64_CONSTANT (100000000000)
 #define DISPATCH_STOCK_MAX                    G_GINT64_CONSTANT (1000000000)
 #define DISPATCH_DRIVER_MAX_CAPACITY          100
+#define DISPATCH_ITEM_MAX_WEIGHT_KG           1000.0     /* per unit */
+#define DISPATCH_ITEM_MAX_VOLUME_L            10000.0    /* per unit */
+#define DISPATCH_DRIVER_MIN_LOAD_LIMIT        0.001      /* max_weight_kg, max_volume_l */
+#define DISPATCH_DRIVER_MAX_WEIGHT_KG         100000.0
+#define DISPATCH_DRIVER_MAX_VOLUME_L          100000.0
 #define DISPATCH_NEAR_MAX_RADIUS_M            1000000.0
 #define DISPATCH_LOCATION_MAX_SPEED_MPS       100.0
 #define DISPATCH_LOCATION_MAX_ACCURACY_M      100000.0
+
+/* Proof of delivery (docs/openapi.json, "ProofState"; data/sql/0150-proof.sql) */
+#define DISPATCH_PROOF_PIN_LENGTH             4        /* decimal digits */
+#define DISPATCH_PROOF_PIN_MAX_ATTEMPTS       5        /* wrong ones, then locked */
+#define DISPATCH_PROOF_IMAGE_MAX_BYTES        524288   /* a photo or signature, 512 KiB */
+#define DISPATCH_PROOF_IMAGE_MAX_DIMENSION    8192     /* pixels, width and height */
 
 /* Arrays */
 #define DISPATCH_ORDER_MAX_ITEMS              200

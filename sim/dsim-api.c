@@ -33,6 +33,7 @@ typedef struct {
   char        *method;
   char        *path;
   GBytes      *body;
+  char        *content_type;   /* of body */
   char        *idempotency_key;
   SoupMessage *message;
   guint        attempt;
@@ -46,6 +47,7 @@ call_free (Call *call)
   g_free (call->method);
   g_free (call->path);
   g_clear_pointer (&call->body, g_bytes_unref);
+  g_free (call->content_type);
   g_free (call->idempotency_key);
   g_clear_object (&call->message);
   g_free (call);
@@ -227,7 +229,7 @@ send_call (GTask *task)
   if (call->idempotency_key != NULL)
     soup_message_headers_replace (headers, "Idempotency-Key", call->idempotency_key);
   if (call->body != NULL)
-    soup_message_set_request_body_from_bytes (call->message, "application/json", call->body);
+    soup_message_set_request_body_from_bytes (call->message, call->content_type, call->body);
 
   call->attempt++;
   self->n_requests++;
@@ -283,16 +285,18 @@ dsim_api_get_n_requests (DsimApi *self)
   return self->n_requests;
 }
 
-void
-dsim_api_call_async (DsimApi             *self,
-                     DsimAccount         *account,
-                     const char          *method,
-                     const char          *path,
-                     JsonNode            *body,
-                     const char          *idempotency_key,
-                     GCancellable        *cancellable,
-                     GAsyncReadyCallback  callback,
-                     gpointer             user_data)
+/* Both kinds of call; body (nullable) of content_type. */
+static void
+start_call (DsimApi             *self,
+            DsimAccount         *account,
+            const char          *method,
+            const char          *path,
+            const char          *content_type,
+            GBytes              *body,
+            const char          *idempotency_key,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
   Call *call;
@@ -308,16 +312,51 @@ dsim_api_call_async (DsimApi             *self,
   call->method = g_strdup (method);
   call->path = g_strdup (path);
   call->idempotency_key = g_strdup (idempotency_key);
+  call->content_type = g_strdup (content_type);
+  call->body = body != NULL ? g_bytes_ref (body) : NULL;
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+
+  send_call (g_steal_pointer (&task));
+}
+
+void
+dsim_api_call_async (DsimApi             *self,
+                     DsimAccount         *account,
+                     const char          *method,
+                     const char          *path,
+                     JsonNode            *body,
+                     const char          *idempotency_key,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  g_autoptr(GBytes) bytes = NULL;
+
   if (body != NULL)
     {
       gsize length = 0;
       char *text = dispatch_json_to_string (body, &length);
 
-      call->body = g_bytes_new_take (text, length);
+      bytes = g_bytes_new_take (text, length);
     }
-  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
 
-  send_call (g_steal_pointer (&task));
+  start_call (self, account, method, path, "application/json", bytes, idempotency_key,
+              cancellable, callback, user_data);
+}
+
+void
+dsim_api_call_bytes_async (DsimApi             *self,
+                           DsimAccount         *account,
+                           const char          *method,
+                           const char          *path,
+                           const char          *content_type,
+                           GBytes              *body,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  start_call (self, account, method, path, content_type, body, NULL, cancellable, callback,
+              user_data);
 }
 
 JsonObject *

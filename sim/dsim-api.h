@@ -34,6 +34,17 @@ void        dsim_api_call_async      (DsimApi             *self,
                                       GCancellable        *cancellable,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data);
+/* The same with a body that is not JSON (an image upload), without an
+ * Idempotency-Key; finished with dsim_api_call_finish(). */
+void        dsim_api_call_bytes_async (DsimApi            *self,
+                                      DsimAccount         *account,
+                                      const char          *method,
+                                      const char          *path,
+                                      const char          *content_type,
+                                      GBytes              *body,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
 /* Returns: (transfer full): the response object. */
 JsonObject *dsim_api_call_finish     (DsimApi             *self,
                                       GAsyncResult        *result,

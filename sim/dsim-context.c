@@ -6,7 +6,15 @@
 typedef struct {
   guint  seq;
   double created_s;
+  char   *pin;         /* the delivery PIN its customer knows, or NULL */
 } OrderInfo;
+
+static void
+order_info_free (OrderInfo *info)
+{
+  g_free (info->pin);
+  g_free (info);
+}
 
 struct _DsimContext {
   GObject       parent_instance;
@@ -56,7 +64,8 @@ dsim_context_init (DsimContext *self)
 {
   self->stats = dsim_stats_new ();
   self->cancellable = g_cancellable_new ();
-  self->orders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->orders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) order_info_free);
   self->run_id = g_uuid_string_random ();
 }
 
@@ -136,7 +145,7 @@ dsim_context_add_order (DsimContext *self,
                         guint        seq,
                         double       created_s)
 {
-  OrderInfo *info = g_new (OrderInfo, 1);
+  OrderInfo *info = g_new0 (OrderInfo, 1);
 
   info->seq = seq;
   info->created_s = created_s;
@@ -159,6 +168,29 @@ dsim_context_lookup_order (DsimContext *self,
   if (out_created_s != NULL)
     *out_created_s = info->created_s;
   return TRUE;
+}
+
+void
+dsim_context_set_order_pin (DsimContext *self,
+                            const char  *order_id,
+                            const char  *pin)
+{
+  OrderInfo *info = g_hash_table_lookup (self->orders, order_id);
+
+  if (info != NULL)
+    {
+      g_free (info->pin);
+      info->pin = g_strdup (pin);
+    }
+}
+
+const char *
+dsim_context_get_order_pin (DsimContext *self,
+                            const char  *order_id)
+{
+  OrderInfo *info = g_hash_table_lookup (self->orders, order_id);
+
+  return info != NULL ? info->pin : NULL;
 }
 
 DsimStreams

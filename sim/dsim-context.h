@@ -52,6 +52,14 @@ gboolean           dsim_context_lookup_order    (DsimContext  *self,
                                                  guint        *out_seq,
                                                  double       *out_created_s);
 
+/* The delivery PIN of an order the simulator created, as its customer read
+ * it (what the customer tells the driver at the door); NULL when unknown. */
+void               dsim_context_set_order_pin   (DsimContext  *self,
+                                                 const char   *order_id,
+                                                 const char   *pin);
+const char        *dsim_context_get_order_pin   (DsimContext  *self,
+                                                 const char   *order_id);
+
 DsimStreams        dsim_context_get_streams     (DsimContext  *self);
 void               dsim_context_set_streams     (DsimContext  *self,
                                                  DsimStreams   streams);

@@ -5,6 +5,7 @@
 
 #include "dispatch-json.h"
 #include "dispatch-location.h"
+#include "dispatch-png.h"
 #include "dsim-driver.h"
 #include "dsim-join.h"
 
@@ -46,13 +47,33 @@ typedef enum {
   ACTION_FAILED,
   ACTION_ACCEPT,
   ACTION_DECLINE,
+  ACTION_PIN,          /* proof of delivery, before ACTION_DELIVERED */
+  ACTION_PHOTO,
+  ACTION_SIGNATURE,
 } Action;
+
+/* What a delivery still needs (an order's "proof"."required"). */
+typedef enum {
+  PROOF_PIN = 1 << 0,
+  PROOF_PHOTO = 1 << 1,
+  PROOF_SIGNATURE = 1 << 2,
+} Proof;
+
+/* The reason codes a simulated failure picks from. */
+static const char * const failure_codes[] = {
+  "customer_absent", "wrong_address", "refused", "damaged", "unsafe_location",
+};
+/* Size of the generated proof photo, pixels. */
+#define PHOTO_WIDTH 64
+#define PHOTO_HEIGHT 48
 
 typedef struct {
   char     *order_id;
   DsimNode  pickup;
   DsimNode  dropoff;
   gboolean  picked_up;
+  guint     proof_todo;   /* Proof flags still to give */
+  gboolean  fails;        /* decided on arrival at the dropoff */
 } Job;
 
 typedef struct {
@@ -96,6 +117,8 @@ struct _DsimDriver {
   char                    *action_order;
   char                    *action_key;
   guint                    action_tries;
+
+  GBytes                  *photo;       /* generated once, uploaded as proof */
 
   /* Reporting */
   double                   now_s;
@@ -406,7 +429,8 @@ online_body (gboolean online)
 }
 
 static JsonNode *
-status_body (Action action)
+status_body (DsimDriver *self,
+             Action      action)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
@@ -417,12 +441,96 @@ status_body (Action action)
                                           : "failed");
   if (action == ACTION_FAILED)
     {
+      json_builder_set_member_name (builder, "reason_code");
+      json_builder_add_string_value (builder, failure_codes[g_rand_int_range (
+                                       self->rng, 0, G_N_ELEMENTS (failure_codes))]);
       json_builder_set_member_name (builder, "reason");
-      json_builder_add_string_value (builder, "Nobody at the door (simulated)");
+      json_builder_add_string_value (builder, "Simulated failure");
     }
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
+}
+
+/* {"pin"}: the PIN the order's customer told, or a made-up one for an order
+ * the simulator did not create (the server refuses it, the job is given up). */
+static JsonNode *
+pin_body (DsimDriver *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  const char *pin = dsim_context_get_order_pin (self->context, self->action_order);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "pin");
+  json_builder_add_string_value (builder, pin != NULL ? pin : "0000");
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+/* A doorstep photo (or signature), generated: a gradient in the driver's own colour. */
+static GBytes *
+ensure_photo (DsimDriver *self)
+{
+  if (self->photo == NULL)
+    {
+      g_autofree guint8 *rgb = g_malloc (PHOTO_WIDTH * PHOTO_HEIGHT * 3);
+      guint8 hue = self->index * 37;
+
+      for (guint y = 0; y < PHOTO_HEIGHT; y++)
+        for (guint x = 0; x < PHOTO_WIDTH; x++)
+          {
+            guint8 *pixel = rgb + (y * PHOTO_WIDTH + x) * 3;
+
+            pixel[0] = hue;
+            pixel[1] = x * 255 / PHOTO_WIDTH;
+            pixel[2] = y * 255 / PHOTO_HEIGHT;
+          }
+      self->photo = dispatch_png_encode (PHOTO_WIDTH, PHOTO_HEIGHT, rgb);
+    }
+
+  return self->photo;
+}
+
+/* The proof flags of an order object's "proof"."required". */
+static guint
+proof_required (JsonObject *order)
+{
+  JsonObject *proof = NULL;
+  JsonArray *required = NULL;
+  guint flags = 0;
+
+  if (!dispatch_json_get_object (order, NULL, "proof", DISPATCH_JSON_NULLABLE, &proof, NULL) ||
+      proof == NULL ||
+      !dispatch_json_get_array (proof, "proof", "required", DISPATCH_JSON_NULLABLE, G_MAXUINT,
+                                &required, NULL) || required == NULL)
+    return 0;
+
+  for (guint i = 0; i < json_array_get_length (required); i++)
+    {
+      const char *name = json_array_get_string_element (required, i);
+
+      flags |= g_strcmp0 (name, "pin") == 0 ? PROOF_PIN
+               : g_strcmp0 (name, "photo") == 0 ? PROOF_PHOTO
+               : g_strcmp0 (name, "signature") == 0 ? PROOF_SIGNATURE : 0;
+    }
+
+  return flags;
+}
+
+/* At the dropoff: fail, give the next proof, or deliver. */
+static Action
+dropoff_action (const Job *job)
+{
+  if (job->fails)
+    return ACTION_FAILED;
+  if (job->proof_todo & PROOF_PHOTO)
+    return ACTION_PHOTO;
+  if (job->proof_todo & PROOF_SIGNATURE)
+    return ACTION_SIGNATURE;
+  if (job->proof_todo & PROOF_PIN)
+    return ACTION_PIN;
+  return ACTION_DELIVERED;
 }
 
 static void
@@ -484,6 +592,7 @@ take_order (DsimDriver *self,
   job->pickup = dsim_grid_nearest (grid, pickup_lat, pickup_lon);
   job->dropoff = dsim_grid_nearest (grid, dropoff_lat, dropoff_lon);
   job->picked_up = g_str_equal (status, "picked_up");
+  job->proof_todo = proof_required (order);
   g_queue_push_tail (&self->jobs, job);
 
   dsim_stats_add (stats_of (self), DSIM_ORDERS_ASSIGNED, 1);
@@ -520,6 +629,15 @@ action_done (DsimDriver *self,
                                                               : DSIM_ORDERS_FAILED, 1);
       end_job (self);
       break;
+    case ACTION_PIN:
+      job->proof_todo &= ~PROOF_PIN;
+      dsim_stats_add (stats, DSIM_PINS_ENTERED, 1);
+      break;
+    case ACTION_PHOTO:
+    case ACTION_SIGNATURE:
+      job->proof_todo &= self->action == ACTION_PHOTO ? ~PROOF_PHOTO : ~PROOF_SIGNATURE;
+      dsim_stats_add (stats, DSIM_PROOF_IMAGES, 1);
+      break;
     case ACTION_ACCEPT:
       dsim_stats_add (stats, DSIM_OFFERS_ACCEPTED, 1);
       take_order (self, object);
@@ -551,6 +669,9 @@ action_gone (DsimDriver *self)
     case ACTION_PICKED_UP:
     case ACTION_DELIVERED:
     case ACTION_FAILED:
+    case ACTION_PIN:
+    case ACTION_PHOTO:
+    case ACTION_SIGNATURE:
       job = find_job (self, self->action_order);
       set_action (self, ACTION_NONE, NULL);
       if (job != NULL)
@@ -611,8 +732,21 @@ send_action (DsimDriver *self,
     case ACTION_DELIVERED:
     case ACTION_FAILED:
       path = g_strdup_printf ("/api/v1/orders/%s/status", self->action_order);
-      body = status_body (self->action);
+      body = status_body (self, self->action);
       break;
+    case ACTION_PIN:
+      path = g_strdup_printf ("/api/v1/orders/%s/proof/pin", self->action_order);
+      body = pin_body (self);
+      break;
+    case ACTION_PHOTO:
+    case ACTION_SIGNATURE:
+      path = g_strdup_printf ("/api/v1/orders/%s/proof/%s", self->action_order,
+                              self->action == ACTION_PHOTO ? "photo" : "signature");
+      dsim_api_call_bytes_async (api, self->account, "PUT", path, "image/png",
+                                 ensure_photo (self),
+                                 dsim_context_get_cancellable (self->context), action_cb,
+                                 dsim_join_add (join));
+      return;
     case ACTION_ACCEPT:
     case ACTION_DECLINE:
       path = g_strdup_printf ("/api/v1/orders/%s/%s", self->action_order,
@@ -1004,6 +1138,7 @@ dsim_driver_finalize (GObject *object)
   g_free (self->expected);
   g_free (self->action_order);
   g_free (self->action_key);
+  g_clear_pointer (&self->photo, g_bytes_unref);
 
   G_OBJECT_CLASS (dsim_driver_parent_class)->finalize (object);
 }
@@ -1130,6 +1265,9 @@ dsim_driver_advance (DsimDriver *self,
           self->phase = at_pickup ? PHASE_AT_PICKUP : PHASE_AT_DROPOFF;
           self->wake_s = now_s + dwell (self, at_pickup ? options->dwell_s
                                                         : options->dwell_s / 2);
+          if (!at_pickup)
+            ((Job *) g_queue_peek_head (&self->jobs))->fails =
+              g_rand_double (self->rng) < options->fail_rate;
         }
       break;
     case PHASE_AT_PICKUP:
@@ -1139,9 +1277,11 @@ dsim_driver_advance (DsimDriver *self,
       break;
     case PHASE_AT_DROPOFF:
       if (now_s >= self->wake_s && self->action == ACTION_NONE)
-        set_action (self, g_rand_double (self->rng) < options->fail_rate ? ACTION_FAILED
-                                                                         : ACTION_DELIVERED,
-                    ((Job *) g_queue_peek_head (&self->jobs))->order_id);
+        {
+          Job *job = g_queue_peek_head (&self->jobs);
+
+          set_action (self, dropoff_action (job), job->order_id);
+        }
       break;
     case PHASE_OFFLINE:
     default:

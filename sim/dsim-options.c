@@ -14,6 +14,7 @@ typedef struct {
   char    *bbox;
   char    *locations;
   char    *password_file;
+  char    *proof;
   gint64   seed;
   int      n_drivers;
   int      n_customers;
@@ -28,6 +29,7 @@ raw_options_clear (RawOptions *raw)
   g_free (raw->bbox);
   g_free (raw->locations);
   g_free (raw->password_file);
+  g_free (raw->proof);
 }
 
 static gboolean
@@ -161,6 +163,24 @@ validate (DsimOptions  *self,
     return fail (error, "--shift and --break must be within [1, 1440] minutes");
   self->shift_s = raw->shift_min * 60;
   self->break_s = raw->break_min * 60;
+  if (raw->proof != NULL && !g_str_equal (raw->proof, "none"))
+    {
+      g_auto(GStrv) proofs = g_strsplit (raw->proof, ",", -1);
+
+      for (guint i = 0; proofs[i] != NULL; i++)
+        {
+          const char *proof = g_strstrip (proofs[i]);
+
+          if (g_str_equal (proof, "pin"))
+            self->proof_pin = TRUE;
+          else if (g_str_equal (proof, "photo"))
+            self->proof_photo = TRUE;
+          else if (g_str_equal (proof, "signature"))
+            self->proof_signature = TRUE;
+          else
+            return fail (error, "--proof must be none or some of pin,photo,signature");
+        }
+    }
   if (!in_range (self->dwell_s, 0, 3600))
     return fail (error, "--dwell must be within [0, 3600] seconds");
   if (!in_range (self->poll_interval_s, 0.1, 600))
@@ -224,7 +244,10 @@ dsim_options_parse (int      *argc,
     { "decline-rate", 0, 0, G_OPTION_ARG_DOUBLE, &self->decline_rate,
       "Share of offers drivers decline (default 0.1)", "P" },
     { "fail-rate", 0, 0, G_OPTION_ARG_DOUBLE, &self->fail_rate,
-      "Share of deliveries that fail (default 0.03)", "P" },
+      "Share of deliveries that fail, each with a reason code (default 0.03)", "P" },
+    { "proof", 0, 0, G_OPTION_ARG_STRING, &raw.proof,
+      "Proof of delivery orders require: none (default) or some of pin,photo,signature",
+      "LIST" },
     { "online-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &self->online_fraction,
       "Share of drivers on shift at the start (default 0.85)", "P" },
     { "shift", 0, 0, G_OPTION_ARG_DOUBLE, &raw.shift_min,

@@ -31,6 +31,9 @@ typedef struct {
   double         assign_delay_s;
   double         decline_rate;
   double         fail_rate;
+  gboolean       proof_pin;         /* --proof: what orders require at delivery */
+  gboolean       proof_photo;
+  gboolean       proof_signature;
   double         online_fraction;
   double         shift_s;
   double         break_s;

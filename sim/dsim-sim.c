@@ -281,16 +281,49 @@ acted_cb (GObject      *source,
 }
 
 typedef struct {
-  GTask *join;
-  guint  seq;
+  GTask       *join;
+  guint        seq;
+  DsimAccount *customer;
+  char        *order_id;
 } NewOrder;
+
+static void
+new_order_free (NewOrder *new_order)
+{
+  g_free (new_order->order_id);
+  g_free (new_order);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NewOrder, new_order_free)
+
+/* The customer has read its delivery PIN, to tell the driver at the door. */
+static void
+pin_read_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(NewOrder) new_order = user_data;
+  DsimSim *self = g_task_get_source_object (new_order->join);
+  g_autoptr(JsonObject) proof = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *pin = NULL;
+
+  proof = dsim_api_call_finish (DSIM_API (source), result, &error);
+  if (proof != NULL &&
+      dispatch_json_get_string (proof, NULL, "pin", DISPATCH_JSON_REQUIRED, 0, &pin, &error))
+    dsim_context_set_order_pin (self->context, new_order->order_id, pin);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    dsim_stats_error (dsim_context_get_stats (self->context), "order", error);
+
+  dsim_join_done (new_order->join);
+}
 
 static void
 order_created_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autofree NewOrder *new_order = user_data;
+  g_autoptr(NewOrder) new_order = user_data;
   DsimSim *self = g_task_get_source_object (new_order->join);
   DsimStats *stats = dsim_context_get_stats (self->context);
   g_autoptr(JsonObject) order = NULL;
@@ -304,6 +337,17 @@ order_created_cb (GObject      *source,
       dsim_context_add_order (self->context, id, new_order->seq,
                               dsim_context_get_now (self->context));
       dsim_stats_add (stats, DSIM_ORDERS_CREATED, 1);
+      if (options_of (self)->proof_pin)
+        {
+          g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s/proof", id);
+          DsimAccount *customer = new_order->customer;
+
+          new_order->order_id = g_strdup (id);
+          dsim_api_call_async (DSIM_API (source), customer, "GET", path, NULL, NULL,
+                               dsim_context_get_cancellable (self->context), pin_read_cb,
+                               g_steal_pointer (&new_order));
+          return;
+        }
     }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -311,6 +355,24 @@ order_created_cb (GObject      *source,
     }
 
   dsim_join_done (new_order->join);
+}
+
+/* "proof": what --proof asks every order's delivery for. */
+static void
+add_proof (DsimSim  *self,
+           JsonNode *body)
+{
+  const DsimOptions *options = options_of (self);
+  JsonObject *proof;
+
+  if (!options->proof_pin && !options->proof_photo && !options->proof_signature)
+    return;
+
+  proof = json_object_new ();
+  json_object_set_boolean_member (proof, "pin", options->proof_pin);
+  json_object_set_boolean_member (proof, "photo", options->proof_photo);
+  json_object_set_boolean_member (proof, "signature", options->proof_signature);
+  json_object_set_object_member (json_node_get_object (body), "proof", proof);
 }
 
 static void
@@ -325,12 +387,13 @@ create_orders (DsimSim *self,
     {
       g_autoptr(JsonNode) body = dsim_order_spec_to_json (&spec, grid);
       g_autofree char *key = dsim_context_new_key (self->context);
-      NewOrder *new_order = g_new (NewOrder, 1);
+      NewOrder *new_order = g_new0 (NewOrder, 1);
 
+      add_proof (self, body);
       new_order->join = dsim_join_add (join);
       new_order->seq = spec.seq;
-      dsim_api_call_async (dsim_context_get_api (self->context),
-                           g_ptr_array_index (self->customers, spec.customer), "POST",
+      new_order->customer = g_ptr_array_index (self->customers, spec.customer);
+      dsim_api_call_async (dsim_context_get_api (self->context), new_order->customer, "POST",
                            "/api/v1/orders", body, key,
                            dsim_context_get_cancellable (self->context), order_created_cb,
                            new_order);

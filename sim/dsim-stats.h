@@ -14,6 +14,8 @@ typedef enum {
   DSIM_ORDERS_DELIVERED,
   DSIM_ORDERS_FAILED,
   DSIM_ORDERS_LOST,          /* cancelled, unassigned or reassigned while a driver held it */
+  DSIM_PINS_ENTERED,         /* delivery PINs accepted (--proof pin) */
+  DSIM_PROOF_IMAGES,         /* photos and signatures uploaded (--proof photo,signature) */
   DSIM_ASSIGNMENTS_MADE,     /* by the simulator acting as dispatcher (--assign) */
   DSIM_OFFERS_RECEIVED,
   DSIM_OFFERS_ACCEPTED,

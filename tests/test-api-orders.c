@@ -561,6 +561,191 @@ test_cancel_and_unassign (void)
   dsd_test_assert_error (twice, 409, "invalid_transition", NULL);
 }
 
+/* PATCH changes what may change before pickup, and nothing after it. */
+static void
+test_patch (void)
+{
+  g_autofree char *customer = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autofree char *dispatcher = dsd_test_create_user (server, "dispatcher", NULL, NULL);
+  g_autofree char *driver_id = NULL;
+  g_autofree char *driver = dsd_test_create_online_driver (server, 52.51, 13.40, &driver_id);
+  g_autofree char *id = create_order (customer, ORDER_BODY);
+  g_autofree char *path = order_path (id, NULL);
+  g_autofree char *assign_body = g_strdup_printf ("{\"driver_id\":\"%s\"}", driver_id);
+  g_autofree char *too_long = g_strnfill (DISPATCH_NOTES_MAX_LENGTH + 1, 'n');
+  g_autofree char *long_notes = g_strdup_printf ("{\"notes\":\"%s\"}", too_long);
+  static const struct {
+    const char *body;
+    const char *field;
+  } invalid[] = {
+    { "{\"items\":[]}", "items" },
+    { "{\"status\":\"delivered\"}", "status" },
+    { "{\"priority\":10}", "priority" },
+    { "{\"priority\":null}", "priority" },
+    { "{\"pickup\":null}", "pickup" },
+    { "{\"dropoff\":{\"lat\":91,\"lon\":0}}", "dropoff.lat" },
+    { "{\"contact\":{\"email\":\"no-at-sign\"}}", "contact.email" },
+    { "[]", NULL },
+  };
+  g_autoptr(DsdTestResponse) by_customer = NULL;
+  g_autoptr(DsdTestResponse) patched = NULL;
+  g_autoptr(DsdTestResponse) unchanged = NULL;
+  g_autoptr(DsdTestResponse) too_long_notes = NULL;
+  g_autoptr(DsdTestResponse) assigned = NULL;
+  g_autoptr(DsdTestResponse) moved = NULL;
+  g_autoptr(DsdTestResponse) picked = NULL;
+  g_autoptr(DsdTestResponse) late = NULL;
+  g_autoptr(DsdTestResponse) events = NULL;
+  g_autoptr(DsdTestResponse) unknown = NULL;
+  g_autofree char *assign = order_path (id, "/assign");
+  g_autofree char *status = order_path (id, "/status");
+  g_autofree char *events_path = order_path (id, "/events");
+  JsonObject *order, *dropoff;
+  JsonArray *list;
+  guint updates = 0;
+
+  by_customer = dsd_test_request (server, "PATCH", path, customer, "{\"notes\":\"x\"}", NULL);
+  dsd_test_assert_error (by_customer, 403, "permission_denied", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      g_autoptr(DsdTestResponse) refused = NULL;
+
+      refused = dsd_test_request (server, "PATCH", path, dispatcher, invalid[i].body, NULL);
+      dsd_test_assert_error (refused, 400, "invalid_argument", invalid[i].field);
+    }
+  too_long_notes = dsd_test_request (server, "PATCH", path, dispatcher, long_notes, NULL);
+  dsd_test_assert_error (too_long_notes, 400, "invalid_argument", "notes");
+
+  patched = dsd_test_request (server, "PATCH", path, dispatcher,
+                              "{\"dropoff\":{\"lat\":52.49,\"lon\":13.42,\"address\":\"Hof 2\"},"
+                              "\"notes\":null,\"priority\":7,"
+                              "\"contact\":{\"name\":\"Bo\",\"phone\":\"+4930\"}}", NULL);
+  g_assert_cmpuint (patched->status, ==, 200);
+  order = dsd_test_response_object (patched);
+  dropoff = json_object_get_object_member (order, "dropoff");
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (dropoff, "lat"), 52.49, 1e-9);
+  g_assert_cmpstr (json_object_get_string_member (dropoff, "address"), ==, "Hof 2");
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (order, "notes")));
+  g_assert_cmpint (json_object_get_int_member (order, "priority"), ==, 7);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (order,
+                                                                                 "contact"),
+                                                  "phone"), ==, "+4930");
+  /* what was not named stays */
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (order, "pickup"),
+                                                  "address"), ==, "Alexanderplatz 1");
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (order, "items")), ==, 1);
+
+  unchanged = dsd_test_request (server, "PATCH", path, dispatcher, "{\"priority\":7}", NULL);
+  g_assert_cmpuint (unchanged->status, ==, 200);
+
+  /* assigned: still changeable; picked up: no longer */
+  assigned = dsd_test_request (server, "POST", assign, dispatcher, assign_body, NULL);
+  g_assert_cmpuint (assigned->status, ==, 200);
+  moved = dsd_test_request (server, "PATCH", path, dispatcher,
+                            "{\"pickup\":{\"lat\":52.53,\"lon\":13.41},\"contact\":null}", NULL);
+  g_assert_cmpuint (moved->status, ==, 200);
+  g_assert_cmpstr (dsd_test_response_string (moved, "driver_id"), ==, driver_id);
+  g_assert_false (json_object_has_member (dsd_test_response_object (moved), "contact"));
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (dsd_test_response_object (moved),
+                                                               "eta_seconds")));
+
+  picked = dsd_test_request (server, "POST", status, driver, "{\"status\":\"picked_up\"}", NULL);
+  g_assert_cmpuint (picked->status, ==, 200);
+  late = dsd_test_request (server, "PATCH", path, dispatcher, "{\"notes\":\"too late\"}", NULL);
+  dsd_test_assert_error (late, 409, "invalid_transition", NULL);
+
+  /* one order.updated per change, none for the no-op */
+  events = dsd_test_request (server, "GET", events_path, dispatcher, NULL, NULL);
+  list = json_object_get_array_member (dsd_test_response_object (events), "events");
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *event = json_array_get_object_element (list, i);
+      JsonObject *data = json_object_get_object_member (event, "data");
+
+      if (g_str_equal (json_object_get_string_member (event, "type"), "order.updated") &&
+          g_str_equal (json_object_get_string_member (data, "status"), "pending") &&
+          json_object_get_int_member (data, "priority") == 7)
+        updates++;
+    }
+  g_assert_cmpuint (updates, ==, 1);
+
+  unknown = dsd_test_request (server, "PATCH",
+                              "/api/v1/orders/00000000-0000-0000-0000-000000000000", dispatcher,
+                              "{\"notes\":\"x\"}", NULL);
+  dsd_test_assert_error (unknown, 404, "not_found", NULL);
+}
+
+static guint
+count_listed (const char *token,
+              const char *query)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders?%s", query);
+  g_autoptr(DsdTestResponse) response = dsd_test_request (server, "GET", path, token, NULL, NULL);
+
+  g_assert_cmpuint (response->status, ==, 200);
+  return json_array_get_length (json_object_get_array_member (
+                                  dsd_test_response_object (response), "orders"));
+}
+
+/* Today's finished orders, searched server-side: ?closed_since=&q= */
+static void
+test_list_finished (void)
+{
+  g_autofree char *dispatcher = dsd_test_create_user (server, "dispatcher", NULL, NULL);
+  g_autofree char *tag = dsd_test_unique_name ("Tag");
+  g_autofree char *literal_body = g_strdup_printf (
+    "{\"pickup\":{\"lat\":52.5,\"lon\":13.4},\"dropoff\":{\"lat\":52.5,\"lon\":13.4},"
+    "\"notes\":\"%s 50%%_off\",\"contact\":{\"phone\":\"+49 30 555\"}}", tag);
+  g_autofree char *other_body = g_strdup_printf (
+    "{\"pickup\":{\"lat\":52.5,\"lon\":13.4,\"address\":\"%s Weg\"},"
+    "\"dropoff\":{\"lat\":52.5,\"lon\":13.4},\"notes\":\"50xyoff\"}", tag);
+  g_autofree char *literal = create_order (dispatcher, literal_body);
+  g_autofree char *other = create_order (dispatcher, other_body);
+  g_autofree char *open_id = create_order (dispatcher, other_body);
+  g_autofree char *cancel_literal = order_path (literal, "/cancel");
+  g_autofree char *cancel_other = order_path (other, "/cancel");
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) hour_ago = g_date_time_add_hours (now, -1);
+  g_autoptr(GDateTime) later = g_date_time_add_hours (now, 1);
+  g_autofree char *since_text = g_date_time_format_iso8601 (hour_ago);
+  g_autofree char *later_text = g_date_time_format_iso8601 (later);
+  g_autofree char *since = g_uri_escape_string (since_text, NULL, FALSE);
+  g_autofree char *after = g_uri_escape_string (later_text, NULL, FALSE);
+  g_autofree char *lower_tag = g_utf8_strdown (tag, -1);
+  g_autofree char *finished = g_strdup_printf ("status=delivered,cancelled,failed"
+                                               "&closed_since=%s&q=%s", since, lower_tag);
+  g_autofree char *wildcards = g_strdup_printf ("closed_since=%s&q=50%%25_off", since);
+  g_autofree char *by_phone = g_strdup_printf ("closed_since=%s&q=555", since);
+  g_autofree char *future = g_strdup_printf ("closed_since=%s&q=%s", after, tag);
+  g_autofree char *open = g_strdup_printf ("status=pending,assigned&q=%s", tag);
+  g_autofree char *long_query = g_strnfill (DISPATCH_SEARCH_MAX_LENGTH + 1, 'q');
+  g_autofree char *long_path = g_strdup_printf ("/api/v1/orders?q=%s", long_query);
+  g_autoptr(DsdTestResponse) c1 = NULL;
+  g_autoptr(DsdTestResponse) c2 = NULL;
+  g_autoptr(DsdTestResponse) bad_time = NULL;
+  g_autoptr(DsdTestResponse) too_long = NULL;
+
+  c1 = dsd_test_request (server, "POST", cancel_literal, dispatcher, NULL, NULL);
+  c2 = dsd_test_request (server, "POST", cancel_other, dispatcher, NULL, NULL);
+  g_assert_cmpuint (c1->status, ==, 200);
+  g_assert_cmpuint (c2->status, ==, 200);
+
+  /* case-insensitive, over notes and addresses; the open one is not finished */
+  g_assert_cmpuint (count_listed (dispatcher, finished), ==, 2);
+  g_assert_cmpuint (count_listed (dispatcher, open), ==, 1);
+  /* % and _ are taken literally; the contact's phone is searched */
+  g_assert_cmpuint (count_listed (dispatcher, wildcards), ==, 1);
+  g_assert_cmpuint (count_listed (dispatcher, by_phone), >=, 1);
+  g_assert_cmpuint (count_listed (dispatcher, future), ==, 0);
+
+  bad_time = dsd_test_request (server, "GET", "/api/v1/orders?closed_since=today", dispatcher,
+                               NULL, NULL);
+  dsd_test_assert_error (bad_time, 400, "invalid_argument", "closed_since");
+  too_long = dsd_test_request (server, "GET", long_path, dispatcher, NULL, NULL);
+  dsd_test_assert_error (too_long, 400, "invalid_argument", "q");
+}
+
 /* The database's log (postgresql/log/) mentions no needle. */
 static void
 assert_database_log_lacks (const char *needle)
@@ -664,6 +849,8 @@ main (int   argc,
   g_test_add_func ("/orders/lifecycle", test_lifecycle);
   g_test_add_func ("/orders/cancel-and-unassign", test_cancel_and_unassign);
   g_test_add_func ("/orders/tracking", test_tracking);
+  g_test_add_func ("/orders/patch", test_patch);
+  g_test_add_func ("/orders/list-finished", test_list_finished);
 
   server = dsd_test_server_start (NULL);
   status = g_test_run ();

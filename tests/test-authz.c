@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "dispatch-png.h"
 #include "dsd-api.h"
 #include "dsd-eta-tracker.h"
 #include "dsd-event-bus.h"
@@ -445,6 +446,16 @@ call (JsonObject *row,
 
       socket = dsd_test_websocket_connect (server, path, token, &status);
       return socket != NULL ? 101 : status;
+    }
+
+  if (json_object_get_boolean_member_with_default (row, "image", FALSE))
+    {
+      static const guint8 pixel[3] = { 0x20, 0x80, 0x40 };
+      g_autoptr(GBytes) png = dispatch_png_encode (1, 1, pixel);
+
+      response = dsd_test_request_raw (server, json_object_get_string_member (row, "method"),
+                                       path, token, "image/png", png, NULL);
+      return response->status;
     }
 
   if (body != NULL)

@@ -369,29 +369,15 @@ test_relay_failover (void)
 }
 
 static gboolean
-bus_is (DsdTestServer *server,
-        const char    *state)
-{
-  g_autoptr(DsdTestResponse) response = dsd_test_request (server, "GET", "/readyz", NULL, NULL,
-                                                          NULL);
-  JsonObject *components;
-
-  g_assert_cmpuint (response->status, ==, 200);
-  components = json_object_get_object_member (dsd_test_response_object (response),
-                                              "components");
-  return g_str_equal (json_object_get_string_member (components, "bus"), state);
-}
-
-static gboolean
 bus_down_cb (gpointer user_data)
 {
-  return bus_is (user_data, "down");
+  return dsd_test_server_component_is (user_data, "bus", "down");
 }
 
 static gboolean
 bus_up_cb (gpointer user_data)
 {
-  return bus_is (user_data, "up");
+  return dsd_test_server_component_is (user_data, "bus", "up");
 }
 
 /* A webhook receiver on its own thread: deliveries counted per order. */

@@ -11,6 +11,7 @@ static const char * const variables[] = {
   "DISPATCH_LISTEN", "DISPATCH_DB_POOL_SIZE", "DISPATCH_LOG_FORMAT", "DISPATCH_MAX_PICKUP_KM",
   "DISPATCH_WEBHOOK_ALLOW_PRIVATE", "DISPATCH_TOKEN_LIFETIME_S", "DISPATCH_JWT_SECRET",
   "DISPATCH_ROLES", "DISPATCH_TLS_CERT", "DISPATCH_BATCH_INTERVAL_S", "DATABASE_URL",
+  "DISPATCH_PROOF_REQUIRED",
   "DISPATCH_PUBLIC_URL", "KAFKA_BROKERS", "DISPATCH_KAFKA_TOPIC_PREFIX",
   "DISPATCH_KAFKA_PARTITIONS", "DISPATCH_KAFKA_REPLICATION", "DISPATCH_KAFKA_RETENTION_EVENTS_H",
   "DISPATCH_KAFKA_RETENTION_LOCATIONS_MIN", "DISPATCH_KAFKA_MAX_ATTEMPTS", NULL
@@ -151,6 +152,8 @@ test_refused (void)
     { "DISPATCH_JWT_SECRET", "short", NULL, "at least 32 bytes" },
     { "DISPATCH_LOG_FORMAT", "xml", NULL, "text or json" },
     { "DISPATCH_ROLES", "api,cook", NULL, "unknown role “cook”" },
+    { "DISPATCH_PROOF_REQUIRED", "pin,selfie", NULL,
+      "“selfie” is not none, pin, photo or signature" },
     { "DISPATCH_TLS_CERT", "/nonexistent/cert.pem", NULL, "go together" },
     { NULL, NULL, "--db-pool-size=lots", "command line: invalid value" },
     /* Kafka settings are checked when there is a Kafka (the flag names one). */

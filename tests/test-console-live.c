@@ -3,6 +3,7 @@
 
 #include <gdk/x11/gdkx.h>
 #include <X11/Xlib.h>
+#include <shumate/shumate.h>
 
 #include "dc-alerts.h"
 #include "dc-candidates.h"
@@ -395,6 +396,8 @@ test_live (Fixture       *fixture,
   g_autofree char *second = NULL;
   g_autofree char *late = NULL;
   g_autofree char *probe_id = NULL;
+  g_autofree char *after_id = NULL;
+  const char *excluded;
   g_autoptr(GHashTable) truth = NULL;
   g_autoptr(GHashTable) shown = NULL;
   g_autoptr(JsonObject) cancelled = NULL;
@@ -405,6 +408,7 @@ test_live (Fixture       *fixture,
   Expectation closed = { fixture };
   Expectation handed_back = { fixture };
   Expectation probe = { fixture };
+  Expectation after = { fixture };
   g_autofree char *from = NULL;
   const char *to;
   gint64 seq_before, seq_at_kill;
@@ -488,6 +492,21 @@ test_live (Fixture       *fixture,
   wait_for (order_assigned, &probe, WAIT_MS, "automation serving another order");
   g_assert_true (order_waiting (&reassigned));
   test_console_screenshot (GTK_WIDGET (window), "live-held");
+
+  /* "Not this driver": the probe's other driver is excluded, then the
+   * probe is unassigned (which excludes its driver too): automation serves
+   * a newer order and leaves the probe waiting. */
+  order = dc_store_lookup (orders, probe_id);
+  excluded = g_strcmp0 (dc_order_get_driver_id (DC_ORDER (order)), anna) == 0 ? ben : anna;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.exclude-driver", "(ss)",
+                                             probe_id, excluded));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.unassign-order", "s",
+                                             probe_id));
+  wait_for (order_waiting, &probe, WAIT_MS, "the probe unassigned");
+  after_id = create_order (fixture, "Rosenthaler Straße 2", 52.5290, 13.4020);
+  after.id = after_id;
+  wait_for (order_assigned, &after, WAIT_MS, "automation serving the order after the probe");
+  g_assert_true (order_waiting (&probe));
 
   /* The server dies: the console says so and dims what it shows. */
   seq_at_kill = dc_stream_get_last_seq (fixture->stream);
@@ -1057,33 +1076,463 @@ phone_order_open (gpointer user_data)
   return order != NULL && g_strcmp0 (dc_order_get_customer (order), "Grace Hopper") == 0;
 }
 
-/* A phone order typed in at the desk: it is created and opens. */
+static gboolean
+has_visible_message_dialog (gpointer user_data)
+{
+  return message_dialog () == user_data;
+}
+
+/* Finds the shortcut the window binds to @accelerator ("<Control>h"),
+ * as a key press would, and runs its action; FALSE if none. */
+static gboolean
+press_shortcut (DcWindow   *window,
+                const char *accelerator)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+  GdkModifierType modifiers;
+  guint keyval;
+
+  g_assert_true (gtk_accelerator_parse (accelerator, &keyval, &modifiers));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger) &&
+              gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval &&
+              gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == modifiers)
+            return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut),
+                                                 GTK_SHORTCUT_ACTION_EXCLUSIVE,
+                                                 GTK_WIDGET (window),
+                                                 gtk_shortcut_get_arguments (shortcut));
+        }
+    }
+
+  return FALSE;
+}
+
+static gboolean
+is_shortcut_shown (GtkWidget *widget,
+                   gpointer   user_data)
+{
+  g_autofree char *accelerator = NULL;
+
+  if (!GTK_IS_SHORTCUTS_SHORTCUT (widget))
+    return FALSE;
+  g_object_get (widget, "accelerator", &accelerator, NULL);
+
+  return g_strcmp0 (accelerator, user_data) == 0;
+}
+
+/* The hot path's shortcuts, each in the shortcuts window and bound. */
+static const char * const hot_path[] = {
+  "<Control>n", "<Alt>Down", "<Alt>Up", "<Control>Return", "<Control>h", "<Control>Delete",
+  "<Control>m",
+};
+
 static void
+check_shortcuts_window (DcWindow *window)
+{
+  GtkShortcutsWindow *overlay = gtk_application_window_get_help_overlay (
+                                  GTK_APPLICATION_WINDOW (window));
+
+  g_assert_nonnull (overlay);
+  for (guint i = 0; i < G_N_ELEMENTS (hot_path); i++)
+    {
+      g_test_message ("shortcut %s", hot_path[i]);
+      g_assert_nonnull (find_widget (GTK_WIDGET (overlay), is_shortcut_shown,
+                                     (gpointer) hot_path[i]));
+    }
+}
+
+static gboolean
+has_no_visible_message_dialog (gpointer user_data)
+{
+  return message_dialog () == NULL;
+}
+
+static gboolean
+is_pick_button (GtkWidget *widget,
+                gpointer   user_data)
+{
+  return GTK_IS_BUTTON (widget) &&
+         g_strcmp0 (gtk_widget_get_tooltip_text (widget), "Pick on the Map") == 0;
+}
+
+static gboolean
+is_shumate_map (GtkWidget *widget,
+                gpointer   user_data)
+{
+  return SHUMATE_IS_MAP (widget);
+}
+
+/* A click on the middle of the map, as GtkGestureClick reports it. */
+static void
+click_map_centre (Fixture *fixture)
+{
+  GtkWidget *map = find_widget (GTK_WIDGET (fixture->window->map_view), is_shumate_map, NULL);
+  g_autoptr(GListModel) controllers = NULL;
+  guint n;
+
+  g_assert_nonnull (map);
+  controllers = gtk_widget_observe_controllers (map);
+  n = g_list_model_get_n_items (controllers);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (controller))
+        g_signal_emit_by_name (controller, "released", 1, gtk_widget_get_width (map) / 2.0,
+                               gtk_widget_get_height (map) / 2.0);
+    }
+}
+
+/* The entry rows of the order form, in their order. */
+static GPtrArray *
+form_rows (AdwMessageDialog *dialog)
+{
+  GPtrArray *rows = g_ptr_array_new ();
+
+  for (GtkWidget *row = gtk_widget_get_first_child (adw_message_dialog_get_extra_child (dialog));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (ADW_IS_ENTRY_ROW (row))
+      g_ptr_array_add (rows, row);
+
+  return rows;
+}
+
+static AdwMessageDialog *
+wait_for_form (void)
+{
+  if (!dsd_test_run_until (has_message_dialog, NULL, WAIT_MS))
+    g_error ("No order form");
+
+  return message_dialog ();
+}
+
+static gboolean
+is_spin_button (GtkWidget *widget,
+                gpointer   user_data)
+{
+  return GTK_IS_SPIN_BUTTON (widget);
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  const char *id;
+  const char *notes;
+  int priority;
+} OrderWatch;
+
+static gboolean
+order_edited (gpointer user_data)
+{
+  OrderWatch *watch = user_data;
+  DcEntity *order = dc_store_lookup (dc_context_get_orders (watch->fixture->context), watch->id);
+
+  return order != NULL && g_strcmp0 (dc_order_get_notes (DC_ORDER (order)), watch->notes) == 0 &&
+         dc_order_get_priority (DC_ORDER (order)) == watch->priority;
+}
+
+/* A phone order typed in at the desk, its pickup picked on the map, with
+ * items: it is created and opens. Returns its id. */
+static char *
 check_new_order (Fixture *fixture)
 {
+  /* NULL: the pickup's coordinates, picked on the map */
   static const char * const values[] = {
-    "Phone Order Street 1", "52.5100, 13.4000", "Hafenplatz 2", "52.5050, 13.3800",
+    "Phone Order Street 1", NULL, "Hafenplatz 2", "52.5050, 13.3800", "2 PIZZA-MARG, COLA",
     "Grace Hopper", "+49 30 1234567", "ring twice",
   };
   DcWindow *window = fixture->window;
+  ShumateViewport *viewport;
   AdwMessageDialog *dialog;
-  GtkWidget *row;
-  guint i = 0;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(JsonObject) order = NULL;
+  g_autofree char *path = NULL;
+  g_auto(GStrv) picked = NULL;
+  JsonArray *items;
+  JsonObject *pickup;
+  DcOrder *opened;
+  char *id;
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-order", NULL));
-  if (!dsd_test_run_until (has_message_dialog, NULL, WAIT_MS))
-    g_error ("No new order dialog");
-  dialog = message_dialog ();
-  for (row = gtk_widget_get_first_child (adw_message_dialog_get_extra_child (dialog));
-       row != NULL && i < G_N_ELEMENTS (values); row = gtk_widget_get_next_sibling (row))
-    if (ADW_IS_ENTRY_ROW (row))
-      gtk_editable_set_text (GTK_EDITABLE (row), values[i++]);
-  g_assert_cmpuint (i, ==, G_N_ELEMENTS (values));
-  adw_message_dialog_response (dialog, "create");
+  g_assert_true (press_shortcut (window, "<Control>n"));
+  dialog = wait_for_form ();
+  rows = form_rows (dialog);
+  g_assert_cmpuint (rows->len, ==, G_N_ELEMENTS (values));
+  for (guint i = 0; i < rows->len; i++)
+    if (values[i] != NULL)
+      gtk_editable_set_text (GTK_EDITABLE (g_ptr_array_index (rows, i)), values[i]);
+  test_console_screenshot (GTK_WIDGET (dialog), "desk-new-order");
+
+  /* The pin steps the form aside; a click on the map fills the row. */
+  g_assert_true (gtk_widget_activate (find_widget (g_ptr_array_index (rows, 1), is_pick_button,
+                                                   NULL)));
+  wait_for (has_no_visible_message_dialog, NULL, WAIT_MS, "the form stepping aside");
+  viewport = shumate_map_get_viewport (SHUMATE_MAP (find_widget (GTK_WIDGET (window->map_view),
+                                                                 is_shumate_map, NULL)));
+  test_console_run_for (300);
+  click_map_centre (fixture);
+  wait_for (has_visible_message_dialog, dialog, WAIT_MS, "the form back");
+  picked = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (g_ptr_array_index (rows, 1))), ",",
+                       2);
+  g_assert_cmpfloat_with_epsilon (g_ascii_strtod (picked[0], NULL),
+                                  shumate_location_get_latitude (SHUMATE_LOCATION (viewport)),
+                                  0.001);
+  g_assert_cmpfloat_with_epsilon (g_ascii_strtod (picked[1], NULL),
+                                  shumate_location_get_longitude (SHUMATE_LOCATION (viewport)),
+                                  0.001);
+
+  adw_message_dialog_response (dialog, "save");
   gtk_window_destroy (GTK_WINDOW (dialog));
 
   wait_for (has_phone_order, fixture, WAIT_MS, "the phone order");
   wait_for (phone_order_open, fixture, WAIT_MS, "the phone order open");
+  opened = dc_order_detail_get_order (window->detail);
+  id = g_strdup (dc_entity_get_id (DC_ENTITY (opened)));
+
+  path = g_strdup_printf ("/api/v1/orders/%s", id);
+  order = api (fixture, "GET", path, NULL, 200);
+  items = json_object_get_array_member (order, "items");
+  g_assert_cmpuint (json_array_get_length (items), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (items, 0),
+                                                  "sku"), ==, "PIZZA-MARG");
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (items, 0),
+                                               "quantity"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (items, 1),
+                                               "quantity"), ==, 1);
+  pickup = json_object_get_object_member (order, "pickup");
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (pickup, "lat"),
+                                  g_ascii_strtod (picked[0], NULL), 1e-4);
+  g_assert_cmpstr (json_object_get_string_member (order, "notes"), ==, "ring twice");
+
+  return id;
+}
+
+static gboolean
+has_edit_button (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return find_widget (GTK_WIDGET (fixture->window->detail), is_button_labelled,
+                      (gpointer) "_Edit Order…") != NULL;
+}
+
+/* Editing what may still change: the form comes filled from the server,
+ * the change goes back with PATCH and comes back over the stream. */
+static void
+check_edit_order (Fixture    *fixture,
+                  const char *id)
+{
+  OrderWatch watch = { fixture, id, "back door", 8 };
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(JsonObject) order = NULL;
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s", id);
+  AdwMessageDialog *dialog;
+  GtkWidget *button;
+
+  wait_for (has_edit_button, fixture, WAIT_MS, "the Edit button");
+  button = find_widget (GTK_WIDGET (fixture->window->detail), is_button_labelled,
+                        (gpointer) "_Edit Order…");
+  g_assert_true (gtk_widget_activate (button));
+  dialog = wait_for_form ();
+  rows = form_rows (dialog);
+  /* no items row: they stay */
+  g_assert_cmpuint (rows->len, ==, 7);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (g_ptr_array_index (rows, 0))), ==,
+                   "Phone Order Street 1");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (g_ptr_array_index (rows, 4))), ==,
+                   "Grace Hopper");
+  gtk_editable_set_text (GTK_EDITABLE (g_ptr_array_index (rows, 2)), "Hafenplatz 3");
+  gtk_editable_set_text (GTK_EDITABLE (g_ptr_array_index (rows, 6)), "back door");
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (find_widget (GTK_WIDGET (dialog), is_spin_button,
+                                                           NULL)), 8);
+  test_console_screenshot (GTK_WIDGET (dialog), "desk-edit-order");
+  adw_message_dialog_response (dialog, "save");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  wait_for (order_edited, &watch, WAIT_MS, "the edited order");
+  order = api (fixture, "GET", path, NULL, 200);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (order,
+                                                                                 "dropoff"),
+                                                  "address"), ==, "Hafenplatz 3");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (order,
+                                                                                 "contact"),
+                                                  "phone"), ==, "+49 30 1234567");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (order,
+                                                                                 "pickup"),
+                                                  "address"), ==, "Phone Order Street 1");
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  const char *shown;
+  const char *hidden;
+} RowsWatch;
+
+static gboolean
+is_shown_order_row (GtkWidget *widget,
+                    gpointer   user_data)
+{
+  return is_order_row (widget, user_data) && gtk_widget_get_mapped (widget);
+}
+
+static gboolean
+rows_shown (gpointer user_data)
+{
+  RowsWatch *watch = user_data;
+  GtkWidget *pane = GTK_WIDGET (watch->fixture->window->orders_pane);
+
+  return find_widget (pane, is_shown_order_row, (gpointer) watch->shown) != NULL &&
+         (watch->hidden == NULL ||
+          find_widget (pane, is_shown_order_row, (gpointer) watch->hidden) == NULL);
+}
+
+static gboolean
+is_search_entry (GtkWidget *widget,
+                 gpointer   user_data)
+{
+  return GTK_IS_SEARCH_ENTRY (widget);
+}
+
+/* Today's finished orders beside the open ones, searched by the server
+ * (the needle is in the notes, which the rows do not show). */
+static void
+check_finished_orders (Fixture    *fixture,
+                       const char *phone_order)
+{
+  DcWindow *window = fixture->window;
+  g_autofree char *needle_id = NULL, *other_id = NULL;
+  g_autofree char *cancel_needle = NULL, *cancel_other = NULL;
+  g_autoptr(JsonObject) needle = NULL, other = NULL, c1 = NULL, c2 = NULL;
+  GtkWidget *search = find_widget (GTK_WIDGET (window->orders_pane), is_search_entry, NULL);
+  RowsWatch watch = { fixture };
+  Expectation closed = { fixture, phone_order };
+  TextWatch reason = { fixture, "customer called", 1 };
+
+  needle = api (fixture, "POST", "/api/v1/orders",
+                "{\"pickup\":{\"lat\":52.52,\"lon\":13.40,\"address\":\"Rosenthaler Str. 1\"},"
+                "\"dropoff\":{\"lat\":52.51,\"lon\":13.39},\"notes\":\"Needle-4711\"}", 201);
+  other = api (fixture, "POST", "/api/v1/orders",
+               "{\"pickup\":{\"lat\":52.52,\"lon\":13.40,\"address\":\"Rosenthaler Str. 2\"},"
+               "\"dropoff\":{\"lat\":52.51,\"lon\":13.39},\"notes\":\"hay\"}", 201);
+  needle_id = g_strdup (json_object_get_string_member (needle, "id"));
+  other_id = g_strdup (json_object_get_string_member (other, "id"));
+  cancel_needle = g_strdup_printf ("/api/v1/orders/%s/cancel", needle_id);
+  cancel_other = g_strdup_printf ("/api/v1/orders/%s/cancel", other_id);
+  c1 = api (fixture, "POST", cancel_needle, "{\"reason\":\"customer called\"}", 200);
+  c2 = api (fixture, "POST", cancel_other, NULL, 200);
+
+  /* the open list: the phone order, not the finished ones */
+  closed.id = other_id;
+  wait_for (has_no_order, &closed, WAIT_MS, "the other order closed");
+  closed.id = needle_id;
+  wait_for (has_no_order, &closed, WAIT_MS, "the needle's order closed");
+  closed.id = phone_order;
+  watch.shown = phone_order;
+  watch.hidden = needle_id;
+  wait_for (rows_shown, &watch, WAIT_MS, "the open orders only");
+
+  /* the one the stream saw finish joins today's finished ones at once */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             phone_order));
+  g_assert_true (press_shortcut (window, "<Control>Delete"));
+  answer_dialog ("cancel");
+  wait_for (has_no_order, &closed, WAIT_MS, "the phone order closed");
+  g_assert_nonnull (dc_store_lookup (dc_finished_orders_get_store (
+                                       dc_context_get_finished_orders (fixture->context)),
+                                     phone_order));
+  dc_list_pane_set_category (window->orders_pane, DC_ORDER_CATEGORY_FINISHED);
+  watch.shown = phone_order;
+  watch.hidden = NULL;
+  wait_for (rows_shown, &watch, WAIT_MS, "the cancelled phone order under Finished today");
+  watch.shown = needle_id;
+  wait_for (rows_shown, &watch, WAIT_MS, "the finished orders loaded");
+
+  gtk_editable_set_text (GTK_EDITABLE (search), "needle-4711");
+  watch.shown = needle_id;
+  watch.hidden = other_id;
+  wait_for (rows_shown, &watch, WAIT_MS, "the finished order found by its notes");
+  g_assert_null (find_widget (GTK_WIDGET (window->orders_pane), is_shown_order_row,
+                              (gpointer) phone_order));
+
+  /* a finished order opens, with nothing left to change */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             needle_id));
+  g_assert_cmpstr (dc_entity_get_id (DC_ENTITY (dc_order_detail_get_order (window->detail))),
+                   ==, needle_id);
+  wait_for (detail_shows, &reason, WAIT_MS, "the finished order's timeline with its reason");
+  test_console_screenshot (GTK_WIDGET (window), "desk-finished");
+  g_assert_null (find_widget (GTK_WIDGET (window->detail), is_button_labelled,
+                              (gpointer) "_Edit Order…"));
+
+  /* no late answer of the edit brought the closed phone order back */
+  g_assert_cmpuint (dc_store_get_count (dc_context_get_orders (fixture->context)), ==, 0);
+
+  gtk_editable_set_text (GTK_EDITABLE (search), "");
+  dc_list_pane_set_category (window->orders_pane, DC_ORDER_CATEGORY_ALL);
+}
+
+static void
+keep_message_cb (char       **out,
+                 const char  *message)
+{
+  g_free (*out);
+  *out = g_strdup (message);
+}
+
+static gboolean
+has_message (gpointer user_data)
+{
+  return *(char **) user_data != NULL;
+}
+
+static void
+test_orders (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autofree char *phone_order = NULL;
+  g_autofree char *failure = NULL;
+  Expectation held = { fixture };
+  GtkWidget *focus;
+
+  /* A wrong password: the dispatcher's message for the error code, never
+   * the server's English text. */
+  g_signal_connect_swapped (fixture->window->sign_in_page, "failed",
+                            G_CALLBACK (keep_message_cb), &failure);
+  dc_sign_in_page_fill (fixture->window->sign_in_page,
+                        dsd_test_server_get_url (fixture->server), DISPATCHER, "not-the-password");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window->sign_in_page),
+                                             "sign-in.submit", NULL));
+  wait_for (has_message, &failure, WAIT_MS, "the sign-in failing");
+  g_assert_cmpstr (failure, ==, "Wrong username or password, or the session has ended");
+  g_signal_handlers_disconnect_by_func (fixture->window->sign_in_page, keep_message_cb,
+                                        &failure);
+
+  sign_in (fixture);
+  check_shortcuts_window (fixture->window);
+  phone_order = check_new_order (fixture);
+  check_edit_order (fixture, phone_order);
+
+  /* Ctrl+H holds the open order, Ctrl+M takes the keyboard to the map. */
+  held.id = phone_order;
+  g_assert_true (press_shortcut (fixture->window, "<Control>h"));
+  wait_for (order_held, &held, WAIT_MS, "the order held from the keyboard");
+  g_assert_true (press_shortcut (fixture->window, "<Control>m"));
+  focus = gtk_root_get_focus (GTK_ROOT (fixture->window));
+  g_assert_true (focus != NULL && (focus == GTK_WIDGET (fixture->window->map_view) ||
+                                   gtk_widget_is_ancestor (focus,
+                                                           GTK_WIDGET (fixture->window->map_view))));
+
+  check_finished_orders (fixture, phone_order);
 }
 
 typedef struct
@@ -1164,6 +1613,54 @@ orders_waiting (gpointer user_data)
 }
 
 static gboolean
+orders_held (gpointer user_data)
+{
+  Expectation *orders = user_data;
+
+  for (guint i = 0; i < 2; i++)
+    if (!order_held (&orders[i]))
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+orders_closed (gpointer user_data)
+{
+  Expectation *orders = user_data;
+
+  for (guint i = 0; i < 2; i++)
+    if (has_order (&orders[i]))
+      return FALSE;
+
+  return TRUE;
+}
+
+/* Selects the rows of both orders, as Ctrl-clicks do; the bulk bar shows. */
+static void
+select_orders (Fixture     *fixture,
+               Expectation *orders)
+{
+  GtkListView *list = find_entity_list (GTK_WIDGET (fixture->window->orders_pane));
+  GtkSelectionModel *model = gtk_list_view_get_model (list);
+  gboolean first_pick = TRUE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+    {
+      g_autoptr(DcEntity) entity = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+      if (g_str_equal (dc_entity_get_id (entity), orders[0].id) ||
+          g_str_equal (dc_entity_get_id (entity), orders[1].id))
+        {
+          gtk_selection_model_select_item (model, i, first_pick);
+          first_pick = FALSE;
+        }
+    }
+  test_console_run_for (300);
+  g_assert_true (gtk_revealer_get_reveal_child (fixture->window->bulk_revealer));
+}
+
+static gboolean
 is_any_undo_button (GtkWidget *widget,
                     gpointer   user_data)
 {
@@ -1194,28 +1691,11 @@ check_bulk (Fixture    *fixture,
   DcWindow *window = fixture->window;
   g_autofree char *third = create_order (fixture, "Invalidenstraße 50", 52.5300, 13.3800);
   Expectation orders[2] = { { fixture, first_id }, { fixture, third } };
-  GtkSelectionModel *model;
-  GtkListView *list;
   GtkWidget *button;
-  gboolean first_pick = TRUE;
 
   created_wait (fixture, third);
   test_console_run_for (2500);   /* past a re-ranking: the new order has its row */
-  list = find_entity_list (GTK_WIDGET (window->orders_pane));
-  model = gtk_list_view_get_model (list);
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
-    {
-      g_autoptr(DcEntity) entity = g_list_model_get_item (G_LIST_MODEL (model), i);
-
-      if (g_str_equal (dc_entity_get_id (entity), first_id) ||
-          g_str_equal (dc_entity_get_id (entity), third))
-        {
-          gtk_selection_model_select_item (model, i, first_pick);
-          first_pick = FALSE;
-        }
-    }
-  test_console_run_for (300);
-  g_assert_true (gtk_revealer_get_reveal_child (window->bulk_revealer));
+  select_orders (fixture, orders);
   test_console_screenshot (GTK_WIDGET (window), "desk-bulk");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.bulk-assign", NULL));
@@ -1229,6 +1709,21 @@ check_bulk (Fixture    *fixture,
   button = find_widget (GTK_WIDGET (window->toast_overlay), is_any_undo_button, NULL);
   g_assert_true (gtk_widget_activate (button));
   wait_for (orders_waiting, orders, WAIT_MS, "both orders waiting again");
+
+  /* The other bulk actions, each on both at once. */
+  select_orders (fixture, orders);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.bulk-assign", NULL));
+  wait_for (orders_assigned, orders, WAIT_MS, "both orders assigned again");
+  select_orders (fixture, orders);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.bulk-unassign", NULL));
+  wait_for (orders_waiting, orders, WAIT_MS, "both orders unassigned");
+  select_orders (fixture, orders);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.bulk-hold", NULL));
+  wait_for (orders_held, orders, WAIT_MS, "both orders held");
+  select_orders (fixture, orders);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.bulk-cancel", NULL));
+  answer_dialog ("cancel");
+  wait_for (orders_closed, orders, WAIT_MS, "both orders cancelled");
 }
 
 
@@ -1344,22 +1839,20 @@ test_desk (Fixture       *fixture,
   created_wait (fixture, second);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
                                              order));
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.next-order", NULL));
+  g_assert_true (press_shortcut (window, "<Alt>Down"));
   g_assert_cmpstr (dc_entity_get_id (DC_ENTITY (dc_order_detail_get_order (window->detail))),
                    !=, order);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.previous-order", NULL));
+  g_assert_true (press_shortcut (window, "<Alt>Up"));
   g_assert_cmpstr (dc_entity_get_id (DC_ENTITY (dc_order_detail_get_order (window->detail))),
                    ==, order);
   watch.index = 0;
   watch.driver_id = ben;
   wait_for (candidate_is, &watch, WAIT_MS, "Ben the first candidate");
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.assign-top-candidate",
-                                             NULL));
+  g_assert_true (press_shortcut (window, "<Control>Return"));
   wait_for (order_has_driver, &watch, WAIT_MS, "the order with Ben from the keyboard");
 
   check_bulk (fixture, second);
   check_driver_page (fixture, ben, order);
-  check_new_order (fixture);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
                                              order));
 
@@ -1397,6 +1890,8 @@ main (int   argc,
 
   g_test_add ("/console/live", Fixture, NULL, fixture_set_up, test_live, fixture_tear_down);
   g_test_add ("/console/desk", Fixture, without_automation, fixture_set_up, test_desk,
+              fixture_tear_down);
+  g_test_add ("/console/orders", Fixture, without_automation, fixture_set_up, test_orders,
               fixture_tear_down);
 
   status = g_test_run ();

@@ -110,16 +110,19 @@ driver_user_at (DsdTestServer  *s,
   return dsd_test_create_online_driver (s, lat, lon, out_id);
 }
 
-/* A driver record of the given capacity, online at (x, y) of r; returns its id. */
+/* A driver record of the given capacity and more members (extra: JSON
+ * members after a comma, or ""), online at (x, y) of r; returns its id. */
 static char *
-driver_at (DsdTestServer *s,
-           Region         r,
-           double         x,
-           double         y,
-           guint          capacity)
+driver_with_at (DsdTestServer *s,
+                Region         r,
+                double         x,
+                double         y,
+                guint          capacity,
+                const char    *extra)
 {
   g_autofree char *name = dsd_test_unique_name ("driver");
-  g_autofree char *body = g_strdup_printf ("{\"name\":\"%s\",\"capacity\":%u}", name, capacity);
+  g_autofree char *body = g_strdup_printf ("{\"name\":\"%s\",\"capacity\":%u%s}", name,
+                                           capacity, extra);
   g_autoptr(DsdTestResponse) created = admin_request (s, "POST", "/api/v1/drivers", body);
   g_autoptr(DsdTestResponse) online = NULL;
   g_autofree char *id = NULL;
@@ -135,6 +138,17 @@ driver_at (DsdTestServer *s,
   set_driver_location (s, id, lat, lon);
 
   return g_steal_pointer (&id);
+}
+
+/* A driver record of the given capacity, online at (x, y) of r; returns its id. */
+static char *
+driver_at (DsdTestServer *s,
+           Region         r,
+           double         x,
+           double         y,
+           guint          capacity)
+{
+  return driver_with_at (s, r, x, y, capacity, "");
 }
 
 static char *
@@ -154,17 +168,29 @@ order_body (Region r,
   return g_strdup_printf ("{\"pickup\":%s,\"dropoff\":%s}", pickup, dropoff);
 }
 
+/* An order at (x, y) of r with more members (extra: JSON members after a comma, or ""). */
+static char *
+order_with_at (DsdTestServer *s,
+               Region         r,
+               double         x,
+               double         y,
+               const char    *extra)
+{
+  g_autofree char *plain = order_body (r, x, y);
+  g_autofree char *body = g_strdup_printf ("%.*s%s}", (int) strlen (plain) - 1, plain, extra);
+  g_autoptr(DsdTestResponse) response = admin_request (s, "POST", "/api/v1/orders", body);
+
+  g_assert_cmpuint (response->status, ==, 201);
+  return g_strdup (dsd_test_response_string (response, "id"));
+}
+
 static char *
 order_at (DsdTestServer *s,
           Region         r,
           double         x,
           double         y)
 {
-  g_autofree char *body = order_body (r, x, y);
-  g_autoptr(DsdTestResponse) response = admin_request (s, "POST", "/api/v1/orders", body);
-
-  g_assert_cmpuint (response->status, ==, 201);
-  return g_strdup (dsd_test_response_string (response, "id"));
+  return order_with_at (s, r, x, y, "");
 }
 
 static DsdTestResponse *
@@ -662,6 +688,90 @@ test_paused_driver (void)
                                                  "auto_dispatch"));
 }
 
+/* "items" of n units weighing kg and taking litres each. */
+static char *
+items_of (guint  n,
+          double kg,
+          double litres)
+{
+  char kg_text[G_ASCII_DTOSTR_BUF_SIZE], l_text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  return g_strdup_printf (",\"items\":[{\"sku\":\"crate\",\"quantity\":%u,"
+                          "\"weight_kg\":%s,\"volume_l\":%s}]", n,
+                          g_ascii_dtostr (kg_text, sizeof kg_text, kg),
+                          g_ascii_dtostr (l_text, sizeof l_text, litres));
+}
+
+static const char *
+assigned_driver (DsdTestServer *s,
+                 const char    *id,
+                 GPtrArray     *keep)
+{
+  DsdTestResponse *order = wait_for_order (s, id, is_assigned, NULL);
+
+  g_ptr_array_add (keep, order);
+  return dsd_test_response_string (order, "driver_id");
+}
+
+/* Issue 12 item 3: automation never goes beyond a vehicle's weight and
+ * volume (the nearest driver is passed over for what does not fit); a
+ * dispatcher may, and is warned. */
+static void
+test_vehicle_limits (void)
+{
+  Region r = region (9);
+  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (
+                                (GDestroyNotify) dsd_test_response_free);
+  g_autofree char *van = driver_with_at (server, r, 200, 0, 3,
+                                         ",\"max_weight_kg\":30,\"max_volume_l\":100");
+  g_autofree char *truck = driver_at (server, r, 3000, 0, 3);
+  g_autofree char *twenty = items_of (2, 10, 5);
+  g_autofree char *bulky = items_of (1, 5, 150);
+  g_autofree char *five = items_of (1, 5, 5);
+  g_autofree char *a = order_with_at (server, r, 0, 0, twenty);
+  g_autofree char *b = NULL;
+  g_autofree char *c = NULL;
+  g_autofree char *d = NULL;
+  g_autofree char *van_path = g_strdup_printf ("/api/v1/drivers/%s", van);
+  g_autofree char *assign = NULL;
+  g_autofree char *to_van = g_strdup_printf ("{\"driver_id\":\"%s\"}", van);
+  g_autoptr(DsdTestResponse) van_now = NULL;
+  g_autoptr(DsdTestResponse) manual = NULL;
+  g_autoptr(DsdTestResponse) read = NULL;
+  JsonObject *load;
+  JsonArray *warnings;
+
+  g_assert_cmpstr (assigned_driver (server, a, keep), ==, van);
+  /* 20 + 20 kg > 30: the farther truck */
+  b = order_with_at (server, r, 0, 0, twenty);
+  g_assert_cmpstr (assigned_driver (server, b, keep), ==, truck);
+  /* 150 l > 100 l */
+  c = order_with_at (server, r, 0, 0, bulky);
+  g_assert_cmpstr (assigned_driver (server, c, keep), ==, truck);
+  /* 20 + 5 kg fits */
+  d = order_with_at (server, r, 0, 0, five);
+  g_assert_cmpstr (assigned_driver (server, d, keep), ==, van);
+
+  van_now = admin_request (server, "GET", van_path, NULL);
+  load = json_object_get_object_member (dsd_test_response_object (van_now), "load");
+  g_assert_cmpfloat (json_object_get_double_member (load, "weight_kg"), ==, 25);
+  g_assert_cmpfloat (json_object_get_double_member (load, "volume_l"), ==, 15);
+
+  /* People may: with a warning in the answer only */
+  assign = g_strdup_printf ("/api/v1/orders/%s/assign", b);
+  manual = admin_request (server, "POST", assign, to_van);
+  g_assert_cmpuint (manual->status, ==, 200);
+  g_assert_cmpstr (dsd_test_response_string (manual, "driver_id"), ==, van);
+  warnings = json_object_get_array_member (dsd_test_response_object (manual), "warnings");
+  g_assert_cmpuint (json_array_get_length (warnings), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (warnings, 0),
+                                                  "code"), ==, "over_weight");
+  read = get_order (server, b);
+  g_assert_false (json_object_has_member (dsd_test_response_object (read), "warnings"));
+  load = json_object_get_object_member (dsd_test_response_object (read), "load");
+  g_assert_cmpfloat (json_object_get_double_member (load, "weight_kg"), ==, 20);
+}
+
 static void
 test_manual_assignment_survives (void)
 {
@@ -961,6 +1071,7 @@ main (int   argc,
   g_test_add_func ("/dispatch/paused-driver", test_paused_driver);
   g_test_add_func ("/dispatch/manual-assignment-survives", test_manual_assignment_survives);
   g_test_add_func ("/dispatch/capacity-under-burst", test_capacity_under_burst);
+  g_test_add_func ("/dispatch/vehicle-limits", test_vehicle_limits);
   g_test_add_func ("/dispatch/unassignable-alert", test_unassignable_alert);
   g_test_add_func ("/dispatch/offers", test_offers);
   g_test_add_func ("/dispatch/two-instances", test_two_instances);

@@ -346,9 +346,10 @@ test_solve_is_optimal (void)
 #define DRIVER_X "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
 #define DRIVER_Y "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
 
-/* dispatch.engine_round()'s rows: seq, then (id, lat, lon, priority,
- * pending_since_us, offer_driver_id, offer_expires_us, excluded) per order,
- * NULL as such; no orders → the one row with only seq. */
+/* dispatch.engine_round()'s rows with the orders' load: seq, then (id, lat,
+ * lon, priority, pending_since_us, offer_driver_id, offer_expires_us,
+ * excluded, load_weight_kg, load_volume_l) per order, NULL as such; no
+ * orders → the one row with only seq. */
 static PGresult *
 round_rows (gint64              seq,
             const char * const *orders,
@@ -356,7 +357,7 @@ round_rows (gint64              seq,
 {
   const char *names[] = {
     "seq", "id", "pickup_lat", "pickup_lon", "priority", "pending_since_us",
-    "offer_driver_id", "offer_expires_us", "excluded",
+    "offer_driver_id", "offer_expires_us", "excluded", "load_weight_kg", "load_volume_l",
   };
   PGresAttDesc attributes[G_N_ELEMENTS (names)] = { { 0 } };
   PGresult *rows = PQmakeEmptyPGresult (NULL, PGRES_TUPLES_OK);
@@ -433,8 +434,8 @@ test_book_merge_round (void)
 {
   g_autoptr(DsdOrderBook) book = dsd_order_book_new ();
   const char * const orders[] = {
-    ORDER_A, "52.5", "13.4", "3", "1000000", DRIVER_X, "4102444800000000", NULL,
-    ORDER_B, "52.6", "13.5", "0", "2000000", NULL, NULL, DRIVER_X "," DRIVER_Y,
+    ORDER_A, "52.5", "13.4", "3", "1000000", DRIVER_X, "4102444800000000", NULL, "12.5", "40",
+    ORDER_B, "52.6", "13.5", "0", "2000000", NULL, NULL, DRIVER_X "," DRIVER_Y, "0", "0",
   };
   DsdPendingOrder *a, *b;
 
@@ -446,6 +447,8 @@ test_book_merge_round (void)
   g_assert_cmpfloat (a->lat, ==, 52.5);
   g_assert_cmpuint (a->priority, ==, 3);
   g_assert_cmpint (a->pending_since_us, ==, 1000000);
+  g_assert_cmpfloat (a->weight_kg, ==, 12.5);
+  g_assert_cmpfloat (a->volume_l, ==, 40);
   g_assert_cmpstr (a->offer_driver_id, ==, DRIVER_X);
   g_assert_cmpuint (dsd_order_book_count_offers (book, DRIVER_X), ==, 1);
   g_assert_cmpint (dsd_order_book_next_expiry_us (book), ==, G_GINT64_CONSTANT (4102444800000000));
@@ -468,7 +471,7 @@ test_book_seq_order (void)
 {
   g_autoptr(DsdOrderBook) book = dsd_order_book_new ();
   const char * const a_pending[] = {
-    ORDER_A, "52.5", "13.4", "0", "1000000", NULL, NULL, NULL,
+    ORDER_A, "52.5", "13.4", "0", "1000000", NULL, NULL, NULL, "0", "0",
   };
 
   /* An order created after the snapshot survives the snapshot. */
@@ -543,7 +546,7 @@ test_book_expired_offer (void)
 {
   g_autoptr(DsdOrderBook) book = dsd_order_book_new ();
   const char * const expired[] = {
-    ORDER_A, "52.5", "13.4", "0", "1000000", DRIVER_Y, "2000000", NULL,
+    ORDER_A, "52.5", "13.4", "0", "1000000", DRIVER_Y, "2000000", NULL, "0", "0",
   };
   g_autoptr(GPtrArray) open = NULL;
   DsdPendingOrder *a;

@@ -1311,6 +1311,63 @@ test_mail_message (void)
   g_assert_error (error, DSD_NOTIFY_ERROR, DSD_NOTIFY_ERROR_REJECTED);
 }
 
+/* The text of the message's plain and HTML parts, base64-decoded. */
+static char *
+decoded_parts (const char *message)
+{
+  GString *parts = g_string_new (NULL);
+  const char *marker = "Content-Transfer-Encoding: base64\r\n\r\n";
+
+  for (const char *at = strstr (message, marker); at != NULL; at = strstr (at, marker))
+    {
+      const char *end;
+      g_autofree char *encoded = NULL;
+      g_autofree guchar *decoded = NULL;
+      gsize length;
+
+      at += strlen (marker);
+      end = strstr (at, "\r\n--");
+      g_assert_nonnull (end);
+      encoded = g_strndup (at, end - at);
+      decoded = g_base64_decode (encoded, &length);
+      g_string_append_len (parts, (const char *) decoded, length);
+    }
+
+  return g_string_free (parts, FALSE);
+}
+
+/* A delivery that wants a PIN: the notifier adds it to the order, the text shows it. */
+static void
+test_mail_message_pin (void)
+{
+  g_autoptr(JsonNode) order = json_from_string ("{\"tracking_token\":\"tok\","
+                                                "\"delivery_pin\":\"0427\"}", NULL);
+  g_autoptr(JsonNode) plain = json_from_string ("{\"tracking_token\":\"tok\"}", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) message = NULL;
+  g_autoptr(GBytes) without = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *parts = NULL;
+  g_autofree char *other = NULL;
+
+  message = dsd_mail_message_build ("assigned", json_node_get_object (order), "k@example.org",
+                                    "c@example.org", "https://x.example/track/tok", &error);
+  g_assert_no_error (error);
+  text = g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message));
+  parts = decoded_parts (text);
+  g_assert_nonnull (strstr (parts, "Your delivery PIN: 0427"));
+  g_assert_nonnull (strstr (parts, "<strong>Your delivery PIN: 0427"));
+
+  without = dsd_mail_message_build ("assigned", json_node_get_object (plain), "k@example.org",
+                                    "c@example.org", "https://x.example/track/tok", &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&text, g_free);
+  text = g_strndup (g_bytes_get_data (without, NULL), g_bytes_get_size (without));
+  other = decoded_parts (text);
+  g_assert_nonnull (strstr (other, "Follow your order"));
+  g_assert_null (strstr (other, "PIN"));
+}
+
 typedef struct {
   GAsyncResult *result;
   guint         n_requests;
@@ -1382,6 +1439,7 @@ main (int   argc,
   g_test_add_func ("/notify/target/addresses", test_target_addresses);
   g_test_add_func ("/notify/webhook/signature", test_signature);
   g_test_add_func ("/notify/mail/message", test_mail_message);
+  g_test_add_func ("/notify/mail/message-pin", test_mail_message_pin);
   g_test_add_func ("/notify/webhook/peer-check", test_sender_checks_peer);
   g_test_add ("/notify/email/lifecycle", Fixture, NULL,
               fixture_set_up, test_email_lifecycle, fixture_tear_down);

@@ -7,6 +7,7 @@
 #include "test-scenario.h"
 #include "test-server.h"
 #include "test-utils.h"
+#include "test-websocket.h"
 
 #define WAIT_MS 30000
 /* Alexanderplatz, where dsd_test_create_order() picks up. */
@@ -90,30 +91,15 @@ member_is (gpointer user_data)
 }
 
 static gboolean
-readyz_cache_is (DsdTestServer *server,
-                 const char    *expected)
-{
-  g_autoptr(DsdTestResponse) response = dsd_test_request (server, "GET", "/readyz", NULL, NULL,
-                                                          NULL);
-  JsonObject *components;
-
-  g_assert_cmpuint (response->status, ==, 200);
-  g_assert_cmpstr (dsd_test_response_string (response, "status"), ==, "ready");
-  components = json_object_get_object_member (dsd_test_response_object (response),
-                                              "components");
-  return g_str_equal (json_object_get_string_member (components, "cache"), expected);
-}
-
-static gboolean
 cache_up (gpointer user_data)
 {
-  return readyz_cache_is (user_data, "up");
+  return dsd_test_server_component_is (user_data, "cache", "up");
 }
 
 static gboolean
 cache_down (gpointer user_data)
 {
-  return readyz_cache_is (user_data, "down");
+  return dsd_test_server_component_is (user_data, "cache", "down");
 }
 
 static char *
@@ -184,6 +170,12 @@ test_shared_positions (Fixture       *fixture,
   for (guint i = 1; i <= 20; i++)
     dsd_test_post_location (a, driver_id, token, PICKUP_LAT + 0.08 - 0.0001 * i, PICKUP_LON);
   dsd_test_server_restart (b);
+  g_clear_pointer (&near_a, g_free);
+  g_clear_pointer (&near_b, g_free);
+  near_a = near_ids (a, PICKUP_LAT + 0.078, PICKUP_LON);
+  near_b = near_ids (b, PICKUP_LAT + 0.078, PICKUP_LON);
+  g_assert_cmpstr (near_b, ==, near_a);
+  g_assert_nonnull (strstr (near_b, driver_id));
   {
     g_autoptr(JsonObject) second = dsd_test_create_order (a, dsd_test_server_get_admin_token (a),
                                                           NULL);
@@ -196,6 +188,218 @@ test_shared_positions (Fixture       *fixture,
     g_assert_true (dsd_test_run_until (member_is, &wait, WAIT_MS));
   }
 
+  dsd_test_server_free (b);
+  dsd_test_server_free (a);
+}
+
+typedef struct {
+  DsdTestServer *server;
+  const char    *driver_id;
+} Near;
+
+static gboolean
+near_lists (gpointer user_data)
+{
+  Near *near = user_data;
+  g_autofree char *ids = near_ids (near->server, PICKUP_LAT, PICKUP_LON);
+
+  return strstr (ids, near->driver_id) != NULL;
+}
+
+static gboolean
+is_nil (redisReply *reply)
+{
+  gboolean nil = reply->type == REDIS_REPLY_NIL;
+
+  freeReplyObject (reply);
+  return nil;
+}
+
+/* near= answers from the shared live positions (Redis GEO): the same on both
+ * instances, only positions at most DISPATCH_LOCATION_MAX_AGE_S old, stale
+ * GEO members pruned when found; with Redis down, from PostgreSQL (every
+ * known position) without a 5xx. */
+static void
+test_near_live (Fixture       *fixture,
+                gconstpointer  data)
+{
+  DsdTestServer *a = start_instance (fixture, "DISPATCH_ROLES=api", NULL);
+  DsdTestServer *b = start_instance (fixture, "DISPATCH_ROLES=api", NULL);
+  const char *admin = dsd_test_server_get_admin_token (a);
+  g_autoptr(DsdTestResponse) stale = NULL;
+  g_autoptr(DsdTestResponse) accepted = NULL;
+  g_autofree char *fresh_id = NULL;
+  g_autofree char *pruned_id = NULL;
+  g_autofree char *fresh_token = dsd_test_create_named_driver (a, 0, 0, &fresh_id);
+  g_autofree char *pruned_token = dsd_test_create_named_driver (a, 0, 0, &pruned_id);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) old = g_date_time_add_minutes (now, -10);
+  g_autofree char *old_text = g_date_time_format_iso8601 (old);
+  g_autofree char *stale_path = NULL;
+  g_autofree char *stale_point = g_strdup_printf (
+    "{\"lat\":%f,\"lon\":%f,\"recorded_at\":\"%s\"}", PICKUP_LAT + 0.001, PICKUP_LON,
+    old_text);
+  g_autofree char *near_a = NULL;
+  g_autofree char *near_b = NULL;
+  g_autofree char *expected = g_strconcat (fresh_id, " ", NULL);
+  g_autoptr(redisReply) added = NULL;
+  Near near = { b, fresh_id };
+  const char *stale_id;
+
+  /* Known to PostgreSQL: 10 minutes old, of no use as a live position. */
+  stale = dsd_test_request (a, "POST", "/api/v1/drivers", admin, "{\"name\":\"Old Timer\"}",
+                            NULL);
+  g_assert_cmpuint (stale->status, ==, 201);
+  stale_id = dsd_test_response_string (stale, "id");
+  stale_path = g_strdup_printf ("/api/v1/drivers/%s/location", stale_id);
+  accepted = dsd_test_request (a, "POST", stale_path, admin, stale_point, NULL);
+  g_assert_cmpuint (accepted->status, ==, 202);
+  dsd_test_post_location (a, pruned_id, pruned_token, PICKUP_LAT + 0.002, PICKUP_LON);
+  dsd_test_post_location (a, fresh_id, fresh_token, PICKUP_LAT + 0.001, PICKUP_LON);
+  g_assert_true (dsd_test_run_until (near_lists, &near, WAIT_MS));
+  g_assert_true (is_nil (dsd_test_redis_command (fixture->redis,
+                                                 "ZSCORE dispatch:positions:seen %s",
+                                                 stale_id)));
+  /* One that has grown old since (GEO members never expire). */
+  added = dsd_test_redis_command (fixture->redis, "ZADD dispatch:positions:seen 1 %s",
+                                  pruned_id);
+
+  near_a = near_ids (a, PICKUP_LAT, PICKUP_LON);
+  near_b = near_ids (b, PICKUP_LAT, PICKUP_LON);
+  g_assert_cmpstr (near_a, ==, near_b);
+  g_assert_cmpstr (near_a, ==, expected);
+  g_assert_true (is_nil (dsd_test_redis_command (fixture->redis,
+                                                 "ZSCORE dispatch:positions:geo %s",
+                                                 pruned_id)));
+
+  /* Reported again: live again; paged on A, the next page on B. */
+  dsd_test_post_location (a, pruned_id, pruned_token, PICKUP_LAT + 0.002, PICKUP_LON);
+  near = (Near) { b, pruned_id };
+  g_assert_true (dsd_test_run_until (near_lists, &near, WAIT_MS));
+  {
+    g_autofree char *first = g_strdup_printf ("/api/v1/drivers?near=%.6f,%.6f&limit=1",
+                                              PICKUP_LAT, PICKUP_LON);
+    g_autoptr(DsdTestResponse) page = dsd_test_request (a, "GET", first, admin, NULL, NULL);
+    g_autoptr(DsdTestResponse) next_page = NULL;
+    g_autofree char *second = NULL;
+    JsonArray *drivers;
+
+    g_assert_cmpuint (page->status, ==, 200);
+    drivers = json_object_get_array_member (dsd_test_response_object (page), "drivers");
+    g_assert_cmpuint (json_array_get_length (drivers), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (drivers, 0),
+                                                    "id"), ==, fresh_id);
+    second = g_strdup_printf ("%s&next=%s", first, dsd_test_response_string (page, "next"));
+    next_page = dsd_test_request (b, "GET", second, admin, NULL, NULL);
+    g_assert_cmpuint (next_page->status, ==, 200);
+    drivers = json_object_get_array_member (dsd_test_response_object (next_page), "drivers");
+    g_assert_cmpuint (json_array_get_length (drivers), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (drivers, 0),
+                                                    "id"), ==, pruned_id);
+    g_assert_true (json_node_is_null (json_object_get_member (
+      dsd_test_response_object (next_page), "next")));
+  }
+
+  dsd_test_redis_kill (fixture->redis);
+  g_assert_true (dsd_test_run_until (cache_down, a, WAIT_MS));
+  g_clear_pointer (&near_a, g_free);
+  near_a = near_ids (a, PICKUP_LAT, PICKUP_LON);
+  g_assert_nonnull (strstr (near_a, fresh_id));
+  g_assert_nonnull (strstr (near_a, stale_id));
+  g_assert_nonnull (strstr (near_a, pruned_id));
+
+  dsd_test_server_free (b);
+  dsd_test_server_free (a);
+}
+
+typedef struct {
+  DsdTestServer    *server;
+  DsdTestWebsocket *stream;
+} Opening;
+
+static DsdTestWebsocket *
+open_stream (DsdTestServer *server,
+             guint         *out_status)
+{
+  return dsd_test_websocket_connect (server, "/api/v1/stream",
+                                     dsd_test_server_get_admin_token (server), out_status);
+}
+
+/* Asserts a refusal (429) until the stream opens. */
+static gboolean
+stream_opens (gpointer user_data)
+{
+  Opening *opening = user_data;
+  guint status = 0;
+
+  if (opening->stream != NULL)
+    return TRUE;
+  opening->stream = open_stream (opening->server, &status);
+  if (opening->stream == NULL)
+    g_assert_cmpuint (status, ==, 429);
+  return opening->stream != NULL;
+}
+
+static void
+assert_stream_refused (DsdTestServer *server)
+{
+  guint status = 0;
+  g_autoptr(DsdTestWebsocket) refused = open_stream (server, &status);
+
+  g_assert_null (refused);
+  g_assert_cmpuint (status, ==, 429);
+}
+
+/* DISPATCH_CLIENT_MAX_STREAMS counts a client's open streams on all
+ * instances together: a closed stream frees its slot, a crashed instance's
+ * slots stop counting once it no longer renews them, and with Redis down
+ * each instance counts its own. */
+static void
+test_shared_stream_cap (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  DsdTestServer *a = start_instance (fixture, "DISPATCH_CLIENT_MAX_STREAMS=2", NULL);
+  DsdTestServer *b = start_instance (fixture, "DISPATCH_CLIENT_MAX_STREAMS=2", NULL);
+  g_autoptr(DsdTestWebsocket) on_a = open_stream (a, NULL);
+  DsdTestWebsocket *on_b = open_stream (b, NULL);
+  Opening opening = { a, NULL };
+
+  g_assert_nonnull (on_a);
+  g_assert_nonnull (on_b);
+  assert_stream_refused (a);
+  assert_stream_refused (b);
+
+  /* Closed on B: A may open one. */
+  dsd_test_websocket_free (on_b);
+  g_assert_true (dsd_test_poll_until (stream_opens, &opening, 100, WAIT_MS));
+  assert_stream_refused (b);
+
+  /* B crashes holding one: its slot stops counting within 30 s. */
+  dsd_test_websocket_free (g_steal_pointer (&opening.stream));
+  on_b = open_stream (b, NULL);
+  g_assert_nonnull (on_b);
+  assert_stream_refused (a);
+  dsd_test_server_stop (b, TRUE);
+  opening = (Opening) { a, NULL };
+  g_assert_true (dsd_test_poll_until (stream_opens, &opening, 100, 2 * WAIT_MS));
+  dsd_test_websocket_free (on_b);
+
+  /* Redis down: A counts alone, and still holds two. */
+  dsd_test_redis_kill (fixture->redis);
+  g_assert_true (dsd_test_run_until (cache_down, a, WAIT_MS));
+  assert_stream_refused (a);
+  dsd_test_websocket_free (g_steal_pointer (&opening.stream));
+  opening = (Opening) { a, NULL };
+  g_assert_true (dsd_test_poll_until (stream_opens, &opening, 100, WAIT_MS));
+  assert_stream_refused (a);
+
+  /* Back: what A holds counts again, for every instance. */
+  dsd_test_redis_start (fixture->redis);
+  g_assert_true (dsd_test_run_until (cache_up, a, WAIT_MS));
+  dsd_test_server_restart (b);
+  assert_stream_refused (b);
+
+  dsd_test_websocket_free (opening.stream);
   dsd_test_server_free (b);
   dsd_test_server_free (a);
 }
@@ -261,11 +465,29 @@ test_shared_request_limit (Fixture       *fixture,
                               NULL, NULL);
   dsd_test_assert_error (refused, 429, "rate_limited", NULL);
   g_assert_nonnull (soup_message_headers_get_one (refused->headers, "Retry-After"));
-  g_assert_true (readyz_cache_is (a, "up"));
-  g_assert_true (readyz_cache_is (b, "up"));
+  g_assert_true (dsd_test_server_component_is (a, "cache", "up"));
+  g_assert_true (dsd_test_server_component_is (b, "cache", "up"));
 
   dsd_test_server_free (b);
   dsd_test_server_free (a);
+}
+
+static gboolean
+key_exists (DsdTestRedis *redis,
+            const char   *prefix,
+            const char   *name)
+{
+  g_autoptr(redisReply) reply = dsd_test_redis_command (redis, "EXISTS %s%s", prefix, name);
+
+  return reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
+}
+
+static gboolean
+subscribed (gpointer user_data)
+{
+  g_autoptr(redisReply) clients = dsd_test_redis_command (user_data, "CLIENT LIST TYPE pubsub");
+
+  return clients->type == REDIS_REPLY_STRING && strstr (clients->str, "sub=1") != NULL;
 }
 
 typedef struct {
@@ -289,7 +511,7 @@ load_answered_cb (GObject      *source,
     load->n_5xx++;
 }
 
-/* Reads and logins in flight at once. */
+/* Reads (orders, near) and logins in flight at once. */
 static void
 send_load (Load  *load,
            guint  n)
@@ -299,6 +521,10 @@ send_load (Load  *load,
       if (i % 10 == 9)
         dsd_test_request_async (load->server, "POST", "/api/v1/auth/token", NULL,
                                 "{\"username\":\"nobody\",\"password\":\"wrong-one\"}",
+                                load_answered_cb, load);
+      else if (i % 10 == 5)
+        dsd_test_request_async (load->server, "GET", "/api/v1/drivers?near=52.52,13.41",
+                                dsd_test_server_get_admin_token (load->server), NULL,
                                 load_answered_cb, load);
       else
         dsd_test_request_async (load->server, "GET", load->order_path,
@@ -338,7 +564,7 @@ test_redis_down (Fixture       *fixture,
   g_autofree char *username = dsd_test_unique_name ("ghost");
   Load load = { a, order_path };
 
-  g_assert_true (readyz_cache_is (a, "up"));
+  g_assert_true (dsd_test_server_component_is (a, "cache", "up"));
   send_load (&load, 100);
   g_assert_true (dsd_test_run_until (load_under_way, &load, WAIT_MS));
   dsd_test_redis_kill (fixture->redis);
@@ -364,7 +590,39 @@ test_redis_down (Fixture       *fixture,
     for (guint i = 0; i < 10; i++)
       g_assert_cmpuint (login_status (a, other), ==, 401);
     g_assert_cmpuint (login_status (a, other), ==, 429);
+    /* Counted in Redis again. */
+    g_assert_true (key_exists (fixture->redis, "dispatch:limit:login-failures:", other));
   }
+
+  dsd_test_server_free (a);
+}
+
+/* hiredis reconnects after CLIENT KILL (commands and subscriber): the
+ * instance uses Redis again without a restart. */
+static void
+test_client_kill (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  DsdTestServer *a = start_instance (fixture, NULL);
+  g_autofree char *username = dsd_test_unique_name ("ghost");
+  g_autoptr(redisReply) killed = NULL;
+  g_autoptr(redisReply) killed_subscriber = NULL;
+  Load load = { a, "/api/v1/drivers?near=52.52,13.41" };
+
+  g_assert_true (dsd_test_server_component_is (a, "cache", "up"));
+  killed = dsd_test_redis_command (fixture->redis, "CLIENT KILL TYPE normal SKIPME yes");
+  killed_subscriber = dsd_test_redis_command (fixture->redis, "CLIENT KILL TYPE pubsub");
+  g_assert_cmpint (killed->type, ==, REDIS_REPLY_INTEGER);
+  g_assert_cmpint (killed->integer, >=, 1);
+  g_assert_cmpint (killed_subscriber->integer, >=, 1);
+  send_load (&load, 50);
+  g_assert_true (dsd_test_run_until (load_done, &load, WAIT_MS));
+  g_assert_cmpuint (load.n_5xx, ==, 0);
+
+  g_assert_true (dsd_test_run_until (cache_up, a, WAIT_MS));
+  g_assert_cmpuint (login_status (a, username), ==, 401);
+  g_assert_true (key_exists (fixture->redis, "dispatch:limit:login-failures:", username));
+  g_assert_true (dsd_test_poll_until (subscribed, fixture->redis, 100, WAIT_MS));
 
   dsd_test_server_free (a);
 }
@@ -493,10 +751,13 @@ main (int   argc,
   g_test_add_func ("/redis-cluster/bad-url", test_bad_url);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/redis-cluster/shared-positions", test_shared_positions);
+  ADD ("/redis-cluster/near-live", test_near_live);
   ADD ("/redis-cluster/shared-login-limit", test_shared_login_limit);
+  ADD ("/redis-cluster/shared-stream-cap", test_shared_stream_cap);
   ADD ("/redis-cluster/shared-request-limit", test_shared_request_limit);
   ADD ("/redis-cluster/cache-coherence", test_cache_coherence);
   ADD ("/redis-cluster/redis-down", test_redis_down);
+  ADD ("/redis-cluster/client-kill", test_client_kill);
 #undef ADD
 
   return g_test_run ();

@@ -648,6 +648,23 @@ dsd_test_request (DsdTestServer *self,
                                (const char * const *) headers->pdata);
 }
 
+gboolean
+dsd_test_server_component_is (DsdTestServer *self,
+                              const char    *component,
+                              const char    *state)
+{
+  g_autoptr(DsdTestResponse) response = dsd_test_request (self, "GET", "/readyz", NULL, NULL,
+                                                          NULL);
+  JsonObject *components;
+
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpstr (dsd_test_response_string (response, "status"), ==, "ready");
+  components = json_object_get_object_member (dsd_test_response_object (response),
+                                              "components");
+  return g_strcmp0 (json_object_get_string_member_with_default (components, component, ""),
+                    state) == 0;
+}
+
 char *
 dsd_test_login (DsdTestServer *self,
                 const char    *username,

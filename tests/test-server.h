@@ -130,6 +130,11 @@ char            *dsd_test_create_online_driver (DsdTestServer    *self,
                                               double              lat,
                                               double              lon,
                                               char              **out_driver_id);
+/* Whether /readyz gives component (e.g. "cache", "bus") this state, asserting
+ * that the instance is ready (its database is up) whatever the component. */
+gboolean         dsd_test_server_component_is (DsdTestServer      *self,
+                                              const char         *component,
+                                              const char         *state);
 /* A unique name for this test run ("prefix-<n>"). */
 char            *dsd_test_unique_name        (const char         *prefix);
 

@@ -145,6 +145,18 @@ test_options (void)
   g_assert_cmpfloat (options->shift_s, ==, 120);
   g_assert_cmpfloat (options->bbox.max_lon, ==, 13.4030);
 
+  g_assert_false (options->proof_pin);
+  g_clear_pointer (&options, dsim_options_free);
+  options = parse_options (&error, "--admin-password=secret", "--proof=pin, signature", NULL);
+  g_assert_no_error (error);
+  g_assert_true (options->proof_pin && options->proof_signature && !options->proof_photo);
+
+  refused = parse_options (&error, "--admin-password=secret", "--proof=pin,selfie", NULL);
+  g_assert_null (refused);
+  g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+  g_assert_nonnull (strstr (error->message, "--proof"));
+  g_clear_error (&error);
+
   refused = parse_options (&error, "--admin-password=secret", "--drivers=0", NULL);
   g_assert_null (refused);
   g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
@@ -362,7 +374,7 @@ test_deterministic (void)
     "--deterministic", "--speedup", "0", "--seed", "4242", "--duration", "180",
     "--drivers", "10", "--customers", "3", "--order-rate", "12", "--assign",
     "--bbox", SMALL_CITY, "--dwell", "10", "--fail-rate", "0.2",
-    "--shift", "1.5", "--break", "1", NULL
+    "--shift", "1.5", "--break", "1", "--proof", "pin,photo", NULL
   };
   g_autoptr(JsonObject) first = NULL;
   g_autoptr(JsonObject) second = NULL;
@@ -398,6 +410,9 @@ test_deterministic (void)
   g_assert_cmpint (count_of (first, "orders_picked_up"), >, 0);
   g_assert_cmpint (count_of (first, "orders_delivered"), >, 0);
   g_assert_cmpint (count_of (first, "orders_failed"), >, 0);
+  /* Every delivery with the customer's PIN and a photo (--proof pin,photo) */
+  g_assert_cmpint (count_of (first, "pins_entered"), >=, count_of (first, "orders_delivered"));
+  g_assert_cmpint (count_of (first, "proof_images"), >=, count_of (first, "orders_delivered"));
   g_assert_cmpint (count_of (first, "shifts_ended"), >, 0);
   g_assert_cmpint (count_of (first, "location_points"), >, 0);
   /* Nothing but the simulator assigned: otherwise the run was not deterministic. */
@@ -413,7 +428,7 @@ test_realtime (void)
   const char * const args[] = {
     "--speedup", "4", "--duration", "60", "--seed", "7", "--drivers", "12",
     "--customers", "3", "--order-rate", "6", "--online-fraction", "1", "--assign",
-    "--bbox", SMALL_CITY, "--dwell", "8", "--fail-rate", "0.2", NULL
+    "--bbox", SMALL_CITY, "--dwell", "8", "--fail-rate", "0.2", "--proof", "pin,photo", NULL
   };
   const char * const bad_password[] = { "--admin-password", "not-the-password", NULL };
   DsdTestServer *server = dsd_test_server_start (NULL);
@@ -447,6 +462,9 @@ test_realtime (void)
   g_assert_cmpint (status_count (statuses, "delivered"), ==,
                    count_of (counts, "orders_delivered"));
   g_assert_cmpint (status_count (statuses, "failed"), ==, count_of (counts, "orders_failed"));
+  /* Proof of delivery: no delivery without its PIN and photo */
+  g_assert_cmpint (count_of (counts, "pins_entered"), >=, count_of (counts, "orders_delivered"));
+  g_assert_cmpint (count_of (counts, "proof_images"), >=, count_of (counts, "orders_delivered"));
   g_assert_cmpint (status_count (statuses, "picked_up"), ==,
                    count_of (counts, "orders_picked_up") - count_of (counts, "orders_delivered")
                    - count_of (counts, "orders_failed"));

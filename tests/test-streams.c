@@ -491,6 +491,22 @@ big_order_members (void)
   return g_string_free (g_steal_pointer (&members), FALSE);
 }
 
+/* Not to burden later snapshots with them */
+static void
+cancel_orders (GPtrArray *orders)
+{
+  for (guint i = 0; i < orders->len; i++)
+    {
+      JsonObject *order = g_ptr_array_index (orders, i);
+      g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s/cancel",
+                                               json_object_get_string_member (order, "id"));
+      g_autoptr(DsdTestResponse) response = NULL;
+
+      response = dsd_test_request (server, "POST", path, dispatcher, "{}", NULL);
+      g_assert_cmpuint (response->status, ==, 200);
+    }
+}
+
 static void
 test_slow_consumer (void)
 {
@@ -520,17 +536,110 @@ test_slow_consumer (void)
   dsd_test_raw_websocket_read_close (raw, &n_frames);
   g_assert_cmpuint (n_frames, >, 0);
 
-  /* Not to burden later snapshots with them */
-  for (guint i = 0; i < orders->len; i++)
-    {
-      JsonObject *order = g_ptr_array_index (orders, i);
-      g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s/cancel",
-                                               json_object_get_string_member (order, "id"));
-      g_autoptr(DsdTestResponse) response = NULL;
+  cancel_orders (orders);
+}
 
-      response = dsd_test_request (server, "POST", path, dispatcher, "{}", NULL);
-      g_assert_cmpuint (response->status, ==, 200);
+/* The first byte of the next frame of a raw websocket: FIN bit and opcode. */
+static guint8
+raw_frame_start (GSocketConnection *raw)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 start;
+  gsize n = 0;
+
+  g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (raw)), &start, 1, &n,
+                           NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 1);
+  return start;
+}
+
+/* A snapshot over one part (64 KiB) goes out as a fragmented message; every
+ * client reading it at the same time gets the open orders (oldest first, as
+ * the REST API shows them) and every driver (by name), then the events after
+ * its seq. */
+static void
+test_snapshot_in_parts (void)
+{
+  g_autoptr(GPtrArray) orders = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autofree char *members = big_order_members ();
+  g_autofree char *driver_id = create_idle_driver ();
+  g_autoptr(GSocketConnection) raw = NULL;
+  DsdTestWebsocket *ws[2];
+
+  /* ~60 KB each: the snapshot is several parts */
+  for (guint i = 0; i < 4; i++)
+    g_ptr_array_add (orders, dsd_test_create_order (server, dispatcher, members));
+
+  raw = dsd_test_raw_websocket_open (server, "/api/v1/stream", dispatcher, 0);
+  /* A text frame without FIN: the first part */
+  g_assert_cmphex (raw_frame_start (raw), ==, 0x01);
+
+  for (guint c = 0; c < G_N_ELEMENTS (ws); c++)
+    ws[c] = open_stream ("/api/v1/stream", dispatcher);
+
+  for (guint c = 0; c < G_N_ELEMENTS (ws); c++)
+    {
+      g_autoptr(JsonObject) snapshot = dsd_test_websocket_next (ws[c], FRAME_TIMEOUT_MS);
+      g_autoptr(JsonObject) event = NULL;
+      g_autoptr(JsonObject) created = NULL;
+      JsonArray *listed;
+      const char *previous_name = "";
+      guint next = 0;
+      gboolean has_driver = FALSE;
+
+      g_assert_nonnull (snapshot);
+      g_assert_cmpstr (frame_type (snapshot), ==, "snapshot");
+
+      listed = json_object_get_array_member (snapshot, "orders");
+      for (guint i = 0; i < json_array_get_length (listed) && next < orders->len; i++)
+        {
+          JsonObject *order = json_array_get_object_element (listed, i);
+          JsonObject *ours = g_ptr_array_index (orders, next);
+          g_autofree char *path = NULL;
+          g_autoptr(DsdTestResponse) response = NULL;
+          g_autoptr(JsonNode) a = NULL;
+          g_autoptr(JsonNode) b = NULL;
+
+          if (!g_str_equal (json_object_get_string_member (order, "id"),
+                            json_object_get_string_member (ours, "id")))
+            continue;
+
+          /* The order as the REST API has it */
+          path = g_strdup_printf ("/api/v1/orders/%s", json_object_get_string_member (ours, "id"));
+          response = dsd_test_request (server, "GET", path, dispatcher, NULL, NULL);
+          g_assert_cmpuint (response->status, ==, 200);
+          a = json_node_init_object (json_node_alloc (), order);
+          b = json_node_init_object (json_node_alloc (), dsd_test_response_object (response));
+          g_assert_true (json_node_equal (a, b));
+          next++;
+        }
+      g_assert_cmpuint (next, ==, orders->len);
+
+      listed = json_object_get_array_member (snapshot, "drivers");
+      for (guint i = 0; i < json_array_get_length (listed); i++)
+        {
+          JsonObject *driver = json_array_get_object_element (listed, i);
+          const char *name = json_object_get_string_member (driver, "name");
+
+          g_assert_cmpint (strcmp (previous_name, name), <=, 0);
+          previous_name = name;
+          has_driver |= g_str_equal (json_object_get_string_member (driver, "id"), driver_id);
+        }
+      g_assert_true (has_driver);
+
+      /* Then the events after it */
+      if (c == 0)
+        created = dsd_test_create_order (server, dispatcher, NULL);
+      event = dsd_test_websocket_next_of_type (ws[c], "order.created", FRAME_TIMEOUT_MS);
+      g_assert_nonnull (event);
+      g_assert_cmpint (json_object_get_int_member (event, "seq"), >,
+                       json_object_get_int_member (snapshot, "seq"));
     }
+
+  for (guint c = 0; c < G_N_ELEMENTS (ws); c++)
+    dsd_test_websocket_free (ws[c]);
+  cancel_orders (orders);
 }
 
 /* Order and public tracking streams --------------------------------------- */
@@ -888,6 +997,58 @@ test_dispatcher_auth (void)
   expect_snapshot (ws);
 }
 
+typedef struct {
+  DsdTestServer    *server;
+  DsdTestWebsocket *stream;
+} CapOpening;
+
+static gboolean
+cap_stream_opens (gpointer user_data)
+{
+  CapOpening *opening = user_data;
+
+  if (opening->stream == NULL)
+    opening->stream = dsd_test_websocket_connect (opening->server, "/api/v1/stream",
+                                                  dsd_test_server_get_admin_token (
+                                                    opening->server), NULL);
+  return opening->stream != NULL;
+}
+
+/* DISPATCH_CLIENT_MAX_STREAMS without Redis: counted in the process; a
+ * closed stream, and a request refused before its upgrade, give their slot
+ * back. */
+static void
+test_client_cap (void)
+{
+  const char *env[] = { "DISPATCH_CLIENT_MAX_STREAMS=2", NULL };
+  DsdTestServer *capped = dsd_test_server_start (env);
+  const char *admin = dsd_test_server_get_admin_token (capped);
+  g_autoptr(DsdTestWebsocket) first = NULL;
+  g_autoptr(DsdTestWebsocket) refused = NULL;
+  g_autoptr(DsdTestWebsocket) unknown = NULL;
+  DsdTestWebsocket *second;
+  CapOpening opening = { capped, NULL };
+  guint status = 0;
+
+  unknown = dsd_test_websocket_connect (capped, "/api/v1/orders/"
+                                        "00000000-0000-4000-8000-000000000000/stream",
+                                        admin, &status);
+  g_assert_null (unknown);
+  g_assert_cmpuint (status, ==, 404);
+
+  first = dsd_test_websocket_connect (capped, "/api/v1/stream", admin, NULL);
+  g_assert_true (dsd_test_poll_until (cap_stream_opens, &opening, 100, 30000));
+  second = g_steal_pointer (&opening.stream);
+  refused = dsd_test_websocket_connect (capped, "/api/v1/stream", admin, &status);
+  g_assert_null (refused);
+  g_assert_cmpuint (status, ==, 429);
+
+  dsd_test_websocket_free (second);
+  g_assert_true (dsd_test_poll_until (cap_stream_opens, &opening, 100, 30000));
+  dsd_test_websocket_free (opening.stream);
+  dsd_test_server_free (capped);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -909,8 +1070,10 @@ main (int   argc,
   g_test_add_func ("/streams/driver", test_driver_stream);
   g_test_add_func ("/streams/client-frames", test_client_frames);
   g_test_add_func ("/streams/slow-consumer", test_slow_consumer);
+  g_test_add_func ("/streams/dispatcher/snapshot-in-parts", test_snapshot_in_parts);
   g_test_add_func ("/streams/ping-flood", test_ping_flood);
   g_test_add_func ("/streams/shutdown", test_shutdown);
+  g_test_add_func ("/streams/client-cap", test_client_cap);
 
   result = g_test_run ();
 

@@ -7,6 +7,8 @@
   'use strict';
 
   const initial = JSON.parse(document.getElementById('initial-state').textContent);
+  // Only the page's own state has it (the stream frames never do).
+  const deliveryPin = initial.tracking ? initial.tracking.delivery_pin : undefined;
   const FINISHED = ['delivered', 'cancelled', 'failed'];
   const STEPS = ['pending', 'assigned', 'picked_up', 'delivered'];
   const VEHICLES = { bike: 'Bike', scooter: 'Scooter', car: 'Car', van: 'Van' };
@@ -201,6 +203,9 @@
       item.classList.toggle('done', reached >= 0 && index <= reached);
       item.classList.toggle('current', index === reached && !FINISHED.includes(tracking.status));
     });
+
+    $('pin').hidden = !deliveryPin || FINISHED.includes(tracking.status);
+    $('pin-code').textContent = deliveryPin || '';
 
     const driver = tracking.driver;
     $('driver').hidden = !driver;

@@ -8,6 +8,7 @@
 #include "dispatch-location.h"
 #include "dispatch-model.h"
 #include "dsd-api.h"
+#include "dsd-cache.h"
 #include "dsd-fleet.h"
 #include "dsd-location-ingest.h"
 #include "dsd-location-scanner.h"
@@ -24,6 +25,9 @@ static const char get_sql[] =
 static const char list_sql[] =
   "SELECT dispatch.driver_list($1::jsonb, $2, $3::float8, $4::float8, $5::float8, $6::int, $7)"
   "::text";
+static const char near_live_sql[] =
+  "SELECT dispatch.driver_list_near($1, $2::float8, $3::float8, $4::float8, $5::int, $6,"
+  " $7::uuid[])::text";
 static const char online_sql[] =
   "SELECT dispatch.driver_set_online($1::jsonb, $2, $3::boolean)::text";
 static const char trail_sql[] =
@@ -55,7 +59,11 @@ create_driver_cb (DsdRequest *request,
                                &error) ||
       !dispatch_json_get_int (body, NULL, "capacity", DISPATCH_JSON_NULLABLE, 1,
                               DISPATCH_DRIVER_MAX_CAPACITY,
-                              &capacity, &error))
+                              &capacity, &error) ||
+      !dsd_api_copy_double (body, NULL, "max_weight_kg", DISPATCH_DRIVER_MIN_LOAD_LIMIT,
+                            DISPATCH_DRIVER_MAX_WEIGHT_KG, builder, &error) ||
+      !dsd_api_copy_double (body, NULL, "max_volume_l", DISPATCH_DRIVER_MIN_LOAD_LIMIT,
+                            DISPATCH_DRIVER_MAX_VOLUME_L, builder, &error))
     {
       dsd_request_respond_error (request, error);
       return;
@@ -96,19 +104,22 @@ parse_finite (const char *text,
          *out >= min && *out <= max;
 }
 
-/* ?near=LAT,LON&radius_m=R */
+/* ?near=LAT,LON&radius_m=R; FALSE with error when malformed, TRUE with
+ * *out_near FALSE when absent. */
 static gboolean
 read_near (DsdRequest  *request,
-           char       **out_lat,
-           char       **out_lon,
-           char       **out_radius,
+           gboolean    *out_near,
+           double      *out_lat,
+           double      *out_lon,
+           double      *out_radius,
            GError     **error)
 {
   const char *near = dsd_request_get_query (request, "near");
   const char *radius_text = dsd_request_get_query (request, "radius_m");
   g_auto(GStrv) parts = NULL;
-  double lat, lon, radius = DEFAULT_NEAR_RADIUS_M;
 
+  *out_near = near != NULL;
+  *out_radius = DEFAULT_NEAR_RADIUS_M;
   if (near == NULL)
     {
       if (radius_text != NULL)
@@ -122,7 +133,7 @@ read_near (DsdRequest  *request,
 
   parts = g_strsplit (near, ",", -1);
   if (g_strv_length (parts) != 2 ||
-      !parse_finite (parts[0], -90, 90, &lat) || !parse_finite (parts[1], -180, 180, &lon))
+      !parse_finite (parts[0], -90, 90, out_lat) || !parse_finite (parts[1], -180, 180, out_lon))
     {
       dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "near",
                                 "near must be LAT,LON with lat within [-90, 90] "
@@ -130,7 +141,8 @@ read_near (DsdRequest  *request,
       return FALSE;
     }
 
-  if (radius_text != NULL && !parse_finite (radius_text, 1, DISPATCH_NEAR_MAX_RADIUS_M, &radius))
+  if (radius_text != NULL &&
+      !parse_finite (radius_text, 1, DISPATCH_NEAR_MAX_RADIUS_M, out_radius))
     {
       dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "radius_m",
                                 "radius_m must be a number within [1, %.0f]",
@@ -138,10 +150,52 @@ read_near (DsdRequest  *request,
       return FALSE;
     }
 
-  *out_lat = g_strdup_printf ("%.9f", lat);
-  *out_lon = g_strdup_printf ("%.9f", lon);
-  *out_radius = g_strdup_printf ("%.3f", radius);
   return TRUE;
+}
+
+/* A near list waiting for the shared live positions. */
+typedef struct {
+  DsdRequest *request;
+  DsdContext *context;
+  char       *params[6];   /* state, lat, lon, radius, limit, next */
+} NearList;
+
+static void
+near_list_free (NearList *list)
+{
+  dsd_request_unref (list->request);
+  for (guint i = 0; i < G_N_ELEMENTS (list->params); i++)
+    g_free (list->params[i]);
+  g_free (list);
+}
+
+/* ids: the drivers with a fresh position in the radius, from Redis; NULL:
+ * none shared (or Redis down), every driver's position in PostgreSQL. */
+static void
+near_found_cb (const char * const *ids,
+               gpointer            user_data)
+{
+  NearList *list = user_data;
+  char **p = list->params;
+
+  if (ids != NULL)
+    {
+      g_autofree char *joined = g_strjoinv (",", (char **) ids);
+      g_autofree char *array = g_strconcat ("{", joined, "}", NULL);
+
+      dsd_api_respond_query (list->request, list->context, 200, near_live_sql, 7,
+                             (const char * const[]) { p[0], p[1], p[2], p[3], p[4], p[5],
+                                                      array });
+    }
+  else
+    {
+      g_autofree char *actor = dsd_request_dup_actor_json (list->request);
+
+      dsd_api_respond_query (list->request, list->context, 200, list_sql, 7,
+                             (const char * const[]) { actor, p[0], p[1], p[2], p[3], p[4],
+                                                      p[5] });
+    }
+  near_list_free (list);
 }
 
 static void
@@ -150,12 +204,12 @@ list_drivers_cb (DsdRequest *request,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *actor = dsd_request_dup_actor_json (request);
-  g_autofree char *lat = NULL;
-  g_autofree char *lon = NULL;
-  g_autofree char *radius = NULL;
   g_autofree char *limit_text = NULL;
   const char *state = dsd_request_get_query (request, "state");
   DispatchDriverState parsed;
+  gboolean near;
+  double lat = 0, lon = 0, radius;
+  NearList *list;
   int limit;
 
   if (state != NULL && !dispatch_driver_state_from_string (state, &parsed))
@@ -169,18 +223,34 @@ list_drivers_cb (DsdRequest *request,
 
   if (error != NULL ||
       !dsd_api_get_limit (request, &limit, &error) ||
-      !read_near (request, &lat, &lon, &radius, &error))
+      !read_near (request, &near, &lat, &lon, &radius, &error))
     {
       dsd_request_respond_error (request, error);
       return;
     }
 
   limit_text = g_strdup_printf ("%d", limit);
-  dsd_api_respond_query (request, user_data, 200, list_sql, 7,
-                         (const char * const[]) {
-                           actor, state, lat, lon, radius, limit_text,
-                           dsd_request_get_query (request, "next"),
-                         });
+  if (!near)
+    {
+      dsd_api_respond_query (request, user_data, 200, list_sql, 7,
+                             (const char * const[]) {
+                               actor, state, NULL, NULL, NULL, limit_text,
+                               dsd_request_get_query (request, "next"),
+                             });
+      return;
+    }
+
+  list = g_new0 (NearList, 1);
+  list->request = dsd_request_ref (request);
+  list->context = user_data;
+  list->params[0] = g_strdup (state);
+  list->params[1] = g_strdup_printf ("%.9f", lat);
+  list->params[2] = g_strdup_printf ("%.9f", lon);
+  list->params[3] = g_strdup_printf ("%.3f", radius);
+  list->params[4] = g_steal_pointer (&limit_text);
+  list->params[5] = g_strdup (dsd_request_get_query (request, "next"));
+  dsd_cache_near (dsd_context_get (user_data, DSD_TYPE_CACHE), lat, lon, radius, near_found_cb,
+                  list);
 }
 
 static void
@@ -330,29 +400,6 @@ record_locations_cb (DsdRequest *request,
                            driver_fetched_cb, post);
 }
 
-static gboolean
-read_time_query (DsdRequest  *request,
-                 const char  *name,
-                 char       **out,
-                 GError     **error)
-{
-  const char *text = dsd_request_get_query (request, name);
-  gint64 usec;
-
-  if (text == NULL)
-    return TRUE;
-
-  if (!dispatch_parse_timestamp (text, &usec))
-    {
-      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, name,
-                                "%s must be an RFC 3339 time", name);
-      return FALSE;
-    }
-
-  *out = dispatch_format_timestamp (usec);
-  return TRUE;
-}
-
 static void
 trail_cb (DsdRequest *request,
           gpointer    user_data)
@@ -372,8 +419,8 @@ trail_cb (DsdRequest *request,
                               "limit must be a positive integer");
 
   if (error != NULL ||
-      !read_time_query (request, "from", &from, &error) ||
-      !read_time_query (request, "to", &to, &error))
+      !dsd_api_get_time_query (request, "from", &from, &error) ||
+      !dsd_api_get_time_query (request, "to", &to, &error))
     {
       dsd_request_respond_error (request, error);
       return;

@@ -17,7 +17,9 @@ static const char create_sql[] =
 static const char get_sql[] =
   "SELECT dispatch.order_get($1::jsonb, $2)::text";
 static const char list_sql[] =
-  "SELECT dispatch.order_list($1::jsonb, $2, $3, $4, $5::int, $6)::text";
+  "SELECT dispatch.order_list($1::jsonb, $2, $3, $4, $5::int, $6, $7::timestamptz, $8)::text";
+static const char patch_sql[] =
+  "SELECT dispatch.order_patch($1::jsonb, $2, $3, $4, $5::jsonb)::text";
 static const char action_sql[] =
   "SELECT dispatch.order_action($1::jsonb, $2, $3, $4, $5, $6::jsonb)::text";
 static const char events_sql[] =
@@ -94,7 +96,11 @@ read_items (JsonObject   *body,
           !dispatch_json_get_int (item, path, "quantity", DISPATCH_JSON_REQUIRED,
                                   1, DISPATCH_ITEM_MAX_QUANTITY, &quantity, error) ||
           !dispatch_json_get_int (item, path, "price_cents", DISPATCH_JSON_NULLABLE,
-                                  0, DISPATCH_ITEM_MAX_PRICE_CENTS, &price, error))
+                                  0, DISPATCH_ITEM_MAX_PRICE_CENTS, &price, error) ||
+          !dsd_api_copy_double (item, path, "weight_kg", 0, DISPATCH_ITEM_MAX_WEIGHT_KG,
+                                builder, error) ||
+          !dsd_api_copy_double (item, path, "volume_l", 0, DISPATCH_ITEM_MAX_VOLUME_L,
+                                builder, error))
         return FALSE;
 
       json_builder_set_member_name (builder, "quantity");
@@ -157,6 +163,7 @@ read_contact (JsonObject   *body,
 /* Validates a create request into the normalised body the SQL side takes. */
 static char *
 read_create_body (DsdRequest  *request,
+                  DsdConfig   *config,
                   GError     **error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -184,6 +191,7 @@ read_create_body (DsdRequest  *request,
       !read_place (body, "dropoff", builder, error) ||
       !read_items (body, builder, error) ||
       !read_contact (body, builder, error) ||
+      !dsd_api_read_proof_spec (body, config, builder, error) ||
       !dsd_api_copy_string (body, NULL, "notes", DISPATCH_JSON_OPTIONAL,
                             DISPATCH_NOTES_MAX_LENGTH, builder, error) ||
       !dispatch_json_get_int (body, NULL, "priority", DISPATCH_JSON_NULLABLE, 0,
@@ -208,7 +216,7 @@ create_order_cb (DsdRequest *request,
   g_autofree char *hash = NULL;
   const char *key = NULL;
 
-  body = read_create_body (request, &error);
+  body = read_create_body (request, dsd_context_get_config (user_data), &error);
   if (body == NULL || !dsd_api_get_idempotency (request, body, &key, &hash, &error))
     {
       dsd_request_respond_error (request, error);
@@ -217,6 +225,93 @@ create_order_cb (DsdRequest *request,
 
   dsd_api_respond_query (request, user_data, 201, create_sql, 4,
                          (const char * const[]) { actor, key, hash, body });
+}
+
+/* Validates a PATCH body (only what may change before pickup) into the
+ * normalised object dispatch.order_patch takes: present members only, null
+ * kept for notes and contact (it clears them). */
+static char *
+read_patch_body (DsdRequest  *request,
+                 GError     **error)
+{
+  static const char * const patchable[] = {
+    "pickup", "dropoff", "notes", "priority", "contact", NULL
+  };
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GList) members = NULL;
+  JsonObject *body;
+
+  body = dsd_request_get_json_object (request, error);
+  if (body == NULL)
+    return NULL;
+
+  members = json_object_get_members (body);
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!g_strv_contains (patchable, l->data))
+      {
+        dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, l->data,
+                                  "%s cannot be changed; an order's pickup, dropoff, notes, "
+                                  "priority and contact can", (const char *) l->data);
+        return NULL;
+      }
+
+  json_builder_begin_object (builder);
+  if ((json_object_has_member (body, "pickup") &&
+       !read_place (body, "pickup", builder, error)) ||
+      (json_object_has_member (body, "dropoff") &&
+       !read_place (body, "dropoff", builder, error)) ||
+      (json_object_has_member (body, "notes") &&
+       !dsd_api_copy_string (body, NULL, "notes", DISPATCH_JSON_OPTIONAL,
+                             DISPATCH_NOTES_MAX_LENGTH, builder, error)))
+    return NULL;
+
+  if (json_object_has_member (body, "priority"))
+    {
+      gint64 priority = 0;
+
+      if (!dispatch_json_get_int (body, NULL, "priority", DISPATCH_JSON_REQUIRED, 0,
+                                  DISPATCH_PRIORITY_MAX, &priority, error))
+        return NULL;
+      json_builder_set_member_name (builder, "priority");
+      json_builder_add_int_value (builder, priority);
+    }
+
+  if (json_object_has_member (body, "contact"))
+    {
+      if (!read_contact (body, builder, error))
+        return NULL;
+      if (json_object_get_null_member (body, "contact"))
+        {
+          json_builder_set_member_name (builder, "contact");
+          json_builder_add_null_value (builder);
+        }
+    }
+  json_builder_end_object (builder);
+
+  return dsd_api_builder_to_string (builder);
+}
+
+static void
+patch_order_cb (DsdRequest *request,
+                gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
+  g_autofree char *body = NULL;
+  g_autofree char *hash = NULL;
+  const char *key = NULL;
+
+  body = read_patch_body (request, &error);
+  if (body == NULL || !dsd_api_get_idempotency (request, body, &key, &hash, &error))
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  dsd_api_respond_query (request, user_data, 200, patch_sql, 5,
+                         (const char * const[]) {
+                           actor, key, hash, dsd_request_get_param (request, "id"), body
+                         });
 }
 
 static void
@@ -261,30 +356,41 @@ list_orders_cb (DsdRequest *request,
   g_autoptr(GError) error = NULL;
   g_autofree char *actor = dsd_request_dup_actor_json (request);
   g_autofree char *limit_text = NULL;
+  g_autofree char *closed_since = NULL;
   const char *status = dsd_request_get_query (request, "status");
   const char *customer_id = dsd_request_get_query (request, "customer_id");
+  const char *query = dsd_request_get_query (request, "q");
   int limit;
 
   if (customer_id != NULL &&
       (*customer_id == '\0' || g_utf8_strlen (customer_id, -1) > DISPATCH_ID_MAX_LENGTH))
     dispatch_set_field_error (&error, DISPATCH_ERROR_INVALID_ARGUMENT, "customer_id",
                               "customer_id must be 1 to %d characters", DISPATCH_ID_MAX_LENGTH);
+  else if (query != NULL && g_utf8_strlen (query, -1) > DISPATCH_SEARCH_MAX_LENGTH)
+    dispatch_set_field_error (&error, DISPATCH_ERROR_INVALID_ARGUMENT, "q",
+                              "q must be at most %d characters", DISPATCH_SEARCH_MAX_LENGTH);
 
   if (error != NULL ||
       !dsd_api_get_limit (request, &limit, &error) ||
+      !dsd_api_get_time_query (request, "closed_since", &closed_since, &error) ||
       (status != NULL && !validate_status_filter (status, &error)))
     {
       dsd_request_respond_error (request, error);
       return;
     }
 
+  /* an empty search is no search */
+  if (query != NULL && *query == '\0')
+    query = NULL;
+
   limit_text = g_strdup_printf ("%d", limit);
-  dsd_api_respond_query (request, user_data, 200, list_sql, 6,
+  dsd_api_respond_query (request, user_data, 200, list_sql, 8,
                          (const char * const[]) {
                            actor, status, customer_id,
                            dsd_request_get_query (request, "driver_id"),
                            limit_text,
                            dsd_request_get_query (request, "next"),
+                           closed_since, query,
                          });
 }
 
@@ -346,6 +452,11 @@ read_action_args (DsdRequest  *request,
                   GError     **error)
 {
   static const char * const reportable[] = { "picked_up", "delivered", "failed", NULL };
+  /* FailureReasonCode of docs/openapi.json; dispatch.proof_failure_code() */
+  static const char * const failure_codes[] = {
+    "customer_absent", "wrong_address", "refused", "damaged", "unsafe_location",
+    "vehicle_problem", "pin_locked", "other", NULL
+  };
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   GBytes *raw = dsd_request_get_body (request);
   JsonObject *body = NULL;
@@ -386,12 +497,21 @@ read_action_args (DsdRequest  *request,
   else if (g_str_equal (action, "status"))
     {
       const char *status = NULL;
+      const char *code = NULL;
 
       if (!dispatch_json_get_enum (body, NULL, "status", DISPATCH_JSON_REQUIRED, reportable,
                                    &status, error) ||
           !dsd_api_copy_string (body, NULL, "reason", DISPATCH_JSON_OPTIONAL,
-                                DISPATCH_REASON_MAX_LENGTH, builder, error))
+                                DISPATCH_REASON_MAX_LENGTH, builder, error) ||
+          !dispatch_json_get_enum (body, NULL, "reason_code", DISPATCH_JSON_NULLABLE,
+                                   failure_codes, &code, error))
         return NULL;
+
+      if (code != NULL)
+        {
+          json_builder_set_member_name (builder, "reason_code");
+          json_builder_add_string_value (builder, code);
+        }
 
       json_builder_set_member_name (builder, "status");
       json_builder_add_string_value (builder, status);
@@ -457,6 +577,8 @@ dsd_api_register_orders (DsdRouter  *router,
                   DSD_ROLES_STAFF | DSD_ROLE_CUSTOMER, create_order_cb, context);
   dsd_router_add (router, "GET", "/api/v1/orders", DSD_ROLES_ANY, list_orders_cb, context);
   dsd_router_add (router, "GET", "/api/v1/orders/{id}", DSD_ROLES_ANY, get_order_cb, context);
+  dsd_router_add (router, "PATCH", "/api/v1/orders/{id}", DSD_ROLES_STAFF, patch_order_cb,
+                  context);
   dsd_router_add (router, "GET", "/api/v1/orders/{id}/events", DSD_ROLES_ANY,
                   order_events_cb, context);
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-api"
 
+#include <math.h>
+
 #include "dispatch-limits.h"
 #include "dsd-api.h"
 #include "dsd-pg-pool.h"
@@ -209,6 +211,53 @@ dsd_api_copy_string (JsonObject         *object,
   return TRUE;
 }
 
+gboolean
+dsd_api_get_time_query (DsdRequest  *request,
+                        const char  *name,
+                        char       **out,
+                        GError     **error)
+{
+  const char *text = dsd_request_get_query (request, name);
+  gint64 usec;
+
+  if (text == NULL)
+    return TRUE;
+
+  if (!dispatch_parse_timestamp (text, &usec))
+    {
+      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, name,
+                                "%s must be an RFC 3339 time", name);
+      return FALSE;
+    }
+
+  *out = dispatch_format_timestamp (usec);
+  return TRUE;
+}
+
+gboolean
+dsd_api_copy_double (JsonObject   *object,
+                     const char   *prefix,
+                     const char   *member,
+                     double        min,
+                     double        max,
+                     JsonBuilder  *builder,
+                     GError      **error)
+{
+  double value = NAN;
+
+  if (!dispatch_json_get_double (object, prefix, member, DISPATCH_JSON_NULLABLE, min, max,
+                                 &value, error))
+    return FALSE;
+
+  if (!isnan (value))
+    {
+      json_builder_set_member_name (builder, member);
+      json_builder_add_double_value (builder, value);
+    }
+
+  return TRUE;
+}
+
 void
 dsd_api_register_all (DsdRouter  *router,
                       DsdContext *context)
@@ -219,6 +268,7 @@ dsd_api_register_all (DsdRouter  *router,
   dsd_api_register_drivers (router, context);
   dsd_api_register_dispatch (router, context);
   dsd_api_register_orders (router, context);
+  dsd_api_register_proof (router, context);
   dsd_api_register_inventory (router, context);
   dsd_api_register_tracking (router, context);
   dsd_api_register_webhooks (router, context);

@@ -21,6 +21,8 @@ void     dsd_api_register_drivers   (DsdRouter *router, DsdContext *context);
 /* Driver settings of the dispatch engine (pausing automatic dispatch). */
 void     dsd_api_register_dispatch  (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_orders    (DsdRouter *router, DsdContext *context);
+/* Proof of delivery: PIN, photo, signature of an order. */
+void     dsd_api_register_proof     (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_inventory (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_tracking  (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_ops       (DsdRouter *router, DsdContext *context);
@@ -30,7 +32,8 @@ void     dsd_api_register_webhooks  (DsdRouter *router, DsdContext *context);
  * through the context's pool; context must outlive it. */
 DsdAccountStates *dsd_api_accounts_new (DsdContext *context);
 
-/* DISPATCH_CLIENT_RATE_LIMIT on every routed request of http (none when 0). */
+/* DISPATCH_CLIENT_RATE_LIMIT on every routed request of http and
+ * DISPATCH_CLIENT_MAX_STREAMS on its websocket requests (none when 0). */
 void     dsd_api_limit_clients      (DsdHttpServer *http, DsdContext *context);
 
 /* All of the above. */
@@ -85,12 +88,37 @@ gboolean dsd_api_get_limit          (DsdRequest         *request,
                                      int                *out_limit,
                                      GError            **error);
 
+/* The RFC 3339 time in query parameter @name, normalised for SQL (*out
+ * stays NULL when absent); invalid_argument on @name otherwise. */
+gboolean dsd_api_get_time_query     (DsdRequest         *request,
+                                     const char         *name,
+                                     char              **out,
+                                     GError            **error);
+
 /* Idempotency-Key header (NULL when absent; error when malformed) and the
  * request fingerprint the SQL side compares replays with. */
 gboolean dsd_api_get_idempotency    (DsdRequest         *request,
                                      const char         *normalized_body,
                                      const char        **out_key,
                                      char              **out_hash,
+                                     GError            **error);
+
+/* The "proof" member of an order to create: body's {"pin"?,"photo"?,
+ * "signature"?} (members left out are not required), or without one the
+ * server's DISPATCH_PROOF_REQUIRED; written to builder as three booleans. */
+gboolean dsd_api_read_proof_spec    (JsonObject         *body,
+                                     DsdConfig          *config,
+                                     JsonBuilder        *builder,
+                                     GError            **error);
+
+/* Copies an optional number member within [min, max] into the builder (same
+ * name); nothing is written when it is absent or null. */
+gboolean dsd_api_copy_double        (JsonObject         *object,
+                                     const char         *prefix,
+                                     const char         *member,
+                                     double              min,
+                                     double              max,
+                                     JsonBuilder        *builder,
                                      GError            **error);
 
 /* Serialises a builder's root compactly. */

@@ -4,25 +4,37 @@
 #include "dispatch-json.h"
 #include "dsd-event-view.h"
 
-/* Members of event data that only staff see. */
-static const char * const staff_only[] = { "assignment" };
+/* Members of event data that role does not see (NULL-terminated): staff see
+ * everything; drivers do not get the tracking token either (it opens the
+ * public tracking page, which shows the delivery PIN the driver must ask the
+ * customer for; dispatch.order_for() in SQL). */
+static const char * const *
+hidden_members (DsdRole role)
+{
+  static const char * const none[] = { NULL };
+  static const char * const from_customers[] = { "assignment", NULL };
+  static const char * const from_drivers[] = { "assignment", "tracking_token", NULL };
+
+  if ((role & DSD_ROLES_STAFF) != 0)
+    return none;
+
+  return role == DSD_ROLE_DRIVER ? from_drivers : from_customers;
+}
 
 gboolean
 dsd_event_view_redact (JsonObject *data,
                        DsdRole     role)
 {
+  const char * const *hidden = hidden_members (role);
   gboolean redacted = FALSE;
 
   g_return_val_if_fail (data != NULL, FALSE);
 
-  if ((role & DSD_ROLES_STAFF) != 0)
-    return FALSE;
-
-  for (guint i = 0; i < G_N_ELEMENTS (staff_only); i++)
+  for (guint i = 0; hidden[i] != NULL; i++)
     {
-      if (json_object_has_member (data, staff_only[i]))
+      if (json_object_has_member (data, hidden[i]))
         {
-          json_object_remove_member (data, staff_only[i]);
+          json_object_remove_member (data, hidden[i]);
           redacted = TRUE;
         }
     }
@@ -45,12 +57,12 @@ dsd_event_view_envelope (DsdEvent *event,
 
   g_return_val_if_fail (event != NULL, NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (staff_only) && (role & DSD_ROLES_STAFF) == 0; i++)
-    hidden |= json_object_has_member (data, staff_only[i]);
+  for (const char * const *member = hidden_members (role); *member != NULL; member++)
+    hidden |= json_object_has_member (data, *member);
   if (!hidden)
     return g_bytes_ref (envelope);
 
-  /* Rare (offers and automatic assignments, to their driver): re-parse. */
+  /* Offers, automatic assignments and order events to drivers: re-parse. */
   text = g_bytes_get_data (envelope, &length);
   copy = dispatch_json_parse_object (text, length, NULL);
   g_return_val_if_fail (copy != NULL, g_bytes_ref (envelope));

@@ -15,6 +15,8 @@ G_BEGIN_DECLS
  * the assignment engine's explanation, the "assignment" member of
  * order.assigned / order.offer: it names other drivers (candidates with their
  * ETAs and costs) and counts the fleet (orders_considered, drivers_considered).
+ * Drivers do not see an order's tracking_token either: the public tracking
+ * page it opens shows the delivery PIN (proof of delivery).
  */
 
 /* Removes from an event's data what role may not see; TRUE if anything was. */

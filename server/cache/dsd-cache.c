@@ -46,6 +46,29 @@ dsd_cache_limit_reset (DsdCache       *self,
 }
 
 void
+dsd_cache_slot_take (DsdCache         *self,
+                     const char       *key,
+                     guint             max,
+                     DsdCacheSlotFunc  func,
+                     gpointer          user_data)
+{
+  g_return_if_fail (DSD_IS_CACHE (self));
+  g_return_if_fail (key != NULL && func != NULL);
+
+  DSD_CACHE_GET_IFACE (self)->slot_take (self, key, max, func, user_data);
+}
+
+void
+dsd_cache_slot_release (DsdCache   *self,
+                        const char *key)
+{
+  g_return_if_fail (DSD_IS_CACHE (self));
+  g_return_if_fail (key != NULL);
+
+  DSD_CACHE_GET_IFACE (self)->slot_release (self, key);
+}
+
+void
 dsd_cache_lookup (DsdCache           *self,
                   const char         *key,
                   const char         *scope,
@@ -90,6 +113,20 @@ dsd_cache_share_location (DsdCache *self,
   g_return_if_fail (event != NULL);
 
   DSD_CACHE_GET_IFACE (self)->share_location (self, event);
+}
+
+void
+dsd_cache_near (DsdCache         *self,
+                double            lat,
+                double            lon,
+                double            radius_m,
+                DsdCacheNearFunc  func,
+                gpointer          user_data)
+{
+  g_return_if_fail (DSD_IS_CACHE (self));
+  g_return_if_fail (func != NULL);
+
+  DSD_CACHE_GET_IFACE (self)->near (self, lat, lon, radius_m, func, user_data);
 }
 
 void

@@ -31,6 +31,12 @@ typedef void (*DsdCacheLimitFunc)  (gboolean  allowed,
 typedef void (*DsdCacheLookupFunc) (GBytes     *value,
                                     const char *stamp,
                                     gpointer    user_data);
+/* taken: a slot is held now (give it back with dsd_cache_slot_release()). */
+typedef void (*DsdCacheSlotFunc)   (gboolean            taken,
+                                    gpointer            user_data);
+/* ids: (nullable): the drivers found; NULL when the cache could not answer. */
+typedef void (*DsdCacheNearFunc)   (const char * const *ids,
+                                    gpointer            user_data);
 
 #define DSD_TYPE_CACHE (dsd_cache_get_type ())
 G_DECLARE_INTERFACE (DsdCache, dsd_cache, DSD, CACHE, GObject)
@@ -49,6 +55,13 @@ struct _DsdCacheInterface
   void     (*limit_reset)    (DsdCache           *self,
                               const DsdLimit     *limit,
                               const char         *key);
+  void     (*slot_take)      (DsdCache           *self,
+                              const char         *key,
+                              guint               max,
+                              DsdCacheSlotFunc    func,
+                              gpointer            user_data);
+  void     (*slot_release)   (DsdCache           *self,
+                              const char         *key);
   void     (*lookup)         (DsdCache           *self,
                               const char         *key,
                               const char         *scope,
@@ -64,6 +77,12 @@ struct _DsdCacheInterface
                               const char         *scope);
   void     (*share_location) (DsdCache           *self,
                               DsdEvent           *event);
+  void     (*near)           (DsdCache           *self,
+                              double              lat,
+                              double              lon,
+                              double              radius_m,
+                              DsdCacheNearFunc    func,
+                              gpointer            user_data);
   void     (*warm_async)     (DsdCache           *self,
                               GCancellable       *cancellable,
                               GAsyncReadyCallback callback,
@@ -85,6 +104,20 @@ void     dsd_cache_limit_hit      (DsdCache           *self,
                                    gpointer            user_data);
 void     dsd_cache_limit_reset    (DsdCache           *self,
                                    const DsdLimit     *limit,
+                                   const char         *key);
+/*
+ * Slots: things held open at once, such as a client's stream connections.
+ * At most max slots of a key are held, on every instance together with a
+ * shared backend; a slot is held until released, or until its instance stops
+ * renewing them (it crashed). While the shared backend is down, the slots
+ * this instance holds are counted alone.
+ */
+void     dsd_cache_slot_take      (DsdCache           *self,
+                                   const char         *key,
+                                   guint               max,
+                                   DsdCacheSlotFunc    func,
+                                   gpointer            user_data);
+void     dsd_cache_slot_release   (DsdCache           *self,
                                    const char         *key);
 /*
  * Cached reads. Each entry belongs to a scope (an order: "order:<id>") and
@@ -113,6 +146,17 @@ void     dsd_cache_invalidate     (DsdCache           *self,
  * instances' fleets (and for a restarted instance). */
 void     dsd_cache_share_location (DsdCache           *self,
                                    DsdEvent           *event);
+/* The drivers whose shared position is at most radius_m from (lat, lon)
+ * (a little more: callers measure again) and at most
+ * DISPATCH_LOCATION_MAX_AGE_S old, nearest first. ids NULL: there are no
+ * shared positions (no REDIS_URL) or the cache could not answer; read
+ * PostgreSQL instead. */
+void     dsd_cache_near           (DsdCache           *self,
+                                   double              lat,
+                                   double              lon,
+                                   double              radius_m,
+                                   DsdCacheNearFunc    func,
+                                   gpointer            user_data);
 /* Publishes the shared positions on the bus (the fleet takes the newer
  * ones); finishes at once when there is nothing shared or it is down. */
 void     dsd_cache_warm_async     (DsdCache           *self,

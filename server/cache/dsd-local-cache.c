@@ -12,6 +12,7 @@ struct _DsdLocalCache
 
   DsdClock   *clock;
   GHashTable *limiters;   /* DsdLimit name → DsdRateLimiter */
+  GHashTable *slots;      /* key → GUINT_TO_POINTER (slots held) */
 };
 
 static void dsd_local_cache_iface_init (DsdCacheInterface *iface);
@@ -70,6 +71,28 @@ dsd_local_cache_limit_reset (DsdCache       *cache,
 }
 
 static void
+dsd_local_cache_slot_take (DsdCache         *cache,
+                           const char       *key,
+                           guint             max,
+                           DsdCacheSlotFunc  func,
+                           gpointer          user_data)
+{
+  DsdLocalCache *self = DSD_LOCAL_CACHE (cache);
+  gboolean taken = dsd_local_cache_count_slots (self, key, 0) < max;
+
+  if (taken)
+    dsd_local_cache_count_slots (self, key, 1);
+  func (taken, user_data);
+}
+
+static void
+dsd_local_cache_slot_release (DsdCache   *cache,
+                              const char *key)
+{
+  dsd_local_cache_count_slots (DSD_LOCAL_CACHE (cache), key, -1);
+}
+
+static void
 dsd_local_cache_lookup (DsdCache           *cache,
                         const char         *key,
                         const char         *scope,
@@ -101,6 +124,18 @@ dsd_local_cache_share_location (DsdCache *cache,
 {
 }
 
+/* Positions are not shared: the caller reads PostgreSQL. */
+static void
+dsd_local_cache_near (DsdCache         *cache,
+                      double            lat,
+                      double            lon,
+                      double            radius_m,
+                      DsdCacheNearFunc  func,
+                      gpointer          user_data)
+{
+  func (NULL, user_data);
+}
+
 static void
 dsd_local_cache_warm_async (DsdCache            *cache,
                             GCancellable        *cancellable,
@@ -127,10 +162,13 @@ dsd_local_cache_iface_init (DsdCacheInterface *iface)
   iface->is_up = dsd_local_cache_is_up;
   iface->limit_hit = dsd_local_cache_limit_hit;
   iface->limit_reset = dsd_local_cache_limit_reset;
+  iface->slot_take = dsd_local_cache_slot_take;
+  iface->slot_release = dsd_local_cache_slot_release;
   iface->lookup = dsd_local_cache_lookup;
   iface->store = dsd_local_cache_store;
   iface->invalidate = dsd_local_cache_invalidate;
   iface->share_location = dsd_local_cache_share_location;
+  iface->near = dsd_local_cache_near;
   iface->warm_async = dsd_local_cache_warm_async;
   iface->warm_finish = dsd_local_cache_warm_finish;
 }
@@ -141,6 +179,7 @@ dsd_local_cache_finalize (GObject *object)
   DsdLocalCache *self = DSD_LOCAL_CACHE (object);
 
   g_clear_pointer (&self->limiters, g_hash_table_unref);
+  g_clear_pointer (&self->slots, g_hash_table_unref);
   g_clear_object (&self->clock);
 
   G_OBJECT_CLASS (dsd_local_cache_parent_class)->finalize (object);
@@ -156,6 +195,7 @@ static void
 dsd_local_cache_init (DsdLocalCache *self)
 {
   self->limiters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->slots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 DsdLocalCache *
@@ -168,4 +208,33 @@ dsd_local_cache_new (DsdClock *clock)
   self = g_object_new (DSD_TYPE_LOCAL_CACHE, NULL);
   self->clock = g_object_ref (clock);
   return self;
+}
+
+guint
+dsd_local_cache_count_slots (DsdLocalCache *self,
+                             const char    *key,
+                             int            delta)
+{
+  gint64 n;
+
+  g_return_val_if_fail (DSD_IS_LOCAL_CACHE (self), 0);
+  g_return_val_if_fail (key != NULL, 0);
+
+  n = MAX ((gint64) GPOINTER_TO_UINT (g_hash_table_lookup (self->slots, key)) + delta, 0);
+  if (n == 0)
+    g_hash_table_remove (self->slots, key);
+  else if (delta != 0)
+    g_hash_table_insert (self->slots, g_strdup (key), GUINT_TO_POINTER ((guint) n));
+
+  return n;
+}
+
+void
+dsd_local_cache_foreach_slot (DsdLocalCache *self,
+                              GHFunc         func,
+                              gpointer       user_data)
+{
+  g_return_if_fail (DSD_IS_LOCAL_CACHE (self));
+
+  g_hash_table_foreach (self->slots, func, user_data);
 }

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include "dispatch-json.h"
 #include "dsd-local-cache.h"
 #include "dsd-redis-cache.h"
@@ -17,6 +19,10 @@
 #define MAX_BATCH 500
 #define WARM_WAIT_MS 2000
 #define GENERATION_KEEP_S "86400"
+#define SLOTS_KEEP_S "86400"
+#define INSTANCE_KEY KEY_PREFIX "instance:"
+#define INSTANCE_TTL_S "30"
+#define HEARTBEAT_S 10
 #define LOOKUPS_METRIC "dispatch_cache_lookups_total"
 #define ERRORS_METRIC "dispatch_cache_errors_total"
 
@@ -73,6 +79,63 @@ static const char positions_lua[] =
   "end\n"
   "return #changed\n";
 
+/* Slots: a hash per key, the slots each instance holds (what its own count
+ * says, written whole each time: no drift). An instance is alive while its
+ * key INSTANCE_KEY<origin> lives: renewed every HEARTBEAT_S, so the slots of
+ * one that crashed stop counting within INSTANCE_TTL_S and go when found.
+ * KEYS slots; ARGV origin, this instance's slots with the new one, max.
+ * Returns 1 when taken; else writes the count without it and returns 0. */
+static const char slot_take_lua[] =
+  "redis.call('SET', '" INSTANCE_KEY "' .. ARGV[1], '1', 'EX', " INSTANCE_TTL_S ")\n"
+  "local mine = tonumber(ARGV[2])\n"
+  "local total = mine\n"
+  "local held = redis.call('HGETALL', KEYS[1])\n"
+  "for i = 1, #held, 2 do\n"
+  "  if held[i] ~= ARGV[1] then\n"
+  "    if redis.call('EXISTS', '" INSTANCE_KEY "' .. held[i]) == 1 then\n"
+  "      total = total + tonumber(held[i + 1])\n"
+  "    else\n"
+  "      redis.call('HDEL', KEYS[1], held[i])\n"
+  "    end\n"
+  "  end\n"
+  "end\n"
+  "local taken = total <= tonumber(ARGV[3])\n"
+  "if not taken then mine = mine - 1 end\n"
+  "if mine > 0 then\n"
+  "  redis.call('HSET', KEYS[1], ARGV[1], mine)\n"
+  "  redis.call('EXPIRE', KEYS[1], " SLOTS_KEEP_S ")\n"
+  "else\n"
+  "  redis.call('HDEL', KEYS[1], ARGV[1])\n"
+  "end\n"
+  "return taken and 1 or 0\n";
+
+/* KEYS slots; ARGV origin, the slots this instance holds. */
+static const char slot_set_lua[] =
+  "if ARGV[2] == '0' then return redis.call('HDEL', KEYS[1], ARGV[1]) end\n"
+  "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])\n"
+  "redis.call('EXPIRE', KEYS[1], " SLOTS_KEEP_S ")\n"
+  "return 1\n";
+
+/* KEYS geo, seen, last; ARGV lon, lat, radius (m), keep (µs). The members
+ * within the radius, nearest first, whose position is at most keep old; the
+ * older ones found on the way go (GEO members never expire). */
+static const char near_lua[] =
+  "local tm = redis.call('TIME')\n"
+  "local cutoff = tonumber(tm[1]) * 1000000 + tonumber(tm[2]) - tonumber(ARGV[4])\n"
+  "local fresh = {}\n"
+  "for _, id in ipairs(redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2],\n"
+  "                               'BYRADIUS', ARGV[3], 'm', 'ASC')) do\n"
+  "  local t = redis.call('ZSCORE', KEYS[2], id)\n"
+  "  if t and tonumber(t) >= cutoff then\n"
+  "    fresh[#fresh + 1] = id\n"
+  "  else\n"
+  "    redis.call('ZREM', KEYS[1], id)\n"
+  "    redis.call('ZREM', KEYS[2], id)\n"
+  "    redis.call('HDEL', KEYS[3], id)\n"
+  "  end\n"
+  "end\n"
+  "return fresh\n";
+
 /* Entries are "<generation key> <generation>\n<value>". KEYS entry, the
  * scope's generation key (or ""). Returns {value or false, generation}. */
 static const char lookup_lua[] =
@@ -107,6 +170,9 @@ struct _DsdRedisCache
   DsdRedis       *subscriber;     /* other instances' positions; NULL with Kafka */
   DsdRedisScript *limit_script;
   DsdRedisScript *positions_script;
+  DsdRedisScript *near_script;
+  DsdRedisScript *slot_take_script;
+  DsdRedisScript *slot_set_script;
   DsdRedisScript *lookup_script;
   DsdRedisScript *store_script;
   DsdRedisScript *invalidate_script;
@@ -119,6 +185,9 @@ struct _DsdRedisCache
 
   GPtrArray      *batch;          /* (DsdEvent) positions not written yet */
   guint           flush_id;
+  guint           heartbeat_id;   /* keeps this instance's slots counted */
+  char           *slot_origin;    /* this instance in slots, a new one each connection */
+  guint           slot_epoch;
 };
 
 static void dsd_redis_cache_iface_init (DsdCacheInterface *iface);
@@ -279,6 +348,163 @@ dsd_redis_cache_limit_reset (DsdCache       *cache,
   if (dsd_redis_is_up (self->redis))
     write_and_forget (self, "limit", NULL, 0, 2, (const char *[]) { "DEL", redis_key },
                       (gsize[]) { 3, strlen (redis_key) });
+}
+
+/* Slots ------------------------------------------------------------------- */
+
+static char *
+slots_key (const char *key)
+{
+  return g_strconcat (KEY_PREFIX "slots:", key, NULL);
+}
+
+typedef struct {
+  DsdRedisCache    *self;
+  char             *key;
+  DsdCacheSlotFunc  func;
+  gpointer          user_data;
+} SlotCall;
+
+static void
+slot_call_free (SlotCall *call)
+{
+  g_object_unref (call->self);
+  g_free (call->key);
+  g_free (call);
+}
+
+static void
+slot_reply_cb (redisReply   *reply,
+               const GError *error,
+               gpointer      user_data)
+{
+  SlotCall *call = user_data;
+  gboolean taken = TRUE;
+
+  /* Failed: counted here alone (it is already, as one of ours). */
+  if (error == NULL && reply->type == REDIS_REPLY_INTEGER)
+    taken = reply->integer == 1;
+  else
+    count_error (call->self, "slot", error);
+
+  if (!taken)
+    dsd_local_cache_count_slots (call->self->local, call->key, -1);
+  call->func (taken, call->user_data);
+  slot_call_free (call);
+}
+
+static void
+dsd_redis_cache_slot_take (DsdCache         *cache,
+                           const char       *key,
+                           guint             max,
+                           DsdCacheSlotFunc  func,
+                           gpointer          user_data)
+{
+  DsdRedisCache *self = DSD_REDIS_CACHE (cache);
+  g_autofree char *redis_key = slots_key (key);
+  char mine[16], max_text[16];
+  const char *argv[] = { redis_key, self->slot_origin, mine, max_text };
+  gsize argv_len[G_N_ELEMENTS (argv)];
+  SlotCall *call;
+  guint n;
+
+  if (!dsd_redis_is_up (self->redis) ||
+      dsd_local_cache_count_slots (self->local, key, 0) >= max)
+    {
+      dsd_cache_slot_take (DSD_CACHE (self->local), key, max, func, user_data);
+      return;
+    }
+
+  /* Counted here at once: takes in flight together cannot pass as one. */
+  n = dsd_local_cache_count_slots (self->local, key, 1);
+  g_snprintf (mine, sizeof mine, "%u", n);
+  g_snprintf (max_text, sizeof max_text, "%u", max);
+  for (guint i = 0; i < G_N_ELEMENTS (argv); i++)
+    argv_len[i] = strlen (argv[i]);
+
+  call = g_new0 (SlotCall, 1);
+  call->self = g_object_ref (self);
+  call->key = g_strdup (key);
+  call->func = func;
+  call->user_data = user_data;
+  if (!dsd_redis_eval (self->redis, self->slot_take_script, 1, G_N_ELEMENTS (argv), argv,
+                       argv_len, slot_reply_cb, call, NULL))
+    {
+      count_error (self, "slot", NULL);
+      slot_call_free (call);
+      func (TRUE, user_data);
+    }
+}
+
+/* Writes what this instance holds of key (n) to Redis. */
+static void
+publish_slots (gpointer key,
+               gpointer n,
+               gpointer user_data)
+{
+  DsdRedisCache *self = user_data;
+  g_autofree char *redis_key = slots_key (key);
+  char mine[16];
+  const char *argv[] = { redis_key, self->slot_origin, mine };
+  gsize argv_len[G_N_ELEMENTS (argv)];
+
+  g_snprintf (mine, sizeof mine, "%u", GPOINTER_TO_UINT (n));
+  for (guint i = 0; i < G_N_ELEMENTS (argv); i++)
+    argv_len[i] = strlen (argv[i]);
+  write_and_forget (self, "slot", self->slot_set_script, 1, G_N_ELEMENTS (argv), argv,
+                    argv_len);
+}
+
+static void
+dsd_redis_cache_slot_release (DsdCache   *cache,
+                              const char *key)
+{
+  DsdRedisCache *self = DSD_REDIS_CACHE (cache);
+  guint n = dsd_local_cache_count_slots (self->local, key, -1);
+
+  if (dsd_redis_is_up (self->redis))
+    publish_slots ((gpointer) key, GUINT_TO_POINTER (n), self);
+}
+
+static gboolean
+heartbeat_cb (gpointer user_data)
+{
+  DsdRedisCache *self = user_data;
+  g_autofree char *alive = g_strconcat (INSTANCE_KEY, self->slot_origin, NULL);
+  const char *argv[] = { "SET", alive, "1", "EX", INSTANCE_TTL_S };
+  gsize argv_len[G_N_ELEMENTS (argv)];
+
+  if (!dsd_redis_is_up (self->redis))
+    return G_SOURCE_CONTINUE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (argv); i++)
+    argv_len[i] = strlen (argv[i]);
+  write_and_forget (self, "slot", NULL, 0, G_N_ELEMENTS (argv), argv, argv_len);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Back (or a new server, which knows nothing): what this instance holds
+ * now, including what it took meanwhile, under a new name, since what it
+ * wrote before may be out of date (a release it could not write); the old
+ * name dies at once, its counts go where they are found. */
+static void
+commands_up_cb (GObject    *object,
+                GParamSpec *pspec,
+                gpointer    user_data)
+{
+  DsdRedisCache *self = user_data;
+  g_autofree char *old = NULL;
+
+  if (!dsd_redis_is_up (self->redis))
+    return;
+
+  old = g_strconcat (INSTANCE_KEY, self->slot_origin, NULL);
+  write_and_forget (self, "slot", NULL, 0, 2, (const char *[]) { "DEL", old },
+                    (gsize[]) { 3, strlen (old) });
+  g_free (self->slot_origin);
+  self->slot_origin = g_strdup_printf ("%s:%u", self->origin, ++self->slot_epoch);
+  heartbeat_cb (self);
+  dsd_local_cache_foreach_slot (self->local, publish_slots, self);
 }
 
 /* Read cache -------------------------------------------------------------- */
@@ -541,6 +767,79 @@ positions_message_cb (const char *channel,
     }
 }
 
+typedef struct {
+  DsdRedisCache    *self;
+  DsdCacheNearFunc  func;
+  gpointer          user_data;
+} NearCall;
+
+static void
+near_reply_cb (redisReply   *reply,
+               const GError *error,
+               gpointer      user_data)
+{
+  NearCall *call = user_data;
+  g_autoptr(GPtrArray) ids = NULL;
+
+  if (error == NULL && reply->type == REDIS_REPLY_ARRAY)
+    {
+      ids = g_ptr_array_new_full (reply->elements + 1, g_free);
+      for (gsize i = 0; i < reply->elements; i++)
+        g_ptr_array_add (ids, g_strndup (reply->element[i]->str, reply->element[i]->len));
+      g_ptr_array_add (ids, NULL);
+    }
+  else
+    count_error (call->self, "near", error);
+
+  call->func (ids != NULL ? (const char * const *) ids->pdata : NULL, call->user_data);
+  g_object_unref (call->self);
+  g_free (call);
+}
+
+static void
+dsd_redis_cache_near (DsdCache         *cache,
+                      double            lat,
+                      double            lon,
+                      double            radius_m,
+                      DsdCacheNearFunc  func,
+                      gpointer          user_data)
+{
+  DsdRedisCache *self = DSD_REDIS_CACHE (cache);
+  char lat_text[G_ASCII_DTOSTR_BUF_SIZE], lon_text[G_ASCII_DTOSTR_BUF_SIZE];
+  char radius_text[G_ASCII_DTOSTR_BUF_SIZE], keep[24];
+  const char *argv[] = { GEO_KEY, SEEN_KEY, LAST_KEY, lon_text, lat_text, radius_text, keep };
+  gsize argv_len[G_N_ELEMENTS (argv)];
+  NearCall *call;
+
+  /* GEO takes latitudes within ±85.05112878° only (and holds no others). */
+  if (fabs (lat) > 85.05112878)
+    {
+      func (NULL, user_data);
+      return;
+    }
+
+  g_ascii_dtostr (lon_text, sizeof lon_text, lon);
+  g_ascii_dtostr (lat_text, sizeof lat_text, lat);
+  /* Redis measures on a sphere of another radius, from 52-bit geohashes. */
+  g_ascii_dtostr (radius_text, sizeof radius_text, radius_m * 1.001 + 1);
+  g_snprintf (keep, sizeof keep, "%" G_GINT64_FORMAT, self->keep_us);
+  for (guint i = 0; i < G_N_ELEMENTS (argv); i++)
+    argv_len[i] = strlen (argv[i]);
+
+  call = g_new0 (NearCall, 1);
+  call->self = g_object_ref (self);
+  call->func = func;
+  call->user_data = user_data;
+  if (!dsd_redis_eval (self->redis, self->near_script, 3, G_N_ELEMENTS (argv), argv, argv_len,
+                       near_reply_cb, call, NULL))
+    {
+      count_error (self, "near", NULL);
+      g_object_unref (self);
+      g_free (call);
+      func (NULL, user_data);
+    }
+}
+
 /* Warm start -------------------------------------------------------------- */
 
 static void
@@ -674,10 +973,13 @@ dsd_redis_cache_iface_init (DsdCacheInterface *iface)
   iface->is_up = dsd_redis_cache_is_up;
   iface->limit_hit = dsd_redis_cache_limit_hit;
   iface->limit_reset = dsd_redis_cache_limit_reset;
+  iface->slot_take = dsd_redis_cache_slot_take;
+  iface->slot_release = dsd_redis_cache_slot_release;
   iface->lookup = dsd_redis_cache_lookup;
   iface->store = dsd_redis_cache_store;
   iface->invalidate = dsd_redis_cache_invalidate;
   iface->share_location = dsd_redis_cache_share_location;
+  iface->near = dsd_redis_cache_near;
   iface->warm_async = dsd_redis_cache_warm_async;
   iface->warm_finish = dsd_redis_cache_warm_finish;
 }
@@ -688,6 +990,7 @@ dsd_redis_cache_dispose (GObject *object)
   DsdRedisCache *self = DSD_REDIS_CACHE (object);
 
   g_clear_handle_id (&self->flush_id, g_source_remove);
+  g_clear_handle_id (&self->heartbeat_id, g_source_remove);
   g_clear_object (&self->subscriber);
   g_clear_object (&self->redis);
   g_clear_object (&self->local);
@@ -704,6 +1007,7 @@ dsd_redis_cache_finalize (GObject *object)
 
   g_clear_pointer (&self->batch, g_ptr_array_unref);
   g_free (self->origin);
+  g_free (self->slot_origin);
 
   G_OBJECT_CLASS (dsd_redis_cache_parent_class)->finalize (object);
 }
@@ -721,6 +1025,7 @@ static void
 dsd_redis_cache_init (DsdRedisCache *self)
 {
   self->origin = g_uuid_string_random ();
+  self->slot_origin = g_strdup (self->origin);
   self->batch = g_ptr_array_new_with_free_func ((GDestroyNotify) dsd_event_unref);
 }
 
@@ -747,10 +1052,14 @@ dsd_redis_cache_new (const DsdRedisUrl *url,
   self->redis = dsd_redis_new (url, "commands");
   self->limit_script = dsd_redis_add_script (self->redis, limit_lua);
   self->positions_script = dsd_redis_add_script (self->redis, positions_lua);
+  self->near_script = dsd_redis_add_script (self->redis, near_lua);
+  self->slot_take_script = dsd_redis_add_script (self->redis, slot_take_lua);
+  self->slot_set_script = dsd_redis_add_script (self->redis, slot_set_lua);
   self->lookup_script = dsd_redis_add_script (self->redis, lookup_lua);
   self->store_script = dsd_redis_add_script (self->redis, store_lua);
   self->invalidate_script = dsd_redis_add_script (self->redis, invalidate_lua);
   g_signal_connect_object (bus, "event", G_CALLBACK (event_cb), self, 0);
+  g_signal_connect_object (self->redis, "notify::up", G_CALLBACK (commands_up_cb), self, 0);
 
   if (exchange_positions)
     {
@@ -777,6 +1086,7 @@ dsd_redis_cache_start (DsdRedisCache *self)
   dsd_redis_start (self->redis);
   if (self->subscriber != NULL)
     dsd_redis_start (self->subscriber);
+  self->heartbeat_id = g_timeout_add_seconds (HEARTBEAT_S, heartbeat_cb, self);
 }
 
 void
@@ -785,6 +1095,7 @@ dsd_redis_cache_stop (DsdRedisCache *self)
   g_return_if_fail (DSD_IS_REDIS_CACHE (self));
 
   g_clear_handle_id (&self->flush_id, g_source_remove);
+  g_clear_handle_id (&self->heartbeat_id, g_source_remove);
   if (self->subscriber != NULL)
     dsd_redis_stop (self->subscriber);
   dsd_redis_stop (self->redis);

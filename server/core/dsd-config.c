@@ -47,6 +47,8 @@ static const Setting settings[] = {
   STR (public_url, "DISPATCH_PUBLIC_URL", "Public base URL for tracking links"),
   STR (roles, "DISPATCH_ROLES", "Roles of this instance: api,assigner,notifier,relay"),
   STR (log_format, "DISPATCH_LOG_FORMAT", "Log format: text or json"),
+  STR (proof_required, "DISPATCH_PROOF_REQUIRED",
+       "Proof of delivery an order requires unless it says: none, or pin,photo,signature"),
   UINT (offer_timeout_s, "DISPATCH_OFFER_TIMEOUT_S", "Seconds a driver has to accept an offer"),
   UINT (location_max_age_s, "DISPATCH_LOCATION_MAX_AGE_S", "Oldest location automation uses"),
   UINT (location_retention_days, "DISPATCH_LOCATION_RETENTION_DAYS",
@@ -59,6 +61,8 @@ static const Setting settings[] = {
   UINT (db_pool_size, "DISPATCH_DB_POOL_SIZE", "Database connections"),
   UINT (client_rate_limit, "DISPATCH_CLIENT_RATE_LIMIT",
         "Requests per client address per minute, on all instances (0: no limit)"),
+  UINT (client_max_streams, "DISPATCH_CLIENT_MAX_STREAMS",
+        "Websocket streams a client address holds open at once, on all instances (0: no cap)"),
   UINT (webhook_retry_base_s, "DISPATCH_WEBHOOK_RETRY_BASE_S", "First webhook retry delay"),
   UINT (webhook_max_attempts, "DISPATCH_WEBHOOK_MAX_ATTEMPTS", "Webhook delivery attempts"),
   BOOL (webhook_allow_private, "DISPATCH_WEBHOOK_ALLOW_PRIVATE", "Allow private webhook targets"),
@@ -87,6 +91,7 @@ static const Setting settings[] = {
 #define HTTP_TIMEOUT_MAX_S 3600
 
 static const char * const known_roles[] = { "api", "assigner", "notifier", "relay", NULL };
+static const char * const known_proofs[] = { "pin", "photo", "signature", NULL };
 
 static char *
 setting_flag_name (const Setting *setting)
@@ -258,6 +263,22 @@ validate (DsdConfig  *self,
             {
               g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                            "DISPATCH_ROLES: unknown role “%s”", roles[i]);
+              return FALSE;
+            }
+        }
+    }
+
+  if (self->proof_required != NULL && !g_str_equal (self->proof_required, "none"))
+    {
+      g_auto(GStrv) proofs = g_strsplit (self->proof_required, ",", -1);
+
+      for (guint i = 0; proofs[i] != NULL; i++)
+        {
+          if (!g_strv_contains (known_proofs, g_strstrip (proofs[i])))
+            {
+              g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "DISPATCH_PROOF_REQUIRED: “%s” is not none, pin, photo or signature",
+                           proofs[i]);
               return FALSE;
             }
         }
@@ -498,23 +519,34 @@ dsd_config_load_defaults_from_environ (DsdConfig  *self,
   return dsd_config_load_environ (self, envp, error) && validate (self, error);
 }
 
-gboolean
-dsd_config_has_role (DsdConfig  *self,
-                     const char *role)
+/* Whether the comma-separated list names item. */
+static gboolean
+list_contains (const char *list,
+               const char *item)
 {
-  g_auto(GStrv) roles = NULL;
+  g_auto(GStrv) items = g_strsplit (list, ",", -1);
 
-  if (self->roles == NULL)
-    return TRUE;
-
-  roles = g_strsplit (self->roles, ",", -1);
-  for (guint i = 0; roles[i] != NULL; i++)
+  for (guint i = 0; items[i] != NULL; i++)
     {
-      if (g_str_equal (g_strstrip (roles[i]), role))
+      if (g_str_equal (g_strstrip (items[i]), item))
         return TRUE;
     }
 
   return FALSE;
+}
+
+gboolean
+dsd_config_has_role (DsdConfig  *self,
+                     const char *role)
+{
+  return self->roles == NULL || list_contains (self->roles, role);
+}
+
+gboolean
+dsd_config_requires_proof (DsdConfig  *self,
+                           const char *proof)
+{
+  return self->proof_required != NULL && list_contains (self->proof_required, proof);
 }
 
 const char *

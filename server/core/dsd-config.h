@@ -26,6 +26,7 @@ typedef struct {
   char    *public_url;           /* DISPATCH_PUBLIC_URL; NULL = the listen URL */
   char    *roles;                /* DISPATCH_ROLES, comma-separated */
   char    *log_format;           /* DISPATCH_LOG_FORMAT: text | json */
+  char    *proof_required;       /* DISPATCH_PROOF_REQUIRED: none, or some of pin,photo,signature */
   guint    offer_timeout_s;      /* DISPATCH_OFFER_TIMEOUT_S */
   guint    location_max_age_s;   /* DISPATCH_LOCATION_MAX_AGE_S */
   guint    location_retention_days; /* DISPATCH_LOCATION_RETENTION_DAYS, 0 = forever */
@@ -35,6 +36,7 @@ typedef struct {
   guint    token_lifetime_s;     /* DISPATCH_TOKEN_LIFETIME_S */
   guint    db_pool_size;         /* DISPATCH_DB_POOL_SIZE */
   guint    client_rate_limit;    /* DISPATCH_CLIENT_RATE_LIMIT, per minute, 0 = none */
+  guint    client_max_streams;   /* DISPATCH_CLIENT_MAX_STREAMS, open at once, 0 = none */
   guint    webhook_retry_base_s; /* DISPATCH_WEBHOOK_RETRY_BASE_S */
   guint    webhook_max_attempts; /* DISPATCH_WEBHOOK_MAX_ATTEMPTS */
   gboolean webhook_allow_private;/* DISPATCH_WEBHOOK_ALLOW_PRIVATE */
@@ -73,6 +75,9 @@ gboolean   dsd_config_load_environ   (DsdConfig    *self,
  * role when DISPATCH_ROLES is unset. */
 gboolean   dsd_config_has_role       (DsdConfig    *self,
                                       const char   *role);
+/* Whether DISPATCH_PROOF_REQUIRED names proof ("pin", "photo", "signature"). */
+gboolean   dsd_config_requires_proof (DsdConfig    *self,
+                                      const char   *proof);
 /* Resolved data directory (default $XDG_DATA_HOME/dispatchd). */
 const char *dsd_config_get_data_dir  (DsdConfig    *self);
 

@@ -24,7 +24,11 @@
 #define PENDING_METRIC "dispatch_pending_orders"
 #define ROUNDS_METRIC "dispatch_rounds_total"
 
-static const char round_sql[] = "SELECT * FROM dispatch.engine_round($1::int, $2::int)";
+/* engine_round()'s rows with each order's load (dsd-order-book.c's columns) */
+static const char round_sql[] =
+  "SELECT r.*, o.load_weight_kg, o.load_volume_l "
+  "FROM dispatch.engine_round($1::int, $2::int) r "
+  "LEFT JOIN dispatch.orders o ON o.id = r.id::uuid";
 static const char assign_sql[] =
   "SELECT dispatch.auto_assign($1, $2, $3::jsonb, $4::int)::text";
 
@@ -182,14 +186,36 @@ count_held (DsdDispatchEngine    *self,
          count_unconfirmed (self, driver->id);
 }
 
+/* A driver whose vehicle has weight or volume limits. */
+static gboolean
+has_limits (const DsdFleetDriver *driver)
+{
+  return isfinite (driver->max_weight_kg) || isfinite (driver->max_volume_l);
+}
+
+/* A driver with vehicle limits is given one order at a time: only once the
+ * fleet counts everything it holds (no offer or assignment of ours in
+ * flight), so that its load is known, and one per round, so that two orders
+ * that fit alone never go together beyond the limits. */
 static gboolean
 is_available (DsdDispatchEngine    *self,
               const DsdFleetDriver *driver,
               gint64                now_us)
 {
+  guint held = count_held (self, driver);
+
   return driver->online && driver->auto_dispatch && driver->has_location &&
          now_us - driver->recorded_at_us <= self->location_max_age_us &&
-         count_held (self, driver) < driver->capacity;
+         held < driver->capacity && (!has_limits (driver) || held == driver->n_active);
+}
+
+/* Whether the order's load fits in what the driver carries (always, without limits). */
+static gboolean
+load_fits (const DsdPendingOrder *order,
+           const DsdFleetDriver  *driver)
+{
+  return driver->load_weight_kg + order->weight_kg <= driver->max_weight_kg &&
+         driver->load_volume_l + order->volume_l <= driver->max_volume_l;
 }
 
 typedef struct {
@@ -205,7 +231,8 @@ candidate_filter_cb (const DsdFleetDriver *driver,
   CandidateFilter *filter = user_data;
 
   return is_available (filter->self, driver, filter->now_us) &&
-         !dsd_order_book_excludes (filter->order, driver->id);
+         !dsd_order_book_excludes (filter->order, driver->id) &&
+         load_fits (filter->order, driver);
 }
 
 static gboolean
@@ -213,7 +240,8 @@ allow_cb (gpointer order_data,
           gpointer driver_data,
           gpointer user_data)
 {
-  return !dsd_order_book_excludes (order_data, ((const DsdFleetDriver *) driver_data)->id);
+  return !dsd_order_book_excludes (order_data, ((const DsdFleetDriver *) driver_data)->id) &&
+         load_fits (order_data, driver_data);
 }
 
 static void
@@ -228,7 +256,8 @@ add_match_driver (DsdDispatchEngine    *self,
     return;
 
   g_hash_table_add (added, (gpointer) driver);
-  dsd_match_add_driver (match, driver->lat, driver->lon, driver->capacity - held, held,
+  dsd_match_add_driver (match, driver->lat, driver->lon,
+                        has_limits (driver) ? 1 : driver->capacity - held, held,
                         (gpointer) driver);
 }
 

@@ -17,6 +17,8 @@ enum {
   COL_OFFER_DRIVER,
   COL_OFFER_EXPIRES,
   COL_EXCLUDED,
+  COL_WEIGHT,      /* joined from the orders (round_sql of dsd-dispatch-engine.c) */
+  COL_VOLUME,
   N_COLUMNS
 };
 
@@ -182,6 +184,8 @@ merge_row (DsdOrderBook   *self,
   order->lat = double_value (rows, row, COL_LAT);
   order->lon = double_value (rows, row, COL_LON);
   order->priority = int_value (rows, row, COL_PRIORITY);
+  order->weight_kg = double_value (rows, row, COL_WEIGHT);
+  order->volume_l = double_value (rows, row, COL_VOLUME);
   order->pending_since_us = int_value (rows, row, COL_PENDING_SINCE);
   set_offer (self, order,
              PQgetisnull (rows, row, COL_OFFER_DRIVER) ? NULL
@@ -254,6 +258,8 @@ apply_order_object (DsdOrderBook *self,
   const char *offer_driver = NULL;
   JsonObject *pickup = NULL;
   JsonObject *offer = NULL;
+  JsonObject *load = NULL;
+  double weight = 0, volume = 0;
   gint64 priority = 0;
   gint64 offer_expires_us = 0;
   gint64 updated_us = 0;
@@ -289,7 +295,13 @@ apply_order_object (DsdOrderBook *self,
                               NULL) ||
       !dispatch_json_get_timestamp (data, NULL, "updated_at", DISPATCH_JSON_REQUIRED,
                                     &updated_us, NULL) ||
-      !dispatch_json_get_object (data, NULL, "offer", DISPATCH_JSON_NULLABLE, &offer, NULL))
+      !dispatch_json_get_object (data, NULL, "offer", DISPATCH_JSON_NULLABLE, &offer, NULL) ||
+      !dispatch_json_get_object (data, NULL, "load", DISPATCH_JSON_NULLABLE, &load, NULL) ||
+      (load != NULL &&
+       (!dispatch_json_get_double (load, "load", "weight_kg", DISPATCH_JSON_NULLABLE, 0,
+                                   G_MAXDOUBLE, &weight, NULL) ||
+        !dispatch_json_get_double (load, "load", "volume_l", DISPATCH_JSON_NULLABLE, 0,
+                                   G_MAXDOUBLE, &volume, NULL))))
     {
       g_warning ("Ignoring a malformed order object (order %s)", id);
       return DSD_ORDER_BOOK_UNCHANGED;
@@ -321,6 +333,8 @@ apply_order_object (DsdOrderBook *self,
   order->lat = lat;
   order->lon = lon;
   order->priority = priority;
+  order->weight_kg = weight;
+  order->volume_l = volume;
   set_offer (self, order, offer_driver, offer_expires_us);
 
   return DSD_ORDER_BOOK_PENDING;

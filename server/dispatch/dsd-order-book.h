@@ -28,6 +28,8 @@ typedef struct {
   double      lat;
   double      lon;
   guint       priority;
+  double      weight_kg;          /* load: what its items weigh and take up */
+  double      volume_l;
   gint64      pending_since_us;   /* wall clock */
   char       *offer_driver_id;    /* live offer, or NULL */
   gint64      offer_expires_us;

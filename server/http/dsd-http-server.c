@@ -529,6 +529,12 @@ websocket_upgraded_cb (SoupServerMessage *msg,
                                                   origin, NULL, NULL);
       soup_websocket_connection_set_max_incoming_payload_size (connection,
                                                                WEBSOCKET_MAX_PAYLOAD);
+      if (request->stream_end != NULL)
+        {
+          g_signal_connect_swapped (connection, "closed", G_CALLBACK (request->stream_end),
+                                    request->stream_end_data);
+          request->stream_end = NULL;
+        }
       request->route->websocket_handler (request, connection, request->route->user_data);
     }
 

@@ -34,6 +34,10 @@ struct _DsdRequest
   GBytes             *body;
   JsonObject         *json;
 
+  /* dsd_request_on_stream_end(): moved to the websocket connection when one opens */
+  GDestroyNotify      stream_end;
+  gpointer            stream_end_data;
+
   /* Response state */
   guint               retry_after_s;
   guint               status;            /* as responded */

@@ -307,6 +307,9 @@ dsd_request_unref (DsdRequest *self)
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
 
+  /* No stream opened (refused, failed or aborted). */
+  if (self->stream_end != NULL)
+    self->stream_end (self->stream_end_data);
   g_clear_pointer (&self->json, json_object_unref);
   g_clear_pointer (&self->body, g_bytes_unref);
   g_clear_pointer (&self->principal, dsd_principal_unref);
@@ -339,6 +342,26 @@ dsd_request_get_route (DsdRequest *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   return self->route != NULL ? self->route->pattern : NULL;
+}
+
+gboolean
+dsd_request_is_websocket (DsdRequest *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->route != NULL && self->route->websocket_handler != NULL;
+}
+
+void
+dsd_request_on_stream_end (DsdRequest     *self,
+                           GDestroyNotify  func,
+                           gpointer        data)
+{
+  g_return_if_fail (self != NULL && func != NULL);
+  g_return_if_fail (dsd_request_is_websocket (self) && self->stream_end == NULL);
+
+  self->stream_end = func;
+  self->stream_end_data = data;
 }
 
 const char *

@@ -51,6 +51,13 @@ gboolean            dsd_request_check_json_body (DsdRequest *self,
 GBytes             *dsd_request_get_body        (DsdRequest  *self);
 /* The route pattern that matched, e.g. "/api/v1/orders/{id}". */
 const char         *dsd_request_get_route       (DsdRequest  *self);
+/* Whether the route is a websocket stream's. */
+gboolean            dsd_request_is_websocket    (DsdRequest  *self);
+/* On a websocket route: func (data) is called once, when the stream this
+ * request opens closes, or when the request ends without opening one. */
+void                dsd_request_on_stream_end   (DsdRequest     *self,
+                                                 GDestroyNotify  func,
+                                                 gpointer        data);
 
 /* Responding (each unpauses the message). */
 void                dsd_request_respond_json    (DsdRequest  *self,

@@ -244,6 +244,18 @@ dsd_ws_client_send (DsdWsClient *self,
 }
 
 void
+dsd_ws_client_send_part (DsdWsClient *self,
+                         GBytes      *text,
+                         gboolean     first,
+                         gboolean     last)
+{
+  g_return_if_fail (DSD_IS_WS_CLIENT (self));
+
+  if (dsd_ws_client_is_open (self))
+    dsd_ws_stream_send_text_part (self->stream, text, first, last);
+}
+
+void
 dsd_ws_client_send_error (DsdWsClient  *self,
                           const GError *error)
 {

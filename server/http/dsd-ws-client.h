@@ -47,6 +47,11 @@ gboolean     dsd_ws_client_is_open           (DsdWsClient             *self);
 /* text: one JSON object (referenced, not copied). */
 void         dsd_ws_client_send              (DsdWsClient             *self,
                                               GBytes                  *text);
+/* One part of a text message sent in parts: see dsd_ws_stream_send_text_part(). */
+void         dsd_ws_client_send_part         (DsdWsClient             *self,
+                                              GBytes                  *text,
+                                              gboolean                 first,
+                                              gboolean                 last);
 /* {"type":"error","error":<the API error envelope's object>} */
 void         dsd_ws_client_send_error        (DsdWsClient             *self,
                                               const GError            *error);

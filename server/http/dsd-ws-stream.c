@@ -21,6 +21,7 @@
 /* Control frame payloads are at most 125 bytes, two of them the code. */
 #define CLOSE_REASON_MAX 123
 
+#define OPCODE_CONTINUATION 0x0
 #define OPCODE_TEXT 0x1
 #define OPCODE_CLOSE 0x8
 #define OPCODE_PING 0x9
@@ -525,13 +526,15 @@ queue_libsoup_frame (DsdWsStream  *self,
   return count;
 }
 
+/* fin: the last frame of its message */
 static void
-encode_header (Frame  *frame,
-               guint8  opcode,
-               gsize   length)
+encode_header (Frame    *frame,
+               guint8    opcode,
+               gboolean  fin,
+               gsize     length)
 {
   frame->opcode = opcode;
-  frame->header[0] = 0x80 | opcode;
+  frame->header[0] = (fin ? 0x80 : 0) | opcode;
 
   if (length < 126)
     {
@@ -681,7 +684,7 @@ queue_close (DsdWsStream *self,
   payload[1] = code & 0xff;
   memcpy (payload + 2, reason, reason_length);
 
-  encode_header (&frame, OPCODE_CLOSE, reason_length + 2);
+  encode_header (&frame, OPCODE_CLOSE, TRUE, reason_length + 2);
   frame.payload = g_bytes_new (payload, reason_length + 2);
   self->close_queued = TRUE;
   self->close_code = code;
@@ -1170,6 +1173,15 @@ void
 dsd_ws_stream_send_text (DsdWsStream *self,
                          GBytes      *payload)
 {
+  dsd_ws_stream_send_text_part (self, payload, TRUE, TRUE);
+}
+
+void
+dsd_ws_stream_send_text_part (DsdWsStream *self,
+                              GBytes      *payload,
+                              gboolean     first,
+                              gboolean     last)
+{
   Frame frame = { 0 };
 
   g_return_if_fail (DSD_IS_WS_STREAM (self));
@@ -1178,7 +1190,8 @@ dsd_ws_stream_send_text (DsdWsStream *self,
   if (self->close_queued || self->done)
     return;
 
-  encode_header (&frame, OPCODE_TEXT, g_bytes_get_size (payload));
+  encode_header (&frame, first ? OPCODE_TEXT : OPCODE_CONTINUATION, last,
+                 g_bytes_get_size (payload));
   frame.payload = g_bytes_ref (payload);
   push_frame (self, &frame, FALSE);
 }

@@ -39,6 +39,15 @@ DsdWsStream *dsd_ws_stream_new            (GIOStream   *base,
  * Ignored once a close frame is queued or the connection failed. */
 void         dsd_ws_stream_send_text      (DsdWsStream *self,
                                            GBytes      *payload);
+/* Queues one frame of a text message sent in parts (RFC 6455 §5.4): the first
+ * part as a text frame, the others as continuation frames, the last one with
+ * FIN. The UTF-8 of the whole message must be valid; between the first and the
+ * last part only parts of the same message may be sent (control frames go
+ * between them by themselves). */
+void         dsd_ws_stream_send_text_part (DsdWsStream *self,
+                                           GBytes      *payload,
+                                           gboolean     first,
+                                           gboolean     last);
 /* Bytes queued and not yet written to the socket. */
 gsize        dsd_ws_stream_get_queued     (DsdWsStream *self);
 /* Drops the queued frames that have not started to be written. */

@@ -63,10 +63,18 @@ enum {
   COL_SPEED,
   COL_RECORDED_AT,
   COL_N_ACTIVE,
+  /* joined: dispatch.fleet_loads() (functions/13-proof.sql) */
+  COL_MAX_WEIGHT,
+  COL_MAX_VOLUME,
+  COL_LOAD_WEIGHT,
+  COL_LOAD_VOLUME,
 };
 
-static const char snapshot_sql[] = "SELECT * FROM dispatch.fleet_snapshot()";
-static const char driver_sql[] = "SELECT * FROM dispatch.fleet_snapshot($1::uuid)";
+#define SNAPSHOT_SQL(ARGS) \
+  "SELECT f.*, l.max_weight_kg, l.max_volume_l, l.weight_kg, l.volume_l " \
+  "FROM dispatch.fleet_snapshot(" ARGS ") f LEFT JOIN dispatch.fleet_loads() l ON l.id = f.id"
+static const char snapshot_sql[] = SNAPSHOT_SQL ("");
+static const char driver_sql[] = SNAPSHOT_SQL ("$1::uuid");
 
 static void
 entry_free (Entry *entry)
@@ -92,6 +100,8 @@ ensure_entry (DsdFleet   *self,
   entry->driver.name = entry->name;
   entry->driver.vehicle = DISPATCH_VEHICLE_CAR;
   entry->driver.capacity = 1;
+  entry->driver.max_weight_kg = INFINITY;
+  entry->driver.max_volume_l = INFINITY;
   entry->driver.auto_dispatch = TRUE;
   entry->driver.heading = NAN;
   entry->driver.speed_mps = NAN;
@@ -184,6 +194,17 @@ value_or_nan (PGresult *rows,
   return g_ascii_strtod (PQgetvalue (rows, row, column), NULL);
 }
 
+static double
+value_or (PGresult *rows,
+          int       row,
+          int       column,
+          double    fallback)
+{
+  double value = value_or_nan (rows, row, column);
+
+  return isnan (value) ? fallback : value;
+}
+
 static const DsdFleetDriver *
 apply_row (DsdFleet *self,
            PGresult *rows,
@@ -204,6 +225,10 @@ apply_row (DsdFleet *self,
       entry->driver.online = *PQgetvalue (rows, row, COL_ONLINE) == 't';
       entry->driver.auto_dispatch = *PQgetvalue (rows, row, COL_AUTO_DISPATCH) == 't';
       entry->driver.n_active = strtoul (PQgetvalue (rows, row, COL_N_ACTIVE), NULL, 10);
+      entry->driver.max_weight_kg = value_or (rows, row, COL_MAX_WEIGHT, INFINITY);
+      entry->driver.max_volume_l = value_or (rows, row, COL_MAX_VOLUME, INFINITY);
+      entry->driver.load_weight_kg = value_or (rows, row, COL_LOAD_WEIGHT, 0);
+      entry->driver.load_volume_l = value_or (rows, row, COL_LOAD_VOLUME, 0);
     }
 
   if (!PQgetisnull (rows, row, COL_LAT))
@@ -247,6 +272,29 @@ apply_position (DsdFleet   *self,
                       member_double (location, "lat"), member_double (location, "lon"),
                       member_double (location, "heading"), member_double (location, "speed_mps"),
                       recorded_at_us);
+}
+
+/* "max_weight_kg", "max_volume_l" (null: none) and "load" of a driver object. */
+static void
+apply_limits (DsdFleetDriver *driver,
+              JsonObject     *data)
+{
+  JsonObject *load = NULL;
+  double weight = member_double (data, "max_weight_kg");
+  double volume = member_double (data, "max_volume_l");
+
+  driver->max_weight_kg = isnan (weight) ? INFINITY : weight;
+  driver->max_volume_l = isnan (volume) ? INFINITY : volume;
+  driver->load_weight_kg = 0;
+  driver->load_volume_l = 0;
+  if (dispatch_json_get_object (data, NULL, "load", DISPATCH_JSON_NULLABLE, &load, NULL) &&
+      load != NULL)
+    {
+      weight = member_double (load, "weight_kg");
+      volume = member_double (load, "volume_l");
+      driver->load_weight_kg = isnan (weight) ? 0 : weight;
+      driver->load_volume_l = isnan (volume) ? 0 : volume;
+    }
 }
 
 /* driver.updated: the full driver object. */
@@ -299,6 +347,7 @@ apply_driver_event (DsdFleet *self,
       entry->driver.online = online;
       entry->driver.auto_dispatch = auto_dispatch;
       entry->driver.n_active = active != NULL ? json_array_get_length (active) : 0;
+      apply_limits (&entry->driver, data);
     }
 
   /* The stored position; older than the live one unless nothing newer came. */

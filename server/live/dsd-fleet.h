@@ -21,6 +21,10 @@ typedef struct {
   DispatchVehicle      vehicle;
   guint                capacity;
   guint                n_active;       /* orders assigned or picked up */
+  double               max_weight_kg;  /* vehicle limits, INFINITY when none */
+  double               max_volume_l;
+  double               load_weight_kg; /* of the active orders (drivers with limits) */
+  double               load_volume_l;
   gboolean             online;
   gboolean             auto_dispatch;  /* FALSE: paused from automatic dispatch */
   gboolean             has_location;

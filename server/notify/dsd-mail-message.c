@@ -122,6 +122,7 @@ static char *
 render_text (const MailTemplate *template,
              const char         *name,
              const char         *reason,
+             const char         *pin,
              const char         *tracking_url)
 {
   GString *text = g_string_new (NULL);
@@ -138,6 +139,13 @@ render_text (const MailTemplate *template,
       g_string_append_printf (text, _("Reason: %s"), reason);
       g_string_append (text, "\r\n");
     }
+  if (pin != NULL)
+    {
+      /* Translators: %s is the 4-digit PIN the customer tells the driver at delivery */
+      g_string_append_printf (text, _("Your delivery PIN: %s (give it to the driver, "
+                                      "and to nobody else)"), pin);
+      g_string_append (text, "\r\n");
+    }
   g_string_append (text, "\r\n");
   /* Translators: %s is the link to the order's public tracking page */
   g_string_append_printf (text, _("Follow your order: %s"), tracking_url);
@@ -150,6 +158,7 @@ static char *
 render_html (const MailTemplate *template,
              const char         *name,
              const char         *reason,
+             const char         *pin,
              const char         *tracking_url)
 {
   GString *html = g_string_new ("<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\">");
@@ -176,6 +185,14 @@ render_html (const MailTemplate *template,
       g_autofree char *escaped = g_markup_escape_text (line, -1);
 
       g_string_append_printf (html, "<p>%s</p>\r\n", escaped);
+    }
+  if (pin != NULL)
+    {
+      g_autofree char *line = g_strdup_printf (_("Your delivery PIN: %s (give it to the driver, "
+                                                 "and to nobody else)"), pin);
+      g_autofree char *escaped = g_markup_escape_text (line, -1);
+
+      g_string_append_printf (html, "<p><strong>%s</strong></p>\r\n", escaped);
     }
   /* Translators: the text of the link to the order's public tracking page */
   g_string_append_printf (html, "<p><a href=\"%s\">%s</a></p>\r\n</body></html>\r\n",
@@ -207,6 +224,7 @@ dsd_mail_message_build (const char  *template_name,
   JsonObject *contact = NULL;
   const char *name = NULL;
   const char *reason = NULL;
+  const char *pin = NULL;
   char *out;
 
   if (template == NULL)
@@ -232,8 +250,9 @@ dsd_mail_message_build (const char  *template_name,
     dispatch_json_get_string (order, NULL, "status_reason", DISPATCH_JSON_NULLABLE, 0, &reason,
                               NULL);
 
-  text = render_text (template, name, reason, tracking_url);
-  html = render_html (template, name, reason, tracking_url);
+  dispatch_json_get_string (order, NULL, "delivery_pin", DISPATCH_JSON_NULLABLE, 0, &pin, NULL);
+  text = render_text (template, name, reason, pin, tracking_url);
+  html = render_html (template, name, reason, pin, tracking_url);
   message_id = g_strdup_printf ("%s%s", uuid,
                                 strrchr (internet_address_mailbox_get_addr (sender), '@'));
   now = g_date_time_new_now_utc ();

@@ -13,7 +13,9 @@ G_BEGIN_DECLS
  * Texts are translatable (gettext domain GETTEXT_PACKAGE, the server's locale).
  *
  * template: created | assigned | picked_up | delivered | cancelled | failed
- * order: the order object of the event (contact.name and status_reason are used)
+ * order: the order object of the event (contact.name, status_reason and
+ *   delivery_pin, which the notifier adds while the delivery wants its PIN,
+ *   are used)
  * from: DISPATCH_MAIL_FROM, "addr@example.org" or "Name <addr@example.org>"
  *
  * Errors: DSD_NOTIFY_ERROR_REJECTED for an unknown template or an address

@@ -67,12 +67,13 @@ enum {
   COL_EVENT_TYPE,
   COL_ENVELOPE,
   COL_SECRET,
+  COL_DELIVERY_PIN,
 };
 
 static const char plan_sql[] = "SELECT dispatch.notify_plan($1::boolean, $2::int)";
 static const char claim_sql[] =
-  "SELECT id, channel, target, template, attempts, event_id, event_type, envelope, secret "
-  "FROM dispatch.notify_claim($1::jsonb, $2::int)";
+  "SELECT id, channel, target, template, attempts, event_id, event_type, envelope, secret, "
+  "dispatch.proof_mail_pin(id) FROM dispatch.notify_claim($1::jsonb, $2::int)";
 static const char record_sql[] =
   "SELECT dispatch.notify_record($1::uuid, $2::int, $3, $4::boolean, $5::int, $6::int)";
 
@@ -255,6 +256,9 @@ send_mail (DsdNotifier  *self,
       return FALSE;
     }
 
+  if (!PQgetisnull (rows, row, COL_DELIVERY_PIN))
+    json_object_set_string_member (order, "delivery_pin",
+                                   PQgetvalue (rows, row, COL_DELIVERY_PIN));
   tracking_url = g_strconcat (self->public_url, "/track/", token, NULL);
   message = dsd_mail_message_build (PQgetvalue (rows, row, COL_TEMPLATE), order,
                                     dsd_mailer_get_from (self->mailer), recipient,

@@ -19,9 +19,23 @@
 #define MAX_BEHIND (4 * 1024 * 1024)
 #define COALESCE_INTERVAL_MS 100
 #define COALESCED_FRAME_MAX (64 * 1024)
+/* The snapshot is read a page of SNAPSHOT_PAGE_ROWS rows at a time and goes
+ * out as one message in parts of about SNAPSHOT_PART bytes, queued while the
+ * client has less than SNAPSHOT_WINDOW queued (and again when its queue drains
+ * to LOW_WATER); the next page is read once the slowest client of the read
+ * has less than SNAPSHOT_READ_AHEAD of parts left. So neither the database
+ * nor the server holds a snapshot of 100,000 orders whole. */
+#define SNAPSHOT_PAGE_ROWS 2000
+#define SNAPSHOT_PART (64 * 1024)
+#define SNAPSHOT_WINDOW (1024 * 1024)
+#define SNAPSHOT_READ_AHEAD (2 * 1024 * 1024)
 
-static const char snapshot_sql[] =
-  "SELECT s ->> 'seq', s::text FROM (SELECT dispatch.stream_snapshot() AS s) x";
+/* See dispatch.stream_snapshot_seq() and the two page functions */
+static const char snapshot_seq_sql[] = "SELECT dispatch.stream_snapshot_seq()";
+static const char *const snapshot_page_sql[] = {
+  "SELECT key, body FROM dispatch.stream_snapshot_orders($1, $2)",
+  "SELECT key, body FROM dispatch.stream_snapshot_drivers($1, $2)",
+};
 static const char recent_sql[] =
   "SELECT seq, envelope::text FROM dispatch.stream_recent_events($1)";
 
@@ -30,15 +44,40 @@ typedef struct {
   GBytes *text;
 } HeldEvent;
 
+typedef enum {
+  READ_SEQ,
+  READ_ORDERS,
+  READ_DRIVERS,
+  READ_DONE,
+} ReadStage;
+
+/* One reading of the snapshot for the clients that waited for it (its
+ * readers): the seq, then the pages of orders and drivers, turned into the
+ * parts of one {"type":"snapshot",…} message as they come. Parts every reader
+ * has queued are dropped. */
+typedef struct {
+  DsdDispatcherStream *stream;
+  GPtrArray           *readers;     /* Subscriber, not owned */
+  ReadStage            stage;
+  gboolean             querying;
+  gint64               seq;
+  char                *after;       /* key of the stage's last row */
+  guint                n_items;     /* in the current section */
+  GString             *part;        /* being filled */
+  GPtrArray           *parts;       /* GBytes not yet queued by every reader */
+  guint                first_part;  /* the index in the message of parts[0] */
+} SnapshotRead;
+
 /* One connected client. */
 typedef struct {
   DsdDispatcherStream *stream;
   DsdWsClient         *client;
-  GCancellable        *cancellable;
   GArray              *held;          /* HeldEvent until the snapshot is out, then NULL */
   gsize                held_bytes;
   gint64               last_seq;
-  gsize                allowance;     /* the snapshot's size, on top of MAX_BEHIND */
+  SnapshotRead        *read;          /* while the snapshot's parts are being sent */
+  guint                next_part;     /* index in the message */
+  gsize                allowance;     /* the snapshot's part still queued, on top of MAX_BEHIND */
   gboolean             has_viewport;
   DispatchBBox         viewport;
   GHashTable          *pending;       /* driver id → GBytes item: coalesced locations */
@@ -64,6 +103,10 @@ struct _DsdDispatcherStream {
   DsdEventRing *ring;
   GPtrArray    *subscribers;   /* Subscriber */
   GCancellable *cancellable;
+  /* The read still reading pages, and the clients that came meanwhile: they
+   * wait for the next one (the running one may miss events they did not hold). */
+  SnapshotRead *reading;
+  GPtrArray    *waiting;       /* Subscriber, not owned */
 };
 
 G_DEFINE_FINAL_TYPE (DsdDispatcherStream, dsd_dispatcher_stream, G_TYPE_OBJECT)
@@ -76,11 +119,14 @@ clear_held_event (gpointer data)
   g_bytes_unref (held->text);
 }
 
+static void read_remove (SnapshotRead *read, Subscriber *s);
+
 static void
 subscriber_free (Subscriber *s)
 {
-  g_cancellable_cancel (s->cancellable);
-  g_clear_object (&s->cancellable);
+  g_ptr_array_remove_fast (s->stream->waiting, s);
+  if (s->read != NULL)
+    read_remove (s->read, s);
   g_clear_handle_id (&s->coalesce_id, g_source_remove);
   g_clear_pointer (&s->held, g_array_unref);
   g_clear_pointer (&s->pending, g_hash_table_unref);
@@ -206,7 +252,8 @@ coalesce_cb (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
 
-  if (dsd_ws_client_get_queued (s->client) > LOW_WATER)
+  /* (nothing goes between the snapshot's parts) */
+  if (s->held != NULL || dsd_ws_client_get_queued (s->client) > LOW_WATER)
     return G_SOURCE_CONTINUE;
 
   send_coalesced (s);
@@ -228,10 +275,19 @@ deliver_location (Subscriber *s,
        !dispatch_bbox_contains (&s->viewport, location->lat, location->lon)))
     return;
 
-  /* Behind: the latest point per driver waits for the next coalesced frame
-   * (and a driver already waiting there stays there, to keep the order). */
+  /* While the snapshot goes out, a point without a driver waits with the
+   * state events. */
+  if (driver_id == NULL && s->held != NULL)
+    {
+      hold (s, 0, dsd_event_get_envelope (location->event));
+      return;
+    }
+
+  /* Behind or still sending the snapshot: the latest point per driver waits
+   * for the next coalesced frame (and a driver already waiting there stays
+   * there, to keep the order). */
   if (driver_id != NULL &&
-      (dsd_ws_client_get_queued (s->client) > LOW_WATER ||
+      (s->held != NULL || dsd_ws_client_get_queued (s->client) > LOW_WATER ||
        (s->pending != NULL && g_hash_table_contains (s->pending, driver_id))))
     {
       if (s->pending == NULL)
@@ -266,10 +322,10 @@ event_cb (DsdEventBus *bus,
     {
       Subscriber *s = g_ptr_array_index (self->subscribers, i);
 
-      if (s->held != NULL)
-        hold (s, seq, text);
-      else if (is_location)
+      if (is_location)
         deliver_location (s, &location);
+      else if (s->held != NULL)
+        hold (s, seq, text);
       else
         deliver (s, seq, text);
     }
@@ -277,33 +333,50 @@ event_cb (DsdEventBus *bus,
   g_clear_pointer (&location.item, g_bytes_unref);
 }
 
+static void read_query (SnapshotRead *read);
+static void start_read (DsdDispatcherStream *self, GPtrArray *readers);
+
 static void
-snapshot_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+read_free (SnapshotRead *read)
 {
-  Subscriber *s = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PGresult) rows = NULL;
-  g_autoptr(GBytes) frame = NULL;
+  g_ptr_array_unref (read->readers);
+  g_free (read->after);
+  g_string_free (read->part, TRUE);
+  g_ptr_array_unref (read->parts);
+  g_free (read);
+}
+
+static void
+read_flush_part (SnapshotRead *read)
+{
+  if (read->part->len == 0)
+    return;
+
+  g_ptr_array_add (read->parts, g_string_free_to_bytes (read->part));
+  read->part = g_string_sized_new (2 * SNAPSHOT_PART);
+}
+
+/* The readers that have queued the whole message leave it: their held events
+ * follow. */
+static gboolean
+read_send (SnapshotRead *read,
+           Subscriber   *s)
+{
+  guint end = read->first_part + read->parts->len;
   g_autoptr(GArray) held = NULL;
 
-  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
-  if (rows == NULL)
+  while (s->next_part < end && dsd_ws_client_get_queued (s->client) < SNAPSHOT_WINDOW)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
+      guint i = s->next_part++;
 
-      g_message ("Stream snapshot failed: %s", error->message);
-      dsd_ws_client_close (s->client, DSD_WS_CLOSE_TRY_AGAIN_LATER,
-                           "the snapshot is unavailable, try again", TRUE);
-      return;
+      dsd_ws_client_send_part (s->client, g_ptr_array_index (read->parts, i - read->first_part),
+                               i == 0, read->stage == READ_DONE && i == end - 1);
     }
+  if (read->stage != READ_DONE || s->next_part < end)
+    return FALSE;
 
-  frame = dsd_ws_frame_with_type ("snapshot", PQgetvalue (rows, 0, 1), PQgetlength (rows, 0, 1));
-  s->allowance = g_bytes_get_size (frame);
-  dsd_ws_client_send (s->client, frame);
-  s->last_seq = g_ascii_strtoll (PQgetvalue (rows, 0, 0), NULL, 10);
+  s->read = NULL;
+  s->allowance = dsd_ws_client_get_queued (s->client);
 
   /* What arrived meanwhile, minus what the snapshot already reflects */
   held = g_steal_pointer (&s->held);
@@ -313,6 +386,209 @@ snapshot_cb (GObject      *source,
 
       deliver (s, event->seq, event->text);
     }
+  return TRUE;
+}
+
+/* Drops the parts every reader has queued, reads the next page when the
+ * slowest reader is near the end (the others wait: a stuck one is closed by
+ * the held events' bound or as a dead peer), and ends the read when nobody
+ * needs it. */
+static void
+read_advance (SnapshotRead *read)
+{
+  DsdDispatcherStream *self = read->stream;
+  guint slowest = read->first_part + read->parts->len;
+  gsize left = 0;
+
+  if (read->querying)
+    return;
+
+  if (read->readers->len == 0)
+    {
+      if (self->reading == read)
+        {
+          self->reading = NULL;
+          if (self->waiting->len > 0)
+            start_read (self, g_steal_pointer (&self->waiting));
+        }
+      read_free (read);
+      return;
+    }
+
+  for (guint i = 0; i < read->readers->len; i++)
+    slowest = MIN (slowest, ((Subscriber *) g_ptr_array_index (read->readers, i))->next_part);
+  g_ptr_array_remove_range (read->parts, 0, slowest - read->first_part);
+  read->first_part = slowest;
+
+  for (guint i = 0; i < read->parts->len; i++)
+    left += g_bytes_get_size (g_ptr_array_index (read->parts, i));
+  if (read->stage != READ_DONE && left < SNAPSHOT_READ_AHEAD)
+    read_query (read);
+}
+
+static void
+read_remove (SnapshotRead *read,
+             Subscriber   *s)
+{
+  g_ptr_array_remove_fast (read->readers, s);
+  s->read = NULL;
+  read_advance (read);
+}
+
+/* Every reader takes what it can of the parts so far. */
+static void
+read_feed (SnapshotRead *read)
+{
+  for (guint i = read->readers->len; i > 0; i--)
+    {
+      Subscriber *s = g_ptr_array_index (read->readers, i - 1);
+
+      if (read_send (read, s))
+        g_ptr_array_remove_index_fast (read->readers, i - 1);
+    }
+  read_advance (read);
+}
+
+/* A page of rows (key, body) into parts; the stage ends with a short page. */
+static void
+read_take_page (SnapshotRead *read,
+                PGresult     *rows)
+{
+  int n = PQntuples (rows);
+
+  for (int i = 0; i < n; i++)
+    {
+      if (read->n_items++ > 0)
+        g_string_append_c (read->part, ',');
+      g_string_append_len (read->part, PQgetvalue (rows, i, 1), PQgetlength (rows, i, 1));
+      if (read->part->len >= SNAPSHOT_PART)
+        read_flush_part (read);
+    }
+  if (n > 0)
+    {
+      g_free (read->after);
+      read->after = g_strdup (PQgetvalue (rows, n - 1, 0));
+    }
+
+  if (n < SNAPSHOT_PAGE_ROWS)
+    {
+      read->stage++;
+      read->n_items = 0;
+      g_clear_pointer (&read->after, g_free);
+      g_string_append (read->part, read->stage == READ_DRIVERS ? "],\"drivers\":[" : "]}");
+    }
+  read_flush_part (read);
+}
+
+static void
+read_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  SnapshotRead *read = user_data;
+  DsdDispatcherStream *self = read->stream;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) rows = NULL;
+
+  read->querying = FALSE;
+  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
+  if (rows == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* (the stream is gone, and with it every reader) */
+      read_free (read);
+      return;
+    }
+
+  if (rows == NULL)
+    {
+      g_message ("Stream snapshot failed: %s", error->message);
+      while (read->readers->len > 0)
+        {
+          Subscriber *s = g_ptr_array_steal_index_fast (read->readers, 0);
+
+          s->read = NULL;
+          dsd_ws_client_close (s->client, DSD_WS_CLOSE_TRY_AGAIN_LATER,
+                               "the snapshot is unavailable, try again", TRUE);
+        }
+      read_advance (read);
+      return;
+    }
+
+  if (read->stage == READ_SEQ)
+    {
+      read->seq = g_ascii_strtoll (PQgetvalue (rows, 0, 0), NULL, 10);
+      for (guint i = 0; i < read->readers->len; i++)
+        ((Subscriber *) g_ptr_array_index (read->readers, i))->last_seq = read->seq;
+      g_string_append_printf (read->part, "{\"type\":\"snapshot\",\"seq\":%" G_GINT64_FORMAT
+                              ",\"orders\":[", read->seq);
+      read->stage = READ_ORDERS;
+    }
+  else
+    {
+      read_take_page (read, rows);
+    }
+
+  /* All read: those who came meanwhile get the next one. */
+  if (read->stage == READ_DONE && self->reading == read)
+    {
+      self->reading = NULL;
+      if (self->waiting->len > 0)
+        start_read (self, g_steal_pointer (&self->waiting));
+    }
+  read_feed (read);
+}
+
+static void
+read_query (SnapshotRead *read)
+{
+  DsdPgPool *pool = dsd_context_get (read->stream->context, DSD_TYPE_PG_POOL);
+  char limit[16];
+
+  read->querying = TRUE;
+  if (read->stage == READ_SEQ)
+    {
+      dsd_pg_pool_query_async (pool, snapshot_seq_sql, 0, NULL, read->stream->cancellable,
+                               read_cb, read);
+      return;
+    }
+
+  g_snprintf (limit, sizeof limit, "%d", SNAPSHOT_PAGE_ROWS);
+  dsd_pg_pool_query_async (pool, snapshot_page_sql[read->stage - READ_ORDERS], 2,
+                           (const char * const[]) { read->after, limit },
+                           read->stream->cancellable, read_cb, read);
+}
+
+static void
+start_read (DsdDispatcherStream *self,
+            GPtrArray           *readers)
+{
+  SnapshotRead *read = g_new0 (SnapshotRead, 1);
+
+  read->stream = self;
+  read->readers = readers;
+  read->part = g_string_sized_new (2 * SNAPSHOT_PART);
+  read->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  for (guint i = 0; i < readers->len; i++)
+    ((Subscriber *) g_ptr_array_index (readers, i))->read = read;
+
+  self->reading = read;
+  self->waiting = g_ptr_array_new ();
+  read_query (read);
+}
+
+static void
+subscriber_drained_cb (DsdWsClient *client,
+                       gpointer     user_data)
+{
+  Subscriber *s = user_data;
+  SnapshotRead *read = s->read;
+
+  if (read == NULL)
+    return;
+
+  if (read_send (read, s))
+    g_ptr_array_remove_fast (read->readers, s);
+  read_advance (read);
 }
 
 static void
@@ -421,8 +697,9 @@ stream_cb (DsdRequest              *request,
   s->stream = self;
   s->client = g_object_ref (dsd_ws_clients_add (self->clients, connection,
                                                dsd_request_get_principal (request)));
-  s->cancellable = g_cancellable_new ();
+  dsd_ws_client_set_low_water (s->client, LOW_WATER);
   g_signal_connect (s->client, "closed", G_CALLBACK (subscriber_closed_cb), s);
+  g_signal_connect (s->client, "drained", G_CALLBACK (subscriber_drained_cb), s);
   dsd_ws_client_set_frame_handler (s->client, "viewport", viewport_cb, s);
   g_ptr_array_add (self->subscribers, s);
 
@@ -440,8 +717,9 @@ stream_cb (DsdRequest              *request,
 
   s->held = g_array_new (FALSE, FALSE, sizeof (HeldEvent));
   g_array_set_clear_func (s->held, clear_held_event);
-  dsd_pg_pool_query_async (dsd_context_get (self->context, DSD_TYPE_PG_POOL), snapshot_sql, 0, NULL,
-                           s->cancellable, snapshot_cb, s);
+  g_ptr_array_add (self->waiting, s);
+  if (self->reading == NULL)
+    start_read (self, g_steal_pointer (&self->waiting));
 }
 
 static void
@@ -482,6 +760,7 @@ dsd_dispatcher_stream_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS),
                                           self);
   g_clear_pointer (&self->subscribers, g_ptr_array_unref);
+  g_clear_pointer (&self->waiting, g_ptr_array_unref);
   g_clear_pointer (&self->ring, dsd_event_ring_free);
   g_clear_object (&self->clients);
   g_clear_object (&self->cancellable);
@@ -501,6 +780,7 @@ dsd_dispatcher_stream_init (DsdDispatcherStream *self)
 {
   self->ring = dsd_event_ring_new (RING_CAPACITY);
   self->subscribers = g_ptr_array_new_with_free_func ((GDestroyNotify) subscriber_free);
+  self->waiting = g_ptr_array_new ();
   self->cancellable = g_cancellable_new ();
 }
 

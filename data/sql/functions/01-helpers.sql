@@ -287,7 +287,8 @@ RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 -- The order object. "offer" is {"driver_id","expires_at"} while a live offer
--- exists, else null; "contact" only when set.
+-- exists, else null; "contact" only when set; "proof" what the delivery
+-- requires and has (functions/13-proof.sql), never the PIN itself.
 CREATE OR REPLACE FUNCTION dispatch.order_json(o dispatch.orders)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object(
@@ -310,6 +311,17 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
     'assignment_attempts', o.assignment_attempts,
     'manual', o.manual,
     'held', o.held,
+    'failure_code', o.failure_code,
+    'load', jsonb_build_object('weight_kg', o.load_weight_kg, 'volume_l', o.load_volume_l),
+    'proof', jsonb_build_object(
+      'required', to_jsonb(array_remove(ARRAY[
+        CASE WHEN o.proof_pin IS NOT NULL THEN 'pin' END,
+        CASE WHEN o.proof_photo THEN 'photo' END,
+        CASE WHEN o.proof_signature THEN 'signature' END], NULL)),
+      'pin_verified', o.proof_pin_verified_at IS NOT NULL,
+      'pin_attempts_left', 5 - o.proof_pin_attempts,
+      'photo_at', dispatch.ts_json(o.proof_photo_at),
+      'signature_at', dispatch.ts_json(o.proof_signature_at)),
     'offer', CASE WHEN o.status = 'pending' AND o.offer_driver_id IS NOT NULL
                        AND o.offer_expires_at > now()
                   THEN jsonb_build_object('driver_id', o.offer_driver_id,
@@ -317,6 +329,15 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
              END)
   || CASE WHEN o.contact IS NOT NULL THEN jsonb_build_object('contact', o.contact)
           ELSE '{}'::jsonb END
+$$;
+
+-- The order object as p_actor gets it: drivers never get the tracking token,
+-- the customer's key to the public tracking page, which shows the delivery
+-- PIN the driver must ask the customer for (functions/13-proof.sql). Events
+-- get the same treatment in C (server/bus/dsd-event-view.c).
+CREATE OR REPLACE FUNCTION dispatch.order_for(p_actor jsonb, p_order jsonb)
+RETURNS jsonb LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN p_actor ->> 'role' = 'driver' THEN p_order - 'tracking_token' ELSE p_order END
 $$;
 
 -- The ids of each driver's active (assigned, picked_up) orders, oldest first,
@@ -366,7 +387,15 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                                        d.location_at),
     'active_orders', p_active,
     'auto_dispatch', d.auto_dispatch,
-    'last_seen_at', dispatch.ts_json(d.last_seen_at))
+    'last_seen_at', dispatch.ts_json(d.last_seen_at),
+    'max_weight_kg', d.max_weight_kg,
+    'max_volume_l', d.max_volume_l,
+    -- what the active orders weigh, for drivers with vehicle limits only
+    'load', CASE WHEN d.max_weight_kg IS NOT NULL OR d.max_volume_l IS NOT NULL THEN
+              (SELECT jsonb_build_object('weight_kg', coalesce(sum(x.load_weight_kg), 0),
+                                         'volume_l', coalesce(sum(x.load_volume_l), 0))
+               FROM dispatch.orders x
+               WHERE x.driver_id = d.id AND x.status IN ('assigned', 'picked_up')) END)
 $$;
 
 -- The driver object.

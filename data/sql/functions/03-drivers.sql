@@ -28,7 +28,8 @@ BEGIN
 END
 $$;
 
--- POST /drivers (admin, dispatcher). p_body {"name","phone"?,"vehicle"?,"capacity"?}:
+-- POST /drivers (admin, dispatcher). p_body {"name","phone"?,"vehicle"?,"capacity"?,
+-- "max_weight_kg"?,"max_volume_l"?} (vehicle limits, NULL: none):
 -- vehicle defaults to "car", capacity to 1. Emits driver.updated.
 CREATE OR REPLACE FUNCTION dispatch.driver_create(p_actor jsonb, p_body jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
@@ -51,8 +52,10 @@ BEGIN
   v_vehicle := coalesce(dispatch.json_text(p_body -> 'vehicle', 'vehicle'), 'car');
   v_capacity := coalesce(dispatch.json_int(p_body -> 'capacity', 'capacity'), 1);
 
-  INSERT INTO dispatch.drivers (name, phone, vehicle, capacity)
-  VALUES (v_name, v_phone, v_vehicle, v_capacity)
+  INSERT INTO dispatch.drivers (name, phone, vehicle, capacity, max_weight_kg, max_volume_l)
+  VALUES (v_name, v_phone, v_vehicle, v_capacity,
+          dispatch.json_num(p_body -> 'max_weight_kg', 'max_weight_kg'),
+          dispatch.json_num(p_body -> 'max_volume_l', 'max_volume_l'))
   RETURNING * INTO v_d;
   v_json := dispatch.driver_json(v_d);
   PERFORM dispatch.emit('driver.updated', NULL, v_d.id, dispatch.actor_label(p_actor), v_json);
@@ -75,24 +78,21 @@ BEGIN
 END
 $$;
 
--- GET /drivers (staff). p_state: 'offline' | 'idle' | 'busy' | NULL.
--- Without near: ordered by name, id; cursor {"k":"drivers","n":name,"i":id}.
--- With near (p_near_lat, p_near_lon and p_radius_m set): only
--- drivers with a location within the radius, ordered by distance (metres,
--- rounded to mm) then id; each driver gets "distance_m"; cursor
--- {"k":"drivers_near","d":distance,"i":id}.
-CREATE OR REPLACE FUNCTION dispatch.driver_list(p_actor jsonb, p_state text,
-                                                p_near_lat double precision,
-                                                p_near_lon double precision,
-                                                p_radius_m double precision,
-                                                p_limit integer, p_cursor text)
+-- GET /drivers?near= (staff). p_state: 'offline' | 'idle' | 'busy' | NULL.
+-- Only drivers with a location within p_radius_m of (p_lat, p_lon), ordered
+-- by distance (metres, rounded to mm) then id; each driver gets
+-- "distance_m"; cursor {"k":"drivers_near","d":distance,"i":id}. p_ids: the
+-- drivers to consider, from the shared live positions (Redis GEO, which
+-- holds the fresh ones only; docs/cache.md), or NULL for all of them.
+CREATE OR REPLACE FUNCTION dispatch.driver_list_near(p_state text,
+                                                     p_lat double precision,
+                                                     p_lon double precision,
+                                                     p_radius_m double precision,
+                                                     p_limit integer, p_cursor text,
+                                                     p_ids uuid[])
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  v_limit integer := p_limit;
-  v_near boolean := p_near_lat IS NOT NULL OR p_near_lon IS NOT NULL;
-  v_radius double precision := p_radius_m;
   v_c jsonb;
-  v_cn text;
   v_cd numeric;
   v_ci uuid;
   v_dlat double precision;
@@ -101,90 +101,115 @@ DECLARE
   v_lon_hi double precision;
   v_items jsonb[] := '{}';
   v_next text;
-  v_last_name text;
   v_last_dist numeric;
   v_last_id uuid;
   r record;
 BEGIN
-  IF v_near THEN
-    v_c := dispatch.cursor_decode(p_cursor, 'drivers_near');
-    IF v_c IS NOT NULL THEN
-      v_ci := dispatch.to_uuid(v_c ->> 'i');
-      IF jsonb_typeof(v_c -> 'd') IS DISTINCT FROM 'number' OR v_ci IS NULL THEN
-        PERFORM dispatch.raise_error('invalid_argument', 'next is not a valid cursor', 'next');
-      END IF;
-      v_cd := (v_c ->> 'd')::numeric;
+  v_c := dispatch.cursor_decode(p_cursor, 'drivers_near');
+  IF v_c IS NOT NULL THEN
+    v_ci := dispatch.to_uuid(v_c ->> 'i');
+    IF jsonb_typeof(v_c -> 'd') IS DISTINCT FROM 'number' OR v_ci IS NULL THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'next is not a valid cursor', 'next');
     END IF;
-
-    -- bounding box prefilter (slightly widened); no longitude bound near the
-    -- poles or when the box is wider than the world, wrapped at ±180
-    v_dlat := degrees(v_radius / 6371008.8) * 1.01 + 1e-9;
-    IF abs(p_near_lat) + v_dlat >= 89.9 THEN
-      v_dlon := 360;
-    ELSE
-      v_dlon := v_dlat / cos(radians(abs(p_near_lat) + v_dlat));
-    END IF;
-    IF v_dlon >= 180 THEN
-      v_lon_lo := -180;
-      v_lon_hi := 180;
-    ELSE
-      v_lon_lo := p_near_lon - v_dlon;
-      v_lon_hi := p_near_lon + v_dlon;
-    END IF;
-
-    FOR r IN
-      SELECT x.d, x.dist FROM (
-        SELECT d, round(dispatch.haversine_m(p_near_lat, p_near_lon, d.lat, d.lon)::numeric, 3)
-                 AS dist
-        FROM dispatch.drivers d
-        WHERE d.lat IS NOT NULL
-          AND d.lat BETWEEN p_near_lat - v_dlat AND p_near_lat + v_dlat
-          AND (d.lon BETWEEN v_lon_lo AND v_lon_hi
-               OR d.lon BETWEEN v_lon_lo + 360 AND 180
-               OR d.lon BETWEEN -180 AND v_lon_hi - 360)
-          AND (p_state IS NULL OR dispatch.driver_state(d.online, d.id) = p_state)
-      ) x
-      WHERE x.dist <= v_radius
-        AND (v_c IS NULL OR (x.dist, (x.d).id) > (v_cd, v_ci))
-      ORDER BY x.dist, (x.d).id
-      LIMIT v_limit + 1
-    LOOP
-      IF cardinality(v_items) = v_limit THEN
-        v_next := dispatch.cursor_encode(jsonb_build_object(
-          'k', 'drivers_near', 'd', v_last_dist, 'i', v_last_id));
-        EXIT;
-      END IF;
-      v_items := array_append(v_items,
-        dispatch.driver_json(r.d) || jsonb_build_object('distance_m', r.dist));
-      v_last_dist := r.dist;
-      v_last_id := (r.d).id;
-    END LOOP;
-  ELSE
-    v_c := dispatch.cursor_decode(p_cursor, 'drivers');
-    IF v_c IS NOT NULL THEN
-      v_ci := dispatch.to_uuid(v_c ->> 'i');
-      v_cn := v_c ->> 'n';
-      IF jsonb_typeof(v_c -> 'n') IS DISTINCT FROM 'string' OR v_ci IS NULL THEN
-        PERFORM dispatch.raise_error('invalid_argument', 'next is not a valid cursor', 'next');
-      END IF;
-    END IF;
-    FOR r IN
-      SELECT d FROM dispatch.drivers d
-      WHERE (v_c IS NULL OR (d.name, d.id) > (v_cn, v_ci))
-        AND (p_state IS NULL OR dispatch.driver_state(d.online, d.id) = p_state)
-      ORDER BY d.name, d.id
-      LIMIT v_limit + 1
-    LOOP
-      IF cardinality(v_items) = v_limit THEN
-        v_next := dispatch.cursor_encode(jsonb_build_object(
-          'k', 'drivers', 'n', v_last_name, 'i', v_last_id));
-        EXIT;
-      END IF;
-      v_items := array_append(v_items, dispatch.driver_json(r.d));
-      v_last_name := (r.d).name;
-      v_last_id := (r.d).id;
-    END LOOP;
+    v_cd := (v_c ->> 'd')::numeric;
   END IF;
+
+  -- bounding box prefilter (slightly widened); no longitude bound near the
+  -- poles or when the box is wider than the world, wrapped at ±180
+  v_dlat := degrees(p_radius_m / 6371008.8) * 1.01 + 1e-9;
+  IF abs(p_lat) + v_dlat >= 89.9 THEN
+    v_dlon := 360;
+  ELSE
+    v_dlon := v_dlat / cos(radians(abs(p_lat) + v_dlat));
+  END IF;
+  IF v_dlon >= 180 THEN
+    v_lon_lo := -180;
+    v_lon_hi := 180;
+  ELSE
+    v_lon_lo := p_lon - v_dlon;
+    v_lon_hi := p_lon + v_dlon;
+  END IF;
+
+  FOR r IN
+    SELECT x.d, x.dist FROM (
+      SELECT d, round(dispatch.haversine_m(p_lat, p_lon, d.lat, d.lon)::numeric, 3) AS dist
+      FROM dispatch.drivers d
+      WHERE d.lat IS NOT NULL
+        AND (p_ids IS NULL OR d.id = ANY (p_ids))
+        AND d.lat BETWEEN p_lat - v_dlat AND p_lat + v_dlat
+        AND (d.lon BETWEEN v_lon_lo AND v_lon_hi
+             OR d.lon BETWEEN v_lon_lo + 360 AND 180
+             OR d.lon BETWEEN -180 AND v_lon_hi - 360)
+        AND (p_state IS NULL OR dispatch.driver_state(d.online, d.id) = p_state)
+    ) x
+    WHERE x.dist <= p_radius_m
+      AND (v_c IS NULL OR (x.dist, (x.d).id) > (v_cd, v_ci))
+    ORDER BY x.dist, (x.d).id
+    LIMIT p_limit + 1
+  LOOP
+    IF cardinality(v_items) = p_limit THEN
+      v_next := dispatch.cursor_encode(jsonb_build_object(
+        'k', 'drivers_near', 'd', v_last_dist, 'i', v_last_id));
+      EXIT;
+    END IF;
+    v_items := array_append(v_items,
+      dispatch.driver_json(r.d) || jsonb_build_object('distance_m', r.dist));
+    v_last_dist := r.dist;
+    v_last_id := (r.d).id;
+  END LOOP;
+  RETURN jsonb_build_object('drivers', to_jsonb(v_items), 'next', v_next);
+END
+$$;
+
+-- GET /drivers (staff). p_state: 'offline' | 'idle' | 'busy' | NULL.
+-- Without near: ordered by name, id; cursor {"k":"drivers","n":name,"i":id}.
+-- With near (p_near_lat, p_near_lon and p_radius_m set): driver_list_near
+-- over every driver.
+CREATE OR REPLACE FUNCTION dispatch.driver_list(p_actor jsonb, p_state text,
+                                                p_near_lat double precision,
+                                                p_near_lon double precision,
+                                                p_radius_m double precision,
+                                                p_limit integer, p_cursor text)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_c jsonb;
+  v_cn text;
+  v_ci uuid;
+  v_items jsonb[] := '{}';
+  v_next text;
+  v_last_name text;
+  v_last_id uuid;
+  r record;
+BEGIN
+  IF p_near_lat IS NOT NULL OR p_near_lon IS NOT NULL THEN
+    RETURN dispatch.driver_list_near(p_state, p_near_lat, p_near_lon, p_radius_m, p_limit,
+                                     p_cursor, NULL);
+  END IF;
+
+  v_c := dispatch.cursor_decode(p_cursor, 'drivers');
+  IF v_c IS NOT NULL THEN
+    v_ci := dispatch.to_uuid(v_c ->> 'i');
+    v_cn := v_c ->> 'n';
+    IF jsonb_typeof(v_c -> 'n') IS DISTINCT FROM 'string' OR v_ci IS NULL THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'next is not a valid cursor', 'next');
+    END IF;
+  END IF;
+  FOR r IN
+    SELECT d FROM dispatch.drivers d
+    WHERE (v_c IS NULL OR (d.name, d.id) > (v_cn, v_ci))
+      AND (p_state IS NULL OR dispatch.driver_state(d.online, d.id) = p_state)
+    ORDER BY d.name, d.id
+    LIMIT p_limit + 1
+  LOOP
+    IF cardinality(v_items) = p_limit THEN
+      v_next := dispatch.cursor_encode(jsonb_build_object(
+        'k', 'drivers', 'n', v_last_name, 'i', v_last_id));
+      EXIT;
+    END IF;
+    v_items := array_append(v_items, dispatch.driver_json(r.d));
+    v_last_name := (r.d).name;
+    v_last_id := (r.d).id;
+  END LOOP;
   RETURN jsonb_build_object('drivers', to_jsonb(v_items), 'next', v_next);
 END
 $$;
@@ -301,7 +326,7 @@ BEGIN
   SELECT coalesce(jsonb_agg(jsonb_build_object(
            'order_id', o.id,
            'expires_at', dispatch.ts_json(o.offer_expires_at),
-           'order', dispatch.order_json(o))
+           'order', dispatch.order_for(p_actor, dispatch.order_json(o)))
          ORDER BY o.offer_expires_at, o.id), '[]'::jsonb)
   INTO v_offers
   FROM dispatch.orders o

@@ -205,6 +205,8 @@ BEGIN
           v_priority, v_contact, dispatch.new_tracking_token(v_id),
           p_actor ->> 'user_id')
   RETURNING * INTO v_o;
+  v_o := dispatch.proof_init(v_o, p_body -> 'proof');
+  v_o := dispatch.load_init(v_o, v_items_in);
 
   IF cardinality(v_res_skus) > 0 THEN
     INSERT INTO dispatch.order_reservations (order_id, sku, quantity)
@@ -236,7 +238,7 @@ $$;
 -- GET /orders/{id}: not_found for an order the caller cannot see.
 CREATE OR REPLACE FUNCTION dispatch.order_get(p_actor jsonb, p_id text)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT dispatch.order_json(dispatch.visible_order(p_actor, p_id))
+  SELECT dispatch.order_for(p_actor, dispatch.order_json(dispatch.visible_order(p_actor, p_id)))
 $$;
 
 -- GET /orders: {"orders":[...],"next"}, newest first (created_at, id).
@@ -244,9 +246,14 @@ $$;
 -- validated by the caller like the other filters' shapes. A customer sees only
 -- its own orders, a driver only those assigned to it (a filter naming someone
 -- else gives an empty page). A driver_id that is no id → invalid_argument.
--- Cursor {"k":"orders","t":created_at,"i":id}.
+-- p_closed_since: only orders finished (closed_at) at or after it. p_query:
+-- only orders whose id, customer_id, addresses, notes or contact name, phone
+-- or e-mail contain it, case-insensitively (taken literally: % and _ are no
+-- wildcards). Cursor {"k":"orders","t":created_at,"i":id}.
+DROP FUNCTION IF EXISTS dispatch.order_list(jsonb, text, text, text, integer, text);
 CREATE OR REPLACE FUNCTION dispatch.order_list(p_actor jsonb, p_status text, p_customer_id text,
-                                               p_driver_id text, p_limit integer, p_cursor text)
+                                               p_driver_id text, p_limit integer, p_cursor text,
+                                               p_closed_since timestamptz, p_query text)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_role text := dispatch.actor_role(p_actor);
@@ -282,7 +289,8 @@ BEGIN
   END IF;
 
   -- fixed SQL fragments only; every value is a parameter
-  v_sql := 'SELECT ARRAY(SELECT ROW(o.created_at, o.id, dispatch.order_json(o))::dispatch.page_row'
+  v_sql := 'SELECT ARRAY(SELECT ROW(o.created_at, o.id,'
+           ' dispatch.order_for($9, dispatch.order_json(o)))::dispatch.page_row'
            ' FROM dispatch.orders o WHERE true';
   IF v_statuses IS NOT NULL THEN
     v_sql := v_sql || ' AND o.status = ANY ($1)';
@@ -296,19 +304,129 @@ BEGIN
   IF v_after.t IS NOT NULL THEN
     v_sql := v_sql || ' AND (o.created_at, o.id) < ($4, $5)';
   END IF;
+  IF p_closed_since IS NOT NULL THEN
+    v_sql := v_sql || ' AND o.closed_at >= $7';
+  END IF;
+  IF p_query IS NOT NULL THEN
+    v_sql := v_sql || ' AND concat_ws(E''\n'', o.id::text, o.customer_id, o.pickup_address,'
+                      ' o.dropoff_address, o.notes, o.contact ->> ''name'','
+                      ' o.contact ->> ''phone'', o.contact ->> ''email'') ILIKE $8';
+  END IF;
   v_sql := v_sql || ' ORDER BY o.created_at DESC, o.id DESC LIMIT $6)';
 
   EXECUTE v_sql INTO v_rows
-    USING v_statuses, v_customer, v_driver, v_after.t, v_after.i, p_limit + 1;
+    USING v_statuses, v_customer, v_driver, v_after.t, v_after.i, p_limit + 1, p_closed_since,
+          '%' || replace(replace(replace(p_query, '\', '\\'), '%', '\%'), '_', '\_') || '%',
+          p_actor;
   RETURN dispatch.page_json('orders', p_limit, v_rows);
+END
+$$;
+
+-- PATCH /orders/{id} (staff): changes what may still change before pickup.
+-- p_body, validated by the caller: any of {"pickup":{"lat","lon","address"?},
+-- "dropoff":{...},"notes":text|null,"priority":0..9,"contact":{...}|null}
+-- (null clears notes and contact). Only a pending or assigned order →
+-- else invalid_transition. A new pickup or dropoff clears the ETA (the
+-- engine computes it again). Emits order.updated when something changed;
+-- returns the order.
+CREATE OR REPLACE FUNCTION dispatch.order_patch(p_actor jsonb, p_idem_key text, p_req_hash text,
+                                                p_id text, p_body jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  v_label text := dispatch.actor_label(p_actor);
+  v_replay jsonb;
+  v_o dispatch.orders;
+  v_new dispatch.orders;
+  v_json jsonb;
+  v_evt bigint;
+  v_c jsonb;
+BEGIN
+  IF p_body IS NULL OR jsonb_typeof(p_body) <> 'object' THEN
+    PERFORM dispatch.raise_error('invalid_argument', 'the body must be a JSON object');
+  END IF;
+
+  v_replay := dispatch.idem_begin(p_actor, p_idem_key, p_req_hash);
+  IF v_replay IS NOT NULL THEN
+    RETURN v_replay;
+  END IF;
+
+  SELECT * INTO v_o FROM dispatch.orders WHERE id = dispatch.to_uuid(p_id) FOR UPDATE;
+  IF NOT FOUND OR NOT dispatch.order_visible(p_actor, v_o) THEN
+    PERFORM dispatch.raise_error('not_found', 'no such order');
+  END IF;
+  IF v_o.status NOT IN ('pending', 'assigned') THEN
+    PERFORM dispatch.raise_error('invalid_transition',
+      format('an order that is %s can no longer be changed', v_o.status));
+  END IF;
+
+  v_new := v_o;
+  IF p_body ? 'pickup' THEN
+    SELECT lat, lon INTO v_new.pickup_lat, v_new.pickup_lon
+    FROM dispatch.json_place(p_body -> 'pickup', 'pickup');
+    v_new.pickup_address := dispatch.json_text(p_body -> 'pickup' -> 'address', 'pickup.address');
+  END IF;
+  IF p_body ? 'dropoff' THEN
+    SELECT lat, lon INTO v_new.dropoff_lat, v_new.dropoff_lon
+    FROM dispatch.json_place(p_body -> 'dropoff', 'dropoff');
+    v_new.dropoff_address := dispatch.json_text(p_body -> 'dropoff' -> 'address',
+                                                 'dropoff.address');
+  END IF;
+  IF p_body ? 'notes' THEN
+    v_new.notes := dispatch.json_text(p_body -> 'notes', 'notes');
+  END IF;
+  IF p_body ? 'priority' THEN
+    v_new.priority := dispatch.json_int(p_body -> 'priority', 'priority');
+    IF v_new.priority IS NULL THEN
+      PERFORM dispatch.raise_error('invalid_argument', 'priority must be 0..9', 'priority');
+    END IF;
+  END IF;
+  IF p_body ? 'contact' THEN
+    v_c := p_body -> 'contact';
+    v_new.contact := NULL;
+    IF jsonb_typeof(v_c) = 'object' THEN
+      v_new.contact := nullif(jsonb_strip_nulls(jsonb_build_object(
+        'name', dispatch.json_text(v_c -> 'name', 'contact.name'),
+        'email', dispatch.json_text(v_c -> 'email', 'contact.email'),
+        'phone', dispatch.json_text(v_c -> 'phone', 'contact.phone'))), '{}'::jsonb);
+    END IF;
+  END IF;
+
+  IF (v_new.pickup_lat, v_new.pickup_lon, v_new.pickup_address, v_new.dropoff_lat,
+      v_new.dropoff_lon, v_new.dropoff_address, v_new.notes, v_new.priority, v_new.contact)
+     IS DISTINCT FROM
+     (v_o.pickup_lat, v_o.pickup_lon, v_o.pickup_address, v_o.dropoff_lat,
+      v_o.dropoff_lon, v_o.dropoff_address, v_o.notes, v_o.priority, v_o.contact) THEN
+    UPDATE dispatch.orders
+    SET pickup_lat = v_new.pickup_lat, pickup_lon = v_new.pickup_lon,
+        pickup_address = v_new.pickup_address,
+        dropoff_lat = v_new.dropoff_lat, dropoff_lon = v_new.dropoff_lon,
+        dropoff_address = v_new.dropoff_address,
+        notes = v_new.notes, priority = v_new.priority, contact = v_new.contact,
+        eta_seconds = CASE WHEN (v_new.pickup_lat, v_new.pickup_lon, v_new.dropoff_lat,
+                                 v_new.dropoff_lon)
+                                IS DISTINCT FROM (v_o.pickup_lat, v_o.pickup_lon,
+                                                  v_o.dropoff_lat, v_o.dropoff_lon)
+                           THEN NULL ELSE eta_seconds END,
+        updated_at = now()
+    WHERE id = v_o.id
+    RETURNING * INTO v_o;
+    v_json := dispatch.order_json(v_o);
+    v_evt := dispatch.emit('order.updated', v_o.id, v_o.driver_id, v_label, v_json);
+  ELSE
+    v_json := dispatch.order_json(v_o);
+  END IF;
+
+  PERFORM dispatch.idem_finish(p_actor, p_idem_key, p_req_hash, v_json, v_evt);
+  RETURN v_json;
 END
 $$;
 
 -- POST /orders/{id}/{action}; returns the updated order.
 --   assign   {"driver_id"}  staff. pending|assigned → assigned (reassign allowed);
 --            marks the order manual; offline driver → conflict (driver_id);
---            unknown driver → invalid_argument (driver_id). Capacity and location
---            are not checked. Emits order.assigned, order.updated, driver.updated
+--            unknown driver → invalid_argument (driver_id). Capacity, vehicle
+--            limits and location are not checked: going beyond them adds
+--            "warnings" (dispatch.assign_warnings) to the answer, not the event. Emits order.assigned, order.updated, driver.updated
 --            (new driver, and the previous one on reassignment). Assigning to the
 --            current driver only marks it manual (order.updated if that changed).
 --   unassign {}             staff. assigned → pending, manual cleared, the driver
@@ -317,9 +435,11 @@ $$;
 --            assigned. order.assigned, order.updated, driver.updated.
 --   decline  {}             the offered driver, live offer (else conflict): the offer
 --            is withdrawn, the driver excluded. order.updated.
---   status   {"status":"picked_up"|"delivered"|"failed","reason"?}  the assigned
---            driver or staff. assigned → picked_up → delivered; assigned|picked_up →
---            failed. Delivery consumes reserved stock, failure releases it.
+--   status   {"status":"picked_up"|"delivered"|"failed","reason"?,"reason_code"?}
+--            the assigned driver or staff. assigned → picked_up → delivered;
+--            assigned|picked_up → failed (failure_code: reason_code, default
+--            "other"). Delivered needs its proof (dispatch.proof_require: conflict
+--            on field proof). Delivery consumes reserved stock, failure releases it.
 --            order.updated (+ driver.updated when the order leaves the driver).
 --   cancel   {"reason"?}    the owner customer or staff. pending|assigned →
 --            cancelled; releases stock. order.updated (+ driver.updated).
@@ -351,6 +471,7 @@ DECLARE
   v_json jsonb;
   v_evt bigint;
   v_driver_changed boolean := false;
+  v_warnings jsonb;
 BEGIN
   IF p_action IS NULL
      OR p_action NOT IN ('assign', 'unassign', 'accept', 'decline', 'status', 'cancel', 'hold',
@@ -363,7 +484,7 @@ BEGIN
 
   v_replay := dispatch.idem_begin(p_actor, p_idem_key, p_req_hash);
   IF v_replay IS NOT NULL THEN
-    RETURN v_replay;
+    RETURN dispatch.order_for(p_actor, v_replay);
   END IF;
 
   SELECT * INTO v_o FROM dispatch.orders WHERE id = dispatch.to_uuid(p_id) FOR UPDATE;
@@ -432,6 +553,7 @@ BEGIN
         PERFORM dispatch.emit_driver(v_prev, v_label);
       END IF;
     END IF;
+    v_warnings := dispatch.assign_warnings(v_target);
 
   WHEN 'unassign' THEN
     IF v_o.status <> 'assigned' THEN
@@ -488,9 +610,13 @@ BEGIN
       PERFORM dispatch.raise_error('invalid_transition',
         format('an order that is %s cannot become %s', v_o.status, v_status));
     END IF;
+    IF v_status = 'delivered' THEN
+      PERFORM dispatch.proof_require(v_o);
+    END IF;
     UPDATE dispatch.orders
     SET status = v_status,
         status_reason = CASE WHEN v_status = 'failed' THEN v_reason ELSE status_reason END,
+        failure_code = CASE WHEN v_status = 'failed' THEN dispatch.proof_failure_code(v_args) END,
         eta_seconds = CASE WHEN v_status = 'picked_up' THEN eta_seconds END,
         picked_up_at = CASE WHEN v_status = 'picked_up' THEN now() ELSE picked_up_at END,
         closed_at = CASE WHEN v_status <> 'picked_up' THEN now() END,
@@ -568,8 +694,13 @@ BEGIN
     v_json := dispatch.order_json(v_o);
     v_evt := NULL;
   END IF;
+  -- a person's assignment beyond the driver's capacity or vehicle limits
+  IF v_warnings IS NOT NULL THEN
+    v_json := v_json || jsonb_build_object('warnings', v_warnings);
+    v_evt := NULL;
+  END IF;
   PERFORM dispatch.idem_finish(p_actor, p_idem_key, p_req_hash, v_json, v_evt);
-  RETURN v_json;
+  RETURN dispatch.order_for(p_actor, v_json);
 END
 $$;
 
@@ -622,7 +753,11 @@ BEGIN
   IF NOT FOUND THEN
     RETURN NULL;
   END IF;
-  RETURN dispatch.public_tracking_json(v_o);
+  -- the customer's delivery PIN (functions/13-proof.sql) while it is wanted
+  RETURN dispatch.public_tracking_json(v_o)
+         || CASE WHEN v_o.proof_pin IS NOT NULL AND v_o.proof_pin_verified_at IS NULL
+                      AND v_o.status IN ('pending', 'assigned', 'picked_up')
+                 THEN jsonb_build_object('delivery_pin', v_o.proof_pin) ELSE '{}'::jsonb END;
 END
 $$;
 

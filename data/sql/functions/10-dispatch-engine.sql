@@ -60,7 +60,8 @@ $$;
 --
 -- Returns {"applied":true,"order":{…}} or {"applied":false,"reason":R,"order":{…}|null},
 -- R one of no_order, not_pending, held, offered, excluded, no_driver, offline,
--- paused, full. Nothing else is raised for a stale decision.
+-- paused, full, over_load (weight or volume beyond the vehicle's limits).
+-- Nothing else is raised for a stale decision.
 CREATE OR REPLACE FUNCTION dispatch.auto_assign(p_order_id text, p_driver_id text,
                                                 p_explanation jsonb,
                                                 p_offer_timeout_s integer)
@@ -109,6 +110,8 @@ BEGIN
       INTO v_held;
       IF v_held >= v_d.capacity THEN
         v_reason := 'full';
+      ELSIF NOT dispatch.load_fits(v_d, v_o) THEN
+        v_reason := 'over_load';   -- vehicle limits (functions/13-proof.sql)
       END IF;
     END IF;
   END IF;

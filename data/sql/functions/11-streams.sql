@@ -40,8 +40,9 @@ BEGIN
   END IF;
   RETURN jsonb_build_object(
     'seq', (SELECT s.last_seq FROM dispatch.relay_state s WHERE s.id = 1),
-    'orders', (SELECT coalesce(jsonb_agg(dispatch.order_json(o) ORDER BY o.created_at, o.id),
-                               '[]'::jsonb)
+    -- (drivers never get the tracking token: dispatch.order_for)
+    'orders', (SELECT coalesce(jsonb_agg(dispatch.order_json(o) - 'tracking_token'
+                                         ORDER BY o.created_at, o.id), '[]'::jsonb)
                FROM dispatch.orders o
                WHERE (o.driver_id = v_d.id AND o.status IN ('assigned', 'picked_up'))
                   OR (o.offer_driver_id = v_d.id AND o.status = 'pending'
