@@ -345,6 +345,18 @@ unassignable_cb (DcAlerts   *self,
 }
 
 static void
+at_risk_cb (DcAlerts   *self,
+            const char *type,
+            JsonObject *data)
+{
+  g_autofree char *label = order_label (data);
+  g_autofree char *key = g_strconcat ("at_risk:", dc_json_string (data, "id"), NULL);
+
+  raise_alert (self, key, _("An order may miss its delivery window"), label,
+               dc_json_string (data, "id"), dc_json_string (data, "driver_id"));
+}
+
+static void
 alert_cb (DcAlerts   *self,
           const char *type,
           JsonObject *data)
@@ -468,6 +480,8 @@ dc_alerts_new (DcStream   *stream,
 
   g_signal_connect_object (stream, "event::order.unassignable",
                            G_CALLBACK (unassignable_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (stream, "event::order.at_risk",
+                           G_CALLBACK (at_risk_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (stream, "event::alert",
                            G_CALLBACK (alert_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (stream, "notify::state",

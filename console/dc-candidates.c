@@ -133,3 +133,26 @@ dc_candidates_check (DcStore *drivers,
 
   return NULL;
 }
+
+char *
+dc_candidates_check_limits (DcDriver *driver,
+                            DcOrder  *order)
+{
+  double max_weight_kg, max_volume_l, weight_kg, volume_l, order_weight_kg, order_volume_l;
+
+  g_return_val_if_fail (DC_IS_DRIVER (driver), NULL);
+  g_return_val_if_fail (DC_IS_ORDER (order), NULL);
+
+  if (!dc_driver_get_limits (driver, &max_weight_kg, &max_volume_l, &weight_kg, &volume_l) ||
+      g_strcmp0 (dc_order_get_driver_id (order), dc_entity_get_id (DC_ENTITY (driver))) == 0)
+    return NULL;
+
+  dc_order_get_load (order, &order_weight_kg, &order_volume_l);
+  weight_kg += order_weight_kg;
+  volume_l += order_volume_l;
+  if ((max_weight_kg > 0 && weight_kg > max_weight_kg) ||
+      (max_volume_l > 0 && volume_l > max_volume_l))
+    return dc_format_load (weight_kg, volume_l, max_weight_kg, max_volume_l);
+
+  return NULL;
+}

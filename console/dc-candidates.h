@@ -54,4 +54,11 @@ char    *dc_candidates_check    (DcStore           *drivers,
                                  double             max_pickup_m,
                                  DcUnits            units);
 
+/* What taking @order would put @driver's vehicle beyond, its weight or
+ * volume limit, e.g. "30 / 20 kg · 10 / 100 L"; NULL when within them, when
+ * the vehicle has none or the order is already the driver's.
+ * Returns: (transfer full) (nullable) */
+char    *dc_candidates_check_limits (DcDriver      *driver,
+                                     DcOrder       *order);
+
 G_END_DECLS

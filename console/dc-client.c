@@ -47,6 +47,8 @@ typedef struct
 {
   SoupMessage *message;
   gboolean authenticated;
+  /* the body as it came (an image), not a JSON object */
+  gboolean raw;
 } Request;
 
 static void
@@ -197,6 +199,12 @@ send_cb (GObject      *object,
       return;
     }
 
+  if (request->raw)
+    {
+      g_task_return_pointer (task, g_steal_pointer (&bytes), (GDestroyNotify) g_bytes_unref);
+      return;
+    }
+
   data = g_bytes_get_data (bytes, &length);
   if (length == 0)
     object_out = json_object_new ();
@@ -216,6 +224,7 @@ send_request (DcClient            *self,
               const char          *path,
               JsonNode            *body,
               gboolean             authenticated,
+              gboolean             raw,
               GCancellable        *cancellable,
               gpointer             source_tag,
               GAsyncReadyCallback  callback,
@@ -230,6 +239,7 @@ send_request (DcClient            *self,
 
   request = g_new0 (Request, 1);
   request->authenticated = authenticated;
+  request->raw = raw;
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
 
   url = build_url (server_url, path);
@@ -507,7 +517,7 @@ dc_client_sign_in_async (DcClient            *self,
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
-  send_request (self, server_url, "POST", "/api/v1/auth/token", body, FALSE, cancellable,
+  send_request (self, server_url, "POST", "/api/v1/auth/token", body, FALSE, FALSE, cancellable,
                 dc_client_sign_in_async, sign_in_cb, task);
 }
 
@@ -543,7 +553,7 @@ dc_client_request_async (DcClient            *self,
       return;
     }
 
-  send_request (self, self->server_url, method, path, body, TRUE, cancellable,
+  send_request (self, self->server_url, method, path, body, TRUE, FALSE, cancellable,
                 dc_client_request_async, callback, user_data);
 }
 
@@ -551,6 +561,39 @@ JsonObject *
 dc_client_request_finish (DcClient      *self,
                           GAsyncResult  *result,
                           GError       **error)
+{
+  g_return_val_if_fail (DC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+dc_client_fetch_bytes_async (DcClient            *self,
+                             const char          *path,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_return_if_fail (DC_IS_CLIENT (self));
+  g_return_if_fail (path != NULL && path[0] == '/');
+
+  if (!dc_client_get_authenticated (self))
+    {
+      g_task_report_new_error (self, callback, user_data, dc_client_fetch_bytes_async,
+                               DISPATCH_ERROR, DISPATCH_ERROR_UNAUTHENTICATED,
+                               _("Not signed in"));
+      return;
+    }
+
+  send_request (self, self->server_url, "GET", path, NULL, TRUE, TRUE, cancellable,
+                dc_client_fetch_bytes_async, callback, user_data);
+}
+
+GBytes *
+dc_client_fetch_bytes_finish (DcClient      *self,
+                              GAsyncResult  *result,
+                              GError       **error)
 {
   g_return_val_if_fail (DC_IS_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);

@@ -54,6 +54,16 @@ void         dc_client_request_async       (DcClient            *self,
 JsonObject  *dc_client_request_finish      (DcClient            *self,
                                             GAsyncResult        *result,
                                             GError             **error);
+/* GETs @path and gives its body as it came, e.g. an image. */
+void         dc_client_fetch_bytes_async   (DcClient            *self,
+                                            const char          *path,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+/* Returns: (transfer full): the response body */
+GBytes      *dc_client_fetch_bytes_finish  (DcClient            *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
 /* The handshake request of the dispatcher stream; @since < 0 asks for a
  * snapshot. Returns: (transfer full) */
 SoupMessage *dc_client_new_stream_message  (DcClient            *self,

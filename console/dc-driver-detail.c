@@ -28,6 +28,7 @@ struct _DcDriverDetail
   GtkLabel *subtitle_label;
   AdwActionRow *state_row;
   AdwActionRow *load_row;
+  AdwActionRow *vehicle_load_row;
   GtkSwitch *auto_switch;
   GtkListBox *orders_list;
 };
@@ -64,6 +65,9 @@ update (DcDriverDetail *self)
   DcDriver *driver = self->driver;
   g_autofree char *subtitle = NULL;
   g_autofree char *load = NULL;
+  g_autofree char *weights = NULL;
+  double max_weight_kg, max_volume_l, weight_kg, volume_l;
+  gboolean limited;
 
   if (driver == NULL)
     return;
@@ -83,6 +87,15 @@ update (DcDriverDetail *self)
   load = g_strdup_printf (_("%d of %d"), dc_driver_get_load (driver),
                           dc_driver_get_capacity (driver));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->load_row), load);
+  limited = dc_driver_get_limits (driver, &max_weight_kg, &max_volume_l, &weight_kg, &volume_l);
+  weights = dc_format_load (weight_kg, volume_l, max_weight_kg, max_volume_l);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->vehicle_load_row), weights);
+  gtk_widget_set_visible (GTK_WIDGET (self->vehicle_load_row), limited);
+  if ((max_weight_kg > 0 && weight_kg > max_weight_kg) ||
+      (max_volume_l > 0 && volume_l > max_volume_l))
+    gtk_widget_add_css_class (GTK_WIDGET (self->vehicle_load_row), "warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->vehicle_load_row), "warning");
 
   self->updating = TRUE;
   gtk_switch_set_active (self->auto_switch, dc_driver_get_auto_dispatch (driver));
@@ -285,6 +298,7 @@ dc_driver_detail_class_init (DcDriverDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DcDriverDetail, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, DcDriverDetail, state_row);
   gtk_widget_class_bind_template_child (widget_class, DcDriverDetail, load_row);
+  gtk_widget_class_bind_template_child (widget_class, DcDriverDetail, vehicle_load_row);
   gtk_widget_class_bind_template_child (widget_class, DcDriverDetail, auto_switch);
   gtk_widget_class_bind_template_child (widget_class, DcDriverDetail, orders_list);
   gtk_widget_class_bind_template_callback (widget_class, auto_toggled_cb);

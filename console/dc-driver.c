@@ -27,6 +27,11 @@ struct _DcDriver
   double world_y;
   double heading;
   gint64 recorded_at;
+  /* the vehicle's limits, 0 for none, and its active orders' load */
+  double max_weight_kg;
+  double max_volume_l;
+  double weight_kg;
+  double volume_l;
 };
 
 G_DEFINE_FINAL_TYPE (DcDriver, dc_driver, DC_TYPE_ENTITY)
@@ -72,6 +77,7 @@ dc_driver_apply_json (DcEntity   *entity,
   DispatchVehicle vehicle = self->vehicle;
   JsonArray *active = dc_json_array (object, "active_orders");
   JsonObject *location = dc_json_object (object, "location");
+  JsonObject *load;
   gboolean reorder = FALSE;
   gboolean searchable = FALSE;
 
@@ -99,6 +105,13 @@ dc_driver_apply_json (DcEntity   *entity,
                                       properties[PROP_PHONE]);
   if (location != NULL)
     dc_driver_apply_location (self, location);
+  /* not properties: they change with the driver's orders or vehicle, whose
+   * notifications redraw what shows them */
+  self->max_weight_kg = dc_json_double (object, "max_weight_kg", 0);
+  self->max_volume_l = dc_json_double (object, "max_volume_l", 0);
+  load = dc_json_object (object, "load");
+  self->weight_kg = load != NULL ? dc_json_double (load, "weight_kg", 0) : 0;
+  self->volume_l = load != NULL ? dc_json_double (load, "volume_l", 0) : 0;
 
   if (searchable || dc_entity_get_search_text (entity) == NULL)
     {
@@ -294,6 +307,23 @@ dc_driver_get_capacity (DcDriver *self)
   g_return_val_if_fail (DC_IS_DRIVER (self), 1);
 
   return self->capacity;
+}
+
+gboolean
+dc_driver_get_limits (DcDriver *self,
+                      double   *max_weight_kg,
+                      double   *max_volume_l,
+                      double   *weight_kg,
+                      double   *volume_l)
+{
+  g_return_val_if_fail (DC_IS_DRIVER (self), FALSE);
+
+  *max_weight_kg = self->max_weight_kg;
+  *max_volume_l = self->max_volume_l;
+  *weight_kg = self->weight_kg;
+  *volume_l = self->volume_l;
+
+  return self->max_weight_kg > 0 || self->max_volume_l > 0;
 }
 
 int

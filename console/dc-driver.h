@@ -29,6 +29,13 @@ DispatchDriverState  dc_driver_get_state        (DcDriver   *self);
 int                  dc_driver_get_capacity     (DcDriver   *self);
 /* Number of active orders. */
 int                  dc_driver_get_load         (DcDriver   *self);
+/* The vehicle's limits (0: none) and its active orders' load, kg and L;
+ * FALSE when the vehicle has no limit. */
+gboolean             dc_driver_get_limits       (DcDriver   *self,
+                                                 double     *max_weight_kg,
+                                                 double     *max_volume_l,
+                                                 double     *weight_kg,
+                                                 double     *volume_l);
 gboolean             dc_driver_has_location     (DcDriver   *self);
 double               dc_driver_get_lat          (DcDriver   *self);
 double               dc_driver_get_lon          (DcDriver   *self);

@@ -138,6 +138,55 @@ dc_format_vehicle (DispatchVehicle vehicle)
 }
 
 const char *
+dc_format_failure_reason (const char *code)
+{
+  static const struct { const char *code; const char *label; } reasons[] = {
+    { "customer_absent", N_("Customer absent") },
+    { "wrong_address", N_("Wrong address") },
+    { "refused", N_("Refused by the recipient") },
+    { "damaged", N_("Goods damaged") },
+    { "unsafe_location", N_("Unsafe place to deliver") },
+    { "vehicle_problem", N_("Vehicle problem") },
+    { "pin_locked", N_("PIN entered wrong too often") },
+    { "other", N_("Other reason") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
+    if (g_strcmp0 (code, reasons[i].code) == 0)
+      return _(reasons[i].label);
+
+  return code;
+}
+
+/* "12.5 kg" or "12.5 / 20 kg" */
+static char *
+format_amount (double      amount,
+               double      limit,
+               const char *unit)
+{
+  if (limit > 0)
+    /* Translators: load of a vehicle and its limit, e.g. "12.5 / 20 kg" */
+    return g_strdup_printf (_("%g / %g %s"), amount, limit, unit);
+
+  /* Translators: a weight or volume, e.g. "12.5 kg" */
+  return g_strdup_printf (_("%g %s"), amount, unit);
+}
+
+char *
+dc_format_load (double weight_kg,
+                double volume_l,
+                double max_weight_kg,
+                double max_volume_l)
+{
+  /* Translators: unit symbols of kilograms and litres */
+  g_autofree char *weight = format_amount (weight_kg, max_weight_kg, C_("unit", "kg"));
+  g_autofree char *volume = format_amount (volume_l, max_volume_l, C_("unit", "L"));
+
+  /* Translators: weight · volume */
+  return g_strdup_printf (_("%s · %s"), weight, volume);
+}
+
+const char *
 dc_format_order_css_class (DcOrder *order)
 {
   static const char * const classes[] = {

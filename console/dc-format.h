@@ -28,6 +28,16 @@ const char *dc_format_order_status (DispatchOrderStatus status);
 const char *dc_format_driver_state (DispatchDriverState state);
 const char *dc_format_vehicle      (DispatchVehicle     vehicle);
 
+/* Why a delivery failed (the server's FailureReasonCode), e.g. "Customer
+ * absent"; a code this console does not know yet comes back as it is. */
+const char *dc_format_failure_reason (const char *code);
+/* An order's or a driver's load, e.g. "12.5 kg · 40 L"; with limits of 0 or
+ * less the part stands alone, else "12.5 / 20 kg". */
+char *dc_format_load (double weight_kg,
+                      double volume_l,
+                      double max_weight_kg,
+                      double max_volume_l);
+
 /* What went wrong, for people and in their language: the server's error
  * code or the kind of transport failure, never the raw message. */
 const char *dc_format_error (const GError *error);

@@ -9,6 +9,7 @@
 #include "dc-hold.h"
 #include "dc-json.h"
 #include "dc-order-detail.h"
+#include "dc-proof-rows.h"
 #include "dc-template.h"
 
 #define MAX_CANDIDATES       5
@@ -35,6 +36,7 @@ struct _DcOrderDetail
   AdwActionRow *dropoff_row;
   AdwActionRow *customer_row;
   AdwActionRow *notes_row;
+  AdwActionRow *load_row;
   AdwActionRow *driver_row;
   AdwActionRow *why_row;
   GtkSwitch *hold_switch;
@@ -44,6 +46,7 @@ struct _DcOrderDetail
   GtkWidget *candidates_group;
   GtkListBox *candidates_list;
   GtkListBox *timeline_list;
+  GtkListBox *proof_list;
   GtkWidget *hold_row;
   GtkWidget *edit_button;
   GtkWidget *cancel_button;
@@ -119,6 +122,42 @@ actor_name (DcOrderDetail *self,
   return g_strdup (_("a dispatcher"));
 }
 
+/* "Priority 3", with the planned pickup and the delivery window when the
+ * order has them. */
+static char *
+subtitle_text (DcOrder *order)
+{
+  /* Translators: %d is the priority 0–9 */
+  g_autofree char *priority = g_strdup_printf (_("Priority %d"), dc_order_get_priority (order));
+  GString *text = g_string_new (priority);
+  gint64 after, before;
+
+  dc_order_get_window (order, &after, &before);
+  if (dc_order_get_pickup_at (order) != 0)
+    {
+      g_autofree char *pickup = dc_format_clock_time (dc_order_get_pickup_at (order));
+
+      /* Translators: %s is a time of day */
+      g_string_append_printf (text, _(" · pick up at %s"), pickup);
+    }
+  if (before != 0)
+    {
+      g_autofree char *from = after != 0 ? dc_format_clock_time (after) : NULL;
+      g_autofree char *to = dc_format_clock_time (before);
+
+      if (from != NULL)
+        /* Translators: the delivery window; %s are times of day */
+        g_string_append_printf (text, _(" · deliver %s–%s"), from, to);
+      else
+        /* Translators: %s is a time of day */
+        g_string_append_printf (text, _(" · deliver by %s"), to);
+    }
+  if (dc_order_get_at_risk (order))
+    g_string_append (text, _(" · at risk"));
+
+  return g_string_free (text, FALSE);
+}
+
 static char *
 event_title (DcOrderDetail *self,
              const char    *type,
@@ -150,6 +189,24 @@ event_title (DcOrderDetail *self,
 
   if (g_strcmp0 (type, "order.unassignable") == 0)
     return g_strdup (_("No driver available"));
+  if (g_strcmp0 (type, "order.at_risk") == 0)
+    return g_strdup (_("May miss its delivery window"));
+  if (g_strcmp0 (type, "order.arriving") == 0 || g_strcmp0 (type, "order.arrived_at_stop") == 0)
+    {
+      JsonObject *arrival = data != NULL ? dc_json_object (data, "arrival") : NULL;
+      gboolean dropoff = arrival != NULL &&
+                         g_strcmp0 (dc_json_string (arrival, "stop"), "dropoff") == 0;
+
+      if (g_strcmp0 (type, "order.arriving") == 0)
+        return g_strdup (dropoff ? _("Driver arriving at the dropoff")
+                                 : _("Driver arriving at the pickup"));
+      return g_strdup (dropoff ? _("Driver at the dropoff") : _("Driver at the pickup"));
+    }
+
+  if (g_strcmp0 (type, "alert") == 0)
+    return g_strdup (data != NULL && g_strcmp0 (dc_json_string (data, "kind"),
+                                                 "proof_pin_locked") == 0
+                     ? _("PIN locked: entered wrong too often") : _("Alert"));
 
   if (data != NULL && dispatch_order_status_from_string (dc_json_string (data, "status"), &status))
     return g_strdup (dc_format_order_status (status));
@@ -222,7 +279,8 @@ events_cb (GObject      *object,
       JsonNode *before = i > 1 ? json_array_get_element (events, i - 2) : NULL;
       JsonObject *event, *data;
       GtkWidget *row;
-      const char *type, *reason;
+      const char *type, *reason, *code;
+      g_autofree char *failure = NULL;
       g_autofree char *title = NULL;
       g_autofree char *time = NULL;
       g_autofree char *actor = NULL;
@@ -246,6 +304,15 @@ events_cb (GObject      *object,
       title = event_title (self, type, data);
       reason = data != NULL && g_strcmp0 (type, "order.updated") == 0
                ? dc_json_string (data, "status_reason") : NULL;
+      code = data != NULL && g_strcmp0 (type, "order.updated") == 0
+             ? dc_json_string (data, "failure_code") : NULL;
+      if (code != NULL && reason != NULL)
+        /* Translators: a failure's reason code as a label and the words the
+         * driver gave, e.g. "Customer absent — nobody opened" */
+        reason = failure = g_strdup_printf (_("%s — %s"), dc_format_failure_reason (code),
+                                            reason);
+      else if (code != NULL)
+        reason = dc_format_failure_reason (code);
       if (reason != NULL)
         {
           g_autofree char *plain = g_steal_pointer (&title);
@@ -287,6 +354,8 @@ load_timeline (DcOrderDetail *self)
   path = g_strdup_printf ("/api/v1/orders/%s/events", dc_entity_get_id (DC_ENTITY (self->order)));
   dc_client_request_async (dc_context_get_client (self->context), "GET", path, NULL,
                            self->events_cancellable, events_cb, g_object_ref (self));
+  dc_proof_rows_load (self->proof_list, dc_context_get_client (self->context),
+                      dc_entity_get_id (DC_ENTITY (self->order)), self->events_cancellable);
 }
 
 static gboolean
@@ -463,6 +532,8 @@ update (DcOrderDetail *self)
   g_autofree char *subtitle = NULL;
   g_autofree char *eta = NULL;
   g_autofree char *problem = NULL;
+  g_autofree char *load = NULL;
+  double weight_kg, volume_l;
 
   if (order == NULL)
     return;
@@ -473,8 +544,7 @@ update (DcOrderDetail *self)
   /* Translators: %s is a short order id */
   title = g_strdup_printf (_("Order %s"), dc_order_get_short_id (order));
   gtk_label_set_label (self->title_label, title);
-  /* Translators: %d is the priority 0–9 */
-  subtitle = g_strdup_printf (_("Priority %d"), dc_order_get_priority (order));
+  subtitle = subtitle_text (order);
   gtk_label_set_label (self->subtitle_label, subtitle);
 
   gtk_label_set_label (self->status_label,
@@ -498,6 +568,10 @@ update (DcOrderDetail *self)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->notes_row),
                                  dc_order_get_notes (order) ?: "");
   gtk_widget_set_visible (GTK_WIDGET (self->notes_row), dc_order_get_notes (order) != NULL);
+  dc_order_get_load (order, &weight_kg, &volume_l);
+  load = dc_format_load (weight_kg, volume_l, 0, 0);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->load_row), load);
+  gtk_widget_set_visible (GTK_WIDGET (self->load_row), weight_kg > 0 || volume_l > 0);
 
   /* The section stays when there is no driver, so that nothing below it
    * moves when one is assigned or taken away. */
@@ -659,6 +733,8 @@ dc_order_detail_class_init (DcOrderDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, candidates_group);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, candidates_list);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, timeline_list);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, proof_list);
+  gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, load_row);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, hold_row);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, edit_button);
   gtk_widget_class_bind_template_child (widget_class, DcOrderDetail, cancel_button);
@@ -708,6 +784,7 @@ dc_order_detail_set_order (DcOrderDetail *self,
   g_signal_group_set_target (self->order_signals, order);
   g_clear_handle_id (&self->candidates_source, g_source_remove);
   clear_list (self->timeline_list);
+  clear_list (self->proof_list);
   adw_action_row_set_subtitle (self->why_row, "—");
   if (order == NULL)
     return;

@@ -4,8 +4,9 @@
 #include "dc-json.h"
 #include "dc-order.h"
 
-/* An order is late when it waits this long for a driver, or when its
- * delivery runs this much past the ETA the server last gave. */
+/* An order is late when it waits this long for a driver (from its planned
+ * pickup when that is later), or when its delivery runs this much past the
+ * ETA the server last gave. */
 #define LATE_PENDING_USEC (10 * G_USEC_PER_SEC * 60)
 #define LATE_GRACE_USEC   (5 * G_USEC_PER_SEC * 60)
 #define SHORT_ID_LENGTH   8
@@ -25,6 +26,14 @@ struct _DcOrder
   gint64 updated_at;
   gboolean late;
   gboolean held;
+  gint64 pickup_at;
+  gint64 deliver_after;
+  gint64 deliver_before;
+  gboolean at_risk;
+  /* what its items weigh and take up (the server's "load") */
+  double weight_kg;
+  double volume_l;
+  char *failure_code;
 
   char *pickup_address;
   double pickup_lat;
@@ -166,6 +175,18 @@ dc_order_apply_json (DcEntity   *entity,
                          properties[PROP_HELD]);
   if (self->created_at == 0)
     self->created_at = dc_json_timestamp (object, "created_at");
+  self->pickup_at = dc_json_timestamp (object, "pickup_at");
+  self->deliver_after = dc_json_timestamp (object, "deliver_after");
+  self->deliver_before = dc_json_timestamp (object, "deliver_before");
+  self->at_risk = dc_json_boolean (object, "at_risk", FALSE);
+  /* they change with updated_at, whose notification redraws what shows them */
+  if (dc_json_object (object, "load") != NULL)
+    {
+      self->weight_kg = dc_json_double (dc_json_object (object, "load"), "weight_kg", 0);
+      self->volume_l = dc_json_double (dc_json_object (object, "load"), "volume_l", 0);
+    }
+  g_free (self->failure_code);
+  self->failure_code = g_strdup (dc_json_string (object, "failure_code"));
 
   searchable |= dc_entity_set_string (entity, &self->customer, customer_from_json (object),
                                       properties[PROP_CUSTOMER]);
@@ -241,6 +262,7 @@ dc_order_finalize (GObject *object)
   g_clear_pointer (&self->short_id, g_free);
   g_clear_pointer (&self->customer, g_free);
   g_clear_pointer (&self->notes, g_free);
+  g_clear_pointer (&self->failure_code, g_free);
   g_clear_pointer (&self->driver_id, g_free);
   g_clear_pointer (&self->pickup_address, g_free);
   g_clear_pointer (&self->dropoff_address, g_free);
@@ -480,6 +502,25 @@ dc_order_get_notes (DcOrder *self)
   return self->notes;
 }
 
+void
+dc_order_get_load (DcOrder *self,
+                   double  *weight_kg,
+                   double  *volume_l)
+{
+  g_return_if_fail (DC_IS_ORDER (self));
+
+  *weight_kg = self->weight_kg;
+  *volume_l = self->volume_l;
+}
+
+const char *
+dc_order_get_failure_code (DcOrder *self)
+{
+  g_return_val_if_fail (DC_IS_ORDER (self), NULL);
+
+  return self->failure_code;
+}
+
 gint64
 dc_order_get_eta_seconds (DcOrder *self)
 {
@@ -532,7 +573,8 @@ dc_order_refresh_late (DcOrder *self,
   switch ((DispatchOrderStatus) self->status)
     {
     case DISPATCH_ORDER_PENDING:
-      late = self->created_at != 0 && now_usec - self->created_at > LATE_PENDING_USEC;
+      late = self->created_at != 0 &&
+             now_usec - MAX (self->created_at, self->pickup_at) > LATE_PENDING_USEC;
       break;
 
     case DISPATCH_ORDER_ASSIGNED:
@@ -549,6 +591,33 @@ dc_order_refresh_late (DcOrder *self,
     }
 
   return dc_entity_set_boolean (DC_ENTITY (self), &self->late, late, properties[PROP_LATE]);
+}
+
+void
+dc_order_get_window (DcOrder *self,
+                     gint64  *after_usec,
+                     gint64  *before_usec)
+{
+  g_return_if_fail (DC_IS_ORDER (self));
+
+  *after_usec = self->deliver_after;
+  *before_usec = self->deliver_before;
+}
+
+gint64
+dc_order_get_pickup_at (DcOrder *self)
+{
+  g_return_val_if_fail (DC_IS_ORDER (self), 0);
+
+  return self->pickup_at;
+}
+
+gboolean
+dc_order_get_at_risk (DcOrder *self)
+{
+  g_return_val_if_fail (DC_IS_ORDER (self), FALSE);
+
+  return self->at_risk;
 }
 
 gboolean

@@ -35,6 +35,12 @@ void                dc_order_get_dropoff         (DcOrder *self,
                                                   double  *lon);
 const char         *dc_order_get_driver_id       (DcOrder *self);
 const char         *dc_order_get_notes           (DcOrder *self);
+/* What the order's items weigh (kg) and take up (L); 0 without. */
+void                dc_order_get_load            (DcOrder *self,
+                                                  double  *weight_kg,
+                                                  double  *volume_l);
+/* Why its delivery failed (FailureReasonCode); NULL unless failed. */
+const char         *dc_order_get_failure_code    (DcOrder *self);
 /* Seconds, or -1 when unknown. */
 gint64              dc_order_get_eta_seconds     (DcOrder *self);
 int                 dc_order_get_priority        (DcOrder *self);
@@ -43,6 +49,14 @@ gint64              dc_order_get_updated_at      (DcOrder *self);
 /* Held by a dispatcher: automation leaves it alone. */
 gboolean            dc_order_get_held            (DcOrder *self);
 gboolean            dc_order_get_late            (DcOrder *self);
+/* The delivery window (0 for an open end) and the planned pickup (0: as
+ * soon as possible); the server's "deliver_after", "deliver_before",
+ * "pickup_at". Whether order.at_risk was raised. */
+void                dc_order_get_window          (DcOrder *self,
+                                                  gint64  *after_usec,
+                                                  gint64  *before_usec);
+gint64              dc_order_get_pickup_at       (DcOrder *self);
+gboolean            dc_order_get_at_risk         (DcOrder *self);
 gboolean            dc_order_refresh_late        (DcOrder *self,
                                                   gint64   now_usec);
 

@@ -6,6 +6,7 @@
 #include "dc-candidates.h"
 #include "dc-driver.h"
 #include "dc-format.h"
+#include "dc-json.h"
 #include "dc-order.h"
 #include "dc-window-private.h"
 
@@ -28,6 +29,8 @@ typedef struct
   guint pending;
   guint done;
   GError *error;
+  /* what the server warned about an assignment beyond the driver's limits */
+  char *warning;
   /* what Undo puts back, "a(ss)": an order and the driver it had before (""
    * for none); NULL for gestures without Undo */
   GVariantBuilder *undo;
@@ -64,6 +67,7 @@ batch_free (Batch *batch)
   g_clear_object (&batch->window);
   g_clear_pointer (&batch->success, g_free);
   g_clear_error (&batch->error);
+  g_clear_pointer (&batch->warning, g_free);
   g_clear_pointer (&batch->undo, g_variant_builder_unref);
   g_free (batch);
 }
@@ -107,6 +111,35 @@ count_text (Verb  verb,
     }
 }
 
+/* The server's AssignWarning codes, for people; unknown ones as it says. */
+static char *
+warnings_text (JsonArray *warnings)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+
+  for (guint i = 0; i < json_array_get_length (warnings); i++)
+    {
+      JsonNode *node = json_array_get_element (warnings, i);
+      JsonObject *warning = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *code = warning != NULL ? dc_json_string (warning, "code") : NULL;
+
+      if (g_strcmp0 (code, "over_capacity") == 0)
+        g_ptr_array_add (parts, (gpointer) _("more orders than the vehicle's capacity"));
+      else if (g_strcmp0 (code, "over_weight") == 0)
+        g_ptr_array_add (parts, (gpointer) _("over the vehicle's weight limit"));
+      else if (g_strcmp0 (code, "over_volume") == 0)
+        g_ptr_array_add (parts, (gpointer) _("over the vehicle's volume limit"));
+      else if (warning != NULL && dc_json_string (warning, "message") != NULL)
+        g_ptr_array_add (parts, (gpointer) dc_json_string (warning, "message"));
+    }
+  if (parts->len == 0)
+    return NULL;
+
+  g_ptr_array_add (parts, NULL);
+  /* Translators: the separator between warnings */
+  return g_strjoinv (_(", "), (char **) parts->pdata);
+}
+
 static void
 show_batch_toast (Batch *batch)
 {
@@ -128,6 +161,14 @@ show_batch_toast (Batch *batch)
     text = g_strdup (batch->success);
   else
     text = count_text (batch->verb, batch->done);
+  if (batch->warning != NULL)
+    {
+      g_autofree char *plain = g_steal_pointer (&text);
+
+      /* Translators: what was done, and the limits it goes beyond, e.g.
+       * "Order 1A2B assigned to Anna — warning: over the vehicle's weight limit" */
+      text = g_strdup_printf (_("%s — warning: %s"), plain, batch->warning);
+    }
 
   toast = adw_toast_new (text);
   if (batch->undo != NULL && batch->done > 0)
@@ -164,6 +205,8 @@ action_done_cb (GObject      *object,
           dispatch_order_status_is_terminal (dc_order_get_status (DC_ORDER (entity))))
         dc_store_remove (orders, dc_entity_get_id (entity));
       batch->done++;
+      if (batch->warning == NULL && dc_json_array (order, "warnings") != NULL)
+        batch->warning = warnings_text (dc_json_array (order, "warnings"));
       if (batch->undo != NULL && request->previous_driver_id != NULL)
         g_variant_builder_add (batch->undo, "(ss)", request->order_id,
                                request->previous_driver_id);
@@ -286,8 +329,9 @@ confirm_assign_cb (AdwMessageDialog *dialog,
             g_object_get_data (G_OBJECT (dialog), "previous-driver-id"));
 }
 
-/* People win, after confirming: an assignment beyond the driver's capacity
- * or the sane pickup distance asks first. */
+/* People win, after confirming: an assignment beyond the driver's capacity,
+ * its vehicle's weight or volume limit or the sane pickup distance asks
+ * first. */
 static void
 assign_order_action (GtkWidget  *widget,
                      const char *action_name,
@@ -297,6 +341,7 @@ assign_order_action (GtkWidget  *widget,
   const char *order_id, *driver_id, *previous;
   g_autofree char *body = NULL;
   g_autofree char *distance = NULL;
+  g_autofree char *limits = NULL;
   DcCandidate measured = { 0 };
   DcEntity *order, *driver;
   GtkWidget *dialog;
@@ -305,11 +350,13 @@ assign_order_action (GtkWidget  *widget,
   order = dc_store_lookup (dc_context_get_orders (self->context), order_id);
   driver = dc_store_lookup (dc_context_get_drivers (self->context), driver_id);
   previous = current_driver (self, order_id);
+  if (order != NULL && driver != NULL)
+    limits = dc_candidates_check_limits (DC_DRIVER (driver), DC_ORDER (order));
 
   if (order == NULL || driver == NULL ||
-      !dc_candidate_measure (DC_DRIVER (driver), DC_ORDER (order),
-                             dc_context_get_max_pickup_m (self->context), &measured) ||
-      measured.tier == DC_CANDIDATE_FREE)
+      ((!dc_candidate_measure (DC_DRIVER (driver), DC_ORDER (order),
+                               dc_context_get_max_pickup_m (self->context), &measured) ||
+        measured.tier == DC_CANDIDATE_FREE) && limits == NULL))
     {
       assign (self, order_id, driver_id, previous);
       return;
@@ -318,7 +365,13 @@ assign_order_action (GtkWidget  *widget,
   distance = dc_format_distance (measured.distance_m,
                                  g_settings_get_enum (dc_context_get_settings (self->context),
                                                       "units"));
-  if (measured.tier == DC_CANDIDATE_FAR)
+  if (limits != NULL)
+    /* Translators: driver name, load with this order / the vehicle's limits,
+     * e.g. "30 / 20 kg · 10 / 100 L" */
+    body = g_strdup_printf (_("With this order %s would carry %s, beyond the vehicle's "
+                              "weight or volume limit."),
+                            driver_label (self, driver_id), limits);
+  else if (measured.tier == DC_CANDIDATE_FAR)
     /* Translators: driver name, distance */
     body = g_strdup_printf (_("%s is %s from the pickup, farther than a sensible pickup."),
                             driver_label (self, driver_id), distance);

@@ -45,6 +45,7 @@ static const struct {
   [DISPATCH_ERROR_INTERNAL] = { "internal", 500 },
   [DISPATCH_ERROR_UNAVAILABLE] = { "unavailable", 503 },
   [DISPATCH_ERROR_UNPROCESSABLE] = { "invalid_argument", 422 },
+  [DISPATCH_ERROR_GONE] = { "gone", 410 },
 };
 
 /**

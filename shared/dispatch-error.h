@@ -23,6 +23,8 @@ G_BEGIN_DECLS
  * @DISPATCH_ERROR_UNAVAILABLE: a dependency is down or overloaded (503)
  * @DISPATCH_ERROR_UNPROCESSABLE: well-formed input whose value cannot be accepted,
  *   such as a location recorded in the future; wire code "invalid_argument" (422)
+ * @DISPATCH_ERROR_GONE: existed but is no longer available, such as an expired
+ *   public tracking link (410)
  *
  * The API's error codes. Each maps to one wire code string and one HTTP status,
  * and a #GError of this domain can carry the offending field's path.
@@ -43,6 +45,7 @@ typedef enum {
   DISPATCH_ERROR_INTERNAL,
   DISPATCH_ERROR_UNAVAILABLE,
   DISPATCH_ERROR_UNPROCESSABLE,
+  DISPATCH_ERROR_GONE,
 } DispatchError;
 
 #define DISPATCH_ERROR (dispatch_error_quark ())

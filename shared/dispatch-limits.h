@@ -47,6 +47,9 @@ G_BEGIN_DECLS
 #define DISPATCH_LOCATION_MAX_SPEED_MPS       100.0
 #define DISPATCH_LOCATION_MAX_ACCURACY_M      100000.0
 
+/* Times */
+#define DISPATCH_ORDER_MAX_AHEAD_S            (30 * 86400)  /* seconds: ready_at, deliver_* */
+
 /* Proof of delivery (docs/openapi.json, "ProofState"; data/sql/0150-proof.sql) */
 #define DISPATCH_PROOF_PIN_LENGTH             4        /* decimal digits */
 #define DISPATCH_PROOF_PIN_MAX_ATTEMPTS       5        /* wrong ones, then locked */
@@ -57,6 +60,14 @@ G_BEGIN_DECLS
 #define DISPATCH_ORDER_MAX_ITEMS              200
 #define DISPATCH_LOCATION_BATCH_MAX_POINTS    1000
 #define DISPATCH_WEBHOOK_MAX_EVENTS           8
+
+/* Reports and exports (GET /api/v1/reports/...): the longest period, by day
+ * or driver and by hour; the buckets (hours, days) of a report and the
+ * orders of an export fetched per query. */
+#define DISPATCH_REPORT_MAX_DAYS              366
+#define DISPATCH_REPORT_HOURLY_MAX_DAYS       31
+#define DISPATCH_REPORT_PAGE_BUCKETS          24
+#define DISPATCH_EXPORT_BATCH_ROWS            500
 
 typedef enum
 {

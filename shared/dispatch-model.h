@@ -42,6 +42,9 @@ typedef enum {
   DISPATCH_EVENT_DRIVER_UPDATED,     /*< nick=driver.updated >*/
   DISPATCH_EVENT_DRIVER_LOCATION,    /*< nick=driver.location >*/
   DISPATCH_EVENT_ALERT,
+  DISPATCH_EVENT_ORDER_AT_RISK,        /*< nick=order.at_risk >*/
+  DISPATCH_EVENT_ORDER_ARRIVING,       /*< nick=order.arriving >*/
+  DISPATCH_EVENT_ORDER_ARRIVED_AT_STOP, /*< nick=order.arrived_at_stop >*/
 } DispatchEventType;
 
 /* The wire names of an enum type above (or of another enum or flags type

@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include "dispatch-json.h"
 #include "dsim-demand.h"
 
 /* Share of pickups at a hot spot; the rest are anywhere in the city. */
@@ -11,6 +12,14 @@
 /* How far dropoffs lie from pickups, along each axis. */
 #define DROPOFF_RADIUS_M 2000.0
 #define URGENT_SHARE 0.05
+/* Orders with a ready time and a window (dsim-demand.h), in simulated seconds */
+#define SCHEDULED_SHARE 0.2
+#define READY_MIN_S 300.0
+#define READY_MAX_S 1500.0
+#define SCHEDULED_MIN_S 2700.0
+#define SCHEDULED_MAX_S 5400.0
+#define WINDOW_FROM_S 600.0
+#define WINDOW_TO_S 2400.0
 
 typedef struct {
   DsimNode           centre;
@@ -22,6 +31,7 @@ struct _DsimDemand {
   const DsimGrid *grid;
   GRand          *rng;
   double          rate_per_s;
+  double          window_share;
   guint           n_customers;
   GArray         *hotspots;       /* of Hotspot */
   double          total_weight;
@@ -46,6 +56,7 @@ dsim_demand_new (const DsimGrid    *grid,
   self->grid = grid;
   self->rng = g_rand_new_with_seed_array (seed, G_N_ELEMENTS (seed));
   self->rate_per_s = options->order_rate_per_min / 60.0;
+  self->window_share = options->window_share;
   self->n_customers = options->n_customers;
   self->hotspots = g_array_new (FALSE, FALSE, sizeof (Hotspot));
 
@@ -134,6 +145,16 @@ dsim_demand_next (DsimDemand    *self,
                                           g_rand_int_range (self->rng, 1, 120));
   out->contact_name = dsim_names_person (self->rng);
 
+  /* No draws without windows: the runs of a seed stay what they were. */
+  if (self->window_share > 0 && g_rand_double (self->rng) < self->window_share)
+    {
+      out->ready_in_s = g_rand_double (self->rng) < SCHEDULED_SHARE
+                        ? g_rand_double_range (self->rng, SCHEDULED_MIN_S, SCHEDULED_MAX_S)
+                        : g_rand_double_range (self->rng, READY_MIN_S, READY_MAX_S);
+      out->window_from_s = out->ready_in_s + WINDOW_FROM_S;
+      out->window_to_s = out->ready_in_s + WINDOW_TO_S;
+    }
+
   return TRUE;
 }
 
@@ -161,9 +182,23 @@ add_place (JsonBuilder    *builder,
   json_builder_end_object (builder);
 }
 
+static void
+add_time (JsonBuilder *builder,
+          const char  *member,
+          gint64       now_us,
+          double       wall_s)
+{
+  g_autofree char *text = dispatch_format_timestamp (now_us + (gint64) (wall_s * G_USEC_PER_SEC));
+
+  json_builder_set_member_name (builder, member);
+  json_builder_add_string_value (builder, text);
+}
+
 JsonNode *
 dsim_order_spec_to_json (const DsimOrderSpec *spec,
-                         const DsimGrid      *grid)
+                         const DsimGrid      *grid,
+                         gint64               now_us,
+                         double               wall_per_sim_s)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
@@ -194,6 +229,13 @@ dsim_order_spec_to_json (const DsimOrderSpec *spec,
 
   json_builder_set_member_name (builder, "priority");
   json_builder_add_int_value (builder, spec->priority);
+
+  if (spec->ready_in_s > 0)
+    {
+      add_time (builder, "ready_at", now_us, spec->ready_in_s * wall_per_sim_s);
+      add_time (builder, "deliver_after", now_us, spec->window_from_s * wall_per_sim_s);
+      add_time (builder, "deliver_before", now_us, spec->window_to_s * wall_per_sim_s);
+    }
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);

@@ -21,18 +21,29 @@ typedef struct {
   guint              priority;
   char              *dropoff_address;
   char              *contact_name;
+  /* Simulated seconds from the order on; 0 when the order is for "now". */
+  double             ready_in_s;
+  double             window_from_s;
+  double             window_to_s;
 } DsimOrderSpec;
 
 void      dsim_order_spec_clear   (DsimOrderSpec       *spec);
-/* The POST /api/v1/orders body. Returns: (transfer full) */
+/* The POST /api/v1/orders body; its times are wall-clock times from now_us
+ * (g_get_real_time()) on, a simulated second lasting wall_per_sim_s.
+ * Returns: (transfer full) */
 JsonNode *dsim_order_spec_to_json (const DsimOrderSpec *spec,
-                                   const DsimGrid      *grid);
+                                   const DsimGrid      *grid,
+                                   gint64               now_us,
+                                   double               wall_per_sim_s);
 
 /*
  * Customer demand: orders arrive as a Poisson process (exponential gaps from
  * the seeded generator, so the sequence of orders does not depend on how the
  * simulated time is stepped); most pickups cluster around a few hot spots,
- * dropoffs lie within a few kilometres of them.
+ * dropoffs lie within a few kilometres of them. A share of the orders
+ * (--window-share) is not for "now": the food is ready in 5 to 25 minutes (one
+ * in five of them is scheduled 45 to 90 minutes ahead) and is to be delivered
+ * between 10 and 40 minutes after that.
  */
 typedef struct _DsimDemand DsimDemand;
 

@@ -6,6 +6,8 @@
 #include "dsim-grid.h"
 #include "dsim-options.h"
 
+#define DEFAULT_WINDOW_SHARE 0.25
+
 /* Berlin Mitte, from Tiergarten's east edge to Alexanderplatz and Kreuzberg's
  * north: OpenStreetMap shows real streets under the simulated ones. */
 #define DEFAULT_BBOX "52.505,13.370,52.535,13.430"
@@ -159,6 +161,11 @@ validate (DsimOptions  *self,
   if (!in_range (self->decline_rate, 0, 1) || !in_range (self->fail_rate, 0, 1) ||
       !in_range (self->online_fraction, 0, 1))
     return fail (error, "--decline-rate, --fail-rate and --online-fraction must be within [0, 1]");
+  /* Windows are wall-clock times: without a speedup there is no mapping. */
+  if (self->window_share < 0)
+    self->window_share = self->speedup > 0 ? DEFAULT_WINDOW_SHARE : 0;
+  if (!in_range (self->window_share, 0, 1) || (self->speedup == 0 && self->window_share > 0))
+    return fail (error, "--window-share must be within [0, 1] (0 with --speedup 0)");
   if (!in_range (raw->shift_min, 1, 1440) || !in_range (raw->break_min, 1, 1440))
     return fail (error, "--shift and --break must be within [1, 1440] minutes");
   self->shift_s = raw->shift_min * 60;
@@ -245,6 +252,9 @@ dsim_options_parse (int      *argc,
       "Share of offers drivers decline (default 0.1)", "P" },
     { "fail-rate", 0, 0, G_OPTION_ARG_DOUBLE, &self->fail_rate,
       "Share of deliveries that fail, each with a reason code (default 0.03)", "P" },
+    { "window-share", 0, 0, G_OPTION_ARG_DOUBLE, &self->window_share,
+      "Share of orders with a ready time and a delivery window (default 0.25; "
+      "0 with --speedup 0)", "P" },
     { "proof", 0, 0, G_OPTION_ARG_STRING, &raw.proof,
       "Proof of delivery orders require: none (default) or some of pin,photo,signature",
       "LIST" },
@@ -273,6 +283,7 @@ dsim_options_parse (int      *argc,
   self->step_s = 1;
   self->decline_rate = 0.1;
   self->fail_rate = 0.03;
+  self->window_share = -1;
   self->online_fraction = 0.85;
   self->dwell_s = 120;
   self->poll_interval_s = 2;

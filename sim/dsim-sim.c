@@ -381,11 +381,15 @@ create_orders (DsimSim *self,
 {
   const DsimGrid *grid = dsim_context_get_grid (self->context);
   double now_s = dsim_context_get_now (self->context);
+  const DsimOptions *options = options_of (self);
   DsimOrderSpec spec;
 
   while (dsim_demand_next (self->demand, now_s, &spec))
     {
-      g_autoptr(JsonNode) body = dsim_order_spec_to_json (&spec, grid);
+      /* Windows exist only with a speedup (dsim-options.c). */
+      g_autoptr(JsonNode) body = dsim_order_spec_to_json (&spec, grid, g_get_real_time (),
+                                                          options->speedup > 0
+                                                          ? 1.0 / options->speedup : 0);
       g_autofree char *key = dsim_context_new_key (self->context);
       NewOrder *new_order = g_new0 (NewOrder, 1);
 

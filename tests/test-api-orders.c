@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "dispatch-json.h"
 #include "dispatch-limits.h"
 #include "test-server.h"
 
@@ -829,6 +830,183 @@ test_tracking (void)
   assert_database_log_lacks ("track_public");
 }
 
+
+/* Orders that are not "now" --------------------------------------------------- */
+
+/* RFC 3339 of now + offset_s, in the +02:00 zone the server must normalise. */
+static char *
+time_from_now (gint64 offset_s)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) then = g_date_time_add_seconds (now, (double) offset_s);
+  g_autoptr(GTimeZone) zone = g_time_zone_new_offset (2 * 3600);
+  g_autoptr(GDateTime) local = g_date_time_to_timezone (then, zone);
+
+  return g_date_time_format (local, "%Y-%m-%dT%H:%M:%S%:z");
+}
+
+static gint64
+timestamp_member (JsonObject *order,
+                  const char *member)
+{
+  gint64 usec = 0;
+
+  g_assert_true (dispatch_parse_timestamp (json_object_get_string_member (order, member),
+                                           &usec));
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (order, member), "Z"));
+  return usec;
+}
+
+static void
+test_windows (void)
+{
+  g_autofree char *token = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autofree char *ready = time_from_now (3600);
+  g_autofree char *after = time_from_now (4000);
+  g_autofree char *before = time_from_now (7200);
+  g_autofree char *past = time_from_now (-600);
+  g_autofree char *body = NULL;
+  g_autofree char *late_body = NULL;
+  g_autoptr(DsdTestResponse) created = NULL;
+  g_autoptr(DsdTestResponse) plain = NULL;
+  g_autoptr(DsdTestResponse) late = NULL;
+  g_autoptr(DsdTestResponse) moved = NULL;
+  g_autofree char *patch_path = NULL;
+  gint64 ready_us = 0, after_us = 0, before_us = 0;
+  JsonObject *order;
+
+  g_assert_true (dispatch_parse_timestamp (ready, &ready_us));
+  g_assert_true (dispatch_parse_timestamp (after, &after_us));
+  g_assert_true (dispatch_parse_timestamp (before, &before_us));
+  body = g_strdup_printf ("{\"pickup\":{\"lat\":0,\"lon\":0},\"dropoff\":{\"lat\":0,\"lon\":0},"
+                          "\"ready_at\":\"%s\",\"deliver_after\":\"%s\","
+                          "\"deliver_before\":\"%s\"}", ready, after, before);
+  created = dsd_test_request (server, "POST", "/api/v1/orders", token, body, NULL);
+  g_assert_cmpuint (created->status, ==, 201);
+  order = dsd_test_response_object (created);
+  g_assert_cmpint (timestamp_member (order, "ready_at"), ==, ready_us);
+  g_assert_cmpint (timestamp_member (order, "deliver_after"), ==, after_us);
+  g_assert_cmpint (timestamp_member (order, "deliver_before"), ==, before_us);
+  /* The trip is the 120 s at the pickup only: picked up 120 s before the window opens. */
+  g_assert_cmpint (timestamp_member (order, "pickup_at"), ==,
+                   after_us - 120 * (gint64) G_USEC_PER_SEC);
+  g_assert_false (json_object_get_boolean_member (order, "at_risk"));
+
+  /* A dropoff moved 11 km away (a 2200 s trip): leaving when the window opens
+   * minus the trip would be before ready_at, so the pickup is planned then. */
+  patch_path = order_path (json_object_get_string_member (order, "id"), NULL);
+  moved = dsd_test_request (server, "PATCH", patch_path, dsd_test_server_get_admin_token (server),
+                            "{\"dropoff\":{\"lat\":0.1,\"lon\":0}}", NULL);
+  g_assert_cmpuint (moved->status, ==, 200);
+  g_assert_cmpint (timestamp_member (dsd_test_response_object (moved), "pickup_at"), ==,
+                   ready_us);
+
+  /* Without times: all null, as soon as possible. */
+  plain = dsd_test_request (server, "POST", "/api/v1/orders", token,
+                            "{\"pickup\":{\"lat\":0,\"lon\":0},\"dropoff\":{\"lat\":0,\"lon\":0}}",
+                            NULL);
+  g_assert_cmpuint (plain->status, ==, 201);
+  order = dsd_test_response_object (plain);
+  g_assert_true (json_object_get_null_member (order, "ready_at"));
+  g_assert_true (json_object_get_null_member (order, "deliver_before"));
+  g_assert_true (json_object_get_null_member (order, "pickup_at"));
+
+  /* A window that opened already but has not ended is fine. */
+  late_body = g_strdup_printf ("{\"pickup\":{\"lat\":0,\"lon\":0},\"dropoff\":{\"lat\":0,"
+                               "\"lon\":0},\"deliver_after\":\"%s\",\"deliver_before\":\"%s\"}",
+                               past, before);
+  late = dsd_test_request (server, "POST", "/api/v1/orders", token, late_body, NULL);
+  g_assert_cmpuint (late->status, ==, 201);
+}
+
+static void
+test_windows_validation (void)
+{
+  g_autofree char *token = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autofree char *soon = time_from_now (600);
+  g_autofree char *later = time_from_now (3600);
+  g_autofree char *past = time_from_now (-60);
+  g_autofree char *far = time_from_now (DISPATCH_ORDER_MAX_AHEAD_S + 3600);
+  struct {
+    char       *members;
+    const char *field;
+  } cases[] = {
+    /* reversed, empty, ended, ready too late, too far ahead */
+    { g_strdup_printf ("\"deliver_after\":\"%s\",\"deliver_before\":\"%s\"", later, soon),
+      "deliver_after" },
+    { g_strdup_printf ("\"deliver_after\":\"%s\",\"deliver_before\":\"%s\"", soon, soon),
+      "deliver_after" },
+    { g_strdup_printf ("\"deliver_before\":\"%s\"", past), "deliver_before" },
+    { g_strdup_printf ("\"ready_at\":\"%s\",\"deliver_before\":\"%s\"", later, soon),
+      "ready_at" },
+    { g_strdup_printf ("\"ready_at\":\"%s\"", far), "ready_at" },
+    { g_strdup_printf ("\"deliver_before\":\"%s\"", far), "deliver_before" },
+    /* not RFC 3339 date-times */
+    { g_strdup ("\"ready_at\":\"tomorrow\""), "ready_at" },
+    { g_strdup ("\"ready_at\":1795000000"), "ready_at" },
+    { g_strdup ("\"deliver_before\":\"2026-13-01T00:00:00Z\""), "deliver_before" },
+    { g_strdup ("\"deliver_after\":{}"), "deliver_after" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *members = cases[i].members;
+      g_autofree char *body = g_strdup_printf ("{\"pickup\":{\"lat\":0,\"lon\":0},"
+                                               "\"dropoff\":{\"lat\":0,\"lon\":0},%s}",
+                                               members);
+      g_autoptr(DsdTestResponse) response = NULL;
+
+      response = dsd_test_request (server, "POST", "/api/v1/orders", token, body, NULL);
+      g_test_message ("case %u: %s → %u %s", i, body, response->status, response->text);
+      dsd_test_assert_error (response, 400, "invalid_argument", cases[i].field);
+    }
+}
+
+/* This server keeps public tracking links for 0 s after the order ends. */
+static void
+test_tracking_expiry (void)
+{
+  g_autofree char *customer = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autoptr(DsdTestResponse) created = NULL;
+  g_autoptr(DsdTestResponse) live = NULL;
+  g_autoptr(DsdTestResponse) cancelled = NULL;
+  g_autoptr(DsdTestResponse) gone = NULL;
+  g_autoptr(DsdTestResponse) page = NULL;
+  g_autoptr(DsdTestResponse) own = NULL;
+  g_autofree char *public_path = NULL;
+  g_autofree char *page_path = NULL;
+  g_autofree char *cancel = NULL;
+  g_autofree char *tracking_path = NULL;
+
+  created = dsd_test_request (server, "POST", "/api/v1/orders", customer,
+                              "{\"pickup\":{\"lat\":0,\"lon\":0},\"dropoff\":{\"lat\":0,"
+                              "\"lon\":0}}", NULL);
+  g_assert_cmpuint (created->status, ==, 201);
+  public_path = g_strdup_printf ("/api/v1/track/%s",
+                                 dsd_test_response_string (created, "tracking_token"));
+  page_path = g_strdup_printf ("/track/%s", dsd_test_response_string (created, "tracking_token"));
+
+  live = dsd_test_request (server, "GET", public_path, NULL, NULL, NULL);
+  g_assert_cmpuint (live->status, ==, 200);
+  g_assert_true (json_object_get_null_member (dsd_test_response_object (live), "ended_at"));
+
+  cancel = order_path (dsd_test_response_string (created, "id"), "/cancel");
+  cancelled = dsd_test_request (server, "POST", cancel, customer, NULL, NULL);
+  g_assert_cmpuint (cancelled->status, ==, 200);
+
+  /* The API form: the error envelope; the page: a clear HTML page. */
+  gone = dsd_test_request (server, "GET", public_path, NULL, NULL, NULL);
+  dsd_test_assert_error (gone, 410, "gone", NULL);
+  page = dsd_test_request (server, "GET", page_path, NULL, NULL, NULL);
+  g_assert_cmpuint (page->status, ==, 410);
+  g_assert_nonnull (strstr (page->text, "\"error\":\"expired\""));
+
+  /* The owner still sees its order's tracking with a token of its own. */
+  tracking_path = order_path (dsd_test_response_string (created, "id"), "/tracking");
+  own = dsd_test_request (server, "GET", tracking_path, customer, NULL, NULL);
+  g_assert_cmpuint (own->status, ==, 200);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -851,8 +1029,14 @@ main (int   argc,
   g_test_add_func ("/orders/tracking", test_tracking);
   g_test_add_func ("/orders/patch", test_patch);
   g_test_add_func ("/orders/list-finished", test_list_finished);
+  g_test_add_func ("/orders/windows", test_windows);
+  g_test_add_func ("/orders/windows-validation", test_windows_validation);
+  g_test_add_func ("/orders/tracking-expiry", test_tracking_expiry);
 
-  server = dsd_test_server_start (NULL);
+  server = dsd_test_server_start ((const char * const[]) {
+    "DISPATCH_TRACKING_EXPIRY_S=0",
+    NULL
+  });
   status = g_test_run ();
   dsd_test_server_free (server);
 

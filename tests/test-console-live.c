@@ -12,6 +12,7 @@
 #include "dc-order-row.h"
 #include "dc-stream.h"
 #include "dc-window-private.h"
+#include "dispatch-png.h"
 #include "test-console-utils.h"
 #include "test-scenario.h"
 #include "test-utils.h"
@@ -925,6 +926,20 @@ set_online (Fixture    *fixture,
                     online ? "{\"online\":true}" : "{\"online\":false}");
 }
 
+/* The test's bus has no desktop shell: the test takes the name of GTK's
+ * notification interface, as a shell does, so that GLib uses it. */
+static void
+own_notifications (Fixture *fixture)
+{
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (fixture->application));
+  gboolean name_owned = FALSE;
+
+  g_assert_nonnull (bus);
+  g_bus_own_name_on_connection (bus, "org.gtk.Notifications", G_BUS_NAME_OWNER_FLAGS_NONE,
+                                name_acquired_cb, NULL, &name_owned, NULL);
+  wait_for (is_true, &name_owned, WAIT_MS, "the notification interface's name");
+}
+
 /* A driver going offline with an order, twice: one alert counted twice, a
  * desktop notification, a click that opens the order, and the alert still
  * there for a console started afresh. */
@@ -941,15 +956,10 @@ check_alerts (Fixture    *fixture,
   g_autofree char *detail = NULL;
   GtkListBoxRow *row;
   int notifications = 0;
-  gboolean name_owned = FALSE;
   guint filter;
 
   g_assert_nonnull (bus);
-  /* The test's bus has no desktop shell: the test takes the name of GTK's
-   * notification interface, as a shell does, so that GLib uses it. */
-  g_bus_own_name_on_connection (bus, "org.gtk.Notifications", G_BUS_NAME_OWNER_FLAGS_NONE,
-                                name_acquired_cb, NULL, &name_owned, NULL);
-  wait_for (is_true, &name_owned, WAIT_MS, "the notification interface's name");
+  own_notifications (fixture);
   filter = g_dbus_connection_add_filter (bus, notification_filter, &notifications, NULL);
   set_online (fixture, driver_id, FALSE);
   set_online (fixture, driver_id, TRUE);
@@ -1872,6 +1882,279 @@ test_desk (Fixture       *fixture,
   dsd_test_server_restart (fixture->server);
 }
 
+/* Proof of delivery and load ---------------------------------------------- */
+
+static void
+driver_request (Fixture    *fixture,
+                const char *method,
+                const char *path,
+                const char *token,
+                const char *body)
+{
+  g_autoptr(DsdTestResponse) response = dsd_test_request (fixture->server, method, path, token,
+                                                          body, NULL);
+
+  if (response->status != 200)
+    g_error ("%s %s: %u %s", method, path, response->status, response->text);
+}
+
+/* An order from Alexanderplatz with @extra members, assigned to @driver_id
+ * and, with @driver_token, picked up. */
+static char *
+create_delivery (Fixture    *fixture,
+                 const char *extra,
+                 const char *driver_id,
+                 const char *driver_token)
+{
+  g_autoptr(JsonObject) order = NULL;
+  g_autoptr(JsonObject) assigned = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *path = NULL;
+  const char *id;
+
+  body = g_strdup_printf ("{\"pickup\":{\"lat\":52.5219,\"lon\":13.4132,"
+                          "\"address\":\"Alexanderplatz 1\"},"
+                          "\"dropoff\":{\"lat\":52.5096,\"lon\":13.3760,"
+                          "\"address\":\"Potsdamer Platz 1\"},"
+                          "\"contact\":{\"name\":\"Ada Lovelace\"}%s}", extra);
+  order = api (fixture, "POST", "/api/v1/orders", body, 201);
+  id = json_object_get_string_member (order, "id");
+  if (driver_id == NULL)
+    return g_strdup (id);
+
+  g_free (body);
+  body = g_strdup_printf ("{\"driver_id\":\"%s\"}", driver_id);
+  path = g_strdup_printf ("/api/v1/orders/%s/assign", id);
+  assigned = api (fixture, "POST", path, body, 200);
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/orders/%s/status", id);
+  driver_request (fixture, "POST", path, driver_token, "{\"status\":\"picked_up\"}");
+
+  return g_strdup (id);
+}
+
+/* The PIN the customer has, entered by the driver, and a photo uploaded. */
+static void
+give_proof (Fixture    *fixture,
+            const char *order_id,
+            const char *driver_token)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s/proof", order_id);
+  g_autoptr(JsonObject) proof = api (fixture, "GET", path, NULL, 200);
+  g_autofree char *pin_path = g_strdup_printf ("%s/pin", path);
+  g_autofree char *photo_path = g_strdup_printf ("%s/photo", path);
+  g_autofree char *body = g_strdup_printf ("{\"pin\":\"%s\"}",
+                                           json_object_get_string_member (proof, "pin"));
+  g_autofree guint8 *rgb = g_malloc (160 * 120 * 3);
+  g_autoptr(GBytes) png = NULL;
+  g_autoptr(DsdTestResponse) uploaded = NULL;
+
+  driver_request (fixture, "POST", pin_path, driver_token, body);
+  /* a parcel-brown picture with a lighter band across */
+  for (gsize i = 0; i < 160 * 120; i++)
+    {
+      gboolean band = (i / 160) % 40 < 12;
+
+      rgb[i * 3] = band ? 0xe8 : 0x9a;
+      rgb[i * 3 + 1] = band ? 0xd5 : 0x6b;
+      rgb[i * 3 + 2] = band ? 0xb0 : 0x3c;
+    }
+  png = dispatch_png_encode (160, 120, rgb);
+  uploaded = dsd_test_request_raw (fixture->server, "PUT", photo_path, driver_token,
+                                   "image/png", png, NULL);
+  g_assert_cmpuint (uploaded->status, ==, 200);
+}
+
+/* Wrong PINs until the server locks it. */
+static void
+lock_pin (Fixture    *fixture,
+          const char *order_id,
+          const char *driver_token)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s/proof", order_id);
+  g_autoptr(JsonObject) proof = api (fixture, "GET", path, NULL, 200);
+  g_autofree char *pin_path = g_strdup_printf ("%s/pin", path);
+  const char *wrong = g_str_equal (json_object_get_string_member (proof, "pin"), "0000")
+                      ? "{\"pin\":\"1111\"}" : "{\"pin\":\"0000\"}";
+  guint status = 0;
+
+  for (guint i = 0; i < 10 && status != 409; i++)
+    {
+      g_autoptr(DsdTestResponse) response = dsd_test_request (fixture->server, "POST", pin_path,
+                                                              driver_token, wrong, NULL);
+
+      status = response->status;
+      g_assert_true (status == 422 || status == 409);
+    }
+  g_assert_cmpuint (status, ==, 409);
+}
+
+static gboolean
+is_loaded_picture (GtkWidget *widget,
+                   gpointer   user_data)
+{
+  return GTK_IS_PICTURE (widget) && gtk_picture_get_paintable (GTK_PICTURE (widget)) != NULL;
+}
+
+static gboolean
+detail_has_picture (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return find_widget (GTK_WIDGET (fixture->window->detail), is_loaded_picture, NULL) != NULL;
+}
+
+static gboolean
+is_toast_text (GtkWidget *widget,
+               gpointer   user_data)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)),
+                                          user_data) != NULL;
+}
+
+static gboolean
+toast_shows (gpointer user_data)
+{
+  TextWatch *watch = user_data;
+
+  return find_widget (GTK_WIDGET (watch->fixture->window->toast_overlay), is_toast_text,
+                      (gpointer) watch->text) != NULL;
+}
+
+/* The photo's thumbnail opens larger. */
+static void
+open_photo (Fixture *fixture)
+{
+  GtkWidget *picture = find_widget (GTK_WIDGET (fixture->window->detail), is_loaded_picture,
+                                    NULL);
+  GtkWidget *button = gtk_widget_get_ancestor (picture, GTK_TYPE_BUTTON);
+  g_autoptr(GList) before = gtk_window_list_toplevels ();
+  g_autoptr(GList) after = NULL;
+
+  /* a click; gtk_widget_activate() would only click after an animation */
+  g_signal_emit_by_name (button, "clicked");
+  after = gtk_window_list_toplevels ();
+  for (GList *l = after; l != NULL; l = l->next)
+    if (g_list_find (before, l->data) == NULL)
+      {
+        GtkWidget *large = gtk_window_get_child (l->data);
+
+        g_assert_true (GTK_IS_PICTURE (large));
+        g_assert_true (gtk_picture_get_paintable (GTK_PICTURE (large)) ==
+                       gtk_picture_get_paintable (GTK_PICTURE (picture)));
+        gtk_window_destroy (l->data);
+        return;
+      }
+  g_error ("The photo did not open larger");
+}
+
+/* The driver page: the van's load against its limits, flagged when over. */
+static void
+check_driver_limits (Fixture    *fixture,
+                     const char *driver_id)
+{
+  DcWindow *window = fixture->window;
+  TextWatch watch = { fixture, "28.5 / 20 kg · 36 / 200 L", 1 };
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-driver", "s",
+                                             driver_id));
+  wait_for (driver_page_shows, &watch, WAIT_MS, "the van's load and limits");
+  g_assert_nonnull (find_widget (GTK_WIDGET (window->driver_detail), is_warning_row, NULL));
+  test_console_screenshot (GTK_WIDGET (window), "console-driver-load");
+}
+
+/* A delivery with PIN and photo shows both in its detail; a failed one its
+ * locked PIN and its reason; an assignment beyond the vehicle's weight limit warns before and
+ * after. */
+static void
+test_proof (Fixture       *fixture,
+            gconstpointer  data)
+{
+  DcWindow *window = fixture->window;
+  g_autofree char *driver_id = NULL, *driver_token = NULL, *van = NULL;
+  g_autofree char *proven = NULL, *failed = NULL, *heavy = NULL, *path = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonObject) van_json = NULL;
+  TextWatch watch = { fixture, "Entered by the driver", 1 };
+  AdwMessageDialog *dialog;
+
+  driver_token = dsd_test_create_online_driver (fixture->server, 52.5205, 13.4095, &driver_id);
+  proven = create_delivery (fixture, ",\"proof\":{\"pin\":true,\"photo\":true}", driver_id,
+                            driver_token);
+  failed = create_delivery (fixture, ",\"proof\":{\"pin\":true}", driver_id, driver_token);
+  van_json = api (fixture, "POST", "/api/v1/drivers",
+                  "{\"name\":\"Vera Van\",\"vehicle\":\"van\",\"capacity\":3,"
+                  "\"max_weight_kg\":20,\"max_volume_l\":200}", 201);
+  van = g_strdup (json_object_get_string_member (van_json, "id"));
+  path = g_strdup_printf ("/api/v1/drivers/%s/online", van);
+  dsd_test_post_ok (fixture->server, path, dsd_test_server_get_admin_token (fixture->server),
+                    "{\"online\":true}");
+  move_driver (fixture, van, 52.5230, 13.4100);
+  heavy = create_delivery (fixture,
+                           ",\"items\":[{\"sku\":\"WATER-6\",\"name\":\"Water, 6 × 1.5 L\","
+                           "\"quantity\":3,\"price_cents\":499,\"weight_kg\":9.5,"
+                           "\"volume_l\":12}]", NULL, NULL);
+
+  sign_in (fixture);
+  created_wait (fixture, heavy);
+
+  /* Required and not there yet; then the PIN entered, the photo loaded. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             proven));
+  watch.text = "Not uploaded yet";
+  wait_for (detail_shows, &watch, WAIT_MS, "the photo still missing");
+  give_proof (fixture, proven, driver_token);
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/orders/%s/status", proven);
+  driver_request (fixture, "POST", path, driver_token, "{\"status\":\"delivered\"}");
+  watch.text = "Entered by the driver";
+  wait_for (detail_shows, &watch, WAIT_MS, "the PIN entered");
+  wait_for (detail_has_picture, fixture, WAIT_MS, "the photo's thumbnail");
+  watch.text = "Delivered";
+  wait_for (detail_shows, &watch, WAIT_MS, "the delivery in the timeline");
+  text = widget_text (GTK_WIDGET (window->detail));
+  g_assert_null (strstr (text, "Not uploaded yet"));
+  test_console_screenshot (GTK_WIDGET (window), "console-proof");
+  open_photo (fixture);
+
+  /* A failure's reason code, as people read it. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             failed));
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/orders/%s/status", failed);
+  own_notifications (fixture);   /* a locked PIN raises an alert */
+  lock_pin (fixture, failed, driver_token);
+  watch.text = "Locked: entered wrong too often";
+  wait_for (detail_shows, &watch, WAIT_MS, "the PIN locked");
+  watch.text = "PIN locked: entered wrong too often";
+  wait_for (detail_shows, &watch, WAIT_MS, "the PIN's lock in the timeline");
+  g_assert_nonnull (find_widget (GTK_WIDGET (window->detail), is_warning_row, NULL));
+  driver_request (fixture, "POST", path, driver_token,
+                  "{\"status\":\"failed\",\"reason_code\":\"pin_locked\"}");
+  watch.text = "Failed: PIN entered wrong too often";
+  wait_for (detail_shows, &watch, WAIT_MS, "the failure's reason");
+  test_console_screenshot (GTK_WIDGET (window), "console-failed");
+
+  /* 28.5 kg for a van that takes 20: asked first, warned after. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             heavy));
+  watch.text = "28.5 kg";
+  wait_for (detail_shows, &watch, WAIT_MS, "the order's load");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.assign-order", "(ss)",
+                                             heavy, van));
+  if (!dsd_test_run_until (has_message_dialog, NULL, WAIT_MS))
+    g_error ("No confirmation before going over the weight limit");
+  dialog = message_dialog ();
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "28.5 / 20 kg"));
+  test_console_screenshot (GTK_WIDGET (dialog), "console-weight-confirm");
+  answer_dialog ("assign");
+  watch.text = "over the vehicle's weight limit";
+  wait_for (toast_shows, &watch, WAIT_MS, "the server's weight warning in the toast");
+  test_console_screenshot (GTK_WIDGET (window), "console-weight");
+
+  check_driver_limits (fixture, van);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1892,6 +2175,8 @@ main (int   argc,
   g_test_add ("/console/desk", Fixture, without_automation, fixture_set_up, test_desk,
               fixture_tear_down);
   g_test_add ("/console/orders", Fixture, without_automation, fixture_set_up, test_orders,
+              fixture_tear_down);
+  g_test_add ("/console/proof", Fixture, without_automation, fixture_set_up, test_proof,
               fixture_tear_down);
 
   status = g_test_run ();

@@ -351,6 +351,45 @@ test_candidates (Fixture       *fixture,
     }
 }
 
+/* A vehicle's weight limit against a driver's load and an order's, as the
+ * question before assigning says it; failure codes as labels. */
+static void
+test_limits (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(JsonObject) driver_json = NULL;
+  g_autoptr(JsonObject) order_json = NULL;
+  g_autoptr(JsonObject) driver_load = json_object_new ();
+  g_autoptr(JsonObject) order_load = json_object_new ();
+  g_autofree char *over = NULL;
+  DcDriver *driver;
+  DcOrder *order;
+
+  feed (fixture, fixture->snapshot);
+  driver_json = copy_object (element (fixture->snapshot, "drivers", 0));
+  order_json = copy_object (element (fixture->snapshot, "orders", 0));
+  json_object_set_string_member (order_json, "driver_id", NULL);
+  json_object_set_double_member (driver_load, "weight_kg", 10);
+  json_object_set_double_member (driver_load, "volume_l", 30);
+  json_object_set_object_member (driver_json, "load", json_object_ref (driver_load));
+  json_object_set_double_member (driver_json, "max_weight_kg", 20);
+  json_object_set_double_member (order_load, "weight_kg", 8.5);
+  json_object_set_double_member (order_load, "volume_l", 12);
+  json_object_set_object_member (order_json, "load", json_object_ref (order_load));
+  driver = DC_DRIVER (dc_store_update (fixture->drivers, driver_json));
+  order = DC_ORDER (dc_store_update (fixture->orders, order_json));
+
+  g_assert_null (dc_candidates_check_limits (driver, order));
+  json_object_set_double_member (order_load, "weight_kg", 12.5);
+  json_object_set_string_member (order_json, "updated_at", "2099-01-01T00:00:00Z");
+  dc_store_update (fixture->orders, order_json);
+  over = dc_candidates_check_limits (driver, order);
+  g_assert_cmpstr (over, ==, "22.5 / 20 kg · 42 L");
+
+  g_assert_cmpstr (dc_format_failure_reason ("customer_absent"), ==, "Customer absent");
+  g_assert_cmpstr (dc_format_failure_reason ("teleported"), ==, "teleported");
+}
+
 static void
 test_late (Fixture       *fixture,
            gconstpointer  data)
@@ -371,6 +410,34 @@ test_late (Fixture       *fixture,
   g_assert_false (dc_order_refresh_late (order, g_get_real_time ()));
   g_assert_true (dc_order_refresh_late (order, g_get_real_time () + G_TIME_SPAN_HOUR));
   g_assert_true (dc_order_get_late (order));
+}
+
+/* A scheduled order is not late while it waits for its planned pickup; the
+ * window and the at-risk mark come from the server's object. */
+static void
+test_scheduled (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(JsonObject) object = copy_object (element (fixture->snapshot, "orders", 0));
+  gint64 now = g_get_real_time ();
+  g_autofree char *pickup = dispatch_format_timestamp (now + G_TIME_SPAN_HOUR);
+  g_autofree char *before = dispatch_format_timestamp (now + 2 * G_TIME_SPAN_HOUR);
+  gint64 after_usec, before_usec;
+  DcOrder *order;
+
+  json_object_set_string_member (object, "id", "scheduled");
+  json_object_set_string_member (object, "pickup_at", pickup);
+  json_object_set_string_member (object, "deliver_before", before);
+  json_object_set_boolean_member (object, "at_risk", TRUE);
+  order = DC_ORDER (dc_store_upsert (fixture->orders, object));
+  g_assert_false (dc_order_get_late (order));
+  g_assert_false (dc_order_refresh_late (order, now + G_TIME_SPAN_HOUR));
+  g_assert_true (dc_order_refresh_late (order, now + 2 * G_TIME_SPAN_HOUR));
+  dc_order_get_window (order, &after_usec, &before_usec);
+  g_assert_cmpint (after_usec, ==, 0);
+  g_assert_cmpint (before_usec, ==, now + 2 * G_TIME_SPAN_HOUR);
+  g_assert_cmpint (dc_order_get_pickup_at (order), ==, now + G_TIME_SPAN_HOUR);
+  g_assert_true (dc_order_get_at_risk (order));
 }
 
 static void
@@ -406,16 +473,22 @@ test_alerts (Fixture       *fixture,
   json_object_set_string_member (alert, "message", "Ana went offline with 2 orders");
   frame = event_frame ("alert", 1202, alert);
   feed (fixture, frame);
+  g_clear_pointer (&frame, json_object_unref);
+  frame = event_frame ("order.at_risk", 1203, order);
+  feed (fixture, frame);
 
-  g_assert_cmpuint (raised, ==, late + 2);
-  g_assert_cmpuint (dc_alerts_get_unread (alerts), ==, late + 2);
+  g_assert_cmpuint (raised, ==, late + 3);
+  g_assert_cmpuint (dc_alerts_get_unread (alerts), ==, late + 3);
   /* newest first */
-  first = g_list_model_get_item (dc_alerts_get_model (alerts), 1);
+  first = g_list_model_get_item (dc_alerts_get_model (alerts), 0);
+  g_assert_cmpstr (dc_alert_get_order_id (first), ==, id_of (order));
+  g_clear_object (&first);
+  first = g_list_model_get_item (dc_alerts_get_model (alerts), 2);
   g_assert_cmpstr (dc_alert_get_order_id (first), ==, id_of (order));
 
   /* each late order is reported once */
   dc_alerts_check_late (alerts);
-  g_assert_cmpuint (raised, ==, late + 2);
+  g_assert_cmpuint (raised, ==, late + 3);
 
   dc_alerts_mark_read (alerts);
   g_assert_cmpuint (dc_alerts_get_unread (alerts), ==, 0);
@@ -483,8 +556,12 @@ main (int   argc,
               fixture_set_up, test_stream_events, fixture_tear_down);
   g_test_add ("/console/candidates", Fixture, NULL,
               fixture_set_up, test_candidates, fixture_tear_down);
+  g_test_add ("/console/candidates/limits", Fixture, NULL,
+              fixture_set_up, test_limits, fixture_tear_down);
   g_test_add ("/console/order/late", Fixture, NULL,
               fixture_set_up, test_late, fixture_tear_down);
+  g_test_add ("/console/order/scheduled", Fixture, NULL,
+              fixture_set_up, test_scheduled, fixture_tear_down);
   g_test_add ("/console/alerts", Fixture, NULL,
               fixture_set_up, test_alerts, fixture_tear_down);
   g_test_add_func ("/console/marker-canvas", test_marker_canvas);

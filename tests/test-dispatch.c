@@ -1058,6 +1058,110 @@ test_roles_without_assigner (void)
   dsd_test_server_free (api_only);
 }
 
+
+/* Orders that are not "now" ----------------------------------------------------- */
+
+/* RFC 3339 UTC of now + offset_s. */
+static char *
+time_from_now (gint64 offset_s)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) then = g_date_time_add_seconds (now, (double) offset_s);
+
+  return g_date_time_format (then, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+/* An order at (x, y) of r to (x + dx, y) with extra members (JSON text without braces). */
+static char *
+order_with (DsdTestServer *s,
+            Region         r,
+            double         x,
+            double         y,
+            double         dx,
+            const char    *members)
+{
+  double lat, lon;
+  g_autofree char *pickup = NULL;
+  g_autofree char *dropoff = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr(DsdTestResponse) response = NULL;
+
+  offset (r, x, y, &lat, &lon);
+  pickup = point_json (lat, lon);
+  offset (r, x + dx, y, &lat, &lon);
+  dropoff = point_json (lat, lon);
+  body = g_strdup_printf ("{\"pickup\":%s,\"dropoff\":%s,%s}", pickup, dropoff, members);
+  response = admin_request (s, "POST", "/api/v1/orders", body);
+  g_assert_cmpuint (response->status, ==, 201);
+  return g_strdup (dsd_test_response_string (response, "id"));
+}
+
+/* Ready in 10 minutes (DISPATCH_READY_MAX_WAIT_S 300, lead 1800): the driver
+ * next to the kitchen would wait there almost 10 minutes, the one 3 km away
+ * (≈ 460 s by car) arrives near the ready time: it gets the order. An order
+ * ready in 2 hours waits for its lead, raising no unassignable alert. */
+static void
+test_ready_time (void)
+{
+  Region r = region (20);
+  Region quiet = region (21);
+  g_autofree char *near = driver_at (server, r, 50, 0, 1);
+  g_autofree char *far = driver_at (server, r, 0, 3000, 1);
+  g_autofree char *idle = driver_at (server, quiet, 50, 0, 1);
+  g_autofree char *soon = time_from_now (600);
+  g_autofree char *later = time_from_now (7200);
+  g_autofree char *ready_soon = g_strdup_printf ("\"ready_at\":\"%s\"", soon);
+  g_autofree char *ready_later = g_strdup_printf ("\"ready_at\":\"%s\"", later);
+  g_autofree char *id = order_with (server, r, 0, 0, 1500, ready_soon);
+  g_autofree char *scheduled = order_with (server, quiet, 0, 0, 1500, ready_later);
+  g_autoptr(DsdTestResponse) order = NULL;
+  g_autoptr(DsdTestResponse) waiting = NULL;
+  g_autoptr(DsdTestResponse) history = NULL;
+
+  order = wait_for_order (server, id, is_assigned, NULL);
+  g_assert_cmpstr (dsd_test_response_string (order, "driver_id"), ==, far);
+
+  wait_rounds (server, 3);
+  waiting = get_order (server, scheduled);
+  g_assert_cmpstr (dsd_test_response_string (waiting, "status"), ==, "pending");
+  g_assert_cmpuint (count_events (events_of (server, scheduled, &history), "order.unassignable"),
+                    ==, 0);
+}
+
+/* A 20 km trip cannot end within 10 minutes: order.at_risk, once, while the
+ * order still waits; an order with room in its window raises nothing. */
+static void
+test_at_risk (void)
+{
+  Region r = region (22);
+  g_autofree char *soon = time_from_now (600);
+  g_autofree char *later = time_from_now (3 * 3600);
+  g_autofree char *tight = g_strdup_printf ("\"deliver_before\":\"%s\"", soon);
+  g_autofree char *roomy = g_strdup_printf ("\"deliver_before\":\"%s\"", later);
+  g_autofree char *fine = order_with (server, r, 0, 0, 1500, roomy);
+  g_autofree char *risky = order_with (server, r, 0, 0, 20000, tight);
+  EventWait wait = { server, risky, "order.at_risk" };
+  g_autoptr(DsdTestResponse) history = NULL;
+  g_autoptr(DsdTestResponse) later_history = NULL;
+  g_autoptr(DsdTestResponse) fine_history = NULL;
+  g_autoptr(DsdTestResponse) order = NULL;
+  JsonObject *data;
+
+  g_assert_true (dsd_test_poll_until (has_event_cb, &wait, POLL_MS, WAIT_TIMEOUT_MS));
+  data = last_event (events_of (server, risky, &history), "order.at_risk");
+  g_assert_cmpstr (json_object_get_string_member (data, "status"), ==, "pending");
+  g_assert_true (json_object_get_boolean_member (data, "at_risk"));
+  g_assert_nonnull (json_object_get_string_member (data, "predicted_delivery_at"));
+  order = get_order (server, risky);
+  g_assert_true (json_object_get_boolean_member (dsd_test_response_object (order), "at_risk"));
+
+  wait_rounds (server, 2);
+  g_assert_cmpuint (count_events (events_of (server, risky, &later_history), "order.at_risk"),
+                    ==, 1);
+  g_assert_cmpuint (count_events (events_of (server, fine, &fine_history), "order.at_risk"),
+                    ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1076,6 +1180,8 @@ main (int   argc,
   g_test_add_func ("/dispatch/offers", test_offers);
   g_test_add_func ("/dispatch/two-instances", test_two_instances);
   g_test_add_func ("/dispatch/roles-without-assigner", test_roles_without_assigner);
+  g_test_add_func ("/dispatch/ready-time", test_ready_time);
+  g_test_add_func ("/dispatch/at-risk", test_at_risk);
 
   server = dsd_test_server_start (fast_env);
   offer_server = dsd_test_server_start (offer_env);

@@ -2,9 +2,12 @@
 #include <math.h>
 
 #include "dispatch-geo.h"
+#include "dispatch-json.h"
+#include "dsd-clock.h"
 #include "dsd-lap.h"
 #include "dsd-match.h"
 #include "dsd-order-book.h"
+#include "dsd-pickup-time.h"
 
 /* Straight line at 5 m/s: 1 km ≈ 200 s. */
 #define SPEED_MPS 5.0
@@ -348,7 +351,8 @@ test_solve_is_optimal (void)
 
 /* dispatch.engine_round()'s rows with the orders' load: seq, then (id, lat,
  * lon, priority, pending_since_us, offer_driver_id, offer_expires_us,
- * excluded, load_weight_kg, load_volume_l) per order, NULL as such; no
+ * excluded, pickup_at_us, load_weight_kg, load_volume_l)
+ * per order, NULL as such; no
  * orders → the one row with only seq. */
 static PGresult *
 round_rows (gint64              seq,
@@ -357,7 +361,8 @@ round_rows (gint64              seq,
 {
   const char *names[] = {
     "seq", "id", "pickup_lat", "pickup_lon", "priority", "pending_since_us",
-    "offer_driver_id", "offer_expires_us", "excluded", "load_weight_kg", "load_volume_l",
+    "offer_driver_id", "offer_expires_us", "excluded", "pickup_at_us", "load_weight_kg",
+    "load_volume_l",
   };
   PGresAttDesc attributes[G_N_ELEMENTS (names)] = { { 0 } };
   PGresult *rows = PQmakeEmptyPGresult (NULL, PGRES_TUPLES_OK);
@@ -434,8 +439,10 @@ test_book_merge_round (void)
 {
   g_autoptr(DsdOrderBook) book = dsd_order_book_new ();
   const char * const orders[] = {
-    ORDER_A, "52.5", "13.4", "3", "1000000", DRIVER_X, "4102444800000000", NULL, "12.5", "40",
-    ORDER_B, "52.6", "13.5", "0", "2000000", NULL, NULL, DRIVER_X "," DRIVER_Y, "0", "0",
+    ORDER_A, "52.5", "13.4", "3", "1000000", DRIVER_X, "4102444800000000", NULL, NULL, "12.5",
+    "40",
+    ORDER_B, "52.6", "13.5", "0", "2000000", NULL, NULL, DRIVER_X "," DRIVER_Y, "9000000", "0",
+    "0",
   };
   DsdPendingOrder *a, *b;
 
@@ -447,6 +454,7 @@ test_book_merge_round (void)
   g_assert_cmpfloat (a->lat, ==, 52.5);
   g_assert_cmpuint (a->priority, ==, 3);
   g_assert_cmpint (a->pending_since_us, ==, 1000000);
+  g_assert_cmpint (a->pickup_at_us, ==, 0);
   g_assert_cmpfloat (a->weight_kg, ==, 12.5);
   g_assert_cmpfloat (a->volume_l, ==, 40);
   g_assert_cmpstr (a->offer_driver_id, ==, DRIVER_X);
@@ -454,6 +462,7 @@ test_book_merge_round (void)
   g_assert_cmpint (dsd_order_book_next_expiry_us (book), ==, G_GINT64_CONSTANT (4102444800000000));
 
   b = dsd_order_book_lookup (book, ORDER_B);
+  g_assert_cmpint (b->pickup_at_us, ==, 9000000);
   g_assert_null (b->offer_driver_id);
   g_assert_true (dsd_order_book_excludes (b, DRIVER_X));
   g_assert_true (dsd_order_book_excludes (b, DRIVER_Y));
@@ -471,7 +480,7 @@ test_book_seq_order (void)
 {
   g_autoptr(DsdOrderBook) book = dsd_order_book_new ();
   const char * const a_pending[] = {
-    ORDER_A, "52.5", "13.4", "0", "1000000", NULL, NULL, NULL, "0", "0",
+    ORDER_A, "52.5", "13.4", "0", "1000000", NULL, NULL, NULL, NULL, "0", "0",
   };
 
   /* An order created after the snapshot survives the snapshot. */
@@ -546,7 +555,7 @@ test_book_expired_offer (void)
 {
   g_autoptr(DsdOrderBook) book = dsd_order_book_new ();
   const char * const expired[] = {
-    ORDER_A, "52.5", "13.4", "0", "1000000", DRIVER_Y, "2000000", NULL, "0", "0",
+    ORDER_A, "52.5", "13.4", "0", "1000000", DRIVER_Y, "2000000", NULL, NULL, "0", "0",
   };
   g_autoptr(GPtrArray) open = NULL;
   DsdPendingOrder *a;
@@ -567,6 +576,129 @@ test_book_rejects_other_rows (void)
 
   g_assert_false (dsd_order_book_merge_round (book, rows));
   PQclear (rows);
+}
+
+/* Orders that are not "now" -------------------------------------------------- */
+
+#define T0_US G_GINT64_CONSTANT (1795000000000000)
+#define SEC(s) ((gint64) (s) * G_USEC_PER_SEC)
+
+static void
+test_pickup_time_rules (void)
+{
+  gint64 pickup = T0_US + SEC (3600);
+
+  /* As soon as possible: always open, every driver allowed. */
+  g_assert_true (dsd_pickup_time_is_open (0, T0_US, 600));
+  g_assert_true (dsd_pickup_time_allows (0, T0_US, 0.0, 0));
+  g_assert_cmpint (dsd_pickup_time_open_at_us (0, 600), ==, 0);
+
+  /* Scheduled an hour ahead with a 10-minute lead: open from 50 minutes on. */
+  g_assert_false (dsd_pickup_time_is_open (pickup, T0_US, 600));
+  g_assert_false (dsd_pickup_time_is_open (pickup, pickup - SEC (601), 600));
+  g_assert_true (dsd_pickup_time_is_open (pickup, pickup - SEC (600), 600));
+  g_assert_cmpint (dsd_pickup_time_open_at_us (pickup, 600), ==, pickup - SEC (600));
+
+  /* Ten minutes before the pickup, at most 2 minutes of waiting: a driver 9
+   * minutes away may go, one 7 minutes away (3 minutes at the counter) not
+   * yet; a late one is not kept from a ready order. */
+  g_assert_true (dsd_pickup_time_allows (pickup, pickup - SEC (600), 540.0, 120));
+  g_assert_true (dsd_pickup_time_allows (pickup, pickup - SEC (600), 480.0, 120));
+  g_assert_false (dsd_pickup_time_allows (pickup, pickup - SEC (600), 420.0, 120));
+  g_assert_true (dsd_pickup_time_allows (pickup, pickup - SEC (600), 900.0, 120));
+}
+
+/* A scheduled order (an event with "pickup_at") enters the plans when the
+ * clock reaches its lead, and not before. */
+static void
+test_book_scheduled (void)
+{
+  g_autoptr(DsdClock) clock = dsd_clock_new_frozen (T0_US);
+  g_autoptr(DsdOrderBook) book = dsd_order_book_new ();
+  g_autoptr(GPtrArray) open = NULL;
+  g_autofree char *pickup_at = dispatch_format_timestamp (T0_US + SEC (7200));
+  g_autofree char *envelope = NULL;
+  g_autoptr(DsdEvent) event = NULL;
+
+  dsd_order_book_set_schedule_lead (book, 900);
+  envelope = g_strdup_printf (
+    "{\"id\":\"e\",\"seq\":1,\"type\":\"order.created\",\"occurred_at\":"
+    "\"2026-11-22T10:00:00Z\",\"data\":{\"id\":\"%s\",\"status\":\"pending\","
+    "\"pickup\":{\"lat\":52.5,\"lon\":13.4},\"priority\":0,"
+    "\"updated_at\":\"2026-11-22T10:00:00Z\",\"offer\":null,\"pickup_at\":\"%s\"}}",
+    ORDER_A, pickup_at);
+  event = dsd_event_new_from_json (envelope, -1, NULL);
+  g_assert_cmpint (dsd_order_book_apply_event (book, event), ==, DSD_ORDER_BOOK_PENDING);
+  g_assert_cmpint (dsd_order_book_lookup (book, ORDER_A)->pickup_at_us, ==,
+                   T0_US + SEC (7200));
+
+  open = dsd_order_book_list_open (book, dsd_clock_get_real_us (clock), TRUE);
+  g_assert_cmpuint (open->len, ==, 0);
+  g_clear_pointer (&open, g_ptr_array_unref);
+
+  dsd_clock_advance (clock, SEC (7200 - 901));
+  open = dsd_order_book_list_open (book, dsd_clock_get_real_us (clock), TRUE);
+  g_assert_cmpuint (open->len, ==, 0);
+  g_clear_pointer (&open, g_ptr_array_unref);
+
+  dsd_clock_advance (clock, G_USEC_PER_SEC);
+  open = dsd_order_book_list_open (book, dsd_clock_get_real_us (clock), TRUE);
+  g_assert_cmpuint (open->len, ==, 1);
+}
+
+typedef struct {
+  gint64 pickup_at_us;
+  gint64 now_us;
+  guint  max_wait_s;
+} ReadyRule;
+
+static gboolean
+ready_allow_cb (gpointer order_data,
+                gpointer driver_data,
+                gpointer user_data)
+{
+  const ReadyRule *rule = user_data;
+  Place pickup = at (0, 0);
+
+  return dsd_pickup_time_allows (rule->pickup_at_us, rule->now_us,
+                                 eta_cb (driver_data, pickup.lat, pickup.lon, NULL),
+                                 rule->max_wait_s);
+}
+
+/* Ready in 10 minutes, at most 2 minutes at the counter: the driver next to
+ * the kitchen is not sent yet; the one 10 minutes away is, and arrives as the
+ * food is ready. With the order ready now, the nearer one wins again. */
+static void
+test_ready_time_planning (void)
+{
+  DsdMatchParams params;
+  Place near = at (100, 0);
+  Place far = at (0, 3000);   /* 600 s at 5 m/s */
+  ReadyRule rule = { T0_US + SEC (600), T0_US, 120 };
+  g_autoptr(DsdMatch) match = NULL;
+  guint n;
+  int assignment[1];
+
+  dsd_match_params_init (&params);
+  match = dsd_match_new (&params, eta_cb, ready_allow_cb, &rule);
+  add_order (match, 0, 0, 0);
+  add_driver (match, &near, 1, 0);
+  add_driver (match, &far, 1, 0);
+  dsd_match_connect (match);
+  dsd_match_get_candidates (match, 0, &n);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpint (dsd_match_pick_for_order (match, 0), ==, 1);
+  g_assert_cmpuint (dsd_match_solve (match, assignment, NULL), ==, 1);
+  g_assert_cmpint (assignment[0], ==, 1);
+  g_clear_pointer (&match, dsd_match_free);
+
+  rule.pickup_at_us = 0;
+  match = dsd_match_new (&params, eta_cb, ready_allow_cb, &rule);
+  add_order (match, 0, 0, 0);
+  add_driver (match, &near, 1, 0);
+  add_driver (match, &far, 1, 0);
+  dsd_match_connect (match);
+  g_assert_cmpint (dsd_match_pick_for_order (match, 0), ==, 0);
 }
 
 int
@@ -590,6 +722,9 @@ main (int   argc,
   g_test_add_func ("/engine/book/offers", test_book_offers);
   g_test_add_func ("/engine/book/expired-offer", test_book_expired_offer);
   g_test_add_func ("/engine/book/rejects-other-rows", test_book_rejects_other_rows);
+  g_test_add_func ("/engine/pickup-time/rules", test_pickup_time_rules);
+  g_test_add_func ("/engine/pickup-time/scheduled-order", test_book_scheduled);
+  g_test_add_func ("/engine/pickup-time/ready-time-planning", test_ready_time_planning);
 
   return g_test_run ();
 }

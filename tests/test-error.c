@@ -19,6 +19,7 @@ static const struct {
   { DISPATCH_ERROR_LENGTH_REQUIRED, "length_required", 411 },
   { DISPATCH_ERROR_PAYLOAD_TOO_LARGE, "payload_too_large", 413 },
   { DISPATCH_ERROR_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", 415 },
+  { DISPATCH_ERROR_GONE, "gone", 410 },
   { DISPATCH_ERROR_RATE_LIMITED, "rate_limited", 429 },
   { DISPATCH_ERROR_INTERNAL, "internal", 500 },
   { DISPATCH_ERROR_UNAVAILABLE, "unavailable", 503 },

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <stdlib.h>
 #include <string.h>
 
 #include "dsd-http-connections.h"
@@ -836,6 +837,103 @@ test_keep_alive_stress (Fixture       *f,
   g_assert_cmpuint (n_failed, ==, 0);
 }
 
+/* Many clients at once, each keeping its keep-alive connection exactly as
+ * long as the responses' Keep-Alive header allows, timed from its receipt of
+ * the response, and then reusing it for a request it must not retry (POST):
+ * none may find its connection closed under it. (Without the grace after
+ * the idle timeout, the server closed each one as it was being reused.) */
+#define ANNOUNCED_CLIENTS 32
+#define ANNOUNCED_ROUNDS 3
+#define POST_REQUEST "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 2\r\n\r\n{}"
+
+typedef struct {
+  GSocket *socket;
+  gint64   reuse_at;    /* monotonic µs: the response's arrival + its timeout */
+} AnnouncedClient;
+
+static gint
+by_reuse_time (gconstpointer a,
+               gconstpointer b)
+{
+  const AnnouncedClient *x = a, *y = b;
+
+  return (x->reuse_at > y->reuse_at) - (x->reuse_at < y->reuse_at);
+}
+
+/* The seconds of the Keep-Alive header of the one response in text. */
+static gint64
+announced_timeout_s (const char *text)
+{
+  const char *header = strstr (text, "\r\nKeep-Alive: timeout=");
+
+  g_assert_nonnull (header);
+  return g_ascii_strtoll (header + strlen ("\r\nKeep-Alive: timeout="), NULL, 10);
+}
+
+static gboolean
+wake_cb (gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the server's side until the monotonic clock reaches when. */
+static void
+run_until_time (gint64 when)
+{
+  GSource *wake = g_timeout_source_new (0);
+
+  g_source_set_ready_time (wake, when);
+  g_source_set_callback (wake, wake_cb, NULL, NULL);
+  g_source_attach (wake, NULL);
+  while (g_get_monotonic_time () < when)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_destroy (wake);
+  g_source_unref (wake);
+}
+
+static void
+test_reuse_at_announced_timeout (Fixture       *f,
+                                 gconstpointer  data)
+{
+  AnnouncedClient clients[ANNOUNCED_CLIENTS] = { 0 };
+
+  set_limits (f, 10000, 10000, 1000, 1000, 1000);
+  for (guint i = 0; i < ANNOUNCED_CLIENTS; i++)
+    {
+      clients[i].socket = connect_client (f);
+      send_text (clients[i].socket, POST_REQUEST);
+    }
+
+  for (guint round = 0; round < ANNOUNCED_ROUNDS; round++)
+    {
+      for (guint i = 0; i < ANNOUNCED_CLIENTS; i++)
+        {
+          g_autofree char *text = NULL;
+          gboolean closed;
+
+          text = read_responses (clients[i].socket, 1, &closed);
+          g_assert_false (closed);
+          g_assert_cmpuint (count_responses (text), ==, 1);
+          clients[i].reuse_at = g_get_monotonic_time () +
+                                announced_timeout_s (text) * G_USEC_PER_SEC;
+        }
+
+      /* Each reuses its connection at the last moment it was told. */
+      qsort (clients, ANNOUNCED_CLIENTS, sizeof clients[0], by_reuse_time);
+      for (guint i = 0; i < ANNOUNCED_CLIENTS; i++)
+        {
+          run_until_time (clients[i].reuse_at);
+          send_text (clients[i].socket, POST_REQUEST);
+        }
+    }
+
+  for (guint i = 0; i < ANNOUNCED_CLIENTS; i++)
+    {
+      expect_responses (clients[i].socket, 1);
+      g_object_unref (clients[i].socket);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -852,6 +950,7 @@ main (int   argc,
   ADD ("/http-connections/stop-accepting", test_stop_accepting);
   ADD ("/http-connections/keep-alive-stress", test_keep_alive_stress);
   ADD ("/http-connections/idle-timeout", test_idle_timeout);
+  ADD ("/http-connections/reuse-at-announced-timeout", test_reuse_at_announced_timeout);
   ADD ("/http-connections/header-timeout", test_header_timeout);
   ADD ("/http-connections/slowloris", test_slowloris);
   ADD ("/http-connections/body-timeout", test_body_timeout);

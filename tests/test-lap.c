@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <string.h>
 
 #include "dsd-lap.h"
+#include "dsd-lap-scan.h"
 
 /* Every test draws from a GRand seeded with this plus a per-test offset, so a
  * failure replays with the same instances. */
@@ -546,6 +548,98 @@ test_never_worse_than_greedy (void)
   g_assert_cmpuint (compared, >, 30);
 }
 
+/* The scan rule of dsd-lap-scan.h, one column at a time. */
+static double
+scan_reference (const DsdLapScan *scan,
+                const double     *row,
+                guint             i,
+                double            h)
+{
+  double best = INFINITY;
+
+  for (guint c = 0; c < scan->n_cols; c++)
+    {
+      double t = h + MIN (row[c], scan->forbidden) - scan->v[c];
+
+      if (t < scan->d[c])
+        {
+          scan->d[c] = t;
+          scan->pred[c] = i;
+        }
+      best = MIN (best, scan->d[c]);
+    }
+
+  return best;
+}
+
+/* Every vector width this CPU runs does what the scalar rule does, on rows
+ * of every length around the vector and chain widths, with ties (small
+ * integer costs), scanned columns (v = -INFINITY, d = INFINITY), free
+ * columns and forbidden entries. */
+static void
+test_scan_variants (void)
+{
+  g_autoptr (GRand) rand = test_rand_new (9);
+  DsdLapScanRowFunc variants[DSD_LAP_SCAN_MAX_VARIANTS];
+  guint n_variants = dsd_lap_scan_variants (variants);
+
+  g_test_message ("%u scan variants on this CPU", n_variants);
+  for (guint t = 0; t < 400; t++)
+    {
+      guint n = t % 70;
+      gboolean ties = t % 2 == 0;
+      g_autofree double *row = g_new (double, MAX (n, 1));
+      g_autofree double *v = g_new (double, MAX (n, 1));
+      g_autofree gint64 *is_free = g_new (gint64, MAX (n, 1));
+      g_autofree double *d0 = g_new (double, MAX (n, 1));
+      g_autofree gint64 *pred0 = g_new (gint64, MAX (n, 1));
+      g_autofree double *want_d = g_new (double, MAX (n, 1));
+      g_autofree gint64 *want_pred = g_new (gint64, MAX (n, 1));
+      double h = ties ? g_rand_int_range (rand, -2, 3) : g_rand_double_range (rand, -5, 5);
+      guint i = g_rand_int_range (rand, 0, 1000);
+      DsdLapScan want = { v, is_free, want_d, want_pred, n, 20.0 };
+      double want_dist;
+
+      for (guint c = 0; c < n; c++)
+        {
+          gboolean scanned = g_rand_int_range (rand, 0, 8) == 0;
+
+          row[c] = g_rand_int_range (rand, 0, 12) == 0 ? INFINITY
+                   : ties ? g_rand_int_range (rand, 0, 4) : g_rand_double_range (rand, 0, 10);
+          v[c] = scanned ? -INFINITY
+                 : ties ? g_rand_int_range (rand, -2, 3) : g_rand_double_range (rand, -5, 5);
+          is_free[c] = !scanned && g_rand_int_range (rand, 0, 4) == 0 ? -1 : 0;
+          d0[c] = scanned || g_rand_boolean (rand) ? INFINITY
+                  : ties ? g_rand_int_range (rand, 0, 6) : g_rand_double_range (rand, 0, 10);
+          pred0[c] = g_rand_int_range (rand, 0, 1000);
+        }
+      memcpy (want_d, d0, n * sizeof (double));
+      memcpy (want_pred, pred0, n * sizeof (gint64));
+      want_dist = scan_reference (&want, row, i, h);
+
+      for (guint k = 0; k < n_variants; k++)
+        {
+          g_autofree double *d = g_memdup2 (d0, MAX (n, 1) * sizeof (double));
+          g_autofree gint64 *pred = g_memdup2 (pred0, MAX (n, 1) * sizeof (gint64));
+          DsdLapScan scan = { v, is_free, d, pred, n, 20.0 };
+          gboolean free_at_best = FALSE;
+          double dist;
+          guint nearest = variants[k] (&scan, row, i, h, &dist);
+
+          g_assert_cmpmem (d, n * sizeof (double), want_d, n * sizeof (double));
+          g_assert_cmpmem (pred, n * sizeof (gint64), want_pred, n * sizeof (gint64));
+          g_assert_cmpfloat (dist, ==, want_dist);
+          if (n == 0)
+            continue;
+          g_assert_cmpuint (nearest, <, n);
+          g_assert_cmpfloat (d[nearest], ==, dist);
+          for (guint c = 0; c < n; c++)
+            free_at_best |= is_free[c] && d[c] == dist;
+          g_assert_true (!free_at_best || is_free[nearest]);
+        }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -557,6 +651,7 @@ main (int   argc,
   g_test_add_func ("/lap/sparse/unassigned-cost", test_sparse_unassigned_cost);
   g_test_add_func ("/lap/sparse-dense-agreement", test_sparse_dense_agreement);
   g_test_add_func ("/lap/ties", test_ties);
+  g_test_add_func ("/lap/scan-variants", test_scan_variants);
   g_test_add_func ("/lap/infeasible-rows", test_infeasible_rows);
   g_test_add_func ("/lap/empty", test_empty);
   g_test_add_func ("/lap/capacity-slots", test_capacity_slots);

@@ -2,7 +2,6 @@
 #include <signal.h>
 
 #include "dispatch-error.h"
-#include "dsd-mail-message.h"
 #include "dsd-notify-error.h"
 #include "dsd-pg-cluster.h"
 #include "dsd-pg-pool.h"
@@ -648,6 +647,102 @@ test_email_lifecycle (Fixture       *fixture,
                failed_url, "nobody home");
 }
 
+/* Arrival alerts ------------------------------------------------------------ */
+
+static void
+post_location (DsdTestServer *server,
+               const char    *token,
+               const char    *driver_id,
+               double         lat,
+               double         lon,
+               double         speed_mps)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/drivers/%s/location", driver_id);
+  char lat_text[G_ASCII_DTOSTR_BUF_SIZE], lon_text[G_ASCII_DTOSTR_BUF_SIZE];
+  char speed_text[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *body = g_strdup_printf ("{\"lat\":%s,\"lon\":%s,\"speed_mps\":%s}",
+                                           g_ascii_dtostr (lat_text, sizeof lat_text, lat),
+                                           g_ascii_dtostr (lon_text, sizeof lon_text, lon),
+                                           g_ascii_dtostr (speed_text, sizeof speed_text,
+                                                           speed_mps));
+  g_autoptr(DsdTestResponse) response = NULL;
+
+  response = dsd_test_request (server, "POST", path, token, body, NULL);
+  g_assert_cmpuint (response->status, ==, 202);
+}
+
+static guint
+count_order_events (DsdTestServer *server,
+                    const char    *order_id,
+                    const char    *type)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s/events", order_id);
+  g_autoptr(DsdTestResponse) response = NULL;
+  JsonArray *events;
+  guint n = 0;
+
+  response = dsd_test_request (server, "GET", path, dsd_test_server_get_admin_token (server),
+                               NULL, NULL);
+  g_assert_cmpuint (response->status, ==, 200);
+  events = json_object_get_array_member (dsd_test_response_object (response), "events");
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *event = json_array_get_object_element (events, i);
+
+      n += g_str_equal (json_object_get_string_member (event, "type"), type);
+    }
+
+  return n;
+}
+
+/* Default settings: order.arriving within 300 s of a stop, arrival inside 50 m
+ * below 2 m/s. The driver starts 30 km away (beyond automation's reach). */
+static void
+test_arrival (Fixture       *fixture,
+              gconstpointer  data)
+{
+  DsdTestServer *server = fixture->server;
+  const char *admin = dsd_test_server_get_admin_token (server);
+  g_autofree char *customer = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autofree char *url = receiver_add_hook (fixture->receiver, SECRET, HOOK_OK, 0);
+  g_autofree char *hook = create_webhook (server, url,
+                                          "[\"order.arriving\",\"order.arrived_at_stop\"]");
+  g_autofree char *driver_id = NULL;
+  g_autofree char *driver = dsd_test_create_online_driver (server, 52.25, 13.405, &driver_id);
+  g_autofree char *assign = g_strdup_printf ("{\"driver_id\":\"%s\"}", driver_id);
+  g_autoptr(JsonObject) order = post_order (server, customer,
+                                            ORDER_BODY_WITH_EMAIL ("ann@example.org"));
+  const char *id = json_object_get_string_member (order, "id");
+  g_autofree char *order_path = g_strdup_printf ("/api/v1/orders/%s", id);
+  g_autofree char *link = tracking_url (order);
+  g_autofree char *first = NULL;
+  g_autofree char *arrived = NULL;
+  g_autoptr(DsdTestResponse) still = NULL;
+
+  order_action (server, admin, id, "assign", assign);
+
+  /* Far away: nothing. 200 m from the pickup: arriving. At the pickup, stopped: arrived. */
+  post_location (server, driver, driver_id, 52.40, 13.405, 8.0);
+  post_location (server, driver, driver_id, 52.5182, 13.405, 8.0);
+  first = wait_deliveries (fixture->receiver, url, NULL, "order.arriving", 1, WAIT_MS, NULL);
+  post_location (server, driver, driver_id, 52.52, 13.405, 0.0);
+  arrived = wait_deliveries (fixture->receiver, url, NULL, "order.arrived_at_stop", 1, WAIT_MS,
+                             NULL);
+  still = dsd_test_request (server, "GET", order_path, admin, NULL, NULL);
+  g_assert_cmpstr (dsd_test_response_string (still, "status"), ==, "assigned");
+
+  /* On to the dropoff: the customer hears how far the driver is. */
+  order_action (server, driver, id, "status", "{\"status\":\"picked_up\"}");
+  post_location (server, driver, driver_id, 52.5018, 13.37, 8.0);
+  post_location (server, driver, driver_id, 52.5017, 13.37, 8.0);
+  assert_mail (fixture->sink, "ann@example.org", "Your driver is almost there", link,
+               "Your driver is 1 minute away.");
+
+  /* Once per stop. */
+  g_assert_cmpuint (count_order_events (server, id, "order.arriving"), ==, 2);
+  g_assert_cmpuint (count_order_events (server, id, "order.arrived_at_stop"), ==, 1);
+}
+
 /* Webhooks ------------------------------------------------------------------ */
 
 static gint64
@@ -708,9 +803,11 @@ test_webhook_delivery (Fixture       *fixture,
   DsdTestServer *server = fixture->server;
   const char *admin = dsd_test_server_get_admin_token (server);
   g_autofree char *url = receiver_add_hook (fixture->receiver, SECRET, HOOK_OK, 0);
+  /* The driver waits at the pickup: its arrival alerts are order events too. */
   g_autofree char *id = create_webhook (server, url,
                                         "[\"order.created\",\"order.assigned\","
-                                        "\"order.updated\"]");
+                                        "\"order.updated\",\"order.arriving\","
+                                        "\"order.arrived_at_stop\"]");
   g_autofree char *driver_id = NULL;
   g_autofree char *driver = dsd_test_create_online_driver (server, 52.52, 13.405, &driver_id);
   g_autofree char *assign = g_strdup_printf ("{\"driver_id\":\"%s\"}", driver_id);
@@ -1263,111 +1360,6 @@ test_signature (void)
   g_assert_cmpstr (signature + 7, ==, expected);
 }
 
-static void
-test_mail_message (void)
-{
-  g_autoptr(JsonNode) order = json_from_string ("{\"tracking_token\":\"tok\","
-                                                "\"status_reason\":\"rain <storm>\","
-                                                "\"contact\":{\"name\":\"Zoë\"}}", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) message = NULL;
-  g_auto(GStrv) lines = NULL;
-  g_autofree char *text = NULL;
-
-  message = dsd_mail_message_build ("cancelled", json_node_get_object (order),
-                                    "Zoë’s Kitchen <k@example.org>", "c@example.org",
-                                    "https://x.example/track/tok", &error);
-  g_assert_no_error (error);
-  text = g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message));
-  g_test_message ("%s", text);
-  g_assert_true (g_str_is_ascii (text));
-  g_assert_nonnull (strstr (text, "\r\nSubject: Your order has been cancelled\r\n"));
-  /* The non-ASCII display name as an RFC 2047 encoded word */
-  g_assert_nonnull (strstr (text, "From: =?UTF-8?"));
-  g_assert_nonnull (strstr (text, " <k@example.org>\r\n"));
-  g_assert_nonnull (strstr (text, "\r\nMessage-Id: <"));
-  g_assert_nonnull (strstr (text, "@example.org>\r\n"));
-  g_assert_true (g_str_has_prefix (text, "Date: ") || strstr (text, "\r\nDate: ") != NULL);
-  g_assert_nonnull (strstr (text, "Content-Type: multipart/alternative; boundary="));
-  g_assert_nonnull (strstr (text, "Content-Type: text/plain; charset=UTF-8\r\n"));
-  g_assert_nonnull (strstr (text, "Content-Type: text/html; charset=UTF-8\r\n"));
-
-  /* CRLF only, every line within RFC 5322's 78 characters */
-  lines = g_strsplit (text, "\r\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_assert_null (strchr (lines[i], '\n'));
-      g_assert_cmpuint (strlen (lines[i]), <=, 78);
-    }
-
-  /* Header injection through the recipient, unknown templates */
-  g_assert_null (dsd_mail_message_build ("cancelled", json_node_get_object (order),
-                                         "k@example.org", "c@example.org\r\nBcc: x@y",
-                                         "https://x", &error));
-  g_assert_error (error, DSD_NOTIFY_ERROR, DSD_NOTIFY_ERROR_REJECTED);
-  g_clear_error (&error);
-  g_assert_null (dsd_mail_message_build ("lost", json_node_get_object (order), "k@example.org",
-                                         "c@example.org", "https://x", &error));
-  g_assert_error (error, DSD_NOTIFY_ERROR, DSD_NOTIFY_ERROR_REJECTED);
-}
-
-/* The text of the message's plain and HTML parts, base64-decoded. */
-static char *
-decoded_parts (const char *message)
-{
-  GString *parts = g_string_new (NULL);
-  const char *marker = "Content-Transfer-Encoding: base64\r\n\r\n";
-
-  for (const char *at = strstr (message, marker); at != NULL; at = strstr (at, marker))
-    {
-      const char *end;
-      g_autofree char *encoded = NULL;
-      g_autofree guchar *decoded = NULL;
-      gsize length;
-
-      at += strlen (marker);
-      end = strstr (at, "\r\n--");
-      g_assert_nonnull (end);
-      encoded = g_strndup (at, end - at);
-      decoded = g_base64_decode (encoded, &length);
-      g_string_append_len (parts, (const char *) decoded, length);
-    }
-
-  return g_string_free (parts, FALSE);
-}
-
-/* A delivery that wants a PIN: the notifier adds it to the order, the text shows it. */
-static void
-test_mail_message_pin (void)
-{
-  g_autoptr(JsonNode) order = json_from_string ("{\"tracking_token\":\"tok\","
-                                                "\"delivery_pin\":\"0427\"}", NULL);
-  g_autoptr(JsonNode) plain = json_from_string ("{\"tracking_token\":\"tok\"}", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) message = NULL;
-  g_autoptr(GBytes) without = NULL;
-  g_autofree char *text = NULL;
-  g_autofree char *parts = NULL;
-  g_autofree char *other = NULL;
-
-  message = dsd_mail_message_build ("assigned", json_node_get_object (order), "k@example.org",
-                                    "c@example.org", "https://x.example/track/tok", &error);
-  g_assert_no_error (error);
-  text = g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message));
-  parts = decoded_parts (text);
-  g_assert_nonnull (strstr (parts, "Your delivery PIN: 0427"));
-  g_assert_nonnull (strstr (parts, "<strong>Your delivery PIN: 0427"));
-
-  without = dsd_mail_message_build ("assigned", json_node_get_object (plain), "k@example.org",
-                                    "c@example.org", "https://x.example/track/tok", &error);
-  g_assert_no_error (error);
-  g_clear_pointer (&text, g_free);
-  text = g_strndup (g_bytes_get_data (without, NULL), g_bytes_get_size (without));
-  other = decoded_parts (text);
-  g_assert_nonnull (strstr (other, "Follow your order"));
-  g_assert_null (strstr (other, "PIN"));
-}
-
 typedef struct {
   GAsyncResult *result;
   guint         n_requests;
@@ -1438,11 +1430,11 @@ main (int   argc,
 
   g_test_add_func ("/notify/target/addresses", test_target_addresses);
   g_test_add_func ("/notify/webhook/signature", test_signature);
-  g_test_add_func ("/notify/mail/message", test_mail_message);
-  g_test_add_func ("/notify/mail/message-pin", test_mail_message_pin);
   g_test_add_func ("/notify/webhook/peer-check", test_sender_checks_peer);
   g_test_add ("/notify/email/lifecycle", Fixture, NULL,
               fixture_set_up, test_email_lifecycle, fixture_tear_down);
+  g_test_add ("/notify/email/arrival", Fixture, NULL,
+              fixture_set_up, test_arrival, fixture_tear_down);
   g_test_add ("/notify/webhook/delivery", Fixture, NULL,
               fixture_set_up, test_webhook_delivery, fixture_tear_down);
   g_test_add ("/notify/webhook/generated-secret", Fixture, NULL,

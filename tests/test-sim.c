@@ -10,6 +10,8 @@
 
 #include <glib/gstdio.h>
 
+#include "dispatch-json.h"
+#include "dsim-demand.h"
 #include "dsim-grid.h"
 #include "dsim-options.h"
 #include "dsim-route.h"
@@ -168,6 +170,58 @@ test_options (void)
   g_assert_null (refused);
   g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
   g_assert_nonnull (strstr (error->message, "--bbox"));
+}
+
+
+/* A share of the orders with a ready time and a window, as wall-clock times. */
+static void
+test_demand_windows (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsimOptions) options = NULL;
+  g_autoptr(DsimOptions) refused = NULL;
+  g_autoptr(DsimOptions) fast = NULL;
+  g_autoptr(DsimDemand) demand = NULL;
+  DsimGrid grid;
+  DsimOrderSpec spec;
+  guint n = 0;
+
+  options = parse_options (&error, "--admin-password=secret", "--seed=7", "--bbox=" SMALL_CITY,
+                           "--window-share=1", NULL);
+  g_assert_no_error (error);
+  g_assert_true (dsim_grid_init (&grid, &options->bbox, options->block_m));
+  demand = dsim_demand_new (&grid, options);
+
+  while (n < 20 && dsim_demand_next (demand, 1e9, &spec))
+    {
+      g_autoptr(JsonNode) body = dsim_order_spec_to_json (&spec, &grid, 1000000, 0.5);
+      JsonObject *object = json_node_get_object (body);
+      gint64 before_us = 0;
+
+      g_assert_true ((spec.ready_in_s >= 300 && spec.ready_in_s <= 1500) ||
+                     (spec.ready_in_s >= 2700 && spec.ready_in_s <= 5400));
+      g_assert_cmpfloat (spec.window_from_s, >, spec.ready_in_s);
+      g_assert_cmpfloat (spec.window_to_s, >, spec.window_from_s);
+      g_assert_true (dispatch_parse_timestamp (json_object_get_string_member (object,
+                                                                             "deliver_before"),
+                                               &before_us));
+      g_assert_cmpint (ABS (before_us - (1000000 + (gint64) (spec.window_to_s * 0.5e6))), <=, 1);
+      g_assert_true (json_object_has_member (object, "ready_at"));
+      dsim_order_spec_clear (&spec);
+      n++;
+    }
+  g_assert_cmpuint (n, ==, 20);
+
+  /* Without a speedup there is no wall clock to put them on. */
+  fast = parse_options (&error, "--admin-password=secret", "--deterministic", "--speedup=0",
+                        NULL);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (fast->window_share, ==, 0);
+  refused = parse_options (&error, "--admin-password=secret", "--deterministic", "--speedup=0",
+                           "--window-share=0.5", NULL);
+  g_assert_null (refused);
+  g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+  g_assert_nonnull (strstr (error->message, "--window-share"));
 }
 
 /* Against the server ------------------------------------------------------ */
@@ -488,6 +542,7 @@ main (int   argc,
   g_test_add_func ("/sim/route", test_route);
   g_test_add_func ("/sim/grid/plan", test_grid_plan);
   g_test_add_func ("/sim/options", test_options);
+  g_test_add_func ("/sim/demand-windows", test_demand_windows);
   g_test_add_func ("/sim/deterministic", test_deterministic);
   g_test_add_func ("/sim/realtime", test_realtime);
 

@@ -237,15 +237,21 @@
     body.classList.toggle('connected', connected);
   }
 
-  function showUnknown(unavailable) {
+  const unknownTexts = {
+    unavailable: ['Offline', 'Tracking is unavailable right now',
+                  'Please try again in a minute.'],
+    expired: ['Delivery tracking', 'This tracking link has expired',
+              'The delivery has ended, so its tracking is no longer shown.'],
+    not_found: ['Delivery tracking', 'We can’t find this delivery',
+                'The link may be mistyped or no longer valid. Check the message you received.'],
+  };
+
+  function showUnknown(error) {
+    const texts = unknownTexts[error] || unknownTexts.not_found;
     body.dataset.status = 'unknown';
-    setLive(unavailable ? 'Offline' : 'Delivery tracking', false);
-    $('status-title').textContent = unavailable
-      ? 'Tracking is unavailable right now'
-      : 'We can’t find this delivery';
-    $('eta').textContent = unavailable
-      ? 'Please try again in a minute.'
-      : 'The link may be mistyped or no longer valid. Check the message you received.';
+    setLive(texts[0], false);
+    $('status-title').textContent = texts[1];
+    $('eta').textContent = texts[2];
   }
 
   // Live updates -------------------------------------------------------------
@@ -276,7 +282,7 @@
   }
 
   if (!initial.tracking) {
-    showUnknown(initial.error === 'unavailable');
+    showUnknown(initial.error);
     return;
   }
 

@@ -21,6 +21,7 @@ typedef struct {
   char       *scope;      /* NULL until known (public tracking: from the answer) */
   char       *stamp;
   guint       ttl_s;
+  DsdApiAnswerCheck check;   /* nullable */
   char       *sql;
   GStrv       params;
 } CachedRead;
@@ -66,6 +67,20 @@ is_canonical_uuid (const char *text)
   return g_uuid_string_is_valid (text);
 }
 
+/* Answers with text unless the check says otherwise. */
+static void
+respond (CachedRead *read,
+         const char *text,
+         gsize       length)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (read->check != NULL && !read->check (text, length, read->context, &error))
+    dsd_request_respond_error (read->request, error);
+  else
+    dsd_request_respond_json_text (read->request, 200, text, length);
+}
+
 static void
 queried_cb (GObject      *source,
             GAsyncResult *result,
@@ -86,7 +101,7 @@ queried_cb (GObject      *source,
       return;
     }
 
-  dsd_request_respond_json_text (read->request, 200, text, length);
+  respond (read, text, length);
 
   if (read->scope == NULL)
     read->scope = scope_of_answer (text, length);
@@ -114,7 +129,7 @@ looked_up_cb (GBytes     *value,
       gsize length;
       const char *text = g_bytes_get_data (value, &length);
 
-      dsd_request_respond_json_text (read->request, 200, text, length);
+      respond (read, text, length);
       return;
     }
 
@@ -133,6 +148,22 @@ dsd_api_respond_cached (DsdRequest         *request,
                         const char         *sql,
                         int                 n_params,
                         const char * const *params)
+{
+  dsd_api_respond_cached_checked (request, context, view, order_id, id, ttl_s, NULL, sql,
+                                  n_params, params);
+}
+
+void
+dsd_api_respond_cached_checked (DsdRequest         *request,
+                                DsdContext         *context,
+                                const char         *view,
+                                const char         *order_id,
+                                const char         *id,
+                                guint               ttl_s,
+                                DsdApiAnswerCheck   check,
+                                const char         *sql,
+                                int                 n_params,
+                                const char * const *params)
 {
   const DsdPrincipal *principal = dsd_request_get_principal (request);
   g_autofree char *actor = dsd_request_dup_actor_json (request);
@@ -153,6 +184,7 @@ dsd_api_respond_cached (DsdRequest         *request,
   read->key = g_strconcat (view, ":", id, ":", actor != NULL ? actor : "public", NULL);
   read->scope = order_id != NULL ? g_strconcat ("order:", order_id, NULL) : NULL;
   read->ttl_s = ttl_s;
+  read->check = check;
   read->sql = g_strdup (sql);
   read->params = g_new0 (char *, n_params + 1);
   for (int i = 0; i < n_params; i++)

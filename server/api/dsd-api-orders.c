@@ -6,6 +6,7 @@
 #include "dispatch-model.h"
 #include "dsd-api.h"
 #include "dsd-event-view.h"
+#include "dsd-order-times.h"
 #include "dsd-pg-pool.h"
 
 static const char create_sql[] =
@@ -163,7 +164,7 @@ read_contact (JsonObject   *body,
 /* Validates a create request into the normalised body the SQL side takes. */
 static char *
 read_create_body (DsdRequest  *request,
-                  DsdConfig   *config,
+                  DsdContext  *context,
                   GError     **error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -191,12 +192,14 @@ read_create_body (DsdRequest  *request,
       !read_place (body, "dropoff", builder, error) ||
       !read_items (body, builder, error) ||
       !read_contact (body, builder, error) ||
-      !dsd_api_read_proof_spec (body, config, builder, error) ||
+      !dsd_api_read_proof_spec (body, dsd_context_get_config (context), builder, error) ||
       !dsd_api_copy_string (body, NULL, "notes", DISPATCH_JSON_OPTIONAL,
                             DISPATCH_NOTES_MAX_LENGTH, builder, error) ||
       !dispatch_json_get_int (body, NULL, "priority", DISPATCH_JSON_NULLABLE, 0,
                               DISPATCH_PRIORITY_MAX,
-                              &priority, error))
+                              &priority, error) ||
+      !dsd_order_times_read (body, dsd_clock_get_real_us (dsd_context_get_clock (context)),
+                             builder, error))
     return NULL;
 
   json_builder_set_member_name (builder, "priority");
@@ -206,25 +209,46 @@ read_create_body (DsdRequest  *request,
   return dsd_api_builder_to_string (builder);
 }
 
+/* Answers a write whose body @read validated (NULL: @error says why): with its
+ * Idempotency-Key, runs @sql on (actor, key, request hash[, @id], body). */
+static void
+respond_write (DsdRequest *request,
+               DsdContext *context,
+               char       *body,
+               GError     *error,
+               guint       status,
+               const char *sql,
+               const char *id)
+{
+  g_autofree char *owned_body = body;
+  g_autoptr(GError) owned_error = error;
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
+  g_autofree char *hash = NULL;
+  const char *key = NULL;
+
+  if (owned_body == NULL ||
+      !dsd_api_get_idempotency (request, owned_body, &key, &hash, &owned_error))
+    {
+      dsd_request_respond_error (request, owned_error);
+      return;
+    }
+
+  if (id == NULL)
+    dsd_api_respond_query (request, context, status, sql, 4,
+                           (const char * const[]) { actor, key, hash, owned_body });
+  else
+    dsd_api_respond_query (request, context, status, sql, 5,
+                           (const char * const[]) { actor, key, hash, id, owned_body });
+}
+
 static void
 create_order_cb (DsdRequest *request,
                  gpointer    user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_request_dup_actor_json (request);
-  g_autofree char *body = NULL;
-  g_autofree char *hash = NULL;
-  const char *key = NULL;
+  GError *error = NULL;
+  char *body = read_create_body (request, user_data, &error);
 
-  body = read_create_body (request, dsd_context_get_config (user_data), &error);
-  if (body == NULL || !dsd_api_get_idempotency (request, body, &key, &hash, &error))
-    {
-      dsd_request_respond_error (request, error);
-      return;
-    }
-
-  dsd_api_respond_query (request, user_data, 201, create_sql, 4,
-                         (const char * const[]) { actor, key, hash, body });
+  respond_write (request, user_data, body, error, 201, create_sql, NULL);
 }
 
 /* Validates a PATCH body (only what may change before pickup) into the
@@ -295,23 +319,11 @@ static void
 patch_order_cb (DsdRequest *request,
                 gpointer    user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *actor = dsd_request_dup_actor_json (request);
-  g_autofree char *body = NULL;
-  g_autofree char *hash = NULL;
-  const char *key = NULL;
+  GError *error = NULL;
+  char *body = read_patch_body (request, &error);
 
-  body = read_patch_body (request, &error);
-  if (body == NULL || !dsd_api_get_idempotency (request, body, &key, &hash, &error))
-    {
-      dsd_request_respond_error (request, error);
-      return;
-    }
-
-  dsd_api_respond_query (request, user_data, 200, patch_sql, 5,
-                         (const char * const[]) {
-                           actor, key, hash, dsd_request_get_param (request, "id"), body
-                         });
+  respond_write (request, user_data, body, error, 200, patch_sql,
+                 dsd_request_get_param (request, "id"));
 }
 
 static void

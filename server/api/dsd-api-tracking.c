@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "dsd-api"
 
 #include "dsd-api.h"
+#include "dsd-tracking-expiry.h"
 
 static const char tracking_sql[] =
   "SELECT dispatch.order_tracking($1::jsonb, $2)::text";
@@ -24,14 +25,25 @@ tracking_cb (DsdRequest *request,
                           2, (const char * const[]) { actor, id });
 }
 
+static gboolean
+check_expiry (const char  *text,
+              gsize        length,
+              DsdContext  *context,
+              GError     **error)
+{
+  return dsd_tracking_expiry_check (text, length,
+                                    dsd_clock_get_real_us (dsd_context_get_clock (context)),
+                                    dsd_context_get_config (context)->tracking_expiry_s, error);
+}
+
 static void
 public_tracking_cb (DsdRequest *request,
                     gpointer    user_data)
 {
   const char *token = dsd_request_get_param (request, "token");
 
-  dsd_api_respond_cached (request, user_data, "track", NULL, token, TRACKING_TTL_S, public_sql,
-                          1, (const char * const[]) { token });
+  dsd_api_respond_cached_checked (request, user_data, "track", NULL, token, TRACKING_TTL_S,
+                                  check_expiry, public_sql, 1, (const char * const[]) { token });
 }
 
 void

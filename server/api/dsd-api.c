@@ -272,4 +272,5 @@ dsd_api_register_all (DsdRouter  *router,
   dsd_api_register_inventory (router, context);
   dsd_api_register_tracking (router, context);
   dsd_api_register_webhooks (router, context);
+  dsd_api_register_reports (router, context);
 }

@@ -27,6 +27,8 @@ void     dsd_api_register_inventory (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_tracking  (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_ops       (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_webhooks  (DsdRouter *router, DsdContext *context);
+/* Reports and CSV exports (staff). */
+void     dsd_api_register_reports   (DsdRouter *router, DsdContext *context);
 
 /* Users' token states (dsd-account-states.h), loaded from the users table
  * through the context's pool; context must outlive it. */
@@ -72,6 +74,25 @@ void     dsd_api_respond_cached     (DsdRequest         *request,
                                      const char         *sql,
                                      int                 n_params,
                                      const char * const *params);
+
+/* Whether an answer (stored or fresh) may be served; FALSE with the error to
+ * send instead. */
+typedef gboolean (*DsdApiAnswerCheck) (const char  *text,
+                                       gsize        length,
+                                       DsdContext  *context,
+                                       GError     **error);
+
+/* dsd_api_respond_cached() with a check of every answer before it is served. */
+void     dsd_api_respond_cached_checked (DsdRequest         *request,
+                                         DsdContext         *context,
+                                         const char         *view,
+                                         const char         *order_id,
+                                         const char         *id,
+                                         guint               ttl_s,
+                                         DsdApiAnswerCheck   check,
+                                         const char         *sql,
+                                         int                 n_params,
+                                         const char * const *params);
 
 /*
  * A request whose body is {"<member>": boolean} on a route with {id}: answers

@@ -6,6 +6,7 @@
 #include "dispatch-json.h"
 #include "dsd-api.h"
 #include "dsd-pg-pool.h"
+#include "dsd-tracking-expiry.h"
 #include "dsd-tracking-page.h"
 
 #define RESOURCE_DIR "/io/github/dispatchd/server/tracking/"
@@ -38,6 +39,7 @@ G_DEFINE_FINAL_TYPE (DsdTrackingPage, dsd_tracking_page, G_TYPE_OBJECT)
 
 typedef struct {
   DsdRequest *request;
+  DsdContext *context;
   char       *token;
 } PageCall;
 
@@ -132,7 +134,16 @@ tracked_cb (GObject      *source,
   rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
   /* An unknown token is SQL NULL: not_found. */
   tracking = dsd_api_query_value (rows, &length, &error);
-  if (tracking != NULL)
+  if (tracking != NULL &&
+      !dsd_tracking_expiry_check (tracking, length,
+                                  dsd_clock_get_real_us (dsd_context_get_clock (call->context)),
+                                  dsd_context_get_config (call->context)->tracking_expiry_s,
+                                  &error))
+    {
+      state = initial_state (call->token, "expired", NULL);
+      respond_page (call->request, 410, state);
+    }
+  else if (tracking != NULL)
     {
       state = initial_state (call->token, NULL, tracking);
       respond_page (call->request, 200, state);
@@ -159,6 +170,7 @@ page_cb (DsdRequest *request,
   PageCall *call = g_new0 (PageCall, 1);
 
   call->request = dsd_request_ref (request);
+  call->context = self->context;
   call->token = g_strdup (dsd_request_get_param (request, "token"));
   dsd_pg_pool_query_async (dsd_context_get (self->context, DSD_TYPE_PG_POOL), public_sql, 1,
                            (const char * const[]) { call->token }, NULL, tracked_cb, call);

@@ -189,6 +189,23 @@ dsd_kafka_header (const rd_kafka_message_t *message,
   return buf;
 }
 
+static AssignAll *
+assign_all_new (rd_kafka_t *rk,
+                const char *topic,
+                gint64      since_ms,
+                guint       timeout_ms,
+                gboolean    do_assign)
+{
+  AssignAll *assign = g_new0 (AssignAll, 1);
+
+  assign->rk = rk;
+  assign->topic = g_strdup (topic);
+  assign->since_ms = since_ms;
+  assign->timeout_ms = timeout_ms;
+  assign->assign = do_assign;
+  return assign;
+}
+
 static void
 assign_all_free (gpointer data)
 {
@@ -276,15 +293,10 @@ run_assign_all (rd_kafka_t          *rk,
                 gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
-  AssignAll *assign = g_new0 (AssignAll, 1);
 
   g_task_set_source_tag (task, dsd_kafka_assign_all_async);
-  assign->rk = rk;
-  assign->topic = g_strdup (topic);
-  assign->since_ms = since_ms;
-  assign->timeout_ms = timeout_ms;
-  assign->assign = do_assign;
-  g_task_set_task_data (task, assign, assign_all_free);
+  g_task_set_task_data (task, assign_all_new (rk, topic, since_ms, timeout_ms, do_assign),
+                        assign_all_free);
   g_task_run_in_thread (task, assign_all_thread);
 }
 
@@ -312,6 +324,112 @@ dsd_kafka_probe_async (rd_kafka_t          *rk,
 guint
 dsd_kafka_assign_all_finish (GAsyncResult  *result,
                              GError       **error)
+{
+  gssize n = g_task_propagate_int (G_TASK (result), error);
+
+  return n < 0 ? 0 : (guint) n;
+}
+
+gboolean
+dsd_kafka_poll_records (rd_kafka_t         *consumer,
+                        guint               budget,
+                        DsdKafkaRecordFunc  func,
+                        gpointer            user_data)
+{
+  rd_kafka_message_t *message;
+  guint n = 0;
+
+  while (n++ < budget && (message = rd_kafka_consumer_poll (consumer, 0)) != NULL)
+    {
+      if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+        func (message, user_data);
+      else if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        g_debug ("%s: %s", rd_kafka_name (consumer), rd_kafka_message_errstr (message));
+      rd_kafka_message_destroy (message);
+    }
+
+  return n > budget;
+}
+
+/* Following a topic: one assignment after another until one succeeds. The
+ * task data is the AssignAll of every try. */
+static void follow_assign (GTask *task);
+
+static gboolean
+follow_retry_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+
+  if (!g_task_return_error_if_cancelled (task))
+    follow_assign (g_object_ref (task));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+follow_assigned_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AssignAll *follow = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSource) retry = NULL;
+  guint n = dsd_kafka_assign_all_finish (result, &error);
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (n > 0)
+    {
+      g_message ("Following %u partitions of %s", n, follow->topic);
+      g_task_return_int (task, n);
+      return;
+    }
+
+  g_message ("Topic %s not readable yet (%s); trying again in %u s", follow->topic,
+             error->message, DSD_KAFKA_FOLLOW_RETRY_S);
+  /* The retry, or its cancellation, whichever comes first. */
+  retry = g_timeout_source_new_seconds (DSD_KAFKA_FOLLOW_RETRY_S);
+  if (cancellable != NULL)
+    {
+      g_autoptr(GSource) cancelled = g_cancellable_source_new (cancellable);
+
+      g_source_set_dummy_callback (cancelled);
+      g_source_add_child_source (retry, cancelled);
+    }
+  g_source_set_callback (retry, follow_retry_cb, g_steal_pointer (&task), g_object_unref);
+  g_source_attach (retry, g_main_context_get_thread_default ());
+}
+
+static void
+follow_assign (GTask *task)
+{
+  AssignAll *follow = g_task_get_task_data (task);
+
+  dsd_kafka_assign_all_async (follow->rk, follow->topic, follow->since_ms, follow->timeout_ms,
+                              follow_assigned_cb, task);
+}
+
+void
+dsd_kafka_follow_async (rd_kafka_t          *rk,
+                        const char          *topic,
+                        gint64               since_ms,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, dsd_kafka_follow_async);
+  g_task_set_task_data (task,
+                        assign_all_new (rk, topic, since_ms, DSD_KAFKA_FOLLOW_TIMEOUT_MS, TRUE),
+                        assign_all_free);
+  follow_assign (task);
+}
+
+guint
+dsd_kafka_follow_finish (GAsyncResult  *result,
+                         GError       **error)
 {
   gssize n = g_task_propagate_int (G_TASK (result), error);
 

@@ -76,6 +76,38 @@ void             dsd_kafka_probe_async       (rd_kafka_t          *rk,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data);
 
+/* Hands a record of the consumer's queue to a reader. */
+typedef void (*DsdKafkaRecordFunc) (const rd_kafka_message_t *message,
+                                    gpointer                  user_data);
+
+/* Polls up to budget records of consumer without waiting and hands each one
+ * without error to func (an error record other than a partition's end is
+ * logged at debug level). Returns TRUE when the budget ran out: what a
+ * DsdKafkaQueueFunc returns. */
+gboolean         dsd_kafka_poll_records      (rd_kafka_t          *consumer,
+                                              guint                budget,
+                                              DsdKafkaRecordFunc   func,
+                                              gpointer             user_data);
+
+/* Each assignment's metadata and offset look-ups wait at most this long. */
+#define DSD_KAFKA_FOLLOW_TIMEOUT_MS 5000
+/* How long a follower waits after a failed assignment. */
+#define DSD_KAFKA_FOLLOW_RETRY_S 2
+
+/* dsd_kafka_assign_all_async() until it succeeds (a topic not created yet,
+ * a cluster down): each failure is logged and tried again after
+ * DSD_KAFKA_FOLLOW_RETRY_S, until cancellable is cancelled. rk must live
+ * until the callback ran. Returns the number of partitions, or 0 with an
+ * error (G_IO_ERROR_CANCELLED). */
+void             dsd_kafka_follow_async      (rd_kafka_t          *rk,
+                                              const char          *topic,
+                                              gint64               since_ms,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+guint            dsd_kafka_follow_finish     (GAsyncResult        *result,
+                                              GError             **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsdKafkaWatch, dsd_kafka_watch_free)
 
 G_END_DECLS

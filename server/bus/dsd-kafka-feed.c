@@ -10,8 +10,6 @@
 #define TICK_MS 100
 #define STALE_CHECK_TICKS 10
 #define START_MARGIN_MS (120 * 1000)
-#define ASSIGN_TIMEOUT_MS 5000
-#define ASSIGN_RETRY_S 2
 #define REPAIR_BATCH 1000
 #define POLL_BUDGET 5000
 
@@ -33,11 +31,9 @@ struct _DsdKafkaFeed {
   gint64         start_ms;      /* records from here on are read */
   guint          n_partitions;  /* 0 until assigned */
   guint          tick_source;
-  guint          retry_source;
   guint          n_ticks;
   gint64         stale_mark;    /* delivered seq at the previous stale check */
   guint          running : 1;
-  guint          assigning : 1;
   guint          repairing : 1;
   guint          checking : 1;
 };
@@ -49,7 +45,6 @@ static const char since_sql[] =
   "SELECT seq, envelope::text FROM dispatch.events_since($1::bigint, $2::int)";
 
 static void repair (DsdKafkaFeed *self);
-static void assign (DsdKafkaFeed *self);
 
 static void
 emit_cb (DsdEvent *event,
@@ -196,69 +191,32 @@ tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static void
+record_cb (const rd_kafka_message_t *message,
+           gpointer                  user_data)
+{
+  push_text (user_data, message->payload, message->len);
+}
+
 static gboolean
 drain_cb (rd_kafka_queue_t *queue,
           gpointer          user_data)
 {
   DsdKafkaFeed *self = user_data;
-  rd_kafka_message_t *message;
-  guint n = 0;
 
-  while (n++ < POLL_BUDGET && (message = rd_kafka_consumer_poll (self->consumer, 0)) != NULL)
-    {
-      if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR)
-        push_text (self, message->payload, message->len);
-      else if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-        g_debug ("Events topic: %s", rd_kafka_message_errstr (message));
-      rd_kafka_message_destroy (message);
-    }
-
-  return n > POLL_BUDGET;
-}
-
-static gboolean
-retry_cb (gpointer user_data)
-{
-  DsdKafkaFeed *self = user_data;
-
-  self->retry_source = 0;
-  assign (self);
-  return G_SOURCE_REMOVE;
+  return dsd_kafka_poll_records (self->consumer, POLL_BUDGET, record_cb, self);
 }
 
 static void
-assigned_cb (GObject      *source,
+followed_cb (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
   g_autoptr(DsdKafkaFeed) self = user_data;
-  g_autoptr(GError) error = NULL;
-  guint n = dsd_kafka_assign_all_finish (result, &error);
+  guint n = dsd_kafka_follow_finish (result, NULL);
 
-  self->assigning = FALSE;
-  if (!self->running)
-    return;
-
-  if (n == 0)
-    {
-      g_message ("Events topic not readable yet (%s); the database fills in", error->message);
-      self->retry_source = g_timeout_add_seconds (ASSIGN_RETRY_S, retry_cb, self);
-      return;
-    }
-
-  self->n_partitions = n;
-  g_message ("Following %u partitions of %s", n, self->topic);
-}
-
-static void
-assign (DsdKafkaFeed *self)
-{
-  if (!self->running || self->assigning)
-    return;
-
-  self->assigning = TRUE;
-  dsd_kafka_assign_all_async (self->consumer, self->topic, self->start_ms, ASSIGN_TIMEOUT_MS,
-                              assigned_cb, g_object_ref (self));
+  if (n > 0)
+    self->n_partitions = n;
 }
 
 static void
@@ -289,7 +247,8 @@ started_cb (GObject      *source,
   self->watch = dsd_kafka_watch_new (rd_kafka_queue_get_consumer (self->consumer), drain_cb,
                                      self);
   self->tick_source = g_timeout_add (TICK_MS, tick_cb, self);
-  assign (self);
+  dsd_kafka_follow_async (self->consumer, self->topic, self->start_ms, self->cancellable,
+                          followed_cb, g_object_ref (self));
 }
 
 static void
@@ -408,7 +367,6 @@ dsd_kafka_feed_stop (DsdKafkaFeed *self)
   self->running = FALSE;
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->tick_source, g_source_remove);
-  g_clear_handle_id (&self->retry_source, g_source_remove);
 }
 
 gboolean

@@ -4,8 +4,6 @@
 #include "dsd-kafka-client.h"
 #include "dsd-kafka-locations.h"
 
-#define ASSIGN_TIMEOUT_MS 5000
-#define ASSIGN_RETRY_S 2
 #define POLL_BUDGET 20000
 
 #define SENT_METRIC "dispatch_bus_locations_total"
@@ -23,15 +21,13 @@ struct _DsdKafkaLocations {
   DsdKafkaWatch *producer_watch;
   DsdKafkaWatch *consumer_watch;
 
-  guint          retry_source;
+  GCancellable  *cancellable;   /* of the assignment, while running */
+
   guint          running : 1;
-  guint          assigning : 1;
   guint          relaying : 1;  /* publishing another instance's point locally */
 };
 
 G_DEFINE_FINAL_TYPE (DsdKafkaLocations, dsd_kafka_locations, G_TYPE_OBJECT)
-
-static void assign (DsdKafkaLocations *self);
 
 static void
 event_cb (DsdEventBus       *bus,
@@ -88,73 +84,49 @@ reports_cb (rd_kafka_queue_t *queue,
   return n > POLL_BUDGET;
 }
 
+/* Another instance's point, published here. */
+static void
+record_cb (const rd_kafka_message_t *message,
+           gpointer                  user_data)
+{
+  DsdKafkaLocations *self = user_data;
+  char origin[64];
+  const char *from = dsd_kafka_header (message, "origin", origin, sizeof origin);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsdEvent) event = NULL;
+
+  if (from != NULL && g_str_equal (from, self->origin))
+    return;
+
+  event = dsd_event_new_from_json (message->payload, message->len, &error);
+  if (event == NULL)
+    {
+      g_warning ("Ignoring a malformed location record: %s", error->message);
+      return;
+    }
+
+  self->relaying = TRUE;
+  dsd_event_bus_publish (self->bus, event);
+  self->relaying = FALSE;
+}
+
 static gboolean
 records_cb (rd_kafka_queue_t *queue,
             gpointer          user_data)
 {
   DsdKafkaLocations *self = user_data;
-  rd_kafka_message_t *message;
-  guint n = 0;
 
-  while (n++ < POLL_BUDGET && (message = rd_kafka_consumer_poll (self->consumer, 0)) != NULL)
-    {
-      char origin[64];
-      const char *from = dsd_kafka_header (message, "origin", origin, sizeof origin);
-
-      if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-          (from == NULL || !g_str_equal (from, self->origin)))
-        {
-          g_autoptr(GError) error = NULL;
-          g_autoptr(DsdEvent) event = dsd_event_new_from_json (message->payload, message->len,
-                                                               &error);
-
-          if (event != NULL)
-            {
-              self->relaying = TRUE;
-              dsd_event_bus_publish (self->bus, event);
-              self->relaying = FALSE;
-            }
-          else
-            g_warning ("Ignoring a malformed location record: %s", error->message);
-        }
-      rd_kafka_message_destroy (message);
-    }
-
-  return n > POLL_BUDGET;
-}
-
-static gboolean
-retry_cb (gpointer user_data)
-{
-  DsdKafkaLocations *self = user_data;
-
-  self->retry_source = 0;
-  assign (self);
-  return G_SOURCE_REMOVE;
+  return dsd_kafka_poll_records (self->consumer, POLL_BUDGET, record_cb, self);
 }
 
 static void
-assigned_cb (GObject      *source,
+followed_cb (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
   g_autoptr(DsdKafkaLocations) self = user_data;
-  g_autoptr(GError) error = NULL;
 
-  self->assigning = FALSE;
-  if (dsd_kafka_assign_all_finish (result, &error) == 0 && self->running)
-    self->retry_source = g_timeout_add_seconds (ASSIGN_RETRY_S, retry_cb, self);
-}
-
-static void
-assign (DsdKafkaLocations *self)
-{
-  if (!self->running || self->assigning)
-    return;
-
-  self->assigning = TRUE;
-  dsd_kafka_assign_all_async (self->consumer, self->topic, 0, ASSIGN_TIMEOUT_MS, assigned_cb,
-                              g_object_ref (self));
+  dsd_kafka_follow_finish (result, NULL);
 }
 
 static void
@@ -171,6 +143,7 @@ dsd_kafka_locations_dispose (GObject *object)
       rd_kafka_consumer_close (self->consumer);
       g_clear_pointer (&self->consumer, rd_kafka_destroy);
     }
+  g_clear_object (&self->cancellable);
   g_clear_object (&self->bus);
   g_clear_object (&self->metrics);
 
@@ -276,7 +249,10 @@ dsd_kafka_locations_start (DsdKafkaLocations *self)
   self->consumer_watch = dsd_kafka_watch_new (rd_kafka_queue_get_consumer (self->consumer),
                                               records_cb, self);
   g_signal_connect_object (self->bus, "event", G_CALLBACK (event_cb), self, 0);
-  assign (self);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  dsd_kafka_follow_async (self->consumer, self->topic, 0, self->cancellable, followed_cb,
+                          g_object_ref (self));
 }
 
 void
@@ -290,6 +266,6 @@ dsd_kafka_locations_stop (DsdKafkaLocations *self,
 
   self->running = FALSE;
   g_signal_handlers_disconnect_by_data (self->bus, self);
-  g_clear_handle_id (&self->retry_source, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
   rd_kafka_flush (self->producer, deadline_ms);
 }

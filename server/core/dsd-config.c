@@ -66,6 +66,20 @@ static const Setting settings[] = {
   UINT (webhook_retry_base_s, "DISPATCH_WEBHOOK_RETRY_BASE_S", "First webhook retry delay"),
   UINT (webhook_max_attempts, "DISPATCH_WEBHOOK_MAX_ATTEMPTS", "Webhook delivery attempts"),
   BOOL (webhook_allow_private, "DISPATCH_WEBHOOK_ALLOW_PRIVATE", "Allow private webhook targets"),
+  UINT (schedule_lead_s, "DISPATCH_SCHEDULE_LEAD_S",
+        "Seconds before its planned pickup an order enters dispatch"),
+  UINT (ready_max_wait_s, "DISPATCH_READY_MAX_WAIT_S",
+        "Longest wait at a pickup that is not ready yet automation plans for"),
+  UINT (at_risk_margin_s, "DISPATCH_AT_RISK_MARGIN_S",
+        "Seconds of margin before a window's end that raise order.at_risk"),
+  UINT (arrival_alert_s, "DISPATCH_ARRIVAL_ALERT_S",
+        "ETA to a stop that raises order.arriving (0: by distance only)"),
+  UINT (arrival_alert_m, "DISPATCH_ARRIVAL_ALERT_M",
+        "Distance to a stop that raises order.arriving (0: by time only)"),
+  UINT (arrived_radius_m, "DISPATCH_ARRIVED_RADIUS_M", "Radius of a stop for arrival"),
+  DBL (arrived_speed_mps, "DISPATCH_ARRIVED_SPEED_MPS", "Speed below which a driver has arrived"),
+  UINT (tracking_expiry_s, "DISPATCH_TRACKING_EXPIRY_S",
+        "Seconds a public tracking link works after the order ends"),
   STR (kafka_topic_prefix, "DISPATCH_KAFKA_TOPIC_PREFIX", "Prefix of the Kafka topic names"),
   UINT (kafka_partitions, "DISPATCH_KAFKA_PARTITIONS", "Partitions of topics created at start"),
   UINT (kafka_replication, "DISPATCH_KAFKA_REPLICATION",
@@ -90,8 +104,60 @@ static const Setting settings[] = {
 /* Longest accepted timeout of the HTTP front. */
 #define HTTP_TIMEOUT_MAX_S 3600
 
+/* Bounds of the settings of orders that are not "now" (validate_windows). */
+#define SCHEDULE_MAX_S 86400
+#define ARRIVAL_ALERT_MAX_S 3600
+#define ARRIVAL_ALERT_MAX_M 50000
+#define ARRIVED_RADIUS_MAX_M 1000
+#define ARRIVED_SPEED_MAX_MPS 10.0
+#define TRACKING_EXPIRY_MAX_S (30 * 86400)
+
 static const char * const known_roles[] = { "api", "assigner", "notifier", "relay", NULL };
 static const char * const known_proofs[] = { "pin", "photo", "signature", NULL };
+
+/* The settings of orders that are not "now" and of arrival alerts. */
+static gboolean
+validate_windows (DsdConfig  *self,
+                  GError    **error)
+{
+  if (self->schedule_lead_s < 60 || self->schedule_lead_s > SCHEDULE_MAX_S ||
+      self->ready_max_wait_s > self->schedule_lead_s || self->at_risk_margin_s > SCHEDULE_MAX_S)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "DISPATCH_SCHEDULE_LEAD_S must be from 60 to %u, "
+                   "DISPATCH_READY_MAX_WAIT_S at most DISPATCH_SCHEDULE_LEAD_S and "
+                   "DISPATCH_AT_RISK_MARGIN_S at most %u", SCHEDULE_MAX_S, SCHEDULE_MAX_S);
+      return FALSE;
+    }
+
+  if (self->arrival_alert_s > ARRIVAL_ALERT_MAX_S || self->arrival_alert_m > ARRIVAL_ALERT_MAX_M ||
+      (self->arrival_alert_s == 0 && self->arrival_alert_m == 0))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "DISPATCH_ARRIVAL_ALERT_S must be at most %u and DISPATCH_ARRIVAL_ALERT_M "
+                   "at most %u, not both 0", ARRIVAL_ALERT_MAX_S, ARRIVAL_ALERT_MAX_M);
+      return FALSE;
+    }
+
+  if (self->arrived_radius_m < 1 || self->arrived_radius_m > ARRIVED_RADIUS_MAX_M ||
+      !(self->arrived_speed_mps > 0 && self->arrived_speed_mps <= ARRIVED_SPEED_MAX_MPS))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "DISPATCH_ARRIVED_RADIUS_M must be from 1 to %u and "
+                   "DISPATCH_ARRIVED_SPEED_MPS above 0 and at most %g",
+                   ARRIVED_RADIUS_MAX_M, ARRIVED_SPEED_MAX_MPS);
+      return FALSE;
+    }
+
+  if (self->tracking_expiry_s > TRACKING_EXPIRY_MAX_S)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "DISPATCH_TRACKING_EXPIRY_S must be at most %u", TRACKING_EXPIRY_MAX_S);
+      return FALSE;
+    }
+
+  return TRUE;
+}
 
 static char *
 setting_flag_name (const Setting *setting)
@@ -312,6 +378,9 @@ validate (DsdConfig  *self,
       return FALSE;
     }
 
+  if (!validate_windows (self, error))
+    return FALSE;
+
   if (self->http_max_connections_per_client == 0 ||
       self->http_max_connections_per_client > self->http_max_connections)
     {
@@ -337,6 +406,14 @@ dsd_config_new (void)
   self->max_pickup_km = 20.0;
   self->batch_interval_s = 5;
   self->unassigned_alert_s = 120;
+  self->schedule_lead_s = 1800;
+  self->ready_max_wait_s = 300;
+  self->at_risk_margin_s = 300;
+  self->arrival_alert_s = 300;
+  self->arrival_alert_m = 0;
+  self->arrived_radius_m = 50;
+  self->arrived_speed_mps = 2.0;
+  self->tracking_expiry_s = 86400;
   self->token_lifetime_s = 12 * 3600;
   self->http_header_timeout_s = 10;
   self->http_body_timeout_s = 30;

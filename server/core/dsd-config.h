@@ -40,6 +40,15 @@ typedef struct {
   guint    webhook_retry_base_s; /* DISPATCH_WEBHOOK_RETRY_BASE_S */
   guint    webhook_max_attempts; /* DISPATCH_WEBHOOK_MAX_ATTEMPTS */
   gboolean webhook_allow_private;/* DISPATCH_WEBHOOK_ALLOW_PRIVATE */
+  /* Orders that are not "now" and arrival alerts (docs/windows.md) */
+  guint    schedule_lead_s;      /* DISPATCH_SCHEDULE_LEAD_S, 60..86400 */
+  guint    ready_max_wait_s;     /* DISPATCH_READY_MAX_WAIT_S, ≤ schedule_lead_s */
+  guint    at_risk_margin_s;     /* DISPATCH_AT_RISK_MARGIN_S, ≤ 86400 */
+  guint    arrival_alert_s;      /* DISPATCH_ARRIVAL_ALERT_S, ≤ 3600, 0 = by distance only */
+  guint    arrival_alert_m;      /* DISPATCH_ARRIVAL_ALERT_M, ≤ 50000, 0 = by time only */
+  guint    arrived_radius_m;     /* DISPATCH_ARRIVED_RADIUS_M, 1..1000 */
+  double   arrived_speed_mps;    /* DISPATCH_ARRIVED_SPEED_MPS, (0, 10] */
+  guint    tracking_expiry_s;    /* DISPATCH_TRACKING_EXPIRY_S, ≤ 30 days */
   /* Cluster mode (KAFKA_BROKERS set), docs/cluster.md */
   char    *kafka_topic_prefix;   /* DISPATCH_KAFKA_TOPIC_PREFIX */
   guint    kafka_partitions;     /* DISPATCH_KAFKA_PARTITIONS, 1..1024 */

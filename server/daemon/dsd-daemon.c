@@ -13,6 +13,7 @@
 #include "dsd-daemon.h"
 #include "dsd-dispatch-engine.h"
 #include "dsd-eta-tracker.h"
+#include "dsd-order-timings.h"
 #include "dsd-http-server.h"
 #include "dsd-kafka-bus.h"
 #include "dsd-live.h"
@@ -558,6 +559,8 @@ serve (GTask *task)
   g_autoptr(DsdFleet) fleet = dsd_fleet_new (bus);
   g_autoptr(DsdLocationIngest) ingest = NULL;
   g_autoptr(DsdEtaTracker) eta = NULL;
+  g_autoptr(DsdArrivalWatch) arrivals = NULL;
+  g_autoptr(DsdOrderTimings) timings = NULL;
   g_autoptr(DsdAccountStates) accounts = NULL;
   g_autoptr(DsdCache) cache = NULL;
 
@@ -573,12 +576,19 @@ serve (GTask *task)
   dsd_location_ingest_set_metrics (ingest, dsd_context_get_metrics (self->context));
   dsd_location_ingest_set_cache (ingest, cache);
   eta = dsd_eta_tracker_new (fleet, bus, self->pool);
+  arrivals = dsd_arrival_watch_new (self->pool, self->config->arrival_alert_s,
+                                    self->config->arrival_alert_m,
+                                    self->config->arrived_radius_m,
+                                    self->config->arrived_speed_mps);
+  dsd_eta_tracker_set_arrival_watch (eta, arrivals);
+  timings = dsd_order_timings_new (bus, dsd_context_get_metrics (self->context));
   dsd_context_add (self->context, self->pool);
   dsd_context_add (self->context, self->tokens);
   dsd_context_add (self->context, bus);
   dsd_context_add (self->context, fleet);
   dsd_context_add (self->context, ingest);
   dsd_context_add (self->context, eta);
+  dsd_context_add (self->context, timings);
   accounts = dsd_api_accounts_new (self->context);
   dsd_context_add (self->context, accounts);
   dsd_context_add (self->context, cache);

@@ -8,6 +8,7 @@
 #include "dsd-eta-tracker.h"
 #include "dsd-match.h"
 #include "dsd-order-book.h"
+#include "dsd-pickup-time.h"
 
 /* Pending orders one round looks at (the longest waiting). */
 #define ROUND_LIMIT "20000"
@@ -27,7 +28,7 @@
 /* engine_round()'s rows with each order's load (dsd-order-book.c's columns) */
 static const char round_sql[] =
   "SELECT r.*, o.load_weight_kg, o.load_volume_l "
-  "FROM dispatch.engine_round($1::int, $2::int) r "
+  "FROM dispatch.engine_round($1::int, $2::int, $3::int) r "
   "LEFT JOIN dispatch.orders o ON o.id = r.id::uuid";
 static const char assign_sql[] =
   "SELECT dispatch.auto_assign($1, $2, $3::jsonb, $4::int)::text";
@@ -55,6 +56,7 @@ struct _DsdDispatchEngine {
   DsdEventBus    *bus;
   DsdMetrics     *metrics;
   DsdFleet       *fleet;
+  DsdClock       *clock;
 
   /* settings */
   DsdMatchParams  params;
@@ -62,6 +64,9 @@ struct _DsdDispatchEngine {
   guint           batch_interval_s;
   guint           alert_after_s;
   gint64          location_max_age_us;
+  guint           schedule_lead_s;
+  guint           ready_max_wait_s;
+  guint           at_risk_margin_s;
 
   /* state */
   DsdOrderBook   *book;
@@ -235,13 +240,39 @@ candidate_filter_cb (const DsdFleetDriver *driver,
          load_fits (filter->order, driver);
 }
 
+typedef struct {
+  DsdDispatchEngine *self;
+  gint64             now_us;
+} Planning;
+
+/* Not excluded, the load fits, and not sent to wait long at a pickup that is not ready. */
 static gboolean
 allow_cb (gpointer order_data,
           gpointer driver_data,
           gpointer user_data)
 {
-  return !dsd_order_book_excludes (order_data, ((const DsdFleetDriver *) driver_data)->id) &&
-         load_fits (order_data, driver_data);
+  const DsdPendingOrder *order = order_data;
+  const DsdFleetDriver *driver = driver_data;
+  const Planning *planning = user_data;
+
+  return !dsd_order_book_excludes (order, driver->id) &&
+         load_fits (order_data, driver_data) &&
+         dsd_pickup_time_allows (order->pickup_at_us, planning->now_us,
+                                 dsd_dispatch_eta (driver_data, order->lat, order->lon, NULL),
+                                 planning->self->ready_max_wait_s);
+}
+
+/* Seconds the order has waited for a driver: since it became pending, or
+ * since it entered dispatch when it was scheduled. */
+static double
+waited_s (DsdDispatchEngine     *self,
+          const DsdPendingOrder *order,
+          gint64                 now_us)
+{
+  gint64 since = MAX (order->pending_since_us,
+                      dsd_pickup_time_open_at_us (order->pickup_at_us, self->schedule_lead_s));
+
+  return MAX (now_us - since, 0) / (double) G_USEC_PER_SEC;
 }
 
 static void
@@ -274,7 +305,8 @@ build_match (DsdDispatchEngine    *self,
              const DsdFleetDriver *extra,
              gint64                now_us)
 {
-  DsdMatch *match = dsd_match_new (&self->params, dsd_dispatch_eta, allow_cb, self);
+  Planning planning = { self, now_us };
+  DsdMatch *match = dsd_match_new (&self->params, dsd_dispatch_eta, allow_cb, &planning);
   g_autoptr(GHashTable) added = g_hash_table_new (NULL, NULL);
   g_autofree const DsdFleetDriver **found = g_new (const DsdFleetDriver *, self->params.k);
 
@@ -282,8 +314,7 @@ build_match (DsdDispatchEngine    *self,
     {
       DsdPendingOrder *order = g_ptr_array_index (orders, i);
 
-      dsd_match_add_order (match, order->lat, order->lon,
-                           (now_us - order->pending_since_us) / (double) G_USEC_PER_SEC,
+      dsd_match_add_order (match, order->lat, order->lon, waited_s (self, order, now_us),
                            order->priority, order);
     }
 
@@ -302,6 +333,7 @@ build_match (DsdDispatchEngine    *self,
   if (extra != NULL)
     add_match_driver (self, match, added, extra);
 
+  /* allow_cb runs here only */
   dsd_match_connect (match);
   return match;
 }
@@ -332,12 +364,13 @@ add_candidate_json (JsonBuilder             *builder,
 /* Why this driver (the "assignment" member of order.assigned / order.offer;
  * docs/architecture.md, "Assignment engine"). */
 static char *
-explain (DsdMatch   *match,
-         guint       order_index,
-         guint       driver_index,
-         const char *method,
-         double      cost_s,
-         gint64      now_us)
+explain (DsdDispatchEngine *self,
+         DsdMatch          *match,
+         guint              order_index,
+         guint              driver_index,
+         const char        *method,
+         double             cost_s,
+         gint64             now_us)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
@@ -365,8 +398,7 @@ explain (DsdMatch   *match,
   json_builder_set_member_name (builder, "cost_s");
   json_builder_add_double_value (builder, round_tenth (cost_s));
   json_builder_set_member_name (builder, "waited_s");
-  json_builder_add_double_value (builder,
-    round_tenth ((now_us - order->pending_since_us) / (double) G_USEC_PER_SEC));
+  json_builder_add_double_value (builder, round_tenth (waited_s (self, order, now_us)));
   json_builder_set_member_name (builder, "orders_considered");
   json_builder_add_int_value (builder, dsd_match_get_n_orders (match));
   json_builder_set_member_name (builder, "drivers_considered");
@@ -423,8 +455,8 @@ assigned_cb (GObject      *source,
     {
       dsd_metrics_counter_add (self->metrics, SUCCESS_METRIC, labels, 1);
       dsd_metrics_histogram_observe (self->metrics, LATENCY_METRIC, labels,
-                                     (g_get_real_time () - call->pending_since_us) /
-                                     (double) G_USEC_PER_SEC);
+                                     (dsd_clock_get_real_us (self->clock) -
+                                      call->pending_since_us) / (double) G_USEC_PER_SEC);
       g_debug ("Order %s %s driver %s (%s)", call->order_id,
                self->offer_timeout_s > 0 ? "offered to" : "assigned to", call->driver_id,
                call->method);
@@ -469,8 +501,8 @@ give (DsdDispatchEngine *self,
 {
   DsdPendingOrder *order = dsd_match_get_order_data (match, order_index);
   const DsdFleetDriver *driver = dsd_match_get_driver_data (match, driver_index);
-  g_autofree char *explanation = explain (match, order_index, driver_index, method, cost_s,
-                                          now_us);
+  g_autofree char *explanation = explain (self, match, order_index, driver_index, method,
+                                          cost_s, now_us);
   g_autofree char *timeout = g_strdup_printf ("%u", self->offer_timeout_s);
   const char *labels[] = { method, NULL };
   Call *call = g_new0 (Call, 1);
@@ -519,7 +551,7 @@ static void
 try_order (DsdDispatchEngine *self,
            DsdPendingOrder   *order)
 {
-  gint64 now_us = g_get_real_time ();
+  gint64 now_us = dsd_clock_get_real_us (self->clock);
   CandidateFilter filter = { self, order, now_us };
   g_autoptr(GPtrArray) open = NULL;
   g_autoptr(GPtrArray) sources = NULL;
@@ -560,7 +592,7 @@ static void
 try_driver (DsdDispatchEngine    *self,
             const DsdFleetDriver *driver)
 {
-  gint64 now_us = g_get_real_time ();
+  gint64 now_us = dsd_clock_get_real_us (self->clock);
   g_autoptr(GPtrArray) open = NULL;
   g_autoptr(DsdMatch) match = NULL;
   int best;
@@ -589,7 +621,7 @@ try_driver (DsdDispatchEngine    *self,
 static void
 match_all (DsdDispatchEngine *self)
 {
-  gint64 now_us = g_get_real_time ();
+  gint64 now_us = dsd_clock_get_real_us (self->clock);
   g_autoptr(GPtrArray) open = dsd_order_book_list_open (self->book, now_us, FALSE);
   g_autoptr(DsdMatch) match = NULL;
   g_autofree int *assignment = NULL;
@@ -639,7 +671,7 @@ schedule_expiry (DsdDispatchEngine *self)
     return;
 
   g_clear_handle_id (&self->expiry_source, g_source_remove);
-  delay_ms = MAX (next - g_get_real_time (), 0) / 1000 + EXPIRY_SLACK_MS;
+  delay_ms = MAX (next - dsd_clock_get_real_us (self->clock), 0) / 1000 + EXPIRY_SLACK_MS;
   self->expiry_us = next;
   self->expiry_source = g_timeout_add (MIN (delay_ms, G_MAXUINT), expiry_cb, self);
 }
@@ -689,6 +721,7 @@ static void
 start_round (DsdDispatchEngine *self)
 {
   g_autofree char *alert = g_strdup_printf ("%u", self->alert_after_s);
+  g_autofree char *at_risk = g_strdup_printf ("%u", self->at_risk_margin_s);
 
   if (!self->running)
     return;
@@ -701,8 +734,8 @@ start_round (DsdDispatchEngine *self)
 
   self->round_running = TRUE;
   self->rounds_started++;
-  dsd_pg_pool_write_async (self->pool, round_sql, 2,
-                           (const char * const[]) { alert, ROUND_LIMIT }, NULL,
+  dsd_pg_pool_write_async (self->pool, round_sql, 3,
+                           (const char * const[]) { alert, ROUND_LIMIT, at_risk }, NULL,
                            round_cb, g_object_ref (self));
 }
 
@@ -840,6 +873,7 @@ dsd_dispatch_engine_dispose (GObject *object)
   g_clear_object (&self->bus);
   g_clear_object (&self->metrics);
   g_clear_object (&self->fleet);
+  g_clear_object (&self->clock);
 
   G_OBJECT_CLASS (dsd_dispatch_engine_parent_class)->dispose (object);
 }
@@ -892,6 +926,7 @@ dsd_dispatch_engine_new (DsdContext *context,
   self->bus = g_object_ref (dsd_context_get (context, DSD_TYPE_EVENT_BUS));
   self->metrics = g_object_ref (dsd_context_get_metrics (context));
   self->fleet = g_object_ref (fleet);
+  self->clock = g_object_ref (dsd_context_get_clock (context));
 
   dsd_match_params_init (&self->params);
   self->params.max_pickup_m = config->max_pickup_km * 1000.0;
@@ -899,6 +934,10 @@ dsd_dispatch_engine_new (DsdContext *context,
   self->batch_interval_s = config->batch_interval_s;
   self->alert_after_s = config->unassigned_alert_s;
   self->location_max_age_us = (gint64) config->location_max_age_s * G_USEC_PER_SEC;
+  self->schedule_lead_s = config->schedule_lead_s;
+  self->ready_max_wait_s = config->ready_max_wait_s;
+  self->at_risk_margin_s = config->at_risk_margin_s;
+  dsd_order_book_set_schedule_lead (self->book, self->schedule_lead_s);
 
   dsd_metrics_register_counter (self->metrics, ATTEMPTS_METRIC,
                                 "Automatic assignments and offers sent to the database, "

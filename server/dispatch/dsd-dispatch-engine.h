@@ -31,6 +31,12 @@ G_BEGIN_DECLS
  *
  * An order no driver can reach is searched again with backoff (the batch
  * interval, doubling up to 60 s; a driver freeing up nearby tries it at once).
+ *
+ * Orders that are not "now" (a planned pickup, "pickup_at", from ready_at or
+ * a delivery window): they enter dispatch DISPATCH_SCHEDULE_LEAD_S before
+ * it, and a driver is only given one when it would not wait at the pickup
+ * more than DISPATCH_READY_MAX_WAIT_S (dsd-pickup-time.h). Times come from
+ * the context's clock. Each round also raises due order.at_risk alerts.
  */
 #define DSD_TYPE_DISPATCH_ENGINE (dsd_dispatch_engine_get_type ())
 G_DECLARE_FINAL_TYPE (DsdDispatchEngine, dsd_dispatch_engine, DSD, DISPATCH_ENGINE, GObject)

@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "dsd-lap.h"
+#include "dsd-lap-scan.h"
 
 /* Column of an unassigned row, row of an unassigned column. */
 #define NONE (-1)
@@ -14,18 +15,6 @@
  * costs it can bounce a row between columns for a long time, so its
  * continuation steps are capped at this many per row. */
 #define ARR_STEPS_PER_ROW 8
-
-/* The dense search streams whole rows of a matrix that is usually far larger
- * than the caches, and which row comes next is only known when the previous
- * scan ends: a scan asks for its row's first 4 KiB at once, then keeps this
- * many columns ahead, one cache line at a time. */
-#define PREFETCH_AHEAD 512
-#define DOUBLES_PER_LINE 8
-#if defined(__GNUC__)
-#define PREFETCH(addr) __builtin_prefetch (addr)
-#else
-#define PREFETCH(addr) ((void) (addr))
-#endif
 
 /* Range of the finite costs (and explicit penalties) of a problem. */
 typedef struct {
@@ -46,11 +35,14 @@ typedef struct {
   guint         n_rows;
   guint         n_cols;
   double        forbidden;  /* stands in for +INFINITY entries */
+  DsdLapScanRowFunc scan_row;
+  DsdLapScan    scan;       /* v, is_free, d and pred for scan_row */
   int          *row_sol;
   int          *col_sol;
   double       *v;
   double       *d;
-  int          *pred;
+  gint64       *pred;
+  gint64       *is_free;    /* during the search: -1 for a free column, else 0 */
   guint        *ready;      /* columns scanned by the current search */
   double       *ready_v;    /* their v + distance: the new v once the sink's
                              * distance is subtracted */
@@ -99,7 +91,7 @@ typedef struct {
   double   *u;
   double   *v;
   double   *d;
-  int      *pred;
+  gint64   *pred;
   guint    *touched;     /* columns whose d was set */
   guint     n_touched;
   guint    *ready;       /* columns scanned, in order */
@@ -124,6 +116,7 @@ dense_clear (Dense *lap)
   g_clear_pointer (&lap->v, g_free);
   g_clear_pointer (&lap->d, g_free);
   g_clear_pointer (&lap->pred, g_free);
+  g_clear_pointer (&lap->is_free, g_free);
   g_clear_pointer (&lap->ready, g_free);
   g_clear_pointer (&lap->ready_v, g_free);
   g_clear_pointer (&lap->free_rows, g_free);
@@ -190,15 +183,15 @@ lexicographic_penalty (const CostRange *range,
 
 /* Reassigns the rows along pred from column @col back to @root. */
 static void
-flip_path (int       *row_sol,
-           int       *col_sol,
-           const int *pred,
-           int        col,
-           guint      root)
+flip_path (int          *row_sol,
+           int          *col_sol,
+           const gint64 *pred,
+           int           col,
+           guint         root)
 {
   for (;;)
     {
-      int row = pred[col];
+      int row = (int) pred[col];
       int next = row_sol[row];
 
       row_sol[row] = col;
@@ -241,6 +234,35 @@ transpose (const double *cost,
   return out;
 }
 
+guint
+dsd_lap_scan_variants (DsdLapScanRowFunc out[DSD_LAP_SCAN_MAX_VARIANTS])
+{
+  guint n = 0;
+
+#ifdef DSD_LAP_SCAN_X86
+  __builtin_cpu_init ();
+  if (__builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512vl")
+      && __builtin_cpu_supports ("avx512dq") && __builtin_cpu_supports ("avx512bw"))
+    out[n++] = dsd_lap_scan_row_avx512;
+  if (__builtin_cpu_supports ("avx2"))
+    out[n++] = dsd_lap_scan_row_avx2;
+#endif
+  out[n++] = dsd_lap_scan_row_generic;
+
+  return n;
+}
+
+/* The widest scan kernel this build has and this CPU runs. */
+static DsdLapScanRowFunc
+dense_pick_scan (void)
+{
+  DsdLapScanRowFunc variants[DSD_LAP_SCAN_MAX_VARIANTS];
+
+  dsd_lap_scan_variants (variants);
+
+  return variants[0];
+}
+
 static void
 dense_init (Dense *lap)
 {
@@ -248,10 +270,17 @@ dense_init (Dense *lap)
   lap->col_sol = g_new (int, lap->n_cols);
   lap->v = g_new0 (double, lap->n_cols);
   lap->d = g_new (double, lap->n_cols);
-  lap->pred = g_new (int, lap->n_cols);
+  lap->pred = g_new (gint64, lap->n_cols);
+  lap->is_free = g_new (gint64, lap->n_cols);
   lap->ready = g_new (guint, lap->n_cols);
   lap->ready_v = g_new (double, lap->n_cols);
   lap->free_rows = g_new (guint, lap->n_rows);
+
+  lap->scan_row = dense_pick_scan ();
+  lap->scan = (DsdLapScan) {
+    .v = lap->v, .is_free = lap->is_free, .d = lap->d, .pred = lap->pred,
+    .n_cols = lap->n_cols, .forbidden = lap->forbidden,
+  };
 
   for (guint i = 0; i < lap->n_rows; i++)
     lap->row_sol[i] = NONE;
@@ -406,54 +435,13 @@ dense_augmenting_row_reduction (Dense *lap)
     }
 }
 
-/*
- * One step of the dense search: relaxes every column through row @i, whose
- * distance minus its dual is @h, and returns the nearest unscanned column
- * (a free one among equals), its distance in *out_dist.
- */
-static guint
+static inline guint
 dense_scan_row (Dense  *lap,
                 guint   i,
                 double  h,
                 double *out_dist)
 {
-  const double *row = dense_row (lap, i);
-  const int *col_sol = lap->col_sol;
-  const double *v = lap->v;
-  double *d = lap->d;
-  double forbidden = lap->forbidden;
-  guint n = lap->n_cols;
-  double best = INFINITY;
-  guint nearest = 0;
-
-  for (guint c0 = 0; c0 < MIN (PREFETCH_AHEAD, n); c0 += DOUBLES_PER_LINE)
-    PREFETCH (row + c0);
-  for (guint c0 = 0; c0 < n; c0 += DOUBLES_PER_LINE)
-    {
-      if (c0 + PREFETCH_AHEAD < n)
-        PREFETCH (row + c0 + PREFETCH_AHEAD);
-
-      for (guint c = c0; c < MIN (c0 + DOUBLES_PER_LINE, n); c++)
-        {
-          double t = h + dense_cost (row, c, forbidden) - v[c];
-          double dc = d[c];
-
-          if (t < dc)
-            {
-              dc = t;
-              d[c] = t;
-              lap->pred[c] = i;
-            }
-          if (dc <= best && (dc < best || col_sol[c] == NONE))
-            {
-              best = dc;
-              nearest = c;
-            }
-        }
-    }
-
-  *out_dist = best;
-  return nearest;
+  return lap->scan_row (&lap->scan, dense_row (lap, i), i, h, out_dist);
 }
 
 /*
@@ -491,6 +479,7 @@ dense_augment (Dense *lap,
     lap->d[c] = INFINITY;
 
   flip_path (lap->row_sol, lap->col_sol, lap->pred, j, root);
+  lap->is_free[j] = 0;
 }
 
 static CostRange
@@ -688,7 +677,7 @@ sparse_init (Sparse             *lap,
   lap->u = g_new0 (double, lap->n_rows);
   lap->v = g_new0 (double, lap->n_cols);
   lap->d = g_new (double, lap->n_cols);
-  lap->pred = g_new (int, lap->n_cols);
+  lap->pred = g_new (gint64, lap->n_cols);
   lap->ready_dist = g_new (double, lap->n_cols);
   lap->touched = g_new (guint, lap->n_cols);
   lap->ready = g_new (guint, lap->n_cols);
@@ -771,6 +760,8 @@ dsd_lap_dense_solve (const double *cost,
       lap.n_free = lap.n_rows;
     }
   dense_augmenting_row_reduction (&lap);
+  for (guint j = 0; j < lap.n_cols; j++)
+    lap.is_free[j] = lap.col_sol[j] == NONE ? -1 : 0;
   for (guint f = 0; f < lap.n_free; f++)
     dense_augment (&lap, lap.free_rows[f]);
 

@@ -5,6 +5,7 @@
 
 #include "dispatch-json.h"
 #include "dsd-order-book.h"
+#include "dsd-pickup-time.h"
 
 /* dispatch.engine_round()'s columns */
 enum {
@@ -17,6 +18,7 @@ enum {
   COL_OFFER_DRIVER,
   COL_OFFER_EXPIRES,
   COL_EXCLUDED,
+  COL_PICKUP_AT,
   COL_WEIGHT,      /* joined from the orders (round_sql of dsd-dispatch-engine.c) */
   COL_VOLUME,
   N_COLUMNS
@@ -27,6 +29,7 @@ struct _DsdOrderBook {
   GHashTable *removed;      /* id → seq (gint64 *) of the event that removed it */
   GHashTable *offers;       /* driver id → live offers held (GUINT_TO_POINTER) */
   GHashTable *offered;      /* the orders with a live offer (set of DsdPendingOrder *) */
+  guint       schedule_lead_s;
 };
 
 static void
@@ -129,7 +132,15 @@ dsd_order_book_new (void)
   self->removed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->offers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->offered = g_hash_table_new (NULL, NULL);
+  self->schedule_lead_s = DSD_ORDER_BOOK_DEFAULT_LEAD_S;
   return self;
+}
+
+void
+dsd_order_book_set_schedule_lead (DsdOrderBook *self,
+                                  guint         lead_s)
+{
+  self->schedule_lead_s = lead_s;
 }
 
 void
@@ -187,6 +198,8 @@ merge_row (DsdOrderBook   *self,
   order->weight_kg = double_value (rows, row, COL_WEIGHT);
   order->volume_l = double_value (rows, row, COL_VOLUME);
   order->pending_since_us = int_value (rows, row, COL_PENDING_SINCE);
+  order->pickup_at_us = PQgetisnull (rows, row, COL_PICKUP_AT)
+                        ? 0 : int_value (rows, row, COL_PICKUP_AT);
   set_offer (self, order,
              PQgetisnull (rows, row, COL_OFFER_DRIVER) ? NULL
                                                        : PQgetvalue (rows, row, COL_OFFER_DRIVER),
@@ -263,6 +276,7 @@ apply_order_object (DsdOrderBook *self,
   gint64 priority = 0;
   gint64 offer_expires_us = 0;
   gint64 updated_us = 0;
+  gint64 pickup_at_us = 0;
   double lat = 0, lon = 0;
   DsdPendingOrder *order;
   gboolean known;
@@ -295,6 +309,8 @@ apply_order_object (DsdOrderBook *self,
                               NULL) ||
       !dispatch_json_get_timestamp (data, NULL, "updated_at", DISPATCH_JSON_REQUIRED,
                                     &updated_us, NULL) ||
+      !dispatch_json_get_timestamp (data, NULL, "pickup_at", DISPATCH_JSON_NULLABLE,
+                                    &pickup_at_us, NULL) ||
       !dispatch_json_get_object (data, NULL, "offer", DISPATCH_JSON_NULLABLE, &offer, NULL) ||
       !dispatch_json_get_object (data, NULL, "load", DISPATCH_JSON_NULLABLE, &load, NULL) ||
       (load != NULL &&
@@ -333,6 +349,7 @@ apply_order_object (DsdOrderBook *self,
   order->lat = lat;
   order->lon = lon;
   order->priority = priority;
+  order->pickup_at_us = pickup_at_us;
   order->weight_kg = weight;
   order->volume_l = volume;
   set_offer (self, order, offer_driver, offer_expires_us);
@@ -445,7 +462,8 @@ dsd_order_book_list_open (DsdOrderBook *self,
         }
 
       if (order->in_flight || order->offer_driver_id != NULL ||
-          (!ignore_backoff && order->next_try_us > now_us))
+          (!ignore_backoff && order->next_try_us > now_us) ||
+          !dsd_pickup_time_is_open (order->pickup_at_us, now_us, self->schedule_lead_s))
         continue;
 
       g_ptr_array_add (list, order);

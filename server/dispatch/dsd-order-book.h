@@ -34,6 +34,7 @@ typedef struct {
   char       *offer_driver_id;    /* live offer, or NULL */
   gint64      offer_expires_us;
   GHashTable *excluded;           /* driver ids (owned keys), or NULL */
+  gint64      pickup_at_us;       /* planned pickup (dsd-pickup-time.h), 0: at once */
 
   /* the engine's */
   guint       failed_tries;       /* searches that found no driver in reach */
@@ -52,8 +53,14 @@ typedef enum {
 
 typedef struct _DsdOrderBook DsdOrderBook;
 
+/* DISPATCH_SCHEDULE_LEAD_S's default */
+#define DSD_ORDER_BOOK_DEFAULT_LEAD_S 1800
+
 DsdOrderBook       *dsd_order_book_new              (void);
 void                dsd_order_book_free             (DsdOrderBook    *self);
+/* How long before its planned pickup an order is open (dsd-pickup-time.h). */
+void                dsd_order_book_set_schedule_lead (DsdOrderBook   *self,
+                                                     guint            lead_s);
 
 /* rows: dispatch.engine_round()'s result (the snapshot's seq first, then the
  * pending orders). FALSE when the rows are not of that shape. */
@@ -82,7 +89,8 @@ guint               dsd_order_book_count_offers     (DsdOrderBook    *self,
 /* The earliest expiry of a live offer, or G_MAXINT64. */
 gint64              dsd_order_book_next_expiry_us   (DsdOrderBook    *self);
 /* The orders the engine may plan for now: no call in flight, no live offer,
- * and, unless ignore_backoff, their backoff is over. (element-type DsdPendingOrder) */
+ * open (their planned pickup is at most the schedule lead away) and, unless
+ * ignore_backoff, their backoff is over. (element-type DsdPendingOrder) */
 GPtrArray          *dsd_order_book_list_open        (DsdOrderBook    *self,
                                                      gint64           now_us,
                                                      gboolean         ignore_backoff);

@@ -256,8 +256,8 @@ waiting_cb (GObject  *pollable,
 }
 
 /* Keeps stream here until request bytes are readable (then to libsoup) or
- * its timeout passes without any (then closed): the idle timeout after a
- * response (idle), the header timeout after accept. Watches the socket itself: a
+ * its timeout passes without any (then closed): the idle timeout and its
+ * grace after a response (idle), the header timeout after accept. Watches the socket itself: a
  * TLS stream cannot be polled before its handshake, and holds no input of
  * its own here (buffered input goes to libsoup at once, see unwrap()). */
 static void
@@ -267,7 +267,8 @@ wait_for_request (DsdHttpConnections *self,
                   GSocketAddress     *remote,
                   gboolean            idle)
 {
-  guint timeout_ms = idle ? self->limits.idle_timeout_ms : self->limits.header_timeout_ms;
+  guint timeout_ms = idle ? self->limits.idle_timeout_ms + DSD_HTTP_IDLE_GRACE_MS
+                          : self->limits.header_timeout_ms;
   GSocketConnection *connection = dsd_http_get_socket_connection (stream, NULL);
   GInputStream *input = g_io_stream_get_input_stream (G_IO_STREAM (connection));
   Waiting *waiting = g_new0 (Waiting, 1);

@@ -53,6 +53,18 @@ typedef struct {
   guint max_connections_per_client; /* per client IP address */
 } DsdHttpLimits;
 
+/*
+ * How long past its idle timeout an idle keep-alive connection is still
+ * kept. Responses announce the idle timeout (Keep-Alive: timeout=N, whole
+ * seconds); a client that reuses its connection up to that moment, as timed
+ * from its own receipt of the response, must never find the connection
+ * closed under it: a request it must not retry (POST) would fail. The grace
+ * covers the time between our write and its read; clients that do not read
+ * the header (libsoup's close idle connections after 60 s, as our default)
+ * close theirs first too.
+ */
+#define DSD_HTTP_IDLE_GRACE_MS 1000
+
 /* The defaults (docs/security.md). */
 #define DSD_HTTP_LIMITS_INIT { 10000, 30000, 60000, 10000, 256 }
 

@@ -38,12 +38,18 @@ struct _DsdRequest
   GDestroyNotify      stream_end;
   gpointer            stream_end_data;
 
+  /* dsd_request_stream_write(): called when the last chunk has gone out */
+  DsdRequestDrainedFunc drained;
+  gpointer            drained_data;
+
   /* Response state */
   guint               retry_after_s;
   guint               status;            /* as responded */
   guint               paused : 1;
   guint               responded : 1;
-  guint               done : 1;          /* finished, aborted, stolen or detached */
+  guint               done : 1;
+  guint               streaming : 1;     /* dsd_request_stream_begin() */
+  guint               stream_closed : 1; /* its message finished */          /* finished, aborted, stolen or detached */
 
   /* In the server's queue of in-flight requests while !done */
   GList               link;

@@ -316,6 +316,8 @@ dsd_request_unref (DsdRequest *self)
   g_clear_pointer (&self->query, g_hash_table_unref);
   g_clear_object (&self->router);
   g_free (self->path);
+  if (self->streaming)
+    g_signal_handlers_disconnect_by_data (self->msg, self);
   g_clear_object (&self->msg);
   g_free (self);
 }

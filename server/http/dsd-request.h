@@ -80,6 +80,28 @@ void                dsd_request_respond_bytes   (DsdRequest  *self,
                                                  guint        status,
                                                  const char  *content_type,
                                                  GBytes      *body);
+/*
+ * A streamed body (chunked encoding) for long answers (CSV exports), written
+ * batch by batch so that memory holds one batch: _begin sends the status and
+ * headers (counts as the response); each _write appends one chunk and calls
+ * drained (once) when it has gone out or the client has left, and only then
+ * should the next batch be made; _end finishes the body. After the client
+ * has left (dsd_request_stream_is_open() FALSE) writes are dropped.
+ */
+typedef void (*DsdRequestDrainedFunc) (DsdRequest *request,
+                                       gpointer    user_data);
+void                dsd_request_stream_begin    (DsdRequest  *self,
+                                                 guint        status,
+                                                 const char  *content_type);
+void                dsd_request_stream_write    (DsdRequest            *self,
+                                                 GBytes                *chunk,
+                                                 DsdRequestDrainedFunc  drained,
+                                                 gpointer               user_data);
+void                dsd_request_stream_end      (DsdRequest  *self);
+/* Cuts the connection without ending the body: for a failure midway, so
+ * that the client cannot take a truncated body for a whole one. */
+void                dsd_request_stream_abort    (DsdRequest  *self);
+gboolean            dsd_request_stream_is_open  (DsdRequest  *self);
 /* 204, without a body. */
 void                dsd_request_respond_no_content (DsdRequest *self);
 /* From the check of a websocket route (see dsd_router_add_websocket()):

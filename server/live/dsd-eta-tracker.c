@@ -50,6 +50,7 @@ struct _DsdEtaTracker {
   DsdFleet   *fleet;
   DsdEventBus *bus;
   DsdPgPool  *pool;
+  DsdArrivalWatch *arrivals;  /* nullable */
 
   GHashTable *orders;       /* id → Tracked */
   GHashTable *by_driver;    /* driver id → GPtrArray of Tracked */
@@ -273,6 +274,15 @@ recompute (DsdEtaTracker *self,
   tracked->eta_s = isfinite (eta) ? (int) MIN (ceil (eta), G_MAXINT32) : -1;
   if (tracked->eta_s >= 0 && changed_meaningfully (tracked))
     publish (self, tracked);
+
+  if (driver != NULL && self->arrivals != NULL)
+    {
+      double lat = tracked->picked_up ? tracked->dropoff_lat : tracked->pickup_lat;
+      double lon = tracked->picked_up ? tracked->dropoff_lon : tracked->pickup_lon;
+
+      dsd_arrival_watch_check (self->arrivals, tracked->id, driver, tracked->picked_up,
+                               lat, lon, dsd_eta_estimate_s (driver, lat, lon));
+    }
 }
 
 static void
@@ -313,6 +323,8 @@ forget (DsdEtaTracker *self,
     return;
 
   g_hash_table_remove (self->writes, order_id);
+  if (self->arrivals != NULL)
+    dsd_arrival_watch_forget (self->arrivals, order_id);
   unlink_from_driver (self, tracked);
   g_hash_table_remove (self->orders, order_id);
 }
@@ -471,6 +483,7 @@ dsd_eta_tracker_dispose (GObject *object)
   g_clear_object (&self->bus);
   g_clear_object (&self->fleet);
   g_clear_object (&self->pool);
+  g_clear_object (&self->arrivals);
 
   G_OBJECT_CLASS (dsd_eta_tracker_parent_class)->dispose (object);
 }
@@ -514,6 +527,15 @@ dsd_eta_tracker_init (DsdEtaTracker *self)
   self->writes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) write_free);
   self->held_events = g_ptr_array_new_with_free_func ((GDestroyNotify) dsd_event_unref);
+}
+
+void
+dsd_eta_tracker_set_arrival_watch (DsdEtaTracker   *self,
+                                   DsdArrivalWatch *arrivals)
+{
+  g_return_if_fail (DSD_IS_ETA_TRACKER (self));
+
+  g_set_object (&self->arrivals, arrivals);
 }
 
 DsdEtaTracker *

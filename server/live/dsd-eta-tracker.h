@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "dsd-arrival-watch.h"
 #include "dsd-event-bus.h"
 #include "dsd-fleet.h"
 #include "dsd-pg-pool.h"
@@ -21,6 +22,9 @@ G_DECLARE_FINAL_TYPE (DsdEtaTracker, dsd_eta_tracker, DSD, ETA_TRACKER, GObject)
 DsdEtaTracker *dsd_eta_tracker_new (DsdFleet      *fleet,
                                     DsdEventBus   *bus,
                                     DsdPgPool     *pool);
+/* Hands every recomputed order to arrivals (arrival alerts). */
+void           dsd_eta_tracker_set_arrival_watch (DsdEtaTracker   *self,
+                                                  DsdArrivalWatch *arrivals);
 /* Loads the active orders from the database (at start, before serving). */
 void           dsd_eta_tracker_load_async  (DsdEtaTracker       *self,
                                             GCancellable        *cancellable,

@@ -9,6 +9,7 @@
 
 #include "dispatch-email.h"
 #include "dispatch-json.h"
+#include "dsd-event.h"
 #include "dsd-mail-message.h"
 #include "dsd-notify-error.h"
 
@@ -32,6 +33,8 @@ static const MailTemplate templates[] = {
     N_("Your order has been received. We will let you know when a driver is on the way.") },
   { "assigned", N_("A driver has been assigned to your order"),
     N_("A driver has been assigned and will pick up your order shortly.") },
+  /* The headline of "arriving" says how far (arriving_headline) */
+  { "arriving", N_("Your driver is almost there"), NULL },
   { "picked_up", N_("Your order is on its way"),
     N_("Your order has been picked up and is on its way to you.") },
   { "delivered", N_("Your order has been delivered"),
@@ -117,9 +120,31 @@ find_template (const char *name)
   return NULL;
 }
 
+/* "Your driver is N minutes away", from the order.arriving event's "arrival". */
+static char *
+arriving_headline (JsonObject *order)
+{
+  JsonObject *arrival = NULL;
+  gint64 eta_s = 0;
+  gint64 minutes;
+
+  if (dispatch_json_get_object (order, NULL, "arrival", DISPATCH_JSON_NULLABLE, &arrival, NULL) &&
+      arrival != NULL)
+    dispatch_json_get_int (arrival, "arrival", "eta_seconds", DISPATCH_JSON_NULLABLE, 0,
+                           G_MAXINT32, &eta_s, NULL);
+  minutes = MAX ((eta_s + 59) / 60, 1);
+
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       /* Translators: %d is a number of minutes */
+                                       "Your driver is %d minute away.",
+                                       "Your driver is %d minutes away.", minutes),
+                          (int) minutes);
+}
+
 /* Both parts are in MIME canonical form: CRLF line ends. */
 static char *
 render_text (const MailTemplate *template,
+             const char         *headline,
              const char         *name,
              const char         *reason,
              const char         *pin,
@@ -132,7 +157,7 @@ render_text (const MailTemplate *template,
     g_string_append_printf (text, _("Hello %s,"), name);
   else
     g_string_append (text, _("Hello,"));
-  g_string_append_printf (text, "\r\n\r\n%s\r\n", _(template->headline));
+  g_string_append_printf (text, "\r\n\r\n%s\r\n", headline);
   if (reason != NULL)
     {
       /* Translators: why an order was cancelled or failed; %s is the reason given */
@@ -156,6 +181,7 @@ render_text (const MailTemplate *template,
 
 static char *
 render_html (const MailTemplate *template,
+             const char         *headline_text,
              const char         *name,
              const char         *reason,
              const char         *pin,
@@ -163,7 +189,7 @@ render_html (const MailTemplate *template,
 {
   GString *html = g_string_new ("<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\">");
   g_autofree char *subject = g_markup_escape_text (_(template->subject), -1);
-  g_autofree char *headline = g_markup_escape_text (_(template->headline), -1);
+  g_autofree char *headline = g_markup_escape_text (headline_text, -1);
   g_autofree char *url = g_markup_escape_text (tracking_url, -1);
 
   g_string_append_printf (html, "<title>%s</title></head>\r\n<body>\r\n", subject);
@@ -219,6 +245,7 @@ dsd_mail_message_build (const char  *template_name,
   g_autofree char *text = NULL;
   g_autofree char *html = NULL;
   g_autofree char *message_id = NULL;
+  g_autofree char *headline = NULL;
   g_autofree char *uuid = g_uuid_string_random ();
   GMimeFormatOptions *options;
   JsonObject *contact = NULL;
@@ -250,9 +277,11 @@ dsd_mail_message_build (const char  *template_name,
     dispatch_json_get_string (order, NULL, "status_reason", DISPATCH_JSON_NULLABLE, 0, &reason,
                               NULL);
 
+  headline = template->headline != NULL ? g_strdup (_(template->headline))
+                                        : arriving_headline (order);
   dispatch_json_get_string (order, NULL, "delivery_pin", DISPATCH_JSON_NULLABLE, 0, &pin, NULL);
-  text = render_text (template, name, reason, pin, tracking_url);
-  html = render_html (template, name, reason, pin, tracking_url);
+  text = render_text (template, headline, name, reason, pin, tracking_url);
+  html = render_html (template, headline, name, reason, pin, tracking_url);
   message_id = g_strdup_printf ("%s%s", uuid,
                                 strrchr (internet_address_mailbox_get_addr (sender), '@'));
   now = g_date_time_new_now_utc ();
@@ -278,4 +307,79 @@ dsd_mail_message_build (const char  *template_name,
   g_mime_format_options_free (options);
 
   return g_bytes_new_take (g_steal_pointer (&out), strlen (out));
+}
+
+struct _DsdMailDraft {
+  char   *template_name;
+  GBytes *envelope;
+  char   *to;
+  char   *public_url;
+  char   *delivery_pin;
+};
+
+DsdMailDraft *
+dsd_mail_draft_new (const char *template_name,
+                    const char *envelope,
+                    gsize       length,
+                    const char *to,
+                    const char *public_url,
+                    const char *delivery_pin)
+{
+  DsdMailDraft *draft = g_new0 (DsdMailDraft, 1);
+
+  draft->template_name = g_strdup (template_name);
+  draft->envelope = g_bytes_new (envelope, length);
+  draft->to = g_strdup (to);
+  draft->public_url = g_strdup (public_url);
+  draft->delivery_pin = g_strdup (delivery_pin);
+  return draft;
+}
+
+void
+dsd_mail_draft_free (DsdMailDraft *draft)
+{
+  g_free (draft->template_name);
+  g_bytes_unref (draft->envelope);
+  g_free (draft->to);
+  g_free (draft->public_url);
+  g_free (draft->delivery_pin);
+  g_free (draft);
+}
+
+const char *
+dsd_mail_draft_get_to (DsdMailDraft *draft)
+{
+  return draft->to;
+}
+
+GBytes *
+dsd_mail_draft_build (DsdMailDraft  *draft,
+                      const char    *from,
+                      GError       **error)
+{
+  g_autoptr(DsdEvent) event = NULL;
+  g_autofree char *tracking_url = NULL;
+  const char *token = NULL;
+  gsize length;
+  const char *envelope = g_bytes_get_data (draft->envelope, &length);
+  JsonObject *order;
+
+  event = dsd_event_new_from_json (envelope, length, error);
+  if (event == NULL)
+    return NULL;
+
+  order = dsd_event_get_data (event);
+  if (!dispatch_json_get_string (order, NULL, "tracking_token", DISPATCH_JSON_REQUIRED, 0,
+                                 &token, NULL))
+    {
+      g_set_error_literal (error, DSD_NOTIFY_ERROR, DSD_NOTIFY_ERROR_REJECTED,
+                           "the event carries no tracking token");
+      return NULL;
+    }
+
+  if (draft->delivery_pin != NULL)
+    json_object_set_string_member (order, "delivery_pin", draft->delivery_pin);
+  tracking_url = g_strconcat (draft->public_url, "/track/", token, NULL);
+  return dsd_mail_message_build (draft->template_name, order, from, draft->to, tracking_url,
+                                 error);
 }

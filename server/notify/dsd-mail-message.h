@@ -32,4 +32,31 @@ GBytes   *dsd_mail_message_build       (const char  *template_name,
  * is none or dispatch_email_address_is_valid() refuses it. */
 char     *dsd_mail_mailbox_address     (const char  *mailbox);
 
+/*
+ * An order e-mail still to be built, for a worker thread: the event envelope
+ * it is about, the template, the recipient, the public URL and the order's
+ * delivery PIN (nullable), copied on creation and never changed, so that
+ * whichever thread builds it shares nothing. dsd_mail_draft_build() parses
+ * the envelope, adds the PIN to the order ("delivery_pin"), links the
+ * order's tracking page (<public_url>/track/<token>) and builds the message
+ * with dsd_mail_message_build(). Errors: those of the envelope's parsing,
+ * DSD_NOTIFY_ERROR_REJECTED for an order without a tracking token and as
+ * dsd_mail_message_build().
+ */
+typedef struct _DsdMailDraft DsdMailDraft;
+
+DsdMailDraft *dsd_mail_draft_new    (const char    *template_name,
+                                     const char    *envelope,
+                                     gsize          length,
+                                     const char    *to,
+                                     const char    *public_url,
+                                     const char    *delivery_pin);
+void          dsd_mail_draft_free   (DsdMailDraft  *draft);
+const char   *dsd_mail_draft_get_to (DsdMailDraft  *draft);
+GBytes       *dsd_mail_draft_build  (DsdMailDraft  *draft,
+                                     const char    *from,
+                                     GError       **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsdMailDraft, dsd_mail_draft_free)
+
 G_END_DECLS

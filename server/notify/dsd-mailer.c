@@ -26,9 +26,10 @@ G_DEFINE_FINAL_TYPE (DsdMailer, dsd_mailer, G_TYPE_OBJECT)
 /* What a worker thread needs, copied so that it shares nothing mutable. */
 typedef struct {
   char         *url;
+  char         *from;
   char         *from_address;
-  char         *recipient;
-  GBytes       *message;
+  DsdMailDraft *draft;
+  GBytes       *message;        /* built by the worker */
   gsize         offset;
   GCancellable *cancellable;
 } Send;
@@ -37,9 +38,10 @@ static void
 send_free (Send *send)
 {
   g_free (send->url);
+  g_free (send->from);
   g_free (send->from_address);
-  g_free (send->recipient);
-  g_bytes_unref (send->message);
+  dsd_mail_draft_free (send->draft);
+  g_clear_pointer (&send->message, g_bytes_unref);
   g_clear_object (&send->cancellable);
   g_free (send);
 }
@@ -74,7 +76,7 @@ progress_cb (void       *user_data,
   return g_cancellable_is_cancelled (send->cancellable) ? 1 : 0;
 }
 
-/* Worker thread: one SMTP transaction. */
+/* Worker thread: the message, then one SMTP transaction. */
 static void
 send_in_thread (GTask        *task,
                 gpointer      source_object,
@@ -84,10 +86,19 @@ send_in_thread (GTask        *task,
   Send *send = task_data;
   char error_text[CURL_ERROR_SIZE] = "";
   struct curl_slist *recipients = NULL;
-  CURL *curl = curl_easy_init ();
+  CURL *curl = NULL;
+  GError *error = NULL;
   long response = 0;
   CURLcode code;
 
+  send->message = dsd_mail_draft_build (send->draft, send->from, &error);
+  if (send->message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  curl = curl_easy_init ();
   if (curl == NULL)
     {
       g_task_return_new_error (task, DSD_NOTIFY_ERROR, DSD_NOTIFY_ERROR_FAILED,
@@ -95,7 +106,7 @@ send_in_thread (GTask        *task,
       return;
     }
 
-  recipients = curl_slist_append (recipients, send->recipient);
+  recipients = curl_slist_append (recipients, dsd_mail_draft_get_to (send->draft));
   curl_easy_setopt (curl, CURLOPT_URL, send->url);
   curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   curl_easy_setopt (curl, CURLOPT_USE_SSL, (long) CURLUSESSL_TRY);
@@ -259,8 +270,7 @@ dsd_mailer_get_server (DsdMailer *self)
 
 void
 dsd_mailer_send_async (DsdMailer           *self,
-                       const char          *recipient,
-                       GBytes              *message,
+                       DsdMailDraft        *draft,
                        GCancellable        *cancellable,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
@@ -269,16 +279,16 @@ dsd_mailer_send_async (DsdMailer           *self,
   Send *send;
 
   g_return_if_fail (DSD_IS_MAILER (self));
-  g_return_if_fail (recipient != NULL && message != NULL);
+  g_return_if_fail (draft != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, dsd_mailer_send_async);
 
   send = g_new0 (Send, 1);
   send->url = g_strdup (self->url);
+  send->from = g_strdup (self->from);
   send->from_address = g_strdup (self->from_address);
-  send->recipient = g_strdup (recipient);
-  send->message = g_bytes_ref (message);
+  send->draft = draft;
   send->cancellable = cancellable != NULL ? g_object_ref (cancellable) : g_cancellable_new ();
   g_task_set_task_data (task, send, (GDestroyNotify) send_free);
 

@@ -3,19 +3,24 @@
 
 #include <gio/gio.h>
 
+#include "dsd-mail-message.h"
+
 G_BEGIN_DECLS
 
 #define DSD_MAIL_TIMEOUT_S 30
 
 /*
- * Sends ready-made messages over SMTP (SMTP_URL: smtp://[user:pass@]host:port,
+ * Sends order e-mails over SMTP (SMTP_URL: smtp://[user:pass@]host:port,
  * STARTTLS when the server offers it, or smtps:// for TLS from the start;
- * credentials percent-encoded) with libcurl. Each send runs curl's blocking
- * transfer on a GTask worker thread, at most DSD_MAILER_MAX_THREADS at once
- * (the rest wait in a queue on the main thread), bounded by
- * DSD_MAIL_TIMEOUT_S, and stops early when cancelled.
+ * credentials percent-encoded) with libcurl. Each send builds its message
+ * (dsd_mail_draft_build(), GMime) and runs curl's blocking transfer on a
+ * GTask worker thread, so that neither runs on the main loop: at most
+ * DSD_MAILER_MAX_THREADS at once, the rest waiting in a queue on the main
+ * thread and started in the order they came; each transfer bounded by
+ * DSD_MAIL_TIMEOUT_S, and stopped early when cancelled.
  *
- * Errors: DSD_NOTIFY_ERROR_REJECTED when the server refused for good (5xx),
+ * Errors: DSD_NOTIFY_ERROR_REJECTED when the message cannot be built (see
+ * dsd_mail_draft_build()) or the server refused it for good (5xx),
  * DSD_NOTIFY_ERROR_FAILED for anything worth retrying, G_IO_ERROR_CANCELLED.
  * The API is main-thread only.
  */
@@ -32,9 +37,9 @@ DsdMailer  *dsd_mailer_new         (const char          *smtp_url,
 const char *dsd_mailer_get_from    (DsdMailer           *self);
 /* The server, without credentials, for logs. */
 const char *dsd_mailer_get_server  (DsdMailer           *self);
+/* Takes draft. */
 void        dsd_mailer_send_async  (DsdMailer           *self,
-                                    const char          *recipient,
-                                    GBytes              *message,
+                                    DsdMailDraft        *draft,
                                     GCancellable        *cancellable,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data);

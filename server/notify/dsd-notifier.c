@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-notify"
 
-#include "dispatch-json.h"
+#include "dispatch-error.h"
 #include "dsd-event-bus.h"
 #include "dsd-event.h"
 #include "dsd-mail-message.h"
@@ -225,50 +225,25 @@ send_webhook (DsdNotifier  *self,
   return TRUE;
 }
 
-static gboolean
+/* The message is built where it is sent, on the mailer's worker thread. */
+static void
 send_mail (DsdNotifier  *self,
            PGresult     *rows,
            int           row,
-           Attempt      *attempt,
-           GError      **error)
+           Attempt      *attempt)
 {
-  g_autoptr(DsdEvent) event = NULL;
-  g_autoptr(GBytes) message = NULL;
-  g_autofree char *tracking_url = NULL;
-  const char *recipient = PQgetvalue (rows, row, COL_TARGET);
-  const char *token = NULL;
-  JsonObject *order;
+  DsdMailDraft *draft;
 
   /* Claimed only by instances that have e-mail on. */
   g_assert (self->mailer != NULL);
 
-  event = dsd_event_new_from_json (PQgetvalue (rows, row, COL_ENVELOPE),
-                                   PQgetlength (rows, row, COL_ENVELOPE), error);
-  if (event == NULL)
-    return FALSE;
-
-  order = dsd_event_get_data (event);
-  if (!dispatch_json_get_string (order, NULL, "tracking_token", DISPATCH_JSON_REQUIRED, 0,
-                                 &token, NULL))
-    {
-      g_set_error_literal (error, DSD_NOTIFY_ERROR, DSD_NOTIFY_ERROR_REJECTED,
-                           "the event carries no tracking token");
-      return FALSE;
-    }
-
-  if (!PQgetisnull (rows, row, COL_DELIVERY_PIN))
-    json_object_set_string_member (order, "delivery_pin",
-                                   PQgetvalue (rows, row, COL_DELIVERY_PIN));
-  tracking_url = g_strconcat (self->public_url, "/track/", token, NULL);
-  message = dsd_mail_message_build (PQgetvalue (rows, row, COL_TEMPLATE), order,
-                                    dsd_mailer_get_from (self->mailer), recipient,
-                                    tracking_url, error);
-  if (message == NULL)
-    return FALSE;
-
-  dsd_mailer_send_async (self->mailer, recipient, message, self->cancellable,
-                         sent_cb, attempt);
-  return TRUE;
+  draft = dsd_mail_draft_new (PQgetvalue (rows, row, COL_TEMPLATE),
+                              PQgetvalue (rows, row, COL_ENVELOPE),
+                              PQgetlength (rows, row, COL_ENVELOPE),
+                              PQgetvalue (rows, row, COL_TARGET), self->public_url,
+                              PQgetisnull (rows, row, COL_DELIVERY_PIN)
+                                ? NULL : PQgetvalue (rows, row, COL_DELIVERY_PIN));
+  dsd_mailer_send_async (self->mailer, draft, self->cancellable, sent_cb, attempt);
 }
 
 static void
@@ -298,7 +273,8 @@ start_attempt (DsdNotifier *self,
     }
   else
     {
-      started = send_mail (self, rows, row, attempt, &error);
+      send_mail (self, rows, row, attempt);
+      started = TRUE;
     }
 
   if (!started)

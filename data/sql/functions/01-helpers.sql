@@ -259,6 +259,21 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
             END)
 $$;
 
+-- {p_member: the first p_limit of p_items, "next": a cursor after the last of
+-- them (its key in p_keys, with the cursor's kind) or null when there is no
+-- item beyond}. p_items and p_keys: the next p_limit + 1 items of a list in
+-- order (NULL: none) and the cursor key of each. For lists ordered by other
+-- keys than page_json's (created_at, id).
+CREATE OR REPLACE FUNCTION dispatch.keyed_page_json(p_member text, p_limit integer,
+                                                    p_items jsonb[], p_keys jsonb[])
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object(
+    p_member, to_jsonb(coalesce(p_items[1:p_limit], '{}')),
+    'next', CASE WHEN cardinality(p_items) > p_limit THEN
+              dispatch.cursor_encode(p_keys[p_limit])
+            END)
+$$;
+
 -- Great-circle distance in metres (same radius as shared/dispatch-geo.h).
 CREATE OR REPLACE FUNCTION dispatch.haversine_m(lat1 double precision, lon1 double precision,
                                                 lat2 double precision, lon2 double precision)
@@ -327,6 +342,12 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                   THEN jsonb_build_object('driver_id', o.offer_driver_id,
                                           'expires_at', dispatch.ts_json(o.offer_expires_at))
              END)
+  || jsonb_build_object(
+       'ready_at', dispatch.ts_json(o.ready_at),
+       'deliver_after', dispatch.ts_json(o.deliver_after),
+       'deliver_before', dispatch.ts_json(o.deliver_before),
+       'pickup_at', dispatch.ts_json(o.pickup_at),
+       'at_risk', o.at_risk_alerted_at IS NOT NULL)
   || CASE WHEN o.contact IS NOT NULL THEN jsonb_build_object('contact', o.contact)
           ELSE '{}'::jsonb END
 $$;
@@ -457,7 +478,8 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                WHERE d.id = o.driver_id AND o.status IN ('assigned', 'picked_up')),
     'pickup', jsonb_build_object('lat', o.pickup_lat, 'lon', o.pickup_lon),
     'dropoff', jsonb_build_object('lat', o.dropoff_lat, 'lon', o.dropoff_lon),
-    'updated_at', dispatch.ts_json(o.updated_at))
+    'updated_at', dispatch.ts_json(o.updated_at),
+    'ended_at', dispatch.ts_json(o.ended_at))
 $$;
 
 -- Visibility of an order: staff all, a customer their own, a driver the orders

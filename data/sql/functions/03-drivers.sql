@@ -99,11 +99,8 @@ DECLARE
   v_dlon double precision;
   v_lon_lo double precision;
   v_lon_hi double precision;
-  v_items jsonb[] := '{}';
-  v_next text;
-  v_last_dist numeric;
-  v_last_id uuid;
-  r record;
+  v_items jsonb[];
+  v_keys jsonb[];
 BEGIN
   v_c := dispatch.cursor_decode(p_cursor, 'drivers_near');
   IF v_c IS NOT NULL THEN
@@ -130,8 +127,12 @@ BEGIN
     v_lon_hi := p_lon + v_dlon;
   END IF;
 
-  FOR r IN
-    SELECT x.d, x.dist FROM (
+  SELECT array_agg(p.item ORDER BY p.n), array_agg(p.key ORDER BY p.n) INTO v_items, v_keys
+  FROM (
+    SELECT dispatch.driver_json(x.d) || jsonb_build_object('distance_m', x.dist) AS item,
+           jsonb_build_object('k', 'drivers_near', 'd', x.dist, 'i', (x.d).id) AS key,
+           row_number() OVER (ORDER BY x.dist, (x.d).id) AS n
+    FROM (
       SELECT d, round(dispatch.haversine_m(p_lat, p_lon, d.lat, d.lon)::numeric, 3) AS dist
       FROM dispatch.drivers d
       WHERE d.lat IS NOT NULL
@@ -146,18 +147,8 @@ BEGIN
       AND (v_c IS NULL OR (x.dist, (x.d).id) > (v_cd, v_ci))
     ORDER BY x.dist, (x.d).id
     LIMIT p_limit + 1
-  LOOP
-    IF cardinality(v_items) = p_limit THEN
-      v_next := dispatch.cursor_encode(jsonb_build_object(
-        'k', 'drivers_near', 'd', v_last_dist, 'i', v_last_id));
-      EXIT;
-    END IF;
-    v_items := array_append(v_items,
-      dispatch.driver_json(r.d) || jsonb_build_object('distance_m', r.dist));
-    v_last_dist := r.dist;
-    v_last_id := (r.d).id;
-  END LOOP;
-  RETURN jsonb_build_object('drivers', to_jsonb(v_items), 'next', v_next);
+  ) p;
+  RETURN dispatch.keyed_page_json('drivers', p_limit, v_items, v_keys);
 END
 $$;
 
@@ -175,11 +166,8 @@ DECLARE
   v_c jsonb;
   v_cn text;
   v_ci uuid;
-  v_items jsonb[] := '{}';
-  v_next text;
-  v_last_name text;
-  v_last_id uuid;
-  r record;
+  v_items jsonb[];
+  v_keys jsonb[];
 BEGIN
   IF p_near_lat IS NOT NULL OR p_near_lon IS NOT NULL THEN
     RETURN dispatch.driver_list_near(p_state, p_near_lat, p_near_lon, p_radius_m, p_limit,
@@ -194,23 +182,18 @@ BEGIN
       PERFORM dispatch.raise_error('invalid_argument', 'next is not a valid cursor', 'next');
     END IF;
   END IF;
-  FOR r IN
-    SELECT d FROM dispatch.drivers d
+  SELECT array_agg(p.item ORDER BY p.n), array_agg(p.key ORDER BY p.n) INTO v_items, v_keys
+  FROM (
+    SELECT dispatch.driver_json(d) AS item,
+           jsonb_build_object('k', 'drivers', 'n', d.name, 'i', d.id) AS key,
+           row_number() OVER (ORDER BY d.name, d.id) AS n
+    FROM dispatch.drivers d
     WHERE (v_c IS NULL OR (d.name, d.id) > (v_cn, v_ci))
       AND (p_state IS NULL OR dispatch.driver_state(d.online, d.id) = p_state)
     ORDER BY d.name, d.id
     LIMIT p_limit + 1
-  LOOP
-    IF cardinality(v_items) = p_limit THEN
-      v_next := dispatch.cursor_encode(jsonb_build_object(
-        'k', 'drivers', 'n', v_last_name, 'i', v_last_id));
-      EXIT;
-    END IF;
-    v_items := array_append(v_items, dispatch.driver_json(r.d));
-    v_last_name := (r.d).name;
-    v_last_id := (r.d).id;
-  END LOOP;
-  RETURN jsonb_build_object('drivers', to_jsonb(v_items), 'next', v_next);
+  ) p;
+  RETURN dispatch.keyed_page_json('drivers', p_limit, v_items, v_keys);
 END
 $$;
 

@@ -51,6 +51,7 @@ $$;
 -- permission_denied on customer_id). Tracked SKUs are reserved (not enough →
 -- insufficient_inventory on items[i].quantity, nothing created); an item
 -- without a name gets the inventory's name. Emits order.created.
+-- "ready_at", "deliver_after", "deliver_before": dispatch.order_set_times.
 CREATE OR REPLACE FUNCTION dispatch.order_create(p_actor jsonb, p_idem_key text, p_req_hash text,
                                                  p_body jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
@@ -205,6 +206,7 @@ BEGIN
           v_priority, v_contact, dispatch.new_tracking_token(v_id),
           p_actor ->> 'user_id')
   RETURNING * INTO v_o;
+  v_o := dispatch.order_set_times(v_o, p_body);
   v_o := dispatch.proof_init(v_o, p_body -> 'proof');
   v_o := dispatch.load_init(v_o, v_items_in);
 
@@ -341,10 +343,6 @@ DECLARE
   v_evt bigint;
   v_c jsonb;
 BEGIN
-  IF p_body IS NULL OR jsonb_typeof(p_body) <> 'object' THEN
-    PERFORM dispatch.raise_error('invalid_argument', 'the body must be a JSON object');
-  END IF;
-
   v_replay := dispatch.idem_begin(p_actor, p_idem_key, p_req_hash);
   IF v_replay IS NOT NULL THEN
     RETURN v_replay;
@@ -418,6 +416,27 @@ BEGIN
 
   PERFORM dispatch.idem_finish(p_actor, p_idem_key, p_req_hash, v_json, v_evt);
   RETURN v_json;
+END
+$$;
+
+-- The driver that an assign or exclude names (p_args.driver_id: required;
+-- NULL when it is no uuid, which no driver has), on an order that is still
+-- dispatched (pending or assigned): otherwise invalid_transition, the
+-- message ending in p_refusal.
+CREATE OR REPLACE FUNCTION dispatch.action_driver(p_args jsonb, p_status text, p_refusal text)
+RETURNS uuid LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_target uuid;
+BEGIN
+  IF p_args -> 'driver_id' IS NULL OR jsonb_typeof(p_args -> 'driver_id') = 'null' THEN
+    PERFORM dispatch.raise_error('invalid_argument', 'driver_id is required', 'driver_id');
+  END IF;
+  v_target := dispatch.to_uuid(dispatch.json_text(p_args -> 'driver_id', 'driver_id'));
+  IF p_status NOT IN ('pending', 'assigned') THEN
+    PERFORM dispatch.raise_error('invalid_transition',
+      format('an order that is %s %s', p_status, p_refusal));
+  END IF;
+  RETURN v_target;
 END
 $$;
 
@@ -514,14 +533,7 @@ BEGIN
 
   CASE p_action
   WHEN 'assign' THEN
-    IF v_args -> 'driver_id' IS NULL OR jsonb_typeof(v_args -> 'driver_id') = 'null' THEN
-      PERFORM dispatch.raise_error('invalid_argument', 'driver_id is required', 'driver_id');
-    END IF;
-    v_target := dispatch.to_uuid(dispatch.json_text(v_args -> 'driver_id', 'driver_id'));
-    IF v_o.status NOT IN ('pending', 'assigned') THEN
-      PERFORM dispatch.raise_error('invalid_transition',
-        format('an order that is %s cannot be assigned', v_o.status));
-    END IF;
+    v_target := dispatch.action_driver(v_args, v_o.status, 'cannot be assigned');
     -- the driver row: FOR SHARE, so that going offline waits for us (or we see it)
     SELECT online INTO v_online FROM dispatch.drivers WHERE id = v_target FOR SHARE;
     IF NOT FOUND THEN
@@ -673,14 +685,7 @@ BEGIN
     END IF;
 
   WHEN 'exclude' THEN
-    IF v_args -> 'driver_id' IS NULL OR jsonb_typeof(v_args -> 'driver_id') = 'null' THEN
-      PERFORM dispatch.raise_error('invalid_argument', 'driver_id is required', 'driver_id');
-    END IF;
-    v_target := dispatch.to_uuid(dispatch.json_text(v_args -> 'driver_id', 'driver_id'));
-    IF v_o.status NOT IN ('pending', 'assigned') THEN
-      PERFORM dispatch.raise_error('invalid_transition',
-        format('an order that is %s is no longer dispatched', v_o.status));
-    END IF;
+    v_target := dispatch.action_driver(v_args, v_o.status, 'is no longer dispatched');
     IF NOT EXISTS (SELECT 1 FROM dispatch.drivers WHERE id = v_target) THEN
       PERFORM dispatch.raise_error('invalid_argument', 'no such driver', 'driver_id');
     END IF;

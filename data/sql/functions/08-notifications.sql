@@ -9,8 +9,9 @@
 -- * webhooks: one row per webhook subscribed to the event's type that existed
 --   when the event was published;
 -- * e-mail, when p_email: the order's contact.email hears of order.created
---   ("created"), order.assigned ("assigned") and of order.updated reaching
---   picked_up, delivered, cancelled or failed (once per order and status).
+--   ("created"), order.assigned ("assigned"), order.arriving at the dropoff
+--   ("arriving") and of order.updated reaching picked_up, delivered,
+--   cancelled or failed (once per order and status).
 -- Returns how many events it planned: 0 when nothing was new, or when another
 -- instance holds the planner's lock (it is doing the same work).
 CREATE OR REPLACE FUNCTION dispatch.notify_plan(p_email boolean, p_limit integer)
@@ -51,6 +52,8 @@ BEGIN
     CROSS JOIN LATERAL (SELECT CASE
         WHEN e.type = 'order.created' THEN 'created'
         WHEN e.type = 'order.assigned' THEN 'assigned'
+        WHEN e.type = 'order.arriving' AND e.data #>> '{arrival,stop}' = 'dropoff'
+          THEN 'arriving'
         WHEN e.type = 'order.updated'
              AND e.data ->> 'status' IN ('picked_up', 'delivered', 'cancelled', 'failed')
           THEN e.data ->> 'status'

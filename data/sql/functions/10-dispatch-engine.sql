@@ -173,7 +173,8 @@ $$;
 
 -- Raises order.unassignable (data: the order) once for each pending order
 -- without a live offer that has waited at least p_after_s seconds since it
--- became pending (p_after_s <= 0: never). The alert is raised again only
+-- became pending, or since its planned pickup (pickup_at) when that is later
+-- (p_after_s <= 0: never). The alert is raised again only
 -- after the order has been assigned and has become pending once more.
 -- Returns how many alerts were raised.
 CREATE OR REPLACE FUNCTION dispatch.alert_unassignable(p_after_s integer)
@@ -188,7 +189,7 @@ BEGIN
   FOR v_o IN
     SELECT * FROM dispatch.orders
     WHERE status = 'pending' AND unassignable_alerted_at IS NULL
-      AND pending_since <= now() - make_interval(secs => p_after_s)
+      AND greatest(pending_since, pickup_at) <= now() - make_interval(secs => p_after_s)
       AND (offer_driver_id IS NULL OR NOT (offer_expires_at > now()))
     ORDER BY id
     FOR UPDATE SKIP LOCKED
@@ -204,24 +205,30 @@ $$;
 
 -- One round of the engine's housekeeping and its view of the work: expires
 -- offers, raises due unassignable alerts (p_alert_after_s, see
--- alert_unassignable), then returns the pending orders, longest waiting
+-- alert_unassignable) and at-risk alerts (p_at_risk_margin_s, see
+-- alert_at_risk), then returns the pending orders, longest waiting
 -- first, at most p_limit (NULL → 20000): rows (seq, id, pickup_lat,
 -- pickup_lon, priority, pending_since_us, offer_driver_id, offer_expires_us,
--- excluded). seq is the last event seq given out: every event with seq <=
+-- excluded, pickup_at_us). seq is the last event seq given out: every event with seq <=
 -- seq is reflected in the rows (one statement, one snapshot); it is on every
 -- row, and when nothing is pending there is one row with only seq. Times are
 -- Unix microseconds; offer_* are NULL without a live offer; excluded is the
 -- comma-separated ids of the drivers automation must not give the order to
--- (NULL when none).
-CREATE OR REPLACE FUNCTION dispatch.engine_round(p_alert_after_s integer, p_limit integer)
+-- (NULL when none); pickup_at_us is the planned pickup (NULL: as soon as possible).
+-- (The result's columns changed in 0.2: the old function goes first.)
+DROP FUNCTION IF EXISTS dispatch.engine_round(integer, integer);
+CREATE OR REPLACE FUNCTION dispatch.engine_round(p_alert_after_s integer, p_limit integer,
+                                                 p_at_risk_margin_s integer)
 RETURNS TABLE (seq bigint, id text, pickup_lat double precision,
                pickup_lon double precision, priority integer, pending_since_us bigint,
-               offer_driver_id text, offer_expires_us bigint, excluded text)
+               offer_driver_id text, offer_expires_us bigint, excluded text,
+               pickup_at_us bigint)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 BEGIN
   PERFORM dispatch.expire_offers();
   PERFORM dispatch.alert_unassignable(p_alert_after_s);
+  PERFORM dispatch.alert_at_risk(p_at_risk_margin_s);
   RETURN QUERY
   WITH s AS (
     SELECT r.last_seq FROM dispatch.relay_state r WHERE r.id = 1
@@ -235,14 +242,15 @@ BEGIN
                 THEN (extract(epoch FROM o.offer_expires_at) * 1000000)::bigint END
              AS offer_expires_us,
            (SELECT string_agg(x.driver_id::text, ',') FROM dispatch.order_exclusions x
-            WHERE x.order_id = o.id) AS excluded
+            WHERE x.order_id = o.id) AS excluded,
+           (extract(epoch FROM o.pickup_at) * 1000000)::bigint AS pickup_at_us
     FROM dispatch.orders o
     WHERE o.status = 'pending' AND NOT o.held
     ORDER BY coalesce(o.pending_since, o.created_at), o.id
     LIMIT least(greatest(coalesce(p_limit, 20000), 1), 100000)
   )
   SELECT s.last_seq, p.id, p.pickup_lat, p.pickup_lon, p.priority, p.pending_since_us,
-         p.offer_driver_id, p.offer_expires_us, p.excluded
+         p.offer_driver_id, p.offer_expires_us, p.excluded, p.pickup_at_us
   FROM s LEFT JOIN p ON true
   ORDER BY p.pending_since_us, p.id;
 END

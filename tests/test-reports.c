@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <libpq-fe.h>
+#include <string.h>
+
+#include "dispatch-limits.h"
+#include "dsd-pg-cluster.h"
+#include "dsd-pg-pool.h"
+#include "test-server.h"
+#include "test-utils.h"
+
+/*
+ * Reports against figures worked out by hand (in the comments) on a small
+ * history written straight into the database with fixed times, CSV checked
+ * with Python's csv module.
+ */
+
+#define ANN "00000000-0000-4000-8000-00000000a001"
+#define BOB "00000000-0000-4000-8000-00000000b001"
+#define EPSILON 1e-6
+
+static DsdTestServer *server;
+static char *conninfo;
+
+static void
+sql (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  PGresult *result = dsd_pg_exec_sync (conninfo, text, 0, NULL, &error);
+
+  g_assert_no_error (error);
+  PQclear (result);
+}
+
+static char *
+sql_value (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  PGresult *result = dsd_pg_exec_sync (conninfo, text, 0, NULL, &error);
+  char *value;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (PQntuples (result), ==, 1);
+  value = PQgetisnull (result, 0, 0) ? NULL : g_strdup (PQgetvalue (result, 0, 0));
+  PQclear (result);
+  return value;
+}
+
+/*
+ * 2020-03-01 and 02 (UTC). Ann online 08:00–12:00 on the 1st and 22:00 on
+ * the 2nd to 02:00 on the 3rd; "=Bob" 10:00–11:00 on the 1st.
+ *   o1 created 09:00, Ann 09:01, picked up 09:10, delivered 09:30, promised 09:40
+ *   o2 created 09:20, Ann 09:23, picked up 09:30, delivered 10:00, promised 09:50
+ *   o3 created 10:00, Bob 10:05, picked up 10:15, failed 10:40, reason "+1, \"x\"\n"
+ *   o4 created 11:00, cancelled 11:10, never assigned
+ *   o5 created 2nd 23:00, Ann 23:02, picked up 23:20, delivered 3rd 00:10, promised 00:20
+ */
+static void
+write_history (void)
+{
+  sql ("INSERT INTO dispatch.drivers (id, name) VALUES ('" ANN "', 'Ann'), ('" BOB "', '=Bob');"
+       "INSERT INTO dispatch.driver_sessions VALUES"
+       " ('" ANN "', '2020-03-01T08:00Z', '2020-03-01T12:00Z'),"
+       " ('" ANN "', '2020-03-02T22:00Z', '2020-03-03T02:00Z'),"
+       " ('" BOB "', '2020-03-01T10:00Z', '2020-03-01T11:00Z');"
+       "INSERT INTO dispatch.orders (tracking_token, pickup_lat, pickup_lon, dropoff_lat,"
+       " dropoff_lon, status, status_reason, driver_id, created_at, assigned_at, picked_up_at,"
+       " closed_at, promised_at) VALUES"
+       " ('t1', 1, 1, 1, 1, 'delivered', NULL, '" ANN "', '2020-03-01T09:00Z',"
+       "  '2020-03-01T09:01Z', '2020-03-01T09:10Z', '2020-03-01T09:30Z', '2020-03-01T09:40Z'),"
+       " ('t2', 1, 1, 1, 1, 'delivered', NULL, '" ANN "', '2020-03-01T09:20Z',"
+       "  '2020-03-01T09:23Z', '2020-03-01T09:30Z', '2020-03-01T10:00Z', '2020-03-01T09:50Z'),"
+       " ('t3', 1, 1, 1, 1, 'failed', E'+1, \"x\"\\n', '" BOB "', '2020-03-01T10:00Z',"
+       "  '2020-03-01T10:05Z', '2020-03-01T10:15Z', '2020-03-01T10:40Z', NULL),"
+       " ('t4', 1, 1, 1, 1, 'cancelled', NULL, NULL, '2020-03-01T11:00Z',"
+       "  NULL, NULL, '2020-03-01T11:10Z', NULL),"
+       " ('t5', 1, 1, 1, 1, 'delivered', NULL, '" ANN "', '2020-03-02T23:00Z',"
+       "  '2020-03-02T23:02Z', '2020-03-02T23:20Z', '2020-03-03T00:10Z', '2020-03-03T00:20Z')");
+}
+
+static DsdTestResponse *
+get (const char *path,
+     const char *token)
+{
+  return dsd_test_request (server, "GET", path,
+                           token != NULL ? token : dsd_test_server_get_admin_token (server),
+                           NULL, NULL);
+}
+
+static JsonArray *
+rows_of (DsdTestResponse *response)
+{
+  if (response->status != 200)
+    g_test_message ("%s", response->text);
+  g_assert_cmpuint (response->status, ==, 200);
+  return json_object_get_array_member (dsd_test_response_object (response), "rows");
+}
+
+static void
+assert_number (JsonObject *row,
+               const char *member,
+               double      expected)
+{
+  g_assert_true (json_object_has_member (row, member));
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (row, member), expected, EPSILON);
+}
+
+static void
+assert_null (JsonObject *row,
+             const char *member)
+{
+  g_assert_true (json_object_get_null_member (row, member));
+}
+
+static JsonObject *
+row_of_driver (JsonArray  *rows,
+               const char *driver_id)
+{
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (row, "driver_id", NULL),
+                     driver_id) == 0)
+        return row;
+    }
+  g_error ("no row for driver %s", driver_id);
+}
+
+static void
+test_by_day (void)
+{
+  g_autoptr(DsdTestResponse) response =
+    get ("/api/v1/reports/figures?from=2020-03-01T00:00:00Z&to=2020-03-03T00:00:00Z", NULL);
+  JsonArray *rows = rows_of (response);
+  JsonObject *first;
+  JsonObject *second;
+
+  g_assert_cmpstr (dsd_test_response_string (response, "group_by"), ==, "day");
+  g_assert_cmpuint (json_array_get_length (rows), ==, 2);
+  first = json_array_get_object_element (rows, 0);
+  second = json_array_get_object_element (rows, 1);
+  g_assert_cmpstr (json_object_get_string_member (first, "bucket"), ==,
+                   "2020-03-01T00:00:00.000000Z");
+
+  /* The 1st: o1–o4. */
+  assert_number (first, "created", 4);
+  assert_number (first, "delivered", 2);
+  assert_number (first, "failed", 1);
+  assert_number (first, "cancelled", 1);
+  assert_number (first, "on_time", 1);
+  assert_number (first, "promised", 2);
+  assert_number (first, "on_time_rate", 0.5);
+  /* assign 60, 180, 300 s: p90 at 1.8 → 180 + 0.8 × 120 */
+  assert_number (first, "assign_p50_s", 180);
+  assert_number (first, "assign_p90_s", 276);
+  /* pickup wait 540, 420, 600 s */
+  assert_number (first, "pickup_wait_p50_s", 540);
+  assert_number (first, "pickup_wait_p90_s", 588);
+  /* delivery (delivered only) 1200, 1800 s */
+  assert_number (first, "delivery_p50_s", 1500);
+  assert_number (first, "delivery_p90_s", 1740);
+  /* ETA error −600 (early), +600 (late) */
+  assert_number (first, "eta_error_p50_s", 0);
+  assert_number (first, "eta_error_p90_s", 480);
+  /* online: Ann 4 h, Bob 1 h; busy: o1 29, o2 37 (both Ann's at once: both
+   * count), o3 35 minutes */
+  assert_number (first, "online_hours", 5);
+  assert_number (first, "busy_hours", 101.0 / 60);
+  assert_number (first, "utilisation", 101.0 / 300);
+
+  /* The 2nd: o5, delivered after the period (its busy time counts whole,
+   * 23:02–00:10); Ann online 22:00–24:00. */
+  assert_number (second, "created", 1);
+  assert_number (second, "delivered", 1);
+  assert_number (second, "on_time_rate", 1);
+  assert_number (second, "assign_p90_s", 120);
+  assert_number (second, "pickup_wait_p50_s", 1080);
+  assert_number (second, "delivery_p50_s", 3000);
+  assert_number (second, "eta_error_p50_s", -600);
+  assert_number (second, "online_hours", 2);
+  assert_number (second, "busy_hours", 68.0 / 60);
+  assert_number (second, "utilisation", 68.0 / 120);
+}
+
+static void
+test_by_hour (void)
+{
+  g_autoptr(DsdTestResponse) response =
+    get ("/api/v1/reports/figures?from=2020-03-01T00:00:00Z&to=2020-03-02T00:00:00Z"
+         "&group_by=hour", NULL);
+  JsonArray *rows = rows_of (response);
+  JsonObject *nine;
+  JsonObject *ten;
+  JsonObject *empty;
+
+  g_assert_cmpuint (json_array_get_length (rows), ==, 24);
+  nine = json_array_get_object_element (rows, 9);
+  ten = json_array_get_object_element (rows, 10);
+  empty = json_array_get_object_element (rows, 3);
+  g_assert_cmpstr (json_object_get_string_member (nine, "bucket"), ==,
+                   "2020-03-01T09:00:00.000000Z");
+  assert_number (nine, "created", 2);
+  assert_number (nine, "assign_p50_s", 120);
+  /* Ann 1 h online; o1 and o2 busy 29 + 37 minutes */
+  assert_number (nine, "online_hours", 1);
+  assert_number (nine, "busy_hours", 66.0 / 60);
+  /* 10:00: Ann and Bob online, o3 busy 35 minutes */
+  assert_number (ten, "created", 1);
+  assert_number (ten, "online_hours", 2);
+  assert_number (ten, "busy_hours", 35.0 / 60);
+  assert_number (empty, "created", 0);
+  assert_number (empty, "online_hours", 0);
+  assert_null (empty, "on_time_rate");
+  assert_null (empty, "assign_p50_s");
+  assert_null (empty, "utilisation");
+}
+
+/* 48 hours: two full pages of DISPATCH_REPORT_PAGE_BUCKETS, then an empty one. */
+static void
+test_pages (void)
+{
+  g_autoptr(DsdTestResponse) response =
+    get ("/api/v1/reports/figures?from=2020-03-01T00:00:00Z&to=2020-03-03T00:00:00Z"
+         "&group_by=hour", NULL);
+  JsonArray *rows = rows_of (response);
+  JsonObject *last;
+
+  g_assert_cmpuint (json_array_get_length (rows), ==, 2 * DISPATCH_REPORT_PAGE_BUCKETS);
+  assert_number (json_array_get_object_element (rows, 9), "created", 2);
+  last = json_array_get_object_element (rows, 47);
+  g_assert_cmpstr (json_object_get_string_member (last, "bucket"), ==,
+                   "2020-03-02T23:00:00.000000Z");
+  assert_number (last, "created", 1);
+  assert_number (last, "online_hours", 1);
+}
+
+static void
+test_by_driver (void)
+{
+  g_autoptr(DsdTestResponse) response =
+    get ("/api/v1/reports/figures?from=2020-03-01T00:00:00Z&to=2020-03-03T00:00:00Z"
+         "&group_by=driver", NULL);
+  JsonArray *rows = rows_of (response);
+  JsonObject *ann = row_of_driver (rows, ANN);
+  JsonObject *bob = row_of_driver (rows, BOB);
+  JsonObject *nobody = row_of_driver (rows, NULL);
+
+  g_assert_cmpuint (json_array_get_length (rows), ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (ann, "driver_name"), ==, "Ann");
+  assert_number (ann, "created", 3);
+  assert_number (ann, "delivered", 3);
+  assert_number (ann, "on_time", 2);
+  /* 4 h + 2 h online, 29 + 37 + 68 minutes busy */
+  assert_number (ann, "online_hours", 6);
+  assert_number (ann, "busy_hours", 134.0 / 60);
+  assert_number (ann, "utilisation", 134.0 / 360);
+  assert_number (bob, "failed", 1);
+  assert_number (bob, "online_hours", 1);
+  assert_number (bob, "busy_hours", 35.0 / 60);
+  assert_number (nobody, "created", 1);
+  assert_number (nobody, "cancelled", 1);
+  assert_number (nobody, "online_hours", 0);
+}
+
+/* Python's csv module, strict, parses text; the records as a JSON array. */
+static JsonArray *
+parse_csv (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) python = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  python = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                             &error, "python3", "-c",
+                             "import csv, io, json, sys\n"
+                             "data = sys.stdin.buffer.read().decode('utf-8')\n"
+                             "assert data.endswith('\\r\\n')\n"
+                             "rows = list(csv.reader(io.StringIO(data, newline=''), strict=True))\n"
+                             "assert len({len(r) for r in rows}) == 1, 'ragged'\n"
+                             "json.dump(rows, sys.stdout)\n",
+                             NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (python, text, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (python));
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  return json_array_ref (json_node_get_array (json_parser_get_root (parser)));
+}
+
+static int
+column (JsonArray  *records,
+        const char *name)
+{
+  JsonArray *header = json_array_get_array_element (records, 0);
+
+  for (guint i = 0; i < json_array_get_length (header); i++)
+    if (g_str_equal (json_array_get_string_element (header, i), name))
+      return i;
+  g_error ("no column %s", name);
+}
+
+static const char *
+cell (JsonArray  *records,
+      guint       record,
+      const char *name)
+{
+  return json_array_get_string_element (json_array_get_array_element (records, record),
+                                        column (records, name));
+}
+
+static void
+assert_streamed_csv (DsdTestResponse *response)
+{
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (response->headers, NULL), ==,
+                   "text/csv");
+  g_assert_cmpint (soup_message_headers_get_encoding (response->headers), ==,
+                   SOUP_ENCODING_CHUNKED);
+}
+
+static void
+test_figures_csv (void)
+{
+  g_autoptr(DsdTestResponse) response =
+    get ("/api/v1/reports/figures?from=2020-03-01T00:00:00Z&to=2020-03-03T00:00:00Z"
+         "&group_by=driver&format=csv", NULL);
+  g_autoptr(JsonArray) records = NULL;
+  gboolean seen_bob = FALSE;
+
+  assert_streamed_csv (response);
+  records = parse_csv (response->text);
+  g_assert_cmpuint (json_array_get_length (records), ==, 4);
+  g_assert_cmpint (column (records, "driver_name"), ==, 2);
+  g_assert_cmpint (column (records, "utilisation"), ==, 20);
+  for (guint i = 1; i < 4; i++)
+    if (g_strcmp0 (cell (records, i, "driver_id"), BOB) == 0)
+      {
+        /* A formula in a name is shown, not run; numbers stay numbers. */
+        g_assert_cmpstr (cell (records, i, "driver_name"), ==, "'=Bob");
+        g_assert_cmpstr (cell (records, i, "failed"), ==, "1");
+        seen_bob = TRUE;
+      }
+  g_assert_true (seen_bob);
+}
+
+static void
+test_orders_csv (void)
+{
+  g_autoptr(DsdTestResponse) response = NULL;
+  g_autoptr(JsonArray) records = NULL;
+  g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n_orders = 2 * DISPATCH_EXPORT_BATCH_ROWS + 3;
+  g_autofree char *fill = g_strdup_printf (
+    "INSERT INTO dispatch.orders (tracking_token, pickup_lat, pickup_lon, dropoff_lat,"
+    " dropoff_lon, created_at, notes)"
+    " SELECT 'f' || i, 1, 1, 1, 1, '2021-01-01T00:00Z'::timestamptz + (i / 3) * interval '1 s',"
+    " 'fill' FROM generate_series(1, %u) i", n_orders);
+  const char *headers[] = { "Accept", "text/csv", NULL };
+
+  /* Three orders per second: pages cut between equal times. */
+  sql (fill);
+  response = dsd_test_request_raw (server, "GET",
+                                   "/api/v1/reports/orders?from=2021-01-01T00:00:00Z"
+                                   "&to=2021-01-02T00:00:00Z",
+                                   dsd_test_server_get_admin_token (server), NULL, NULL,
+                                   headers);
+  assert_streamed_csv (response);
+  records = parse_csv (response->text);
+  g_assert_cmpuint (json_array_get_length (records), ==, n_orders + 1);
+  for (guint i = 1; i <= n_orders; i++)
+    g_hash_table_add (ids, (gpointer) cell (records, i, "id"));
+  g_assert_cmpuint (g_hash_table_size (ids), ==, n_orders);
+  g_assert_cmpstr (cell (records, 1, "created_at"), ==, "2021-01-01T00:00:00.000000Z");
+
+  /* Quotes, commas and line breaks survive; the leading + is guarded. */
+  g_clear_pointer (&response, dsd_test_response_free);
+  g_clear_pointer (&records, json_array_unref);
+  response = get ("/api/v1/reports/orders?from=2020-03-01T10:00:00Z&to=2020-03-01T10:00:01Z",
+                  NULL);
+  assert_streamed_csv (response);
+  records = parse_csv (response->text);
+  g_assert_cmpuint (json_array_get_length (records), ==, 2);
+  g_assert_cmpstr (cell (records, 1, "status"), ==, "failed");
+  g_assert_cmpstr (cell (records, 1, "status_reason"), ==, "'+1, \"x\"\n");
+  g_assert_cmpstr (cell (records, 1, "driver_id"), ==, BOB);
+  g_assert_cmpstr (cell (records, 1, "closed_at"), ==, "2020-03-01T10:40:00.000000Z");
+}
+
+/* The triggers keep promised_at (first ETA) and the online sessions. */
+static void
+test_kept_history (void)
+{
+  g_autofree char *driver_id = NULL;
+  g_autofree char *token = dsd_test_create_online_driver (server, 1, 1, &driver_id);
+  g_autofree char *online = g_strdup_printf ("/api/v1/drivers/%s/online", driver_id);
+  g_autofree char *open_sql = g_strdup_printf (
+    "SELECT count(*) FILTER (WHERE online_until IS NULL) || '/' || count(*)"
+    " FROM dispatch.driver_sessions WHERE driver_id = '%s'", driver_id);
+  g_autoptr(DsdTestResponse) offline = NULL;
+  g_autofree char *open_before = sql_value (open_sql);
+  g_autofree char *open_after = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+
+  g_assert_cmpstr (open_before, ==, "1/1");
+  offline = dsd_test_request (server, "POST", online, token, "{\"online\":false}", NULL);
+  g_assert_cmpuint (offline->status, ==, 200);
+  open_after = sql_value (open_sql);
+  g_assert_cmpstr (open_after, ==, "0/1");
+
+  sql ("INSERT INTO dispatch.orders (id, tracking_token, pickup_lat, pickup_lon, dropoff_lat,"
+       " dropoff_lon) VALUES ('00000000-0000-4000-8000-0000000e7a01', 'e', 1, 1, 1, 1);"
+       "UPDATE dispatch.orders SET eta_seconds = 600"
+       " WHERE id = '00000000-0000-4000-8000-0000000e7a01'");
+  first = sql_value ("SELECT extract(epoch FROM promised_at - now()) BETWEEN 0 AND 600"
+                     " FROM dispatch.orders WHERE id = '00000000-0000-4000-8000-0000000e7a01'");
+  g_assert_cmpstr (first, ==, "t");
+  sql ("UPDATE dispatch.orders SET eta_seconds = 6000"
+       " WHERE id = '00000000-0000-4000-8000-0000000e7a01'");
+  second = sql_value ("SELECT extract(epoch FROM promised_at - now()) <= 600"
+                      " FROM dispatch.orders WHERE id = '00000000-0000-4000-8000-0000000e7a01'");
+  g_assert_cmpstr (second, ==, "t");
+}
+
+static gboolean
+metrics_show_cb (gpointer user_data)
+{
+  g_autoptr(DsdTestResponse) response = get ("/metrics", NULL);
+
+  return response->status == 200 && strstr (response->text, user_data) != NULL;
+}
+
+/* /metrics: one order assigned and picked up lands in both histograms. */
+static void
+test_metrics_histograms (void)
+{
+  g_autofree char *driver_id = NULL;
+  g_autofree char *driver = dsd_test_create_online_driver (server, 1, 1, &driver_id);
+  g_autofree char *assign_body = g_strdup_printf ("{\"driver_id\":\"%s\"}", driver_id);
+  g_autofree char *assign = NULL;
+  g_autofree char *status = NULL;
+  g_autoptr(DsdTestResponse) created = NULL;
+  g_autoptr(DsdTestResponse) assigned = NULL;
+  g_autoptr(DsdTestResponse) picked = NULL;
+  const char *admin = dsd_test_server_get_admin_token (server);
+
+  created = dsd_test_request (server, "POST", "/api/v1/orders", admin,
+                              "{\"pickup\":{\"lat\":1,\"lon\":1},"
+                              "\"dropoff\":{\"lat\":1.01,\"lon\":1}}", NULL);
+  g_assert_cmpuint (created->status, ==, 201);
+  assign = g_strdup_printf ("/api/v1/orders/%s/assign", dsd_test_response_string (created, "id"));
+  status = g_strdup_printf ("/api/v1/orders/%s/status", dsd_test_response_string (created, "id"));
+  assigned = dsd_test_request (server, "POST", assign, admin, assign_body, NULL);
+  g_assert_cmpuint (assigned->status, ==, 200);
+  picked = dsd_test_request (server, "POST", status, driver, "{\"status\":\"picked_up\"}",
+                             NULL);
+  g_assert_cmpuint (picked->status, ==, 200);
+
+  g_assert_true (dsd_test_poll_until (metrics_show_cb,
+                                      "dispatch_order_time_to_assign_seconds_count 1\n",
+                                      50, 30000));
+  g_assert_true (dsd_test_poll_until (metrics_show_cb,
+                                      "dispatch_order_pickup_wait_seconds_count 1\n",
+                                      50, 30000));
+  g_assert_true (metrics_show_cb ("dispatch_order_pickup_wait_seconds_bucket{le=\"+Inf\"} 1\n"));
+}
+
+static void
+assert_refused (const char *query,
+                const char *field)
+{
+  g_autofree char *path = g_strconcat ("/api/v1/reports/figures?", query, NULL);
+  g_autoptr(DsdTestResponse) response = get (path, NULL);
+
+  dsd_test_assert_error (response, 400, "invalid_argument", field);
+}
+
+static void
+test_bad_requests (void)
+{
+  g_autofree char *dispatcher = dsd_test_create_user (server, "dispatcher", NULL, NULL);
+  g_autofree char *customer = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autoptr(DsdTestResponse) staff = NULL;
+  g_autoptr(DsdTestResponse) refused = NULL;
+
+  assert_refused ("to=2020-03-02T00:00:00Z", "from");
+  assert_refused ("from=yesterday&to=2020-03-02T00:00:00Z", "from");
+  assert_refused ("from=2020-03-02T00:00:00Z&to=2020-03-01T00:00:00Z", "to");
+  assert_refused ("from=2020-01-01T00:00:00Z&to=2021-01-02T00:00:00Z", "to");
+  assert_refused ("from=2020-01-01T00:00:00Z&to=2020-02-02T00:00:00Z&group_by=hour", "to");
+  assert_refused ("from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=zone",
+                  "group_by");
+  assert_refused ("from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=team",
+                  "group_by");
+  assert_refused ("from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=week",
+                  "group_by");
+  assert_refused ("from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&format=xml", "format");
+
+  staff = get ("/api/v1/reports/figures?from=2020-03-01T00:00:00Z&to=2020-03-02T00:00:00Z",
+               dispatcher);
+  g_assert_cmpuint (staff->status, ==, 200);
+  refused = get ("/api/v1/reports/orders?from=2020-03-01T00:00:00Z&to=2020-03-02T00:00:00Z",
+                 customer);
+  dsd_test_assert_error (refused, 403, "permission_denied", NULL);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(DsdPgCluster) cluster = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/reports/by-day", test_by_day);
+  g_test_add_func ("/reports/by-hour", test_by_hour);
+  g_test_add_func ("/reports/by-driver", test_by_driver);
+  g_test_add_func ("/reports/pages", test_pages);
+  g_test_add_func ("/reports/figures-csv", test_figures_csv);
+  g_test_add_func ("/reports/orders-csv", test_orders_csv);
+  g_test_add_func ("/reports/kept-history", test_kept_history);
+  g_test_add_func ("/reports/bad-requests", test_bad_requests);
+  g_test_add_func ("/reports/metrics-histograms", test_metrics_histograms);
+
+  server = dsd_test_server_start (NULL);
+  cluster = dsd_pg_cluster_new (dsd_test_server_get_data_dir (server));
+  conninfo = g_strdup (dsd_pg_cluster_get_conninfo (cluster));
+  write_history ();
+  status = g_test_run ();
+  dsd_test_server_free (server);
+  g_free (conninfo);
+
+  return status;
+}
