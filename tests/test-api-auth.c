@@ -5,6 +5,7 @@
 #include "dsd-token-issuer.h"
 #include "test-server.h"
 #include "test-utils.h"
+#include "test-websocket.h"
 
 static DsdTestServer *server;
 
@@ -351,6 +352,83 @@ test_revoked_elsewhere (void)
   g_assert_true (dsd_test_run_until (token_refused, token, 10000));
 }
 
+/* A dispatcher's open /api/v1/stream on a server. */
+static DsdTestWebsocket *
+open_stream (DsdTestServer *on,
+             const char    *token)
+{
+  DsdTestWebsocket *ws = dsd_test_websocket_connect (on, "/api/v1/stream", token, NULL);
+  g_autoptr(JsonObject) snapshot = NULL;
+
+  g_assert_nonnull (ws);
+  snapshot = dsd_test_websocket_next_of_type (ws, "snapshot", 10000);
+  g_assert_nonnull (snapshot);
+
+  return ws;
+}
+
+/* Revocation closes the user's open streams with 4401, the others stay, on
+ * this instance and on another one sharing the database. */
+static void
+test_revoked_websockets (void)
+{
+  const char *admin = dsd_test_server_get_admin_token (server);
+  g_autoptr(DsdPgCluster) cluster = dsd_pg_cluster_new (dsd_test_server_get_data_dir (server));
+  g_autofree char *database_url = g_strconcat ("DATABASE_URL=",
+                                               dsd_pg_cluster_get_conninfo (cluster), NULL);
+  DsdTestServer *other = dsd_test_server_start ((const char * const[]) {
+                                                  "DISPATCH_JWT_SECRET=" SECRET, database_url,
+                                                  NULL
+                                                });
+  g_autofree char *name_a = NULL, *token_a = NULL, *name_b = NULL, *token_b = NULL;
+  g_autofree char *name_c = NULL, *token_c = NULL, *name_d = NULL, *token_d = NULL;
+  g_autofree char *name_e = NULL, *token_e = NULL;
+  g_autofree char *id_a = new_user ("dispatcher", &name_a, &token_a);
+  g_autofree char *id_b = new_user ("dispatcher", &name_b, &token_b);
+  g_autofree char *id_c = new_user ("dispatcher", &name_c, &token_c);
+  g_autofree char *id_d = new_user ("dispatcher", &name_d, &token_d);
+  g_autofree char *id_e = new_user ("dispatcher", &name_e, &token_e);
+  g_autofree char *path_a = g_strdup_printf ("/api/v1/users/%s", id_a);
+  g_autofree char *path_d = g_strdup_printf ("/api/v1/users/%s", id_d);
+  g_autoptr(DsdTestWebsocket) ws_a = open_stream (server, token_a);
+  g_autoptr(DsdTestWebsocket) ws_b = open_stream (server, token_b);
+  g_autoptr(DsdTestWebsocket) ws_c = open_stream (server, token_c);
+  g_autoptr(DsdTestWebsocket) ws_d = open_stream (other, token_d);
+  g_autoptr(DsdTestWebsocket) ws_e = open_stream (other, token_e);
+  g_autoptr(DsdTestResponse) disabled = NULL;
+  g_autoptr(DsdTestResponse) signed_out = NULL;
+  g_autoptr(DsdTestResponse) changed = NULL;
+  g_autoptr(DsdTestResponse) disabled_elsewhere = NULL;
+
+  disabled = dsd_test_request (server, "PATCH", path_a, admin, "{\"disabled\":true}", NULL);
+  g_assert_cmpuint (disabled->status, ==, 200);
+  g_assert_cmpuint (dsd_test_websocket_wait_closed (ws_a, 10000), ==, 4401);
+
+  signed_out = dsd_test_request (server, "POST", "/api/v1/users/me/sign-out", token_b, "{}",
+                                 NULL);
+  g_assert_cmpuint (signed_out->status, ==, 200);
+  g_assert_cmpuint (dsd_test_websocket_wait_closed (ws_b, 10000), ==, 4401);
+
+  changed = dsd_test_request (server, "POST", "/api/v1/users/me/password", token_c,
+                              "{\"current_password\":\"" PASSWORD "\","
+                              "\"new_password\":\"second-password\"}", NULL);
+  g_assert_cmpuint (changed->status, ==, 200);
+  g_assert_cmpuint (dsd_test_websocket_wait_closed (ws_c, 10000), ==, 4401);
+
+  /* Disabled through this instance, closed on the other. */
+  disabled_elsewhere = dsd_test_request (server, "PATCH", path_d, admin,
+                                         "{\"disabled\":true}", NULL);
+  g_assert_cmpuint (disabled_elsewhere->status, ==, 200);
+  g_assert_cmpuint (dsd_test_websocket_wait_closed (ws_d, 10000), ==, 4401);
+
+  g_assert_true (dsd_test_websocket_is_open (ws_e));
+  g_assert_cmpuint (status_of (token_e), ==, 200);
+
+  g_clear_pointer (&ws_d, dsd_test_websocket_free);
+  g_clear_pointer (&ws_e, dsd_test_websocket_free);
+  dsd_test_server_free (other);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -367,6 +445,7 @@ main (int   argc,
   g_test_add_func ("/auth/revocation/disable", test_disable);
   g_test_add_func ("/auth/revocation/sign-out-and-password", test_sign_out_and_password);
   g_test_add_func ("/auth/revocation/elsewhere", test_revoked_elsewhere);
+  g_test_add_func ("/auth/revocation/websockets", test_revoked_websockets);
 
   server = dsd_test_server_start ((const char * const[]) {
                                     "DISPATCH_JWT_SECRET=" SECRET, NULL

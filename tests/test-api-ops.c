@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <string.h>
+#include <sys/resource.h>
 #include <gio/gunixsocketaddress.h>
 
 #include "test-server.h"
 #include "test-utils.h"
 
 static DsdTestServer *server;
+/* The open-files limits the server was started with (soft lowered). */
+static struct rlimit started_with;
 /* Where the server says READY=1 (systemd's Type=notify protocol). */
 static GSocket *notify_socket;
 
@@ -115,6 +118,40 @@ bind_notify_socket (const char *path)
   return socket;
 }
 
+/* "Max open files <soft> <hard> files" of /proc/PID/limits. */
+static void
+read_descriptor_limit (int      pid,
+                       guint64 *soft,
+                       guint64 *hard)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/limits", pid);
+  g_autofree char *text = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  line = strstr (text, "Max open files");
+  g_assert_nonnull (line);
+  g_assert_cmpint (sscanf (line, "Max open files %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+                           soft, hard), ==, 2);
+}
+
+/* Started with a soft limit of 1024, the server raised it to the hard one. */
+static void
+test_descriptor_limit (void)
+{
+  guint64 soft, hard;
+
+  if (started_with.rlim_cur == started_with.rlim_max)
+    {
+      g_test_skip ("the hard open-files limit is too low to lower the soft one");
+      return;
+    }
+
+  read_descriptor_limit (dsd_test_server_get_pid (server), &soft, &hard);
+  g_assert_cmpuint (hard, ==, started_with.rlim_max);
+  g_assert_cmpuint (soft, ==, hard);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -132,11 +169,21 @@ main (int   argc,
   g_test_add_func ("/ops/routing-errors", test_routing_errors);
 
   g_test_add_func ("/ops/service-notify", test_service_notify);
+  g_test_add_func ("/ops/descriptor-limit", test_descriptor_limit);
 
   dir = dsd_test_make_tmp_dir ("notify");
   path = g_build_filename (dir, "notify", NULL);
   env = g_strconcat ("NOTIFY_SOCKET=", path, NULL);
   notify_socket = bind_notify_socket (path);
+  /* The server inherits a low soft limit (as from a login shell) and must raise it. */
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &started_with), ==, 0);
+  if (started_with.rlim_max > 1024)
+    {
+      struct rlimit low = { 1024, started_with.rlim_max };
+
+      g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
+      started_with.rlim_cur = 1024;
+    }
   server = dsd_test_server_start ((const char * const[]) { env, NULL });
   status = g_test_run ();
   dsd_test_server_free (server);

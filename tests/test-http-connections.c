@@ -20,6 +20,19 @@ typedef struct {
 #define BIG_BODY_SIZE (256 * 1024)
 
 /* As an asynchronous handler answers: from a later main-loop iteration. */
+/* The paused request's answer, in a later main-loop turn. */
+static gboolean
+respond_body_later_cb (gpointer user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, BODY, strlen (BODY));
+  soup_server_message_unpause (msg);
+
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 respond_later_cb (gpointer user_data)
 {
@@ -52,6 +65,13 @@ handler_cb (SoupServer        *server,
   /* As an asynchronous handler whose call outlives its answer. */
   if (strcmp (path, "/held") == 0)
     g_ptr_array_add (((Fixture *) user_data)->held, g_object_ref (msg));
+
+  if (strcmp (path, "/paused") == 0)
+    {
+      soup_server_message_pause (msg);
+      g_idle_add (respond_body_later_cb, g_object_ref (msg));
+      return;
+    }
 
   if (strcmp (path, "/stress") == 0 && g_random_boolean ())
     {
@@ -509,6 +529,29 @@ test_slowloris (Fixture       *f,
   wait_counts (f, 0, -1);
 }
 
+/* A badly framed chunked body pipelined behind a good request answered
+ * later (read ahead with it, so its framing fails before its headers are
+ * parsed): the first is answered, the second gets 400 and the connection
+ * closes, long before the body timeout. */
+static void
+test_badly_framed_pipelined (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GSocket) client = connect_client (f);
+  g_autofree char *text = NULL;
+  gboolean closed;
+
+  set_limits (f, 10000, 600000, 10000, 100, 100);
+  send_text (client, "GET /paused HTTP/1.1\r\nHost: test\r\n\r\n"
+                     "POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "ffffffffffffffff\r\nabc");
+  text = read_responses (client, 3, &closed);
+  g_assert_true (closed);
+  g_assert_cmpuint (count_responses (text), ==, 1);
+  g_assert_nonnull (strstr (text, "HTTP/1.1 400 "));
+  g_assert_nonnull (strstr (text, "\"code\":\"invalid_argument\""));
+}
+
 /* Headers in time, then not the whole body: closed at the body timeout. */
 static void
 test_body_timeout (Fixture       *f,
@@ -901,6 +944,7 @@ main (int   argc,
   ADD ("/http-connections/client-close", test_client_close);
   ADD ("/http-connections/pipelined", test_pipelined);
   ADD ("/http-connections/pipelined-bound", test_pipelined_bound);
+  ADD ("/http-connections/badly-framed-pipelined", test_badly_framed_pipelined);
   ADD ("/http-connections/no-content", test_no_content);
   ADD ("/http-connections/server-close", test_server_close);
   ADD ("/http-connections/stop-accepting", test_stop_accepting);

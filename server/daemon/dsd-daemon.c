@@ -453,6 +453,8 @@ listen_http (GTask *task)
       dsd_api_register_all (self->router, self->context);
       self->streams = dsd_streams_new (self->context);
       dsd_streams_register (self->streams, self->router);
+      dsd_streams_set_accounts (self->streams,
+                                dsd_context_get (self->context, DSD_TYPE_ACCOUNT_STATES));
       self->page = dsd_tracking_page_new (self->context);
       dsd_tracking_page_register (self->page, self->router);
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dsd-http-closing.h"
+#include "dsd-http-framed-stream.h"
 
 typedef struct {
   GIOStream    *stream;
@@ -77,6 +78,10 @@ dsd_http_get_socket_connection (GIOStream *stream,
           g_object_get (stream, "base-io-stream", &inner, NULL);
           if (tls != NULL)
             *tls = TRUE;
+        }
+      else if (DSD_IS_HTTP_FRAMED_STREAM (stream))
+        {
+          inner = g_object_ref (dsd_http_framed_stream_get_base (DSD_HTTP_FRAMED_STREAM (stream)));
         }
       else
         {

@@ -11,6 +11,7 @@
 
 #include "dsd-http-closing.h"
 #include "dsd-http-connections.h"
+#include "dsd-http-framed-stream.h"
 #include "dsd-http-tcp-connection.h"
 #include "dsd-request-private.h"
 
@@ -51,11 +52,12 @@ typedef struct {
 
 /* The time a request has left to arrive, kept on its message. */
 typedef struct {
-  DsdHttpConnections *self;
-  SoupServerMessage  *msg;        /* unowned: this lives on it */
-  guint               timeout_id;
-  gboolean            headers_read;
-  gboolean            disconnected;
+  DsdHttpConnections  *self;
+  SoupServerMessage   *msg;        /* unowned: this lives on it */
+  DsdHttpFramedStream *framed;     /* watched for a badly framed body */
+  guint                timeout_id;
+  gboolean             headers_read;
+  gboolean             disconnected;
 } Deadline;
 
 struct _DsdHttpConnections
@@ -86,6 +88,8 @@ typedef struct {
 /* Kept on the remote address, which libsoup carries from one handover to
  * the next: the number of wrappers around the connection's stream. */
 static GQuark wrappers_quark;
+/* Also on the remote address: the connection's DsdHttpFramedStream. */
+static GQuark framed_quark;
 static GQuark deadline_quark;
 static guint message_finished_signal;
 static guint request_finished_signal;
@@ -446,32 +450,78 @@ static void
 deadline_free (Deadline *deadline)
 {
   g_clear_handle_id (&deadline->timeout_id, g_source_remove);
+  if (deadline->framed != NULL)
+    g_signal_handlers_disconnect_by_data (deadline->framed, deadline);
+  g_clear_object (&deadline->framed);
   g_free (deadline);
 }
 
-/* The request took too long to arrive: the connection is closed. */
+/* Ends the request under way: takes the connection from libsoup, writes
+ * response (nullable) and closes. status: the request's, for the log. */
+static void
+close_request (Deadline   *deadline,
+               guint       status,
+               const char *response)
+{
+  DsdHttpConnections *self = deadline->self;
+  g_autoptr(SoupServerMessage) msg = g_object_ref (deadline->msg);
+  GIOStream *stream;
+
+  g_clear_handle_id (&deadline->timeout_id, g_source_remove);
+
+  /* msg may lose its last other reference here. */
+  stream = soup_server_message_steal_connection (msg);
+  if (status != 0)
+    {
+      soup_server_message_set_status (msg, status, NULL);
+      g_signal_emit (self->soup, request_aborted_signal, 0, msg);
+    }
+  if (stream != NULL)
+    dsd_http_close_gracefully (stream, response);
+}
+
+/* The body's chunks are badly framed: 400 (413 for a chunk over the body
+ * limit) and closed, without waiting for more. */
+static void
+close_badly_framed (Deadline *deadline)
+{
+  const GError *error = dsd_http_framed_stream_get_error (deadline->framed);
+  g_autofree char *response = _dsd_error_response (error, 0);
+  guint status;
+  gsize length;
+
+  /* Once: by ::failed or by the deadline, whichever comes first. The
+   * input flows again for the closing to drain it (see dsd-http-closing.h). */
+  g_signal_handlers_disconnect_by_data (deadline->framed, deadline);
+  g_free (_dsd_error_envelope (error, &status, &length));
+  dsd_http_framed_stream_release (deadline->framed);
+  close_request (deadline, status, response);
+}
+
+static void
+framing_failed_cb (DsdHttpFramedStream *framed,
+                   gpointer             user_data)
+{
+  close_badly_framed (user_data);
+}
+
+/* The request took too long to arrive, or its framing failed before it
+ * came (read ahead with the one before): the connection is closed. */
 static gboolean
 deadline_cb (gpointer user_data)
 {
   Deadline *deadline = user_data;
-  DsdHttpConnections *self = deadline->self;
-  g_autoptr(SoupServerMessage) msg = g_object_ref (deadline->msg);
-  gboolean headers_read = deadline->headers_read;
-  GIOStream *stream;
 
   deadline->timeout_id = 0;
-  g_debug ("Closing a connection: the request's %s did not come in time",
-           headers_read ? "body" : "headers");
-
-  /* msg may lose its last other reference here. */
-  stream = soup_server_message_steal_connection (msg);
-  if (headers_read)
+  if (deadline->framed != NULL && dsd_http_framed_stream_get_error (deadline->framed) != NULL)
     {
-      soup_server_message_set_status (msg, SOUP_STATUS_REQUEST_TIMEOUT, NULL);
-      g_signal_emit (self->soup, request_aborted_signal, 0, msg);
+      close_badly_framed (deadline);
+      return G_SOURCE_REMOVE;
     }
-  if (stream != NULL)
-    dsd_http_close_gracefully (stream, NULL);
+
+  g_debug ("Closing a connection: the request's %s did not come in time",
+           deadline->headers_read ? "body" : "headers");
+  close_request (deadline, deadline->headers_read ? SOUP_STATUS_REQUEST_TIMEOUT : 0, NULL);
 
   return G_SOURCE_REMOVE;
 }
@@ -492,11 +542,24 @@ got_headers_cb (SoupServerMessage *msg,
   Deadline *deadline = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
 
   deadline->headers_read = TRUE;
-  if (encoding == SOUP_ENCODING_CHUNKED ||
-      (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
-       soup_message_headers_get_content_length (headers) > 0))
+  if (encoding == SOUP_ENCODING_CHUNKED && remote != NULL && deadline->framed == NULL)
+    {
+      deadline->framed = g_object_get_qdata (G_OBJECT (remote), framed_quark);
+      if (deadline->framed != NULL)
+        {
+          g_object_ref (deadline->framed);
+          g_signal_connect (deadline->framed, "failed", G_CALLBACK (framing_failed_cb), deadline);
+        }
+    }
+
+  if (deadline->framed != NULL && dsd_http_framed_stream_get_error (deadline->framed) != NULL)
+    deadline_set (deadline, 0);
+  else if (encoding == SOUP_ENCODING_CHUNKED ||
+           (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+            soup_message_headers_get_content_length (headers) > 0))
     deadline_set (deadline, deadline->self->limits.body_timeout_ms);
   else
     g_clear_handle_id (&deadline->timeout_id, g_source_remove);
@@ -570,6 +633,7 @@ incoming_cb (GSocketService    *service,
   g_autoptr(GSocketAddress) remote = NULL;
   g_autoptr(DsdHttpTcpConnection) counted = NULL;
   g_autoptr(GIOStream) stream = NULL;
+  g_autoptr(GIOStream) framed = NULL;
   g_autoptr(GError) error = NULL;
 
   /* Responses are written whole; as libsoup does for its own connections. */
@@ -610,7 +674,10 @@ incoming_cb (GSocketService    *service,
   else
     stream = G_IO_STREAM (g_steal_pointer (&counted));
 
-  wait_for_request (self, stream, local, remote, FALSE);
+  framed = dsd_http_framed_stream_new (stream, DSD_HTTP_MAX_BODY_SIZE);
+  g_object_set_qdata_full (G_OBJECT (remote), framed_quark, g_object_ref (framed),
+                           g_object_unref);
+  wait_for_request (self, framed, local, remote, FALSE);
 
   return TRUE;
 }
@@ -657,6 +724,7 @@ dsd_http_connections_class_init (DsdHttpConnectionsClass *klass)
 
   wrappers_quark = g_quark_from_static_string ("dsd-http-connections-wrappers");
   deadline_quark = g_quark_from_static_string ("dsd-http-connections-deadline");
+  framed_quark = g_quark_from_static_string ("dsd-http-connections-framed");
   /* Its signals exist once its class does; no message may have been made yet. */
   g_type_class_ref (SOUP_TYPE_SERVER_MESSAGE);
   message_finished_signal = g_signal_lookup ("finished", SOUP_TYPE_SERVER_MESSAGE);

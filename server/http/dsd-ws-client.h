@@ -10,6 +10,9 @@ G_BEGIN_DECLS
 
 /* Close codes libsoup has no name for. */
 #define DSD_WS_CLOSE_TRY_AGAIN_LATER 1013
+/* Private-use code (RFC 6455 §7.4.2), after HTTP's 401: the client's token
+ * was revoked; reconnecting needs a new sign-in. */
+#define DSD_WS_CLOSE_REVOKED 4401
 
 /*
  * One connected stream client (any of our websocket endpoints): sends text

@@ -13,7 +13,7 @@ struct _DsdWsClients {
 
   DsdMetrics *metrics;
   const char *stream;
-  GHashTable *clients;   /* DsdWsClient (owned) */
+  GHashTable *clients;   /* DsdWsClient (owned) → DsdPrincipal (owned, nullable) */
 };
 
 G_DEFINE_FINAL_TYPE (DsdWsClients, dsd_ws_clients, G_TYPE_OBJECT)
@@ -112,7 +112,8 @@ dsd_ws_clients_class_init (DsdWsClientsClass *klass)
 static void
 dsd_ws_clients_init (DsdWsClients *self)
 {
-  self->clients = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->clients = g_hash_table_new_full (NULL, NULL, g_object_unref,
+                                         (GDestroyNotify) dsd_principal_unref);
 }
 
 void
@@ -149,14 +150,16 @@ dsd_ws_clients_new (DsdMetrics *metrics,
 
 DsdWsClient *
 dsd_ws_clients_add (DsdWsClients            *self,
-                    SoupWebsocketConnection *connection)
+                    SoupWebsocketConnection *connection,
+                    const DsdPrincipal      *principal)
 {
   DsdWsClient *client;
 
   g_return_val_if_fail (DSD_IS_WS_CLIENTS (self), NULL);
 
   client = dsd_ws_client_new (connection);
-  g_hash_table_add (self->clients, client);
+  g_hash_table_insert (self->clients, client,
+                       principal != NULL ? dsd_principal_ref ((DsdPrincipal *) principal) : NULL);
   g_signal_connect (client, "closed", G_CALLBACK (client_closed_cb), self);
   update_gauge (self);
 
@@ -184,4 +187,57 @@ dsd_ws_clients_close_all (DsdWsClients *self,
   g_hash_table_iter_init (&iter, self->clients);
   while (g_hash_table_iter_next (&iter, &client, NULL))
     dsd_ws_client_close (client, code, reason, FALSE);
+}
+
+static void
+state_loaded_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  /* The next check decides; a failed load leaves the client open until then. */
+  dsd_account_states_wait_finish (DSD_ACCOUNT_STATES (source), result, NULL);
+}
+
+void
+dsd_ws_clients_close_revoked (DsdWsClients     *self,
+                              DsdAccountStates *accounts)
+{
+  g_autoptr(GPtrArray) revoked = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer client, principal;
+
+  g_return_if_fail (DSD_IS_WS_CLIENTS (self));
+  g_return_if_fail (DSD_IS_ACCOUNT_STATES (accounts));
+
+  g_hash_table_iter_init (&iter, self->clients);
+  while (g_hash_table_iter_next (&iter, &client, &principal))
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (principal == NULL || !dsd_ws_client_is_open (client))
+        continue;
+
+      switch (dsd_account_states_check (accounts, principal, &error))
+        {
+        case DSD_ACCOUNT_REFUSED:
+          g_ptr_array_add (revoked, g_object_ref (client));
+          g_ptr_array_add (reasons, g_strdup (error->message));
+          break;
+
+        case DSD_ACCOUNT_UNKNOWN:
+          dsd_account_states_wait_async (accounts, ((DsdPrincipal *) principal)->user_id,
+                                         state_loaded_cb, NULL);
+          break;
+
+        case DSD_ACCOUNT_ALLOWED:
+        default:
+          break;
+        }
+    }
+
+  /* Closing may end a client and take it out of the table: not while iterating. */
+  for (guint i = 0; i < revoked->len; i++)
+    dsd_ws_client_close (g_ptr_array_index (revoked, i), DSD_WS_CLOSE_REVOKED,
+                         g_ptr_array_index (reasons, i), TRUE);
 }

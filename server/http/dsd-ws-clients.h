@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "dsd-account-states.h"
 #include "dsd-metrics.h"
 #include "dsd-ws-client.h"
 
@@ -12,6 +13,8 @@ G_BEGIN_DECLS
  * {stream,code} by the close code the server sent, "none" when the
  * connection just ended) and can all be closed at once (shutdown). A client
  * is referenced by the set until it closes. Property "n-clients" (notify).
+ * A client signed in as a user can be closed when that user's tokens are
+ * revoked (DSD_WS_CLOSE_REVOKED).
  */
 #define DSD_TYPE_WS_CLIENTS (dsd_ws_clients_get_type ())
 G_DECLARE_FINAL_TYPE (DsdWsClients, dsd_ws_clients, DSD, WS_CLIENTS, GObject)
@@ -21,12 +24,19 @@ void          dsd_ws_clients_register_metrics (DsdMetrics              *metrics)
 /* stream: the label value, e.g. "dispatcher" (static string). */
 DsdWsClients *dsd_ws_clients_new              (DsdMetrics              *metrics,
                                                const char              *stream);
-/* Returns: (transfer none): the new client, owned by the set until it closes. */
+/* principal (nullable: an anonymous client) is the client's token's.
+ * Returns: (transfer none): the new client, owned by the set until it closes. */
 DsdWsClient  *dsd_ws_clients_add              (DsdWsClients            *self,
-                                               SoupWebsocketConnection *connection);
+                                               SoupWebsocketConnection *connection,
+                                               const DsdPrincipal      *principal);
 guint         dsd_ws_clients_get_n_clients    (DsdWsClients            *self);
 void          dsd_ws_clients_close_all        (DsdWsClients            *self,
                                                gushort                  code,
                                                const char              *reason);
+/* Closes with DSD_WS_CLOSE_REVOKED the clients whose token accounts refuses
+ * now (user disabled or gone, token issued before a sign-out everywhere or a
+ * password change); starts loading the states accounts does not know. */
+void          dsd_ws_clients_close_revoked    (DsdWsClients            *self,
+                                               DsdAccountStates        *accounts);
 
 G_END_DECLS

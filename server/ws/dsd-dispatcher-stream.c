@@ -794,7 +794,8 @@ stream_cb (DsdRequest              *request,
   gint64 since;
 
   s->stream = self;
-  s->client = g_object_ref (dsd_ws_clients_add (self->clients, connection));
+  s->client = g_object_ref (dsd_ws_clients_add (self->clients, connection,
+                                               dsd_request_get_principal (request)));
   dsd_ws_client_set_low_water (s->client, LOW_WATER);
   g_signal_connect (s->client, "closed", G_CALLBACK (subscriber_closed_cb), s);
   g_signal_connect (s->client, "drained", G_CALLBACK (subscriber_drained_cb), s);

@@ -401,7 +401,8 @@ stream_cb (DsdRequest              *request,
   Subscriber *s = g_new0 (Subscriber, 1);
 
   s->stream = self;
-  s->client = g_object_ref (dsd_ws_clients_add (self->clients, connection));
+  s->client = g_object_ref (dsd_ws_clients_add (self->clients, connection,
+                                               dsd_request_get_principal (request)));
   s->driver_id = g_ascii_strdown (dsd_request_get_param (request, "id"), -1);
   s->orders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   s->cancellable = g_cancellable_new ();

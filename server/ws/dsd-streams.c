@@ -10,6 +10,8 @@
 
 /* Longer than a DsdWsStream waits for its last bytes to leave. */
 #define STOP_TIMEOUT_MS 3000
+/* How often the clients' tokens are checked against the account states. */
+#define REVOCATION_CHECK_MS 1000
 
 struct _DsdStreams {
   GObject              parent_instance;
@@ -19,6 +21,8 @@ struct _DsdStreams {
   DsdTrackingStream   *tracking;
   DsdDriverStream     *drivers;
   GPtrArray           *client_sets;   /* DsdWsClients */
+  DsdAccountStates    *accounts;
+  guint                revocation_id;
 
   GTask               *stop_task;
   guint                stop_timeout_id;
@@ -72,12 +76,25 @@ stop_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+close_revoked_cb (gpointer user_data)
+{
+  DsdStreams *self = user_data;
+
+  for (guint i = 0; i < self->client_sets->len; i++)
+    dsd_ws_clients_close_revoked (g_ptr_array_index (self->client_sets, i), self->accounts);
+
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 dsd_streams_dispose (GObject *object)
 {
   DsdStreams *self = DSD_STREAMS (object);
 
   g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->revocation_id, g_source_remove);
+  g_clear_object (&self->accounts);
   g_clear_pointer (&self->client_sets, g_ptr_array_unref);
   /* (the driver stream borrows the dispatcher stream's ring) */
   g_clear_object (&self->drivers);
@@ -143,6 +160,18 @@ dsd_streams_register (DsdStreams *self,
 }
 
 void
+dsd_streams_set_accounts (DsdStreams       *self,
+                          DsdAccountStates *accounts)
+{
+  g_return_if_fail (DSD_IS_STREAMS (self));
+  g_return_if_fail (DSD_IS_ACCOUNT_STATES (accounts));
+
+  g_set_object (&self->accounts, accounts);
+  if (self->revocation_id == 0)
+    self->revocation_id = g_timeout_add (REVOCATION_CHECK_MS, close_revoked_cb, self);
+}
+
+void
 dsd_streams_stop_async (DsdStreams          *self,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
@@ -154,6 +183,7 @@ dsd_streams_stop_async (DsdStreams          *self,
 
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, dsd_streams_stop_async);
+  g_clear_handle_id (&self->revocation_id, g_source_remove);
 
   for (guint i = 0; i < self->client_sets->len; i++)
     {

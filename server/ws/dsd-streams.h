@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "dsd-account-states.h"
 #include "dsd-context.h"
 #include "dsd-router.h"
 
@@ -11,17 +12,25 @@ G_BEGIN_DECLS
  * public tracking streams and the driver stream (see their headers).
  * Stopping closes every stream client with 1001 and completes once they are
  * gone (or after a few seconds).
+ *
+ * With the account states set, the clients signed in as a user are checked
+ * every second and those whose token was revoked are closed with 4401
+ * (DSD_WS_CLOSE_REVOKED). The states come from the users table shared by
+ * every instance, so a revocation made through any instance closes the
+ * user's streams on all of them within a few seconds.
  */
 #define DSD_TYPE_STREAMS (dsd_streams_get_type ())
 G_DECLARE_FINAL_TYPE (DsdStreams, dsd_streams, DSD, STREAMS, GObject)
 
-DsdStreams *dsd_streams_new         (DsdContext          *context);
-void        dsd_streams_register    (DsdStreams          *self,
-                                     DsdRouter           *router);
-void        dsd_streams_stop_async  (DsdStreams          *self,
-                                     GAsyncReadyCallback  callback,
-                                     gpointer             user_data);
-void        dsd_streams_stop_finish (DsdStreams          *self,
-                                     GAsyncResult        *result);
+DsdStreams *dsd_streams_new          (DsdContext          *context);
+void        dsd_streams_register     (DsdStreams          *self,
+                                      DsdRouter           *router);
+void        dsd_streams_set_accounts (DsdStreams          *self,
+                                      DsdAccountStates    *accounts);
+void        dsd_streams_stop_async   (DsdStreams          *self,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+void        dsd_streams_stop_finish  (DsdStreams          *self,
+                                      GAsyncResult        *result);
 
 G_END_DECLS

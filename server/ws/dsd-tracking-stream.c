@@ -494,7 +494,8 @@ attach (DsdTrackingStream       *self,
   w = g_new0 (Watcher, 1);
   w->watch = watch_ref (watch);
   w->variant = variant;
-  w->client = g_object_ref (dsd_ws_clients_add (self->clients[variant], connection));
+  w->client = g_object_ref (dsd_ws_clients_add (self->clients[variant], connection,
+                                               dsd_request_get_principal (request)));
   dsd_ws_client_set_low_water (w->client, LOW_WATER);
   g_signal_connect (w->client, "closed", G_CALLBACK (watcher_closed_cb), w);
   g_signal_connect (w->client, "drained", G_CALLBACK (watcher_drained_cb), w);
