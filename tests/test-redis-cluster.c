@@ -217,8 +217,8 @@ is_nil (redisReply *reply)
 
 /* near= answers from the shared live positions (Redis GEO): the same on both
  * instances, only positions at most DISPATCH_LOCATION_MAX_AGE_S old, stale
- * GEO members pruned when found; with Redis down, from PostgreSQL (every
- * known position) without a 5xx. */
+ * GEO members pruned when found; too many within the radius, or Redis down,
+ * from PostgreSQL (every known position) without a 5xx. */
 static void
 test_near_live (Fixture       *fixture,
                 gconstpointer  data)
@@ -300,6 +300,24 @@ test_near_live (Fixture       *fixture,
       dsd_test_response_object (next_page), "next")));
   }
 
+  /* A radius that holds more members than one search takes (NEAR_MAX_IDS of
+   * dsd-redis-cache.c, 10,000): answered from PostgreSQL, which lists the
+   * stale driver too. */
+  {
+    for (guint i = 0; i <= 10000; i++)
+      {
+        g_autoptr(redisReply) crowded = dsd_test_redis_command (
+          fixture->redis, "GEOADD dispatch:positions:geo %f %f crowd-%u", PICKUP_LON,
+          PICKUP_LAT, i);
+
+        g_assert_cmpint (crowded->type, ==, REDIS_REPLY_INTEGER);
+      }
+    g_clear_pointer (&near_a, g_free);
+    near_a = near_ids (a, PICKUP_LAT, PICKUP_LON);
+    g_assert_nonnull (strstr (near_a, stale_id));
+    g_assert_nonnull (strstr (near_a, fresh_id));
+  }
+
   dsd_test_redis_kill (fixture->redis);
   g_assert_true (dsd_test_run_until (cache_down, a, WAIT_MS));
   g_clear_pointer (&near_a, g_free);
@@ -374,10 +392,12 @@ test_shared_stream_cap (Fixture       *fixture,
   g_assert_true (dsd_test_poll_until (stream_opens, &opening, 100, WAIT_MS));
   assert_stream_refused (b);
 
-  /* B crashes holding one: its slot stops counting within 30 s. */
+  /* B crashes holding one: its slot stops counting within 30 s. (A frees the
+   * slot of the stream closed here once it sees the close: B polls.) */
   dsd_test_websocket_free (g_steal_pointer (&opening.stream));
-  on_b = open_stream (b, NULL);
-  g_assert_nonnull (on_b);
+  opening = (Opening) { b, NULL };
+  g_assert_true (dsd_test_poll_until (stream_opens, &opening, 100, WAIT_MS));
+  on_b = g_steal_pointer (&opening.stream);
   assert_stream_refused (a);
   dsd_test_server_stop (b, TRUE);
   opening = (Opening) { a, NULL };

@@ -23,6 +23,9 @@
 #define INSTANCE_KEY KEY_PREFIX "instance:"
 #define INSTANCE_TTL_S "30"
 #define HEARTBEAT_S 10
+/* The most drivers one `near` takes from the GEO set; a search that finds more
+ * is answered from PostgreSQL, which pages without holding them all. */
+#define NEAR_MAX_IDS 10000
 #define LOOKUPS_METRIC "dispatch_cache_lookups_total"
 #define ERRORS_METRIC "dispatch_cache_errors_total"
 
@@ -116,15 +119,18 @@ static const char slot_set_lua[] =
   "redis.call('EXPIRE', KEYS[1], " SLOTS_KEEP_S ")\n"
   "return 1\n";
 
-/* KEYS geo, seen, last; ARGV lon, lat, radius (m), keep (µs). The members
- * within the radius, nearest first, whose position is at most keep old; the
- * older ones found on the way go (GEO members never expire). */
+/* KEYS geo, seen, last; ARGV lon, lat, radius (m), keep (µs), most. The
+ * members within the radius, nearest first, whose position is at most keep
+ * old; the older ones found on the way go (GEO members never expire). More
+ * than most members within the radius: false (too many to take). */
 static const char near_lua[] =
+  "local found = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2],\n"
+  "                         'BYRADIUS', ARGV[3], 'm', 'ASC', 'COUNT', tonumber(ARGV[5]) + 1)\n"
+  "if #found > tonumber(ARGV[5]) then return false end\n"
   "local tm = redis.call('TIME')\n"
   "local cutoff = tonumber(tm[1]) * 1000000 + tonumber(tm[2]) - tonumber(ARGV[4])\n"
   "local fresh = {}\n"
-  "for _, id in ipairs(redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2],\n"
-  "                               'BYRADIUS', ARGV[3], 'm', 'ASC')) do\n"
+  "for _, id in ipairs(found) do\n"
   "  local t = redis.call('ZSCORE', KEYS[2], id)\n"
   "  if t and tonumber(t) >= cutoff then\n"
   "    fresh[#fresh + 1] = id\n"
@@ -781,7 +787,11 @@ near_reply_cb (redisReply   *reply,
   NearCall *call = user_data;
   g_autoptr(GPtrArray) ids = NULL;
 
-  if (error == NULL && reply->type == REDIS_REPLY_ARRAY)
+  /* nil: more drivers within the radius than NEAR_MAX_IDS; PostgreSQL answers */
+  if (error == NULL && reply->type == REDIS_REPLY_NIL)
+    g_debug ("near: over %d drivers within the radius, answered from the database",
+             NEAR_MAX_IDS);
+  else if (error == NULL && reply->type == REDIS_REPLY_ARRAY)
     {
       ids = g_ptr_array_new_full (reply->elements + 1, g_free);
       for (gsize i = 0; i < reply->elements; i++)
@@ -807,7 +817,9 @@ dsd_redis_cache_near (DsdCache         *cache,
   DsdRedisCache *self = DSD_REDIS_CACHE (cache);
   char lat_text[G_ASCII_DTOSTR_BUF_SIZE], lon_text[G_ASCII_DTOSTR_BUF_SIZE];
   char radius_text[G_ASCII_DTOSTR_BUF_SIZE], keep[24];
-  const char *argv[] = { GEO_KEY, SEEN_KEY, LAST_KEY, lon_text, lat_text, radius_text, keep };
+  const char *argv[] = {
+    GEO_KEY, SEEN_KEY, LAST_KEY, lon_text, lat_text, radius_text, keep, G_STRINGIFY (NEAR_MAX_IDS),
+  };
   gsize argv_len[G_N_ELEMENTS (argv)];
   NearCall *call;
 
