@@ -774,6 +774,62 @@ test_zone_settings (void)
   g_assert_cmpuint (later->status, ==, 200);
 }
 
+/* A dispatcher moved from zone A's team to zone B's: its open stream is
+ * closed with 4409 once this instance sees the change, and from then on its
+ * reads (cached ones too) and a new stream are B's. */
+static void
+test_scope_change (void)
+{
+  Dispatcher d = { 0 };
+  g_autofree char *body = NULL;
+  g_autofree char *moved = NULL;
+  g_autofree char *team = NULL;
+  g_autofree char *team_path = NULL;
+  g_autofree char *a_path = g_strdup_printf ("/api/v1/orders/%s", fx.order[0]);
+  g_autofree char *b_path = g_strdup_printf ("/api/v1/orders/%s", fx.order[1]);
+  g_autofree char *text = NULL;
+  g_autoptr(DsdTestResponse) created = NULL;
+  g_autoptr(DsdTestResponse) put = NULL;
+  g_autoptr(DsdTestWebsocket) before = NULL;
+  g_autoptr(DsdTestWebsocket) after = NULL;
+  g_autoptr(JsonObject) snapshot = NULL;
+
+  new_dispatcher (&d);
+  body = g_strdup_printf ("{\"name\":\"movers\",\"dispatchers\":[\"%s\"],\"drivers\":[\"%s\"],"
+                          "\"zones\":[\"%s\"]}", d.user_id, fx.driver[0], fx.zone[0]);
+  created = admin ("POST", "/api/v1/teams", body);
+  team = created_id (created);
+  team_path = g_strdup_printf ("/api/v1/teams/%s", team);
+
+  /* read twice: the second answer comes from the cache */
+  expect_status (d.token, "GET", a_path, NULL, 200);
+  expect_status (d.token, "GET", a_path, NULL, 200);
+  expect_status (d.token, "GET", b_path, NULL, 404);
+  before = dsd_test_websocket_connect (server, "/api/v1/stream", d.token, NULL);
+  g_assert_nonnull (before);
+  snapshot = dsd_test_websocket_next_of_type (before, "snapshot", WAIT_TIMEOUT_MS);
+  g_assert_nonnull (snapshot);
+
+  moved = g_strdup_printf ("{\"name\":\"movers\",\"dispatchers\":[\"%s\"],\"drivers\":[\"%s\"],"
+                           "\"zones\":[\"%s\"]}", d.user_id, fx.driver[1], fx.zone[1]);
+  put = admin ("PUT", team_path, moved);
+  g_assert_cmpuint (put->status, ==, 200);
+  g_assert_cmpuint (dsd_test_websocket_wait_closed (before, WAIT_TIMEOUT_MS), ==, 4409);
+
+  expect_status (d.token, "GET", a_path, NULL, 404);
+  expect_status (d.token, "GET", b_path, NULL, 200);
+  after = dsd_test_websocket_connect (server, "/api/v1/stream", d.token, NULL);
+  g_assert_nonnull (after);
+  g_clear_pointer (&snapshot, json_object_unref);
+  snapshot = dsd_test_websocket_next_of_type (after, "snapshot", WAIT_TIMEOUT_MS);
+  g_assert_nonnull (snapshot);
+  text = frame_text (snapshot);
+  g_assert_true (names (text, fx.order[1]));
+  g_assert_false (names (text, fx.order[0]));
+  g_free (d.user_id);
+  g_free (d.token);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -789,6 +845,7 @@ main (int   argc,
   g_test_add_func ("/teams/automation-within-team", test_automation_within_team);
   g_test_add_func ("/teams/zone-settings", test_zone_settings);
   g_test_add_func ("/teams/zone-and-team-resources", test_zone_and_team_resources);
+  g_test_add_func ("/teams/scope-change", test_scope_change);
 
   server = dsd_test_server_start (server_env);
   make_fixtures ();
