@@ -28,26 +28,26 @@ RETURNS uuid LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 -- The histogram bucket of a duration of p_s seconds (negative: early, for
--- ETA errors): |p_s| in whole seconds v, bucket v below 32; above, 16 buckets
--- per power of two (32 + 16 (e − 5) + the 4 bits after v's leading one, e
--- the power); negative durations get the negated bucket.
+-- ETA errors): |p_s| in whole seconds v (at most 2^31 − 1), bucket v below
+-- 32; above, 16 buckets per power of two, 32 + 16 (e − 5) + the 4 bits
+-- after v's leading one, with e = floor(log2 v) (the 1e-12 keeps exact
+-- powers of two from rounding down; v < 2^31 is never within it of the
+-- next power); negative durations get the negated bucket. One expression,
+-- so that the planner inlines it (a call per order of a rebuild).
 CREATE OR REPLACE FUNCTION dispatch.report_hist_bucket(p_s double precision)
-RETURNS integer LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT sign(p_s)::integer * CASE WHEN v < 32 THEN v::integer
-                                   ELSE (16 + 16 * (e - 5) + (v >> (e - 4)))::integer END
-  FROM (SELECT v, e0 + (v >= (1::bigint << (e0 + 1)))::integer
-                     - (v < (1::bigint << e0))::integer AS e
-        FROM (SELECT v, floor(ln(greatest(v, 1)) / ln(2))::integer AS e0
-              FROM (SELECT least(floor(abs(p_s)), 2147483647)::bigint AS v) a) b) c
+RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT (sign(p_s) * CASE WHEN abs(p_s) < 32 THEN floor(abs(p_s))
+    ELSE 16 + 16 * (floor(ln(least(abs(p_s), 2147483647)) / ln(2) + 1e-12) - 5)
+         + (least(floor(abs(p_s)), 2147483647)::bigint
+            >> (floor(ln(least(abs(p_s), 2147483647)) / ln(2) + 1e-12) - 4)::integer) END)::integer
 $$;
 
 -- The value a bucket stands for: its whole seconds' middle.
 CREATE OR REPLACE FUNCTION dispatch.report_hist_value(p_b integer)
-RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT sign(p_b) * CASE WHEN m < 32 THEN m
-                          ELSE ((16 + (m - 32) % 16)::bigint << w)
-                               + ((1::bigint << w) - 1) / 2.0 END
-  FROM (SELECT abs(p_b) AS m, (abs(p_b) - 32) / 16 + 1 AS w) a
+RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT sign(p_b) * CASE WHEN abs(p_b) < 32 THEN abs(p_b)
+    ELSE ((16 + (abs(p_b) - 32) % 16)::bigint << ((abs(p_b) - 32) / 16 + 1))
+         + ((1::bigint << ((abs(p_b) - 32) / 16 + 1)) - 1) / 2.0 END
 $$;
 
 -- p_h with p_n more in bucket p_b (NULL: p_h).
@@ -135,13 +135,18 @@ RETURNS void LANGUAGE sql AS $$
 $$;
 
 -- [p_from, p_until) cut at the UTC hours and days it crosses: the start of
--- each hour and day and the seconds of the stretch within it.
+-- each hour and day and the seconds of the stretch within it. (In UTC
+-- wall-clock time, so that it holds whatever the session's time zone and
+-- the planner inlines it.)
 CREATE OR REPLACE FUNCTION dispatch.report_time_pieces(p_from timestamptz, p_until timestamptz)
 RETURNS TABLE (unit text, start_at timestamptz, seconds double precision)
-LANGUAGE sql STABLE SET TimeZone = 'UTC' AS $$
-  SELECT u.unit, g, date_part('epoch', least(p_until, g + u.len) - greatest(p_from, g))
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT u.unit, g AT TIME ZONE 'UTC',
+         date_part('epoch', least(p_until AT TIME ZONE 'UTC', g + u.len)
+                            - greatest(p_from AT TIME ZONE 'UTC', g))
   FROM (VALUES ('hour', interval '1 hour'), ('day', interval '1 day')) u (unit, len),
-       generate_series(date_trunc(u.unit, p_from), p_until - interval '1 microsecond', u.len) g
+       generate_series(date_trunc(u.unit, p_from AT TIME ZONE 'UTC'),
+                       (p_until AT TIME ZONE 'UTC') - interval '1 microsecond', u.len) g
   WHERE p_until > p_from
 $$;
 
