@@ -217,6 +217,34 @@ test_by_day (void)
   assert_number (second, "utilisation", 58.0 / 120);
 }
 
+/* From 10:00 on the 1st to 01:00 on the 3rd by day: hour rows for the
+ * parts of days, day rows for the 2nd; o1 and o2 (09:00, 09:20) are left
+ * out. */
+static void
+test_part_days (void)
+{
+  g_autoptr(DsdTestResponse) response =
+    get ("/api/v1/reports/figures?from=2020-03-01T10:00:00Z&to=2020-03-03T01:00:00Z", NULL);
+  JsonArray *rows = rows_of (response);
+  JsonObject *first;
+  JsonObject *third;
+
+  g_assert_cmpuint (json_array_get_length (rows), ==, 3);
+  first = json_array_get_object_element (rows, 0);
+  third = json_array_get_object_element (rows, 2);
+  g_assert_cmpstr (json_object_get_string_member (first, "bucket"), ==,
+                   "2020-03-01T00:00:00.000000Z");
+  /* o3, o4; Ann 10:00–12:00, Bob 10:00–11:00 online; Bob busy 35 minutes */
+  assert_number (first, "created", 2);
+  assert_number (first, "online_hours", 3);
+  assert_number (first, "busy_hours", 35.0 / 60);
+  assert_number (json_array_get_object_element (rows, 1), "created", 1);
+  /* the 3rd until 01:00: Ann online, busy until 00:10 */
+  assert_number (third, "created", 0);
+  assert_number (third, "online_hours", 1);
+  assert_number (third, "busy_hours", 10.0 / 60);
+}
+
 static void
 test_by_hour (void)
 {
@@ -716,6 +744,7 @@ main (int   argc,
 
   g_test_add_func ("/reports/by-day", test_by_day);
   g_test_add_func ("/reports/by-hour", test_by_hour);
+  g_test_add_func ("/reports/part-days", test_part_days);
   g_test_add_func ("/reports/by-driver", test_by_driver);
   g_test_add_func ("/reports/pages", test_pages);
   g_test_add_func ("/reports/by-day-and-zone", test_by_day_and_zone);

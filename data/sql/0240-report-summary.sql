@@ -32,7 +32,7 @@ CREATE TABLE dispatch.report_summary (
   eta_hist      integer[]        NOT NULL DEFAULT '{}',
   online_s      double precision NOT NULL DEFAULT 0,
   busy_s        double precision NOT NULL DEFAULT 0,
-  PRIMARY KEY (unit, start_at, dim, key)
+  PRIMARY KEY (unit, dim, start_at, key)
 );
 
 -- The union of each driver's ended orders' busy intervals (assigned_at →

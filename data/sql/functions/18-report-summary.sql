@@ -65,12 +65,71 @@ $$;
 CREATE OR REPLACE FUNCTION dispatch.report_hist_merge(p_a integer[], p_b integer[])
 RETURNS integer[] LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
+  IF cardinality(p_a) = 0 THEN
+    RETURN p_b;
+  END IF;
   IF cardinality(p_b) > 0 THEN
     FOR i IN array_lower(p_b, 1) .. array_upper(p_b, 1) LOOP
-      p_a := dispatch.report_hist_add(p_a, i, p_b[i]);
+      IF p_b[i] IS NOT NULL AND p_b[i] <> 0 THEN
+        p_a[i] := coalesce(p_a[i], 0) + p_b[i];
+      END IF;
     END LOOP;
   END IF;
   RETURN p_a;
+END
+$$;
+
+-- The sum of histograms.
+CREATE OR REPLACE AGGREGATE dispatch.report_hist_sum(integer[]) (
+  SFUNC = dispatch.report_hist_merge,
+  STYPE = integer[],
+  INITCOND = '{}'
+);
+
+-- {p50, p90} of the durations counted in p_h as percentile_cont gives them
+-- (interpolated between the two neighbouring ranks, 0-based), each duration
+-- taken as its bucket's value; NULL for an empty histogram.
+CREATE OR REPLACE FUNCTION dispatch.report_hist_quantiles(p_h integer[])
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  v_q double precision[] := ARRAY[0.5, 0.9];
+  v_out double precision[] := ARRAY[NULL, NULL];
+  v_last bigint := 0;
+  v_seen bigint := 0;
+  v_rank double precision;
+  v_lo double precision[] := ARRAY[NULL, NULL];
+  v_hi double precision[] := ARRAY[NULL, NULL];
+  v_n integer;
+BEGIN
+  IF cardinality(p_h) = 0 THEN
+    RETURN NULL;
+  END IF;
+  v_last := -1;
+  FOREACH v_n IN ARRAY p_h LOOP
+    v_last := v_last + greatest(coalesce(v_n, 0), 0);
+  END LOOP;
+  IF v_last < 0 THEN
+    RETURN NULL;
+  END IF;
+  FOR i IN array_lower(p_h, 1) .. array_upper(p_h, 1) LOOP
+    CONTINUE WHEN p_h[i] IS NULL OR p_h[i] <= 0;
+    v_seen := v_seen + p_h[i];
+    FOR j IN 1 .. 2 LOOP
+      v_rank := v_last * v_q[j];
+      IF v_lo[j] IS NULL AND floor(v_rank) < v_seen THEN
+        v_lo[j] := dispatch.report_hist_value(i);
+      END IF;
+      IF v_hi[j] IS NULL AND ceil(v_rank) < v_seen THEN
+        v_hi[j] := dispatch.report_hist_value(i);
+      END IF;
+    END LOOP;
+    EXIT WHEN v_hi[2] IS NOT NULL;
+  END LOOP;
+  FOR j IN 1 .. 2 LOOP
+    v_rank := v_last * v_q[j];
+    v_out[j] := v_lo[j] + (v_rank - floor(v_rank)) * (v_hi[j] - v_lo[j]);
+  END LOOP;
+  RETURN v_out;
 END
 $$;
 
@@ -376,7 +435,10 @@ LANGUAGE sql STABLE SET TimeZone = 'UTC' SET jit = off AS $$
            END AS d0,
            CASE WHEN p_unit = 'hour' THEN p_to ELSE date_trunc('day', p_to) END AS d1),
   span AS (
-    SELECT a.d0, greatest(a.d0, a.d1) AS d1, least(a.d0, p_to) AS h0 FROM arg a),
+    SELECT a.d0, greatest(a.d0, a.d1) AS d1, least(a.d0, p_to) AS h0,
+           CASE WHEN a.with_time AND a.odim = 'z' THEN ARRAY['z', 'd'] ELSE ARRAY[a.odim] END::"char"[]
+             AS dims
+    FROM arg a),
   open_busy AS (
     SELECT o.driver_id,
            range_agg(tstzrange(greatest(o.assigned_at, p_from), least(now(), p_to))) AS held
@@ -388,15 +450,21 @@ LANGUAGE sql STABLE SET TimeZone = 'UTC' SET jit = off AS $$
     SELECT s.start_at, s.dim, s.key, s.created, s.delivered, s.failed, s.cancelled, s.on_time,
            s.promised, s.assign_hist, s.pickup_hist, s.delivery_hist, s.eta_hist, s.online_s,
            s.busy_s
-    FROM dispatch.report_summary s, span x
-    WHERE s.unit = 'day' AND s.start_at >= x.d0 AND s.start_at < x.d1
+    FROM span x, dispatch.report_summary s
+    WHERE s.unit = 'day' AND s.dim = ANY (x.dims) AND s.start_at >= x.d0 AND s.start_at < x.d1
     UNION ALL
     SELECT s.start_at, s.dim, s.key, s.created, s.delivered, s.failed, s.cancelled, s.on_time,
            s.promised, s.assign_hist, s.pickup_hist, s.delivery_hist, s.eta_hist, s.online_s,
            s.busy_s
-    FROM dispatch.report_summary s, span x
-    WHERE s.unit = 'hour' AND ((s.start_at >= p_from AND s.start_at < x.h0)
-                               OR (s.start_at >= x.d1 AND s.start_at < p_to))
+    FROM span x, dispatch.report_summary s
+    WHERE s.unit = 'hour' AND s.dim = ANY (x.dims) AND s.start_at >= p_from
+      AND s.start_at < x.h0
+    UNION ALL
+    SELECT s.start_at, s.dim, s.key, s.created, s.delivered, s.failed, s.cancelled, s.on_time,
+           s.promised, s.assign_hist, s.pickup_hist, s.delivery_hist, s.eta_hist, s.online_s,
+           s.busy_s
+    FROM span x, dispatch.report_summary s
+    WHERE s.unit = 'hour' AND s.dim = ANY (x.dims) AND s.start_at >= x.d1 AND s.start_at < p_to
     UNION ALL
     -- orders not ended yet
     SELECT date_trunc('hour', o.created_at), k.dim, k.key, f.created, f.delivered, f.failed,
@@ -460,46 +528,13 @@ LANGUAGE sql STABLE SET TimeZone = 'UTC' SET jit = off AS $$
            sum(k.online_s) FILTER (WHERE k.dim = 'd') AS online_s,
            sum(k.busy_s) FILTER (WHERE k.dim = 'd') AS busy_s
     FROM keyed k GROUP BY k.bucket, k.gkey),
-  cells AS (
-    SELECT k.bucket, k.gkey, m.metric, i AS b, sum(m.h[i]) AS n
-    FROM keyed k,
-         LATERAL (VALUES (1, k.assign_hist), (2, k.pickup_hist), (3, k.delivery_hist),
-                         (4, k.eta_hist)) m (metric, h),
-         LATERAL generate_subscripts(m.h, 1) i
-    WHERE k.counts AND m.h[i] <> 0
-    GROUP BY 1, 2, 3, 4),
-  ranked AS (
-    SELECT c.*, sum(c.n) OVER (PARTITION BY c.bucket, c.gkey, c.metric ORDER BY c.b) AS upto,
-           sum(c.n) OVER (PARTITION BY c.bucket, c.gkey, c.metric) - 1 AS last
-    FROM cells c WHERE c.n > 0),
-  -- percentile_cont's two neighbouring ranks (0-based) for 0.5 and 0.9
-  picked AS (
-    SELECT r.bucket, r.gkey, r.metric, min(r.last) AS last,
-           min(dispatch.report_hist_value(r.b)) FILTER (
-             WHERE r.upto - r.n <= floor(r.last * 0.5) AND floor(r.last * 0.5) < r.upto) AS lo50,
-           min(dispatch.report_hist_value(r.b)) FILTER (
-             WHERE r.upto - r.n <= ceil(r.last * 0.5) AND ceil(r.last * 0.5) < r.upto) AS hi50,
-           min(dispatch.report_hist_value(r.b)) FILTER (
-             WHERE r.upto - r.n <= floor(r.last * 0.9) AND floor(r.last * 0.9) < r.upto) AS lo90,
-           min(dispatch.report_hist_value(r.b)) FILTER (
-             WHERE r.upto - r.n <= ceil(r.last * 0.9) AND ceil(r.last * 0.9) < r.upto) AS hi90
-    FROM ranked r GROUP BY 1, 2, 3),
-  quantiles AS (
-    SELECT p.bucket, p.gkey, p.metric,
-           p.lo50 + (p.last * 0.5 - floor(p.last * 0.5)) * (p.hi50 - p.lo50) AS p50,
-           p.lo90 + (p.last * 0.9 - floor(p.last * 0.9)) * (p.hi90 - p.lo90) AS p90
-    FROM picked p),
   figures AS (
-    SELECT q.bucket, q.gkey,
-           min(q.p50) FILTER (WHERE q.metric = 1) AS assign_p50,
-           min(q.p90) FILTER (WHERE q.metric = 1) AS assign_p90,
-           min(q.p50) FILTER (WHERE q.metric = 2) AS pickup_p50,
-           min(q.p90) FILTER (WHERE q.metric = 2) AS pickup_p90,
-           min(q.p50) FILTER (WHERE q.metric = 3) AS delivery_p50,
-           min(q.p90) FILTER (WHERE q.metric = 3) AS delivery_p90,
-           min(q.p50) FILTER (WHERE q.metric = 4) AS eta_p50,
-           min(q.p90) FILTER (WHERE q.metric = 4) AS eta_p90
-    FROM quantiles q GROUP BY 1, 2),
+    SELECT k.bucket, k.gkey,
+           dispatch.report_hist_quantiles(dispatch.report_hist_sum(k.assign_hist)) AS assign,
+           dispatch.report_hist_quantiles(dispatch.report_hist_sum(k.pickup_hist)) AS pickup,
+           dispatch.report_hist_quantiles(dispatch.report_hist_sum(k.delivery_hist)) AS delivery,
+           dispatch.report_hist_quantiles(dispatch.report_hist_sum(k.eta_hist)) AS eta
+    FROM keyed k WHERE k.counts GROUP BY k.bucket, k.gkey),
   keys AS (
     SELECT g AS bucket, dispatch.report_no_key() AS gkey
     FROM generate_series(date_trunc(coalesce(p_unit, 'hour'), p_from),
@@ -515,8 +550,8 @@ LANGUAGE sql STABLE SET TimeZone = 'UTC' SET jit = off AS $$
          coalesce(c.created, 0), coalesce(c.delivered, 0), coalesce(c.failed, 0),
          coalesce(c.cancelled, 0), coalesce(c.on_time, 0), coalesce(c.promised, 0),
          c.on_time::double precision / nullif(c.promised, 0),
-         f.assign_p50, f.assign_p90, f.pickup_p50, f.pickup_p90,
-         f.delivery_p50, f.delivery_p90, f.eta_p50, f.eta_p90,
+         f.assign[1], f.assign[2], f.pickup[1], f.pickup[2],
+         f.delivery[1], f.delivery[2], f.eta[1], f.eta[2],
          CASE WHEN a.with_time THEN coalesce(c.online_s, 0) / 3600.0 END,
          CASE WHEN a.with_time THEN coalesce(c.busy_s, 0) / 3600.0 END,
          CASE WHEN a.with_time THEN c.busy_s / nullif(c.online_s, 0) END
