@@ -107,3 +107,26 @@ bench_verdict () {
     print ok ? "met" : "not met"
   }'
 }
+
+# bench_prepare BUILDDIR
+# Checks that BUILDDIR has dispatchd built, makes a private temporary folder
+# $tmp and arranges for the server to be stopped and $tmp removed on exit
+# (a script with more to stop defines bench_cleanup_more, called first).
+bench_prepare () {
+  if [ ! -x "$1/server/dispatchd" ]; then
+    echo "$1/server/dispatchd not found: configure $1 with -Dserver=true and build it" >&2
+    exit 1
+  fi
+  tmp=$(mktemp -d)
+  chmod 0711 "$tmp"
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+bench_cleanup () {
+  if command -v bench_cleanup_more > /dev/null; then
+    bench_cleanup_more
+  fi
+  bench_stop_dispatchd
+  rm -rf "$tmp"
+}
