@@ -53,7 +53,7 @@ time_of (DcReplayBar *self,
   return dc_replay_model_get_from (self->model) + (gint64) (seconds * G_USEC_PER_SEC);
 }
 
-/* Translators: orders in each status at a time of a replay */
+/* "N <status>" of the orders at the time shown. */
 static void
 append_count (GString        *summary,
               DcReplayStatus  status,
@@ -62,6 +62,8 @@ append_count (GString        *summary,
   switch (status)
     {
     case DC_REPLAY_PENDING:
+      /* Translators: how many orders were waiting at a time of a replay; the
+       * five that follow count the other statuses */
       g_string_append_printf (summary, _("%u waiting"), n);
       break;
     case DC_REPLAY_ASSIGNED:
