@@ -467,11 +467,15 @@ test_metrics_histograms (void)
   g_assert_true (metrics_show_cb ("dispatch_order_pickup_wait_seconds_bucket{le=\"+Inf\"} 1\n"));
 }
 
+#define FIGURES "/api/v1/reports/figures"
+
+/* endpoint?query gets 400 naming field. */
 static void
-assert_refused (const char *query,
+assert_refused (const char *endpoint,
+                const char *query,
                 const char *field)
 {
-  g_autofree char *path = g_strconcat ("/api/v1/reports/figures?", query, NULL);
+  g_autofree char *path = g_strconcat (endpoint, "?", query, NULL);
   g_autoptr(DsdTestResponse) response = get (path, NULL);
 
   dsd_test_assert_error (response, 400, "invalid_argument", field);
@@ -485,18 +489,20 @@ test_bad_requests (void)
   g_autoptr(DsdTestResponse) staff = NULL;
   g_autoptr(DsdTestResponse) refused = NULL;
 
-  assert_refused ("to=2020-03-02T00:00:00Z", "from");
-  assert_refused ("from=yesterday&to=2020-03-02T00:00:00Z", "from");
-  assert_refused ("from=2020-03-02T00:00:00Z&to=2020-03-01T00:00:00Z", "to");
-  assert_refused ("from=2020-01-01T00:00:00Z&to=2021-01-02T00:00:00Z", "to");
-  assert_refused ("from=2020-01-01T00:00:00Z&to=2020-02-02T00:00:00Z&group_by=hour", "to");
-  assert_refused ("from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=zone",
+  assert_refused (FIGURES, "to=2020-03-02T00:00:00Z", "from");
+  assert_refused (FIGURES, "from=yesterday&to=2020-03-02T00:00:00Z", "from");
+  assert_refused (FIGURES, "from=2020-03-02T00:00:00Z&to=2020-03-01T00:00:00Z", "to");
+  assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2021-01-02T00:00:00Z", "to");
+  assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-02-02T00:00:00Z&group_by=hour",
+                  "to");
+  assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=zone",
                   "group_by");
-  assert_refused ("from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=team",
+  assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=team",
                   "group_by");
-  assert_refused ("from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=week",
+  assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=week",
                   "group_by");
-  assert_refused ("from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&format=xml", "format");
+  assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&format=xml",
+                  "format");
 
   staff = get ("/api/v1/reports/figures?from=2020-03-01T00:00:00Z&to=2020-03-02T00:00:00Z",
                dispatcher);
@@ -511,6 +517,7 @@ test_bad_requests (void)
 #define H1 "00000000-0000-4000-8000-0000000000c1"
 #define H2 "00000000-0000-4000-8000-0000000000c2"
 #define H3 "00000000-0000-4000-8000-0000000000c3"
+#define HISTORY "/api/v1/history"
 #define HISTORY_PERIOD "from=2019-06-01T10:00:00Z&to=2019-06-01T10:30:00Z"
 
 /* The JSON of order id in its events: status, driver (NULL: none). */
@@ -651,8 +658,8 @@ test_history_frames (void)
     "10:25:00 position Ann",             /* a later slice of the period */
     NULL,
   };
-  g_autoptr(DsdTestResponse) response = get ("/api/v1/history?" HISTORY_PERIOD, NULL);
-  g_autoptr(DsdTestResponse) every = get ("/api/v1/history?" HISTORY_PERIOD "&step_s=1", NULL);
+  g_autoptr(DsdTestResponse) response = get (HISTORY "?" HISTORY_PERIOD, NULL);
+  g_autoptr(DsdTestResponse) every = get (HISTORY "?" HISTORY_PERIOD "&step_s=1", NULL);
   JsonObject *first = NULL;
   JsonArray *frames = history_frames (response);
   guint positions = 0;
@@ -678,7 +685,7 @@ test_history_frames (void)
 static void
 test_history_pages (void)
 {
-  g_autoptr(DsdTestResponse) response = get ("/api/v1/history?" HISTORY_PERIOD, NULL);
+  g_autoptr(DsdTestResponse) response = get (HISTORY "?" HISTORY_PERIOD, NULL);
   JsonArray *frames = history_frames (response);
   g_autofree char *after = NULL;
   guint n = 0;
@@ -711,29 +718,19 @@ test_history_pages (void)
 }
 
 static void
-assert_history_refused (const char *query,
-                        const char *field)
-{
-  g_autofree char *path = g_strconcat ("/api/v1/history?", query, NULL);
-  g_autoptr(DsdTestResponse) response = get (path, NULL);
-
-  dsd_test_assert_error (response, 400, "invalid_argument", field);
-}
-
-static void
 test_history_bad_requests (void)
 {
-  assert_history_refused ("to=2019-06-01T10:00:00Z", "from");
-  assert_history_refused ("from=2019-06-01T10:00:00Z", "to");
-  assert_history_refused ("from=an+hour+ago&to=2019-06-01T10:00:00Z", "from");
-  assert_history_refused ("from=2019-06-01T10:00:00Z&to=2019-06-01T25:00:00Z", "to");
-  assert_history_refused ("from=2019-06-01T10:00:00Z&to=2019-06-01T09:00:00Z", "to");
-  assert_history_refused ("from=2019-06-01T10:00:00Z&to=2019-06-01T10:00:00Z", "to");
-  assert_history_refused ("from=2019-06-01T10:00:00Z&to=2019-06-02T10:00:01Z", "to");
-  assert_history_refused (HISTORY_PERIOD "&step_s=0", "step_s");
-  assert_history_refused (HISTORY_PERIOD "&step_s=601", "step_s");
-  assert_history_refused (HISTORY_PERIOD "&step_s=1.5", "step_s");
-  assert_history_refused (HISTORY_PERIOD "&step_s=", "step_s");
+  assert_refused (HISTORY, "to=2019-06-01T10:00:00Z", "from");
+  assert_refused (HISTORY, "from=2019-06-01T10:00:00Z", "to");
+  assert_refused (HISTORY, "from=an+hour+ago&to=2019-06-01T10:00:00Z", "from");
+  assert_refused (HISTORY, "from=2019-06-01T10:00:00Z&to=2019-06-01T25:00:00Z", "to");
+  assert_refused (HISTORY, "from=2019-06-01T10:00:00Z&to=2019-06-01T09:00:00Z", "to");
+  assert_refused (HISTORY, "from=2019-06-01T10:00:00Z&to=2019-06-01T10:00:00Z", "to");
+  assert_refused (HISTORY, "from=2019-06-01T10:00:00Z&to=2019-06-02T10:00:01Z", "to");
+  assert_refused (HISTORY, HISTORY_PERIOD "&step_s=0", "step_s");
+  assert_refused (HISTORY, HISTORY_PERIOD "&step_s=601", "step_s");
+  assert_refused (HISTORY, HISTORY_PERIOD "&step_s=1.5", "step_s");
+  assert_refused (HISTORY, HISTORY_PERIOD "&step_s=", "step_s");
 }
 
 int
