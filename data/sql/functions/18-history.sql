@@ -44,22 +44,29 @@ $$;
 -- The frames of [p_from, p_to) after key p_after (NULL: from the start), at
 -- most p_limit, with their keys; fewer than p_limit: the last page. Read a
 -- slice of time at a time (a whole number of steps), so that a page costs
--- what it returns, not the whole period.
+-- about what it returns, not the whole period.
 CREATE OR REPLACE FUNCTION dispatch.history_page(p_actor jsonb, p_from timestamptz,
                                                  p_to timestamptz, p_step_s integer,
                                                  p_after text, p_limit integer)
 RETURNS TABLE (frame jsonb, key text) LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  v_slice interval := make_interval(secs => p_step_s * greatest(1, 600 / p_step_s));
   v_after text := coalesce(p_after, '');
   v_t timestamptz := CASE WHEN p_after IS NULL THEN p_from
                           ELSE dispatch.history_key_time(p_after) END;
   v_drivers uuid[] := dispatch.scope_drivers(p_actor);
+  v_slice interval;
   v_start timestamptz;
   v_end timestamptz;
   v_n integer := 0;
   v_got integer;
 BEGIN
+  -- A slice: about a page of positions (p_limit / the drivers seen, in
+  -- steps; at least one step, at most ten minutes). A page that ends inside
+  -- a slice reads that slice again from its start.
+  v_slice := make_interval(secs => p_step_s * greatest(1, least(
+    600 / p_step_s,
+    p_limit / greatest(1, (SELECT count(*) FROM dispatch.drivers d
+                           WHERE v_drivers IS NULL OR d.id = ANY (v_drivers)))::integer)));
   IF v_t <= p_from THEN
     RETURN QUERY
     SELECT dispatch.history_order_state(e.data)
