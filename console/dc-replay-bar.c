@@ -6,6 +6,7 @@
 #include "dc-replay-bar.h"
 #include "dc-replay-layer.h"
 #include "dc-replay-loader.h"
+#include "dc-replay-period.h"
 
 struct _DcReplayBar
 {
@@ -19,6 +20,7 @@ struct _DcReplayBar
   gboolean active;
 
   GtkDropDown *period;
+  GtkEntry *start_entry;
   GtkWidget *load_button;
   GtkProgressBar *progress;
   GtkButton *play_button;
@@ -42,7 +44,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* The periods offered, in hours back from now, and the speeds. */
+/* The lengths of period offered, in hours, and the speeds. */
 static const guint period_hours[] = { 1, 3, 24 };
 static const guint speeds[] = { 1, 10, 60 };
 
@@ -237,14 +239,23 @@ loaded_cb (GObject      *object,
 static void
 load (DcReplayBar *self)
 {
-  gint64 to = g_get_real_time ();
-  gint64 from = to - (gint64) period_hours[gtk_drop_down_get_selected (self->period)] * 3600 *
-                     G_USEC_PER_SEC;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  gint64 from, to;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
   set_model (self, NULL);
+  if (!dc_replay_period_parse (gtk_editable_get_text (GTK_EDITABLE (self->start_entry)),
+                               period_hours[gtk_drop_down_get_selected (self->period)], now,
+                               &from, &to))
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->start_entry), "error");
+      gtk_label_set_text (self->summary_label,
+                          _("Type the start as HH:MM or YYYY-MM-DD HH:MM, in the past"));
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->start_entry), "error");
+  self->cancellable = g_cancellable_new ();
   gtk_label_set_text (self->summary_label, _("Loading the history…"));
   gtk_progress_bar_set_fraction (self->progress, 0);
   gtk_widget_set_visible (GTK_WIDGET (self->progress), TRUE);
@@ -268,13 +279,19 @@ new_drop_down (const char * const *labels,
 static void
 build (DcReplayBar *self)
 {
-  const char * const period_labels[] = { _("Last hour"), _("Last 3 hours"), _("Last 24 hours"),
-                                         NULL };
+  const char * const period_labels[] = { _("1 hour"), _("3 hours"), _("24 hours"), NULL };
   const char * const speed_labels[] = { _("1×"), _("10×"), _("60×"), NULL };
   GtkBox *box = GTK_BOX (gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6));
   GtkWidget *back;
 
-  self->period = new_drop_down (period_labels, _("Period to replay"));
+  self->period = new_drop_down (period_labels, _("Length of the period to replay"));
+  self->start_entry = GTK_ENTRY (gtk_entry_new ());
+  gtk_entry_set_placeholder_text (self->start_entry, _("ending now"));
+  gtk_editable_set_width_chars (GTK_EDITABLE (self->start_entry), 16);
+  gtk_widget_set_valign (GTK_WIDGET (self->start_entry), GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->start_entry),
+                               _("Start of the period: HH:MM or YYYY-MM-DD HH:MM; "
+                                 "empty for the period ending now"));
   self->load_button = gtk_button_new_from_icon_name ("view-refresh-symbolic");
   gtk_widget_set_tooltip_text (self->load_button, _("Load the period"));
   self->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
@@ -299,6 +316,7 @@ build (DcReplayBar *self)
   gtk_widget_add_css_class (back, "suggested-action");
 
   gtk_box_append (box, GTK_WIDGET (self->period));
+  gtk_box_append (box, GTK_WIDGET (self->start_entry));
   gtk_box_append (box, self->load_button);
   gtk_box_append (box, GTK_WIDGET (self->progress));
   gtk_box_append (box, GTK_WIDGET (self->play_button));
@@ -311,6 +329,7 @@ build (DcReplayBar *self)
 
   g_signal_connect_swapped (self->load_button, "clicked", G_CALLBACK (load), self);
   g_signal_connect_swapped (self->period, "notify::selected", G_CALLBACK (load), self);
+  g_signal_connect_swapped (self->start_entry, "activate", G_CALLBACK (load), self);
   g_signal_connect_swapped (self->play_button, "clicked", G_CALLBACK (play_clicked_cb), self);
   g_signal_connect_swapped (self->scale, "value-changed", G_CALLBACK (show_time), self);
   g_signal_connect_swapped (back, "clicked", G_CALLBACK (dc_replay_bar_stop), self);

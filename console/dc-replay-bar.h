@@ -16,10 +16,10 @@ G_DECLARE_FINAL_TYPE (DcReplayBar, dc_replay_bar, DC, REPLAY_BAR, GtkBox)
 /*
  * DcReplayBar:
  *
- * Replay mode, above the map: a past period (the last hour, 3 hours or
- * 24 hours) loaded from the server's history with its progress, then a
- * timeline to scrub, play and pause at 1×, 10× or 60×, the orders in each
- * status at the time shown, and the way back to live. While it runs the map
+ * Replay mode, above the map: a past period (1, 3 or 24 hours, ending now
+ * or from a start typed in) loaded from the server's history with its
+ * progress, then a timeline to scrub, play and pause at 1×, 10× or 60×, the
+ * orders in each status at the time shown, and the way back to live. While it runs the map
  * shows the replay (DcReplayLayer) instead of the live fleet.
  */
 DcReplayBar   *dc_replay_bar_new        (DcContext   *context,

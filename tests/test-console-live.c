@@ -2258,6 +2258,13 @@ replay_played (gpointer user_data)
          dc_replay_model_get_from (model) + 2 * G_USEC_PER_SEC;
 }
 
+static gboolean
+is_entry (GtkWidget *widget,
+          gpointer   user_data)
+{
+  return GTK_IS_ENTRY (widget);
+}
+
 static void
 test_replay (Fixture       *fixture,
              gconstpointer  data)
@@ -2272,6 +2279,10 @@ test_replay (Fixture       *fixture,
   DcReplayModel *model;
   const DcReplayPoint *points = NULL;
   guint counts[DC_REPLAY_N_STATUSES];
+  GtkWidget *entry;
+  g_autoptr(GDateTime) typed = NULL;
+  g_autofree char *typed_text = NULL;
+  gint64 typed_from;
   gint64 middle;
   double lat, lon;
   guint n;
@@ -2354,6 +2365,25 @@ test_replay (Fixture       *fixture,
   dc_replay_bar_play (bar, TRUE);
   wait_for (replay_played, fixture, WAIT_MS, "replay playing");
   dc_replay_bar_play (bar, FALSE);
+
+  /* A start typed in: not a time, then 30 minutes ago (the hour from then
+   * ends now). */
+  entry = find_widget (GTK_WIDGET (bar), is_entry, NULL);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "yesterday");
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_null (dc_replay_bar_get_model (bar));
+  g_assert_cmpstr (dc_replay_bar_get_summary (bar), ==,
+                   "Type the start as HH:MM or YYYY-MM-DD HH:MM, in the past");
+  typed = g_date_time_new_from_unix_local (start / G_USEC_PER_SEC + 10 * 60);
+  typed_text = g_date_time_format (typed, "%H:%M");
+  typed_from = (g_date_time_to_unix (typed) - g_date_time_get_second (typed)) * G_USEC_PER_SEC;
+  gtk_editable_set_text (GTK_EDITABLE (entry), typed_text);
+  g_signal_emit_by_name (entry, "activate");
+  wait_for (replay_loaded, fixture, WAIT_MS, "typed period loaded");
+  model = dc_replay_bar_get_model (bar);
+  g_assert_cmpint (dc_replay_model_get_from (model), ==, typed_from);
+  g_assert_cmpint (dc_replay_model_get_to (model), <=, g_get_real_time () + G_USEC_PER_SEC);
+  g_assert_cmpuint (dc_replay_model_get_n_orders (model), ==, 5);
 
   /* Back to live. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.replay", NULL));

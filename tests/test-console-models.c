@@ -10,6 +10,7 @@
 #include "dc-marker-canvas.h"
 #include "dc-order.h"
 #include "dc-replay-model.h"
+#include "dc-replay-period.h"
 #include "dc-store.h"
 #include "dc-stream-private.h"
 #include "test-console-data.h"
@@ -629,6 +630,37 @@ test_replay_model (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
 }
 
+/* The period a dispatcher asks to replay. */
+static void
+test_replay_period (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_local (2026, 12, 7, 18, 30, 15);
+  g_autoptr(GDateTime) nine = g_date_time_new_local (2026, 12, 7, 9, 0, 0);
+  g_autoptr(GDateTime) evening = g_date_time_new_local (2026, 12, 6, 20, 15, 0);
+  g_autoptr(GDateTime) earlier = g_date_time_new_local (2026, 11, 30, 23, 5, 0);
+  gint64 now_us = g_date_time_to_unix (now) * G_USEC_PER_SEC;
+  gint64 from = 0, to = 0;
+
+  /* empty: the hours up to now */
+  g_assert_true (dc_replay_period_parse ("  ", 3, now, &from, &to));
+  g_assert_cmpint (to, ==, now_us);
+  g_assert_cmpint (from, ==, now_us - SECONDS (3 * 3600));
+  /* "HH:MM" today; one still to come is yesterday's */
+  g_assert_true (dc_replay_period_parse ("09:00", 1, now, &from, &to));
+  g_assert_cmpint (from, ==, SECONDS (g_date_time_to_unix (nine)));
+  g_assert_cmpint (to, ==, from + SECONDS (3600));
+  g_assert_true (dc_replay_period_parse ("20:15", 24, now, &from, &to));
+  g_assert_cmpint (from, ==, SECONDS (g_date_time_to_unix (evening)));
+  g_assert_cmpint (to, ==, now_us);  /* never after now */
+  g_assert_true (dc_replay_period_parse ("2026-11-30 23:05", 1, now, &from, &to));
+  g_assert_cmpint (from, ==, SECONDS (g_date_time_to_unix (earlier)));
+  /* not a time, or not before now */
+  g_assert_false (dc_replay_period_parse ("9 o'clock", 1, now, &from, &to));
+  g_assert_false (dc_replay_period_parse ("25:00", 1, now, &from, &to));
+  g_assert_false (dc_replay_period_parse ("09:00x", 1, now, &from, &to));
+  g_assert_false (dc_replay_period_parse ("2026-12-08 09:00", 1, now, &from, &to));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -653,6 +685,7 @@ main (int   argc,
               fixture_set_up, test_alerts, fixture_tear_down);
   g_test_add_func ("/console/marker-canvas", test_marker_canvas);
   g_test_add_func ("/console/replay-model", test_replay_model);
+  g_test_add_func ("/console/replay-period", test_replay_period);
 
   return g_test_run ();
 }
