@@ -71,6 +71,7 @@ struct _DsdSnapshotStore {
   char         *after;       /* the key of the page's last row */
   GPtrArray    *waiting;     /* DsdEvent: state events during a page */
   guint         retry_id;
+  gint64        load_started_us;
 };
 
 struct _DsdSnapshotView {
@@ -531,9 +532,10 @@ page_cb (GObject      *source,
     }
 
   drop_partial_drivers (self);
-  g_debug ("Snapshot store loaded at seq %" G_GINT64_FORMAT ": %u open orders, %u drivers",
-           self->seq, g_hash_table_size (self->tables[KIND_ORDER].by_id),
-           g_hash_table_size (self->tables[KIND_DRIVER].by_id));
+  g_message ("Snapshot store loaded in %.1f s at seq %" G_GINT64_FORMAT ": %u open orders, "
+             "%u drivers", (g_get_monotonic_time () - self->load_started_us) / 1e6, self->seq,
+             g_hash_table_size (self->tables[KIND_ORDER].by_id),
+             g_hash_table_size (self->tables[KIND_DRIVER].by_id));
   g_signal_emit (self, signals[LOAD_FINISHED], 0, TRUE);
 }
 
@@ -568,6 +570,7 @@ load_start (DsdSnapshotStore *self)
   g_clear_pointer (&self->after, g_free);
   self->seq = 0;
   self->stage = LOAD_SEQ;
+  self->load_started_us = g_get_monotonic_time ();
   load_query (self);
 }
 
