@@ -412,7 +412,8 @@ eta_changed_cb (DsdEtaTracker *eta,
   entry_set_head (entry, head_new (head_member[KIND_ORDER], value, -1), -1);
 }
 
-/* A page of (key, id, sort, zone_id | location_at_us, head value, body). */
+/* A page of (key, id, sort, zone_id | location_at_us, head value, body),
+ * kept without PostgreSQL's spaces. */
 static void
 take_page (DsdSnapshotStore *self,
            PGresult         *rows)
@@ -424,9 +425,12 @@ take_page (DsdSnapshotStore *self,
   for (int i = 0; i < n; i++)
     {
       Entry *entry = table_lookup (table, PQgetvalue (rows, i, 1), TRUE);
-      GBytes *head = head_new (head_member[kind], PQgetvalue (rows, i, 4),
-                               PQgetlength (rows, i, 4));
-      GBytes *body = g_bytes_new (PQgetvalue (rows, i, 5), PQgetlength (rows, i, 5));
+      g_autoptr(GBytes) value = dispatch_json_compact (PQgetvalue (rows, i, 4),
+                                                       PQgetlength (rows, i, 4));
+      gsize length;
+      const char *data = g_bytes_get_data (value, &length);
+      GBytes *head = head_new (head_member[kind], data, length);
+      GBytes *body = dispatch_json_compact (PQgetvalue (rows, i, 5), PQgetlength (rows, i, 5));
 
       if (kind == KIND_ORDER)
         {
