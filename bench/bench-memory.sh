@@ -162,7 +162,7 @@ echo "$one_line" >&2
 snapshot_ms="$(field "$one_line" snapshot_max_ms) ms"
 rss_after_one=$(rss_mb)
 if [ "$(field "$one_line" snapshots)" = 0 ]; then
-  snapshot_ms="not received (server log: $(grep -c 'Snapshot store: loading failed' "$tmp/data.log") failed loads)"
+  snapshot_ms="not received (server log: $(grep -c 'Snapshot store: loading failed' "$tmp/data.log" || true) failed loads)"
 fi
 snapshot_mb=$(field "$one_line" snapshot_bytes | awk '{ printf "%.0f", $1 / 1e6 }')
 healthz_ms=$(sort -g "$tmp/healthz" | tail -n 1 | awk '{ printf "%.0f", $1 * 1000 }')
