@@ -436,8 +436,8 @@ LANGUAGE sql STABLE SET TimeZone = 'UTC' SET jit = off AS $$
            CASE WHEN p_unit = 'hour' THEN p_to ELSE date_trunc('day', p_to) END AS d1),
   span AS (
     SELECT a.d0, greatest(a.d0, a.d1) AS d1, least(a.d0, p_to) AS h0,
-           CASE WHEN a.with_time AND a.odim = 'z' THEN ARRAY['z', 'd'] ELSE ARRAY[a.odim] END::"char"[]
-             AS dims
+           CASE WHEN a.with_time AND a.odim = 'z' THEN ARRAY['z', 'd']
+                ELSE ARRAY[a.odim] END::"char"[] AS dims
     FROM arg a),
   open_busy AS (
     SELECT o.driver_id,
