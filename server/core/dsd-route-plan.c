@@ -178,3 +178,25 @@ dsd_route_plan (const DsdRouteParams *params,
   *plan = (DsdRoutePlan) { 0 };
   extend (&search, state, params->start_lat, params->start_lon, 0.0);
 }
+
+double
+dsd_route_insertion_cost (const DsdRouteParams *params,
+                          const DsdRouteOrder  *orders,
+                          guint                 n,
+                          const DsdRoutePlan   *base)
+{
+  DsdRoutePlan plan;
+
+  g_return_val_if_fail (n + 1 <= DSD_ROUTE_MAX_ORDERS, INFINITY);
+  g_return_val_if_fail (n == 0 || base != NULL, INFINITY);
+
+  dsd_route_plan (params, orders, n + 1, &plan);
+  if (plan.lateness_s > 0)
+    return INFINITY;
+
+  if (n == 0)
+    return plan.duration_s + DSD_ROUTE_DELIVERY_WEIGHT * plan.deliveries_s;
+
+  return plan.duration_s - base->duration_s +
+         DSD_ROUTE_DELIVERY_WEIGHT * (plan.deliveries_s - base->deliveries_s);
+}

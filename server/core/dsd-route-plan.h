@@ -81,6 +81,18 @@ void     dsd_route_plan   (const DsdRouteParams *params,
                            const DsdRouteOrder  *orders,
                            guint                 n,
                            DsdRoutePlan         *plan);
+/* The cost of giving a driver one more order (docs/trips.md): orders[0..n)
+ * its orders, orders[n] the new one (n + 1 ≤ DSD_ROUTE_MAX_ORDERS), base the
+ * best route of the first n (NULL when n is 0). What the route's duration
+ * grows by, plus DSD_ROUTE_DELIVERY_WEIGHT × what the sum of its delivery
+ * times grows by (the new order's delivery and the delay it brings the
+ * others); INFINITY when the best sequence of all the stops takes an order
+ * beyond its latest. */
+#define DSD_ROUTE_DELIVERY_WEIGHT 2.0
+double   dsd_route_insertion_cost (const DsdRouteParams *params,
+                                   const DsdRouteOrder  *orders,
+                                   guint                 n,
+                                   const DsdRoutePlan   *base);
 /* Whether a is better than b (lateness, then duration, then deliveries). */
 gboolean dsd_route_better (const DsdRoutePlan   *a,
                            const DsdRoutePlan   *b);
