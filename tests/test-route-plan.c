@@ -348,6 +348,51 @@ test_largest (void)
   (void) simulate_plan (orders, DSD_ROUTE_MAX_ORDERS, &plan, 600);
 }
 
+/* dsd_route_insertion_cost(), the engine's cost of one more order: finite
+ * exactly when some sequence of all the stops keeps every order within its
+ * window and the delay bound (the brute force says), and then what the
+ * route's duration and deliveries grow by. 200 random instances, fixed seed. */
+static void
+test_insertion_bounds (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (1207);
+  guint refused = 0;
+
+  for (guint k = 0; k < INSTANCES; k++)
+    {
+      DsdRouteOrder orders[3];
+      guint n = g_rand_int_range (rand, 0, 3);
+      DsdRouteParams params;
+      DsdRoutePlan base;
+      Cost best, alone = { 0 };
+      double cost;
+
+      random_instance (rand, orders, n + 1);
+      orders[n].picked_up = FALSE;
+      params_init (&params, 600);
+      dsd_route_plan (&params, orders, n, &base);
+      cost = dsd_route_insertion_cost (&params, orders, n, n > 0 ? &base : NULL);
+      best = brute_best (orders, n + 1, 600);
+      if (n > 0)
+        alone = brute_best (orders, n, 600);
+
+      if (!isfinite (cost))
+        {
+          g_assert_cmpfloat (best.lateness, >, TOLERANCE_S);
+          refused++;
+          continue;
+        }
+      g_assert_cmpfloat_with_epsilon (best.lateness, 0, TOLERANCE_S);
+      g_assert_cmpfloat_with_epsilon (cost,
+                                       best.duration - alone.duration +
+                                       DSD_ROUTE_DELIVERY_WEIGHT *
+                                       (best.deliveries - alone.deliveries),
+                                       1e-6 * MAX (1.0, fabs (cost)));
+    }
+  g_assert_cmpuint (refused, >, 0);
+  g_assert_cmpuint (refused, <, INSTANCES);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -358,6 +403,7 @@ main (int argc, char **argv)
   g_test_add_func ("/route-plan/picked-up-and-ready", test_picked_up_and_ready);
   g_test_add_func ("/route-plan/window-first", test_window_first);
   g_test_add_func ("/route-plan/largest", test_largest);
+  g_test_add_func ("/route-plan/insertion-bounds", test_insertion_bounds);
 
   return g_test_run ();
 }
