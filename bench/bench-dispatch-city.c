@@ -970,7 +970,8 @@ print_trip_row (GString    *table,
                 const char *policy,
                 TripResult *r)
 {
-  g_string_append_printf (table, "| %-10s | %-8s | %6u | %7.1f | %7.1f | %8.3f | %8u | %7.1f %% |\n",
+  g_string_append_printf (table,
+                          "| %-10s | %-8s | %6u | %7.1f | %7.1f | %8.3f | %8u | %7.1f %% |\n",
                           scenario, policy, r->n_measured, mean (r->deliveries),
                           percentile (r->deliveries, 0.95),
                           r->busy_s / 3600.0 / MAX (r->n_delivered, 1), r->n_unserved,
@@ -1127,8 +1128,10 @@ main (int   argc,
           "trips (up to %d,\n600 s bound on an order's extra delay). Time to delivery in "
           "seconds; driver-hours\nwith an order held, per delivered order.\n\n",
           interval_s, trip_max);
-  printf ("| scenario   | policy   | orders | mean    | p95     | h/order  | unserved | batched   |\n");
-  printf ("|------------|----------|-------:|--------:|--------:|---------:|---------:|----------:|\n");
+  printf ("| scenario   | policy   | orders | mean    | p95     | h/order  | unserved "
+          "| batched   |\n");
+  printf ("|------------|----------|-------:|--------:|--------:|---------:|---------:"
+          "|----------:|\n");
   printf ("%s", trips->str);
   printf ("\nP8 (engine / greedy: mean <= 0.80, p95 <= 1.00):\n%s\n%s", verdicts->str,
           results->str);

@@ -703,6 +703,19 @@ try_driver (DsdDispatchEngine    *self,
   if (open->len == 0)
     return;
 
+  /* The orders in its reach that wait out a backoff (they found every
+   * driver busy, and a busy driver takes one order at a time) go to the next
+   * round even when this one is not clearly theirs. */
+  for (guint i = 0; i < open->len; i++)
+    {
+      DsdPendingOrder *order = g_ptr_array_index (open, i);
+
+      if (order->next_try_us > now_us && order_allows (order, driver) &&
+          dispatch_haversine_m (order->lat, order->lon, driver->lat, driver->lon) <=
+          self->params.max_pickup_m)
+        order->next_try_us = 0;
+    }
+
   match = build_match (self, open, NULL, driver, now_us);
   if (dsd_match_get_n_drivers (match) == 0)
     return;

@@ -30,7 +30,8 @@ G_BEGIN_DECLS
  * decision is an offer the driver accepts or declines.
  *
  * An order no driver can reach is searched again with backoff (the batch
- * interval, doubling up to 60 s; a driver freeing up nearby tries it at once).
+ * interval, doubling up to 60 s; a driver freeing up nearby tries it at once
+ * and ends its backoff, so that the next round searches it again).
  *
  * Orders that are not "now" (a planned pickup, "pickup_at", from ready_at or
  * a delivery window): they enter dispatch DISPATCH_SCHEDULE_LEAD_S before
