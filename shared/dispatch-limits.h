@@ -79,6 +79,13 @@ G_BEGIN_DECLS
 #define DISPATCH_REPORT_PAGE_BUCKETS          24
 #define DISPATCH_EXPORT_BATCH_ROWS            500
 
+/* Demand (GET /api/v1/reports/demand): the side of a grid cell in metres
+ * (smallest, largest, default) and the cells of an answer */
+#define DISPATCH_DEMAND_MIN_CELL_M            50
+#define DISPATCH_DEMAND_MAX_CELL_M            50000
+#define DISPATCH_DEMAND_DEFAULT_CELL_M        500
+#define DISPATCH_DEMAND_MAX_CELLS             10000
+
 typedef enum
 {
   DISPATCH_LIMIT_MAX_LENGTH,
