@@ -64,6 +64,17 @@ void         dc_client_fetch_bytes_async   (DcClient            *self,
 GBytes      *dc_client_fetch_bytes_finish  (DcClient            *self,
                                             GAsyncResult        *result,
                                             GError             **error);
+/* GETs @path into @file as it arrives (an export: not held in memory). A
+ * failed download, even midway, leaves no @file. */
+void         dc_client_download_async      (DcClient            *self,
+                                            const char          *path,
+                                            GFile               *file,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean     dc_client_download_finish     (DcClient            *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
 /* The handshake request of the dispatcher stream; @since < 0 asks for a
  * snapshot. Returns: (transfer full) */
 SoupMessage *dc_client_new_stream_message  (DcClient            *self,

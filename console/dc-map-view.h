@@ -5,6 +5,7 @@
 
 #include "dc-context.h"
 #include "dc-driver.h"
+#include "dc-heat-layer.h"
 #include "dc-order.h"
 
 G_BEGIN_DECLS
@@ -33,5 +34,10 @@ void       dc_map_view_show_selection      (DcMapView *self);
  * longitude) instead of selecting a marker, and picking ends. */
 void       dc_map_view_set_picking_place   (DcMapView *self,
                                             gboolean   picking);
+
+/* Shows the demand heat layer (its switch in the "Demand" popover). */
+void         dc_map_view_set_heat_shown  (DcMapView *self,
+                                          gboolean   shown);
+DcHeatLayer *dc_map_view_get_heat_layer  (DcMapView *self);
 
 G_END_DECLS
