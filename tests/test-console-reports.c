@@ -514,16 +514,9 @@ create_driver (Fixture    *fixture,
                double      lat,
                double      lon)
 {
-  const char *admin = dsd_test_server_get_admin_token (fixture->server);
   g_autofree char *body = g_strdup_printf ("{\"name\":\"%s\",\"vehicle\":\"bike\"}", name);
-  g_autoptr(JsonObject) driver = api (fixture, "POST", "/api/v1/drivers", body, 201);
-  const char *id = json_object_get_string_member (driver, "id");
-  g_autofree char *online = g_strdup_printf ("/api/v1/drivers/%s/online", id);
 
-  dsd_test_post_ok (fixture->server, online, admin, "{\"online\":true}");
-  dsd_test_post_location (fixture->server, id, admin, lat, lon);
-
-  return g_strdup (id);
+  return dsd_test_add_online_driver (fixture->server, body, lat, lon);
 }
 
 static char *

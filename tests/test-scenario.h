@@ -33,6 +33,12 @@ char       *dsd_test_create_named_driver  (DsdTestServer *server,
                                            double         lat,
                                            double         lon,
                                            char         **out_driver_id);
+/* A driver from @body (the POST /drivers object), online at (lat, lon), all
+ * as the admin. Returns: (transfer full): its id. */
+char       *dsd_test_add_online_driver    (DsdTestServer *server,
+                                           const char    *body,
+                                           double         lat,
+                                           double         lon);
 /* Assigns the order to the driver, as the admin. */
 void        dsd_test_assign               (DsdTestServer *server,
                                            const char    *order_id,
