@@ -15,7 +15,7 @@
  * GET /api/v1/reports/orders: the orders created in a period, as CSV;
  * GET /api/v1/reports/demand: their pickups counted per grid cell
  * (dispatch.report_demand), in the caller's scope, as JSON.
- * Both are streamed a page at a time (DISPATCH_REPORT_PAGE_BUCKETS buckets
+ * The first two are streamed a page at a time (DISPATCH_REPORT_PAGE_BUCKETS buckets
  * of a report, DISPATCH_EXPORT_BATCH_ROWS orders): each page query takes the
  * key of the previous page's last row (its last column, not written) and
  * the next page is fetched once the previous one has gone out. A page that
