@@ -64,20 +64,18 @@ void         dc_client_fetch_bytes_async   (DcClient            *self,
 GBytes      *dc_client_fetch_bytes_finish  (DcClient            *self,
                                             GAsyncResult        *result,
                                             GError             **error);
-/* GETs @path into @file as it arrives (an export: not held in memory). A
- * failed download, even midway, leaves no @file. */
-void         dc_client_download_async      (DcClient            *self,
-                                            const char          *path,
-                                            GFile               *file,
-                                            GCancellable        *cancellable,
-                                            GAsyncReadyCallback  callback,
-                                            gpointer             user_data);
-gboolean     dc_client_download_finish     (DcClient            *self,
-                                            GAsyncResult        *result,
-                                            GError             **error);
 /* The handshake request of the dispatcher stream; @since < 0 asks for a
  * snapshot. Returns: (transfer full) */
 SoupMessage *dc_client_new_stream_message  (DcClient            *self,
                                             gint64               since);
 
+/* An authenticated request of @path for the caller to send and read itself
+ * (a long answer read as it comes); NULL when the server address is not
+ * valid. Returns: (transfer full) (nullable) */
+SoupMessage *dc_client_new_message         (DcClient            *self,
+                                            const char          *method,
+                                            const char          *path);
+/* The error a failed response's body (the server's error envelope) tells. */
+GError      *dc_client_error_from_response (SoupMessage         *message,
+                                            GBytes              *bytes);
 G_END_DECLS

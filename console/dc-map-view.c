@@ -700,16 +700,6 @@ dc_map_view_show_selection (DcMapView *self)
 }
 
 void
-dc_map_view_set_picking_place (DcMapView *self,
-                               gboolean   picking)
-{
-  g_return_if_fail (DC_IS_MAP_VIEW (self));
-
-  self->picking_place = picking;
-  gtk_widget_set_cursor_from_name (GTK_WIDGET (self->map), picking ? "crosshair" : NULL);
-}
-
-void
 dc_map_view_set_heat_shown (DcMapView *self,
                             gboolean   shown)
 {
@@ -724,4 +714,14 @@ dc_map_view_get_heat_layer (DcMapView *self)
   g_return_val_if_fail (DC_IS_MAP_VIEW (self), NULL);
 
   return self->heat_layer;
+}
+
+void
+dc_map_view_set_picking_place (DcMapView *self,
+                               gboolean   picking)
+{
+  g_return_if_fail (DC_IS_MAP_VIEW (self));
+
+  self->picking_place = picking;
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self->map), picking ? "crosshair" : NULL);
 }

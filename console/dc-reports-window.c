@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "dc-download.h"
 #include "dc-driver.h"
 #include "dc-format.h"
 #include "dc-json.h"
@@ -490,7 +491,7 @@ exported_cb (GObject      *object,
 
   self->exports--;
   update_busy (self);
-  if (dc_client_download_finish (DC_CLIENT (object), result, &error))
+  if (dc_download_finish (DC_CLIENT (object), result, &error))
     text = g_strdup (_("Saved"));
   else
     text = g_strdup_printf (_("Export failed: %s"), dc_format_error (error));
@@ -514,8 +515,8 @@ dc_reports_window_export (DcReportsWindow *self,
                             self->from, self->to, self->group);
   self->exports++;
   update_busy (self);
-  dc_client_download_async (dc_context_get_client (self->context), path, file, NULL,
-                            exported_cb, g_object_ref (self));
+  dc_download_async (dc_context_get_client (self->context), path, file, NULL, exported_cb,
+                     g_object_ref (self));
 }
 
 static void
