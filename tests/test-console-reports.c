@@ -284,6 +284,24 @@ format_figure (JsonObject *row,
     }
 }
 
+static double
+figure (JsonObject *row,
+        const char *key)
+{
+  return json_object_get_null_member (row, key) ? NAN : json_object_get_double_member (row, key);
+}
+
+/* A chart's value is the server's figure, a gap where the figure is null. */
+static void
+assert_same (double shown,
+             double expected)
+{
+  if (isnan (expected))
+    g_assert_true (isnan (shown));
+  else
+    g_assert_cmpfloat_with_epsilon (shown, expected, 1e-9);
+}
+
 /* Every figure in the table and every chart value is the server's figure
  * of its row. */
 static void
@@ -331,27 +349,18 @@ assert_charts_match (Fixture         *fixture,
       JsonObject *row = json_array_get_object_element (rows, r);
       double stack = 0;
 
-#define FIGURE(key) (json_object_get_null_member (row, key) ? NAN \
-                                                             : json_object_get_double_member (row, key))
-#define ASSERT_SAME(chart_value, figure) \
-      G_STMT_START { double a_ = (chart_value), b_ = (figure); \
-        if (isnan (b_)) g_assert_true (isnan (a_)); \
-        else g_assert_cmpfloat_with_epsilon (a_, b_, 1e-9); } G_STMT_END
-
       for (guint s = 0; s < G_N_ELEMENTS (order_keys); s++)
         {
-          ASSERT_SAME (dc_chart_get_value (orders, s, r), FIGURE (order_keys[s]));
+          assert_same (dc_chart_get_value (orders, s, r), figure (row, order_keys[s]));
           stack += dc_chart_get_value (orders, s, r);
         }
       /* the stack is as high as the orders created */
       stack += dc_chart_get_value (orders, 3, r);
-      ASSERT_SAME (stack, FIGURE ("created"));
-      ASSERT_SAME (dc_chart_get_value (on_time, 0, r), FIGURE ("on_time_rate"));
+      assert_same (stack, figure (row, "created"));
+      assert_same (dc_chart_get_value (on_time, 0, r), figure (row, "on_time_rate"));
       for (guint s = 0; s < G_N_ELEMENTS (duration_keys); s++)
-        ASSERT_SAME (dc_chart_get_value (durations, s, r), FIGURE (duration_keys[s]));
-      ASSERT_SAME (dc_chart_get_value (utilisation, 0, r), FIGURE ("utilisation"));
-#undef ASSERT_SAME
-#undef FIGURE
+        assert_same (dc_chart_get_value (durations, s, r), figure (row, duration_keys[s]));
+      assert_same (dc_chart_get_value (utilisation, 0, r), figure (row, "utilisation"));
     }
 }
 
