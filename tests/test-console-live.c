@@ -67,15 +67,8 @@ api (Fixture    *fixture,
      const char *body,
      guint       status)
 {
-  g_autoptr(DsdTestResponse) response = NULL;
-
-  response = dsd_test_request (fixture->server, method, path,
-                               dsd_test_server_get_admin_token (fixture->server), body, NULL);
-  if (response->status != status)
-    g_error ("%s %s: expected %u, got %u %s", method, path, status, response->status,
-             response->text);
-
-  return json_object_ref (dsd_test_response_object (response));
+  return dsd_test_call (fixture->server, dsd_test_server_get_admin_token (fixture->server),
+                        method, path, body, status);
 }
 
 static char *

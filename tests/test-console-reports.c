@@ -61,23 +61,6 @@ sql (Fixture    *fixture,
   PQclear (result);
 }
 
-static JsonObject *
-api_as (Fixture    *fixture,
-        const char *token,
-        const char *method,
-        const char *path,
-        const char *body,
-        guint       status)
-{
-  g_autoptr(DsdTestResponse) response = NULL;
-
-  response = dsd_test_request (fixture->server, method, path, token, body, NULL);
-  if (response->status != status)
-    g_error ("%s %s: expected %u, got %u %s", method, path, status, response->status,
-             response->text);
-
-  return response->status == 204 ? NULL : json_object_ref (dsd_test_response_object (response));
-}
 
 static JsonObject *
 api (Fixture    *fixture,
@@ -86,8 +69,8 @@ api (Fixture    *fixture,
      const char *body,
      guint       status)
 {
-  return api_as (fixture, dsd_test_server_get_admin_token (fixture->server), method, path,
-                 body, status);
+  return dsd_test_call (fixture->server, dsd_test_server_get_admin_token (fixture->server),
+                        method, path, body, status);
 }
 
 static char *

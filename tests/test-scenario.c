@@ -5,6 +5,24 @@
 
 #define DRIVER_PASSWORD "maria-password"
 
+JsonObject *
+dsd_test_call (DsdTestServer *server,
+               const char    *token,
+               const char    *method,
+               const char    *path,
+               const char    *body,
+               guint          status)
+{
+  g_autoptr(DsdTestResponse) response = NULL;
+
+  response = dsd_test_request (server, method, path, token, body, NULL);
+  if (response->status != status)
+    g_error ("%s %s: expected %u, got %u %s", method, path, status, response->status,
+             response->text);
+
+  return json_object_ref (dsd_test_response_object (response));
+}
+
 void
 dsd_test_post_ok (DsdTestServer *server,
                   const char    *path,

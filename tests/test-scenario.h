@@ -10,6 +10,14 @@ G_BEGIN_DECLS
  * through the REST API of the test server and asserts that it succeeded.
  */
 
+/* @method @path with @token and @body (nullable), asserting @status.
+ * Returns: (transfer full): the answer's object. */
+JsonObject *dsd_test_call                 (DsdTestServer *server,
+                                           const char    *token,
+                                           const char    *method,
+                                           const char    *path,
+                                           const char    *body,
+                                           guint          status);
 /* POST with a JSON body, asserting 200. */
 void        dsd_test_post_ok              (DsdTestServer *server,
                                            const char    *path,
