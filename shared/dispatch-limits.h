@@ -85,6 +85,14 @@ G_BEGIN_DECLS
 #define DISPATCH_DEMAND_MAX_CELL_M            50000
 #define DISPATCH_DEMAND_DEFAULT_CELL_M        500
 #define DISPATCH_DEMAND_MAX_CELLS             10000
+/* History for replay (GET /api/v1/history): the longest period, the step of
+ * driver positions (one per driver per step: default, bounds) and the frames
+ * fetched per query. */
+#define DISPATCH_HISTORY_MAX_HOURS            24
+#define DISPATCH_HISTORY_STEP_S               10
+#define DISPATCH_HISTORY_MIN_STEP_S           1
+#define DISPATCH_HISTORY_MAX_STEP_S           600
+#define DISPATCH_HISTORY_PAGE_FRAMES          2000
 
 typedef enum
 {
