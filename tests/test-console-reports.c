@@ -61,7 +61,6 @@ sql (Fixture    *fixture,
   PQclear (result);
 }
 
-
 static JsonObject *
 api (Fixture    *fixture,
      const char *method,
