@@ -1,7 +1,7 @@
 -- SPDX-License-Identifier: GPL-3.0-or-later
 --
 -- Report summaries (docs/reports.md): what the reports read instead of every
--- order of a period. Kept by the triggers of functions/19-report-summary.sql
+-- order of a period. Kept by the triggers of functions/20-report-summary.sql
 -- in the transaction of the change they record; filled for the rows already
 -- there by dispatch.report_summary_rebuild() once, when report_summary_state
 -- says so (at the first start of a dispatchd that has that function).

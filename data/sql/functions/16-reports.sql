@@ -4,7 +4,7 @@
 -- keep themselves, the first promised delivery time (orders.promised_at) and
 -- the drivers' online sessions (driver_sessions), both kept by the triggers
 -- below in the transaction of the change they record; the orders export
--- (GET /api/v1/reports/orders). The figures: 19-report-summary.sql.
+-- (GET /api/v1/reports/orders). The figures: 20-report-summary.sql.
 
 -- promised_at: the first ETA an order gets, as a time (now() + eta_seconds).
 CREATE OR REPLACE FUNCTION dispatch.report_keep_promise()
