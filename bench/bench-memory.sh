@@ -10,9 +10,9 @@
 #     is sent in parts without stalling the main loop); the server's RSS
 #     before and after;
 #  2. 10,000 tracking sockets (GET /api/v1/orders/{id}/stream of assigned
-#     orders), then 100 console sockets, all read by one harness; the drivers
-#     move (RATE points/s in all, HTTP batches); the server's RSS is sampled
-#     every 10 s over MINUTES minutes.
+#     orders), then 100 console sockets, all read by one harness; then the
+#     drivers move (RATE points/s in all, HTTP batches) and the server's RSS
+#     is sampled every 10 s over MINUTES minutes.
 # No reference: the goal is absolute (≤ 300 MB, flat: the last minute's mean
 # within 10 % of the first minute's).
 #
@@ -170,13 +170,11 @@ healthz_n=$(wc -l < "$tmp/healthz")
 
 # 2. The soak: drivers moving, 10,000 tracking sockets, then 100 consoles.
 seconds=$((minutes * 60))
-"$generator" run "$port" "$token" "$tmp/drivers" -c 4 -b 10 -r "$rate" -d $((seconds + 600)) \
-  > "$tmp/mover.txt" 2>&1 &
-mover=$!
 head -n "$n_tracking" "$tmp/tracking" > "$tmp/paths"
 echo "bench-memory: $n_tracking tracking and $n_consoles console sockets," \
   "drivers moving at $rate points/s, $minutes min" >&2
 : > "$tmp/rss"
+opening_at=$(date +%s)
 "$clients" --url "ws://127.0.0.1:$port/api/v1/stream" --token "$token" \
   --paths "$tmp/paths" --receivers "$n_consoles" --warmup 0 --seconds "$seconds" \
   --report-connected "$tmp/connected" > "$tmp/soak.txt" &
@@ -185,6 +183,10 @@ until [ -f "$tmp/connected" ] || ! kill -0 "$soak" 2>/dev/null; do
   sleep 1
 done
 connected_at=$(date +%s)
+echo "bench-memory: all connected after $((connected_at - opening_at)) s; the drivers move" >&2
+"$generator" run "$port" "$token" "$tmp/drivers" -c 4 -b 10 -r "$rate" -d $((seconds + 600)) \
+  > "$tmp/mover.txt" 2>&1 &
+mover=$!
 while kill -0 "$soak" 2>/dev/null; do
   echo "$(($(date +%s) - connected_at)) $(rss_mb)" >> "$tmp/rss"
   sleep 10
