@@ -221,4 +221,4 @@ echo "-${tab}dispatcher-stream snapshot, 20,000 drivers and 100,000 open orders 
 echo "-${tab}slowest /healthz answer while that snapshot was sent ($healthz_n asked)${tab}$healthz_ms ms${tab}-${tab}-${tab}-${tab}-${tab}-"
 echo "-${tab}snapshot store: loaded at start from PostgreSQL; server RSS once loaded / after that snapshot${tab}$load_s s; $rss_loaded / $rss_after_one MB${tab}-${tab}-${tab}-${tab}-${tab}-"
 echo "-${tab}$n_consoles consoles connecting at once: snapshots complete, last one after${tab}$snapshots of $n_consoles, $(field "$soak_line" snapshots_done_ms) ms${tab}-${tab}-${tab}-${tab}-${tab}-"
-echo "note${tab}P10: $closes close frames or ends of connection seen by the harness during the soak (one harness thread reads every socket, and each console an 83 MB snapshot); load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "note${tab}P10: $closes close frames or ends of connection seen by the harness during the soak (one harness thread reads every socket, and each console its whole snapshot); load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
