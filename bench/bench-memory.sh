@@ -10,9 +10,9 @@
 #     is sent in parts without stalling the main loop); the server's RSS
 #     before and after;
 #  2. 10,000 tracking sockets (GET /api/v1/orders/{id}/stream of assigned
-#     orders), then 100 console sockets, all read by one harness; the drivers
-#     move (RATE points/s in all, HTTP batches); the server's RSS is sampled
-#     every 10 s over MINUTES minutes.
+#     orders), then 100 console sockets, all read by one harness; then the
+#     drivers move (RATE points/s in all, HTTP batches) and the server's RSS
+#     is sampled every 10 s over MINUTES minutes.
 # No reference: the goal is absolute (≤ 300 MB, flat: the last minute's mean
 # within 10 % of the first minute's).
 #
@@ -170,13 +170,11 @@ healthz_n=$(wc -l < "$tmp/healthz")
 
 # 2. The soak: drivers moving, 10,000 tracking sockets, then 100 consoles.
 seconds=$((minutes * 60))
-"$generator" run "$port" "$token" "$tmp/drivers" -c 4 -b 10 -r "$rate" -d $((seconds + 600)) \
-  > "$tmp/mover.txt" 2>&1 &
-mover=$!
 head -n "$n_tracking" "$tmp/tracking" > "$tmp/paths"
 echo "bench-memory: $n_tracking tracking and $n_consoles console sockets," \
   "drivers moving at $rate points/s, $minutes min" >&2
 : > "$tmp/rss"
+opening_at=$(date +%s)
 "$clients" --url "ws://127.0.0.1:$port/api/v1/stream" --token "$token" \
   --paths "$tmp/paths" --receivers "$n_consoles" --warmup 0 --seconds "$seconds" \
   --report-connected "$tmp/connected" > "$tmp/soak.txt" &
@@ -185,6 +183,10 @@ until [ -f "$tmp/connected" ] || ! kill -0 "$soak" 2>/dev/null; do
   sleep 1
 done
 connected_at=$(date +%s)
+echo "bench-memory: all connected after $((connected_at - opening_at)) s; the drivers move" >&2
+"$generator" run "$port" "$token" "$tmp/drivers" -c 4 -b 10 -r "$rate" -d $((seconds + 600)) \
+  > "$tmp/mover.txt" 2>&1 &
+mover=$!
 while kill -0 "$soak" 2>/dev/null; do
   echo "$(($(date +%s) - connected_at)) $(rss_mb)" >> "$tmp/rss"
   sleep 10
@@ -219,4 +221,4 @@ echo "-${tab}dispatcher-stream snapshot, 20,000 drivers and 100,000 open orders 
 echo "-${tab}slowest /healthz answer while that snapshot was sent ($healthz_n asked)${tab}$healthz_ms ms${tab}-${tab}-${tab}-${tab}-${tab}-"
 echo "-${tab}snapshot store: loaded at start from PostgreSQL; server RSS once loaded / after that snapshot${tab}$load_s s; $rss_loaded / $rss_after_one MB${tab}-${tab}-${tab}-${tab}-${tab}-"
 echo "-${tab}$n_consoles consoles connecting at once: snapshots complete, last one after${tab}$snapshots of $n_consoles, $(field "$soak_line" snapshots_done_ms) ms${tab}-${tab}-${tab}-${tab}-${tab}-"
-echo "note${tab}P10: $closes close frames or ends of connection seen by the harness during the soak (one harness thread reads every socket, and each console an 83 MB snapshot); load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "note${tab}P10: $closes close frames or ends of connection seen by the harness during the soak (one harness thread reads every socket, and each console its whole snapshot); load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."

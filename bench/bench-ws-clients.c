@@ -538,45 +538,77 @@ open_receiver (const char *path)
   return c;
 }
 
-typedef struct {
-  const char *path;
-  Connection *connection;
-} Opening;
-
 static void
 open_receiver_job (gpointer data,
                    gpointer user_data)
 {
-  Opening *opening = data;
+  g_async_queue_push (user_data, open_receiver (data));
+}
 
-  opening->connection = open_receiver (opening->path);
+static void
+add_connection (int         epoll_fd,
+                GPtrArray  *connections,
+                Connection *c)
+{
+  struct epoll_event event = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = c };
+
+  epoll_ctl (epoll_fd, EPOLL_CTL_ADD, c->fd, &event);
+  g_ptr_array_add (connections, c);
+}
+
+/* Reads and writes what the sockets have ready, waiting up to timeout_ms. */
+static void
+serve (int epoll_fd,
+       int timeout_ms)
+{
+  struct epoll_event events[256];
+  int n = epoll_wait (epoll_fd, events, G_N_ELEMENTS (events), timeout_ms);
+
+  for (int i = 0; i < n; i++)
+    {
+      Connection *c = events[i].data.ptr;
+
+      if (events[i].events & EPOLLIN)
+        read_available (c);
+      if (c->out->len > 0)
+        write_pending (c);
+    }
 }
 
 /* A receiver per path (the lines starting with '/'), OPEN_CONCURRENCY
- * handshakes at a time, added to connections in the order of the lines. */
+ * handshakes at a time on other threads, while this one serves those already
+ * open (the server closes a socket that does not answer its pings). */
 static void
 open_receivers (GStrv      lines,
+                int        epoll_fd,
                 GPtrArray *connections)
 {
-  guint n = g_strv_length (lines);
-  g_autofree Opening *openings = g_new0 (Opening, n);
+  g_autoptr(GAsyncQueue) opened = g_async_queue_new ();
   g_autoptr(GError) error = NULL;
-  GThreadPool *pool = g_thread_pool_new (open_receiver_job, NULL, OPEN_CONCURRENCY, FALSE,
+  GThreadPool *pool = g_thread_pool_new (open_receiver_job, opened, OPEN_CONCURRENCY, FALSE,
                                          &error);
+  guint n = 0;
 
   if (pool == NULL)
     g_error ("%s", error->message);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; lines[i] != NULL; i++)
     if (lines[i][0] == '/')
       {
-        openings[i].path = lines[i];
-        g_thread_pool_push (pool, &openings[i], NULL);
+        g_thread_pool_push (pool, lines[i], NULL);
+        n++;
       }
-  /* (waits for every job) */
+  while (n > 0)
+    {
+      Connection *c = g_async_queue_timeout_pop (opened, 1000);
+
+      if (c != NULL)
+        {
+          add_connection (epoll_fd, connections, c);
+          n--;
+        }
+      serve (epoll_fd, 0);
+    }
   g_thread_pool_free (pool, FALSE, TRUE);
-  for (guint i = 0; i < n; i++)
-    if (openings[i].connection != NULL)
-      g_ptr_array_add (connections, openings[i].connection);
 }
 
 static int
@@ -620,7 +652,6 @@ main (int   argc,
   g_autoptr(GPtrArray) connections = g_ptr_array_new ();
   g_autoptr(GPtrArray) drivers = g_ptr_array_new ();
   g_autofree char *path = NULL;
-  struct epoll_event events[256];
   gint64 start, measure_from, end;
   guint next_driver = 0;
   int epoll_fd;
@@ -644,12 +675,12 @@ main (int   argc,
       if (!g_file_get_contents (opt_paths, &text, NULL, &error))
         g_error ("%s", error->message);
       lines = g_strsplit (text, "\n", -1);
-      open_receivers (lines, connections);
+      open_receivers (lines, epoll_fd, connections);
     }
 
   /* (after the paths: their handshakes do not hold up reading the snapshots) */
   for (int i = 0; i < opt_receivers; i++)
-    g_ptr_array_add (connections, open_receiver (path));
+    add_connection (epoll_fd, connections, open_receiver (path));
 
   if (opt_drivers != NULL)
     {
@@ -678,17 +709,9 @@ main (int   argc,
           c->fd = open_websocket (driver_path, fields[1]);
           c->in = g_string_new (NULL);
           c->out = g_string_new (NULL);
-          g_ptr_array_add (connections, c);
+          add_connection (epoll_fd, connections, c);
           g_ptr_array_add (drivers, c);
         }
-    }
-
-  for (guint i = 0; i < connections->len; i++)
-    {
-      Connection *c = g_ptr_array_index (connections, i);
-      struct epoll_event event = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = c };
-
-      epoll_ctl (epoll_fd, EPOLL_CTL_ADD, c->fd, &event);
     }
 
   if (opt_report_connected != NULL && !g_file_set_contents (opt_report_connected, "", 0, &error))
@@ -701,7 +724,6 @@ main (int   argc,
   for (;;)
     {
       gint64 now = g_get_monotonic_time ();
-      int n;
 
       /* With --latency, up to LATENCY_DRAIN_S more for the last points */
       if (now >= end + (opt_latency ? LATENCY_DRAIN_S * G_USEC_PER_SEC : 0) ||
@@ -733,16 +755,7 @@ main (int   argc,
             write_pending (g_ptr_array_index (drivers, i));
         }
 
-      n = epoll_wait (epoll_fd, events, G_N_ELEMENTS (events), 1);
-      for (int i = 0; i < n; i++)
-        {
-          Connection *c = events[i].data.ptr;
-
-          if (events[i].events & EPOLLIN)
-            read_available (c);
-          if (c->out->len > 0)
-            write_pending (c);
-        }
+      serve (epoll_fd, 1);
     }
 
   if (opt_latency)
