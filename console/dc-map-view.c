@@ -9,6 +9,7 @@
 #include "dc-map-view.h"
 #include "dc-order-layer.h"
 #include "dc-path-layer.h"
+#include "dc-stop-layer.h"
 #include "dc-template.h"
 
 #define VIEWPORT_DEBOUNCE_MS 250
@@ -37,6 +38,7 @@ struct _DcMapView
   DcPathLayer *trail_layer;
   DcPathLayer *route_layer;
   DcOrderLayer *order_layer;
+  DcStopLayer *stop_layer;
   DcDriverLayer *driver_layer;
 
   /* the selection and what its route depends on */
@@ -263,14 +265,41 @@ dc_map_view_size_allocate (GtkWidget *widget,
     }
 }
 
+/* The selected driver's stops (DcRoute), from where the driver is now. */
+static void
+add_driver_route (DcMapView *self)
+{
+  DcRoute *route = dc_context_get_route (self->context);
+  guint n = dc_route_get_n_stops (route);
+
+  if (n == 0 || g_strcmp0 (dc_route_get_driver_id (route),
+                           dc_entity_get_id (DC_ENTITY (self->route_driver))) != 0)
+    return;
+
+  if (dc_driver_has_location (self->route_driver))
+    dc_path_layer_add_point (self->route_layer, dc_driver_get_lat (self->route_driver),
+                             dc_driver_get_lon (self->route_driver));
+  for (guint i = 0; i < n; i++)
+    dc_path_layer_add_point (self->route_layer, dc_route_get_stop (route, i)->lat,
+                             dc_route_get_stop (route, i)->lon);
+}
+
+/* An order's way: its driver, its pickup unless picked up, its dropoff;
+ * with a driver selected instead, that driver's route. */
 static void
 update_route (DcMapView *self)
 {
   double lat, lon;
 
   dc_path_layer_clear (self->route_layer);
+  gtk_widget_set_visible (GTK_WIDGET (self->stop_layer),
+                          self->order == NULL && self->route_driver != NULL);
   if (self->order == NULL)
-    return;
+    {
+      if (self->route_driver != NULL)
+        add_driver_route (self);
+      return;
+    }
 
   if (self->route_driver != NULL && dc_driver_has_location (self->route_driver))
     dc_path_layer_add_point (self->route_layer, dc_driver_get_lat (self->route_driver),
@@ -445,12 +474,14 @@ setup_layers (DcMapView *self)
   self->trail_layer = dc_path_layer_new (viewport, &trail_color, 3);
   self->route_layer = dc_path_layer_new (viewport, &route_color, 4);
   self->order_layer = dc_order_layer_new (viewport, dc_context_get_orders (self->context));
+  self->stop_layer = dc_stop_layer_new (viewport, dc_context_get_route (self->context));
   self->driver_layer = dc_driver_layer_new (viewport, dc_context_get_drivers (self->context));
 
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->grid_layer));
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->trail_layer));
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->route_layer));
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->order_layer));
+  shumate_map_add_layer (self->map, SHUMATE_LAYER (self->stop_layer));
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->driver_layer));
 
   shumate_scale_set_viewport (self->scale, viewport);
@@ -464,6 +495,8 @@ setup_layers (DcMapView *self)
 
   g_signal_connect_object (viewport, "notify", G_CALLBACK (viewport_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (dc_context_get_route (self->context), "changed",
+                           G_CALLBACK (update_route), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -636,6 +669,7 @@ dc_map_view_set_selected_driver (DcMapView *self,
   if (driver != NULL)
     dc_map_view_set_selected_order (self, NULL);
   set_route_driver (self, driver);
+  update_route (self);
 }
 
 void

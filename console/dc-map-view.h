@@ -17,7 +17,8 @@ G_DECLARE_FINAL_TYPE (DcMapView, dc_map_view, DC, MAP_VIEW, GtkWidget)
  * DcMapView:
  *
  * The live map: tiles from the "tile-url" setting over a grid backdrop,
- * open orders, drivers, and for the selection its route and trail. A click
+ * open orders, drivers, and for the selection its route and trail (a
+ * selected driver's route: the context's DcRoute, numbered stops). A click
  * selects the nearest driver or order ("win.select-driver",
  * "win.select-order"); an order dropped on a driver assigns it
  * ("win.assign-order"). The visible area goes to the stream, debounced.

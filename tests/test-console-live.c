@@ -8,10 +8,13 @@
 #include "dc-alerts.h"
 #include "dc-candidates.h"
 #include "dc-driver.h"
+#include "dc-format.h"
+#include "dc-local-time.h"
 #include "dc-order.h"
 #include "dc-order-row.h"
 #include "dc-stream.h"
 #include "dc-window-private.h"
+#include "dispatch-json.h"
 #include "dispatch-png.h"
 #include "test-console-utils.h"
 #include "test-scenario.h"
@@ -1259,7 +1262,7 @@ check_new_order (Fixture *fixture)
   /* NULL: the pickup's coordinates, picked on the map */
   static const char * const values[] = {
     "Phone Order Street 1", NULL, "Hafenplatz 2", "52.5050, 13.3800", "2 PIZZA-MARG, COLA",
-    "Grace Hopper", "+49 30 1234567", "ring twice",
+    "Grace Hopper", "+49 30 1234567", "ring twice", "", "", "",
   };
   DcWindow *window = fixture->window;
   ShumateViewport *viewport;
@@ -1355,7 +1358,7 @@ check_edit_order (Fixture    *fixture,
   dialog = wait_for_form ();
   rows = form_rows (dialog);
   /* no items row: they stay */
-  g_assert_cmpuint (rows->len, ==, 7);
+  g_assert_cmpuint (rows->len, ==, 10);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (g_ptr_array_index (rows, 0))), ==,
                    "Phone Order Street 1");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (g_ptr_array_index (rows, 4))), ==,
@@ -2155,6 +2158,219 @@ test_proof (Fixture       *fixture,
   check_driver_limits (fixture, van);
 }
 
+/* Windows and ready times ------------------------------------------------ */
+
+typedef struct
+{
+  Fixture *fixture;
+  const char *id;
+  const char *text;
+} RowWatch;
+
+static gboolean
+order_row_shows (gpointer user_data)
+{
+  RowWatch *watch = user_data;
+  GtkWidget *row = find_widget (GTK_WIDGET (watch->fixture->window->orders_pane), is_order_row,
+                                (gpointer) watch->id);
+  g_autofree char *text = row != NULL ? widget_text (row) : NULL;
+
+  return text != NULL && strstr (text, watch->text) != NULL;
+}
+
+static gboolean
+order_at_risk (gpointer user_data)
+{
+  Expectation *expectation = user_data;
+  DcEntity *order = dc_store_lookup (dc_context_get_orders (expectation->fixture->context),
+                                     expectation->id);
+
+  return order != NULL && dc_order_get_at_risk (DC_ORDER (order));
+}
+
+static gboolean
+at_risk_alerted (gpointer user_data)
+{
+  Expectation *expectation = user_data;
+  GListModel *alerts = dc_alerts_get_model (dc_context_get_alerts (expectation->fixture->context));
+
+  for (guint i = 0; i < g_list_model_get_n_items (alerts); i++)
+    {
+      g_autoptr(DcAlert) alert = g_list_model_get_item (alerts, i);
+
+      if (g_strcmp0 (dc_alert_get_order_id (alert), expectation->id) == 0 &&
+          g_strcmp0 (dc_alert_get_title (alert), "An order may miss its delivery window") == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  const char *id;
+  gint64 before;
+} WindowWatch;
+
+static gboolean
+window_ends_at (gpointer user_data)
+{
+  WindowWatch *watch = user_data;
+  DcEntity *order = dc_store_lookup (dc_context_get_orders (watch->fixture->context), watch->id);
+  gint64 after, before;
+
+  if (order == NULL)
+    return FALSE;
+  dc_order_get_window (DC_ORDER (order), &after, &before);
+
+  return before == watch->before;
+}
+
+/* No animation running: the sign-in page gone, the detail fully out. */
+static gboolean
+window_settled (gpointer user_data)
+{
+  DcWindow *window = user_data;
+  double flap = adw_flap_get_reveal_progress (window->detail_flap);
+
+  return !gtk_stack_get_transition_running (window->main_stack) &&
+         gtk_revealer_get_child_revealed (window->banner_revealer) ==
+         gtk_revealer_get_reveal_child (window->banner_revealer) &&
+         (flap == 0 || flap == 1);
+}
+
+static void
+screenshot_settled (Fixture    *fixture,
+                    const char *name)
+{
+  wait_for (window_settled, fixture->window, WAIT_MS, "the animations' end");
+  test_console_screenshot (GTK_WIDGET (fixture->window), name);
+}
+
+/* A whole minute @minutes from now, as the form takes times. */
+static gint64
+minutes_from_now (int minutes)
+{
+  gint64 usec = g_get_real_time () + (gint64) minutes * 60 * G_USEC_PER_SEC;
+
+  return usec - usec % (60 * G_USEC_PER_SEC);
+}
+
+/* The delivery window changed in the edit form: only the time changed goes
+ * to the server, the others stay. */
+static void
+check_edit_window (Fixture    *fixture,
+                   const char *id,
+                   gint64      ready,
+                   gint64      after)
+{
+  gint64 now = g_get_real_time ();
+  WindowWatch watch = { fixture, id, minutes_from_now (150) };
+  g_autofree char *ready_text = dc_local_time_format (ready, now);
+  g_autofree char *after_text = dc_local_time_format (after, now);
+  g_autofree char *before_text = dc_local_time_format (watch.before, now);
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s", id);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(JsonObject) order = NULL;
+  AdwMessageDialog *dialog;
+  gint64 usec = 0;
+
+  wait_for (has_edit_button, fixture, WAIT_MS, "the Edit button");
+  g_assert_true (gtk_widget_activate (find_widget (GTK_WIDGET (fixture->window->detail),
+                                                   is_button_labelled,
+                                                   (gpointer) "_Edit Order…")));
+  dialog = wait_for_form ();
+  rows = form_rows (dialog);
+  g_assert_cmpuint (rows->len, ==, 10);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (g_ptr_array_index (rows, 7))), ==,
+                   ready_text);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (g_ptr_array_index (rows, 8))), ==,
+                   after_text);
+  gtk_editable_set_text (GTK_EDITABLE (g_ptr_array_index (rows, 9)), before_text);
+  test_console_screenshot (GTK_WIDGET (dialog), "console-edit-window");
+  adw_message_dialog_response (dialog, "save");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  wait_for (window_ends_at, &watch, WAIT_MS, "the window's new end");
+  order = api (fixture, "GET", path, NULL, 200);
+  g_assert_true (dispatch_parse_timestamp (json_object_get_string_member (order, "ready_at"),
+                                           &usec));
+  g_assert_cmpint (usec, ==, ready);
+}
+
+/* An order ready later with a delivery window: the times in its row and
+ * detail, its window edited; an order whose 20 km trip cannot end within
+ * 10 minutes: flagged at risk in its row, on the map and in the alerts. */
+static void
+test_windows (Fixture       *fixture,
+              gconstpointer  data)
+{
+  DcWindow *window = fixture->window;
+  gint64 now = g_get_real_time ();
+  gint64 ready = minutes_from_now (30), after = minutes_from_now (45);
+  gint64 before = minutes_from_now (90);
+  g_autofree char *ready_at = dispatch_format_timestamp (ready);
+  g_autofree char *deliver_after = dispatch_format_timestamp (after);
+  g_autofree char *deliver_before = dispatch_format_timestamp (before);
+  g_autofree char *soon = dispatch_format_timestamp (now + 10 * 60 * G_USEC_PER_SEC);
+  g_autofree char *extra = g_strdup_printf (",\"ready_at\":\"%s\",\"deliver_after\":\"%s\","
+                                            "\"deliver_before\":\"%s\"", ready_at,
+                                            deliver_after, deliver_before);
+  g_autofree char *risky_body = NULL;
+  g_autofree char *scheduled = create_delivery (fixture, extra, NULL, NULL);
+  g_autofree char *ready_text = dc_format_time_of_day (ready, now);
+  g_autofree char *window_text = dc_format_window (after, before, now);
+  g_autofree char *ready_label = g_strdup_printf ("ready %s", ready_text);
+  g_autofree char *deliver_label = g_strdup_printf ("deliver %s", window_text);
+  g_autoptr(JsonObject) risky_order = NULL;
+  const char *risky;
+  RowWatch row = { fixture, scheduled, ready_label };
+  TextWatch watch = { fixture, deliver_label, 1 };
+  Expectation at_risk = { fixture };
+
+  /* from Alexanderplatz to Oranienburg, 20 km, in 10 minutes */
+  risky_body = g_strdup_printf ("{\"pickup\":{\"lat\":52.5219,\"lon\":13.4132,"
+                                "\"address\":\"Alexanderplatz 1\"},"
+                                "\"dropoff\":{\"lat\":52.7040,\"lon\":13.4135,"
+                                "\"address\":\"Schlossplatz 1, Oranienburg\"},"
+                                "\"contact\":{\"name\":\"Alan Turing\"},"
+                                "\"deliver_before\":\"%s\"}", soon);
+  risky_order = api (fixture, "POST", "/api/v1/orders", risky_body, 201);
+  risky = json_object_get_string_member (risky_order, "id");
+  at_risk.id = risky;
+
+  own_notifications (fixture);   /* alerts notify the desktop */
+  sign_in (fixture);
+  created_wait (fixture, scheduled);
+
+  /* the row: when the pickup is ready, the window of the dropoff */
+  wait_for (order_row_shows, &row, WAIT_MS, "the ready time in the row");
+  row.text = window_text;
+  wait_for (order_row_shows, &row, WAIT_MS, "the window in the row");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             scheduled));
+  wait_for (detail_shows, &watch, WAIT_MS, "the window in the detail");
+  watch.text = ready_label;
+  wait_for (detail_shows, &watch, WAIT_MS, "the ready time in the detail");
+  screenshot_settled (fixture, "console-windows");
+
+  check_edit_window (fixture, scheduled, ready, after);
+
+  /* at risk: the mark, the row's badge, the alert */
+  wait_for (order_at_risk, &at_risk, WAIT_MS, "the order at risk");
+  wait_for (at_risk_alerted, &at_risk, WAIT_MS, "the at-risk alert");
+  row.id = risky;
+  row.text = "At risk";
+  wait_for (order_row_shows, &row, WAIT_MS, "the at-risk badge in the row");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             risky));
+  watch.text = "May miss its delivery window";
+  wait_for (detail_shows, &watch, WAIT_MS, "the at-risk event in the timeline");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-alerts", NULL);
+  screenshot_settled (fixture, "console-at-risk");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2177,6 +2393,8 @@ main (int   argc,
   g_test_add ("/console/orders", Fixture, without_automation, fixture_set_up, test_orders,
               fixture_tear_down);
   g_test_add ("/console/proof", Fixture, without_automation, fixture_set_up, test_proof,
+              fixture_tear_down);
+  g_test_add ("/console/windows", Fixture, NULL, fixture_set_up, test_windows,
               fixture_tear_down);
 
   status = g_test_run ();
