@@ -81,15 +81,8 @@ char *
 dc_format_time_of_day (gint64 usec,
                        gint64 now_usec)
 {
-  g_autoptr(GDateTime) then = dc_local_time_new (usec);
-
-  if (then == NULL)
-    return g_strdup ("");
-  if (dc_local_time_same_day (usec, now_usec))
-    return g_date_time_format (then, "%H:%M");
-
   /* Translators: a time on another day, strftime format: weekday and time, e.g. "Tue 14:30" */
-  return g_date_time_format (then, C_("time of day", "%a %H:%M"));
+  return dc_local_time_format (usec, now_usec, C_("time of day", "%a %H:%M"));
 }
 
 char *

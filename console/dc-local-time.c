@@ -55,8 +55,9 @@ dc_local_time_parse (const char *text,
 }
 
 char *
-dc_local_time_format (gint64 usec,
-                      gint64 now_usec)
+dc_local_time_format (gint64      usec,
+                      gint64      now_usec,
+                      const char *other_day)
 {
   g_autoptr(GDateTime) then = dc_local_time_new (usec);
 
@@ -65,5 +66,5 @@ dc_local_time_format (gint64 usec,
   if (dc_local_time_same_day (usec, now_usec))
     return g_date_time_format (then, "%H:%M");
 
-  return g_date_time_format (then, "%Y-%m-%d %H:%M");
+  return g_date_time_format (then, other_day);
 }

@@ -14,13 +14,17 @@ gboolean   dc_local_time_same_day (gint64 a_usec,
 /*
  * Times of day as a dispatcher types them in the order form, in local time:
  * "14:30" (on the day of @now_usec) or "2026-12-08 14:30". Parsing returns
- * FALSE for anything else; formatting writes the short form for a time on
- * the day of @now_usec, the long one otherwise.
+ * FALSE for anything else. Formatting writes "14:30" for a time on the day
+ * of @now_usec, else the strftime format @other_day (the form's
+ * DC_LOCAL_TIME_DATED reads back).
  */
+#define DC_LOCAL_TIME_DATED "%Y-%m-%d %H:%M"
+
 gboolean  dc_local_time_parse  (const char *text,
                                 gint64      now_usec,
                                 gint64     *usec);
 char     *dc_local_time_format (gint64      usec,
-                                gint64      now_usec);
+                                gint64      now_usec,
+                                const char *other_day);
 
 G_END_DECLS

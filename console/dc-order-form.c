@@ -435,7 +435,8 @@ add_time_entries (Form       *form,
   for (guint field = READY_AT; field < N_FIELDS; field++)
     {
       gint64 usec = order != NULL ? dc_json_timestamp (order, time_members[field - READY_AT]) : 0;
-      char *value = usec != 0 ? dc_local_time_format (usec, now) : g_strdup ("");
+      char *value = usec != 0 ? dc_local_time_format (usec, now, DC_LOCAL_TIME_DATED)
+                              : g_strdup ("");
 
       form->initial_times[field - READY_AT] = value;
       form->fields[field] = add_entry (list, titles[field - READY_AT], value);

@@ -604,9 +604,9 @@ test_local_time (void)
       g_assert_false (dc_local_time_parse (bad[i], now_usec, &usec));
     }
 
-  short_form = dc_local_time_format (at_usec, now_usec);
+  short_form = dc_local_time_format (at_usec, now_usec, DC_LOCAL_TIME_DATED);
   g_assert_cmpstr (short_form, ==, "14:30");
-  long_form = dc_local_time_format (other_usec, now_usec);
+  long_form = dc_local_time_format (other_usec, now_usec, DC_LOCAL_TIME_DATED);
   g_assert_cmpstr (long_form, ==, "2026-12-24 08:05");
 
   window = dc_format_window (now_usec, at_usec, now_usec);
