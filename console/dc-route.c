@@ -130,6 +130,34 @@ fetched_cb (GObject      *object,
     g_debug ("route: none for driver %s: %s", self->driver_id, error->message);
 }
 
+/* Asks the server for the followed driver's route. */
+static void
+fetch (DcRoute *self)
+{
+  g_autofree char *path = NULL;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->driver_id == NULL || self->client == NULL)
+    return;
+
+  self->cancellable = g_cancellable_new ();
+  path = g_strdup_printf ("/api/v1/drivers/%s/route", self->driver_id);
+  dc_client_request_async (self->client, "GET", path, NULL, self->cancellable, fetched_cb,
+                           g_object_ref (self));
+}
+
+/* Back in sync after a reconnection: driver.route events may have been
+ * missed meanwhile (a resume replays only state events). */
+static void
+stream_state_cb (DcRoute    *self,
+                 GParamSpec *pspec,
+                 DcStream   *stream)
+{
+  if (dc_stream_get_state (stream) == DC_CONNECTION_LIVE)
+    fetch (self);
+}
+
 static void
 route_event_cb (DcRoute    *self,
                 const char *type,
@@ -192,8 +220,12 @@ dc_route_new (DcClient *client,
 
   self->client = client != NULL ? g_object_ref (client) : NULL;
   if (stream != NULL)
-    g_signal_connect_object (stream, "event::driver.route", G_CALLBACK (route_event_cb),
-                             self, G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (stream, "event::driver.route", G_CALLBACK (route_event_cb),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (stream, "notify::state", G_CALLBACK (stream_state_cb),
+                               self, G_CONNECT_SWAPPED);
+    }
 
   return self;
 }
@@ -202,28 +234,17 @@ void
 dc_route_set_driver_id (DcRoute    *self,
                         const char *driver_id)
 {
-  g_autofree char *path = NULL;
-
   g_return_if_fail (DC_IS_ROUTE (self));
 
   if (g_strcmp0 (self->driver_id, driver_id) == 0)
     return;
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
   g_free (self->driver_id);
   self->driver_id = g_strdup (driver_id);
   self->updated_at = 0;
   g_array_set_size (self->stops, 0);
   g_signal_emit (self, signals[CHANGED], 0);
-
-  if (driver_id == NULL || self->client == NULL)
-    return;
-
-  self->cancellable = g_cancellable_new ();
-  path = g_strdup_printf ("/api/v1/drivers/%s/route", driver_id);
-  dc_client_request_async (self->client, "GET", path, NULL, self->cancellable, fetched_cb,
-                           g_object_ref (self));
+  fetch (self);
 }
 
 const char *

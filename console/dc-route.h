@@ -34,8 +34,9 @@ G_DECLARE_FINAL_TYPE (DcRoute, dc_route, DC, ROUTE, GObject)
  * The stops a driver still has to make, in driving order, as the server
  * plans them (GET /api/v1/drivers/{id}/route and the driver.route events):
  * the route of the driver the console shows. Setting the driver empties it
- * and asks the server; the stream's driver.route events for that driver
- * replace it (the newest "updated_at" wins). ::changed follows every change.
+ * and asks the server, as does the stream's coming back live; the stream's
+ * driver.route events for that driver replace it (the newest "updated_at"
+ * wins). ::changed follows every change.
  * Without a client or stream (tests) it only parses what it is given.
  */
 DcRoute           *dc_route_new           (DcClient   *client,
