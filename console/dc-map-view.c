@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
+
 #include <glib/gi18n.h>
 
 #include "dc-driver-layer.h"
@@ -9,6 +11,7 @@
 #include "dc-map-view.h"
 #include "dc-order-layer.h"
 #include "dc-path-layer.h"
+#include "dc-projection.h"
 #include "dc-stop-layer.h"
 #include "dc-template.h"
 
@@ -17,6 +20,8 @@
 #define DROP_RADIUS          28.0
 #define PROBE_RETRY_S        60
 #define SELECTION_ZOOM       14.0
+/* the share of the map a selected driver's route is fitted into */
+#define ROUTE_FIT            0.8
 #define OSM_TILE_URL         "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 struct _DcMapView
@@ -44,6 +49,8 @@ struct _DcMapView
   /* the selection and what its route depends on */
   DcOrder *order;
   DcDriver *route_driver;
+  /* the selected driver's route was brought into view once */
+  gboolean route_framed;
   GSignalGroup *order_signals;
   GSignalGroup *driver_signals;
   GCancellable *trail_cancellable;
@@ -265,23 +272,85 @@ dc_map_view_size_allocate (GtkWidget *widget,
     }
 }
 
-/* The selected driver's stops (DcRoute), from where the driver is now. */
+/* Centres the map on the route's box of @n locations (latitude, longitude
+ * pairs) and zooms out until the box fills at most ROUTE_FIT of it; never
+ * zooms in. */
+static void
+frame_locations (DcMapView    *self,
+                 const double *locations,
+                 guint         n)
+{
+  ShumateViewport *viewport = shumate_map_get_viewport (self->map);
+  ShumateMapSource *source = shumate_viewport_get_reference_map_source (viewport);
+  double min_x = G_MAXDOUBLE, min_y = G_MAXDOUBLE, max_x = -G_MAXDOUBLE, max_y = -G_MAXDOUBLE;
+  double zoom = shumate_viewport_get_zoom_level (viewport);
+  int width = gtk_widget_get_width (GTK_WIDGET (self->map));
+  int height = gtk_widget_get_height (GTK_WIDGET (self->map));
+  double min_lat = 90, max_lat = -90, min_lon = 180, max_lon = -180;
+  double tile;
+
+  if (source == NULL || width <= 0 || height <= 0)
+    return;
+
+  for (guint i = 0; i < n; i++)
+    {
+      double x, y;
+
+      dc_projection_world_from_location (locations[2 * i], locations[2 * i + 1], &x, &y);
+      min_x = MIN (min_x, x);
+      max_x = MAX (max_x, x);
+      min_y = MIN (min_y, y);
+      max_y = MAX (max_y, y);
+      min_lat = MIN (min_lat, locations[2 * i]);
+      max_lat = MAX (max_lat, locations[2 * i]);
+      min_lon = MIN (min_lon, locations[2 * i + 1]);
+      max_lon = MAX (max_lon, locations[2 * i + 1]);
+    }
+
+  /* world units × tile size × 2^zoom pixels across */
+  tile = shumate_map_source_get_tile_size (source);
+  while (zoom > shumate_viewport_get_min_zoom_level (viewport) &&
+         ((max_x - min_x) * tile * exp2 (zoom) > width * ROUTE_FIT ||
+          (max_y - min_y) * tile * exp2 (zoom) > height * ROUTE_FIT))
+    zoom -= 0.5;
+
+  shumate_map_go_to_full (self->map, (min_lat + max_lat) / 2, (min_lon + max_lon) / 2, zoom);
+}
+
+/* The selected driver's stops (DcRoute), from where the driver is now;
+ * brought into view when they first come. */
 static void
 add_driver_route (DcMapView *self)
 {
   DcRoute *route = dc_context_get_route (self->context);
   guint n = dc_route_get_n_stops (route);
+  g_autoptr(GArray) locations = NULL;
 
   if (n == 0 || g_strcmp0 (dc_route_get_driver_id (route),
                            dc_entity_get_id (DC_ENTITY (self->route_driver))) != 0)
     return;
 
+  locations = g_array_sized_new (FALSE, FALSE, sizeof (double), 2 * (n + 1));
   if (dc_driver_has_location (self->route_driver))
-    dc_path_layer_add_point (self->route_layer, dc_driver_get_lat (self->route_driver),
-                             dc_driver_get_lon (self->route_driver));
+    {
+      double here[] = { dc_driver_get_lat (self->route_driver),
+                        dc_driver_get_lon (self->route_driver) };
+
+      g_array_append_vals (locations, here, 2);
+    }
   for (guint i = 0; i < n; i++)
-    dc_path_layer_add_point (self->route_layer, dc_route_get_stop (route, i)->lat,
-                             dc_route_get_stop (route, i)->lon);
+    {
+      double stop[] = { dc_route_get_stop (route, i)->lat, dc_route_get_stop (route, i)->lon };
+
+      g_array_append_vals (locations, stop, 2);
+    }
+
+  for (guint i = 0; i < locations->len; i += 2)
+    dc_path_layer_add_point (self->route_layer, g_array_index (locations, double, i),
+                             g_array_index (locations, double, i + 1));
+  if (!self->route_framed)
+    frame_locations (self, (const double *) locations->data, locations->len / 2);
+  self->route_framed = TRUE;
 }
 
 /* An order's way: its driver, its pickup unless picked up, its dropoff;
@@ -357,6 +426,7 @@ set_route_driver (DcMapView *self,
     return;
 
   g_set_object (&self->route_driver, driver);
+  self->route_framed = FALSE;
   g_signal_group_set_target (self->driver_signals, driver);
 
   g_cancellable_cancel (self->trail_cancellable);
