@@ -314,21 +314,26 @@ frame_locations (DcMapView    *self,
           (max_y - min_y) * tile * exp2 (zoom) > height * ROUTE_FIT))
     zoom -= 0.5;
 
-  shumate_map_go_to_full (self->map, (min_lat + max_lat) / 2, (min_lon + max_lon) / 2, zoom);
+  /* at once: the route comes a moment after the selection's own pan */
+  shumate_map_stop_go_to (self->map);
+  shumate_viewport_set_zoom_level (viewport, zoom);
+  shumate_map_center_on (self->map, (min_lat + max_lat) / 2, (min_lon + max_lon) / 2);
 }
 
-/* The selected driver's stops (DcRoute), from where the driver is now;
- * brought into view when they first come. */
-static void
-add_driver_route (DcMapView *self)
+/* Where the selected driver's route (DcRoute) goes, as latitude, longitude
+ * pairs: from where the driver is now through the stops; NULL while the
+ * route is empty or another driver's. */
+static GArray *
+route_locations (DcMapView *self)
 {
   DcRoute *route = dc_context_get_route (self->context);
   guint n = dc_route_get_n_stops (route);
-  g_autoptr(GArray) locations = NULL;
+  GArray *locations;
 
-  if (n == 0 || g_strcmp0 (dc_route_get_driver_id (route),
-                           dc_entity_get_id (DC_ENTITY (self->route_driver))) != 0)
-    return;
+  if (n == 0 || self->route_driver == NULL ||
+      g_strcmp0 (dc_route_get_driver_id (route),
+                 dc_entity_get_id (DC_ENTITY (self->route_driver))) != 0)
+    return NULL;
 
   locations = g_array_sized_new (FALSE, FALSE, sizeof (double), 2 * (n + 1));
   if (dc_driver_has_location (self->route_driver))
@@ -344,6 +349,18 @@ add_driver_route (DcMapView *self)
 
       g_array_append_vals (locations, stop, 2);
     }
+
+  return locations;
+}
+
+/* The selected driver's route; brought into view when it first comes. */
+static void
+add_driver_route (DcMapView *self)
+{
+  g_autoptr(GArray) locations = route_locations (self);
+
+  if (locations == NULL)
+    return;
 
   for (guint i = 0; i < locations->len; i += 2)
     dc_path_layer_add_point (self->route_layer, g_array_index (locations, double, i),
@@ -747,12 +764,19 @@ dc_map_view_show_selection (DcMapView *self)
 {
   ShumateViewport *viewport;
   DcEntity *driver;
+  g_autoptr(GArray) route = NULL;
   double lat, lon;
 
   g_return_if_fail (DC_IS_MAP_VIEW (self));
 
   viewport = shumate_map_get_viewport (self->map);
   driver = dc_point_layer_get_selected (DC_POINT_LAYER (self->driver_layer));
+  /* a driver with a route: all of it, whichever comes last */
+  if (self->order == NULL && driver != NULL && (route = route_locations (self)) != NULL)
+    {
+      frame_locations (self, (const double *) route->data, route->len / 2);
+      return;
+    }
   if (self->order != NULL)
     dc_order_get_pickup (self->order, &lat, &lon);
   else if (driver != NULL && dc_driver_has_location (DC_DRIVER (driver)))

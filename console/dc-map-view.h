@@ -28,7 +28,7 @@ void       dc_map_view_set_selected_order  (DcMapView *self,
                                             DcOrder   *order);
 void       dc_map_view_set_selected_driver (DcMapView *self,
                                             DcDriver  *driver);
-/* Pans to the selection. */
+/* Pans to the selection (a driver with a route: the whole route). */
 void       dc_map_view_show_selection      (DcMapView *self);
 /* While @picking, the next click on the map emits ::place-picked (latitude,
  * longitude) instead of selecting a marker, and picking ends. */
