@@ -45,7 +45,7 @@ struct _DcMapView
   DcOrderLayer *order_layer;
   DcStopLayer *stop_layer;
   DcDriverLayer *driver_layer;
-  ShumateLayer *replay_layer;   /* in replay, instead of the four above */
+  ShumateLayer *replay_layer;   /* in replay, instead of the five above */
 
   /* the selection and what its route depends on */
   DcOrder *order;
@@ -380,7 +380,8 @@ update_route (DcMapView *self)
 
   dc_path_layer_clear (self->route_layer);
   gtk_widget_set_visible (GTK_WIDGET (self->stop_layer),
-                          self->order == NULL && self->route_driver != NULL);
+                          self->order == NULL && self->route_driver != NULL &&
+                          self->replay_layer == NULL);
   if (self->order == NULL)
     {
       if (self->route_driver != NULL)
@@ -827,4 +828,5 @@ dc_map_view_set_replay_layer (DcMapView    *self,
   g_set_object (&self->replay_layer, layer);
   if (layer != NULL)
     shumate_map_add_layer (self->map, layer);
+  update_route (self);
 }
