@@ -59,7 +59,7 @@ G_BEGIN_DECLS
 /* Arrays */
 #define DISPATCH_ORDER_MAX_ITEMS              200
 #define DISPATCH_LOCATION_BATCH_MAX_POINTS    1000
-#define DISPATCH_WEBHOOK_MAX_EVENTS           8
+#define DISPATCH_WEBHOOK_MAX_EVENTS           16
 #define DISPATCH_TEAM_MAX_MEMBERS             1000 /* dispatchers, drivers, zones each */
 
 /* Zones (GeoJSON): polygons of a MultiPolygon, rings of a polygon, and
