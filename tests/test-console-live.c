@@ -12,6 +12,7 @@
 #include "dc-local-time.h"
 #include "dc-order.h"
 #include "dc-order-row.h"
+#include "dc-route.h"
 #include "dc-stream.h"
 #include "dc-window-private.h"
 #include "dispatch-json.h"
@@ -2619,6 +2620,116 @@ test_replay (Fixture       *fixture,
     }
 }
 
+/* A driver's route ------------------------------------------------------- */
+
+typedef struct
+{
+  Fixture *fixture;
+  const char *driver_id;
+  guint stops;
+  /* an order whose pickup is no longer ahead, or NULL */
+  const char *picked_up;
+} RouteWatch;
+
+static gboolean
+route_shown (gpointer user_data)
+{
+  RouteWatch *watch = user_data;
+  DcRoute *route = dc_context_get_route (watch->fixture->context);
+
+  if (g_strcmp0 (dc_route_get_driver_id (route), watch->driver_id) != 0 ||
+      dc_route_get_n_stops (route) != watch->stops)
+    return FALSE;
+  for (guint i = 0; i < watch->stops; i++)
+    if (dc_route_get_stop (route, i)->kind == DC_STOP_PICKUP &&
+        g_strcmp0 (dc_route_get_stop (route, i)->order_id, watch->picked_up) == 0)
+      return FALSE;
+
+  return TRUE;
+}
+
+/* The index of @order_id's stop of @kind in @route, or -1. */
+static int
+stop_index (DcRoute    *route,
+            const char *order_id,
+            DcStopKind  kind)
+{
+  for (guint i = 0; i < dc_route_get_n_stops (route); i++)
+    if (dc_route_get_stop (route, i)->kind == kind &&
+        g_strcmp0 (dc_route_get_stop (route, i)->order_id, order_id) == 0)
+      return (int) i;
+
+  return -1;
+}
+
+/* Two orders on one driver, their pickups close together: the driver's page
+ * lists the four stops, each pickup before its dropoff, and the map draws
+ * them; the first pickup done, the stream's driver.route takes it off. */
+static void
+test_route (Fixture       *fixture,
+            gconstpointer  data)
+{
+  DcWindow *window = fixture->window;
+  DcRoute *route = dc_context_get_route (fixture->context);
+  g_autofree char *driver_id = NULL;
+  g_autofree char *driver_token = dsd_test_create_online_driver (fixture->server, 52.5205,
+                                                                 13.4095, &driver_id);
+  g_autofree char *first = create_delivery (fixture, "", NULL, NULL);
+  g_autofree char *second = NULL;
+  g_autofree char *assign_body = g_strdup_printf ("{\"driver_id\":\"%s\"}", driver_id);
+  g_autofree char *picked_up = NULL;
+  g_autofree char *short_id = NULL;
+  g_autofree char *row_title = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(JsonObject) second_order = NULL;
+  RouteWatch watch = { fixture, driver_id, 4, NULL };
+  TextWatch page = { fixture, NULL, 1 };
+
+  second_order = api (fixture, "POST", "/api/v1/orders",
+                      "{\"pickup\":{\"lat\":52.5186,\"lon\":13.4081,"
+                      "\"address\":\"Rathausstraße 15\"},"
+                      "\"dropoff\":{\"lat\":52.5137,\"lon\":13.3927,"
+                      "\"address\":\"Gendarmenmarkt 2\"},"
+                      "\"contact\":{\"name\":\"Grace Hopper\"}}", 201);
+  second = g_strdup (json_object_get_string_member (second_order, "id"));
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(JsonObject) assigned = NULL;
+
+      path = g_strdup_printf ("/api/v1/orders/%s/assign", i == 0 ? first : second);
+      assigned = api (fixture, "POST", path, assign_body, 200);
+      g_clear_pointer (&path, g_free);
+    }
+
+  sign_in (fixture);
+  created_wait (fixture, second);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-driver", "s",
+                                             driver_id));
+  wait_for (route_shown, &watch, WAIT_MS, "the driver's four stops");
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *id = i == 0 ? first : second;
+
+      g_assert_cmpint (stop_index (route, id, DC_STOP_PICKUP), >=, 0);
+      g_assert_cmpint (stop_index (route, id, DC_STOP_PICKUP), <,
+                       stop_index (route, id, DC_STOP_DROPOFF));
+    }
+  short_id = dc_order_format_short_id (dc_route_get_stop (route, 0)->order_id);
+  row_title = g_strdup_printf ("Pick up %s", short_id);
+  page.text = row_title;
+  wait_for (driver_page_shows, &page, WAIT_MS, "the first stop in the driver's page");
+  screenshot_settled (fixture, "console-route");
+
+  /* the first pickup done: the route goes on from the next stop */
+  picked_up = g_strdup (dc_route_get_stop (route, 0)->order_id);
+  path = g_strdup_printf ("/api/v1/orders/%s/status", picked_up);
+  driver_request (fixture, "POST", path, driver_token, "{\"status\":\"picked_up\"}");
+  watch.stops = 3;
+  watch.picked_up = picked_up;
+  wait_for (route_shown, &watch, WAIT_MS, "the route without the pickup done");
+  g_assert_cmpint (stop_index (route, picked_up, DC_STOP_DROPOFF), >=, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2644,6 +2755,7 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/console/windows", Fixture, NULL, fixture_set_up, test_windows,
               fixture_tear_down);
+  g_test_add ("/console/route", Fixture, NULL, fixture_set_up, test_route, fixture_tear_down);
   g_test_add ("/console/replay", Fixture, without_automation, fixture_set_up, test_replay,
               fixture_tear_down);
 
