@@ -19,6 +19,7 @@ struct _DcContext
   DcAlerts *alerts;
   DcClock *clock;
   DcRoute *route;
+  DcScope *scope;
 };
 
 G_DEFINE_FINAL_TYPE (DcContext, dc_context, G_TYPE_OBJECT)
@@ -124,6 +125,7 @@ dc_context_dispose (GObject *object)
 
   g_clear_object (&self->alerts);
   g_clear_object (&self->route);
+  g_clear_object (&self->scope);
   g_clear_object (&self->clock);
   g_clear_object (&self->stream);
   g_clear_object (&self->finished);
@@ -156,11 +158,20 @@ dc_context_init (DcContext *self)
   journal = g_build_filename (g_get_user_data_dir (), "dispatch-console", "alerts.json", NULL);
   self->alerts = dc_alerts_new (self->stream, self->orders, journal);
   self->route = dc_route_new (self->client, self->stream);
+  self->scope = dc_scope_new (self->client);
 
   g_signal_connect_object (self->client, "notify::authenticated",
                            G_CALLBACK (authenticated_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->client, "session-expired",
                            G_CALLBACK (forget_token), self, G_CONNECT_SWAPPED);
+}
+
+DcScope *
+dc_context_get_scope (DcContext *self)
+{
+  g_return_val_if_fail (DC_IS_CONTEXT (self), NULL);
+
+  return self->scope;
 }
 
 DcContext *

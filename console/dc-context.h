@@ -8,6 +8,7 @@
 #include "dc-clock.h"
 #include "dc-finished-orders.h"
 #include "dc-route.h"
+#include "dc-scope.h"
 #include "dc-store.h"
 #include "dc-stream.h"
 
@@ -22,7 +23,7 @@ G_DECLARE_FINAL_TYPE (DcContext, dc_context, DC, CONTEXT, GObject)
  *
  * Everything the console's widgets share: settings, the REST client, the
  * live stores and their stream, the alerts, the route of the driver on
- * show, the ticking clock. It also owns the session's
+ * show, the ticking clock, the user's scope. It also owns the session's
  * life: the token goes to the keyring on sign-in and the stream runs while
  * the client is signed in.
  */
@@ -36,6 +37,8 @@ DcStream  *dc_context_get_stream           (DcContext           *self);
 DcAlerts  *dc_context_get_alerts           (DcContext           *self);
 DcRoute   *dc_context_get_route            (DcContext           *self);
 DcClock   *dc_context_get_clock            (DcContext           *self);
+/* The signed-in dispatcher's teams. */
+DcScope   *dc_context_get_scope            (DcContext           *self);
 /* The "max-pickup-km" setting in meters. */
 double     dc_context_get_max_pickup_m     (DcContext           *self);
 /* Signs in with the token kept for the last server and user, if any. */
