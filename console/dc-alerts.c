@@ -150,8 +150,10 @@ struct _DcAlerts
    * due after it */
   gboolean saving;
   gboolean save_again;
-  /* ids of orders already reported late, so each is reported once */
+  /* ids of orders already reported late, so each is reported once; at
+   * risk, so that one the snapshot brings marked is reported too, once */
   GHashTable *reported_late;
+  GHashTable *reported_at_risk;
   guint unread;
   guint late_source;
 };
@@ -269,6 +271,24 @@ loaded_cb (GObject      *object,
     }
 }
 
+/* The position of the alert with @key, or G_MAXUINT. */
+static guint
+find_alert (DcAlerts   *self,
+            const char *key)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->alerts));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DcAlert) alert = g_list_model_get_item (G_LIST_MODEL (self->alerts), i);
+
+      if (g_strcmp0 (alert->key, key) == 0)
+        return i;
+    }
+
+  return G_MAXUINT;
+}
+
 static void
 raise_alert (DcAlerts   *self,
              const char *key,
@@ -278,18 +298,14 @@ raise_alert (DcAlerts   *self,
              const char *driver_id)
 {
   g_autoptr(DcAlert) alert = NULL;
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->alerts));
+  guint earlier = find_alert (self, key);
+  guint n;
 
   /* A repeat replaces the earlier entry and counts it. */
-  for (guint i = 0; i < n && alert == NULL; i++)
+  if (earlier != G_MAXUINT)
     {
-      g_autoptr(DcAlert) earlier = g_list_model_get_item (G_LIST_MODEL (self->alerts), i);
-
-      if (g_strcmp0 (earlier->key, key) == 0)
-        {
-          alert = g_steal_pointer (&earlier);
-          g_list_store_remove (self->alerts, i);
-        }
+      alert = g_list_model_get_item (G_LIST_MODEL (self->alerts), earlier);
+      g_list_store_remove (self->alerts, earlier);
     }
 
   if (alert == NULL)
@@ -319,11 +335,9 @@ raise_alert (DcAlerts   *self,
 }
 
 static char *
-order_label (JsonObject *order)
+order_label_of (const char *id,
+                const char *address)
 {
-  const char *id = dc_json_string (order, "id");
-  JsonObject *pickup = dc_json_object (order, "pickup");
-  const char *address = pickup != NULL ? dc_json_string (pickup, "address") : NULL;
   g_autofree char *short_id = dc_order_format_short_id (id ? id : "?");
 
   if (address != NULL)
@@ -331,6 +345,15 @@ order_label (JsonObject *order)
     return g_strdup_printf (_("Order %s from %s"), short_id, address);
 
   return g_strdup_printf (_("Order %s"), short_id);
+}
+
+static char *
+order_label (JsonObject *order)
+{
+  JsonObject *pickup = dc_json_object (order, "pickup");
+
+  return order_label_of (dc_json_string (order, "id"),
+                         pickup != NULL ? dc_json_string (pickup, "address") : NULL);
 }
 
 static void
@@ -345,15 +368,27 @@ unassignable_cb (DcAlerts   *self,
 }
 
 static void
+report_at_risk (DcAlerts   *self,
+                const char *order_id,
+                const char *label,
+                const char *driver_id)
+{
+  g_autofree char *key = g_strconcat ("at_risk:", order_id, NULL);
+
+  g_hash_table_add (self->reported_at_risk, g_strdup (order_id));
+  raise_alert (self, key, _("An order may miss its delivery window"), label, order_id,
+               driver_id);
+}
+
+static void
 at_risk_cb (DcAlerts   *self,
             const char *type,
             JsonObject *data)
 {
   g_autofree char *label = order_label (data);
-  g_autofree char *key = g_strconcat ("at_risk:", dc_json_string (data, "id"), NULL);
 
-  raise_alert (self, key, _("An order may miss its delivery window"), label,
-               dc_json_string (data, "id"), dc_json_string (data, "driver_id"));
+  if (dc_json_string (data, "id") != NULL)
+    report_at_risk (self, dc_json_string (data, "id"), label, dc_json_string (data, "driver_id"));
 }
 
 static void
@@ -416,6 +451,7 @@ dc_alerts_dispose (GObject *object)
   g_clear_object (&self->orders);
   g_clear_object (&self->alerts);
   g_clear_pointer (&self->reported_late, g_hash_table_unref);
+  g_clear_pointer (&self->reported_at_risk, g_hash_table_unref);
 
   G_OBJECT_CLASS (dc_alerts_parent_class)->dispose (object);
 }
@@ -463,6 +499,7 @@ dc_alerts_init (DcAlerts *self)
 {
   self->alerts = g_list_store_new (DC_TYPE_ALERT);
   self->reported_late = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->reported_at_risk = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 DcAlerts *
@@ -567,6 +604,18 @@ dc_alerts_check_late (DcAlerts *self)
                                     dc_order_get_short_id (order));
           key = g_strconcat ("late:", id, NULL);
           raise_alert (self, key, _("Late order"), body, id, NULL);
+        }
+
+      if (dc_order_get_at_risk (order) && !g_hash_table_contains (self->reported_at_risk, id))
+        {
+          g_autofree char *label = order_label_of (id, dc_order_get_pickup_address (order));
+          g_autofree char *key = g_strconcat ("at_risk:", id, NULL);
+
+          /* the journal may have it from an earlier run: not a second time */
+          if (find_alert (self, key) != G_MAXUINT)
+            g_hash_table_add (self->reported_at_risk, g_strdup (id));
+          else
+            report_at_risk (self, id, label, dc_order_get_driver_id (order));
         }
     }
 }

@@ -42,7 +42,9 @@ GListModel *dc_alerts_get_model   (DcAlerts *self);
 guint       dc_alerts_get_unread  (DcAlerts *self);
 void        dc_alerts_mark_read   (DcAlerts *self);
 void        dc_alerts_clear       (DcAlerts *self);
-/* Re-evaluates late orders now (also done every few seconds). */
+/* Re-evaluates late orders now (also done every few seconds), and reports
+ * the orders marked at risk whose order.at_risk came while the console was
+ * away (the snapshot carries the mark, not the event). */
 void        dc_alerts_check_late  (DcAlerts *self);
 
 G_END_DECLS

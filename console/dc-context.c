@@ -18,6 +18,7 @@ struct _DcContext
   DcStream *stream;
   DcAlerts *alerts;
   DcClock *clock;
+  DcRoute *route;
   DcScope *scope;
 };
 
@@ -123,6 +124,7 @@ dc_context_dispose (GObject *object)
   DcContext *self = (DcContext *)object;
 
   g_clear_object (&self->alerts);
+  g_clear_object (&self->route);
   g_clear_object (&self->scope);
   g_clear_object (&self->clock);
   g_clear_object (&self->stream);
@@ -155,6 +157,7 @@ dc_context_init (DcContext *self)
   self->finished = dc_finished_orders_new (self->client, self->stream);
   journal = g_build_filename (g_get_user_data_dir (), "dispatch-console", "alerts.json", NULL);
   self->alerts = dc_alerts_new (self->stream, self->orders, journal);
+  self->route = dc_route_new (self->client, self->stream);
   self->scope = dc_scope_new (self->client);
 
   g_signal_connect_object (self->client, "notify::authenticated",
@@ -241,6 +244,14 @@ dc_context_get_max_pickup_m (DcContext *self)
   return g_settings_get_double (self->settings, "max-pickup-km") * 1000.0;
 }
 
+DcRoute *
+dc_context_get_route (DcContext *self)
+{
+  g_return_val_if_fail (DC_IS_CONTEXT (self), NULL);
+
+  return self->route;
+}
+
 DcClock *
 dc_context_get_clock (DcContext *self)
 {
@@ -311,4 +322,5 @@ dc_context_sign_out (DcContext *self)
   dc_finished_orders_clear (self->finished);
   dc_store_reconcile (self->drivers, nothing);
   dc_alerts_clear (self->alerts);
+  dc_route_set_driver_id (self->route, NULL);
 }

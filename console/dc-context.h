@@ -7,6 +7,7 @@
 #include "dc-client.h"
 #include "dc-clock.h"
 #include "dc-finished-orders.h"
+#include "dc-route.h"
 #include "dc-scope.h"
 #include "dc-store.h"
 #include "dc-stream.h"
@@ -21,9 +22,10 @@ G_DECLARE_FINAL_TYPE (DcContext, dc_context, DC, CONTEXT, GObject)
  * DcContext:
  *
  * Everything the console's widgets share: settings, the REST client, the
- * live stores and their stream, the alerts, the ticking clock, the user's
- * scope. It also owns the session's life: the token goes to the keyring on
- * sign-in and the stream runs while the client is signed in.
+ * live stores and their stream, the alerts, the route of the driver on
+ * show, the ticking clock, the user's scope. It also owns the session's
+ * life: the token goes to the keyring on sign-in and the stream runs while
+ * the client is signed in.
  */
 DcContext *dc_context_new                  (void);
 GSettings *dc_context_get_settings         (DcContext           *self);
@@ -33,6 +35,7 @@ DcFinishedOrders *dc_context_get_finished_orders (DcContext      *self);
 DcStore   *dc_context_get_drivers          (DcContext           *self);
 DcStream  *dc_context_get_stream           (DcContext           *self);
 DcAlerts  *dc_context_get_alerts           (DcContext           *self);
+DcRoute   *dc_context_get_route            (DcContext           *self);
 DcClock   *dc_context_get_clock            (DcContext           *self);
 /* The signed-in dispatcher's teams. */
 DcScope   *dc_context_get_scope            (DcContext           *self);

@@ -30,6 +30,7 @@ struct _DcDriverDetail
   AdwActionRow *load_row;
   AdwActionRow *vehicle_load_row;
   GtkSwitch *auto_switch;
+  GtkListBox *route_list;
   GtkListBox *orders_list;
 };
 
@@ -125,6 +126,81 @@ order_row (JsonObject *order)
   g_object_set_data_full (G_OBJECT (row), "order-id", g_strdup (id), g_free);
 
   return row;
+}
+
+/* "2  Drop off 3f2a9c1d", "Torstraße 5 · ETA 14:20 · by 14:30"; a stop
+ * whose ETA is past its window's end is marked. */
+static GtkWidget *
+stop_row (const DcRouteStop *stop,
+          guint              number)
+{
+  g_autofree char *short_id = dc_order_format_short_id (stop->order_id);
+  g_autofree char *title = NULL;
+  g_autofree char *digits = g_strdup_printf ("%u", number);
+  gint64 now = g_get_real_time ();
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *subtitle = NULL;
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *badge = gtk_label_new (digits);
+
+  if (stop->kind == DC_STOP_PICKUP)
+    /* Translators: a stop of a driver's route; %s is a short order id */
+    title = g_strdup_printf (_("Pick up %s"), short_id);
+  else
+    /* Translators: a stop of a driver's route; %s is a short order id */
+    title = g_strdup_printf (_("Drop off %s"), short_id);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+
+  if (stop->address != NULL)
+    g_ptr_array_add (parts, g_strdup (stop->address));
+  if (stop->eta != 0)
+    {
+      g_autofree char *eta = dc_format_time_of_day (stop->eta, now);
+
+      /* Translators: when the driver is expected at a stop, e.g. "ETA 14:20" */
+      g_ptr_array_add (parts, g_strdup_printf (_("ETA %s"), eta));
+    }
+  if (stop->kind == DC_STOP_PICKUP && stop->ready_at != 0)
+    {
+      g_autofree char *ready = dc_format_time_of_day (stop->ready_at, now);
+
+      /* Translators: when a pickup is ready, e.g. "ready 14:05" */
+      g_ptr_array_add (parts, g_strdup_printf (_("ready %s"), ready));
+    }
+  if (stop->kind == DC_STOP_DROPOFF && stop->deliver_before != 0)
+    g_ptr_array_add (parts, dc_format_window (0, stop->deliver_before, now));
+  g_ptr_array_add (parts, NULL);
+  subtitle = g_strjoinv (" · ", (char **) parts->pdata);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+
+  gtk_widget_add_css_class (badge, "stop-number");
+  gtk_widget_add_css_class (badge, stop->kind == DC_STOP_PICKUP ? "pickup" : "dropoff");
+  gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), badge);
+  if (stop->eta != 0 && stop->deliver_before != 0 && stop->eta > stop->deliver_before)
+    gtk_widget_add_css_class (row, "warning");
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  g_object_set_data_full (G_OBJECT (row), "order-id", g_strdup (stop->order_id), g_free);
+
+  return row;
+}
+
+/* The driver's stops from the context's route, when it is this driver's. */
+static void
+update_route (DcDriverDetail *self)
+{
+  DcRoute *route = dc_context_get_route (self->context);
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->route_list))))
+    gtk_list_box_remove (self->route_list, child);
+
+  if (self->driver == NULL ||
+      g_strcmp0 (dc_route_get_driver_id (route), dc_entity_get_id (DC_ENTITY (self->driver))))
+    return;
+
+  for (guint i = 0; i < dc_route_get_n_stops (route); i++)
+    gtk_list_box_append (self->route_list, stop_row (dc_route_get_stop (route, i), i + 1));
 }
 
 static int
@@ -241,6 +317,8 @@ dc_driver_detail_constructed (GObject *object)
 
   g_signal_connect_object (dc_context_get_clock (self->context), "tick",
                            G_CALLBACK (update_age), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dc_context_get_route (self->context), "changed",
+                           G_CALLBACK (update_route), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -300,6 +378,7 @@ dc_driver_detail_class_init (DcDriverDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DcDriverDetail, load_row);
   gtk_widget_class_bind_template_child (widget_class, DcDriverDetail, vehicle_load_row);
   gtk_widget_class_bind_template_child (widget_class, DcDriverDetail, auto_switch);
+  gtk_widget_class_bind_template_child (widget_class, DcDriverDetail, route_list);
   gtk_widget_class_bind_template_child (widget_class, DcDriverDetail, orders_list);
   gtk_widget_class_bind_template_callback (widget_class, auto_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, order_activated_cb);
@@ -338,5 +417,6 @@ dc_driver_detail_set_driver (DcDriverDetail *self,
 
   g_signal_group_set_target (self->driver_signals, driver);
   update (self);
+  update_route (self);
   load_orders (self);
 }

@@ -17,8 +17,9 @@ G_DECLARE_FINAL_TYPE (DcDriverDetail, dc_driver_detail, DC, DRIVER_DETAIL, GtkWi
  *
  * A driver's page: state and how long ago the last position came (ticking),
  * orders held against capacity, automatic dispatch on or off
- * ("win.set-auto-dispatch"), contact, and the driver's current and latest
- * orders ("win.select-order"). The map shows the driver's trail meanwhile.
+ * ("win.set-auto-dispatch"), contact, the stops of the driver's route (the
+ * context's DcRoute) and the driver's current and latest orders
+ * ("win.select-order"). The map shows the driver's trail meanwhile.
  */
 DcDriverDetail *dc_driver_detail_new        (DcContext      *context);
 void            dc_driver_detail_set_driver (DcDriverDetail *self,

@@ -6,6 +6,7 @@
 #include <dispatch-error.h>
 
 #include "dc-format.h"
+#include "dc-local-time.h"
 
 #define METERS_PER_MILE 1609.344
 #define FEET_PER_METER  3.28084
@@ -71,14 +72,38 @@ dc_format_age (gint64 then_usec,
 char *
 dc_format_clock_time (gint64 usec)
 {
-  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
-  g_autoptr(GDateTime) local = NULL;
+  g_autoptr(GDateTime) local = dc_local_time_new (usec);
 
-  if (utc == NULL)
-    return g_strdup ("");
+  return local != NULL ? g_date_time_format (local, "%H:%M:%S") : g_strdup ("");
+}
 
-  local = g_date_time_to_local (utc);
-  return g_date_time_format (local, "%H:%M:%S");
+char *
+dc_format_time_of_day (gint64 usec,
+                       gint64 now_usec)
+{
+  /* Translators: a time on another day, strftime format: weekday and time, e.g. "Tue 14:30" */
+  return dc_local_time_format (usec, now_usec, C_("time of day", "%a %H:%M"));
+}
+
+char *
+dc_format_window (gint64 after_usec,
+                  gint64 before_usec,
+                  gint64 now_usec)
+{
+  g_autofree char *from = after_usec != 0 ? dc_format_time_of_day (after_usec, now_usec) : NULL;
+  g_autofree char *to = before_usec != 0 ? dc_format_time_of_day (before_usec, now_usec) : NULL;
+
+  if (from != NULL && to != NULL)
+    /* Translators: a delivery window, e.g. "14:00–14:30" */
+    return g_strdup_printf (C_("delivery window", "%s–%s"), from, to);
+  if (to != NULL)
+    /* Translators: a delivery window with no start, e.g. "by 14:30" */
+    return g_strdup_printf (C_("delivery window", "by %s"), to);
+  if (from != NULL)
+    /* Translators: a delivery window with no end, e.g. "from 14:00" */
+    return g_strdup_printf (C_("delivery window", "from %s"), from);
+
+  return NULL;
 }
 
 const char *
@@ -202,8 +227,25 @@ dc_format_order_css_class (DcOrder *order)
 
   if (dc_order_get_late (order))
     return "late";
+  if (dc_order_get_at_risk (order) &&
+      !dispatch_order_status_is_terminal (dc_order_get_status (order)))
+    return "at-risk";
 
   return classes[dc_order_get_status (order)];
+}
+
+const char *
+dc_format_order_badge (DcOrder *order)
+{
+  const char *look = dc_format_order_css_class (order);
+
+  if (g_str_equal (look, "late"))
+    return _("Late");
+  if (g_str_equal (look, "at-risk"))
+    /* Translators: an order that may miss its delivery window */
+    return _("At risk");
+
+  return dc_format_order_status (dc_order_get_status (order));
 }
 
 const char *

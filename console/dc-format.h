@@ -22,6 +22,15 @@ char *dc_format_duration     (gint64   seconds);
 char *dc_format_age          (gint64   then_usec,
                               gint64   now_usec);
 char *dc_format_clock_time   (gint64   usec);
+/* A planned time in local time, "14:30", with the weekday when it is not on
+ * the day of @now_usec: "Tue 14:30". */
+char *dc_format_time_of_day  (gint64   usec,
+                              gint64   now_usec);
+/* A delivery window (0 for an open end): "14:00–14:30", "by 14:30",
+ * "from 14:00"; NULL when both ends are open. */
+char *dc_format_window       (gint64   after_usec,
+                              gint64   before_usec,
+                              gint64   now_usec);
 
 /* Enum values as a person reads them, e.g. "Picked up", "Scooter". */
 const char *dc_format_order_status (DispatchOrderStatus status);
@@ -42,8 +51,11 @@ char *dc_format_load (double weight_kg,
  * code or the kind of transport failure, never the raw message. */
 const char *dc_format_error (const GError *error);
 
-/* The style class of an order's status marks: "late", "waiting",
- * "assigned", "picked-up", … */
+/* The style class of an order's status marks: "late", "at-risk" (an open
+ * order the server says may miss its window), "waiting", "assigned",
+ * "picked-up", … */
 const char *dc_format_order_css_class (DcOrder *order);
+/* The text of an order's status badge: "Late", "At risk" or its status. */
+const char *dc_format_order_badge     (DcOrder *order);
 
 G_END_DECLS

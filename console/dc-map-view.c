@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
+
 #include <glib/gi18n.h>
 
 #include "dc-driver-layer.h"
@@ -10,6 +12,8 @@
 #include "dc-map-view.h"
 #include "dc-order-layer.h"
 #include "dc-path-layer.h"
+#include "dc-projection.h"
+#include "dc-stop-layer.h"
 #include "dc-template.h"
 
 #define VIEWPORT_DEBOUNCE_MS 250
@@ -17,6 +21,8 @@
 #define DROP_RADIUS          28.0
 #define PROBE_RETRY_S        60
 #define SELECTION_ZOOM       14.0
+/* the share of the map a selected driver's route is fitted into */
+#define ROUTE_FIT            0.8
 #define OSM_TILE_URL         "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 struct _DcMapView
@@ -42,12 +48,15 @@ struct _DcMapView
   DcPathLayer *trail_layer;
   DcPathLayer *route_layer;
   DcOrderLayer *order_layer;
+  DcStopLayer *stop_layer;
   DcDriverLayer *driver_layer;
-  ShumateLayer *replay_layer;   /* in replay, instead of the four above */
+  ShumateLayer *replay_layer;   /* in replay, instead of the five above */
 
   /* the selection and what its route depends on */
   DcOrder *order;
   DcDriver *route_driver;
+  /* the selected driver's route was brought into view once */
+  gboolean route_framed;
   GSignalGroup *order_signals;
   GSignalGroup *driver_signals;
   GCancellable *trail_cancellable;
@@ -269,14 +278,121 @@ dc_map_view_size_allocate (GtkWidget *widget,
     }
 }
 
+/* Centres the map on the route's box of @n locations (latitude, longitude
+ * pairs) and zooms out until the box fills at most ROUTE_FIT of it; never
+ * zooms in. */
+static void
+frame_locations (DcMapView    *self,
+                 const double *locations,
+                 guint         n)
+{
+  ShumateViewport *viewport = shumate_map_get_viewport (self->map);
+  ShumateMapSource *source = shumate_viewport_get_reference_map_source (viewport);
+  double min_x = G_MAXDOUBLE, min_y = G_MAXDOUBLE, max_x = -G_MAXDOUBLE, max_y = -G_MAXDOUBLE;
+  double zoom = shumate_viewport_get_zoom_level (viewport);
+  int width = gtk_widget_get_width (GTK_WIDGET (self->map));
+  int height = gtk_widget_get_height (GTK_WIDGET (self->map));
+  double min_lat = 90, max_lat = -90, min_lon = 180, max_lon = -180;
+  double tile;
+
+  if (source == NULL || width <= 0 || height <= 0)
+    return;
+
+  for (guint i = 0; i < n; i++)
+    {
+      double x, y;
+
+      dc_projection_world_from_location (locations[2 * i], locations[2 * i + 1], &x, &y);
+      min_x = MIN (min_x, x);
+      max_x = MAX (max_x, x);
+      min_y = MIN (min_y, y);
+      max_y = MAX (max_y, y);
+      min_lat = MIN (min_lat, locations[2 * i]);
+      max_lat = MAX (max_lat, locations[2 * i]);
+      min_lon = MIN (min_lon, locations[2 * i + 1]);
+      max_lon = MAX (max_lon, locations[2 * i + 1]);
+    }
+
+  /* world units × tile size × 2^zoom pixels across */
+  tile = shumate_map_source_get_tile_size (source);
+  while (zoom > shumate_viewport_get_min_zoom_level (viewport) &&
+         ((max_x - min_x) * tile * exp2 (zoom) > width * ROUTE_FIT ||
+          (max_y - min_y) * tile * exp2 (zoom) > height * ROUTE_FIT))
+    zoom -= 0.5;
+
+  /* at once: the route comes a moment after the selection's own pan */
+  shumate_map_stop_go_to (self->map);
+  shumate_viewport_set_zoom_level (viewport, zoom);
+  shumate_map_center_on (self->map, (min_lat + max_lat) / 2, (min_lon + max_lon) / 2);
+}
+
+/* Where the selected driver's route (DcRoute) goes, as latitude, longitude
+ * pairs: from where the driver is now through the stops; NULL while the
+ * route is empty or another driver's. */
+static GArray *
+route_locations (DcMapView *self)
+{
+  DcRoute *route = dc_context_get_route (self->context);
+  guint n = dc_route_get_n_stops (route);
+  GArray *locations;
+
+  if (n == 0 || self->route_driver == NULL ||
+      g_strcmp0 (dc_route_get_driver_id (route),
+                 dc_entity_get_id (DC_ENTITY (self->route_driver))) != 0)
+    return NULL;
+
+  locations = g_array_sized_new (FALSE, FALSE, sizeof (double), 2 * (n + 1));
+  if (dc_driver_has_location (self->route_driver))
+    {
+      double here[] = { dc_driver_get_lat (self->route_driver),
+                        dc_driver_get_lon (self->route_driver) };
+
+      g_array_append_vals (locations, here, 2);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      double stop[] = { dc_route_get_stop (route, i)->lat, dc_route_get_stop (route, i)->lon };
+
+      g_array_append_vals (locations, stop, 2);
+    }
+
+  return locations;
+}
+
+/* The selected driver's route; brought into view when it first comes. */
+static void
+add_driver_route (DcMapView *self)
+{
+  g_autoptr(GArray) locations = route_locations (self);
+
+  if (locations == NULL)
+    return;
+
+  for (guint i = 0; i < locations->len; i += 2)
+    dc_path_layer_add_point (self->route_layer, g_array_index (locations, double, i),
+                             g_array_index (locations, double, i + 1));
+  if (!self->route_framed)
+    frame_locations (self, (const double *) locations->data, locations->len / 2);
+  self->route_framed = TRUE;
+}
+
+/* An order's way: its driver, its pickup unless picked up, its dropoff;
+ * with a driver selected instead, that driver's route. */
 static void
 update_route (DcMapView *self)
 {
   double lat, lon;
 
   dc_path_layer_clear (self->route_layer);
+  gtk_widget_set_visible (GTK_WIDGET (self->stop_layer),
+                          self->order == NULL && self->route_driver != NULL &&
+                          self->replay_layer == NULL);
   if (self->order == NULL)
-    return;
+    {
+      if (self->route_driver != NULL)
+        add_driver_route (self);
+      return;
+    }
 
   if (self->route_driver != NULL && dc_driver_has_location (self->route_driver))
     dc_path_layer_add_point (self->route_layer, dc_driver_get_lat (self->route_driver),
@@ -334,6 +450,7 @@ set_route_driver (DcMapView *self,
     return;
 
   g_set_object (&self->route_driver, driver);
+  self->route_framed = FALSE;
   g_signal_group_set_target (self->driver_signals, driver);
 
   g_cancellable_cancel (self->trail_cancellable);
@@ -472,6 +589,7 @@ setup_layers (DcMapView *self)
   self->trail_layer = dc_path_layer_new (viewport, &trail_color, 3);
   self->route_layer = dc_path_layer_new (viewport, &route_color, 4);
   self->order_layer = dc_order_layer_new (viewport, dc_context_get_orders (self->context));
+  self->stop_layer = dc_stop_layer_new (viewport, dc_context_get_route (self->context));
   self->driver_layer = dc_driver_layer_new (viewport, dc_context_get_drivers (self->context));
 
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->grid_layer));
@@ -482,6 +600,7 @@ setup_layers (DcMapView *self)
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->trail_layer));
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->route_layer));
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->order_layer));
+  shumate_map_add_layer (self->map, SHUMATE_LAYER (self->stop_layer));
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->driver_layer));
 
   shumate_scale_set_viewport (self->scale, viewport);
@@ -495,6 +614,8 @@ setup_layers (DcMapView *self)
 
   g_signal_connect_object (viewport, "notify", G_CALLBACK (viewport_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (dc_context_get_route (self->context), "changed",
+                           G_CALLBACK (update_route), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -674,6 +795,7 @@ dc_map_view_set_selected_driver (DcMapView *self,
   if (driver != NULL)
     dc_map_view_set_selected_order (self, NULL);
   set_route_driver (self, driver);
+  update_route (self);
 }
 
 void
@@ -681,12 +803,19 @@ dc_map_view_show_selection (DcMapView *self)
 {
   ShumateViewport *viewport;
   DcEntity *driver;
+  g_autoptr(GArray) route = NULL;
   double lat, lon;
 
   g_return_if_fail (DC_IS_MAP_VIEW (self));
 
   viewport = shumate_map_get_viewport (self->map);
   driver = dc_point_layer_get_selected (DC_POINT_LAYER (self->driver_layer));
+  /* a driver with a route: all of it, whichever comes last */
+  if (self->order == NULL && driver != NULL && (route = route_locations (self)) != NULL)
+    {
+      frame_locations (self, (const double *) route->data, route->len / 2);
+      return;
+    }
   if (self->order != NULL)
     dc_order_get_pickup (self->order, &lat, &lon);
   else if (driver != NULL && dc_driver_has_location (DC_DRIVER (driver)))
@@ -752,4 +881,5 @@ dc_map_view_set_replay_layer (DcMapView    *self,
   g_set_object (&self->replay_layer, layer);
   if (layer != NULL)
     shumate_map_add_layer (self->map, layer);
+  update_route (self);
 }

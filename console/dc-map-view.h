@@ -19,7 +19,8 @@ G_DECLARE_FINAL_TYPE (DcMapView, dc_map_view, DC, MAP_VIEW, GtkWidget)
  * DcMapView:
  *
  * The live map: tiles from the "tile-url" setting over a grid backdrop,
- * open orders, drivers, and for the selection its route and trail. A click
+ * open orders, drivers, and for the selection its route and trail (a
+ * selected driver's route: the context's DcRoute, numbered stops). A click
  * selects the nearest driver or order ("win.select-driver",
  * "win.select-order"); an order dropped on a driver assigns it
  * ("win.assign-order"). The visible area goes to the stream, debounced.
@@ -30,7 +31,7 @@ void       dc_map_view_set_selected_order  (DcMapView *self,
                                             DcOrder   *order);
 void       dc_map_view_set_selected_driver (DcMapView *self,
                                             DcDriver  *driver);
-/* Pans to the selection. */
+/* Pans to the selection (a driver with a route: the whole route). */
 void       dc_map_view_show_selection      (DcMapView *self);
 /* Shows the demand heat layer (its switch in the "Demand" popover). */
 void         dc_map_view_set_heat_shown  (DcMapView *self,

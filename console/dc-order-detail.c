@@ -122,38 +122,38 @@ actor_name (DcOrderDetail *self,
   return g_strdup (_("a dispatcher"));
 }
 
-/* "Priority 3", with the planned pickup and the delivery window when the
- * order has them. */
+/* "Priority 3", with the ready time, the planned pickup and the delivery
+ * window when the order has them. */
 static char *
 subtitle_text (DcOrder *order)
 {
   /* Translators: %d is the priority 0–9 */
   g_autofree char *priority = g_strdup_printf (_("Priority %d"), dc_order_get_priority (order));
   GString *text = g_string_new (priority);
+  gint64 now = g_get_real_time ();
+  g_autofree char *window = NULL;
   gint64 after, before;
 
   dc_order_get_window (order, &after, &before);
-  if (dc_order_get_pickup_at (order) != 0)
+  if (dc_order_get_ready_at (order) != 0)
     {
-      g_autofree char *pickup = dc_format_clock_time (dc_order_get_pickup_at (order));
+      g_autofree char *ready = dc_format_time_of_day (dc_order_get_ready_at (order), now);
+
+      g_string_append (text, " · ");
+      /* Translators: when a pickup is ready, e.g. "ready 14:05" */
+      g_string_append_printf (text, _("ready %s"), ready);
+    }
+  if (dc_order_get_pickup_at (order) != 0 &&
+      dc_order_get_pickup_at (order) != dc_order_get_ready_at (order))
+    {
+      g_autofree char *pickup = dc_format_time_of_day (dc_order_get_pickup_at (order), now);
 
       /* Translators: %s is a time of day */
       g_string_append_printf (text, _(" · pick up at %s"), pickup);
     }
-  if (before != 0)
-    {
-      g_autofree char *from = after != 0 ? dc_format_clock_time (after) : NULL;
-      g_autofree char *to = dc_format_clock_time (before);
-
-      if (from != NULL)
-        /* Translators: the delivery window; %s are times of day */
-        g_string_append_printf (text, _(" · deliver %s–%s"), from, to);
-      else
-        /* Translators: %s is a time of day */
-        g_string_append_printf (text, _(" · deliver by %s"), to);
-    }
-  if (dc_order_get_at_risk (order))
-    g_string_append (text, _(" · at risk"));
+  if ((window = dc_format_window (after, before, now)) != NULL)
+    /* Translators: %s is a delivery window, e.g. "14:00–14:30" or "by 14:30" */
+    g_string_append_printf (text, _(" · deliver %s"), window);
 
   return g_string_free (text, FALSE);
 }
@@ -547,8 +547,7 @@ update (DcOrderDetail *self)
   subtitle = subtitle_text (order);
   gtk_label_set_label (self->subtitle_label, subtitle);
 
-  gtk_label_set_label (self->status_label,
-                       dc_order_get_late (order) ? _("Late") : dc_format_order_status (status));
+  gtk_label_set_label (self->status_label, dc_format_order_badge (order));
   gtk_widget_set_css_classes (GTK_WIDGET (self->status_label),
                               (const char *[]) { "status-badge", "large", look, NULL });
   if (dc_order_get_eta_seconds (order) >= 0)

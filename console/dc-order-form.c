@@ -3,8 +3,11 @@
 
 #include <glib/gi18n.h>
 
+#include <dispatch-json.h>
+
 #include "dc-format.h"
 #include "dc-json.h"
+#include "dc-local-time.h"
 #include "dc-order-form.h"
 #include "dc-window-private.h"
 
@@ -20,8 +23,14 @@ enum {
   CONTACT_NAME,
   CONTACT_PHONE,
   NOTES,
+  READY_AT,
+  DELIVER_AFTER,
+  DELIVER_BEFORE,
   N_FIELDS
 };
+
+/* The server's members of the time rows, from READY_AT on. */
+static const char * const time_members[] = { "ready_at", "deliver_after", "deliver_before" };
 
 typedef struct
 {
@@ -33,6 +42,9 @@ typedef struct
   JsonObject *contact;
   /* NULL where the form has no such row (items, when editing) */
   GtkEditable *fields[N_FIELDS];
+  /* the time rows as the form opened them: an edit sends only those changed,
+   * so a window that has begun or ended can stay as it is */
+  char *initial_times[N_FIELDS - READY_AT];
   GtkSpinButton *priority;
   /* the place row that the next click on the map fills, while picking */
   GtkEditable *picking;
@@ -58,6 +70,8 @@ form_free (Form *form)
   g_clear_object (&form->window);
   g_clear_pointer (&form->order_id, g_free);
   g_clear_pointer (&form->contact, json_object_unref);
+  for (guint i = 0; i < G_N_ELEMENTS (form->initial_times); i++)
+    g_free (form->initial_times[i]);
   g_free (form);
 }
 
@@ -150,6 +164,39 @@ add_items (JsonObject *order,
   return TRUE;
 }
 
+/* The time rows as RFC 3339 members ("" clears on an edit); FALSE if one
+ * does not read as a time. */
+static gboolean
+add_times (Form       *form,
+           JsonObject *order)
+{
+  gint64 now = g_get_real_time ();
+
+  for (guint field = READY_AT; field < N_FIELDS; field++)
+    {
+      const char *value = text (form, field);
+      const char *member = time_members[field - READY_AT];
+      g_autofree char *timestamp = NULL;
+      gint64 usec;
+
+      if (form->order_id != NULL &&
+          g_strcmp0 (value ?: "", form->initial_times[field - READY_AT]) == 0)
+        continue;
+      if (value == NULL)
+        {
+          if (form->order_id != NULL)
+            json_object_set_null_member (order, member);
+          continue;
+        }
+      if (!dc_local_time_parse (value, now, &usec))
+        return FALSE;
+      timestamp = dispatch_format_timestamp (usec);
+      json_object_set_string_member (order, member, timestamp);
+    }
+
+  return TRUE;
+}
+
 /* Shows the server's answer at once (the stream brings it a moment later),
  * unless an edited order has left the open ones meanwhile. */
 static void
@@ -217,6 +264,13 @@ build_body (Form *form)
     {
       dc_window_show_toast (form->window,
                             _("Items are a quantity and an SKU, e.g. 2 PIZZA, 1 COLA"));
+      return NULL;
+    }
+
+  if (!add_times (form, order))
+    {
+      dc_window_show_toast (form->window,
+                            _("Times are local, e.g. 14:30 or 2026-12-24 14:30"));
       return NULL;
     }
 
@@ -367,6 +421,28 @@ member_text (JsonObject *object,
   return object != NULL ? dc_json_string (object, member) : NULL;
 }
 
+/* Ready time and delivery window, each empty or a local time. */
+static void
+add_time_entries (Form       *form,
+                  GtkListBox *list,
+                  JsonObject *order)
+{
+  const char *titles[] = {
+    _("Ready at (14:30, optional)"), _("Deliver after"), _("Deliver before"),
+  };
+  gint64 now = g_get_real_time ();
+
+  for (guint field = READY_AT; field < N_FIELDS; field++)
+    {
+      gint64 usec = order != NULL ? dc_json_timestamp (order, time_members[field - READY_AT]) : 0;
+      char *value = usec != 0 ? dc_local_time_format (usec, now, DC_LOCAL_TIME_DATED)
+                              : g_strdup ("");
+
+      form->initial_times[field - READY_AT] = value;
+      form->fields[field] = add_entry (list, titles[field - READY_AT], value);
+    }
+}
+
 /* Shows the form, empty (new order) or filled from @order. */
 static void
 present (Form       *form,
@@ -408,6 +484,7 @@ present (Form       *form,
                                            member_text (form->contact, "phone"));
   form->fields[NOTES] = add_entry (GTK_LIST_BOX (list), _("Notes"),
                                    member_text (order, "notes"));
+  add_time_entries (form, GTK_LIST_BOX (list), order);
 
   row = adw_action_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Priority"));
@@ -426,8 +503,8 @@ present (Form       *form,
                                        "centre; pick them on the map with the pin."));
   else
     dialog = adw_message_dialog_new (GTK_WINDOW (form->window), _("Edit Order"),
-                                     _("Until pickup, places, contact, priority and notes may "
-                                       "change; the items stay."));
+                                     _("Until pickup, places, contact, priority, notes and "
+                                       "times may change; the items stay."));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "close", _("_Close"),
                                     "save", order == NULL ? _("C_reate") : _("_Save"),

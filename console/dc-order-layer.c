@@ -7,12 +7,15 @@
 
 #define PICKUP_SIZE  16
 #define DROPOFF_SIZE 16
+/* an order that may miss its window stands out by size as well as colour */
+#define AT_RISK_GROWTH 4
 
 typedef enum {
   LOOK_WAITING,
   LOOK_WAITING_LATE,
   LOOK_ASSIGNED,
   LOOK_PICKED_UP,
+  LOOK_AT_RISK,
   N_LOOKS
 } Look;
 
@@ -21,6 +24,7 @@ static const char * const look_colors[N_LOOKS] = {
   [LOOK_WAITING_LATE] = "#e01b24",
   [LOOK_ASSIGNED] = "#9141ac",
   [LOOK_PICKED_UP] = "#986a44",
+  [LOOK_AT_RISK] = "#e5a50a",
 };
 
 struct _DcOrderLayer
@@ -36,6 +40,10 @@ G_DEFINE_FINAL_TYPE (DcOrderLayer, dc_order_layer, DC_TYPE_POINT_LAYER)
 static Look
 look_of (DcOrder *order)
 {
+  if (dc_order_get_at_risk (order) &&
+      !dispatch_order_status_is_terminal (dc_order_get_status (order)))
+    return LOOK_AT_RISK;
+
   switch (dc_order_get_status (order))
     {
     case DISPATCH_ORDER_PENDING:
@@ -102,8 +110,12 @@ dc_order_layer_load_art (DcPointLayer *layer,
   clear_art (self);
   for (guint i = 0; i < N_LOOKS; i++)
     {
-      self->pickup[i] = dc_marker_art_new (DC_MARKER_SQUARE, look_colors[i], PICKUP_SIZE, scale);
-      self->dropoff[i] = dc_marker_art_new (DC_MARKER_RING, look_colors[i], DROPOFF_SIZE, scale);
+      int growth = i == LOOK_AT_RISK ? AT_RISK_GROWTH : 0;
+
+      self->pickup[i] = dc_marker_art_new (DC_MARKER_SQUARE, look_colors[i],
+                                           PICKUP_SIZE + growth, scale);
+      self->dropoff[i] = dc_marker_art_new (DC_MARKER_RING, look_colors[i],
+                                            DROPOFF_SIZE + growth, scale);
     }
 }
 

@@ -38,12 +38,54 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* The pickup, and when it is ready if that is planned. */
+static void
+update_route (DcOrderRow *self)
+{
+  DcOrder *order = self->order;
+  const char *pickup = dc_order_get_pickup_address (order) ?: _("Pickup");
+  g_autofree char *ready = NULL;
+  g_autofree char *when = NULL;
+  g_autofree char *text = NULL;
+
+  if (dc_order_get_ready_at (order) == 0)
+    {
+      gtk_label_set_label (self->route_label, pickup);
+      return;
+    }
+
+  ready = dc_format_time_of_day (dc_order_get_ready_at (order), g_get_real_time ());
+  /* Translators: when a pickup is ready, e.g. "ready 14:05" */
+  when = g_strdup_printf (_("ready %s"), ready);
+  text = g_strconcat (pickup, " · ", when, NULL);
+  gtk_label_set_label (self->route_label, text);
+}
+
+/* "→ Torstraße 5", its delivery window if it has one, then the ETA or age. */
+static char *
+dropoff_text (DcOrder *order)
+{
+  const char *dropoff = dc_order_get_dropoff_address (order) ?: _("Dropoff");
+  g_autofree char *window = NULL;
+  gint64 after, before;
+
+  dc_order_get_window (order, &after, &before);
+  window = dc_format_window (after, before, g_get_real_time ());
+  if (window != NULL)
+    /* Translators: dropoff and delivery window, e.g. "→ Torstraße 5 · 14:00–14:30" */
+    return g_strdup_printf (_("→ %s · %s"), dropoff, window);
+
+  /* Translators: the dropoff, e.g. "→ Torstraße 5" */
+  return g_strdup_printf (_("→ %s"), dropoff);
+}
+
 static void
 update_detail (DcOrderRow *self)
 {
   DcOrder *order = self->order;
   g_autofree char *detail = NULL;
   g_autofree char *problem = NULL;
+  g_autofree char *dropoff = NULL;
 
   if (order == NULL)
     return;
@@ -60,18 +102,18 @@ update_detail (DcOrderRow *self)
     {
       g_autofree char *eta = dc_format_duration (dc_order_get_eta_seconds (order));
 
+      dropoff = dropoff_text (order);
       /* Translators: dropoff and ETA, e.g. "→ Torstraße 5 · ETA 6 min" */
-      detail = g_strdup_printf (_("→ %s · ETA %s"),
-                                dc_order_get_dropoff_address (order) ?: _("Dropoff"), eta);
+      detail = g_strdup_printf (_("%s · ETA %s"), dropoff, eta);
     }
   else
     {
       g_autofree char *age = dc_format_age (dc_order_get_created_at (order),
                                             g_get_real_time ());
 
+      dropoff = dropoff_text (order);
       /* Translators: dropoff and age, e.g. "→ Torstraße 5 · 4 minutes ago" */
-      detail = g_strdup_printf (_("→ %s · %s"),
-                                dc_order_get_dropoff_address (order) ?: _("Dropoff"), age);
+      detail = g_strdup_printf (_("%s · %s"), dropoff, age);
     }
   gtk_label_set_label (self->detail_label, detail);
   if (problem != NULL)
@@ -84,20 +126,17 @@ static void
 update (DcOrderRow *self)
 {
   DcOrder *order = self->order;
-  DispatchOrderStatus status;
   const char *look;
   g_autofree char *title = NULL;
 
   if (order == NULL)
     return;
 
-  status = dc_order_get_status (order);
   look = dc_format_order_css_class (order);
   gtk_widget_set_css_classes (self->chip, (const char *[]) { "status-chip", look, NULL });
   gtk_widget_set_css_classes (GTK_WIDGET (self->status_label),
                               (const char *[]) { "status-badge", "caption", look, NULL });
-  gtk_label_set_label (self->status_label,
-                       dc_order_get_late (order) ? _("Late") : dc_format_order_status (status));
+  gtk_label_set_label (self->status_label, dc_format_order_badge (order));
 
   if (dc_order_get_customer (order) != NULL)
     /* Translators: order id and customer, e.g. "3f2a9c1d · Ana Souza" */
@@ -107,7 +146,7 @@ update (DcOrderRow *self)
     title = g_strdup (dc_order_get_short_id (order));
   gtk_label_set_label (self->title_label, title);
 
-  gtk_label_set_label (self->route_label, dc_order_get_pickup_address (order) ?: _("Pickup"));
+  update_route (self);
   update_detail (self);
 }
 

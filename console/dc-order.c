@@ -26,6 +26,7 @@ struct _DcOrder
   gint64 updated_at;
   gboolean late;
   gboolean held;
+  gint64 ready_at;
   gint64 pickup_at;
   gint64 deliver_after;
   gint64 deliver_before;
@@ -56,6 +57,7 @@ enum {
   PROP_UPDATED_AT,
   PROP_LATE,
   PROP_HELD,
+  PROP_AT_RISK,
   PROP_PICKUP_ADDRESS,
   PROP_PICKUP_LAT,
   PROP_PICKUP_LON,
@@ -175,11 +177,14 @@ dc_order_apply_json (DcEntity   *entity,
                          properties[PROP_HELD]);
   if (self->created_at == 0)
     self->created_at = dc_json_timestamp (object, "created_at");
+  /* order.at_risk leaves updated_at as it was: its own notification */
+  dc_entity_set_boolean (entity, &self->at_risk, dc_json_boolean (object, "at_risk", FALSE),
+                         properties[PROP_AT_RISK]);
+  /* they change with updated_at, whose notification redraws what shows them */
+  self->ready_at = dc_json_timestamp (object, "ready_at");
   self->pickup_at = dc_json_timestamp (object, "pickup_at");
   self->deliver_after = dc_json_timestamp (object, "deliver_after");
   self->deliver_before = dc_json_timestamp (object, "deliver_before");
-  self->at_risk = dc_json_boolean (object, "at_risk", FALSE);
-  /* they change with updated_at, whose notification redraws what shows them */
   if (dc_json_object (object, "load") != NULL)
     {
       self->weight_kg = dc_json_double (dc_json_object (object, "load"), "weight_kg", 0);
@@ -316,6 +321,10 @@ dc_order_get_property (GObject    *object,
       g_value_set_boolean (value, self->late);
       break;
 
+    case PROP_AT_RISK:
+      g_value_set_boolean (value, self->at_risk);
+      break;
+
     case PROP_PICKUP_ADDRESS:
       g_value_set_string (value, self->pickup_address);
       break;
@@ -391,6 +400,7 @@ dc_order_class_init (DcOrderClass *klass)
     g_param_spec_int64 ("updated-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
   properties[PROP_LATE] = g_param_spec_boolean ("late", NULL, NULL, FALSE, flags);
   properties[PROP_HELD] = g_param_spec_boolean ("held", NULL, NULL, FALSE, flags);
+  properties[PROP_AT_RISK] = g_param_spec_boolean ("at-risk", NULL, NULL, FALSE, flags);
   properties[PROP_PICKUP_ADDRESS] = readable_string ("pickup-address");
   properties[PROP_PICKUP_LAT] = readable_double ("pickup-lat", 90);
   properties[PROP_PICKUP_LON] = readable_double ("pickup-lon", 180);
@@ -602,6 +612,14 @@ dc_order_get_window (DcOrder *self,
 
   *after_usec = self->deliver_after;
   *before_usec = self->deliver_before;
+}
+
+gint64
+dc_order_get_ready_at (DcOrder *self)
+{
+  g_return_val_if_fail (DC_IS_ORDER (self), 0);
+
+  return self->ready_at;
 }
 
 gint64

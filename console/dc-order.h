@@ -49,12 +49,14 @@ gint64              dc_order_get_updated_at      (DcOrder *self);
 /* Held by a dispatcher: automation leaves it alone. */
 gboolean            dc_order_get_held            (DcOrder *self);
 gboolean            dc_order_get_late            (DcOrder *self);
-/* The delivery window (0 for an open end) and the planned pickup (0: as
- * soon as possible); the server's "deliver_after", "deliver_before",
- * "pickup_at". Whether order.at_risk was raised. */
+/* The delivery window (0 for an open end), when the pickup is ready and the
+ * planned pickup (0: as soon as possible); the server's "deliver_after",
+ * "deliver_before", "ready_at", "pickup_at". Whether order.at_risk was
+ * raised (property "at-risk"). */
 void                dc_order_get_window          (DcOrder *self,
                                                   gint64  *after_usec,
                                                   gint64  *before_usec);
+gint64              dc_order_get_ready_at        (DcOrder *self);
 gint64              dc_order_get_pickup_at       (DcOrder *self);
 gboolean            dc_order_get_at_risk         (DcOrder *self);
 gboolean            dc_order_refresh_late        (DcOrder *self,

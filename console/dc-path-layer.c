@@ -2,12 +2,16 @@
 #include "config.h"
 
 #include "dc-path-layer.h"
+#include "dc-projection.h"
 
 typedef struct
 {
   double lat;
   double lon;
 } Point;
+
+/* dc_projection_locate reads the array as latitude, longitude pairs */
+G_STATIC_ASSERT (sizeof (Point) == 2 * sizeof (double));
 
 struct _DcPathLayer
 {
@@ -27,33 +31,16 @@ dc_path_layer_snapshot (GtkWidget   *widget,
   DcPathLayer *self = DC_PATH_LAYER (widget);
   ShumateViewport *viewport = shumate_layer_get_viewport (SHUMATE_LAYER (self));
   g_autofree graphene_point_t *projected = NULL;
-  graphene_rect_t bounds, visible, area;
+  graphene_rect_t area;
   cairo_t *cr;
 
   if (self->points->len < 2)
     return;
 
   projected = g_new (graphene_point_t, self->points->len);
-  for (guint i = 0; i < self->points->len; i++)
-    {
-      const Point *point = &g_array_index (self->points, Point, i);
-      double x, y;
-
-      shumate_viewport_location_to_widget_coords (viewport, widget, point->lat, point->lon,
-                                                  &x, &y);
-      projected[i] = GRAPHENE_POINT_INIT (x, y);
-      if (i == 0)
-        bounds = GRAPHENE_RECT_INIT (x, y, 0, 0);
-      else
-        graphene_rect_expand (&bounds, &projected[i], &bounds);
-    }
-
-  graphene_rect_inset (&bounds, -self->width, -self->width);
-  visible = GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (widget),
-                                gtk_widget_get_height (widget));
-  if (!graphene_rect_intersection (&bounds, &visible, &area))
+  if (!dc_projection_locate (viewport, widget, (const double *) self->points->data,
+                             self->points->len, self->width, projected, &area))
     return;
-  graphene_rect_round_extents (&area, &area);
 
   cr = gtk_snapshot_append_cairo (snapshot, &area);
   cairo_set_line_width (cr, self->width);

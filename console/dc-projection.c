@@ -45,3 +45,39 @@ dc_projection_init (DcProjection    *self,
 
   return TRUE;
 }
+
+gboolean
+dc_projection_locate (ShumateViewport  *viewport,
+                      GtkWidget        *widget,
+                      const double     *locations,
+                      guint             n,
+                      double            margin,
+                      graphene_point_t *points,
+                      graphene_rect_t  *area)
+{
+  graphene_rect_t bounds, visible;
+
+  g_return_val_if_fail (n > 0, FALSE);
+
+  for (guint i = 0; i < n; i++)
+    {
+      double x, y;
+
+      shumate_viewport_location_to_widget_coords (viewport, widget, locations[2 * i],
+                                                  locations[2 * i + 1], &x, &y);
+      points[i] = GRAPHENE_POINT_INIT (x, y);
+      if (i == 0)
+        bounds = GRAPHENE_RECT_INIT (x, y, 0, 0);
+      else
+        graphene_rect_expand (&bounds, &points[i], &bounds);
+    }
+
+  graphene_rect_inset (&bounds, -margin, -margin);
+  visible = GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (widget),
+                                gtk_widget_get_height (widget));
+  if (!graphene_rect_intersection (&bounds, &visible, area))
+    return FALSE;
+  graphene_rect_round_extents (area, area);
+
+  return TRUE;
+}

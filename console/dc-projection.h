@@ -17,6 +17,19 @@ void dc_projection_world_from_location (double  latitude,
                                         double *world_x,
                                         double *world_y);
 
+/* Projects @n locations (@locations: latitude, longitude pairs) into
+ * @widget's coordinates, @points, and sets @area to the part of the widget
+ * they cover, grown by @margin on each side (for what is drawn around
+ * them). FALSE when none of that is visible: nothing to draw. For the few
+ * points of a route; thousands go through DcProjection. */
+gboolean dc_projection_locate (ShumateViewport  *viewport,
+                               GtkWidget        *widget,
+                               const double     *locations,
+                               guint             n,
+                               double            margin,
+                               graphene_point_t *points,
+                               graphene_rect_t  *area);
+
 /* The viewport's mapping from world units to a widget's coordinates, for
  * one frame. */
 typedef struct

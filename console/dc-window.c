@@ -900,6 +900,8 @@ dc_window_select_driver (DcWindow *self,
   if (driver != NULL)
     dc_window_select_order (self, NULL, FALSE);
 
+  dc_route_set_driver_id (dc_context_get_route (self->context),
+                          driver != NULL ? dc_entity_get_id (DC_ENTITY (driver)) : NULL);
   dc_map_view_set_selected_driver (self->map_view, driver);
   dc_list_pane_select (self->drivers_pane, DC_ENTITY (driver));
   dc_driver_detail_set_driver (self->driver_detail, driver);

@@ -962,6 +962,93 @@ test_windows_validation (void)
     }
 }
 
+/* A PATCH edits the times until pickup with the checks of create, applied to
+ * the times merged with the stored ones; null clears one. */
+static void
+test_windows_patch (void)
+{
+  g_autofree char *customer = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autofree char *dispatcher = dsd_test_create_user (server, "dispatcher", NULL, NULL);
+  g_autofree char *driver_id = NULL;
+  g_autofree char *driver = dsd_test_create_online_driver (server, 52.51, 13.40, &driver_id);
+  g_autofree char *id = create_order (customer, ORDER_BODY);
+  g_autofree char *path = order_path (id, NULL);
+  g_autofree char *soon = time_from_now (1200);
+  g_autofree char *later = time_from_now (3600);
+  g_autofree char *latest = time_from_now (5400);
+  g_autofree char *past = time_from_now (-60);
+  g_autofree char *set_body = g_strdup_printf ("{\"ready_at\":\"%s\",\"deliver_after\":\"%s\","
+                                               "\"deliver_before\":\"%s\"}",
+                                               soon, later, latest);
+  g_autofree char *assign_body = g_strdup_printf ("{\"driver_id\":\"%s\"}", driver_id);
+  g_autofree char *assign = order_path (id, "/assign");
+  g_autofree char *status = order_path (id, "/status");
+  struct {
+    char       *body;
+    const char *field;
+  } invalid[] = {
+    /* in the body alone: ended, reversed */
+    { g_strdup_printf ("{\"deliver_before\":\"%s\"}", past), "deliver_before" },
+    { g_strdup_printf ("{\"deliver_after\":\"%s\",\"deliver_before\":\"%s\"}", latest,
+                       later), "deliver_after" },
+    /* merged with the stored window: reversed, ready after it ends */
+    { g_strdup_printf ("{\"deliver_before\":\"%s\"}", soon), "deliver_after" },
+    { g_strdup_printf ("{\"ready_at\":\"%s\"}", latest), "ready_at" },
+    { g_strdup ("{\"deliver_after\":\"soon\"}"), "deliver_after" },
+  };
+  g_autoptr(DsdTestResponse) set = NULL;
+  g_autoptr(DsdTestResponse) cleared = NULL;
+  g_autoptr(DsdTestResponse) assigned = NULL;
+  g_autoptr(DsdTestResponse) moved = NULL;
+  g_autoptr(DsdTestResponse) picked = NULL;
+  g_autoptr(DsdTestResponse) late = NULL;
+  gint64 soon_us = 0, later_us = 0, latest_us = 0;
+  JsonObject *order;
+
+  g_assert_true (dispatch_parse_timestamp (soon, &soon_us));
+  g_assert_true (dispatch_parse_timestamp (later, &later_us));
+  g_assert_true (dispatch_parse_timestamp (latest, &latest_us));
+
+  set = dsd_test_request (server, "PATCH", path, dispatcher, set_body, NULL);
+  g_assert_cmpuint (set->status, ==, 200);
+  order = dsd_test_response_object (set);
+  g_assert_cmpint (timestamp_member (order, "ready_at"), ==, soon_us);
+  g_assert_cmpint (timestamp_member (order, "deliver_after"), ==, later_us);
+  g_assert_cmpint (timestamp_member (order, "deliver_before"), ==, latest_us);
+  g_assert_false (json_object_get_null_member (order, "pickup_at"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      g_autofree char *body = invalid[i].body;
+      g_autoptr(DsdTestResponse) refused = NULL;
+
+      refused = dsd_test_request (server, "PATCH", path, dispatcher, body, NULL);
+      g_test_message ("case %u: %s → %u %s", i, body, refused->status, refused->text);
+      dsd_test_assert_error (refused, 400, "invalid_argument", invalid[i].field);
+    }
+
+  /* null clears; what was not named stays */
+  cleared = dsd_test_request (server, "PATCH", path, dispatcher,
+                              "{\"deliver_after\":null,\"ready_at\":null}", NULL);
+  g_assert_cmpuint (cleared->status, ==, 200);
+  order = dsd_test_response_object (cleared);
+  g_assert_true (json_object_get_null_member (order, "deliver_after"));
+  g_assert_true (json_object_get_null_member (order, "ready_at"));
+  g_assert_true (json_object_get_null_member (order, "pickup_at"));
+  g_assert_cmpint (timestamp_member (order, "deliver_before"), ==, latest_us);
+
+  /* assigned: still editable; picked up: no longer */
+  assigned = dsd_test_request (server, "POST", assign, dispatcher, assign_body, NULL);
+  g_assert_cmpuint (assigned->status, ==, 200);
+  moved = dsd_test_request (server, "PATCH", path, dispatcher, set_body, NULL);
+  g_assert_cmpuint (moved->status, ==, 200);
+  picked = dsd_test_request (server, "POST", status, driver, "{\"status\":\"picked_up\"}",
+                             NULL);
+  g_assert_cmpuint (picked->status, ==, 200);
+  late = dsd_test_request (server, "PATCH", path, dispatcher, "{\"deliver_before\":null}", NULL);
+  dsd_test_assert_error (late, 409, "invalid_transition", NULL);
+}
+
 /* This server keeps public tracking links for 0 s after the order ends. */
 static void
 test_tracking_expiry (void)
@@ -1031,6 +1118,7 @@ main (int   argc,
   g_test_add_func ("/orders/list-finished", test_list_finished);
   g_test_add_func ("/orders/windows", test_windows);
   g_test_add_func ("/orders/windows-validation", test_windows_validation);
+  g_test_add_func ("/orders/windows-patch", test_windows_patch);
   g_test_add_func ("/orders/tracking-expiry", test_tracking_expiry);
 
   server = dsd_test_server_start ((const char * const[]) {

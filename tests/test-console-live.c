@@ -8,10 +8,14 @@
 #include "dc-alerts.h"
 #include "dc-candidates.h"
 #include "dc-driver.h"
+#include "dc-format.h"
+#include "dc-local-time.h"
 #include "dc-order.h"
 #include "dc-order-row.h"
+#include "dc-route.h"
 #include "dc-stream.h"
 #include "dc-window-private.h"
+#include "dispatch-json.h"
 #include "dispatch-png.h"
 #include "test-console-utils.h"
 #include "test-scenario.h"
@@ -1240,7 +1244,7 @@ check_new_order (Fixture *fixture)
   /* NULL: the pickup's coordinates, picked on the map */
   static const char * const values[] = {
     "Phone Order Street 1", NULL, "Hafenplatz 2", "52.5050, 13.3800", "2 PIZZA-MARG, COLA",
-    "Grace Hopper", "+49 30 1234567", "ring twice",
+    "Grace Hopper", "+49 30 1234567", "ring twice", "", "", "",
   };
   DcWindow *window = fixture->window;
   ShumateViewport *viewport;
@@ -1336,7 +1340,7 @@ check_edit_order (Fixture    *fixture,
   dialog = wait_for_form ();
   rows = form_rows (dialog);
   /* no items row: they stay */
-  g_assert_cmpuint (rows->len, ==, 7);
+  g_assert_cmpuint (rows->len, ==, 10);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (g_ptr_array_index (rows, 0))), ==,
                    "Phone Order Street 1");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (g_ptr_array_index (rows, 4))), ==,
@@ -2136,6 +2140,224 @@ test_proof (Fixture       *fixture,
   check_driver_limits (fixture, van);
 }
 
+/* Windows and ready times ------------------------------------------------ */
+
+typedef struct
+{
+  Fixture *fixture;
+  const char *id;
+  const char *text;
+} RowWatch;
+
+static gboolean
+order_row_shows (gpointer user_data)
+{
+  RowWatch *watch = user_data;
+  GtkWidget *row = find_widget (GTK_WIDGET (watch->fixture->window->orders_pane), is_order_row,
+                                (gpointer) watch->id);
+  g_autofree char *text = row != NULL ? widget_text (row) : NULL;
+
+  return text != NULL && strstr (text, watch->text) != NULL;
+}
+
+static gboolean
+order_at_risk (gpointer user_data)
+{
+  Expectation *expectation = user_data;
+  DcEntity *order = dc_store_lookup (dc_context_get_orders (expectation->fixture->context),
+                                     expectation->id);
+
+  return order != NULL && dc_order_get_at_risk (DC_ORDER (order));
+}
+
+static gboolean
+at_risk_alerted (gpointer user_data)
+{
+  Expectation *expectation = user_data;
+  GListModel *alerts = dc_alerts_get_model (dc_context_get_alerts (expectation->fixture->context));
+
+  for (guint i = 0; i < g_list_model_get_n_items (alerts); i++)
+    {
+      g_autoptr(DcAlert) alert = g_list_model_get_item (alerts, i);
+
+      if (g_strcmp0 (dc_alert_get_order_id (alert), expectation->id) == 0 &&
+          g_strcmp0 (dc_alert_get_title (alert), "An order may miss its delivery window") == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  const char *id;
+  gint64 before;
+} WindowWatch;
+
+static gboolean
+window_ends_at (gpointer user_data)
+{
+  WindowWatch *watch = user_data;
+  DcEntity *order = dc_store_lookup (dc_context_get_orders (watch->fixture->context), watch->id);
+  gint64 after, before;
+
+  if (order == NULL)
+    return FALSE;
+  dc_order_get_window (DC_ORDER (order), &after, &before);
+
+  return before == watch->before;
+}
+
+/* No animation running: the sign-in page gone, the detail fully out. */
+static gboolean
+window_settled (gpointer user_data)
+{
+  DcWindow *window = user_data;
+  double flap = adw_flap_get_reveal_progress (window->detail_flap);
+
+  return !gtk_stack_get_transition_running (window->main_stack) &&
+         gtk_revealer_get_child_revealed (window->banner_revealer) ==
+         gtk_revealer_get_reveal_child (window->banner_revealer) &&
+         (flap == 0 || flap == 1);
+}
+
+static void
+screenshot_settled (Fixture    *fixture,
+                    const char *name)
+{
+  wait_for (window_settled, fixture->window, WAIT_MS, "the animations' end");
+  test_console_screenshot (GTK_WIDGET (fixture->window), name);
+}
+
+/* A whole minute @minutes from now, as the form takes times. */
+static gint64
+minutes_from_now (int minutes)
+{
+  gint64 usec = g_get_real_time () + (gint64) minutes * 60 * G_USEC_PER_SEC;
+
+  return usec - usec % (60 * G_USEC_PER_SEC);
+}
+
+/* The delivery window changed in the edit form: only the time changed goes
+ * to the server, the others stay. */
+static void
+check_edit_window (Fixture    *fixture,
+                   const char *id,
+                   gint64      ready,
+                   gint64      after)
+{
+  gint64 now = g_get_real_time ();
+  WindowWatch watch = { fixture, id, minutes_from_now (150) };
+  g_autofree char *ready_text = dc_local_time_format (ready, now, DC_LOCAL_TIME_DATED);
+  g_autofree char *after_text = dc_local_time_format (after, now, DC_LOCAL_TIME_DATED);
+  g_autofree char *before_text = dc_local_time_format (watch.before, now,
+                                                       DC_LOCAL_TIME_DATED);
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s", id);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(JsonObject) order = NULL;
+  AdwMessageDialog *dialog;
+  gint64 usec = 0;
+
+  wait_for (has_edit_button, fixture, WAIT_MS, "the Edit button");
+  g_assert_true (gtk_widget_activate (find_widget (GTK_WIDGET (fixture->window->detail),
+                                                   is_button_labelled,
+                                                   (gpointer) "_Edit Order…")));
+  dialog = wait_for_form ();
+  rows = form_rows (dialog);
+  g_assert_cmpuint (rows->len, ==, 10);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (g_ptr_array_index (rows, 7))), ==,
+                   ready_text);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (g_ptr_array_index (rows, 8))), ==,
+                   after_text);
+  gtk_editable_set_text (GTK_EDITABLE (g_ptr_array_index (rows, 9)), before_text);
+  test_console_screenshot (GTK_WIDGET (dialog), "console-edit-window");
+  adw_message_dialog_response (dialog, "save");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  wait_for (window_ends_at, &watch, WAIT_MS, "the window's new end");
+  order = api (fixture, "GET", path, NULL, 200);
+  g_assert_true (dispatch_parse_timestamp (json_object_get_string_member (order, "ready_at"),
+                                           &usec));
+  g_assert_cmpint (usec, ==, ready);
+}
+
+/* An order ready later with a delivery window: the times in its row and
+ * detail; an order whose 20 km trip cannot end within 10 minutes: flagged
+ * at risk in its row, on the map and in the alerts; then the first order's
+ * window edited. */
+static void
+test_windows (Fixture       *fixture,
+              gconstpointer  data)
+{
+  DcWindow *window = fixture->window;
+  gint64 now = g_get_real_time ();
+  gint64 ready = minutes_from_now (30), after = minutes_from_now (45);
+  gint64 before = minutes_from_now (90);
+  g_autofree char *ready_at = dispatch_format_timestamp (ready);
+  g_autofree char *deliver_after = dispatch_format_timestamp (after);
+  g_autofree char *deliver_before = dispatch_format_timestamp (before);
+  g_autofree char *soon = dispatch_format_timestamp (now + 10 * 60 * G_USEC_PER_SEC);
+  g_autofree char *extra = g_strdup_printf (",\"ready_at\":\"%s\",\"deliver_after\":\"%s\","
+                                            "\"deliver_before\":\"%s\"", ready_at,
+                                            deliver_after, deliver_before);
+  g_autofree char *risky_body = NULL;
+  g_autofree char *scheduled = create_delivery (fixture, extra, NULL, NULL);
+  g_autofree char *ready_text = dc_format_time_of_day (ready, now);
+  g_autofree char *window_text = dc_format_window (after, before, now);
+  g_autofree char *ready_label = g_strdup_printf ("ready %s", ready_text);
+  g_autofree char *deliver_label = g_strdup_printf ("deliver %s", window_text);
+  g_autoptr(JsonObject) risky_order = NULL;
+  const char *risky;
+  RowWatch row = { fixture, scheduled, ready_label };
+  TextWatch watch = { fixture, deliver_label, 1 };
+  Expectation at_risk = { fixture };
+
+  /* from Alexanderplatz to Oranienburg, 20 km, in 10 minutes */
+  risky_body = g_strdup_printf ("{\"pickup\":{\"lat\":52.5219,\"lon\":13.4132,"
+                                "\"address\":\"Alexanderplatz 1\"},"
+                                "\"dropoff\":{\"lat\":52.7040,\"lon\":13.4135,"
+                                "\"address\":\"Schlossplatz 1, Oranienburg\"},"
+                                "\"contact\":{\"name\":\"Alan Turing\"},"
+                                "\"deliver_before\":\"%s\"}", soon);
+  risky_order = api (fixture, "POST", "/api/v1/orders", risky_body, 201);
+  risky = json_object_get_string_member (risky_order, "id");
+  at_risk.id = risky;
+
+  own_notifications (fixture);   /* alerts notify the desktop */
+  sign_in (fixture);
+  created_wait (fixture, scheduled);
+
+  /* the row: when the pickup is ready, the window of the dropoff */
+  wait_for (order_row_shows, &row, WAIT_MS, "the ready time in the row");
+  row.text = window_text;
+  wait_for (order_row_shows, &row, WAIT_MS, "the window in the row");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             scheduled));
+  wait_for (detail_shows, &watch, WAIT_MS, "the window in the detail");
+  watch.text = ready_label;
+  wait_for (detail_shows, &watch, WAIT_MS, "the ready time in the detail");
+  screenshot_settled (fixture, "console-windows");
+
+  /* at risk: the mark, the row's badge, the alert */
+  wait_for (order_at_risk, &at_risk, WAIT_MS, "the order at risk");
+  wait_for (at_risk_alerted, &at_risk, WAIT_MS, "the at-risk alert");
+  row.id = risky;
+  row.text = "At risk";
+  wait_for (order_row_shows, &row, WAIT_MS, "the at-risk badge in the row");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             risky));
+  watch.text = "May miss its delivery window";
+  wait_for (detail_shows, &watch, WAIT_MS, "the at-risk event in the timeline");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-alerts", NULL);
+  screenshot_settled (fixture, "console-at-risk");
+
+  /* last: the edit's answer opens the edited order */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",
+                                             scheduled));
+  check_edit_window (fixture, scheduled, ready, after);
+}
+
 /* Replay --------------------------------------------------------------- */
 
 #define REPLAY_POINTS    79
@@ -2379,6 +2601,116 @@ test_replay (Fixture       *fixture,
     }
 }
 
+/* A driver's route ------------------------------------------------------- */
+
+typedef struct
+{
+  Fixture *fixture;
+  const char *driver_id;
+  guint stops;
+  /* an order whose pickup is no longer ahead, or NULL */
+  const char *picked_up;
+} RouteWatch;
+
+static gboolean
+route_shown (gpointer user_data)
+{
+  RouteWatch *watch = user_data;
+  DcRoute *route = dc_context_get_route (watch->fixture->context);
+
+  if (g_strcmp0 (dc_route_get_driver_id (route), watch->driver_id) != 0 ||
+      dc_route_get_n_stops (route) != watch->stops)
+    return FALSE;
+  for (guint i = 0; i < watch->stops; i++)
+    if (dc_route_get_stop (route, i)->kind == DC_STOP_PICKUP &&
+        g_strcmp0 (dc_route_get_stop (route, i)->order_id, watch->picked_up) == 0)
+      return FALSE;
+
+  return TRUE;
+}
+
+/* The index of @order_id's stop of @kind in @route, or -1. */
+static int
+stop_index (DcRoute    *route,
+            const char *order_id,
+            DcStopKind  kind)
+{
+  for (guint i = 0; i < dc_route_get_n_stops (route); i++)
+    if (dc_route_get_stop (route, i)->kind == kind &&
+        g_strcmp0 (dc_route_get_stop (route, i)->order_id, order_id) == 0)
+      return (int) i;
+
+  return -1;
+}
+
+/* Two orders on one driver, their pickups close together: the driver's page
+ * lists the four stops, each pickup before its dropoff, and the map draws
+ * them; the first pickup done, the stream's driver.route takes it off. */
+static void
+test_route (Fixture       *fixture,
+            gconstpointer  data)
+{
+  DcWindow *window = fixture->window;
+  DcRoute *route = dc_context_get_route (fixture->context);
+  g_autofree char *driver_id = NULL;
+  g_autofree char *driver_token = dsd_test_create_online_driver (fixture->server, 52.5205,
+                                                                 13.4095, &driver_id);
+  g_autofree char *first = create_delivery (fixture, "", NULL, NULL);
+  g_autofree char *second = NULL;
+  g_autofree char *assign_body = g_strdup_printf ("{\"driver_id\":\"%s\"}", driver_id);
+  g_autofree char *picked_up = NULL;
+  g_autofree char *short_id = NULL;
+  g_autofree char *row_title = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(JsonObject) second_order = NULL;
+  RouteWatch watch = { fixture, driver_id, 4, NULL };
+  TextWatch page = { fixture, NULL, 1 };
+
+  second_order = api (fixture, "POST", "/api/v1/orders",
+                      "{\"pickup\":{\"lat\":52.5186,\"lon\":13.4081,"
+                      "\"address\":\"Rathausstraße 15\"},"
+                      "\"dropoff\":{\"lat\":52.5137,\"lon\":13.3927,"
+                      "\"address\":\"Gendarmenmarkt 2\"},"
+                      "\"contact\":{\"name\":\"Grace Hopper\"}}", 201);
+  second = g_strdup (json_object_get_string_member (second_order, "id"));
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(JsonObject) assigned = NULL;
+
+      path = g_strdup_printf ("/api/v1/orders/%s/assign", i == 0 ? first : second);
+      assigned = api (fixture, "POST", path, assign_body, 200);
+      g_clear_pointer (&path, g_free);
+    }
+
+  sign_in (fixture);
+  created_wait (fixture, second);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-driver", "s",
+                                             driver_id));
+  wait_for (route_shown, &watch, WAIT_MS, "the driver's four stops");
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *id = i == 0 ? first : second;
+
+      g_assert_cmpint (stop_index (route, id, DC_STOP_PICKUP), >=, 0);
+      g_assert_cmpint (stop_index (route, id, DC_STOP_PICKUP), <,
+                       stop_index (route, id, DC_STOP_DROPOFF));
+    }
+  short_id = dc_order_format_short_id (dc_route_get_stop (route, 0)->order_id);
+  row_title = g_strdup_printf ("Pick up %s", short_id);
+  page.text = row_title;
+  wait_for (driver_page_shows, &page, WAIT_MS, "the first stop in the driver's page");
+  screenshot_settled (fixture, "console-route");
+
+  /* the first pickup done: the route goes on from the next stop */
+  picked_up = g_strdup (dc_route_get_stop (route, 0)->order_id);
+  path = g_strdup_printf ("/api/v1/orders/%s/status", picked_up);
+  driver_request (fixture, "POST", path, driver_token, "{\"status\":\"picked_up\"}");
+  watch.stops = 3;
+  watch.picked_up = picked_up;
+  wait_for (route_shown, &watch, WAIT_MS, "the route without the pickup done");
+  g_assert_cmpint (stop_index (route, picked_up, DC_STOP_DROPOFF), >=, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2402,6 +2734,9 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/console/proof", Fixture, without_automation, fixture_set_up, test_proof,
               fixture_tear_down);
+  g_test_add ("/console/windows", Fixture, NULL, fixture_set_up, test_windows,
+              fixture_tear_down);
+  g_test_add ("/console/route", Fixture, NULL, fixture_set_up, test_route, fixture_tear_down);
   g_test_add ("/console/replay", Fixture, without_automation, fixture_set_up, test_replay,
               fixture_tear_down);
 

@@ -7,10 +7,13 @@
 #include "dc-candidates.h"
 #include "dc-client.h"
 #include "dc-driver.h"
+#include "dc-format.h"
+#include "dc-local-time.h"
 #include "dc-marker-canvas.h"
 #include "dc-order.h"
 #include "dc-replay-model.h"
 #include "dc-replay-period.h"
+#include "dc-route.h"
 #include "dc-store.h"
 #include "dc-stream-private.h"
 #include "test-console-data.h"
@@ -443,6 +446,181 @@ test_scheduled (Fixture       *fixture,
 }
 
 static void
+counted_cb (gpointer  instance,
+            guint    *count)
+{
+  (*count)++;
+}
+
+static void
+notified_cb (GObject    *object,
+             GParamSpec *pspec,
+             guint      *count)
+{
+  (*count)++;
+}
+
+/* order.at_risk keeps updated_at: the mark still notifies, and the order's
+ * marks say "at risk" until it ends. */
+static void
+test_at_risk (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(JsonObject) object = copy_object (element (fixture->snapshot, "orders", 1));
+  g_autoptr(JsonObject) frame = NULL;
+  guint notified = 0;
+  DcOrder *order;
+
+  json_object_set_string_member (object, "status", "assigned");
+  json_object_set_null_member (object, "eta_seconds");
+  order = DC_ORDER (dc_store_upsert (fixture->orders, object));
+  g_assert_false (dc_order_get_at_risk (order));
+  g_assert_cmpstr (dc_format_order_css_class (order), !=, "at-risk");
+  g_signal_connect (order, "notify::at-risk", G_CALLBACK (notified_cb), &notified);
+
+  json_object_set_boolean_member (object, "at_risk", TRUE);
+  frame = event_frame ("order.at_risk", 1301, object);
+  feed (fixture, frame);
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_true (dc_order_get_at_risk (order));
+  g_assert_cmpstr (dc_format_order_css_class (order), ==, "at-risk");
+  g_assert_cmpstr (dc_format_order_badge (order), ==, "At risk");
+}
+
+/* A driver.route object with @n stops of @driver_id: pickup and dropoff of
+ * "order-a", then "order-b"'s dropoff. */
+static JsonObject *
+route_object (const char *driver_id,
+              const char *updated_at,
+              guint       n)
+{
+  g_autofree char *text = g_strdup_printf (
+    "{\"driver_id\":\"%s\",\"updated_at\":\"%s\",\"stops\":["
+    "{\"order_id\":\"order-a\",\"kind\":\"pickup\","
+    "\"location\":{\"lat\":52.5,\"lon\":13.4,\"address\":\"Market St 1\"},"
+    "\"eta\":\"2026-11-22T10:05:00Z\",\"ready_at\":\"2026-11-22T10:04:00Z\"},"
+    "{\"order_id\":\"order-b\",\"kind\":\"dropoff\",\"location\":{\"lat\":52.51,\"lon\":13.41},"
+    "\"eta\":null,\"deliver_before\":\"2026-11-22T10:30:00Z\"},"
+    "{\"order_id\":\"order-a\",\"kind\":\"dropoff\","
+    "\"location\":{\"lat\":52.52,\"lon\":13.42,\"address\":\"Dock 9\"},"
+    "\"eta\":\"2026-11-22T10:20:00Z\"}]}", driver_id, updated_at);
+  JsonObject *route = dispatch_json_parse_object (text, -1, NULL);
+  JsonArray *stops = json_object_get_array_member (route, "stops");
+
+  while (json_array_get_length (stops) > n)
+    json_array_remove_element (stops, json_array_get_length (stops) - 1);
+
+  return route;
+}
+
+/* The route follows driver.route events of its driver only, the newest
+ * winning; a stop that does not read leaves the route as it was. */
+static void
+test_route (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(DcRoute) route = dc_route_new (NULL, fixture->stream);
+  g_autoptr(JsonObject) first = route_object ("driver-1", "2026-11-22T10:00:00Z", 3);
+  g_autoptr(JsonObject) other = route_object ("driver-2", "2026-11-22T10:01:00Z", 1);
+  g_autoptr(JsonObject) older = route_object ("driver-1", "2026-11-22T09:59:00Z", 1);
+  g_autoptr(JsonObject) newer = route_object ("driver-1", "2026-11-22T10:02:00Z", 1);
+  g_autoptr(JsonObject) broken = route_object ("driver-1", "2026-11-22T10:03:00Z", 2);
+  g_autoptr(JsonObject) frame = NULL;
+  const DcRouteStop *stop;
+  gint64 usec = 0;
+  guint changed = 0;
+
+  g_signal_connect (route, "changed", G_CALLBACK (counted_cb), &changed);
+  /* followed by no one: nothing applies */
+  g_assert_false (dc_route_apply_json (route, first));
+  dc_route_set_driver_id (route, "driver-1");
+  g_assert_cmpuint (changed, ==, 1);
+
+  frame = event_frame ("driver.route", 1401, first);
+  feed (fixture, frame);
+  g_assert_cmpuint (changed, ==, 2);
+  g_assert_cmpuint (dc_route_get_n_stops (route), ==, 3);
+  stop = dc_route_get_stop (route, 0);
+  g_assert_cmpstr (stop->order_id, ==, "order-a");
+  g_assert_cmpint (stop->kind, ==, DC_STOP_PICKUP);
+  g_assert_cmpfloat (stop->lat, ==, 52.5);
+  g_assert_cmpstr (stop->address, ==, "Market St 1");
+  g_assert_true (dispatch_parse_timestamp ("2026-11-22T10:05:00Z", &usec));
+  g_assert_cmpint (stop->eta, ==, usec);
+  g_assert_true (dispatch_parse_timestamp ("2026-11-22T10:04:00Z", &usec));
+  g_assert_cmpint (stop->ready_at, ==, usec);
+  stop = dc_route_get_stop (route, 1);
+  g_assert_cmpint (stop->kind, ==, DC_STOP_DROPOFF);
+  g_assert_cmpint (stop->eta, ==, 0);
+  g_assert_null (stop->address);
+  g_assert_true (dispatch_parse_timestamp ("2026-11-22T10:30:00Z", &usec));
+  g_assert_cmpint (stop->deliver_before, ==, usec);
+  g_assert_cmpstr (dc_route_get_stop (route, 2)->order_id, ==, "order-a");
+
+  /* another driver's, an older one, a stop of unknown kind: ignored */
+  g_assert_false (dc_route_apply_json (route, other));
+  g_assert_false (dc_route_apply_json (route, older));
+  json_object_set_string_member (json_array_get_object_element (
+                                   json_object_get_array_member (broken, "stops"), 1),
+                                 "kind", "detour");
+  g_assert_false (dc_route_apply_json (route, broken));
+  g_assert_cmpuint (dc_route_get_n_stops (route), ==, 3);
+  g_assert_cmpuint (changed, ==, 2);
+
+  g_assert_true (dc_route_apply_json (route, newer));
+  g_assert_cmpuint (dc_route_get_n_stops (route), ==, 1);
+
+  /* another driver on show: empty until its route comes */
+  dc_route_set_driver_id (route, "driver-2");
+  g_assert_cmpuint (dc_route_get_n_stops (route), ==, 0);
+  g_assert_true (dc_route_apply_json (route, other));
+  g_assert_cmpuint (dc_route_get_n_stops (route), ==, 1);
+}
+
+/* Times typed in the form and the window as the lists show it. */
+static void
+test_local_time (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_local (2026, 12, 7, 9, 15, 0);
+  g_autoptr(GDateTime) expected = g_date_time_new_local (2026, 12, 7, 14, 30, 0);
+  g_autoptr(GDateTime) other_day = g_date_time_new_local (2026, 12, 24, 8, 5, 0);
+  gint64 now_usec = g_date_time_to_unix (now) * G_USEC_PER_SEC;
+  gint64 at_usec = g_date_time_to_unix (expected) * G_USEC_PER_SEC;
+  gint64 other_usec = g_date_time_to_unix (other_day) * G_USEC_PER_SEC;
+  const char *bad[] = { "", "14", "14:3x", "25:00", "14:60", "2026-13-01 10:00", "tomorrow",
+                        "14:30 pm" };
+  g_autofree char *short_form = NULL;
+  g_autofree char *long_form = NULL;
+  g_autofree char *window = NULL;
+  g_autofree char *by = NULL;
+  g_autofree char *from = NULL;
+  gint64 usec = 0;
+
+  g_assert_true (dc_local_time_parse ("14:30", now_usec, &usec));
+  g_assert_cmpint (usec, ==, at_usec);
+  g_assert_true (dc_local_time_parse (" 2026-12-24 08:05 ", now_usec, &usec));
+  g_assert_cmpint (usec, ==, other_usec);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_test_message ("%s", bad[i]);
+      g_assert_false (dc_local_time_parse (bad[i], now_usec, &usec));
+    }
+
+  short_form = dc_local_time_format (at_usec, now_usec, DC_LOCAL_TIME_DATED);
+  g_assert_cmpstr (short_form, ==, "14:30");
+  long_form = dc_local_time_format (other_usec, now_usec, DC_LOCAL_TIME_DATED);
+  g_assert_cmpstr (long_form, ==, "2026-12-24 08:05");
+
+  window = dc_format_window (now_usec, at_usec, now_usec);
+  g_assert_cmpstr (window, ==, "09:15–14:30");
+  by = dc_format_window (0, at_usec, now_usec);
+  g_assert_cmpstr (by, ==, "by 14:30");
+  from = dc_format_window (other_usec, 0, now_usec);
+  g_assert_true (g_str_has_prefix (from, "from ") && g_str_has_suffix (from, " 08:05"));
+  g_assert_null (dc_format_window (0, 0, now_usec));
+}
+
+static void
 raised_cb (DcAlerts *alerts,
            DcAlert  *alert,
            guint    *count)
@@ -683,6 +861,11 @@ main (int   argc,
               fixture_set_up, test_scheduled, fixture_tear_down);
   g_test_add ("/console/alerts", Fixture, NULL,
               fixture_set_up, test_alerts, fixture_tear_down);
+  g_test_add ("/console/order/at-risk", Fixture, NULL,
+              fixture_set_up, test_at_risk, fixture_tear_down);
+  g_test_add ("/console/route", Fixture, NULL,
+              fixture_set_up, test_route, fixture_tear_down);
+  g_test_add_func ("/console/local-time", test_local_time);
   g_test_add_func ("/console/marker-canvas", test_marker_canvas);
   g_test_add_func ("/console/replay-model", test_replay_model);
   g_test_add_func ("/console/replay-period", test_replay_period);

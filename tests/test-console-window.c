@@ -3,7 +3,10 @@
 
 #include <string.h>
 
+#include <dispatch-json.h>
+
 #include "dc-application.h"
+#include "dc-order.h"
 #include "dc-projection.h"
 #include "dc-stream-private.h"
 #include "dc-window-private.h"
@@ -12,8 +15,9 @@
 
 /*
  * The real console window, filled from recorded stream frames instead of a
- * server: sign-in page, live console with an order's details, dark style,
- * connection lost, and the layout at four widths, light and dark. With
+ * server: sign-in page, live console with an order's details, a driver's
+ * route from a driver.route frame, dark style, connection lost, and the
+ * layout at four widths, light and dark. With
  * DISPATCH_CONSOLE_SCREENSHOT_DIR set, each step is saved there as a PNG.
  */
 
@@ -49,6 +53,94 @@ first_order_with_status (Fixture    *fixture,
     }
 
   g_assert_not_reached ();
+}
+
+static gboolean
+shows_text (GtkWidget  *widget,
+            const char *text)
+{
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL)
+    return TRUE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (shows_text (child, text))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* A stop of @order as the server's route object has it, due @minutes from
+ * now. */
+static JsonObject *
+route_stop (JsonObject *order,
+            const char *kind,
+            int         minutes)
+{
+  JsonObject *stop = json_object_new ();
+  g_autofree char *eta = dispatch_format_timestamp (g_get_real_time () +
+                                                    (gint64) minutes * 60 * G_USEC_PER_SEC);
+
+  json_object_set_string_member (stop, "order_id", json_object_get_string_member (order, "id"));
+  json_object_set_string_member (stop, "kind", kind);
+  json_object_set_object_member (stop, "location",
+                                 json_object_ref (json_object_get_object_member (order, kind)));
+  json_object_set_string_member (stop, "eta", eta);
+
+  return stop;
+}
+
+/* A driver with an assigned order takes a waiting one too: the driver.route
+ * frame's four stops show in the driver's page and, numbered, on the map. */
+static void
+check_route (Fixture *fixture)
+{
+  DcWindow *window = fixture->window;
+  JsonArray *orders = json_object_get_array_member (fixture->snapshot, "orders");
+  JsonObject *assigned = NULL, *waiting = NULL;
+  g_autoptr(JsonObject) route = json_object_new ();
+  g_autoptr(JsonObject) frame = json_object_new ();
+  g_autofree char *updated_at = dispatch_format_timestamp (g_get_real_time ());
+  g_autofree char *waiting_id = NULL;
+  g_autofree char *pick_up = NULL;
+  JsonArray *stops = json_array_new ();
+  const char *driver_id;
+
+  for (guint i = 0; i < json_array_get_length (orders); i++)
+    {
+      JsonObject *order = json_array_get_object_element (orders, i);
+      const char *status = json_object_get_string_member (order, "status");
+
+      if (assigned == NULL && g_str_equal (status, "assigned"))
+        assigned = order;
+      if (waiting == NULL && g_str_equal (status, "pending"))
+        waiting = order;
+    }
+  g_assert_true (assigned != NULL && waiting != NULL);
+  driver_id = json_object_get_string_member (assigned, "driver_id");
+
+  json_array_add_object_element (stops, route_stop (assigned, "pickup", 3));
+  json_array_add_object_element (stops, route_stop (waiting, "pickup", 9));
+  json_array_add_object_element (stops, route_stop (assigned, "dropoff", 17));
+  json_array_add_object_element (stops, route_stop (waiting, "dropoff", 26));
+  json_object_set_string_member (route, "driver_id", driver_id);
+  json_object_set_array_member (route, "stops", stops);
+  json_object_set_string_member (route, "updated_at", updated_at);
+  json_object_set_string_member (frame, "id", "route-event");
+  json_object_set_string_member (frame, "type", "driver.route");
+  json_object_set_int_member (frame, "seq", json_object_get_int_member (fixture->snapshot, "seq")
+                                            + 1);
+  json_object_set_string_member (frame, "occurred_at", updated_at);
+  json_object_set_object_member (frame, "data", json_object_ref (route));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.select-driver", "s", driver_id);
+  feed (fixture, frame);
+  g_assert_cmpuint (dc_route_get_n_stops (dc_context_get_route (fixture->context)), ==, 4);
+  waiting_id = dc_order_format_short_id (json_object_get_string_member (waiting, "id"));
+  pick_up = g_strdup_printf ("Pick up %s", waiting_id);
+  g_assert_true (shows_text (GTK_WIDGET (window->driver_detail), pick_up));
+  test_console_run_for (1500);
+  test_console_screenshot (GTK_WIDGET (window), "console-route-recorded");
 }
 
 static void
@@ -184,6 +276,7 @@ test_window (Fixture       *fixture,
   g_assert_true (adw_flap_get_reveal_flap (window->detail_flap));
   test_console_run_for (1500);
   test_console_screenshot (GTK_WIDGET (window), "console");
+  check_route (fixture);
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.select-order", "s",

@@ -199,7 +199,7 @@ read_create_body (DsdRequest  *request,
                               DISPATCH_PRIORITY_MAX,
                               &priority, error) ||
       !dsd_order_times_read (body, dsd_clock_get_real_us (dsd_context_get_clock (context)),
-                             builder, error))
+                             FALSE, builder, error))
     return NULL;
 
   json_builder_set_member_name (builder, "priority");
@@ -253,13 +253,15 @@ create_order_cb (DsdRequest *request,
 
 /* Validates a PATCH body (only what may change before pickup) into the
  * normalised object dispatch.order_patch takes: present members only, null
- * kept for notes and contact (it clears them). */
+ * kept for notes, contact and the times (it clears them). */
 static char *
 read_patch_body (DsdRequest  *request,
+                 DsdContext  *context,
                  GError     **error)
 {
   static const char * const patchable[] = {
-    "pickup", "dropoff", "notes", "priority", "contact", NULL
+    "pickup", "dropoff", "notes", "priority", "contact", "ready_at", "deliver_after",
+    "deliver_before", NULL
   };
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(GList) members = NULL;
@@ -275,7 +277,8 @@ read_patch_body (DsdRequest  *request,
       {
         dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, l->data,
                                   "%s cannot be changed; an order's pickup, dropoff, notes, "
-                                  "priority and contact can", (const char *) l->data);
+                                  "priority, contact, ready_at, deliver_after and "
+                                  "deliver_before can", (const char *) l->data);
         return NULL;
       }
 
@@ -286,7 +289,9 @@ read_patch_body (DsdRequest  *request,
        !read_place (body, "dropoff", builder, error)) ||
       (json_object_has_member (body, "notes") &&
        !dsd_api_copy_string (body, NULL, "notes", DISPATCH_JSON_OPTIONAL,
-                             DISPATCH_NOTES_MAX_LENGTH, builder, error)))
+                             DISPATCH_NOTES_MAX_LENGTH, builder, error)) ||
+      !dsd_order_times_read (body, dsd_clock_get_real_us (dsd_context_get_clock (context)),
+                             TRUE, builder, error))
     return NULL;
 
   if (json_object_has_member (body, "priority"))
@@ -320,7 +325,7 @@ patch_order_cb (DsdRequest *request,
                 gpointer    user_data)
 {
   GError *error = NULL;
-  char *body = read_patch_body (request, &error);
+  char *body = read_patch_body (request, user_data, &error);
 
   respond_write (request, user_data, body, error, 200, patch_sql,
                  dsd_request_get_param (request, "id"));

@@ -13,6 +13,7 @@ enum { READY_AT, DELIVER_AFTER, DELIVER_BEFORE, N_MEMBERS };
 gboolean
 dsd_order_times_read (JsonObject   *body,
                       gint64        now_us,
+                      gboolean      keep_nulls,
                       JsonBuilder  *builder,
                       GError      **error)
 {
@@ -59,11 +60,17 @@ dsd_order_times_read (JsonObject   *body,
     {
       g_autofree char *text = NULL;
 
-      if (!present[i])
-        continue;
-      text = dispatch_format_timestamp (times[i]);
-      json_builder_set_member_name (builder, members[i]);
-      json_builder_add_string_value (builder, text);
+      if (present[i])
+        {
+          text = dispatch_format_timestamp (times[i]);
+          json_builder_set_member_name (builder, members[i]);
+          json_builder_add_string_value (builder, text);
+        }
+      else if (keep_nulls && json_object_has_member (body, members[i]))
+        {
+          json_builder_set_member_name (builder, members[i]);
+          json_builder_add_null_value (builder);
+        }
     }
 
   return TRUE;

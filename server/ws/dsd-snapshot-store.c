@@ -344,6 +344,22 @@ apply_location (DsdSnapshotStore *self,
   entry_set_head (entry, g_string_free_to_bytes (head), time);
 }
 
+/* order.at_risk sets the order's at_risk, and no order.updated follows: its
+ * data is the order plus "predicted_delivery_at", which the order does not
+ * keep. */
+static void
+apply_at_risk (DsdSnapshotStore *self,
+               JsonObject       *data)
+{
+  g_autoptr(JsonObject) order = json_object_new ();
+  g_autoptr(GList) members = json_object_get_members (data);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!g_str_equal (l->data, "predicted_delivery_at"))
+      json_object_set_member (order, l->data, json_object_dup_member (data, l->data));
+  apply_order (self, order);
+}
+
 static void
 apply_state_event (DsdSnapshotStore *self,
                    DsdEvent         *event)
@@ -357,6 +373,8 @@ apply_state_event (DsdSnapshotStore *self,
 
   if (g_str_equal (type, "order.created") || g_str_equal (type, "order.updated"))
     apply_order (self, dsd_event_get_data (event));
+  else if (g_str_equal (type, "order.at_risk"))
+    apply_at_risk (self, dsd_event_get_data (event));
   else if (g_str_equal (type, "driver.updated"))
     apply_driver (self, dsd_event_get_data (event));
 }

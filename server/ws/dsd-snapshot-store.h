@@ -12,7 +12,8 @@ G_BEGIN_DECLS
  * database renders (dispatch.order_json, dispatch.driver_json). Loaded once at
  * start in pages (dispatch.stream_store_orders/_drivers, after the seq of
  * dispatch.stream_snapshot_seq), then kept by the bus's events, which carry
- * full objects: order.created and order.updated (an ended order leaves),
+ * full objects: order.created, order.updated (an ended order leaves) and
+ * order.at_risk (its at_risk, which no order.updated follows),
  * driver.updated; a driver's location follows driver.location (the newest
  * point), an order's eta_seconds the ETA tracker. So a snapshot is a walk
  * over memory.

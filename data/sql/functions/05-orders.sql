@@ -320,9 +320,13 @@ $$;
 
 -- PATCH /orders/{id} (staff): changes what may still change before pickup.
 -- p_body, validated by the caller: any of {"pickup":{"lat","lon","address"?},
--- "dropoff":{...},"notes":text|null,"priority":0..9,"contact":{...}|null}
--- (null clears notes and contact). Only a pending or assigned order →
--- else invalid_transition. A new pickup or dropoff clears the ETA (the
+-- "dropoff":{...},"notes":text|null,"priority":0..9,"contact":{...}|null,
+-- "ready_at","deliver_after","deliver_before": RFC 3339|null} (null clears
+-- notes, contact and a time). Only a pending or assigned order → else
+-- invalid_transition. The times merged with the stored ones must keep the
+-- window in order and the pickup ready before it ends (else invalid_argument);
+-- a changed time lets order.at_risk be raised again for the new window, and
+-- orders_plan_pickup plans the pickup again. A new pickup or dropoff clears the ETA (the
 -- engine computes it again); a new pickup moves the order to its zone (a
 -- dispatcher scoped to teams: only within its teams' zones, else
 -- permission_denied on pickup). Emits order.updated when something changed;
@@ -379,6 +383,25 @@ BEGIN
       PERFORM dispatch.raise_error('invalid_argument', 'priority must be 0..9', 'priority');
     END IF;
   END IF;
+  IF p_body ? 'ready_at' THEN
+    v_new.ready_at := (dispatch.json_text(p_body -> 'ready_at', 'ready_at'))::timestamptz;
+  END IF;
+  IF p_body ? 'deliver_after' THEN
+    v_new.deliver_after :=
+      (dispatch.json_text(p_body -> 'deliver_after', 'deliver_after'))::timestamptz;
+  END IF;
+  IF p_body ? 'deliver_before' THEN
+    v_new.deliver_before :=
+      (dispatch.json_text(p_body -> 'deliver_before', 'deliver_before'))::timestamptz;
+  END IF;
+  IF v_new.deliver_after >= v_new.deliver_before THEN
+    PERFORM dispatch.raise_error('invalid_argument',
+      'deliver_after must be before deliver_before', 'deliver_after');
+  END IF;
+  IF v_new.ready_at >= v_new.deliver_before THEN
+    PERFORM dispatch.raise_error('invalid_argument', 'ready_at must be before deliver_before',
+                                 'ready_at');
+  END IF;
   IF p_body ? 'contact' THEN
     v_c := p_body -> 'contact';
     v_new.contact := NULL;
@@ -391,10 +414,12 @@ BEGIN
   END IF;
 
   IF (v_new.pickup_lat, v_new.pickup_lon, v_new.pickup_address, v_new.dropoff_lat,
-      v_new.dropoff_lon, v_new.dropoff_address, v_new.notes, v_new.priority, v_new.contact)
+      v_new.dropoff_lon, v_new.dropoff_address, v_new.notes, v_new.priority, v_new.contact,
+      v_new.ready_at, v_new.deliver_after, v_new.deliver_before)
      IS DISTINCT FROM
      (v_o.pickup_lat, v_o.pickup_lon, v_o.pickup_address, v_o.dropoff_lat,
-      v_o.dropoff_lon, v_o.dropoff_address, v_o.notes, v_o.priority, v_o.contact) THEN
+      v_o.dropoff_lon, v_o.dropoff_address, v_o.notes, v_o.priority, v_o.contact,
+      v_o.ready_at, v_o.deliver_after, v_o.deliver_before) THEN
     UPDATE dispatch.orders
     SET pickup_lat = v_new.pickup_lat, pickup_lon = v_new.pickup_lon,
         pickup_address = v_new.pickup_address,
@@ -402,6 +427,13 @@ BEGIN
         dropoff_address = v_new.dropoff_address,
         notes = v_new.notes, priority = v_new.priority, contact = v_new.contact,
         zone_id = v_new.zone_id,
+        ready_at = v_new.ready_at, deliver_after = v_new.deliver_after,
+        deliver_before = v_new.deliver_before,
+        at_risk_alerted_at = CASE WHEN (v_new.ready_at, v_new.deliver_after,
+                                        v_new.deliver_before)
+                                       IS DISTINCT FROM (v_o.ready_at, v_o.deliver_after,
+                                                         v_o.deliver_before)
+                                  THEN NULL ELSE at_risk_alerted_at END,
         eta_seconds = CASE WHEN (v_new.pickup_lat, v_new.pickup_lon, v_new.dropoff_lat,
                                  v_new.dropoff_lon)
                                 IS DISTINCT FROM (v_o.pickup_lat, v_o.pickup_lon,
