@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dispatch-json.h"
+#include "dispatch-json-writer.h"
 #include "dispatch-json-scanner.h"
 
 typedef enum {
@@ -804,23 +805,14 @@ dispatch_json_index_path (const char *prefix,
 char *
 dispatch_format_timestamp (gint64 usec)
 {
-  /* Floor division, so times before 1970 land on the right second. */
-  gint64 seconds = usec / G_USEC_PER_SEC - (usec % G_USEC_PER_SEC < 0);
-  /* NULL outside years 1 to 9999 */
-  g_autoptr(GDateTime) in_range = g_date_time_new_from_unix_utc (seconds);
-  g_autoptr(GDateTime) time = NULL;
-  int year, month, day;
+  gboolean in_range = usec >= DISPATCH_TIMESTAMP_MIN_US && usec <= DISPATCH_TIMESTAMP_MAX_US;
+  GString *text;
 
-  g_return_val_if_fail (in_range != NULL, NULL);
+  g_return_val_if_fail (in_range, NULL);
 
-  time = g_date_time_add (in_range, usec - seconds * G_USEC_PER_SEC);
-  g_date_time_get_ymd (time, &year, &month, &day);
-
-  /* Not g_date_time_format(): %Y does not pad years before 1000, and a fixed
-   * layout prints twice as fast. */
-  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", year, month, day,
-                          g_date_time_get_hour (time), g_date_time_get_minute (time),
-                          g_date_time_get_second (time), g_date_time_get_microsecond (time));
+  text = g_string_sized_new (32);
+  dispatch_json_append_timestamp (text, usec);
+  return g_string_free (text, FALSE);
 }
 
 /* Reads exactly @n_digits decimal digits; FALSE if they are not all there. */
