@@ -644,7 +644,7 @@ event_cb (DsdEventBus *bus,
   const char *order_id = dsd_event_get_order_id (event);
   g_autofree char *scope = NULL;
 
-  if (order_id == NULL || dsd_event_get_seq (event) == 0)
+  if (order_id == NULL)
     return;
 
   scope = g_strconcat ("order:", order_id, NULL);
@@ -1064,7 +1064,7 @@ dsd_redis_cache_new (const DsdRedisUrl *url,
   self->lookup_script = dsd_redis_add_script (self->redis, lookup_lua);
   self->store_script = dsd_redis_add_script (self->redis, store_lua);
   self->invalidate_script = dsd_redis_add_script (self->redis, invalidate_lua);
-  g_signal_connect_object (bus, "event", G_CALLBACK (event_cb), self, 0);
+  g_signal_connect_object (bus, "event::state", G_CALLBACK (event_cb), self, 0);
   g_signal_connect_object (self->redis, "notify::up", G_CALLBACK (commands_up_cb), self, 0);
 
   if (exchange_positions)

@@ -420,12 +420,15 @@ dsd_fleet_class_init (DsdFleetClass *klass)
   object_class->dispose = dsd_fleet_dispose;
   object_class->finalize = dsd_fleet_finalize;
 
+  /* A typed marshaller: emitted for every point that moves a driver. */
   signals[DRIVER_CHANGED] =
     g_signal_new ("driver-changed",
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL,
+                  0, NULL, NULL, g_cclosure_marshal_VOID__STRING,
                   G_TYPE_NONE, 1, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  g_signal_set_va_marshaller (signals[DRIVER_CHANGED], G_TYPE_FROM_CLASS (klass),
+                              g_cclosure_marshal_VOID__STRINGv);
 }
 
 static void

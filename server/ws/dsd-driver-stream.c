@@ -211,9 +211,6 @@ event_cb (DsdEventBus *bus,
   g_autoptr(GPtrArray) recipients = NULL;
   const char *offered;
 
-  if (dsd_event_get_seq (event) == 0)
-    return;
-
   recipients = g_ptr_array_new ();
   if (driver_id != NULL)
     add_recipients (recipients, g_hash_table_lookup (self->by_driver, driver_id));
@@ -524,7 +521,7 @@ dsd_driver_stream_new (DsdContext   *context,
   self->context = g_object_ref (context);
   self->ring = ring;
   self->clients = dsd_ws_clients_new (dsd_context_get_metrics (context), "driver");
-  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event",
+  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event::state",
                            G_CALLBACK (event_cb), self, 0);
 
   return self;

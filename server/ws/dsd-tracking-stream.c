@@ -653,7 +653,7 @@ dsd_tracking_stream_new (DsdContext *context)
   self->clients[DSD_TRACKING_FULL] = dsd_ws_clients_new (metrics, "order");
   self->clients[DSD_TRACKING_PUBLIC] = dsd_ws_clients_new (metrics, "tracking");
 
-  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event",
+  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event::state",
                            G_CALLBACK (event_cb), self, 0);
   g_signal_connect_object (dsd_context_get (context, DSD_TYPE_FLEET), "driver-changed",
                            G_CALLBACK (driver_changed_cb), self, 0);
