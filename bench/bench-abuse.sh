@@ -23,21 +23,9 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
   export FLOOD_S IDLE_CONNS
 fi
 
-if [ ! -x "$builddir/server/dispatchd" ]; then
-  echo "$builddir/server/dispatchd not found: configure $builddir with -Dserver=true" \
-    "and build it" >&2
-  exit 1
-fi
 bench_require_package curl python3
 
-tmp=$(mktemp -d)
-cleanup () {
-  bench_stop_dispatchd
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-chmod 0711 "$tmp"
+bench_prepare "$builddir"
 
 bench_start_dispatchd "$builddir" "$tmp/data" DISPATCH_HTTP_IDLE_TIMEOUT_S=900
 until curl -sf -o /dev/null "$BENCH_URL/readyz"; do sleep 0.1; done

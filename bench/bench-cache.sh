@@ -37,42 +37,19 @@ ingest_rounds=${INGEST_ROUNDS:-3}
 
 bench_require_package wrk curl nginx-light redis-server redis-tools
 
-tmp=$(mktemp -d)
 redis_pid=
-nginx_pid=
-cleanup () {
-  bench_stop_dispatchd
-  [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null
+bench_cleanup_more () {
   [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
+  wait "$redis_pid" 2>/dev/null || true
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-chmod 0711 "$tmp"
-
-free_port () {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
+bench_prepare "$builddir"
 
 # wrk_get URL: requests/s, p50 and p99 in ms of a GET load, as "RPS P50 P99".
 wrk_get () {
-  wrk -t 2 -c "$connections" -d "${duration}s" --latency "$1" > "$tmp/wrk.out"
-  cat "$tmp/wrk.out" >&2
-  awk '
-    function ms(v) {
-      x = v + 0
-      if (v ~ /us$/) x /= 1000; else if (v ~ /[0-9]s$/) x *= 1000
-      return x
-    }
-    /^Requests\/sec:/ { rps = $2 }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    END { printf "%.0f %.2f %.2f\n", rps, p50, p99 }' "$tmp/wrk.out"
+  bench_wrk -t 2 -c "$connections" -d "${duration}s" "$1" | cut -d' ' -f1-3
 }
 
-redis_port=$(free_port)
+redis_port=$(bench_free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
   --loglevel warning > "$tmp/redis.log" 2>&1 &
 redis_pid=$!
@@ -117,26 +94,11 @@ cat "$tmp/redis-bench.csv"
 redis_rps=$(awk -F'"' '$2 == "GET" { printf "%.0f", $4 }' "$tmp/redis-bench.csv")
 
 # nginx, one worker (dispatchd serves from one main loop), the same body.
-nginx_port=$(free_port)
 mkdir -p "$tmp/www/api/v1/track"
 cp "$tmp/body.json" "$tmp/www$path"
-cat > "$tmp/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  default_type application/json;
-  server { listen 127.0.0.1:$nginx_port; root $tmp/www; }
-}
-CONF
-nginx -c "$tmp/nginx.conf" -p "$tmp" &
-nginx_pid=$!
-until curl -sf "http://127.0.0.1:$nginx_port$path" > /dev/null; do sleep 0.1; done
+bench_start_nginx "$tmp/www"
 echo "nginx, one worker, the same body, -c $connections, $duration s:"
-set -- $(wrk_get "http://127.0.0.1:$nginx_port$path")
+set -- $(wrk_get "$BENCH_NGINX_URL$path")
 nginx_rps=$1
 
 # Ingest with Redis positions on and off (bench-ingest's own servers inherit

@@ -107,3 +107,82 @@ bench_verdict () {
     print ok ? "met" : "not met"
   }'
 }
+
+# bench_prepare BUILDDIR
+# Checks that BUILDDIR has dispatchd built, makes a private temporary folder
+# $tmp and arranges for the server to be stopped and $tmp removed on exit
+# (a script with more to stop defines bench_cleanup_more, called first).
+bench_prepare () {
+  if [ ! -x "$1/server/dispatchd" ]; then
+    echo "$1/server/dispatchd not found: configure $1 with -Dserver=true and build it" >&2
+    exit 1
+  fi
+  tmp=$(mktemp -d)
+  chmod 0711 "$tmp"
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+bench_cleanup () {
+  if command -v bench_cleanup_more > /dev/null; then
+    bench_cleanup_more
+  fi
+  bench_stop_dispatchd
+  bench_stop_nginx
+  rm -rf "$tmp"
+}
+
+# A free TCP port on loopback.
+bench_free_port () {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# bench_wrk WRK-ARGUMENTS...: runs wrk with --latency (its report on stderr)
+# and prints "REQUESTS/S P50-MS P99-MS NON-2XX".
+bench_wrk () {
+  wrk --latency "$@" > "$tmp/wrk.out"
+  cat "$tmp/wrk.out" >&2
+  awk '
+    function ms(v) {
+      x = v + 0
+      if (v ~ /us$/) x /= 1000; else if (v ~ /[0-9]s$/) x *= 1000
+      return x
+    }
+    /^Requests\/sec:/ { rps = $2 }
+    /Non-2xx or 3xx responses:/ { bad = $NF }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, bad }' "$tmp/wrk.out"
+}
+
+# bench_start_nginx ROOT: nginx with one worker (dispatchd's HTTP front is
+# one main loop) serving ROOT on a free loopback port, the HTTP ceiling the
+# request benchmarks compare with. Sets BENCH_NGINX_URL.
+bench_start_nginx () {
+  _port=$(bench_free_port)
+  cat > "$tmp/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  default_type application/json;
+  server { listen 127.0.0.1:$_port; root $1; }
+}
+CONF
+  nginx -c "$tmp/nginx.conf" -p "$tmp" &
+  BENCH_NGINX_PID=$!
+  BENCH_NGINX_URL=http://127.0.0.1:$_port
+  until curl -s -o /dev/null "$BENCH_NGINX_URL/"; do sleep 0.1; done
+}
+
+bench_stop_nginx () {
+  if [ -n "${BENCH_NGINX_PID:-}" ]; then
+    kill "$BENCH_NGINX_PID" 2>/dev/null || true
+    wait "$BENCH_NGINX_PID" 2>/dev/null || true
+    BENCH_NGINX_PID=
+  fi
+}

@@ -28,22 +28,10 @@ connections=${CONNECTIONS:-8}
 rounds=${ROUNDS:-2}
 warmup=3
 
-if [ ! -x "$builddir/server/dispatchd" ]; then
-  echo "$builddir/server/dispatchd not found: configure $builddir with -Dserver=true" \
-    "and build it" >&2
-  exit 1
-fi
 bench_require_package wrk curl
 pgbin=$(bench_pg_bindir)
 
-tmp=$(mktemp -d)
-cleanup () {
-  bench_stop_dispatchd
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-chmod 0711 "$tmp"
+bench_prepare "$builddir"
 
 # A typical order (≈ 330 bytes), each request with its own Idempotency-Key.
 cat > "$tmp/orders.lua" <<'EOF'

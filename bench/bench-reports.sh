@@ -25,21 +25,9 @@ else
   rounds=${ROUNDS:-3}
 fi
 
-if [ ! -x "$builddir/server/dispatchd" ]; then
-  echo "$builddir/server/dispatchd not found: configure $builddir with -Dserver=true" \
-    "and build it" >&2
-  exit 1
-fi
 bench_require_package curl
 
-tmp=$(mktemp -d)
-cleanup () {
-  bench_stop_dispatchd
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-chmod 0711 "$tmp"
+bench_prepare "$builddir"
 
 bench_start_dispatchd "$builddir" "$tmp/data"
 token=$(bench_admin_token)

@@ -22,28 +22,17 @@ else
   rounds=${ROUNDS:-2}
 fi
 
-if [ ! -x "$builddir/server/dispatchd" ]; then
-  echo "$builddir/server/dispatchd not found: configure $builddir with -Dserver=true" \
-    "and build it" >&2
-  exit 1
-fi
 bench_require_package curl
 
-tmp=$(mktemp -d)
-cleanup () {
-  bench_stop_dispatchd
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-chmod 0711 "$tmp"
+bench_prepare "$builddir"
 
 now_ms () {
   echo $(($(date +%s%N) / 1000000))
 }
 
-# ready_ms DATADIR: starts dispatchd on DATADIR, prints the milliseconds until
-# /readyz answered 200 (at most 60 s) and leaves it running.
+# ready_ms DATADIR: starts dispatchd on DATADIR, sets ms to the milliseconds
+# until /readyz answered 200 (at most 60 s) and leaves it running. Not called
+# in a subshell: bench_stop_dispatchd must see the server it started.
 ready_ms () {
   _start=$(now_ms)
   bench_start_dispatchd "$builddir" "$1"
@@ -55,18 +44,18 @@ ready_ms () {
     fi
     sleep 0.05
   done
-  echo $(($(now_ms) - _start))
+  ms=$(($(now_ms) - _start))
 }
 
 first=
 later=
 for round in $(seq "$rounds"); do
   data=$tmp/data-$round
-  ms=$(ready_ms "$data")
+  ready_ms "$data"
   echo "== round $round: first start (initdb) ready in $ms ms" >&2
   [ -z "$first" ] || [ "$ms" -lt "$first" ] && first=$ms
   bench_stop_dispatchd
-  ms=$(ready_ms "$data")
+  ready_ms "$data"
   echo "== round $round: later start ready in $ms ms" >&2
   [ -z "$later" ] || [ "$ms" -lt "$later" ] && later=$ms
   bench_stop_dispatchd

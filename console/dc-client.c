@@ -102,9 +102,9 @@ build_url (const char *server_url,
   return g_strconcat (base, path, NULL);
 }
 
-static GError *
-error_from_response (SoupMessage *message,
-                     GBytes      *bytes)
+GError *
+dc_client_error_from_response (SoupMessage *message,
+                               GBytes      *bytes)
 {
   g_autoptr(JsonObject) body = NULL;
   JsonObject *envelope = NULL;
@@ -195,7 +195,7 @@ send_cb (GObject      *object,
     {
       if (status == SOUP_STATUS_UNAUTHORIZED && request->authenticated)
         dc_client_expire (self);
-      g_task_return_error (task, error_from_response (request->message, bytes));
+      g_task_return_error (task, dc_client_error_from_response (request->message, bytes));
       return;
     }
 
@@ -618,4 +618,24 @@ dc_client_new_stream_message (DcClient *self,
   url = build_url (self->server_url, path->str);
 
   return soup_message_new (SOUP_METHOD_GET, url);
+}
+
+SoupMessage *
+dc_client_new_message (DcClient   *self,
+                       const char *method,
+                       const char *path)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *header = NULL;
+  SoupMessage *message;
+
+  g_return_val_if_fail (DC_IS_CLIENT (self), NULL);
+
+  url = build_url (self->server_url, path);
+  if ((message = soup_message_new (method, url)) == NULL)
+    return NULL;
+  header = g_strdup_printf ("Bearer %s", self->token);
+  soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization",
+                                header);
+  return message;
 }

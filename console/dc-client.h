@@ -69,4 +69,13 @@ GBytes      *dc_client_fetch_bytes_finish  (DcClient            *self,
 SoupMessage *dc_client_new_stream_message  (DcClient            *self,
                                             gint64               since);
 
+/* An authenticated request of @path for the caller to send and read itself
+ * (a long answer read as it comes); NULL when the server address is not
+ * valid. Returns: (transfer full) (nullable) */
+SoupMessage *dc_client_new_message         (DcClient            *self,
+                                            const char          *method,
+                                            const char          *path);
+/* The error a failed response's body (the server's error envelope) tells. */
+GError      *dc_client_error_from_response (SoupMessage         *message,
+                                            GBytes              *bytes);
 G_END_DECLS

@@ -38,6 +38,7 @@ struct _DcMapView
   DcPathLayer *route_layer;
   DcOrderLayer *order_layer;
   DcDriverLayer *driver_layer;
+  ShumateLayer *replay_layer;   /* in replay, instead of the four above */
 
   /* the selection and what its route depends on */
   DcOrder *order;
@@ -509,6 +510,7 @@ dc_map_view_dispose (GObject *object)
   g_clear_object (&self->order_signals);
   g_clear_object (&self->driver_signals);
   g_clear_object (&self->order);
+  g_clear_object (&self->replay_layer);
   g_clear_object (&self->route_driver);
   g_clear_object (&self->tile_source);
 
@@ -671,4 +673,30 @@ dc_map_view_set_picking_place (DcMapView *self,
 
   self->picking_place = picking;
   gtk_widget_set_cursor_from_name (GTK_WIDGET (self->map), picking ? "crosshair" : NULL);
+}
+
+ShumateViewport *
+dc_map_view_get_viewport (DcMapView *self)
+{
+  g_return_val_if_fail (DC_IS_MAP_VIEW (self), NULL);
+
+  return shumate_map_get_viewport (self->map);
+}
+
+void
+dc_map_view_set_replay_layer (DcMapView    *self,
+                              ShumateLayer *layer)
+{
+  GtkWidget *live[] = { GTK_WIDGET (self->trail_layer), GTK_WIDGET (self->route_layer),
+                        GTK_WIDGET (self->order_layer), GTK_WIDGET (self->driver_layer) };
+
+  g_return_if_fail (DC_IS_MAP_VIEW (self));
+
+  for (guint i = 0; i < G_N_ELEMENTS (live); i++)
+    gtk_widget_set_visible (live[i], layer == NULL);
+  if (self->replay_layer != NULL)
+    shumate_map_remove_layer (self->map, self->replay_layer);
+  g_set_object (&self->replay_layer, layer);
+  if (layer != NULL)
+    shumate_map_add_layer (self->map, layer);
 }

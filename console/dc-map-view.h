@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gtk/gtk.h>
+#include <shumate/shumate.h>
 
 #include "dc-context.h"
 #include "dc-driver.h"
@@ -33,5 +34,11 @@ void       dc_map_view_show_selection      (DcMapView *self);
  * longitude) instead of selecting a marker, and picking ends. */
 void       dc_map_view_set_picking_place   (DcMapView *self,
                                             gboolean   picking);
+
+ShumateViewport *dc_map_view_get_viewport   (DcMapView *self);
+/* Replay: @layer is drawn instead of the live orders, drivers and the
+ * selection's route and trail; NULL returns to live. */
+void       dc_map_view_set_replay_layer    (DcMapView    *self,
+                                            ShumateLayer *layer);
 
 G_END_DECLS

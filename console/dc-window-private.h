@@ -5,6 +5,7 @@
 #include "dc-list-pane.h"
 #include "dc-map-view.h"
 #include "dc-order-detail.h"
+#include "dc-replay-bar.h"
 #include "dc-sign-in-page.h"
 #include "dc-window.h"
 
@@ -22,6 +23,7 @@ struct _DcWindow
   DcOrderDetail *detail;
   DcDriverDetail *driver_detail;
   GtkStack *detail_stack;
+  DcReplayBar *replay_bar;
 
   /* template */
   AdwToastOverlay *toast_overlay;

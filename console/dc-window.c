@@ -124,7 +124,10 @@ authenticated_cb (DcWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", authenticated);
   gtk_stack_set_visible_child_name (self->main_stack, authenticated ? "console" : "sign-in");
   if (!authenticated)
-    dc_sign_in_page_reset (self->sign_in_page);
+    {
+      dc_sign_in_page_reset (self->sign_in_page);
+      dc_replay_bar_stop (self->replay_bar);
+    }
 }
 
 static void
@@ -498,6 +501,20 @@ new_order_action (GtkWidget  *widget,
   dc_order_form_present (DC_WINDOW (widget), NULL);
 }
 
+/* Replay of a past period, or back to live. */
+static void
+replay_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+
+  if (dc_replay_bar_get_active (self->replay_bar))
+    dc_replay_bar_stop (self->replay_bar);
+  else
+    dc_replay_bar_start (self->replay_bar);
+}
+
 static void
 edit_order_action (GtkWidget  *widget,
                    const char *action_name,
@@ -571,6 +588,9 @@ dc_window_constructed (GObject *object)
   gtk_stack_add_named (self->detail_stack, GTK_WIDGET (self->driver_detail), "driver");
   adw_bin_set_child (self->sign_in_bin, GTK_WIDGET (self->sign_in_page));
   adw_bin_set_child (self->map_bin, GTK_WIDGET (self->map_view));
+  self->replay_bar = dc_replay_bar_new (context, self->map_view);
+  gtk_box_insert_child_after (GTK_BOX (self->content), GTK_WIDGET (self->replay_bar),
+                              GTK_WIDGET (self->banner_revealer));
   adw_bin_set_child (self->detail_bin, GTK_WIDGET (self->detail_stack));
   g_signal_connect_object (self->sign_in_page, "failed", G_CALLBACK (sign_in_failed_cb), self,
                            G_CONNECT_SWAPPED);
@@ -724,6 +744,7 @@ dc_window_class_init (DcWindowClass *klass)
                                    cancel_current_action);
   gtk_widget_class_install_action (widget_class, "win.focus-map", NULL, focus_map_action);
   gtk_widget_class_install_action (widget_class, "win.new-order", NULL, new_order_action);
+  gtk_widget_class_install_action (widget_class, "win.replay", NULL, replay_action);
   gtk_widget_class_install_action (widget_class, "win.edit-order", "s", edit_order_action);
   dc_window_class_install_order_actions (widget_class);
 

@@ -968,3 +968,45 @@ dispatch_json_to_string (JsonNode *node,
   json_generator_set_root (generator, node);
   return json_generator_to_data (generator, length);
 }
+
+/**
+ * dispatch_json_compact:
+ * @text: valid JSON text
+ * @length: its length in bytes
+ *
+ * Returns: (transfer full): @text without whitespace outside strings
+ */
+GBytes *
+dispatch_json_compact (const char *text,
+                       gsize       length)
+{
+  char *out = g_malloc (length + 1);
+  gboolean in_string = FALSE;
+  gsize n = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          out[n++] = c;
+          if (c == '\\' && i + 1 < length)
+            out[n++] = text[++i];
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        {
+          in_string = TRUE;
+          out[n++] = c;
+        }
+      else if (c != ' ' && c != '\n' && c != '\t' && c != '\r')
+        {
+          out[n++] = c;
+        }
+    }
+
+  out[n] = '\0';
+  return g_bytes_new_take (g_realloc (out, n + 1), n);
+}

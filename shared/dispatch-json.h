@@ -113,5 +113,9 @@ gboolean dispatch_parse_timestamp  (const char        *text,
 /* Serialises compactly. */
 char    *dispatch_json_to_string   (JsonNode          *node,
                                     gsize             *length);
+/* Valid JSON text without the whitespace between its tokens (PostgreSQL
+ * prints jsonb with a space after every ':' and ','), as a GBytes. */
+GBytes  *dispatch_json_compact     (const char        *text,
+                                    gsize              length);
 
 G_END_DECLS

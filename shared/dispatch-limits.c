@@ -98,6 +98,8 @@ const DispatchLimit dispatch_limits[] = {
     DISPATCH_ID_MAX_LENGTH },
   { "/paths/~1api~1v1~1orders/get/parameters/4/schema", DISPATCH_LIMIT_MAX_LENGTH,
     DISPATCH_SEARCH_MAX_LENGTH },
+  { "/paths/~1api~1v1~1history/get/parameters/2/schema", DISPATCH_LIMIT_MAXIMUM,
+    DISPATCH_HISTORY_MAX_STEP_S },
   { "/components/schemas/OrderPatch/properties/notes", DISPATCH_LIMIT_MAX_LENGTH,
     DISPATCH_NOTES_MAX_LENGTH },
   { "/components/schemas/OrderPatch/properties/priority", DISPATCH_LIMIT_MAXIMUM,

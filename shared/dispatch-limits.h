@@ -79,6 +79,15 @@ G_BEGIN_DECLS
 #define DISPATCH_REPORT_PAGE_BUCKETS          24
 #define DISPATCH_EXPORT_BATCH_ROWS            500
 
+/* History for replay (GET /api/v1/history): the longest period, the step of
+ * driver positions (one per driver per step: default, bounds) and the frames
+ * fetched per query. */
+#define DISPATCH_HISTORY_MAX_HOURS            24
+#define DISPATCH_HISTORY_STEP_S               10
+#define DISPATCH_HISTORY_MIN_STEP_S           1
+#define DISPATCH_HISTORY_MAX_STEP_S           600
+#define DISPATCH_HISTORY_PAGE_FRAMES          2000
+
 typedef enum
 {
   DISPATCH_LIMIT_MAX_LENGTH,

@@ -2155,6 +2155,249 @@ test_proof (Fixture       *fixture,
   check_driver_limits (fixture, van);
 }
 
+/* Replay --------------------------------------------------------------- */
+
+#define REPLAY_POINTS    79
+#define REPLAY_STEP_S    30
+#define REPLAY_START_MIN 40
+
+/* Where driver @d was at point @k of its last 40 minutes: each crosses
+ * central Berlin on its own line. */
+static void
+replay_place (guint   d,
+              guint   k,
+              double *lat,
+              double *lon)
+{
+  static const double lines[][4] = {
+    { 52.505, 13.365, 52.525, 13.425 },
+    { 52.527, 13.370, 52.503, 13.415 },
+    { 52.500, 13.400, 52.530, 13.395 },
+  };
+  double f = (double) k / (REPLAY_POINTS - 1);
+
+  *lat = lines[d][0] + f * (lines[d][2] - lines[d][0]);
+  *lon = lines[d][1] + f * (lines[d][3] - lines[d][1]);
+}
+
+/* The positions of the last 40 minutes of driver @d, every 30 s, sent with
+ * the times they were recorded at. */
+static void
+post_past_trail (Fixture    *fixture,
+                 const char *driver_id,
+                 guint       d,
+                 gint64      start)
+{
+  g_autoptr(GString) body = g_string_new ("{\"points\":[");
+  g_autofree char *path = g_strdup_printf ("/api/v1/drivers/%s/location", driver_id);
+  g_autoptr(DsdTestResponse) response = NULL;
+
+  for (guint k = 0; k < REPLAY_POINTS; k++)
+    {
+      g_autoptr(GDateTime) at = g_date_time_new_from_unix_utc (start / G_USEC_PER_SEC +
+                                                               k * REPLAY_STEP_S);
+      g_autofree char *at_text = g_date_time_format_iso8601 (at);
+      char lat_text[G_ASCII_DTOSTR_BUF_SIZE], lon_text[G_ASCII_DTOSTR_BUF_SIZE];
+      double lat, lon;
+
+      replay_place (d, k, &lat, &lon);
+      g_string_append_printf (body, "%s{\"lat\":%s,\"lon\":%s,\"recorded_at\":\"%s\"}",
+                              k > 0 ? "," : "", g_ascii_dtostr (lat_text, sizeof lat_text, lat),
+                              g_ascii_dtostr (lon_text, sizeof lon_text, lon), at_text);
+    }
+  g_string_append (body, "]}");
+  response = dsd_test_request (fixture->server, "POST", path,
+                               dsd_test_server_get_admin_token (fixture->server), body->str,
+                               NULL);
+  g_assert_cmpuint (response->status, ==, 202);
+}
+
+static void
+order_step (Fixture    *fixture,
+            const char *order_id,
+            const char *action,
+            const char *body)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s/%s", order_id, action);
+  g_autoptr(JsonObject) changed = api (fixture, "POST", path, body, 200);
+}
+
+static gboolean
+replay_loaded (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return dc_replay_bar_get_model (fixture->window->replay_bar) != NULL;
+}
+
+/* Whether the history holds every past position of the three drivers
+ * (they reach the history table in batches). */
+static gboolean
+replay_complete (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  DcReplayModel *model = dc_replay_bar_get_model (fixture->window->replay_bar);
+  const DcReplayPoint *points = NULL;
+  guint n = 0;
+
+  if (model == NULL || dc_replay_model_get_n_drivers (model) < 3)
+    return FALSE;
+  for (guint d = 0; d < 3; d++)
+    n += dc_replay_model_get_trail (model, d, dc_replay_model_get_to (model),
+                                    (gint64) 3600 * G_USEC_PER_SEC, &points);
+  return n >= 3 * REPLAY_POINTS;
+}
+
+static gboolean
+replay_played (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  DcReplayModel *model = dc_replay_bar_get_model (fixture->window->replay_bar);
+
+  return dc_replay_bar_get_time (fixture->window->replay_bar) >
+         dc_replay_model_get_from (model) + 2 * G_USEC_PER_SEC;
+}
+
+static gboolean
+is_entry (GtkWidget *widget,
+          gpointer   user_data)
+{
+  return GTK_IS_ENTRY (widget);
+}
+
+static void
+test_replay (Fixture       *fixture,
+             gconstpointer  data)
+{
+  DcWindow *window = fixture->window;
+  DcReplayBar *bar = window->replay_bar;
+  gint64 start = g_get_real_time () - (gint64) REPLAY_START_MIN * 60 * G_USEC_PER_SEC;
+  char *driver_ids[3];
+  char *orders[5];
+  char *assign[3];
+  const char *names[] = { "Anna Schmidt", "Ben Okafor", "Carla Diaz" };
+  DcReplayModel *model;
+  const DcReplayPoint *points = NULL;
+  guint counts[DC_REPLAY_N_STATUSES];
+  GtkWidget *entry;
+  g_autoptr(GDateTime) typed = NULL;
+  g_autofree char *typed_text = NULL;
+  gint64 typed_from;
+  gint64 middle;
+  double lat, lon;
+  guint n;
+
+  sign_in (fixture);
+  for (guint d = 0; d < 3; d++)
+    {
+      replay_place (d, REPLAY_POINTS - 1, &lat, &lon);
+      driver_ids[d] = create_online_driver_full (fixture, names[d], 3, lat, lon);
+      post_past_trail (fixture, driver_ids[d], d, start);
+      assign[d] = g_strdup_printf ("{\"driver_id\":\"%s\"}", driver_ids[d]);
+    }
+  /* Delivered by Anna, assigned to Ben, picked up by Carla, waiting, cancelled. */
+  orders[0] = create_order (fixture, "Friedrichstraße 100", 52.5200, 13.3880);
+  order_step (fixture, orders[0], "assign", assign[0]);
+  order_step (fixture, orders[0], "status", "{\"status\":\"picked_up\"}");
+  order_step (fixture, orders[0], "status", "{\"status\":\"delivered\"}");
+  orders[1] = create_order (fixture, "Unter den Linden 10", 52.5170, 13.3890);
+  order_step (fixture, orders[1], "assign", assign[1]);
+  orders[2] = create_order (fixture, "Gendarmenmarkt 2", 52.5137, 13.3927);
+  order_step (fixture, orders[2], "assign", assign[2]);
+  order_step (fixture, orders[2], "status", "{\"status\":\"picked_up\"}");
+  orders[3] = create_order (fixture, "Leipziger Straße 30", 52.5100, 13.3900);
+  orders[4] = create_order (fixture, "Oranienburger Straße 50", 52.5250, 13.3930);
+  order_step (fixture, orders[4], "cancel", "{\"reason\":\"customer called\"}");
+
+  /* Replay the last hour (the default), until it holds every position. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.replay", NULL));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (bar)));
+  for (;;)
+    {
+      wait_for (replay_loaded, fixture, WAIT_MS, "history loaded");
+      if (replay_complete (fixture))
+        break;
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.replay", NULL));
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.replay", NULL));
+    }
+  model = dc_replay_bar_get_model (bar);
+  g_assert_cmpuint (dc_replay_model_get_n_drivers (model), ==, 3);
+  g_assert_cmpuint (dc_replay_model_get_n_orders (model), ==, 5);
+  g_assert_cmpint (dc_replay_model_get_to (model) - dc_replay_model_get_from (model), ==,
+                   (gint64) 3600 * G_USEC_PER_SEC);
+
+  /* 20 minutes ago: the drivers where they were then, no orders yet. */
+  middle = start + (gint64) 20 * 60 * G_USEC_PER_SEC;
+  dc_replay_bar_set_time (bar, middle);
+  g_assert_cmpint (ABS (dc_replay_bar_get_time (bar) - middle), <, G_USEC_PER_SEC);
+  for (guint d = 0; d < 3; d++)
+    {
+      guint driver;
+
+      for (driver = 0; driver < 3; driver++)
+        if (g_str_equal (dc_replay_model_get_driver_id (model, driver), driver_ids[d]))
+          break;
+      g_assert_cmpuint (driver, <, 3);
+      n = dc_replay_model_get_trail (model, driver, dc_replay_bar_get_time (bar),
+                                     (gint64) 5 * 60 * G_USEC_PER_SEC, &points);
+      g_assert_cmpuint (n, >=, 9);
+      replay_place (d, (dc_replay_bar_get_time (bar) / G_USEC_PER_SEC - start / G_USEC_PER_SEC) /
+                       REPLAY_STEP_S, &lat, &lon);
+      g_assert_cmpfloat_with_epsilon (points[n - 1].lat, lat, 1e-9);
+      g_assert_cmpfloat_with_epsilon (points[n - 1].lon, lon, 1e-9);
+    }
+  dc_replay_model_count_at (model, dc_replay_bar_get_time (bar), counts);
+  for (guint s = 0; s < DC_REPLAY_N_STATUSES; s++)
+    g_assert_cmpuint (counts[s], ==, 0);
+  g_assert_cmpstr (dc_replay_bar_get_summary (bar), ==,
+                   "0 waiting · 0 assigned · 0 picked up · 0 delivered · 0 failed · "
+                   "0 cancelled");
+
+  /* The end of the hour: every order in the state it reached. */
+  dc_replay_bar_set_time (bar, dc_replay_model_get_to (model));
+  g_assert_cmpstr (dc_replay_bar_get_summary (bar), ==,
+                   "1 waiting · 1 assigned · 1 picked up · 1 delivered · 0 failed · "
+                   "1 cancelled");
+  test_console_screenshot (GTK_WIDGET (window), "console-replay");
+
+  /* Playing moves the time on; pausing stops it. */
+  dc_replay_bar_set_time (bar, dc_replay_model_get_from (model));
+  dc_replay_bar_play (bar, TRUE);
+  wait_for (replay_played, fixture, WAIT_MS, "replay playing");
+  dc_replay_bar_play (bar, FALSE);
+
+  /* A start typed in: not a time, then 30 minutes ago (the hour from then
+   * ends now). */
+  entry = find_widget (GTK_WIDGET (bar), is_entry, NULL);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "yesterday");
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_null (dc_replay_bar_get_model (bar));
+  g_assert_cmpstr (dc_replay_bar_get_summary (bar), ==,
+                   "Type the start as HH:MM or YYYY-MM-DD HH:MM, in the past");
+  typed = g_date_time_new_from_unix_local (start / G_USEC_PER_SEC + 10 * 60);
+  typed_text = g_date_time_format (typed, "%H:%M");
+  typed_from = (g_date_time_to_unix (typed) - g_date_time_get_second (typed)) * G_USEC_PER_SEC;
+  gtk_editable_set_text (GTK_EDITABLE (entry), typed_text);
+  g_signal_emit_by_name (entry, "activate");
+  wait_for (replay_loaded, fixture, WAIT_MS, "typed period loaded");
+  model = dc_replay_bar_get_model (bar);
+  g_assert_cmpint (dc_replay_model_get_from (model), ==, typed_from);
+  g_assert_cmpint (dc_replay_model_get_to (model), <=, g_get_real_time () + G_USEC_PER_SEC);
+  g_assert_cmpuint (dc_replay_model_get_n_orders (model), ==, 5);
+
+  /* Back to live. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.replay", NULL));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (bar)));
+  g_assert_null (dc_replay_bar_get_model (bar));
+  for (guint i = 0; i < G_N_ELEMENTS (orders); i++)
+    g_free (orders[i]);
+  for (guint d = 0; d < 3; d++)
+    {
+      g_free (driver_ids[d]);
+      g_free (assign[d]);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2177,6 +2420,8 @@ main (int   argc,
   g_test_add ("/console/orders", Fixture, without_automation, fixture_set_up, test_orders,
               fixture_tear_down);
   g_test_add ("/console/proof", Fixture, without_automation, fixture_set_up, test_proof,
+              fixture_tear_down);
+  g_test_add ("/console/replay", Fixture, without_automation, fixture_set_up, test_replay,
               fixture_tear_down);
 
   status = g_test_run ();

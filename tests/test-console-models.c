@@ -9,6 +9,8 @@
 #include "dc-driver.h"
 #include "dc-marker-canvas.h"
 #include "dc-order.h"
+#include "dc-replay-model.h"
+#include "dc-replay-period.h"
 #include "dc-store.h"
 #include "dc-stream-private.h"
 #include "test-console-data.h"
@@ -542,6 +544,123 @@ test_marker_canvas (void)
   g_assert_cmphex (pixel_at (texture, 3, 3), ==, 0x00000000);
 }
 
+#define SECONDS(n) ((gint64) (n) * G_USEC_PER_SEC)
+
+/* A replay's state at any time from the frames of GET /api/v1/history. */
+static void
+test_replay_model (void)
+{
+  static const char history[] =
+    "{\"from\":\"2019-06-01T10:00:00Z\",\"to\":\"2019-06-01T11:00:00Z\",\"step_s\":10,"
+    "\"frames\":["
+    "{\"t\":\"2019-06-01T10:00:00Z\",\"type\":\"order\",\"order_id\":\"o1\","
+    "\"status\":\"assigned\",\"driver_id\":\"ann\",\"pickup\":{\"lat\":50,\"lon\":10},"
+    "\"dropoff\":{\"lat\":51,\"lon\":11}},"
+    "{\"t\":\"2019-06-01T10:00:04Z\",\"type\":\"position\",\"driver_id\":\"ann\","
+    "\"lat\":50.1,\"lon\":10.1},"
+    "{\"t\":\"2019-06-01T10:00:30Z\",\"type\":\"position\",\"driver_id\":\"ann\","
+    "\"lat\":50.2,\"lon\":10.2},"
+    "{\"t\":\"2019-06-01T10:01:00Z\",\"type\":\"order\",\"order_id\":\"o2\","
+    "\"status\":\"pending\",\"driver_id\":null,\"pickup\":{\"lat\":52,\"lon\":12},"
+    "\"dropoff\":{\"lat\":53,\"lon\":13}},"
+    "{\"t\":\"2019-06-01T10:02:00Z\",\"type\":\"order\",\"order_id\":\"o1\","
+    "\"status\":\"picked_up\",\"driver_id\":\"ann\",\"pickup\":{\"lat\":50,\"lon\":10},"
+    "\"dropoff\":{\"lat\":51,\"lon\":11}},"
+    "{\"t\":\"2019-06-01T10:05:00Z\",\"type\":\"position\",\"driver_id\":\"ann\","
+    "\"lat\":50.5,\"lon\":10.5},"
+    "{\"t\":\"2019-06-01T10:06:00Z\",\"type\":\"zone\"},"
+    "{\"t\":\"2019-06-01T10:10:00Z\",\"type\":\"order\",\"order_id\":\"o1\","
+    "\"status\":\"delivered\",\"driver_id\":\"ann\",\"pickup\":{\"lat\":50,\"lon\":10},"
+    "\"dropoff\":{\"lat\":51,\"lon\":11}}]}";
+  g_autoptr(JsonObject) object = dispatch_json_parse_object (history, -1, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DcReplayModel) model = dc_replay_model_new_from_history (object, &error);
+  gint64 from = SECONDS (1559383200);   /* 2019-06-01T10:00:00Z */
+  const DcReplayPoint *points = NULL;
+  const DcReplayOrderState *state;
+  guint counts[DC_REPLAY_N_STATUSES];
+  g_autoptr(JsonObject) late = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (dc_replay_model_get_from (model), ==, from);
+  g_assert_cmpint (dc_replay_model_get_to (model), ==, from + SECONDS (3600));
+  g_assert_cmpuint (dc_replay_model_get_n_drivers (model), ==, 1);
+  g_assert_cmpuint (dc_replay_model_get_n_orders (model), ==, 2);
+  g_assert_cmpstr (dc_replay_model_get_driver_id (model, 0), ==, "ann");
+
+  /* Before its first position the driver is nowhere; then at its last one. */
+  g_assert_cmpuint (dc_replay_model_get_trail (model, 0, from + SECONDS (3),
+                                               SECONDS (60), &points), ==, 0);
+  g_assert_cmpuint (dc_replay_model_get_trail (model, 0, from + SECONDS (40),
+                                               SECONDS (60), &points), ==, 2);
+  g_assert_cmpfloat (points[1].lat, ==, 50.2);
+  /* a one-minute trail at 10:05:00 holds only the point of 10:05 */
+  g_assert_cmpuint (dc_replay_model_get_trail (model, 0, from + SECONDS (300),
+                                               SECONDS (60), &points), ==, 1);
+  g_assert_cmpfloat (points[0].lat, ==, 50.5);
+  /* a long-gone last position is still where it is at t */
+  g_assert_cmpuint (dc_replay_model_get_trail (model, 0, from + SECONDS (3000),
+                                               SECONDS (60), &points), ==, 1);
+
+  /* Orders: o2 appears at 10:01; o1 goes assigned → picked up → delivered. */
+  g_assert_null (dc_replay_model_get_order_at (model, 1, from + SECONDS (59)));
+  state = dc_replay_model_get_order_at (model, 0, from + SECONDS (119));
+  g_assert_cmpint (state->status, ==, DC_REPLAY_ASSIGNED);
+  g_assert_cmpint (state->driver, ==, 0);
+  g_assert_cmpfloat (state->dropoff_lon, ==, 11);
+  state = dc_replay_model_get_order_at (model, 0, from + SECONDS (120));
+  g_assert_cmpint (state->status, ==, DC_REPLAY_PICKED_UP);
+  dc_replay_model_count_at (model, from + SECONDS (61), counts);
+  g_assert_cmpuint (counts[DC_REPLAY_PENDING], ==, 1);
+  g_assert_cmpuint (counts[DC_REPLAY_ASSIGNED], ==, 1);
+  dc_replay_model_count_at (model, from + SECONDS (3599), counts);
+  g_assert_cmpuint (counts[DC_REPLAY_DELIVERED], ==, 1);
+  g_assert_cmpuint (counts[DC_REPLAY_PICKED_UP], ==, 0);
+  g_assert_cmpuint (counts[DC_REPLAY_PENDING], ==, 1);
+
+  /* A frame older than the last one, or one that cannot be read, is refused. */
+  late = dispatch_json_parse_object ("{\"t\":\"2019-06-01T10:00:00Z\",\"type\":\"position\","
+                                     "\"driver_id\":\"ann\",\"lat\":1,\"lon\":1}", -1, NULL);
+  g_assert_false (dc_replay_model_add_frame (model, late, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  json_object_set_string_member (late, "t", "2019-06-01T10:20:00Z");
+  json_object_remove_member (late, "lat");
+  g_assert_false (dc_replay_model_add_frame (model, late, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+}
+
+/* The period a dispatcher asks to replay. */
+static void
+test_replay_period (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_local (2026, 12, 7, 18, 30, 15);
+  g_autoptr(GDateTime) nine = g_date_time_new_local (2026, 12, 7, 9, 0, 0);
+  g_autoptr(GDateTime) evening = g_date_time_new_local (2026, 12, 6, 20, 15, 0);
+  g_autoptr(GDateTime) earlier = g_date_time_new_local (2026, 11, 30, 23, 5, 0);
+  gint64 now_us = g_date_time_to_unix (now) * G_USEC_PER_SEC;
+  gint64 from = 0, to = 0;
+
+  /* empty: the hours up to now */
+  g_assert_true (dc_replay_period_parse ("  ", 3, now, &from, &to));
+  g_assert_cmpint (to, ==, now_us);
+  g_assert_cmpint (from, ==, now_us - SECONDS (3 * 3600));
+  /* "HH:MM" today; one still to come is yesterday's */
+  g_assert_true (dc_replay_period_parse ("09:00", 1, now, &from, &to));
+  g_assert_cmpint (from, ==, SECONDS (g_date_time_to_unix (nine)));
+  g_assert_cmpint (to, ==, from + SECONDS (3600));
+  g_assert_true (dc_replay_period_parse ("20:15", 24, now, &from, &to));
+  g_assert_cmpint (from, ==, SECONDS (g_date_time_to_unix (evening)));
+  g_assert_cmpint (to, ==, now_us);  /* never after now */
+  g_assert_true (dc_replay_period_parse ("2026-11-30 23:05", 1, now, &from, &to));
+  g_assert_cmpint (from, ==, SECONDS (g_date_time_to_unix (earlier)));
+  /* not a time, or not before now */
+  g_assert_false (dc_replay_period_parse ("9 o'clock", 1, now, &from, &to));
+  g_assert_false (dc_replay_period_parse ("25:00", 1, now, &from, &to));
+  g_assert_false (dc_replay_period_parse ("09:00x", 1, now, &from, &to));
+  g_assert_false (dc_replay_period_parse ("2026-12-08 09:00", 1, now, &from, &to));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -565,6 +684,8 @@ main (int   argc,
   g_test_add ("/console/alerts", Fixture, NULL,
               fixture_set_up, test_alerts, fixture_tear_down);
   g_test_add_func ("/console/marker-canvas", test_marker_canvas);
+  g_test_add_func ("/console/replay-model", test_replay_model);
+  g_test_add_func ("/console/replay-period", test_replay_period);
 
   return g_test_run ();
 }

@@ -688,6 +688,21 @@ test_to_string (void)
   g_assert_cmpuint (length, ==, strlen (text));
 }
 
+/* As PostgreSQL prints jsonb: spaces go, except inside strings (escaped
+ * quotes and backslashes included). */
+static void
+test_compact (void)
+{
+  static const char text[] =
+    "{\"a\": 1, \"b\": [\"x \\\" , y\", null,\n\t2], \"c\\\\\": {\"d\": \" : \"}}";
+  static const char expected[] = "{\"a\":1,\"b\":[\"x \\\" , y\",null,2],\"c\\\\\":{\"d\":\" : \"}}";
+  g_autoptr(GBytes) compact = dispatch_json_compact (text, strlen (text));
+  gsize length;
+  const char *data = g_bytes_get_data (compact, &length);
+
+  g_assert_cmpmem (data, length, expected, strlen (expected));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -706,6 +721,7 @@ main (int   argc,
   g_test_add_func ("/json/timestamp/format-out-of-range", test_timestamp_format_out_of_range);
   g_test_add_func ("/json/path", test_paths);
   g_test_add_func ("/json/to-string", test_to_string);
+  g_test_add_func ("/json/compact", test_compact);
 
   return g_test_run ();
 }

@@ -18,6 +18,7 @@ static const char * const input_schemas[] = {
   "/components/schemas/TeamInput",
   "/components/parameters/Sku", "/components/parameters/IdempotencyKey",
   "/paths/~1api~1v1~1orders/get/parameters/1",
+  "/paths/~1api~1v1~1history/get/parameters/2",
 };
 
 /* Bounds of the coordinate system, not limits of ours */

@@ -11,7 +11,8 @@
 /*
  * Reports against figures worked out by hand (in the comments) on a small
  * history written straight into the database with fixed times, CSV checked
- * with Python's csv module.
+ * with Python's csv module; the history for replay (GET /api/v1/history)
+ * against frames listed by hand.
  */
 
 #define ANN "00000000-0000-4000-8000-00000000a001"
@@ -466,11 +467,15 @@ test_metrics_histograms (void)
   g_assert_true (metrics_show_cb ("dispatch_order_pickup_wait_seconds_bucket{le=\"+Inf\"} 1\n"));
 }
 
+#define FIGURES "/api/v1/reports/figures"
+
+/* endpoint?query gets 400 naming field. */
 static void
-assert_refused (const char *query,
+assert_refused (const char *endpoint,
+                const char *query,
                 const char *field)
 {
-  g_autofree char *path = g_strconcat ("/api/v1/reports/figures?", query, NULL);
+  g_autofree char *path = g_strconcat (endpoint, "?", query, NULL);
   g_autoptr(DsdTestResponse) response = get (path, NULL);
 
   dsd_test_assert_error (response, 400, "invalid_argument", field);
@@ -484,18 +489,20 @@ test_bad_requests (void)
   g_autoptr(DsdTestResponse) staff = NULL;
   g_autoptr(DsdTestResponse) refused = NULL;
 
-  assert_refused ("to=2020-03-02T00:00:00Z", "from");
-  assert_refused ("from=yesterday&to=2020-03-02T00:00:00Z", "from");
-  assert_refused ("from=2020-03-02T00:00:00Z&to=2020-03-01T00:00:00Z", "to");
-  assert_refused ("from=2020-01-01T00:00:00Z&to=2021-01-02T00:00:00Z", "to");
-  assert_refused ("from=2020-01-01T00:00:00Z&to=2020-02-02T00:00:00Z&group_by=hour", "to");
-  assert_refused ("from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=zone",
+  assert_refused (FIGURES, "to=2020-03-02T00:00:00Z", "from");
+  assert_refused (FIGURES, "from=yesterday&to=2020-03-02T00:00:00Z", "from");
+  assert_refused (FIGURES, "from=2020-03-02T00:00:00Z&to=2020-03-01T00:00:00Z", "to");
+  assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2021-01-02T00:00:00Z", "to");
+  assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-02-02T00:00:00Z&group_by=hour",
+                  "to");
+  assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=zone",
                   "group_by");
-  assert_refused ("from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=team",
+  assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=team",
                   "group_by");
-  assert_refused ("from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=week",
+  assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=week",
                   "group_by");
-  assert_refused ("from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&format=xml", "format");
+  assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&format=xml",
+                  "format");
 
   staff = get ("/api/v1/reports/figures?from=2020-03-01T00:00:00Z&to=2020-03-02T00:00:00Z",
                dispatcher);
@@ -503,6 +510,227 @@ test_bad_requests (void)
   refused = get ("/api/v1/reports/orders?from=2020-03-01T00:00:00Z&to=2020-03-02T00:00:00Z",
                  customer);
   dsd_test_assert_error (refused, 403, "permission_denied", NULL);
+}
+
+/* History (GET /api/v1/history) -------------------------------------------- */
+
+#define H1 "00000000-0000-4000-8000-0000000000c1"
+#define H2 "00000000-0000-4000-8000-0000000000c2"
+#define H3 "00000000-0000-4000-8000-0000000000c3"
+#define HISTORY "/api/v1/history"
+#define HISTORY_PERIOD "from=2019-06-01T10:00:00Z&to=2019-06-01T10:30:00Z"
+
+/* The JSON of order id in its events: status, driver (NULL: none). */
+static char *
+event_data (const char *id,
+            const char *status,
+            const char *driver)
+{
+  return g_strdup_printf ("'{\"id\":\"%s\",\"status\":\"%s\",\"driver_id\":%s%s%s,"
+                          "\"eta_seconds\":%d,\"pickup\":{\"lat\":1,\"lon\":2,\"address\":null},"
+                          "\"dropoff\":{\"lat\":3,\"lon\":4,\"address\":null}}'",
+                          id, status, driver != NULL ? "\"" : "",
+                          driver != NULL ? driver : "null", driver != NULL ? "\"" : "",
+                          g_random_int_range (60, 600));
+}
+
+static void
+write_event (const char *type,
+             const char *at,
+             const char *id,
+             const char *status,
+             const char *driver)
+{
+  g_autofree char *data = event_data (id, status, driver);
+  g_autofree char *text = g_strdup_printf (
+    "INSERT INTO dispatch.outbox (type, order_id, actor, occurred_at, data)"
+    " VALUES ('%s', '%s', 'system', '2019-06-01T%sZ', %s)", type, id, at, data);
+
+  sql (text);
+}
+
+/*
+ * 2019-06-01, replayed 10:00–10:30 (every frame in the comment of
+ * test_history_frames):
+ *   H3 created 09:00, delivered by Ann 09:40 (closed before the period)
+ *   H1 created 09:50, Ann 09:55, picked up 10:00:10, delivered 10:00:30
+ *   H2 created 10:00:15, an ETA change 10:00:16, cancelled 10:00:40
+ *   Ann at 10:00:01, :04, :12, :19 and 10:25; Bob at 09:59:59, 10:00:05, 10:30
+ */
+static void
+write_replay_history (void)
+{
+  sql ("INSERT INTO dispatch.orders (id, tracking_token, pickup_lat, pickup_lon, dropoff_lat,"
+       " dropoff_lon, status, driver_id, created_at, closed_at) VALUES"
+       " ('" H1 "', 'h1', 1, 2, 3, 4, 'delivered', '" ANN "', '2019-06-01T09:50Z',"
+       "  '2019-06-01T10:00:30Z'),"
+       " ('" H2 "', 'h2', 1, 2, 3, 4, 'cancelled', NULL, '2019-06-01T10:00:15Z',"
+       "  '2019-06-01T10:00:40Z'),"
+       " ('" H3 "', 'h3', 1, 2, 3, 4, 'delivered', '" ANN "', '2019-06-01T09:00Z',"
+       "  '2019-06-01T09:40Z');"
+       "INSERT INTO dispatch.driver_locations (driver_id, recorded_at, lat, lon) VALUES"
+       " ('" ANN "', '2019-06-01T10:00:01Z', 50.01, 10),"
+       " ('" ANN "', '2019-06-01T10:00:04Z', 50.04, 10),"
+       " ('" ANN "', '2019-06-01T10:00:12Z', 50.12, 10),"
+       " ('" ANN "', '2019-06-01T10:00:19Z', 50.19, 10),"
+       " ('" ANN "', '2019-06-01T10:25:00Z', 52.5, 10),"
+       " ('" BOB "', '2019-06-01T09:59:59Z', 49, 11),"
+       " ('" BOB "', '2019-06-01T10:00:05Z', 50.05, 11),"
+       " ('" BOB "', '2019-06-01T10:30:00Z', 53, 11)");
+  write_event ("order.created", "09:00:00", H3, "pending", NULL);
+  write_event ("order.updated", "09:40:00", H3, "delivered", ANN);
+  write_event ("order.created", "09:50:00", H1, "pending", NULL);
+  write_event ("order.assigned", "09:55:00", H1, "assigned", ANN);
+  write_event ("order.updated", "09:55:00", H1, "assigned", ANN);
+  write_event ("order.updated", "10:00:10", H1, "picked_up", ANN);
+  write_event ("order.created", "10:00:15", H2, "pending", NULL);
+  write_event ("order.updated", "10:00:16", H2, "pending", NULL);
+  write_event ("order.updated", "10:00:30", H1, "delivered", ANN);
+  write_event ("order.updated", "10:00:40", H2, "cancelled", NULL);
+}
+
+static const char *
+label_of (const char *id)
+{
+  static const char * const labels[][2] = {
+    { ANN, "Ann" }, { BOB, "Bob" }, { H1, "H1" }, { H2, "H2" }, { H3, "H3" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    if (g_strcmp0 (id, labels[i][0]) == 0)
+      return labels[i][1];
+  return "-";
+}
+
+/* "HH:MM:SS type who [status]" of one frame. */
+static char *
+frame_summary (JsonObject *frame)
+{
+  const char *t = json_object_get_string_member (frame, "t");
+  const char *type = json_object_get_string_member (frame, "type");
+  const char *driver = json_object_get_string_member_with_default (frame, "driver_id", NULL);
+
+  g_assert_cmpuint (strlen (t), ==, strlen ("2019-06-01T10:00:00.000000Z"));
+  if (g_str_equal (type, "position"))
+    return g_strdup_printf ("%.8s position %s", t + 11, label_of (driver));
+  return g_strdup_printf ("%.8s order %s %s %s", t + 11,
+                          label_of (json_object_get_string_member (frame, "order_id")),
+                          json_object_get_string_member (frame, "status"), label_of (driver));
+}
+
+static JsonArray *
+history_frames (DsdTestResponse *response)
+{
+  if (response->status != 200)
+    g_test_message ("%s", response->text);
+  g_assert_cmpuint (response->status, ==, 200);
+  return json_object_get_array_member (dsd_test_response_object (response), "frames");
+}
+
+static void
+assert_frames (JsonArray          *frames,
+               const char * const *expected)
+{
+  guint n = json_array_get_length (frames);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *summary = frame_summary (json_array_get_object_element (frames, i));
+
+      g_assert_nonnull (expected[i]);
+      g_assert_cmpstr (summary, ==, expected[i]);
+    }
+  g_assert_null (expected[n]);
+}
+
+static void
+test_history_frames (void)
+{
+  static const char * const expected[] = {
+    "10:00:00 order H1 assigned Ann",    /* open at from, in its state then */
+    "10:00:04 position Ann",             /* the last of 10:00:00–10:00:10 */
+    "10:00:05 position Bob",
+    "10:00:10 order H1 picked_up Ann",
+    "10:00:15 order H2 pending -",       /* its ETA change at :16 changes nothing drawn */
+    "10:00:19 position Ann",
+    "10:00:30 order H1 delivered Ann",
+    "10:00:40 order H2 cancelled -",
+    "10:25:00 position Ann",             /* a later slice of the period */
+    NULL,
+  };
+  g_autoptr(DsdTestResponse) response = get (HISTORY "?" HISTORY_PERIOD, NULL);
+  g_autoptr(DsdTestResponse) every = get (HISTORY "?" HISTORY_PERIOD "&step_s=1", NULL);
+  JsonObject *first = NULL;
+  JsonArray *frames = history_frames (response);
+  guint positions = 0;
+
+  g_assert_cmpint (json_object_get_int_member (dsd_test_response_object (response), "step_s"),
+                   ==, DISPATCH_HISTORY_STEP_S);
+  assert_frames (frames, expected);
+  first = json_array_get_object_element (frames, 0);
+  g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (first,
+                                                                                   "dropoff"),
+                                                    "lat"), ==, 3);
+
+  /* One position a second: every point of the period. */
+  frames = history_frames (every);
+  for (guint i = 0; i < json_array_get_length (frames); i++)
+    positions += g_str_equal (json_object_get_string_member (
+                                json_array_get_object_element (frames, i), "type"), "position");
+  g_assert_cmpuint (positions, ==, 6);
+}
+
+/* Pages of 2 frames, each after the last key of the one before, give the
+ * frames of the whole answer, in order. */
+static void
+test_history_pages (void)
+{
+  g_autoptr(DsdTestResponse) response = get (HISTORY "?" HISTORY_PERIOD, NULL);
+  JsonArray *frames = history_frames (response);
+  g_autofree char *after = NULL;
+  guint n = 0;
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      PGresult *page = dsd_pg_exec_sync (
+        conninfo, "SELECT frame::text, key FROM dispatch.history_page('{\"role\":\"admin\"}',"
+        " '2019-06-01T10:00Z', '2019-06-01T10:30Z', 10, $1, 2)", 1,
+        (const char * const[]) { after }, &error);
+      int rows;
+
+      g_assert_no_error (error);
+      rows = PQntuples (page);
+      for (int r = 0; r < rows; r++)
+        {
+          g_autoptr(JsonNode) expected = json_node_copy (json_array_get_element (frames, n++));
+          g_autoptr(JsonNode) got = json_from_string (PQgetvalue (page, r, 0), NULL);
+
+          g_assert_true (json_node_equal (expected, got));
+          g_free (after);
+          after = g_strdup (PQgetvalue (page, r, 1));
+        }
+      PQclear (page);
+      if (rows < 2)
+        break;
+    }
+  g_assert_cmpuint (n, ==, json_array_get_length (frames));
+}
+
+static void
+test_history_bad_requests (void)
+{
+  assert_refused (HISTORY, "to=2019-06-01T10:00:00Z", "from");
+  assert_refused (HISTORY, "from=2019-06-01T10:00:00Z", "to");
+  assert_refused (HISTORY, "from=an+hour+ago&to=2019-06-01T10:00:00Z", "from");
+  assert_refused (HISTORY, "from=2019-06-01T10:00:00Z&to=2019-06-01T25:00:00Z", "to");
+  assert_refused (HISTORY, "from=2019-06-01T10:00:00Z&to=2019-06-01T09:00:00Z", "to");
+  assert_refused (HISTORY, "from=2019-06-01T10:00:00Z&to=2019-06-01T10:00:00Z", "to");
+  assert_refused (HISTORY, "from=2019-06-01T10:00:00Z&to=2019-06-02T10:00:01Z", "to");
+  assert_refused (HISTORY, HISTORY_PERIOD "&step_s=0", "step_s");
+  assert_refused (HISTORY, HISTORY_PERIOD "&step_s=601", "step_s");
+  assert_refused (HISTORY, HISTORY_PERIOD "&step_s=1.5", "step_s");
+  assert_refused (HISTORY, HISTORY_PERIOD "&step_s=", "step_s");
 }
 
 int
@@ -523,11 +751,15 @@ main (int   argc,
   g_test_add_func ("/reports/kept-history", test_kept_history);
   g_test_add_func ("/reports/bad-requests", test_bad_requests);
   g_test_add_func ("/reports/metrics-histograms", test_metrics_histograms);
+  g_test_add_func ("/reports/history-frames", test_history_frames);
+  g_test_add_func ("/reports/history-pages", test_history_pages);
+  g_test_add_func ("/reports/history-bad-requests", test_history_bad_requests);
 
   server = dsd_test_server_start (NULL);
   cluster = dsd_pg_cluster_new (dsd_test_server_get_data_dir (server));
   conninfo = g_strdup (dsd_pg_cluster_get_conninfo (cluster));
   write_history ();
+  write_replay_history ();
   status = g_test_run ();
   dsd_test_server_free (server);
   g_free (conninfo);

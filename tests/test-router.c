@@ -896,6 +896,7 @@ test_malformed_chunks (Fixture       *f,
   g_autofree char *flood = NULL;
   g_autofree char *flood_request = NULL;
   g_autofree char *flood_response = NULL;
+  g_autofree char *metrics = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -912,6 +913,14 @@ test_malformed_chunks (Fixture       *f,
       g_assert_true (g_str_has_prefix (raw_response, status));
       g_assert_nonnull (strstr (raw_response, "Connection: close\r\n"));
     }
+
+  /* Counted with the status the client got, not as a client gone away. */
+  metrics = dsd_metrics_render (f->metrics);
+  g_assert_nonnull (strstr (metrics, "dispatch_http_requests_total{route=\"/api/v1/length\","
+                                     "method=\"POST\",status=\"400\"} 9\n"));
+  g_assert_nonnull (strstr (metrics, "dispatch_http_requests_total{route=\"/api/v1/length\","
+                                     "method=\"POST\",status=\"413\"} 1\n"));
+  g_assert_null (strstr (metrics, "status=\"499\""));
 
   /* A client that sends on before reading still gets the answer: what it
    * sends after the bad bytes is read and dropped while closing. */

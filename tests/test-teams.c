@@ -4,8 +4,8 @@
  * validation, the zone of an order (edges, vertices, holes), two teams whose
  * scoped dispatchers never see the other team's orders and drivers by any
  * route (REST, the dispatcher stream, its snapshot and its resume), unscoped
- * dispatchers and admins seeing all, automation kept within a team and the
- * per-zone automation settings.
+ * dispatchers and admins seeing all, automation kept within a team, the
+ * per-zone automation settings and the history for replay.
  *
  * Places: zone A is [50, 51] N × [10, 11] E, zone B [50, 51] N × [12, 13] E;
  * the other tests work further away (more than DISPATCH_MAX_PICKUP_KM).
@@ -774,6 +774,50 @@ test_zone_settings (void)
   g_assert_cmpuint (later->status, ==, 200);
 }
 
+/* The last hour's history (GET /api/v1/history) as token sees it. */
+static char *
+last_hour_history (const char *token)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) from = g_date_time_add_hours (now, -1);
+  g_autoptr(GDateTime) to = g_date_time_add_minutes (now, 1);
+  g_autofree char *from_text = g_date_time_format_iso8601 (from);
+  g_autofree char *to_text = g_date_time_format_iso8601 (to);
+  g_autofree char *path = g_strdup_printf ("/api/v1/history?from=%s&to=%s&step_s=1",
+                                           from_text, to_text);
+  g_autoptr(DsdTestResponse) response = call (token, "GET", path, NULL);
+
+  g_assert_cmpuint (response->status, ==, 200);
+  return g_strdup (response->text);
+}
+
+static gboolean
+history_shows_both_drivers (gpointer user_data)
+{
+  g_autofree char *text = last_hour_history (dsd_test_server_get_admin_token (server));
+
+  return names (text, fx.driver[0]) && names (text, fx.driver[1]);
+}
+
+static void
+test_history_scope (void)
+{
+  g_autofree char *mine = NULL;
+  g_autofree char *all = NULL;
+
+  /* positions reach the history table in batches */
+  g_assert_true (dsd_test_poll_until (history_shows_both_drivers, NULL, POLL_MS,
+                                      WAIT_TIMEOUT_MS));
+  all = last_hour_history (fx.unscoped.token);
+  mine = last_hour_history (fx.scoped[0].token);
+  g_assert_true (names (all, fx.order[1]) && names (all, fx.unzoned) && names (all, fx.outsider));
+  g_assert_true (names (mine, fx.order[0]) && names (mine, fx.driver[0]));
+  g_assert_false (names (mine, fx.order[1]));
+  g_assert_false (names (mine, fx.unzoned));
+  g_assert_false (names (mine, fx.driver[1]));
+  g_assert_false (names (mine, fx.outsider));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -789,6 +833,7 @@ main (int   argc,
   g_test_add_func ("/teams/automation-within-team", test_automation_within_team);
   g_test_add_func ("/teams/zone-settings", test_zone_settings);
   g_test_add_func ("/teams/zone-and-team-resources", test_zone_and_team_resources);
+  g_test_add_func ("/teams/history-scope", test_history_scope);
 
   server = dsd_test_server_start (server_env);
   make_fixtures ();

@@ -411,4 +411,5 @@ dsd_api_register_all (DsdRouter  *router,
   dsd_api_register_teams (router, context);
   dsd_api_register_customers (router, context);
   dsd_api_register_reports (router, context);
+  dsd_api_register_history (router, context);
 }

@@ -33,6 +33,8 @@ void     dsd_api_register_teams     (DsdRouter *router, DsdContext *context);
 void     dsd_api_register_customers (DsdRouter *router, DsdContext *context);
 /* Reports and CSV exports (staff). */
 void     dsd_api_register_reports   (DsdRouter *router, DsdContext *context);
+/* History of a period for replay (staff). */
+void     dsd_api_register_history   (DsdRouter *router, DsdContext *context);
 
 /* Users' token states (dsd-account-states.h), loaded from the users table
  * through the context's pool; context must outlive it. */
@@ -154,6 +156,28 @@ gboolean dsd_api_get_time_query     (DsdRequest         *request,
                                      const char         *name,
                                      char              **out,
                                      GError            **error);
+
+/* Required query parameters from and to: RFC 3339 times, from < to, at most
+ * max_hours apart, normalised for SQL; invalid_argument otherwise. */
+gboolean dsd_api_get_period         (DsdRequest         *request,
+                                     guint               max_hours,
+                                     char              **out_from,
+                                     char              **out_to,
+                                     GError            **error);
+
+/*
+ * Streams sql(params..., the key after which to start, page_rows) a page at a
+ * time (dsd-api-paged.c) as CSV, or with json_head (taken) as the JSON object
+ * it opens: column 0 of each row is then one element of the array json_head
+ * opens, closed with "]}" at the end.
+ */
+void     dsd_api_respond_paged      (DsdRequest         *request,
+                                     DsdContext         *context,
+                                     char               *json_head,
+                                     int                 page_rows,
+                                     const char         *sql,
+                                     int                 n_params,
+                                     const char * const *params);
 
 /* Idempotency-Key header (NULL when absent; error when malformed) and the
  * request fingerprint the SQL side compares replays with. */

@@ -498,10 +498,18 @@ request_finished_cb (SoupServer        *server,
 {
   DsdHttpServer *self = user_data;
   DsdRequest *request = lookup_request (msg);
+  guint status;
 
-  /* Aborted before we answered: the client went away (nginx's 499). */
-  if (request != NULL)
-    request_done (self, request, request->responded ? request->status : 499);
+  if (request == NULL)
+    return;
+
+  /* Not answered by a handler: either the connection layer refused the
+   * request itself (a 4xx for badly framed chunks or a body too slow), or
+   * the client went away first (nginx's 499). */
+  status = request->responded ? request->status : soup_server_message_get_status (msg);
+  if (!request->responded && (status < 400 || status >= 500))
+    status = 499;
+  request_done (self, request, status);
 }
 
 static void

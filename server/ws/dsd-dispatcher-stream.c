@@ -12,6 +12,7 @@
 #include "dsd-event-view.h"
 #include "dsd-event.h"
 #include "dsd-pg-pool.h"
+#include "dsd-snapshot-store.h"
 
 #define RING_CAPACITY 4096
 /* Queued bytes from which a client's locations are coalesced */
@@ -20,24 +21,17 @@
 #define MAX_BEHIND (4 * 1024 * 1024)
 #define COALESCE_INTERVAL_MS 100
 #define COALESCED_FRAME_MAX (64 * 1024)
-/* The snapshot is read a page of SNAPSHOT_PAGE_ROWS rows at a time and goes
- * out as one message in parts of about SNAPSHOT_PART bytes, queued while the
- * client has less than SNAPSHOT_WINDOW queued (and again when its queue drains
- * to LOW_WATER); the next page is read once the slowest client of the read
- * has less than SNAPSHOT_READ_AHEAD of parts left. So neither the database
- * nor the server holds a snapshot of 100,000 orders whole. */
-#define SNAPSHOT_PAGE_ROWS 2000
+/* The snapshot is taken from the snapshot store (a view of references to its
+ * rendered objects) and goes out as one message in parts of about
+ * SNAPSHOT_PART bytes, rendered as they are needed: queued while the client
+ * has less than SNAPSHOT_WINDOW queued (and again when its queue drains to
+ * LOW_WATER); more is rendered once the slowest client of the read has less
+ * than SNAPSHOT_READ_AHEAD of parts left. So the server never holds a
+ * snapshot of 100,000 orders whole a second time. */
 #define SNAPSHOT_PART (64 * 1024)
 #define SNAPSHOT_WINDOW (1024 * 1024)
 #define SNAPSHOT_READ_AHEAD (2 * 1024 * 1024)
 
-/* See dispatch.stream_snapshot_seq() and the two page functions */
-static const char snapshot_seq_sql[] = "SELECT dispatch.stream_snapshot_seq()";
-/* $3: the reader's actor for a dispatcher scoped to teams, else NULL */
-static const char *const snapshot_page_sql[] = {
-  "SELECT key, body FROM dispatch.stream_snapshot_orders($1, $2, dispatch.scope_zones($3))",
-  "SELECT key, body FROM dispatch.stream_snapshot_drivers($1, $2, dispatch.scope_drivers($3))",
-};
 static const char scope_sql[] = "SELECT dispatch.scope_json($1::jsonb)::text";
 static const char recent_sql[] =
   "SELECT seq, envelope::text FROM dispatch.stream_recent_events($1)";
@@ -47,27 +41,14 @@ typedef struct {
   GBytes *text;
 } HeldEvent;
 
-typedef enum {
-  READ_SEQ,
-  READ_ORDERS,
-  READ_DRIVERS,
-  READ_DONE,
-} ReadStage;
-
-/* One reading of the snapshot for the clients that waited for it (its
- * readers): the seq, then the pages of orders and drivers, turned into the
- * parts of one {"type":"snapshot",…} message as they come. Parts every reader
- * has queued are dropped. */
+/* One snapshot for the clients that waited for it (its readers), rendered
+ * into the parts of one {"type":"snapshot",…} message as they are needed.
+ * Parts every reader has queued are dropped. */
 typedef struct {
   DsdDispatcherStream *stream;
   GPtrArray           *readers;     /* Subscriber, not owned */
-  char                *actor;       /* a scoped dispatcher's own read; NULL: shared */
-  ReadStage            stage;
-  gboolean             querying;
-  gint64               seq;
-  char                *after;       /* key of the stage's last row */
-  guint                n_items;     /* in the current section */
-  GString             *part;        /* being filled */
+  DsdSnapshotView     *view;
+  gboolean             done;        /* every part rendered */
   GPtrArray           *parts;       /* GBytes not yet queued by every reader */
   guint                first_part;  /* the index in the message of parts[0] */
 } SnapshotRead;
@@ -106,10 +87,11 @@ struct _DsdDispatcherStream {
   DsdContext   *context;
   DsdWsClients *clients;
   DsdEventRing *ring;
+  DsdSnapshotStore *store;
   GPtrArray    *subscribers;   /* Subscriber */
   GCancellable *cancellable;
-  /* The read still reading pages, and the clients that came meanwhile: they
-   * wait for the next one (the running one may miss events they did not hold). */
+  /* The shared read still rendering, and the clients that came meanwhile (or
+   * before the store was loaded): they wait for the next one. */
   SnapshotRead *reading;
   GPtrArray    *waiting;       /* Subscriber, not owned */
 };
@@ -315,28 +297,15 @@ event_cb (DsdEventBus *bus,
   g_clear_pointer (&location.item, g_bytes_unref);
 }
 
-static void read_query (SnapshotRead *read);
-static void start_read (DsdDispatcherStream *self, GPtrArray *readers);
+static void start_reads (DsdDispatcherStream *self);
 
 static void
 read_free (SnapshotRead *read)
 {
   g_ptr_array_unref (read->readers);
-  g_free (read->actor);
-  g_free (read->after);
-  g_string_free (read->part, TRUE);
+  dsd_snapshot_view_free (read->view);
   g_ptr_array_unref (read->parts);
   g_free (read);
-}
-
-static void
-read_flush_part (SnapshotRead *read)
-{
-  if (read->part->len == 0)
-    return;
-
-  g_ptr_array_add (read->parts, g_string_free_to_bytes (read->part));
-  read->part = g_string_sized_new (2 * SNAPSHOT_PART);
 }
 
 /* The readers that have queued the whole message leave it: their held events
@@ -353,9 +322,9 @@ read_send (SnapshotRead *read,
       guint i = s->next_part++;
 
       dsd_ws_client_send_part (s->client, g_ptr_array_index (read->parts, i - read->first_part),
-                               i == 0, read->stage == READ_DONE && i == end - 1);
+                               i == 0, read->done && i == end - 1);
     }
-  if (read->stage != READ_DONE || s->next_part < end)
+  if (!read->done || s->next_part < end)
     return FALSE;
 
   s->read = NULL;
@@ -372,27 +341,45 @@ read_send (SnapshotRead *read,
   return TRUE;
 }
 
-/* Drops the parts every reader has queued, reads the next page when the
- * slowest reader is near the end (the others wait: a stuck one is closed by
- * the held events' bound or as a dead peer), and ends the read when nobody
+/* Renders parts until SNAPSHOT_READ_AHEAD are left or the message is whole. */
+static void
+read_render (SnapshotRead *read)
+{
+  gsize left = 0;
+
+  for (guint i = 0; i < read->parts->len; i++)
+    left += g_bytes_get_size (g_ptr_array_index (read->parts, i));
+
+  while (!read->done && left < SNAPSHOT_READ_AHEAD)
+    {
+      GString *part = g_string_sized_new (SNAPSHOT_PART + 4096);
+
+      read->done = !dsd_snapshot_view_render (read->view, part, SNAPSHOT_PART);
+      left += part->len;
+      g_ptr_array_add (read->parts, g_string_free_to_bytes (part));
+    }
+
+  if (read->done && read->stream->reading == read)
+    {
+      read->stream->reading = NULL;
+      start_reads (read->stream);
+    }
+}
+
+/* Drops the parts every reader has queued and ends the read when nobody
  * needs it. */
 static void
 read_advance (SnapshotRead *read)
 {
   DsdDispatcherStream *self = read->stream;
   guint slowest = read->first_part + read->parts->len;
-  gsize left = 0;
-
-  if (read->querying)
-    return;
 
   if (read->readers->len == 0)
     {
       if (self->reading == read)
         {
           self->reading = NULL;
-          if (self->waiting->len > 0)
-            start_read (self, g_steal_pointer (&self->waiting));
+          start_reads (self);
         }
       read_free (read);
       return;
@@ -402,11 +389,6 @@ read_advance (SnapshotRead *read)
     slowest = MIN (slowest, ((Subscriber *) g_ptr_array_index (read->readers, i))->next_part);
   g_ptr_array_remove_range (read->parts, 0, slowest - read->first_part);
   read->first_part = slowest;
-
-  for (guint i = 0; i < read->parts->len; i++)
-    left += g_bytes_get_size (g_ptr_array_index (read->parts, i));
-  if (read->stage != READ_DONE && left < SNAPSHOT_READ_AHEAD)
-    read_query (read);
 }
 
 static void
@@ -418,157 +400,111 @@ read_remove (SnapshotRead *read,
   read_advance (read);
 }
 
-/* Every reader takes what it can of the parts so far. */
+/* Every reader takes what it can of the parts (the slowest one paces the
+ * rendering; a stuck one is closed by the held events' bound or as a dead
+ * peer). */
 static void
 read_feed (SnapshotRead *read)
 {
-  for (guint i = read->readers->len; i > 0; i--)
-    {
-      Subscriber *s = g_ptr_array_index (read->readers, i - 1);
+  guint before;
 
-      if (read_send (read, s))
-        g_ptr_array_remove_index_fast (read->readers, i - 1);
+  do
+    {
+      before = read->first_part + read->parts->len;
+      read_render (read);
+      for (guint i = read->readers->len; i > 0; i--)
+        {
+          Subscriber *s = g_ptr_array_index (read->readers, i - 1);
+
+          if (read_send (read, s))
+            g_ptr_array_remove_index_fast (read->readers, i - 1);
+        }
+      if (read->readers->len == 0)
+        break;
+      read_advance (read);
     }
+  while (read->first_part + read->parts->len > before);
   read_advance (read);
 }
 
-/* A page of rows (key, body) into parts; the stage ends with a short page. */
+/* scope NULL: the shared read (the stream's reading); else a scoped
+ * dispatcher's own. */
 static void
-read_take_page (SnapshotRead *read,
-                PGresult     *rows)
-{
-  int n = PQntuples (rows);
-
-  for (int i = 0; i < n; i++)
-    {
-      if (read->n_items++ > 0)
-        g_string_append_c (read->part, ',');
-      g_string_append_len (read->part, PQgetvalue (rows, i, 1), PQgetlength (rows, i, 1));
-      if (read->part->len >= SNAPSHOT_PART)
-        read_flush_part (read);
-    }
-  if (n > 0)
-    {
-      g_free (read->after);
-      read->after = g_strdup (PQgetvalue (rows, n - 1, 0));
-    }
-
-  if (n < SNAPSHOT_PAGE_ROWS)
-    {
-      read->stage++;
-      read->n_items = 0;
-      g_clear_pointer (&read->after, g_free);
-      g_string_append (read->part, read->stage == READ_DRIVERS ? "],\"drivers\":[" : "]}");
-    }
-  read_flush_part (read);
-}
-
-static void
-read_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  SnapshotRead *read = user_data;
-  DsdDispatcherStream *self = read->stream;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PGresult) rows = NULL;
-
-  read->querying = FALSE;
-  rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
-  if (rows == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      /* (the stream is gone, and with it every reader) */
-      read_free (read);
-      return;
-    }
-
-  if (rows == NULL)
-    {
-      g_message ("Stream snapshot failed: %s", error->message);
-      while (read->readers->len > 0)
-        {
-          Subscriber *s = g_ptr_array_steal_index_fast (read->readers, 0);
-
-          s->read = NULL;
-          dsd_ws_client_close (s->client, DSD_WS_CLOSE_TRY_AGAIN_LATER,
-                               "the snapshot is unavailable, try again", TRUE);
-        }
-      read_advance (read);
-      return;
-    }
-
-  if (read->stage == READ_SEQ)
-    {
-      read->seq = g_ascii_strtoll (PQgetvalue (rows, 0, 0), NULL, 10);
-      for (guint i = 0; i < read->readers->len; i++)
-        ((Subscriber *) g_ptr_array_index (read->readers, i))->last_seq = read->seq;
-      g_string_append_printf (read->part, "{\"type\":\"snapshot\",\"seq\":%" G_GINT64_FORMAT
-                              ",\"orders\":[", read->seq);
-      read->stage = READ_ORDERS;
-    }
-  else
-    {
-      read_take_page (read, rows);
-    }
-
-  /* All read: those who came meanwhile get the next one. */
-  if (read->stage == READ_DONE && self->reading == read)
-    {
-      self->reading = NULL;
-      if (self->waiting->len > 0)
-        start_read (self, g_steal_pointer (&self->waiting));
-    }
-  read_feed (read);
-}
-
-static void
-read_query (SnapshotRead *read)
-{
-  DsdPgPool *pool = dsd_context_get (read->stream->context, DSD_TYPE_PG_POOL);
-  char limit[16];
-
-  read->querying = TRUE;
-  if (read->stage == READ_SEQ)
-    {
-      dsd_pg_pool_query_async (pool, snapshot_seq_sql, 0, NULL, read->stream->cancellable,
-                               read_cb, read);
-      return;
-    }
-
-  g_snprintf (limit, sizeof limit, "%d", SNAPSHOT_PAGE_ROWS);
-  dsd_pg_pool_query_async (pool, snapshot_page_sql[read->stage - READ_ORDERS], 3,
-                           (const char * const[]) { read->after, limit, read->actor },
-                           read->stream->cancellable, read_cb, read);
-}
-
-/* actor NULL: the shared read (the stream's reading); else a scoped
- * dispatcher's own read of what it may see. */
-static SnapshotRead *
-read_new (DsdDispatcherStream *self,
-          GPtrArray           *readers,
-          const char          *actor)
+start_read (DsdDispatcherStream *self,
+            GPtrArray           *readers,
+            const DsdScope      *scope)
 {
   SnapshotRead *read = g_new0 (SnapshotRead, 1);
 
   read->stream = self;
   read->readers = readers;
-  read->actor = g_strdup (actor);
-  read->part = g_string_sized_new (2 * SNAPSHOT_PART);
+  read->view = dsd_snapshot_store_freeze (self->store, scope);
   read->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   for (guint i = 0; i < readers->len; i++)
-    ((Subscriber *) g_ptr_array_index (readers, i))->read = read;
-  return read;
+    {
+      Subscriber *s = g_ptr_array_index (readers, i);
+
+      s->read = read;
+      s->last_seq = dsd_snapshot_view_get_seq (read->view);
+    }
+  if (scope == NULL)
+    self->reading = read;
+  read_feed (read);
+}
+
+/* The clients waiting for a snapshot get one, if the store has it: a scoped
+ * dispatcher its own, the others one they share, unless one is still being
+ * rendered. */
+static void
+start_reads (DsdDispatcherStream *self)
+{
+  g_autoptr(GPtrArray) shared = g_ptr_array_new ();
+
+  if (!dsd_snapshot_store_is_loaded (self->store))
+    return;
+
+  for (guint i = self->waiting->len; i > 0; i--)
+    {
+      Subscriber *s = g_ptr_array_index (self->waiting, i - 1);
+
+      if (s->scope == NULL)
+        {
+          if (self->reading == NULL)
+            g_ptr_array_add (shared, g_ptr_array_steal_index (self->waiting, i - 1));
+          continue;
+        }
+      g_ptr_array_steal_index (self->waiting, i - 1);
+      {
+        g_autoptr(GPtrArray) readers = g_ptr_array_new ();
+
+        g_ptr_array_add (readers, s);
+        start_read (self, g_steal_pointer (&readers), s->scope);
+      }
+    }
+  if (shared->len > 0)
+    start_read (self, g_steal_pointer (&shared), NULL);
 }
 
 static void
-start_read (DsdDispatcherStream *self,
-            GPtrArray           *readers)
+store_loaded_cb (DsdSnapshotStore *store,
+                 gboolean          ok,
+                 gpointer          user_data)
 {
-  SnapshotRead *read = read_new (self, readers, NULL);
+  DsdDispatcherStream *self = user_data;
 
-  self->reading = read;
-  self->waiting = g_ptr_array_new ();
-  read_query (read);
+  if (ok)
+    {
+      start_reads (self);
+      return;
+    }
+
+  while (self->waiting->len > 0)
+    {
+      Subscriber *s = g_ptr_array_steal_index_fast (self->waiting, 0);
+
+      dsd_ws_client_close (s->client, DSD_WS_CLOSE_TRY_AGAIN_LATER,
+                           "the snapshot is unavailable, try again", TRUE);
+    }
 }
 
 static void
@@ -583,7 +519,7 @@ subscriber_drained_cb (DsdWsClient *client,
 
   if (read_send (read, s))
     g_ptr_array_remove_fast (read->readers, s);
-  read_advance (read);
+  read_feed (read);
 }
 
 static void
@@ -711,17 +647,8 @@ begin (Subscriber *s)
 
   s->held = g_array_new (FALSE, FALSE, sizeof (HeldEvent));
   g_array_set_clear_func (s->held, clear_held_event);
-  if (s->scope != NULL)
-    {
-      g_autoptr(GPtrArray) readers = g_ptr_array_new ();
-
-      g_ptr_array_add (readers, s);
-      read_query (read_new (self, g_steal_pointer (&readers), s->actor));
-      return;
-    }
   g_ptr_array_add (self->waiting, s);
-  if (self->reading == NULL)
-    start_read (self, g_steal_pointer (&self->waiting));
+  start_reads (self);
 }
 
 static void
@@ -821,6 +748,7 @@ dsd_dispatcher_stream_dispose (GObject *object)
   g_clear_pointer (&self->subscribers, g_ptr_array_unref);
   g_clear_pointer (&self->waiting, g_ptr_array_unref);
   g_clear_pointer (&self->ring, dsd_event_ring_free);
+  g_clear_object (&self->store);
   g_clear_object (&self->clients);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->context);
@@ -856,6 +784,8 @@ dsd_dispatcher_stream_new (DsdContext *context)
   self->clients = dsd_ws_clients_new (dsd_context_get_metrics (context), "dispatcher");
   g_signal_connect_object (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event",
                            G_CALLBACK (event_cb), self, 0);
+  self->store = dsd_snapshot_store_new (context);
+  g_signal_connect_object (self->store, "load-finished", G_CALLBACK (store_loaded_cb), self, 0);
 
   g_snprintf (capacity, sizeof capacity, "%u", RING_CAPACITY);
   dsd_pg_pool_query_async (dsd_context_get (context, DSD_TYPE_PG_POOL), recent_sql, 1,

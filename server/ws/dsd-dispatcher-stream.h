@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 
 /*
  * GET /api/v1/stream (dispatcher, admin), docs/openapi.json, tag Streams:
- * {"type":"snapshot","seq","orders","drivers"} (dispatch.stream_snapshot()),
+ * {"type":"snapshot","seq","orders","drivers"} (from DsdSnapshotStore),
  * then every event from the bus, state events in seq order and each once.
  * ?since=SEQ resumes from a ring of the last 4096 state events (filled from
  * the database at start) without a snapshot, else a new snapshot.

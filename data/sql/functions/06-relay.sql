@@ -74,28 +74,29 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The dispatcher stream's snapshot {"seq","orders":[open orders],"drivers":[all
--- drivers]} is read in pages, a short statement each whatever the size of the
--- fleet: the last seq given out first (stream_snapshot_seq(), 0 before any),
--- then the open orders and the drivers a page at a time. Every page reflects
--- at least every event up to that seq (later ones may be reflected too; they
--- carry full objects, so a client applying the events after the seq ends up
--- right).
+-- drivers]} is kept in memory (server/ws/dsd-snapshot-store.c), loaded at
+-- start in pages, a short statement each whatever the size of the fleet: the
+-- last seq given out first (stream_snapshot_seq(), 0 before any), then the
+-- open orders and the drivers a page at a time. Every page reflects at least
+-- every event up to that seq (later ones may be reflected too; they carry full
+-- objects, so the store applying the events after the seq ends up right).
 CREATE OR REPLACE FUNCTION dispatch.stream_snapshot_seq()
 RETURNS bigint LANGUAGE sql STABLE AS $$
   SELECT s.last_seq FROM dispatch.relay_state s WHERE s.id = 1
 $$;
 
 -- Open orders (pending, assigned, picked_up), oldest first, after the one
--- whose key is p_after (NULL: from the first), at most p_limit: rows (key,
--- body), key being the row's id and created_at for the next page. p_zones:
--- only the orders of these zones (a scoped dispatcher's, 14-teams.sql), NULL: all.
-CREATE OR REPLACE FUNCTION dispatch.stream_snapshot_orders(p_after text, p_limit integer,
-                                                           p_zones uuid[])
-RETURNS TABLE (key text, body text) LANGUAGE sql STABLE AS $$
-  SELECT o.id || o.created_at::text, dispatch.order_json(o)::text
+-- whose key is p_after (NULL: from the first), at most p_limit: rows (key for
+-- the next page, id, created_at as in the order, zone_id, eta_seconds as JSON,
+-- the order without eta_seconds), the ETA apart because it changes without
+-- an event.
+CREATE OR REPLACE FUNCTION dispatch.stream_store_orders(p_after text, p_limit integer)
+RETURNS TABLE (key text, id text, sort text, zone_id text, head text, body text)
+LANGUAGE sql STABLE AS $$
+  SELECT o.id || o.created_at::text, o.id::text, dispatch.ts_json(o.created_at), o.zone_id::text,
+         coalesce(o.eta_seconds::text, 'null'), (dispatch.order_json(o) - 'eta_seconds')::text
   FROM dispatch.orders o
   WHERE o.status IN ('pending', 'assigned', 'picked_up')
-    AND (p_zones IS NULL OR o.zone_id = ANY (p_zones))
     AND (p_after IS NULL OR (o.created_at, o.id) > (substr(p_after, 37)::timestamptz,
                                                    left(p_after, 36)::uuid))
   ORDER BY o.created_at, o.id
@@ -103,20 +104,27 @@ RETURNS TABLE (key text, body text) LANGUAGE sql STABLE AS $$
 $$;
 
 -- Drivers by name after the one whose key is p_after (NULL: from the first),
--- at most p_limit: rows (key, body), key being the row's id and name.
--- p_ids: only these drivers (a scoped dispatcher's), NULL: all.
-CREATE OR REPLACE FUNCTION dispatch.stream_snapshot_drivers(p_after text, p_limit integer,
-                                                            p_ids uuid[])
-RETURNS TABLE (key text, body text) LANGUAGE sql STABLE AS $$
-  SELECT d.id || d.name, dispatch.driver_json(d, dispatch.driver_active_orders(d.id))::text
-  FROM dispatch.drivers d
+-- at most p_limit: rows (key for the next page, id, name, the location's time
+-- in Unix microseconds, the location as JSON, the driver without location),
+-- the location apart because it moves without an event.
+CREATE OR REPLACE FUNCTION dispatch.stream_store_drivers(p_after text, p_limit integer)
+RETURNS TABLE (key text, id text, sort text, location_at_us text, head text, body text)
+LANGUAGE sql STABLE AS $$
+  SELECT d.id || d.name, d.id::text, d.name,
+         (extract(epoch FROM d.location_at) * 1000000)::bigint::text,
+         coalesce((j -> 'location')::text, 'null'), (j - 'location')::text
+  FROM dispatch.drivers d,
+       LATERAL (SELECT dispatch.driver_json(d, dispatch.driver_active_orders(d.id)) AS j) x
   WHERE (p_after IS NULL OR (d.name, d.id) > (substr(p_after, 37), left(p_after, 36)::uuid))
-    AND (p_ids IS NULL OR d.id = ANY (p_ids))
   ORDER BY d.name, d.id
   LIMIT p_limit
 $$;
 
--- Replaced by the three above (v0.1.0 created it in 0007-relay.sql).
+-- Replaced by the two above (the snapshot is no longer read per client).
+DROP FUNCTION IF EXISTS dispatch.stream_snapshot_orders(text, integer, uuid[]);
+DROP FUNCTION IF EXISTS dispatch.stream_snapshot_drivers(text, integer, uuid[]);
+
+-- Replaced by the ones above (v0.1.0 created it in 0007-relay.sql).
 DROP FUNCTION IF EXISTS dispatch.stream_snapshot();
 
 -- Cluster mode (migration 0060-relay-acked.sql).
