@@ -648,6 +648,7 @@ test_history_frames (void)
 {
   static const char * const expected[] = {
     "10:00:00 order H1 assigned Ann",    /* open at from, in its state then */
+    "10:00:00 position Bob",             /* last seen 09:59:59 */
     "10:00:04 position Ann",             /* the last of 10:00:00–10:00:10 */
     "10:00:05 position Bob",
     "10:00:10 order H1 picked_up Ann",
@@ -677,7 +678,7 @@ test_history_frames (void)
   for (guint i = 0; i < json_array_get_length (frames); i++)
     positions += g_str_equal (json_object_get_string_member (
                                 json_array_get_object_element (frames, i), "type"), "position");
-  g_assert_cmpuint (positions, ==, 6);
+  g_assert_cmpuint (positions, ==, 7);
 }
 
 /* Pages of 2 frames, each after the last key of the one before, give the

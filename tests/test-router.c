@@ -98,6 +98,27 @@ wait_until (const gboolean *flag)
   g_source_remove (tick);
 }
 
+/* Until the server's metrics hold that line. */
+static void
+wait_for_metric (Fixture    *f,
+                 const char *line)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  guint tick = g_timeout_add (50, keep_waking, NULL);
+
+  for (;;)
+    {
+      g_autofree char *text = dsd_metrics_render (f->metrics);
+
+      if (strstr (text, line) != NULL)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  g_source_remove (tick);
+}
+
 /* Dispatches what is ready (closing connections, idle callbacks) without
  * waiting for anything. */
 static void
@@ -239,6 +260,33 @@ hold_cb (DsdRequest *request,
 }
 
 static void
+cut_when_drained (DsdRequest *request,
+                  gpointer    user_data)
+{
+  dsd_request_stream_abort (request);
+}
+
+static gboolean
+write_first_part_cb (gpointer user_data)
+{
+  g_autoptr(DsdRequest) request = user_data;
+  g_autoptr(GBytes) chunk = g_bytes_new_static ("first part\n", 11);
+
+  dsd_request_stream_write (request, chunk, cut_when_drained, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* A streamed answer whose producer fails after its first chunk, which comes
+ * later, as a database's would. */
+static void
+streamed_cut_cb (DsdRequest *request,
+                 gpointer    user_data)
+{
+  dsd_request_stream_begin (request, 200, "text/plain");
+  g_idle_add (write_first_part_cb, dsd_request_ref (request));
+}
+
+static void
 boom_cb (DsdRequest *request,
          gpointer    user_data)
 {
@@ -330,6 +378,7 @@ fixture_setup (Fixture       *f,
   dsd_router_add (f->router, "GET", "/slow", 0, slow_cb, f);
   dsd_router_add (f->router, "GET", "/hold", 0, hold_cb, f);
   dsd_router_add (f->router, "GET", "/boom", 0, boom_cb, f);
+  dsd_router_add (f->router, "GET", "/streamed-cut", 0, streamed_cut_cb, f);
   dsd_router_add (f->router, "GET", "/limited", 0, limited_cb, f);
   dsd_router_add_websocket (f->router, "/api/v1/orders/{id}/stream", DSD_ROLES_ANY,
                             stream_check_cb, stream_cb, f);
@@ -516,10 +565,16 @@ static gboolean
 raw_response_complete (GString *response)
 {
   const char *end = strstr (response->str, "\r\n\r\n");
+  const char *chunked;
   const char *length;
 
   if (end == NULL)
     return FALSE;
+
+  /* A chunked body: until its last chunk, or the end of the connection. */
+  chunked = strstr (response->str, "Transfer-Encoding: chunked\r\n");
+  if (chunked != NULL && chunked < end)
+    return strstr (end + 4, "\r\n0\r\n\r\n") != NULL;
 
   length = strstr (response->str, "Content-Length: ");
   if (length == NULL || length > end)
@@ -943,6 +998,29 @@ test_malformed_chunks (Fixture       *f,
                           "5;name=value\r\nhello\r\n3\nabc\n0\r\n\r\n");
   g_assert_true (g_str_has_prefix (fine, "HTTP/1.1 200 "));
   g_assert_nonnull (strstr (fine, "{\"length\":\"8\"}"));
+}
+
+/* A streamed answer cut midway: the client gets what went out and then the
+ * end of the connection, never the last chunk that would make the part look
+ * whole; the request is counted. */
+static void
+test_streamed_cut (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(Response) after = NULL;
+
+  text = raw_exchange (f, "GET /streamed-cut HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  g_assert_true (g_str_has_prefix (text, "HTTP/1.1 200 "));
+  g_assert_nonnull (strstr (text, "Transfer-Encoding: chunked\r\n"));
+  g_assert_nonnull (strstr (text, "first part\n"));
+  g_assert_null (strstr (text, "\r\n0\r\n\r\n"));
+
+  wait_for_metric (f, "dispatch_http_requests_total{route=\"/streamed-cut\","
+                      "method=\"GET\",status=\"200\"} 1\n");
+
+  after = request (f, "GET", "/public", NULL);
+  g_assert_cmpuint (after->status, ==, 200);
 }
 
 static void
@@ -1369,6 +1447,7 @@ main (int   argc,
   ADD ("/router/body-limit/chunked", test_body_limit_chunked);
   ADD ("/router/malformed-framing", test_malformed_framing);
   ADD ("/router/malformed-chunks", test_malformed_chunks);
+  ADD ("/router/streamed-cut", test_streamed_cut);
   ADD ("/router/json-body", test_json_body);
   ADD ("/router/async-handler", test_async_handler);
   ADD ("/router/graceful-stop", test_graceful_stop);

@@ -682,6 +682,22 @@ incoming_cb (GSocketService    *service,
   return TRUE;
 }
 
+void
+dsd_http_connections_cut (SoupServerMessage *msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  DsdHttpFramedStream *framed = NULL;
+  GSocketConnection *connection;
+
+  if (remote != NULL)
+    framed = g_object_get_qdata (G_OBJECT (remote), framed_quark);
+  if (framed == NULL)
+    return;
+  connection = dsd_http_get_socket_connection (G_IO_STREAM (framed), NULL);
+  if (connection != NULL)
+    g_socket_shutdown (g_socket_connection_get_socket (connection), TRUE, TRUE, NULL);
+}
+
 static void
 dsd_http_connections_dispose (GObject *object)
 {

@@ -83,5 +83,8 @@ gboolean            dsd_http_connections_add_socket     (DsdHttpConnections  *se
                                                          GError             **error);
 /* Closes the listening sockets; connections already accepted carry on. */
 void                dsd_http_connections_stop_accepting (DsdHttpConnections  *self);
+/* Shuts msg's connection down at the socket, both ways, whatever libsoup is
+ * doing with it: for an answer that must not reach the client whole. */
+void                dsd_http_connections_cut            (SoupServerMessage   *msg);
 
 G_END_DECLS

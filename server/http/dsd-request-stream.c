@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-http"
 
+#include "dsd-http-connections.h"
 #include "dsd-request-private.h"
 
 /*
@@ -105,6 +106,9 @@ dsd_request_stream_abort (DsdRequest *self)
 
   if (!dsd_request_stream_is_open (self))
     return;
-  g_socket_shutdown (soup_server_message_get_socket (self->msg), TRUE, TRUE, NULL);
+  /* The client sees the connection end before the last chunk; libsoup's
+   * attempt to write that chunk fails and ends the message. */
+  dsd_http_connections_cut (self->msg);
+  soup_message_body_complete (soup_server_message_get_response_body (self->msg));
   soup_server_message_unpause (self->msg);
 }

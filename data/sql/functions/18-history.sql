@@ -9,7 +9,8 @@
 --    after it); then one frame per order.created and per order.updated that
 --    changed the status, the driver or a place.
 --   {"t","type":"position","driver_id","lat","lon"}: a driver's position,
---    the last one recorded in each step of step_s seconds from `from`.
+--    the last one recorded in each step of step_s seconds from `from`; at
+--    t = from, where each driver was last seen in the 10 minutes before.
 -- Same visibility as everywhere: a dispatcher scoped to teams gets its teams'
 -- orders (dispatch.order_visible) and drivers (dispatch.scope_drivers) only.
 -- Positions are kept DISPATCH_LOCATION_RETENTION_DAYS days.
@@ -27,9 +28,10 @@ RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- The paging key of a frame: its time in microseconds (zero-padded, so that
--- keys sort as text in time order), then p_kind ('0' the orders open at from,
--- '1' an event, '2' a position), then p_id (events: the zero-padded outbox id,
--- in commit order within a time; positions: the driver).
+-- keys sort as text in time order), then p_kind ('0' the state at from: open
+-- orders by id, drivers by 'd' || id; '1' an event, '2' a position),
+-- then p_id (events: the zero-padded outbox id, in commit order within a
+-- time; positions: the driver).
 CREATE OR REPLACE FUNCTION dispatch.history_key(p_t timestamptz, p_kind text, p_id text)
 RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT lpad((extract(epoch FROM p_t) * 1000000)::bigint::text, 20, '0') || p_kind || p_id
@@ -82,6 +84,17 @@ BEGIN
                         ORDER BY x.id DESC LIMIT 1) e
     WHERE o.created_at < p_from AND dispatch.order_visible(p_actor, o)
       AND dispatch.history_key(p_from, '0', o.id::text) > v_after
+    UNION ALL
+    SELECT jsonb_build_object('t', dispatch.ts_json(p_from), 'type', 'position',
+                              'driver_id', d.id, 'lat', l.lat, 'lon', l.lon),
+           dispatch.history_key(p_from, '0', 'd' || d.id::text)
+    FROM dispatch.drivers d
+    CROSS JOIN LATERAL (SELECT y.lat, y.lon FROM dispatch.driver_locations y
+                        WHERE y.driver_id = d.id AND y.recorded_at < p_from
+                          AND y.recorded_at >= p_from - interval '10 minutes'
+                        ORDER BY y.recorded_at DESC, y.received_at DESC LIMIT 1) l
+    WHERE (v_drivers IS NULL OR d.id = ANY (v_drivers))
+      AND dispatch.history_key(p_from, '0', 'd' || d.id::text) > v_after
     ORDER BY 2
     LIMIT p_limit;
     GET DIAGNOSTICS v_got = ROW_COUNT;
