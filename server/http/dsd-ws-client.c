@@ -225,6 +225,7 @@ dsd_ws_client_set_frame_handler (DsdWsClient       *self,
   g_free (self->frame_type);
   self->frame_type = g_strdup (type);
   self->handler = handler;
+  self->scanner = NULL;
   self->handler_data = user_data;
 }
 

@@ -54,7 +54,8 @@ void         dsd_ws_client_set_frame_handler (DsdWsClient             *self,
                                               const char              *type,
                                               DsdWsFrameHandler        handler,
                                               gpointer                 user_data);
-/* The handler's fast reader (with the handler's user_data). */
+/* The handler's fast reader (with the handler's user_data; a new handler
+ * has none). */
 void         dsd_ws_client_set_frame_scanner (DsdWsClient             *self,
                                               DsdWsFrameScanner        scanner);
 gboolean     dsd_ws_client_is_open           (DsdWsClient             *self);
