@@ -18,6 +18,7 @@ struct _DcContext
   DcStream *stream;
   DcAlerts *alerts;
   DcClock *clock;
+  DcScope *scope;
 };
 
 G_DEFINE_FINAL_TYPE (DcContext, dc_context, G_TYPE_OBJECT)
@@ -122,6 +123,7 @@ dc_context_dispose (GObject *object)
   DcContext *self = (DcContext *)object;
 
   g_clear_object (&self->alerts);
+  g_clear_object (&self->scope);
   g_clear_object (&self->clock);
   g_clear_object (&self->stream);
   g_clear_object (&self->finished);
@@ -153,11 +155,20 @@ dc_context_init (DcContext *self)
   self->finished = dc_finished_orders_new (self->client, self->stream);
   journal = g_build_filename (g_get_user_data_dir (), "dispatch-console", "alerts.json", NULL);
   self->alerts = dc_alerts_new (self->stream, self->orders, journal);
+  self->scope = dc_scope_new (self->client);
 
   g_signal_connect_object (self->client, "notify::authenticated",
                            G_CALLBACK (authenticated_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->client, "session-expired",
                            G_CALLBACK (forget_token), self, G_CONNECT_SWAPPED);
+}
+
+DcScope *
+dc_context_get_scope (DcContext *self)
+{
+  g_return_val_if_fail (DC_IS_CONTEXT (self), NULL);
+
+  return self->scope;
 }
 
 DcContext *

@@ -7,6 +7,7 @@
 #include "dc-client.h"
 #include "dc-clock.h"
 #include "dc-finished-orders.h"
+#include "dc-scope.h"
 #include "dc-store.h"
 #include "dc-stream.h"
 
@@ -20,9 +21,9 @@ G_DECLARE_FINAL_TYPE (DcContext, dc_context, DC, CONTEXT, GObject)
  * DcContext:
  *
  * Everything the console's widgets share: settings, the REST client, the
- * live stores and their stream, the alerts, the ticking clock. It also owns the session's
- * life: the token goes to the keyring on sign-in and the stream runs while
- * the client is signed in.
+ * live stores and their stream, the alerts, the ticking clock, the user's
+ * scope. It also owns the session's life: the token goes to the keyring on
+ * sign-in and the stream runs while the client is signed in.
  */
 DcContext *dc_context_new                  (void);
 GSettings *dc_context_get_settings         (DcContext           *self);
@@ -33,6 +34,8 @@ DcStore   *dc_context_get_drivers          (DcContext           *self);
 DcStream  *dc_context_get_stream           (DcContext           *self);
 DcAlerts  *dc_context_get_alerts           (DcContext           *self);
 DcClock   *dc_context_get_clock            (DcContext           *self);
+/* The signed-in dispatcher's teams. */
+DcScope   *dc_context_get_scope            (DcContext           *self);
 /* The "max-pickup-km" setting in meters. */
 double     dc_context_get_max_pickup_m     (DcContext           *self);
 /* Signs in with the token kept for the last server and user, if any. */

@@ -5,6 +5,7 @@
 
 #include "dc-driver-layer.h"
 #include "dc-grid-layer.h"
+#include "dc-heat-layer.h"
 #include "dc-json.h"
 #include "dc-map-view.h"
 #include "dc-order-layer.h"
@@ -29,11 +30,15 @@ struct _DcMapView
   ShumateScale *scale;
   ShumateLicense *license;
   GtkWidget *tiles_hint;
+  GtkSwitch *heat_switch;
+  GtkDropDown *heat_period;
+  GtkLabel *heat_status;
 
   /* layers, bottom to top */
   DcGridLayer *grid_layer;
   ShumateMapSource *tile_source;
   ShumateMapLayer *tile_layer;
+  DcHeatLayer *heat_layer;
   DcPathLayer *trail_layer;
   DcPathLayer *route_layer;
   DcOrderLayer *order_layer;
@@ -435,6 +440,26 @@ zoom_out_cb (DcMapView *self)
 }
 
 static void
+heat_changed_cb (DcMapView *self)
+{
+  static const guint days[] = { 1, 7, 30 };
+  guint period = gtk_drop_down_get_selected (self->heat_period);
+
+  if (gtk_switch_get_active (self->heat_switch))
+    dc_heat_layer_load (self->heat_layer, days[MIN (period, G_N_ELEMENTS (days) - 1)]);
+  else
+    dc_heat_layer_clear (self->heat_layer);
+}
+
+/* The next user's scope may be another: the heat goes with the session. */
+static void
+authenticated_cb (DcMapView *self)
+{
+  if (!dc_client_get_authenticated (dc_context_get_client (self->context)))
+    gtk_switch_set_active (self->heat_switch, FALSE);
+}
+
+static void
 setup_layers (DcMapView *self)
 {
   ShumateViewport *viewport = shumate_map_get_viewport (self->map);
@@ -443,12 +468,17 @@ setup_layers (DcMapView *self)
   double lat, lon, zoom;
 
   self->grid_layer = dc_grid_layer_new (viewport);
+  self->heat_layer = dc_heat_layer_new (viewport, dc_context_get_client (self->context));
   self->trail_layer = dc_path_layer_new (viewport, &trail_color, 3);
   self->route_layer = dc_path_layer_new (viewport, &route_color, 4);
   self->order_layer = dc_order_layer_new (viewport, dc_context_get_orders (self->context));
   self->driver_layer = dc_driver_layer_new (viewport, dc_context_get_drivers (self->context));
 
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->grid_layer));
+  /* the tiles go in between (tile_url_changed_cb) */
+  shumate_map_add_layer (self->map, SHUMATE_LAYER (self->heat_layer));
+  g_object_bind_property (self->heat_layer, "status", self->heat_status, "label",
+                          G_BINDING_SYNC_CREATE);
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->trail_layer));
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->route_layer));
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->order_layer));
@@ -480,6 +510,8 @@ dc_map_view_constructed (GObject *object)
   setup_layers (self);
   g_signal_connect_object (settings, "changed::tile-url", G_CALLBACK (tile_url_changed_cb),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dc_context_get_client (self->context), "notify::authenticated",
+                           G_CALLBACK (authenticated_cb), self, G_CONNECT_SWAPPED);
   tile_url_changed_cb (self);
 
   /* The setting's nicks are ShumateUnit's. */
@@ -579,6 +611,10 @@ dc_map_view_class_init (DcMapViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DcMapView, scale);
   gtk_widget_class_bind_template_child (widget_class, DcMapView, license);
   gtk_widget_class_bind_template_child (widget_class, DcMapView, tiles_hint);
+  gtk_widget_class_bind_template_child (widget_class, DcMapView, heat_switch);
+  gtk_widget_class_bind_template_child (widget_class, DcMapView, heat_period);
+  gtk_widget_class_bind_template_child (widget_class, DcMapView, heat_status);
+  gtk_widget_class_bind_template_callback (widget_class, heat_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, zoom_in_cb);
   gtk_widget_class_bind_template_callback (widget_class, zoom_out_cb);
 
@@ -663,6 +699,23 @@ dc_map_view_show_selection (DcMapView *self)
 
   shumate_map_go_to_full (self->map, lat, lon,
                           MAX (SELECTION_ZOOM, shumate_viewport_get_zoom_level (viewport)));
+}
+
+void
+dc_map_view_set_heat_shown (DcMapView *self,
+                            gboolean   shown)
+{
+  g_return_if_fail (DC_IS_MAP_VIEW (self));
+
+  gtk_switch_set_active (self->heat_switch, shown);
+}
+
+DcHeatLayer *
+dc_map_view_get_heat_layer (DcMapView *self)
+{
+  g_return_val_if_fail (DC_IS_MAP_VIEW (self), NULL);
+
+  return self->heat_layer;
 }
 
 void

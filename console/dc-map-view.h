@@ -6,6 +6,7 @@
 
 #include "dc-context.h"
 #include "dc-driver.h"
+#include "dc-heat-layer.h"
 #include "dc-order.h"
 
 G_BEGIN_DECLS
@@ -22,6 +23,7 @@ G_DECLARE_FINAL_TYPE (DcMapView, dc_map_view, DC, MAP_VIEW, GtkWidget)
  * selects the nearest driver or order ("win.select-driver",
  * "win.select-order"); an order dropped on a driver assigns it
  * ("win.assign-order"). The visible area goes to the stream, debounced.
+ * Over the tiles, when switched on, the demand heat (dc-heat-layer.h).
  */
 DcMapView *dc_map_view_new                 (DcContext *context);
 void       dc_map_view_set_selected_order  (DcMapView *self,
@@ -30,6 +32,11 @@ void       dc_map_view_set_selected_driver (DcMapView *self,
                                             DcDriver  *driver);
 /* Pans to the selection. */
 void       dc_map_view_show_selection      (DcMapView *self);
+/* Shows the demand heat layer (its switch in the "Demand" popover). */
+void         dc_map_view_set_heat_shown  (DcMapView *self,
+                                          gboolean   shown);
+DcHeatLayer *dc_map_view_get_heat_layer  (DcMapView *self);
+
 /* While @picking, the next click on the map emits ::place-picked (latitude,
  * longitude) instead of selecting a marker, and picking ends. */
 void       dc_map_view_set_picking_place   (DcMapView *self,

@@ -10,6 +10,7 @@
 #include "dc-order-form.h"
 #include "dc-order.h"
 #include "dc-order-row.h"
+#include "dc-reports-window.h"
 #include "dc-window-private.h"
 
 G_DEFINE_FINAL_TYPE (DcWindow, dc_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -27,6 +28,7 @@ update_counts (DcWindow *self)
 {
   guint drivers = dc_store_get_count (dc_context_get_drivers (self->context));
   guint orders = dc_store_get_count (dc_context_get_orders (self->context));
+  const char *scope = dc_scope_get_label (dc_context_get_scope (self->context));
   g_autofree char *driver_text = NULL;
   g_autofree char *subtitle = NULL;
 
@@ -34,6 +36,13 @@ update_counts (DcWindow *self)
   /* Translators: "%s" is "N drivers" */
   subtitle = g_strdup_printf (ngettext ("%s · %u open order", "%s · %u open orders", orders),
                               driver_text, orders);
+  /* a scoped dispatcher's teams first: whose drivers and orders these are */
+  if (scope != NULL)
+    {
+      g_autofree char *counts = g_steal_pointer (&subtitle);
+
+      subtitle = g_strdup_printf (_("%s · %s"), scope, counts);
+    }
   adw_window_title_set_subtitle (self->window_title, subtitle);
 }
 
@@ -122,6 +131,7 @@ authenticated_cb (DcWindow *self)
   gboolean authenticated = dc_client_get_authenticated (dc_context_get_client (self->context));
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", authenticated);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-reports", authenticated);
   gtk_stack_set_visible_child_name (self->main_stack, authenticated ? "console" : "sign-in");
   if (!authenticated)
     {
@@ -523,6 +533,30 @@ edit_order_action (GtkWidget  *widget,
   dc_order_form_present (DC_WINDOW (widget), g_variant_get_string (parameter, NULL));
 }
 
+/* One reports window per console window. */
+static void
+show_reports_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+  DcReportsWindow *reports = NULL;
+
+  for (GList *l = gtk_application_get_windows (application); l != NULL; l = l->next)
+    if (DC_IS_REPORTS_WINDOW (l->data) &&
+        gtk_window_get_transient_for (GTK_WINDOW (l->data)) == GTK_WINDOW (self))
+      reports = l->data;
+
+  if (reports == NULL)
+    {
+      reports = dc_reports_window_new (self->context);
+      gtk_window_set_transient_for (GTK_WINDOW (reports), GTK_WINDOW (self));
+      gtk_window_set_application (GTK_WINDOW (reports), application);
+    }
+  gtk_window_present (GTK_WINDOW (reports));
+}
+
 static void
 focus_map_action (GtkWidget  *widget,
                   const char *action_name,
@@ -617,6 +651,8 @@ dc_window_constructed (GObject *object)
   g_signal_connect_object (dc_context_get_orders (context), "notify::n-items",
                            G_CALLBACK (update_counts), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (dc_context_get_drivers (context), "notify::n-items",
+                           G_CALLBACK (update_counts), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dc_context_get_scope (context), "notify::label",
                            G_CALLBACK (update_counts), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (alerts, "notify::unread", G_CALLBACK (unread_changed_cb), self,
                            G_CONNECT_SWAPPED);
@@ -746,6 +782,7 @@ dc_window_class_init (DcWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-order", NULL, new_order_action);
   gtk_widget_class_install_action (widget_class, "win.replay", NULL, replay_action);
   gtk_widget_class_install_action (widget_class, "win.edit-order", "s", edit_order_action);
+  gtk_widget_class_install_action (widget_class, "win.show-reports", NULL, show_reports_action);
   dc_window_class_install_order_actions (widget_class);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,

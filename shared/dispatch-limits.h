@@ -59,7 +59,7 @@ G_BEGIN_DECLS
 /* Arrays */
 #define DISPATCH_ORDER_MAX_ITEMS              200
 #define DISPATCH_LOCATION_BATCH_MAX_POINTS    1000
-#define DISPATCH_WEBHOOK_MAX_EVENTS           8
+#define DISPATCH_WEBHOOK_MAX_EVENTS           16
 #define DISPATCH_TEAM_MAX_MEMBERS             1000 /* dispatchers, drivers, zones each */
 
 /* Zones (GeoJSON): polygons of a MultiPolygon, rings of a polygon, and
@@ -79,6 +79,12 @@ G_BEGIN_DECLS
 #define DISPATCH_REPORT_PAGE_BUCKETS          24
 #define DISPATCH_EXPORT_BATCH_ROWS            500
 
+/* Demand (GET /api/v1/reports/demand): the side of a grid cell in metres
+ * (smallest, largest, default) and the cells of an answer */
+#define DISPATCH_DEMAND_MIN_CELL_M            50
+#define DISPATCH_DEMAND_MAX_CELL_M            50000
+#define DISPATCH_DEMAND_DEFAULT_CELL_M        500
+#define DISPATCH_DEMAND_MAX_CELLS             10000
 /* History for replay (GET /api/v1/history): the longest period, the step of
  * driver positions (one per driver per step: default, bounds) and the frames
  * fetched per query. */

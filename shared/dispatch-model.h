@@ -45,6 +45,7 @@ typedef enum {
   DISPATCH_EVENT_ORDER_AT_RISK,        /*< nick=order.at_risk >*/
   DISPATCH_EVENT_ORDER_ARRIVING,       /*< nick=order.arriving >*/
   DISPATCH_EVENT_ORDER_ARRIVED_AT_STOP, /*< nick=order.arrived_at_stop >*/
+  DISPATCH_EVENT_DRIVER_ROUTE,          /*< nick=driver.route >*/
 } DispatchEventType;
 
 /* The wire names of an enum type above (or of another enum or flags type

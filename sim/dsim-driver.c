@@ -102,6 +102,7 @@ struct _DsimDriver {
   GQueue                   jobs;        /* of Job, the head is being worked on */
   GPtrArray               *offers;      /* of Offer, unanswered, in arrival order */
   GHashTable              *seen_offers; /* order ids offered while still listed */
+  GPtrArray               *stops;       /* "pickup:ID" / "dropoff:ID", the server's route */
   char                    *expected;    /* assigned by the simulator, not seen yet */
   double                   wake_s;      /* end of a wait at a stop or of parking */
 
@@ -294,10 +295,33 @@ idle (DsimDriver *self,
 
 /* Work ---------------------------------------------------------------------- */
 
+/* Several orders at once: the job of the first stop of the server's route
+ * (driver.route) that is still to do goes first. */
+static void
+follow_route (DsimDriver *self)
+{
+  for (guint i = 0; i < self->stops->len; i++)
+    {
+      const char *stop = g_ptr_array_index (self->stops, i);
+      gboolean dropoff = g_str_has_prefix (stop, "dropoff:");
+      Job *job = find_job (self, strchr (stop, ':') + 1);
+
+      if (job != NULL && job->picked_up == dropoff)
+        {
+          g_queue_remove (&self->jobs, job);
+          g_queue_push_head (&self->jobs, job);
+          return;
+        }
+    }
+}
+
 static void
 begin_job (DsimDriver *self)
 {
-  Job *job = g_queue_peek_head (&self->jobs);
+  Job *job;
+
+  follow_route (self);
+  job = g_queue_peek_head (&self->jobs);
 
   if (job->picked_up)
     {
@@ -829,6 +853,35 @@ send_location_frames (DsimDriver *self)
 
 /* The driver's websocket ------------------------------------------------------ */
 
+/* driver.route: the order of the stops to follow. */
+static void
+take_route (DsimDriver *self,
+            JsonObject *frame)
+{
+  JsonObject *data = NULL;
+  JsonArray *stops = NULL;
+
+  g_ptr_array_set_size (self->stops, 0);
+  if (!dispatch_json_get_object (frame, NULL, "data", DISPATCH_JSON_REQUIRED, &data, NULL) ||
+      !dispatch_json_get_array (data, NULL, "stops", DISPATCH_JSON_REQUIRED, G_MAXUINT, &stops,
+                                NULL))
+    return;
+
+  for (guint i = 0; i < json_array_get_length (stops); i++)
+    {
+      JsonNode *node = json_array_get_element (stops, i);
+      JsonObject *stop = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *order_id = NULL;
+      const char *kind = NULL;
+
+      if (stop != NULL &&
+          dispatch_json_get_string (stop, NULL, "order_id", DISPATCH_JSON_REQUIRED, 0, &order_id,
+                                    NULL) &&
+          dispatch_json_get_string (stop, NULL, "kind", DISPATCH_JSON_REQUIRED, 0, &kind, NULL))
+        g_ptr_array_add (self->stops, g_strdup_printf ("%s:%s", kind, order_id));
+    }
+}
+
 static void
 socket_message_cb (SoupWebsocketConnection *socket,
                    int                      type,
@@ -844,6 +897,13 @@ socket_message_cb (SoupWebsocketConnection *socket,
   if (frame == NULL)
     {
       dsim_stats_error (stats_of (self), "driver stream frame", error);
+      return;
+    }
+
+  if (g_strcmp0 (json_object_get_string_member_with_default (frame, "type", NULL),
+                 "driver.route") == 0)
+    {
+      take_route (self, frame);
       return;
     }
 
@@ -1130,6 +1190,7 @@ dsim_driver_finalize (GObject *object)
   g_queue_clear_full (&self->jobs, (GDestroyNotify) job_free);
   g_ptr_array_unref (self->offers);
   g_hash_table_unref (self->seen_offers);
+  g_ptr_array_unref (self->stops);
   g_clear_pointer (&self->route, dsim_route_free);
   g_clear_pointer (&self->account, dsim_account_unref);
   g_clear_pointer (&self->rng, g_rand_free);
@@ -1158,6 +1219,7 @@ dsim_driver_init (DsimDriver *self)
   g_queue_init (&self->jobs);
   self->offers = g_ptr_array_new_with_free_func ((GDestroyNotify) offer_free);
   self->seen_offers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->stops = g_ptr_array_new_with_free_func (g_free);
   self->samples = g_array_new (FALSE, FALSE, sizeof (DispatchLocationPoint));
   self->last_sample_s = -INFINITY;
 }

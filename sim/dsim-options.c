@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include "dispatch-limits.h"
 #include "dsim-grid.h"
 #include "dsim-options.h"
 
@@ -21,6 +22,7 @@ typedef struct {
   int      n_drivers;
   int      n_customers;
   int      n_hotspots;
+  int      trip_max;
   double   shift_min;
   double   break_min;
 } RawOptions;
@@ -166,6 +168,9 @@ validate (DsimOptions  *self,
     self->window_share = self->speedup > 0 ? DEFAULT_WINDOW_SHARE : 0;
   if (!in_range (self->window_share, 0, 1) || (self->speedup == 0 && self->window_share > 0))
     return fail (error, "--window-share must be within [0, 1] (0 with --speedup 0)");
+  if (raw->trip_max < 1 || raw->trip_max > DISPATCH_DRIVER_MAX_CAPACITY)
+    return fail (error, "--trip-max must be within [1, 100]");
+  self->trip_max = raw->trip_max;
   if (!in_range (raw->shift_min, 1, 1440) || !in_range (raw->break_min, 1, 1440))
     return fail (error, "--shift and --break must be within [1, 1440] minutes");
   self->shift_s = raw->shift_min * 60;
@@ -208,6 +213,7 @@ dsim_options_parse (int      *argc,
     .n_drivers = 30,
     .n_customers = 8,
     .n_hotspots = 5,
+    .trip_max = 1,
     .shift_min = 240,
     .break_min = 20,
   };
@@ -250,6 +256,9 @@ dsim_options_parse (int      *argc,
       "SECONDS" },
     { "decline-rate", 0, 0, G_OPTION_ARG_DOUBLE, &self->decline_rate,
       "Share of offers drivers decline (default 0.1)", "P" },
+    { "trip-max", 0, 0, G_OPTION_ARG_INT, &raw.trip_max,
+      "Orders a driver may carry at once, its capacity (default 1); the server batches "
+      "up to its DISPATCH_TRIP_MAX_ORDERS and drivers follow their route's stops", "N" },
     { "fail-rate", 0, 0, G_OPTION_ARG_DOUBLE, &self->fail_rate,
       "Share of deliveries that fail, each with a reason code (default 0.03)", "P" },
     { "window-share", 0, 0, G_OPTION_ARG_DOUBLE, &self->window_share,

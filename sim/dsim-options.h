@@ -31,6 +31,7 @@ typedef struct {
   double         assign_delay_s;
   double         decline_rate;
   double         fail_rate;
+  guint          trip_max;          /* each driver's capacity */
   double         window_share;      /* of orders with a ready time and a delivery window */
   gboolean       proof_pin;         /* --proof: what orders require at delivery */
   gboolean       proof_photo;

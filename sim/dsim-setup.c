@@ -374,6 +374,8 @@ create_driver (Member *member)
   json_builder_add_string_value (builder, dispatch_vehicle_to_string (member->vehicle));
   json_builder_set_member_name (builder, "phone");
   json_builder_add_string_value (builder, "+49 30 0000 0000");
+  json_builder_set_member_name (builder, "capacity");
+  json_builder_add_int_value (builder, dsim_context_get_options (setup->context)->trip_max);
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 

@@ -67,15 +67,8 @@ api (Fixture    *fixture,
      const char *body,
      guint       status)
 {
-  g_autoptr(DsdTestResponse) response = NULL;
-
-  response = dsd_test_request (fixture->server, method, path,
-                               dsd_test_server_get_admin_token (fixture->server), body, NULL);
-  if (response->status != status)
-    g_error ("%s %s: expected %u, got %u %s", method, path, status, response->status,
-             response->text);
-
-  return json_object_ref (dsd_test_response_object (response));
+  return dsd_test_call (fixture->server, dsd_test_server_get_admin_token (fixture->server),
+                        method, path, body, status);
 }
 
 static char *
@@ -85,22 +78,10 @@ create_online_driver_full (Fixture    *fixture,
                            double      lat,
                            double      lon)
 {
-  const char *admin = dsd_test_server_get_admin_token (fixture->server);
-  g_autoptr(JsonObject) driver = NULL;
-  g_autofree char *body = NULL;
-  g_autofree char *online = NULL;
-  const char *id;
+  g_autofree char *body = g_strdup_printf ("{\"name\":\"%s\",\"vehicle\":\"scooter\","
+                                           "\"capacity\":%d}", name, capacity);
 
-  body = g_strdup_printf ("{\"name\":\"%s\",\"vehicle\":\"scooter\",\"capacity\":%d}",
-                          name, capacity);
-  driver = api (fixture, "POST", "/api/v1/drivers", body, 201);
-  id = json_object_get_string_member (driver, "id");
-
-  online = g_strdup_printf ("/api/v1/drivers/%s/online", id);
-  dsd_test_post_ok (fixture->server, online, admin, "{\"online\":true}");
-  dsd_test_post_location (fixture->server, id, admin, lat, lon);
-
-  return g_strdup (id);
+  return dsd_test_add_online_driver (fixture->server, body, lat, lon);
 }
 
 static char *

@@ -713,6 +713,27 @@ assigned_driver (DsdTestServer *s,
   return dsd_test_response_string (order, "driver_id");
 }
 
+/* Each order's stops in a route: at most one pickup, then its dropoff. */
+static void
+assert_route_valid (JsonArray *stops)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < json_array_get_length (stops); i++)
+    {
+      JsonObject *stop = json_array_get_object_element (stops, i);
+      const char *order = json_object_get_string_member (stop, "order_id");
+      const char *kind = json_object_get_string_member (stop, "kind");
+      const char *before = g_hash_table_lookup (seen, order);
+
+      if (g_str_equal (kind, "pickup"))
+        g_assert_null (before);
+      else
+        g_assert_true (before == NULL || g_str_equal (before, "pickup"));
+      g_hash_table_insert (seen, (gpointer) order, (gpointer) kind);
+    }
+}
+
 /* Issue 12 item 3: automation never goes beyond a vehicle's weight and
  * volume (the nearest driver is passed over for what does not fit); a
  * dispatcher may, and is warned. */
@@ -1162,6 +1183,198 @@ test_at_risk (void)
                     ==, 0);
 }
 
+/* Issue 12 item 2: a driver with room takes a second order whose stops
+ * combine with the first's (the route grows little and no order is delayed
+ * beyond DISPATCH_TRIP_MAX_DELAY_S, 600 s); an order that would delay the
+ * others too much waits for another driver. */
+static void
+test_trip_batching (void)
+{
+  Region r = region (30);
+  g_autofree char *x = driver_at (server, r, 0, 0, 3);
+  g_autofree char *a = order_at (server, r, 0, 0);
+  g_autofree char *b = NULL;
+  g_autofree char *c = NULL;
+  g_autofree char *y = NULL;
+  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (
+                                (GDestroyNotify) dsd_test_response_free);
+  g_autofree char *route_path = g_strdup_printf ("/api/v1/drivers/%s/route", x);
+  g_autoptr(DsdTestResponse) route = NULL;
+  g_autoptr(DsdTestResponse) waiting = NULL;
+  JsonArray *stops;
+
+  g_assert_cmpstr (assigned_driver (server, a, keep), ==, x);
+  /* the same street, the same way: batched */
+  b = order_at (server, r, 100, 0);
+  g_assert_cmpstr (assigned_driver (server, b, keep), ==, x);
+
+  route = admin_request (server, "GET", route_path, NULL);
+  g_assert_cmpuint (route->status, ==, 200);
+  stops = json_object_get_array_member (dsd_test_response_object (route), "stops");
+  g_assert_cmpuint (json_array_get_length (stops), ==, 4);
+  assert_route_valid (stops);
+
+  /* 8.5 km the other way: together, someone would wait far beyond 600 s */
+  c = order_at (server, r, -6000, -6000);
+  wait_rounds (server, 3);
+  waiting = get_order (server, c);
+  g_assert_cmpstr (dsd_test_response_string (waiting, "status"), ==, "pending");
+
+  y = driver_at (server, r, -6000, -6000, 1);
+  g_assert_cmpstr (assigned_driver (server, c, keep), ==, y);
+}
+
+/* The next driver.route frame of the socket with n stops (earlier ones with
+ * other counts are passed over). */
+static JsonObject *
+next_route (DsdTestWebsocket *socket,
+            guint             n)
+{
+  for (;;)
+    {
+      g_autoptr(JsonObject) frame = dsd_test_websocket_next_of_type (socket, "driver.route",
+                                                                     WAIT_TIMEOUT_MS);
+      JsonObject *data;
+
+      g_assert_nonnull (frame);
+      data = json_object_get_object_member (frame, "data");
+      if (json_array_get_length (json_object_get_array_member (data, "stops")) == n)
+        return json_object_ref (data);
+    }
+}
+
+/* GET /drivers/{id}/route and the driver.route event: the driver's open
+ * stops in driving order, following assignment, pickup, cancel, delivery;
+ * who may read it. */
+static void
+test_route (void)
+{
+  Region r = region (31);
+  g_autofree char *driver_id = NULL;
+  g_autofree char *driver = driver_user_at (server, r, 0, 0, &driver_id);
+  g_autofree char *other = dsd_test_create_user (server, "driver", NULL, NULL);
+  g_autofree char *customer = dsd_test_create_user (server, "customer", NULL, NULL);
+  g_autofree char *dispatcher = dsd_test_create_user (server, "dispatcher", NULL, NULL);
+  g_autofree char *path = g_strdup_printf ("/api/v1/drivers/%s/route", driver_id);
+  g_autofree char *pause = g_strdup_printf ("/api/v1/drivers/%s/auto-dispatch", driver_id);
+  g_autofree char *stream = g_strdup_printf ("/api/v1/drivers/%s/stream", driver_id);
+  g_autofree char *to_driver = g_strdup_printf ("{\"driver_id\":\"%s\"}", driver_id);
+  g_autoptr(DsdTestWebsocket) socket = NULL;
+  g_autoptr(DsdTestWebsocket) staff = NULL;
+  g_autoptr(DsdTestResponse) paused = admin_request (server, "POST", pause,
+                                                     "{\"auto_dispatch\":false}");
+  g_autoptr(JsonObject) four = NULL;
+  g_autoptr(JsonObject) three = NULL;
+  g_autoptr(JsonObject) one = NULL;
+  g_autoptr(JsonObject) none = NULL;
+  g_autoptr(JsonObject) seen = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  const char *unknown = "/api/v1/drivers/7d1c2b4e-3a57-4c1e-9a8e-2d6f0b1a9c11/route";
+  const struct { const char *token; const char *path; guint status; } access[] = {
+    { NULL, path, 401 },
+    { other, path, 403 },
+    { customer, path, 403 },
+    { dsd_test_server_get_admin_token (server), unknown, 404 },
+    { dispatcher, path, 200 },
+    { driver, path, 200 },
+  };
+
+  g_assert_cmpuint (paused->status, ==, 200);
+  for (guint i = 0; i < G_N_ELEMENTS (access); i++)
+    {
+      g_autoptr(DsdTestResponse) answer = dsd_test_request (server, "GET", access[i].path,
+                                                            access[i].token, NULL, NULL);
+
+      g_test_message ("access %u", i);
+      g_assert_cmpuint (answer->status, ==, access[i].status);
+      if (access[i].status == 200)
+        {
+          JsonObject *body = dsd_test_response_object (answer);
+
+          g_assert_cmpstr (json_object_get_string_member (body, "driver_id"), ==, driver_id);
+          g_assert_cmpuint (json_array_get_length (json_object_get_array_member (body, "stops")),
+                            ==, 0);
+          g_assert_true (json_object_has_member (body, "updated_at"));
+        }
+    }
+
+  socket = dsd_test_websocket_connect (server, stream, driver, NULL);
+  g_assert_nonnull (socket);
+  g_assert_nonnull (dsd_test_websocket_next_of_type (socket, "snapshot", WAIT_TIMEOUT_MS));
+  staff = dsd_test_websocket_connect (server, "/api/v1/stream", dispatcher, NULL);
+  g_assert_nonnull (staff);
+
+  /* Two orders given by hand (the second beyond the driver's capacity) */
+  a = order_at (server, r, 0, 0);
+  b = order_at (server, r, 200, 0);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *assign = g_strdup_printf ("/api/v1/orders/%s/assign", i == 0 ? a : b);
+      g_autoptr(DsdTestResponse) assigned = admin_request (server, "POST", assign, to_driver);
+
+      g_assert_cmpuint (assigned->status, ==, 200);
+    }
+  four = next_route (socket, 4);
+  g_assert_cmpstr (json_object_get_string_member (four, "driver_id"), ==, driver_id);
+  assert_route_valid (json_object_get_array_member (four, "stops"));
+  {
+    g_autoptr(DsdTestResponse) read = dsd_test_request (server, "GET", path, driver, NULL, NULL);
+    JsonArray *stops = json_object_get_array_member (dsd_test_response_object (read), "stops");
+    JsonArray *sent = json_object_get_array_member (four, "stops");
+
+    g_assert_cmpuint (json_array_get_length (stops), ==, 4);
+    for (guint i = 0; i < 4; i++)
+      {
+        JsonObject *stop = json_array_get_object_element (stops, i);
+        JsonObject *location = json_object_get_object_member (stop, "location");
+
+        g_assert_cmpstr (json_object_get_string_member (stop, "order_id"), ==,
+                         json_object_get_string_member (
+                           json_array_get_object_element (sent, i), "order_id"));
+        g_assert_cmpstr (json_object_get_string_member (stop, "kind"), ==,
+                         json_object_get_string_member (
+                           json_array_get_object_element (sent, i), "kind"));
+        g_assert_true (json_object_has_member (location, "lat"));
+        g_assert_true (json_object_has_member (location, "lon"));
+        g_assert_true (json_object_has_member (stop, "eta"));
+      }
+  }
+
+  /* A picked up: only its dropoff is left */
+  {
+    g_autofree char *status = g_strdup_printf ("/api/v1/orders/%s/status", a);
+    g_autoptr(DsdTestResponse) picked = dsd_test_request (server, "POST", status, driver,
+                                                          "{\"status\":\"picked_up\"}", NULL);
+
+    g_assert_cmpuint (picked->status, ==, 200);
+    three = next_route (socket, 3);
+    assert_route_valid (json_object_get_array_member (three, "stops"));
+  }
+
+  /* B cancelled, A delivered */
+  {
+    g_autofree char *cancel = g_strdup_printf ("/api/v1/orders/%s/cancel", b);
+    g_autofree char *status = g_strdup_printf ("/api/v1/orders/%s/status", a);
+    g_autoptr(DsdTestResponse) cancelled = admin_request (server, "POST", cancel, "{}");
+    g_autoptr(DsdTestResponse) delivered = NULL;
+
+    g_assert_cmpuint (cancelled->status, ==, 200);
+    one = next_route (socket, 1);
+    g_assert_cmpstr (json_object_get_string_member (
+                       json_array_get_object_element (
+                         json_object_get_array_member (one, "stops"), 0), "kind"), ==, "dropoff");
+    delivered = dsd_test_request (server, "POST", status, driver, "{\"status\":\"delivered\"}",
+                                  NULL);
+    g_assert_cmpuint (delivered->status, ==, 200);
+    none = next_route (socket, 0);
+  }
+
+  /* The dispatcher's stream carries it too */
+  seen = next_route (staff, 0);
+  g_assert_cmpstr (json_object_get_string_member (seen, "driver_id"), ==, driver_id);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1182,6 +1395,8 @@ main (int   argc,
   g_test_add_func ("/dispatch/roles-without-assigner", test_roles_without_assigner);
   g_test_add_func ("/dispatch/ready-time", test_ready_time);
   g_test_add_func ("/dispatch/at-risk", test_at_risk);
+  g_test_add_func ("/dispatch/trips/batching", test_trip_batching);
+  g_test_add_func ("/dispatch/trips/route", test_route);
 
   server = dsd_test_server_start (fast_env);
   offer_server = dsd_test_server_start (offer_env);

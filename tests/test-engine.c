@@ -351,8 +351,8 @@ test_solve_is_optimal (void)
 
 /* dispatch.engine_round()'s rows with the orders' load: seq, then (id, lat,
  * lon, priority, pending_since_us, offer_driver_id, offer_expires_us,
- * excluded, pickup_at_us, max_pickup_m, allowed, load_weight_kg, load_volume_l)
- * per order, NULL as such; no orders → the one row with only seq. */
+ * excluded, pickup_at_us, max_pickup_m, allowed, load_weight_kg, load_volume_l,
+ * dropoff_lat, dropoff_lon, ready_at_us, deliver_before_us) per order, NULL as such; no orders → the one row with only seq. */
 static PGresult *
 round_rows (gint64              seq,
             const char * const *orders,
@@ -361,7 +361,8 @@ round_rows (gint64              seq,
   const char *names[] = {
     "seq", "id", "pickup_lat", "pickup_lon", "priority", "pending_since_us",
     "offer_driver_id", "offer_expires_us", "excluded", "pickup_at_us", "max_pickup_m",
-    "allowed", "load_weight_kg", "load_volume_l",
+    "allowed", "load_weight_kg", "load_volume_l", "dropoff_lat", "dropoff_lon", "ready_at_us",
+    "deliver_before_us",
   };
   PGresAttDesc attributes[G_N_ELEMENTS (names)] = { { 0 } };
   PGresult *rows = PQmakeEmptyPGresult (NULL, PGRES_TUPLES_OK);
@@ -439,9 +440,9 @@ test_book_merge_round (void)
   g_autoptr(DsdOrderBook) book = dsd_order_book_new ();
   const char * const orders[] = {
     ORDER_A, "52.5", "13.4", "3", "1000000", DRIVER_X, "4102444800000000", NULL, NULL,
-    "2500", DRIVER_X, "12.5", "40",
+    "2500", DRIVER_X, "12.5", "40", "52.51", "13.41", "1500000", "4000000",
     ORDER_B, "52.6", "13.5", "0", "2000000", NULL, NULL, DRIVER_X "," DRIVER_Y, "9000000",
-    NULL, NULL, "0", "0",
+    NULL, NULL, "0", "0", "52.61", "13.51", NULL, NULL,
   };
   DsdPendingOrder *a, *b;
 
@@ -456,12 +457,16 @@ test_book_merge_round (void)
   g_assert_cmpint (a->pickup_at_us, ==, 0);
   g_assert_cmpfloat (a->weight_kg, ==, 12.5);
   g_assert_cmpfloat (a->volume_l, ==, 40);
+  g_assert_cmpfloat (a->dropoff_lat, ==, 52.51);
+  g_assert_cmpint (a->ready_at_us, ==, 1500000);
+  g_assert_cmpint (a->deliver_before_us, ==, 4000000);
   g_assert_cmpstr (a->offer_driver_id, ==, DRIVER_X);
   g_assert_cmpuint (dsd_order_book_count_offers (book, DRIVER_X), ==, 1);
   g_assert_cmpint (dsd_order_book_next_expiry_us (book), ==, G_GINT64_CONSTANT (4102444800000000));
 
   b = dsd_order_book_lookup (book, ORDER_B);
   g_assert_cmpint (b->pickup_at_us, ==, 9000000);
+  g_assert_cmpint (b->deliver_before_us, ==, 0);
   g_assert_null (b->offer_driver_id);
   g_assert_true (dsd_order_book_excludes (b, DRIVER_X));
   g_assert_true (dsd_order_book_excludes (b, DRIVER_Y));
@@ -488,6 +493,7 @@ test_book_seq_order (void)
   g_autoptr(DsdOrderBook) book = dsd_order_book_new ();
   const char * const a_pending[] = {
     ORDER_A, "52.5", "13.4", "0", "1000000", NULL, NULL, NULL, NULL, NULL, NULL, "0", "0",
+    "52.51", "13.41", NULL, NULL,
   };
 
   /* An order created after the snapshot survives the snapshot. */
@@ -563,7 +569,7 @@ test_book_expired_offer (void)
   g_autoptr(DsdOrderBook) book = dsd_order_book_new ();
   const char * const expired[] = {
     ORDER_A, "52.5", "13.4", "0", "1000000", DRIVER_Y, "2000000", NULL, NULL, NULL, NULL, "0",
-    "0",
+    "0", "52.51", "13.41", NULL, NULL,
   };
   g_autoptr(GPtrArray) open = NULL;
   DsdPendingOrder *a;
@@ -588,6 +594,7 @@ test_book_zone_unsettled (void)
     "\"updated_at\":\"2026-11-22T10:00:00Z\",\"offer\":null}}", -1, NULL);
   const char * const row[] = {
     ORDER_A, "52.5", "13.4", "0", "1000000", NULL, NULL, NULL, NULL, NULL, DRIVER_X, "0", "0",
+    "52.51", "13.41", NULL, NULL,
   };
   g_autoptr(GPtrArray) before = NULL;
   g_autoptr(GPtrArray) after = NULL;

@@ -92,7 +92,7 @@ test_event_type_names (void)
   static const char * const expected[] = {
     "order.created", "order.updated", "order.assigned", "order.offer",
     "order.unassignable", "driver.updated", "driver.location", "alert",
-    "order.at_risk", "order.arriving", "order.arrived_at_stop",
+    "order.at_risk", "order.arriving", "order.arrived_at_stop", "driver.route",
   };
   DispatchEventType type;
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <libpq-fe.h>
+#include <math.h>
 #include <string.h>
 
 #include "dispatch-limits.h"
@@ -512,6 +513,71 @@ test_bad_requests (void)
   dsd_test_assert_error (refused, 403, "permission_denied", NULL);
 }
 
+/* The five pickups of the history are all at (1, 1): one cell of about
+ * 500 × 500 m holding it; a period without orders has none; bad cells. */
+static void
+test_demand (void)
+{
+  g_autoptr(DsdTestResponse) response =
+    get ("/api/v1/reports/demand?from=2020-03-01T00:00:00Z&to=2020-03-04T00:00:00Z", NULL);
+  g_autoptr(DsdTestResponse) coarse =
+    get ("/api/v1/reports/demand?from=2020-03-01T00:00:00Z&to=2020-03-02T00:00:00Z"
+         "&cell=5000", NULL);
+  g_autoptr(DsdTestResponse) empty =
+    get ("/api/v1/reports/demand?from=2021-03-01T00:00:00Z&to=2021-03-02T00:00:00Z", NULL);
+  static const char * const bad[] = { "10", "50001", "1.5", "x", "" };
+  JsonObject *body;
+  JsonArray *cells, *bbox;
+
+  g_assert_cmpuint (response->status, ==, 200);
+  body = dsd_test_response_object (response);
+  g_assert_cmpint (json_object_get_int_member (body, "cell_m"), ==, 500);
+  g_assert_cmpint (json_object_get_int_member (body, "total"), ==, 5);
+  g_assert_false (json_object_get_boolean_member (body, "truncated"));
+  g_assert_cmpstr (json_object_get_string_member (body, "from"), ==,
+                   "2020-03-01T00:00:00.000000Z");
+  cells = json_object_get_array_member (body, "cells");
+  g_assert_cmpuint (json_array_get_length (cells), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (cells, 0),
+                                               "count"), ==, 5);
+  bbox = json_object_get_array_member (json_array_get_object_element (cells, 0), "bbox");
+  g_assert_cmpfloat (json_array_get_double_element (bbox, 0), <=, 1);
+  g_assert_cmpfloat (json_array_get_double_element (bbox, 2), >, 1);
+  g_assert_cmpfloat (json_array_get_double_element (bbox, 1), <=, 1);
+  g_assert_cmpfloat (json_array_get_double_element (bbox, 3), >, 1);
+  /* 500 m of latitude, and of longitude at 1° N */
+  g_assert_cmpfloat_with_epsilon (json_array_get_double_element (bbox, 2) -
+                                  json_array_get_double_element (bbox, 0), 500 / 111320.0, 1e-5);
+  g_assert_cmpfloat_with_epsilon (json_array_get_double_element (bbox, 3) -
+                                  json_array_get_double_element (bbox, 1),
+                                  500 / (111320.0 * cos (G_PI / 180)), 1e-4);
+
+  /* o1–o4, created on the 1st */
+  g_assert_cmpuint (coarse->status, ==, 200);
+  g_assert_cmpint (json_object_get_int_member (dsd_test_response_object (coarse), "total"), ==,
+                   4);
+
+  g_assert_cmpuint (empty->status, ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                      dsd_test_response_object (empty), "cells")), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/api/v1/reports/demand?"
+                                               "from=2020-03-01T00:00:00Z"
+                                               "&to=2020-03-02T00:00:00Z&cell=%s", bad[i]);
+      g_autoptr(DsdTestResponse) refused = get (path, NULL);
+
+      dsd_test_assert_error (refused, 400, "invalid_argument", "cell");
+    }
+  {
+    g_autoptr(DsdTestResponse) refused = get ("/api/v1/reports/demand?to=2020-03-02T00:00:00Z",
+                                              NULL);
+
+    dsd_test_assert_error (refused, 400, "invalid_argument", "from");
+  }
+}
+
 /* History (GET /api/v1/history) -------------------------------------------- */
 
 #define H1 "00000000-0000-4000-8000-0000000000c1"
@@ -751,6 +817,7 @@ main (int   argc,
   g_test_add_func ("/reports/orders-csv", test_orders_csv);
   g_test_add_func ("/reports/kept-history", test_kept_history);
   g_test_add_func ("/reports/bad-requests", test_bad_requests);
+  g_test_add_func ("/reports/demand", test_demand);
   g_test_add_func ("/reports/metrics-histograms", test_metrics_histograms);
   g_test_add_func ("/reports/history-frames", test_history_frames);
   g_test_add_func ("/reports/history-pages", test_history_pages);

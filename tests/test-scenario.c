@@ -5,6 +5,24 @@
 
 #define DRIVER_PASSWORD "maria-password"
 
+JsonObject *
+dsd_test_call (DsdTestServer *server,
+               const char    *token,
+               const char    *method,
+               const char    *path,
+               const char    *body,
+               guint          status)
+{
+  g_autoptr(DsdTestResponse) response = NULL;
+
+  response = dsd_test_request (server, method, path, token, body, NULL);
+  if (response->status != status)
+    g_error ("%s %s: expected %u, got %u %s", method, path, status, response->status,
+             response->text);
+
+  return json_object_ref (dsd_test_response_object (response));
+}
+
 void
 dsd_test_post_ok (DsdTestServer *server,
                   const char    *path,
@@ -86,6 +104,29 @@ dsd_test_create_named_driver (DsdTestServer  *server,
   dsd_test_post_location (server, *out_driver_id, token, lat, lon);
 
   return g_steal_pointer (&token);
+}
+
+char *
+dsd_test_add_online_driver (DsdTestServer *server,
+                            const char    *body,
+                            double         lat,
+                            double         lon)
+{
+  const char *admin = dsd_test_server_get_admin_token (server);
+  g_autoptr(DsdTestResponse) driver = NULL;
+  g_autofree char *online = NULL;
+  const char *id;
+
+  driver = dsd_test_request (server, "POST", "/api/v1/drivers", admin, body, NULL);
+  if (driver->status != 201)
+    g_error ("POST /api/v1/drivers: expected 201, got %u %s", driver->status, driver->text);
+  id = dsd_test_response_string (driver, "id");
+
+  online = g_strdup_printf ("/api/v1/drivers/%s/online", id);
+  dsd_test_post_ok (server, online, admin, "{\"online\":true}");
+  dsd_test_post_location (server, id, admin, lat, lon);
+
+  return g_strdup (id);
 }
 
 void

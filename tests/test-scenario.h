@@ -10,6 +10,14 @@ G_BEGIN_DECLS
  * through the REST API of the test server and asserts that it succeeded.
  */
 
+/* @method @path with @token and @body (nullable), asserting @status.
+ * Returns: (transfer full): the answer's object. */
+JsonObject *dsd_test_call                 (DsdTestServer *server,
+                                           const char    *token,
+                                           const char    *method,
+                                           const char    *path,
+                                           const char    *body,
+                                           guint          status);
 /* POST with a JSON body, asserting 200. */
 void        dsd_test_post_ok              (DsdTestServer *server,
                                            const char    *path,
@@ -33,6 +41,12 @@ char       *dsd_test_create_named_driver  (DsdTestServer *server,
                                            double         lat,
                                            double         lon,
                                            char         **out_driver_id);
+/* A driver from @body (the POST /drivers object), online at (lat, lon), all
+ * as the admin. Returns: (transfer full): its id. */
+char       *dsd_test_add_online_driver    (DsdTestServer *server,
+                                           const char    *body,
+                                           double         lat,
+                                           double         lon);
 /* Assigns the order to the driver, as the admin. */
 void        dsd_test_assign               (DsdTestServer *server,
                                            const char    *order_id,

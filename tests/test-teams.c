@@ -774,6 +774,83 @@ test_zone_settings (void)
   g_assert_cmpuint (later->status, ==, 200);
 }
 
+/* The pickups a token's demand counts: each cell's count by the side of
+ * zone A (lon < 11), zone B (lon > 12) or elsewhere. */
+static void
+demand_of (const char *token,
+           gint64      out_counts[3])
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) from = g_date_time_add_days (now, -1);
+  g_autoptr(GDateTime) to = g_date_time_add_days (now, 1);
+  g_autofree char *from_text = g_date_time_format (from, "%FT%TZ");
+  g_autofree char *to_text = g_date_time_format (to, "%FT%TZ");
+  g_autofree char *path = g_strdup_printf ("/api/v1/reports/demand?from=%s&to=%s&cell=1000",
+                                           from_text, to_text);
+  g_autoptr(DsdTestResponse) response = call (token, "GET", path, NULL);
+  JsonArray *cells;
+  gint64 sum = 0;
+
+  g_assert_cmpuint (response->status, ==, 200);
+  cells = json_object_get_array_member (dsd_test_response_object (response), "cells");
+  memset (out_counts, 0, 3 * sizeof (gint64));
+  for (guint i = 0; i < json_array_get_length (cells); i++)
+    {
+      JsonObject *cell = json_array_get_object_element (cells, i);
+      JsonArray *bbox = json_object_get_array_member (cell, "bbox");
+      double lat = json_array_get_double_element (bbox, 0);
+      double lon = json_array_get_double_element (bbox, 1);
+      gint64 count = json_object_get_int_member (cell, "count");
+      guint side = lat >= 50 && lat < 51 ? (lon >= 10 && lon < 11 ? 0 : lon >= 12 && lon < 13
+                                                                         ? 1 : 2) : 2;
+
+      out_counts[side] += count;
+      sum += count;
+    }
+  g_assert_cmpint (sum, ==, json_object_get_int_member (dsd_test_response_object (response),
+                                                        "total"));
+}
+
+/* GET /users/me names a scoped dispatcher's team, and nobody else's; the
+ * demand counts only the caller's teams' zones. */
+static void
+test_me_and_demand (void)
+{
+  g_autofree char *team_path = g_strdup_printf ("/api/v1/teams/%s", fx.team[0]);
+  g_autoptr(DsdTestResponse) team = admin ("GET", team_path, NULL);
+  g_autoptr(DsdTestResponse) scoped = call (fx.scoped[0].token, "GET", "/api/v1/users/me", NULL);
+  g_autoptr(DsdTestResponse) unscoped = call (fx.unscoped.token, "GET", "/api/v1/users/me",
+                                              NULL);
+  g_autoptr(DsdTestResponse) root = admin ("GET", "/api/v1/users/me", NULL);
+  JsonArray *teams;
+  gint64 mine[3], all[3];
+
+  g_assert_cmpuint (scoped->status, ==, 200);
+  g_assert_cmpstr (dsd_test_response_string (scoped, "id"), ==, fx.scoped[0].user_id);
+  g_assert_cmpstr (dsd_test_response_string (scoped, "role"), ==, "dispatcher");
+  teams = json_object_get_array_member (dsd_test_response_object (scoped), "teams");
+  g_assert_cmpuint (json_array_get_length (teams), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (teams, 0),
+                                                  "id"), ==, fx.team[0]);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (teams, 0),
+                                                  "name"), ==,
+                   dsd_test_response_string (team, "name"));
+  g_assert_cmpuint (unscoped->status, ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                      dsd_test_response_object (unscoped), "teams")), ==, 0);
+  g_assert_cmpuint (root->status, ==, 200);
+  g_assert_cmpstr (dsd_test_response_string (root, "role"), ==, "admin");
+
+  demand_of (fx.scoped[0].token, mine);
+  demand_of (fx.unscoped.token, all);
+  g_assert_cmpint (mine[0], >=, 1);
+  g_assert_cmpint (mine[1], ==, 0);
+  g_assert_cmpint (mine[2], ==, 0);
+  g_assert_cmpint (all[0], ==, mine[0]);
+  g_assert_cmpint (all[1], >=, 1);
+  g_assert_cmpint (all[2], >=, 1);
+}
+
 /* The last hour's history (GET /api/v1/history) as token sees it. */
 static char *
 last_hour_history (const char *token)
@@ -833,6 +910,7 @@ main (int   argc,
   g_test_add_func ("/teams/automation-within-team", test_automation_within_team);
   g_test_add_func ("/teams/zone-settings", test_zone_settings);
   g_test_add_func ("/teams/zone-and-team-resources", test_zone_and_team_resources);
+  g_test_add_func ("/teams/me-and-demand", test_me_and_demand);
   g_test_add_func ("/teams/history-scope", test_history_scope);
 
   server = dsd_test_server_start (server_env);

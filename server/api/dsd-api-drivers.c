@@ -36,6 +36,8 @@ static const char access_sql[] =
   "SELECT dispatch.driver_access($1::jsonb, $2, 'report a driver''s location')::text";
 static const char offers_sql[] =
   "SELECT dispatch.driver_offers($1::jsonb, $2)::text";
+static const char route_sql[] =
+  "SELECT dispatch.driver_route($1::jsonb, $2)::text";
 
 static void
 create_driver_cb (DsdRequest *request,
@@ -486,6 +488,17 @@ offers_cb (DsdRequest *request,
                          (const char * const[]) { actor, dsd_request_get_param (request, "id") });
 }
 
+/* GET /drivers/{id}/route: the driver's stops in driving order (docs/trips.md). */
+static void
+route_cb (DsdRequest *request,
+          gpointer    user_data)
+{
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
+
+  dsd_api_respond_query (request, user_data, 200, route_sql, 2,
+                         (const char * const[]) { actor, dsd_request_get_param (request, "id") });
+}
+
 void
 dsd_api_register_drivers (DsdRouter  *router,
                           DsdContext *context)
@@ -502,4 +515,6 @@ dsd_api_register_drivers (DsdRouter  *router,
   dsd_router_add (router, "GET", "/api/v1/drivers/{id}/trail", self_or_staff, trail_cb, context);
   dsd_router_add (router, "GET", "/api/v1/drivers/{id}/offers", self_or_staff,
                   offers_cb, context);
+  dsd_router_add (router, "GET", "/api/v1/drivers/{id}/route", self_or_staff,
+                  route_cb, context);
 }

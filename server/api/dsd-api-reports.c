@@ -10,8 +10,10 @@
 /*
  * GET /api/v1/reports/figures: the figures of a period by hour, day or
  * driver (dispatch.report_rows, docs/reports.md), as JSON or CSV;
- * GET /api/v1/reports/orders: the orders created in a period, as CSV.
- * Both are streamed a page at a time (dsd_api_respond_paged():
+ * GET /api/v1/reports/orders: the orders created in a period, as CSV;
+ * GET /api/v1/reports/demand: their pickups counted per grid cell
+ * (dispatch.report_demand), in the caller's scope, as JSON.
+ * The first two are streamed a page at a time (dsd_api_respond_paged():
  * DISPATCH_REPORT_PAGE_BUCKETS buckets of a report, DISPATCH_EXPORT_BATCH_ROWS
  * orders).
  */
@@ -123,6 +125,53 @@ orders_cb (DsdRequest *request,
                          orders_page_sql, 2, (const char * const[]) { from, to });
 }
 
+/* cell: metres, DISPATCH_DEMAND_MIN_CELL_M..MAX, default DEFAULT. */
+static gboolean
+get_cell (DsdRequest  *request,
+          char       **out_cell,
+          GError     **error)
+{
+  const char *text = dsd_request_get_query (request, "cell");
+  gint64 cell = DISPATCH_DEMAND_DEFAULT_CELL_M;
+
+  if (text != NULL &&
+      !g_ascii_string_to_signed (text, 10, DISPATCH_DEMAND_MIN_CELL_M,
+                                 DISPATCH_DEMAND_MAX_CELL_M, &cell, NULL))
+    {
+      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "cell",
+                                "cell must be an integer within [%d, %d]",
+                                DISPATCH_DEMAND_MIN_CELL_M, DISPATCH_DEMAND_MAX_CELL_M);
+      return FALSE;
+    }
+  *out_cell = g_strdup_printf ("%" G_GINT64_FORMAT, cell);
+  return TRUE;
+}
+
+static void
+demand_cb (DsdRequest *request,
+           gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *cell = NULL;
+  g_autofree char *actor = NULL;
+  g_autofree char *max_cells = g_strdup_printf ("%d", DISPATCH_DEMAND_MAX_CELLS);
+
+  if (!dsd_api_get_period (request, 24 * DISPATCH_REPORT_MAX_DAYS, &from, &to, &error) ||
+      !get_cell (request, &cell, &error))
+    {
+      dsd_request_respond_error (request, error);
+      return;
+    }
+
+  actor = dsd_request_dup_actor_json (request);
+  dsd_api_respond_query (request, user_data, 200,
+                         "SELECT dispatch.report_demand($1::jsonb, $2::timestamptz,"
+                         " $3::timestamptz, $4::integer, $5::integer)",
+                         5, (const char * const[]) { actor, from, to, cell, max_cells });
+}
+
 void
 dsd_api_register_reports (DsdRouter  *router,
                           DsdContext *context)
@@ -130,4 +179,5 @@ dsd_api_register_reports (DsdRouter  *router,
   dsd_router_add (router, "GET", "/api/v1/reports/figures", DSD_ROLES_STAFF, figures_cb,
                   context);
   dsd_router_add (router, "GET", "/api/v1/reports/orders", DSD_ROLES_STAFF, orders_cb, context);
+  dsd_router_add (router, "GET", "/api/v1/reports/demand", DSD_ROLES_STAFF, demand_cb, context);
 }

@@ -446,6 +446,17 @@ change_password_cb (DsdRequest *request,
                            credentials_cb, g_steal_pointer (&change));
 }
 
+/* GET /api/v1/users/me: the caller and, for a dispatcher, its teams. */
+static void
+me_cb (DsdRequest *request,
+       gpointer    user_data)
+{
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
+
+  dsd_api_respond_query (request, user_data, 200, "SELECT dispatch.user_me($1::jsonb)", 1,
+                         (const char * const[]) { actor });
+}
+
 void
 dsd_api_register_users (DsdRouter  *router,
                         DsdContext *context)
@@ -465,4 +476,5 @@ dsd_api_register_users (DsdRouter  *router,
                   api);
   dsd_router_add (router, "POST", "/api/v1/users/me/password", DSD_ROLES_ANY,
                   change_password_cb, api);
+  dsd_router_add (router, "GET", "/api/v1/users/me", DSD_ROLES_ANY, me_cb, context);
 }

@@ -10,6 +10,7 @@
 
 #include "dispatch-error.h"
 #include "dsd-config.h"
+#include "dsd-route-plan.h"
 
 #define KEY_FILE_GROUP "dispatchd"
 
@@ -82,6 +83,10 @@ static const Setting settings[] = {
   DBL (arrived_speed_mps, "DISPATCH_ARRIVED_SPEED_MPS", "Speed below which a driver has arrived"),
   UINT (tracking_expiry_s, "DISPATCH_TRACKING_EXPIRY_S",
         "Seconds a public tracking link works after the order ends"),
+  UINT (trip_max_orders, "DISPATCH_TRIP_MAX_ORDERS",
+        "Orders automation lets a driver carry at once (1: one at a time)"),
+  UINT (trip_max_delay_s, "DISPATCH_TRIP_MAX_DELAY_S",
+        "Seconds a shared trip may delay an order beyond doing it alone"),
   STR (kafka_topic_prefix, "DISPATCH_KAFKA_TOPIC_PREFIX", "Prefix of the Kafka topic names"),
   UINT (kafka_partitions, "DISPATCH_KAFKA_PARTITIONS", "Partitions of topics created at start"),
   UINT (kafka_replication, "DISPATCH_KAFKA_REPLICATION",
@@ -115,6 +120,10 @@ static const Setting settings[] = {
 #define ARRIVED_RADIUS_MAX_M 1000
 #define ARRIVED_SPEED_MAX_MPS 10.0
 #define TRACKING_EXPIRY_MAX_S (30 * 86400)
+/* Trips of several orders (docs/trips.md): the route planner enumerates
+ * every sequence of the stops, which bounds the orders of a trip. */
+#define TRIP_MAX_ORDERS DSD_ROUTE_MAX_ORDERS
+#define TRIP_MAX_DELAY_S 7200
 
 static const char * const known_roles[] = { "api", "assigner", "notifier", "relay", NULL };
 static const char * const known_proofs[] = { "pin", "photo", "signature", NULL };
@@ -157,6 +166,23 @@ validate_windows (DsdConfig  *self,
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "DISPATCH_TRACKING_EXPIRY_S must be at most %u", TRACKING_EXPIRY_MAX_S);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Trips of several orders. */
+static gboolean
+validate_trips (DsdConfig  *self,
+                GError    **error)
+{
+  if (self->trip_max_orders < 1 || self->trip_max_orders > TRIP_MAX_ORDERS ||
+      self->trip_max_delay_s > TRIP_MAX_DELAY_S)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "DISPATCH_TRIP_MAX_ORDERS must be from 1 to %u and "
+                   "DISPATCH_TRIP_MAX_DELAY_S at most %u", TRIP_MAX_ORDERS, TRIP_MAX_DELAY_S);
       return FALSE;
     }
 
@@ -391,7 +417,7 @@ validate (DsdConfig  *self,
       return FALSE;
     }
 
-  if (!validate_windows (self, error))
+  if (!validate_windows (self, error) || !validate_trips (self, error))
     return FALSE;
 
   if (self->http_max_connections_per_client == 0 ||
@@ -427,6 +453,8 @@ dsd_config_new (void)
   self->arrived_radius_m = 50;
   self->arrived_speed_mps = 2.0;
   self->tracking_expiry_s = 86400;
+  self->trip_max_orders = 3;
+  self->trip_max_delay_s = 600;
   self->token_lifetime_s = 12 * 3600;
   self->http_header_timeout_s = 10;
   self->http_body_timeout_s = 30;

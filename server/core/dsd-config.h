@@ -50,6 +50,9 @@ typedef struct {
   guint    arrived_radius_m;     /* DISPATCH_ARRIVED_RADIUS_M, 1..1000 */
   double   arrived_speed_mps;    /* DISPATCH_ARRIVED_SPEED_MPS, (0, 10] */
   guint    tracking_expiry_s;    /* DISPATCH_TRACKING_EXPIRY_S, ≤ 30 days */
+  /* Several orders per trip (docs/trips.md) */
+  guint    trip_max_orders;      /* DISPATCH_TRIP_MAX_ORDERS, 1..DSD_ROUTE_MAX_ORDERS */
+  guint    trip_max_delay_s;     /* DISPATCH_TRIP_MAX_DELAY_S, ≤ 7200 */
   /* Cluster mode (KAFKA_BROKERS set), docs/cluster.md */
   char    *kafka_topic_prefix;   /* DISPATCH_KAFKA_TOPIC_PREFIX */
   guint    kafka_partitions;     /* DISPATCH_KAFKA_PARTITIONS, 1..1024 */

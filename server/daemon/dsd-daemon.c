@@ -589,6 +589,7 @@ serve (GTask *task)
                                     self->config->arrived_radius_m,
                                     self->config->arrived_speed_mps);
   dsd_eta_tracker_set_arrival_watch (eta, arrivals);
+  dsd_eta_tracker_set_max_delay (eta, self->config->trip_max_delay_s);
   timings = dsd_order_timings_new (bus, dsd_context_get_metrics (self->context));
   dsd_context_add (self->context, self->pool);
   dsd_context_add (self->context, self->tokens);

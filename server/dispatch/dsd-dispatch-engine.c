@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "dsd-dispatch"
 
 #include <math.h>
+#include <string.h>
 
 #include "dispatch-geo.h"
 #include "dispatch-json.h"
@@ -26,9 +27,12 @@
 #define PENDING_METRIC "dispatch_pending_orders"
 #define ROUNDS_METRIC "dispatch_rounds_total"
 
-/* engine_round()'s rows with each order's load (dsd-order-book.c's columns) */
+/* engine_round()'s rows with each order's load, dropoff and times (dsd-order-book.c's
+ * columns) */
 static const char round_sql[] =
-  "SELECT r.*, o.load_weight_kg, o.load_volume_l "
+  "SELECT r.*, o.load_weight_kg, o.load_volume_l, o.dropoff_lat, o.dropoff_lon, "
+  "(extract(epoch FROM o.ready_at) * 1000000)::bigint, "
+  "(extract(epoch FROM o.deliver_before) * 1000000)::bigint "
   "FROM dispatch.engine_round($1::int, $2::int, $3::int) r "
   "LEFT JOIN dispatch.orders o ON o.id = r.id::uuid";
 static const char assign_sql[] =
@@ -58,6 +62,7 @@ struct _DsdDispatchEngine {
   DsdMetrics     *metrics;
   DsdFleet       *fleet;
   DsdClock       *clock;
+  DsdEtaTracker  *tracker;
 
   /* settings */
   DsdMatchParams  params;
@@ -68,6 +73,8 @@ struct _DsdDispatchEngine {
   guint           schedule_lead_s;
   guint           ready_max_wait_s;
   guint           at_risk_margin_s;
+  guint           trip_max_orders;
+  double          trip_max_delay_s;
 
   /* state */
   DsdOrderBook   *book;
@@ -192,17 +199,19 @@ count_held (DsdDispatchEngine    *self,
          count_unconfirmed (self, driver->id);
 }
 
-/* A driver whose vehicle has weight or volume limits. */
-static gboolean
-has_limits (const DsdFleetDriver *driver)
+/* The orders automation lets the driver hold at once. */
+static guint
+trip_limit (DsdDispatchEngine    *self,
+            const DsdFleetDriver *driver)
 {
-  return isfinite (driver->max_weight_kg) || isfinite (driver->max_volume_l);
+  return MIN (driver->capacity, self->trip_max_orders);
 }
 
-/* A driver with vehicle limits is given one order at a time: only once the
- * fleet counts everything it holds (no offer or assignment of ours in
- * flight), so that its load is known, and one per round, so that two orders
- * that fit alone never go together beyond the limits. */
+/* A driver is given one order at a time (docs/trips.md): a busy one only
+ * once the fleet counts everything it holds (no offer or assignment of ours
+ * in flight), so that its load and the stops the new order joins are known,
+ * and one per round, so that two orders that fit alone never go together
+ * beyond the vehicle's limits or an order's bounds. */
 static gboolean
 is_available (DsdDispatchEngine    *self,
               const DsdFleetDriver *driver,
@@ -212,7 +221,8 @@ is_available (DsdDispatchEngine    *self,
 
   return driver->online && driver->auto_dispatch && driver->has_location &&
          now_us - driver->recorded_at_us <= self->location_max_age_us &&
-         held < driver->capacity && (!has_limits (driver) || held == driver->n_active);
+         held < trip_limit (self, driver) &&
+         (held == 0 || held == driver->n_active);
 }
 
 /* Whether the order's load fits in what the driver carries (always, without limits). */
@@ -252,10 +262,73 @@ candidate_filter_cb (const DsdFleetDriver *driver,
          order_allows (filter->order, driver);
 }
 
+/* A driver's route before it takes an order. */
+typedef struct {
+  DsdRouteOrder orders[DSD_ROUTE_MAX_ORDERS];
+  int           n;            /* -1: unknown (below) */
+  DsdRoutePlan  plan;         /* the best sequence of their stops */
+} Route;
+
 typedef struct {
   DsdDispatchEngine *self;
   gint64             now_us;
+  GHashTable        *routes;  /* DsdFleetDriver → Route */
 } Planning;
+
+static const Route *
+planning_route (Planning             *planning,
+                const DsdFleetDriver *driver)
+{
+  Route *route = g_hash_table_lookup (planning->routes, driver);
+  DsdRouteParams params;
+
+  if (route != NULL)
+    return route;
+
+  route = g_new0 (Route, 1);
+  g_hash_table_insert (planning->routes, (gpointer) driver, route);
+  route->n = dsd_eta_tracker_get_route_orders (planning->self->tracker, driver->id,
+                                               planning->now_us, route->orders,
+                                               DSD_ROUTE_MAX_ORDERS - 1);
+  /* The tracker has not seen all of them: instances that share no bus see
+   * only the events their own relay publishes (docs/cluster.md). */
+  if (route->n != (int) driver->n_active)
+    route->n = -1;
+  if (route->n > 0 &&
+      dsd_eta_route_params (driver, planning->self->trip_max_delay_s, &params))
+    dsd_route_plan (&params, route->orders, route->n, &route->plan);
+  return route;
+}
+
+/* A DsdMatchCostFunc: dsd_route_insertion_cost(), what the driver's route
+ * grows by when it takes the order (for an idle driver its whole trip),
+ * INFINITY beyond an order's bounds (its window, DISPATCH_TRIP_MAX_DELAY_S).
+ * A driver whose orders the engine does not all know is costed as without
+ * trips: the pickup time plus held_penalty_s per order it holds. */
+static double
+cost_cb (gpointer order_data,
+         gpointer driver_data,
+         double   eta_s,
+         gpointer user_data)
+{
+  const DsdPendingOrder *order = order_data;
+  const DsdFleetDriver *driver = driver_data;
+  Planning *planning = user_data;
+  const Route *route = planning_route (planning, driver);
+  DsdRouteOrder orders[DSD_ROUTE_MAX_ORDERS];
+  DsdRouteParams params;
+
+  if (!dsd_eta_route_params (driver, planning->self->trip_max_delay_s, &params))
+    return INFINITY;
+  if (route->n < 0)
+    return eta_s + planning->self->params.held_penalty_s * driver->n_active;
+
+  memcpy (orders, route->orders, route->n * sizeof (DsdRouteOrder));
+  dsd_eta_route_order (&orders[route->n], FALSE, order->lat, order->lon, order->dropoff_lat,
+                       order->dropoff_lon, order->ready_at_us, order->deliver_before_us,
+                       planning->now_us);
+  return dsd_route_insertion_cost (&params, orders, route->n, &route->plan);
+}
 
 /* What the order and its zone allow (order_allows), and not sent to wait
  * long at a pickup that is not ready. */
@@ -298,9 +371,7 @@ add_match_driver (DsdDispatchEngine    *self,
     return;
 
   g_hash_table_add (added, (gpointer) driver);
-  dsd_match_add_driver (match, driver->lat, driver->lon,
-                        has_limits (driver) ? 1 : driver->capacity - held, held,
-                        (gpointer) driver);
+  dsd_match_add_driver (match, driver->lat, driver->lon, 1, held, (gpointer) driver);
 }
 
 /*
@@ -316,7 +387,9 @@ build_match (DsdDispatchEngine    *self,
              const DsdFleetDriver *extra,
              gint64                now_us)
 {
-  Planning planning = { self, now_us };
+  Planning planning = {
+    self, now_us, g_hash_table_new_full (NULL, NULL, NULL, g_free),
+  };
   DsdMatch *match = dsd_match_new (&self->params, dsd_dispatch_eta, allow_cb, &planning);
   g_autoptr(GHashTable) added = g_hash_table_new (NULL, NULL);
   g_autofree const DsdFleetDriver **found = g_new (const DsdFleetDriver *, self->params.k);
@@ -344,8 +417,10 @@ build_match (DsdDispatchEngine    *self,
   if (extra != NULL)
     add_match_driver (self, match, added, extra);
 
-  /* allow_cb runs here only */
+  /* allow_cb and cost_cb run here only */
+  dsd_match_set_cost_func (match, cost_cb);
   dsd_match_connect (match);
+  g_hash_table_unref (planning.routes);
   return match;
 }
 
@@ -628,6 +703,19 @@ try_driver (DsdDispatchEngine    *self,
   if (open->len == 0)
     return;
 
+  /* The orders in its reach that wait out a backoff (they found every
+   * driver busy, and a busy driver takes one order at a time) go to the next
+   * round even when this one is not clearly theirs. */
+  for (guint i = 0; i < open->len; i++)
+    {
+      DsdPendingOrder *order = g_ptr_array_index (open, i);
+
+      if (order->next_try_us > now_us && order_allows (order, driver) &&
+          dispatch_haversine_m (order->lat, order->lon, driver->lat, driver->lon) <=
+          self->params.max_pickup_m)
+        order->next_try_us = 0;
+    }
+
   match = build_match (self, open, NULL, driver, now_us);
   if (dsd_match_get_n_drivers (match) == 0)
     return;
@@ -895,6 +983,7 @@ dsd_dispatch_engine_dispose (GObject *object)
   g_clear_object (&self->metrics);
   g_clear_object (&self->fleet);
   g_clear_object (&self->clock);
+  g_clear_object (&self->tracker);
 
   G_OBJECT_CLASS (dsd_dispatch_engine_parent_class)->dispose (object);
 }
@@ -948,6 +1037,7 @@ dsd_dispatch_engine_new (DsdContext *context,
   self->metrics = g_object_ref (dsd_context_get_metrics (context));
   self->fleet = g_object_ref (fleet);
   self->clock = g_object_ref (dsd_context_get_clock (context));
+  self->tracker = g_object_ref (dsd_context_get (context, DSD_TYPE_ETA_TRACKER));
 
   dsd_match_params_init (&self->params);
   self->params.max_pickup_m = config->max_pickup_km * 1000.0;
@@ -958,6 +1048,8 @@ dsd_dispatch_engine_new (DsdContext *context,
   self->schedule_lead_s = config->schedule_lead_s;
   self->ready_max_wait_s = config->ready_max_wait_s;
   self->at_risk_margin_s = config->at_risk_margin_s;
+  self->trip_max_orders = config->trip_max_orders;
+  self->trip_max_delay_s = config->trip_max_delay_s;
   dsd_order_book_set_schedule_lead (self->book, self->schedule_lead_s);
 
   dsd_metrics_register_counter (self->metrics, ATTEMPTS_METRIC,

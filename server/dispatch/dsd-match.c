@@ -42,6 +42,7 @@ struct _DsdMatch {
   DsdMatchParams     params;
   DsdMatchEtaFunc    eta;
   DsdMatchAllowFunc  allow;
+  DsdMatchCostFunc   cost;     /* nullable */
   gpointer           user_data;
 
   GArray            *orders;           /* Order */
@@ -365,10 +366,57 @@ dsd_match_get_driver_data (DsdMatch *self,
   return g_array_index (self->drivers, Driver, driver).data;
 }
 
+typedef struct {
+  double eta_s;
+  double time_s;   /* the cost before the order's credit */
+} EdgeTime;
+
+/* The times of the pairs (EdgeTime, one per pair); pairs the cost function
+ * forbids are removed (the order of the rest is kept). */
+static GArray *
+cost_pairs (DsdMatch *self,
+            GArray   *pairs)
+{
+  GArray *times = g_array_sized_new (FALSE, FALSE, sizeof (EdgeTime), pairs->len);
+  guint kept = 0;
+
+  for (guint e = 0; e < pairs->len; e++)
+    {
+      guint64 pair = g_array_index (pairs, guint64, e);
+      const Order *order = &g_array_index (self->orders, Order, pair >> 32);
+      const Driver *driver = &g_array_index (self->drivers, Driver, pair & G_MAXUINT32);
+      EdgeTime time;
+
+      time.eta_s = self->eta (driver->data, order->lat, order->lon, self->user_data);
+      g_assert (isfinite (time.eta_s));
+      if (self->cost != NULL)
+        time.time_s = self->cost (order->data, driver->data, time.eta_s, self->user_data);
+      else
+        time.time_s = time.eta_s + self->params.held_penalty_s * driver->held;
+      if (!isfinite (time.time_s))
+        continue;
+
+      g_array_index (pairs, guint64, kept++) = pair;
+      g_array_append_val (times, time);
+    }
+  g_array_set_size (pairs, kept);
+  return times;
+}
+
+void
+dsd_match_set_cost_func (DsdMatch         *self,
+                         DsdMatchCostFunc  cost)
+{
+  g_return_if_fail (self != NULL && !self->connected);
+
+  self->cost = cost;
+}
+
 void
 dsd_match_connect (DsdMatch *self)
 {
   g_autoptr(GArray) pairs = NULL;
+  g_autoptr(GArray) times = NULL;
   guint n_orders = self->orders->len;
   guint n_drivers = self->drivers->len;
   g_autofree guint *fill = NULL;
@@ -377,6 +425,7 @@ dsd_match_connect (DsdMatch *self)
   self->connected = TRUE;
 
   pairs = collect_pairs (self);
+  times = cost_pairs (self, pairs);
   self->n_candidates = pairs->len;
   self->candidates = g_new (DsdMatchCandidate, pairs->len);
   self->candidate_order = g_new (guint, pairs->len);
@@ -391,14 +440,11 @@ dsd_match_connect (DsdMatch *self)
       guint o = pair >> 32;
       guint d = pair & G_MAXUINT32;
       const Order *order = &g_array_index (self->orders, Order, o);
-      const Driver *driver = &g_array_index (self->drivers, Driver, d);
-      double eta = self->eta (driver->data, order->lat, order->lon, self->user_data);
+      const EdgeTime *time = &g_array_index (times, EdgeTime, e);
 
-      g_assert (isfinite (eta));
       self->candidates[e].driver = d;
-      self->candidates[e].eta_s = eta;
-      self->candidates[e].cost_s = eta + self->params.held_penalty_s * driver->held -
-                                   order->credit;
+      self->candidates[e].eta_s = time->eta_s;
+      self->candidates[e].cost_s = time->time_s - order->credit;
       self->candidate_order[e] = o;
       self->order_start[o + 1]++;
       self->driver_start[d + 1]++;

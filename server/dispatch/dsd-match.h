@@ -21,6 +21,10 @@ G_BEGIN_DECLS
  *   cost(order, driver, slot) = eta + held_penalty_s × (held + slot) − credit(order)
  *   credit(order)             = wait_weight × waited_s + priority_s × priority
  *
+ * (or, with a cost function, cost(order, driver) + held_penalty_s × slot −
+ * credit(order): the server's engine costs an edge by what the driver's
+ * route grows by, docs/trips.md)
+ *
  * "held" counts the orders the driver already has (active and offered): a
  * busy driver reaches a new pickup later than the straight ETA says. The
  * credit is the same for every driver of one order, so it never changes
@@ -59,6 +63,13 @@ typedef double   (*DsdMatchEtaFunc)   (gpointer driver_data,
                                        double   to_lat,
                                        double   to_lon,
                                        gpointer user_data);
+/* The time part of the edge's cost, in place of eta_s + held_penalty_s ×
+ * held (for example what the driver's route grows by when it takes the
+ * order); INFINITY forbids the pair. */
+typedef double   (*DsdMatchCostFunc)  (gpointer order_data,
+                                       gpointer driver_data,
+                                       double   eta_s,
+                                       gpointer user_data);
 /* FALSE forbids the pair (the order excludes the driver). */
 typedef gboolean (*DsdMatchAllowFunc) (gpointer order_data,
                                        gpointer driver_data,
@@ -78,6 +89,9 @@ DsdMatch                *dsd_match_new            (const DsdMatchParams *params,
                                                    DsdMatchAllowFunc     allow,
                                                    gpointer              user_data);
 void                     dsd_match_free           (DsdMatch             *self);
+/* Before connecting: edges are costed by cost (with the user_data of new). */
+void                     dsd_match_set_cost_func  (DsdMatch             *self,
+                                                   DsdMatchCostFunc      cost);
 
 /* Returns the order's index (0, 1, … in the order of calls). */
 guint                    dsd_match_add_order      (DsdMatch             *self,

@@ -23,6 +23,10 @@ enum {
   COL_ALLOWED,
   COL_WEIGHT,      /* joined from the orders (round_sql of dsd-dispatch-engine.c) */
   COL_VOLUME,
+  COL_DROPOFF_LAT,
+  COL_DROPOFF_LON,
+  COL_READY_AT,
+  COL_DELIVER_BEFORE,
   N_COLUMNS
 };
 
@@ -199,6 +203,12 @@ merge_row (DsdOrderBook   *self,
   order->lat = double_value (rows, row, COL_LAT);
   order->lon = double_value (rows, row, COL_LON);
   order->priority = int_value (rows, row, COL_PRIORITY);
+  order->dropoff_lat = double_value (rows, row, COL_DROPOFF_LAT);
+  order->dropoff_lon = double_value (rows, row, COL_DROPOFF_LON);
+  order->ready_at_us = PQgetisnull (rows, row, COL_READY_AT)
+                       ? 0 : int_value (rows, row, COL_READY_AT);
+  order->deliver_before_us = PQgetisnull (rows, row, COL_DELIVER_BEFORE)
+                             ? 0 : int_value (rows, row, COL_DELIVER_BEFORE);
   order->weight_kg = double_value (rows, row, COL_WEIGHT);
   order->volume_l = double_value (rows, row, COL_VOLUME);
   order->pending_since_us = int_value (rows, row, COL_PENDING_SINCE);
@@ -287,6 +297,7 @@ apply_order_object (DsdOrderBook *self,
   const char *status = NULL;
   const char *offer_driver = NULL;
   JsonObject *pickup = NULL;
+  JsonObject *dropoff = NULL;
   JsonObject *offer = NULL;
   const char *zone_id = NULL;
   JsonObject *load = NULL;
@@ -295,7 +306,10 @@ apply_order_object (DsdOrderBook *self,
   gint64 offer_expires_us = 0;
   gint64 updated_us = 0;
   gint64 pickup_at_us = 0;
+  gint64 ready_at_us = 0;
+  gint64 deliver_before_us = 0;
   double lat = 0, lon = 0;
+  double dropoff_lat = 0, dropoff_lon = 0;
   DsdPendingOrder *order;
   gboolean known;
 
@@ -323,6 +337,17 @@ apply_order_object (DsdOrderBook *self,
                                  NULL) ||
       !dispatch_json_get_double (pickup, "pickup", "lon", DISPATCH_JSON_REQUIRED, -180, 180,
                                  &lon, NULL) ||
+      !dispatch_json_get_object (data, NULL, "dropoff", DISPATCH_JSON_NULLABLE, &dropoff,
+                                 NULL) ||
+      (dropoff != NULL &&
+       (!dispatch_json_get_double (dropoff, "dropoff", "lat", DISPATCH_JSON_REQUIRED, -90, 90,
+                                   &dropoff_lat, NULL) ||
+        !dispatch_json_get_double (dropoff, "dropoff", "lon", DISPATCH_JSON_REQUIRED, -180,
+                                   180, &dropoff_lon, NULL))) ||
+      !dispatch_json_get_timestamp (data, NULL, "ready_at", DISPATCH_JSON_NULLABLE,
+                                    &ready_at_us, NULL) ||
+      !dispatch_json_get_timestamp (data, NULL, "deliver_before", DISPATCH_JSON_NULLABLE,
+                                    &deliver_before_us, NULL) ||
       !dispatch_json_get_int (data, NULL, "priority", DISPATCH_JSON_NULLABLE, 0, 9, &priority,
                               NULL) ||
       !dispatch_json_get_timestamp (data, NULL, "updated_at", DISPATCH_JSON_REQUIRED,
@@ -369,6 +394,11 @@ apply_order_object (DsdOrderBook *self,
     order->seq = seq;
   order->lat = lat;
   order->lon = lon;
+  /* (an order without a dropoff is taken for one delivered where it is picked up) */
+  order->dropoff_lat = dropoff != NULL ? dropoff_lat : lat;
+  order->dropoff_lon = dropoff != NULL ? dropoff_lon : lon;
+  order->ready_at_us = ready_at_us;
+  order->deliver_before_us = deliver_before_us;
   order->priority = priority;
   order->pickup_at_us = pickup_at_us;
   order->weight_kg = weight;

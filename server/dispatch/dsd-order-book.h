@@ -32,6 +32,10 @@ typedef struct {
   char       *id;
   double      lat;
   double      lon;
+  double      dropoff_lat;
+  double      dropoff_lon;
+  gint64      ready_at_us;        /* wall clock, 0: ready now */
+  gint64      deliver_before_us;  /* wall clock, 0: no window's end */
   guint       priority;
   double      weight_kg;          /* load: what its items weigh and take up */
   double      volume_l;

@@ -32,10 +32,19 @@ typedef struct {
   double    pickup_lon;
   double    dropoff_lat;
   double    dropoff_lon;
+  gint64    ready_at_us;    /* wall clock, 0: none */
+  gint64    deliver_before_us;
   int       eta_s;          /* last computed, -1 unknown */
   int       published_s;    /* last published, -1 none */
   gint64    published_us;   /* monotonic */
 } Tracked;
+
+/* A stop of a driver's route. */
+typedef struct {
+  char     *order_id;
+  gboolean  dropoff;
+  int       eta_s;          /* -1 unknown */
+} Stop;
 
 /* An ETA to store, with what it was computed for. */
 typedef struct {
@@ -53,15 +62,18 @@ struct _DsdEtaTracker {
   DsdArrivalWatch *arrivals;  /* nullable */
 
   GHashTable *orders;       /* id → Tracked */
-  GHashTable *by_driver;    /* driver id → GPtrArray of Tracked */
+  GHashTable *by_driver;    /* driver id → GPtrArray of Tracked, in assignment order */
+  GHashTable *routes;       /* driver id → GPtrArray of Stop, in driving order */
+  double      max_delay_s;
 
   /* Order events that came while loading, replayed after the snapshot */
   GPtrArray  *held_events;
   gboolean    loading;
 
   GHashTable *writes;       /* order id → Write */
+  GHashTable *route_writes; /* driver ids whose route is to be stored */
   guint       write_source;
-  gboolean    writing;
+  guint       writing;      /* calls under way */
 };
 
 G_DEFINE_FINAL_TYPE (DsdEtaTracker, dsd_eta_tracker, G_TYPE_OBJECT)
@@ -84,11 +96,17 @@ enum {
   COL_DROPOFF_LAT,
   COL_DROPOFF_LON,
   COL_ETA,
+  COL_READY_AT,
+  COL_DELIVER_BEFORE,
 };
 
-static const char load_sql[] = "SELECT * FROM dispatch.eta_orders()";
+static const char load_sql[] =
+  "SELECT e.*, (extract(epoch FROM o.ready_at) * 1000000)::bigint, "
+  "(extract(epoch FROM o.deliver_before) * 1000000)::bigint "
+  "FROM dispatch.eta_orders() e LEFT JOIN dispatch.orders o ON o.id = e.id::uuid";
 static const char write_sql[] =
   "SELECT dispatch.orders_set_eta($1::uuid[], $2::uuid[], $3::text[], $4::int[])";
+static const char routes_sql[] = "SELECT dispatch.driver_routes_set($1::jsonb)";
 
 static void
 tracked_free (Tracked *tracked)
@@ -96,6 +114,13 @@ tracked_free (Tracked *tracked)
   g_free (tracked->id);
   g_free (tracked->driver_id);
   g_free (tracked);
+}
+
+static void
+stop_free (Stop *stop)
+{
+  g_free (stop->order_id);
+  g_free (stop);
 }
 
 static void
@@ -128,6 +153,64 @@ leg_s (const DsdFleetDriver *driver,
 {
   return dispatch_haversine_m (from_lat, from_lon, to_lat, to_lon) * DETOUR_FACTOR /
          speed_mps (driver);
+}
+
+/* A DsdRouteTravelFunc: user_data the driver, or NULL for a car at its
+ * default speed (a driver without a position: the order of its stops only). */
+static double
+route_leg_s (double   from_lat,
+             double   from_lon,
+             double   to_lat,
+             double   to_lon,
+             gpointer user_data)
+{
+  const DsdFleetDriver *driver = user_data;
+
+  if (driver == NULL)
+    return dispatch_haversine_m (from_lat, from_lon, to_lat, to_lon) * DETOUR_FACTOR /
+           dispatch_vehicle_speed_mps (DISPATCH_VEHICLE_CAR);
+
+  return leg_s (driver, from_lat, from_lon, to_lat, to_lon);
+}
+
+gboolean
+dsd_eta_route_params (const DsdFleetDriver *driver,
+                      double                max_delay_s,
+                      DsdRouteParams       *params)
+{
+  g_return_val_if_fail (driver != NULL && params != NULL, FALSE);
+
+  if (!driver->has_location)
+    return FALSE;
+
+  *params = (DsdRouteParams) {
+    .start_lat = driver->lat, .start_lon = driver->lon, .dwell_s = PICKUP_DWELL_S,
+    .max_delay_s = max_delay_s, .travel = route_leg_s, .user_data = (gpointer) driver,
+  };
+  return TRUE;
+}
+
+void
+dsd_eta_route_order (DsdRouteOrder *order,
+                     gboolean       picked_up,
+                     double         pickup_lat,
+                     double         pickup_lon,
+                     double         dropoff_lat,
+                     double         dropoff_lon,
+                     gint64         ready_at_us,
+                     gint64         deliver_before_us,
+                     gint64         now_us)
+{
+  g_return_if_fail (order != NULL);
+
+  *order = (DsdRouteOrder) {
+    .picked_up = picked_up,
+    .pickup_lat = pickup_lat, .pickup_lon = pickup_lon,
+    .dropoff_lat = dropoff_lat, .dropoff_lon = dropoff_lon,
+    .ready_s = ready_at_us != 0 ? (ready_at_us - now_us) / (double) G_USEC_PER_SEC : -INFINITY,
+    .deadline_s = deliver_before_us != 0
+                  ? (deliver_before_us - now_us) / (double) G_USEC_PER_SEC : INFINITY,
+  };
 }
 
 double
@@ -172,11 +255,68 @@ write_done_cb (GObject      *source,
   g_autoptr(PGresult) rows = NULL;
   g_autoptr(GError) error = NULL;
 
-  self->writing = FALSE;
+  self->writing--;
   rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
   /* Advisory data: the next publication writes the order again. */
   if (rows == NULL)
-    g_debug ("Could not store ETAs: %s", error->message);
+    g_debug ("Could not store ETAs or routes: %s", error->message);
+}
+
+/* The stored form of the driver's route (dispatch.driver_routes_set). */
+static void
+add_route_json (DsdEtaTracker *self,
+                JsonBuilder   *builder,
+                const char    *driver_id)
+{
+  GPtrArray *stops = g_hash_table_lookup (self->routes, driver_id);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "driver_id");
+  json_builder_add_string_value (builder, driver_id);
+  json_builder_set_member_name (builder, "stops");
+  json_builder_begin_array (builder);
+  for (guint i = 0; stops != NULL && i < stops->len; i++)
+    {
+      Stop *stop = g_ptr_array_index (stops, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "order_id");
+      json_builder_add_string_value (builder, stop->order_id);
+      json_builder_set_member_name (builder, "kind");
+      json_builder_add_string_value (builder, stop->dropoff ? "dropoff" : "pickup");
+      json_builder_set_member_name (builder, "eta_s");
+      if (stop->eta_s >= 0)
+        json_builder_add_int_value (builder, stop->eta_s);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+}
+
+static void
+write_routes (DsdEtaTracker *self)
+{
+  g_autoptr(GHashTable) dirty = g_steal_pointer (&self->route_writes);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  GHashTableIter iter;
+  gpointer driver_id;
+
+  self->route_writes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  json_builder_begin_array (builder);
+  g_hash_table_iter_init (&iter, dirty);
+  while (g_hash_table_iter_next (&iter, &driver_id, NULL))
+    add_route_json (self, builder, driver_id);
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  text = dispatch_json_to_string (root, NULL);
+
+  self->writing++;
+  dsd_pg_pool_query_async (self->pool, routes_sql, 1, (const char * const[]) { text },
+                           NULL, write_done_cb, g_object_ref (self));
 }
 
 static gboolean
@@ -192,11 +332,16 @@ write_cb (gpointer user_data)
   GHashTableIter iter;
   gpointer id, value;
 
-  /* One call at a time; what comes meanwhile goes with the next. */
-  if (self->writing)
+  /* One round of calls at a time; what comes meanwhile goes with the next. */
+  if (self->writing > 0)
     return G_SOURCE_CONTINUE;
 
   self->write_source = 0;
+  if (g_hash_table_size (self->route_writes) > 0)
+    write_routes (self);
+  if (g_hash_table_size (self->writes) == 0)
+    return G_SOURCE_REMOVE;
+
   writes = g_steal_pointer (&self->writes);
   self->writes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) write_free);
@@ -221,11 +366,18 @@ write_cb (gpointer user_data)
   statuses = dsd_sql_array_free_to_text (arrays[2]);
   etas = dsd_sql_array_free_to_text (arrays[3]);
 
-  self->writing = TRUE;
+  self->writing++;
   dsd_pg_pool_query_async (self->pool, write_sql, 4,
                            (const char * const[]) { ids, drivers, statuses, etas },
                            NULL, write_done_cb, g_object_ref (self));
   return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_write (DsdEtaTracker *self)
+{
+  if (self->write_source == 0)
+    self->write_source = g_timeout_add (WRITE_INTERVAL_MS, write_cb, self);
 }
 
 static void
@@ -241,8 +393,7 @@ publish (DsdEtaTracker *self,
   write->picked_up = tracked->picked_up;
   write->eta_s = tracked->eta_s;
   g_hash_table_replace (self->writes, g_strdup (tracked->id), write);
-  if (self->write_source == 0)
-    self->write_source = g_timeout_add (WRITE_INTERVAL_MS, write_cb, self);
+  schedule_write (self);
 
   g_signal_emit (self, signals[ETA_CHANGED], 0, tracked->id, tracked->eta_s);
 }
@@ -260,29 +411,167 @@ changed_meaningfully (const Tracked *tracked)
           g_get_monotonic_time () - tracked->published_us >= REFRESH_AFTER_US);
 }
 
-static void
-recompute (DsdEtaTracker *self,
-           Tracked       *tracked)
+static Stop *
+stop_new (const Tracked *tracked,
+          gboolean       dropoff,
+          double         eta)
 {
-  const DsdFleetDriver *driver = dsd_fleet_lookup (self->fleet, tracked->driver_id);
-  double eta = INFINITY;
+  Stop *stop = g_new0 (Stop, 1);
 
-  if (driver != NULL)
-    eta = dsd_eta_order_s (driver, tracked->picked_up, tracked->pickup_lat,
-                           tracked->pickup_lon, tracked->dropoff_lat, tracked->dropoff_lon);
+  stop->order_id = g_strdup (tracked->id);
+  stop->dropoff = dropoff;
+  stop->eta_s = isfinite (eta) ? (int) MIN (ceil (MAX (eta, 0)), G_MAXINT32) : -1;
+  return stop;
+}
 
-  tracked->eta_s = isfinite (eta) ? (int) MIN (ceil (eta), G_MAXINT32) : -1;
-  if (tracked->eta_s >= 0 && changed_meaningfully (tracked))
-    publish (self, tracked);
+/* The driver's stops in the order dsd-route-plan.h picks (driver: NULL or
+ * without a position, ETAs unknown). */
+static void
+plan_stops (DsdEtaTracker        *self,
+            const DsdFleetDriver *driver,
+            GPtrArray            *list,
+            GPtrArray            *stops)
+{
+  DsdRouteOrder orders[DSD_ROUTE_MAX_ORDERS];
+  DsdRouteParams params;
+  DsdRoutePlan plan;
+  gint64 now_us = g_get_real_time ();
+  gboolean located = driver != NULL && dsd_eta_route_params (driver, self->max_delay_s,
+                                                             &params);
 
-  if (driver != NULL && self->arrivals != NULL)
+  for (guint i = 0; i < list->len; i++)
     {
-      double lat = tracked->picked_up ? tracked->dropoff_lat : tracked->pickup_lat;
-      double lon = tracked->picked_up ? tracked->dropoff_lon : tracked->pickup_lon;
+      const Tracked *t = g_ptr_array_index (list, i);
 
-      dsd_arrival_watch_check (self->arrivals, tracked->id, driver, tracked->picked_up,
-                               lat, lon, dsd_eta_estimate_s (driver, lat, lon));
+      dsd_eta_route_order (&orders[i], t->picked_up, t->pickup_lat, t->pickup_lon,
+                           t->dropoff_lat, t->dropoff_lon, t->ready_at_us,
+                           t->deliver_before_us, now_us);
     }
+  if (!located)
+    {
+      params = (DsdRouteParams) {
+        .start_lat = orders[0].picked_up ? orders[0].dropoff_lat : orders[0].pickup_lat,
+        .start_lon = orders[0].picked_up ? orders[0].dropoff_lon : orders[0].pickup_lon,
+        .dwell_s = PICKUP_DWELL_S, .max_delay_s = self->max_delay_s, .travel = route_leg_s,
+      };
+    }
+
+  dsd_route_plan (&params, orders, list->len, &plan);
+  for (guint s = 0; s < plan.n_stops; s++)
+    g_ptr_array_add (stops, stop_new (g_ptr_array_index (list, plan.stops[s].order),
+                                      plan.stops[s].dropoff,
+                                      located ? plan.stops[s].arrive_s : INFINITY));
+}
+
+/* More orders than the planner takes: in assignment order, each alone. */
+static void
+line_up_stops (const DsdFleetDriver *driver,
+               GPtrArray            *list,
+               GPtrArray            *stops)
+{
+  for (guint i = 0; i < list->len; i++)
+    {
+      const Tracked *t = g_ptr_array_index (list, i);
+
+      if (!t->picked_up)
+        g_ptr_array_add (stops, stop_new (t, FALSE,
+                                          driver != NULL
+                                          ? dsd_eta_estimate_s (driver, t->pickup_lat,
+                                                                t->pickup_lon)
+                                          : INFINITY));
+      g_ptr_array_add (stops, stop_new (t, TRUE,
+                                        driver != NULL
+                                        ? dsd_eta_order_s (driver, t->picked_up, t->pickup_lat,
+                                                           t->pickup_lon, t->dropoff_lat,
+                                                           t->dropoff_lon)
+                                        : INFINITY));
+    }
+}
+
+static gboolean
+same_sequence (GPtrArray *a,
+               GPtrArray *b)
+{
+  guint n_a = a != NULL ? a->len : 0;
+  guint n_b = b != NULL ? b->len : 0;
+
+  if (n_a != n_b)
+    return FALSE;
+
+  for (guint i = 0; i < n_a; i++)
+    {
+      const Stop *x = g_ptr_array_index (a, i);
+      const Stop *y = g_ptr_array_index (b, i);
+
+      if (x->dropoff != y->dropoff || !g_str_equal (x->order_id, y->order_id))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The dropoff ETA of the order in stops, -1 when unknown. */
+static int
+dropoff_eta (GPtrArray     *stops,
+             const Tracked *tracked)
+{
+  for (guint i = 0; i < stops->len; i++)
+    {
+      const Stop *stop = g_ptr_array_index (stops, i);
+
+      if (stop->dropoff && g_str_equal (stop->order_id, tracked->id))
+        return stop->eta_s;
+    }
+  return -1;
+}
+
+/* Plans the driver's route again; publishes the ETAs that changed
+ * meaningfully, and has the route stored when its sequence or a published
+ * ETA changed. */
+static void
+recompute_driver (DsdEtaTracker *self,
+                  const char    *driver_id)
+{
+  GPtrArray *list = g_hash_table_lookup (self->by_driver, driver_id);
+  const DsdFleetDriver *driver = dsd_fleet_lookup (self->fleet, driver_id);
+  g_autoptr(GPtrArray) stops = g_ptr_array_new_with_free_func ((GDestroyNotify) stop_free);
+  gboolean changed;
+
+  if (list != NULL && list->len <= DSD_ROUTE_MAX_ORDERS)
+    plan_stops (self, driver, list, stops);
+  else if (list != NULL)
+    line_up_stops (driver, list, stops);
+
+  changed = !same_sequence (g_hash_table_lookup (self->routes, driver_id), stops);
+  for (guint i = 0; list != NULL && i < list->len; i++)
+    {
+      Tracked *tracked = g_ptr_array_index (list, i);
+
+      tracked->eta_s = dropoff_eta (stops, tracked);
+      if (tracked->eta_s >= 0 && changed_meaningfully (tracked))
+        {
+          publish (self, tracked);
+          changed = TRUE;
+        }
+
+      if (driver != NULL && self->arrivals != NULL)
+        {
+          double lat = tracked->picked_up ? tracked->dropoff_lat : tracked->pickup_lat;
+          double lon = tracked->picked_up ? tracked->dropoff_lon : tracked->pickup_lon;
+
+          dsd_arrival_watch_check (self->arrivals, tracked->id, driver, tracked->picked_up,
+                                   lat, lon, dsd_eta_estimate_s (driver, lat, lon));
+        }
+    }
+
+  if (!changed)
+    return;
+
+  if (stops->len > 0)
+    g_hash_table_replace (self->routes, g_strdup (driver_id), g_steal_pointer (&stops));
+  else
+    g_hash_table_remove (self->routes, driver_id);
+  g_hash_table_add (self->route_writes, g_strdup (driver_id));
+  schedule_write (self);
 }
 
 static void
@@ -294,7 +583,7 @@ unlink_from_driver (DsdEtaTracker *self,
   if (list == NULL)
     return;
 
-  g_ptr_array_remove_fast (list, tracked);
+  g_ptr_array_remove (list, tracked);
   if (list->len == 0)
     g_hash_table_remove (self->by_driver, tracked->driver_id);
 }
@@ -318,6 +607,7 @@ forget (DsdEtaTracker *self,
         const char    *order_id)
 {
   Tracked *tracked = g_hash_table_lookup (self->orders, order_id);
+  g_autofree char *driver_id = NULL;
 
   if (tracked == NULL)
     return;
@@ -326,7 +616,9 @@ forget (DsdEtaTracker *self,
   if (self->arrivals != NULL)
     dsd_arrival_watch_forget (self->arrivals, order_id);
   unlink_from_driver (self, tracked);
+  driver_id = g_strdup (tracked->driver_id);
   g_hash_table_remove (self->orders, order_id);
+  recompute_driver (self, driver_id);
 }
 
 /* An active order, as it is now. stored_s: the ETA its row holds, which
@@ -342,9 +634,12 @@ track (DsdEtaTracker *self,
        double         pickup_lon,
        double         dropoff_lat,
        double         dropoff_lon,
+       gint64         ready_at_us,
+       gint64         deliver_before_us,
        int            stored_s)
 {
   Tracked *tracked = g_hash_table_lookup (self->orders, order_id);
+  g_autofree char *previous_driver = NULL;
   gboolean changed = TRUE;
 
   if (tracked == NULL)
@@ -358,7 +653,7 @@ track (DsdEtaTracker *self,
   else if (!g_str_equal (tracked->driver_id, driver_id))
     {
       unlink_from_driver (self, tracked);
-      g_free (tracked->driver_id);
+      previous_driver = g_steal_pointer (&tracked->driver_id);
       tracked->driver_id = g_strdup (driver_id);
       link_to_driver (self, tracked);
     }
@@ -375,8 +670,12 @@ track (DsdEtaTracker *self,
   tracked->pickup_lon = pickup_lon;
   tracked->dropoff_lat = dropoff_lat;
   tracked->dropoff_lon = dropoff_lon;
+  tracked->ready_at_us = ready_at_us;
+  tracked->deliver_before_us = deliver_before_us;
 
-  recompute (self, tracked);
+  if (previous_driver != NULL)
+    recompute_driver (self, previous_driver);
+  recompute_driver (self, driver_id);
 }
 
 static gboolean
@@ -404,6 +703,8 @@ apply_order_event (DsdEtaTracker *self,
   const char *driver_id = dsd_event_get_driver_id (event);
   const char *status = NULL;
   gint64 eta = -1;
+  gint64 ready_at_us = 0;
+  gint64 deliver_before_us = 0;
   double pickup_lat, pickup_lon, dropoff_lat, dropoff_lon;
 
   if (id == NULL ||
@@ -421,7 +722,11 @@ apply_order_event (DsdEtaTracker *self,
   if (!get_place (order, "pickup", &pickup_lat, &pickup_lon) ||
       !get_place (order, "dropoff", &dropoff_lat, &dropoff_lon) ||
       !dispatch_json_get_int (order, NULL, "eta_seconds", DISPATCH_JSON_NULLABLE, 0,
-                              G_MAXINT32, &eta, NULL))
+                              G_MAXINT32, &eta, NULL) ||
+      !dispatch_json_get_timestamp (order, NULL, "ready_at", DISPATCH_JSON_NULLABLE,
+                                    &ready_at_us, NULL) ||
+      !dispatch_json_get_timestamp (order, NULL, "deliver_before", DISPATCH_JSON_NULLABLE,
+                                    &deliver_before_us, NULL))
     {
       g_warning ("Ignoring a malformed %s event %s", dsd_event_get_type_name (event),
                  dsd_event_get_id (event));
@@ -429,7 +734,7 @@ apply_order_event (DsdEtaTracker *self,
     }
 
   track (self, id, driver_id, g_str_equal (status, "picked_up"), pickup_lat, pickup_lon,
-         dropoff_lat, dropoff_lon, eta);
+         dropoff_lat, dropoff_lon, ready_at_us, deliver_before_us, eta);
 }
 
 static gboolean
@@ -464,10 +769,9 @@ driver_changed_cb (DsdFleet   *fleet,
                    gpointer    user_data)
 {
   DsdEtaTracker *self = user_data;
-  GPtrArray *list = g_hash_table_lookup (self->by_driver, driver_id);
 
-  for (guint i = 0; list != NULL && i < list->len; i++)
-    recompute (self, g_ptr_array_index (list, i));
+  if (g_hash_table_contains (self->by_driver, driver_id))
+    recompute_driver (self, driver_id);
 }
 
 static void
@@ -494,6 +798,8 @@ dsd_eta_tracker_finalize (GObject *object)
   DsdEtaTracker *self = DSD_ETA_TRACKER (object);
 
   g_clear_pointer (&self->by_driver, g_hash_table_unref);
+  g_clear_pointer (&self->routes, g_hash_table_unref);
+  g_clear_pointer (&self->route_writes, g_hash_table_unref);
   g_clear_pointer (&self->orders, g_hash_table_unref);
   g_clear_pointer (&self->writes, g_hash_table_unref);
   g_clear_pointer (&self->held_events, g_ptr_array_unref);
@@ -526,7 +832,20 @@ dsd_eta_tracker_init (DsdEtaTracker *self)
                                            (GDestroyNotify) g_ptr_array_unref);
   self->writes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) write_free);
+  self->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_ptr_array_unref);
+  self->route_writes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->max_delay_s = 600;
   self->held_events = g_ptr_array_new_with_free_func ((GDestroyNotify) dsd_event_unref);
+}
+
+void
+dsd_eta_tracker_set_max_delay (DsdEtaTracker *self,
+                               guint          max_delay_s)
+{
+  g_return_if_fail (DSD_IS_ETA_TRACKER (self));
+
+  self->max_delay_s = max_delay_s;
 }
 
 void
@@ -567,6 +886,16 @@ column_double (PGresult *rows,
   return g_ascii_strtod (PQgetvalue (rows, row, column), NULL);
 }
 
+/* 0 for NULL */
+static gint64
+column_time_us (PGresult *rows,
+                int       row,
+                int       column)
+{
+  return PQgetisnull (rows, row, column) ? 0
+         : g_ascii_strtoll (PQgetvalue (rows, row, column), NULL, 10);
+}
+
 static void
 loaded_cb (GObject      *source,
            GAsyncResult *result,
@@ -599,6 +928,7 @@ loaded_cb (GObject      *source,
              g_str_equal (PQgetvalue (rows, i, COL_STATUS), "picked_up"),
              column_double (rows, i, COL_PICKUP_LAT), column_double (rows, i, COL_PICKUP_LON),
              column_double (rows, i, COL_DROPOFF_LAT), column_double (rows, i, COL_DROPOFF_LON),
+             column_time_us (rows, i, COL_READY_AT), column_time_us (rows, i, COL_DELIVER_BEFORE),
              PQgetisnull (rows, i, COL_ETA) ? -1 : atoi (PQgetvalue (rows, i, COL_ETA)));
     }
 
@@ -654,4 +984,33 @@ dsd_eta_tracker_get (DsdEtaTracker *self,
 
   tracked = g_hash_table_lookup (self->orders, order_id);
   return tracked != NULL ? tracked->eta_s : -1;
+}
+
+int
+dsd_eta_tracker_get_route_orders (DsdEtaTracker *self,
+                                  const char    *driver_id,
+                                  gint64         now_us,
+                                  DsdRouteOrder *orders,
+                                  guint          max)
+{
+  GPtrArray *list;
+
+  g_return_val_if_fail (DSD_IS_ETA_TRACKER (self), -1);
+  g_return_val_if_fail (driver_id != NULL, -1);
+
+  list = g_hash_table_lookup (self->by_driver, driver_id);
+  if (list == NULL)
+    return 0;
+  if (list->len > max)
+    return -1;
+
+  for (guint i = 0; i < list->len; i++)
+    {
+      const Tracked *t = g_ptr_array_index (list, i);
+
+      dsd_eta_route_order (&orders[i], t->picked_up, t->pickup_lat, t->pickup_lon,
+                           t->dropoff_lat, t->dropoff_lon, t->ready_at_us,
+                           t->deliver_before_us, now_us);
+    }
+  return list->len;
 }

@@ -153,7 +153,7 @@ deliver (Subscriber *s,
   if (seq > 0 && seq <= s->last_seq)
     return;
 
-  if (g_str_equal (type, "driver.updated"))
+  if (g_str_equal (type, "driver.updated") || g_str_equal (type, "driver.route"))
     {
       concerned = g_strcmp0 (dsd_event_get_driver_id (event), s->driver_id) == 0;
     }

@@ -378,3 +378,16 @@ BEGIN
   RETURN '{}'::jsonb;
 END
 $$;
+
+-- The caller (GET /api/v1/users/me): its user object and the teams it
+-- dispatches for, [{id, name}] by name ([]: an unscoped dispatcher or
+-- another role).
+CREATE OR REPLACE FUNCTION dispatch.user_me(p_actor jsonb)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT dispatch.user_json(u) || jsonb_build_object('teams', coalesce(
+    (SELECT jsonb_agg(jsonb_build_object('id', t.id, 'name', t.name) ORDER BY t.name, t.id)
+     FROM dispatch.team_dispatchers m JOIN dispatch.teams t ON t.id = m.team_id
+     WHERE m.user_id = u.id AND u.role = 'dispatcher'), '[]'::jsonb))
+  FROM dispatch.users u
+  WHERE u.id = dispatch.to_uuid(p_actor ->> 'user_id')
+$$;
