@@ -505,14 +505,24 @@ BEGIN
 END
 $$;
 
--- Records one event and wakes the relay with NOTIFY dispatch_outbox (merged
--- per transaction, delivered at commit).
+-- Wakes the relay with NOTIFY dispatch_outbox (merged per transaction,
+-- delivered at commit) after a transaction wrote outbox rows.
 -- NOTIFY takes a database-wide lock from pre-commit until the commit record is
 -- flushed, so notifying transactions cannot share a WAL flush (no group
 -- commit). dispatchd's own sessions turn it off (SET dispatch.outbox_notify =
 -- 'off'; it wakes its relay in-process after its commits); other writers
 -- (tools, psql) notify. Default (unset): on.
--- Returns the outbox row's id.
+CREATE OR REPLACE FUNCTION dispatch.outbox_wake()
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF coalesce(current_setting('dispatch.outbox_notify', true), '') <> 'off' THEN
+    PERFORM pg_notify('dispatch_outbox', '');
+  END IF;
+END
+$$;
+
+-- Records one event (an outbox row and its outbox_pending row, the relay's
+-- queue) and wakes the relay (outbox_wake). Returns the outbox row's id.
 CREATE OR REPLACE FUNCTION dispatch.emit(p_type text, p_order_id uuid, p_driver_id uuid,
                                          p_actor text, p_data jsonb)
 RETURNS bigint LANGUAGE plpgsql AS $$
@@ -523,9 +533,7 @@ BEGIN
   VALUES (p_type, p_order_id, p_driver_id, coalesce(p_actor, 'system'), p_data)
   RETURNING id INTO v_id;
   INSERT INTO dispatch.outbox_pending (id) VALUES (v_id);
-  IF coalesce(current_setting('dispatch.outbox_notify', true), '') <> 'off' THEN
-    PERFORM pg_notify('dispatch_outbox', '');
-  END IF;
+  PERFORM dispatch.outbox_wake();
   RETURN v_id;
 END
 $$;

@@ -44,50 +44,43 @@ BEGIN
 END
 $$;
 
--- POST /orders (customer for itself, dispatcher, admin). p_body:
+-- POST /orders (customer for itself, dispatcher, admin). p_body, the
+-- normalised body the API validated (server/api/dsd-api-orders.c: shapes,
+-- types and limits are checked there; only what needs the rows is here):
 -- {"customer_id"?,"pickup":{"lat","lon","address"?},"dropoff":{...},
---  "items"?:[{"sku","name"?,"quantity","price_cents"?}],"notes"?,"priority"?:0..9 (default 0),
---  "contact"?:{"name"?,"email"?,"phone"?}}.
+--  "items":[{"sku","name"?,"quantity","price_cents"?,"weight_kg"?,"volume_l"?}],
+--  "notes"?,"priority","contact"?:{"name"?,"email"?,"phone"?},
+--  "proof"?:{"pin","photo","signature"},"ready_at"?,"deliver_after"?,"deliver_before"?}.
 -- A customer's order always gets the caller's customer_id (another one →
--- permission_denied on customer_id). Tracked SKUs are reserved (not enough →
--- insufficient_inventory on items[i].quantity, nothing created); an item
--- without a name gets the inventory's name. Emits order.created.
--- "ready_at", "deliver_after", "deliver_before": dispatch.order_set_times.
+-- permission_denied on customer_id). An empty sku → invalid_argument. Tracked
+-- SKUs are reserved (not enough → insufficient_inventory on
+-- items[i].quantity, nothing created); an item without a name gets the
+-- inventory's name. Weights and volumes are per unit: the order's load is
+-- their total (functions/13-proof.sql). The times: functions/12-windows.sql
+-- (pickup_at by the trigger orders_plan_pickup_insert). Emits order.created.
+-- Per order (the intake bench, docs/benchmarks.md P5): the idempotency check,
+-- one statement over the items, one UPDATE per tracked SKU, the zone, then
+-- the order, its event and Idempotency-Key in one statement (and the
+-- reservations, when there are some). A SQL-language function that is not
+-- inlined would be parsed and planned again in every transaction (zone_at and
+-- scope_has_zone are PL/pgSQL for that reason).
 CREATE OR REPLACE FUNCTION dispatch.order_create(p_actor jsonb, p_idem_key text, p_req_hash text,
                                                  p_body jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   v_role text := dispatch.actor_role(p_actor);
+  v_customer text := p_body ->> 'customer_id';
+  v_items jsonb := coalesce(p_body -> 'items', '[]'::jsonb);
   v_replay jsonb;
-  v_zone uuid;
-  v_customer text;
-  v_pickup jsonb;
-  v_dropoff jsonb;
-  v_p_lat double precision;
-  v_p_lon double precision;
-  v_d_lat double precision;
-  v_d_lon double precision;
-  v_items_in jsonb;
-  v_item jsonb;
-  v_skus text[] := '{}';
-  v_names text[] := '{}';
-  v_qtys bigint[] := '{}';
-  v_prices bigint[] := '{}';
   v_res_skus text[] := '{}';
   v_res_qtys bigint[] := '{}';
   v_inv_names jsonb := '{}';
-  v_items jsonb;
-  v_contact jsonb;
-  v_c jsonb;
-  v_priority bigint;
-  v_id uuid;
-  v_o dispatch.orders;
+  v_name text;
+  v_zone uuid;
   v_json jsonb;
-  v_evt bigint;
-  v_inv dispatch.inventory;
   r record;
 BEGIN
-  IF p_body IS NULL OR jsonb_typeof(p_body) <> 'object' THEN
+  IF jsonb_typeof(p_body) IS DISTINCT FROM 'object' THEN
     PERFORM dispatch.raise_error('invalid_argument', 'the body must be a JSON object');
   END IF;
 
@@ -97,7 +90,6 @@ BEGIN
   END IF;
 
   -- customer
-  v_customer := dispatch.json_text(p_body -> 'customer_id', 'customer_id');
   IF v_customer = '' THEN
     PERFORM dispatch.raise_error('invalid_argument',
       'customer_id must not be empty', 'customer_id');
@@ -113,120 +105,109 @@ BEGIN
     v_customer := p_actor ->> 'customer_id';
   END IF;
 
-  -- places
-  v_pickup := p_body -> 'pickup';
-  v_dropoff := p_body -> 'dropoff';
-  SELECT lat, lon INTO v_p_lat, v_p_lon FROM dispatch.json_place(v_pickup, 'pickup');
-  SELECT lat, lon INTO v_d_lat, v_d_lon FROM dispatch.json_place(v_dropoff, 'dropoff');
-
-  -- items
-  v_items_in := p_body -> 'items';
-  IF v_items_in IS NOT NULL AND jsonb_typeof(v_items_in) <> 'null' THEN
-    IF jsonb_typeof(v_items_in) <> 'array' THEN
-      PERFORM dispatch.raise_error('invalid_argument', 'items must be an array', 'items');
-    END IF;
-    FOR i IN 0 .. jsonb_array_length(v_items_in) - 1 LOOP
-      v_item := v_items_in -> i;
-      IF jsonb_typeof(v_item) <> 'object' THEN
+  -- items: the empty sku first (its first index), then the tracked SKUs
+  -- reserved in sku order (lock order), all or nothing
+  IF jsonb_array_length(v_items) > 0 THEN
+    FOR r IN
+      SELECT t.sku, t.qty, t.first_idx
+      FROM (SELECT coalesce(a.item ->> 'sku', '') AS sku,
+                   sum((a.item ->> 'quantity')::bigint) AS qty, min(a.n) - 1 AS first_idx
+            FROM jsonb_array_elements(v_items) WITH ORDINALITY AS a(item, n)
+            GROUP BY 1) t
+      WHERE t.sku = '' OR EXISTS (SELECT 1 FROM dispatch.inventory i WHERE i.sku = t.sku)
+      ORDER BY t.sku <> '', t.sku
+    LOOP
+      IF r.sku = '' THEN
         PERFORM dispatch.raise_error('invalid_argument',
-          format('items[%s] must be an object', i), format('items[%s]', i));
+          format('items[%s].sku is required', r.first_idx),
+          format('items[%s].sku', r.first_idx));
       END IF;
-      v_skus[i + 1] := dispatch.json_text(v_item -> 'sku', format('items[%s].sku', i));
-      IF v_skus[i + 1] IS NULL OR v_skus[i + 1] = '' THEN
-        PERFORM dispatch.raise_error('invalid_argument',
-          format('items[%s].sku is required', i), format('items[%s].sku', i));
+      UPDATE dispatch.inventory
+      SET reserved = reserved + r.qty, updated_at = now()
+      WHERE sku = r.sku AND quantity - reserved >= r.qty
+      RETURNING name INTO v_name;
+      IF FOUND THEN
+        v_res_skus := array_append(v_res_skus, r.sku);
+        v_res_qtys := array_append(v_res_qtys, r.qty);
+        IF v_name IS NOT NULL THEN
+          v_inv_names := v_inv_names || jsonb_build_object(r.sku, v_name);
+        END IF;
+      ELSIF EXISTS (SELECT 1 FROM dispatch.inventory WHERE sku = r.sku) THEN
+        PERFORM dispatch.raise_error('insufficient_inventory',
+          format('not enough stock for sku %s', r.sku),
+          format('items[%s].quantity', r.first_idx));
       END IF;
-      v_names[i + 1] := dispatch.json_text(v_item -> 'name', format('items[%s].name', i));
-      v_qtys[i + 1] := dispatch.json_int(v_item -> 'quantity', format('items[%s].quantity', i));
-      IF v_qtys[i + 1] IS NULL THEN
-        PERFORM dispatch.raise_error('invalid_argument',
-          format('items[%s].quantity is required', i), format('items[%s].quantity', i));
-      END IF;
-      v_prices[i + 1] := dispatch.json_int(v_item -> 'price_cents',
-                                           format('items[%s].price_cents', i));
     END LOOP;
   END IF;
 
-  -- other members
-  v_priority := coalesce(dispatch.json_int(p_body -> 'priority', 'priority'), 0);
-  v_c := p_body -> 'contact';
-  IF v_c IS NOT NULL AND jsonb_typeof(v_c) <> 'null' THEN
-    IF jsonb_typeof(v_c) <> 'object' THEN
-      PERFORM dispatch.raise_error('invalid_argument', 'contact must be an object', 'contact');
-    END IF;
-    v_contact := jsonb_strip_nulls(jsonb_build_object(
-      'name', dispatch.json_text(v_c -> 'name', 'contact.name'),
-      'email', dispatch.json_text(v_c -> 'email', 'contact.email'),
-      'phone', dispatch.json_text(v_c -> 'phone', 'contact.phone')));
-    IF v_contact = '{}'::jsonb THEN
-      v_contact := NULL;
-    END IF;
-  END IF;
-
-  -- reserve tracked SKUs, in sku order (lock order), all or nothing
-  FOR r IN
-    SELECT t.sku, sum(t.qty) AS qty, min(t.idx) - 1 AS first_idx
-    FROM unnest(v_skus, v_qtys) WITH ORDINALITY AS t(sku, qty, idx)
-    GROUP BY t.sku
-    ORDER BY t.sku
-  LOOP
-    UPDATE dispatch.inventory
-    SET reserved = reserved + r.qty, updated_at = now()
-    WHERE sku = r.sku AND quantity - reserved >= r.qty
-    RETURNING * INTO v_inv;
-    IF FOUND THEN
-      v_res_skus := array_append(v_res_skus, r.sku);
-      v_res_qtys := array_append(v_res_qtys, r.qty::bigint);
-      IF v_inv.name IS NOT NULL THEN
-        v_inv_names := v_inv_names || jsonb_build_object(r.sku, v_inv.name);
-      END IF;
-    ELSIF EXISTS (SELECT 1 FROM dispatch.inventory WHERE sku = r.sku) THEN
-      PERFORM dispatch.raise_error('insufficient_inventory',
-        format('not enough stock for sku %s', r.sku),
-        format('items[%s].quantity', r.first_idx));
-    END IF;
-  END LOOP;
-
-  SELECT coalesce(jsonb_agg(jsonb_build_object(
-           'sku', t.sku,
-           'name', coalesce(t.name, v_inv_names ->> t.sku),
-           'quantity', t.qty,
-           'price_cents', t.price) ORDER BY t.idx), '[]'::jsonb)
-  INTO v_items
-  FROM unnest(v_skus, v_names, v_qtys, v_prices) WITH ORDINALITY AS t(sku, name, qty, price, idx);
-
   -- a dispatcher scoped to teams creates orders in its teams' zones only
-  v_zone := dispatch.zone_at(v_p_lat, v_p_lon);
+  v_zone := dispatch.zone_at((p_body #>> '{pickup,lat}')::double precision,
+                             (p_body #>> '{pickup,lon}')::double precision);
   IF NOT dispatch.scope_has_zone(p_actor, v_zone) THEN
     PERFORM dispatch.raise_error('permission_denied',
       'the pickup is outside the zones of your teams', 'pickup');
   END IF;
 
-  v_id := dispatch.uuid_v7();
-  INSERT INTO dispatch.orders (id, customer_id, pickup_lat, pickup_lon, pickup_address,
-                               dropoff_lat, dropoff_lon, dropoff_address, items, notes,
-                               priority, contact, tracking_token, created_by, zone_id)
-  VALUES (v_id, v_customer, v_p_lat, v_p_lon,
-          dispatch.json_text(v_pickup -> 'address', 'pickup.address'),
-          v_d_lat, v_d_lon,
-          dispatch.json_text(v_dropoff -> 'address', 'dropoff.address'),
-          v_items,
-          dispatch.json_text(p_body -> 'notes', 'notes'),
-          v_priority, v_contact, dispatch.new_tracking_token(v_id),
-          p_actor ->> 'user_id', v_zone)
-  RETURNING * INTO v_o;
-  v_o := dispatch.order_set_times(v_o, p_body);
-  v_o := dispatch.proof_init(v_o, p_body -> 'proof');
-  v_o := dispatch.load_init(v_o, v_items_in);
-
+  WITH o AS (
+    INSERT INTO dispatch.orders AS n (id, customer_id, pickup_lat, pickup_lon, pickup_address,
+                                      dropoff_lat, dropoff_lon, dropoff_address, items, notes,
+                                      priority, contact, tracking_token, created_by, zone_id,
+                                      ready_at, deliver_after, deliver_before, proof_pin,
+                                      proof_photo, proof_signature, load_weight_kg,
+                                      load_volume_l)
+    SELECT x.id, v_customer,
+           (p_body #>> '{pickup,lat}')::double precision,
+           (p_body #>> '{pickup,lon}')::double precision, p_body #>> '{pickup,address}',
+           (p_body #>> '{dropoff,lat}')::double precision,
+           (p_body #>> '{dropoff,lon}')::double precision, p_body #>> '{dropoff,address}',
+           it.items, p_body ->> 'notes', coalesce((p_body ->> 'priority')::smallint, 0),
+           CASE WHEN jsonb_typeof(p_body -> 'contact') = 'object' THEN
+             nullif(jsonb_strip_nulls(jsonb_build_object(
+               'name', p_body #> '{contact,name}', 'email', p_body #> '{contact,email}',
+               'phone', p_body #> '{contact,phone}')), '{}'::jsonb)
+           END,
+           dispatch.new_tracking_token(x.id), p_actor ->> 'user_id', v_zone,
+           (p_body ->> 'ready_at')::timestamptz, (p_body ->> 'deliver_after')::timestamptz,
+           (p_body ->> 'deliver_before')::timestamptz,
+           CASE WHEN p_body #>> '{proof,pin}' = 'true' THEN dispatch.proof_new_pin() END,
+           coalesce(p_body #>> '{proof,photo}', 'false') = 'true',
+           coalesce(p_body #>> '{proof,signature}', 'false') = 'true',
+           it.weight, it.volume
+    FROM (SELECT dispatch.uuid_v7() AS id) x,
+         (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'sku', a.item ->> 'sku',
+                   'name', coalesce(a.item ->> 'name', v_inv_names ->> (a.item ->> 'sku')),
+                   'quantity', a.item -> 'quantity',
+                   'price_cents', a.item -> 'price_cents')
+                 || jsonb_strip_nulls(jsonb_build_object('weight_kg', a.item -> 'weight_kg',
+                                                         'volume_l', a.item -> 'volume_l'))
+                 ORDER BY a.n), '[]'::jsonb) AS items,
+                 coalesce(sum((a.item ->> 'weight_kg')::double precision
+                              * (a.item ->> 'quantity')::double precision), 0) AS weight,
+                 coalesce(sum((a.item ->> 'volume_l')::double precision
+                              * (a.item ->> 'quantity')::double precision), 0) AS volume
+          FROM jsonb_array_elements(v_items) WITH ORDINALITY AS a(item, n)) it
+    RETURNING n
+  ), e AS (
+    INSERT INTO dispatch.outbox (type, order_id, actor, data)
+    SELECT 'order.created', (o.n).id, dispatch.actor_label(p_actor), dispatch.order_json(o.n)
+    FROM o
+    RETURNING id, data
+  ), p AS (
+    INSERT INTO dispatch.outbox_pending (id) SELECT e.id FROM e
+  ), k AS (
+    INSERT INTO dispatch.idempotency_keys (user_id, key, request_hash, response_event)
+    SELECT p_actor ->> 'user_id', p_idem_key, coalesce(p_req_hash, ''), e.id
+    FROM e
+    WHERE p_idem_key IS NOT NULL AND p_actor ->> 'user_id' IS NOT NULL
+  )
+  SELECT e.data INTO v_json FROM e;
   IF cardinality(v_res_skus) > 0 THEN
     INSERT INTO dispatch.order_reservations (order_id, sku, quantity)
-    SELECT v_o.id, t.sku, t.qty FROM unnest(v_res_skus, v_res_qtys) AS t(sku, qty);
+    SELECT (v_json ->> 'id')::uuid, t.sku, t.qty
+    FROM unnest(v_res_skus, v_res_qtys) AS t(sku, qty);
   END IF;
-
-  v_json := dispatch.order_json(v_o);
-  v_evt := dispatch.emit('order.created', v_o.id, NULL, dispatch.actor_label(p_actor), v_json);
-  PERFORM dispatch.idem_finish(p_actor, p_idem_key, p_req_hash, v_json, v_evt);
+  PERFORM dispatch.outbox_wake();
   RETURN v_json;
 END
 $$;

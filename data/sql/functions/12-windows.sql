@@ -35,29 +35,8 @@ BEGIN
 END
 $$;
 
--- The time members of order p_o from the create body p_body (validated by
--- the API: RFC 3339 strings or absent; deliver_after < deliver_before);
--- orders_plan_pickup sets pickup_at. Returns the row as stored.
-CREATE OR REPLACE FUNCTION dispatch.order_set_times(p_o dispatch.orders, p_body jsonb)
-RETURNS dispatch.orders LANGUAGE plpgsql AS $$
-DECLARE
-  v_ready timestamptz := (dispatch.json_text(p_body -> 'ready_at', 'ready_at'))::timestamptz;
-  v_after timestamptz :=
-    (dispatch.json_text(p_body -> 'deliver_after', 'deliver_after'))::timestamptz;
-  v_before timestamptz :=
-    (dispatch.json_text(p_body -> 'deliver_before', 'deliver_before'))::timestamptz;
-  v_o dispatch.orders;
-BEGIN
-  IF v_ready IS NULL AND v_after IS NULL AND v_before IS NULL THEN
-    RETURN p_o;
-  END IF;
-  UPDATE dispatch.orders
-  SET ready_at = v_ready, deliver_after = v_after, deliver_before = v_before
-  WHERE id = p_o.id
-  RETURNING * INTO v_o;
-  RETURN v_o;
-END
-$$;
+-- The times of an order come with its INSERT (dispatch.order_create).
+DROP FUNCTION IF EXISTS dispatch.order_set_times(dispatch.orders, jsonb);
 
 -- The delivery time predicted for an open order: now + its ETA when the ETA
 -- tracker has one, otherwise the planned (or immediate) pickup plus the trip.

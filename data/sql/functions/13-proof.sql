@@ -15,30 +15,11 @@ RETURNS text LANGUAGE sql VOLATILE AS $$
                 ::bit(32)::bigint) % 10000)::text, 4, '0')
 $$;
 
--- Sets what the delivery of the just created order o requires, from
--- p_spec {"pin"?,"photo"?,"signature"?: boolean} (validated by the C side,
--- which fills in DISPATCH_PROOF_REQUIRED when the request named none).
--- Returns the order as it is then.
-CREATE OR REPLACE FUNCTION dispatch.proof_init(o dispatch.orders, p_spec jsonb)
-RETURNS dispatch.orders LANGUAGE plpgsql AS $$
-BEGIN
-  IF jsonb_typeof(p_spec) IS DISTINCT FROM 'object' THEN
-    RETURN o;
-  END IF;
-  IF coalesce(p_spec ->> 'pin', 'false') <> 'true'
-     AND coalesce(p_spec ->> 'photo', 'false') <> 'true'
-     AND coalesce(p_spec ->> 'signature', 'false') <> 'true' THEN
-    RETURN o;
-  END IF;
-  UPDATE dispatch.orders
-  SET proof_pin = CASE WHEN p_spec ->> 'pin' = 'true' THEN dispatch.proof_new_pin() END,
-      proof_photo = coalesce(p_spec ->> 'photo', 'false') = 'true',
-      proof_signature = coalesce(p_spec ->> 'signature', 'false') = 'true'
-  WHERE id = o.id
-  RETURNING * INTO o;
-  RETURN o;
-END
-$$;
+-- What the delivery requires is set by the order's INSERT (dispatch.order_create)
+-- from the create body's "proof" {"pin","photo","signature": boolean}
+-- (validated by the C side, which fills in DISPATCH_PROOF_REQUIRED when the
+-- request named none): a PIN is dispatch.proof_new_pin().
+DROP FUNCTION IF EXISTS dispatch.proof_init(dispatch.orders, jsonb);
 
 -- What is still missing before o may be delivered: some of 'pin', 'photo',
 -- 'signature', in that order.
@@ -254,33 +235,10 @@ $$;
 -- Capacity beyond a count (data/sql/0151-capacity.sql) --------------------
 -- (in this file too: the helpers of issue 12 share one functions file)
 
--- Sets the load of the just created order o from p_body's items
--- [{"weight_kg"?,"volume_l"?,…}] (per unit, validated by the C side): the
--- order's totals, and each rendered item gets its own values. Returns the
--- order as it is then.
-CREATE OR REPLACE FUNCTION dispatch.load_init(o dispatch.orders, p_items jsonb)
-RETURNS dispatch.orders LANGUAGE plpgsql AS $$
-BEGIN
-  IF jsonb_typeof(p_items) IS DISTINCT FROM 'array'
-     OR NOT jsonb_path_exists(p_items, '$[*] ? (exists(@.weight_kg) || exists(@.volume_l))') THEN
-    RETURN o;
-  END IF;
-  UPDATE dispatch.orders
-  SET items = r.items, load_weight_kg = r.weight, load_volume_l = r.volume
-  FROM (SELECT jsonb_agg(a.item || jsonb_strip_nulls(jsonb_build_object(
-                 'weight_kg', b.item -> 'weight_kg', 'volume_l', b.item -> 'volume_l')) ORDER BY a.n)
-                 AS items,
-               coalesce(sum(dispatch.json_num(b.item -> 'weight_kg', 'weight_kg')
-                            * (a.item ->> 'quantity')::double precision), 0) AS weight,
-               coalesce(sum(dispatch.json_num(b.item -> 'volume_l', 'volume_l')
-                            * (a.item ->> 'quantity')::double precision), 0) AS volume
-        FROM jsonb_array_elements(o.items) WITH ORDINALITY AS a(item, n)
-        JOIN jsonb_array_elements(p_items) WITH ORDINALITY AS b(item, n) ON b.n = a.n) r
-  WHERE id = o.id
-  RETURNING dispatch.orders.* INTO o;
-  RETURN o;
-END
-$$;
+-- The load of an order is set by its INSERT (dispatch.order_create) from the
+-- create body's items [{"weight_kg"?,"volume_l"?,…}] (per unit, validated by
+-- the C side): the order's totals, and each rendered item gets its own values.
+DROP FUNCTION IF EXISTS dispatch.load_init(dispatch.orders, jsonb);
 
 -- The load driver d carries (assigned, picked up) and is offered (live
 -- offers), without order p_except: (weight_kg, volume_l).
