@@ -18,6 +18,9 @@
 #define WATCHDOG_S           5
 /* A snapshot of a large fleet is one big frame. */
 #define MAX_FRAME_BYTES      (256 * 1024 * 1024)
+/* The server's close code for a dispatcher whose team scope changed
+ * (docs/openapi.json, x-dispatch-close-codes). */
+#define SCOPE_CHANGED_CLOSE_CODE 4409
 
 struct _DcStream
 {
@@ -308,8 +311,13 @@ static void
 closed_cb (SoupWebsocketConnection *connection,
            DcStream                *self)
 {
-  g_debug ("stream: closed (%u %s)", soup_websocket_connection_get_close_code (connection),
-           soup_websocket_connection_get_close_data (connection));
+  gushort code = soup_websocket_connection_get_close_code (connection);
+
+  g_debug ("stream: closed (%u %s)", code, soup_websocket_connection_get_close_data (connection));
+  /* What we may see changed (our teams): a resume would keep what we saw
+   * before; start over from a snapshot of the new scope. */
+  if (code == SCOPE_CHANGED_CLOSE_CODE)
+    self->last_seq = -1;
   dc_stream_handle_closed (self);
 }
 

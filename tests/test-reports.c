@@ -18,6 +18,10 @@
 
 #define ANN "00000000-0000-4000-8000-00000000a001"
 #define BOB "00000000-0000-4000-8000-00000000b001"
+#define NORTH "00000000-0000-4000-8000-0000000020e1"
+#define SOUTH "00000000-0000-4000-8000-0000000020e2"
+#define TEAM_N "00000000-0000-4000-8000-0000000072e1"
+#define TEAM_S "00000000-0000-4000-8000-0000000072e2"
 #define EPSILON 1e-6
 
 static DsdTestServer *server;
@@ -51,15 +55,25 @@ sql_value (const char *text)
  * 2020-03-01 and 02 (UTC). Ann online 08:00–12:00 on the 1st and 22:00 on
  * the 2nd to 02:00 on the 3rd; "=Bob" 10:00–11:00 on the 1st.
  *   o1 created 09:00, Ann 09:01, picked up 09:10, delivered 09:30, promised 09:40
- *   o2 created 09:20, Ann 09:23, picked up 09:30, delivered 10:00, promised 09:50
+ *   o2 created 09:20, Ann 09:23, picked up 09:30, delivered 10:00, promised 09:50,
+ *      window until 10:05 (so on time)
  *   o3 created 10:00, Bob 10:05, picked up 10:15, failed 10:40, reason "+1, \"x\"\n"
  *   o4 created 11:00, cancelled 11:10, never assigned
  *   o5 created 2nd 23:00, Ann 23:02, picked up 23:20, delivered 3rd 00:10, promised 00:20
+ * o1 and o2 are in zone North, o3 in South, o4 and o5 unzoned; team N has
+ * North and Ann, team S South and Bob.
  */
 static void
 write_history (void)
 {
-  sql ("INSERT INTO dispatch.drivers (id, name) VALUES ('" ANN "', 'Ann'), ('" BOB "', '=Bob');"
+  sql ("INSERT INTO dispatch.zones (id, name, geometry, min_lat, min_lon, max_lat, max_lon)"
+       " VALUES ('" NORTH "', 'North', '{}', 0, 0, 0, 0), ('" SOUTH "', 'South', '{}', 0, 0, 0, 0);"
+       "INSERT INTO dispatch.drivers (id, name) VALUES ('" ANN "', 'Ann'), ('" BOB "', '=Bob');"
+       "INSERT INTO dispatch.teams (id, name) VALUES ('" TEAM_N "', 'N'), ('" TEAM_S "', 'S');"
+       "INSERT INTO dispatch.team_zones VALUES ('" TEAM_N "', '" NORTH "'),"
+       " ('" TEAM_S "', '" SOUTH "');"
+       "INSERT INTO dispatch.team_drivers VALUES ('" TEAM_N "', '" ANN "'),"
+       " ('" TEAM_S "', '" BOB "');"
        "INSERT INTO dispatch.driver_sessions VALUES"
        " ('" ANN "', '2020-03-01T08:00Z', '2020-03-01T12:00Z'),"
        " ('" ANN "', '2020-03-02T22:00Z', '2020-03-03T02:00Z'),"
@@ -76,7 +90,11 @@ write_history (void)
        " ('t4', 1, 1, 1, 1, 'cancelled', NULL, NULL, '2020-03-01T11:00Z',"
        "  NULL, NULL, '2020-03-01T11:10Z', NULL),"
        " ('t5', 1, 1, 1, 1, 'delivered', NULL, '" ANN "', '2020-03-02T23:00Z',"
-       "  '2020-03-02T23:02Z', '2020-03-02T23:20Z', '2020-03-03T00:10Z', '2020-03-03T00:20Z')");
+       "  '2020-03-02T23:02Z', '2020-03-02T23:20Z', '2020-03-03T00:10Z', '2020-03-03T00:20Z');"
+       "UPDATE dispatch.orders SET zone_id = '" NORTH "' WHERE tracking_token IN ('t1', 't2');"
+       "UPDATE dispatch.orders SET zone_id = '" SOUTH "' WHERE tracking_token = 't3';"
+       "UPDATE dispatch.orders SET deliver_before = '2020-03-01T10:05Z'"
+       " WHERE tracking_token = 't2'");
 }
 
 static DsdTestResponse *
@@ -104,6 +122,22 @@ assert_number (JsonObject *row,
 {
   g_assert_true (json_object_has_member (row, member));
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (row, member), expected, EPSILON);
+}
+
+/* A p50/p90 from the histograms: within half a bucket (1/32) and the second
+ * durations are cut to of the percentile_cont of the raw values. */
+static void
+assert_quantile (JsonObject *row,
+                 const char *member,
+                 double      exact)
+{
+  double value;
+
+  g_assert_true (json_object_has_member (row, member));
+  value = json_object_get_double_member (row, member);
+  if (G_APPROX_VALUE (value, exact, ABS (exact) / 32 + 1))
+    return;
+  g_error ("%s: %g is not %g within its bucket", member, value, exact);
 }
 
 static void
@@ -149,39 +183,68 @@ test_by_day (void)
   assert_number (first, "delivered", 2);
   assert_number (first, "failed", 1);
   assert_number (first, "cancelled", 1);
-  assert_number (first, "on_time", 1);
+  /* o1 by its ETA, o2 (10 minutes late on its ETA) by its window */
+  assert_number (first, "on_time", 2);
   assert_number (first, "promised", 2);
-  assert_number (first, "on_time_rate", 0.5);
+  assert_number (first, "on_time_rate", 1);
   /* assign 60, 180, 300 s: p90 at 1.8 → 180 + 0.8 × 120 */
-  assert_number (first, "assign_p50_s", 180);
-  assert_number (first, "assign_p90_s", 276);
+  assert_quantile (first, "assign_p50_s", 180);
+  assert_quantile (first, "assign_p90_s", 276);
   /* pickup wait 540, 420, 600 s */
-  assert_number (first, "pickup_wait_p50_s", 540);
-  assert_number (first, "pickup_wait_p90_s", 588);
+  assert_quantile (first, "pickup_wait_p50_s", 540);
+  assert_quantile (first, "pickup_wait_p90_s", 588);
   /* delivery (delivered only) 1200, 1800 s */
-  assert_number (first, "delivery_p50_s", 1500);
-  assert_number (first, "delivery_p90_s", 1740);
+  assert_quantile (first, "delivery_p50_s", 1500);
+  assert_quantile (first, "delivery_p90_s", 1740);
   /* ETA error −600 (early), +600 (late) */
-  assert_number (first, "eta_error_p50_s", 0);
-  assert_number (first, "eta_error_p90_s", 480);
-  /* online: Ann 4 h, Bob 1 h; busy: o1 29, o2 37 (both Ann's at once: both
-   * count), o3 35 minutes */
+  assert_quantile (first, "eta_error_p50_s", 0);
+  assert_quantile (first, "eta_error_p90_s", 480);
+  /* online: Ann 4 h, Bob 1 h; busy: Ann 09:01–10:00 (o1 and o2 at once count
+   * once), Bob 35 minutes */
   assert_number (first, "online_hours", 5);
-  assert_number (first, "busy_hours", 101.0 / 60);
-  assert_number (first, "utilisation", 101.0 / 300);
+  assert_number (first, "busy_hours", 94.0 / 60);
+  assert_number (first, "utilisation", 94.0 / 300);
 
-  /* The 2nd: o5, delivered after the period (its busy time counts whole,
-   * 23:02–00:10); Ann online 22:00–24:00. */
+  /* The 2nd: o5, delivered after the period (busy 23:02–24:00 within it);
+   * Ann online 22:00–24:00. */
   assert_number (second, "created", 1);
   assert_number (second, "delivered", 1);
   assert_number (second, "on_time_rate", 1);
-  assert_number (second, "assign_p90_s", 120);
-  assert_number (second, "pickup_wait_p50_s", 1080);
-  assert_number (second, "delivery_p50_s", 3000);
-  assert_number (second, "eta_error_p50_s", -600);
+  assert_quantile (second, "assign_p90_s", 120);
+  assert_quantile (second, "pickup_wait_p50_s", 1080);
+  assert_quantile (second, "delivery_p50_s", 3000);
+  assert_quantile (second, "eta_error_p50_s", -600);
   assert_number (second, "online_hours", 2);
-  assert_number (second, "busy_hours", 68.0 / 60);
-  assert_number (second, "utilisation", 68.0 / 120);
+  assert_number (second, "busy_hours", 58.0 / 60);
+  assert_number (second, "utilisation", 58.0 / 120);
+}
+
+/* From 10:00 on the 1st to 01:00 on the 3rd by day: hour rows for the
+ * parts of days, day rows for the 2nd; o1 and o2 (09:00, 09:20) are left
+ * out. */
+static void
+test_part_days (void)
+{
+  g_autoptr(DsdTestResponse) response =
+    get ("/api/v1/reports/figures?from=2020-03-01T10:00:00Z&to=2020-03-03T01:00:00Z", NULL);
+  JsonArray *rows = rows_of (response);
+  JsonObject *first;
+  JsonObject *third;
+
+  g_assert_cmpuint (json_array_get_length (rows), ==, 3);
+  first = json_array_get_object_element (rows, 0);
+  third = json_array_get_object_element (rows, 2);
+  g_assert_cmpstr (json_object_get_string_member (first, "bucket"), ==,
+                   "2020-03-01T00:00:00.000000Z");
+  /* o3, o4; Ann 10:00–12:00, Bob 10:00–11:00 online; Bob busy 35 minutes */
+  assert_number (first, "created", 2);
+  assert_number (first, "online_hours", 3);
+  assert_number (first, "busy_hours", 35.0 / 60);
+  assert_number (json_array_get_object_element (rows, 1), "created", 1);
+  /* the 3rd until 01:00: Ann online, busy until 00:10 */
+  assert_number (third, "created", 0);
+  assert_number (third, "online_hours", 1);
+  assert_number (third, "busy_hours", 10.0 / 60);
 }
 
 static void
@@ -202,10 +265,10 @@ test_by_hour (void)
   g_assert_cmpstr (json_object_get_string_member (nine, "bucket"), ==,
                    "2020-03-01T09:00:00.000000Z");
   assert_number (nine, "created", 2);
-  assert_number (nine, "assign_p50_s", 120);
-  /* Ann 1 h online; o1 and o2 busy 29 + 37 minutes */
+  assert_quantile (nine, "assign_p50_s", 120);
+  /* Ann 1 h online; o1 and o2 hold her 09:01–10:00 */
   assert_number (nine, "online_hours", 1);
-  assert_number (nine, "busy_hours", 66.0 / 60);
+  assert_number (nine, "busy_hours", 59.0 / 60);
   /* 10:00: Ann and Bob online, o3 busy 35 minutes */
   assert_number (ten, "created", 1);
   assert_number (ten, "online_hours", 2);
@@ -251,17 +314,178 @@ test_by_driver (void)
   g_assert_cmpstr (json_object_get_string_member (ann, "driver_name"), ==, "Ann");
   assert_number (ann, "created", 3);
   assert_number (ann, "delivered", 3);
-  assert_number (ann, "on_time", 2);
-  /* 4 h + 2 h online, 29 + 37 + 68 minutes busy */
+  assert_number (ann, "on_time", 3);
+  /* 4 h + 2 h online, 59 + 58 minutes busy */
   assert_number (ann, "online_hours", 6);
-  assert_number (ann, "busy_hours", 134.0 / 60);
-  assert_number (ann, "utilisation", 134.0 / 360);
+  assert_number (ann, "busy_hours", 117.0 / 60);
+  assert_number (ann, "utilisation", 117.0 / 360);
   assert_number (bob, "failed", 1);
   assert_number (bob, "online_hours", 1);
   assert_number (bob, "busy_hours", 35.0 / 60);
   assert_number (nobody, "created", 1);
   assert_number (nobody, "cancelled", 1);
   assert_number (nobody, "online_hours", 0);
+}
+
+static JsonObject *
+row_with (JsonArray  *rows,
+          const char *member,
+          const char *value)
+{
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (row, member, NULL), value) == 0)
+        return row;
+    }
+  g_error ("no row with %s %s", member, value);
+}
+
+/* By day and zone: North holds o1, o2 (the 1st), South o3, unzoned o4 and o5;
+ * no driver time by zone. */
+static void
+test_by_day_and_zone (void)
+{
+  g_autoptr(DsdTestResponse) response =
+    get ("/api/v1/reports/figures?from=2020-03-01T00:00:00Z&to=2020-03-03T00:00:00Z"
+         "&group_by=day,zone", NULL);
+  JsonArray *rows = rows_of (response);
+  JsonObject *north = row_with (rows, "zone_id", NORTH);
+  JsonObject *south = row_with (rows, "zone_id", SOUTH);
+  JsonObject *unzoned = json_array_get_object_element (rows, 2);
+
+  g_assert_cmpstr (dsd_test_response_string (response, "group_by"), ==, "day,zone");
+  /* the 1st: North, South, unzoned (o4); the 2nd: unzoned (o5) */
+  g_assert_cmpuint (json_array_get_length (rows), ==, 4);
+  g_assert_cmpstr (json_object_get_string_member (north, "zone_name"), ==, "North");
+  assert_number (north, "created", 2);
+  assert_number (north, "on_time_rate", 1);
+  assert_quantile (north, "assign_p50_s", 120);
+  assert_null (north, "online_hours");
+  assert_null (north, "utilisation");
+  assert_number (south, "failed", 1);
+  assert_null (south, "on_time_rate");
+  assert_quantile (south, "assign_p90_s", 300);
+  assert_null (unzoned, "zone_id");
+  assert_number (unzoned, "cancelled", 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rows, 3),
+                                                  "bucket"), ==,
+                   "2020-03-02T00:00:00.000000Z");
+}
+
+/* By team over the whole period: N's orders (North) and Ann's time, S's
+ * (South) and Bob's; unzoned orders are in no team. */
+static void
+test_by_team (void)
+{
+  g_autoptr(DsdTestResponse) response =
+    get ("/api/v1/reports/figures?from=2020-03-01T00:00:00Z&to=2020-03-03T00:00:00Z"
+         "&group_by=team&format=json", NULL);
+  JsonArray *rows = rows_of (response);
+  JsonObject *n = row_with (rows, "team_id", TEAM_N);
+  JsonObject *s = row_with (rows, "team_id", TEAM_S);
+
+  g_assert_cmpuint (json_array_get_length (rows), ==, 2);
+  assert_null (n, "bucket");
+  g_assert_cmpstr (json_object_get_string_member (n, "team_name"), ==, "N");
+  assert_number (n, "created", 2);
+  assert_number (n, "delivered", 2);
+  assert_number (n, "online_hours", 6);
+  assert_number (n, "busy_hours", 117.0 / 60);
+  assert_number (s, "created", 1);
+  assert_number (s, "online_hours", 1);
+  assert_number (s, "busy_hours", 35.0 / 60);
+  assert_number (s, "utilisation", 35.0 / 60);
+}
+
+/* A dispatcher of team S sees South's orders and Bob's time only, by any
+ * grouping. */
+static void
+test_scoped (void)
+{
+  g_autofree char *token = dsd_test_create_user (server, "dispatcher", NULL, NULL);
+  g_autoptr(DsdTestResponse) by_day = NULL;
+  g_autoptr(DsdTestResponse) by_driver = NULL;
+  g_autoptr(DsdTestResponse) by_team = NULL;
+  JsonArray *rows;
+  JsonObject *first;
+
+  sql ("INSERT INTO dispatch.team_dispatchers SELECT '" TEAM_S "', id FROM dispatch.users"
+       " WHERE role = 'dispatcher' ORDER BY created_at DESC LIMIT 1");
+  by_day = get ("/api/v1/reports/figures?from=2020-03-01T00:00:00Z&to=2020-03-03T00:00:00Z",
+                token);
+  rows = rows_of (by_day);
+  first = json_array_get_object_element (rows, 0);
+  assert_number (first, "created", 1);
+  assert_number (first, "failed", 1);
+  assert_number (first, "online_hours", 1);
+  assert_number (first, "busy_hours", 35.0 / 60);
+  assert_number (json_array_get_object_element (rows, 1), "created", 0);
+
+  by_driver = get ("/api/v1/reports/figures?from=2020-03-01T00:00:00Z"
+                   "&to=2020-03-03T00:00:00Z&group_by=driver", token);
+  rows = rows_of (by_driver);
+  g_assert_cmpuint (json_array_get_length (rows), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rows, 0),
+                                                  "driver_id"), ==, BOB);
+
+  by_team = get ("/api/v1/reports/figures?from=2020-03-01T00:00:00Z"
+                 "&to=2020-03-03T00:00:00Z&group_by=day,team", token);
+  rows = rows_of (by_team);
+  g_assert_cmpuint (json_array_get_length (rows), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rows, 0),
+                                                  "team_id"), ==, TEAM_S);
+}
+
+/* The summary as its triggers keep it equals the one made from the tables
+ * (dispatch.report_summary_rebuild) after orders end (one driver's at
+ * overlapping times), a session changes and a zone goes (its orders become
+ * unzoned): counts, histograms (non-zero buckets), time to the millisecond. */
+#define NORMAL_SUMMARY(table) \
+  "SELECT unit, start_at, dim, key, created, delivered, failed, cancelled, on_time, promised," \
+  " (SELECT string_agg(i || ':' || h[i], ',' ORDER BY i) FROM generate_subscripts(h, 1) i" \
+  "  WHERE h[i] <> 0) AS a, (SELECT string_agg(i || ':' || p[i], ',' ORDER BY i)" \
+  "  FROM generate_subscripts(p, 1) i WHERE p[i] <> 0) AS p," \
+  " (SELECT string_agg(i || ':' || d[i], ',' ORDER BY i) FROM generate_subscripts(d, 1) i" \
+  "  WHERE d[i] <> 0) AS d, (SELECT string_agg(i || ':' || e[i], ',' ORDER BY i)" \
+  "  FROM generate_subscripts(e, 1) i WHERE e[i] <> 0) AS e," \
+  " round(online_s::numeric, 3) AS o, round(busy_s::numeric, 3) AS b" \
+  " FROM (SELECT s.*, s.assign_hist AS h, s.pickup_hist AS p, s.delivery_hist AS d," \
+  "        s.eta_hist AS e FROM " table " s) s" \
+  " WHERE (created, delivered, failed, cancelled, on_time, promised) <> (0, 0, 0, 0, 0, 0)" \
+  "  OR round(online_s::numeric, 3) <> 0 OR round(busy_s::numeric, 3) <> 0"
+
+static void
+test_summary_matches_raw (void)
+{
+  g_autofree char *differ = NULL;
+  g_autofree char *ended = NULL;
+
+  sql ("INSERT INTO dispatch.orders (tracking_token, pickup_lat, pickup_lon, dropoff_lat,"
+       " dropoff_lon, status, driver_id, zone_id, created_at, assigned_at)"
+       " SELECT 'm' || i, 1, 1, 1, 1, 'assigned', '" BOB "', '" SOUTH "',"
+       "  '2020-03-05T10:00Z'::timestamptz + i * interval '7 min',"
+       "  '2020-03-05T10:00Z'::timestamptz + i * interval '9 min'"
+       " FROM generate_series(1, 20) i;"
+       "UPDATE dispatch.orders SET status = 'picked_up',"
+       " picked_up_at = assigned_at + interval '5 min' WHERE tracking_token LIKE 'm%';"
+       "UPDATE dispatch.orders SET status = CASE WHEN tracking_token LIKE '%3' THEN 'failed'"
+       "  ELSE 'delivered' END, closed_at = assigned_at + interval '31 min',"
+       " promised_at = assigned_at + interval '30 min' WHERE tracking_token LIKE 'm%';"
+       "UPDATE dispatch.driver_sessions SET online_until = online_until + interval '1 h'"
+       " WHERE driver_id = '" BOB "';"
+       "DELETE FROM dispatch.zones WHERE id = '" SOUTH "'");
+  ended = sql_value ("SELECT count(*) FROM dispatch.report_summary"
+                     " WHERE dim = 'z' AND unit = 'day' AND start_at = '2020-03-05'"
+                     " AND created = 20 AND failed = 2");
+  g_assert_cmpstr (ended, ==, "1");
+  differ = sql_value ("CREATE TEMP TABLE kept AS " NORMAL_SUMMARY ("dispatch.report_summary") ";"
+                      "SELECT dispatch.report_summary_rebuild();"
+                      "WITH rebuilt AS (" NORMAL_SUMMARY ("dispatch.report_summary") ")"
+                      " SELECT count(*) FROM ((TABLE rebuilt EXCEPT TABLE kept)"
+                      " UNION ALL (TABLE kept EXCEPT TABLE rebuilt)) x");
+  g_assert_cmpstr (differ, ==, "0");
 }
 
 /* Python's csv module, strict, parses text; the records as a JSON array. */
@@ -496,10 +720,15 @@ test_bad_requests (void)
   assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2021-01-02T00:00:00Z", "to");
   assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-02-02T00:00:00Z&group_by=hour",
                   "to");
-  assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=zone",
+  assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=hour,day",
                   "group_by");
-  assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=team",
+  assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=zone,team",
                   "group_by");
+  assert_refused (FIGURES,
+                  "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=day,zone,x",
+                  "group_by");
+  assert_refused (FIGURES, "from=2020-01-01T00:30:00Z&to=2020-01-02T00:00:00Z", "from");
+  assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:01Z", "to");
   assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&group_by=week",
                   "group_by");
   assert_refused (FIGURES, "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&format=xml",
@@ -811,8 +1040,12 @@ main (int   argc,
 
   g_test_add_func ("/reports/by-day", test_by_day);
   g_test_add_func ("/reports/by-hour", test_by_hour);
+  g_test_add_func ("/reports/part-days", test_part_days);
   g_test_add_func ("/reports/by-driver", test_by_driver);
   g_test_add_func ("/reports/pages", test_pages);
+  g_test_add_func ("/reports/by-day-and-zone", test_by_day_and_zone);
+  g_test_add_func ("/reports/by-team", test_by_team);
+  g_test_add_func ("/reports/scoped", test_scoped);
   g_test_add_func ("/reports/figures-csv", test_figures_csv);
   g_test_add_func ("/reports/orders-csv", test_orders_csv);
   g_test_add_func ("/reports/kept-history", test_kept_history);
@@ -822,6 +1055,7 @@ main (int   argc,
   g_test_add_func ("/reports/history-frames", test_history_frames);
   g_test_add_func ("/reports/history-pages", test_history_pages);
   g_test_add_func ("/reports/history-bad-requests", test_history_bad_requests);
+  g_test_add_func ("/reports/summary-matches-raw", test_summary_matches_raw);
 
   server = dsd_test_server_start (NULL);
   cluster = dsd_pg_cluster_new (dsd_test_server_get_data_dir (server));

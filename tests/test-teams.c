@@ -774,6 +774,86 @@ test_zone_settings (void)
   g_assert_cmpuint (later->status, ==, 200);
 }
 
+/* Waits on stream ws for the event that cancels order_id. */
+static void
+wait_ended (DsdTestWebsocket *ws,
+            const char       *order_id)
+{
+  for (;;)
+    {
+      g_autoptr(JsonObject) frame = dsd_test_websocket_next (ws, WAIT_TIMEOUT_MS);
+      g_autofree char *text = NULL;
+
+      g_assert_nonnull (frame);
+      text = frame_text (frame);
+      if (names (text, order_id) && strstr (text, "\"cancelled\"") != NULL)
+        return;
+    }
+}
+
+/* A dispatcher moved from zone A's team to zone B's: its open stream is
+ * closed with 4409 once this instance sees the change, and from then on its
+ * reads (cached ones too: an order of A's that ended, so that no event of
+ * its own drops the cached answer) and a new stream are B's. */
+static void
+test_scope_change (void)
+{
+  Dispatcher d = { 0 };
+  g_autofree char *body = NULL;
+  g_autofree char *moved = NULL;
+  g_autofree char *team = NULL;
+  g_autofree char *team_path = NULL;
+  g_autofree char *ended = new_order (50.5, 10.5008);
+  g_autofree char *a_path = g_strdup_printf ("/api/v1/orders/%s", ended);
+  g_autofree char *cancel = g_strdup_printf ("/api/v1/orders/%s/cancel", ended);
+  g_autofree char *b_path = g_strdup_printf ("/api/v1/orders/%s", fx.order[1]);
+  g_autofree char *text = NULL;
+  g_autoptr(DsdTestResponse) created = NULL;
+  g_autoptr(DsdTestResponse) put = NULL;
+  g_autoptr(DsdTestWebsocket) before = NULL;
+  g_autoptr(DsdTestWebsocket) after = NULL;
+  g_autoptr(JsonObject) snapshot = NULL;
+
+  new_dispatcher (&d);
+  body = g_strdup_printf ("{\"name\":\"movers\",\"dispatchers\":[\"%s\"],\"drivers\":[\"%s\"],"
+                          "\"zones\":[\"%s\"]}", d.user_id, fx.driver[0], fx.zone[0]);
+  created = admin ("POST", "/api/v1/teams", body);
+  team = created_id (created);
+  team_path = g_strdup_printf ("/api/v1/teams/%s", team);
+
+  before = dsd_test_websocket_connect (server, "/api/v1/stream", d.token, NULL);
+  g_assert_nonnull (before);
+  snapshot = dsd_test_websocket_next_of_type (before, "snapshot", WAIT_TIMEOUT_MS);
+  g_assert_nonnull (snapshot);
+  expect_status (dsd_test_server_get_admin_token (server), "POST", cancel, "{}", 200);
+  wait_ended (before, ended);
+
+  /* read twice: the second answer comes from the cache */
+  expect_status (d.token, "GET", a_path, NULL, 200);
+  expect_status (d.token, "GET", a_path, NULL, 200);
+  expect_status (d.token, "GET", b_path, NULL, 404);
+
+  moved = g_strdup_printf ("{\"name\":\"movers\",\"dispatchers\":[\"%s\"],\"drivers\":[\"%s\"],"
+                           "\"zones\":[\"%s\"]}", d.user_id, fx.driver[1], fx.zone[1]);
+  put = admin ("PUT", team_path, moved);
+  g_assert_cmpuint (put->status, ==, 200);
+  g_assert_cmpuint (dsd_test_websocket_wait_closed (before, WAIT_TIMEOUT_MS), ==, 4409);
+
+  expect_status (d.token, "GET", a_path, NULL, 404);
+  expect_status (d.token, "GET", b_path, NULL, 200);
+  after = dsd_test_websocket_connect (server, "/api/v1/stream", d.token, NULL);
+  g_assert_nonnull (after);
+  g_clear_pointer (&snapshot, json_object_unref);
+  snapshot = dsd_test_websocket_next_of_type (after, "snapshot", WAIT_TIMEOUT_MS);
+  g_assert_nonnull (snapshot);
+  text = frame_text (snapshot);
+  g_assert_true (names (text, fx.order[1]));
+  g_assert_false (names (text, fx.order[0]));
+  g_assert_false (names (text, ended));
+  g_free (d.user_id);
+  g_free (d.token);
+}
+
 /* The pickups a token's demand counts: each cell's count by the side of
  * zone A (lon < 11), zone B (lon > 12) or elsewhere. */
 static void
@@ -912,6 +992,7 @@ main (int   argc,
   g_test_add_func ("/teams/zone-and-team-resources", test_zone_and_team_resources);
   g_test_add_func ("/teams/me-and-demand", test_me_and_demand);
   g_test_add_func ("/teams/history-scope", test_history_scope);
+  g_test_add_func ("/teams/scope-change", test_scope_change);
 
   server = dsd_test_server_start (server_env);
   make_fixtures ();

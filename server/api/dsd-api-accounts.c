@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-api"
 
+#include <string.h>
+
 #include "dsd-api.h"
 #include "dsd-pg-pool.h"
 
@@ -8,7 +10,7 @@
  * background while it is younger than DSD_ACCOUNT_STATES_MAX_AGE_MS). */
 #define ACCOUNT_REFRESH_MS 2000
 
-/* {"<id>":[disabled, tokens_valid_after_s], ...} for the ids that are users. */
+/* {"<id>":[disabled, tokens_valid_after_s, scope], ...} for the ids that are users. */
 static const char states_sql[] =
   "SELECT dispatch.user_auth_states($1::uuid[])::text";
 
@@ -46,9 +48,11 @@ parse_states (const char  *text,
   while (json_object_iter_next (&iter, &user_id, &node))
     {
       JsonArray *pair = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+      const char *scope = pair != NULL && json_array_get_length (pair) == 3
+                          ? json_node_get_string (json_array_get_element (pair, 2)) : NULL;
       DsdAccountState *state;
 
-      if (pair == NULL || json_array_get_length (pair) != 2)
+      if (scope == NULL || strlen (scope) >= sizeof state->scope)
         {
           g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INTERNAL, "internal error");
           return NULL;
@@ -57,6 +61,7 @@ parse_states (const char  *text,
       state = g_new0 (DsdAccountState, 1);
       state->disabled = json_array_get_boolean_element (pair, 0);
       state->tokens_valid_after_s = json_array_get_int_element (pair, 1);
+      g_strlcpy (state->scope, scope, sizeof state->scope);
       g_hash_table_insert (states, g_strdup (user_id), state);
     }
 

@@ -11,7 +11,10 @@
  * where it is decided, in SQL: a customer's foreign order is a 404 that is
  * never stored. Drivers go to SQL every time: what they may see depends on
  * the clock (a live offer). Entries belong to the order's scope, which the
- * order's events invalidate (docs/cache.md).
+ * order's events invalidate (docs/cache.md). A dispatcher's key also holds
+ * its team scope's fingerprint (the account states'), so that what it may
+ * see changing (teams, their zones or drivers) leaves its earlier answers
+ * behind.
  */
 
 typedef struct {
@@ -167,11 +170,19 @@ dsd_api_respond_cached_checked (DsdRequest         *request,
 {
   const DsdPrincipal *principal = dsd_request_get_principal (request);
   g_autofree char *actor = dsd_request_dup_actor_json (request);
+  const char *team_scope = NULL;
   CachedRead *read;
   g_autofree char *scope = NULL;
 
-  /* The scope must be spelled as events spell the order's id. */
+  if (principal != NULL && principal->role == DSD_ROLE_DISPATCHER)
+    team_scope = dsd_account_states_peek_scope (dsd_context_get (context,
+                                                                 DSD_TYPE_ACCOUNT_STATES),
+                                                principal->user_id);
+
+  /* The scope must be spelled as events spell the order's id; a dispatcher
+   * whose team scope is not known (any more) goes to SQL. */
   if ((principal != NULL && principal->role == DSD_ROLE_DRIVER) ||
+      (principal != NULL && principal->role == DSD_ROLE_DISPATCHER && team_scope == NULL) ||
       (order_id != NULL && !is_canonical_uuid (order_id)))
     {
       dsd_api_respond_query (request, context, 200, sql, n_params, params);
@@ -181,7 +192,8 @@ dsd_api_respond_cached_checked (DsdRequest         *request,
   read = g_new0 (CachedRead, 1);
   read->request = dsd_request_ref (request);
   read->context = context;
-  read->key = g_strconcat (view, ":", id, ":", actor != NULL ? actor : "public", NULL);
+  read->key = g_strconcat (view, ":", id, ":", actor != NULL ? actor : "public", ":",
+                           team_scope != NULL ? team_scope : "", NULL);
   read->scope = order_id != NULL ? g_strconcat ("order:", order_id, NULL) : NULL;
   read->ttl_s = ttl_s;
   read->check = check;

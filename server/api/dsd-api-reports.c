@@ -8,8 +8,9 @@
 #include "dsd-api.h"
 
 /*
- * GET /api/v1/reports/figures: the figures of a period by hour, day or
- * driver (dispatch.report_rows, docs/reports.md), as JSON or CSV;
+ * GET /api/v1/reports/figures: the figures of a period by hour or day and by
+ * zone, team or driver (dispatch.report_rows, docs/reports.md), as JSON or
+ * CSV, as far as the caller's scope reaches;
  * GET /api/v1/reports/orders: the orders created in a period, as CSV;
  * GET /api/v1/reports/demand: their pickups counted per grid cell
  * (dispatch.report_demand), in the caller's scope, as JSON.
@@ -18,11 +19,14 @@
  * orders).
  */
 
+#define HOUR_US (G_USEC_PER_SEC * (gint64) 3600)
+
 static const char figures_json_sql[] =
-  "SELECT * FROM dispatch.report_json_page($1::timestamptz, $2::timestamptz, $3, $4,"
-  " $5::integer)";
+  "SELECT * FROM dispatch.report_json_page($1::jsonb, $2::timestamptz, $3::timestamptz, $4,"
+  " $5, $6, $7::integer)";
 static const char figures_page_sql[] =
-  "SELECT * FROM dispatch.report_page($1::timestamptz, $2::timestamptz, $3, $4, $5::integer)";
+  "SELECT * FROM dispatch.report_page($1::jsonb, $2::timestamptz, $3::timestamptz, $4, $5,"
+  " $6, $7::integer)";
 static const char orders_page_sql[] =
   "SELECT * FROM dispatch.report_orders_page($1::timestamptz, $2::timestamptz, $3, $4::integer)";
 
@@ -50,31 +54,59 @@ wants_csv (DsdRequest  *request,
   return FALSE;
 }
 
-/* group_by: hour, day or driver; zone and team are reserved for when the
- * server has zones and teams. */
+/* from and to (dsd_api_get_period) are whole UTC hours, or an error. */
+static gboolean
+check_whole_hours (const char  *from,
+                   const char  *to,
+                   GError     **error)
+{
+  gint64 from_us = 0;
+  gint64 to_us = 0;
+  const char *name;
+
+  dispatch_parse_timestamp (from, &from_us);
+  dispatch_parse_timestamp (to, &to_us);
+  if (from_us % HOUR_US == 0 && to_us % HOUR_US == 0)
+    return TRUE;
+  name = from_us % HOUR_US != 0 ? "from" : "to";
+  dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, name,
+                            "%s must be a whole hour (UTC)", name);
+  return FALSE;
+}
+
+/* group_by: a unit (hour, day), a dimension (zone, team, driver) or both,
+ * comma-separated; out_unit NULL: the whole period as one row, out_dim
+ * NULL: everything together. Neither: by day. */
 static gboolean
 get_group (DsdRequest  *request,
-           const char **out_group,
+           const char **out_unit,
+           const char **out_dim,
            GError     **error)
 {
+  static const char * const units[] = { "hour", "day", NULL };
+  static const char * const dims[] = { "zone", "team", "driver", NULL };
   const char *group = dsd_request_get_query (request, "group_by");
+  g_auto(GStrv) parts = g_strsplit (group != NULL ? group : "day", ",", 3);
 
-  if (group == NULL)
-    group = "day";
-  if (g_str_equal (group, "zone") || g_str_equal (group, "team"))
+  *out_unit = NULL;
+  *out_dim = NULL;
+  for (guint i = 0; parts[i] != NULL; i++)
     {
-      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "group_by",
-                                "group_by=%s is not available yet", group);
-      return FALSE;
+      for (guint u = 0; units[u] != NULL && *out_unit == NULL; u++)
+        if (g_str_equal (parts[i], units[u]))
+          *out_unit = units[u];
+      for (guint d = 0; dims[d] != NULL && *out_dim == NULL; d++)
+        if (g_str_equal (parts[i], dims[d]))
+          *out_dim = dims[d];
+      if (i > 1 || (*out_unit == NULL && *out_dim == NULL) ||
+          (i == 1 && (*out_unit == NULL || *out_dim == NULL)))
+        {
+          dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "group_by",
+                                    "group_by must be hour or day, zone, team or driver, "
+                                    "or a unit and a dimension (day,zone)");
+          return FALSE;
+        }
     }
-  if (!g_str_equal (group, "hour") && !g_str_equal (group, "day") &&
-      !g_str_equal (group, "driver"))
-    {
-      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "group_by",
-                                "group_by must be hour, day or driver");
-      return FALSE;
-    }
-  *out_group = group;
   return TRUE;
 }
 
@@ -85,26 +117,31 @@ figures_cb (DsdRequest *request,
   g_autoptr(GError) error = NULL;
   g_autofree char *from = NULL;
   g_autofree char *to = NULL;
-  const char *group = NULL;
+  g_autofree char *actor = dsd_request_dup_actor_json (request);
+  const char *unit = NULL;
+  const char *dim = NULL;
   gboolean csv = FALSE;
   char *head;
 
-  if (!get_group (request, &group, &error) ||
+  if (!get_group (request, &unit, &dim, &error) ||
       !dsd_api_get_period (request,
-                           24 * (g_str_equal (group, "hour") ? DISPATCH_REPORT_HOURLY_MAX_DAYS
-                                                             : DISPATCH_REPORT_MAX_DAYS),
+                           24 * (g_strcmp0 (unit, "hour") == 0 ? DISPATCH_REPORT_HOURLY_MAX_DAYS
+                                                               : DISPATCH_REPORT_MAX_DAYS),
                            &from, &to, &error) ||
+      !check_whole_hours (from, to, &error) ||
       !wants_csv (request, &csv, &error))
     {
       dsd_request_respond_error (request, error);
       return;
     }
 
-  head = csv ? NULL : g_strdup_printf ("{\"from\":\"%s\",\"to\":\"%s\",\"group_by\":\"%s\","
-                                       "\"rows\":[", from, to, group);
+  head = csv ? NULL : g_strdup_printf ("{\"from\":\"%s\",\"to\":\"%s\",\"group_by\":\"%s%s%s\","
+                                       "\"rows\":[", from, to, unit != NULL ? unit : "",
+                                       unit != NULL && dim != NULL ? "," : "",
+                                       dim != NULL ? dim : "");
   dsd_api_respond_paged (request, user_data, head, DISPATCH_REPORT_PAGE_BUCKETS,
-                         csv ? figures_page_sql : figures_json_sql, 3,
-                         (const char * const[]) { from, to, group });
+                         csv ? figures_page_sql : figures_json_sql, 5,
+                         (const char * const[]) { actor, from, to, unit, dim });
 }
 
 static void

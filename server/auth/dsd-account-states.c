@@ -291,6 +291,19 @@ dsd_account_states_loaded (DsdAccountStates *self,
     }
 }
 
+const char *
+dsd_account_states_peek_scope (DsdAccountStates *self,
+                               const char       *user_id)
+{
+  Entry *entry;
+
+  g_return_val_if_fail (DSD_IS_ACCOUNT_STATES (self), NULL);
+  g_return_val_if_fail (user_id != NULL, NULL);
+
+  entry = g_hash_table_lookup (self->entries, user_id);
+  return entry != NULL && entry->loaded_us != 0 && entry->exists ? entry->state.scope : NULL;
+}
+
 void
 dsd_account_states_forget (DsdAccountStates *self,
                            const char       *user_id)

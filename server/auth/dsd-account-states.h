@@ -33,6 +33,9 @@ typedef struct {
   gboolean disabled;
   /* Tokens whose iat is below this (Unix seconds) are refused. */
   gint64   tokens_valid_after_s;
+  /* What the user sees when scoped to teams, as a fingerprint (md5 in hex,
+   * dispatch.scope_fingerprint); "" for users in no team. */
+  char     scope[33];
 } DsdAccountState;
 
 #define DSD_TYPE_ACCOUNT_STATES (dsd_account_states_get_type ())
@@ -74,6 +77,10 @@ void              dsd_account_states_loaded      (DsdAccountStates   *self,
                                                   GPtrArray          *user_ids,
                                                   GHashTable         *states,
                                                   const GError       *error);
+/* Returns: (nullable) (transfer none): the user's scope fingerprint as last
+ * loaded (valid until the next load); NULL when not loaded or no user. */
+const char       *dsd_account_states_peek_scope  (DsdAccountStates   *self,
+                                                  const char         *user_id);
 /* Drops what is known of a user, after a change made through this instance. */
 void              dsd_account_states_forget      (DsdAccountStates   *self,
                                                   const char         *user_id);

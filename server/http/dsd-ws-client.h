@@ -13,6 +13,10 @@ G_BEGIN_DECLS
 /* Private-use code (RFC 6455 §7.4.2), after HTTP's 401: the client's token
  * was revoked; reconnecting needs a new sign-in. */
 #define DSD_WS_CLOSE_REVOKED 4401
+/* Private-use code, after HTTP's 409: what the client's user may see (a
+ * dispatcher's teams, their zones and drivers) changed since it connected;
+ * reconnecting gets the new scope's snapshot. */
+#define DSD_WS_CLOSE_SCOPE_CHANGED 4409
 
 /*
  * One connected stream client (any of our websocket endpoints): sends text

@@ -9,12 +9,19 @@
 #define CLOSES_METRIC "dispatch_websocket_closes_total"
 
 struct _DsdWsClients {
-  GObject     parent_instance;
+  GObject           parent_instance;
 
-  DsdMetrics *metrics;
-  const char *stream;
-  GHashTable *clients;   /* DsdWsClient (owned) → DsdPrincipal (owned, nullable) */
+  DsdMetrics       *metrics;
+  DsdAccountStates *accounts;  /* nullable: no checks */
+  const char       *stream;
+  GHashTable       *clients;   /* DsdWsClient (owned) → Holder (owned) */
 };
+
+/* Who a client is signed in as. */
+typedef struct {
+  DsdPrincipal *principal;   /* nullable: anonymous */
+  char         *scope;       /* the user's scope fingerprint when added; NULL: not known */
+} Holder;
 
 G_DEFINE_FINAL_TYPE (DsdWsClients, dsd_ws_clients, G_TYPE_OBJECT)
 
@@ -25,6 +32,16 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void
+holder_free (gpointer data)
+{
+  Holder *holder = data;
+
+  g_clear_pointer (&holder->principal, dsd_principal_unref);
+  g_free (holder->scope);
+  g_free (holder);
+}
 
 static void
 update_gauge (DsdWsClients *self)
@@ -89,6 +106,7 @@ dsd_ws_clients_dispose (GObject *object)
 
   g_clear_pointer (&self->clients, g_hash_table_unref);
   g_clear_object (&self->metrics);
+  g_clear_object (&self->accounts);
 
   G_OBJECT_CLASS (dsd_ws_clients_parent_class)->dispose (object);
 }
@@ -112,8 +130,7 @@ dsd_ws_clients_class_init (DsdWsClientsClass *klass)
 static void
 dsd_ws_clients_init (DsdWsClients *self)
 {
-  self->clients = g_hash_table_new_full (NULL, NULL, g_object_unref,
-                                         (GDestroyNotify) dsd_principal_unref);
+  self->clients = g_hash_table_new_full (NULL, NULL, g_object_unref, holder_free);
 }
 
 void
@@ -154,12 +171,19 @@ dsd_ws_clients_add (DsdWsClients            *self,
                     const DsdPrincipal      *principal)
 {
   DsdWsClient *client;
+  Holder *holder = g_new0 (Holder, 1);
 
   g_return_val_if_fail (DSD_IS_WS_CLIENTS (self), NULL);
 
   client = dsd_ws_client_new (connection);
-  g_hash_table_insert (self->clients, client,
-                       principal != NULL ? dsd_principal_ref ((DsdPrincipal *) principal) : NULL);
+  if (principal != NULL)
+    {
+      holder->principal = dsd_principal_ref ((DsdPrincipal *) principal);
+      if (self->accounts != NULL)
+        holder->scope = g_strdup (dsd_account_states_peek_scope (self->accounts,
+                                                                 principal->user_id));
+    }
+  g_hash_table_insert (self->clients, client, holder);
   g_signal_connect (client, "closed", G_CALLBACK (client_closed_cb), self);
   update_gauge (self);
 
@@ -199,45 +223,81 @@ state_loaded_cb (GObject      *source,
 }
 
 void
-dsd_ws_clients_close_revoked (DsdWsClients     *self,
-                              DsdAccountStates *accounts)
+dsd_ws_clients_set_accounts (DsdWsClients     *self,
+                             DsdAccountStates *accounts)
 {
-  g_autoptr(GPtrArray) revoked = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func (g_free);
-  GHashTableIter iter;
-  gpointer client, principal;
-
   g_return_if_fail (DSD_IS_WS_CLIENTS (self));
   g_return_if_fail (DSD_IS_ACCOUNT_STATES (accounts));
 
-  g_hash_table_iter_init (&iter, self->clients);
-  while (g_hash_table_iter_next (&iter, &client, &principal))
-    {
-      g_autoptr(GError) error = NULL;
+  g_set_object (&self->accounts, accounts);
+}
 
-      if (principal == NULL || !dsd_ws_client_is_open (client))
+/* 0: the client stays (allowed, scope as when it was added, or not known
+ * yet); else the close code, its reason in out_reason. */
+static gushort
+close_code_for (DsdWsClients *self,
+                Holder       *holder,
+                char        **out_reason)
+{
+  g_autoptr(GError) error = NULL;
+  const char *scope;
+
+  switch (dsd_account_states_check (self->accounts, holder->principal, &error))
+    {
+    case DSD_ACCOUNT_REFUSED:
+      *out_reason = g_strdup (error->message);
+      return DSD_WS_CLOSE_REVOKED;
+
+    case DSD_ACCOUNT_UNKNOWN:
+      dsd_account_states_wait_async (self->accounts, holder->principal->user_id,
+                                     state_loaded_cb, NULL);
+      return 0;
+
+    case DSD_ACCOUNT_ALLOWED:
+    default:
+      scope = dsd_account_states_peek_scope (self->accounts, holder->principal->user_id);
+      if (holder->scope == NULL)
+        holder->scope = g_strdup (scope);
+      else if (scope != NULL && !g_str_equal (scope, holder->scope))
+        {
+          *out_reason = g_strdup ("what this account may see changed, reconnect");
+          return DSD_WS_CLOSE_SCOPE_CHANGED;
+        }
+      return 0;
+    }
+}
+
+void
+dsd_ws_clients_close_revoked (DsdWsClients *self)
+{
+  g_autoptr(GPtrArray) closing = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) codes = g_array_new (FALSE, FALSE, sizeof (gushort));
+  GHashTableIter iter;
+  gpointer client, holder;
+
+  g_return_if_fail (DSD_IS_WS_CLIENTS (self));
+  g_return_if_fail (self->accounts != NULL);
+
+  g_hash_table_iter_init (&iter, self->clients);
+  while (g_hash_table_iter_next (&iter, &client, &holder))
+    {
+      char *reason = NULL;
+      gushort code;
+
+      if (((Holder *) holder)->principal == NULL || !dsd_ws_client_is_open (client))
         continue;
 
-      switch (dsd_account_states_check (accounts, principal, &error))
-        {
-        case DSD_ACCOUNT_REFUSED:
-          g_ptr_array_add (revoked, g_object_ref (client));
-          g_ptr_array_add (reasons, g_strdup (error->message));
-          break;
-
-        case DSD_ACCOUNT_UNKNOWN:
-          dsd_account_states_wait_async (accounts, ((DsdPrincipal *) principal)->user_id,
-                                         state_loaded_cb, NULL);
-          break;
-
-        case DSD_ACCOUNT_ALLOWED:
-        default:
-          break;
-        }
+      code = close_code_for (self, holder, &reason);
+      if (code == 0)
+        continue;
+      g_ptr_array_add (closing, g_object_ref (client));
+      g_ptr_array_add (reasons, reason);
+      g_array_append_val (codes, code);
     }
 
   /* Closing may end a client and take it out of the table: not while iterating. */
-  for (guint i = 0; i < revoked->len; i++)
-    dsd_ws_client_close (g_ptr_array_index (revoked, i), DSD_WS_CLOSE_REVOKED,
+  for (guint i = 0; i < closing->len; i++)
+    dsd_ws_client_close (g_ptr_array_index (closing, i), g_array_index (codes, gushort, i),
                          g_ptr_array_index (reasons, i), TRUE);
 }

@@ -14,7 +14,9 @@ G_BEGIN_DECLS
  * connection just ended) and can all be closed at once (shutdown). A client
  * is referenced by the set until it closes. Property "n-clients" (notify).
  * A client signed in as a user can be closed when that user's tokens are
- * revoked (DSD_WS_CLOSE_REVOKED).
+ * revoked (DSD_WS_CLOSE_REVOKED) or what the user may see changed since it
+ * connected (DSD_WS_CLOSE_SCOPE_CHANGED; the account states' scope
+ * fingerprint as it was when the client was added against the one now).
  */
 #define DSD_TYPE_WS_CLIENTS (dsd_ws_clients_get_type ())
 G_DECLARE_FINAL_TYPE (DsdWsClients, dsd_ws_clients, DSD, WS_CLIENTS, GObject)
@@ -33,10 +35,15 @@ guint         dsd_ws_clients_get_n_clients    (DsdWsClients            *self);
 void          dsd_ws_clients_close_all        (DsdWsClients            *self,
                                                gushort                  code,
                                                const char              *reason);
-/* Closes with DSD_WS_CLOSE_REVOKED the clients whose token accounts refuses
- * now (user disabled or gone, token issued before a sign-out everywhere or a
- * password change); starts loading the states accounts does not know. */
-void          dsd_ws_clients_close_revoked    (DsdWsClients            *self,
+/* The account states the clients are checked against (set before clients
+ * are added). */
+void          dsd_ws_clients_set_accounts     (DsdWsClients            *self,
                                                DsdAccountStates        *accounts);
+/* Closes with DSD_WS_CLOSE_REVOKED the clients whose token the account
+ * states refuse now (user disabled or gone, token issued before a sign-out
+ * everywhere or a password change), with DSD_WS_CLOSE_SCOPE_CHANGED those
+ * whose user's scope fingerprint changed since they were added; starts
+ * loading the states not known. */
+void          dsd_ws_clients_close_revoked    (DsdWsClients            *self);
 
 G_END_DECLS

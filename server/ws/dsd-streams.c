@@ -21,7 +21,6 @@ struct _DsdStreams {
   DsdTrackingStream   *tracking;
   DsdDriverStream     *drivers;
   GPtrArray           *client_sets;   /* DsdWsClients */
-  DsdAccountStates    *accounts;
   guint                revocation_id;
 
   GTask               *stop_task;
@@ -82,7 +81,7 @@ close_revoked_cb (gpointer user_data)
   DsdStreams *self = user_data;
 
   for (guint i = 0; i < self->client_sets->len; i++)
-    dsd_ws_clients_close_revoked (g_ptr_array_index (self->client_sets, i), self->accounts);
+    dsd_ws_clients_close_revoked (g_ptr_array_index (self->client_sets, i));
 
   return G_SOURCE_CONTINUE;
 }
@@ -94,7 +93,6 @@ dsd_streams_dispose (GObject *object)
 
   g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
   g_clear_handle_id (&self->revocation_id, g_source_remove);
-  g_clear_object (&self->accounts);
   g_clear_pointer (&self->client_sets, g_ptr_array_unref);
   /* (the driver stream borrows the dispatcher stream's ring) */
   g_clear_object (&self->drivers);
@@ -166,7 +164,8 @@ dsd_streams_set_accounts (DsdStreams       *self,
   g_return_if_fail (DSD_IS_STREAMS (self));
   g_return_if_fail (DSD_IS_ACCOUNT_STATES (accounts));
 
-  g_set_object (&self->accounts, accounts);
+  for (guint i = 0; i < self->client_sets->len; i++)
+    dsd_ws_clients_set_accounts (g_ptr_array_index (self->client_sets, i), accounts);
   if (self->revocation_id == 0)
     self->revocation_id = g_timeout_add (REVOCATION_CHECK_MS, close_revoked_cb, self);
 }

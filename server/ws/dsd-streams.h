@@ -14,10 +14,13 @@ G_BEGIN_DECLS
  * gone (or after a few seconds).
  *
  * With the account states set, the clients signed in as a user are checked
- * every second and those whose token was revoked are closed with 4401
- * (DSD_WS_CLOSE_REVOKED). The states come from the users table shared by
- * every instance, so a revocation made through any instance closes the
- * user's streams on all of them within a few seconds.
+ * every second: those whose token was revoked are closed with 4401
+ * (DSD_WS_CLOSE_REVOKED), those whose user's team scope changed since they
+ * connected (a dispatcher added to or removed from a team, a team's zones or
+ * drivers changed) with 4409 (DSD_WS_CLOSE_SCOPE_CHANGED) so that they
+ * reconnect to the new scope. The states come from the tables shared by
+ * every instance, so a change made through any instance closes the user's
+ * streams on all of them within a few seconds.
  */
 #define DSD_TYPE_STREAMS (dsd_streams_get_type ())
 G_DECLARE_FINAL_TYPE (DsdStreams, dsd_streams, DSD, STREAMS, GObject)

@@ -74,13 +74,31 @@ RETURNS timestamptz LANGUAGE sql STABLE AS $$
   SELECT GREATEST(now(), p_previous + interval '1 second')
 $$;
 
--- {"<user id>": [disabled, tokens_valid_after_s], ...} for those of p_ids that
--- are users (the servers' token check, batched).
+-- What a dispatcher scoped to teams sees (its teams, their zones and
+-- drivers; docs/teams.md), as an md5 that changes whenever that does; ''
+-- for users in no team. Servers compare it to close the streams and drop
+-- the cached reads of a dispatcher whose scope changed.
+CREATE OR REPLACE FUNCTION dispatch.scope_fingerprint(p_user uuid)
+RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT coalesce(md5(string_agg(x.kind || x.id::text, ',' ORDER BY x.kind, x.id)), '')
+  FROM (SELECT 't' AS kind, m.team_id AS id FROM dispatch.team_dispatchers m
+        WHERE m.user_id = p_user
+        UNION
+        SELECT 'z', z.zone_id FROM dispatch.team_dispatchers m
+        JOIN dispatch.team_zones z ON z.team_id = m.team_id WHERE m.user_id = p_user
+        UNION
+        SELECT 'd', d.driver_id FROM dispatch.team_dispatchers m
+        JOIN dispatch.team_drivers d ON d.team_id = m.team_id WHERE m.user_id = p_user) x
+$$;
+
+-- {"<user id>": [disabled, tokens_valid_after_s, scope fingerprint], ...} for
+-- those of p_ids that are users (the servers' token check, batched).
 CREATE OR REPLACE FUNCTION dispatch.user_auth_states(p_ids uuid[])
 RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT COALESCE(jsonb_object_agg(u.id,
                                    jsonb_build_array(u.disabled,
-                                                     dispatch.valid_after_s(u.tokens_valid_after))),
+                                                     dispatch.valid_after_s(u.tokens_valid_after),
+                                                     dispatch.scope_fingerprint(u.id))),
                   '{}')
   FROM dispatch.users u
   WHERE u.id = ANY (p_ids)
