@@ -11,7 +11,8 @@
 # P3: one console client, points sent at half the P1 rate (50,000/s); every
 # point sent gets a latency: from its send time (its recorded_at) until the
 # console holds it or a newer point of the same driver (coalescing may drop
-# it); points never seen count with their wait until the end.
+# it); points never seen count with their wait until the end. Beside it,
+# dispatchd's CPU time per point accepted during that run.
 #
 # Usage: bench/bench-fanout.sh [BUILDDIR]      (default ./build)
 # Environment: RATES    points/s for P4, default "4000 8000 12000" ("6000 12000" with
@@ -133,10 +134,23 @@ for rate in $rates; do
   fi
 done
 
-# P3: one console at half the P1 rate, and at a light load for comparison
+# Points dispatchd has accepted (the ingest counts them as their flush is written).
+points_accepted () {
+  curl -sf -H "Authorization: Bearer $admin" "$BENCH_URL/metrics" |
+    awk '/^dispatch_location_points_total / { n = $2 } END { print n + 0 }'
+}
+
+# P3: one console at half the P1 rate, and at a light load for comparison;
+# beside it dispatchd's CPU time per point accepted during the P3 run, a figure
+# the machine's load moves less than the latency.
+cpu_before=$(bench_server_cpu_ticks)
+points_before=$(points_accepted)
 latency=$(run_ours --receivers 1 --rate "$p3_rate" --seconds "$seconds" --warmup "$warmup" \
   --latency)
 echo "dispatchd, latency at $p3_rate points/s: $latency" >&2
+cpu_per_point=$(echo "$cpu_before $(bench_server_cpu_ticks) $points_before $(points_accepted)" |
+  awk -v hz="$(getconf CLK_TCK)" '{ n = $6 - $5
+    if (n > 0) printf "%.1f", ($3 - $1) * 1e6 / hz / n; else printf "-" }')
 light=$(run_ours --receivers 1 --rate "$light_rate" --seconds "$seconds" --warmup "$warmup" \
   --latency)
 echo "dispatchd, latency at $light_rate points/s: $light" >&2
@@ -161,6 +175,8 @@ p3_verdict=$(awk -v p="$p99" -v d="$delivered" -v r="$p3_rate" 'BEGIN {
   print (p != "nan" && p + 0 <= 50 && d + 0 >= 0.9 * r) ? "met" : "not met" }')
 result P3 "driver point → console frame latency at $p3_rate points/s, p50 / p99" \
   "$(field "$latency" p50_ms) / $p99 ms" - - - "p99 ≤ 50 ms" "$p3_verdict"
+result - "dispatchd CPU time per point accepted during the P3 run" "$cpu_per_point µs" \
+  - - - - -
 result - "driver point → console frame latency at $light_rate points/s, p50 / p99" \
   "$(field "$light" p50_ms) / $(field "$light" p99_ms) ms" - - - - -
 

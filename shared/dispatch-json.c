@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dispatch-json.h"
+#include "dispatch-json-writer.h"
 #include "dispatch-json-scanner.h"
 
 typedef enum {
@@ -804,23 +805,32 @@ dispatch_json_index_path (const char *prefix,
 char *
 dispatch_format_timestamp (gint64 usec)
 {
-  /* Floor division, so times before 1970 land on the right second. */
-  gint64 seconds = usec / G_USEC_PER_SEC - (usec % G_USEC_PER_SEC < 0);
-  /* NULL outside years 1 to 9999 */
-  g_autoptr(GDateTime) in_range = g_date_time_new_from_unix_utc (seconds);
-  g_autoptr(GDateTime) time = NULL;
-  int year, month, day;
+  gboolean in_range = usec >= DISPATCH_TIMESTAMP_MIN_US && usec <= DISPATCH_TIMESTAMP_MAX_US;
+  GString *text;
 
-  g_return_val_if_fail (in_range != NULL, NULL);
+  g_return_val_if_fail (in_range, NULL);
 
-  time = g_date_time_add (in_range, usec - seconds * G_USEC_PER_SEC);
-  g_date_time_get_ymd (time, &year, &month, &day);
+  text = g_string_sized_new (32);
+  dispatch_json_append_timestamp (text, usec);
+  return g_string_free (text, FALSE);
+}
 
-  /* Not g_date_time_format(): %Y does not pad years before 1000, and a fixed
-   * layout prints twice as fast. */
-  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", year, month, day,
-                          g_date_time_get_hour (time), g_date_time_get_minute (time),
-                          g_date_time_get_second (time), g_date_time_get_microsecond (time));
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant,
+ * "chrono-compatible low-level date algorithms"; the inverse is in
+ * dispatch_json_append_timestamp()). */
+static gint64
+days_from_civil (gint64 year,
+                 guint  month,
+                 guint  day)
+{
+  gint64 era, year_of_era, day_of_year, day_of_era;
+
+  year -= month <= 2;
+  era = (year >= 0 ? year : year - 399) / 400;
+  year_of_era = year - era * 400;
+  day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
 }
 
 /* Reads exactly @n_digits decimal digits; FALSE if they are not all there. */
@@ -870,8 +880,7 @@ dispatch_parse_timestamp (const char *text,
   guint year, month, day, hour, minute, second;
   guint frac = 0;
   gint64 offset_s = 0;
-  g_autoptr(GDateTime) local = NULL;
-  g_autoptr(GDateTime) utc = NULL;
+  gint64 seconds;
 
   g_return_val_if_fail (out_usec != NULL, FALSE);
 
@@ -923,14 +932,20 @@ dispatch_parse_timestamp (const char *text,
       frac = G_USEC_PER_SEC - 1;
     }
 
-  /* GDateTime checks the fields and the calendar, and keeps to years 1 to 9999
-   * (also after the offset). */
-  if ((local = g_date_time_new_utc (year, month, day, hour, minute, second)) == NULL ||
-      (utc = offset_s == 0 ? g_date_time_ref (local)
-                           : g_date_time_add_seconds (local, -offset_s)) == NULL)
+  /* The fields and the calendar, and years 1 to 9999 (also after the offset):
+   * what GDateTime checks, without building one for every point received. */
+  if (year < 1 || month < 1 || month > 12 || day < 1 ||
+      day > (guint) g_date_get_days_in_month (month, year) ||
+      hour > 23 || minute > 59 || second > 59)
     return FALSE;
 
-  *out_usec = g_date_time_to_unix (utc) * G_USEC_PER_SEC + frac;
+  seconds = days_from_civil (year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
+            offset_s;
+  if (seconds < DISPATCH_TIMESTAMP_MIN_US / G_USEC_PER_SEC ||
+      seconds > DISPATCH_TIMESTAMP_MAX_US / G_USEC_PER_SEC)
+    return FALSE;
+
+  *out_usec = seconds * G_USEC_PER_SEC + frac;
   return TRUE;
 }
 

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The bus's building blocks without a broker: the seq merger that puts
- * partitions back into order, and the driver.location event built without
- * JSON text.
+ * partitions back into order, and the driver.location event written straight
+ * from its point.
  */
+#include <math.h>
+
+#include "dispatch-json.h"
 #include "dsd-event.h"
 #include "dsd-seq-merger.h"
 
@@ -80,7 +83,55 @@ test_merger_gap (void)
   g_assert_cmpint (dsd_seq_merger_get_delivered (merger), ==, 5);
 }
 
-/* The event built directly equals what parsing its own envelope gives. */
+/* The event built directly equals what parsing its own envelope gives: its
+ * data, its point, the text of its data. */
+static void
+assert_location_event (const DispatchLocationPoint *point)
+{
+  g_autoptr(DsdEvent) event = dsd_event_new_location ("d1", point);
+  GBytes *envelope = dsd_event_get_envelope (event);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsdEvent) parsed = dsd_event_new_from_json (g_bytes_get_data (envelope, NULL),
+                                                        g_bytes_get_size (envelope), &error);
+  g_autoptr(GBytes) data_text = dsd_event_dup_data_text (event);
+  g_autoptr(JsonObject) data_read = NULL;
+  g_autoptr(JsonNode) built = NULL;
+  g_autoptr(JsonNode) read = NULL;
+  g_autoptr(JsonNode) sliced = NULL;
+  const DispatchLocationPoint *a, *b;
+
+  g_assert_no_error (error);
+  built = json_node_init_object (json_node_alloc (), dsd_event_get_data (event));
+  read = json_node_init_object (json_node_alloc (), dsd_event_get_data (parsed));
+  data_read = dispatch_json_parse_object (g_bytes_get_data (data_text, NULL),
+                                          g_bytes_get_size (data_text), &error);
+  g_assert_no_error (error);
+  sliced = json_node_init_object (json_node_alloc (), data_read);
+
+  g_assert_cmpint (dsd_event_get_seq (event), ==, 0);
+  g_assert_cmpstr (dsd_event_get_id (event), ==, dsd_event_get_id (parsed));
+  g_assert_cmpstr (dsd_event_get_type_name (event), ==, "driver.location");
+  g_assert_cmpstr (dsd_event_get_driver_id (event), ==, "d1");
+  g_assert_cmpstr (dsd_event_get_key (event), ==, "d1");
+  g_assert_true (json_node_equal (built, read));
+  g_assert_true (json_node_equal (built, sliced));
+
+  a = dsd_event_get_location (event);
+  b = dsd_event_get_location (parsed);
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  g_assert_cmpfloat (a->lat, ==, point->lat);
+  g_assert_cmpfloat (b->lat, ==, point->lat);
+  g_assert_cmpfloat (b->lon, ==, point->lon);
+  g_assert_cmpint (b->recorded_at_us, ==, point->recorded_at_us);
+  g_assert_cmpuint (a->flags, ==, point->flags & ~DISPATCH_LOCATION_HAS_ACCURACY);
+  g_assert_cmpuint (b->flags, ==, a->flags);
+  if (a->flags & DISPATCH_LOCATION_HAS_HEADING)
+    g_assert_cmpfloat (b->heading, ==, point->heading);
+  if (a->flags & DISPATCH_LOCATION_HAS_SPEED)
+    g_assert_cmpfloat (b->speed_mps, ==, point->speed_mps);
+}
+
 static void
 test_location_event (void)
 {
@@ -89,23 +140,30 @@ test_location_event (void)
     .flags = DISPATCH_LOCATION_HAS_HEADING,
   };
   g_autoptr(DsdEvent) event = dsd_event_new_location ("d1", &point);
-  GBytes *envelope = dsd_event_get_envelope (event);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(DsdEvent) parsed = dsd_event_new_from_json (g_bytes_get_data (envelope, NULL),
-                                                        g_bytes_get_size (envelope), &error);
-  g_autoptr(JsonNode) built = json_node_init_object (json_node_alloc (),
-                                                     dsd_event_get_data (event));
-  g_autoptr(JsonNode) read = json_node_init_object (json_node_alloc (),
-                                                    dsd_event_get_data (parsed));
+  g_autoptr(GRand) rand = g_rand_new_with_seed (17);
 
-  g_assert_no_error (error);
-  g_assert_cmpint (dsd_event_get_seq (event), ==, 0);
-  g_assert_cmpstr (dsd_event_get_id (event), ==, dsd_event_get_id (parsed));
-  g_assert_cmpstr (dsd_event_get_type_name (event), ==, "driver.location");
-  g_assert_cmpstr (dsd_event_get_driver_id (event), ==, "d1");
-  g_assert_cmpstr (dsd_event_get_key (event), ==, "d1");
-  g_assert_true (json_node_equal (built, read));
+  assert_location_event (&point);
   g_assert_true (json_object_get_null_member (dsd_event_get_data (event), "speed_mps"));
+
+  for (guint n = 0; n < 2000; n++)
+    {
+      point = (DispatchLocationPoint) {
+        .lat = g_rand_double_range (rand, -90, 90),
+        .lon = g_rand_double_range (rand, -180, 180),
+        .heading = g_rand_double_range (rand, 0, 360),
+        .speed_mps = g_rand_double_range (rand, 0, 100),
+        .accuracy_m = 5,
+        .recorded_at_us = 1767225600000000 + g_rand_int (rand),
+        .flags = g_rand_int_range (rand, 0, 8),
+      };
+      if (n % 2 == 0)
+        {
+          /* as devices send them: six decimals */
+          point.lat = round (point.lat * 1e6) / 1e6;
+          point.lon = round (point.lon * 1e6) / 1e6;
+        }
+      assert_location_event (&point);
+    }
 }
 
 int

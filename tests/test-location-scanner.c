@@ -26,6 +26,19 @@ same_double (double a,
   return memcmp (&a, &b, sizeof a) == 0;
 }
 
+static gboolean
+same_point (const DispatchLocationPoint *a,
+            const DispatchLocationPoint *b)
+{
+  return same_double (a->lat, b->lat) && same_double (a->lon, b->lon) &&
+         a->flags == b->flags && a->recorded_at_us == b->recorded_at_us &&
+         (!(a->flags & DISPATCH_LOCATION_HAS_HEADING) || same_double (a->heading, b->heading)) &&
+         (!(a->flags & DISPATCH_LOCATION_HAS_SPEED) || same_double (a->speed_mps,
+                                                                    b->speed_mps)) &&
+         (!(a->flags & DISPATCH_LOCATION_HAS_ACCURACY) || same_double (a->accuracy_m,
+                                                                       b->accuracy_m));
+}
+
 /* The scanner gives up, or reads exactly what the strict path reads. */
 static void
 assert_agrees (const char *body,
@@ -50,15 +63,44 @@ assert_agrees (const char *body,
       DispatchLocationPoint *a = &g_array_index (scanned, DispatchLocationPoint, i);
       DispatchLocationPoint *b = &g_array_index (expected, DispatchLocationPoint, i);
 
-      if (!same_double (a->lat, b->lat) || !same_double (a->lon, b->lon) ||
-          a->flags != b->flags || a->recorded_at_us != b->recorded_at_us ||
-          ((a->flags & DISPATCH_LOCATION_HAS_HEADING) && !same_double (a->heading, b->heading)) ||
-          ((a->flags & DISPATCH_LOCATION_HAS_SPEED) && !same_double (a->speed_mps,
-                                                                     b->speed_mps)) ||
-          ((a->flags & DISPATCH_LOCATION_HAS_ACCURACY) && !same_double (a->accuracy_m,
-                                                                        b->accuracy_m)))
+      if (!same_point (a, b))
         g_error ("point %u read differently: %s", i, body);
     }
+}
+
+/* A driver-stream frame on the strict path (DsdWsClient, then the driver
+ * stream's handler). */
+static gboolean
+strict_frame (const char            *frame,
+              DispatchLocationPoint *point)
+{
+  g_autoptr(JsonObject) object = dispatch_json_parse_object (frame, -1, NULL);
+  const char *type = NULL;
+
+  return object != NULL &&
+         dispatch_json_get_string (object, NULL, "type", DISPATCH_JSON_REQUIRED, 0, &type,
+                                   NULL) &&
+         g_str_equal (type, "location") &&
+         dispatch_location_point_from_json (object, NULL, NOW_US, point, NULL);
+}
+
+static void
+assert_frame_agrees (const char *frame,
+                     gboolean    must_scan)
+{
+  DispatchLocationPoint scanned, expected;
+
+  if (!dsd_location_scan_frame (frame, strlen (frame), NOW_US, &scanned))
+    {
+      if (must_scan)
+        g_error ("frame not scanned: %s", frame);
+      return;
+    }
+
+  if (!strict_frame (frame, &expected))
+    g_error ("frame scanned, but the strict path refuses: %s", frame);
+  if (!same_point (&scanned, &expected))
+    g_error ("frame read differently: %s", frame);
 }
 
 /* A number in one of the forms JSON allows, within [min, max]. */
@@ -99,15 +141,20 @@ space (GRand *rand)
   return spaces[g_rand_int_range (rand, 0, G_N_ELEMENTS (spaces))];
 }
 
+/* A point object (a frame: with "type":"location" among its members). */
 static void
-append_point (GString *out,
-              GRand   *rand)
+append_point (GString  *out,
+              GRand    *rand,
+              gboolean  frame)
 {
-  const char *names[] = { "lat", "lon", "heading", "speed_mps", "accuracy_m", "recorded_at" };
+  const char *names[] = {
+    "lat", "lon", "heading", "speed_mps", "accuracy_m", "recorded_at", "type"
+  };
+  guint n_names = frame ? G_N_ELEMENTS (names) : G_N_ELEMENTS (names) - 1;
   gboolean first = TRUE;
 
   /* Members in random order, the optional ones sometimes absent or null. */
-  for (guint i = G_N_ELEMENTS (names) - 1; i > 0; i--)
+  for (guint i = n_names - 1; i > 0; i--)
     {
       guint j = g_rand_int_range (rand, 0, i + 1);
       const char *swap = names[i];
@@ -117,10 +164,11 @@ append_point (GString *out,
     }
 
   g_string_append_printf (out, "%s{", space (rand));
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+  for (guint i = 0; i < n_names; i++)
     {
       const char *name = names[i];
-      gboolean required = g_str_equal (name, "lat") || g_str_equal (name, "lon");
+      gboolean required = g_str_equal (name, "lat") || g_str_equal (name, "lon") ||
+                          g_str_equal (name, "type");
 
       if (!required && g_rand_int_range (rand, 0, 3) == 0)
         continue;
@@ -131,6 +179,8 @@ append_point (GString *out,
 
       if (!required && g_rand_int_range (rand, 0, 5) == 0)
         g_string_append (out, "null");
+      else if (g_str_equal (name, "type"))
+        g_string_append (out, "\"location\"");
       else if (g_str_equal (name, "lat"))
         append_number (out, rand, -90, 90);
       else if (g_str_equal (name, "lon"))
@@ -162,7 +212,7 @@ test_random_bodies (void)
       g_autoptr(GString) body = g_string_new (space (rand));
 
       if (n % 3 == 0)
-        append_point (body, rand);
+        append_point (body, rand, FALSE);
       else
         {
           guint n_points = g_rand_int_range (rand, 1, 20);
@@ -173,7 +223,7 @@ test_random_bodies (void)
             {
               if (i > 0)
                 g_string_append_c (body, ',');
-              append_point (body, rand);
+              append_point (body, rand, FALSE);
             }
           g_string_append_printf (body, "]%s}", space (rand));
         }
@@ -245,6 +295,62 @@ test_edges (void)
 }
 
 static void
+test_random_frames (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (9);
+
+  for (guint n = 0; n < 3000; n++)
+    {
+      g_autoptr(GString) frame = g_string_new (space (rand));
+
+      append_point (frame, rand, TRUE);
+      g_string_append (frame, space (rand));
+      assert_frame_agrees (frame->str, TRUE);
+    }
+}
+
+/* Frames the scanner leaves to the strict path, which words their errors. */
+static void
+test_frame_edges (void)
+{
+  static const struct {
+    const char *frame;
+    gboolean    scans;
+  } cases[] = {
+    { "{\"type\":\"location\",\"lat\":1,\"lon\":2}", TRUE },
+    { "{\"lat\":1,\"lon\":2,\"type\":\"location\"}", TRUE },
+    { " {\"type\" : \"location\", \"lat\":1, \"lon\":2, \"recorded_at\":null} ", TRUE },
+    { "{\"lat\":1,\"lon\":2}", FALSE },
+    { "{\"type\":\"location\",\"lat\":1}", FALSE },
+    { "{\"type\":\"locations\",\"lat\":1,\"lon\":2}", FALSE },
+    { "{\"type\":\"loc\",\"lat\":1,\"lon\":2}", FALSE },
+    { "{\"type\":\"locatio\\u006e\",\"lat\":1,\"lon\":2}", FALSE },
+    { "{\"type\":null,\"lat\":1,\"lon\":2}", FALSE },
+    { "{\"type\":\"location\",\"type\":\"location\",\"lat\":1,\"lon\":2}", FALSE },
+    { "{\"type\":\"location\",\"lat\":91,\"lon\":2}", FALSE },
+    { "{\"type\":\"location\",\"lat\":1,\"lon\":2,\"seq\":3}", FALSE },
+    { "{\"type\":\"location\",\"lat\":1,\"lon\":2}x", FALSE },
+    { "{\"type\":\"location\",\"points\":[{\"lat\":1,\"lon\":2}]}", FALSE },
+    { "[]", FALSE },
+    { "", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      DispatchLocationPoint point;
+
+      g_test_message ("case %u: %s", i, cases[i].frame);
+      g_assert_cmpint (dsd_location_scan_frame (cases[i].frame, strlen (cases[i].frame), NOW_US,
+                                                &point), ==, cases[i].scans);
+      assert_frame_agrees (cases[i].frame, cases[i].scans);
+    }
+
+  /* A body is not a frame, nor a frame a body. */
+  g_assert_null (dsd_location_scan (cases[0].frame, strlen (cases[0].frame), MAX_POINTS,
+                                    NOW_US));
+}
+
+static void
 test_batch_limit (void)
 {
   g_autoptr(GString) body = g_string_new ("{\"points\":[");
@@ -274,6 +380,8 @@ main (int   argc,
   g_test_add_func ("/location-scanner/random-bodies", test_random_bodies);
   g_test_add_func ("/location-scanner/edges", test_edges);
   g_test_add_func ("/location-scanner/batch-limit", test_batch_limit);
+  g_test_add_func ("/location-scanner/random-frames", test_random_frames);
+  g_test_add_func ("/location-scanner/frame-edges", test_frame_edges);
 
   return g_test_run ();
 }

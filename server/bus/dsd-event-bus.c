@@ -17,17 +17,24 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+static GQuark state_detail;
+static GQuark location_detail;
 
 static void
 dsd_event_bus_class_init (DsdEventBusClass *klass)
 {
+  /* A typed marshaller: this runs for every location point received. */
   signals[EVENT] =
     g_signal_new ("event",
                   G_TYPE_FROM_CLASS (klass),
-                  G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL,
+                  G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED,
+                  0, NULL, NULL, g_cclosure_marshal_VOID__BOXED,
                   G_TYPE_NONE, 1,
                   DSD_TYPE_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
+  g_signal_set_va_marshaller (signals[EVENT], G_TYPE_FROM_CLASS (klass),
+                              g_cclosure_marshal_VOID__BOXEDv);
+  state_detail = g_quark_from_static_string ("state");
+  location_detail = g_quark_from_static_string ("location");
 }
 
 static void
@@ -61,7 +68,7 @@ dsd_event_bus_publish (DsdEventBus *self,
       self->last_seq = seq;
     }
 
-  g_signal_emit (self, signals[EVENT], 0, event);
+  g_signal_emit (self, signals[EVENT], seq > 0 ? state_detail : location_detail, event);
 }
 
 gboolean

@@ -11,7 +11,9 @@ G_BEGIN_DECLS
  * The in-process bus: everything committed (state events, in seq order, from
  * the outbox relay) and every live location (from the ingest path) is emitted
  * as ::event (DsdEvent *) on the main context. Subscribers connect with
- * g_signal_connect_object.
+ * g_signal_connect_object, to "event::state" for the state events only (seq
+ * > 0), "event::location" for the locations only (seq 0, driver.location),
+ * or "event" for both.
  */
 #define DSD_TYPE_EVENT_BUS (dsd_event_bus_get_type ())
 G_DECLARE_FINAL_TYPE (DsdEventBus, dsd_event_bus, DSD, EVENT_BUS, GObject)

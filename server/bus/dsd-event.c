@@ -1,18 +1,31 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-bus"
 
+#include <math.h>
+
 #include "dispatch-json.h"
+#include "dispatch-json-writer.h"
 #include "dsd-event.h"
 
+/* Bytes of a driver.location envelope with room to spare. */
+#define LOCATION_ENVELOPE_SIZE 320
+
 struct _DsdEvent {
-  gatomicrefcount  ref_count;
-  gint64           seq;
-  char            *id;
-  char            *type;
-  char            *order_id;
-  char            *driver_id;
-  JsonObject      *data;
-  GBytes          *envelope;
+  gatomicrefcount        ref_count;
+  gint64                 seq;
+  char                  *id;
+  char                  *type;
+  char                  *order_id;
+  char                  *driver_id;
+  /* A point's event builds it at first use (atomically: events are shared). */
+  JsonObject            *data;
+  GBytes                *envelope;
+  /* Where "data" is in the envelope, when known (length > 0). */
+  gsize                  data_start;
+  gsize                  data_length;
+  /* The position of a driver.location event, when has_point. */
+  gboolean               has_point;
+  DispatchLocationPoint  point;
 };
 
 G_DEFINE_BOXED_TYPE (DsdEvent, dsd_event, dsd_event_ref, dsd_event_unref)
@@ -52,6 +65,41 @@ find_subjects (DsdEvent *self)
     }
 }
 
+/* A number member, NAN when absent, null or not a number. */
+static double
+member_double (JsonObject *object,
+               const char *member)
+{
+  double value = NAN;
+
+  if (!dispatch_json_get_double (object, NULL, member, DISPATCH_JSON_NULLABLE,
+                                 -G_MAXDOUBLE, G_MAXDOUBLE, &value, NULL))
+    return NAN;
+
+  return value;
+}
+
+/* The point of driver.location data from another instance or the log. */
+static void
+read_point (DsdEvent *self)
+{
+  DispatchLocationPoint *point = &self->point;
+
+  point->lat = member_double (self->data, "lat");
+  point->lon = member_double (self->data, "lon");
+  point->heading = member_double (self->data, "heading");
+  point->speed_mps = member_double (self->data, "speed_mps");
+  if (!isnan (point->heading))
+    point->flags |= DISPATCH_LOCATION_HAS_HEADING;
+  if (!isnan (point->speed_mps))
+    point->flags |= DISPATCH_LOCATION_HAS_SPEED;
+
+  self->has_point = !isnan (point->lat) && !isnan (point->lon) &&
+                    dispatch_json_get_timestamp (self->data, NULL, "recorded_at",
+                                                 DISPATCH_JSON_REQUIRED, &point->recorded_at_us,
+                                                 NULL);
+}
+
 DsdEvent *
 dsd_event_new_from_json (const char  *envelope,
                          gssize       length,
@@ -84,27 +132,21 @@ dsd_event_new_from_json (const char  *envelope,
   self->data = json_object_ref (data);
   self->envelope = g_bytes_new (envelope, length);
   find_subjects (self);
+  if (seq == 0 && g_str_equal (type, "driver.location"))
+    read_point (self);
 
   return g_steal_pointer (&self);
 }
 
 static void
-set_optional_double (JsonObject *object,
-                     const char *member,
-                     gboolean    present,
-                     double      value,
-                     char       *text)
+append_optional_double (GString *text,
+                        gboolean present,
+                        double   value)
 {
   if (present)
-    {
-      json_object_set_double_member (object, member, value);
-      g_ascii_dtostr (text, G_ASCII_DTOSTR_BUF_SIZE, value);
-    }
+    dispatch_json_append_double (text, value);
   else
-    {
-      json_object_set_null_member (object, member);
-      strcpy (text, "null");
-    }
+    g_string_append (text, "null");
 }
 
 DsdEvent *
@@ -112,36 +154,73 @@ dsd_event_new_location (const char                  *driver_id,
                         const DispatchLocationPoint *point)
 {
   DsdEvent *self = g_new0 (DsdEvent, 1);
-  g_autofree char *now = dispatch_format_timestamp (g_get_real_time ());
-  g_autofree char *recorded_at = dispatch_format_timestamp (point->recorded_at_us);
-  char lat[G_ASCII_DTOSTR_BUF_SIZE], lon[G_ASCII_DTOSTR_BUF_SIZE];
-  char heading[G_ASCII_DTOSTR_BUF_SIZE], speed[G_ASCII_DTOSTR_BUF_SIZE];
-  char *text;
+  GString *text = g_string_sized_new (LOCATION_ENVELOPE_SIZE);
 
   g_atomic_ref_count_init (&self->ref_count);
   self->id = g_uuid_string_random ();
   self->type = g_strdup ("driver.location");
   self->driver_id = g_strdup (driver_id);
-  self->data = json_object_new ();
-  json_object_set_string_member (self->data, "driver_id", driver_id);
-  json_object_set_double_member (self->data, "lat", point->lat);
-  json_object_set_double_member (self->data, "lon", point->lon);
-  set_optional_double (self->data, "heading", point->flags & DISPATCH_LOCATION_HAS_HEADING,
-                       point->heading, heading);
-  set_optional_double (self->data, "speed_mps", point->flags & DISPATCH_LOCATION_HAS_SPEED,
-                       point->speed_mps, speed);
-  json_object_set_string_member (self->data, "recorded_at", recorded_at);
+  /* (the accuracy is not part of the event) */
+  self->has_point = TRUE;
+  self->point = *point;
+  self->point.flags &= ~DISPATCH_LOCATION_HAS_ACCURACY;
 
-  text = g_strdup_printf ("{\"id\":\"%s\",\"type\":\"driver.location\","
-                          "\"occurred_at\":\"%s\",\"data\":{\"driver_id\":\"%s\",\"lat\":%s,"
-                          "\"lon\":%s,\"heading\":%s,\"speed_mps\":%s,\"recorded_at\":\"%s\"}}",
-                          self->id, now, driver_id,
-                          g_ascii_dtostr (lat, sizeof lat, point->lat),
-                          g_ascii_dtostr (lon, sizeof lon, point->lon),
-                          heading, speed, recorded_at);
-  self->envelope = g_bytes_new_take (text, strlen (text));
+  g_string_append (text, "{\"id\":\"");
+  g_string_append (text, self->id);
+  g_string_append (text, "\",\"type\":\"driver.location\",\"occurred_at\":\"");
+  dispatch_json_append_timestamp (text, g_get_real_time ());
+  g_string_append (text, "\",\"data\":");
+  self->data_start = text->len;
+  g_string_append (text, "{\"driver_id\":");
+  dispatch_json_append_string (text, driver_id);
+  g_string_append (text, ",\"lat\":");
+  dispatch_json_append_double (text, point->lat);
+  g_string_append (text, ",\"lon\":");
+  dispatch_json_append_double (text, point->lon);
+  g_string_append (text, ",\"heading\":");
+  append_optional_double (text, point->flags & DISPATCH_LOCATION_HAS_HEADING, point->heading);
+  g_string_append (text, ",\"speed_mps\":");
+  append_optional_double (text, point->flags & DISPATCH_LOCATION_HAS_SPEED, point->speed_mps);
+  g_string_append (text, ",\"recorded_at\":\"");
+  dispatch_json_append_timestamp (text, point->recorded_at_us);
+  g_string_append (text, "\"}");
+  self->data_length = text->len - self->data_start;
+  g_string_append_c (text, '}');
+  self->envelope = g_string_free_to_bytes (text);
 
   return self;
+}
+
+static void
+set_optional_double (JsonObject *object,
+                     const char *member,
+                     gboolean    present,
+                     double      value)
+{
+  if (present)
+    json_object_set_double_member (object, member, value);
+  else
+    json_object_set_null_member (object, member);
+}
+
+/* The data of a point's event, as its envelope has it. */
+static JsonObject *
+point_data (DsdEvent *self)
+{
+  JsonObject *data = json_object_new ();
+  const DispatchLocationPoint *point = &self->point;
+  g_autofree char *recorded_at = dispatch_format_timestamp (point->recorded_at_us);
+
+  json_object_set_string_member (data, "driver_id", self->driver_id);
+  json_object_set_double_member (data, "lat", point->lat);
+  json_object_set_double_member (data, "lon", point->lon);
+  set_optional_double (data, "heading", point->flags & DISPATCH_LOCATION_HAS_HEADING,
+                       point->heading);
+  set_optional_double (data, "speed_mps", point->flags & DISPATCH_LOCATION_HAS_SPEED,
+                       point->speed_mps);
+  json_object_set_string_member (data, "recorded_at", recorded_at);
+
+  return data;
 }
 
 DsdEvent *
@@ -191,7 +270,40 @@ dsd_event_get_type_name (DsdEvent *self)
 JsonObject *
 dsd_event_get_data (DsdEvent *self)
 {
-  return self->data;
+  JsonObject *data = g_atomic_pointer_get (&self->data);
+
+  if (data == NULL)
+    {
+      data = point_data (self);
+      if (!g_atomic_pointer_compare_and_exchange (&self->data, NULL, data))
+        {
+          json_object_unref (data);
+          data = g_atomic_pointer_get (&self->data);
+        }
+    }
+
+  return data;
+}
+
+GBytes *
+dsd_event_dup_data_text (DsdEvent *self)
+{
+  g_autoptr(JsonNode) node = NULL;
+  gsize length;
+  char *text;
+
+  if (self->data_length > 0)
+    return g_bytes_new_from_bytes (self->envelope, self->data_start, self->data_length);
+
+  node = json_node_init_object (json_node_alloc (), dsd_event_get_data (self));
+  text = dispatch_json_to_string (node, &length);
+  return g_bytes_new_take (text, length);
+}
+
+const DispatchLocationPoint *
+dsd_event_get_location (DsdEvent *self)
+{
+  return self->has_point ? &self->point : NULL;
 }
 
 const char *

@@ -22,8 +22,9 @@ GType       dsd_event_get_type      (void) G_GNUC_CONST;
 DsdEvent   *dsd_event_new_from_json (const char  *envelope,
                                      gssize       length,
                                      GError     **error);
-/* The driver.location event of a point (no seq, a new id, occurred now),
- * built without a round trip through JSON text. */
+/* The driver.location event of a point (no seq, a new id, occurred now):
+ * its envelope is written straight from the point, its data object is only
+ * built if someone asks for it. */
 DsdEvent   *dsd_event_new_location  (const char                  *driver_id,
                                      const DispatchLocationPoint *point);
 DsdEvent   *dsd_event_ref           (DsdEvent    *self);
@@ -34,6 +35,13 @@ const char *dsd_event_get_id        (DsdEvent    *self);
 const char *dsd_event_get_type_name (DsdEvent    *self);
 /* The "data" member. */
 JsonObject *dsd_event_get_data      (DsdEvent    *self);
+/* The "data" member as JSON text: (transfer full); a slice of the envelope
+ * for a point's event. */
+GBytes     *dsd_event_dup_data_text (DsdEvent    *self);
+/* The position a driver.location event carries (no accuracy); NULL for
+ * other events and a location event without a readable position. */
+const DispatchLocationPoint *
+            dsd_event_get_location  (DsdEvent    *self);
 /* The order or driver the event is about, when it is about one. */
 const char *dsd_event_get_order_id  (DsdEvent    *self);
 const char *dsd_event_get_driver_id (DsdEvent    *self);

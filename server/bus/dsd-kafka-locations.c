@@ -40,8 +40,7 @@ event_cb (DsdEventBus       *bus,
   gsize length, key_length;
   gconstpointer data;
 
-  if (self->relaying || !self->running || dsd_event_get_seq (event) != 0 ||
-      !g_str_equal (dsd_event_get_type_name (event), "driver.location"))
+  if (self->relaying || !self->running)
     return;
 
   envelope = dsd_event_get_envelope (event);
@@ -248,7 +247,7 @@ dsd_kafka_locations_start (DsdKafkaLocations *self)
                                               reports_cb, self);
   self->consumer_watch = dsd_kafka_watch_new (rd_kafka_queue_get_consumer (self->consumer),
                                               records_cb, self);
-  g_signal_connect_object (self->bus, "event", G_CALLBACK (event_cb), self, 0);
+  g_signal_connect_object (self->bus, "event::location", G_CALLBACK (event_cb), self, 0);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   dsd_kafka_follow_async (self->consumer, self->topic, 0, self->cancellable, followed_cb,

@@ -644,7 +644,7 @@ event_cb (DsdEventBus *bus,
   const char *order_id = dsd_event_get_order_id (event);
   g_autofree char *scope = NULL;
 
-  if (order_id == NULL || dsd_event_get_seq (event) == 0)
+  if (order_id == NULL)
     return;
 
   scope = g_strconcat ("order:", order_id, NULL);
@@ -685,21 +685,13 @@ flush_positions_cb (gpointer user_data)
   for (guint i = 0; i < batch->len; i++)
     {
       DsdEvent *event = batch->pdata[i];
-      JsonObject *data = dsd_event_get_data (event);
-      const char *recorded_at = json_object_get_string_member_with_default (data, "recorded_at",
-                                                                            "");
+      const DispatchLocationPoint *point = dsd_event_get_location (event);
       char lat[G_ASCII_DTOSTR_BUF_SIZE], lon[G_ASCII_DTOSTR_BUF_SIZE];
-      gint64 recorded_at_us;
-
-      if (!dispatch_parse_timestamp (recorded_at, &recorded_at_us))
-        g_assert_not_reached ();
 
       g_ptr_array_add (args, g_strdup (dsd_event_get_driver_id (event)));
-      g_ptr_array_add (args, g_strdup (g_ascii_dtostr (lon, sizeof lon,
-                                       json_object_get_double_member (data, "lon"))));
-      g_ptr_array_add (args, g_strdup (g_ascii_dtostr (lat, sizeof lat,
-                                       json_object_get_double_member (data, "lat"))));
-      g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, recorded_at_us));
+      g_ptr_array_add (args, g_strdup (g_ascii_dtostr (lon, sizeof lon, point->lon)));
+      g_ptr_array_add (args, g_strdup (g_ascii_dtostr (lat, sizeof lat, point->lat)));
+      g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, point->recorded_at_us));
       g_ptr_array_add (args, envelope_text (event));
     }
 
@@ -718,6 +710,8 @@ dsd_redis_cache_share_location (DsdCache *cache,
                                 DsdEvent *event)
 {
   DsdRedisCache *self = DSD_REDIS_CACHE (cache);
+
+  g_return_if_fail (dsd_event_get_location (event) != NULL);
 
   /* Down: the other instances read positions from PostgreSQL meanwhile. */
   if (!dsd_redis_is_up (self->redis))
@@ -1070,7 +1064,7 @@ dsd_redis_cache_new (const DsdRedisUrl *url,
   self->lookup_script = dsd_redis_add_script (self->redis, lookup_lua);
   self->store_script = dsd_redis_add_script (self->redis, store_lua);
   self->invalidate_script = dsd_redis_add_script (self->redis, invalidate_lua);
-  g_signal_connect_object (bus, "event", G_CALLBACK (event_cb), self, 0);
+  g_signal_connect_object (bus, "event::state", G_CALLBACK (event_cb), self, 0);
   g_signal_connect_object (self->redis, "notify::up", G_CALLBACK (commands_up_cb), self, 0);
 
   if (exchange_positions)

@@ -8,6 +8,8 @@
 #include "dsd-log.h"
 
 static DsdLogFormat log_format;
+/* G_MESSAGES_DEBUG names some domain (read once, at init). */
+static gboolean debug_wanted;
 
 static const char *
 level_name (GLogLevelFlags level)
@@ -156,9 +158,28 @@ writer (GLogLevelFlags   level,
   return G_LOG_WRITER_HANDLED;
 }
 
+/* Records of g_log(): libsoup logs debug records for every websocket frame,
+ * so they are dropped here when no debug output is asked for, before the
+ * structured writer reads the environment for each of them. */
+static void
+default_handler (const char     *domain,
+                 GLogLevelFlags  level,
+                 const char     *message,
+                 gpointer        user_data)
+{
+  if ((level & G_LOG_LEVEL_DEBUG) != 0 && !debug_wanted)
+    return;
+
+  g_log_default_handler (domain, level, message, user_data);
+}
+
 void
 dsd_log_init (DsdLogFormat format)
 {
+  const char *debug = g_getenv ("G_MESSAGES_DEBUG");
+
   log_format = format;
+  debug_wanted = debug != NULL && *debug != '\0';
   g_log_set_writer_func (writer, NULL, NULL);
+  g_log_set_default_handler (default_handler, NULL);
 }

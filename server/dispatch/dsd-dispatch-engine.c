@@ -1084,7 +1084,7 @@ dsd_dispatch_engine_start (DsdDispatchEngine *self)
   else
     g_message ("Assignment engine: a round every %u s, assignments without offers",
                self->batch_interval_s);
-  g_signal_connect_object (self->bus, "event", G_CALLBACK (event_cb), self, 0);
+  g_signal_connect_object (self->bus, "event::state", G_CALLBACK (event_cb), self, 0);
   self->round_source = g_timeout_add_seconds (self->batch_interval_s, round_timeout_cb, self);
   start_round (self);
 }

@@ -21,6 +21,7 @@ struct _DsdWsClient {
   DsdWsStream             *stream;
   char                    *frame_type;
   DsdWsFrameHandler        handler;
+  DsdWsFrameScanner        scanner;
   gpointer                 handler_data;
   guint                    alive_check_id;
   gboolean                 closed;
@@ -45,6 +46,9 @@ handle_frame (DsdWsClient  *self,
   gsize length;
   const char *data = g_bytes_get_data (message, &length);
   const char *type = NULL;
+
+  if (self->scanner != NULL && self->scanner (self, data, length, self->handler_data, error))
+    return error == NULL || *error == NULL;
 
   frame = dispatch_json_parse_object (data, length, error);
   if (frame == NULL ||
@@ -221,7 +225,18 @@ dsd_ws_client_set_frame_handler (DsdWsClient       *self,
   g_free (self->frame_type);
   self->frame_type = g_strdup (type);
   self->handler = handler;
+  self->scanner = NULL;
   self->handler_data = user_data;
+}
+
+void
+dsd_ws_client_set_frame_scanner (DsdWsClient       *self,
+                                 DsdWsFrameScanner  scanner)
+{
+  g_return_if_fail (DSD_IS_WS_CLIENT (self));
+  g_return_if_fail (self->handler != NULL);
+
+  self->scanner = scanner;
 }
 
 gboolean

@@ -40,6 +40,17 @@ typedef gboolean (*DsdWsFrameHandler) (DsdWsClient  *client,
                                        gpointer      user_data,
                                        GError      **error);
 
+/* An optional fast reader of the same frames, tried on the raw text before
+ * the JSON parse (for frames that arrive by the thousand): returns FALSE to
+ * leave the frame to the parse and the handler (anything unusual, and every
+ * malformed frame, whose error the handler's path words), TRUE when it took
+ * the frame; *error set then refuses it as the handler would. */
+typedef gboolean (*DsdWsFrameScanner) (DsdWsClient  *client,
+                                       const char   *data,
+                                       gsize         length,
+                                       gpointer      user_data,
+                                       GError      **error);
+
 DsdWsClient *dsd_ws_client_new               (SoupWebsocketConnection *connection);
 /* The one type of client frame the stream takes (every stream takes at most
  * one); frames of any other type get an error frame. */
@@ -47,6 +58,10 @@ void         dsd_ws_client_set_frame_handler (DsdWsClient             *self,
                                               const char              *type,
                                               DsdWsFrameHandler        handler,
                                               gpointer                 user_data);
+/* The handler's fast reader (with the handler's user_data; a new handler
+ * has none). */
+void         dsd_ws_client_set_frame_scanner (DsdWsClient             *self,
+                                              DsdWsFrameScanner        scanner);
 gboolean     dsd_ws_client_is_open           (DsdWsClient             *self);
 /* text: one JSON object (referenced, not copied). */
 void         dsd_ws_client_send              (DsdWsClient             *self,

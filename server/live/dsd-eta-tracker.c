@@ -872,7 +872,7 @@ dsd_eta_tracker_new (DsdFleet    *fleet,
   self->fleet = g_object_ref (fleet);
   self->bus = g_object_ref (bus);
   self->pool = g_object_ref (pool);
-  g_signal_connect_object (bus, "event", G_CALLBACK (event_cb), self, 0);
+  g_signal_connect_object (bus, "event::state", G_CALLBACK (event_cb), self, 0);
   g_signal_connect_object (fleet, "driver-changed", G_CALLBACK (driver_changed_cb), self, 0);
 
   return self;

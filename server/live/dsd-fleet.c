@@ -358,15 +358,19 @@ apply_driver_event (DsdFleet *self,
   g_signal_emit (self, signals[DRIVER_CHANGED], 0, entry->id);
 }
 
-/* driver.location: {"driver_id","lat","lon","heading","speed_mps","recorded_at"}. */
 static void
 apply_location_event (DsdFleet *self,
                       DsdEvent *event)
 {
   const char *id = dsd_event_get_driver_id (event);
+  const DispatchLocationPoint *point = dsd_event_get_location (event);
   Entry *entry = id != NULL ? g_hash_table_lookup (self->drivers, id) : NULL;
 
-  if (entry != NULL && apply_position (self, entry, dsd_event_get_data (event)))
+  if (entry != NULL && point != NULL &&
+      move_driver (self, entry, point->lat, point->lon,
+                   point->flags & DISPATCH_LOCATION_HAS_HEADING ? point->heading : NAN,
+                   point->flags & DISPATCH_LOCATION_HAS_SPEED ? point->speed_mps : NAN,
+                   point->recorded_at_us))
     g_signal_emit (self, signals[DRIVER_CHANGED], 0, entry->id);
 }
 
@@ -416,12 +420,15 @@ dsd_fleet_class_init (DsdFleetClass *klass)
   object_class->dispose = dsd_fleet_dispose;
   object_class->finalize = dsd_fleet_finalize;
 
+  /* A typed marshaller: emitted for every point that moves a driver. */
   signals[DRIVER_CHANGED] =
     g_signal_new ("driver-changed",
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL,
+                  0, NULL, NULL, g_cclosure_marshal_VOID__STRING,
                   G_TYPE_NONE, 1, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  g_signal_set_va_marshaller (signals[DRIVER_CHANGED], G_TYPE_FROM_CLASS (klass),
+                              g_cclosure_marshal_VOID__STRINGv);
 }
 
 static void

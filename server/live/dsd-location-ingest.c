@@ -59,6 +59,7 @@ struct _DsdLocationIngest {
   Flush           *pending;     /* taking points */
   GQueue           failed;      /* Flush written again once due */
   guint            n_buffered;  /* points in all of them */
+  guint            n_uncounted; /* accepted, not yet added to the metrics */
   guint            flush_source;
   gint64           flush_at;    /* monotonic, when flush_source fires */
 
@@ -122,9 +123,13 @@ count (DsdLocationIngest *self,
     dsd_metrics_counter_add (self->metrics, metric, reason != NULL ? labels : NULL, n);
 }
 
+/* The points accepted and the backlog, into the metrics: when a flush is
+ * handed to a writer or written, not for every point. */
 static void
-update_backlog_gauge (DsdLocationIngest *self)
+update_metrics (DsdLocationIngest *self)
 {
+  count (self, POINTS_METRIC, NULL, self->n_uncounted);
+  self->n_uncounted = 0;
   if (self->metrics != NULL)
     dsd_metrics_gauge_set (self->metrics, BACKLOG_METRIC, NULL, self->n_buffered);
 }
@@ -231,7 +236,7 @@ written_cb (GObject      *source,
           flush_free (flush);
         }
     }
-  update_backlog_gauge (self);
+  update_metrics (self);
 
   if (self->stop_task != NULL && self->n_buffered == 0)
     finish_stop (self);
@@ -297,6 +302,7 @@ schedule_flush (DsdLocationIngest *self,
 
       if ((w->flush = next_flush (self, at_once, &wake_us)) == NULL)
         break;
+      update_metrics (self);
       g_object_ref (self);
       dsd_history_writer_write_async (w->writer, w->flush->batch, written_cb, w);
     }
@@ -399,8 +405,7 @@ accept_points (DsdLocationIngest            *self,
     flush->first_us = g_get_monotonic_time ();
   dsd_location_batch_add (flush->batch, driver->id, points, n_points);
   self->n_buffered += n_points;
-  count (self, POINTS_METRIC, NULL, n_points);
-  update_backlog_gauge (self);
+  self->n_uncounted += n_points;
   /* May hand the flush to a writer at once (and start a new pending one). */
   schedule_flush (self, FALSE);
 

@@ -8,9 +8,12 @@
 #include "dispatch-json-scanner.h"
 #include "dsd-location-scanner.h"
 
+/* The point's members, then a frame's "type". */
 static const char * const members[] = {
-  "lat", "lon", "heading", "speed_mps", "accuracy_m", "recorded_at", NULL
+  "lat", "lon", "heading", "speed_mps", "accuracy_m", "recorded_at", "type", NULL
 };
+#define RECORDED_AT 5
+#define TYPE 6
 
 /* A string of printable ASCII without escapes (the strict path handles the
  * rest); (start, length) into the data. */
@@ -74,7 +77,14 @@ scan_member (DispatchJsonScanner   *s,
   gsize length;
   char text[64];
 
-  if (member >= G_N_ELEMENTS (numbers))
+  if (member == TYPE)
+    {
+      /* A driver-stream frame's type: only "location" is read here. */
+      return scan_plain_string (s, &start, &length) && length == strlen ("location") &&
+             memcmp (start, "location", length) == 0;
+    }
+
+  if (member == RECORDED_AT)
     {
       /* recorded_at: an RFC 3339 string, or null for "now". */
       if (dispatch_json_scanner_literal (s, "null"))
@@ -94,13 +104,16 @@ scan_member (DispatchJsonScanner   *s,
   return scan_number (s, numbers[member]);
 }
 
-/* One point object, valid as dispatch_location_point_from_json() sees it. */
+/* One point object, valid as dispatch_location_point_from_json() sees it;
+ * a frame's has its "type" too. */
 static gboolean
 scan_point (DispatchJsonScanner   *s,
+            gboolean               frame,
             gint64                 now_us,
             DispatchLocationPoint *point)
 {
   guint seen = 0;
+  guint required = frame ? 1u << 0 | 1u << 1 | 1u << TYPE : 1u << 0 | 1u << 1;
 
   *point = (DispatchLocationPoint) { .recorded_at_us = now_us };
 
@@ -123,7 +136,7 @@ scan_point (DispatchJsonScanner   *s,
               if (strlen (members[i]) == length && memcmp (members[i], name, length) == 0)
                 break;
             }
-          if (members[i] == NULL || (seen & (1u << i)) != 0 ||
+          if (members[i] == NULL || (i == TYPE && !frame) || (seen & (1u << i)) != 0 ||
               !dispatch_json_scanner_accept (s, ':') || !scan_member (s, i, point))
             return FALSE;
 
@@ -135,8 +148,7 @@ scan_point (DispatchJsonScanner   *s,
         return FALSE;
     }
 
-  /* lat and lon (the first two members) are required. */
-  return (seen & 3) == 3 && dispatch_location_point_is_valid (point, now_us);
+  return (seen & required) == required && dispatch_location_point_is_valid (point, now_us);
 }
 
 /* At s, after the opening brace: "points" and its array, then the closing brace. */
@@ -158,7 +170,7 @@ scan_batch (DispatchJsonScanner *s,
     {
       DispatchLocationPoint point;
 
-      if (points->len == max_points || !scan_point (s, now_us, &point))
+      if (points->len == max_points || !scan_point (s, FALSE, now_us, &point))
         return FALSE;
       g_array_append_val (points, point);
     }
@@ -196,11 +208,30 @@ dsd_location_scan (const char *data,
   else
     {
       s.pos--;
-      if (!scan_point (&s, now_us, &point))
+      if (!scan_point (&s, FALSE, now_us, &point))
         return NULL;
       g_array_append_val (points, point);
     }
 
   dispatch_json_scanner_skip_space (&s);
   return s.pos == s.end ? g_steal_pointer (&points) : NULL;
+}
+
+gboolean
+dsd_location_scan_frame (const char            *data,
+                         gsize                  length,
+                         gint64                 now_us,
+                         DispatchLocationPoint *point)
+{
+  DispatchJsonScanner s;
+
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  g_return_val_if_fail (point != NULL, FALSE);
+
+  dispatch_json_scanner_init (&s, data, length);
+  if (!scan_point (&s, TRUE, now_us, point))
+    return FALSE;
+
+  dispatch_json_scanner_skip_space (&s);
+  return s.pos == s.end;
 }

@@ -28,4 +28,15 @@ GArray *dsd_location_scan (const char *data,
                            guint       max_points,
                            gint64      now_us);
 
+/*
+ * A driver-stream location frame read the same way: {"type":"location"} and
+ * the members of one point, in any order. FALSE for anything else (the
+ * caller then parses the frame and words the error); point is then
+ * undefined.
+ */
+gboolean dsd_location_scan_frame (const char            *data,
+                                  gsize                  length,
+                                  gint64                 now_us,
+                                  DispatchLocationPoint *point);
+
 G_END_DECLS

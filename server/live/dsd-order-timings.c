@@ -121,7 +121,7 @@ dsd_order_timings_new (DsdEventBus *bus,
   dsd_metrics_register_histogram (metrics, PICKUP_METRIC,
                                   "Time from an order's assignment to its pickup, seconds",
                                   NULL, bounds, G_N_ELEMENTS (bounds));
-  g_signal_connect_object (bus, "event", G_CALLBACK (event_cb), self, 0);
+  g_signal_connect_object (bus, "event::state", G_CALLBACK (event_cb), self, 0);
 
   return self;
 }

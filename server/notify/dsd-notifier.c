@@ -404,8 +404,7 @@ event_cb (DsdEventBus *bus,
           DsdEvent    *event,
           DsdNotifier *self)
 {
-  if (dsd_event_get_seq (event) > 0)
-    tick (self);
+  tick (self);
 }
 
 static gboolean
@@ -527,7 +526,7 @@ dsd_notifier_start (DsdNotifier *self)
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   if (self->follow_bus)
-    g_signal_connect_object (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS), "event",
+    g_signal_connect_object (dsd_context_get (self->context, DSD_TYPE_EVENT_BUS), "event::state",
                              G_CALLBACK (event_cb), self, 0);
   self->poll_source = g_timeout_add (POLL_MS, poll_cb, self);
   tick (self);
@@ -559,8 +558,7 @@ dsd_notifier_consider (DsdNotifier  *self,
   /* The plan reads every event after its cursor from the database, in the
    * transaction that records the notifications: a round after this event
    * covers it exactly once. */
-  if (dsd_event_get_seq (event) > 0)
-    tick (self);
+  tick (self);
   return TRUE;
 }
 

@@ -78,10 +78,6 @@ typedef struct {
  * and only when some subscriber needs it. */
 typedef struct {
   DsdEvent *event;
-  gboolean  parsed;
-  gboolean  has_position;
-  double    lat;
-  double    lon;
   GBytes   *item;
 } Location;
 
@@ -169,40 +165,11 @@ hold (Subscriber *s,
     close_behind (s);
 }
 
-static gboolean
-location_get_position (Location *location)
-{
-  if (!location->parsed)
-    {
-      JsonObject *data = dsd_event_get_data (location->event);
-      JsonNode *lat = json_object_get_member (data, "lat");
-      JsonNode *lon = json_object_get_member (data, "lon");
-
-      location->parsed = TRUE;
-      location->has_position = lat != NULL && JSON_NODE_HOLDS_VALUE (lat) &&
-                               lon != NULL && JSON_NODE_HOLDS_VALUE (lon);
-      if (location->has_position)
-        {
-          location->lat = json_node_get_double (lat);
-          location->lon = json_node_get_double (lon);
-        }
-    }
-
-  return location->has_position;
-}
-
 static GBytes *
 location_get_item (Location *location)
 {
   if (location->item == NULL)
-    {
-      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (),
-                                                        dsd_event_get_data (location->event));
-      gsize length;
-      char *text = dispatch_json_to_string (node, &length);
-
-      location->item = g_bytes_new_take (text, length);
-    }
+    location->item = dsd_event_dup_data_text (location->event);
 
   return location->item;
 }
@@ -264,10 +231,10 @@ deliver_location (Subscriber *s,
                   Location   *location)
 {
   const char *driver_id = dsd_event_get_driver_id (location->event);
+  const DispatchLocationPoint *point = dsd_event_get_location (location->event);
 
   if (s->has_viewport &&
-      (!location_get_position (location) ||
-       !dispatch_bbox_contains (&s->viewport, location->lat, location->lon)))
+      (point == NULL || !dispatch_bbox_contains (&s->viewport, point->lat, point->lon)))
     return;
 
   /* While the snapshot goes out, a point without a driver waits with the

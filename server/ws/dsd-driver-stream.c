@@ -12,6 +12,7 @@
 #include "dsd-event-view.h"
 #include "dsd-event.h"
 #include "dsd-location-ingest.h"
+#include "dsd-location-scanner.h"
 #include "dsd-pg-pool.h"
 
 #define MAX_BEHIND (256 * 1024)
@@ -210,9 +211,6 @@ event_cb (DsdEventBus *bus,
   g_autoptr(GPtrArray) recipients = NULL;
   const char *offered;
 
-  if (dsd_event_get_seq (event) == 0)
-    return;
-
   recipients = g_ptr_array_new ();
   if (driver_id != NULL)
     add_recipients (recipients, g_hash_table_lookup (self->by_driver, driver_id));
@@ -323,6 +321,26 @@ location_cb (DsdWsClient  *client,
   return dsd_location_ingest_submit (ingest, s->driver_id, &point, 1, error) > 0;
 }
 
+/* The same frame read without a JSON tree, when it has the usual shape. */
+static gboolean
+location_scan_cb (DsdWsClient  *client,
+                  const char   *data,
+                  gsize         length,
+                  gpointer      user_data,
+                  GError      **error)
+{
+  Subscriber *s = user_data;
+  DsdLocationIngest *ingest;
+  DispatchLocationPoint point;
+
+  if (!dsd_location_scan_frame (data, length, g_get_real_time (), &point))
+    return FALSE;
+
+  ingest = dsd_context_get (s->stream->context, DSD_TYPE_LOCATION_INGEST);
+  dsd_location_ingest_submit (ingest, s->driver_id, &point, 1, error);
+  return TRUE;
+}
+
 static void
 subscriber_closed_cb (DsdWsClient *client,
                       gpointer     user_data)
@@ -409,6 +427,7 @@ stream_cb (DsdRequest              *request,
   index_add (self->by_driver, s->driver_id, s);
   g_signal_connect (s->client, "closed", G_CALLBACK (subscriber_closed_cb), s);
   dsd_ws_client_set_frame_handler (s->client, "location", location_cb, s);
+  dsd_ws_client_set_frame_scanner (s->client, location_scan_cb);
 
   if (snapshot != NULL)
     {
@@ -502,7 +521,7 @@ dsd_driver_stream_new (DsdContext   *context,
   self->context = g_object_ref (context);
   self->ring = ring;
   self->clients = dsd_ws_clients_new (dsd_context_get_metrics (context), "driver");
-  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event",
+  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event::state",
                            G_CALLBACK (event_cb), self, 0);
 
   return self;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dispatch-json.h"
+#include "dispatch-json-writer.h"
 #include "dsd-eta-tracker.h"
 #include "dsd-event-bus.h"
 #include "dsd-event.h"
@@ -307,41 +308,41 @@ apply_driver (DsdSnapshotStore *self,
   entry_set_body (table, entry, name, body);
 }
 
-/* driver.location: {"driver_id","lat","lon","heading","speed_mps","recorded_at"};
- * the location as dispatch.location_json renders it (nulls left out). */
+/* driver.location: its point as dispatch.location_json renders it (absent
+ * members left out), written without printf: this runs for every point. */
 static void
 apply_location (DsdSnapshotStore *self,
                 DsdEvent         *event)
 {
-  const char *const members[] = { "lat", "lon", "heading", "speed_mps" };
-  JsonObject *data = dsd_event_get_data (event);
+  const DispatchLocationPoint *point = dsd_event_get_location (event);
   const char *driver_id = dsd_event_get_driver_id (event);
-  g_autofree char *recorded_at = NULL;
   GString *head;
   Entry *entry;
-  gint64 time;
 
-  time = location_time (data);
-  if (driver_id == NULL || time < 0)
+  if (driver_id == NULL || point == NULL)
     return;
   entry = table_lookup (&self->tables[KIND_DRIVER], driver_id, self->stage != LOADED);
-  if (entry == NULL || (entry->head != NULL && time <= entry->head_time))
+  if (entry == NULL || (entry->head != NULL && point->recorded_at_us <= entry->head_time))
     return;
 
-  head = g_string_new ("\"location\":{");
-  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+  head = g_string_new ("\"location\":{\"lat\":");
+  dispatch_json_append_double (head, point->lat);
+  g_string_append (head, ",\"lon\":");
+  dispatch_json_append_double (head, point->lon);
+  if (point->flags & DISPATCH_LOCATION_HAS_HEADING)
     {
-      JsonNode *node = json_object_get_member (data, members[i]);
-      char number[G_ASCII_DTOSTR_BUF_SIZE];
-
-      if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-        continue;
-      g_string_append_printf (head, "\"%s\":%s,", members[i],
-                              g_ascii_dtostr (number, sizeof number, json_node_get_double (node)));
+      g_string_append (head, ",\"heading\":");
+      dispatch_json_append_double (head, point->heading);
     }
-  recorded_at = dispatch_format_timestamp (time);
-  g_string_append_printf (head, "\"recorded_at\":\"%s\"}", recorded_at);
-  entry_set_head (entry, g_string_free_to_bytes (head), time);
+  if (point->flags & DISPATCH_LOCATION_HAS_SPEED)
+    {
+      g_string_append (head, ",\"speed_mps\":");
+      dispatch_json_append_double (head, point->speed_mps);
+    }
+  g_string_append (head, ",\"recorded_at\":\"");
+  dispatch_json_append_timestamp (head, point->recorded_at_us);
+  g_string_append (head, "\"}");
+  entry_set_head (entry, g_string_free_to_bytes (head), point->recorded_at_us);
 }
 
 /* order.at_risk sets the order's at_risk, and no order.updated follows: its

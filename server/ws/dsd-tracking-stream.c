@@ -535,12 +535,14 @@ event_cb (DsdEventBus *bus,
 {
   DsdTrackingStream *self = user_data;
   const char *order_id = dsd_event_get_order_id (event);
-  JsonObject *data = dsd_event_get_data (event);
+  JsonObject *data;
   Watch *watch = NULL;
   JsonNode *token;
 
   if (order_id == NULL || !g_str_has_prefix (dsd_event_get_type_name (event), "order."))
     return;
+
+  data = dsd_event_get_data (event);
 
   watch = g_hash_table_lookup (self->by_id, order_id);
   if (watch == NULL && (token = json_object_get_member (data, "tracking_token")) != NULL &&
@@ -651,7 +653,7 @@ dsd_tracking_stream_new (DsdContext *context)
   self->clients[DSD_TRACKING_FULL] = dsd_ws_clients_new (metrics, "order");
   self->clients[DSD_TRACKING_PUBLIC] = dsd_ws_clients_new (metrics, "tracking");
 
-  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event",
+  g_signal_connect_object (dsd_context_get (context, DSD_TYPE_EVENT_BUS), "event::state",
                            G_CALLBACK (event_cb), self, 0);
   g_signal_connect_object (dsd_context_get (context, DSD_TYPE_FLEET), "driver-changed",
                            G_CALLBACK (driver_changed_cb), self, 0);
