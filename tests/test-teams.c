@@ -931,21 +931,30 @@ test_me_and_demand (void)
   g_assert_cmpint (all[2], >=, 1);
 }
 
-/* The last hour's history (GET /api/v1/history) as token sees it. */
+/* What resource answers for the last hour as token sees it. */
 static char *
-last_hour_history (const char *token)
+last_hour (const char *token,
+           const char *resource,
+           const char *more_query)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr(GDateTime) from = g_date_time_add_hours (now, -1);
   g_autoptr(GDateTime) to = g_date_time_add_minutes (now, 1);
   g_autofree char *from_text = g_date_time_format_iso8601 (from);
   g_autofree char *to_text = g_date_time_format_iso8601 (to);
-  g_autofree char *path = g_strdup_printf ("/api/v1/history?from=%s&to=%s&step_s=1",
-                                           from_text, to_text);
+  g_autofree char *path = g_strdup_printf ("%s?from=%s&to=%s%s", resource, from_text, to_text,
+                                           more_query);
   g_autoptr(DsdTestResponse) response = call (token, "GET", path, NULL);
 
   g_assert_cmpuint (response->status, ==, 200);
   return g_strdup (response->text);
+}
+
+/* The last hour's history (GET /api/v1/history). */
+static char *
+last_hour_history (const char *token)
+{
+  return last_hour (token, "/api/v1/history", "&step_s=1");
 }
 
 static gboolean
@@ -975,6 +984,20 @@ test_history_scope (void)
   g_assert_false (names (mine, fx.outsider));
 }
 
+/* The orders export holds the caller's teams' orders only. */
+static void
+test_export_scope (void)
+{
+  g_autofree char *all = last_hour (fx.unscoped.token, "/api/v1/reports/orders", "");
+  g_autofree char *mine = last_hour (fx.scoped[0].token, "/api/v1/reports/orders", "");
+
+  g_assert_true (names (all, fx.order[0]) && names (all, fx.order[1]) &&
+                 names (all, fx.unzoned));
+  g_assert_true (names (mine, fx.order[0]));
+  g_assert_false (names (mine, fx.order[1]));
+  g_assert_false (names (mine, fx.unzoned));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -992,6 +1015,7 @@ main (int   argc,
   g_test_add_func ("/teams/zone-and-team-resources", test_zone_and_team_resources);
   g_test_add_func ("/teams/me-and-demand", test_me_and_demand);
   g_test_add_func ("/teams/history-scope", test_history_scope);
+  g_test_add_func ("/teams/export-scope", test_export_scope);
   g_test_add_func ("/teams/scope-change", test_scope_change);
 
   server = dsd_test_server_start (server_env);

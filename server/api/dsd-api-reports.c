@@ -28,7 +28,8 @@ static const char figures_page_sql[] =
   "SELECT * FROM dispatch.report_page($1::jsonb, $2::timestamptz, $3::timestamptz, $4, $5,"
   " $6, $7::integer)";
 static const char orders_page_sql[] =
-  "SELECT * FROM dispatch.report_orders_page($1::timestamptz, $2::timestamptz, $3, $4::integer)";
+  "SELECT * FROM dispatch.report_orders_page($1::jsonb, $2::timestamptz, $3::timestamptz, $4,"
+  " $5::integer)";
 
 /* format=csv or json (default json, or csv when Accept asks for text/csv). */
 static gboolean
@@ -151,6 +152,7 @@ orders_cb (DsdRequest *request,
   g_autoptr(GError) error = NULL;
   g_autofree char *from = NULL;
   g_autofree char *to = NULL;
+  g_autofree char *actor = NULL;
 
   if (!dsd_api_get_period (request, 24 * DISPATCH_REPORT_MAX_DAYS, &from, &to, &error))
     {
@@ -158,8 +160,10 @@ orders_cb (DsdRequest *request,
       return;
     }
 
+  /* A dispatcher scoped to teams exports their teams' orders only. */
+  actor = dsd_request_dup_actor_json (request);
   dsd_api_respond_paged (request, user_data, NULL, DISPATCH_EXPORT_BATCH_ROWS,
-                         orders_page_sql, 2, (const char * const[]) { from, to });
+                         orders_page_sql, 3, (const char * const[]) { actor, from, to });
 }
 
 /* cell: metres, DISPATCH_DEMAND_MIN_CELL_M..MAX, default DEFAULT. */

@@ -49,8 +49,10 @@ CREATE OR REPLACE TRIGGER drivers_keep_session_insert
 -- A page of the orders created in [p_from, p_to), oldest first, after the
 -- key p_after ("<created_at> <id>" of the previous page's last row; NULL:
 -- from the first), at most p_limit, the key last.
-CREATE OR REPLACE FUNCTION dispatch.report_orders_page(p_from timestamptz, p_to timestamptz,
-                                                       p_after text, p_limit integer)
+DROP FUNCTION IF EXISTS dispatch.report_orders_page(timestamptz, timestamptz, text, integer);
+CREATE OR REPLACE FUNCTION dispatch.report_orders_page(p_actor jsonb, p_from timestamptz,
+                                                       p_to timestamptz, p_after text,
+                                                       p_limit integer)
 RETURNS TABLE (id uuid, created_at text, status text, status_reason text, customer_id text,
                driver_id uuid, priority smallint, pickup_address text, dropoff_address text,
                assigned_at text, picked_up_at text, closed_at text, promised_at text,
@@ -63,6 +65,7 @@ LANGUAGE sql STABLE AS $$
          dispatch.ts_json(o.created_at) || ' ' || o.id
   FROM dispatch.orders o
   WHERE o.created_at >= p_from AND o.created_at < p_to
+    AND dispatch.order_visible(p_actor, o)
     AND (p_after IS NULL
          OR (o.created_at, o.id) > (split_part(p_after, ' ', 1)::timestamptz,
                                     split_part(p_after, ' ', 2)::uuid))
