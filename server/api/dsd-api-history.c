@@ -15,28 +15,6 @@ static const char history_page_sql[] =
   "SELECT * FROM dispatch.history_page($1::jsonb, $2::timestamptz, $3::timestamptz,"
   " $4::integer, $5, $6::integer)";
 
-/* step_s: whole seconds within the bounds, DISPATCH_HISTORY_STEP_S when absent. */
-static gboolean
-get_step (DsdRequest  *request,
-          guint       *out_step,
-          GError     **error)
-{
-  const char *text = dsd_request_get_query (request, "step_s");
-  guint64 step = DISPATCH_HISTORY_STEP_S;
-
-  if (text != NULL &&
-      (!g_ascii_string_to_unsigned (text, 10, DISPATCH_HISTORY_MIN_STEP_S,
-                                    DISPATCH_HISTORY_MAX_STEP_S, &step, NULL)))
-    {
-      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "step_s",
-                                "step_s must be a whole number of seconds from %d to %d",
-                                DISPATCH_HISTORY_MIN_STEP_S, DISPATCH_HISTORY_MAX_STEP_S);
-      return FALSE;
-    }
-  *out_step = step;
-  return TRUE;
-}
-
 static void
 history_cb (DsdRequest *request,
             gpointer    user_data)
@@ -46,20 +24,22 @@ history_cb (DsdRequest *request,
   g_autofree char *to = NULL;
   g_autofree char *actor = NULL;
   g_autofree char *step_text = NULL;
-  guint step = 0;
+  gint64 step = 0;
 
   if (!dsd_api_get_period (request, DISPATCH_HISTORY_MAX_HOURS, &from, &to, &error) ||
-      !get_step (request, &step, &error))
+      !dsd_api_get_int_query (request, "step_s", DISPATCH_HISTORY_MIN_STEP_S,
+                              DISPATCH_HISTORY_MAX_STEP_S, DISPATCH_HISTORY_STEP_S, &step,
+                              &error))
     {
       dsd_request_respond_error (request, error);
       return;
     }
 
   actor = dsd_request_dup_actor_json (request);
-  step_text = g_strdup_printf ("%u", step);
+  step_text = g_strdup_printf ("%" G_GINT64_FORMAT, step);
   dsd_api_respond_paged (request, user_data,
-                         g_strdup_printf ("{\"from\":\"%s\",\"to\":\"%s\",\"step_s\":%u,"
-                                          "\"frames\":[", from, to, step),
+                         g_strdup_printf ("{\"from\":\"%s\",\"to\":\"%s\",\"step_s\":%s,"
+                                          "\"frames\":[", from, to, step_text),
                          DISPATCH_HISTORY_PAGE_FRAMES, history_page_sql, 4,
                          (const char * const[]) { actor, from, to, step_text });
 }

@@ -166,28 +166,6 @@ orders_cb (DsdRequest *request,
                          orders_page_sql, 3, (const char * const[]) { actor, from, to });
 }
 
-/* cell: metres, DISPATCH_DEMAND_MIN_CELL_M..MAX, default DEFAULT. */
-static gboolean
-get_cell (DsdRequest  *request,
-          char       **out_cell,
-          GError     **error)
-{
-  const char *text = dsd_request_get_query (request, "cell");
-  gint64 cell = DISPATCH_DEMAND_DEFAULT_CELL_M;
-
-  if (text != NULL &&
-      !g_ascii_string_to_signed (text, 10, DISPATCH_DEMAND_MIN_CELL_M,
-                                 DISPATCH_DEMAND_MAX_CELL_M, &cell, NULL))
-    {
-      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, "cell",
-                                "cell must be an integer within [%d, %d]",
-                                DISPATCH_DEMAND_MIN_CELL_M, DISPATCH_DEMAND_MAX_CELL_M);
-      return FALSE;
-    }
-  *out_cell = g_strdup_printf ("%" G_GINT64_FORMAT, cell);
-  return TRUE;
-}
-
 static void
 demand_cb (DsdRequest *request,
            gpointer    user_data)
@@ -196,17 +174,21 @@ demand_cb (DsdRequest *request,
   g_autofree char *from = NULL;
   g_autofree char *to = NULL;
   g_autofree char *cell = NULL;
+  gint64 cell_m = 0;
   g_autofree char *actor = NULL;
   g_autofree char *max_cells = g_strdup_printf ("%d", DISPATCH_DEMAND_MAX_CELLS);
 
   if (!dsd_api_get_period (request, 24 * DISPATCH_REPORT_MAX_DAYS, &from, &to, &error) ||
-      !get_cell (request, &cell, &error))
+      !dsd_api_get_int_query (request, "cell", DISPATCH_DEMAND_MIN_CELL_M,
+                              DISPATCH_DEMAND_MAX_CELL_M, DISPATCH_DEMAND_DEFAULT_CELL_M, &cell_m,
+                              &error))
     {
       dsd_request_respond_error (request, error);
       return;
     }
 
   actor = dsd_request_dup_actor_json (request);
+  cell = g_strdup_printf ("%" G_GINT64_FORMAT, cell_m);
   dsd_api_respond_query (request, user_data, 200,
                          "SELECT dispatch.report_demand($1::jsonb, $2::timestamptz,"
                          " $3::timestamptz, $4::integer, $5::integer)",

@@ -277,6 +277,27 @@ dsd_api_get_limit (DsdRequest  *request,
 }
 
 gboolean
+dsd_api_get_int_query (DsdRequest  *request,
+                       const char  *name,
+                       gint64       min,
+                       gint64       max,
+                       gint64       default_value,
+                       gint64      *out,
+                       GError     **error)
+{
+  const char *text = dsd_request_get_query (request, name);
+
+  *out = default_value;
+  if (text == NULL || g_ascii_string_to_signed (text, 10, min, max, out, NULL))
+    return TRUE;
+
+  dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, name,
+                            "%s must be an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+                            name, min, max);
+  return FALSE;
+}
+
+gboolean
 dsd_api_get_idempotency (DsdRequest  *request,
                          const char  *normalized_body,
                          const char **out_key,

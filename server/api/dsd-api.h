@@ -150,6 +150,16 @@ gboolean dsd_api_get_limit          (DsdRequest         *request,
                                      int                *out_limit,
                                      GError            **error);
 
+/* The integer in query parameter @name, within [min, max]; default_value
+ * when absent; invalid_argument on @name otherwise. */
+gboolean dsd_api_get_int_query      (DsdRequest         *request,
+                                     const char         *name,
+                                     gint64              min,
+                                     gint64              max,
+                                     gint64              default_value,
+                                     gint64             *out,
+                                     GError            **error);
+
 /* The RFC 3339 time in query parameter @name, normalised for SQL (*out
  * stays NULL when absent); invalid_argument on @name otherwise. */
 gboolean dsd_api_get_time_query     (DsdRequest         *request,
