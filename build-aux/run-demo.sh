@@ -150,11 +150,12 @@ esac
 echo "Dispatcher user: $dispatcher_user, password: $dispatcher_password"
 
 # The simulator dispatches orders that automation leaves pending for 20 s;
-# every delivery needs the customer's PIN and a doorstep photo.
+# every delivery needs the customer's PIN and a doorstep photo; a driver
+# carries up to 3 orders on one route when the engine batches them.
 sim_started=$(date -u +%Y-%m-%dT%H:%M:%S)
 DISPATCH_ADMIN_PASSWORD=$admin_password setsid build/sim/dispatch-sim --url "$sim_url" \
   --drivers "${DEMO_DRIVERS:-40}" --order-rate "${DEMO_ORDER_RATE:-4}" \
-  --assign --assign-delay 20 --proof pin,photo &
+  --assign --assign-delay 20 --proof pin,photo --trip-max 3 &
 sim_pid=$!
 
 if [ "$show_console" = auto ] && [ -x build/console/dispatch-console ]; then
