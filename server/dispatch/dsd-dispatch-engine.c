@@ -17,6 +17,8 @@
 /* Above this many open orders the immediate path leaves everything to the
  * rounds: one immediate decision plans against every open order. */
 #define MAX_IMMEDIATE_ORDERS 1000
+/* From this many orders a round lists the available drivers once (build_match). */
+#define ALL_AVAILABLE_MIN_ORDERS 64
 #define BACKOFF_MAX_S 60
 #define EXPLAINED_CANDIDATES 5
 #define EXPIRY_SLACK_MS 100
@@ -262,6 +264,20 @@ candidate_filter_cb (const DsdFleetDriver *driver,
          order_allows (filter->order, driver);
 }
 
+typedef struct {
+  DsdDispatchEngine *self;
+  gint64             now_us;
+} AvailableFilter;
+
+static gboolean
+available_filter_cb (const DsdFleetDriver *driver,
+                     gpointer              user_data)
+{
+  AvailableFilter *filter = user_data;
+
+  return is_available (filter->self, driver, filter->now_us);
+}
+
 /* A driver's route before it takes an order. */
 typedef struct {
   DsdRouteOrder orders[DSD_ROUTE_MAX_ORDERS];
@@ -393,6 +409,7 @@ build_match (DsdDispatchEngine    *self,
   DsdMatch *match = dsd_match_new (&self->params, dsd_dispatch_eta, allow_cb, &planning);
   g_autoptr(GHashTable) added = g_hash_table_new (NULL, NULL);
   g_autofree const DsdFleetDriver **found = g_new (const DsdFleetDriver *, self->params.k);
+  g_autoptr(GPtrArray) available = NULL;
 
   for (guint i = 0; i < orders->len; i++)
     {
@@ -402,7 +419,25 @@ build_match (DsdDispatchEngine    *self,
                            order->priority, order);
     }
 
-  for (guint i = 0; sources != NULL && i < sources->len; i++)
+  /* A search around each order finds its k nearest available drivers, but
+   * scans every driver between them: with many orders and few drivers free
+   * (a backlog, a fleet of busy or paused drivers) that is the whole fleet
+   * for each order. So for many orders the available drivers are listed
+   * once, and when they are no more than the orders they all go to the
+   * match, which pairs orders and drivers on its own grid. */
+  if (sources != NULL && sources->len >= ALL_AVAILABLE_MIN_ORDERS)
+    {
+      AvailableFilter filter = { self, now_us };
+
+      available = dsd_fleet_list (self->fleet, available_filter_cb, &filter);
+      if (available->len > sources->len)
+        g_clear_pointer (&available, g_ptr_array_unref);
+    }
+
+  for (guint i = 0; available != NULL && i < available->len; i++)
+    add_match_driver (self, match, added, g_ptr_array_index (available, i));
+
+  for (guint i = 0; available == NULL && sources != NULL && i < sources->len; i++)
     {
       DsdPendingOrder *order = g_ptr_array_index (sources, i);
       CandidateFilter filter = { self, order, now_us };

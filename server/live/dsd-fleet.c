@@ -571,6 +571,29 @@ dsd_fleet_get_n_drivers (DsdFleet *self)
   return g_hash_table_size (self->drivers);
 }
 
+GPtrArray *
+dsd_fleet_list (DsdFleet       *self,
+                DsdFleetFilter  filter,
+                gpointer        user_data)
+{
+  GPtrArray *drivers = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (DSD_IS_FLEET (self), drivers);
+
+  g_hash_table_iter_init (&iter, self->drivers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      const DsdFleetDriver *driver = &((Entry *) value)->driver;
+
+      if (filter == NULL || filter (driver, user_data))
+        g_ptr_array_add (drivers, (gpointer) driver);
+    }
+
+  return drivers;
+}
+
 typedef struct {
   const DsdFleetDriver *driver;
   double                distance_m;

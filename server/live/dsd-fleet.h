@@ -69,6 +69,10 @@ const DsdFleetDriver *dsd_fleet_fetch_finish (DsdFleet            *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 guint                 dsd_fleet_get_n_drivers (DsdFleet           *self);
+/* The drivers that pass filter (nullable), in no particular order. */
+GPtrArray            *dsd_fleet_list         (DsdFleet            *self,
+                                              DsdFleetFilter       filter,
+                                              gpointer             user_data);
 /* Up to k drivers with a location within max_radius_m of (lat, lon) that
  * pass filter (nullable), nearest first; out_drivers and out_distances_m hold
  * k entries. Returns how many were found. */
