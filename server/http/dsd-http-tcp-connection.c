@@ -9,19 +9,52 @@ struct _DsdHttpTcpConnection
 {
   GTcpConnection parent_instance;
 
+  GMainContext  *context;       /* the thread's that made it, where closed runs */
   GDestroyNotify closed;
   gpointer       data;
 };
 
 G_DEFINE_FINAL_TYPE (DsdHttpTcpConnection, dsd_http_tcp_connection, G_TYPE_TCP_CONNECTION)
 
+typedef struct {
+  GDestroyNotify closed;
+  gpointer       data;
+} ClosedCall;
+
+static gboolean
+closed_call_cb (gpointer user_data)
+{
+  ClosedCall *call = user_data;
+
+  call->closed (call->data);
+  return G_SOURCE_REMOVE;
+}
+
+/* glib-networking closes a TLS connection's base stream on a worker thread:
+ * closed runs on the thread that made the connection, whose state it
+ * changes. */
 static void
 notify_closed (DsdHttpTcpConnection *self)
 {
-  GDestroyNotify closed = g_steal_pointer (&self->closed);
+  GDestroyNotify closed = g_atomic_pointer_exchange (&self->closed, NULL);
+  g_autoptr(GSource) source = NULL;
+  ClosedCall *call;
 
-  if (closed != NULL)
-    closed (g_steal_pointer (&self->data));
+  if (closed == NULL)
+    return;
+
+  if (g_main_context_is_owner (self->context))
+    {
+      closed (g_steal_pointer (&self->data));
+      return;
+    }
+
+  call = g_new (ClosedCall, 1);
+  call->closed = closed;
+  call->data = g_steal_pointer (&self->data);
+  source = g_idle_source_new ();
+  g_source_set_callback (source, closed_call_cb, call, g_free);
+  g_source_attach (source, self->context);
 }
 
 /* Also how g_io_stream_close_async() closes a socket connection, and how
@@ -44,16 +77,29 @@ dsd_http_tcp_connection_close (GIOStream     *stream,
 }
 
 static void
+dsd_http_tcp_connection_finalize (GObject *object)
+{
+  DsdHttpTcpConnection *self = DSD_HTTP_TCP_CONNECTION (object);
+
+  g_main_context_unref (self->context);
+
+  G_OBJECT_CLASS (dsd_http_tcp_connection_parent_class)->finalize (object);
+}
+
+static void
 dsd_http_tcp_connection_class_init (DsdHttpTcpConnectionClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GIOStreamClass *stream_class = G_IO_STREAM_CLASS (klass);
 
+  object_class->finalize = dsd_http_tcp_connection_finalize;
   stream_class->close_fn = dsd_http_tcp_connection_close;
 }
 
 static void
 dsd_http_tcp_connection_init (DsdHttpTcpConnection *self)
 {
+  self->context = g_main_context_ref_thread_default ();
 }
 
 DsdHttpTcpConnection *

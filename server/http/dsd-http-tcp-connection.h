@@ -19,7 +19,8 @@ G_DECLARE_FINAL_TYPE (DsdHttpTcpConnection, dsd_http_tcp_connection, DSD, HTTP_T
                       GTcpConnection)
 
 /* A connection on socket; closed(data) is called once, when it closes
- * (GIOStream's dispose closes a connection left open). */
+ * (GIOStream's dispose closes a connection left open), on the thread that
+ * made the connection (from an idle when another thread closes it). */
 DsdHttpTcpConnection *dsd_http_tcp_connection_new (GSocket        *socket,
                                                    GDestroyNotify  closed,
                                                    gpointer        data);
