@@ -2,16 +2,31 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "dc-marker-canvas.h"
+
+/* Tiles are this many logical pixels square: small enough that a tile's
+ * drawn rectangle hugs the markers in it, large enough that a full map
+ * makes few textures. */
+#define TILE_SIZE 128
+
+/* Device pixels drawn into, [x0, x1) × [y0, y1); empty when x0 >= x1. */
+typedef struct
+{
+  int x0, y0, x1, y1;
+} Extent;
 
 struct _DcMarkerCanvas
 {
   int width;   /* device pixels */
   int height;
   int scale;
+  int tile;    /* device pixels */
+  int columns; /* of tiles */
+  int rows;
   guint32 *pixels;
-  gboolean drawn;
+  Extent *drawn;  /* per tile, row by row */
 };
 
 void
@@ -40,6 +55,12 @@ over (guint32 src,
   return src + rb + ag;
 }
 
+static void
+clear_extent (Extent *extent)
+{
+  *extent = (Extent) { G_MAXINT, G_MAXINT, 0, 0 };
+}
+
 DcMarkerCanvas *
 dc_marker_canvas_new (int width,
                       int height,
@@ -53,8 +74,14 @@ dc_marker_canvas_new (int width,
   self->scale = scale;
   self->width = width * scale;
   self->height = height * scale;
+  self->tile = TILE_SIZE * scale;
+  self->columns = (self->width + self->tile - 1) / self->tile;
+  self->rows = (self->height + self->tile - 1) / self->tile;
   /* calloc: untouched pages stay the shared zero page until a marker lands */
   self->pixels = g_malloc0_n ((gsize) self->width * self->height, sizeof (guint32));
+  self->drawn = g_new (Extent, (gsize) self->columns * self->rows);
+  for (int i = 0; i < self->columns * self->rows; i++)
+    clear_extent (&self->drawn[i]);
 
   return self;
 }
@@ -66,7 +93,28 @@ dc_marker_canvas_free (DcMarkerCanvas *self)
     return;
 
   g_free (self->pixels);
+  g_free (self->drawn);
   g_free (self);
+}
+
+/* Grows the extents of the tiles under [x0, x1) × [y0, y1) by it. */
+static void
+mark_drawn (DcMarkerCanvas *self,
+            int             x0,
+            int             y0,
+            int             x1,
+            int             y1)
+{
+  for (int row = y0 / self->tile; row <= (y1 - 1) / self->tile; row++)
+    for (int column = x0 / self->tile; column <= (x1 - 1) / self->tile; column++)
+      {
+        Extent *extent = &self->drawn[row * self->columns + column];
+
+        extent->x0 = MIN (extent->x0, MAX (x0, column * self->tile));
+        extent->y0 = MIN (extent->y0, MAX (y0, row * self->tile));
+        extent->x1 = MAX (extent->x1, MIN (x1, (column + 1) * self->tile));
+        extent->y1 = MAX (extent->y1, MIN (y1, (row + 1) * self->tile));
+      }
 }
 
 void
@@ -86,7 +134,7 @@ dc_marker_canvas_draw (DcMarkerCanvas *self,
   if (first_column >= last_column || first_row >= last_row)
     return;
 
-  self->drawn = TRUE;
+  mark_drawn (self, left + first_column, top + first_row, left + last_column, top + last_row);
   for (int row = first_row; row < last_row; row++)
     {
       const guint32 *source = sprite->pixels + (gsize) row * sprite->width;
@@ -104,27 +152,54 @@ dc_marker_canvas_draw (DcMarkerCanvas *self,
     }
 }
 
-GdkTexture *
-dc_marker_canvas_free_to_texture (DcMarkerCanvas *self)
+/* Moves the pixels of @extent into a texture node and clears them. */
+static GskRenderNode *
+take_extent (DcMarkerCanvas *self,
+             const Extent   *extent)
 {
+  int width = extent->x1 - extent->x0;
+  int height = extent->y1 - extent->y0;
+  gsize stride = (gsize) width * sizeof (guint32);
+  guint32 *pixels = g_malloc (stride * height);
   g_autoptr(GBytes) bytes = NULL;
-  gsize stride;
-  int width, height;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  for (int row = 0; row < height; row++)
+    {
+      guint32 *source = self->pixels + (gsize) (extent->y0 + row) * self->width + extent->x0;
+
+      memcpy (pixels + (gsize) row * width, source, stride);
+      memset (source, 0, stride);
+    }
+
+  /* GDK_MEMORY_DEFAULT is cairo's ARGB32: premultiplied BGRA in memory. */
+  bytes = g_bytes_new_take (pixels, stride * height);
+  texture = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, stride);
+
+  return gsk_texture_node_new (texture,
+                               &GRAPHENE_RECT_INIT ((float) extent->x0 / self->scale,
+                                                    (float) extent->y0 / self->scale,
+                                                    (float) width / self->scale,
+                                                    (float) height / self->scale));
+}
+
+GskRenderNode *
+dc_marker_canvas_take_node (DcMarkerCanvas *self)
+{
+  g_autoptr(GPtrArray) nodes = NULL;
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  if (!self->drawn)
-    {
-      dc_marker_canvas_free (self);
-      return NULL;
-    }
+  nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) gsk_render_node_unref);
+  for (int i = 0; i < self->columns * self->rows; i++)
+    if (self->drawn[i].x0 < self->drawn[i].x1)
+      {
+        g_ptr_array_add (nodes, take_extent (self, &self->drawn[i]));
+        clear_extent (&self->drawn[i]);
+      }
 
-  width = self->width;
-  height = self->height;
-  stride = (gsize) width * sizeof (guint32);
-  bytes = g_bytes_new_take (g_steal_pointer (&self->pixels), stride * height);
-  dc_marker_canvas_free (self);
+  if (nodes->len == 0)
+    return NULL;
 
-  /* GDK_MEMORY_DEFAULT is cairo's ARGB32: premultiplied BGRA in memory. */
-  return gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, stride);
+  return gsk_container_node_new ((GskRenderNode **) nodes->pdata, nodes->len);
 }

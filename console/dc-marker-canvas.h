@@ -21,27 +21,34 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcSprite, dc_sprite_free)
 /*
  * DcMarkerCanvas:
  *
- * Thousands of markers composited on the CPU into one image, which then
- * costs the renderer one texture. As separate texture or colour nodes, each
- * marker costs the GL renderer vertices and a shader run per pixel, and a
- * fleet of 10,000 takes longer than a frame under software GL; the copy
- * loop here does the same in about a millisecond.
+ * Thousands of markers composited on the CPU into a few images, which then
+ * cost the renderer a few textures. As separate texture or colour nodes,
+ * each marker costs the GL renderer vertices and a shader run per pixel,
+ * and a fleet of 10,000 takes longer than a frame under software GL; the
+ * copy loop here does the same in about a millisecond.
+ *
+ * The canvas is cut into tiles, and each tile hands out only the rectangle
+ * that markers were drawn into: the renderer uploads and blends the pixels
+ * near markers, not the whole map (under software GL every pixel blended
+ * costs a shader run). The canvas is kept from one drawing to the next and
+ * only the rectangles drawn into are cleared.
  */
 typedef struct _DcMarkerCanvas DcMarkerCanvas;
 
 /* @width × @height logical pixels at @scale device pixels each. */
-DcMarkerCanvas *dc_marker_canvas_new             (int             width,
-                                                  int             height,
-                                                  int             scale);
-void            dc_marker_canvas_free            (DcMarkerCanvas *self);
+DcMarkerCanvas *dc_marker_canvas_new       (int             width,
+                                            int             height,
+                                            int             scale);
+void            dc_marker_canvas_free      (DcMarkerCanvas *self);
 /* Draws @sprite centred on (@x, @y), logical pixels; clipped at the edges. */
-void            dc_marker_canvas_draw            (DcMarkerCanvas *self,
-                                                  const DcSprite *sprite,
-                                                  double          x,
-                                                  double          y);
-/* Consumes @self. Returns: (transfer full) (nullable): the image, NULL when
- * nothing was drawn */
-GdkTexture     *dc_marker_canvas_free_to_texture (DcMarkerCanvas *self);
+void            dc_marker_canvas_draw      (DcMarkerCanvas *self,
+                                            const DcSprite *sprite,
+                                            double          x,
+                                            double          y);
+/* What was drawn since the last call, as texture nodes in logical pixels,
+ * and a clear canvas for the next drawing.
+ * Returns: (transfer full) (nullable): NULL when nothing was drawn */
+GskRenderNode  *dc_marker_canvas_take_node (DcMarkerCanvas *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcMarkerCanvas, dc_marker_canvas_free)
 

@@ -22,9 +22,12 @@ typedef struct
   int art_scale;  /* of the loaded images, 0 before the first drawing */
   gboolean compact;
 
-  /* the markers as last drawn, valid until something they show changes */
-  GdkTexture *image;
+  /* the markers as last drawn, valid until something they show changes,
+   * and the canvas they were drawn on, kept for the next drawing at the
+   * same size */
+  GskRenderNode *image;
   gboolean image_valid;
+  DcMarkerCanvas *canvas;
   int image_width;
   int image_height;
   int image_scale;
@@ -133,14 +136,19 @@ render_image (DcPointLayer *self,
 {
   DcPointLayerPrivate *priv = dc_point_layer_get_instance_private (self);
   ShumateViewport *viewport = shumate_layer_get_viewport (SHUMATE_LAYER (self));
-  g_autoptr(DcMarkerCanvas) canvas = NULL;
   guint n = dc_store_get_count (priv->store);
   DcProjection projection;
   guint drawn = 0;
 
-  g_clear_object (&priv->image);
+  g_clear_pointer (&priv->image, gsk_render_node_unref);
   priv->image_valid = TRUE;
   priv->rendered_at = g_get_monotonic_time ();
+  if (priv->canvas == NULL || priv->image_width != width || priv->image_height != height ||
+      priv->image_scale != scale)
+    {
+      dc_marker_canvas_free (priv->canvas);
+      priv->canvas = dc_marker_canvas_new (width, height, scale);
+    }
   priv->image_width = width;
   priv->image_height = height;
   priv->image_scale = scale;
@@ -150,20 +158,19 @@ render_image (DcPointLayer *self,
   if (priv->art_scale != scale)
     load_art (self, scale);
 
-  canvas = dc_marker_canvas_new (width, height, scale);
   for (guint i = 0; i < n; i++)
     {
       DcEntity *entity = dc_store_get_entity (priv->store, i);
 
       if (entity != priv->selected)
-        drawn += draw_entity (self, canvas, &projection, entity, width, height, NULL);
+        drawn += draw_entity (self, priv->canvas, &projection, entity, width, height, NULL);
     }
 
   /* The selected one on top of everything, with its halo. */
   if (priv->selected != NULL)
-    draw_entity (self, canvas, &projection, priv->selected, width, height, priv->halo);
+    draw_entity (self, priv->canvas, &projection, priv->selected, width, height, priv->halo);
 
-  priv->image = dc_marker_canvas_free_to_texture (g_steal_pointer (&canvas));
+  priv->image = dc_marker_canvas_take_node (priv->canvas);
 
   /* Decided for the next drawing from this one's count, which saves a
    * counting pass over every marker. */
@@ -192,8 +199,7 @@ dc_point_layer_snapshot (GtkWidget   *widget,
     render_image (self, width, height, scale);
 
   if (priv->image != NULL)
-    gtk_snapshot_append_texture (snapshot, priv->image,
-                                 &GRAPHENE_RECT_INIT (0, 0, width, height));
+    gtk_snapshot_append_node (snapshot, priv->image);
 }
 
 static void
@@ -219,7 +225,8 @@ dc_point_layer_dispose (GObject *object)
   g_clear_handle_id (&priv->redraw_source, g_source_remove);
   g_clear_object (&priv->store);
   g_clear_object (&priv->selected);
-  g_clear_object (&priv->image);
+  g_clear_pointer (&priv->image, gsk_render_node_unref);
+  g_clear_pointer (&priv->canvas, dc_marker_canvas_free);
   g_clear_pointer (&priv->halo, dc_sprite_free);
 
   G_OBJECT_CLASS (dc_point_layer_parent_class)->dispose (object);

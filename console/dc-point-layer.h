@@ -26,7 +26,7 @@ G_DECLARE_DERIVABLE_TYPE (DcPointLayer, dc_point_layer, DC, POINT_LAYER, Shumate
  * DcPointLayer:
  *
  * Draws the entities of a store as pre-rendered markers, all composited
- * into one image (see DcMarkerCanvas), instead of a widget per marker
+ * into a few images (see DcMarkerCanvas), instead of a widget per marker
  * (ShumateMarkerLayer does not scale to a fleet). The image is kept until
  * the store, the viewport, the size or the selection changes; redraws are
  * queued then and GTK coalesces them to one per frame.

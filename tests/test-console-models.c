@@ -674,18 +674,57 @@ test_alerts (Fixture       *fixture,
   g_assert_cmpuint (dc_alerts_get_unread (alerts), ==, 0);
 }
 
-/* Premultiplied ARGB of a pixel of @texture. */
+/* Premultiplied ARGB of device pixel (@x, @y) of the markers in @node, the
+ * texture nodes of a DcMarkerCanvas at @scale; 0 where none covers it. */
 static guint32
-pixel_at (GdkTexture *texture,
-          int         x,
-          int         y)
+pixel_at (GskRenderNode *node,
+          int            scale,
+          int            x,
+          int            y)
 {
-  int width = gdk_texture_get_width (texture);
-  g_autofree guint32 *pixels = g_new (guint32, (gsize) width * gdk_texture_get_height (texture));
+  g_assert_cmpint (gsk_render_node_get_node_type (node), ==, GSK_CONTAINER_NODE);
+  for (guint i = 0; i < gsk_container_node_get_n_children (node); i++)
+    {
+      GskRenderNode *child = gsk_container_node_get_child (node, i);
+      GdkTexture *texture = gsk_texture_node_get_texture (child);
+      int width = gdk_texture_get_width (texture);
+      int height = gdk_texture_get_height (texture);
+      g_autofree guint32 *pixels = NULL;
+      graphene_rect_t bounds;
+      int left, top;
 
-  gdk_texture_download (texture, (guchar *) pixels, width * sizeof (guint32));
+      gsk_render_node_get_bounds (child, &bounds);
+      left = (int) (bounds.origin.x * scale);
+      top = (int) (bounds.origin.y * scale);
+      /* one device pixel a texel: nothing scaled */
+      g_assert_cmpfloat (bounds.size.width * scale, ==, width);
+      g_assert_cmpfloat (bounds.size.height * scale, ==, height);
+      if (x < left || y < top || x >= left + width || y >= top + height)
+        continue;
 
-  return pixels[y * width + x];
+      pixels = g_new (guint32, (gsize) width * height);
+      gdk_texture_download (texture, (guchar *) pixels, width * sizeof (guint32));
+      return pixels[(y - top) * width + x - left];
+    }
+
+  return 0;
+}
+
+/* Device pixels the textures of @node hold. */
+static int
+texture_area (GskRenderNode *node)
+{
+  int area = 0;
+
+  for (guint i = 0; i < gsk_container_node_get_n_children (node); i++)
+    {
+      GdkTexture *texture =
+        gsk_texture_node_get_texture (gsk_container_node_get_child (node, i));
+
+      area += gdk_texture_get_width (texture) * gdk_texture_get_height (texture);
+    }
+
+  return area;
 }
 
 static void
@@ -694,32 +733,63 @@ test_marker_canvas (void)
   /* 2×2 device pixels: opaque red, half-transparent white, clear, opaque blue */
   guint32 art[] = { 0xffff0000, 0x80808080, 0x00000000, 0xff0000ff };
   DcSprite sprite = { 2, 2, art };
-  DcMarkerCanvas *canvas;
-  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(DcMarkerCanvas) canvas = NULL;
+  g_autoptr(DcMarkerCanvas) large = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+
+  /* GSK registers its node types with the first of them asked for; GTK
+   * does that at start, and this test does not start GTK. */
+  g_type_ensure (GSK_TYPE_TEXTURE_NODE);
 
   /* nothing on it: no image at all */
   canvas = dc_marker_canvas_new (4, 3, 2);
   dc_marker_canvas_draw (canvas, &sprite, -5, -5);
-  g_assert_null (dc_marker_canvas_free_to_texture (canvas));
+  g_assert_null (dc_marker_canvas_take_node (canvas));
 
   /* logical (1, 1) at scale 2 is device (2, 2): the sprite covers 1..2 */
-  canvas = dc_marker_canvas_new (4, 3, 2);
   dc_marker_canvas_draw (canvas, &sprite, 1, 1);
   dc_marker_canvas_draw (canvas, &sprite, 1, 1);
   /* half off the top left corner: only its last pixel lands, at (0, 0) */
   dc_marker_canvas_draw (canvas, &sprite, 0, 0);
-  texture = dc_marker_canvas_free_to_texture (canvas);
-  g_assert_nonnull (texture);
-  g_assert_cmpint (gdk_texture_get_width (texture), ==, 8);
-  g_assert_cmpint (gdk_texture_get_height (texture), ==, 6);
+  node = dc_marker_canvas_take_node (canvas);
+  g_assert_nonnull (node);
+  /* only what was drawn into: device 0..2 square */
+  g_assert_cmpint (texture_area (node), ==, 9);
 
-  g_assert_cmphex (pixel_at (texture, 1, 1), ==, 0xffff0000);
+  g_assert_cmphex (pixel_at (node, 2, 1, 1), ==, 0xffff0000);
   /* 50 % white over 50 % white: 75 % */
-  g_assert_cmphex (pixel_at (texture, 2, 1), ==, 0xc0c0c0c0);
-  g_assert_cmphex (pixel_at (texture, 1, 2), ==, 0x00000000);
-  g_assert_cmphex (pixel_at (texture, 2, 2), ==, 0xff0000ff);
-  g_assert_cmphex (pixel_at (texture, 0, 0), ==, 0xff0000ff);
-  g_assert_cmphex (pixel_at (texture, 3, 3), ==, 0x00000000);
+  g_assert_cmphex (pixel_at (node, 2, 2, 1), ==, 0xc0c0c0c0);
+  g_assert_cmphex (pixel_at (node, 2, 1, 2), ==, 0x00000000);
+  g_assert_cmphex (pixel_at (node, 2, 2, 2), ==, 0xff0000ff);
+  g_assert_cmphex (pixel_at (node, 2, 0, 0), ==, 0xff0000ff);
+  g_assert_cmphex (pixel_at (node, 2, 3, 3), ==, 0x00000000);
+  g_clear_pointer (&node, gsk_render_node_unref);
+
+  /* Taken, the canvas is clear for the next drawing: what is drawn then
+   * lands on clear pixels. */
+  g_assert_null (dc_marker_canvas_take_node (canvas));
+  dc_marker_canvas_draw (canvas, &sprite, 1, 1);
+  node = dc_marker_canvas_take_node (canvas);
+  g_assert_cmphex (pixel_at (node, 2, 2, 1), ==, 0x80808080);
+  g_assert_cmphex (pixel_at (node, 2, 0, 0), ==, 0x00000000);
+  g_clear_pointer (&node, gsk_render_node_unref);
+
+  /* On a larger canvas, markers far apart make a texture each that holds
+   * them and not the empty map between them; one across a tile's edge
+   * makes one in each tile. */
+  large = dc_marker_canvas_new (600, 400, 1);
+  dc_marker_canvas_draw (large, &sprite, 10, 300);
+  dc_marker_canvas_draw (large, &sprite, 500, 300);
+  dc_marker_canvas_draw (large, &sprite, 128, 50);
+  node = dc_marker_canvas_take_node (large);
+  g_assert_cmpuint (gsk_container_node_get_n_children (node), ==, 4);
+  g_assert_cmpint (texture_area (node), ==, 3 * 4);
+  g_assert_cmphex (pixel_at (node, 1, 9, 299), ==, 0xffff0000);
+  g_assert_cmphex (pixel_at (node, 1, 500, 300), ==, 0xff0000ff);
+  g_assert_cmphex (pixel_at (node, 1, 127, 49), ==, 0xffff0000);
+  g_assert_cmphex (pixel_at (node, 1, 128, 49), ==, 0x80808080);
+  g_assert_cmphex (pixel_at (node, 1, 128, 50), ==, 0xff0000ff);
+  g_assert_cmphex (pixel_at (node, 1, 300, 200), ==, 0x00000000);
 }
 
 #define SECONDS(n) ((gint64) (n) * G_USEC_PER_SEC)
