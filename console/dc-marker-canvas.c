@@ -6,10 +6,10 @@
 
 #include "dc-marker-canvas.h"
 
-/* Tiles are this many logical pixels square: small enough that a tile's
- * drawn rectangle hugs the markers in it, large enough that a full map
- * makes few textures. */
-#define TILE_SIZE 128
+/* Tiles are this many logical pixels square: small enough that the drawn
+ * rectangles hug the markers, large enough that a full map makes few
+ * textures (a row of tiles drawn into side by side makes one). */
+#define TILE_SIZE 64
 
 /* Device pixels drawn into, [x0, x1) × [y0, y1); empty when x0 >= x1. */
 typedef struct
@@ -183,6 +183,17 @@ take_extent (DcMarkerCanvas *self,
                                                     (float) height / self->scale));
 }
 
+/* Adds @b to @a. */
+static void
+unite_extents (Extent       *a,
+               const Extent *b)
+{
+  a->x0 = MIN (a->x0, b->x0);
+  a->y0 = MIN (a->y0, b->y0);
+  a->x1 = MAX (a->x1, b->x1);
+  a->y1 = MAX (a->y1, b->y1);
+}
+
 GskRenderNode *
 dc_marker_canvas_take_node (DcMarkerCanvas *self)
 {
@@ -190,13 +201,32 @@ dc_marker_canvas_take_node (DcMarkerCanvas *self)
 
   g_return_val_if_fail (self != NULL, NULL);
 
+  /* One texture for each run of tiles drawn into side by side: the GL
+   * renderer of GTK 4.8 copies textures up to 128 pixels square into its
+   * icon atlas pixel by pixel, which costs more than the pixels saved. */
   nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) gsk_render_node_unref);
-  for (int i = 0; i < self->columns * self->rows; i++)
-    if (self->drawn[i].x0 < self->drawn[i].x1)
-      {
-        g_ptr_array_add (nodes, take_extent (self, &self->drawn[i]));
-        clear_extent (&self->drawn[i]);
-      }
+  for (int row = 0; row < self->rows; row++)
+    {
+      Extent run;
+
+      clear_extent (&run);
+      for (int column = 0; column <= self->columns; column++)
+        {
+          Extent *extent = column < self->columns ? &self->drawn[row * self->columns + column]
+                                                  : NULL;
+
+          if (extent != NULL && extent->x0 < extent->x1)
+            {
+              unite_extents (&run, extent);
+              clear_extent (extent);
+            }
+          else if (run.x0 < run.x1)
+            {
+              g_ptr_array_add (nodes, take_extent (self, &run));
+              clear_extent (&run);
+            }
+        }
+    }
 
   if (nodes->len == 0)
     return NULL;
