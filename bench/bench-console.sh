@@ -161,8 +161,10 @@ done
 row note "P9: every driver is drawn in every frame whatever moved, so the frame time \
 depends on the fleet shown, not on the update rate; the update rate the server sustains \
 here is below 1 Hz per driver (see the rows above). The console composites the markers \
-into one image on the CPU (console/dc-marker-canvas.c) and redraws at most every 40 ms \
-while positions stream in; under Xvfb, Mesa's software GL has no buffer age, so each \
-frame repaints the whole window. CPU per frame is the console's own work (all its \
+on the CPU (console/dc-marker-canvas.c) and hands the renderer only the rectangles drawn \
+into, one texture per run of 64-pixel tiles, so that software GL uploads and blends the \
+pixels near markers, not the whole map; it redraws at most every 40 ms while positions \
+stream in. Under Xvfb, Mesa's software GL has no buffer age, so each frame still \
+repaints the whole window. CPU per frame is the console's own work (all its \
 threads); the wall time also waits for dispatchd, PostgreSQL, the feeder and Xvfb on the \
 same $(nproc) CPUs (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))."
