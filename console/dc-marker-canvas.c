@@ -194,17 +194,28 @@ unite_extents (Extent       *a,
   a->y1 = MAX (a->y1, b->y1);
 }
 
+static gsize
+extent_area (const Extent *extent)
+{
+  return (gsize) (extent->x1 - extent->x0) * (extent->y1 - extent->y0);
+}
+
 GskRenderNode *
 dc_marker_canvas_take_node (DcMarkerCanvas *self)
 {
+  g_autoptr(GArray) runs = NULL;
   g_autoptr(GPtrArray) nodes = NULL;
+  Extent all;
+  gsize area = 0;
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  /* One texture for each run of tiles drawn into side by side: the GL
-   * renderer of GTK 4.8 copies textures up to 128 pixels square into its
-   * icon atlas pixel by pixel, which costs more than the pixels saved. */
-  nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) gsk_render_node_unref);
+  /* The runs of tiles drawn into side by side, row by row: the GL renderer
+   * of GTK 4.8 copies textures up to 128 pixels square into its icon atlas
+   * pixel by pixel, which costs more than the pixels saved by single
+   * tiles. */
+  runs = g_array_new (FALSE, FALSE, sizeof (Extent));
+  clear_extent (&all);
   for (int row = 0; row < self->rows; row++)
     {
       Extent run;
@@ -222,14 +233,29 @@ dc_marker_canvas_take_node (DcMarkerCanvas *self)
             }
           else if (run.x0 < run.x1)
             {
-              g_ptr_array_add (nodes, take_extent (self, &run));
+              g_array_append_val (runs, run);
+              unite_extents (&all, &run);
+              area += extent_area (&run);
               clear_extent (&run);
             }
         }
     }
 
-  if (nodes->len == 0)
+  if (runs->len == 0)
     return NULL;
+
+  /* Markers all over the map: one texture of them all, as the renderer
+   * blends each texture's edges along its own tiles; the runs only where
+   * they leave out at least half of it. */
+  if (area * 2 > extent_area (&all))
+    {
+      g_array_set_size (runs, 1);
+      g_array_index (runs, Extent, 0) = all;
+    }
+
+  nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) gsk_render_node_unref);
+  for (guint i = 0; i < runs->len; i++)
+    g_ptr_array_add (nodes, take_extent (self, &g_array_index (runs, Extent, i)));
 
   return gsk_container_node_new ((GskRenderNode **) nodes->pdata, nodes->len);
 }

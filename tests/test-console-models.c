@@ -790,6 +790,19 @@ test_marker_canvas (void)
   g_assert_cmphex (pixel_at (node, 1, 128, 49), ==, 0x80808080);
   g_assert_cmphex (pixel_at (node, 1, 128, 50), ==, 0xff0000ff);
   g_assert_cmphex (pixel_at (node, 1, 300, 200), ==, 0x00000000);
+  g_clear_pointer (&node, gsk_render_node_unref);
+
+  /* Markers that fill most of what they span make one texture of it all. */
+  for (int y = 1; y < 100; y += 2)
+    for (int x = 1; x < 100; x += 2)
+      dc_marker_canvas_draw (large, &sprite, x, y);
+  dc_marker_canvas_draw (large, &sprite, 120, 120);
+  node = dc_marker_canvas_take_node (large);
+  g_assert_cmpuint (gsk_container_node_get_n_children (node), ==, 1);
+  g_assert_cmpint (texture_area (node), ==, 121 * 121);
+  g_assert_cmphex (pixel_at (node, 1, 98, 98), ==, 0xffff0000);
+  g_assert_cmphex (pixel_at (node, 1, 99, 99), ==, 0xff0000ff);
+  g_assert_cmphex (pixel_at (node, 1, 110, 110), ==, 0x00000000);
 }
 
 #define SECONDS(n) ((gint64) (n) * G_USEC_PER_SEC)
