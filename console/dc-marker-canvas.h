@@ -27,11 +27,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcSprite, dc_sprite_free)
  * and a fleet of 10,000 takes longer than a frame under software GL; the
  * copy loop here does the same in about a millisecond.
  *
- * The canvas is cut into tiles, and each tile hands out only the rectangle
- * that markers were drawn into: the renderer uploads and blends the pixels
- * near markers, not the whole map (under software GL every pixel blended
- * costs a shader run). The canvas is kept from one drawing to the next and
- * only the rectangles drawn into are cleared.
+ * Only what markers were drawn into is handed out: the canvas is cut into
+ * tiles, and each run of tiles drawn into side by side in a row makes a
+ * texture of the rectangle drawn into (or one texture spans them all where
+ * the runs would leave out less than half of it). The renderer uploads and
+ * blends the pixels near markers, not the whole map; under software GL
+ * every pixel blended costs a shader run. The canvas is kept from one
+ * drawing to the next and only the rectangles handed out are cleared.
  */
 typedef struct _DcMarkerCanvas DcMarkerCanvas;
 
