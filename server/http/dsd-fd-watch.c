@@ -25,8 +25,8 @@ typedef struct {
 typedef struct {
   GSource  source;
   Hub     *hub;
-  int      fd;
-  GObject *pollable;
+  int                   fd;
+  GPollableInputStream *pollable;
 } Watch;
 
 G_LOCK_DEFINE_STATIC (hubs);
@@ -150,12 +150,20 @@ watch_dispatch (GSource     *source,
                 gpointer     user_data)
 {
   Watch *watch = (Watch *) source;
+  gboolean keep;
 
   g_source_set_ready_time (source, -1);
   if (callback == NULL)
     return G_SOURCE_CONTINUE;
 
-  return ((GPollableSourceFunc) (void (*) (void)) callback) (watch->pollable, user_data);
+  keep = ((GPollableSourceFunc) (void (*) (void)) callback) (G_OBJECT (watch->pollable),
+                                                            user_data);
+  /* Input read into a buffer above the socket is not the kernel's to report. */
+  if (keep && !g_source_is_destroyed (source) &&
+      g_pollable_input_stream_is_readable (watch->pollable))
+    g_source_set_ready_time (source, 0);
+
+  return keep;
 }
 
 static void
@@ -173,14 +181,14 @@ static GSourceFuncs watch_funcs = {
 };
 
 GSource *
-dsd_fd_watch_source_new (int      fd,
-                         GObject *pollable)
+dsd_fd_watch_source_new (int                   fd,
+                         GPollableInputStream *pollable)
 {
   g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
   Watch *watch;
 
   g_return_val_if_fail (fd >= 0, NULL);
-  g_return_val_if_fail (G_IS_OBJECT (pollable), NULL);
+  g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (pollable), NULL);
 
   watch = (Watch *) g_source_new (&watch_funcs, sizeof (Watch));
   g_source_set_static_name (&watch->source, "DsdFdWatch");
@@ -188,6 +196,8 @@ dsd_fd_watch_source_new (int      fd,
   watch->fd = fd;
   watch->pollable = g_object_ref (pollable);
   hub_add (watch->hub, watch);
+  /* What is buffered already is read first. */
+  g_source_set_ready_time (&watch->source, 0);
 
   return &watch->source;
 }

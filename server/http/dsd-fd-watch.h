@@ -18,15 +18,16 @@ G_BEGIN_DECLS
  * context polls one epoll descriptor, and the watches of the sockets it
  * reports readable are made ready.
  *
- * dsd_fd_watch_source_new() returns a source for @pollable (a
- * GPollableInputStream reading @fd) that dispatches while @fd is readable,
- * has hung up or failed, calling a GPollableSourceFunc with @pollable, like
- * g_pollable_source_new(). It must be attached to the thread-default context
- * of the thread that creates it, and used there only. @fd must stay open
- * while the source exists unless it is closed for good (closing removes it
- * from the epoll set by itself).
+ * dsd_fd_watch_source_new() returns a source for @pollable, a stream reading
+ * the socket @fd, perhaps through buffers of its own: it dispatches when made,
+ * then while @fd is readable, has hung up or failed, and again after any
+ * dispatch that leaves @pollable readable (data buffered above the socket),
+ * calling a GPollableSourceFunc with @pollable, like g_pollable_source_new().
+ * It must be attached to the thread-default context of the thread that
+ * creates it, and used there only. Closing @fd while the source exists is
+ * fine (the kernel drops it from the epoll set).
  */
-GSource *dsd_fd_watch_source_new (int      fd,
-                                  GObject *pollable);
+GSource *dsd_fd_watch_source_new (int                   fd,
+                                  GPollableInputStream *pollable);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dsd-fd-watch.h"
+#include "dsd-http-closing.h"
 #include "dsd-ws-stream.h"
 
 /* Vectors per writev: two per frame (header, payload). */
@@ -789,6 +790,8 @@ dsd_ws_input_create_source (GPollableInputStream *pollable,
 {
   DsdWsStream *owner = DSD_WS_INPUT (pollable)->owner;
   g_autoptr(GSource) child = NULL;
+  GSocketConnection *connection;
+  gboolean tls;
   GSource *source;
 
   if (owner == NULL || owner->input_ended)
@@ -798,12 +801,13 @@ dsd_ws_input_create_source (GPollableInputStream *pollable,
       return source;
     }
 
-  if (cancellable == NULL && G_IS_SOCKET_CONNECTION (owner->base))
+  connection = dsd_http_get_socket_connection (owner->base, &tls);
+  if (cancellable == NULL && !tls)
     {
-      GSocket *socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (owner->base));
+      GSocket *socket = g_socket_connection_get_socket (connection);
 
-      /* A plain socket: no descriptor of its own in the main context. */
-      source = dsd_fd_watch_source_new (g_socket_get_fd (socket), G_OBJECT (pollable));
+      /* Plain TCP: no descriptor of its own in the main context. */
+      source = dsd_fd_watch_source_new (g_socket_get_fd (socket), pollable);
     }
   else
     {
