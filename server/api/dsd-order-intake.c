@@ -129,22 +129,22 @@ batch_done_cb (GObject      *source,
 
   batch->intake->in_flight--;
   rows = dsd_pg_pool_query_finish (DSD_PG_POOL (source), result, &error);
-  if (rows != NULL && (PQntuples (rows) != (int) batch->n || PQnfields (rows) != 5))
+  if (rows == NULL && !g_error_matches (error, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE))
     {
-      g_critical ("order_create_batch answered %d rows × %d columns for %u requests",
-                  PQntuples (rows), PQnfields (rows), batch->n);
-      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_INTERNAL, "internal error");
-    }
-
-  /* The batch rolled back (order_create_batch): each request alone. */
-  if (error != NULL && !g_error_matches (error, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE))
-    {
+      /* The batch rolled back (order_create_batch): each request alone. */
       for (guint i = 0; i < batch->n; i++)
         send_alone (batch->intake, g_steal_pointer (&batch->pending[i]));
       batch->n = 0;
     }
-  else if (error != NULL)
+  else if (rows == NULL)
     respond_all (batch, error);
+  else if (PQntuples (rows) != (int) batch->n || PQnfields (rows) != 5)
+    {
+      g_critical ("order_create_batch answered %d rows × %d columns for %u requests",
+                  PQntuples (rows), PQnfields (rows), batch->n);
+      g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_INTERNAL, "internal error");
+      respond_all (batch, error);
+    }
   else
     for (guint i = 0; i < batch->n; i++)
       {

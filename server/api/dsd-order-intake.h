@@ -14,7 +14,10 @@ G_BEGIN_DECLS
  * DSD_ORDER_INTAKE_MAX_BATCH), one transaction of dispatch.order_create_batch,
  * so that they share its commit. Each request still gets its own answer: its
  * order, the replay of its Idempotency-Key, or its own error; nothing is
- * answered before the transaction committed. At most DSD_PG_POOL_MAX_QUEUED
+ * answered before the transaction committed. A batch that fails as a whole
+ * rolled back: each of its requests is then sent alone (a lost connection or
+ * a timeout, DISPATCH_ERROR_UNAVAILABLE, is answered as such, as for any
+ * write whose commit is unknown). At most DSD_PG_POOL_MAX_QUEUED
  * requests wait; past that they get DISPATCH_ERROR_UNAVAILABLE.
  *
  * Used from the main context of the context's database pool.

@@ -173,12 +173,16 @@ $$;
 -- statement, PostgreSQL prepares the 22 checks of dispatch.orders again):
 -- order i of the arrays (the arguments of order_check and what it returned)
 -- with its order.created event and Idempotency-Key record, then the
--- reservations of those that have some. Returns (n, the order) for each i.
+-- reservations of those that have some. Returns (n, the order) for each i,
+-- in no particular order; the events are numbered in the order of i.
 CREATE OR REPLACE FUNCTION dispatch.orders_insert(p_actors jsonb[], p_keys text[],
                                                   p_hashes text[], p_bodies jsonb[],
                                                   p_customers text[], p_zones uuid[],
                                                   p_names jsonb[], p_reserved jsonb[])
-RETURNS TABLE (n integer, data jsonb) LANGUAGE plpgsql AS $$
+RETURNS TABLE (n integer, data jsonb) LANGUAGE plpgsql
+-- a custom plan would be made for each call (its arrays' lengths vary), and
+-- planning parses the SQL functions it inlines again each time
+SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
   v_ids uuid[];
 BEGIN
@@ -230,7 +234,6 @@ BEGIN
                                       * (a.item ->> 'quantity')::double precision), 0) AS volume
                   FROM jsonb_array_elements(coalesce(r.body -> 'items', '[]'::jsonb))
                        WITH ORDINALITY AS a(item, n)) it
-    ORDER BY r.i
     RETURNING x
   ), e AS (
     INSERT INTO dispatch.outbox (type, order_id, actor, data)
@@ -246,7 +249,7 @@ BEGIN
     FROM e JOIN r ON r.id = e.order_id
     WHERE r.key IS NOT NULL AND r.actor ->> 'user_id' IS NOT NULL
   )
-  SELECT r.i, e.data FROM e JOIN r ON r.id = e.order_id ORDER BY r.i;
+  SELECT r.i, e.data FROM e JOIN r ON r.id = e.order_id;
 
   IF EXISTS (SELECT 1 FROM unnest(p_reserved) AS v(res) WHERE v.res <> '{}') THEN
     INSERT INTO dispatch.order_reservations (order_id, sku, quantity)
