@@ -14,6 +14,7 @@ static const char create_sql[] =
 typedef struct {
   DsdRequest *request;
   char       *args[N_ARGS];   /* actor, key, hash, body */
+  gint64      queued_us;      /* monotonic */
 } Pending;
 
 struct _DsdOrderIntake
@@ -214,9 +215,28 @@ send_batch (DsdOrderIntake *self)
                            NULL, batch_done_cb, batch);
 }
 
+/* What waited longer than the pool lets a query wait for a connection is
+ * answered UNAVAILABLE, unsent. */
+static void
+drop_expired (DsdOrderIntake *self)
+{
+  gint64 limit_us = g_get_monotonic_time () - DSD_PG_POOL_ACQUIRE_TIMEOUT_MS * (gint64) 1000;
+  Pending *pending;
+
+  while ((pending = g_queue_peek_head (&self->queue)) != NULL && pending->queued_us < limit_us)
+    {
+      g_autoptr(GError) error = g_error_new_literal (DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE,
+                                                     "timed out waiting for the database");
+
+      dsd_request_respond_error (pending->request, error);
+      pending_free (g_queue_pop_head (&self->queue));
+    }
+}
+
 static void
 send_batches (DsdOrderIntake *self)
 {
+  drop_expired (self);
   while (self->in_flight < DSD_ORDER_INTAKE_MAX_IN_FLIGHT && self->queue.length > 0)
     send_batch (self);
 }
@@ -248,6 +268,7 @@ dsd_order_intake_submit (DsdOrderIntake *self,
   pending->args[1] = g_strdup (key);
   pending->args[2] = g_strdup (hash);
   pending->args[3] = g_strdup (body);
+  pending->queued_us = g_get_monotonic_time ();
   g_queue_push_tail (&self->queue, pending);
 
   send_batches (self);

@@ -18,7 +18,9 @@ G_BEGIN_DECLS
  * rolled back: each of its requests is then sent alone (a lost connection or
  * a timeout, DISPATCH_ERROR_UNAVAILABLE, is answered as such, as for any
  * write whose commit is unknown). At most DSD_PG_POOL_MAX_QUEUED
- * requests wait; past that they get DISPATCH_ERROR_UNAVAILABLE.
+ * requests wait, none longer than DSD_PG_POOL_ACQUIRE_TIMEOUT_MS before it is
+ * sent (checked as batches end, each within the pool's deadline); past that
+ * they get DISPATCH_ERROR_UNAVAILABLE.
  *
  * Used from the main context of the context's database pool.
  */
