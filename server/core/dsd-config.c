@@ -472,6 +472,7 @@ dsd_config_new (void)
   self->http_idle_timeout_s = 60;
   self->http_max_connections = 10000;
   self->http_max_connections_per_client = 256;
+  self->http_threads = MIN (g_get_num_processors (), HTTP_THREADS_MAX);
   self->db_pool_size = 8;
   self->webhook_retry_base_s = 5;
   self->webhook_max_attempts = 8;
