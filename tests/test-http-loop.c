@@ -60,6 +60,12 @@ done_cb (gpointer data)
   g_atomic_int_set ((gint *) data, TRUE);
 }
 
+static void
+count_cb (gpointer data)
+{
+  (*(guint *) data)++;
+}
+
 /* Calls posted from several threads to a loop on a thread of its own run
  * there, each thread's in order; freeing the loop joins its thread and runs
  * what is still queued. */
@@ -69,6 +75,7 @@ test_thread_loop (void)
   Seen seen = { 0 };
   GThread *posters[N_POSTERS];
   gint done = FALSE;
+  guint n_quiet = 0;
 
   seen.loop = dsd_http_loop_new_thread ();
   g_assert_false (dsd_http_loop_is_current (seen.loop));
@@ -86,21 +93,19 @@ test_thread_loop (void)
   for (guint i = 0; i < N_POSTERS; i++)
     g_thread_join (posters[i]);
 
-  /* The calls before it have run once this one has. */
+  /* The calls before it have run once this one has; a quiet call queued
+   * before it takes nothing from its wakeup (the loop has nothing else to
+   * wake it). */
+  dsd_http_loop_post_quietly (seen.loop, count_cb, &n_quiet);
   dsd_http_loop_post (seen.loop, done_cb, &done);
   while (!g_atomic_int_get (&done))
     g_thread_yield ();
 
   dsd_http_loop_free (seen.loop);
+  g_assert_cmpuint (n_quiet, ==, 1);
   g_assert_cmpuint (seen.n_run, ==, N_POSTERS * N_CALLS);
   g_assert_false (seen.wrong_thread);
   g_assert_false (seen.out_of_order);
-}
-
-static void
-count_cb (gpointer data)
-{
-  (*(guint *) data)++;
 }
 
 /* The current thread's loop runs posted calls when its context is iterated,

@@ -15,6 +15,7 @@ typedef struct {
   GSource  source;
   GMutex   mutex;
   GQueue   calls;
+  gboolean woken;   /* the context has been woken for the calls queued */
 } Mailbox;
 
 struct _DsdHttpLoop
@@ -62,6 +63,7 @@ mailbox_run (Mailbox *mailbox)
   g_mutex_lock (&mailbox->mutex);
   calls = mailbox->calls;
   g_queue_init (&mailbox->calls);
+  mailbox->woken = FALSE;
   g_mutex_unlock (&mailbox->mutex);
 
   while ((call = g_queue_pop_head (&calls)) != NULL)
@@ -198,21 +200,44 @@ dsd_http_loop_is_current (DsdHttpLoop *self)
   return g_thread_self () == self->owner;
 }
 
+static void
+post (DsdHttpLoop     *self,
+      DsdHttpLoopFunc  func,
+      gpointer         data,
+      gboolean         wake)
+{
+  Call *call = g_new (Call, 1);
+  gboolean woken;
+
+  call->func = func;
+  call->data = data;
+
+  /* One wakeup until the loop takes the queue (all of it at once, under the
+   * mutex). */
+  g_mutex_lock (&self->mailbox->mutex);
+  g_queue_push_tail (&self->mailbox->calls, call);
+  woken = self->mailbox->woken;
+  self->mailbox->woken |= wake;
+  g_mutex_unlock (&self->mailbox->mutex);
+
+  if (wake && !woken)
+    g_main_context_wakeup (self->context);
+}
+
 void
 dsd_http_loop_post (DsdHttpLoop     *self,
                     DsdHttpLoopFunc  func,
                     gpointer         data)
 {
-  Call *call = g_new (Call, 1);
+  post (self, func, data, TRUE);
+}
 
-  call->func = func;
-  call->data = data;
-
-  g_mutex_lock (&self->mailbox->mutex);
-  g_queue_push_tail (&self->mailbox->calls, call);
-  g_mutex_unlock (&self->mailbox->mutex);
-
-  g_main_context_wakeup (self->context);
+void
+dsd_http_loop_post_quietly (DsdHttpLoop     *self,
+                            DsdHttpLoopFunc  func,
+                            gpointer         data)
+{
+  post (self, func, data, FALSE);
 }
 
 static guint

@@ -688,6 +688,19 @@ disconnect_front_cb (gpointer data)
   dsd_http_loop_post (front->server->main, front_disconnected_cb, front->server);
 }
 
+/* Runs func (front) on each front's loop. */
+static void
+post_to_fronts (DsdHttpServer   *self,
+                DsdHttpLoopFunc  func)
+{
+  for (guint i = 0; i < self->fronts->len; i++)
+    {
+      Front *front = g_ptr_array_index (self->fronts, i);
+
+      dsd_http_loop_post (front->loop, func, front);
+    }
+}
+
 static void
 disconnect_fronts (DsdHttpServer *self)
 {
@@ -697,12 +710,7 @@ disconnect_fronts (DsdHttpServer *self)
   self->disconnecting = TRUE;
   g_clear_handle_id (&self->stop_timeout_id, dsd_http_source_remove);
   self->n_connected = self->fronts->len;
-  for (guint i = 0; i < self->fronts->len; i++)
-    {
-      Front *front = g_ptr_array_index (self->fronts, i);
-
-      dsd_http_loop_post (front->loop, disconnect_front_cb, front);
-    }
+  post_to_fronts (self, disconnect_front_cb);
 }
 
 static gboolean
@@ -1204,12 +1212,7 @@ dsd_http_server_stop_async (DsdHttpServer       *self,
    * rest are cut. */
   self->n_undrained = self->fronts->len;
   self->stop_timeout_id = dsd_http_timeout_add (timeout_ms, stop_timeout_cb, self);
-  for (guint i = 0; i < self->fronts->len; i++)
-    {
-      Front *front = g_ptr_array_index (self->fronts, i);
-
-      dsd_http_loop_post (front->loop, stop_front_cb, front);
-    }
+  post_to_fronts (self, stop_front_cb);
 }
 void
 dsd_http_server_stop_finish (DsdHttpServer *self,
