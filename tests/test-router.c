@@ -5,6 +5,8 @@
 
 #include "dispatch-error.h"
 #include "dsd-http-server.h"
+#include "dsd-ws-client.h"
+#include "dsd-ws-stream.h"
 
 #define SECRET "0123456789abcdef0123456789abcdef"
 #define OTHER_SECRET "fedcba9876543210fedcba9876543210"
@@ -1313,6 +1315,60 @@ test_websocket (Fixture       *f,
   assert_error (plain_get, 400, "invalid_argument");
 }
 
+static void
+set_flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+/* One liveness check for many clients: a peer silent for 20 s gets a ping
+ * (its pong counts as input), one silent for 50 s is closed with 1001. */
+static void
+test_websocket_alive (Fixture       *f,
+                      gconstpointer  data)
+{
+  WebsocketClient client = { 0 };
+  g_autoptr(DsdWsClient) watched = NULL;
+  DsdWsStream *stream;
+  gboolean closed = FALSE;
+  gint64 heard_us;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  guint tick = g_timeout_add (50, keep_waking, NULL);
+
+  g_assert_cmpuint (websocket_connect (f, "/api/v1/stream", f->dispatcher_token, &client), ==,
+                    101);
+  wait_until (&client.got_message);
+  watched = dsd_ws_client_new (f->server_socket);
+  stream = DSD_WS_STREAM (soup_websocket_connection_get_io_stream (f->server_socket));
+  heard_us = dsd_ws_stream_get_last_input_time (stream);
+
+  /* Heard from 19 s ago: nothing to do. */
+  dsd_ws_client_check_alive (watched, heard_us + 19 * G_USEC_PER_SEC);
+  g_assert_cmpuint (dsd_ws_stream_get_queued (stream), ==, 0);
+
+  /* 21 s: a ping, which the client's library answers. */
+  dsd_ws_client_check_alive (watched, heard_us + 21 * G_USEC_PER_SEC);
+  g_assert_cmpuint (dsd_ws_stream_get_queued (stream), ==, 2);
+  while (dsd_ws_stream_get_last_input_time (stream) == heard_us)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_true (dsd_ws_client_is_open (watched));
+
+  /* Silent 51 s: closed as dead. */
+  g_signal_connect_swapped (client.connection, "closed", G_CALLBACK (set_flag_cb), &closed);
+  heard_us = dsd_ws_stream_get_last_input_time (stream);
+  dsd_ws_client_check_alive (watched, heard_us + 51 * G_USEC_PER_SEC);
+  wait_until (&closed);
+  g_assert_cmpuint (soup_websocket_connection_get_close_code (client.connection), ==,
+                    SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
+
+  g_source_remove (tick);
+  g_clear_object (&client.connection);
+  g_free (client.first_message);
+}
+
 static char *
 write_test_file (const char *name,
                  const char *contents)
@@ -1508,6 +1564,7 @@ main (int   argc,
       ADD ("/graceful-stop", test_graceful_stop);
       ADD ("/stop-timeout", test_stop_timeout);
       ADD ("/websocket", test_websocket);
+      ADD ("/websocket-alive", test_websocket_alive);
       ADD ("/tls", test_tls);
       ADD ("/metrics", test_metrics);
       ADD ("/client-gone", test_client_gone);

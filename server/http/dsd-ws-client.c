@@ -12,7 +12,6 @@
 
 #define KEEPALIVE_INTERVAL_S 20
 #define DEAD_PEER_S 50
-#define ALIVE_CHECK_INTERVAL_S 10
 
 struct _DsdWsClient {
   GObject                  parent_instance;
@@ -23,7 +22,7 @@ struct _DsdWsClient {
   DsdWsFrameHandler        handler;
   DsdWsFrameScanner        scanner;
   gpointer                 handler_data;
-  guint                    alive_check_id;
+  gint64                   last_ping_us;
   gboolean                 closed;
 };
 
@@ -91,7 +90,6 @@ message_cb (SoupWebsocketConnection *connection,
 static void
 stop (DsdWsClient *self)
 {
-  g_clear_handle_id (&self->alive_check_id, g_source_remove);
   g_signal_handlers_disconnect_by_data (self->connection, self);
   g_signal_handlers_disconnect_by_data (self->stream, self);
 }
@@ -115,25 +113,6 @@ drained_cb (DsdWsStream *stream,
             gpointer     user_data)
 {
   g_signal_emit (user_data, signals[DRAINED], 0);
-}
-
-/* libsoup 3.2 pings but never gives up on a silent peer. */
-static gboolean
-alive_check_cb (gpointer user_data)
-{
-  DsdWsClient *self = user_data;
-  gint64 silent_us = g_get_monotonic_time () - dsd_ws_stream_get_last_input_time (self->stream);
-
-  if (silent_us > DEAD_PEER_S * G_USEC_PER_SEC)
-    {
-      g_debug ("Websocket peer silent for %" G_GINT64_FORMAT " s: closing",
-               silent_us / G_USEC_PER_SEC);
-      self->alive_check_id = 0;
-      dsd_ws_client_close (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "no answer to pings", TRUE);
-      return G_SOURCE_REMOVE;
-    }
-
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -207,8 +186,7 @@ dsd_ws_client_new (SoupWebsocketConnection *connection)
   g_signal_connect (connection, "message", G_CALLBACK (message_cb), self);
   g_signal_connect (connection, "closed", G_CALLBACK (closed_cb), self);
   g_signal_connect (self->stream, "drained", G_CALLBACK (drained_cb), self);
-  soup_websocket_connection_set_keepalive_interval (connection, KEEPALIVE_INTERVAL_S);
-  self->alive_check_id = g_timeout_add_seconds (ALIVE_CHECK_INTERVAL_S, alive_check_cb, self);
+  self->last_ping_us = g_get_monotonic_time ();
 
   return self;
 }
@@ -368,4 +346,29 @@ dsd_ws_get_since (DsdRequest  *request,
 
   *since = value;
   return TRUE;
+}
+
+void
+dsd_ws_client_check_alive (DsdWsClient *self,
+                           gint64       now_us)
+{
+  gint64 last_input_us;
+
+  g_return_if_fail (DSD_IS_WS_CLIENT (self));
+
+  if (!dsd_ws_client_is_open (self))
+    return;
+
+  last_input_us = dsd_ws_stream_get_last_input_time (self->stream);
+  if (now_us - last_input_us > DEAD_PEER_S * G_USEC_PER_SEC)
+    {
+      g_debug ("Websocket peer silent for %" G_GINT64_FORMAT " s: closing",
+               (now_us - last_input_us) / G_USEC_PER_SEC);
+      dsd_ws_client_close (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "no answer to pings", TRUE);
+    }
+  else if (now_us - MAX (last_input_us, self->last_ping_us) >= KEEPALIVE_INTERVAL_S * G_USEC_PER_SEC)
+    {
+      self->last_ping_us = now_us;
+      dsd_ws_stream_send_ping (self->stream);
+    }
 }

@@ -26,8 +26,9 @@ G_BEGIN_DECLS
  *    handler refuses, gets {"type":"error","error":{…}} and the socket stays open;
  *  - binary frames → close 1003 (invalid UTF-8 → 1007 and oversized messages →
  *    1009 happen below, in libsoup and DsdWsStream);
- *  - pings every 20 s; a peer that sends nothing (not even a pong) for 50 s is
- *    dead and closed.
+ *  - a peer that sent nothing for 20 s gets a ping, and one that sends nothing
+ *    (not even a pong) for 50 s is dead and closed, when its set checks it
+ *    (dsd_ws_client_check_alive(): one timer for all, not one per client).
  * ::closed is emitted once, when the connection is gone.
  */
 #define DSD_TYPE_WS_CLIENT (dsd_ws_client_get_type ())
@@ -85,6 +86,9 @@ void         dsd_ws_client_close             (DsdWsClient             *self,
                                               gushort                  code,
                                               const char              *reason,
                                               gboolean                 discard);
+/* Pings the client or closes it as dead (see above); every 10 s or so. */
+void         dsd_ws_client_check_alive       (DsdWsClient             *self,
+                                              gint64                   now_us);
 /* The close code this server sent (0: none, the connection just ended). */
 gushort      dsd_ws_client_get_close_code    (DsdWsClient             *self);
 

@@ -7,6 +7,8 @@
 
 #define CLIENTS_METRIC "dispatch_websocket_clients"
 #define CLOSES_METRIC "dispatch_websocket_closes_total"
+/* How often every client is checked for life (dsd_ws_client_check_alive). */
+#define ALIVE_CHECK_INTERVAL_S 10
 
 struct _DsdWsClients {
   GObject           parent_instance;
@@ -15,6 +17,7 @@ struct _DsdWsClients {
   DsdAccountStates *accounts;  /* nullable: no checks */
   const char       *stream;
   GHashTable       *clients;   /* DsdWsClient (owned) → Holder (owned) */
+  guint             alive_check_id;
 };
 
 /* Who a client is signed in as. */
@@ -71,6 +74,26 @@ client_closed_cb (DsdWsClient *client,
   update_gauge (self);
 }
 
+static gboolean
+alive_check_cb (gpointer user_data)
+{
+  DsdWsClients *self = user_data;
+  g_autoptr(GPtrArray) clients = g_ptr_array_new_full (g_hash_table_size (self->clients),
+                                                       g_object_unref);
+  gint64 now_us = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer client;
+
+  /* A client closed by the check leaves the table meanwhile. */
+  g_hash_table_iter_init (&iter, self->clients);
+  while (g_hash_table_iter_next (&iter, &client, NULL))
+    g_ptr_array_add (clients, g_object_ref (client));
+  for (guint i = 0; i < clients->len; i++)
+    dsd_ws_client_check_alive (g_ptr_array_index (clients, i), now_us);
+
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 dsd_ws_clients_get_property (GObject    *object,
                              guint       prop_id,
@@ -104,6 +127,7 @@ dsd_ws_clients_dispose (GObject *object)
         g_signal_handlers_disconnect_by_func (client, client_closed_cb, self);
     }
 
+  g_clear_handle_id (&self->alive_check_id, g_source_remove);
   g_clear_pointer (&self->clients, g_hash_table_unref);
   g_clear_object (&self->metrics);
   g_clear_object (&self->accounts);
@@ -186,6 +210,8 @@ dsd_ws_clients_add (DsdWsClients            *self,
   g_hash_table_insert (self->clients, client, holder);
   g_signal_connect (client, "closed", G_CALLBACK (client_closed_cb), self);
   update_gauge (self);
+  if (self->alive_check_id == 0)
+    self->alive_check_id = g_timeout_add_seconds (ALIVE_CHECK_INTERVAL_S, alive_check_cb, self);
 
   return client;
 }

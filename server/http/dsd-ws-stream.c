@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "dsd-fd-watch.h"
+#include "dsd-http-closing.h"
 #include "dsd-ws-stream.h"
 
 /* Vectors per writev: two per frame (header, payload). */
@@ -77,7 +79,8 @@ struct _DsdWsStream {
   gsize                  queued;         /* bytes of all frames not yet written */
   gsize                  low_water;
   gboolean               above_low_water;
-  GSource               *write_source;   /* armed to write on the next iteration */
+  GMainContext          *context;        /* where it was made; NULL once disposed */
+  GSource               *write_source;   /* to write on the next iteration, made when needed */
   GSource               *writable_source;/* while the socket is full */
   gboolean               close_queued;
   gushort                close_code;
@@ -404,7 +407,6 @@ write_source_dispatch (GSource     *source,
                        GSourceFunc  callback,
                        gpointer     user_data)
 {
-  g_source_set_ready_time (source, -1);
   return callback (user_data);
 }
 
@@ -415,17 +417,28 @@ static GSourceFuncs write_source_funcs = {
 static gboolean
 write_cb (gpointer user_data)
 {
-  write_queued (user_data);
-  return G_SOURCE_CONTINUE;
+  DsdWsStream *self = user_data;
+
+  g_clear_pointer (&self->write_source, g_source_unref);
+  write_queued (self);
+  return G_SOURCE_REMOVE;
 }
 
 /* Writing waits for the end of the current main-loop iteration, so that the
- * frames of a burst of events leave in one writev. */
+ * frames of a burst of events leave in one writev. The source exists only
+ * while a write is due: every source of a context costs each iteration of its
+ * loop a little, which thousands of idle streams would add up. */
 static void
 schedule_write (DsdWsStream *self)
 {
-  if (self->writable_source == NULL && self->write_source != NULL)
-    g_source_set_ready_time (self->write_source, 0);
+  if (self->writable_source != NULL || self->write_source != NULL || self->context == NULL)
+    return;
+
+  self->write_source = g_source_new (&write_source_funcs, sizeof (GSource));
+  g_source_set_static_name (self->write_source, "DsdWsStream write");
+  g_source_set_ready_time (self->write_source, 0);
+  g_source_set_callback (self->write_source, write_cb, self, NULL);
+  g_source_attach (self->write_source, self->context);
 }
 
 static void
@@ -777,6 +790,8 @@ dsd_ws_input_create_source (GPollableInputStream *pollable,
 {
   DsdWsStream *owner = DSD_WS_INPUT (pollable)->owner;
   g_autoptr(GSource) child = NULL;
+  GSocketConnection *connection;
+  gboolean tls;
   GSource *source;
 
   if (owner == NULL || owner->input_ended)
@@ -786,8 +801,20 @@ dsd_ws_input_create_source (GPollableInputStream *pollable,
       return source;
     }
 
-  child = g_pollable_input_stream_create_source (owner->base_input, NULL);
-  source = g_pollable_source_new_full (pollable, child, cancellable);
+  connection = dsd_http_get_socket_connection (owner->base, &tls);
+  if (cancellable == NULL && !tls)
+    {
+      GSocket *socket = g_socket_connection_get_socket (connection);
+
+      /* Plain TCP: no descriptor of its own in the main context. */
+      source = dsd_fd_watch_source_new (g_socket_get_fd (socket), pollable);
+    }
+  else
+    {
+      /* TLS keeps decrypted input of its own: ask it. */
+      child = g_pollable_input_stream_create_source (owner->base_input, NULL);
+      source = g_pollable_source_new_full (pollable, child, cancellable);
+    }
   /* Kept to wake the reader up when we end the input. */
   g_clear_pointer (&owner->input_source, g_source_unref);
   owner->input_source = g_source_ref (source);
@@ -1086,6 +1113,7 @@ dsd_ws_stream_dispose (GObject *object)
       g_source_destroy (self->writable_source);
       g_clear_pointer (&self->writable_source, g_source_unref);
     }
+  g_clear_pointer (&self->context, g_main_context_unref);
   if (self->input != NULL)
     DSD_WS_INPUT (self->input)->owner = NULL;
   if (self->output != NULL)
@@ -1161,10 +1189,7 @@ dsd_ws_stream_new (GIOStream *base,
   self->output = g_object_new (DSD_TYPE_WS_OUTPUT, NULL);
   DSD_WS_OUTPUT (self->output)->owner = self;
 
-  self->write_source = g_source_new (&write_source_funcs, sizeof (GSource));
-  g_source_set_static_name (self->write_source, "DsdWsStream write");
-  g_source_set_callback (self->write_source, write_cb, self, NULL);
-  g_source_attach (self->write_source, g_main_context_get_thread_default ());
+  self->context = g_main_context_ref_thread_default ();
 
   return self;
 }
@@ -1193,6 +1218,21 @@ dsd_ws_stream_send_text_part (DsdWsStream *self,
   encode_header (&frame, first ? OPCODE_TEXT : OPCODE_CONTINUATION, last,
                  g_bytes_get_size (payload));
   frame.payload = g_bytes_ref (payload);
+  push_frame (self, &frame, FALSE);
+}
+
+void
+dsd_ws_stream_send_ping (DsdWsStream *self)
+{
+  Frame frame = { 0 };
+
+  g_return_if_fail (DSD_IS_WS_STREAM (self));
+
+  if (self->close_queued || self->done)
+    return;
+
+  encode_header (&frame, OPCODE_PING, TRUE, 0);
+  frame.payload = g_bytes_new_static ("", 0);
   push_frame (self, &frame, FALSE);
 }
 

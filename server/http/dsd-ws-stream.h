@@ -48,6 +48,8 @@ void         dsd_ws_stream_send_text_part (DsdWsStream *self,
                                            GBytes      *payload,
                                            gboolean     first,
                                            gboolean     last);
+/* Queues a ping (empty payload); the peer's pong counts as input. */
+void         dsd_ws_stream_send_ping      (DsdWsStream *self);
 /* Bytes queued and not yet written to the socket. */
 gsize        dsd_ws_stream_get_queued     (DsdWsStream *self);
 /* Drops the queued frames that have not started to be written. */
