@@ -200,11 +200,10 @@ dsd_http_loop_is_current (DsdHttpLoop *self)
   return g_thread_self () == self->owner;
 }
 
-static void
-post (DsdHttpLoop     *self,
-      DsdHttpLoopFunc  func,
-      gpointer         data,
-      gboolean         wake)
+void
+dsd_http_loop_post (DsdHttpLoop     *self,
+                    DsdHttpLoopFunc  func,
+                    gpointer         data)
 {
   Call *call = g_new (Call, 1);
   gboolean woken;
@@ -217,27 +216,11 @@ post (DsdHttpLoop     *self,
   g_mutex_lock (&self->mailbox->mutex);
   g_queue_push_tail (&self->mailbox->calls, call);
   woken = self->mailbox->woken;
-  self->mailbox->woken |= wake;
+  self->mailbox->woken = TRUE;
   g_mutex_unlock (&self->mailbox->mutex);
 
-  if (wake && !woken)
+  if (!woken)
     g_main_context_wakeup (self->context);
-}
-
-void
-dsd_http_loop_post (DsdHttpLoop     *self,
-                    DsdHttpLoopFunc  func,
-                    gpointer         data)
-{
-  post (self, func, data, TRUE);
-}
-
-void
-dsd_http_loop_post_quietly (DsdHttpLoop     *self,
-                            DsdHttpLoopFunc  func,
-                            gpointer         data)
-{
-  post (self, func, data, FALSE);
 }
 
 static guint

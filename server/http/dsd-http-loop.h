@@ -40,12 +40,7 @@ gboolean      dsd_http_loop_is_current  (DsdHttpLoop     *self);
 void          dsd_http_loop_post        (DsdHttpLoop     *self,
                                          DsdHttpLoopFunc  func,
                                          gpointer         data);
-/* Without waking the loop: the call runs when the loop next wakes for
- * anything else (a call that can wait, such as freeing; a busy loop wakes
- * often, an idle one has its timers). */
-void          dsd_http_loop_post_quietly (DsdHttpLoop    *self,
-                                         DsdHttpLoopFunc  func,
-                                         gpointer         data);
+
 
 /* g_timeout_add()/g_idle_add() on the calling thread's thread-default
  * context, and the g_source_remove() for their ids (which only looks in the

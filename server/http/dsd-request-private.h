@@ -32,7 +32,6 @@ struct _DsdRequest
   guint               paused : 1;
   guint               done : 1;
   guint               applied : 1;       /* a response is on msg */
-  guint               stream_started : 1; /* a streamed one */
   guint               applied_status;
   gsize               body_received;     /* chunked bodies, counted as they come */
   gint                gone;              /* atomic: done, as the main loop sees it */

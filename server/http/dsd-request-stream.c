@@ -42,13 +42,10 @@ _dsd_request_detached (DsdRequest *self)
       call_drained (self);
       dsd_request_unref (self);
     }
-  /* Only a producer waits for this: a request that was not streamed (as far
-   * as the front knows) need not wake the main loop, which a busy server
-   * saves once per request. */
-  else if (self->stream_started)
-    dsd_http_loop_post (self->main_loop, drained_cb, self);
+  /* Not quietly: the last reference may call the stream-end callback
+   * (a refused websocket frees its stream slot). */
   else
-    dsd_http_loop_post_quietly (self->main_loop, drained_cb, self);
+    dsd_http_loop_post (self->main_loop, drained_cb, self);
 }
 
 /* On the front: the turn goes back to the producer. */
@@ -85,7 +82,6 @@ apply_begin (DsdRequest *self)
 
   soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
   soup_message_body_set_accumulate (soup_server_message_get_response_body (self->msg), FALSE);
-  self->stream_started = TRUE;
   /* Disconnected when the front lets go of the message. */
   g_signal_connect (self->msg, "wrote-chunk", G_CALLBACK (wrote_chunk_cb), self);
   g_signal_connect (self->msg, "finished", G_CALLBACK (finished_cb), self);
