@@ -571,8 +571,7 @@ order_action_cb (DsdRequest *request,
   g_autofree char *actor = dsd_request_dup_actor_json (request);
   g_autofree char *args = NULL;
   g_autofree char *hash = NULL;
-  const char *path = g_uri_get_path (soup_server_message_get_uri (
-                                      dsd_request_get_message (request)));
+  const char *path = dsd_request_get_path (request);
   const char *action = strrchr (path, '/') + 1;   /* the routes end in the action's name */
   const char *key = NULL;
 
