@@ -156,9 +156,9 @@ bench_wrk () {
     END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, bad }' "$tmp/wrk.out"
 }
 
-# bench_start_nginx ROOT: nginx with one worker (dispatchd's HTTP front is
-# one main loop) serving ROOT on a free loopback port, the HTTP ceiling the
-# request benchmarks compare with. Sets BENCH_NGINX_URL.
+# bench_start_nginx ROOT: nginx with one worker (the reference of TARGETS.md)
+# serving ROOT on a free loopback port, the HTTP ceiling the request
+# benchmarks compare with. Sets BENCH_NGINX_URL.
 bench_start_nginx () {
   _port=$(bench_free_port)
   cat > "$tmp/nginx.conf" <<CONF

@@ -6,12 +6,16 @@
 # point persisted (a 202 means committed to history), requests/s under wrk,
 # beside nginx with one worker serving a small static JSON file under the
 # same wrk settings, in the same run. Every 202 is checked against the
-# history table afterwards.
+# history table afterwards. The wrk settings are the reference's in
+# TARGETS.md (-t2 -c64). Beside the figure, dispatchd's CPU time per request
+# in its best round.
 #
 # Usage: bench/bench-post.sh [BUILDDIR]
 # Environment: DURATION seconds per measurement (15; 8 with BENCH_QUICK=1),
-#              CONNECTIONS (32), THREADS (wrk threads, 2), DRIVERS (1000),
-#              ROUNDS (2: ours and nginx in turns, best of each kept)
+#              CONNECTIONS (64), THREADS (wrk threads, 2), DRIVERS (1000),
+#              ROUNDS (2: ours and nginx in turns, best of each kept),
+#              DISPATCH_HTTP_THREADS (dispatchd's front threads, its default
+#              when unset)
 # Results on stdout as bench/README.md describes; progress on stderr.
 set -eu
 
@@ -25,7 +29,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 else
   duration=${DURATION:-15}
 fi
-connections=${CONNECTIONS:-32}
+connections=${CONNECTIONS:-64}
 threads=${THREADS:-2}
 n_drivers=${DRIVERS:-1000}
 rounds=${ROUNDS:-2}
@@ -72,8 +76,10 @@ ours=0 ref=0 accepted=0
 for round in $(seq "$rounds"); do
   before=$(history_count)
   echo "round $round: single-point location POST, -t $threads -c $connections, $duration s:"
+  cpu_before=$(bench_server_cpu_ticks)
   set -- $(bench_wrk -t "$threads" -c "$connections" -d "${duration}s" -s "$tmp/post.lua" \
     "$BENCH_URL")
+  cpu_after=$(bench_server_cpu_ticks)
   if [ "$4" -ne 0 ]; then
     echo "bench-post: $4 requests were not answered 202" >&2
     exit 1
@@ -90,7 +96,12 @@ for round in $(seq "$rounds"); do
     sleep 0.2
   done
   accepted=$((accepted + requests))
-  if [ "$1" -gt "$ours" ]; then ours=$1 ours_p50=$2 ours_p99=$3; fi
+  if [ "$1" -gt "$ours" ]; then
+    ours=$1 ours_p50=$2 ours_p99=$3
+    cpu_per_request=$(echo "$cpu_before $cpu_after $requests" |
+      awk -v hz="$(getconf CLK_TCK)" '{ if ($5 > 0) printf "%.1f", ($3 - $1) * 1e6 / hz / $5
+                                        else printf "-" }')
+  fi
 
   echo "round $round: nginx, one worker, GET of a static file, same wrk settings:"
   set -- $(bench_wrk -t "$threads" -c "$connections" -d "${duration}s" \
@@ -103,5 +114,7 @@ printf 'P2\tsingle-point POST /drivers/{id}/location (token, validation, live up
   "$connections" "$ours" "$ref" "$ratio" "$(bench_verdict "$ratio" ge 0.35)" >&3
 printf -- '-\tlocation POST latency p50 / p99 during that load\t%s / %s ms\t-\t-\t-\t-\t-\n' \
   "$ours_p50" "$ours_p99" >&3
+printf -- '-\tdispatchd CPU time per location POST (%s front threads)\t%s µs\t-\t-\t-\t-\t-\n' \
+  "${DISPATCH_HTTP_THREADS:-default}" "$cpu_per_request" >&3
 printf 'note\tpost: %s points answered 202 in %s rounds, every one found in the history table\n' \
   "$accepted" "$rounds" >&3

@@ -141,6 +141,25 @@ order_id=$(json_field id)
 tracking_token=$(json_field tracking_token)
 request 201 POST /api/v1/orders "${customer[@]}" "${json[@]}" -H 'Idempotency-Key: vg-1' \
   -d "$order"
+# Orders that arrive together are created together (server/api/dsd-order-intake.h),
+# each answered on its own: new ones, a replay, one the stock cannot cover.
+together=(201 201 201 201 201 409)
+curls=()
+for i in "${!together[@]}"; do
+  case $i in
+    4) args=(-H 'Idempotency-Key: vg-1' -d "$order") ;;
+    5) args=(-d "${order/\"quantity\":1/\"quantity\":100}") ;;
+    *) args=(-d "$order") ;;
+  esac
+  curl -s -o /dev/null -w '%{http_code}' -X POST "${customer[@]}" "${json[@]}" "${args[@]}" \
+    "$url/api/v1/orders" > "$tmp/together-$i" &
+  curls+=($!)
+done
+wait "${curls[@]}" || true
+for i in "${!together[@]}"; do
+  [ "$(cat "$tmp/together-$i")" = "${together[$i]}" ] ||
+    fail "POST /api/v1/orders together #$i: got $(cat "$tmp/together-$i"), expected ${together[$i]}"
+done
 request 200 GET /api/v1/orders "${admin[@]}"
 request 200 GET "/api/v1/orders/$order_id" "${customer[@]}"
 request 200 GET "/api/v1/orders/$order_id/events" "${admin[@]}"

@@ -308,6 +308,67 @@ test_idempotency (void)
                    dsd_test_response_string (first, "id"));
 }
 
+/* Orders that arrive together are created together (the intake's group
+ * commit, server/api/dsd-order-intake.h), each still with its own answer:
+ * the refused ones get their own error, and nothing of them is kept. */
+#define TOGETHER 12
+
+static void
+test_created_together (void)
+{
+  g_autofree char *customer_id = NULL;
+  g_autofree char *customer = dsd_test_create_user (server, "customer", NULL, &customer_id);
+  g_autofree char *dispatcher = dsd_test_create_user (server, "dispatcher", NULL, NULL);
+  g_autofree char *foreign = g_strdup_printf ("{\"customer_id\":\"someone-else\",%s",
+                                              ORDER_BODY + 1);
+  g_autofree char *empty_sku = g_strdup ("{\"pickup\":{\"lat\":1,\"lon\":1},"
+                                         "\"dropoff\":{\"lat\":2,\"lon\":2},"
+                                         "\"items\":[{\"sku\":\"\",\"quantity\":1}]}");
+  const char *paths[TOGETHER], *tokens[TOGETHER], *bodies[TOGETHER];
+  g_autoptr(GPtrArray) responses = NULL;
+  g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < TOGETHER; i++)
+    {
+      paths[i] = "/api/v1/orders";
+      tokens[i] = i % 2 == 0 ? customer : dispatcher;
+      bodies[i] = i % 4 == 1 ? empty_sku : i % 4 == 2 ? foreign : ORDER_BODY;
+    }
+
+  responses = dsd_test_request_concurrently (server, "POST", paths, tokens, bodies, TOGETHER);
+
+  for (guint i = 0; i < TOGETHER; i++)
+    {
+      DsdTestResponse *response = responses->pdata[i];
+      g_autoptr(DsdTestResponse) fetched = NULL;
+      g_autofree char *path = NULL;
+      const char *id;
+
+      g_test_message ("request %u: %u %s", i, response->status, response->text);
+      if (i % 4 == 1)
+        {
+          dsd_test_assert_error (response, 400, "invalid_argument", "items[0].sku");
+          continue;
+        }
+      if (i % 4 == 2)
+        {
+          dsd_test_assert_error (response, 403, "permission_denied", "customer_id");
+          continue;
+        }
+      g_assert_cmpuint (response->status, ==, 201);
+      id = dsd_test_response_string (response, "id");
+      g_assert_false (g_hash_table_contains (ids, id));
+      g_hash_table_add (ids, (gpointer) id);
+      if (i % 2 == 0)
+        g_assert_cmpstr (dsd_test_response_string (response, "customer_id"), ==, customer_id);
+
+      path = order_path (id, NULL);
+      fetched = dsd_test_request (server, "GET", path, dispatcher, NULL, NULL);
+      g_assert_cmpuint (fetched->status, ==, 200);
+    }
+  g_assert_cmpuint (g_hash_table_size (ids), ==, TOGETHER / 2);
+}
+
 static char *
 base64url (const char *text)
 {
@@ -1109,6 +1170,7 @@ main (int   argc,
   g_test_add_func ("/orders/ownership-and-roles", test_ownership_and_roles);
   g_test_add_func ("/orders/unknown", test_unknown_order);
   g_test_add_func ("/orders/idempotency", test_idempotency);
+  g_test_add_func ("/orders/created-together", test_created_together);
   g_test_add_func ("/orders/list-paging", test_list_paging);
   g_test_add_func ("/orders/forged-cursor", test_forged_cursor);
   g_test_add_func ("/orders/lifecycle", test_lifecycle);

@@ -8,6 +8,7 @@
 #include "dsd-fd-watch.h"
 
 typedef struct {
+  DsdFdWatch   *watch;
   GInputStream *input;
   guint         n_calls;
   guint         n_bytes;
@@ -35,21 +36,31 @@ count_cb (GObject  *pollable,
   return G_SOURCE_CONTINUE;
 }
 
-/* input: a pollable stream reading the socket (the calls keep a reference). */
+/* input: a pollable stream reading the socket (the source keeps a reference). */
 static GSource *
 watch_input (GSocket      *socket,
              GInputStream *input,
              Calls        *calls)
 {
-  GSource *source = dsd_fd_watch_source_new (g_socket_get_fd (socket),
-                                             G_POLLABLE_INPUT_STREAM (input));
+  GSource *source;
 
+  calls->watch = dsd_fd_watch_new (g_socket_get_fd (socket));
+  source = dsd_fd_watch_create_source (calls->watch, G_POLLABLE_INPUT_STREAM (input), TRUE);
   calls->input = input;
   g_source_set_callback (source, (GSourceFunc) (void (*) (void)) count_cb, calls, NULL);
-  g_source_attach (source, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
   g_object_unref (input);
 
   return source;
+}
+
+static void
+unwatch (GSource *source,
+         Calls   *calls)
+{
+  g_source_destroy (source);
+  g_source_unref (source);
+  g_clear_pointer (&calls->watch, dsd_fd_watch_free);
 }
 
 /* One byte per call: what is left makes the watch ready again. */
@@ -134,8 +145,7 @@ test_readable (void)
   g_socket_close (writer, NULL);
   iterate_until (&calls.n_calls, 1);  /* the end of the stream wakes it too */
 
-  g_source_destroy (source);
-  g_source_unref (source);
+  unwatch (source, &calls);
 }
 
 /* Two watches of one descriptor both run; one gone, the other goes on. */
@@ -157,14 +167,12 @@ test_shared_fd (void)
   iterate_until (&first.n_bytes, 1);
   iterate_until (&second.n_bytes, 1);
 
-  g_source_destroy (a);
-  g_source_unref (a);
+  unwatch (a, &first);
   send_bytes (writer, "y");
   iterate_until (&second.n_bytes, 2);
   g_assert_cmpuint (first.n_bytes, ==, 1);
 
-  g_source_destroy (b);
-  g_source_unref (b);
+  unwatch (b, &second);
 }
 
 /* A descriptor closed while its watch lives on and then reused by another
@@ -198,13 +206,11 @@ test_reused_fd (void)
   send_bytes (writer2, "z");
   iterate_until (&new_calls.n_bytes, 1);
 
-  g_source_destroy (old_watch);
-  g_source_unref (old_watch);
+  unwatch (old_watch, &old_calls);
   send_bytes (writer2, "z");
   iterate_until (&new_calls.n_bytes, 2);
 
-  g_source_destroy (new_watch);
-  g_source_unref (new_watch);
+  unwatch (new_watch, &new_calls);
 }
 
 /* Input that a stream above the socket read ahead into its buffer is read
@@ -231,8 +237,42 @@ test_buffered (void)
                         &calls);
   iterate_until (&calls.n_bytes, 5);
 
-  g_source_destroy (source);
-  g_source_unref (source);
+  unwatch (source, &calls);
+}
+
+/* As libsoup reads: a new source after every read; one made after a read
+ * that would have blocked is not ready until input comes, and an older
+ * source of the watch is no longer woken. */
+static void
+test_new_source_per_read (void)
+{
+  g_autoptr(GSocket) reader = NULL;
+  g_autoptr(GSocket) writer = NULL;
+  Calls calls = { 0 };
+  Calls older = { 0 };
+  GSource *first;
+  GSource *second;
+
+  socket_pair (&reader, &writer);
+  first = watch_input (reader, g_unix_input_stream_new (g_socket_get_fd (reader), FALSE), &calls);
+  drain_pending ();
+  g_assert_cmpuint (calls.n_calls, ==, 1);
+
+  second = dsd_fd_watch_create_source (calls.watch, G_POLLABLE_INPUT_STREAM (calls.input), FALSE);
+  older.input = calls.input;
+  g_source_set_callback (first, (GSourceFunc) (void (*) (void)) count_cb, &older, NULL);
+  g_source_set_callback (second, (GSourceFunc) (void (*) (void)) count_cb, &calls, NULL);
+  g_source_attach (second, NULL);
+  drain_pending ();
+  g_assert_cmpuint (calls.n_calls, ==, 1);
+
+  send_bytes (writer, "w");
+  iterate_until (&calls.n_bytes, 1);
+  g_assert_cmpuint (older.n_calls, ==, 0);
+
+  g_source_destroy (first);
+  g_source_unref (first);
+  unwatch (second, &calls);
 }
 
 /* Watches in another thread's context are that context's. */
@@ -247,19 +287,13 @@ other_thread (gpointer user_data)
 
   g_main_context_push_thread_default (context);
   socket_pair (&reader, &writer);
-  calls.input = g_unix_input_stream_new (g_socket_get_fd (reader), FALSE);
-  source = dsd_fd_watch_source_new (g_socket_get_fd (reader),
-                                    G_POLLABLE_INPUT_STREAM (calls.input));
-  g_source_set_callback (source, (GSourceFunc) (void (*) (void)) count_cb, &calls, NULL);
-  g_source_attach (source, context);
-  g_object_unref (calls.input);
-
+  source = watch_input (reader, g_unix_input_stream_new (g_socket_get_fd (reader), FALSE),
+                        &calls);
   send_bytes (writer, "q");
   while (calls.n_bytes < 1)
     g_main_context_iteration (context, TRUE);
 
-  g_source_destroy (source);
-  g_source_unref (source);
+  unwatch (source, &calls);
   g_main_context_pop_thread_default (context);
 
   return GUINT_TO_POINTER (calls.n_bytes);
@@ -283,6 +317,7 @@ main (int   argc,
   g_test_add_func ("/fd-watch/shared-fd", test_shared_fd);
   g_test_add_func ("/fd-watch/reused-fd", test_reused_fd);
   g_test_add_func ("/fd-watch/buffered", test_buffered);
+  g_test_add_func ("/fd-watch/new-source-per-read", test_new_source_per_read);
   g_test_add_func ("/fd-watch/other-context", test_other_context);
 
   return g_test_run ();

@@ -113,7 +113,7 @@ append_number (GString *out,
   double value = g_rand_double_range (rand, min, max);
   char text[G_ASCII_DTOSTR_BUF_SIZE];
 
-  switch (g_rand_int_range (rand, 0, 5))
+  switch (g_rand_int_range (rand, 0, 6))
     {
     case 0:
       g_string_append_printf (out, "%d", (int) value);
@@ -126,6 +126,10 @@ append_number (GString *out,
       break;
     case 3:
       g_string_append (out, g_ascii_formatd (text, sizeof text, "%.12f", value));
+      break;
+    case 4:
+      /* As devices send coordinates (the scanner's exact short path). */
+      g_string_append (out, g_ascii_formatd (text, sizeof text, "%.6f", value));
       break;
     default:
       g_string_append (out, g_ascii_formatd (text, sizeof text, "%.1E", value));

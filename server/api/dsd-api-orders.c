@@ -6,11 +6,10 @@
 #include "dispatch-model.h"
 #include "dsd-api.h"
 #include "dsd-event-view.h"
+#include "dsd-order-intake.h"
 #include "dsd-order-times.h"
 #include "dsd-pg-pool.h"
 
-static const char create_sql[] =
-  "SELECT dispatch.order_create($1::jsonb, $2, $3, $4::jsonb)::text";
 /* A cached order is invalidated by its events; its ETA (written without an
  * event) may be this old. */
 #define ORDER_TTL_S 10
@@ -209,8 +208,31 @@ read_create_body (DsdRequest  *request,
   return dsd_api_builder_to_string (builder);
 }
 
+/* The arguments of a write whose body @read validated (NULL: @error says why):
+ * the actor, its Idempotency-Key (may be NULL) and the request's hash; or
+ * FALSE after answering the error. */
+static gboolean
+read_write_args (DsdRequest  *request,
+                 const char  *body,
+                 GError      *error,
+                 char       **actor,
+                 const char **key,
+                 char       **hash)
+{
+  g_autoptr(GError) owned_error = error;
+
+  if (body == NULL || !dsd_api_get_idempotency (request, body, key, hash, &owned_error))
+    {
+      dsd_request_respond_error (request, owned_error);
+      return FALSE;
+    }
+
+  *actor = dsd_request_dup_actor_json (request);
+  return TRUE;
+}
+
 /* Answers a write whose body @read validated (NULL: @error says why): with its
- * Idempotency-Key, runs @sql on (actor, key, request hash[, @id], body). */
+ * Idempotency-Key, runs @sql on (actor, key, request hash, @id, body). */
 static void
 respond_write (DsdRequest *request,
                DsdContext *context,
@@ -221,34 +243,29 @@ respond_write (DsdRequest *request,
                const char *id)
 {
   g_autofree char *owned_body = body;
-  g_autoptr(GError) owned_error = error;
-  g_autofree char *actor = dsd_request_dup_actor_json (request);
+  g_autofree char *actor = NULL;
   g_autofree char *hash = NULL;
   const char *key = NULL;
 
-  if (owned_body == NULL ||
-      !dsd_api_get_idempotency (request, owned_body, &key, &hash, &owned_error))
-    {
-      dsd_request_respond_error (request, owned_error);
-      return;
-    }
-
-  if (id == NULL)
-    dsd_api_respond_query (request, context, status, sql, 4,
-                           (const char * const[]) { actor, key, hash, owned_body });
-  else
+  if (read_write_args (request, owned_body, error, &actor, &key, &hash))
     dsd_api_respond_query (request, context, status, sql, 5,
                            (const char * const[]) { actor, key, hash, id, owned_body });
 }
 
+/* Orders go through the intake's group commit (dsd-order-intake.h). */
 static void
 create_order_cb (DsdRequest *request,
                  gpointer    user_data)
 {
   GError *error = NULL;
-  char *body = read_create_body (request, user_data, &error);
+  g_autofree char *body = read_create_body (request, user_data, &error);
+  g_autofree char *actor = NULL;
+  g_autofree char *hash = NULL;
+  const char *key = NULL;
 
-  respond_write (request, user_data, body, error, 201, create_sql, NULL);
+  if (read_write_args (request, body, error, &actor, &key, &hash))
+    dsd_order_intake_submit (dsd_context_get (user_data, DSD_TYPE_ORDER_INTAKE), request,
+                             actor, key, hash, body);
 }
 
 /* Validates a PATCH body (only what may change before pickup) into the
@@ -554,8 +571,7 @@ order_action_cb (DsdRequest *request,
   g_autofree char *actor = dsd_request_dup_actor_json (request);
   g_autofree char *args = NULL;
   g_autofree char *hash = NULL;
-  const char *path = g_uri_get_path (soup_server_message_get_uri (
-                                      dsd_request_get_message (request)));
+  const char *path = dsd_request_get_path (request);
   const char *action = strrchr (path, '/') + 1;   /* the routes end in the action's name */
   const char *key = NULL;
 
@@ -590,6 +606,9 @@ dsd_api_register_orders (DsdRouter  *router,
     { "/api/v1/orders/{id}/exclude", DSD_ROLES_STAFF },
   };
 
+  g_autoptr(DsdOrderIntake) intake = dsd_order_intake_new (context);
+
+  dsd_context_add (context, intake);
   dsd_router_add (router, "POST", "/api/v1/orders",
                   DSD_ROLES_STAFF | DSD_ROLE_CUSTOMER, create_order_cb, context);
   dsd_router_add (router, "GET", "/api/v1/orders", DSD_ROLES_ANY, list_orders_cb, context);

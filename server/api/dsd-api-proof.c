@@ -156,8 +156,7 @@ read_image (DsdRequest         *request,
             DispatchImageInfo  *info,
             GError            **error)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (
-                                  dsd_request_get_message (request));
+  SoupMessageHeaders *headers = dsd_request_get_headers (request);
   const char *type = soup_message_headers_get_content_type (headers, NULL);
   GBytes *body = dsd_request_get_body (request);
   gsize size = g_bytes_get_size (body);
@@ -258,7 +257,6 @@ image_read_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) rows = NULL;
   g_autoptr(GBytes) image = NULL;
-  SoupMessageHeaders *headers;
   const char *hex;
   gsize size;
   guint8 *data;
@@ -281,10 +279,9 @@ image_read_cb (GObject      *source,
 
   /* Only what the bytes are, never rendered as anything else, never cached
    * by anyone but the caller. */
-  headers = soup_server_message_get_response_headers (dsd_request_get_message (request));
-  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
-  soup_message_headers_replace (headers, "Cache-Control", "private, no-store");
-  soup_message_headers_replace (headers, "Content-Security-Policy", "sandbox");
+  dsd_request_set_response_header (request, "X-Content-Type-Options", "nosniff");
+  dsd_request_set_response_header (request, "Cache-Control", "private, no-store");
+  dsd_request_set_response_header (request, "Content-Security-Policy", "sandbox");
   dsd_request_respond_bytes (request, 200, PQgetvalue (rows, 0, 0), image);
 }
 

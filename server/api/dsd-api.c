@@ -322,7 +322,7 @@ dsd_api_get_idempotency (DsdRequest  *request,
       return FALSE;
     }
 
-  path = g_uri_get_path (soup_server_message_get_uri (dsd_request_get_message (request)));
+  path = dsd_request_get_path (request);
   checksum = g_checksum_new (G_CHECKSUM_SHA256);
   g_checksum_update (checksum, (const guchar *) dsd_request_get_method (request), -1);
   g_checksum_update (checksum, (const guchar *) " ", 1);

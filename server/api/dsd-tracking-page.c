@@ -58,8 +58,7 @@ set_header (DsdRequest *request,
             const char *name,
             const char *value)
 {
-  soup_message_headers_replace (
-    soup_server_message_get_response_headers (dsd_request_get_message (request)), name, value);
+  dsd_request_set_response_header (request, name, value);
 }
 
 static char *

@@ -104,12 +104,16 @@ static const Setting settings[] = {
   UINT (http_idle_timeout_s, "DISPATCH_HTTP_IDLE_TIMEOUT_S",
         "Seconds an idle keep-alive connection stays open"),
   UINT (http_max_connections, "DISPATCH_HTTP_MAX_CONNECTIONS", "Open client connections at most"),
+  UINT (http_threads, "DISPATCH_HTTP_THREADS",
+        "Front threads that read and answer HTTP (0: the main loop does)"),
   UINT (http_max_connections_per_client, "DISPATCH_HTTP_MAX_CONNECTIONS_PER_CLIENT",
         "Open connections per client address at most"),
 };
 
 /* Longest accepted timeout of the HTTP front. */
 #define HTTP_TIMEOUT_MAX_S 3600
+/* Front threads of the HTTP front: more than cores only adds switching. */
+#define HTTP_THREADS_MAX 64
 /* Retention settings, days: a hundred years is forever enough */
 #define RETENTION_MAX_DAYS 36500
 
@@ -420,6 +424,13 @@ validate (DsdConfig  *self,
   if (!validate_windows (self, error) || !validate_trips (self, error))
     return FALSE;
 
+  if (self->http_threads > HTTP_THREADS_MAX)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "DISPATCH_HTTP_THREADS must be from 0 to %u", HTTP_THREADS_MAX);
+      return FALSE;
+    }
+
   if (self->http_max_connections_per_client == 0 ||
       self->http_max_connections_per_client > self->http_max_connections)
     {
@@ -461,6 +472,7 @@ dsd_config_new (void)
   self->http_idle_timeout_s = 60;
   self->http_max_connections = 10000;
   self->http_max_connections_per_client = 256;
+  self->http_threads = MIN (g_get_num_processors (), HTTP_THREADS_MAX);
   self->db_pool_size = 8;
   self->webhook_retry_base_s = 5;
   self->webhook_max_attempts = 8;

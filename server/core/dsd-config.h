@@ -65,6 +65,8 @@ typedef struct {
   guint    http_idle_timeout_s;  /* DISPATCH_HTTP_IDLE_TIMEOUT_S */
   guint    http_max_connections; /* DISPATCH_HTTP_MAX_CONNECTIONS */
   guint    http_max_connections_per_client; /* DISPATCH_HTTP_MAX_CONNECTIONS_PER_CLIENT */
+  guint    http_threads;         /* DISPATCH_HTTP_THREADS, 0..64, default the CPUs; 0: the main
+                                  * loop reads HTTP */
 } DsdConfig;
 
 DsdConfig *dsd_config_new            (void);

@@ -473,6 +473,7 @@ listen_http (GTask *task)
     .max_connections = self->config->http_max_connections,
     .max_connections_per_client = self->config->http_max_connections_per_client,
   });
+  dsd_http_server_set_threads (self->http, self->config->http_threads);
   dsd_api_limit_clients (self->http, self->context);
 
   if (!dsd_http_server_listen (self->http, self->config->listen, self->config->tls_cert,

@@ -13,21 +13,29 @@
  * come on the next iteration (the epoll set is level-triggered). */
 #define MAX_EVENTS 256
 
+typedef struct _ReadySource ReadySource;
+
 /* One per main context with watches: a source polling the epoll descriptor. */
 typedef struct {
   GSource       source;
   GMainContext *context;    /* not referenced: the key in hubs */
   int           epoll_fd;
-  GHashTable   *by_fd;      /* fd → GPtrArray of Watch (usually one) */
+  GHashTable   *by_fd;      /* fd → GPtrArray of DsdFdWatch (two while a closed
+                             * descriptor's number is reused) */
   guint         n_watches;
 } Hub;
 
-typedef struct {
-  GSource  source;
-  Hub     *hub;
-  int                   fd;
+struct _DsdFdWatch {
+  Hub         *hub;
+  int          fd;
+  ReadySource *source;      /* the newest, not referenced; NULL: none */
+};
+
+struct _ReadySource {
+  GSource               source;
+  DsdFdWatch           *watch;      /* NULL once the watch is gone */
   GPollableInputStream *pollable;
-} Watch;
+};
 
 G_LOCK_DEFINE_STATIC (hubs);
 static GHashTable *hubs;  /* GMainContext → Hub */
@@ -47,7 +55,12 @@ hub_dispatch (GSource     *source,
 
       /* A descriptor closed and reused meanwhile only gets a spurious wake-up. */
       for (guint w = 0; watches != NULL && w < watches->len; w++)
-        g_source_set_ready_time (g_ptr_array_index (watches, w), 0);
+        {
+          DsdFdWatch *watch = g_ptr_array_index (watches, w);
+
+          if (watch->source != NULL)
+            g_source_set_ready_time (&watch->source->source, 0);
+        }
     }
 
   return G_SOURCE_CONTINUE;
@@ -100,40 +113,8 @@ hub_get (GMainContext *context)
 }
 
 static void
-hub_add (Hub   *hub,
-         Watch *watch)
+hub_release (Hub *hub)
 {
-  GPtrArray *watches = g_hash_table_lookup (hub->by_fd, GINT_TO_POINTER (watch->fd));
-  struct epoll_event event = { .events = EPOLLIN, .data.fd = watch->fd };
-
-  if (watches == NULL)
-    {
-      watches = g_ptr_array_new ();
-      g_hash_table_insert (hub->by_fd, GINT_TO_POINTER (watch->fd), watches);
-    }
-  g_ptr_array_add (watches, watch);
-  hub->n_watches++;
-
-  /* Added again when the descriptor of a watch still here was closed and
-   * its number reused (closing dropped it from the set). */
-  if (epoll_ctl (hub->epoll_fd, EPOLL_CTL_ADD, watch->fd, &event) < 0 && errno != EEXIST)
-    g_warning ("epoll_ctl ADD %d: %s", watch->fd, g_strerror (errno));
-}
-
-static void
-hub_remove (Hub   *hub,
-            Watch *watch)
-{
-  GPtrArray *watches = g_hash_table_lookup (hub->by_fd, GINT_TO_POINTER (watch->fd));
-
-  g_ptr_array_remove_fast (watches, watch);
-  if (watches->len == 0)
-    {
-      /* Fails harmlessly when the descriptor is closed already. */
-      epoll_ctl (hub->epoll_fd, EPOLL_CTL_DEL, watch->fd, NULL);
-      g_hash_table_remove (hub->by_fd, GINT_TO_POINTER (watch->fd));
-    }
-
   if (--hub->n_watches > 0)
     return;
 
@@ -144,60 +125,118 @@ hub_remove (Hub   *hub,
   g_source_unref (&hub->source);
 }
 
-static gboolean
-watch_dispatch (GSource     *source,
-                GSourceFunc  callback,
-                gpointer     user_data)
+DsdFdWatch *
+dsd_fd_watch_new (int fd)
 {
-  Watch *watch = (Watch *) source;
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  struct epoll_event event = { .events = EPOLLIN, .data.fd = fd };
+  DsdFdWatch *self;
+  GPtrArray *watches;
+
+  g_return_val_if_fail (fd >= 0, NULL);
+
+  self = g_new0 (DsdFdWatch, 1);
+  self->hub = hub_get (context);
+  self->fd = fd;
+  self->hub->n_watches++;
+
+  watches = g_hash_table_lookup (self->hub->by_fd, GINT_TO_POINTER (fd));
+  if (watches == NULL)
+    {
+      watches = g_ptr_array_new ();
+      g_hash_table_insert (self->hub->by_fd, GINT_TO_POINTER (fd), watches);
+    }
+  g_ptr_array_add (watches, self);
+
+  /* A watch of a closed descriptor with this number may still be here:
+   * closing dropped that socket from the set, so this adds the new one.
+   * EEXIST only when one socket is watched twice, which is harmless. */
+  if (epoll_ctl (self->hub->epoll_fd, EPOLL_CTL_ADD, fd, &event) < 0 && errno != EEXIST)
+    g_warning ("epoll_ctl ADD %d: %s", fd, g_strerror (errno));
+
+  return self;
+}
+
+void
+dsd_fd_watch_free (DsdFdWatch *self)
+{
+  GPtrArray *watches;
+
+  if (self == NULL)
+    return;
+
+  if (self->source != NULL)
+    self->source->watch = NULL;
+
+  watches = g_hash_table_lookup (self->hub->by_fd, GINT_TO_POINTER (self->fd));
+  g_ptr_array_remove_fast (watches, self);
+  if (watches->len == 0)
+    {
+      /* Fails harmlessly when the descriptor is closed already. */
+      epoll_ctl (self->hub->epoll_fd, EPOLL_CTL_DEL, self->fd, NULL);
+      g_hash_table_remove (self->hub->by_fd, GINT_TO_POINTER (self->fd));
+    }
+
+  hub_release (self->hub);
+  g_free (self);
+}
+
+static gboolean
+ready_source_dispatch (GSource     *source,
+                       GSourceFunc  callback,
+                       gpointer     user_data)
+{
+  ReadySource *ready = (ReadySource *) source;
   gboolean keep;
 
   g_source_set_ready_time (source, -1);
   if (callback == NULL)
     return G_SOURCE_CONTINUE;
 
-  keep = ((GPollableSourceFunc) (void (*) (void)) callback) (G_OBJECT (watch->pollable),
+  keep = ((GPollableSourceFunc) (void (*) (void)) callback) (G_OBJECT (ready->pollable),
                                                             user_data);
   /* Input read into a buffer above the socket is not the kernel's to report. */
   if (keep && !g_source_is_destroyed (source) &&
-      g_pollable_input_stream_is_readable (watch->pollable))
+      g_pollable_input_stream_is_readable (ready->pollable))
     g_source_set_ready_time (source, 0);
 
   return keep;
 }
 
 static void
-watch_finalize (GSource *source)
+ready_source_finalize (GSource *source)
 {
-  Watch *watch = (Watch *) source;
+  ReadySource *ready = (ReadySource *) source;
 
-  hub_remove (watch->hub, watch);
-  g_object_unref (watch->pollable);
+  if (ready->watch != NULL && ready->watch->source == ready)
+    ready->watch->source = NULL;
+  g_object_unref (ready->pollable);
 }
 
-static GSourceFuncs watch_funcs = {
-  .dispatch = watch_dispatch,
-  .finalize = watch_finalize,
+static GSourceFuncs ready_source_funcs = {
+  .dispatch = ready_source_dispatch,
+  .finalize = ready_source_finalize,
 };
 
 GSource *
-dsd_fd_watch_source_new (int                   fd,
-                         GPollableInputStream *pollable)
+dsd_fd_watch_create_source (DsdFdWatch           *self,
+                            GPollableInputStream *pollable,
+                            gboolean              ready)
 {
-  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
-  Watch *watch;
+  ReadySource *source;
 
-  g_return_val_if_fail (fd >= 0, NULL);
+  g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (pollable), NULL);
 
-  watch = (Watch *) g_source_new (&watch_funcs, sizeof (Watch));
-  g_source_set_static_name (&watch->source, "DsdFdWatch");
-  watch->hub = hub_get (context);
-  watch->fd = fd;
-  watch->pollable = g_object_ref (pollable);
-  hub_add (watch->hub, watch);
-  /* What is buffered already is read first. */
-  g_source_set_ready_time (&watch->source, 0);
+  source = (ReadySource *) g_source_new (&ready_source_funcs, sizeof (ReadySource));
+  g_source_set_static_name (&source->source, "DsdFdWatch");
+  source->watch = self;
+  source->pollable = g_object_ref (pollable);
+  if (self->source != NULL)
+    self->source->watch = NULL;
+  self->source = source;
+  if (ready)
+    g_source_set_ready_time (&source->source, 0);
 
-  return &watch->source;
+  return &source->source;
 }

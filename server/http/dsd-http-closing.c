@@ -7,6 +7,7 @@
 
 #include "dsd-http-closing.h"
 #include "dsd-http-framed-stream.h"
+#include "dsd-http-loop.h"
 
 typedef struct {
   GIOStream    *stream;
@@ -20,7 +21,7 @@ typedef struct {
 static void
 closing_free (Closing *closing)
 {
-  g_clear_handle_id (&closing->timeout_id, g_source_remove);
+  g_clear_handle_id (&closing->timeout_id, dsd_http_source_remove);
   g_clear_object (&closing->cancellable);
   g_clear_object (&closing->stream);
   g_free (closing->response);
@@ -39,7 +40,7 @@ closed_cb (GObject      *object,
 static void
 close_now (Closing *closing)
 {
-  g_clear_handle_id (&closing->timeout_id, g_source_remove);
+  g_clear_handle_id (&closing->timeout_id, dsd_http_source_remove);
   g_io_stream_close_async (closing->stream, G_PRIORITY_DEFAULT, NULL, closed_cb, closing);
 }
 
@@ -151,7 +152,7 @@ dsd_http_close_gracefully (GIOStream  *stream,
   closing->stream = stream;
   closing->cancellable = g_cancellable_new ();
   closing->response = g_strdup (response);
-  closing->timeout_id = g_timeout_add (DSD_HTTP_CLOSING_TIMEOUT_MS, timeout_cb, closing);
+  closing->timeout_id = dsd_http_timeout_add (DSD_HTTP_CLOSING_TIMEOUT_MS, timeout_cb, closing);
 
   if (response == NULL)
     {

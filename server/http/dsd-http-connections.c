@@ -12,6 +12,7 @@
 #include "dsd-http-closing.h"
 #include "dsd-http-connections.h"
 #include "dsd-http-framed-stream.h"
+#include "dsd-http-loop.h"
 #include "dsd-http-tcp-connection.h"
 #include "dsd-request-private.h"
 
@@ -29,6 +30,7 @@
  * connections themselves, which may outlive us. */
 typedef struct {
   gatomicrefcount ref_count;
+  GMutex          mutex;        /* shared by the fronts' loops */
   GHashTable     *per_client;   /* address text → count */
   guint           total;
 } Counts;
@@ -118,6 +120,7 @@ counts_unref (Counts *counts)
     return;
 
   g_hash_table_unref (counts->per_client);
+  g_mutex_clear (&counts->mutex);
   g_free (counts);
 }
 
@@ -125,14 +128,17 @@ static void
 tracker_free (Tracker *tracker)
 {
   Counts *counts = tracker->counts;
-  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts->per_client, tracker->client));
+  guint n;
 
+  g_mutex_lock (&counts->mutex);
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (counts->per_client, tracker->client));
   if (n > 1)
     g_hash_table_insert (counts->per_client, g_steal_pointer (&tracker->client),
                          GUINT_TO_POINTER (n - 1));
   else
     g_hash_table_remove (counts->per_client, tracker->client);
   counts->total--;
+  g_mutex_unlock (&counts->mutex);
 
   counts_unref (counts);
   g_free (tracker->client);
@@ -196,16 +202,26 @@ track (DsdHttpConnections *self,
 {
   GInetAddress *address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
   g_autofree char *client = g_inet_address_to_string (address);
-  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->counts->per_client, client));
-  gboolean over_total = self->counts->total >= self->limits.max_connections;
-  gboolean over_client = n >= self->limits.max_connections_per_client;
+  Counts *counts = self->counts;
+  gboolean over_total, over_client;
   Tracker *tracker;
+  guint n;
 
+  g_mutex_lock (&counts->mutex);
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (counts->per_client, client));
+  over_total = counts->total >= self->limits.max_connections;
+  over_client = n >= self->limits.max_connections_per_client;
+  g_mutex_unlock (&counts->mutex);
+
+  /* The closed idle connection counts until it has closed (on this loop). */
   if ((over_total || over_client) && !reclaim_idle (self, over_client ? address : NULL))
     return NULL;
 
-  g_hash_table_insert (self->counts->per_client, g_strdup (client), GUINT_TO_POINTER (n + 1));
-  self->counts->total++;
+  g_mutex_lock (&counts->mutex);
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (counts->per_client, client));
+  g_hash_table_insert (counts->per_client, g_strdup (client), GUINT_TO_POINTER (n + 1));
+  counts->total++;
+  g_mutex_unlock (&counts->mutex);
 
   tracker = g_new0 (Tracker, 1);
   tracker->counts = counts_ref (self->counts);
@@ -443,13 +459,13 @@ wrote_body_cb (SoupServerMessage *msg,
   handover->remote = g_object_ref (remote);
   g_queue_push_tail (&self->handovers, handover);
   if (self->handover_id == 0)
-    self->handover_id = g_idle_add_full (G_PRIORITY_DEFAULT, handovers_cb, self, NULL);
+    self->handover_id = dsd_http_idle_add (G_PRIORITY_DEFAULT, handovers_cb, self);
 }
 
 static void
 deadline_free (Deadline *deadline)
 {
-  g_clear_handle_id (&deadline->timeout_id, g_source_remove);
+  g_clear_handle_id (&deadline->timeout_id, dsd_http_source_remove);
   if (deadline->framed != NULL)
     g_signal_handlers_disconnect_by_data (deadline->framed, deadline);
   g_clear_object (&deadline->framed);
@@ -467,7 +483,7 @@ close_request (Deadline   *deadline,
   g_autoptr(SoupServerMessage) msg = g_object_ref (deadline->msg);
   GIOStream *stream;
 
-  g_clear_handle_id (&deadline->timeout_id, g_source_remove);
+  g_clear_handle_id (&deadline->timeout_id, dsd_http_source_remove);
 
   /* msg may lose its last other reference here. */
   stream = soup_server_message_steal_connection (msg);
@@ -530,9 +546,9 @@ static void
 deadline_set (Deadline *deadline,
               guint     timeout_ms)
 {
-  g_clear_handle_id (&deadline->timeout_id, g_source_remove);
+  g_clear_handle_id (&deadline->timeout_id, dsd_http_source_remove);
   if (!deadline->disconnected)
-    deadline->timeout_id = g_timeout_add (timeout_ms, deadline_cb, deadline);
+    deadline->timeout_id = dsd_http_timeout_add (timeout_ms, deadline_cb, deadline);
 }
 
 static void
@@ -562,7 +578,7 @@ got_headers_cb (SoupServerMessage *msg,
             soup_message_headers_get_content_length (headers) > 0))
     deadline_set (deadline, deadline->self->limits.body_timeout_ms);
   else
-    g_clear_handle_id (&deadline->timeout_id, g_source_remove);
+    g_clear_handle_id (&deadline->timeout_id, dsd_http_source_remove);
 }
 
 /* Read whole, answered, stolen or gone: no deadline any more. */
@@ -572,7 +588,7 @@ request_over_cb (SoupServerMessage *msg,
 {
   Deadline *deadline = user_data;
 
-  g_clear_handle_id (&deadline->timeout_id, g_source_remove);
+  g_clear_handle_id (&deadline->timeout_id, dsd_http_source_remove);
 }
 
 static void
@@ -582,7 +598,7 @@ disconnected_cb (SoupServerMessage *msg,
   Deadline *deadline = user_data;
 
   deadline->disconnected = TRUE;
-  g_clear_handle_id (&deadline->timeout_id, g_source_remove);
+  g_clear_handle_id (&deadline->timeout_id, dsd_http_source_remove);
 }
 
 static void
@@ -709,7 +725,7 @@ dsd_http_connections_dispose (GObject *object)
       g_clear_object (&self->service);
     }
 
-  g_clear_handle_id (&self->handover_id, g_source_remove);
+  g_clear_handle_id (&self->handover_id, dsd_http_source_remove);
   g_queue_clear_full (&self->handovers, (GDestroyNotify) handover_free);
   dsd_http_connections_close_waiting (self);
 
@@ -758,6 +774,7 @@ dsd_http_connections_init (DsdHttpConnections *self)
   self->limits = defaults;
   self->counts = g_new0 (Counts, 1);
   g_atomic_ref_count_init (&self->counts->ref_count);
+  g_mutex_init (&self->counts->mutex);
   self->counts->per_client = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
@@ -815,12 +832,29 @@ dsd_http_connections_set_limits (DsdHttpConnections  *self,
   self->limits = *limits;
 }
 
+void
+dsd_http_connections_share_counts (DsdHttpConnections *self,
+                                   DsdHttpConnections *other)
+{
+  g_return_if_fail (DSD_IS_HTTP_CONNECTIONS (self) && DSD_IS_HTTP_CONNECTIONS (other));
+  g_return_if_fail (self->counts->total == 0);
+
+  counts_unref (self->counts);
+  self->counts = counts_ref (other->counts);
+}
+
 guint
 dsd_http_connections_get_n_open (DsdHttpConnections *self)
 {
+  guint total;
+
   g_return_val_if_fail (DSD_IS_HTTP_CONNECTIONS (self), 0);
 
-  return self->counts->total;
+  g_mutex_lock (&self->counts->mutex);
+  total = self->counts->total;
+  g_mutex_unlock (&self->counts->mutex);
+
+  return total;
 }
 
 guint

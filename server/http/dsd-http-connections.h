@@ -71,7 +71,13 @@ typedef struct {
 DsdHttpConnections *dsd_http_connections_new            (SoupServer          *soup);
 void                dsd_http_connections_set_limits     (DsdHttpConnections  *self,
                                                          const DsdHttpLimits *limits);
-/* Open client connections: in total, and those waiting for a request. */
+/* Counts connections together with other (the HTTP front's loops share the
+ * caps; each closes only its own idle connections to make room), before
+ * any connection. */
+void                dsd_http_connections_share_counts   (DsdHttpConnections  *self,
+                                                         DsdHttpConnections  *other);
+/* Open client connections: in total (of all that share the counts), and those
+ * waiting for a request. */
 guint               dsd_http_connections_get_n_open     (DsdHttpConnections  *self);
 guint               dsd_http_connections_get_n_waiting  (DsdHttpConnections  *self);
 /* Closes the connections waiting for a request (graceful stop). */

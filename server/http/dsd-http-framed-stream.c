@@ -5,6 +5,7 @@
 
 #include "dsd-http-framed-stream.h"
 #include "dsd-http-framing.h"
+#include "dsd-http-loop.h"
 
 /* The input: a pollable filter over the base stream's input. */
 #define FRAMED_TYPE_INPUT (framed_input_get_type ())
@@ -72,7 +73,7 @@ check (FramedInput  *input,
   if (self->error != NULL && self->failed_id == 0)
     {
       g_debug ("Badly framed request: %s", self->error->message);
-      self->failed_id = g_idle_add (emit_failed_cb, self);
+      self->failed_id = dsd_http_idle_add (G_PRIORITY_DEFAULT_IDLE, emit_failed_cb, self);
     }
 
   if (good > 0)
@@ -258,7 +259,7 @@ dsd_http_framed_stream_dispose (GObject *object)
 {
   DsdHttpFramedStream *self = DSD_HTTP_FRAMED_STREAM (object);
 
-  g_clear_handle_id (&self->failed_id, g_source_remove);
+  g_clear_handle_id (&self->failed_id, dsd_http_source_remove);
 
   G_OBJECT_CLASS (dsd_http_framed_stream_parent_class)->dispose (object);
 }

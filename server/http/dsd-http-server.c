@@ -3,12 +3,15 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "dispatch-error.h"
 
 #include "dsd-http-closing.h"
 #include "dsd-http-connections.h"
+#include "dsd-http-loop.h"
 #include "dsd-http-server.h"
 #include "dsd-request-private.h"
 #include "dsd-ws-stream.h"
@@ -19,6 +22,23 @@
 #define WEBSOCKET_MAX_PAYLOAD (64 * 1024)
 #define REQUESTS_METRIC "dispatch_http_requests_total"
 #define DURATION_METRIC "dispatch_http_request_duration_seconds"
+
+/*
+ * One front loop: a SoupServer and its connections, on the main loop or on a
+ * thread of its own (docs/architecture.md, "The HTTP front"). Everything here
+ * belongs to the front's loop.
+ */
+struct _DsdHttpFront {
+  DsdHttpServer      *server;     /* unowned: outlives its fronts */
+  DsdHttpLoop        *loop;
+  SoupServer         *soup;
+  DsdHttpConnections *connections;
+  /* DsdRequests from their headers to the end of their response */
+  GQueue              in_flight;
+  gboolean            stopping;
+  gboolean            drained;    /* stopping with none in flight: told the server */
+};
+typedef DsdHttpFront Front;
 
 struct _DsdHttpServer
 {
@@ -31,18 +51,21 @@ struct _DsdHttpServer
   DsdHttpAdmission admission;   /* nullable: every routed request runs */
   gpointer         admission_data;
 
-  SoupServer     *soup;
-  DsdHttpConnections *connections;
+  guint           n_threads;    /* front loops on threads of their own; 0: the main loop */
+  DsdHttpLimits   limits;
+  DsdHttpLoop    *main;         /* the loop that made us, where handlers run */
+  GPtrArray      *fronts;       /* Front, made by the first listen */
+  gboolean        started;
   GPtrArray      *sockets;      /* our listening GSockets */
   gboolean        https;
-
-  /* DsdRequests from their headers to the end of their response */
-  GQueue          in_flight;
 
   /* Graceful stop */
   gboolean        stopping;
   GTask          *stop_task;
   guint           stop_timeout_id;
+  guint           n_undrained;       /* fronts with requests in flight */
+  guint           n_connected;       /* fronts not yet disconnected */
+  gboolean        disconnecting;
 };
 
 G_DEFINE_FINAL_TYPE (DsdHttpServer, dsd_http_server, G_TYPE_OBJECT)
@@ -53,9 +76,7 @@ static const double duration_bounds[] = {
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 };
 
-static gboolean finish_stop_cb (gpointer user_data);
-static void websocket_upgraded_cb (SoupServerMessage *msg,
-                                   gpointer           user_data);
+static gboolean check_websocket_handshake (DsdRequest *request);
 
 /* Method label values are a fixed set, so that odd methods add no series. */
 static const char *
@@ -74,13 +95,14 @@ method_label (const char *method)
   return "other";
 }
 
+/* On the front (metrics and logging are thread-safe). */
 static void
 record_request (DsdHttpServer *self,
                 DsdRequest    *request,
                 guint          status)
 {
   const char *route = request->route != NULL ? request->route->pattern : "unmatched";
-  const char *method = method_label (soup_server_message_get_method (request->msg));
+  const char *method = method_label (request->method);
   double seconds = (g_get_monotonic_time () - request->start_us) / (double) G_USEC_PER_SEC;
   char status_text[16];
 
@@ -112,47 +134,44 @@ record_request (DsdHttpServer *self,
     }
 }
 
-/* The request leaves the server: no more callbacks, no responding needed. */
+static void front_drained (Front *front);
+
+/* The request leaves its front: no more callbacks, no responding needed. */
 static void
-detach_request (DsdHttpServer *self,
-                DsdRequest    *request)
+detach_request (Front      *front,
+                DsdRequest *request)
 {
   g_assert (!request->done);
 
   request->done = TRUE;
-  request->server = NULL;
-  g_queue_unlink (&self->in_flight, &request->link);
+  g_atomic_int_set (&request->gone, TRUE);
+  g_queue_unlink (&front->in_flight, &request->link);
   g_object_set_qdata (G_OBJECT (request->msg), request_quark, NULL);
+  g_signal_handlers_disconnect_by_data (request->msg, request);
+  g_clear_object (&request->msg);
 
-  if (request->route != NULL && request->route->websocket_handler != NULL)
-    g_signal_handlers_disconnect_by_func (request->msg, websocket_upgraded_cb, request);
-
-  dsd_request_unref (request);
+  _dsd_request_detached (request);
 }
 
 static void
-request_done (DsdHttpServer *self,
-              DsdRequest    *request,
-              guint          status)
+request_done (Front      *front,
+              DsdRequest *request,
+              guint       status)
 {
   if (request->done)
     return;
 
-  record_request (self, request, status);
-  detach_request (self, request);
+  record_request (front->server, request, status);
+  detach_request (front, request);
 
-  /* Finish from an idle: we may be deep inside libsoup's I/O here. */
-  if (self->in_flight.length == 0 && self->stop_task != NULL)
-    {
-      g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
-      self->stop_timeout_id = g_idle_add (finish_stop_cb, self);
-    }
+  if (front->in_flight.length == 0 && front->stopping)
+    front_drained (front);
 }
 
 /* Answers error without reading the body and closes: take the connection
  * from libsoup and write the response ourselves. */
 static void
-reject_request (DsdHttpServer *self,
+reject_request (Front         *front,
                 DsdRequest    *request,
                 const GError  *error)
 {
@@ -165,20 +184,20 @@ reject_request (DsdHttpServer *self,
   response = _dsd_error_response (error, 0);
 
   stream = soup_server_message_steal_connection (request->msg);
-  request_done (self, request, status);
+  request_done (front, request, status);
   if (stream != NULL)
     dsd_http_close_gracefully (stream, response);
 }
 
 static void
-reject_oversized (DsdHttpServer *self,
-                  DsdRequest    *request)
+reject_oversized (Front      *front,
+                  DsdRequest *request)
 {
   g_autoptr(GError) error = NULL;
 
   g_set_error (&error, DISPATCH_ERROR, DISPATCH_ERROR_PAYLOAD_TOO_LARGE,
                "request body exceeds %u bytes", DSD_HTTP_MAX_BODY_SIZE);
-  reject_request (self, request, error);
+  reject_request (front, request, error);
 }
 
 static DsdRequest *
@@ -192,7 +211,7 @@ got_chunk_cb (SoupServerMessage *msg,
               GBytes            *chunk,
               gpointer           user_data)
 {
-  DsdHttpServer *self = user_data;
+  Front *front = user_data;
   DsdRequest *request = lookup_request (msg);
 
   if (request == NULL)
@@ -202,7 +221,7 @@ got_chunk_cb (SoupServerMessage *msg,
    * plus one read (8 KiB). */
   request->body_received += g_bytes_get_size (chunk);
   if (request->body_received > DSD_HTTP_MAX_BODY_SIZE)
-    reject_oversized (self, request);
+    reject_oversized (front, request);
 }
 
 /* "Authorization: Bearer <token>"; "" for another scheme, NULL when absent. */
@@ -268,7 +287,7 @@ respond_unrouted (DsdRequest *request,
                   const char *allow)
 {
   g_autoptr(GError) error = NULL;
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (request->msg);
+  SoupMessageHeaders *headers = _dsd_request_get_response_headers (request);
 
   if (allow == NULL)
     {
@@ -303,18 +322,19 @@ early_handler_cb (SoupServer        *server,
                   GHashTable        *query,
                   gpointer           user_data)
 {
-  DsdHttpServer *self = user_data;
+  Front *front = user_data;
+  DsdHttpServer *self = front->server;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   g_autoptr(GError) error = NULL;
   g_autofree char *allow = NULL;
   DsdRequest *request;
   gboolean parsed;
 
-  request = _dsd_request_new (self, msg);
-  g_queue_push_tail_link (&self->in_flight, &request->link);
+  request = _dsd_request_new (self, front, front->loop, self->main, msg);
+  g_queue_push_tail_link (&front->in_flight, &request->link);
   g_object_set_qdata (G_OBJECT (msg), request_quark, request);
 
-  if (self->stopping)
+  if (front->stopping)
     soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                   "Connection", "close");
   if (self->https)
@@ -323,7 +343,7 @@ early_handler_cb (SoupServer        *server,
 
   if (!_dsd_request_check_framing (headers, &error))
     {
-      reject_request (self, request, error);
+      reject_request (front, request, error);
       return;
     }
 
@@ -340,13 +360,13 @@ early_handler_cb (SoupServer        *server,
     case SOUP_ENCODING_CONTENT_LENGTH:
       if (soup_message_headers_get_content_length (headers) > DSD_HTTP_MAX_BODY_SIZE)
         {
-          reject_oversized (self, request);
+          reject_oversized (front, request);
           return;
         }
       break;
 
     case SOUP_ENCODING_CHUNKED:
-      g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
+      g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), front);
       break;
 
     default:
@@ -362,22 +382,9 @@ early_handler_cb (SoupServer        *server,
 }
 
 static void
-pause_request (DsdRequest *request)
-{
-  if (request->responded || request->paused)
-    return;
-
-  request->paused = TRUE;
-  soup_server_message_pause (request->msg);
-}
-
-static void
 run_route_handler (DsdRequest *request)
 {
   request->route->handler (request, request->route->user_data);
-
-  /* Not answered yet: an async handler responds later. */
-  pause_request (request);
 }
 
 static void
@@ -391,7 +398,7 @@ run_request (DsdRequest *request)
       return;
     }
 
-  if (!soup_websocket_server_check_handshake (request->msg, NULL, NULL, NULL, NULL))
+  if (!check_websocket_handshake (request))
     {
       g_set_error_literal (&error, DISPATCH_ERROR, DISPATCH_ERROR_INVALID_ARGUMENT,
                            "a websocket handshake is required");
@@ -415,7 +422,6 @@ admit_and_run (DsdRequest *request)
       return;
     }
 
-  pause_request (request);
   self->admission (request, self->admission_data);
 }
 
@@ -427,7 +433,7 @@ account_loaded_cb (GObject      *source,
   g_autoptr(DsdRequest) request = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (request->done)
+  if (g_atomic_int_get (&request->gone))
     return;
 
   if (!dsd_account_states_wait_finish (DSD_ACCOUNT_STATES (source), result, &error) ||
@@ -466,14 +472,34 @@ check_account (DsdHttpServer *self,
 
     case DSD_ACCOUNT_UNKNOWN:
     default:
-      pause_request (request);
       dsd_account_states_wait_async (self->accounts, request->principal->user_id,
                                      account_loaded_cb, dsd_request_ref (request));
       return FALSE;
     }
 }
 
-/* Runs with the whole body read, for requests the early handler let through. */
+/* On the main loop. */
+static void
+run_on_main (DsdRequest *request)
+{
+  DsdHttpServer *self = request->server;
+
+  if (check_account (self, request))
+    admit_and_run (request);
+}
+
+static void
+run_on_main_cb (gpointer data)
+{
+  g_autoptr(DsdRequest) request = data;
+
+  /* The client went away meanwhile, or the server is gone. */
+  if (!g_atomic_int_get (&request->gone))
+    run_on_main (request);
+}
+
+/* Runs with the whole body read, for requests the early handler let
+ * through: hands them to the main loop, paused until they are answered. */
 static void
 handler_cb (SoupServer        *server,
             SoupServerMessage *msg,
@@ -481,22 +507,36 @@ handler_cb (SoupServer        *server,
             GHashTable        *query,
             gpointer           user_data)
 {
-  DsdHttpServer *self = user_data;
+  Front *front = user_data;
   DsdRequest *request = lookup_request (msg);
 
   g_return_if_fail (request != NULL && request->route != NULL);
 
-  if (check_account (self, request))
-    admit_and_run (request);
-}
+  request->body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
 
+  if (!dsd_http_loop_is_current (front->server->main))
+    {
+      request->paused = TRUE;
+      soup_server_message_pause (msg);
+      dsd_http_loop_post (front->server->main, run_on_main_cb, dsd_request_ref (request));
+      return;
+    }
+
+  run_on_main (request);
+  /* Not answered yet: an async handler responds later. */
+  if (!request->done && !request->applied)
+    {
+      request->paused = TRUE;
+      soup_server_message_pause (msg);
+    }
+}
 
 static void
 request_finished_cb (SoupServer        *server,
                      SoupServerMessage *msg,
                      gpointer           user_data)
 {
-  DsdHttpServer *self = user_data;
+  Front *front = user_data;
   DsdRequest *request = lookup_request (msg);
   guint status;
 
@@ -506,102 +546,249 @@ request_finished_cb (SoupServer        *server,
   /* Not answered by a handler: either the connection layer refused the
    * request itself (a 4xx for badly framed chunks or a body too slow), or
    * the client went away first (nginx's 499). */
-  status = request->responded ? request->status : soup_server_message_get_status (msg);
-  if (!request->responded && (status < 400 || status >= 500))
+  status = request->applied ? request->applied_status : soup_server_message_get_status (msg);
+  if (!request->applied && (status < 400 || status >= 500))
     status = 499;
-  request_done (self, request, status);
+  request_done (front, request, status);
 }
 
+/* A websocket connection on its way from the front to the main loop. */
+typedef struct {
+  DsdRequest *request;
+  GIOStream  *stream;
+  char       *origin;
+} Upgrade;
+
+/* On the main loop: the stream is ours from now on. */
+static void
+open_websocket_cb (gpointer data)
+{
+  Upgrade *upgrade = data;
+  DsdRequest *request = upgrade->request;
+  g_autoptr(SoupWebsocketConnection) connection = NULL;
+  g_autoptr(DsdWsStream) transport = NULL;
+
+  /* Our transport owns the socket's output queue (see dsd-ws-stream.h). */
+  transport = dsd_ws_stream_new (upgrade->stream, WEBSOCKET_MAX_PAYLOAD);
+  connection = soup_websocket_connection_new (G_IO_STREAM (transport), request->uri,
+                                              SOUP_WEBSOCKET_CONNECTION_SERVER,
+                                              upgrade->origin, NULL, NULL);
+  soup_websocket_connection_set_max_incoming_payload_size (connection, WEBSOCKET_MAX_PAYLOAD);
+  if (request->stream_end != NULL)
+    {
+      g_signal_connect_swapped (connection, "closed", G_CALLBACK (request->stream_end),
+                                request->stream_end_data);
+      request->stream_end = NULL;
+    }
+  request->route->websocket_handler (request, connection, request->route->user_data);
+
+  g_object_unref (upgrade->stream);
+  g_free (upgrade->origin);
+  dsd_request_unref (request);
+  g_free (upgrade);
+}
+
+/* On the front, once the 101 is on the wire: takes the connection from
+ * libsoup for the main loop. */
 static void
 websocket_upgraded_cb (SoupServerMessage *msg,
                        gpointer           user_data)
 {
-  g_autoptr(DsdRequest) request = dsd_request_ref (user_data);
-  DsdHttpServer *self = request->server;
-  g_autoptr(SoupWebsocketConnection) connection = NULL;
+  DsdRequest *request = user_data;
+  Front *front = request->front;
   g_autoptr(GIOStream) stream = NULL;
-  g_autoptr(DsdWsStream) transport = NULL;
-  const char *origin;
 
   g_signal_handlers_disconnect_by_func (msg, websocket_upgraded_cb, user_data);
 
-  origin = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Origin");
   stream = soup_server_message_steal_connection (msg);
   if (stream != NULL)
     {
-      /* Our transport owns the socket's output queue (see dsd-ws-stream.h). */
-      transport = dsd_ws_stream_new (stream, WEBSOCKET_MAX_PAYLOAD);
-      connection = soup_websocket_connection_new (G_IO_STREAM (transport),
-                                                  soup_server_message_get_uri (msg),
-                                                  SOUP_WEBSOCKET_CONNECTION_SERVER,
-                                                  origin, NULL, NULL);
-      soup_websocket_connection_set_max_incoming_payload_size (connection,
-                                                               WEBSOCKET_MAX_PAYLOAD);
-      if (request->stream_end != NULL)
-        {
-          g_signal_connect_swapped (connection, "closed", G_CALLBACK (request->stream_end),
-                                    request->stream_end_data);
-          request->stream_end = NULL;
-        }
-      request->route->websocket_handler (request, connection, request->route->user_data);
+      Upgrade *upgrade = g_new0 (Upgrade, 1);
+      const char *origin = soup_message_headers_get_one (request->headers, "Origin");
+
+      upgrade->request = dsd_request_ref (request);
+      upgrade->stream = g_steal_pointer (&stream);
+      upgrade->origin = g_strdup (origin);
+      if (dsd_http_loop_is_current (front->server->main))
+        open_websocket_cb (upgrade);
+      else
+        dsd_http_loop_post (front->server->main, open_websocket_cb, upgrade);
     }
 
-  request_done (self, request, SOUP_STATUS_SWITCHING_PROTOCOLS);
+  request_done (front, request, SOUP_STATUS_SWITCHING_PROTOCOLS);
+}
+
+static gboolean
+check_websocket_handshake (DsdRequest *request)
+{
+  const char *upgrade = soup_message_headers_get_one (request->headers, "Upgrade");
+  const char *key = soup_message_headers_get_one (request->headers, "Sec-WebSocket-Key");
+
+  /* The front checks the whole handshake again before it answers 101. */
+  return strcmp (request->method, SOUP_METHOD_GET) == 0 &&
+         upgrade != NULL && g_ascii_strcasecmp (upgrade, "websocket") == 0 &&
+         soup_message_headers_header_contains (request->headers, "Connection", "upgrade") &&
+         key != NULL;
 }
 
 void
-_dsd_http_server_accept_websocket (DsdHttpServer *self,
-                                   DsdRequest    *request)
+_dsd_http_server_accept_websocket (DsdRequest *request)
 {
-  g_assert (DSD_IS_HTTP_SERVER (self));
-
   /* Without extensions: compressing every frame for every client would
    * dominate the cost of fan-out. */
   if (!soup_websocket_server_process_handshake (request->msg, NULL, NULL, NULL, NULL))
     {
-      _dsd_request_finish_response (request, soup_server_message_get_status (request->msg));
+      request->status = soup_server_message_get_status (request->msg);
+      _dsd_request_apply_response (request);
       return;
     }
 
   /* The connection is taken over once the 101 is on the wire. */
   g_signal_connect (request->msg, "wrote-informational",
                     G_CALLBACK (websocket_upgraded_cb), request);
-  _dsd_request_finish_response (request, SOUP_STATUS_SWITCHING_PROTOCOLS);
+  request->status = SOUP_STATUS_SWITCHING_PROTOCOLS;
+  _dsd_request_apply_response (request);
 }
 
+/* On the main loop: the fronts report back. */
 static void
 finish_stop (DsdHttpServer *self)
 {
   g_autoptr(GTask) task = g_steal_pointer (&self->stop_task);
-  GList *link;
 
-  g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
-
-  if (self->in_flight.length > 0)
-    g_message ("Stopping with %u requests still in flight", self->in_flight.length);
-
-  /* libsoup drops the I/O of whatever is still in flight without a signal;
-   * their handlers' responses become no-ops. */
-  soup_server_disconnect (self->soup);
-  while ((link = self->in_flight.head) != NULL)
-    request_done (self, link->data, 499);
-
+  g_clear_handle_id (&self->stop_timeout_id, dsd_http_source_remove);
   g_task_return_boolean (task, TRUE);
 }
 
+static void
+front_disconnected_cb (gpointer data)
+{
+  DsdHttpServer *self = data;
+
+  if (--self->n_connected == 0)
+    finish_stop (self);
+}
+
+/* On the front. */
+static void
+disconnect_front_cb (gpointer data)
+{
+  Front *front = data;
+  GList *link;
+
+  if (front->in_flight.length > 0)
+    g_message ("Stopping with %u requests still in flight", front->in_flight.length);
+
+  /* libsoup drops the I/O of whatever is still in flight without a signal;
+   * their handlers' responses become no-ops. */
+  soup_server_disconnect (front->soup);
+  while ((link = front->in_flight.head) != NULL)
+    request_done (front, link->data, 499);
+
+  dsd_http_loop_post (front->server->main, front_disconnected_cb, front->server);
+}
+
+/* Runs func (front) on each front's loop. */
+static void
+post_to_fronts (DsdHttpServer   *self,
+                DsdHttpLoopFunc  func)
+{
+  for (guint i = 0; i < self->fronts->len; i++)
+    {
+      Front *front = g_ptr_array_index (self->fronts, i);
+
+      dsd_http_loop_post (front->loop, func, front);
+    }
+}
+
+static void
+disconnect_fronts (DsdHttpServer *self)
+{
+  if (self->disconnecting)
+    return;
+
+  self->disconnecting = TRUE;
+  g_clear_handle_id (&self->stop_timeout_id, dsd_http_source_remove);
+  self->n_connected = self->fronts->len;
+  post_to_fronts (self, disconnect_front_cb);
+}
+
 static gboolean
-finish_stop_cb (gpointer user_data)
+stop_timeout_cb (gpointer user_data)
 {
   DsdHttpServer *self = user_data;
 
   self->stop_timeout_id = 0;
-  finish_stop (self);
+  disconnect_fronts (self);
 
   return G_SOURCE_REMOVE;
 }
 
+static void
+front_drained_cb (gpointer data)
+{
+  DsdHttpServer *self = data;
+
+  if (--self->n_undrained == 0)
+    disconnect_fronts (self);
+}
+
+/* On the front: stopping, with no request left in flight. */
+static void
+front_drained (Front *front)
+{
+  if (front->drained)
+    return;
+
+  front->drained = TRUE;
+  dsd_http_loop_post (front->server->main, front_drained_cb, front->server);
+}
+
+/* On the front: no new connections; responses from now on close theirs. */
+static void
+stop_front_cb (gpointer data)
+{
+  Front *front = data;
+
+  front->stopping = TRUE;
+  dsd_http_connections_stop_accepting (front->connections);
+  dsd_http_connections_close_waiting (front->connections);
+  if (front->in_flight.length == 0)
+    front_drained (front);
+}
+
+/* Several front loops listen on the same address, each with a socket of its
+ * own, and the kernel spreads new connections over them (SO_REUSEPORT;
+ * g_socket_bind() would turn it off for TCP). */
+static gboolean
+bind_reusing_port (GSocket         *socket,
+                   GSocketAddress  *address,
+                   GError         **error)
+{
+  struct sockaddr_storage native;
+  gsize length = g_socket_address_get_native_size (address);
+
+  if (!g_socket_set_option (socket, SOL_SOCKET, SO_REUSEADDR, 1, error) ||
+      !g_socket_set_option (socket, SOL_SOCKET, SO_REUSEPORT, 1, error) ||
+      !g_socket_address_to_native (address, &native, sizeof native, error))
+    return FALSE;
+
+  if (bind (g_socket_get_fd (socket), (struct sockaddr *) &native, length) != 0)
+    {
+      int saved_errno = errno;
+      g_autofree char *text = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (address));
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Error binding to address %s: %s", text, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static GSocket *
 create_listen_socket (GSocketAddress  *address,
+                      gboolean         reuse_port,
                       GError         **error)
 {
   g_autoptr(GSocket) socket = NULL;
@@ -611,8 +798,13 @@ create_listen_socket (GSocketAddress  *address,
   if (socket == NULL)
     return NULL;
 
-  /* allow_reuse sets SO_REUSEADDR. */
-  if (!g_socket_bind (socket, address, TRUE, error))
+  if (!reuse_port)
+    {
+      /* allow_reuse sets SO_REUSEADDR. */
+      if (!g_socket_bind (socket, address, TRUE, error))
+        return NULL;
+    }
+  else if (!bind_reusing_port (socket, address, error))
     return NULL;
 
   g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
@@ -648,25 +840,84 @@ get_socket_port (GSocket *socket)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
 }
 
+/* Made on the main thread with the front's context as thread-default, so
+ * that its sources go there, before its thread runs. */
+static Front *
+front_new (DsdHttpServer *self,
+           DsdHttpLoop   *loop,
+           Front         *first)
+{
+  Front *front = g_new0 (Front, 1);
+
+  front->server = self;
+  front->loop = loop;
+  g_queue_init (&front->in_flight);
+
+  g_main_context_push_thread_default (dsd_http_loop_get_context (loop));
+  /* Raw paths: we decode segments ourselves, so %2F never turns into "/". */
+  front->soup = g_object_new (SOUP_TYPE_SERVER, "raw-paths", TRUE, NULL);
+  front->connections = dsd_http_connections_new (front->soup);
+  if (first != NULL)
+    dsd_http_connections_share_counts (front->connections, first->connections);
+  dsd_http_connections_set_limits (front->connections, &self->limits);
+  soup_server_add_early_handler (front->soup, NULL, early_handler_cb, front, NULL);
+  soup_server_add_handler (front->soup, NULL, handler_cb, front, NULL);
+  g_signal_connect (front->soup, "request-finished", G_CALLBACK (request_finished_cb), front);
+  g_signal_connect (front->soup, "request-aborted", G_CALLBACK (request_finished_cb), front);
+  g_main_context_pop_thread_default (dsd_http_loop_get_context (loop));
+
+  return front;
+}
+
+/* On the front's loop, or on the main thread once the front's is gone. */
+static void
+front_free (Front *front)
+{
+  GList *link;
+
+  /* Requests still in flight live on with their handlers, detached. */
+  while ((link = front->in_flight.head) != NULL)
+    detach_request (front, link->data);
+
+  g_clear_object (&front->connections);
+  soup_server_remove_handler (front->soup, NULL);
+  soup_server_disconnect (front->soup);
+  g_clear_object (&front->soup);
+  g_free (front);
+}
+
+static void
+front_free_cb (gpointer data)
+{
+  front_free (data);
+}
+
 static void
 dsd_http_server_dispose (GObject *object)
 {
   DsdHttpServer *self = (DsdHttpServer *)object;
-  GList *link;
 
-  /* Requests still in flight live on with their handlers, detached. */
-  while ((link = self->in_flight.head) != NULL)
-    detach_request (self, link->data);
-
-  g_clear_object (&self->connections);
-  if (self->soup != NULL)
+  /* Each front is freed on its own loop, which then stops. */
+  for (guint i = 0; self->fronts != NULL && i < self->fronts->len; i++)
     {
-      soup_server_remove_handler (self->soup, NULL);
-      soup_server_disconnect (self->soup);
-      g_clear_object (&self->soup);
-    }
+      Front *front = g_ptr_array_index (self->fronts, i);
+      DsdHttpLoop *loop = front->loop;
 
-  g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
+      if (loop == self->main)
+        front_free (front);
+      else
+        {
+          if (self->started)
+            dsd_http_loop_post (loop, front_free_cb, front);
+          else
+            front_free (front);
+          dsd_http_loop_free (loop);
+        }
+    }
+  g_clear_pointer (&self->fronts, g_ptr_array_unref);
+  g_clear_pointer (&self->main, dsd_http_loop_free);
+
+  g_clear_handle_id (&self->stop_timeout_id, dsd_http_source_remove);
   g_clear_pointer (&self->sockets, g_ptr_array_unref);
   g_clear_object (&self->router);
   g_clear_object (&self->tokens);
@@ -689,18 +940,11 @@ dsd_http_server_class_init (DsdHttpServerClass *klass)
 static void
 dsd_http_server_init (DsdHttpServer *self)
 {
-  /* Raw paths: we decode segments ourselves, so %2F never turns into "/". */
-  self->soup = g_object_new (SOUP_TYPE_SERVER, "raw-paths", TRUE, NULL);
-  self->connections = dsd_http_connections_new (self->soup);
-  self->sockets = g_ptr_array_new_with_free_func (g_object_unref);
-  g_queue_init (&self->in_flight);
+  static const DsdHttpLimits defaults = DSD_HTTP_LIMITS_INIT;
 
-  soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
-  soup_server_add_handler (self->soup, NULL, handler_cb, self, NULL);
-  g_signal_connect_object (self->soup, "request-finished",
-                           G_CALLBACK (request_finished_cb), self, 0);
-  g_signal_connect_object (self->soup, "request-aborted",
-                           G_CALLBACK (request_finished_cb), self, 0);
+  self->limits = defaults;
+  self->main = dsd_http_loop_new_current ();
+  self->sockets = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 void
@@ -751,6 +995,71 @@ dsd_http_server_set_accounts (DsdHttpServer    *self,
   g_set_object (&self->accounts, accounts);
 }
 
+void
+dsd_http_server_set_threads (DsdHttpServer *self,
+                             guint          n_threads)
+{
+  g_return_if_fail (DSD_IS_HTTP_SERVER (self));
+  g_return_if_fail (self->fronts == NULL);
+
+  self->n_threads = n_threads;
+}
+
+static void
+make_fronts (DsdHttpServer *self)
+{
+  self->fronts = g_ptr_array_new ();
+  if (self->n_threads == 0)
+    {
+      g_ptr_array_add (self->fronts, front_new (self, self->main, NULL));
+      return;
+    }
+
+  for (guint i = 0; i < self->n_threads; i++)
+    g_ptr_array_add (self->fronts,
+                     front_new (self, dsd_http_loop_new_thread (),
+                                i > 0 ? g_ptr_array_index (self->fronts, 0) : NULL));
+}
+
+static gboolean
+listen_on (DsdHttpServer   *self,
+           GSocketAddress  *address,
+           GTlsCertificate *certificate,
+           GError         **error)
+{
+  gboolean reuse_port = self->n_threads > 1;
+  g_autoptr(GSocketAddress) bound = g_object_ref (address);
+
+  for (guint i = 0; i < self->fronts->len; i++)
+    {
+      Front *front = g_ptr_array_index (self->fronts, i);
+      GMainContext *context = dsd_http_loop_get_context (front->loop);
+      g_autoptr(GSocket) socket = create_listen_socket (bound, reuse_port, error);
+      gboolean added;
+
+      if (socket == NULL)
+        return FALSE;
+
+      /* The others bind the port the first one got. */
+      if (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)) == 0)
+        {
+          GInetAddress *host = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (bound));
+
+          g_object_unref (bound);
+          bound = g_inet_socket_address_new (host, get_socket_port (socket));
+        }
+
+      g_main_context_push_thread_default (context);
+      added = dsd_http_connections_add_socket (front->connections, socket, certificate, error);
+      g_main_context_pop_thread_default (context);
+      if (!added)
+        return FALSE;
+      g_ptr_array_add (self->sockets, g_steal_pointer (&socket));
+    }
+
+  return TRUE;
+}
+
 gboolean
 dsd_http_server_listen (DsdHttpServer  *self,
                         const char     *address,
@@ -766,6 +1075,13 @@ dsd_http_server_listen (DsdHttpServer  *self,
   g_return_val_if_fail (DSD_IS_HTTP_SERVER (self), FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
   g_return_val_if_fail (!self->stopping, FALSE);
+
+  if (self->started)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "HTTP front threads are running already: listen once");
+      return FALSE;
+    }
 
   if ((tls_cert_file == NULL) != (tls_key_file == NULL))
     {
@@ -791,13 +1107,15 @@ dsd_http_server_listen (DsdHttpServer  *self,
   if (addresses == NULL)
     return FALSE;
 
+  if (self->fronts == NULL)
+    make_fronts (self);
+
   for (const GList *l = addresses; l != NULL; l = l->next)
     {
       g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (l->data, port);
-      g_autoptr(GSocket) socket = create_listen_socket (socket_address, error);
+      guint first = self->sockets->len;
 
-      if (socket == NULL ||
-          !dsd_http_connections_add_socket (self->connections, socket, certificate, error))
+      if (!listen_on (self, socket_address, certificate, error))
         {
           g_prefix_error (error, "Could not listen on %s: ", address);
           return FALSE;
@@ -805,14 +1123,36 @@ dsd_http_server_listen (DsdHttpServer  *self,
 
       /* With port 0, every address of the name gets the first one's port. */
       if (port == 0)
-        port = get_socket_port (socket);
-
-      g_ptr_array_add (self->sockets, g_steal_pointer (&socket));
+        port = get_socket_port (g_ptr_array_index (self->sockets, first));
     }
 
   self->https |= certificate != NULL;
 
+  /* The fronts' threads run from here on. */
+  for (guint i = 0; self->n_threads > 0 && i < self->fronts->len; i++)
+    {
+      Front *front = g_ptr_array_index (self->fronts, i);
+      g_autofree char *name = g_strdup_printf ("dsd-http-%u", i);
+
+      dsd_http_loop_start (front->loop, name);
+    }
+  self->started = self->n_threads > 0;
+
   return TRUE;
+}
+
+typedef struct {
+  Front        *front;
+  DsdHttpLimits limits;
+} SetLimits;
+
+static void
+set_limits_cb (gpointer data)
+{
+  SetLimits *set = data;
+
+  dsd_http_connections_set_limits (set->front->connections, &set->limits);
+  g_free (set);
 }
 
 void
@@ -821,7 +1161,18 @@ dsd_http_server_set_limits (DsdHttpServer       *self,
 {
   g_return_if_fail (DSD_IS_HTTP_SERVER (self));
 
-  dsd_http_connections_set_limits (self->connections, limits);
+  self->limits = *limits;
+  for (guint i = 0; self->fronts != NULL && i < self->fronts->len; i++)
+    {
+      SetLimits *set = g_new (SetLimits, 1);
+
+      set->front = g_ptr_array_index (self->fronts, i);
+      set->limits = *limits;
+      if (self->started)
+        dsd_http_loop_post (set->front->loop, set_limits_cb, set);
+      else
+        set_limits_cb (set);
+    }
 }
 
 guint
@@ -844,23 +1195,25 @@ dsd_http_server_stop_async (DsdHttpServer       *self,
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (DSD_IS_HTTP_SERVER (self));
-  g_return_if_fail (self->stop_task == NULL);
+  g_return_if_fail (self->stop_task == NULL && !self->stopping);
 
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, dsd_http_server_stop_async);
-
-  /* No new connections; responses from now on close theirs. */
-  self->stopping = TRUE;
-  dsd_http_connections_stop_accepting (self->connections);
-  dsd_http_connections_close_waiting (self->connections);
-
   self->stop_task = g_steal_pointer (&task);
-  if (self->in_flight.length == 0)
-    finish_stop (self);
-  else
-    self->stop_timeout_id = g_timeout_add (timeout_ms, finish_stop_cb, self);
-}
+  self->stopping = TRUE;
 
+  if (self->fronts == NULL)
+    {
+      finish_stop (self);
+      return;
+    }
+
+  /* Each front reports back once its requests are done; past timeout_ms the
+   * rest are cut. */
+  self->n_undrained = self->fronts->len;
+  self->stop_timeout_id = dsd_http_timeout_add (timeout_ms, stop_timeout_cb, self);
+  post_to_fronts (self, stop_front_cb);
+}
 void
 dsd_http_server_stop_finish (DsdHttpServer *self,
                              GAsyncResult  *result)
@@ -889,7 +1242,7 @@ dsd_http_server_admit (DsdRequest *request)
   g_return_if_fail (request != NULL);
 
   /* The client went away meanwhile: nothing to run. */
-  if (request->done)
+  if (g_atomic_int_get (&request->gone))
     return;
 
   run_request (request);

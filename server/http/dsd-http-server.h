@@ -53,13 +53,21 @@ DsdHttpServer *dsd_http_server_new          (DsdRouter       *router,
  * has not revoked the token (401 otherwise; 503 when that cannot be known). */
 void           dsd_http_server_set_accounts (DsdHttpServer   *self,
                                              DsdAccountStates *accounts);
-/* address "host:port" (port 0 picks a free one); TLS when both files are given. */
+/* Before listening: n_threads front loops on threads of their own read and
+ * answer HTTP, and hand requests to this (the main) loop, where handlers run;
+ * 0 (the default): the main loop does it all (docs/architecture.md, "The HTTP
+ * front"). */
+void           dsd_http_server_set_threads  (DsdHttpServer   *self,
+                                             guint            n_threads);
+/* address "host:port" (port 0 picks a free one); TLS when both files are
+ * given. With front threads, listen once. */
 gboolean       dsd_http_server_listen       (DsdHttpServer   *self,
                                              const char      *address,
                                              const char      *tls_cert_file,
                                              const char      *tls_key_file,
                                              GError         **error);
-/* Timeouts and connection caps (dsd-http-connections.h); defaults otherwise. */
+/* Timeouts and connection caps (dsd-http-connections.h); defaults otherwise.
+ * Front threads take them before the next connection they accept. */
 void           dsd_http_server_set_limits   (DsdHttpServer   *self,
                                              const DsdHttpLimits *limits);
 /* The bound port, after listen. */

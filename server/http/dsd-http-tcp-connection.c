@@ -25,8 +25,11 @@ static gboolean
 closed_call_cb (gpointer user_data)
 {
   ClosedCall *call = user_data;
+  /* Written on another thread: the atomic read pairs with its atomic write
+   * (GLib's source attach orders them too, unseen by ThreadSanitizer). */
+  GDestroyNotify closed = g_atomic_pointer_get (&call->closed);
 
-  call->closed (call->data);
+  closed (call->data);
   return G_SOURCE_REMOVE;
 }
 
@@ -50,8 +53,8 @@ notify_closed (DsdHttpTcpConnection *self)
     }
 
   call = g_new (ClosedCall, 1);
-  call->closed = closed;
   call->data = g_steal_pointer (&self->data);
+  g_atomic_pointer_set (&call->closed, closed);
   source = g_idle_source_new ();
   g_source_set_callback (source, closed_call_cb, call, g_free);
   g_source_attach (source, self->context);

@@ -8,9 +8,12 @@
  * Streamed responses: libsoup writes the chunks appended to the response
  * body and pauses the message when it has written them all; each write
  * appends one chunk and unpauses, and ::wrote-chunk (or the end of the
- * message) hands the turn back to the producer.
+ * message) hands the turn back to the producer. The producer runs on the main
+ * loop, the message lives on its front loop: chunks go there, the turn comes
+ * back (docs/architecture.md, "The HTTP front").
  */
 
+/* On the main loop. */
 static void
 call_drained (DsdRequest *self)
 {
@@ -23,10 +26,43 @@ call_drained (DsdRequest *self)
 }
 
 static void
+drained_cb (gpointer data)
+{
+  DsdRequest *self = data;
+
+  call_drained (self);
+  dsd_request_unref (self);
+}
+
+void
+_dsd_request_detached (DsdRequest *self)
+{
+  if (g_thread_self () == self->main_thread)
+    {
+      call_drained (self);
+      dsd_request_unref (self);
+    }
+  /* Not quietly: the last reference may call the stream-end callback
+   * (a refused websocket frees its stream slot). */
+  else
+    dsd_http_loop_post (self->main_loop, drained_cb, self);
+}
+
+/* On the front: the turn goes back to the producer. */
+static void
+hand_back (DsdRequest *self)
+{
+  if (g_thread_self () == self->main_thread)
+    call_drained (self);
+  else
+    dsd_http_loop_post (self->main_loop, drained_cb, dsd_request_ref (self));
+}
+
+static void
 wrote_chunk_cb (SoupServerMessage *msg,
                 gpointer           user_data)
 {
-  call_drained (user_data);
+  hand_back (user_data);
 }
 
 static void
@@ -35,8 +71,21 @@ finished_cb (SoupServerMessage *msg,
 {
   DsdRequest *self = user_data;
 
-  self->stream_closed = TRUE;
-  call_drained (self);
+  g_atomic_int_set (&self->stream_closed, TRUE);
+  hand_back (self);
+}
+
+static void
+apply_begin (DsdRequest *self)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (self->msg);
+
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (self->msg), FALSE);
+  /* Disconnected when the front lets go of the message. */
+  g_signal_connect (self->msg, "wrote-chunk", G_CALLBACK (wrote_chunk_cb), self);
+  g_signal_connect (self->msg, "finished", G_CALLBACK (finished_cb), self);
+  _dsd_request_apply_response (self);
 }
 
 void
@@ -44,20 +93,15 @@ dsd_request_stream_begin (DsdRequest *self,
                           guint       status,
                           const char *content_type)
 {
-  SoupMessageHeaders *headers;
-
   g_return_if_fail (self != NULL);
   g_return_if_fail (!self->responded);
 
-  headers = soup_server_message_get_response_headers (self->msg);
-  soup_message_headers_replace (headers, "Content-Type", content_type);
-  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
-  soup_message_body_set_accumulate (soup_server_message_get_response_body (self->msg), FALSE);
+  soup_message_headers_replace (_dsd_request_get_response_headers (self),
+                                "Content-Type", content_type);
   self->streaming = TRUE;
-  /* Disconnected when the request is freed (dsd_request_unref()). */
-  g_signal_connect (self->msg, "wrote-chunk", G_CALLBACK (wrote_chunk_cb), self);
-  g_signal_connect (self->msg, "finished", G_CALLBACK (finished_cb), self);
-  _dsd_request_finish_response (self, status);
+  self->responded = TRUE;
+  self->status = status;
+  _dsd_request_to_front (self, apply_begin);
 }
 
 gboolean
@@ -65,7 +109,22 @@ dsd_request_stream_is_open (DsdRequest *self)
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
-  return self->streaming && !self->stream_closed && !self->done;
+  return self->streaming && !g_atomic_int_get (&self->stream_closed) &&
+         !g_atomic_int_get (&self->gone);
+}
+
+static void
+apply_write (DsdRequest *self)
+{
+  g_autoptr(GBytes) chunk = g_steal_pointer (&self->chunk);
+
+  if (g_atomic_int_get (&self->stream_closed))
+    {
+      hand_back (self);
+      return;
+    }
+  soup_message_body_append_bytes (soup_server_message_get_response_body (self->msg), chunk);
+  soup_server_message_unpause (self->msg);
 }
 
 void
@@ -84,7 +143,18 @@ dsd_request_stream_write (DsdRequest            *self,
       call_drained (self);
       return;
     }
-  soup_message_body_append_bytes (soup_server_message_get_response_body (self->msg), chunk);
+  /* The front had the last one before it handed the turn back. */
+  g_assert (self->chunk == NULL);
+  self->chunk = g_bytes_ref (chunk);
+  _dsd_request_to_front (self, apply_write);
+}
+
+static void
+apply_end (DsdRequest *self)
+{
+  if (g_atomic_int_get (&self->stream_closed))
+    return;
+  soup_message_body_complete (soup_server_message_get_response_body (self->msg));
   soup_server_message_unpause (self->msg);
 }
 
@@ -95,8 +165,18 @@ dsd_request_stream_end (DsdRequest *self)
 
   if (!dsd_request_stream_is_open (self))
     return;
-  soup_message_body_complete (soup_server_message_get_response_body (self->msg));
-  soup_server_message_unpause (self->msg);
+  _dsd_request_to_front (self, apply_end);
+}
+
+static void
+apply_abort (DsdRequest *self)
+{
+  if (g_atomic_int_get (&self->stream_closed))
+    return;
+  /* The client sees the connection end before the last chunk; libsoup's
+   * attempt to write that chunk fails and ends the message. */
+  dsd_http_connections_cut (self->msg);
+  apply_end (self);
 }
 
 void
@@ -106,9 +186,5 @@ dsd_request_stream_abort (DsdRequest *self)
 
   if (!dsd_request_stream_is_open (self))
     return;
-  /* The client sees the connection end before the last chunk; libsoup's
-   * attempt to write that chunk fails and ends the message. */
-  dsd_http_connections_cut (self->msg);
-  soup_message_body_complete (soup_server_message_get_response_body (self->msg));
-  soup_server_message_unpause (self->msg);
+  _dsd_request_to_front (self, apply_abort);
 }

@@ -94,19 +94,32 @@ begin_response (DsdRequest *self)
   return TRUE;
 }
 
+/* Takes json. */
 static void
-set_json_response (DsdRequest    *self,
-                   guint          status,
-                   SoupMemoryUse  use,
-                   const char    *json,
-                   gsize          length)
+set_json_response (DsdRequest *self,
+                   guint       status,
+                   char       *json,
+                   gsize       length)
 {
-  soup_server_message_set_response (self->msg, "application/json", use, json, length);
+  soup_message_headers_replace (_dsd_request_get_response_headers (self),
+                                "Content-Type", "application/json");
+  self->response_body = g_bytes_new_take (json, length);
   _dsd_request_finish_response (self, status);
+}
+
+static void
+copy_header (const char *name,
+             const char *value,
+             gpointer    user_data)
+{
+  soup_message_headers_append (user_data, name, value);
 }
 
 DsdRequest *
 _dsd_request_new (DsdHttpServer     *server,
+                  DsdHttpFront      *front,
+                  DsdHttpLoop       *front_loop,
+                  DsdHttpLoop       *main_loop,
                   SoupServerMessage *msg)
 {
   DsdRequest *self = g_new0 (DsdRequest, 1);
@@ -114,10 +127,103 @@ _dsd_request_new (DsdHttpServer     *server,
   g_atomic_ref_count_init (&self->ref_count);
   self->msg = g_object_ref (msg);
   self->server = server;
+  self->front = front;
+  self->front_loop = front_loop;
+  self->main_loop = main_loop;
+  self->main_thread = dsd_http_loop_get_owner (main_loop);
   self->start_us = g_get_monotonic_time ();
   self->link.data = self;
+  self->method = g_intern_string (soup_server_message_get_method (msg));
+  self->headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  soup_message_headers_foreach (soup_server_message_get_request_headers (msg), copy_header,
+                                self->headers);
+  self->uri = g_uri_ref (soup_server_message_get_uri (msg));
+  self->peer = g_strdup (soup_server_message_get_remote_host (msg));
 
   return self;
+}
+
+static void
+release_cb (gpointer data)
+{
+  dsd_request_unref (data);
+}
+
+void
+_dsd_request_release (DsdRequest *self)
+{
+  if (g_thread_self () == self->main_thread)
+    dsd_request_unref (self);
+  else
+    dsd_http_loop_post (self->main_loop, release_cb, self);
+}
+
+typedef struct {
+  DsdRequest *request;
+  void      (*apply) (DsdRequest *self);
+} ToFront;
+
+static void
+to_front_cb (gpointer data)
+{
+  ToFront *to_front = data;
+
+  if (!to_front->request->done)
+    to_front->apply (to_front->request);
+  _dsd_request_release (to_front->request);
+  g_free (to_front);
+}
+
+void
+_dsd_request_to_front (DsdRequest  *self,
+                       void       (*apply) (DsdRequest *self))
+{
+  ToFront *to_front;
+
+  /* The server is gone, or is the front's to see. */
+  if (g_atomic_int_get (&self->gone))
+    return;
+
+  if (dsd_http_loop_is_current (self->front_loop))
+    {
+      if (!self->done)
+        apply (self);
+      return;
+    }
+
+  to_front = g_new (ToFront, 1);
+  to_front->request = dsd_request_ref (self);
+  to_front->apply = apply;
+  dsd_http_loop_post (self->front_loop, to_front_cb, to_front);
+}
+
+void
+_dsd_request_apply_response (DsdRequest *self)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (self->msg);
+
+  if (self->response_headers != NULL)
+    soup_message_headers_foreach (self->response_headers, copy_header, headers);
+  /* libsoup criticizes an empty chunk. */
+  if (self->response_body != NULL && g_bytes_get_size (self->response_body) > 0)
+    soup_message_body_append_bytes (soup_server_message_get_response_body (self->msg),
+                                    self->response_body);
+  soup_server_message_set_status (self->msg, self->status, NULL);
+  self->applied = TRUE;
+  self->applied_status = self->status;
+
+  if (self->paused)
+    soup_server_message_unpause (self->msg);
+  self->paused = FALSE;
+}
+
+SoupMessageHeaders *
+_dsd_request_get_response_headers (DsdRequest *self)
+{
+  if (self->response_headers == NULL)
+    self->response_headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+
+  return self->response_headers;
 }
 
 gboolean
@@ -215,12 +321,7 @@ _dsd_request_finish_response (DsdRequest *self,
 {
   self->responded = TRUE;
   self->status = status;
-  soup_server_message_set_status (self->msg, status, NULL);
-
-  /* A done message has no I/O left to resume (libsoup 3.2 criticizes). */
-  if (self->paused && !self->done)
-    soup_server_message_unpause (self->msg);
-  self->paused = FALSE;
+  _dsd_request_to_front (self, _dsd_request_apply_response);
 }
 
 char *
@@ -310,24 +411,22 @@ dsd_request_unref (DsdRequest *self)
   /* No stream opened (refused, failed or aborted). */
   if (self->stream_end != NULL)
     self->stream_end (self->stream_end_data);
+  g_datalist_clear (&self->data);
   g_clear_pointer (&self->json, json_object_unref);
   g_clear_pointer (&self->body, g_bytes_unref);
+  g_clear_pointer (&self->chunk, g_bytes_unref);
+  g_clear_pointer (&self->response_body, g_bytes_unref);
+  g_clear_pointer (&self->response_headers, soup_message_headers_unref);
+  g_clear_pointer (&self->headers, soup_message_headers_unref);
+  g_clear_pointer (&self->uri, g_uri_unref);
   g_clear_pointer (&self->principal, dsd_principal_unref);
   g_clear_pointer (&self->query, g_hash_table_unref);
   g_clear_object (&self->router);
+  g_free (self->peer);
   g_free (self->path);
-  if (self->streaming)
-    g_signal_handlers_disconnect_by_data (self->msg, self);
-  g_clear_object (&self->msg);
+  /* The front let go of the message when the request was done. */
+  g_assert (self->msg == NULL);
   g_free (self);
-}
-
-SoupServerMessage *
-dsd_request_get_message (DsdRequest *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return self->msg;
 }
 
 const char *
@@ -335,7 +434,53 @@ dsd_request_get_method (DsdRequest *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  return soup_server_message_get_method (self->msg);
+  return self->method;
+}
+
+const char *
+dsd_request_get_path (DsdRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return g_uri_get_path (self->uri);
+}
+
+SoupMessageHeaders *
+dsd_request_get_headers (DsdRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->headers;
+}
+
+void
+dsd_request_set_response_header (DsdRequest *self,
+                                 const char *name,
+                                 const char *value)
+{
+  g_return_if_fail (self != NULL && !self->responded);
+
+  soup_message_headers_replace (_dsd_request_get_response_headers (self), name, value);
+}
+
+gpointer
+dsd_request_get_data (DsdRequest *self,
+                      GQuark      key)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return g_datalist_id_get_data (&self->data, key);
+}
+
+void
+dsd_request_set_data (DsdRequest     *self,
+                      GQuark          key,
+                      gpointer        data,
+                      GDestroyNotify  destroy)
+{
+  g_return_if_fail (self != NULL);
+
+  g_datalist_id_set_data_full (&self->data, key, data, destroy);
 }
 
 const char *
@@ -402,8 +547,7 @@ dsd_request_get_header (DsdRequest *self,
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  return soup_message_headers_get_one (soup_server_message_get_request_headers (self->msg),
-                                       name);
+  return soup_message_headers_get_one (self->headers, name);
 }
 
 const DsdPrincipal *
@@ -430,7 +574,7 @@ dsd_request_get_peer (DsdRequest *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  return soup_server_message_get_remote_host (self->msg);
+  return self->peer;
 }
 
 GBytes *
@@ -438,8 +582,9 @@ dsd_request_get_body (DsdRequest *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
+  /* Flattened by the front once the body is in; refused requests have none. */
   if (self->body == NULL)
-    self->body = soup_message_body_flatten (soup_server_message_get_request_body (self->msg));
+    self->body = g_bytes_new_static ("", 0);
 
   return self->body;
 }
@@ -455,7 +600,7 @@ dsd_request_check_json_body (DsdRequest  *self,
   /* libsoup reads a request without Content-Length or Transfer-Encoding as
    * having no body, which is fine for bodiless actions; only a handler that
    * needs a body can tell the client it left out the length. */
-  headers = soup_server_message_get_request_headers (self->msg);
+  headers = self->headers;
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_NONE)
     {
       g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_LENGTH_REQUIRED,
@@ -510,7 +655,7 @@ dsd_request_respond_json (DsdRequest *self,
     return;
 
   text = dispatch_json_to_string (node, &length);
-  set_json_response (self, status, SOUP_MEMORY_TAKE, text, length);
+  set_json_response (self, status, text, length);
 }
 
 void
@@ -524,8 +669,9 @@ dsd_request_respond_json_text (DsdRequest *self,
   if (!begin_response (self))
     return;
 
-  set_json_response (self, status, SOUP_MEMORY_COPY, json,
-                     length < 0 ? strlen (json) : (gsize) length);
+  if (length < 0)
+    length = strlen (json);
+  set_json_response (self, status, g_memdup2 (json, length), length);
 }
 
 void
@@ -545,7 +691,7 @@ dsd_request_respond_error (DsdRequest   *self,
 
   text = _dsd_error_envelope (error, &status, &length);
 
-  headers = soup_server_message_get_response_headers (self->msg);
+  headers = _dsd_request_get_response_headers (self);
   if (status == dispatch_error_code_http_status (DISPATCH_ERROR_RATE_LIMITED) ||
       status == dispatch_error_code_http_status (DISPATCH_ERROR_UNAVAILABLE))
     {
@@ -555,7 +701,7 @@ dsd_request_respond_error (DsdRequest   *self,
   else if (status == SOUP_STATUS_UNAUTHORIZED)
     soup_message_headers_replace (headers, "WWW-Authenticate", "Bearer");
 
-  set_json_response (self, status, SOUP_MEMORY_TAKE, text, length);
+  set_json_response (self, status, text, length);
 }
 
 void
@@ -579,11 +725,9 @@ dsd_request_respond_bytes (DsdRequest *self,
   if (!begin_response (self))
     return;
 
-  soup_message_headers_replace (soup_server_message_get_response_headers (self->msg),
+  soup_message_headers_replace (_dsd_request_get_response_headers (self),
                                 "Content-Type", content_type);
-  /* libsoup criticizes an empty chunk. */
-  if (g_bytes_get_size (body) > 0)
-    soup_message_body_append_bytes (soup_server_message_get_response_body (self->msg), body);
+  self->response_body = g_bytes_ref (body);
   _dsd_request_finish_response (self, status);
 }
 
@@ -607,12 +751,6 @@ dsd_request_accept_websocket (DsdRequest *self)
   if (!begin_response (self))
     return;
 
-  /* The client went away, or the server is gone. */
-  if (self->done)
-    {
-      self->responded = TRUE;
-      return;
-    }
-
-  _dsd_http_server_accept_websocket (self->server, self);
+  self->responded = TRUE;
+  _dsd_request_to_front (self, _dsd_http_server_accept_websocket);
 }

@@ -12,16 +12,21 @@ G_BEGIN_DECLS
  * One HTTP request on its way through a route handler. The message is paused
  * when the handler is called and unpaused by exactly one dsd_request_respond_*()
  * call, which may come later from an async callback (hold a ref until then).
- * If the client goes away first, responding is a harmless no-op. Like the
- * server, requests belong to the main context's thread.
+ * If the client goes away first, responding is a harmless no-op. Requests
+ * reach handlers on the main loop, whichever front loop read them (the
+ * message itself stays there, out of reach: docs/architecture.md, "The HTTP
+ * front").
  */
 typedef struct _DsdRequest DsdRequest;
 
 DsdRequest         *dsd_request_ref             (DsdRequest  *self);
 void                dsd_request_unref           (DsdRequest  *self);
 
-SoupServerMessage  *dsd_request_get_message     (DsdRequest  *self);
 const char         *dsd_request_get_method      (DsdRequest  *self);
+/* The request path as it came, not decoded. */
+const char         *dsd_request_get_path        (DsdRequest  *self);
+/* All request headers (transfer none; do not change them). */
+SoupMessageHeaders *dsd_request_get_headers     (DsdRequest  *self);
 /* Path parameter of the route pattern, e.g. "id" for /api/v1/orders/{id};
  * already percent-decoded. */
 const char         *dsd_request_get_param       (DsdRequest  *self,
@@ -58,6 +63,19 @@ gboolean            dsd_request_is_websocket    (DsdRequest  *self);
 void                dsd_request_on_stream_end   (DsdRequest     *self,
                                                  GDestroyNotify  func,
                                                  gpointer        data);
+
+/* Data kept with the request, freed with it (on the main loop). */
+gpointer            dsd_request_get_data        (DsdRequest     *self,
+                                                 GQuark          key);
+void                dsd_request_set_data        (DsdRequest     *self,
+                                                 GQuark          key,
+                                                 gpointer        data,
+                                                 GDestroyNotify  destroy);
+
+/* A header of the response to come (before responding). */
+void                dsd_request_set_response_header (DsdRequest *self,
+                                                 const char  *name,
+                                                 const char  *value);
 
 /* Responding (each unpauses the message). */
 void                dsd_request_respond_json    (DsdRequest  *self,

@@ -91,6 +91,8 @@ struct _DsdWsStream {
   gsize                  max_message_size;
   gboolean               input_ended;
   GSource               *input_source;   /* the reader's latest, for end_input() */
+  DsdFdWatch            *fd_watch;       /* plain TCP: its socket, once read */
+  gboolean               input_blocked;  /* the last read would have blocked */
   gint64                 last_input_us;
 
   /* Closing */
@@ -759,14 +761,21 @@ dsd_ws_input_read_nonblocking (GPollableInputStream  *pollable,
 {
   DsdWsStream *owner = DSD_WS_INPUT (pollable)->owner;
 
+  GError *local_error = NULL;
+  gssize n_read;
+
   if (owner == NULL)
     return set_closed_error (error);
   if (owner->input_ended)
     return 0;
 
-  return after_read (owner, buffer,
-                     g_pollable_input_stream_read_nonblocking (owner->base_input, buffer, count,
-                                                               NULL, error));
+  n_read = g_pollable_input_stream_read_nonblocking (owner->base_input, buffer, count, NULL,
+                                                     &local_error);
+  owner->input_blocked = g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
+
+  return after_read (owner, buffer, n_read);
 }
 
 static gboolean
@@ -804,10 +813,11 @@ dsd_ws_input_create_source (GPollableInputStream *pollable,
   connection = dsd_http_get_socket_connection (owner->base, &tls);
   if (cancellable == NULL && !tls)
     {
-      GSocket *socket = g_socket_connection_get_socket (connection);
-
       /* Plain TCP: no descriptor of its own in the main context. */
-      source = dsd_fd_watch_source_new (g_socket_get_fd (socket), pollable);
+      if (owner->fd_watch == NULL)
+        owner->fd_watch = dsd_fd_watch_new (g_socket_get_fd (g_socket_connection_get_socket (
+                                                                 connection)));
+      source = dsd_fd_watch_create_source (owner->fd_watch, pollable, !owner->input_blocked);
     }
   else
     {
@@ -1121,6 +1131,7 @@ dsd_ws_stream_dispose (GObject *object)
 
   queue_clear (&self->frames);
   g_clear_pointer (&self->input_source, g_source_unref);
+  g_clear_pointer (&self->fd_watch, dsd_fd_watch_free);
 
   G_OBJECT_CLASS (dsd_ws_stream_parent_class)->dispose (object);
 }

@@ -1,24 +1,26 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-live"
 
+#include <string.h>
+
 #include "dispatch-error.h"
 #include "dsd-history-writer.h"
 #include "dsd-pg-connection.h"
 #include "dsd-pg-pool.h"
 
+/* One query string, so one transaction (PostgreSQL answers once it is
+ * committed, durably: synchronous_commit is on) and one round trip: the
+ * points COPY'd (binary), then the live positions. */
 static const char copy_sql[] =
-  "BEGIN; COPY dispatch.driver_locations " DSD_LOCATION_BATCH_COLUMNS
-  " FROM STDIN (FORMAT binary)";
-static const char positions_sql[] =
-  "SELECT dispatch.driver_positions_apply($1::uuid[], $2::timestamptz[], $3::float8[],"
-  " $4::float8[], $5::float8[], $6::float8[], $7::float8[])";
+  "COPY dispatch.driver_locations " DSD_LOCATION_BATCH_COLUMNS " FROM STDIN (FORMAT binary);"
+  " SELECT dispatch.driver_positions_apply(%s::uuid[], %s::timestamptz[], %s::float8[],"
+  " %s::float8[], %s::float8[], %s::float8[], %s::float8[])";
 
 struct _DsdHistoryWriter {
   GObject          parent_instance;
 
   DsdPgConnection *connection;
-  GTask           *task;      /* the write in progress; its data is the batch */
-  GError          *failure;   /* of the write being rolled back */
+  GTask           *task;      /* the write in progress; its data is what it writes */
 };
 
 G_DEFINE_FINAL_TYPE (DsdHistoryWriter, dsd_history_writer, G_TYPE_OBJECT)
@@ -44,22 +46,14 @@ finish_write (DsdHistoryWriter *self,
     g_task_return_boolean (task, TRUE);
 }
 
+/* Ends the write with the statement's result. */
 static void
-rolled_back_cb (DsdPgConnection *connection,
-                PGresult        *result,
-                gpointer         user_data)
+written_cb (DsdPgConnection *connection,
+            PGresult        *result,
+            gpointer         user_data)
 {
   DsdHistoryWriter *self = user_data;
   g_autoptr(PGresult) owned = result;
-
-  finish_write (self, g_steal_pointer (&self->failure));
-}
-
-/* TRUE when a step of the write succeeded; otherwise ends the write. */
-static gboolean
-step_succeeded (DsdHistoryWriter *self,
-                PGresult         *result)
-{
   GError *error = NULL;
   ExecStatusType status;
   const char *sqlstate;
@@ -68,12 +62,15 @@ step_succeeded (DsdHistoryWriter *self,
     {
       finish_write (self, g_error_new_literal (DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE,
                                                "database unavailable"));
-      return FALSE;
+      return;
     }
 
   status = PQresultStatus (result);
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
-    return TRUE;
+    {
+      finish_write (self, NULL);
+      return;
+    }
 
   /* A deadlock or serialization failure (class 40) is worth a retry. */
   sqlstate = PQresultErrorField (result, PG_DIAG_SQLSTATE);
@@ -83,59 +80,7 @@ step_succeeded (DsdHistoryWriter *self,
   else
     dsd_pg_result_to_error (result, &error);
 
-  if (dsd_pg_connection_is_idle (self->connection))
-    {
-      self->failure = error;
-      dsd_pg_connection_send_query (self->connection, "ROLLBACK", rolled_back_cb, self);
-    }
-  else
-    finish_write (self, error);
-
-  return FALSE;
-}
-
-static void
-committed_cb (DsdPgConnection *connection,
-              PGresult        *result,
-              gpointer         user_data)
-{
-  DsdHistoryWriter *self = user_data;
-  g_autoptr(PGresult) owned = result;
-
-  if (step_succeeded (self, result))
-    finish_write (self, NULL);
-}
-
-static void
-positions_applied_cb (DsdPgConnection *connection,
-                      PGresult        *result,
-                      gpointer         user_data)
-{
-  DsdHistoryWriter *self = user_data;
-  g_autoptr(PGresult) owned = result;
-
-  if (step_succeeded (self, result))
-    dsd_pg_connection_send_query (connection, "COMMIT", committed_cb, self);
-}
-
-static void
-copied_cb (DsdPgConnection *connection,
-           PGresult        *result,
-           gpointer         user_data)
-{
-  DsdHistoryWriter *self = user_data;
-  g_autoptr(PGresult) owned = result;
-  g_auto(GStrv) params = NULL;
-
-  if (!step_succeeded (self, result))
-    return;
-
-  /* The live positions commit with the points: a restart reloads them, and
-   * REST reads of drivers (from SQL) show every acknowledged point. */
-  params = dsd_location_batch_position_params (g_task_get_task_data (self->task));
-  dsd_pg_connection_send_query_params (connection, positions_sql, g_strv_length (params),
-                                       (const char * const *) params,
-                                       positions_applied_cb, self);
+  finish_write (self, error);
 }
 
 static void
@@ -232,20 +177,52 @@ dsd_history_writer_is_ready (DsdHistoryWriter *self)
   return self->task == NULL && dsd_pg_connection_is_idle (self->connection);
 }
 
-void
-dsd_history_writer_write_async (DsdHistoryWriter    *self,
-                                DsdLocationBatch    *batch,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
+/* text as an SQL string literal. */
+static char *
+quote_literal (const char *text)
 {
+  GString *literal = g_string_sized_new (strlen (text) + 2);
+
+  g_string_append_c (literal, '\'');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '\'')
+        g_string_append_c (literal, '\'');
+      g_string_append_c (literal, *p);
+    }
+  g_string_append_c (literal, '\'');
+
+  return g_string_free (literal, FALSE);
+}
+
+void
+dsd_history_writer_write_async (DsdHistoryWriter     *self,
+                                DsdLocationBatch     *batch,
+                                DsdLocationPositions *positions,
+                                GAsyncReadyCallback   callback,
+                                gpointer              user_data)
+{
+  g_auto(GStrv) params = NULL;
+  g_auto(GStrv) literals = NULL;
+  g_autofree char *sql = NULL;
+
   g_return_if_fail (dsd_history_writer_is_ready (self));
   g_return_if_fail (batch != NULL);
+  g_return_if_fail (positions != NULL);
+
+  params = dsd_location_positions_params (positions);
+  g_assert (g_strv_length (params) == 7);
+  literals = g_new0 (char *, 8);
+  for (guint i = 0; i < 7; i++)
+    literals[i] = quote_literal (params[i]);
+  sql = g_strdup_printf (copy_sql, literals[0], literals[1], literals[2], literals[3],
+                         literals[4], literals[5], literals[6]);
 
   self->task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (self->task, dsd_history_writer_write_async);
   g_task_set_task_data (self->task, batch, NULL);
-  dsd_pg_connection_send_copy_in (self->connection, copy_sql, dsd_location_batch_seal (batch),
-                                  copied_cb, self);
+  dsd_pg_connection_send_copy_in (self->connection, sql, dsd_location_batch_seal (batch),
+                                  written_cb, self);
 }
 
 gboolean

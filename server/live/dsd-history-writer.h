@@ -4,15 +4,17 @@
 #include <gio/gio.h>
 
 #include "dsd-location-batch.h"
+#include "dsd-location-positions.h"
 
 G_BEGIN_DECLS
 
 /*
  * One connection of the location ingest that writes batches to history,
- * each in one transaction: BEGIN; COPY the points (binary); apply the newest
- * live position per driver (dispatch.driver_positions_apply); COMMIT. It
- * reconnects by itself (::ready when it can write again, ::lost (message)
- * when its connection broke).
+ * each in one transaction and one round trip: COPY the points (binary),
+ * then apply the newest live position per driver
+ * (dispatch.driver_positions_apply); done when committed. It reconnects by
+ * itself (::ready when it can write again, ::lost (message) when its
+ * connection broke).
  *
  * A write fails with DISPATCH_ERROR_UNAVAILABLE when trying again may work
  * (connection lost, deadlock or serialization failure, server shutting down),
@@ -27,11 +29,13 @@ void              dsd_history_writer_start        (DsdHistoryWriter    *self);
 void              dsd_history_writer_close        (DsdHistoryWriter    *self);
 /* Connected and not writing. */
 gboolean          dsd_history_writer_is_ready     (DsdHistoryWriter    *self);
-/* batch: sealed here, kept until the write completes. */
-void              dsd_history_writer_write_async  (DsdHistoryWriter    *self,
-                                                   DsdLocationBatch    *batch,
-                                                   GAsyncReadyCallback  callback,
-                                                   gpointer             user_data);
+/* batch: sealed here, kept until the write completes; positions: read at
+ * once. */
+void              dsd_history_writer_write_async  (DsdHistoryWriter     *self,
+                                                   DsdLocationBatch     *batch,
+                                                   DsdLocationPositions *positions,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
 gboolean          dsd_history_writer_write_finish (DsdHistoryWriter    *self,
                                                    GAsyncResult        *result,
                                                    GError             **error);

@@ -3,71 +3,62 @@
 
 #include <string.h>
 
-#include "dispatch-json.h"
 #include "dsd-location-batch.h"
-#include "dsd-sql-array.h"
 
 #define N_COLUMNS 7
-#define N_POSITION_PARAMS 7
 /* PostgreSQL's epoch, 2000-01-01 00:00:00 UTC, in Unix microseconds. */
 #define PG_EPOCH_US G_GINT64_CONSTANT (946684800000000)
 
 /* Signature, flags (no OIDs), header extension length (none). */
 static const guint8 copy_header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0";
-static const gint16 copy_trailer = -1;
+static const guint8 copy_trailer[2] = { 0xff, 0xff };
 
 struct _DsdLocationBatch {
   GByteArray *copy;
   GBytes     *sealed;
-  /* driver id → its newest DispatchLocationPoint in the batch */
-  GHashTable *newest;
   guint       n_points;
 };
 
-static void
-put_int16 (GByteArray *out,
-           gint16      value)
-{
-  guint16 be = GUINT16_TO_BE ((guint16) value);
+/* One row of binary COPY: the number of columns, then each field's length
+ * and value in network order; absent is length -1. At most 94 bytes. */
+typedef struct {
+  guint8 data[2 + (4 + 16) + (4 + 8) * 6];
+  guint  len;
+} Row;
 
-  g_byte_array_append (out, (const guint8 *) &be, sizeof be);
+static void
+put_be (Row     *row,
+        guint64  value,
+        guint    size)
+{
+  for (guint i = 0; i < size; i++)
+    row->data[row->len++] = value >> (8 * (size - 1 - i));
 }
 
 static void
-put_int32 (GByteArray *out,
-           gint32      value)
+put_int64_field (Row    *row,
+                 gint64  value)
 {
-  guint32 be = GUINT32_TO_BE ((guint32) value);
-
-  g_byte_array_append (out, (const guint8 *) &be, sizeof be);
-}
-
-static void
-put_int64_field (GByteArray *out,
-                 gint64      value)
-{
-  guint64 be = GUINT64_TO_BE ((guint64) value);
-
-  put_int32 (out, sizeof be);
-  g_byte_array_append (out, (const guint8 *) &be, sizeof be);
+  put_be (row, sizeof value, 4);
+  put_be (row, (guint64) value, 8);
 }
 
 /* float8 travels as its IEEE 754 bits in network order; absent is NULL (-1). */
 static void
-put_double_field (GByteArray *out,
-                  gboolean    present,
-                  double      value)
+put_double_field (Row      *row,
+                  gboolean  present,
+                  double    value)
 {
   guint64 bits;
 
   if (!present)
     {
-      put_int32 (out, -1);
+      put_be (row, (guint32) -1, 4);
       return;
     }
 
   memcpy (&bits, &value, sizeof bits);
-  put_int64_field (out, (gint64) bits);
+  put_int64_field (row, (gint64) bits);
 }
 
 static void
@@ -97,7 +88,6 @@ dsd_location_batch_new (void)
 
   self->copy = g_byte_array_new ();
   g_byte_array_append (self->copy, copy_header, sizeof copy_header);
-  self->newest = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 
   return self;
 }
@@ -107,7 +97,6 @@ dsd_location_batch_free (DsdLocationBatch *self)
 {
   g_clear_pointer (&self->copy, g_byte_array_unref);
   g_clear_pointer (&self->sealed, g_bytes_unref);
-  g_clear_pointer (&self->newest, g_hash_table_unref);
   g_free (self);
 }
 
@@ -117,7 +106,6 @@ dsd_location_batch_add (DsdLocationBatch            *self,
                         const DispatchLocationPoint *points,
                         guint                        n_points)
 {
-  DispatchLocationPoint *newest;
   guint8 uuid[16];
 
   g_return_if_fail (self != NULL);
@@ -126,32 +114,23 @@ dsd_location_batch_add (DsdLocationBatch            *self,
   g_return_if_fail (n_points == 0 || points != NULL);
 
   parse_uuid (driver_id, uuid);
-  newest = g_hash_table_lookup (self->newest, driver_id);
 
   for (guint i = 0; i < n_points; i++)
     {
       const DispatchLocationPoint *point = &points[i];
+      Row row = { .len = 0 };
 
-      put_int16 (self->copy, N_COLUMNS);
-      put_int32 (self->copy, sizeof uuid);
-      g_byte_array_append (self->copy, uuid, sizeof uuid);
-      put_int64_field (self->copy, point->recorded_at_us - PG_EPOCH_US);
-      put_double_field (self->copy, TRUE, point->lat);
-      put_double_field (self->copy, TRUE, point->lon);
-      put_double_field (self->copy, point->flags & DISPATCH_LOCATION_HAS_HEADING,
-                        point->heading);
-      put_double_field (self->copy, point->flags & DISPATCH_LOCATION_HAS_SPEED,
-                        point->speed_mps);
-      put_double_field (self->copy, point->flags & DISPATCH_LOCATION_HAS_ACCURACY,
-                        point->accuracy_m);
-
-      if (newest == NULL)
-        {
-          newest = g_memdup2 (point, sizeof *point);
-          g_hash_table_insert (self->newest, (gpointer) driver_id, newest);
-        }
-      else if (point->recorded_at_us > newest->recorded_at_us)
-        *newest = *point;
+      put_be (&row, N_COLUMNS, 2);
+      put_be (&row, sizeof uuid, 4);
+      memcpy (row.data + row.len, uuid, sizeof uuid);
+      row.len += sizeof uuid;
+      put_int64_field (&row, point->recorded_at_us - PG_EPOCH_US);
+      put_double_field (&row, TRUE, point->lat);
+      put_double_field (&row, TRUE, point->lon);
+      put_double_field (&row, point->flags & DISPATCH_LOCATION_HAS_HEADING, point->heading);
+      put_double_field (&row, point->flags & DISPATCH_LOCATION_HAS_SPEED, point->speed_mps);
+      put_double_field (&row, point->flags & DISPATCH_LOCATION_HAS_ACCURACY, point->accuracy_m);
+      g_byte_array_append (self->copy, row.data, row.len);
     }
 
   self->n_points += n_points;
@@ -172,46 +151,9 @@ dsd_location_batch_seal (DsdLocationBatch *self)
 
   if (self->sealed == NULL)
     {
-      put_int16 (self->copy, copy_trailer);
+      g_byte_array_append (self->copy, copy_trailer, sizeof copy_trailer);
       self->sealed = g_byte_array_free_to_bytes (g_steal_pointer (&self->copy));
     }
 
   return self->sealed;
-}
-
-GStrv
-dsd_location_batch_position_params (DsdLocationBatch *self)
-{
-  GString *arrays[N_POSITION_PARAMS];
-  GStrv params = g_new0 (char *, N_POSITION_PARAMS + 1);
-  GHashTableIter iter;
-  gpointer id, value;
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  for (guint i = 0; i < N_POSITION_PARAMS; i++)
-    arrays[i] = g_string_new (NULL);
-
-  g_hash_table_iter_init (&iter, self->newest);
-  while (g_hash_table_iter_next (&iter, &id, &value))
-    {
-      const DispatchLocationPoint *point = value;
-      g_autofree char *recorded_at = dispatch_format_timestamp (point->recorded_at_us);
-
-      dsd_sql_array_append (arrays[0], id);
-      dsd_sql_array_append (arrays[1], recorded_at);
-      dsd_sql_array_append_double (arrays[2], TRUE, point->lat);
-      dsd_sql_array_append_double (arrays[3], TRUE, point->lon);
-      dsd_sql_array_append_double (arrays[4], point->flags & DISPATCH_LOCATION_HAS_HEADING,
-                                   point->heading);
-      dsd_sql_array_append_double (arrays[5], point->flags & DISPATCH_LOCATION_HAS_SPEED,
-                                   point->speed_mps);
-      dsd_sql_array_append_double (arrays[6], point->flags & DISPATCH_LOCATION_HAS_ACCURACY,
-                                   point->accuracy_m);
-    }
-
-  for (guint i = 0; i < N_POSITION_PARAMS; i++)
-    params[i] = dsd_sql_array_free_to_text (arrays[i]);
-
-  return params;
 }

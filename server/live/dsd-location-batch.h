@@ -7,8 +7,7 @@ G_BEGIN_DECLS
 
 /*
  * The points of one history flush, encoded as they arrive: the binary COPY
- * stream for dispatch.driver_locations (columns DSD_LOCATION_BATCH_COLUMNS),
- * and per driver the newest point, for dispatch.driver_positions_apply.
+ * stream for dispatch.driver_locations (columns DSD_LOCATION_BATCH_COLUMNS).
  */
 #define DSD_LOCATION_BATCH_COLUMNS \
   "(driver_id, recorded_at, lat, lon, heading, speed_mps, accuracy_m)"
@@ -17,8 +16,8 @@ typedef struct _DsdLocationBatch DsdLocationBatch;
 
 DsdLocationBatch *dsd_location_batch_new             (void);
 void              dsd_location_batch_free            (DsdLocationBatch            *self);
-/* driver_id: a uuid in canonical text form, kept (not copied) until the
- * batch is freed. Not after dsd_location_batch_seal(). */
+/* driver_id: a uuid in canonical text form. Not after
+ * dsd_location_batch_seal(). */
 void              dsd_location_batch_add             (DsdLocationBatch            *self,
                                                       const char                  *driver_id,
                                                       const DispatchLocationPoint *points,
@@ -27,10 +26,6 @@ guint             dsd_location_batch_get_n_points    (DsdLocationBatch          
 /* The complete COPY … (FORMAT binary) stream; the batch is closed from then
  * on. Returns: (transfer none): the same bytes on every call */
 GBytes           *dsd_location_batch_seal            (DsdLocationBatch            *self);
-/* The 7 array parameters of dispatch.driver_positions_apply (ids, times,
- * lat, lon, heading, speed, accuracy) as PostgreSQL array texts, one
- * element per driver. Returns: (transfer full): NULL-terminated */
-GStrv             dsd_location_batch_position_params (DsdLocationBatch            *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsdLocationBatch, dsd_location_batch_free)
 

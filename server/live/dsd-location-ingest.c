@@ -4,6 +4,7 @@
 #include "dispatch-error.h"
 #include "dsd-cache.h"
 #include "dsd-location-batch.h"
+#include "dsd-location-positions.h"
 #include "dsd-location-ingest.h"
 #include "dsd-history-writer.h"
 
@@ -12,14 +13,11 @@
 #define MAX_BUFFERED_POINTS 200000
 /* Transactions in flight at once: while some wait for their commit (WAL
  * flush), others copy, and PostgreSQL gets every core. Measured with
- * bench-ingest on 2 cores: 2 writers gave 65 % of what 4 give, 8 no more. */
+ * bench-ingest on 2 cores: 2 writers gave 65 % of what 4 give, 8 no more.
+ * A free writer takes the pending points at once; while every writer is
+ * busy, the next one to finish takes everything that arrived meanwhile
+ * (group commit without waiting for company). */
 #define N_WRITERS 4
-/* A flush starts this long after the first point while a writer is free, so
- * that concurrent requests share it; when no writer is free, the next one to
- * finish takes everything that arrived meanwhile. */
-#define FLUSH_LINGER_MS 2
-/* Large enough to amortise a transaction, small enough to commit quickly. */
-#define FLUSH_MAX_POINTS 50000
 /* A failed flush is written again after this (or when a writer reconnects). */
 #define RETRY_DELAY_US (500 * 1000)
 #define STOP_TIMEOUT_MS 5000
@@ -31,10 +29,11 @@
 
 /* The points of one transaction and the requests waiting for its commit. */
 typedef struct {
-  DsdLocationBatch *batch;
-  GPtrArray        *waiters;   /* GTask, each with its number of points */
-  gint64            first_us;  /* monotonic arrival of the first point */
-  gint64            retry_at;  /* monotonic; after a failure */
+  DsdLocationBatch     *batch;
+  DsdLocationPositions *positions;  /* the newest point per driver */
+  GPtrArray            *waiters;    /* GTask, each with its number of points */
+  gint64                first_us;   /* monotonic arrival of the first point */
+  gint64                retry_at;   /* monotonic; after a failure */
 } Flush;
 
 typedef struct {
@@ -69,8 +68,7 @@ struct _DsdLocationIngest {
 
 G_DEFINE_FINAL_TYPE (DsdLocationIngest, dsd_location_ingest, G_TYPE_OBJECT)
 
-static void schedule_flush (DsdLocationIngest *self,
-                            gboolean           at_once);
+static void schedule_flush (DsdLocationIngest *self);
 
 static Flush *
 flush_new (void)
@@ -78,6 +76,7 @@ flush_new (void)
   Flush *flush = g_new0 (Flush, 1);
 
   flush->batch = dsd_location_batch_new ();
+  flush->positions = dsd_location_positions_new ();
   flush->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   return flush;
 }
@@ -89,6 +88,7 @@ flush_free (Flush *flush)
 
   g_ptr_array_unref (flush->waiters);
   dsd_location_batch_free (flush->batch);
+  dsd_location_positions_free (flush->positions);
   g_free (flush);
 }
 
@@ -191,7 +191,7 @@ flush_due_cb (gpointer user_data)
   DsdLocationIngest *self = user_data;
 
   self->flush_source = 0;
-  schedule_flush (self, TRUE);
+  schedule_flush (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -241,16 +241,14 @@ written_cb (GObject      *source,
   if (self->stop_task != NULL && self->n_buffered == 0)
     finish_stop (self);
   else
-    schedule_flush (self, TRUE);
+    schedule_flush (self);
 }
 
 /* The flush a free writer takes next: a failed one that is due, else the
- * pending points (at once when asked, when they are many, or when
- * stopping), else nothing for now; then *wake_us says when to look again
- * (0: only when something happens). */
+ * pending points, else nothing for now; then *wake_us says when to look
+ * again (0: only when something happens). */
 static Flush *
 next_flush (DsdLocationIngest *self,
-            gboolean           at_once,
             gint64            *wake_us)
 {
   gint64 now = g_get_monotonic_time ();
@@ -267,17 +265,6 @@ next_flush (DsdLocationIngest *self,
   if (n_pending == 0)
     return NULL;
 
-  if (!at_once && !self->stopping && n_pending < FLUSH_MAX_POINTS)
-    {
-      gint64 due = self->pending->first_us + FLUSH_LINGER_MS * 1000;
-
-      if (due > now)
-        {
-          *wake_us = *wake_us == 0 ? due : MIN (*wake_us, due);
-          return NULL;
-        }
-    }
-
   flush = g_steal_pointer (&self->pending);
   self->pending = flush_new ();
   return flush;
@@ -285,8 +272,7 @@ next_flush (DsdLocationIngest *self,
 
 /* Gives work to every free writer; arms the timer for work not due yet. */
 static void
-schedule_flush (DsdLocationIngest *self,
-                gboolean           at_once)
+schedule_flush (DsdLocationIngest *self)
 {
   gint64 wake_us = 0;
 
@@ -300,11 +286,12 @@ schedule_flush (DsdLocationIngest *self,
       if (w->flush != NULL || !dsd_history_writer_is_ready (w->writer))
         continue;
 
-      if ((w->flush = next_flush (self, at_once, &wake_us)) == NULL)
+      if ((w->flush = next_flush (self, &wake_us)) == NULL)
         break;
       update_metrics (self);
       g_object_ref (self);
-      dsd_history_writer_write_async (w->writer, w->flush->batch, written_cb, w);
+      dsd_history_writer_write_async (w->writer, w->flush->batch, w->flush->positions,
+                                      written_cb, w);
     }
 
   if (wake_us != 0 && (self->flush_source == 0 || wake_us < self->flush_at))
@@ -326,7 +313,7 @@ writer_ready_cb (DsdHistoryWriter *writer,
   if (w->lost)
     g_message ("Location history writer connected again");
   w->lost = FALSE;
-  schedule_flush (w->ingest, TRUE);
+  schedule_flush (w->ingest);
 }
 
 static void
@@ -404,10 +391,11 @@ accept_points (DsdLocationIngest            *self,
   if (dsd_location_batch_get_n_points (flush->batch) == 0)
     flush->first_us = g_get_monotonic_time ();
   dsd_location_batch_add (flush->batch, driver->id, points, n_points);
+  dsd_location_positions_add (flush->positions, driver->id, points, n_points);
   self->n_buffered += n_points;
   self->n_uncounted += n_points;
   /* May hand the flush to a writer at once (and start a new pending one). */
-  schedule_flush (self, FALSE);
+  schedule_flush (self);
 
   return flush;
 }
@@ -554,7 +542,7 @@ dsd_location_ingest_stop_async (DsdLocationIngest   *self,
     }
 
   self->stop_source = g_timeout_add_once (STOP_TIMEOUT_MS, stop_timeout_cb, self);
-  schedule_flush (self, TRUE);
+  schedule_flush (self);
 }
 
 void

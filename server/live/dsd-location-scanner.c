@@ -35,6 +35,48 @@ scan_plain_string (DispatchJsonScanner  *s,
   return TRUE;
 }
 
+/* A plain decimal (-?digits[.digits], at most 15 digits in all) read
+ * exactly: its digits as an integer below 2^53 and a power of ten up to
+ * 10^22 are both exact doubles, so their quotient is the correctly rounded
+ * value, the one strtod gives (Clinger's fast path). The scanner has
+ * checked the syntax. FALSE for anything else. */
+static gboolean
+read_short_decimal (const char *text,
+                    gsize       length,
+                    double     *out)
+{
+  static const double powers[] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+  };
+  gboolean negative = length > 0 && text[0] == '-';
+  gint64 mantissa = 0;
+  guint n_digits = 0;
+  guint n_decimals = 0;
+  gboolean point = FALSE;
+
+  for (gsize i = negative ? 1 : 0; i < length; i++)
+    {
+      if (text[i] == '.' && !point)
+        point = TRUE;
+      else if (g_ascii_isdigit (text[i]) && ++n_digits <= 15)
+        {
+          mantissa = mantissa * 10 + (text[i] - '0');
+          n_decimals += point;
+        }
+      else
+        return FALSE;
+    }
+
+  if (n_digits == 0 || n_digits > 15)
+    return FALSE;
+  /* An integer converts as an integer: "-0" is 0, not -0.0. */
+  if (!point)
+    *out = (double) (negative ? -mantissa : mantissa);
+  else
+    *out = (negative ? -1.0 : 1.0) * ((double) mantissa / powers[n_decimals]);
+  return TRUE;
+}
+
 /* A number as json-glib gives it: an integer (within gint64) converted as
  * dispatch_json_get_double converts it, else a finite double. */
 static gboolean
@@ -46,8 +88,13 @@ scan_number (DispatchJsonScanner *s,
   gboolean integral;
   char text[64];
 
+  if (!dispatch_json_scanner_number (s, &start, &length, &integral))
+    return FALSE;
+  if (read_short_decimal (start, length, out))
+    return TRUE;
+
   /* Copied: the body is not NUL-terminated. */
-  if (!dispatch_json_scanner_number (s, &start, &length, &integral) || length >= sizeof text)
+  if (length >= sizeof text)
     return FALSE;
   memcpy (text, start, length);
   text[length] = '\0';

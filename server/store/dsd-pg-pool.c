@@ -846,18 +846,28 @@ void
 dsd_pg_result_to_error (const PGresult  *result,
                         GError         **error)
 {
-  const char *sqlstate = PQresultErrorField (result, PG_DIAG_SQLSTATE);
   const char *message = PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY);
 
+  dsd_pg_error_from_fields (PQresultErrorField (result, PG_DIAG_SQLSTATE),
+                            message != NULL ? message : PQresStatus (PQresultStatus (result)),
+                            PQresultErrorField (result, PG_DIAG_MESSAGE_DETAIL),
+                            PQresultErrorField (result, PG_DIAG_MESSAGE_HINT), error);
+}
+
+void
+dsd_pg_error_from_fields (const char  *sqlstate,
+                          const char  *message,
+                          const char  *detail,
+                          const char  *hint,
+                          GError     **error)
+{
   if (g_strcmp0 (sqlstate, "DS001") == 0)
     {
-      const char *detail = PQresultErrorField (result, PG_DIAG_MESSAGE_DETAIL);
       DispatchError code;
 
       if (detail != NULL && dispatch_error_code_from_string (detail, &code))
         {
-          dispatch_set_field_error (error, code,
-                                    PQresultErrorField (result, PG_DIAG_MESSAGE_HINT),
+          dispatch_set_field_error (error, code, hint != NULL && *hint != '\0' ? hint : NULL,
                                     "%s", message != NULL ? message : detail);
           return;
         }
@@ -870,7 +880,6 @@ dsd_pg_result_to_error (const PGresult  *result,
     }
 
   g_warning ("PostgreSQL error %s: %s",
-             sqlstate != NULL ? sqlstate : "(none)",
-             message != NULL ? message : PQresStatus (PQresultStatus (result)));
+             sqlstate != NULL ? sqlstate : "(none)", message != NULL ? message : "(none)");
   g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_INTERNAL, "internal error");
 }

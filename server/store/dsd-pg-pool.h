@@ -108,6 +108,13 @@ PGresult  *dsd_pg_exec_sync          (const char          *conninfo,
 /* Maps a failed result to a GError as described above. */
 void       dsd_pg_result_to_error    (const PGresult      *result,
                                       GError             **error);
+/* The same from an error's fields (one a SQL function caught and returned);
+ * an empty hint is none. */
+void       dsd_pg_error_from_fields  (const char          *sqlstate,
+                                      const char          *message,
+                                      const char          *detail,
+                                      const char          *hint,
+                                      GError             **error);
 
 /* Fails whatever is queued or in flight with UNAVAILABLE and closes every connection. */
 void       dsd_pg_pool_close         (DsdPgPool           *self);

@@ -366,8 +366,7 @@ snapshot_checked_cb (GObject      *source,
     }
 
   snapshot = g_bytes_new (PQgetvalue (rows, 0, 0), PQgetlength (rows, 0, 0));
-  g_object_set_qdata_full (G_OBJECT (dsd_request_get_message (request)), snapshot_quark,
-                           snapshot, (GDestroyNotify) g_bytes_unref);
+  dsd_request_set_data (request, snapshot_quark, snapshot, (GDestroyNotify) g_bytes_unref);
   dsd_request_accept_websocket (request);
 }
 
@@ -414,8 +413,7 @@ stream_cb (DsdRequest              *request,
            gpointer                 user_data)
 {
   DsdDriverStream *self = user_data;
-  GBytes *snapshot = g_object_get_qdata (G_OBJECT (dsd_request_get_message (request)),
-                                         snapshot_quark);
+  GBytes *snapshot = dsd_request_get_data (request, snapshot_quark);
   Subscriber *s = g_new0 (Subscriber, 1);
 
   s->stream = self;

@@ -237,22 +237,22 @@ watch_flush (Watch *watch)
 
 /* Pins ---------------------------------------------------------------------
  *
- * A check holds its watch as data of the request's message, released with
- * the message whatever becomes of the upgrade.
+ * A check holds its watch as data of the request, released with the request
+ * whatever becomes of the upgrade.
  */
 
 static Watch *
 get_pin (DsdRequest *request)
 {
-  return g_object_get_qdata (G_OBJECT (dsd_request_get_message (request)), pin_quark);
+  return dsd_request_get_data (request, pin_quark);
 }
 
 static void
 set_pin (DsdRequest *request,
          Watch      *watch)
 {
-  g_object_set_qdata_full (G_OBJECT (dsd_request_get_message (request)), pin_quark, watch,
-                           watch != NULL ? (GDestroyNotify) watch_unref : NULL);
+  dsd_request_set_data (request, pin_quark, watch,
+                        watch != NULL ? (GDestroyNotify) watch_unref : NULL);
 }
 
 /* The watch filed under key in table (by_id or by_token), or a new one

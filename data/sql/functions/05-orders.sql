@@ -58,39 +58,57 @@ $$;
 -- inventory's name. Weights and volumes are per unit: the order's load is
 -- their total (functions/13-proof.sql). The times: functions/12-windows.sql
 -- (pickup_at by the trigger orders_plan_pickup_insert). Emits order.created.
--- Per order (the intake bench, docs/benchmarks.md P5): the idempotency check,
--- one statement over the items, one UPDATE per tracked SKU, the zone, then
--- the order, its event and Idempotency-Key in one statement (and the
--- reservations, when there are some). A SQL-language function that is not
--- inlined would be parsed and planned again in every transaction (zone_at and
--- scope_has_zone are PL/pgSQL for that reason).
+-- In two steps, so that a batch of orders (order_create_batch) inserts them
+-- together: order_check, then orders_insert.
 CREATE OR REPLACE FUNCTION dispatch.order_create(p_actor jsonb, p_idem_key text, p_req_hash text,
                                                  p_body jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
-  v_role text := dispatch.actor_role(p_actor);
-  v_customer text := p_body ->> 'customer_id';
-  v_items jsonb := coalesce(p_body -> 'items', '[]'::jsonb);
-  v_replay jsonb;
-  v_res_skus text[] := '{}';
-  v_res_qtys bigint[] := '{}';
-  v_inv_names jsonb := '{}';
-  v_name text;
-  v_zone uuid;
+  c record;
   v_json jsonb;
+BEGIN
+  SELECT * INTO c FROM dispatch.order_check(p_actor, p_idem_key, p_req_hash, p_body);
+  IF c.o_replay IS NOT NULL THEN
+    RETURN c.o_replay;
+  END IF;
+  SELECT i.data INTO v_json
+  FROM dispatch.orders_insert(ARRAY[p_actor], ARRAY[p_idem_key], ARRAY[p_req_hash],
+                              ARRAY[p_body], ARRAY[c.o_customer], ARRAY[c.o_zone],
+                              ARRAY[c.o_names], ARRAY[c.o_reserved]) i;
+  RETURN v_json;
+END
+$$;
+
+-- What order_create checks and reserves before it inserts the order: the
+-- replay of its Idempotency-Key (o_replay, when there is one: nothing else is
+-- set), else the order's customer_id, its zone, the inventory's names of the
+-- SKUs reserved ({"sku":"name"}) and the quantities reserved ({"sku":n}).
+-- Per order: the idempotency check, one statement over the items, one UPDATE
+-- per tracked SKU, the zone (zone_at and scope_has_zone are PL/pgSQL so that
+-- their plans are kept).
+DROP FUNCTION IF EXISTS dispatch.order_check(jsonb, text, text, jsonb);
+CREATE FUNCTION dispatch.order_check(p_actor jsonb, p_idem_key text, p_req_hash text,
+                                     p_body jsonb, OUT o_replay jsonb, OUT o_customer text,
+                                     OUT o_zone uuid, OUT o_names jsonb, OUT o_reserved jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_role text := dispatch.actor_role(p_actor);
+  v_items jsonb := coalesce(p_body -> 'items', '[]'::jsonb);
+  v_name text;
   r record;
 BEGIN
   IF jsonb_typeof(p_body) IS DISTINCT FROM 'object' THEN
     PERFORM dispatch.raise_error('invalid_argument', 'the body must be a JSON object');
   END IF;
 
-  v_replay := dispatch.idem_begin(p_actor, p_idem_key, p_req_hash);
-  IF v_replay IS NOT NULL THEN
-    RETURN v_replay;
+  o_replay := dispatch.idem_begin(p_actor, p_idem_key, p_req_hash);
+  IF o_replay IS NOT NULL THEN
+    RETURN;
   END IF;
 
   -- customer
-  IF v_customer = '' THEN
+  o_customer := p_body ->> 'customer_id';
+  IF o_customer = '' THEN
     PERFORM dispatch.raise_error('invalid_argument',
       'customer_id must not be empty', 'customer_id');
   END IF;
@@ -98,15 +116,17 @@ BEGIN
     IF p_actor ->> 'customer_id' IS NULL THEN
       PERFORM dispatch.raise_error('permission_denied', 'the caller has no customer account');
     END IF;
-    IF v_customer IS NOT NULL AND v_customer <> p_actor ->> 'customer_id' THEN
+    IF o_customer IS NOT NULL AND o_customer <> p_actor ->> 'customer_id' THEN
       PERFORM dispatch.raise_error('permission_denied',
         'customers may only create orders for themselves', 'customer_id');
     END IF;
-    v_customer := p_actor ->> 'customer_id';
+    o_customer := p_actor ->> 'customer_id';
   END IF;
 
   -- items: the empty sku first (its first index), then the tracked SKUs
   -- reserved in sku order (lock order), all or nothing
+  o_names := '{}';
+  o_reserved := '{}';
   IF jsonb_array_length(v_items) > 0 THEN
     FOR r IN
       SELECT t.sku, t.qty, t.first_idx
@@ -127,10 +147,9 @@ BEGIN
       WHERE sku = r.sku AND quantity - reserved >= r.qty
       RETURNING name INTO v_name;
       IF FOUND THEN
-        v_res_skus := array_append(v_res_skus, r.sku);
-        v_res_qtys := array_append(v_res_qtys, r.qty);
+        o_reserved := o_reserved || jsonb_build_object(r.sku, r.qty);
         IF v_name IS NOT NULL THEN
-          v_inv_names := v_inv_names || jsonb_build_object(r.sku, v_name);
+          o_names := o_names || jsonb_build_object(r.sku, v_name);
         END IF;
       ELSIF EXISTS (SELECT 1 FROM dispatch.inventory WHERE sku = r.sku) THEN
         PERFORM dispatch.raise_error('insufficient_inventory',
@@ -141,74 +160,228 @@ BEGIN
   END IF;
 
   -- a dispatcher scoped to teams creates orders in its teams' zones only
-  v_zone := dispatch.zone_at((p_body #>> '{pickup,lat}')::double precision,
+  o_zone := dispatch.zone_at((p_body #>> '{pickup,lat}')::double precision,
                              (p_body #>> '{pickup,lon}')::double precision);
-  IF NOT dispatch.scope_has_zone(p_actor, v_zone) THEN
+  IF NOT dispatch.scope_has_zone(p_actor, o_zone) THEN
     PERFORM dispatch.raise_error('permission_denied',
       'the pickup is outside the zones of your teams', 'pickup');
   END IF;
+END
+$$;
 
-  WITH o AS (
-    INSERT INTO dispatch.orders AS n (id, customer_id, pickup_lat, pickup_lon, pickup_address,
+-- Inserts orders that order_check passed, all in one statement (per
+-- statement, PostgreSQL prepares the 22 checks of dispatch.orders again):
+-- order i of the arrays (the arguments of order_check and what it returned)
+-- with its order.created event and Idempotency-Key record, then the
+-- reservations of those that have some. Returns (n, the order) for each i,
+-- in no particular order; the events are numbered in the order of i.
+CREATE OR REPLACE FUNCTION dispatch.orders_insert(p_actors jsonb[], p_keys text[],
+                                                  p_hashes text[], p_bodies jsonb[],
+                                                  p_customers text[], p_zones uuid[],
+                                                  p_names jsonb[], p_reserved jsonb[])
+RETURNS TABLE (n integer, data jsonb) LANGUAGE plpgsql
+-- a custom plan would be made for each call (its arrays' lengths vary), and
+-- planning parses the SQL functions it inlines again each time
+SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+  v_ids uuid[];
+BEGIN
+  v_ids := ARRAY(SELECT dispatch.uuid_v7() FROM generate_series(1, cardinality(p_bodies)));
+  RETURN QUERY
+  WITH r AS (
+    SELECT u.i::integer AS i, v_ids[u.i] AS id, u.actor, u.key, u.hash, u.body, u.customer,
+           u.zone, u.names
+    FROM unnest(p_actors, p_keys, p_hashes, p_bodies, p_customers, p_zones, p_names)
+         WITH ORDINALITY AS u(actor, key, hash, body, customer, zone, names, i)
+  ), o AS (
+    INSERT INTO dispatch.orders AS x (id, customer_id, pickup_lat, pickup_lon, pickup_address,
                                       dropoff_lat, dropoff_lon, dropoff_address, items, notes,
                                       priority, contact, tracking_token, created_by, zone_id,
                                       ready_at, deliver_after, deliver_before, proof_pin,
                                       proof_photo, proof_signature, load_weight_kg,
                                       load_volume_l)
-    SELECT x.id, v_customer,
-           (p_body #>> '{pickup,lat}')::double precision,
-           (p_body #>> '{pickup,lon}')::double precision, p_body #>> '{pickup,address}',
-           (p_body #>> '{dropoff,lat}')::double precision,
-           (p_body #>> '{dropoff,lon}')::double precision, p_body #>> '{dropoff,address}',
-           it.items, p_body ->> 'notes', coalesce((p_body ->> 'priority')::smallint, 0),
-           CASE WHEN jsonb_typeof(p_body -> 'contact') = 'object' THEN
+    SELECT r.id, r.customer,
+           (r.body #>> '{pickup,lat}')::double precision,
+           (r.body #>> '{pickup,lon}')::double precision, r.body #>> '{pickup,address}',
+           (r.body #>> '{dropoff,lat}')::double precision,
+           (r.body #>> '{dropoff,lon}')::double precision, r.body #>> '{dropoff,address}',
+           it.items, r.body ->> 'notes', coalesce((r.body ->> 'priority')::smallint, 0),
+           CASE WHEN jsonb_typeof(r.body -> 'contact') = 'object' THEN
              nullif(jsonb_strip_nulls(jsonb_build_object(
-               'name', p_body #> '{contact,name}', 'email', p_body #> '{contact,email}',
-               'phone', p_body #> '{contact,phone}')), '{}'::jsonb)
+               'name', r.body #> '{contact,name}', 'email', r.body #> '{contact,email}',
+               'phone', r.body #> '{contact,phone}')), '{}'::jsonb)
            END,
-           dispatch.new_tracking_token(x.id), p_actor ->> 'user_id', v_zone,
-           (p_body ->> 'ready_at')::timestamptz, (p_body ->> 'deliver_after')::timestamptz,
-           (p_body ->> 'deliver_before')::timestamptz,
-           CASE WHEN p_body #>> '{proof,pin}' = 'true' THEN dispatch.proof_new_pin() END,
-           coalesce(p_body #>> '{proof,photo}', 'false') = 'true',
-           coalesce(p_body #>> '{proof,signature}', 'false') = 'true',
+           dispatch.new_tracking_token(r.id), r.actor ->> 'user_id', r.zone,
+           (r.body ->> 'ready_at')::timestamptz, (r.body ->> 'deliver_after')::timestamptz,
+           (r.body ->> 'deliver_before')::timestamptz,
+           CASE WHEN r.body #>> '{proof,pin}' = 'true' THEN dispatch.proof_new_pin() END,
+           coalesce(r.body #>> '{proof,photo}', 'false') = 'true',
+           coalesce(r.body #>> '{proof,signature}', 'false') = 'true',
            it.weight, it.volume
-    FROM (SELECT dispatch.uuid_v7() AS id) x,
-         (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                   'sku', a.item ->> 'sku',
-                   'name', coalesce(a.item ->> 'name', v_inv_names ->> (a.item ->> 'sku')),
-                   'quantity', a.item -> 'quantity',
-                   'price_cents', a.item -> 'price_cents')
-                 || jsonb_strip_nulls(jsonb_build_object('weight_kg', a.item -> 'weight_kg',
-                                                         'volume_l', a.item -> 'volume_l'))
-                 ORDER BY a.n), '[]'::jsonb) AS items,
-                 coalesce(sum((a.item ->> 'weight_kg')::double precision
-                              * (a.item ->> 'quantity')::double precision), 0) AS weight,
-                 coalesce(sum((a.item ->> 'volume_l')::double precision
-                              * (a.item ->> 'quantity')::double precision), 0) AS volume
-          FROM jsonb_array_elements(v_items) WITH ORDINALITY AS a(item, n)) it
-    RETURNING n
+    FROM r,
+         LATERAL (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                           'sku', a.item ->> 'sku',
+                           'name', coalesce(a.item ->> 'name', r.names ->> (a.item ->> 'sku')),
+                           'quantity', a.item -> 'quantity',
+                           'price_cents', a.item -> 'price_cents')
+                         || jsonb_strip_nulls(jsonb_build_object(
+                              'weight_kg', a.item -> 'weight_kg',
+                              'volume_l', a.item -> 'volume_l'))
+                         ORDER BY a.n), '[]'::jsonb) AS items,
+                         coalesce(sum((a.item ->> 'weight_kg')::double precision
+                                      * (a.item ->> 'quantity')::double precision), 0) AS weight,
+                         coalesce(sum((a.item ->> 'volume_l')::double precision
+                                      * (a.item ->> 'quantity')::double precision), 0) AS volume
+                  FROM jsonb_array_elements(coalesce(r.body -> 'items', '[]'::jsonb))
+                       WITH ORDINALITY AS a(item, n)) it
+    RETURNING x
   ), e AS (
     INSERT INTO dispatch.outbox (type, order_id, actor, data)
-    SELECT 'order.created', (o.n).id, dispatch.actor_label(p_actor), dispatch.order_json(o.n)
-    FROM o
-    RETURNING id, data
+    SELECT 'order.created', r.id, dispatch.actor_label(r.actor), dispatch.order_json(o.x)
+    FROM o JOIN r ON r.id = (o.x).id
+    ORDER BY r.i
+    RETURNING id, order_id, outbox.data
   ), p AS (
     INSERT INTO dispatch.outbox_pending (id) SELECT e.id FROM e
   ), k AS (
     INSERT INTO dispatch.idempotency_keys (user_id, key, request_hash, response_event)
-    SELECT p_actor ->> 'user_id', p_idem_key, coalesce(p_req_hash, ''), e.id
-    FROM e
-    WHERE p_idem_key IS NOT NULL AND p_actor ->> 'user_id' IS NOT NULL
+    SELECT r.actor ->> 'user_id', r.key, coalesce(r.hash, ''), e.id
+    FROM e JOIN r ON r.id = e.order_id
+    WHERE r.key IS NOT NULL AND r.actor ->> 'user_id' IS NOT NULL
   )
-  SELECT e.data INTO v_json FROM e;
-  IF cardinality(v_res_skus) > 0 THEN
+  SELECT r.i, e.data FROM e JOIN r ON r.id = e.order_id;
+
+  IF EXISTS (SELECT 1 FROM unnest(p_reserved) AS v(res) WHERE v.res <> '{}') THEN
     INSERT INTO dispatch.order_reservations (order_id, sku, quantity)
-    SELECT (v_json ->> 'id')::uuid, t.sku, t.qty
-    FROM unnest(v_res_skus, v_res_qtys) AS t(sku, qty);
+    SELECT v_ids[u.i], j.key, j.value::bigint
+    FROM unnest(p_reserved) WITH ORDINALITY AS u(res, i), jsonb_each_text(u.res) j;
   END IF;
   PERFORM dispatch.outbox_wake();
-  RETURN v_json;
+END
+$$;
+
+-- POST /orders for several requests in one transaction: the intake's group
+-- commit (server/api/dsd-order-intake.c). Request i is (p_actors[i],
+-- p_keys[i], p_hashes[i], p_bodies[i]). Every lock an order may wait for is
+-- taken first, in one order for all (the Idempotency-Key locks by their
+-- number, then the inventory rows of the SKUs named, by sku), so that two
+-- batches never deadlock. Each request is checked (order_check) in a
+-- subtransaction of its own; those that pass are inserted together
+-- (orders_insert); a request whose Idempotency-Key an earlier one of the batch
+-- has is run after them by order_create (it replays or conflicts). One row
+-- per request, in their order: the order's JSON text (or the replay), or the
+-- error it raised (err_state, the SQLSTATE, with the message, detail and hint
+-- of dispatch.raise_error), nothing of it kept. When the insert fails, the
+-- whole batch does (the server then sends each request alone).
+CREATE OR REPLACE FUNCTION dispatch.order_create_batch(p_actors jsonb[], p_keys text[],
+                                                       p_hashes text[], p_bodies jsonb[])
+RETURNS TABLE (result text, err_state text, err_message text, err_detail text,
+               err_hint text)
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_count integer := coalesce(cardinality(p_bodies), 0);
+  v_results text[] := array_fill(NULL::text, ARRAY[v_count]);
+  v_states text[] := v_results;
+  v_messages text[] := v_results;
+  v_details text[] := v_results;
+  v_hints text[] := v_results;
+  v_state text;
+  v_message text;
+  v_detail text;
+  v_hint text;
+  v_keys text[] := '{}';
+  v_later integer[] := '{}';
+  v_ok integer[] := '{}';
+  v_customers text[] := '{}';
+  v_zones uuid[] := '{}';
+  v_names jsonb[] := '{}';
+  v_reserved jsonb[] := '{}';
+  v_user_key text;
+  c record;
+  r record;
+  v_n integer;
+BEGIN
+  PERFORM pg_advisory_xact_lock(71446503, l.h)
+  FROM (SELECT DISTINCT hashtext((u.a ->> 'user_id') || E'\n' || u.k) AS h
+        FROM unnest(p_actors, p_keys) AS u(a, k)
+        WHERE u.k IS NOT NULL AND u.a ->> 'user_id' IS NOT NULL
+        ORDER BY 1) l;
+  PERFORM 1 FROM dispatch.inventory i
+  WHERE i.sku = ANY (ARRAY(
+    SELECT it ->> 'sku'
+    FROM unnest(p_bodies) AS b(body),
+         jsonb_array_elements(CASE WHEN jsonb_typeof(b.body -> 'items') = 'array'
+                                   THEN b.body -> 'items' ELSE '[]'::jsonb END) AS it))
+  ORDER BY i.sku
+  FOR UPDATE OF i;
+
+  FOR n IN 1 .. v_count LOOP
+    v_user_key := (p_actors[n] ->> 'user_id') || E'\n' || p_keys[n];
+    IF v_user_key = ANY (v_keys) THEN
+      v_later := array_append(v_later, n);
+      CONTINUE;
+    END IF;
+    BEGIN
+      SELECT * INTO c FROM dispatch.order_check(p_actors[n], p_keys[n], p_hashes[n],
+                                                p_bodies[n]);
+      IF c.o_replay IS NOT NULL THEN
+        v_results[n] := c.o_replay::text;
+      ELSE
+        v_ok := array_append(v_ok, n);
+        v_customers := array_append(v_customers, c.o_customer);
+        v_zones := array_append(v_zones, c.o_zone);
+        v_names := array_append(v_names, c.o_names);
+        v_reserved := array_append(v_reserved, c.o_reserved);
+        IF v_user_key IS NOT NULL THEN
+          v_keys := array_append(v_keys, v_user_key);
+        END IF;
+      END IF;
+    EXCEPTION WHEN OTHERS THEN
+      GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+                              v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+      v_states[n] := v_state;
+      v_messages[n] := v_message;
+      v_details[n] := v_detail;
+      v_hints[n] := v_hint;
+    END;
+  END LOOP;
+
+  IF cardinality(v_ok) > 0 THEN
+    FOR r IN
+      SELECT v_ok[o.n] AS req, o.data
+      FROM dispatch.orders_insert(
+             ARRAY(SELECT p_actors[j] FROM unnest(v_ok) AS j),
+             ARRAY(SELECT p_keys[j] FROM unnest(v_ok) AS j),
+             ARRAY(SELECT p_hashes[j] FROM unnest(v_ok) AS j),
+             ARRAY(SELECT p_bodies[j] FROM unnest(v_ok) AS j),
+             v_customers, v_zones, v_names, v_reserved) o
+    LOOP
+      v_results[r.req] := r.data::text;
+    END LOOP;
+  END IF;
+
+  FOREACH v_n IN ARRAY v_later LOOP
+    BEGIN
+      v_results[v_n] := dispatch.order_create(p_actors[v_n], p_keys[v_n], p_hashes[v_n],
+                                              p_bodies[v_n])::text;
+    EXCEPTION WHEN OTHERS THEN
+      GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+                              v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+      v_states[v_n] := v_state;
+      v_messages[v_n] := v_message;
+      v_details[v_n] := v_detail;
+      v_hints[v_n] := v_hint;
+    END;
+  END LOOP;
+
+  FOR n IN 1 .. v_count LOOP
+    result := v_results[n];
+    err_state := v_states[n];
+    err_message := v_messages[n];
+    err_detail := v_details[n];
+    err_hint := v_hints[n];
+    RETURN NEXT;
+  END LOOP;
 END
 $$;
 

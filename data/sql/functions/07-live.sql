@@ -47,18 +47,23 @@ RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM 1 FROM dispatch.drivers d WHERE d.id = ANY (p_ids) ORDER BY d.id FOR UPDATE;
 
+  -- The rows are locked: the row updated is the driver's current one, so
+  -- "newer" compares with it directly (no second look-up of each driver).
   UPDATE dispatch.drivers d
-  SET lat          = CASE WHEN u.newer THEN u.lat ELSE d.lat END,
-      lon          = CASE WHEN u.newer THEN u.lon ELSE d.lon END,
-      heading      = CASE WHEN u.newer THEN u.heading ELSE d.heading END,
-      speed_mps    = CASE WHEN u.newer THEN u.speed_mps ELSE d.speed_mps END,
-      accuracy_m   = CASE WHEN u.newer THEN u.accuracy_m ELSE d.accuracy_m END,
-      location_at  = CASE WHEN u.newer THEN u.recorded_at ELSE d.location_at END,
+  SET lat          = CASE WHEN u.recorded_at > coalesce(d.location_at, '-infinity')
+                          THEN u.lat ELSE d.lat END,
+      lon          = CASE WHEN u.recorded_at > coalesce(d.location_at, '-infinity')
+                          THEN u.lon ELSE d.lon END,
+      heading      = CASE WHEN u.recorded_at > coalesce(d.location_at, '-infinity')
+                          THEN u.heading ELSE d.heading END,
+      speed_mps    = CASE WHEN u.recorded_at > coalesce(d.location_at, '-infinity')
+                          THEN u.speed_mps ELSE d.speed_mps END,
+      accuracy_m   = CASE WHEN u.recorded_at > coalesce(d.location_at, '-infinity')
+                          THEN u.accuracy_m ELSE d.accuracy_m END,
+      location_at  = greatest(u.recorded_at, d.location_at),
       last_seen_at = now()
-  FROM (SELECT p.*, (x.location_at IS NULL OR x.location_at < p.recorded_at) AS newer
-        FROM unnest(p_ids, p_recorded_at, p_lat, p_lon, p_heading, p_speed_mps, p_accuracy_m)
-             AS p(id, recorded_at, lat, lon, heading, speed_mps, accuracy_m)
-        JOIN dispatch.drivers x ON x.id = p.id) u
+  FROM unnest(p_ids, p_recorded_at, p_lat, p_lon, p_heading, p_speed_mps, p_accuracy_m)
+       AS u(id, recorded_at, lat, lon, heading, speed_mps, accuracy_m)
   WHERE d.id = u.id;
 END
 $$;

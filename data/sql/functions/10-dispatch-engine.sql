@@ -258,7 +258,10 @@ BEGIN
             WHERE x.order_id = o.id) AS excluded,
            (extract(epoch FROM o.pickup_at) * 1000000)::bigint AS pickup_at_us,
            z.max_pickup_km * 1000 AS max_pickup_m,
-           array_to_string(dispatch.zone_allowed_drivers(o.zone_id), ',') AS allowed
+           -- (not called for unzoned orders: the backlog may hold 100,000)
+           CASE WHEN o.zone_id IS NOT NULL
+                THEN array_to_string(dispatch.zone_allowed_drivers(o.zone_id), ',') END
+             AS allowed
     FROM dispatch.orders o
     LEFT JOIN dispatch.zones z ON z.id = o.zone_id
     WHERE o.status = 'pending' AND NOT o.held AND coalesce(z.auto_dispatch, true)
