@@ -176,7 +176,6 @@ show_batch_toast (Batch *batch)
       adw_toast_set_button_label (toast, _("_Undo"));
       adw_toast_set_action_name (toast, "win.undo-assignment");
       adw_toast_set_action_target_value (toast, g_variant_builder_end (batch->undo));
-      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
       if (batch->window->undo_toast != NULL)
         adw_toast_dismiss (batch->window->undo_toast);
       g_set_weak_pointer (&batch->window->undo_toast, toast);

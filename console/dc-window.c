@@ -199,8 +199,7 @@ show_alert_toast_cb (gpointer user_data)
       adw_toast_set_action_name (toast, "win.show-alerts");
     }
 
-  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  dc_window_add_toast (self, toast);
 
   self->pending_alerts = 0;
   g_clear_object (&self->last_alert);
@@ -842,6 +841,11 @@ dc_window_show_toast (DcWindow   *self,
   dc_window_add_toast (self, adw_toast_new (message));
 }
 
+/* Toasts keep the normal priority: libadwaita 1.2 puts the toast a
+ * high-priority one replaces back in its queue while it still fades out, and
+ * shows it again with its old widget (an assertion, the console aborts) when
+ * the new one goes within that moment, e.g. an Undo toast replaced by the
+ * next assignment's. */
 void
 dc_window_add_toast (DcWindow *self,
                      AdwToast *toast)
