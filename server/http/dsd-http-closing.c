@@ -84,9 +84,13 @@ dsd_http_get_socket_connection (GIOStream *stream,
         {
           inner = g_object_ref (dsd_http_framed_stream_get_base (DSD_HTTP_FRAMED_STREAM (stream)));
         }
-      else
+      else if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream), "base-iostream"))
         {
           g_object_get (stream, "base-iostream", &inner, NULL);
+        }
+      else
+        {
+          return NULL;  /* no socket under it (memory streams, say) */
         }
       /* The wrapper keeps it alive. */
       stream = inner;

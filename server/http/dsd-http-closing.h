@@ -19,7 +19,8 @@ G_BEGIN_DECLS
 #define DSD_HTTP_CLOSING_MAX_BYTES (8 * 1024 * 1024)
 
 /* The socket connection under stream's wrappers (SoupIOStream, TLS); *tls
- * (nullable) tells whether TLS is among them. */
+ * (nullable) tells whether TLS is among them. NULL when the streams end in
+ * something else than a socket connection. */
 GSocketConnection *dsd_http_get_socket_connection (GIOStream *stream,
                                                    gboolean  *tls);
 

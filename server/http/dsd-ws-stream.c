@@ -91,7 +91,7 @@ struct _DsdWsStream {
   gsize                  max_message_size;
   gboolean               input_ended;
   GSource               *input_source;   /* the reader's latest, for end_input() */
-  DsdFdWatch            *fd_watch;       /* plain TCP: its socket, once read */
+  DsdFdWatch            *fd_watch;       /* plain TCP: its socket; NULL: TLS or no socket */
   gboolean               input_blocked;  /* the last read would have blocked */
   gint64                 last_input_us;
 
@@ -799,8 +799,6 @@ dsd_ws_input_create_source (GPollableInputStream *pollable,
 {
   DsdWsStream *owner = DSD_WS_INPUT (pollable)->owner;
   g_autoptr(GSource) child = NULL;
-  GSocketConnection *connection;
-  gboolean tls;
   GSource *source;
 
   if (owner == NULL || owner->input_ended)
@@ -810,13 +808,9 @@ dsd_ws_input_create_source (GPollableInputStream *pollable,
       return source;
     }
 
-  connection = dsd_http_get_socket_connection (owner->base, &tls);
-  if (cancellable == NULL && !tls)
+  if (cancellable == NULL && owner->fd_watch != NULL)
     {
       /* Plain TCP: no descriptor of its own in the main context. */
-      if (owner->fd_watch == NULL)
-        owner->fd_watch = dsd_fd_watch_new (g_socket_get_fd (g_socket_connection_get_socket (
-                                                                 connection)));
       source = dsd_fd_watch_create_source (owner->fd_watch, pollable, !owner->input_blocked);
     }
   else
@@ -1185,6 +1179,8 @@ dsd_ws_stream_new (GIOStream *base,
   DsdWsStream *self;
   GInputStream *input = g_io_stream_get_input_stream (base);
   GOutputStream *output = g_io_stream_get_output_stream (base);
+  GSocketConnection *connection;
+  gboolean tls;
 
   g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (input), NULL);
   g_return_val_if_fail (G_IS_POLLABLE_OUTPUT_STREAM (output), NULL);
@@ -1201,6 +1197,13 @@ dsd_ws_stream_new (GIOStream *base,
   DSD_WS_OUTPUT (self->output)->owner = self;
 
   self->context = g_main_context_ref_thread_default ();
+
+  /* libsoup makes an input source after every read: the socket under the
+   * wrappers is found once. TLS keeps decrypted input above the socket. */
+  connection = dsd_http_get_socket_connection (base, &tls);
+  if (connection != NULL && !tls)
+    self->fd_watch = dsd_fd_watch_new (g_socket_get_fd (g_socket_connection_get_socket (
+                                                          connection)));
 
   return self;
 }
