@@ -53,8 +53,13 @@ if [ "${KAFKA_QUICK_START:-0}" = 1 ]; then
 fi
 
 if [ ! -f "$dir/data/meta.properties" ]; then
-  # A cluster id is a UUID in unpadded base64url.
-  cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c 1-22)
+  # A cluster id is a UUID in unpadded base64url. One that begins with "-"
+  # reads as an option to the storage tool (1 draw in 64), so draw again, as
+  # Kafka's own Uuid.randomUuid() does.
+  cluster_id=-
+  while [ "${cluster_id:0:1}" = - ]; do
+    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c 1-22)
+  done
   java "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" \
     -c "$dir/server.properties" > /dev/null
 fi
