@@ -153,6 +153,22 @@ test_shared_positions (Fixture       *fixture,
   g_assert_cmpstr (near_a, ==, near_b);
   g_assert_nonnull (strstr (near_a, driver_id));
 
+  /* The 202 comes once the point is in Redis: both instances' searches,
+   * made right after it, see every move (away, then back). */
+  for (guint i = 1; i <= 10; i++)
+    {
+      gboolean away = i % 2 == 1;
+
+      g_clear_pointer (&near_a, g_free);
+      g_clear_pointer (&near_b, g_free);
+      dsd_test_post_location (a, driver_id, token, PICKUP_LAT + (away ? 0.08 : 0.001),
+                              PICKUP_LON);
+      near_a = near_ids (a, PICKUP_LAT, PICKUP_LON);
+      near_b = near_ids (b, PICKUP_LAT, PICKUP_LON);
+      g_assert_cmpstr (near_a, ==, near_b);
+      g_assert_true ((strstr (near_a, driver_id) == NULL) == away);
+    }
+
   order = dsd_test_create_order (a, dsd_test_server_get_admin_token (a), NULL);
   order_path = g_strdup_printf ("/api/v1/orders/%s",
                                 json_object_get_string_member (order, "id"));

@@ -116,6 +116,17 @@ dsd_cache_share_location (DsdCache *self,
 }
 
 void
+dsd_cache_when_shared (DsdCache           *self,
+                       DsdCacheSharedFunc  func,
+                       gpointer            user_data)
+{
+  g_return_if_fail (DSD_IS_CACHE (self));
+  g_return_if_fail (func != NULL);
+
+  DSD_CACHE_GET_IFACE (self)->when_shared (self, func, user_data);
+}
+
+void
 dsd_cache_near (DsdCache         *self,
                 double            lat,
                 double            lon,

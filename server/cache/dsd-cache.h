@@ -37,6 +37,7 @@ typedef void (*DsdCacheSlotFunc)   (gboolean            taken,
 /* ids: (nullable): the drivers found; NULL when the cache could not answer. */
 typedef void (*DsdCacheNearFunc)   (const char * const *ids,
                                     gpointer            user_data);
+typedef void (*DsdCacheSharedFunc) (gpointer            user_data);
 
 #define DSD_TYPE_CACHE (dsd_cache_get_type ())
 G_DECLARE_INTERFACE (DsdCache, dsd_cache, DSD, CACHE, GObject)
@@ -77,6 +78,9 @@ struct _DsdCacheInterface
                               const char         *scope);
   void     (*share_location) (DsdCache           *self,
                               DsdEvent           *event);
+  void     (*when_shared)    (DsdCache           *self,
+                              DsdCacheSharedFunc  func,
+                              gpointer            user_data);
   void     (*near)           (DsdCache           *self,
                               double              lat,
                               double              lon,
@@ -146,6 +150,13 @@ void     dsd_cache_invalidate     (DsdCache           *self,
  * instances' fleets (and for a restarted instance). */
 void     dsd_cache_share_location (DsdCache           *self,
                                    DsdEvent           *event);
+/* Calls func once every location shared so far is in the shared store, or
+ * its write failed (the other instances read PostgreSQL then), within the
+ * store's command timeout; at once when positions are not shared. Only
+ * then is a point visible to every instance's near search. */
+void     dsd_cache_when_shared    (DsdCache           *self,
+                                   DsdCacheSharedFunc  func,
+                                   gpointer            user_data);
 /* The drivers whose shared position is at most radius_m from (lat, lon)
  * (a little more: callers measure again) and at most
  * DISPATCH_LOCATION_MAX_AGE_S old, nearest first. ids NULL: there are no

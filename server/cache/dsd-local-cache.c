@@ -124,6 +124,14 @@ dsd_local_cache_share_location (DsdCache *cache,
 {
 }
 
+static void
+dsd_local_cache_when_shared (DsdCache           *cache,
+                             DsdCacheSharedFunc  func,
+                             gpointer            user_data)
+{
+  func (user_data);
+}
+
 /* Positions are not shared: the caller reads PostgreSQL. */
 static void
 dsd_local_cache_near (DsdCache         *cache,
@@ -168,6 +176,7 @@ dsd_local_cache_iface_init (DsdCacheInterface *iface)
   iface->store = dsd_local_cache_store;
   iface->invalidate = dsd_local_cache_invalidate;
   iface->share_location = dsd_local_cache_share_location;
+  iface->when_shared = dsd_local_cache_when_shared;
   iface->near = dsd_local_cache_near;
   iface->warm_async = dsd_local_cache_warm_async;
   iface->warm_finish = dsd_local_cache_warm_finish;

@@ -727,6 +727,54 @@ dsd_redis_cache_share_location (DsdCache *cache,
     self->flush_id = g_timeout_add (FLUSH_DELAY_MS, flush_positions_cb, self);
 }
 
+typedef struct {
+  DsdRedisCache      *self;
+  DsdCacheSharedFunc  func;
+  gpointer            user_data;
+} SharedCall;
+
+static void
+shared_reply_cb (redisReply   *reply,
+                 const GError *error,
+                 gpointer      user_data)
+{
+  SharedCall *call = user_data;
+
+  call->func (call->user_data);
+  g_object_unref (call->self);
+  g_free (call);
+}
+
+/* Writes what is batched now; the PING's reply comes after the replies to
+ * every write sent before it on the connection. */
+static void
+dsd_redis_cache_when_shared (DsdCache           *cache,
+                             DsdCacheSharedFunc  func,
+                             gpointer            user_data)
+{
+  DsdRedisCache *self = DSD_REDIS_CACHE (cache);
+  static const char *argv[] = { "PING" };
+  static const gsize argv_len[] = { 4 };
+  SharedCall *call;
+
+  if (self->batch->len > 0)
+    {
+      g_clear_handle_id (&self->flush_id, g_source_remove);
+      flush_positions_cb (self);
+    }
+
+  call = g_new0 (SharedCall, 1);
+  call->self = g_object_ref (self);
+  call->func = func;
+  call->user_data = user_data;
+  if (!dsd_redis_command (self->redis, 1, argv, argv_len, shared_reply_cb, call, NULL))
+    {
+      g_object_unref (self);
+      g_free (call);
+      func (user_data);
+    }
+}
+
 static void
 publish_envelope (DsdRedisCache *self,
                   const char    *text,
@@ -985,6 +1033,7 @@ dsd_redis_cache_iface_init (DsdCacheInterface *iface)
   iface->store = dsd_redis_cache_store;
   iface->invalidate = dsd_redis_cache_invalidate;
   iface->share_location = dsd_redis_cache_share_location;
+  iface->when_shared = dsd_redis_cache_when_shared;
   iface->near = dsd_redis_cache_near;
   iface->warm_async = dsd_redis_cache_warm_async;
   iface->warm_finish = dsd_redis_cache_warm_finish;

@@ -27,11 +27,21 @@
 #define LAG_METRIC "dispatch_location_history_lag_seconds"
 #define BACKLOG_METRIC "dispatch_location_history_backlog_points"
 
+/* The requests of a flush being written: answered once its commit and,
+ * with a shared store, the write of the positions shared meanwhile are both
+ * done, so that after the 202 every instance's near search finds the point. */
+typedef struct {
+  GPtrArray *waiters;        /* GTask, each with its number of points */
+  guint      n_outstanding;  /* of the commit and the shared write */
+  GError    *error;          /* of the commit */
+} Answer;
+
 /* The points of one transaction and the requests waiting for its commit. */
 typedef struct {
   DsdLocationBatch     *batch;
   DsdLocationPositions *positions;  /* the newest point per driver */
   GPtrArray            *waiters;    /* GTask, each with its number of points */
+  Answer               *answer;     /* while written: the waiters taken then */
   gint64                first_us;   /* monotonic arrival of the first point */
   gint64                retry_at;   /* monotonic; after a failure */
 } Flush;
@@ -84,7 +94,7 @@ flush_new (void)
 static void
 flush_free (Flush *flush)
 {
-  g_assert (flush->waiters->len == 0);
+  g_assert (flush->waiters->len == 0 && flush->answer == NULL);
 
   g_ptr_array_unref (flush->waiters);
   dsd_location_batch_free (flush->batch);
@@ -92,14 +102,11 @@ flush_free (Flush *flush)
   g_free (flush);
 }
 
-/* Answers every request waiting for flush: error NULL means committed. */
+/* Answers every request of waiters: error NULL means committed. */
 static void
-complete_waiters (Flush        *flush,
-                  const GError *error)
+answer_waiters (GPtrArray    *waiters,
+                const GError *error)
 {
-  g_autoptr(GPtrArray) waiters = g_steal_pointer (&flush->waiters);
-
-  flush->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < waiters->len; i++)
     {
       GTask *task = g_ptr_array_index (waiters, i);
@@ -108,6 +115,60 @@ complete_waiters (Flush        *flush,
         g_task_return_int (task, GPOINTER_TO_UINT (g_task_get_task_data (task)));
       else
         g_task_return_error (task, g_error_copy (error));
+    }
+}
+
+/* Answers the requests waiting for a flush that is not being written. */
+static void
+complete_waiters (Flush        *flush,
+                  const GError *error)
+{
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (&flush->waiters);
+
+  flush->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  answer_waiters (waiters, error);
+}
+
+static void
+answer_settle (Answer       *answer,
+               const GError *error)
+{
+  if (error != NULL && answer->error == NULL)
+    answer->error = g_error_copy (error);
+  if (--answer->n_outstanding > 0)
+    return;
+
+  answer_waiters (answer->waiters, answer->error);
+  g_ptr_array_unref (answer->waiters);
+  g_clear_error (&answer->error);
+  g_free (answer);
+}
+
+static void
+shared_cb (gpointer user_data)
+{
+  answer_settle (user_data, NULL);
+}
+
+/* Takes the flush's waiters, if any, before it is handed to a writer. */
+static void
+answer_begin (DsdLocationIngest *self,
+              Flush             *flush)
+{
+  Answer *answer;
+
+  if (flush->waiters->len == 0)
+    return;
+
+  answer = g_new0 (Answer, 1);
+  answer->waiters = g_steal_pointer (&flush->waiters);
+  answer->n_outstanding = 1;
+  flush->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  flush->answer = answer;
+  if (self->cache != NULL)
+    {
+      answer->n_outstanding++;
+      dsd_cache_when_shared (self->cache, shared_cb, answer);
     }
 }
 
@@ -205,23 +266,26 @@ written_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   Flush *flush = g_steal_pointer (&w->flush);
   guint n_points = dsd_location_batch_get_n_points (flush->batch);
+  gboolean written = dsd_history_writer_write_finish (DSD_HISTORY_WRITER (source), result,
+                                                      &error);
 
-  if (dsd_history_writer_write_finish (DSD_HISTORY_WRITER (source), result, &error))
+  if (flush->answer != NULL)
+    answer_settle (g_steal_pointer (&flush->answer), error);
+
+  if (written)
     {
       double lag_s = (g_get_monotonic_time () - flush->first_us) / (double) G_USEC_PER_SEC;
 
       self->n_buffered -= n_points;
       if (self->metrics != NULL)
         dsd_metrics_gauge_set (self->metrics, LAG_METRIC, NULL, lag_s);
-      complete_waiters (flush, NULL);
       flush_free (flush);
     }
   else
     {
-      /* Its requests learn it now; its points are written again (the
-       * websocket path has no one to tell) unless the database refused them
-       * for a reason a retry cannot fix. */
-      complete_waiters (flush, error);
+      /* Its requests learn it (their answer); its points are written again
+       * (the websocket path has no one to tell) unless the database refused
+       * them for a reason a retry cannot fix. */
       if (g_error_matches (error, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE))
         {
           flush->retry_at = g_get_monotonic_time () + RETRY_DELAY_US;
@@ -289,6 +353,7 @@ schedule_flush (DsdLocationIngest *self)
       if ((w->flush = next_flush (self, &wake_us)) == NULL)
         break;
       update_metrics (self);
+      answer_begin (self, w->flush);
       g_object_ref (self);
       dsd_history_writer_write_async (w->writer, w->flush->batch, w->flush->positions,
                                       written_cb, w);
@@ -343,13 +408,14 @@ publish_location (DsdLocationIngest           *self,
 }
 
 /* Takes the points into the pending flush: the live position moves at once
- * (through the bus, as for points from other instances). Returns the flush
- * they will be committed with, or NULL with an error when refused. */
-static Flush *
+ * (through the bus, as for points from other instances). waiter, if any,
+ * learns when they are committed. FALSE with an error when refused. */
+static gboolean
 accept_points (DsdLocationIngest            *self,
                const char                   *driver_id,
                const DispatchLocationPoint  *points,
                guint                         n_points,
+               GTask                        *waiter,
                GError                      **error)
 {
   const DsdFleetDriver *driver = dsd_fleet_lookup (self->fleet, driver_id);
@@ -369,13 +435,13 @@ accept_points (DsdLocationIngest            *self,
       count (self, REJECTED_METRIC, refusal, n_points);
       g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_UNAVAILABLE,
                            "location history is not keeping up; retry later");
-      return NULL;
+      return FALSE;
     }
 
   if (driver == NULL)
     {
       g_set_error_literal (error, DISPATCH_ERROR, DISPATCH_ERROR_NOT_FOUND, "no such driver");
-      return NULL;
+      return FALSE;
     }
 
   for (guint i = 0; i < n_points; i++)
@@ -394,10 +460,12 @@ accept_points (DsdLocationIngest            *self,
   dsd_location_positions_add (flush->positions, driver->id, points, n_points);
   self->n_buffered += n_points;
   self->n_uncounted += n_points;
+  if (waiter != NULL)
+    g_ptr_array_add (flush->waiters, g_object_ref (waiter));
   /* May hand the flush to a writer at once (and start a new pending one). */
   schedule_flush (self);
 
-  return flush;
+  return TRUE;
 }
 
 static void
@@ -565,7 +633,6 @@ dsd_location_ingest_submit_async (DsdLocationIngest           *self,
 {
   g_autoptr(GTask) task = NULL;
   GError *error = NULL;
-  Flush *flush;
 
   g_return_if_fail (DSD_IS_LOCATION_INGEST (self));
   g_return_if_fail (driver_id != NULL);
@@ -575,11 +642,8 @@ dsd_location_ingest_submit_async (DsdLocationIngest           *self,
   g_task_set_source_tag (task, dsd_location_ingest_submit_async);
   g_task_set_task_data (task, GUINT_TO_POINTER (n_points), NULL);
 
-  flush = accept_points (self, driver_id, points, n_points, &error);
-  if (flush == NULL)
+  if (!accept_points (self, driver_id, points, n_points, task, &error))
     g_task_return_error (task, error);
-  else
-    g_ptr_array_add (flush->waiters, g_steal_pointer (&task));
 }
 
 guint
@@ -603,7 +667,7 @@ dsd_location_ingest_submit (DsdLocationIngest            *self,
   g_return_val_if_fail (driver_id != NULL, 0);
   g_return_val_if_fail (n_points > 0 && points != NULL, 0);
 
-  if (accept_points (self, driver_id, points, n_points, error) == NULL)
+  if (!accept_points (self, driver_id, points, n_points, NULL, error))
     return 0;
 
   return n_points;
