@@ -13,10 +13,14 @@ typedef struct
   GArray *intervals;  /* double, ms */
   GArray *work;       /* double, ms */
   GArray *cpu;        /* double, ms */
+  GArray *runq;       /* double, ms */
+  GArray *blocked;    /* double, ms */
   guint ticks;
   gint64 last_paint;
   gint64 frame_start;
   gint64 frame_start_cpu;
+  gint64 frame_start_thread_cpu;
+  gint64 frame_start_runq;
   gboolean painted;
   GdkSurface *surface;
   gulong render_hook;
@@ -78,6 +82,23 @@ process_cpu_usec (void)
   return (gint64) now.tv_sec * G_USEC_PER_SEC + now.tv_nsec / 1000;
 }
 
+/* The calling thread's time on a CPU, and the time it waited for one (from
+ * the scheduler's statistics, 0 where there are none), microseconds. */
+static void
+thread_sched_usec (gint64 *on_cpu,
+                   gint64 *runq)
+{
+  g_autofree char *schedstat = NULL;
+  guint64 wait_ns = 0;
+  struct timespec now;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now);
+  *on_cpu = (gint64) now.tv_sec * G_USEC_PER_SEC + now.tv_nsec / 1000;
+  if (g_file_get_contents ("/proc/thread-self/schedstat", &schedstat, NULL, NULL))
+    sscanf (schedstat, "%*u %" G_GUINT64_FORMAT, &wait_ns);
+  *runq = (gint64) (wait_ns / 1000);
+}
+
 /* Resident set from /proc; 0 where there is none. */
 static guint64
 rss_kb (void)
@@ -104,6 +125,10 @@ report_cb (gpointer user_data)
   summarize (stats->work, line, "work_ms");
   g_string_append_c (line, ',');
   summarize (stats->cpu, line, "cpu_ms");
+  g_string_append_c (line, ',');
+  summarize (stats->runq, line, "runq_ms");
+  g_string_append_c (line, ',');
+  summarize (stats->blocked, line, "blocked_ms");
   g_string_append_printf (line, ",\"rss_kb\":%" G_GUINT64_FORMAT "}}\n", rss_kb ());
 
   fputs (line->str, stdout);
@@ -113,6 +138,8 @@ report_cb (gpointer user_data)
   g_array_set_size (stats->intervals, 0);
   g_array_set_size (stats->work, 0);
   g_array_set_size (stats->cpu, 0);
+  g_array_set_size (stats->runq, 0);
+  g_array_set_size (stats->blocked, 0);
 
   return G_SOURCE_CONTINUE;
 }
@@ -139,6 +166,7 @@ before_paint_cb (GdkFrameClock *clock,
 {
   stats->frame_start = g_get_monotonic_time ();
   stats->frame_start_cpu = process_cpu_usec ();
+  thread_sched_usec (&stats->frame_start_thread_cpu, &stats->frame_start_runq);
   stats->painted = FALSE;
 }
 
@@ -147,7 +175,8 @@ after_paint_cb (GdkFrameClock *clock,
                 FrameStats    *stats)
 {
   gint64 now = g_get_monotonic_time ();
-  double work, cpu;
+  gint64 thread_cpu, runq;
+  double work, cpu, waited, blocked;
 
   if (stats->frame_start == 0)
     return;
@@ -158,8 +187,13 @@ after_paint_cb (GdkFrameClock *clock,
 
   work = (now - stats->frame_start) / 1000.0;
   cpu = (process_cpu_usec () - stats->frame_start_cpu) / 1000.0;
+  thread_sched_usec (&thread_cpu, &runq);
+  waited = (runq - stats->frame_start_runq) / 1000.0;
+  blocked = MAX (0.0, work - waited - (thread_cpu - stats->frame_start_thread_cpu) / 1000.0);
   g_array_append_val (stats->work, work);
   g_array_append_val (stats->cpu, cpu);
+  g_array_append_val (stats->runq, waited);
+  g_array_append_val (stats->blocked, blocked);
   if (stats->last_paint != 0)
     {
       double interval = (stats->frame_start - stats->last_paint) / 1000.0;
@@ -208,6 +242,8 @@ frame_stats_free (gpointer data)
   g_array_unref (stats->intervals);
   g_array_unref (stats->work);
   g_array_unref (stats->cpu);
+  g_array_unref (stats->runq);
+  g_array_unref (stats->blocked);
   g_free (stats);
 }
 
@@ -227,6 +263,8 @@ dc_frame_stats_attach_from_env (GtkWidget *widget)
   stats->intervals = g_array_new (FALSE, FALSE, sizeof (double));
   stats->work = g_array_new (FALSE, FALSE, sizeof (double));
   stats->cpu = g_array_new (FALSE, FALSE, sizeof (double));
+  stats->runq = g_array_new (FALSE, FALSE, sizeof (double));
+  stats->blocked = g_array_new (FALSE, FALSE, sizeof (double));
   stats->period_s = (guint) period;
   stats->report_source = g_timeout_add_seconds (stats->period_s, report_cb, stats);
   g_object_set_data_full (G_OBJECT (widget), "dc-frame-stats", stats, frame_stats_free);
