@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "dc-application.h"
+#include "dc-renderer.h"
 
 /* Run from the build tree, as the README does, the catalogues are the ones
  * built there (meson compiles them into BUILD/po/LANG/LC_MESSAGES); an
@@ -30,6 +31,7 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
+  dc_renderer_choose ();
   application = dc_application_new ();
 
   return g_application_run (G_APPLICATION (application), argc, argv);
