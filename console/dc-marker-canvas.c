@@ -8,7 +8,7 @@
 
 /* Tiles are this many logical pixels square: small enough that the drawn
  * rectangles hug the markers, large enough that a full map makes few
- * textures (a row of tiles drawn into side by side makes one). */
+ * images (a row of tiles drawn into side by side makes one). */
 #define TILE_SIZE 64
 
 /* Device pixels drawn into, [x0, x1) × [y0, y1); empty when x0 >= x1. */
@@ -152,35 +152,35 @@ dc_marker_canvas_draw (DcMarkerCanvas *self,
     }
 }
 
-/* Moves the pixels of @extent into a texture node and clears them. */
+/* Moves the pixels of @extent into a cairo node in device pixels and clears
+ * them. A cairo node rather than a texture: GTK 4.8's cairo renderer
+ * converts a texture's pixels through floats in every frame, and draws a
+ * cairo node's image as it is; its GL renderer uploads either. */
 static GskRenderNode *
 take_extent (DcMarkerCanvas *self,
              const Extent   *extent)
 {
   int width = extent->x1 - extent->x0;
   int height = extent->y1 - extent->y0;
-  gsize stride = (gsize) width * sizeof (guint32);
-  guint32 *pixels = g_malloc (stride * height);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
+  int stride = self->width * (int) sizeof (guint32);
+  guint32 *origin = self->pixels + (gsize) extent->y0 * self->width + extent->x0;
+  cairo_surface_t *drawn = cairo_image_surface_create_for_data ((guchar *) origin,
+                                                                CAIRO_FORMAT_ARGB32,
+                                                                width, height, stride);
+  GskRenderNode *node = gsk_cairo_node_new (&GRAPHENE_RECT_INIT (extent->x0, extent->y0,
+                                                                 width, height));
+  cairo_t *cr = gsk_cairo_node_get_draw_context (node);
+
+  cairo_set_operator (cr, CAIRO_OPERATOR_SOURCE);
+  cairo_set_source_surface (cr, drawn, extent->x0, extent->y0);
+  cairo_paint (cr);
+  cairo_destroy (cr);
+  cairo_surface_destroy (drawn);
 
   for (int row = 0; row < height; row++)
-    {
-      guint32 *source = self->pixels + (gsize) (extent->y0 + row) * self->width + extent->x0;
+    memset (origin + (gsize) row * self->width, 0, (gsize) width * sizeof (guint32));
 
-      memcpy (pixels + (gsize) row * width, source, stride);
-      memset (source, 0, stride);
-    }
-
-  /* GDK_MEMORY_DEFAULT is cairo's ARGB32: premultiplied BGRA in memory. */
-  bytes = g_bytes_new_take (pixels, stride * height);
-  texture = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, stride);
-
-  return gsk_texture_node_new (texture,
-                               &GRAPHENE_RECT_INIT ((float) extent->x0 / self->scale,
-                                                    (float) extent->y0 / self->scale,
-                                                    (float) width / self->scale,
-                                                    (float) height / self->scale));
+  return node;
 }
 
 /* Adds @b to @a. */
@@ -205,15 +205,17 @@ dc_marker_canvas_take_node (DcMarkerCanvas *self)
 {
   g_autoptr(GArray) runs = NULL;
   g_autoptr(GPtrArray) nodes = NULL;
+  g_autoptr(GskRenderNode) markers = NULL;
+  g_autoptr(GskTransform) to_logical = NULL;
   Extent all;
   gsize area = 0;
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  /* The runs of tiles drawn into side by side, row by row: the GL renderer
-   * of GTK 4.8 copies textures up to 128 pixels square into its icon atlas
-   * pixel by pixel, which costs more than the pixels saved by single
-   * tiles. */
+  /* The runs of tiles drawn into side by side, row by row: each image
+   * costs the renderer a copy and an upload of its own (and GTK 4.8's GL
+   * renderer copies small textures into its icon atlas pixel by pixel),
+   * which costs more than the pixels saved by single tiles. */
   runs = g_array_new (FALSE, FALSE, sizeof (Extent));
   clear_extent (&all);
   for (int row = 0; row < self->rows; row++)
@@ -244,8 +246,8 @@ dc_marker_canvas_take_node (DcMarkerCanvas *self)
   if (runs->len == 0)
     return NULL;
 
-  /* Markers all over the map: one texture of them all, as the renderer
-   * blends each texture's edges along its own tiles; the runs only where
+  /* Markers all over the map: one image of them all, as the renderer
+   * blends each image's edges along its own tiles; the runs only where
    * they leave out at least half of it. */
   if (area * 2 > extent_area (&all))
     {
@@ -257,5 +259,11 @@ dc_marker_canvas_take_node (DcMarkerCanvas *self)
   for (guint i = 0; i < runs->len; i++)
     g_ptr_array_add (nodes, take_extent (self, &g_array_index (runs, Extent, i)));
 
-  return gsk_container_node_new ((GskRenderNode **) nodes->pdata, nodes->len);
+  markers = gsk_container_node_new ((GskRenderNode **) nodes->pdata, nodes->len);
+  if (self->scale == 1)
+    return g_steal_pointer (&markers);
+
+  to_logical = gsk_transform_scale (NULL, 1.0f / self->scale, 1.0f / self->scale);
+
+  return gsk_transform_node_new (markers, to_logical);
 }

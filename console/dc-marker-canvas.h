@@ -28,8 +28,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcSprite, dc_sprite_free)
  * copy loop here does the same in about a millisecond.
  *
  * Only what markers were drawn into is handed out: the canvas is cut into
- * tiles, and each run of tiles drawn into side by side in a row makes a
- * texture of the rectangle drawn into (or one texture spans them all where
+ * tiles, and each run of tiles drawn into side by side in a row makes an
+ * image of the rectangle drawn into (or one image spans them all where
  * the runs would leave out less than half of it). The renderer uploads and
  * blends the pixels near markers, not the whole map; under software GL
  * every pixel blended costs a shader run. The canvas is kept from one
@@ -47,8 +47,9 @@ void            dc_marker_canvas_draw      (DcMarkerCanvas *self,
                                             const DcSprite *sprite,
                                             double          x,
                                             double          y);
-/* What was drawn since the last call, as texture nodes in logical pixels,
- * and a clear canvas for the next drawing.
+/* What was drawn since the last call, and a clear canvas for the next
+ * drawing: a container of cairo nodes in device pixels, one per image,
+ * inside a transform node to logical pixels when the scale is not 1.
  * Returns: (transfer full) (nullable): NULL when nothing was drawn */
 GskRenderNode  *dc_marker_canvas_take_node (DcMarkerCanvas *self);
 

@@ -674,54 +674,102 @@ test_alerts (Fixture       *fixture,
   g_assert_cmpuint (dc_alerts_get_unread (alerts), ==, 0);
 }
 
-/* Premultiplied ARGB of device pixel (@x, @y) of the markers in @node, the
- * texture nodes of a DcMarkerCanvas at @scale; 0 where none covers it. */
+/* The container of images in @node, the markers of a DcMarkerCanvas at
+ * @scale: in device pixels, inside a scale to logical pixels unless 1. */
+static GskRenderNode *
+marker_images (GskRenderNode *node,
+               int            scale)
+{
+  if (scale != 1)
+    {
+      float scale_x, scale_y, dx, dy;
+
+      g_assert_cmpint (gsk_render_node_get_node_type (node), ==, GSK_TRANSFORM_NODE);
+      gsk_transform_to_affine (gsk_transform_node_get_transform (node),
+                               &scale_x, &scale_y, &dx, &dy);
+      g_assert_cmpfloat (scale_x, ==, 1.0f / scale);
+      g_assert_cmpfloat (scale_y, ==, 1.0f / scale);
+      g_assert_cmpfloat (dx, ==, 0);
+      g_assert_cmpfloat (dy, ==, 0);
+      node = gsk_transform_node_get_child (node);
+    }
+  g_assert_cmpint (gsk_render_node_get_node_type (node), ==, GSK_CONTAINER_NODE);
+
+  return node;
+}
+
+/* The image @child draws, a cairo node of device pixels, drawn as the
+ * cairo renderer draws it at scale 1. */
+static cairo_surface_t *
+image_of (GskRenderNode *child)
+{
+  cairo_surface_t *image;
+  graphene_rect_t bounds;
+  cairo_t *cr;
+
+  g_assert_cmpint (gsk_render_node_get_node_type (child), ==, GSK_CAIRO_NODE);
+  gsk_render_node_get_bounds (child, &bounds);
+  image = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) bounds.size.width,
+                                      (int) bounds.size.height);
+  cr = cairo_create (image);
+  cairo_translate (cr, -bounds.origin.x, -bounds.origin.y);
+  gsk_render_node_draw (child, cr);
+  cairo_destroy (cr);
+  cairo_surface_flush (image);
+
+  return image;
+}
+
+/* Premultiplied ARGB of device pixel (@x, @y) of the markers in @node, of
+ * a DcMarkerCanvas at @scale; 0 where no image covers it. */
 static guint32
 pixel_at (GskRenderNode *node,
           int            scale,
           int            x,
           int            y)
 {
-  g_assert_cmpint (gsk_render_node_get_node_type (node), ==, GSK_CONTAINER_NODE);
-  for (guint i = 0; i < gsk_container_node_get_n_children (node); i++)
+  GskRenderNode *images = marker_images (node, scale);
+
+  for (guint i = 0; i < gsk_container_node_get_n_children (images); i++)
     {
-      GskRenderNode *child = gsk_container_node_get_child (node, i);
-      GdkTexture *texture = gsk_texture_node_get_texture (child);
-      int width = gdk_texture_get_width (texture);
-      int height = gdk_texture_get_height (texture);
-      g_autofree guint32 *pixels = NULL;
+      GskRenderNode *child = gsk_container_node_get_child (images, i);
+      cairo_surface_t *image;
       graphene_rect_t bounds;
+      guint32 pixel;
       int left, top;
 
       gsk_render_node_get_bounds (child, &bounds);
-      left = (int) (bounds.origin.x * scale);
-      top = (int) (bounds.origin.y * scale);
-      /* one device pixel a texel: nothing scaled */
-      g_assert_cmpfloat (bounds.size.width * scale, ==, width);
-      g_assert_cmpfloat (bounds.size.height * scale, ==, height);
-      if (x < left || y < top || x >= left + width || y >= top + height)
+      left = (int) bounds.origin.x;
+      top = (int) bounds.origin.y;
+      if (x < left || y < top || x >= left + bounds.size.width || y >= top + bounds.size.height)
         continue;
 
-      pixels = g_new (guint32, (gsize) width * height);
-      gdk_texture_download (texture, (guchar *) pixels, width * sizeof (guint32));
-      return pixels[(y - top) * width + x - left];
+      image = image_of (child);
+      pixel = *(guint32 *) (cairo_image_surface_get_data (image) +
+                            (gsize) (y - top) * cairo_image_surface_get_stride (image) +
+                            (gsize) (x - left) * sizeof (guint32));
+      cairo_surface_destroy (image);
+
+      return pixel;
     }
 
   return 0;
 }
 
-/* Device pixels the textures of @node hold. */
+/* Device pixels the images of @node hold. */
 static int
-texture_area (GskRenderNode *node)
+image_area (GskRenderNode *node,
+            int            scale)
 {
+  GskRenderNode *images = marker_images (node, scale);
   int area = 0;
 
-  for (guint i = 0; i < gsk_container_node_get_n_children (node); i++)
+  for (guint i = 0; i < gsk_container_node_get_n_children (images); i++)
     {
-      GdkTexture *texture =
-        gsk_texture_node_get_texture (gsk_container_node_get_child (node, i));
+      graphene_rect_t bounds;
 
-      area += gdk_texture_get_width (texture) * gdk_texture_get_height (texture);
+      gsk_render_node_get_bounds (gsk_container_node_get_child (images, i), &bounds);
+      area += (int) (bounds.size.width * bounds.size.height);
     }
 
   return area;
@@ -739,7 +787,7 @@ test_marker_canvas (void)
 
   /* GSK registers its node types with the first of them asked for; GTK
    * does that at start, and this test does not start GTK. */
-  g_type_ensure (GSK_TYPE_TEXTURE_NODE);
+  g_type_ensure (GSK_TYPE_CAIRO_NODE);
 
   /* nothing on it: no image at all */
   canvas = dc_marker_canvas_new (4, 3, 2);
@@ -754,7 +802,7 @@ test_marker_canvas (void)
   node = dc_marker_canvas_take_node (canvas);
   g_assert_nonnull (node);
   /* only what was drawn into: device 0..2 square */
-  g_assert_cmpint (texture_area (node), ==, 9);
+  g_assert_cmpint (image_area (node, 2), ==, 9);
 
   g_assert_cmphex (pixel_at (node, 2, 1, 1), ==, 0xffff0000);
   /* 50 % white over 50 % white: 75 % */
@@ -774,7 +822,7 @@ test_marker_canvas (void)
   g_assert_cmphex (pixel_at (node, 2, 0, 0), ==, 0x00000000);
   g_clear_pointer (&node, gsk_render_node_unref);
 
-  /* On a larger canvas, markers far apart make a texture each that holds
+  /* On a larger canvas, markers far apart make an image each that holds
    * them and not the empty map between them, even in the same row of
    * tiles; one across the edge of two tiles makes one. */
   large = dc_marker_canvas_new (600, 400, 1);
@@ -782,8 +830,8 @@ test_marker_canvas (void)
   dc_marker_canvas_draw (large, &sprite, 500, 300);
   dc_marker_canvas_draw (large, &sprite, 128, 50);
   node = dc_marker_canvas_take_node (large);
-  g_assert_cmpuint (gsk_container_node_get_n_children (node), ==, 3);
-  g_assert_cmpint (texture_area (node), ==, 3 * 4);
+  g_assert_cmpuint (gsk_container_node_get_n_children (marker_images (node, 1)), ==, 3);
+  g_assert_cmpint (image_area (node, 1), ==, 3 * 4);
   g_assert_cmphex (pixel_at (node, 1, 9, 299), ==, 0xffff0000);
   g_assert_cmphex (pixel_at (node, 1, 500, 300), ==, 0xff0000ff);
   g_assert_cmphex (pixel_at (node, 1, 127, 49), ==, 0xffff0000);
@@ -792,14 +840,14 @@ test_marker_canvas (void)
   g_assert_cmphex (pixel_at (node, 1, 300, 200), ==, 0x00000000);
   g_clear_pointer (&node, gsk_render_node_unref);
 
-  /* Markers that fill most of what they span make one texture of it all. */
+  /* Markers that fill most of what they span make one image of it all. */
   for (int y = 1; y < 100; y += 2)
     for (int x = 1; x < 100; x += 2)
       dc_marker_canvas_draw (large, &sprite, x, y);
   dc_marker_canvas_draw (large, &sprite, 120, 120);
   node = dc_marker_canvas_take_node (large);
-  g_assert_cmpuint (gsk_container_node_get_n_children (node), ==, 1);
-  g_assert_cmpint (texture_area (node), ==, 121 * 121);
+  g_assert_cmpuint (gsk_container_node_get_n_children (marker_images (node, 1)), ==, 1);
+  g_assert_cmpint (image_area (node, 1), ==, 121 * 121);
   g_assert_cmphex (pixel_at (node, 1, 98, 98), ==, 0xffff0000);
   g_assert_cmphex (pixel_at (node, 1, 99, 99), ==, 0xff0000ff);
   g_assert_cmphex (pixel_at (node, 1, 110, 110), ==, 0x00000000);
