@@ -12,6 +12,7 @@
 #include "dc-local-time.h"
 #include "dc-order.h"
 #include "dc-order-row.h"
+#include "dc-renderer.h"
 #include "dc-route.h"
 #include "dc-stream.h"
 #include "dc-window-private.h"
@@ -2723,6 +2724,8 @@ main (int   argc,
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
 
   gtk_test_init (&argc, &argv, NULL);
+  /* Rendered as the console renders for its users under Xvfb. */
+  dc_renderer_choose ();
   /* Without a window manager the window never has the keyboard focus, and a
    * blinking cursor then warns about a focus-out it never got. */
   g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE, NULL);

@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 
 #include "dc-heat-layer.h"
+#include "dc-renderer.h"
 #include "dc-reports-window.h"
 #include "dc-stream.h"
 #include "dc-window-private.h"
@@ -658,6 +659,8 @@ main (int   argc,
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
 
   gtk_test_init (&argc, &argv, NULL);
+  /* Rendered as the console renders for its users under Xvfb. */
+  dc_renderer_choose ();
   g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE, NULL);
 
   g_test_add ("/console/reports", Fixture, NULL, fixture_set_up, test_reports,

@@ -8,6 +8,7 @@
 #include "dc-application.h"
 #include "dc-order.h"
 #include "dc-projection.h"
+#include "dc-renderer.h"
 #include "dc-stream-private.h"
 #include "dc-window-private.h"
 #include "test-console-data.h"
@@ -143,6 +144,9 @@ check_route (Fixture *fixture)
   test_console_screenshot (GTK_WIDGET (window), "console-route-recorded");
 }
 
+/* The renderer the console chose at start, as its main () does. */
+static const char *chosen_renderer;
+
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
@@ -257,6 +261,10 @@ test_window (Fixture       *fixture,
   test_console_run_for (300);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "sign-in");
   test_console_screenshot (GTK_WIDGET (window), "sign-in");
+  /* Xvfb has no GPU: OpenGL there is Mesa's on the CPU, and the console
+   * takes the cairo renderer (unless GSK_RENDERER was set). */
+  if (chosen_renderer != NULL)
+    g_assert_true (GSK_IS_CAIRO_RENDERER (gtk_native_get_renderer (GTK_NATIVE (window))));
 
   /* Signed in: the stream starts, but there is no server, so stop it and
    * play the recorded snapshot through its frame handler. */
@@ -301,7 +309,11 @@ int
 main (int   argc,
       char *argv[])
 {
+  gboolean renderer_set = g_getenv ("GSK_RENDERER") != NULL;
+
   gtk_test_init (&argc, &argv, NULL);
+  chosen_renderer = dc_renderer_choose ();
+  g_assert_cmpstr (chosen_renderer, ==, renderer_set ? NULL : "cairo");
 
   g_test_add ("/console/window", Fixture, NULL, fixture_set_up, test_window, fixture_tear_down);
 
