@@ -161,7 +161,8 @@ for size in $sizes; do
     row - "console frames p50 / p99, CPU per frame p50 / p95 ($size drivers, $chosen)" \
       "$(stat work_ms p50 "$line") / $(stat work_ms p99 "$line") ms, CPU $(stat cpu_ms p50 \
       "$line") / $(stat cpu_ms p95 "$line") ms" - - - - -
-    row - "console frame's main thread waiting for a CPU / asleep, p50 / p95 ($size drivers, $chosen)" \
+    row - "console frame's main thread waiting for a CPU / asleep, p50 / p95 ($size \
+drivers, $chosen)" \
       "$(stat runq_ms p50 "$line") / $(stat runq_ms p95 "$line") ms, $(stat blocked_ms p50 \
       "$line") / $(stat blocked_ms p95 "$line") ms" - - - - -
     row - "console frames/s and resident memory ($size drivers, $chosen)" \
