@@ -216,6 +216,7 @@ row note "dispatchd's sessions do not NOTIFY (dispatch.outbox_notify = off): NOT
 database-wide lock from pre-commit until the commit record is flushed, so notifying \
 transactions cannot share a WAL flush (pgbench with vs without pg_notify: \
 $(bench_ratio "$pgn_rate" "$pg_rate")× the TPS). The relay is woken in-process after each \
-of the server's own commits and polls every 100 ms for other writers. Orders that arrive \
-while two transactions of orders are in flight go together in the next one (up to 32: \
+of the server's own commits (claims at least 10 ms apart) and polls every 100 ms for other \
+writers. Orders that arrive while a transaction of orders is in flight go together in the \
+next one (up to 32, two transactions at a time, never one order alone beside another: \
 server/api/dsd-order-intake.h), checked one by one and inserted by one statement."

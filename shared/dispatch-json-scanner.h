@@ -7,7 +7,7 @@ G_BEGIN_DECLS
 
 /*
  * The JSON tokenizer (RFC 8259) under both readers of JSON text: the strict
- * syntax check that runs before json-glib (dispatch-json.c) and the fast
+ * reader that builds json-glib trees (dispatch_json_parse_object) and the fast
  * location reader (server/live/dsd-location-scanner.c). It only reads: a
  * token is checked and skipped, strings and numbers are given as spans of the
  * text. On failure, pos is where the problem starts and problem says what it

@@ -28,16 +28,111 @@ static const char * const kind_descriptions[] = {
   [KIND_TIMESTAMP] = "an RFC 3339 timestamp such as 2026-11-22T10:00:00Z",
 };
 
-static gboolean scan_value (DispatchJsonScanner *scanner,
-                            guint                depth);
+/* What reading a value builds: the tree of json-glib nodes, as JsonParser
+ * would (member order, duplicate members replaced, integers that fit a gint64
+ * as such, other numbers as doubles), from the scanner's tokens. */
+typedef struct {
+  GString  *text;         /* the token being converted, NUL-terminated */
+  gboolean  non_finite;   /* a number overflowed to ±infinity */
+} Builder;
 
-/* An object or an array, from its opening bracket on. */
+/* The four hex digits of the \u escape at p (already checked). */
+static gunichar
+hex4 (const char *p)
+{
+  gunichar unit = 0;
+
+  for (guint i = 2; i < 6; i++)
+    unit = (unit << 4) | (gunichar) g_ascii_xdigit_value (p[i]);
+  return unit;
+}
+
+/* A string's raw text (escapes checked by the scanner) into builder->text. */
+static void
+unescape (Builder    *builder,
+          const char *start,
+          gsize       length)
+{
+  const char *p = start;
+  const char *end = start + length;
+
+  g_string_truncate (builder->text, 0);
+  while (p < end)
+    {
+      const char *backslash = memchr (p, '\\', end - p);
+      gunichar unit;
+
+      if (backslash == NULL)
+        {
+          g_string_append_len (builder->text, p, end - p);
+          break;
+        }
+      g_string_append_len (builder->text, p, backslash - p);
+      p = backslash;
+      switch (p[1])
+        {
+        case 'u':
+          unit = hex4 (p);
+          p += 6;
+          if (unit >= 0xD800 && unit <= 0xDBFF)
+            {
+              unit = 0x10000 + ((unit - 0xD800) << 10) + (hex4 (p) - 0xDC00);
+              p += 6;
+            }
+          g_string_append_unichar (builder->text, unit);
+          continue;
+        case 'b':
+          g_string_append_c (builder->text, '\b');
+          break;
+        case 'f':
+          g_string_append_c (builder->text, '\f');
+          break;
+        case 'n':
+          g_string_append_c (builder->text, '\n');
+          break;
+        case 'r':
+          g_string_append_c (builder->text, '\r');
+          break;
+        case 't':
+          g_string_append_c (builder->text, '\t');
+          break;
+        default:   /* '"', '\\', '/' */
+          g_string_append_c (builder->text, p[1]);
+          break;
+        }
+      p += 2;
+    }
+}
+
+static gboolean scan_value (DispatchJsonScanner  *scanner,
+                            guint                 depth,
+                            Builder              *builder,
+                            JsonNode            **node);
+
+/* An object or an array, from its opening bracket on, into *node. */
 static gboolean
-scan_container (DispatchJsonScanner *scanner,
-                guint                depth)
+scan_container (DispatchJsonScanner  *scanner,
+                guint                 depth,
+                Builder              *builder,
+                JsonNode            **node)
 {
   gboolean is_object = *scanner->pos == '{';
   char close = is_object ? '}' : ']';
+  JsonObject *object = NULL;
+  JsonArray *array = NULL;
+
+  if (is_object)
+    {
+      object = json_object_new ();
+      *node = json_node_init_object (json_node_alloc (), object);
+      json_object_unref (object);
+    }
+  else
+    {
+      array = json_array_new ();
+      *node = json_node_init_array (json_node_alloc (), array);
+      json_array_unref (array);
+    }
 
   scanner->pos++;
   if (dispatch_json_scanner_accept (scanner, close))
@@ -45,12 +140,29 @@ scan_container (DispatchJsonScanner *scanner,
 
   do
     {
+      g_autofree char *name = NULL;
+      const char *start;
+      gsize length;
+      JsonNode *child = NULL;
+
       if (is_object &&
-          (!dispatch_json_scanner_string (scanner, NULL, NULL) ||
+          (!dispatch_json_scanner_string (scanner, &start, &length) ||
            !dispatch_json_scanner_expect (scanner, ':', "expected ':'")))
         return FALSE;
-      if (!scan_value (scanner, depth))
-        return FALSE;
+      if (is_object)
+        {
+          unescape (builder, start, length);
+          name = g_strndup (builder->text->str, builder->text->len);
+        }
+      if (!scan_value (scanner, depth, builder, &child))
+        {
+          g_clear_pointer (&child, json_node_unref);
+          return FALSE;
+        }
+      if (is_object)
+        json_object_set_member (object, name, child);
+      else
+        json_array_add_element (array, child);
     }
   while (dispatch_json_scanner_accept (scanner, ','));
 
@@ -58,10 +170,59 @@ scan_container (DispatchJsonScanner *scanner,
                                        is_object ? "expected ',' or '}'" : "expected ',' or ']'");
 }
 
-static gboolean
-scan_value (DispatchJsonScanner *scanner,
-            guint                depth)
+static JsonNode *
+build_string (Builder    *builder,
+              const char *start,
+              gsize       length)
 {
+  unescape (builder, start, length);
+  return json_node_init_string (json_node_alloc (), builder->text->str);
+}
+
+static JsonNode *
+build_number (Builder    *builder,
+              const char *start,
+              gsize       length,
+              gboolean    integral)
+{
+  double value;
+
+  g_string_truncate (builder->text, 0);
+  g_string_append_len (builder->text, start, length);
+  if (integral)
+    return json_node_init_int (json_node_alloc (), g_ascii_strtoll (builder->text->str, NULL,
+                                                                    10));
+  value = g_ascii_strtod (builder->text->str, NULL);
+  builder->non_finite |= !isfinite (value);
+  return json_node_init_double (json_node_alloc (), value);
+}
+
+/* "true", "false" or "null". */
+static gboolean
+scan_literal (DispatchJsonScanner  *scanner,
+              const char           *literal,
+              Builder              *builder,
+              JsonNode            **node)
+{
+  if (!dispatch_json_scanner_literal (scanner, literal))
+    return FALSE;
+  if (literal[0] == 'n')
+    *node = json_node_init_null (json_node_alloc ());
+  else
+    *node = json_node_init_boolean (json_node_alloc (), literal[0] == 't');
+  return TRUE;
+}
+
+static gboolean
+scan_value (DispatchJsonScanner  *scanner,
+            guint                 depth,
+            Builder              *builder,
+            JsonNode            **node)
+{
+  const char *start;
+  gsize length;
+  gboolean integral;
+
   dispatch_json_scanner_skip_space (scanner);
   if (scanner->pos == scanner->end)
     return dispatch_json_scanner_fail (scanner, scanner->pos, "expected a value");
@@ -72,43 +233,51 @@ scan_value (DispatchJsonScanner *scanner,
     case '[':
       if (depth == DISPATCH_JSON_MAX_DEPTH)
         return dispatch_json_scanner_fail (scanner, scanner->pos, "nested too deeply");
-      return scan_container (scanner, depth + 1);
+      return scan_container (scanner, depth + 1, builder, node);
     case '"':
-      return dispatch_json_scanner_string (scanner, NULL, NULL);
+      if (!dispatch_json_scanner_string (scanner, &start, &length))
+        return FALSE;
+      *node = build_string (builder, start, length);
+      return TRUE;
     case 't':
-      return dispatch_json_scanner_literal (scanner, "true");
+      return scan_literal (scanner, "true", builder, node);
     case 'f':
-      return dispatch_json_scanner_literal (scanner, "false");
+      return scan_literal (scanner, "false", builder, node);
     case 'n':
-      return dispatch_json_scanner_literal (scanner, "null");
+      return scan_literal (scanner, "null", builder, node);
     default:
-      if (*scanner->pos == '-' || g_ascii_isdigit (*scanner->pos))
-        return dispatch_json_scanner_number (scanner, NULL, NULL, NULL);
-      return dispatch_json_scanner_fail (scanner, scanner->pos, "expected a value");
+      if (*scanner->pos != '-' && !g_ascii_isdigit (*scanner->pos))
+        return dispatch_json_scanner_fail (scanner, scanner->pos, "expected a value");
+      if (!dispatch_json_scanner_number (scanner, &start, &length, &integral))
+        return FALSE;
+      *node = build_number (builder, start, length, integral);
+      return TRUE;
     }
 }
 
-/* A syntax check that runs before json-glib sees the text: json-glib 1.6 is
- * lenient (comments, 'quotes', 0x10, trailing text), wraps integers that do
- * not fit a gint64, truncates strings at \u0000 and recurses without a depth
- * limit. The scanner only reads; json-glib then builds the tree. */
+/* Reads the text strictly (RFC 8259; no \u0000 in strings, integers within a
+ * gint64, at most DISPATCH_JSON_MAX_DEPTH levels; json-glib's own parser is
+ * lenient about all of these and more) into *root (NULL on error). */
 static gboolean
-check_syntax (const char  *data,
-              gsize        length,
-              GError     **error)
+read_text (const char  *data,
+           gsize        length,
+           Builder     *builder,
+           JsonNode   **root,
+           GError     **error)
 {
   DispatchJsonScanner scanner;
   guint line = 1;
   const char *line_start = data;
 
   dispatch_json_scanner_init (&scanner, data, length);
-  if (scan_value (&scanner, 0))
+  if (scan_value (&scanner, 0, builder, root))
     {
       dispatch_json_scanner_skip_space (&scanner);
       if (scanner.pos == scanner.end)
         return TRUE;
       dispatch_json_scanner_fail (&scanner, scanner.pos, "unexpected text after the value");
     }
+  g_clear_pointer (root, json_node_unref);
 
   for (const char *p = data; p < scanner.pos; p++)
     {
@@ -127,7 +296,7 @@ check_syntax (const char  *data,
   return FALSE;
 }
 
-/* json-glib turns 1e999 into infinity: find such numbers, with their path. */
+/* A number such as 1e999 reads as infinity: find such numbers, with their path. */
 static gboolean
 check_finite (JsonNode  *node,
               GString   *path,
@@ -324,10 +493,10 @@ dispatch_json_parse_object (const char  *data,
                             gssize       length,
                             GError     **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) local_error = NULL;
+  Builder builder = { NULL, FALSE };
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GString) path = NULL;
-  JsonNode *root;
+  gboolean ok;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
@@ -341,19 +510,12 @@ dispatch_json_parse_object (const char  *data,
       return NULL;
     }
 
-  if (!check_syntax (data, length, error))
+  builder.text = g_string_sized_new (64);
+  ok = read_text (data, length, &builder, &root, error);
+  g_string_free (builder.text, TRUE);
+  if (!ok)
     return NULL;
 
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, data, length, &local_error))
-    {
-      /* The scanner accepted it, so this is a json-glib limitation. */
-      dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, NULL,
-                                "malformed JSON: %s", local_error->message);
-      return NULL;
-    }
-
-  root = json_parser_get_root (parser);
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       dispatch_set_field_error (error, DISPATCH_ERROR_INVALID_ARGUMENT, NULL,
@@ -361,9 +523,13 @@ dispatch_json_parse_object (const char  *data,
       return NULL;
     }
 
-  path = g_string_new (NULL);
-  if (!check_finite (root, path, error))
-    return NULL;
+  /* found again, with its path */
+  if (builder.non_finite)
+    {
+      path = g_string_new (NULL);
+      if (!check_finite (root, path, error))
+        return NULL;
+    }
 
   return json_object_ref (json_node_get_object (root));
 }

@@ -192,6 +192,92 @@ test_parse_accept (void)
   g_assert_cmpint (json_object_get_int_member (object, "dup"), ==, 2);
 }
 
+/* The same tree as json-glib's own parser builds: node and value types,
+ * values, member order. */
+static void
+assert_same_node (JsonNode *ours,
+                  JsonNode *theirs)
+{
+  g_assert_cmpint (json_node_get_node_type (ours), ==, json_node_get_node_type (theirs));
+  switch (json_node_get_node_type (ours))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *a = json_node_get_object (ours);
+        JsonObject *b = json_node_get_object (theirs);
+        g_autoptr(GList) names_a = json_object_get_members (a);
+        g_autoptr(GList) names_b = json_object_get_members (b);
+
+        g_assert_cmpuint (g_list_length (names_a), ==, g_list_length (names_b));
+        for (GList *x = names_a, *y = names_b; x != NULL; x = x->next, y = y->next)
+          {
+            g_assert_cmpstr (x->data, ==, y->data);
+            assert_same_node (json_object_get_member (a, x->data),
+                              json_object_get_member (b, y->data));
+          }
+        break;
+      }
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *a = json_node_get_array (ours);
+        JsonArray *b = json_node_get_array (theirs);
+
+        g_assert_cmpuint (json_array_get_length (a), ==, json_array_get_length (b));
+        for (guint i = 0; i < json_array_get_length (a); i++)
+          assert_same_node (json_array_get_element (a, i), json_array_get_element (b, i));
+        break;
+      }
+    case JSON_NODE_VALUE:
+      g_assert_true (json_node_get_value_type (ours) == json_node_get_value_type (theirs));
+      if (json_node_get_value_type (ours) == G_TYPE_STRING)
+        g_assert_cmpstr (json_node_get_string (ours), ==, json_node_get_string (theirs));
+      else if (json_node_get_value_type (ours) == G_TYPE_INT64)
+        g_assert_cmpint (json_node_get_int (ours), ==, json_node_get_int (theirs));
+      else if (json_node_get_value_type (ours) == G_TYPE_DOUBLE)
+        g_assert_cmpmem (&(double) { json_node_get_double (ours) }, sizeof (double),
+                         &(double) { json_node_get_double (theirs) }, sizeof (double));
+      else
+        g_assert_cmpint (json_node_get_boolean (ours), ==, json_node_get_boolean (theirs));
+      break;
+    case JSON_NODE_NULL:
+      break;
+    }
+}
+
+static void
+test_parse_as_json_glib (void)
+{
+  static const char * const texts[] = {
+    "{}",
+    "{\"neg_zero\":-0,\"neg_zero_f\":-0.0,\"exp\":1E+2,\"frac\":-0.25e-1,\"tiny\":1e-400,"
+    "\"pi\":3.141592653589793,\"lat\":52.5219,\"lon\":-13.376,\"big\":1.7976931348623157e308,"
+    "\"min\":-9223372036854775808,\"max\":9223372036854775807,\"one\":1.0}",
+    "{\"str\":\"\\ud83d\\ude00\\u00e9\\u20ac\\/\\\"\\\\\\b\\f\\n\\r\\t\",\"raw\":\"grüße €\","
+    "\"esc\\u0041\\n\":\"\\u007f\\u0001x\"}",
+    " {\"b\":[true,false,null,[],{},[[1],{\"x\":[2.5,\"y\"]}]],\"a\":{\"z\":1,\"y\":2},"
+    "\"\":0,\"dup\":1,\"dup\":{\"k\":[3]},\"c\":\"\"} \n",
+    "{\"pickup\":{\"lat\":52.5219,\"lon\":13.4132,\"address\":\"Alexanderplatz 1\"},"
+    "\"items\":[{\"sku\":\"pizza-margherita\",\"name\":\"Margherita\",\"quantity\":2,"
+    "\"price_cents\":990}],\"contact\":{\"name\":\"Ada Lovelace\",\"phone\":\"+49 30 1234567\"},"
+    "\"notes\":\"Ring twice\",\"priority\":0}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr(JsonObject) ours = NULL;
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(GError) error = NULL;
+
+      ours = dispatch_json_parse_object (texts[i], -1, &error);
+      g_assert_no_error (error);
+      g_assert_true (json_parser_load_from_data (parser, texts[i], -1, &error));
+      g_assert_no_error (error);
+      node = json_node_init_object (json_node_alloc (), ours);
+      assert_same_node (node, json_parser_get_root (parser));
+    }
+}
+
 static void
 test_parse_length (void)
 {
@@ -713,6 +799,7 @@ main (int   argc,
   g_test_add_func ("/json/parse/depth", test_parse_depth);
   g_test_add_func ("/json/parse/accept", test_parse_accept);
   g_test_add_func ("/json/parse/length", test_parse_length);
+  g_test_add_func ("/json/parse/as-json-glib", test_parse_as_json_glib);
   g_test_add_func ("/json/get/table", test_getters);
   g_test_add_func ("/json/get/built", test_getters_built);
   g_test_add_func ("/json/get/int-limits", test_int_limits);

@@ -233,11 +233,15 @@ drop_expired (DsdOrderIntake *self)
     }
 }
 
+/* With nothing in flight whatever waits goes at once; beside a batch in
+ * flight only two or more together (a lone one waits for that batch to end,
+ * not to pay a transaction of its own). */
 static void
 send_batches (DsdOrderIntake *self)
 {
   drop_expired (self);
-  while (self->in_flight < DSD_ORDER_INTAKE_MAX_IN_FLIGHT && self->queue.length > 0)
+  while (self->in_flight < DSD_ORDER_INTAKE_MAX_IN_FLIGHT &&
+         self->queue.length > (self->in_flight > 0 ? 1u : 0u))
     send_batch (self);
 }
 

@@ -7,12 +7,14 @@
 G_BEGIN_DECLS
 
 /*
- * The group commit of order intake (POST /api/v1/orders, TARGETS P5). A
- * request is sent at once while fewer than DSD_ORDER_INTAKE_MAX_IN_FLIGHT
- * batches are in flight, alone, as dispatch.order_create; the requests that
- * arrive meanwhile wait and go together as the next batch (up to
- * DSD_ORDER_INTAKE_MAX_BATCH), one transaction of dispatch.order_create_batch,
- * so that they share its commit. Each request still gets its own answer: its
+ * The group commit of order intake (POST /api/v1/orders, TARGETS P5). With
+ * nothing in flight a request is sent at once, alone, as
+ * dispatch.order_create; the requests that arrive meanwhile wait and go
+ * together as the next batch (up to DSD_ORDER_INTAKE_MAX_BATCH), one
+ * transaction of dispatch.order_create_batch, so that they share its commit.
+ * Up to DSD_ORDER_INTAKE_MAX_IN_FLIGHT go at a time, but beside one in flight
+ * only two or more requests together: a lone one waits for the batch in
+ * flight to end rather than pay a transaction of its own. Each request still gets its own answer: its
  * order, the replay of its Idempotency-Key, or its own error; nothing is
  * answered before the transaction committed. A batch that fails as a whole
  * rolled back: each of its requests is then sent alone (a lost connection or

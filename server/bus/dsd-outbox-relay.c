@@ -10,6 +10,10 @@
 /* For events other processes commit (dispatchctl, a second writer): this
  * process's own writes wake the relay through DsdPgPool::committed. */
 #define POLL_MS 100
+/* Claims start at least this far apart: under a stream of commits each claim
+ * takes the events of several (a claim is a transaction with a WAL flush of
+ * its own), while a lone commit is claimed at once. */
+#define CLAIM_SPACING_US 10000
 
 struct _DsdOutboxRelay {
   GObject         parent_instance;
@@ -20,6 +24,8 @@ struct _DsdOutboxRelay {
   GCancellable   *cancellable;
 
   guint           poll_source;
+  guint           spacing_source;  /* a claim waiting for CLAIM_SPACING_US */
+  gint64          claimed_us;      /* monotonic start of the last claim */
   guint           claiming : 1;
   guint           wanted : 1;     /* a wake-up came in while claiming */
   guint           running : 1;
@@ -35,6 +41,7 @@ static const char claim_sql[] =
   "SELECT seq, envelope::text FROM dispatch.relay_claim($1::int)";
 
 static void claim (DsdOutboxRelay *self);
+static void claim_now (DsdOutboxRelay *self);
 
 static void
 claim_cb (GObject      *source,
@@ -74,16 +81,29 @@ claim_cb (GObject      *source,
       dsd_event_bus_publish (self->bus, event);
     }
 
-  if (self->running && (n_rows == CLAIM_BATCH || self->wanted))
+  if (self->running && n_rows == CLAIM_BATCH)
+    claim_now (self);
+  else if (self->running && self->wanted)
     claim (self);
 }
 
+static gboolean
+spacing_cb (gpointer user_data)
+{
+  DsdOutboxRelay *self = user_data;
+
+  self->spacing_source = 0;
+  claim (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A claim now, or once CLAIM_SPACING_US have passed since the last one began. */
 static void
 claim (DsdOutboxRelay *self)
 {
-  static const char * const params[] = { G_STRINGIFY (CLAIM_BATCH) };
+  gint64 wait_us;
 
-  if (!self->running)
+  if (!self->running || self->spacing_source != 0)
     return;
 
   if (self->claiming)
@@ -92,8 +112,24 @@ claim (DsdOutboxRelay *self)
       return;
     }
 
+  wait_us = self->claimed_us + CLAIM_SPACING_US - g_get_monotonic_time ();
+  if (wait_us > 0)
+    {
+      self->spacing_source = g_timeout_add ((guint) (wait_us + 999) / 1000, spacing_cb, self);
+      return;
+    }
+
+  claim_now (self);
+}
+
+static void
+claim_now (DsdOutboxRelay *self)
+{
+  static const char * const params[] = { G_STRINGIFY (CLAIM_BATCH) };
+
   self->claiming = TRUE;
   self->wanted = FALSE;
+  self->claimed_us = g_get_monotonic_time ();
   dsd_pg_pool_query_async (self->pool, claim_sql, 1, params, self->cancellable,
                            claim_cb, g_object_ref (self));
 }
@@ -205,6 +241,7 @@ dsd_outbox_relay_stop (DsdOutboxRelay *self)
   self->running = FALSE;
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->poll_source, g_source_remove);
+  g_clear_handle_id (&self->spacing_source, g_source_remove);
   g_signal_handlers_disconnect_by_data (self->listener, self);
   g_signal_handlers_disconnect_by_data (self->pool, self);
 }

@@ -214,10 +214,11 @@ split_object (JsonObject *object,
   gsize length;
   char *text;
 
+  /* (the members are shared, not copied: rest only lives to be written) */
   for (GList *l = names; l != NULL; l = l->next)
     if (strcmp (l->data, member) != 0)
-      json_object_set_member (rest, l->data, json_node_copy (json_object_get_member (object,
-                                                                                  l->data)));
+      json_object_set_member (rest, l->data, json_node_ref (json_object_get_member (object,
+                                                                                 l->data)));
   json_node_init_object (node, rest);
   text = dispatch_json_to_string (node, &length);
   *value = kept != NULL ? dispatch_json_to_string (kept, NULL) : g_strdup ("null");

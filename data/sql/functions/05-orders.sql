@@ -277,7 +277,9 @@ CREATE OR REPLACE FUNCTION dispatch.order_create_batch(p_actors jsonb[], p_keys 
                                                        p_hashes text[], p_bodies jsonb[])
 RETURNS TABLE (result text, err_state text, err_message text, err_detail text,
                err_hint text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- (as orders_insert: its lock statements were planned again at every call)
+SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
   v_count integer := coalesce(cardinality(p_bodies), 0);
   v_results text[] := array_fill(NULL::text, ARRAY[v_count]);
