@@ -24,11 +24,7 @@ order_updated_cb (DcFinishedOrders *self,
                   const char       *type,
                   JsonObject       *data)
 {
-  DispatchOrderStatus status;
-
-  if (dispatch_order_status_from_string (dc_json_string (data, "status"), &status) &&
-      dispatch_order_status_is_terminal (status))
-    dc_store_upsert (self->store, data);
+  dc_finished_orders_add (self, data);
 }
 
 static void
@@ -130,6 +126,23 @@ dc_finished_orders_load (DcFinishedOrders *self,
                           escaped_query != NULL ? "&q=" : "", escaped_query ?: "");
   dc_client_request_async (self->client, "GET", path, NULL, self->cancellable, loaded_cb,
                            g_object_ref (self));
+}
+
+gboolean
+dc_finished_orders_add (DcFinishedOrders *self,
+                        JsonObject       *order)
+{
+  DispatchOrderStatus status;
+
+  g_return_val_if_fail (DC_IS_FINISHED_ORDERS (self), FALSE);
+  g_return_val_if_fail (order != NULL, FALSE);
+
+  if (!dispatch_order_status_from_string (dc_json_string (order, "status"), &status) ||
+      !dispatch_order_status_is_terminal (status))
+    return FALSE;
+
+  dc_store_upsert (self->store, order);
+  return TRUE;
 }
 
 void

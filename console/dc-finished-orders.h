@@ -26,6 +26,10 @@ DcStore          *dc_finished_orders_get_store (DcFinishedOrders *self);
  * @query (NULL or "": all of them, newest first, up to a page). */
 void              dc_finished_orders_load      (DcFinishedOrders *self,
                                                 const char       *query);
+/* Adds @order if it is finished (as the stream says, or the answer to this
+ * console's own action, which comes first); FALSE if it is still open. */
+gboolean          dc_finished_orders_add       (DcFinishedOrders *self,
+                                                JsonObject       *order);
 void              dc_finished_orders_clear     (DcFinishedOrders *self);
 
 G_END_DECLS

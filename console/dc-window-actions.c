@@ -192,17 +192,18 @@ action_done_cb (GObject      *object,
   Batch *batch = request->batch;
   g_autoptr(JsonObject) order = NULL;
   g_autoptr(GError) error = NULL;
-  DcStore *orders = dc_context_get_orders (batch->window->context);
-  DcEntity *entity;
+  DcContext *context = batch->window->context;
+  DcStore *orders = dc_context_get_orders (context);
 
   if ((order = dc_client_request_finish (DC_CLIENT (object), result, &error)) != NULL)
     {
       /* The stream brings the same change a moment later; showing the
-       * answer now makes the gesture feel immediate. */
-      entity = dc_store_update (orders, order);
-      if (entity != NULL &&
-          dispatch_order_status_is_terminal (dc_order_get_status (DC_ORDER (entity))))
-        dc_store_remove (orders, dc_entity_get_id (entity));
+       * answer now makes the gesture feel immediate. A finished order moves
+       * from the open ones to today's finished ones in one step. */
+      if (dc_finished_orders_add (dc_context_get_finished_orders (context), order))
+        dc_store_remove (orders, dc_json_string (order, "id"));
+      else
+        dc_store_update (orders, order);
       batch->done++;
       if (batch->warning == NULL && dc_json_array (order, "warnings") != NULL)
         batch->warning = warnings_text (dc_json_array (order, "warnings"));

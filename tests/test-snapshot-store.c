@@ -7,11 +7,14 @@
  * object and in order, the one the server gives after starting again on the
  * same database; a scoped dispatcher's is the same filtered to its teams, both
  * times. last_seen_at is left out of the comparison: the store has it as of
- * the driver's last driver.updated (dsd-snapshot-store.h).
+ * the driver's last driver.updated (dsd-snapshot-store.h). A driver's first
+ * point that comes before the event of the driver's creation is kept.
  *
  * Places: zone A is [50, 51] N × [10, 11] E, zone B [50, 51] N × [12, 13] E.
  */
 #include <string.h>
+
+#include "dsd-pg-pool.h"
 
 #include "test-scenario.h"
 #include "test-utils.h"
@@ -336,6 +339,84 @@ test_memory_equals_database (void)
     g_free (order[i]);
 }
 
+static JsonObject *
+driver_in (JsonObject *snapshot,
+           const char *id)
+{
+  JsonArray *items = json_object_get_array_member (snapshot, "drivers");
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *driver = json_array_get_object_element (items, i);
+
+      if (g_str_equal (json_object_get_string_member (driver, "id"), id))
+        return driver;
+    }
+  return NULL;
+}
+
+static void
+exec_sql (PGconn     *db,
+          const char *sql)
+{
+  g_autoptr(PGresult) result = PQexec (db, sql);
+
+  if (PQresultStatus (result) != PGRES_TUPLES_OK)
+    g_error ("%s: %s", sql, PQerrorMessage (db));
+}
+
+/* A new driver's first point can reach the store before the event of its
+ * creation does: the point is live at once, the event goes through the
+ * outbox relay. The store keeps the point for the driver's entry. The test
+ * holds the relay back with its lock (dispatch.relay_claim's) meanwhile. */
+static void
+test_point_before_driver (void)
+{
+  g_autofree char *socket_dir = g_build_filename (dsd_test_server_get_database_dir (server),
+                                                  "postgresql", "run", NULL);
+  g_autofree char *conninfo = g_strdup_printf ("host=%s port=5432 dbname=dispatch "
+                                               "user=dispatch", socket_dir);
+  g_autoptr(DsdTestWebsocket) watch = NULL;
+  g_autoptr(JsonObject) first = NULL;
+  g_autoptr(JsonObject) snapshot = NULL;
+  g_autofree char *driver = NULL;
+  gboolean created = FALSE;
+  PGconn *db = PQconnectdb (conninfo);
+  JsonObject *listed, *location;
+
+  g_assert_cmpint (PQstatus (db), ==, CONNECTION_OK);
+  watch = dsd_test_websocket_connect (server, "/api/v1/stream", admin_token (), NULL);
+  g_assert_nonnull (watch);
+  first = dsd_test_websocket_next (watch, FRAME_TIMEOUT_MS);
+  g_assert_nonnull (first);
+
+  exec_sql (db, "SELECT pg_advisory_lock(7144650001)");
+  driver = new_driver ();
+  dsd_test_post_location (server, driver, admin_token (), 50.25, 10.75);
+  exec_sql (db, "SELECT pg_advisory_unlock(7144650001)");
+  PQfinish (db);
+
+  while (!created)
+    {
+      g_autoptr(JsonObject) frame = dsd_test_websocket_next (watch, FRAME_TIMEOUT_MS);
+      JsonObject *data;
+
+      g_assert_nonnull (frame);
+      if (!g_str_equal (json_object_get_string_member (frame, "type"), "driver.updated"))
+        continue;
+      data = json_object_get_object_member (frame, "data");
+      created = g_str_equal (json_object_get_string_member (data, "id"), driver);
+    }
+
+  snapshot = snapshot_of (admin_token ());
+  listed = driver_in (snapshot, driver);
+  g_assert_nonnull (listed);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_object_get_member (listed, "location")));
+  location = json_object_get_object_member (listed, "location");
+  g_assert_cmpfloat (json_object_get_double_member (location, "lat"), ==, 50.25);
+  g_assert_cmpfloat (json_object_get_double_member (location, "lon"), ==, 10.75);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -347,6 +428,7 @@ main (int   argc,
   server = dsd_test_server_start (NULL);
 
   g_test_add_func ("/snapshot-store/memory-equals-database", test_memory_equals_database);
+  g_test_add_func ("/snapshot-store/point-before-driver", test_point_before_driver);
 
   result = g_test_run ();
 

@@ -73,7 +73,8 @@ lose_leadership (DsdKafkaRelay *self,
   dsd_metrics_gauge_set (self->metrics, LEADER_GAUGE, NULL, 0);
 }
 
-static void
+/* FALSE when librdkafka refused the event (it is not in flight). */
+static gboolean
 produce (DsdKafkaRelay *self,
          gint64         seq,
          const char    *envelope,
@@ -91,13 +92,13 @@ produce (DsdKafkaRelay *self,
       g_warning ("Relay: cannot produce event %" G_GINT64_FORMAT ": %s", seq,
                  rd_kafka_err2str (err));
       dsd_metrics_counter_add (self->metrics, ERRORS_METRIC, NULL, 1);
-      return;
+      return FALSE;
     }
 
-  self->in_flight++;
+  return TRUE;
 }
 
-static void
+static gboolean
 produce_row (DsdKafkaRelay *self,
              PGresult      *rows,
              int            i)
@@ -110,10 +111,11 @@ produce_row (DsdKafkaRelay *self,
   if (event == NULL)
     {
       g_critical ("Outbox event %s is malformed: %s", PQgetvalue (rows, i, 0), error->message);
-      return;
+      return FALSE;
     }
 
-  produce (self, dsd_event_get_seq (event), envelope, length, dsd_event_get_key (event));
+  return produce (self, dsd_event_get_seq (event), envelope, length,
+                  dsd_event_get_key (event));
 }
 
 static void
@@ -143,9 +145,6 @@ fetched_cb (GObject      *source,
     return;
 
   n_rows = PQntuples (rows);
-  for (int i = 0; i < n_rows; i++)
-    produce_row (self, rows, i);
-
   if (n_rows > 0)
     {
       first = g_ascii_strtoll (PQgetvalue (rows, 0, 0), NULL, 10);
@@ -164,8 +163,17 @@ fetched_cb (GObject      *source,
       self->wanted = TRUE;
     }
 
+  /* The next claim runs in PostgreSQL while these are produced (claims are
+   * one at a time, so seq order holds); they count as in flight already. */
+  self->in_flight += n_rows;
   if (n_rows == BATCH || self->wanted)
     fetch (self);
+
+  for (int i = 0; i < n_rows; i++)
+    {
+      if (!produce_row (self, rows, i))
+        self->in_flight--;
+    }
 }
 
 static void
@@ -258,9 +266,9 @@ handle_report (DsdKafkaRelay      *self,
     {
       gint64 seq = (gintptr) message->_private;
 
-      self->in_flight--;
       if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR)
         {
+          self->in_flight--;
           delivered (self, seq);
           continue;
         }
@@ -273,7 +281,9 @@ handle_report (DsdKafkaRelay      *self,
       {
         g_autofree char *key = g_strndup (message->key, message->key_len);
 
-        produce (self, seq, message->payload, message->len, message->key != NULL ? key : NULL);
+        if (!produce (self, seq, message->payload, message->len,
+                      message->key != NULL ? key : NULL))
+          self->in_flight--;
       }
     }
 }

@@ -321,8 +321,11 @@ apply_location (DsdSnapshotStore *self,
 
   if (driver_id == NULL || point == NULL)
     return;
-  entry = table_lookup (&self->tables[KIND_DRIVER], driver_id, self->stage != LOADED);
-  if (entry == NULL || (entry->head != NULL && point->recorded_at_us <= entry->head_time))
+  /* A driver not known yet is one whose driver.updated is still on its way
+   * through the relay (the ingest takes points of existing drivers only):
+   * the point waits in an entry without a body, which is not listed. */
+  entry = table_lookup (&self->tables[KIND_DRIVER], driver_id, TRUE);
+  if (entry->head != NULL && point->recorded_at_us <= entry->head_time)
     return;
 
   head = g_string_new ("\"location\":{\"lat\":");
