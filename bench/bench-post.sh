@@ -7,8 +7,8 @@
 # beside nginx with one worker serving a small static JSON file under the
 # same wrk settings, in the same run. Every 202 is checked against the
 # history table afterwards. The wrk settings are the reference's in
-# TARGETS.md (-t2 -c64). Beside the figure, dispatchd's CPU time per request
-# in its best round.
+# TARGETS.md (-t2 -c64). Beside the figure, the CPU time per request of
+# dispatchd and of its PostgreSQL in its best round.
 #
 # Usage: bench/bench-post.sh [BUILDDIR]
 # Environment: DURATION seconds per measurement (15; 8 with BENCH_QUICK=1),
@@ -101,6 +101,9 @@ for round in $(seq "$rounds"); do
     cpu_per_request=$(echo "$cpu_before $cpu_after $requests" |
       awk -v hz="$(getconf CLK_TCK)" '{ if ($5 > 0) printf "%.1f", ($3 - $1) * 1e6 / hz / $5
                                         else printf "-" }')
+    pg_cpu_per_request=$(echo "$cpu_before $cpu_after $requests" |
+      awk -v hz="$(getconf CLK_TCK)" '{ if ($5 > 0) printf "%.1f", ($4 - $2) * 1e6 / hz / $5
+                                        else printf "-" }')
   fi
 
   echo "round $round: nginx, one worker, GET of a static file, same wrk settings:"
@@ -116,5 +119,7 @@ printf -- '-\tlocation POST latency p50 / p99 during that load\t%s / %s ms\t-\t-
   "$ours_p50" "$ours_p99" >&3
 printf -- '-\tdispatchd CPU time per location POST (%s front threads)\t%s µs\t-\t-\t-\t-\t-\n' \
   "${DISPATCH_HTTP_THREADS:-default}" "$cpu_per_request" >&3
+printf -- '-\tPostgreSQL CPU time per location POST (all its processes)\t%s µs\t-\t-\t-\t-\t-\n' \
+  "$pg_cpu_per_request" >&3
 printf 'note\tpost: %s points answered 202 in %s rounds, every one found in the history table\n' \
   "$accepted" "$rounds" >&3

@@ -149,6 +149,40 @@ append_optional_double (GString *text,
     g_string_append (text, "null");
 }
 
+/* A random (version 4) UUID, as g_uuid_string_random() makes it but
+ * without its printf, the dearest part of a location event. */
+static char *
+random_uuid (void)
+{
+  static const char hex[] = "0123456789abcdef";
+  guint8 bytes[16];
+  char *text = g_malloc (37);
+  guint at = 0;
+
+  for (guint i = 0; i < sizeof bytes; i += 4)
+    {
+      guint32 r = g_random_int ();
+
+      bytes[i] = r;
+      bytes[i + 1] = r >> 8;
+      bytes[i + 2] = r >> 16;
+      bytes[i + 3] = r >> 24;
+    }
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+
+  for (guint i = 0; i < sizeof bytes; i++)
+    {
+      if (i == 4 || i == 6 || i == 8 || i == 10)
+        text[at++] = '-';
+      text[at++] = hex[bytes[i] >> 4];
+      text[at++] = hex[bytes[i] & 0xf];
+    }
+  text[at] = '\0';
+
+  return text;
+}
+
 DsdEvent *
 dsd_event_new_location (const char                  *driver_id,
                         const DispatchLocationPoint *point)
@@ -157,7 +191,7 @@ dsd_event_new_location (const char                  *driver_id,
   GString *text = g_string_sized_new (LOCATION_ENVELOPE_SIZE);
 
   g_atomic_ref_count_init (&self->ref_count);
-  self->id = g_uuid_string_random ();
+  self->id = random_uuid ();
   self->type = g_strdup ("driver.location");
   self->driver_id = g_strdup (driver_id);
   /* (the accuracy is not part of the event) */

@@ -243,6 +243,29 @@ line_byte (DsdHttpFraming *self,
   self->line_length++;
 }
 
+/* The bytes of a head from data[i] up to its next line end, taken at once
+ * (as line_byte() would take them one by one: a head line may hold a lone
+ * CR); returns where scanning goes on. */
+static gsize
+head_bytes (DsdHttpFraming *self,
+            const guint8   *data,
+            gsize           i,
+            gsize           length)
+{
+  const guint8 *lf = memchr (data + i, '\n', length - i);
+  gsize end = lf != NULL ? (gsize) (lf - data) : length;
+
+  if (self->line_length < LINE_KEPT)
+    memcpy (self->line + self->line_length, data + i,
+            MIN (end - i, LINE_KEPT - self->line_length));
+  self->line_length += end - i;
+  if (lf == NULL)
+    return end;
+
+  line_byte (self, '\n');
+  return end + 1;
+}
+
 gsize
 dsd_http_framing_scan (DsdHttpFraming *self,
                        const guint8   *data,
@@ -283,6 +306,9 @@ dsd_http_framing_scan (DsdHttpFraming *self,
           break;
 
         case HEAD:
+          i = head_bytes (self, data, i, length);
+          continue;
+
         case CHUNK_SIZE:
         case LAST_LINE:
           line_byte (self, data[i]);

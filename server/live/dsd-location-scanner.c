@@ -8,10 +8,17 @@
 #include "dispatch-json-scanner.h"
 #include "dsd-location-scanner.h"
 
-/* The point's members, then a frame's "type". */
-static const char * const members[] = {
-  "lat", "lon", "heading", "speed_mps", "accuracy_m", "recorded_at", "type", NULL
+/* The point's members, then a frame's "type"; with their lengths, compared
+ * first (every member name of every point is looked up here). */
+#define MEMBER(name) { name, sizeof name - 1 }
+static const struct {
+  const char *name;
+  gsize       length;
+} members[] = {
+  MEMBER ("lat"), MEMBER ("lon"), MEMBER ("heading"), MEMBER ("speed_mps"),
+  MEMBER ("accuracy_m"), MEMBER ("recorded_at"), MEMBER ("type"),
 };
+#undef MEMBER
 #define RECORDED_AT 5
 #define TYPE 6
 
@@ -178,12 +185,12 @@ scan_point (DispatchJsonScanner   *s,
           if (!scan_plain_string (s, &name, &length))
             return FALSE;
 
-          for (i = 0; members[i] != NULL; i++)
+          for (i = 0; i < G_N_ELEMENTS (members); i++)
             {
-              if (strlen (members[i]) == length && memcmp (members[i], name, length) == 0)
+              if (members[i].length == length && memcmp (members[i].name, name, length) == 0)
                 break;
             }
-          if (members[i] == NULL || (i == TYPE && !frame) || (seen & (1u << i)) != 0 ||
+          if (i == G_N_ELEMENTS (members) || (i == TYPE && !frame) || (seen & (1u << i)) != 0 ||
               !dispatch_json_scanner_accept (s, ':') || !scan_member (s, i, point))
             return FALSE;
 

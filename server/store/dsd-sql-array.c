@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "dsd-store"
 
+#include <math.h>
+
+#include "dispatch-json-writer.h"
+
 #include "dsd-sql-array.h"
 
 void
@@ -17,6 +21,16 @@ dsd_sql_array_append_double (GString  *array,
                              double    value)
 {
   char text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  /* The JSON form of a finite number is also a float8 literal that reads
+   * back as exactly value, and is much cheaper than "%.17g" for the short
+   * decimals of coordinates and speeds. */
+  if (present && isfinite (value))
+    {
+      g_string_append_c (array, array->len > 0 ? ',' : '{');
+      dispatch_json_append_double (array, value);
+      return;
+    }
 
   dsd_sql_array_append (array, present ? g_ascii_dtostr (text, sizeof text, value) : NULL);
 }

@@ -35,7 +35,13 @@ $$;
 -- flush. A driver's position moves only to a newer point (an older one is
 -- history only); last_seen_at is always refreshed. Rows are locked in id
 -- order first (the schema's lock order), so concurrent flushes of several
--- instances cannot deadlock. Unknown ids are ignored.
+-- instances cannot deadlock. Unknown ids are ignored. Its two statements
+-- are planned once (a generic plan) and find each driver by its key: custom
+-- plans, made afresh for every flush's arrays, were a third of its time, and
+-- on a table of a few thousand drivers, or before it is analyzed, the planner
+-- preferred scanning every row (with its dead versions: the positions churn)
+-- and comparing each with the whole array, for a flush of a few drivers.
+-- Together these halve its CPU per flush.
 CREATE OR REPLACE FUNCTION dispatch.driver_positions_apply(p_ids uuid[],
                                                            p_recorded_at timestamptz[],
                                                            p_lat double precision[],
@@ -43,7 +49,8 @@ CREATE OR REPLACE FUNCTION dispatch.driver_positions_apply(p_ids uuid[],
                                                            p_heading double precision[],
                                                            p_speed_mps double precision[],
                                                            p_accuracy_m double precision[])
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
 BEGIN
   PERFORM 1 FROM dispatch.drivers d WHERE d.id = ANY (p_ids) ORDER BY d.id FOR UPDATE;
 
