@@ -21,20 +21,57 @@ dispatch_json_scanner_fail (DispatchJsonScanner *scanner,
   return FALSE;
 }
 
+/* Bytes a string body holds as they are: not '"', '\\' nor a control
+ * character. */
+#define PLAIN_ROW 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const guint8 plain_string_byte[256] = {
+  [0x20] = 1, 1, 0 /* " */, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  PLAIN_ROW, PLAIN_ROW,
+  [0x50] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 /* \\ */, 1, 1, 1,
+  PLAIN_ROW, PLAIN_ROW,
+  PLAIN_ROW, PLAIN_ROW, PLAIN_ROW, PLAIN_ROW, PLAIN_ROW, PLAIN_ROW, PLAIN_ROW, PLAIN_ROW,
+};
+#undef PLAIN_ROW
+
+#define BYTES_OF(b) (G_GUINT64_CONSTANT (0x0101010101010101) * (b))
+
+/* Whether one of the eight bytes of word is not a plain string byte. Exact:
+ * the borrow of a byte below the bound only spoils the bits above it. */
+static inline gboolean
+word_has_special (guint64 word)
+{
+  guint64 quote = word ^ BYTES_OF ('"');
+  guint64 backslash = word ^ BYTES_OF ('\\');
+  guint64 below = (word - BYTES_OF (0x20)) & ~word;
+
+  below |= (quote - BYTES_OF (1)) & ~quote;
+  below |= (backslash - BYTES_OF (1)) & ~backslash;
+  return (below & BYTES_OF (0x80)) != 0;
+}
+
+static inline void
+skip_space (DispatchJsonScanner *scanner)
+{
+  const char *p = scanner->pos;
+
+  /* Compact text has no whitespace, and no whitespace byte is above ' '. */
+  while (p < scanner->end && (guchar) *p <= ' ' &&
+         (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+    p++;
+  scanner->pos = p;
+}
+
 void
 dispatch_json_scanner_skip_space (DispatchJsonScanner *scanner)
 {
-  while (scanner->pos < scanner->end &&
-         (*scanner->pos == ' ' || *scanner->pos == '\t' ||
-          *scanner->pos == '\n' || *scanner->pos == '\r'))
-    scanner->pos++;
+  skip_space (scanner);
 }
 
 gboolean
 dispatch_json_scanner_accept (DispatchJsonScanner *scanner,
                               char                 c)
 {
-  dispatch_json_scanner_skip_space (scanner);
+  skip_space (scanner);
   if (scanner->pos == scanner->end || *scanner->pos != c)
     return FALSE;
   scanner->pos++;
@@ -99,47 +136,60 @@ dispatch_json_scanner_string (DispatchJsonScanner  *scanner,
                               gsize                *length)
 {
   const char *begin;
+  const char *p;
 
   if (!dispatch_json_scanner_expect (scanner, '"', "expected a string"))
     return FALSE;
 
-  begin = scanner->pos;
-  while (scanner->pos < scanner->end)
+  begin = p = scanner->pos;
+  for (;;)
     {
-      guchar c = *scanner->pos;
+      guchar c;
 
+      /* Plain bytes eight at a time, then one at a time up to the next
+       * byte that needs a look. */
+      for (guint64 word; scanner->end - p >= 8; p += 8)
+        {
+          memcpy (&word, p, sizeof word);
+          if (word_has_special (word))
+            break;
+        }
+      while (p < scanner->end && plain_string_byte[(guchar) *p])
+        p++;
+
+      if (p == scanner->end)
+        break;
+      c = *p;
       if (c == '"')
         {
           if (start != NULL)
             *start = begin;
           if (length != NULL)
-            *length = scanner->pos - begin;
-          scanner->pos++;
+            *length = p - begin;
+          scanner->pos = p + 1;
           return TRUE;
         }
       if (c < 0x20)
-        return dispatch_json_scanner_fail (scanner, scanner->pos,
-                                           "unescaped control character in string");
-      if (c != '\\')
-        {
-          scanner->pos++;
-          continue;
-        }
-      if (scanner->end - scanner->pos < 2)
+        return dispatch_json_scanner_fail (scanner, p, "unescaped control character in string");
+
+      /* A backslash. */
+      if (scanner->end - p < 2)
         break;
-      c = scanner->pos[1];
+      c = p[1];
       if (c == 'u')
         {
+          scanner->pos = p;
           if (!scan_unicode_escape (scanner))
             return FALSE;
+          p = scanner->pos;
         }
       else if (c != '\0' && strchr ("\"\\/bfnrt", c) != NULL)
-        scanner->pos += 2;
+        p += 2;
       else
-        return dispatch_json_scanner_fail (scanner, scanner->pos, "invalid escape in string");
+        return dispatch_json_scanner_fail (scanner, p, "invalid escape in string");
     }
 
-  return dispatch_json_scanner_fail (scanner, scanner->pos, "unterminated string");
+  return dispatch_json_scanner_fail (scanner, p, "unterminated string");
 }
 
 static guint
@@ -147,9 +197,12 @@ scan_digits (DispatchJsonScanner *scanner)
 {
   const char *begin = scanner->pos;
 
-  while (scanner->pos < scanner->end && g_ascii_isdigit (*scanner->pos))
-    scanner->pos++;
-  return scanner->pos - begin;
+  const char *p = begin;
+
+  while (p < scanner->end && (guint) ((guchar) *p - '0') < 10)
+    p++;
+  scanner->pos = p;
+  return p - begin;
 }
 
 gboolean
@@ -164,7 +217,7 @@ dispatch_json_scanner_number (DispatchJsonScanner  *scanner,
   const char *digits;
   guint n_digits;
 
-  dispatch_json_scanner_skip_space (scanner);
+  skip_space (scanner);
   begin = scanner->pos;
 
   if (scanner->pos < scanner->end && *scanner->pos == '-')
@@ -224,7 +277,7 @@ dispatch_json_scanner_literal (DispatchJsonScanner *scanner,
 {
   gsize len = strlen (literal);
 
-  dispatch_json_scanner_skip_space (scanner);
+  skip_space (scanner);
   if ((gsize) (scanner->end - scanner->pos) < len ||
       memcmp (scanner->pos, literal, len) != 0)
     return dispatch_json_scanner_fail (scanner, scanner->pos, "expected a value");
