@@ -35,10 +35,13 @@ static const guint8 plain_string_byte[256] = {
 
 #define BYTES_OF(b) (G_GUINT64_CONSTANT (0x0101010101010101) * (b))
 
-/* Whether one of the eight bytes of word is not a plain string byte. Exact:
- * the borrow of a byte below the bound only spoils the bits above it. */
-static inline gboolean
-word_has_special (guint64 word)
+/* A mask of the eight bytes of word (little-endian) that are not plain
+ * string bytes, or with ascii, not printable ASCII: 0x80 in each. Only its
+ * lowest bit is exact (the borrow of a byte below a bound spoils the bits
+ * above it), which is all skip_plain needs. */
+static inline guint64
+special_bytes (guint64  word,
+               gboolean ascii)
 {
   guint64 quote = word ^ BYTES_OF ('"');
   guint64 backslash = word ^ BYTES_OF ('\\');
@@ -46,7 +49,32 @@ word_has_special (guint64 word)
 
   below |= (quote - BYTES_OF (1)) & ~quote;
   below |= (backslash - BYTES_OF (1)) & ~backslash;
-  return (below & BYTES_OF (0x80)) != 0;
+  if (ascii)
+    {
+      guint64 del = word ^ BYTES_OF (0x7F);
+
+      below |= word | ((del - BYTES_OF (1)) & ~del);
+    }
+  return below & BYTES_OF (0x80);
+}
+
+/* From p on, past the plain string bytes (with ascii, printable ASCII
+ * only), eight at a time: the first byte that needs a look, or end. */
+static inline const char *
+skip_plain (const char *p,
+            const char *end,
+            gboolean    ascii)
+{
+  for (guint64 word, special; end - p >= 8; p += 8)
+    {
+      memcpy (&word, p, sizeof word);
+      special = special_bytes (GUINT64_FROM_LE (word), ascii);
+      if (special != 0)
+        return p + __builtin_ctzll (special) / 8;
+    }
+  while (p < end && plain_string_byte[(guchar) *p] && (!ascii || (guchar) *p < 0x7F))
+    p++;
+  return p;
 }
 
 static inline void
@@ -146,17 +174,7 @@ dispatch_json_scanner_string (DispatchJsonScanner  *scanner,
     {
       guchar c;
 
-      /* Plain bytes eight at a time, then one at a time up to the next
-       * byte that needs a look. */
-      for (guint64 word; scanner->end - p >= 8; p += 8)
-        {
-          memcpy (&word, p, sizeof word);
-          if (word_has_special (word))
-            break;
-        }
-      while (p < scanner->end && plain_string_byte[(guchar) *p])
-        p++;
-
+      p = skip_plain (p, scanner->end, FALSE);
       if (p == scanner->end)
         break;
       c = *p;
@@ -190,6 +208,27 @@ dispatch_json_scanner_string (DispatchJsonScanner  *scanner,
     }
 
   return dispatch_json_scanner_fail (scanner, p, "unterminated string");
+}
+
+gboolean
+dispatch_json_scanner_ascii_string (DispatchJsonScanner  *scanner,
+                                    const char          **start,
+                                    gsize                *length)
+{
+  const char *p;
+
+  if (!dispatch_json_scanner_expect (scanner, '"', "expected a string"))
+    return FALSE;
+
+  p = skip_plain (scanner->pos, scanner->end, TRUE);
+  if (p == scanner->end || *p != '"')
+    return dispatch_json_scanner_fail (scanner, p, "expected a plain ASCII string");
+  if (start != NULL)
+    *start = scanner->pos;
+  if (length != NULL)
+    *length = p - scanner->pos;
+  scanner->pos = p + 1;
+  return TRUE;
 }
 
 static guint
@@ -275,9 +314,13 @@ gboolean
 dispatch_json_scanner_literal (DispatchJsonScanner *scanner,
                                const char          *literal)
 {
-  gsize len = strlen (literal);
+  gsize len;
 
   skip_space (scanner);
+  /* Most calls test for an optional null where a value of another kind is. */
+  if (scanner->pos == scanner->end || *scanner->pos != literal[0])
+    return dispatch_json_scanner_fail (scanner, scanner->pos, "expected a value");
+  len = strlen (literal);
   if ((gsize) (scanner->end - scanner->pos) < len ||
       memcmp (scanner->pos, literal, len) != 0)
     return dispatch_json_scanner_fail (scanner, scanner->pos, "expected a value");

@@ -39,6 +39,12 @@ gboolean dispatch_json_scanner_accept     (DispatchJsonScanner  *scanner,
 gboolean dispatch_json_scanner_string     (DispatchJsonScanner  *scanner,
                                            const char          **start,
                                            gsize                *length);
+/* The same for a string of printable ASCII (0x20 to 0x7E) without
+ * escapes, which needs no decoding; FALSE for any other string (problem:
+ * "expected a plain ASCII string", at its first other byte or the end). */
+gboolean dispatch_json_scanner_ascii_string (DispatchJsonScanner  *scanner,
+                                            const char          **start,
+                                            gsize                *length);
 /* After whitespace: a number; an integer (no fraction nor exponent) must fit
  * a gint64, as json-glib keeps it. start/length/integral: (optional). */
 gboolean dispatch_json_scanner_number     (DispatchJsonScanner  *scanner,

@@ -93,12 +93,61 @@ reference_string (const guchar *text,
   return (StringResult) { FALSE, i, 0, "unterminated string" };
 }
 
+/* dispatch_json_scanner_ascii_string on an exact-size copy of text. */
+static StringResult
+scan_ascii_string (const char *text,
+                   gsize       size)
+{
+  g_autofree char *copy = g_memdup2 (text, size);
+  DispatchJsonScanner s;
+  const char *start = NULL;
+  StringResult r = { FALSE, 0, 0, NULL };
+
+  dispatch_json_scanner_init (&s, copy, size);
+  r.ok = dispatch_json_scanner_ascii_string (&s, &start, &r.length);
+  r.pos = s.pos - copy;
+  r.problem = s.problem;
+  if (r.ok)
+    g_assert_true (start == copy + 1);
+  return r;
+}
+
+/* What the ascii reader must do: take exactly the valid strings whose body
+ * is printable ASCII without a backslash, and else stop at the first byte
+ * that is not such. */
+static void
+assert_ascii_as_reference (const char       *text,
+                           gsize             size,
+                           StringResult      want)
+{
+  StringResult got = scan_ascii_string (text, size);
+  gsize first = 1;
+
+  while (first < size && text[first] >= 0x20 && text[first] < 0x7F && text[first] != '\\' &&
+         text[first] != '"')
+    first++;
+  if (want.ok && want.pos == first + 1)
+    {
+      g_assert_true (got.ok);
+      g_assert_cmpuint (got.pos, ==, want.pos);
+      g_assert_cmpuint (got.length, ==, want.length);
+    }
+  else
+    {
+      g_assert_false (got.ok);
+      g_assert_cmpuint (got.pos, ==, first);
+      g_assert_cmpstr (got.problem, ==, "expected a plain ASCII string");
+    }
+}
+
 static void
 assert_as_reference (const char *text,
                      gsize       size)
 {
   StringResult got = scan_string (text, size);
   StringResult want = reference_string ((const guchar *) text, size);
+
+  assert_ascii_as_reference (text, size, want);
 
   if (got.ok != want.ok || got.pos != want.pos || g_strcmp0 (got.problem, want.problem) != 0 ||
       (got.ok && got.length != want.length))
@@ -247,6 +296,28 @@ test_random_strings (void)
     }
 }
 
+/* A literal, and the common miss of an optional null. */
+static void
+test_literals (void)
+{
+  static const struct { const char *text; gboolean ok; gsize pos; } cases[] = {
+    { "null", TRUE, 4 }, { " \n null,", TRUE, 7 }, { "nul", FALSE, 0 }, { "nulL", FALSE, 0 },
+    { "", FALSE, 0 }, { "  ", FALSE, 2 }, { "1.5", FALSE, 0 }, { " \"x\"", FALSE, 1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gsize size = strlen (cases[i].text);
+      g_autofree char *copy = g_memdup2 (cases[i].text, size);
+      DispatchJsonScanner s;
+
+      dispatch_json_scanner_init (&s, copy, size);
+      g_assert_cmpint (dispatch_json_scanner_literal (&s, "null"), ==, cases[i].ok);
+      g_assert_cmpuint (s.pos - copy, ==, cases[i].pos);
+      g_assert_cmpstr (s.problem, ==, cases[i].ok ? NULL : "expected a value");
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -258,6 +329,7 @@ main (int   argc,
   g_test_add_func ("/json-scanner/string/unterminated", test_unterminated);
   g_test_add_func ("/json-scanner/string/long", test_long_strings);
   g_test_add_func ("/json-scanner/string/random", test_random_strings);
+  g_test_add_func ("/json-scanner/literal", test_literals);
 
   return g_test_run ();
 }

@@ -22,26 +22,6 @@ static const struct {
 #define RECORDED_AT 5
 #define TYPE 6
 
-/* A string of printable ASCII without escapes (the strict path handles the
- * rest); (start, length) into the data. */
-static gboolean
-scan_plain_string (DispatchJsonScanner  *s,
-                   const char          **start,
-                   gsize                *length)
-{
-  if (!dispatch_json_scanner_string (s, start, length))
-    return FALSE;
-
-  for (gsize i = 0; i < *length; i++)
-    {
-      char c = (*start)[i];
-
-      if (c < 0x20 || c > 0x7e || c == '\\')
-        return FALSE;
-    }
-  return TRUE;
-}
-
 /* A plain decimal (-?digits[.digits], at most 15 digits in all) read
  * exactly: its digits as an integer below 2^53 and a power of ten up to
  * 10^22 are both exact doubles, so their quotient is the correctly rounded
@@ -134,8 +114,8 @@ scan_member (DispatchJsonScanner   *s,
   if (member == TYPE)
     {
       /* A driver-stream frame's type: only "location" is read here. */
-      return scan_plain_string (s, &start, &length) && length == strlen ("location") &&
-             memcmp (start, "location", length) == 0;
+      return dispatch_json_scanner_ascii_string (s, &start, &length) &&
+             length == strlen ("location") && memcmp (start, "location", length) == 0;
     }
 
   if (member == RECORDED_AT)
@@ -143,7 +123,7 @@ scan_member (DispatchJsonScanner   *s,
       /* recorded_at: an RFC 3339 string, or null for "now". */
       if (dispatch_json_scanner_literal (s, "null"))
         return TRUE;
-      if (!scan_plain_string (s, &start, &length) || length >= sizeof text)
+      if (!dispatch_json_scanner_ascii_string (s, &start, &length) || length >= sizeof text)
         return FALSE;
       memcpy (text, start, length);
       text[length] = '\0';
@@ -182,7 +162,7 @@ scan_point (DispatchJsonScanner   *s,
           gsize length;
           guint i;
 
-          if (!scan_plain_string (s, &name, &length))
+          if (!dispatch_json_scanner_ascii_string (s, &name, &length))
             return FALSE;
 
           for (i = 0; i < G_N_ELEMENTS (members); i++)
@@ -215,7 +195,7 @@ scan_batch (DispatchJsonScanner *s,
   const char *name;
   gsize length;
 
-  if (!scan_plain_string (s, &name, &length) || length != strlen ("points") ||
+  if (!dispatch_json_scanner_ascii_string (s, &name, &length) || length != strlen ("points") ||
       memcmp (name, "points", length) != 0 || !dispatch_json_scanner_accept (s, ':') ||
       !dispatch_json_scanner_accept (s, '['))
     return FALSE;
