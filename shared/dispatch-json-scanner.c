@@ -96,8 +96,8 @@ dispatch_json_scanner_skip_space (DispatchJsonScanner *scanner)
 }
 
 gboolean
-dispatch_json_scanner_accept (DispatchJsonScanner *scanner,
-                              char                 c)
+dispatch_json_scanner_accept_after_space (DispatchJsonScanner *scanner,
+                                          char                 c)
 {
   skip_space (scanner);
   if (scanner->pos == scanner->end || *scanner->pos != c)

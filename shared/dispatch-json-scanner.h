@@ -31,9 +31,23 @@ gboolean dispatch_json_scanner_fail       (DispatchJsonScanner  *scanner,
 gboolean dispatch_json_scanner_expect     (DispatchJsonScanner  *scanner,
                                            char                  c,
                                            const char           *expected);
-/* The same without a problem: for optional tokens such as ','. */
-gboolean dispatch_json_scanner_accept     (DispatchJsonScanner  *scanner,
-                                           char                  c);
+/* The same without a problem: for optional tokens such as ','. Inline for
+ * compact text, where the token follows at once; a byte that is c is no
+ * whitespace, so this is what skipping whitespace first would give. */
+gboolean dispatch_json_scanner_accept_after_space (DispatchJsonScanner *scanner,
+                                                   char                 c);
+
+static inline gboolean
+dispatch_json_scanner_accept (DispatchJsonScanner *scanner,
+                              char                 c)
+{
+  if (scanner->pos < scanner->end && *scanner->pos == c)
+    {
+      scanner->pos++;
+      return TRUE;
+    }
+  return dispatch_json_scanner_accept_after_space (scanner, c);
+}
 /* After whitespace: a string with valid escapes and no control characters
  * nor \u0000; start/length (optional): its raw text between the quotes. */
 gboolean dispatch_json_scanner_string     (DispatchJsonScanner  *scanner,

@@ -305,6 +305,28 @@ test_literals (void)
     }
 }
 
+/* An optional token: at once, after whitespace, or not there. */
+static void
+test_accept (void)
+{
+  static const struct { const char *text; gboolean ok; gsize pos; } cases[] = {
+    { ",", TRUE, 1 }, { ",,", TRUE, 1 }, { " \t\r\n,x", TRUE, 5 }, { "", FALSE, 0 },
+    { "   ", FALSE, 3 }, { "x,", FALSE, 0 }, { " x,", FALSE, 1 }, { "\v,", FALSE, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gsize size = strlen (cases[i].text);
+      g_autofree char *copy = g_memdup2 (cases[i].text, size);
+      DispatchJsonScanner s;
+
+      dispatch_json_scanner_init (&s, copy, size);
+      g_assert_cmpint (dispatch_json_scanner_accept (&s, ','), ==, cases[i].ok);
+      g_assert_cmpuint (s.pos - copy, ==, cases[i].pos);
+      g_assert_null (s.problem);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -317,6 +339,7 @@ main (int   argc,
   g_test_add_func ("/json-scanner/string/long", test_long_strings);
   g_test_add_func ("/json-scanner/string/random", test_random_strings);
   g_test_add_func ("/json-scanner/literal", test_literals);
+  g_test_add_func ("/json-scanner/accept", test_accept);
 
   return g_test_run ();
 }
