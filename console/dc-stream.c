@@ -45,6 +45,7 @@ struct _DcStream
   char *synced_server;
   gint64 last_seq;
   gint64 last_update;
+  GHashTable *early_points;  /* driver id → newest point of a driver not in the store */
 
   gboolean has_viewport;
   DispatchBBox viewport;
@@ -154,14 +155,46 @@ drop_connection (DcStream *self)
   g_clear_object (&self->connection);
 }
 
+/* A new driver's first point can come before the event that brings the
+ * driver: the point is live at once, the event goes through the server's
+ * outbox. Such points wait, at most this many. */
+#define MAX_EARLY_POINTS 1000
+
 static void
 apply_location (DcStream   *self,
                 JsonObject *point)
 {
-  DcEntity *driver = dc_store_lookup (self->drivers, dc_json_string (point, "driver_id"));
+  const char *driver_id = dc_json_string (point, "driver_id");
+  DcEntity *driver = dc_store_lookup (self->drivers, driver_id);
+  JsonObject *waiting;
 
   if (driver != NULL)
-    dc_driver_apply_location (DC_DRIVER (driver), point);
+    {
+      dc_driver_apply_location (DC_DRIVER (driver), point);
+      return;
+    }
+  if (driver_id == NULL)
+    return;
+
+  waiting = g_hash_table_lookup (self->early_points, driver_id);
+  if (waiting != NULL ? dc_json_timestamp (point, "recorded_at") >
+                        dc_json_timestamp (waiting, "recorded_at")
+                      : g_hash_table_size (self->early_points) < MAX_EARLY_POINTS)
+    g_hash_table_replace (self->early_points, g_strdup (driver_id), json_object_ref (point));
+}
+
+/* The point that came before driver, if any (the newer one wins). */
+static void
+apply_early_point (DcStream *self,
+                   DcEntity *driver)
+{
+  const char *id = dc_entity_get_id (driver);
+  JsonObject *point = g_hash_table_lookup (self->early_points, id);
+
+  if (point == NULL)
+    return;
+  dc_driver_apply_location (DC_DRIVER (driver), point);
+  g_hash_table_remove (self->early_points, id);
 }
 
 static void
@@ -190,6 +223,23 @@ apply_snapshot (DcStream   *self,
 
   dc_store_reconcile (self->drivers, drivers);
   dc_store_reconcile (self->orders, orders);
+  /* The snapshot brings every driver: waiting points go to theirs (the
+   * newer point wins), the others are dropped. */
+  {
+    GHashTableIter iter;
+    const char *id;
+    JsonObject *point;
+
+    g_hash_table_iter_init (&iter, self->early_points);
+    while (g_hash_table_iter_next (&iter, (gpointer *) &id, (gpointer *) &point))
+      {
+        DcEntity *driver = dc_store_lookup (self->drivers, id);
+
+        if (driver != NULL)
+          dc_driver_apply_location (DC_DRIVER (driver), point);
+      }
+    g_hash_table_remove_all (self->early_points);
+  }
   self->last_seq = dc_json_int (frame, "seq", 0);
   g_debug ("stream: snapshot at seq %" G_GINT64_FORMAT ", %u orders, %u drivers",
            self->last_seq, json_array_get_length (orders), json_array_get_length (drivers));
@@ -224,7 +274,12 @@ apply_event (DcStream   *self,
   if (g_str_has_prefix (type, "order."))
     apply_order (self, data);
   else if (g_str_equal (type, "driver.updated"))
-    dc_store_upsert (self->drivers, data);
+    {
+      DcEntity *driver = dc_store_upsert (self->drivers, data);
+
+      if (driver != NULL)
+        apply_early_point (self, driver);
+    }
   else if (g_str_equal (type, "driver.location"))
     {
       apply_location (self, data);
@@ -465,6 +520,7 @@ dc_stream_finalize (GObject *object)
   DcStream *self = (DcStream *)object;
 
   g_clear_pointer (&self->synced_server, g_free);
+  g_clear_pointer (&self->early_points, g_hash_table_unref);
 
   G_OBJECT_CLASS (dc_stream_parent_class)->finalize (object);
 }
@@ -522,6 +578,8 @@ static void
 dc_stream_init (DcStream *self)
 {
   self->last_seq = -1;
+  self->early_points = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) json_object_unref);
 }
 
 DcStream *

@@ -299,12 +299,23 @@ test_stream_events (Fixture       *fixture,
   g_assert_cmpfloat_with_epsilon (dc_driver_get_lat (moved), 52.51, 1e-9);
   g_assert_cmpint (dc_stream_get_last_seq (fixture->stream), ==, 1202);
 
-  /* a new driver */
+  /* a new driver, whose first point came before it (the point is live at
+   * once, the driver's event goes through the server's outbox) */
+  g_free (location);
+  location = g_strdup_printf ("{\"id\":\"e\",\"type\":\"driver.location\","
+                              "\"occurred_at\":\"%s\",\"data\":{\"driver_id\":\"new-driver\","
+                              "\"lat\":52.52,\"lon\":13.42,\"recorded_at\":\"%s\"}}",
+                              later, later);
+  feed_text (fixture, location);
+  g_assert_cmpuint (dc_store_get_count (fixture->drivers), ==, 60);
   json_object_set_string_member (driver, "id", "new-driver");
+  json_object_set_null_member (driver, "location");
   frame = event_frame ("driver.updated", 1203, driver);
   feed (fixture, frame);
   g_clear_pointer (&frame, json_object_unref);
   g_assert_cmpuint (dc_store_get_count (fixture->drivers), ==, 61);
+  g_assert_cmpfloat_with_epsilon (dc_driver_get_lat (DC_DRIVER (dc_store_lookup (
+                                    fixture->drivers, "new-driver"))), 52.52, 1e-9);
 
   /* garbage is dropped, loudly, and changes nothing */
   g_test_expect_message ("dispatch-console", G_LOG_LEVEL_WARNING, "*dropping a frame*");
