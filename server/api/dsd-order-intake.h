@@ -14,9 +14,9 @@ G_BEGIN_DECLS
  * transaction of dispatch.order_create_batch, so that they share its commit.
  * Up to DSD_ORDER_INTAKE_MAX_IN_FLIGHT go at a time, but beside one in flight
  * only two or more requests together: a lone one waits for the batch in
- * flight to end rather than pay a transaction of its own. Each request still gets its own answer: its
- * order, the replay of its Idempotency-Key, or its own error; nothing is
- * answered before the transaction committed. A batch that fails as a whole
+ * flight to end rather than pay a transaction of its own. Each request still
+ * gets its own answer: its order, the replay of its Idempotency-Key, or its
+ * own error; nothing is answered before the transaction committed. A batch that fails as a whole
  * rolled back: each of its requests is then sent alone (a lost connection or
  * a timeout, DISPATCH_ERROR_UNAVAILABLE, is answered as such, as for any
  * write whose commit is unknown). At most DSD_PG_POOL_MAX_QUEUED

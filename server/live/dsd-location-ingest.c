@@ -118,14 +118,23 @@ answer_waiters (GPtrArray    *waiters,
     }
 }
 
+/* The requests waiting for flush, which keeps none. */
+static GPtrArray *
+take_waiters (Flush *flush)
+{
+  GPtrArray *waiters = g_steal_pointer (&flush->waiters);
+
+  flush->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  return waiters;
+}
+
 /* Answers the requests waiting for a flush that is not being written. */
 static void
 complete_waiters (Flush        *flush,
                   const GError *error)
 {
-  g_autoptr(GPtrArray) waiters = g_steal_pointer (&flush->waiters);
+  g_autoptr(GPtrArray) waiters = take_waiters (flush);
 
-  flush->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   answer_waiters (waiters, error);
 }
 
@@ -161,9 +170,8 @@ answer_begin (DsdLocationIngest *self,
     return;
 
   answer = g_new0 (Answer, 1);
-  answer->waiters = g_steal_pointer (&flush->waiters);
+  answer->waiters = take_waiters (flush);
   answer->n_outstanding = 1;
-  flush->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   flush->answer = answer;
   if (self->cache != NULL)
     {
